@@ -1,0 +1,104 @@
+//! Flags shared by every tool.
+
+use clap::{Args, ValueEnum};
+use std::path::PathBuf;
+use systrade_model::InstrumentCode;
+
+/// Common flags, flattened into every tool's arguments.
+#[derive(Debug, Clone, Args)]
+pub struct CommonArgs {
+    /// The data directory all tools share (config/, prices/, rolls/, state.sqlite, ...).
+    #[arg(
+        long,
+        env = "SYSTRADE_DATA",
+        default_value = "./data",
+        value_name = "DIR",
+        global = true
+    )]
+    pub data_dir: PathBuf,
+
+    /// Work only on these instruments (comma separated, e.g. SP500,US10); default: all configured.
+    #[arg(long, value_name = "A,B,...", value_parser = parse_instrument_list, global = true)]
+    pub instruments: Option<Vec<InstrumentCode>>,
+
+    /// More log output on stderr (-v debug, -vv trace).
+    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
+    pub verbose: u8,
+
+    /// Less log output on stderr (-q warnings and errors only, -qq errors only).
+    #[arg(short, long, action = clap::ArgAction::Count, global = true, conflicts_with = "verbose")]
+    pub quiet: u8,
+
+    /// Log format on stderr: human-readable text, or one JSON object per line (for cron and log shippers).
+    #[arg(long, value_enum, default_value_t = LogFormat::Text, value_name = "FORMAT", global = true)]
+    pub log_format: LogFormat,
+
+    /// Never draw progress bars (they are drawn only when stderr is a terminal anyway).
+    #[arg(long, global = true)]
+    pub no_progress: bool,
+}
+
+impl CommonArgs {
+    /// Keeps only the instruments asked for with `--instruments`, in the order given by `all`.
+    /// Errors name any requested instrument that `all` does not contain.
+    pub fn select_instruments(
+        &self,
+        all: &[InstrumentCode],
+    ) -> anyhow::Result<Vec<InstrumentCode>> {
+        match &self.instruments {
+            None => Ok(all.to_vec()),
+            Some(wanted) => {
+                let unknown: Vec<&str> = wanted
+                    .iter()
+                    .filter(|w| !all.contains(w))
+                    .map(InstrumentCode::as_str)
+                    .collect();
+                if !unknown.is_empty() {
+                    anyhow::bail!(
+                        "unknown instrument(s) in --instruments: {}",
+                        unknown.join(", ")
+                    );
+                }
+                Ok(all.iter().filter(|c| wanted.contains(c)).cloned().collect())
+            }
+        }
+    }
+}
+
+/// Log line format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+/// Output format for summaries and reports on stdout.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OutputFormat {
+    /// Aligned columns for people.
+    Table,
+    Csv,
+    Json,
+}
+
+/// Parses `A,B,C` into instrument codes (clap value parser).
+pub fn parse_instrument_list(s: &str) -> Result<Vec<InstrumentCode>, String> {
+    s.split(',')
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .map(|p| InstrumentCode::new(p).map_err(|e| e.to_string()))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn instrument_list_parses_and_rejects() {
+        let v = parse_instrument_list("SP500, US10").unwrap();
+        assert_eq!(v.len(), 2);
+        assert_eq!(v[1].as_str(), "US10");
+        assert!(parse_instrument_list("SP500,../etc").is_err());
+    }
+}

@@ -1,0 +1,25 @@
+//! Domain types of systrade, after pysystemtrade's `sysobjects/`: instrument codes and their static
+//! configuration, contract dates (`YYYYMMDD`, day `00` for monthly contracts), futures month letters,
+//! roll cycles and roll parameters, and timestamps. Pure: no file, network or clock access.
+
+pub mod contract;
+pub mod instrument;
+pub mod month;
+pub mod roll_cycle;
+pub mod time;
+
+pub use contract::{ContractDate, ContractDateError};
+pub use instrument::{
+    AssetClass, CarryOffset, Instrument, InstrumentCode, InstrumentCodeError, RollParameters,
+    RollParametersError,
+};
+pub use month::{FuturesMonth, MonthLetterError};
+pub use roll_cycle::{RollCycle, RollCycleError};
+pub use time::{Timestamp, TimestampError};
+
+/// Business days per year (pysystemtrade `syscore/dateutils.py` `BUSINESS_DAYS_IN_YEAR`).
+pub const BUSINESS_DAYS_IN_YEAR: f64 = 256.0;
+/// √256: annualisation factor for daily volatility (`ROOT_BDAYS_INYEAR`).
+pub const ROOT_BUSINESS_DAYS_IN_YEAR: f64 = 16.0;
+/// Calendar days per year used for year fractions.
+pub const CALENDAR_DAYS_IN_YEAR: f64 = 365.25;

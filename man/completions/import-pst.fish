@@ -1,0 +1,9 @@
+complete -c import-pst -l data-dir -d 'The data directory all tools share (config/, prices/, rolls/, state.sqlite, ...)' -r -F
+complete -c import-pst -l instruments -d 'Work only on these instruments (comma separated, e.g. SP500,US10); default: all configured' -r
+complete -c import-pst -l log-format -d 'Log format on stderr: human-readable text, or one JSON object per line (for cron and log shippers)' -r -f -a "text\t''
+json\t''"
+complete -c import-pst -s v -l verbose -d 'More log output on stderr (-v debug, -vv trace)'
+complete -c import-pst -s q -l quiet -d 'Less log output on stderr (-q warnings and errors only, -qq errors only)'
+complete -c import-pst -l no-progress -d 'Never draw progress bars (they are drawn only when stderr is a terminal anyway)'
+complete -c import-pst -s h -l help -d 'Print help'
+complete -c import-pst -s V -l version -d 'Print version'
