@@ -5,6 +5,7 @@
 pub mod contract;
 pub mod instrument;
 pub mod month;
+pub mod prices;
 pub mod roll_cycle;
 pub mod time;
 
@@ -14,6 +15,10 @@ pub use instrument::{
     RollParametersError,
 };
 pub use month::{FuturesMonth, MonthLetterError};
+pub use prices::{
+    AdjustedPrices, ContractBar, ContractPrices, FxRates, MultiplePrices, MultiplePricesRow,
+    PriceSeries, RollCalendar, RollCalendarRow,
+};
 pub use roll_cycle::{RollCycle, RollCycleError};
 pub use time::{Timestamp, TimestampError};
 
