@@ -1,0 +1,126 @@
+//! What a source delivers: daily (or intraday) OHLCV bars of one futures contract, or one FX rate per
+//! timestamp. Missing values are `f64::NAN`.
+
+use systrade_model::{ContractBar, ContractDate, InstrumentCode, Timestamp};
+
+/// One OHLCV bar; pysystemtrade calls the close `FINAL` (spec §1.10).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Bar {
+    pub timestamp: Timestamp,
+    pub open: f64,
+    pub high: f64,
+    pub low: f64,
+    pub close: f64,
+    pub volume: f64,
+}
+
+impl Bar {
+    /// The same bar, tagged with its contract, as the store keeps it.
+    pub fn with_contract(self, contract: ContractDate) -> ContractBar {
+        ContractBar {
+            contract,
+            timestamp: self.timestamp,
+            open: self.open,
+            high: self.high,
+            low: self.low,
+            close: self.close,
+            volume: self.volume,
+        }
+    }
+
+    pub fn from_contract_bar(b: &ContractBar) -> Self {
+        Self {
+            timestamp: b.timestamp,
+            open: b.open,
+            high: b.high,
+            low: b.low,
+            close: b.close,
+            volume: b.volume,
+        }
+    }
+
+    /// Multiplies the four prices by `factor` (IB's `priceMagnifier`), leaving volume alone.
+    pub fn scaled(self, factor: f64) -> Self {
+        Self {
+            open: self.open * factor,
+            high: self.high * factor,
+            low: self.low * factor,
+            close: self.close * factor,
+            ..self
+        }
+    }
+}
+
+/// The bars one source delivered for one contract of one instrument, in time order.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ContractSeries {
+    pub instrument: InstrumentCode,
+    pub contract: ContractDate,
+    pub bars: Vec<Bar>,
+}
+
+/// One FX rate observation: USD per one unit of the currency (spec §1.8).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct FxPoint {
+    pub timestamp: Timestamp,
+    pub rate: f64,
+}
+
+/// The rates one source delivered for one FX code such as `GBPUSD`, in time order.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FxSeries {
+    pub code: String,
+    pub points: Vec<FxPoint>,
+}
+
+/// Sorts bars by timestamp and keeps the last of any duplicates (a later line in a file wins).
+pub fn sort_dedup_bars(bars: &mut Vec<Bar>) {
+    bars.sort_by_key(|b| b.timestamp);
+    dedup_keep_last(bars, |b| b.timestamp);
+}
+
+/// Sorts FX points by timestamp and keeps the last of any duplicates.
+pub fn sort_dedup_fx(points: &mut Vec<FxPoint>) {
+    points.sort_by_key(|p| p.timestamp);
+    dedup_keep_last(points, |p| p.timestamp);
+}
+
+fn dedup_keep_last<T: Copy>(v: &mut Vec<T>, key: impl Fn(&T) -> Timestamp) {
+    let mut out: Vec<T> = Vec::with_capacity(v.len());
+    for x in v.iter() {
+        match out.last_mut() {
+            Some(last) if key(last) == key(x) => *last = *x,
+            _ => out.push(*x),
+        }
+    }
+    *v = out;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn bar(day: &str, close: f64) -> Bar {
+        Bar {
+            timestamp: Timestamp::parse(day).unwrap(),
+            open: close,
+            high: close,
+            low: close,
+            close,
+            volume: 1.0,
+        }
+    }
+
+    #[test]
+    fn dedup_keeps_last_duplicate() {
+        let mut v = vec![
+            bar("2024-01-03", 3.0),
+            bar("2024-01-02", 1.0),
+            bar("2024-01-02", 2.0),
+        ];
+        sort_dedup_bars(&mut v);
+        assert_eq!(v.len(), 2);
+        assert_eq!(v[0].close, 2.0);
+        assert_eq!(v[1].close, 3.0);
+    }
+}
