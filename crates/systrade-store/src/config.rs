@@ -1,0 +1,334 @@
+//! The config CSVs: `config/instruments.csv`, `config/rolls.csv`, `config/spreads.csv`
+//! (pysystemtrade's `csvconfig/instrumentconfig.csv`, `rollconfig.csv`, `spreadcosts.csv`; spec §1.2–1.4).
+//! Readers take columns by name and ignore extra columns; empty numeric cells of instruments are 0 and
+//! an empty Region is `NO_REGION`, as in pysystemtrade (`sysobjects/instruments.py`, spec §1.2).
+
+use crate::error::{Result, StoreError};
+use std::path::Path;
+use systrade_model::{CarryOffset, Instrument, InstrumentCode, RollCycle, RollParameters};
+
+/// Columns of `config/instruments.csv`.
+pub const INSTRUMENT_COLUMNS: [&str; 9] = [
+    "Instrument",
+    "Description",
+    "Pointsize",
+    "Currency",
+    "AssetClass",
+    "PerBlock",
+    "Percentage",
+    "PerTrade",
+    "Region",
+];
+
+/// Columns of `config/rolls.csv`.
+pub const ROLL_COLUMNS: [&str; 6] = [
+    "Instrument",
+    "HoldRollCycle",
+    "RollOffsetDays",
+    "CarryOffset",
+    "PricedRollCycle",
+    "ExpiryOffset",
+];
+
+/// Columns of `config/spreads.csv`.
+pub const SPREAD_COLUMNS: [&str; 2] = ["Instrument", "SpreadCost"];
+
+/// Region given to instruments without one (pysystemtrade `NO_REGION`).
+pub const NO_REGION: &str = "NO_REGION";
+
+/// Slippage of one instrument: half the bid/ask spread in price points (spec §1.4).
+#[derive(Debug, Clone, PartialEq)]
+pub struct SpreadCost {
+    pub instrument: InstrumentCode,
+    pub spread_cost: f64,
+}
+
+/// A CSV file read whole, with columns looked up by name.
+struct Table<'a> {
+    path: &'a Path,
+    header: Vec<String>,
+    rows: Vec<csv::StringRecord>,
+}
+
+impl<'a> Table<'a> {
+    fn read(path: &'a Path, bytes: &[u8]) -> Result<Self> {
+        let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(bytes);
+        let header: Vec<String> = reader
+            .headers()
+            .map_err(|e| StoreError::format(path, e))?
+            .iter()
+            .map(|h| h.trim().to_string())
+            .collect();
+        if header.iter().all(String::is_empty) {
+            return Err(StoreError::format(path, "empty file (no header)"));
+        }
+        let rows = reader
+            .records()
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| StoreError::format(path, e))?;
+        Ok(Self { path, header, rows })
+    }
+
+    fn column(&self, name: &str) -> Result<usize> {
+        self.header
+            .iter()
+            .position(|h| h == name)
+            .ok_or_else(|| StoreError::schema(self.path, name, "missing column"))
+    }
+
+    fn cell<'r>(&self, row: &'r csv::StringRecord, col: usize) -> &'r str {
+        row.get(col).unwrap_or("").trim()
+    }
+
+    fn code(&self, i: usize, row: &csv::StringRecord, col: usize) -> Result<InstrumentCode> {
+        InstrumentCode::new(self.cell(row, col))
+            .map_err(|e| StoreError::value(self.path, i + 1, &self.header[col], e.to_string()))
+    }
+
+    /// A number; `default` for an empty cell when given, else an error.
+    fn number<T: std::str::FromStr>(
+        &self,
+        i: usize,
+        row: &csv::StringRecord,
+        col: usize,
+        default: Option<T>,
+    ) -> Result<T> {
+        let s = self.cell(row, col);
+        if s.is_empty() {
+            return default
+                .ok_or_else(|| StoreError::value(self.path, i + 1, &self.header[col], "empty"));
+        }
+        s.parse().map_err(|_| {
+            StoreError::value(
+                self.path,
+                i + 1,
+                &self.header[col],
+                format!("'{s}' is not a number"),
+            )
+        })
+    }
+}
+
+fn read_bytes(path: &Path) -> Result<Vec<u8>> {
+    std::fs::read(path).map_err(|e| StoreError::io(path, e))
+}
+
+/// Parses instrument config CSV bytes (`path` for messages).
+pub fn parse_instruments(path: &Path, bytes: &[u8]) -> Result<Vec<Instrument>> {
+    let t = Table::read(path, bytes)?;
+    let c: Vec<usize> = INSTRUMENT_COLUMNS
+        .iter()
+        .map(|n| t.column(n))
+        .collect::<Result<_>>()?;
+    t.rows
+        .iter()
+        .enumerate()
+        .map(|(i, r)| {
+            let region = t.cell(r, c[8]);
+            Ok(Instrument {
+                code: t.code(i, r, c[0])?,
+                description: t.cell(r, c[1]).to_string(),
+                pointsize: t.number(i, r, c[2], Some(0.0))?,
+                currency: t.cell(r, c[3]).to_string(),
+                asset_class: t.cell(r, c[4]).to_string(),
+                per_block: t.number(i, r, c[5], Some(0.0))?,
+                percentage: t.number(i, r, c[6], Some(0.0))?,
+                per_trade: t.number(i, r, c[7], Some(0.0))?,
+                region: if region.is_empty() {
+                    NO_REGION.to_string()
+                } else {
+                    region.to_string()
+                },
+            })
+        })
+        .collect()
+}
+
+/// Parses roll config CSV bytes (`path` for messages).
+pub fn parse_roll_parameters(path: &Path, bytes: &[u8]) -> Result<Vec<RollParameters>> {
+    let t = Table::read(path, bytes)?;
+    let c: Vec<usize> = ROLL_COLUMNS
+        .iter()
+        .map(|n| t.column(n))
+        .collect::<Result<_>>()?;
+    let cycle = |i: usize, r: &csv::StringRecord, col: usize| -> Result<RollCycle> {
+        t.cell(r, col)
+            .parse()
+            .map_err(|e: systrade_model::RollCycleError| {
+                StoreError::value(path, i + 1, &t.header[col], e.to_string())
+            })
+    };
+    t.rows
+        .iter()
+        .enumerate()
+        .map(|(i, r)| {
+            let carry: i64 = t.number(i, r, c[3], None)?;
+            Ok(RollParameters {
+                instrument: t.code(i, r, c[0])?,
+                hold_cycle: cycle(i, r, c[1])?,
+                roll_offset_days: t.number(i, r, c[2], None)?,
+                carry_offset: CarryOffset::from_i64(carry).ok_or_else(|| {
+                    StoreError::value(
+                        path,
+                        i + 1,
+                        "CarryOffset",
+                        format!("{carry} is not 1 or -1"),
+                    )
+                })?,
+                priced_cycle: cycle(i, r, c[4])?,
+                expiry_offset: t.number(i, r, c[5], None)?,
+            })
+        })
+        .collect()
+}
+
+/// Parses spread cost CSV bytes (`path` for messages). An empty SpreadCost is 0.
+pub fn parse_spread_costs(path: &Path, bytes: &[u8]) -> Result<Vec<SpreadCost>> {
+    let t = Table::read(path, bytes)?;
+    let c: Vec<usize> = SPREAD_COLUMNS
+        .iter()
+        .map(|n| t.column(n))
+        .collect::<Result<_>>()?;
+    t.rows
+        .iter()
+        .enumerate()
+        .map(|(i, r)| {
+            Ok(SpreadCost {
+                instrument: t.code(i, r, c[0])?,
+                spread_cost: t.number(i, r, c[1], Some(0.0))?,
+            })
+        })
+        .collect()
+}
+
+pub(crate) fn read_instruments(path: &Path) -> Result<Vec<Instrument>> {
+    parse_instruments(path, &read_bytes(path)?)
+}
+
+pub(crate) fn read_roll_parameters(path: &Path) -> Result<Vec<RollParameters>> {
+    parse_roll_parameters(path, &read_bytes(path)?)
+}
+
+pub(crate) fn read_spread_costs(path: &Path) -> Result<Vec<SpreadCost>> {
+    parse_spread_costs(path, &read_bytes(path)?)
+}
+
+fn to_csv(
+    path: &Path,
+    header: &[&str],
+    rows: impl Iterator<Item = Vec<String>>,
+) -> Result<Vec<u8>> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record(header)
+        .map_err(|e| StoreError::format(path, e))?;
+    for r in rows {
+        w.write_record(&r)
+            .map_err(|e| StoreError::format(path, e))?;
+    }
+    w.into_inner()
+        .map_err(|e| StoreError::format(path, e.to_string()))
+}
+
+pub(crate) fn encode_instruments(path: &Path, rows: &[Instrument]) -> Result<Vec<u8>> {
+    to_csv(
+        path,
+        &INSTRUMENT_COLUMNS,
+        rows.iter().map(|r| {
+            vec![
+                r.code.to_string(),
+                r.description.clone(),
+                r.pointsize.to_string(),
+                r.currency.clone(),
+                r.asset_class.clone(),
+                r.per_block.to_string(),
+                r.percentage.to_string(),
+                r.per_trade.to_string(),
+                r.region.clone(),
+            ]
+        }),
+    )
+}
+
+pub(crate) fn encode_roll_parameters(path: &Path, rows: &[RollParameters]) -> Result<Vec<u8>> {
+    to_csv(
+        path,
+        &ROLL_COLUMNS,
+        rows.iter().map(|r| {
+            vec![
+                r.instrument.to_string(),
+                r.hold_cycle.to_string(),
+                r.roll_offset_days.to_string(),
+                r.carry_offset.as_i64().to_string(),
+                r.priced_cycle.to_string(),
+                r.expiry_offset.to_string(),
+            ]
+        }),
+    )
+}
+
+pub(crate) fn encode_spread_costs(path: &Path, rows: &[SpreadCost]) -> Result<Vec<u8>> {
+    to_csv(
+        path,
+        &SPREAD_COLUMNS,
+        rows.iter()
+            .map(|r| vec![r.instrument.to_string(), r.spread_cost.to_string()]),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn instruments_round_trip_with_pst_defaults() {
+        let p = Path::new("instruments.csv");
+        let src = "Instrument,Description,Pointsize,Currency,AssetClass,PerBlock,Percentage,PerTrade,Region,Extra\n\
+                   CORN,\"Corn, yellow\",50,USD,Ags,2.92,0,0,US,x\n\
+                   KR3,Korea 3y,1000000,KRW,Bond,,0.0004,,,\n";
+        let rows = parse_instruments(p, src.as_bytes()).unwrap();
+        assert_eq!(rows[0].description, "Corn, yellow");
+        assert_eq!(rows[1].per_block, 0.0);
+        assert_eq!(rows[1].percentage, 0.0004);
+        assert_eq!(rows[1].region, NO_REGION);
+        let again = parse_instruments(p, &encode_instruments(p, &rows).unwrap()).unwrap();
+        assert_eq!(again, rows);
+    }
+
+    #[test]
+    fn errors_name_file_row_and_field() {
+        let p = Path::new("cfg/instruments.csv");
+        let src = "Instrument,Description,Pointsize,Currency,AssetClass,PerBlock,Percentage,PerTrade,Region\n\
+                   CORN,Corn,fifty,USD,Ags,2.92,0,0,US\n";
+        let e = parse_instruments(p, src.as_bytes())
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("cfg/instruments.csv") && e.contains("row 1") && e.contains("Pointsize"),
+            "{e}"
+        );
+        let e = parse_spread_costs(p, b"Instrument\nCORN\n")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("SpreadCost") && e.contains("missing column"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn roll_parameters_round_trip() {
+        let p = Path::new("rolls.csv");
+        let src = "Instrument,HoldRollCycle,RollOffsetDays,CarryOffset,PricedRollCycle,ExpiryOffset\n\
+                   CORN,Z,-60,-1,HKNUZ,14\nBUND,HMUZ,-5,1,HMUZ,6\n";
+        let rows = parse_roll_parameters(p, src.as_bytes()).unwrap();
+        assert_eq!(rows[0].carry_offset, CarryOffset::Previous);
+        let bytes = encode_roll_parameters(p, &rows).unwrap();
+        assert_eq!(String::from_utf8(bytes).unwrap(), src.replace("\\\n", ""));
+        let bad = "Instrument,HoldRollCycle,RollOffsetDays,CarryOffset,PricedRollCycle,ExpiryOffset\n\
+                   CORN,Z,-60,0,HKNUZ,14\n";
+        let e = parse_roll_parameters(p, bad.as_bytes())
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("CarryOffset") && e.contains("row 1"), "{e}");
+    }
+}

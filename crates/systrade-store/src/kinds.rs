@@ -1,0 +1,272 @@
+//! The Parquet layout of each series kind (docs/ARCHITECTURE.md "The data directory") and the
+//! conversions between model types and columns.
+
+use crate::columns::{ColumnData, ColumnType, decode, encode};
+use crate::error::{Result, StoreError};
+use std::path::Path;
+use systrade_model::{
+    ContractBar, ContractDate, ContractPrices, MultiplePrices, MultiplePricesRow, PriceSeries,
+    RollCalendar, RollCalendarRow, Timestamp,
+};
+
+use ColumnType::{ContractId, Price, Timestamp as Ts};
+
+pub(crate) const CONTRACT_COLUMNS: &[(&str, ColumnType)] = &[
+    ("contract", ContractId),
+    ("timestamp", Ts),
+    ("open", Price),
+    ("high", Price),
+    ("low", Price),
+    ("close", Price),
+    ("volume", Price),
+];
+
+pub(crate) const MULTIPLE_COLUMNS: &[(&str, ColumnType)] = &[
+    ("timestamp", Ts),
+    ("price", Price),
+    ("price_contract", ContractId),
+    ("forward", Price),
+    ("forward_contract", ContractId),
+    ("carry", Price),
+    ("carry_contract", ContractId),
+];
+
+pub(crate) const ADJUSTED_COLUMNS: &[(&str, ColumnType)] = &[("timestamp", Ts), ("price", Price)];
+
+pub(crate) const FX_COLUMNS: &[(&str, ColumnType)] = &[("timestamp", Ts), ("rate", Price)];
+
+pub(crate) const ROLL_COLUMNS: &[(&str, ColumnType)] = &[
+    ("timestamp", Ts),
+    ("current_contract", ContractId),
+    ("next_contract", ContractId),
+    ("carry_contract", ContractId),
+];
+
+/// Checks that rows are strictly increasing by (timestamp, contract). `keys` yields the timestamp and
+/// a secondary key (the contract id, or 0 for single series). Rows are numbered from 1.
+pub fn check_order(
+    path: &Path,
+    keys: impl IntoIterator<Item = (Timestamp, i64)>,
+    secondary_name: Option<&str>,
+) -> Result<()> {
+    let mut previous: Option<(Timestamp, i64)> = None;
+    for (i, key) in keys.into_iter().enumerate() {
+        if let Some(prev) = previous {
+            if key == prev {
+                let (field, what) = match secondary_name {
+                    Some(s) => (
+                        s,
+                        format!("duplicate row for timestamp {} and {s} {}", key.0, key.1),
+                    ),
+                    None => ("timestamp", format!("duplicate timestamp {}", key.0)),
+                };
+                return Err(StoreError::order(path, i + 1, field, what));
+            }
+            if key < prev {
+                let problem = if key.0 < prev.0 {
+                    format!(
+                        "timestamp {} is before the previous row's {} (rows must be sorted by time)",
+                        key.0, prev.0
+                    )
+                } else {
+                    format!(
+                        "contract {} is before the previous row's {} at the same timestamp {}",
+                        key.1, prev.1, key.0
+                    )
+                };
+                let field = if key.0 < prev.0 {
+                    "timestamp"
+                } else {
+                    secondary_name.unwrap_or("timestamp")
+                };
+                return Err(StoreError::order(path, i + 1, field, problem));
+            }
+        }
+        previous = Some(key);
+    }
+    Ok(())
+}
+
+fn micros(ts: impl Iterator<Item = Timestamp>) -> ColumnData {
+    ColumnData::Int(ts.map(Timestamp::micros).collect())
+}
+
+fn ids(c: impl Iterator<Item = ContractDate>) -> ColumnData {
+    ColumnData::Int(c.map(ContractDate::id).collect())
+}
+
+fn floats(v: impl Iterator<Item = f64>) -> ColumnData {
+    ColumnData::Float(v.collect())
+}
+
+fn contract_dates(path: &Path, column: &str, values: Vec<i64>) -> Result<Vec<ContractDate>> {
+    values
+        .into_iter()
+        .enumerate()
+        .map(|(i, id)| {
+            ContractDate::from_id(id)
+                .map_err(|e| StoreError::value(path, i + 1, column, e.to_string()))
+        })
+        .collect()
+}
+
+fn timestamps(values: Vec<i64>) -> Vec<Timestamp> {
+    values.into_iter().map(Timestamp::from_micros).collect()
+}
+
+// ---- contract prices -------------------------------------------------------------------------
+
+pub(crate) fn encode_contract_prices(path: &Path, rows: &ContractPrices) -> Result<Vec<u8>> {
+    check_order(
+        path,
+        rows.iter().map(|r| (r.timestamp, r.contract.id())),
+        Some("contract"),
+    )?;
+    let data = vec![
+        ids(rows.iter().map(|r| r.contract)),
+        micros(rows.iter().map(|r| r.timestamp)),
+        floats(rows.iter().map(|r| r.open)),
+        floats(rows.iter().map(|r| r.high)),
+        floats(rows.iter().map(|r| r.low)),
+        floats(rows.iter().map(|r| r.close)),
+        floats(rows.iter().map(|r| r.volume)),
+    ];
+    encode(path, CONTRACT_COLUMNS, data)
+}
+
+pub(crate) fn decode_contract_prices(path: &Path) -> Result<ContractPrices> {
+    let mut cols = decode(path, CONTRACT_COLUMNS)?.into_iter();
+    let mut next = || cols.next().expect("one column per declared column");
+    let contract = contract_dates(path, "contract", next().into_int())?;
+    let ts = timestamps(next().into_int());
+    let (open, high, low, close, volume) = (
+        next().into_float(),
+        next().into_float(),
+        next().into_float(),
+        next().into_float(),
+        next().into_float(),
+    );
+    let rows: ContractPrices = (0..ts.len())
+        .map(|i| ContractBar {
+            contract: contract[i],
+            timestamp: ts[i],
+            open: open[i],
+            high: high[i],
+            low: low[i],
+            close: close[i],
+            volume: volume[i],
+        })
+        .collect();
+    check_order(
+        path,
+        rows.iter().map(|r| (r.timestamp, r.contract.id())),
+        Some("contract"),
+    )?;
+    Ok(rows)
+}
+
+// ---- multiple prices -------------------------------------------------------------------------
+
+pub(crate) fn encode_multiple_prices(path: &Path, rows: &MultiplePrices) -> Result<Vec<u8>> {
+    check_order(path, rows.iter().map(|r| (r.timestamp, 0)), None)?;
+    let data = vec![
+        micros(rows.iter().map(|r| r.timestamp)),
+        floats(rows.iter().map(|r| r.price)),
+        ids(rows.iter().map(|r| r.price_contract)),
+        floats(rows.iter().map(|r| r.forward)),
+        ids(rows.iter().map(|r| r.forward_contract)),
+        floats(rows.iter().map(|r| r.carry)),
+        ids(rows.iter().map(|r| r.carry_contract)),
+    ];
+    encode(path, MULTIPLE_COLUMNS, data)
+}
+
+pub(crate) fn decode_multiple_prices(path: &Path) -> Result<MultiplePrices> {
+    let mut cols = decode(path, MULTIPLE_COLUMNS)?.into_iter();
+    let mut next = || cols.next().expect("one column per declared column");
+    let ts = timestamps(next().into_int());
+    let price = next().into_float();
+    let price_contract = contract_dates(path, "price_contract", next().into_int())?;
+    let forward = next().into_float();
+    let forward_contract = contract_dates(path, "forward_contract", next().into_int())?;
+    let carry = next().into_float();
+    let carry_contract = contract_dates(path, "carry_contract", next().into_int())?;
+    check_order(path, ts.iter().map(|t| (*t, 0)), None)?;
+    Ok((0..ts.len())
+        .map(|i| MultiplePricesRow {
+            timestamp: ts[i],
+            price: price[i],
+            price_contract: price_contract[i],
+            forward: forward[i],
+            forward_contract: forward_contract[i],
+            carry: carry[i],
+            carry_contract: carry_contract[i],
+        })
+        .collect())
+}
+
+// ---- single series (adjusted prices, FX) -----------------------------------------------------
+
+pub(crate) fn encode_series(
+    path: &Path,
+    columns: &[(&str, ColumnType)],
+    series: &PriceSeries,
+) -> Result<Vec<u8>> {
+    if series.timestamps.len() != series.values.len() {
+        return Err(StoreError::value(
+            path,
+            series.timestamps.len().min(series.values.len()) + 1,
+            columns[1].0,
+            format!(
+                "{} timestamps but {} values",
+                series.timestamps.len(),
+                series.values.len()
+            ),
+        ));
+    }
+    check_order(path, series.timestamps.iter().map(|t| (*t, 0)), None)?;
+    let data = vec![
+        micros(series.timestamps.iter().copied()),
+        floats(series.values.iter().copied()),
+    ];
+    encode(path, columns, data)
+}
+
+pub(crate) fn decode_series(path: &Path, columns: &[(&str, ColumnType)]) -> Result<PriceSeries> {
+    let mut cols = decode(path, columns)?.into_iter();
+    let ts = timestamps(cols.next().expect("timestamp column").into_int());
+    let values = cols.next().expect("value column").into_float();
+    check_order(path, ts.iter().map(|t| (*t, 0)), None)?;
+    Ok(PriceSeries::new(ts, values))
+}
+
+// ---- roll calendars --------------------------------------------------------------------------
+
+pub(crate) fn encode_roll_calendar(path: &Path, rows: &RollCalendar) -> Result<Vec<u8>> {
+    check_order(path, rows.iter().map(|r| (r.timestamp, 0)), None)?;
+    let data = vec![
+        micros(rows.iter().map(|r| r.timestamp)),
+        ids(rows.iter().map(|r| r.current_contract)),
+        ids(rows.iter().map(|r| r.next_contract)),
+        ids(rows.iter().map(|r| r.carry_contract)),
+    ];
+    encode(path, ROLL_COLUMNS, data)
+}
+
+pub(crate) fn decode_roll_calendar(path: &Path) -> Result<RollCalendar> {
+    let mut cols = decode(path, ROLL_COLUMNS)?.into_iter();
+    let mut next = || cols.next().expect("one column per declared column");
+    let ts = timestamps(next().into_int());
+    let current = contract_dates(path, "current_contract", next().into_int())?;
+    let next_c = contract_dates(path, "next_contract", next().into_int())?;
+    let carry = contract_dates(path, "carry_contract", next().into_int())?;
+    check_order(path, ts.iter().map(|t| (*t, 0)), None)?;
+    Ok((0..ts.len())
+        .map(|i| RollCalendarRow {
+            timestamp: ts[i],
+            current_contract: current[i],
+            next_contract: next_c[i],
+            carry_contract: carry[i],
+        })
+        .collect())
+}

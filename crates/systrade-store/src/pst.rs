@@ -1,0 +1,1 @@
+//! pysystemtrade CSV files (being built).

@@ -1,0 +1,330 @@
+//! Round trips and schema checks of every kind through real files.
+
+use super::*;
+use arrow_array::{Float64Array, Int64Array, RecordBatch, TimestampMillisecondArray};
+use arrow_schema::{DataType, Field, Schema, TimeUnit};
+use std::sync::Arc;
+use systrade_model::{
+    ContractBar, ContractDate, MultiplePricesRow, PriceSeries, RollCalendarRow, Timestamp,
+};
+
+fn code(s: &str) -> InstrumentCode {
+    InstrumentCode::new(s).unwrap()
+}
+
+fn t(s: &str) -> Timestamp {
+    Timestamp::parse(s).unwrap()
+}
+
+fn c(id: i64) -> ContractDate {
+    ContractDate::from_id(id).unwrap()
+}
+
+fn same(a: f64, b: f64) -> bool {
+    (a.is_nan() && b.is_nan()) || a.to_bits() == b.to_bits()
+}
+
+fn store() -> (tempfile::TempDir, Store) {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path().join("data"));
+    (dir, store)
+}
+
+#[test]
+fn every_kind_round_trips_with_nulls_and_exact_values() {
+    let (_d, store) = store();
+    let w = store.lock_for_writing(Duration::ZERO).unwrap();
+    let sp = code("SP500");
+
+    let adjusted = PriceSeries::new(
+        vec![
+            t("1982-09-14 23:00:00"),
+            t("2023-08-21 20:00:00"),
+            t("2023-08-21 20:00:01"),
+        ],
+        vec![0.1 + 0.2, f64::NAN, -1e-300],
+    );
+    assert_eq!(
+        w.write_adjusted_prices(&sp, &adjusted).unwrap(),
+        WriteOutcome::Written
+    );
+    assert_eq!(
+        w.write_adjusted_prices(&sp, &adjusted).unwrap(),
+        WriteOutcome::Unchanged
+    );
+    let back = store.read_adjusted_prices(&sp).unwrap();
+    assert_eq!(back.timestamps, adjusted.timestamps);
+    assert!(
+        back.values
+            .iter()
+            .zip(&adjusted.values)
+            .all(|(a, b)| same(*a, *b))
+    );
+
+    let fx = PriceSeries::new(vec![t("1971-01-04")], vec![2.4]);
+    w.write_fx_rates("GBP", &fx).unwrap();
+    assert_eq!(store.read_fx_rates("GBP").unwrap(), fx);
+    assert_eq!(store.list_fx_currencies().unwrap(), vec!["GBP".to_string()]);
+    assert!(w.write_fx_rates("gb", &fx).is_err());
+
+    let multiple = vec![MultiplePricesRow {
+        timestamp: t("1982-09-14 23:00:00"),
+        price: 123.7,
+        price_contract: c(19821200),
+        forward: f64::NAN,
+        forward_contract: c(19830300),
+        carry: f64::NAN,
+        carry_contract: c(19830300),
+    }];
+    w.write_multiple_prices(&sp, &multiple).unwrap();
+    let back = store.read_multiple_prices(&sp).unwrap();
+    assert_eq!(back.len(), 1);
+    assert_eq!(back[0].price, 123.7);
+    assert!(back[0].forward.is_nan());
+    assert_eq!(back[0].carry_contract, c(19830300));
+
+    let bars = vec![
+        ContractBar {
+            contract: c(20230900),
+            timestamp: t("2023-08-01"),
+            open: 1.0,
+            high: 2.0,
+            low: 0.5,
+            close: 1.5,
+            volume: 10.0,
+        },
+        ContractBar {
+            contract: c(20231215),
+            timestamp: t("2023-08-01"),
+            open: f64::NAN,
+            high: 2.0,
+            low: 0.5,
+            close: 1.5,
+            volume: 0.0,
+        },
+    ];
+    w.write_contract_prices(&sp, &bars).unwrap();
+    let back = store.read_contract_prices(&sp).unwrap();
+    assert_eq!(back.len(), 2);
+    assert_eq!(back[1].contract.id(), 20231215);
+    assert!(back[1].open.is_nan());
+
+    let cal = vec![RollCalendarRow {
+        timestamp: t("1982-11-29 23:00:00"),
+        current_contract: c(19821200),
+        next_contract: c(19830300),
+        carry_contract: c(19830300),
+    }];
+    w.write_roll_calendar(&sp, &cal).unwrap();
+    assert_eq!(store.read_roll_calendar(&sp).unwrap(), cal);
+
+    for kind in [
+        SeriesKind::Adjusted,
+        SeriesKind::Multiple,
+        SeriesKind::Contracts,
+        SeriesKind::Rolls,
+    ] {
+        assert_eq!(
+            store.list_instruments(kind).unwrap(),
+            vec![sp.clone()],
+            "{kind:?}"
+        );
+    }
+}
+
+#[test]
+fn unsorted_or_duplicate_rows_are_refused_on_write() {
+    let (_d, store) = store();
+    let w = store.lock_for_writing(Duration::ZERO).unwrap();
+    let dup = PriceSeries::new(vec![t("2020-01-01"), t("2020-01-01")], vec![1.0, 2.0]);
+    let e = w
+        .write_adjusted_prices(&code("X"), &dup)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("X.parquet") && e.contains("row 2") && e.contains("duplicate"),
+        "{e}"
+    );
+    let back = PriceSeries::new(vec![t("2020-01-02"), t("2020-01-01")], vec![1.0, 2.0]);
+    let e = w
+        .write_adjusted_prices(&code("X"), &back)
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("row 2") && e.contains("timestamp"), "{e}");
+    assert!(!store.dir().adjusted_prices_file(&code("X")).exists());
+}
+
+#[test]
+fn append_adds_only_newer_rows() {
+    let (_d, store) = store();
+    let w = store.lock_for_writing(Duration::ZERO).unwrap();
+    let x = code("X");
+    let first = PriceSeries::new(vec![t("2020-01-01"), t("2020-01-02")], vec![1.0, 2.0]);
+    assert_eq!(w.append_adjusted_prices(&x, &first).unwrap(), 2);
+    let second = PriceSeries::new(vec![t("2020-01-02"), t("2020-01-03")], vec![20.0, 3.0]);
+    assert_eq!(w.append_adjusted_prices(&x, &second).unwrap(), 1);
+    assert_eq!(w.append_adjusted_prices(&x, &second).unwrap(), 0);
+    assert_eq!(
+        store.read_adjusted_prices(&x).unwrap().values,
+        vec![1.0, 2.0, 3.0]
+    );
+}
+
+fn write_batch(path: &std::path::Path, batch: RecordBatch) {
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    let f = std::fs::File::create(path).unwrap();
+    let mut w = parquet::arrow::ArrowWriter::try_new(f, batch.schema(), None).unwrap();
+    w.write(&batch).unwrap();
+    w.close().unwrap();
+}
+
+#[test]
+fn schema_errors_name_file_and_column() {
+    let (_d, store) = store();
+    let path = store.dir().adjusted_prices_file(&code("BAD"));
+
+    // Missing column `price`.
+    let schema = Arc::new(Schema::new(vec![
+        Field::new(
+            "timestamp",
+            DataType::Timestamp(TimeUnit::Millisecond, None),
+            false,
+        ),
+        Field::new("close", DataType::Float64, true),
+    ]));
+    let batch = RecordBatch::try_new(
+        schema,
+        vec![
+            Arc::new(TimestampMillisecondArray::from(vec![0])),
+            Arc::new(Float64Array::from(vec![1.0])),
+        ],
+    )
+    .unwrap();
+    write_batch(&path, batch);
+    let e = store
+        .read_adjusted_prices(&code("BAD"))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("BAD.parquet") && e.contains("'timestamp'"),
+        "wrong timestamp unit first: {e}"
+    );
+
+    // Right names, wrong type of `price`.
+    let schema = Arc::new(Schema::new(vec![
+        Field::new(
+            "timestamp",
+            DataType::Timestamp(TimeUnit::Microsecond, None),
+            false,
+        ),
+        Field::new("price", DataType::Int64, true),
+    ]));
+    let batch = RecordBatch::try_new(
+        schema,
+        vec![
+            Arc::new(arrow_array::TimestampMicrosecondArray::from(vec![0])),
+            Arc::new(Int64Array::from(vec![1])),
+        ],
+    )
+    .unwrap();
+    write_batch(&path, batch);
+    let e = store.read_adjusted_prices(&code("BAD")).unwrap_err();
+    assert!(
+        matches!(e, StoreError::Schema { ref column, .. } if column == "price"),
+        "{e}"
+    );
+    assert!(
+        e.to_string().contains("BAD.parquet") && e.to_string().contains("Int64"),
+        "{e}"
+    );
+
+    // Missing column.
+    let schema = Arc::new(Schema::new(vec![Field::new(
+        "timestamp",
+        DataType::Timestamp(TimeUnit::Microsecond, None),
+        false,
+    )]));
+    let batch = RecordBatch::try_new(
+        schema,
+        vec![Arc::new(arrow_array::TimestampMicrosecondArray::from(
+            vec![0],
+        ))],
+    )
+    .unwrap();
+    write_batch(&path, batch);
+    let e = store
+        .read_adjusted_prices(&code("BAD"))
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("column 'price': missing column"), "{e}");
+}
+
+#[test]
+fn bad_contract_id_in_file_names_row_and_column() {
+    let (_d, store) = store();
+    let path = store.dir().roll_calendar_file(&code("BAD"));
+    let ts = DataType::Timestamp(TimeUnit::Microsecond, None);
+    let schema = Arc::new(Schema::new(vec![
+        Field::new("timestamp", ts, false),
+        Field::new("current_contract", DataType::Int64, false),
+        Field::new("next_contract", DataType::Int64, false),
+        Field::new("carry_contract", DataType::Int64, false),
+    ]));
+    let batch = RecordBatch::try_new(
+        schema,
+        vec![
+            Arc::new(arrow_array::TimestampMicrosecondArray::from(vec![0, 1])),
+            Arc::new(Int64Array::from(vec![20200300, 20200600])),
+            Arc::new(Int64Array::from(vec![20200600, 20201300])),
+            Arc::new(Int64Array::from(vec![20200600, 20200900])),
+        ],
+    )
+    .unwrap();
+    write_batch(&path, batch);
+    let e = store
+        .read_roll_calendar(&code("BAD"))
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("row 2") && e.contains("next_contract"), "{e}");
+}
+
+#[test]
+fn config_files_round_trip() {
+    let (_d, store) = store();
+    let w = store.lock_for_writing(Duration::ZERO).unwrap();
+    let spreads = vec![SpreadCost {
+        instrument: code("CORN"),
+        spread_cost: 0.16,
+    }];
+    w.write_spread_costs(&spreads).unwrap();
+    assert_eq!(store.read_spread_costs().unwrap(), spreads);
+    let e = store.read_instruments().unwrap_err();
+    assert!(e.is_not_found(), "{e}");
+    assert!(e.to_string().contains("instruments.csv"), "{e}");
+}
+
+#[test]
+fn writers_exclude_each_other() {
+    let (_d, store) = store();
+    let _w = store.lock_for_writing(Duration::ZERO).unwrap();
+    let other = Store::open(store.root());
+    let e = other
+        .lock_for_writing(Duration::from_millis(100))
+        .unwrap_err();
+    assert!(e.is_locked(), "{e}");
+}
+
+#[test]
+fn lockfile_has_official_parquet_not_arrow2() {
+    let lock =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../Cargo.lock")).unwrap();
+    for banned in [
+        "name = \"arrow2\"",
+        "name = \"parquet2\"",
+        "name = \"polars",
+    ] {
+        assert!(!lock.contains(banned), "Cargo.lock contains {banned}");
+    }
+    assert!(lock.contains("name = \"parquet\""));
+    assert!(lock.contains("name = \"arrow-array\""));
+}
