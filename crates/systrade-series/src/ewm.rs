@@ -1,0 +1,247 @@
+//! Exponentially weighted moments with pandas' default `adjust=True, ignore_na=False` (spec §3.11).
+//!
+//! pandas turns `span` into a centre of mass `com = (span − 1) / 2` and uses `α = 1 / (1 + com)`
+//! (computed in that order, which matters for the last bit). Weights are positional: a missing value
+//! still ages the older observations (`ignore_na=False`), it just adds no new weight.
+
+/// The decay of an exponentially weighted window, held as pandas holds it: a centre of mass.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Ewm {
+    com: f64,
+}
+
+impl Ewm {
+    /// `ewm(span=s)`: `com = (s − 1) / 2`, so `α = 2 / (s + 1)`. Requires `s >= 1`.
+    pub fn span(span: f64) -> Self {
+        assert!(span >= 1.0, "ewm span must be >= 1, got {span}");
+        Self {
+            com: (span - 1.0) / 2.0,
+        }
+    }
+
+    /// `ewm(com=c)` — also pandas' positional form `ewm(c)`: `α = 1 / (1 + c)`. Requires `c >= 0`.
+    pub fn com(com: f64) -> Self {
+        assert!(com >= 0.0, "ewm com must be >= 0, got {com}");
+        Self { com }
+    }
+
+    /// `ewm(alpha=a)`: `com = (1 − a) / a`. Requires `0 < a <= 1`.
+    pub fn alpha(alpha: f64) -> Self {
+        assert!(
+            alpha > 0.0 && alpha <= 1.0,
+            "ewm alpha must be in (0, 1], got {alpha}"
+        );
+        Self {
+            com: (1.0 - alpha) / alpha,
+        }
+    }
+
+    /// The centre of mass.
+    pub fn center_of_mass(self) -> f64 {
+        self.com
+    }
+
+    /// The smoothing factor `α = 1 / (1 + com)`.
+    pub fn smoothing(self) -> f64 {
+        1.0 / (1.0 + self.com)
+    }
+}
+
+/// pandas clamps `min_periods` to at least 1 for EWM.
+fn min_obs(min_periods: usize) -> usize {
+    min_periods.max(1)
+}
+
+/// Exponentially weighted mean, pandas `x.ewm(…, min_periods=m).mean()` with `adjust=True`,
+/// `ignore_na=False`:
+///
+/// `mean_t = Σ_{i<=t, x_i not NaN} w_i x_i / Σ w_i`, with `w_i = (1 − α)^(t − i)`.
+///
+/// Computed recursively as pandas does: with `W` the running weight, at each row after the first
+/// observation `W ← W·(1 − α)`; on an observation `x`, `mean ← (W·mean + x)/(W + 1)` (skipped when
+/// `mean == x`) and `W ← W + 1`. Output is NaN until `m` non-NaN values have been seen (m >= 1);
+/// rows with NaN input after that repeat the last mean.
+pub fn ewm_mean(values: &[f64], ewm: Ewm, min_periods: usize) -> Vec<f64> {
+    let minp = min_obs(min_periods);
+    let mut out = Vec::with_capacity(values.len());
+    let Some(&first) = values.first() else {
+        return out;
+    };
+    let factor = 1.0 - ewm.smoothing();
+    let mut weighted = first;
+    let mut nobs = usize::from(!first.is_nan());
+    let mut old_wt = 1.0_f64;
+    out.push(if nobs >= minp { weighted } else { f64::NAN });
+    for &cur in &values[1..] {
+        let is_obs = !cur.is_nan();
+        nobs += usize::from(is_obs);
+        if !weighted.is_nan() {
+            old_wt *= factor;
+            if is_obs {
+                if weighted != cur {
+                    weighted = (old_wt * weighted + cur) / (old_wt + 1.0);
+                }
+                old_wt += 1.0;
+            }
+        } else if is_obs {
+            weighted = cur;
+        }
+        out.push(if nobs >= minp { weighted } else { f64::NAN });
+    }
+    out
+}
+
+/// `x.ewm(span=span, min_periods=m).mean()`; see [`ewm_mean`].
+pub fn ewma_span(values: &[f64], span: f64, min_periods: usize) -> Vec<f64> {
+    ewm_mean(values, Ewm::span(span), min_periods)
+}
+
+/// `x.ewm(com=com, min_periods=m).mean()` (also pandas' positional `x.ewm(com)`); see [`ewm_mean`].
+pub fn ewma_com(values: &[f64], com: f64, min_periods: usize) -> Vec<f64> {
+    ewm_mean(values, Ewm::com(com), min_periods)
+}
+
+/// Bias-corrected exponentially weighted variance, pandas `x.ewm(…, min_periods=m).var()`
+/// (`bias=False`, `adjust=True`, `ignore_na=False`):
+///
+/// `var_t = [Σ w_i (x_i − mean_t)² / Σ w_i] × (Σw)² / ((Σw)² − Σw²)`, `w_i = (1 − α)^(t − i)`.
+///
+/// Computed with pandas' recursion: after the first observation, each row multiplies `Σw`, `Σw²` and
+/// the running weight `W` by `(1 − α)` (resp. `(1 − α)²`); an observation `x` updates
+/// `mean' = (W·mean + x)/(W + 1)` (skipped when equal), `cov ← (W·(cov + (mean − mean')²) +
+/// (x − mean')²)/(W + 1)`, then `Σw += 1`, `Σw² += 1`, `W += 1`. NaN while fewer than `m` (>= 1)
+/// observations, or while `(Σw)² − Σw² <= 0` (a single observation).
+pub fn ewm_var(values: &[f64], ewm: Ewm, min_periods: usize) -> Vec<f64> {
+    let minp = min_obs(min_periods);
+    let mut out = Vec::with_capacity(values.len());
+    let Some(&first) = values.first() else {
+        return out;
+    };
+    let factor = 1.0 - ewm.smoothing();
+    let mut mean = first; // NaN until the first observation
+    let mut nobs = usize::from(!first.is_nan());
+    out.push(f64::NAN);
+    let mut cov = 0.0_f64;
+    let mut sum_wt = 1.0_f64;
+    let mut sum_wt2 = 1.0_f64;
+    let mut old_wt = 1.0_f64;
+    for &cur in &values[1..] {
+        let is_obs = !cur.is_nan();
+        nobs += usize::from(is_obs);
+        if !mean.is_nan() {
+            sum_wt *= factor;
+            sum_wt2 *= factor * factor;
+            old_wt *= factor;
+            if is_obs {
+                let old_mean = mean;
+                if mean != cur {
+                    mean = (old_wt * old_mean + cur) / (old_wt + 1.0);
+                }
+                cov = (old_wt * (cov + (old_mean - mean) * (old_mean - mean))
+                    + (cur - mean) * (cur - mean))
+                    / (old_wt + 1.0);
+                sum_wt += 1.0;
+                sum_wt2 += 1.0;
+                old_wt += 1.0;
+            }
+        } else if is_obs {
+            mean = cur;
+        }
+        let v = if nobs >= minp {
+            let numerator = sum_wt * sum_wt;
+            let denominator = numerator - sum_wt2;
+            if denominator > 0.0 {
+                numerator / denominator * cov
+            } else {
+                f64::NAN
+            }
+        } else {
+            f64::NAN
+        };
+        out.push(v);
+    }
+    out
+}
+
+/// Bias-corrected exponentially weighted standard deviation, pandas `x.ewm(…).std()`:
+/// `sqrt(ewm_var)`, with negative variances (rounding) giving 0 (pandas `zsqrt`).
+pub fn ewm_std(values: &[f64], ewm: Ewm, min_periods: usize) -> Vec<f64> {
+    ewm_var(values, ewm, min_periods)
+        .into_iter()
+        .map(|v| if v < 0.0 { 0.0 } else { v.sqrt() })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const NAN: f64 = f64::NAN;
+
+    fn assert_close(got: &[f64], want: &[f64]) {
+        assert_eq!(got.len(), want.len(), "{got:?} vs {want:?}");
+        for (i, (g, w)) in got.iter().zip(want).enumerate() {
+            assert!(
+                (g.is_nan() && w.is_nan()) || (g - w).abs() <= 1e-12 * w.abs().max(1.0),
+                "row {i}: got {g}, want {w} ({got:?})"
+            );
+        }
+    }
+
+    #[test]
+    fn span_and_com_give_pandas_alpha() {
+        assert_eq!(Ewm::span(3.0).smoothing(), 0.5);
+        assert_eq!(Ewm::com(90.0).smoothing(), 1.0 / 91.0);
+        assert_eq!(Ewm::span(35.0).center_of_mass(), 17.0);
+        assert_eq!(Ewm::alpha(0.25).center_of_mass(), 3.0);
+    }
+
+    #[test]
+    fn ewm_mean_by_hand_with_nan_gap() {
+        // span 3 → α = 0.5, decay 0.5. x = [NaN, 1, 2, NaN, 4]
+        // t1: 1
+        // t2: (0.5·1 + 2)/(0.5 + 1) = 2.5/1.5 = 5/3
+        // t3: NaN input: mean stays 5/3, W: 1.5 → 0.75
+        // t4: W 0.75·0.5 = 0.375; mean = (0.375·5/3 + 4)/1.375 = 4.625/1.375 = 3.363636…
+        //     (weights 0.125 on x1, 0.25 on x2, 1 on x4: (0.125 + 0.5 + 4)/1.375, same)
+        let got = ewma_span(&[NAN, 1.0, 2.0, NAN, 4.0], 3.0, 0);
+        assert_close(&got, &[NAN, 1.0, 5.0 / 3.0, 5.0 / 3.0, 4.625 / 1.375]);
+        // min_periods counts observations, not rows.
+        let got = ewma_span(&[NAN, 1.0, 2.0, NAN, 4.0], 3.0, 3);
+        assert_close(&got, &[NAN, NAN, NAN, NAN, 4.625 / 1.375]);
+    }
+
+    #[test]
+    fn ewm_mean_shorter_than_span_and_empty() {
+        // com 90, α = 1/91, decay 90/91: two points → (90/91·1 + 3)/(90/91 + 1)
+        let d = 90.0 / 91.0;
+        let got = ewma_com(&[1.0, 3.0], 90.0, 1);
+        assert_close(&got, &[1.0, (d + 3.0) / (d + 1.0)]);
+        assert!(ewma_com(&[], 90.0, 1).is_empty());
+        assert_close(&ewma_span(&[NAN, NAN], 10.0, 1), &[NAN, NAN]);
+    }
+
+    #[test]
+    fn ewm_var_by_hand() {
+        // span 3 (decay 0.5), x = [1, 2, NaN, 4]
+        // t1: weights (0.5, 1): mean 5/3; biased var = (0.5·(1−5/3)² + (2−5/3)²)/1.5 = (2/9+1/9)/1.5 = 2/9
+        //     Σw = 1.5, Σw² = 1.25 → factor 2.25/(2.25−1.25) = 2.25 → var = 0.5
+        // t2: NaN → Σw = 0.75, Σw² = 0.3125, cov unchanged → factor 0.5625/0.25 = 2.25 → 0.5
+        // t3: weights (0.125, 0.25, 1): Σw = 1.375, mean = (0.125+0.5+4)/1.375 = 37/11
+        //     biased = (0.125(1−37/11)² + 0.25(2−37/11)² + (4−37/11)²)/1.375
+        //     Σw² = 0.015625+0.0625+1 = 1.078125
+        let m: f64 = 37.0 / 11.0;
+        let biased =
+            (0.125 * (1.0 - m).powi(2) + 0.25 * (2.0 - m).powi(2) + (4.0 - m).powi(2)) / 1.375;
+        let corr = 1.375_f64.powi(2) / (1.375_f64.powi(2) - 1.078125);
+        let got = ewm_var(&[1.0, 2.0, NAN, 4.0], Ewm::span(3.0), 0);
+        assert_close(&got, &[NAN, 0.5, 0.5, biased * corr]);
+        let got = ewm_std(&[1.0, 2.0, NAN, 4.0], Ewm::span(3.0), 3);
+        assert_close(&got, &[NAN, NAN, NAN, (biased * corr).sqrt()]);
+        // A constant series has zero variance once there are two observations.
+        assert_close(
+            &ewm_std(&[NAN, 5.0, 5.0, 5.0], Ewm::span(10.0), 1),
+            &[NAN, NAN, 0.0, 0.0],
+        );
+    }
+}

@@ -1,0 +1,31 @@
+//! Time series of `f64` with `NaN` as "missing", and the pandas operations pysystemtrade relies on,
+//! reproduced with pandas 2.1 semantics (spec §3.11) so that results match pysystemtrade's to the
+//! last bits where the arithmetic order allows it.
+//!
+//! - [`calendar`]: business days (Mon–Fri), the business-day index.
+//! - [`ewm`]: exponentially weighted mean / variance / std (`adjust=True`, `ignore_na=False`).
+//! - [`rolling`]: rolling (by observation count) and expanding mean, std, min, max, quantile.
+//! - [`ops`]: diff, shift, ffill, bfill, cumsum, clip, elementwise helpers.
+//! - [`resample`]: `resample("1B").last()` / `.mean()` and reindexing (exact and forward-filled).
+//! - [`DailySeries`]: dates + values on a business-day index.
+//!
+//! Everything is a pure function over slices; no I/O.
+
+pub mod calendar;
+pub mod ewm;
+pub mod ops;
+pub mod resample;
+pub mod rolling;
+mod series;
+
+pub use calendar::{business_day_floor, business_days, is_business_day, next_business_day};
+pub use ewm::{Ewm, ewm_mean, ewm_std, ewm_var, ewma_com, ewma_span};
+pub use ops::{bfill, clip, cumsum, diff, ffill, shift};
+pub use resample::{
+    reindex, reindex_ffill, resample_business_day_last, resample_business_day_mean,
+};
+pub use rolling::{
+    expanding_mean, rolling_max, rolling_mean, rolling_min, rolling_quantile, rolling_std,
+    rolling_var,
+};
+pub use series::DailySeries;

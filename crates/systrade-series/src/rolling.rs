@@ -1,0 +1,338 @@
+//! Rolling windows over a number of rows (pandas `x.rolling(n, min_periods=m)`) and expanding
+//! windows (`x.expanding(min_periods=m)`). Window `t` covers rows `max(0, t+1−n) ..= t`; `min_periods`
+//! counts non-NaN values in it; below it the output is NaN. pandas' default `min_periods` is `n`.
+//! Sums use pandas' Kahan-compensated add/remove updates, so results match to the last bit in
+//! ordinary cases.
+
+use std::collections::VecDeque;
+
+/// Window `t` is `[start(t), t]`.
+fn window_start(t: usize, window: usize) -> usize {
+    (t + 1).saturating_sub(window)
+}
+
+/// Kahan-compensated running sum as pandas keeps it for rolling means (separate compensation for
+/// additions and removals).
+#[derive(Default)]
+struct KahanMean {
+    nobs: usize,
+    neg_ct: usize,
+    sum: f64,
+    comp_add: f64,
+    comp_remove: f64,
+}
+
+impl KahanMean {
+    fn add(&mut self, v: f64) {
+        if v.is_nan() {
+            return;
+        }
+        self.nobs += 1;
+        let y = v - self.comp_add;
+        let t = self.sum + y;
+        self.comp_add = t - self.sum - y;
+        self.sum = t;
+        if v.is_sign_negative() {
+            self.neg_ct += 1;
+        }
+    }
+
+    fn remove(&mut self, v: f64) {
+        if v.is_nan() {
+            return;
+        }
+        self.nobs -= 1;
+        let y = -v - self.comp_remove;
+        let t = self.sum + y;
+        self.comp_remove = t - self.sum - y;
+        self.sum = t;
+        if v.is_sign_negative() {
+            self.neg_ct -= 1;
+        }
+    }
+
+    fn mean(&self, minp: usize) -> f64 {
+        if self.nobs >= minp && self.nobs > 0 {
+            let r = self.sum / self.nobs as f64;
+            // All-positive (all-negative) windows cannot have a negative (positive) mean.
+            if (self.neg_ct == 0 && r < 0.0) || (self.neg_ct == self.nobs && r > 0.0) {
+                0.0
+            } else {
+                r
+            }
+        } else {
+            f64::NAN
+        }
+    }
+}
+
+/// Rolling mean, pandas `x.rolling(n, min_periods=m).mean()`:
+/// `mean_t = Σ_{i in window, x_i not NaN} x_i / count`, NaN when `count < max(m, 1)`.
+pub fn rolling_mean(values: &[f64], window: usize, min_periods: usize) -> Vec<f64> {
+    assert!(window >= 1, "rolling window must be >= 1");
+    let mut acc = KahanMean::default();
+    let mut out = Vec::with_capacity(values.len());
+    for (t, &v) in values.iter().enumerate() {
+        // pandas removes the leaving value before adding the new one.
+        if t >= window {
+            acc.remove(values[t - window]);
+        }
+        acc.add(v);
+        out.push(acc.mean(min_periods));
+    }
+    out
+}
+
+/// Expanding mean, pandas `x.expanding(min_periods=m).mean()`: mean of all non-NaN values so far,
+/// NaN while fewer than `max(m, 1)`. pysystemtrade's `rolling(window=250000, min_periods=500)` is
+/// this for any series shorter than the window.
+pub fn expanding_mean(values: &[f64], min_periods: usize) -> Vec<f64> {
+    rolling_mean(values, values.len().max(1), min_periods)
+}
+
+/// Rolling variance with `ddof = 1`, pandas `x.rolling(n, min_periods=m).var()`:
+/// `Σ (x_i − mean)² / (count − 1)` over the non-NaN values in the window (Welford updates with
+/// Kahan compensation, as pandas); NaN when `count < max(m, 1)` or `count <= 1`; exactly 0 when the
+/// last `count` values added were all equal (pandas' constant-window rule).
+pub fn rolling_var(values: &[f64], window: usize, min_periods: usize) -> Vec<f64> {
+    assert!(window >= 1, "rolling window must be >= 1");
+    let minp = min_periods.max(1);
+    let ddof = 1.0;
+    let (mut nobs, mut mean, mut ssqdm) = (0.0_f64, 0.0_f64, 0.0_f64);
+    let (mut comp_add, mut comp_remove) = (0.0_f64, 0.0_f64);
+    let mut prev_value = values.first().copied().unwrap_or(f64::NAN);
+    let mut same_run = 0.0_f64;
+    let mut out = Vec::with_capacity(values.len());
+    for (t, &v) in values.iter().enumerate() {
+        if t >= window {
+            let old = values[t - window];
+            if !old.is_nan() {
+                nobs -= 1.0;
+                if nobs != 0.0 {
+                    let prev_mean = mean - comp_remove;
+                    let y = old - comp_remove;
+                    let d = y - mean;
+                    comp_remove = d + mean - y;
+                    mean -= d / nobs;
+                    ssqdm -= (old - prev_mean) * (old - mean);
+                } else {
+                    mean = 0.0;
+                    ssqdm = 0.0;
+                }
+            }
+        }
+        if !v.is_nan() {
+            nobs += 1.0;
+            if v == prev_value {
+                same_run += 1.0;
+            } else {
+                same_run = 1.0;
+            }
+            prev_value = v;
+            let prev_mean = mean - comp_add;
+            let y = v - comp_add;
+            let d = y - mean;
+            comp_add = d + mean - y;
+            mean += d / nobs;
+            ssqdm += (v - prev_mean) * (v - mean);
+        }
+        let r = if nobs >= minp as f64 && nobs > ddof {
+            if same_run >= nobs {
+                0.0
+            } else {
+                (ssqdm / (nobs - ddof)).max(0.0)
+            }
+        } else {
+            f64::NAN
+        };
+        out.push(r);
+    }
+    out
+}
+
+/// Rolling standard deviation (`ddof = 1`), pandas `x.rolling(n, min_periods=m).std()`:
+/// `sqrt(rolling_var)`.
+pub fn rolling_std(values: &[f64], window: usize, min_periods: usize) -> Vec<f64> {
+    rolling_var(values, window, min_periods)
+        .into_iter()
+        .map(f64::sqrt)
+        .collect()
+}
+
+/// Monotonic-deque rolling extreme; `better(a, b)` says `a` displaces `b` from the back.
+fn rolling_extreme(
+    values: &[f64],
+    window: usize,
+    min_periods: usize,
+    better: impl Fn(f64, f64) -> bool,
+) -> Vec<f64> {
+    assert!(window >= 1, "rolling window must be >= 1");
+    let mut q: VecDeque<usize> = VecDeque::new();
+    let mut nobs = 0usize;
+    let mut out = Vec::with_capacity(values.len());
+    for (t, &v) in values.iter().enumerate() {
+        if !v.is_nan() {
+            nobs += 1;
+            while q.back().is_some_and(|&b| better(v, values[b])) {
+                q.pop_back();
+            }
+            q.push_back(t);
+        }
+        let start = window_start(t, window);
+        if t >= window && !values[t - window].is_nan() {
+            nobs -= 1;
+        }
+        while q.front().is_some_and(|&f| f < start) {
+            q.pop_front();
+        }
+        out.push(match q.front() {
+            Some(&f) if nobs >= min_periods.max(1) => values[f],
+            _ => f64::NAN,
+        });
+    }
+    out
+}
+
+/// Rolling maximum of non-NaN values, pandas `x.rolling(n, min_periods=m).max()`.
+pub fn rolling_max(values: &[f64], window: usize, min_periods: usize) -> Vec<f64> {
+    rolling_extreme(values, window, min_periods, |a, b| a >= b)
+}
+
+/// Rolling minimum of non-NaN values, pandas `x.rolling(n, min_periods=m).min()`.
+pub fn rolling_min(values: &[f64], window: usize, min_periods: usize) -> Vec<f64> {
+    rolling_extreme(values, window, min_periods, |a, b| a <= b)
+}
+
+/// Rolling quantile with linear interpolation, pandas `x.rolling(n, min_periods=m).quantile(q)`:
+/// with the window's `k` non-NaN values sorted as `v_0 <= … <= v_{k−1}`, `h = q·(k − 1)`,
+/// `j = floor(h)`: `v_j` if `h == j`, else `v_j + (v_{j+1} − v_j)·(h − j)`. NaN when
+/// `k < max(m, 1)`.
+pub fn rolling_quantile(values: &[f64], window: usize, min_periods: usize, q: f64) -> Vec<f64> {
+    assert!(window >= 1, "rolling window must be >= 1");
+    assert!(
+        (0.0..=1.0).contains(&q),
+        "quantile must be in [0, 1], got {q}"
+    );
+    let minp = min_periods.max(1);
+    // Sorted multiset of the window's non-NaN values.
+    let mut sorted: Vec<f64> = Vec::with_capacity(window.min(values.len()));
+    let mut out = Vec::with_capacity(values.len());
+    for (t, &v) in values.iter().enumerate() {
+        if !v.is_nan() {
+            let at = sorted.partition_point(|&x| x < v);
+            sorted.insert(at, v);
+        }
+        if t >= window {
+            let old = values[t - window];
+            if !old.is_nan() {
+                let at = sorted.partition_point(|&x| x < old);
+                sorted.remove(at);
+            }
+        }
+        let k = sorted.len();
+        out.push(if k >= minp {
+            if k == 1 {
+                sorted[0]
+            } else {
+                let h = q * (k - 1) as f64;
+                let j = h as usize;
+                if h == j as f64 {
+                    sorted[j]
+                } else {
+                    let (lo, hi) = (sorted[j], sorted[j + 1]);
+                    lo + (hi - lo) * (h - j as f64)
+                }
+            }
+        } else {
+            f64::NAN
+        });
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const NAN: f64 = f64::NAN;
+
+    fn assert_close(got: &[f64], want: &[f64]) {
+        assert_eq!(got.len(), want.len(), "{got:?} vs {want:?}");
+        for (i, (g, w)) in got.iter().zip(want).enumerate() {
+            assert!(
+                (g.is_nan() && w.is_nan()) || (g - w).abs() <= 1e-12 * w.abs().max(1.0),
+                "row {i}: got {g}, want {w} ({got:?})"
+            );
+        }
+    }
+
+    #[test]
+    fn rolling_mean_counts_rows_and_skips_nan() {
+        let x = [1.0, NAN, 3.0, 4.0, NAN, NAN, NAN];
+        // windows of 3 rows: [1] [1,N] [1,N,3] [N,3,4] [3,4,N] [4,N,N] [N,N,N]
+        assert_close(
+            &rolling_mean(&x, 3, 2),
+            &[NAN, NAN, 2.0, 3.5, 3.5, NAN, NAN],
+        );
+        assert_close(
+            &rolling_mean(&x, 3, 1),
+            &[1.0, 1.0, 2.0, 3.5, 3.5, 4.0, NAN],
+        );
+        assert_close(
+            &expanding_mean(&x, 3),
+            &[NAN, NAN, NAN, 8.0 / 3.0, 8.0 / 3.0, 8.0 / 3.0, 8.0 / 3.0],
+        );
+        assert!(rolling_mean(&[], 3, 1).is_empty());
+    }
+
+    #[test]
+    fn rolling_std_by_hand() {
+        // [1,2,4]: mean 7/3, Σ(x−m)² = 16/9+1/9+25/9 = 42/9, /2 = 7/3
+        let x = [1.0, 2.0, 4.0, NAN, 10.0];
+        let got = rolling_std(&x, 3, 2);
+        // windows: [1] [1,2] [1,2,4] [2,4,N] [4,N,10]
+        assert_close(
+            &got,
+            &[
+                NAN,
+                0.5_f64.sqrt(),
+                (7.0_f64 / 3.0).sqrt(),
+                2.0_f64.sqrt(),
+                18.0_f64.sqrt(),
+            ],
+        );
+    }
+
+    #[test]
+    fn rolling_min_max_with_gaps() {
+        let x = [3.0, NAN, 1.0, 5.0, 2.0, NAN, NAN, NAN];
+        assert_close(
+            &rolling_max(&x, 3, 1),
+            &[3.0, 3.0, 3.0, 5.0, 5.0, 5.0, 2.0, NAN],
+        );
+        assert_close(
+            &rolling_min(&x, 3, 2),
+            &[NAN, NAN, 1.0, 1.0, 1.0, 2.0, NAN, NAN],
+        );
+    }
+
+    #[test]
+    fn rolling_quantile_linear() {
+        // window 4 of [4,1,3,2,NaN,10], q = 0.25:
+        // t2: [4,1,3] → 1,3,4 → h = 0.5 → 1 + 2·0.5 = 2
+        // t3: sorted 1,2,3,4, q=0.25 → h = 0.75 → 1 + 0.75 = 1.75
+        // t4: [1,3,2] → 1,2,3 → h = 0.5 → 1.5
+        // t5: [3,2,10] → 2,3,10 → 2.5
+        let x = [4.0, 1.0, 3.0, 2.0, NAN, 10.0];
+        assert_close(
+            &rolling_quantile(&x, 4, 3, 0.25),
+            &[NAN, NAN, 2.0, 1.75, 1.5, 2.5],
+        );
+        // Single observation: that value; exact position: no interpolation.
+        assert_close(&rolling_quantile(&[7.0, NAN], 2, 1, 0.05), &[7.0, 7.0]);
+        assert_close(
+            &rolling_quantile(&[1.0, 2.0, 3.0], 3, 3, 0.5),
+            &[NAN, NAN, 2.0],
+        );
+    }
+}
