@@ -1,0 +1,306 @@
+//! Where a repository's objects live: a local (or mounted) directory, or an S3 bucket.
+//!
+//! Keys are `/`-separated relative names (`config.json`, `blobs/ab/<sha256>`, `snapshots/<id>.json`,
+//! `locks/<name>.json`). Every put is atomic: a reader sees the old object, no object, or the whole
+//! new object, never a part.
+
+use crate::manifest::hex;
+use sha2::{Digest, Sha256};
+use std::collections::BTreeSet;
+use std::fs::File;
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// One object of a listing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ObjectInfo {
+    pub key: String,
+    pub size: u64,
+}
+
+/// Errors callers treat specially.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The source file's content did not hash to the SHA-256 it was announced with: it changed
+    /// between hashing and uploading. The caller re-reads it.
+    #[error("{0} changed while it was being backed up")]
+    SourceChanged(PathBuf),
+}
+
+/// A place that holds objects.
+pub trait ObjectStore: Send + Sync {
+    /// For messages: the directory path or `s3://bucket/prefix`.
+    fn describe(&self) -> String;
+
+    /// Stores the content of the local file `src` under `key`. `sha256` is the content's expected
+    /// hash; when the content read does not match it, nothing is stored and the error is
+    /// [`StoreError::SourceChanged`].
+    fn put_file(&self, key: &str, src: &Path, size: u64, sha256: &str) -> anyhow::Result<()>;
+
+    /// Stores `data` under `key`, durably (on return the object survives a crash).
+    fn put_bytes(&self, key: &str, data: &[u8]) -> anyhow::Result<()>;
+
+    /// A reader of the object, or `None` when there is no such object.
+    fn get_reader(&self, key: &str) -> anyhow::Result<Option<Box<dyn Read + Send>>>;
+
+    /// The whole object, or `None` when there is no such object.
+    fn get_bytes(&self, key: &str) -> anyhow::Result<Option<Vec<u8>>> {
+        match self.get_reader(key)? {
+            None => Ok(None),
+            Some(mut r) => {
+                let mut buf = Vec::new();
+                r.read_to_end(&mut buf)?;
+                Ok(Some(buf))
+            }
+        }
+    }
+
+    /// All objects whose key starts with `prefix` (e.g. `blobs/`), in no particular order.
+    fn list(&self, prefix: &str) -> anyhow::Result<Vec<ObjectInfo>>;
+
+    /// Deletes the object; deleting a missing object is not an error.
+    fn delete(&self, key: &str) -> anyhow::Result<()>;
+
+    /// Makes every object put so far durable (a no-op where puts are durable on return).
+    fn flush(&self) -> anyhow::Result<()> {
+        Ok(())
+    }
+
+    /// Removes leftovers of interrupted puts (local temporary files); returns how many.
+    fn remove_leftovers(&self) -> anyhow::Result<u64> {
+        Ok(0)
+    }
+
+    /// The local directory, for a local store (so `create` can skip it inside the data directory).
+    fn local_root(&self) -> Option<&Path> {
+        None
+    }
+}
+
+/// A repository in a local or mounted directory.
+///
+/// Puts write a temporary file under `tmp/`, `fsync` it and `rename` it to its key; the directories
+/// of renamed objects are `fsync`ed by [`ObjectStore::flush`] (blobs, before the manifest is
+/// committed) or at once (`put_bytes`, used for manifests, locks and `config.json`).
+pub struct LocalStore {
+    root: PathBuf,
+    counter: AtomicU64,
+    dirty_dirs: Mutex<BTreeSet<PathBuf>>,
+}
+
+impl LocalStore {
+    /// A store rooted at `root` (created when missing).
+    pub fn new(root: &Path) -> anyhow::Result<Self> {
+        std::fs::create_dir_all(root)
+            .map_err(|e| anyhow::anyhow!("cannot create {}: {e}", root.display()))?;
+        let root = root.canonicalize()?;
+        Ok(Self {
+            root,
+            counter: AtomicU64::new(0),
+            dirty_dirs: Mutex::new(BTreeSet::new()),
+        })
+    }
+
+    fn path_of(&self, key: &str) -> PathBuf {
+        self.root.join(key)
+    }
+
+    fn temp_path(&self) -> anyhow::Result<PathBuf> {
+        let dir = self.root.join("tmp");
+        std::fs::create_dir_all(&dir)?;
+        let n = self.counter.fetch_add(1, Ordering::Relaxed);
+        Ok(dir.join(format!("{}-{n}.tmp", std::process::id())))
+    }
+
+    /// Renames `tmp` to `key`'s path, creating its directory.
+    fn commit(&self, tmp: &Path, key: &str) -> anyhow::Result<PathBuf> {
+        let dest = self.path_of(key);
+        let dir = dest.parent().unwrap_or(&self.root).to_path_buf();
+        std::fs::create_dir_all(&dir)?;
+        std::fs::rename(tmp, &dest)
+            .map_err(|e| anyhow::anyhow!("cannot rename into {}: {e}", dest.display()))?;
+        Ok(dir)
+    }
+}
+
+/// `fsync` of a directory, so renames into it survive a crash.
+pub(crate) fn sync_dir(dir: &Path) -> std::io::Result<()> {
+    File::open(dir)?.sync_all()
+}
+
+impl ObjectStore for LocalStore {
+    fn describe(&self) -> String {
+        self.root.display().to_string()
+    }
+
+    fn put_file(&self, key: &str, src: &Path, _size: u64, sha256: &str) -> anyhow::Result<()> {
+        let tmp = self.temp_path()?;
+        let result = (|| -> anyhow::Result<()> {
+            let mut input = match File::open(src) {
+                Ok(f) => f,
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                    return Err(StoreError::SourceChanged(src.to_path_buf()).into());
+                }
+                Err(e) => return Err(anyhow::anyhow!("cannot open {}: {e}", src.display())),
+            };
+            let mut out = File::create(&tmp)?;
+            let mut hasher = Sha256::new();
+            let mut buf = vec![0u8; 1 << 20];
+            loop {
+                let n = input.read(&mut buf)?;
+                if n == 0 {
+                    break;
+                }
+                hasher.update(&buf[..n]);
+                out.write_all(&buf[..n])?;
+            }
+            if hex(&hasher.finalize()) != sha256 {
+                return Err(StoreError::SourceChanged(src.to_path_buf()).into());
+            }
+            out.sync_all()?;
+            Ok(())
+        })();
+        if let Err(e) = result {
+            let _ = std::fs::remove_file(&tmp);
+            return Err(e);
+        }
+        let dir = self.commit(&tmp, key)?;
+        if let Ok(mut dirs) = self.dirty_dirs.lock() {
+            dirs.insert(dir);
+        }
+        Ok(())
+    }
+
+    fn put_bytes(&self, key: &str, data: &[u8]) -> anyhow::Result<()> {
+        let tmp = self.temp_path()?;
+        let write = (|| -> std::io::Result<()> {
+            let mut out = File::create(&tmp)?;
+            out.write_all(data)?;
+            out.sync_all()
+        })();
+        if let Err(e) = write {
+            let _ = std::fs::remove_file(&tmp);
+            return Err(e.into());
+        }
+        let dir = self.commit(&tmp, key)?;
+        sync_dir(&dir)?;
+        Ok(())
+    }
+
+    fn get_reader(&self, key: &str) -> anyhow::Result<Option<Box<dyn Read + Send>>> {
+        match File::open(self.path_of(key)) {
+            Ok(f) => Ok(Some(Box::new(std::io::BufReader::with_capacity(
+                1 << 20,
+                f,
+            )))),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(anyhow::anyhow!("cannot read {key}: {e}")),
+        }
+    }
+
+    fn list(&self, prefix: &str) -> anyhow::Result<Vec<ObjectInfo>> {
+        // Walk the directory named by the prefix up to its last '/', then filter by the rest.
+        let (dir_part, _) = prefix.rsplit_once('/').unwrap_or(("", prefix));
+        let mut out = Vec::new();
+        let mut stack = vec![self.root.join(dir_part)];
+        while let Some(dir) = stack.pop() {
+            let entries = match std::fs::read_dir(&dir) {
+                Ok(e) => e,
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+                Err(e) => return Err(anyhow::anyhow!("cannot list {}: {e}", dir.display())),
+            };
+            for entry in entries {
+                let entry = entry?;
+                let ft = entry.file_type()?;
+                let path = entry.path();
+                if ft.is_dir() {
+                    stack.push(path);
+                } else if ft.is_file() {
+                    let Ok(rel) = path.strip_prefix(&self.root) else {
+                        continue;
+                    };
+                    let key = rel.to_string_lossy().replace('\\', "/");
+                    if key.starts_with(prefix) {
+                        let size = entry.metadata().map(|m| m.len()).unwrap_or(0);
+                        out.push(ObjectInfo { key, size });
+                    }
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    fn delete(&self, key: &str) -> anyhow::Result<()> {
+        match std::fs::remove_file(self.path_of(key)) {
+            Ok(()) => Ok(()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+            Err(e) => Err(anyhow::anyhow!("cannot delete {key}: {e}")),
+        }
+    }
+
+    fn flush(&self) -> anyhow::Result<()> {
+        let dirs = match self.dirty_dirs.lock() {
+            Ok(mut d) => std::mem::take(&mut *d),
+            Err(_) => BTreeSet::new(),
+        };
+        for dir in dirs {
+            sync_dir(&dir)?;
+        }
+        Ok(())
+    }
+
+    fn remove_leftovers(&self) -> anyhow::Result<u64> {
+        let mut n = 0;
+        if let Ok(entries) = std::fs::read_dir(self.root.join("tmp")) {
+            for entry in entries.flatten() {
+                if std::fs::remove_file(entry.path()).is_ok() {
+                    n += 1;
+                }
+            }
+        }
+        Ok(n)
+    }
+
+    fn local_root(&self) -> Option<&Path> {
+        Some(&self.root)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::manifest::sha256_hex;
+
+    #[test]
+    fn local_store_put_get_list_delete() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = LocalStore::new(&dir.path().join("repo")).unwrap();
+        let src = dir.path().join("src");
+        std::fs::write(&src, b"hello").unwrap();
+        let sha = sha256_hex(b"hello");
+        store.put_file("blobs/x/a", &src, 5, &sha).unwrap();
+        store.put_bytes("snapshots/s.json", b"{}").unwrap();
+        store.flush().unwrap();
+        assert_eq!(store.get_bytes("blobs/x/a").unwrap().unwrap(), b"hello");
+        assert!(store.get_bytes("blobs/x/b").unwrap().is_none());
+        let keys: Vec<String> = store
+            .list("blobs/")
+            .unwrap()
+            .into_iter()
+            .map(|o| o.key)
+            .collect();
+        assert_eq!(keys, vec!["blobs/x/a".to_string()]);
+        // A wrong announced hash stores nothing.
+        let err = store
+            .put_file("blobs/x/c", &src, 5, &sha256_hex(b"other"))
+            .unwrap_err();
+        assert!(err.downcast_ref::<StoreError>().is_some());
+        assert!(store.get_bytes("blobs/x/c").unwrap().is_none());
+        assert_eq!(store.remove_leftovers().unwrap(), 0);
+        store.delete("blobs/x/a").unwrap();
+        store.delete("blobs/x/a").unwrap();
+        assert!(store.list("blobs/").unwrap().is_empty());
+    }
+}
