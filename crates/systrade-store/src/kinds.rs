@@ -49,6 +49,16 @@ pub fn check_order(
     keys: impl IntoIterator<Item = (Timestamp, i64)>,
     secondary_name: Option<&str>,
 ) -> Result<()> {
+    check_order_named(path, keys, "timestamp", secondary_name)
+}
+
+/// [`check_order`] with the name of the timestamp column in messages (e.g. `DATETIME` in a CSV file).
+pub fn check_order_named(
+    path: &Path,
+    keys: impl IntoIterator<Item = (Timestamp, i64)>,
+    timestamp_name: &str,
+    secondary_name: Option<&str>,
+) -> Result<()> {
     let mut previous: Option<(Timestamp, i64)> = None;
     for (i, key) in keys.into_iter().enumerate() {
         if let Some(prev) = previous {
@@ -58,7 +68,7 @@ pub fn check_order(
                         s,
                         format!("duplicate row for timestamp {} and {s} {}", key.0, key.1),
                     ),
-                    None => ("timestamp", format!("duplicate timestamp {}", key.0)),
+                    None => (timestamp_name, format!("duplicate timestamp {}", key.0)),
                 };
                 return Err(StoreError::order(path, i + 1, field, what));
             }
@@ -75,9 +85,9 @@ pub fn check_order(
                     )
                 };
                 let field = if key.0 < prev.0 {
-                    "timestamp"
+                    timestamp_name
                 } else {
-                    secondary_name.unwrap_or("timestamp")
+                    secondary_name.unwrap_or(timestamp_name)
                 };
                 return Err(StoreError::order(path, i + 1, field, problem));
             }

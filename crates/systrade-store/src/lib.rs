@@ -35,7 +35,7 @@ pub mod state;
 
 pub use config::{NO_REGION, SpreadCost};
 pub use error::{Result, StoreError};
-pub use kinds::check_order;
+pub use kinds::{check_order, check_order_named};
 pub use layout::{DataDir, SeriesKind};
 pub use lock::{DEFAULT_LOCK_TIMEOUT, WriteLock};
 pub use merge::{TimedRow, merge_new_rows, merge_new_values};
