@@ -45,7 +45,8 @@ pub const EXAMPLE_SYSTEM_YAML: &str = include_str!("../examples/system.yaml");
 
 impl SystemConfig {
     /// Reads a config from YAML text. `source_name` (usually the file name) prefixes every error and
-    /// warning. Returns the config with defaults filled in and the warnings (unknown keys, ...).
+    /// warning. Returns the config with defaults filled in and the warnings (unknown keys, ...) in
+    /// line order.
     ///
     /// # Errors
     /// [`ConfigErrorKind::Yaml`] for text that is not YAML; [`ConfigErrorKind::Invalid`],
@@ -65,7 +66,9 @@ impl SystemConfig {
         })?;
         let mut reader = parse::Reader::new(source_name);
         let config = reader.read(&root)?;
-        Ok((config, reader.warnings))
+        let mut warnings = reader.warnings;
+        warnings.sort_by_key(|w| w.line.unwrap_or(0));
+        Ok((config, warnings))
     }
 
     /// Reads a config file (see [`SystemConfig::from_yaml_str`]); errors name the path.

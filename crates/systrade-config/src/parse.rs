@@ -180,7 +180,7 @@ impl<'a> Reader<'a> {
     }
 
     /// Items of a list; a single scalar is a one-item list; null is empty.
-    fn items<'n>(node: &'n Node) -> Vec<&'n Node> {
+    fn items(node: &Node) -> Vec<&Node> {
         match &node.value {
             Value::Seq(items) => items.iter().collect(),
             Value::Null => Vec::new(),
