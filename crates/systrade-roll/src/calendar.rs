@@ -11,15 +11,15 @@ use systrade_model::{
 
 /// Backs a roll calendar out of multiple prices (spec §2.3 item 5). After dropping repeated
 /// timestamps (keeping the last), every row whose PRICE_CONTRACT is greater than the previous row's
-/// is a roll: calendar row at **that row's** timestamp with current = previous PRICE_CONTRACT, next =
-/// the new PRICE_CONTRACT, carry = previous CARRY_CONTRACT. A final row is appended at the last
-/// timestamp from the last row's PRICE/FORWARD/CARRY contracts; repeated calendar timestamps keep the
-/// last row.
+/// is a roll: current = previous PRICE_CONTRACT, next = the new PRICE_CONTRACT, carry = previous
+/// CARRY_CONTRACT. A final row is appended at the last timestamp from the last row's
+/// PRICE/FORWARD/CARRY contracts; repeated calendar timestamps keep the last row.
 ///
-/// Note the timestamp convention: upstream stamps a backed-out roll with the first row of the *new*
-/// contract, which is what the shipped `roll_calendars_csv` files show (e.g. US10 `2020-08-21
-/// 15:00:00` is the first 20201200 row), whereas a calendar built from contract prices stamps the
-/// last row of the old contract (§1.9).
+/// The roll row is stamped with the **last timestamp of the old contract** (the previous row), the
+/// meaning of a calendar date in §1.9, so that [`crate::multiple_from_calendar`] (§2.4, where the row
+/// at a roll date still prices the old contract) rebuilds the same contract columns. Most shipped
+/// `roll_calendars_csv` files use this stamp; some (US10, CORN, GOLD_micro, …) were stamped with the
+/// first row of the new contract instead — `tests/pst_parity.rs` accounts for both.
 pub fn calendar_from_multiple(multiple: &MultiplePrices) -> RollCalendar {
     let mut rows: Vec<&MultiplePricesRow> = Vec::with_capacity(multiple.len());
     for r in multiple {
@@ -32,7 +32,7 @@ pub fn calendar_from_multiple(multiple: &MultiplePrices) -> RollCalendar {
         .windows(2)
         .filter(|w| w[1].price_contract > w[0].price_contract)
         .map(|w| RollCalendarRow {
-            timestamp: w[1].timestamp,
+            timestamp: w[0].timestamp,
             current_contract: w[0].price_contract,
             next_contract: w[1].price_contract,
             carry_contract: w[0].carry_contract,
