@@ -17,9 +17,9 @@ pub struct Migration {
 /// Every migration, in order. Append new ones; never edit or renumber an applied one.
 pub const MIGRATIONS: &[Migration] = &[
     Migration {
-    version: 1,
-    name: "meta and import_runs",
-    sql: "CREATE TABLE meta (
+        version: 1,
+        name: "meta and import_runs",
+        sql: "CREATE TABLE meta (
               key   TEXT PRIMARY KEY,
               value TEXT NOT NULL
           );
