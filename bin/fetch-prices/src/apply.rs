@@ -1,0 +1,399 @@
+//! Writing, under the data directory's write lock: clean, merge, spike-check and write each
+//! instrument; append revisions to `logs/price-revisions.csv`.
+
+use crate::Args;
+use crate::fetch::{Fetched, Payload};
+use crate::output::{Outcome, Status};
+use anyhow::Context;
+use chrono::NaiveDate;
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+use systrade_cli::{ExitCode, ExitCodeError, Progress};
+use systrade_model::{ContractBar, ContractDate, InstrumentCode, PriceSeries, Timestamp};
+use systrade_sources::bar::{Bar, ContractSeries, FxPoint, FxSeries};
+use systrade_sources::clean::{CleanOptions, clean_bars, clean_fx};
+use systrade_sources::merge::{Merged, Row, merge_rows};
+use systrade_sources::spike::find_spikes;
+use systrade_store::{Store, Writer};
+
+/// The revision log, relative to the data directory.
+pub(crate) const REVISIONS_LOG: &str = "logs/price-revisions.csv";
+const REVISIONS_HEADER: &str = "recorded_at,instrument,contract,timestamp,field,old,new";
+
+/// Settings of the merge step.
+#[derive(Debug, Clone, Copy)]
+pub struct MergeSettings {
+    pub clean: CleanOptions,
+    pub revise_days: u32,
+    pub max_spike: f64,
+    pub accept_spikes: bool,
+}
+
+/// What merging one instrument produced: the rows to write (None = nothing changed), the outcome
+/// line, and revision-log lines (without the `recorded_at` column).
+#[derive(Debug)]
+pub struct ContractMerge {
+    pub rows: Option<Vec<ContractBar>>,
+    pub added: usize,
+    pub revised: usize,
+    pub dropped: usize,
+    pub last: Option<Timestamp>,
+    /// `contract: message` per quarantined contract.
+    pub quarantined: Vec<String>,
+    pub revisions: Vec<String>,
+}
+
+/// Merges fetched contract series into an instrument's stored bars (pure; no I/O). Each contract is
+/// cleaned, merged (new bars only, plus the revision window), and spike-checked on its close; a
+/// contract with a spike is left as stored unless spikes are accepted.
+pub fn merge_contracts(
+    instrument: &InstrumentCode,
+    stored: &[ContractBar],
+    fetched: &[ContractSeries],
+    s: &MergeSettings,
+) -> ContractMerge {
+    let mut groups: BTreeMap<ContractDate, Vec<Bar>> = BTreeMap::new();
+    for b in stored {
+        groups.entry(b.contract).or_default().push(Bar::from_contract_bar(b));
+    }
+    let mut result = ContractMerge {
+        rows: None,
+        added: 0,
+        revised: 0,
+        dropped: 0,
+        last: stored.iter().map(|b| b.timestamp).max(),
+        quarantined: Vec::new(),
+        revisions: Vec::new(),
+    };
+    let mut changed = false;
+    for series in fetched {
+        let (clean, report) = clean_bars(&series.bars, &s.clean);
+        result.dropped += report.dropped();
+        let old: &[Bar] = groups.get(&series.contract).map_or(&[], Vec::as_slice);
+        let m = merge_rows(old, &clean, revise_from(old, s.revise_days));
+        if !m.changed() {
+            continue;
+        }
+        let ts: Vec<Timestamp> = m.rows.iter().map(|b| b.timestamp).collect();
+        let closes: Vec<f64> = m.rows.iter().map(|b| b.close).collect();
+        let spikes = find_spikes(&ts, &closes, m.first_changed, s.max_spike);
+        if !spikes.is_empty() {
+            for sp in &spikes {
+                tracing::warn!(
+                    instrument = %instrument,
+                    contract = %series.contract,
+                    "price spike at {}: {} -> {} ({:.1} x the average daily move, limit {})",
+                    sp.timestamp, sp.previous, sp.value, sp.ratio, s.max_spike
+                );
+            }
+            if !s.accept_spikes {
+                let first = spikes[0];
+                result.quarantined.push(format!(
+                    "{}: {} spike(s), first at {} ({} -> {}, {:.1}x)",
+                    series.contract,
+                    spikes.len(),
+                    first.timestamp,
+                    first.previous,
+                    first.value,
+                    first.ratio
+                ));
+                continue;
+            }
+        }
+        result.added += m.added;
+        result.revised += m.revisions.len();
+        for r in &m.revisions {
+            revision_lines(
+                instrument.as_str(),
+                &series.contract.to_string(),
+                r.old.timestamp,
+                &[
+                    ("open", r.old.open, r.new.open),
+                    ("high", r.old.high, r.new.high),
+                    ("low", r.old.low, r.new.low),
+                    ("close", r.old.close, r.new.close),
+                    ("volume", r.old.volume, r.new.volume),
+                ],
+                &mut result.revisions,
+            );
+        }
+        groups.insert(series.contract, m.rows);
+        changed = true;
+    }
+    if changed {
+        let mut rows: Vec<ContractBar> = groups
+            .iter()
+            .flat_map(|(c, bars)| bars.iter().map(|b| b.with_contract(*c)))
+            .collect();
+        rows.sort_by_key(|b| (b.timestamp, b.contract));
+        result.last = rows.last().map(|b| b.timestamp);
+        result.rows = Some(rows);
+    }
+    result
+}
+
+fn revise_from<T: Row>(old: &[T], revise_days: u32) -> Option<Timestamp> {
+    if revise_days == 0 {
+        return None;
+    }
+    let last = old.last()?.timestamp();
+    let from = systrade_model::contract::shift_days(last.date(), -i64::from(revise_days));
+    Some(Timestamp::from_date(from))
+}
+
+fn revision_lines(
+    name: &str,
+    contract: &str,
+    t: Timestamp,
+    fields: &[(&str, f64, f64)],
+    out: &mut Vec<String>,
+) {
+    let show = |v: f64| if v.is_nan() { String::new() } else { v.to_string() };
+    for (field, old, new) in fields {
+        let same = old == new || (old.is_nan() && new.is_nan());
+        if !same {
+            out.push(format!(
+                "{name},{contract},{t},{field},{},{}",
+                show(*old),
+                show(*new)
+            ));
+        }
+    }
+}
+
+/// Merges, checks and writes everything fetched.
+pub(crate) fn apply_all(
+    args: &Args,
+    store: &Store,
+    today: NaiveDate,
+    fetched: Vec<Fetched>,
+) -> anyhow::Result<Vec<Outcome>> {
+    let settings = MergeSettings {
+        clean: CleanOptions {
+            today,
+            drop_zero_volume: args.drop_zero_volume,
+        },
+        revise_days: args.revise_days,
+        max_spike: args.max_spike,
+        accept_spikes: args.accept_spikes,
+    };
+    let mut outcomes: Vec<Option<Outcome>> = Vec::with_capacity(fetched.len());
+    let mut work: Vec<(usize, String, Payload)> = Vec::new();
+    for (i, f) in fetched.into_iter().enumerate() {
+        match f.result {
+            Ok(p) => {
+                outcomes.push(None);
+                work.push((i, f.job.name, p));
+            }
+            Err(e) => outcomes.push(Some(Outcome::failed(&f.job.name, e.message, e.unavailable))),
+        }
+    }
+    if !work.is_empty() {
+        let writer = store
+            .lock_for_writing(Duration::from_secs_f64(args.lock_timeout.max(0.0)))
+            .map_err(|e| {
+                let code = if e.is_locked() {
+                    ExitCode::Locked
+                } else {
+                    ExitCode::Failure
+                };
+                anyhow::Error::new(ExitCodeError(code)).context(e.to_string())
+            })?;
+        let progress = Progress::new(work.len() as u64, "instruments", args.common.no_progress);
+        progress.set_message("merging");
+        let next = AtomicUsize::new(0);
+        let done: Mutex<Vec<(usize, Outcome, Vec<String>)>> = Mutex::new(Vec::new());
+        let workers = args.jobs.clamp(1, 64).min(work.len());
+        std::thread::scope(|s| {
+            for _ in 0..workers {
+                s.spawn(|| {
+                    loop {
+                        let k = next.fetch_add(1, Ordering::SeqCst);
+                        let Some((i, name, payload)) = work.get(k) else { break };
+                        let (outcome, revisions) = match payload {
+                            Payload::Contracts(series) => {
+                                apply_contracts(&writer, name, series, &settings)
+                            }
+                            Payload::Fx(fx) => apply_fx(&writer, name, fx, &settings),
+                        };
+                        if outcome.status == Status::Failed {
+                            tracing::error!(instrument = %name, "{}", outcome.note);
+                        }
+                        progress.inc(1);
+                        done.lock()
+                            .unwrap_or_else(std::sync::PoisonError::into_inner)
+                            .push((*i, outcome, revisions));
+                    }
+                });
+            }
+        });
+        progress.finish();
+        let mut all_revisions = Vec::new();
+        for (i, o, r) in done
+            .into_inner()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+        {
+            outcomes[i] = Some(o);
+            all_revisions.extend(r);
+        }
+        if !all_revisions.is_empty() {
+            append_revisions(store, &all_revisions)?;
+        }
+        drop(writer);
+    }
+    Ok(outcomes.into_iter().flatten().collect())
+}
+
+fn apply_contracts(
+    writer: &Writer<'_>,
+    name: &str,
+    series: &[ContractSeries],
+    s: &MergeSettings,
+) -> (Outcome, Vec<String>) {
+    let Ok(instrument) = InstrumentCode::new(name) else {
+        return (Outcome::failed(name, "not an instrument code".into(), false), Vec::new());
+    };
+    let stored = match writer.store().read_contract_prices(&instrument) {
+        Ok(p) => p,
+        Err(e) if e.is_not_found() => Vec::new(),
+        Err(e) => return (Outcome::failed(name, e.to_string(), false), Vec::new()),
+    };
+    let m = merge_contracts(&instrument, &stored, series, s);
+    if let Some(rows) = &m.rows
+        && let Err(e) = writer.write_contract_prices(&instrument, rows)
+    {
+        return (Outcome::failed(name, e.to_string(), false), Vec::new());
+    }
+    let status = if !m.quarantined.is_empty() {
+        Status::Spike
+    } else if m.added + m.revised > 0 {
+        Status::Updated
+    } else {
+        Status::Unchanged
+    };
+    let mut note = m.quarantined.join("; ");
+    if m.dropped > 0 {
+        if !note.is_empty() {
+            note.push_str("; ");
+        }
+        note.push_str(&format!("{} bar(s) dropped by cleaning", m.dropped));
+    }
+    (
+        Outcome {
+            name: name.to_string(),
+            status,
+            contracts: series.len(),
+            added: m.added,
+            revised: m.revised,
+            last: m.last,
+            note,
+            unavailable: false,
+        },
+        m.revisions,
+    )
+}
+
+fn apply_fx(
+    writer: &Writer<'_>,
+    name: &str,
+    fx: &FxSeries,
+    s: &MergeSettings,
+) -> (Outcome, Vec<String>) {
+    let ccy = &name[..name.len() - 3];
+    let stored = match writer.store().read_fx_rates(ccy) {
+        Ok(p) => p,
+        Err(e) if e.is_not_found() => PriceSeries::default(),
+        Err(e) => return (Outcome::failed(name, e.to_string(), false), Vec::new()),
+    };
+    let old: Vec<FxPoint> = stored
+        .timestamps
+        .iter()
+        .zip(&stored.values)
+        .map(|(t, v)| FxPoint {
+            timestamp: *t,
+            rate: *v,
+        })
+        .collect();
+    let (clean, report) = clean_fx(&fx.points, s.clean.today);
+    let m: Merged<FxPoint> = merge_rows(&old, &clean, revise_from(&old, s.revise_days));
+    let mut outcome = Outcome {
+        name: name.to_string(),
+        status: Status::Unchanged,
+        contracts: 1,
+        added: 0,
+        revised: 0,
+        last: stored.last_timestamp(),
+        note: if report.dropped() > 0 {
+            format!("{} rate(s) dropped by cleaning", report.dropped())
+        } else {
+            String::new()
+        },
+        unavailable: false,
+    };
+    let mut revisions = Vec::new();
+    if !m.changed() {
+        return (outcome, revisions);
+    }
+    let ts: Vec<Timestamp> = m.rows.iter().map(|p| p.timestamp).collect();
+    let values: Vec<f64> = m.rows.iter().map(|p| p.rate).collect();
+    let spikes = find_spikes(&ts, &values, m.first_changed, s.max_spike);
+    for sp in &spikes {
+        tracing::warn!(fx = name, "FX spike at {}: {} -> {} ({:.1}x)", sp.timestamp, sp.previous, sp.value, sp.ratio);
+    }
+    if !spikes.is_empty() && !s.accept_spikes {
+        outcome.status = Status::Spike;
+        outcome.note = format!(
+            "{} spike(s), first at {} ({} -> {}, {:.1}x)",
+            spikes.len(),
+            spikes[0].timestamp,
+            spikes[0].previous,
+            spikes[0].value,
+            spikes[0].ratio
+        );
+        return (outcome, revisions);
+    }
+    for r in &m.revisions {
+        revision_lines(name, "", r.old.timestamp, &[("rate", r.old.rate, r.new.rate)], &mut revisions);
+    }
+    let series = PriceSeries::new(ts, values);
+    if let Err(e) = writer.write_fx_rates(ccy, &series) {
+        return (Outcome::failed(name, e.to_string(), false), Vec::new());
+    }
+    outcome.status = Status::Updated;
+    outcome.added = m.added;
+    outcome.revised = m.revisions.len();
+    outcome.last = series.last_timestamp();
+    (outcome, revisions)
+}
+
+/// Appends revision lines (with the current time) to `logs/price-revisions.csv`, creating it with
+/// its header. Called with the write lock held.
+fn append_revisions(store: &Store, lines: &[String]) -> anyhow::Result<()> {
+    let path = store.root().join(REVISIONS_LOG);
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    }
+    let new = !path.exists();
+    let mut f = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&path)
+        .with_context(|| format!("opening {}", path.display()))?;
+    let now = chrono::Local::now().naive_local().format("%Y-%m-%d %H:%M:%S");
+    let mut text = String::new();
+    if new {
+        text.push_str(REVISIONS_HEADER);
+        text.push('\n');
+    }
+    for l in lines {
+        text.push_str(&format!("{now},{l}\n"));
+    }
+    f.write_all(text.as_bytes())
+        .and_then(|()| f.sync_all())
+        .with_context(|| format!("writing {}", path.display()))?;
+    tracing::info!(revisions = lines.len(), file = %path.display(), "recorded revised values");
+    Ok(())
+}

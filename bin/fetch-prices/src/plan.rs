@@ -1,0 +1,267 @@
+//! What to fetch: one job per instrument (or FX code), and the source's shared client.
+
+use crate::output::Outcome;
+use crate::{Args, SourceArg};
+use anyhow::Context;
+use chrono::NaiveDate;
+use std::collections::{BTreeMap, HashMap};
+use std::path::PathBuf;
+use std::time::Duration;
+use systrade_model::{InstrumentCode, RollParameters};
+use systrade_sources::credentials::{Secret, load_secret};
+use systrade_sources::csvfmt::{CsvOptions, list_csv_files, parse_file_name};
+use systrade_sources::http::{HttpClient, HttpOptions};
+use systrade_sources::ibkr::{IbkrClient, IbkrFx, IbkrInstrument};
+use systrade_sources::template::{UrlTemplate, parse_symbol_map};
+use systrade_store::Store;
+
+/// Mapping file of the http: source, under the data directory.
+pub(crate) const HTTP_SYMBOLS: &str = "config/http-symbols.csv";
+/// IB futures mapping (pysystemtrade `ib_config_futures.csv` columns).
+pub(crate) const IBKR_FUTURES: &str = "config/ibkr.csv";
+/// IB spot FX mapping (pysystemtrade `ib_config_spot_FX.csv` columns).
+pub(crate) const IBKR_FX: &str = "config/ibkr-fx.csv";
+
+/// The source, ready to use.
+pub(crate) enum SourceCtx {
+    Csv,
+    Http {
+        client: HttpClient,
+        template: UrlTemplate,
+        token: Option<Secret>,
+    },
+    Ibkr {
+        client: IbkrClient,
+    },
+}
+
+/// One unit of work: an instrument's contract prices, or one FX code's rates.
+#[derive(Debug, Clone)]
+pub(crate) struct Job {
+    /// Instrument code or FX code (`GBPUSD`).
+    pub name: String,
+    pub instrument: Option<InstrumentCode>,
+    /// csv: the files to read.
+    pub files: Vec<PathBuf>,
+    /// http: the symbol.
+    pub symbol: Option<String>,
+    /// ibkr: the mapping rows.
+    pub ib: Option<IbkrInstrument>,
+    pub ib_fx: Option<IbkrFx>,
+}
+
+impl Job {
+    fn named(name: &str) -> Self {
+        Self {
+            name: name.to_string(),
+            instrument: InstrumentCode::new(name).ok(),
+            files: Vec::new(),
+            symbol: None,
+            ib: None,
+            ib_fx: None,
+        }
+    }
+}
+
+pub(crate) struct Plan {
+    pub jobs: Vec<Job>,
+    /// Instruments or files that failed before fetching (unknown instrument, bad file name).
+    pub failed: Vec<Outcome>,
+    pub source: SourceCtx,
+    pub rolls: HashMap<InstrumentCode, RollParameters>,
+    pub csv: CsvOptions,
+    pub today: NaiveDate,
+}
+
+impl Plan {
+    pub(crate) fn build(args: &Args, store: &Store, today: NaiveDate) -> anyhow::Result<Self> {
+        let csv = CsvOptions {
+            format: args.csv_format.into(),
+            daily_time: args.daily_time,
+        };
+        let configured: Option<Vec<InstrumentCode>> = match store.read_instruments() {
+            Ok(list) => Some(list.into_iter().map(|i| i.code).collect()),
+            Err(e) if e.is_not_found() => None,
+            Err(e) => return Err(e).context("reading the instrument configuration"),
+        };
+        let rolls = match store.read_roll_parameters() {
+            Ok(list) => list.into_iter().map(|r| (r.instrument.clone(), r)).collect(),
+            Err(e) if e.is_not_found() => HashMap::new(),
+            Err(e) => return Err(e).context("reading the roll configuration"),
+        };
+        let wanted = |name: &str| {
+            args.common
+                .instruments
+                .as_ref()
+                .is_none_or(|list| list.iter().any(|c| c.as_str() == name))
+        };
+        let mut failed = Vec::new();
+        let mut jobs: BTreeMap<String, Job> = BTreeMap::new();
+        let http_opts = HttpOptions {
+            timeout: Duration::from_secs_f64(args.timeout.max(0.001)),
+            max_retries: args.retries,
+            backoff: Duration::from_millis(args.retry_backoff_ms),
+            min_interval: Duration::from_millis(args.min_interval_ms),
+            accept_invalid_certs: args.insecure_accept_invalid_certs,
+        };
+        let source = match &args.source {
+            SourceArg::Csv(path) => {
+                let files = list_csv_files(path)?;
+                if files.is_empty() {
+                    anyhow::bail!("{}: no .csv or .csv.gz files", path.display());
+                }
+                for f in files {
+                    match parse_file_name(&f) {
+                        Ok((code, _)) => {
+                            if wanted(code.as_str()) {
+                                jobs.entry(code.to_string())
+                                    .or_insert_with(|| Job::named(code.as_str()))
+                                    .files
+                                    .push(f);
+                            }
+                        }
+                        Err(e) => failed.push(Outcome::failed(
+                            &f.file_name().map_or_else(
+                                || f.display().to_string(),
+                                |n| n.to_string_lossy().into_owned(),
+                            ),
+                            e.to_string(),
+                            false,
+                        )),
+                    }
+                }
+                SourceCtx::Csv
+            }
+            SourceArg::Http(template) => {
+                let path = store.root().join(HTTP_SYMBOLS);
+                let text = std::fs::read_to_string(&path)
+                    .with_context(|| format!("{}: the http: source needs it", path.display()))?;
+                let map = parse_symbol_map(&path.display().to_string(), &text)?;
+                for (name, symbol) in map {
+                    if is_fx_code(&name) == args.fx && wanted(&name) {
+                        let mut job = Job::named(&name);
+                        job.symbol = Some(symbol);
+                        jobs.insert(name, job);
+                    }
+                }
+                let token = load_secret(
+                    std::env::var("SYSTRADE_SOURCE_TOKEN").ok(),
+                    args.token_file.as_deref(),
+                )?;
+                SourceCtx::Http {
+                    client: HttpClient::new(http_opts)?,
+                    template: template.clone(),
+                    token,
+                }
+            }
+            SourceArg::Ibkr => {
+                if args.fx {
+                    let path = store.root().join(IBKR_FX);
+                    let text = std::fs::read_to_string(&path).with_context(|| {
+                        format!("{}: fetching FX from IB needs it", path.display())
+                    })?;
+                    for fx in systrade_sources::ibkr::parse_ibkr_fx(
+                        &path.display().to_string(),
+                        &text,
+                    )? {
+                        if wanted(&fx.code) {
+                            let mut job = Job::named(&fx.code);
+                            job.ib_fx = Some(fx);
+                            jobs.insert(job.name.clone(), job);
+                        }
+                    }
+                } else {
+                    let path = store.root().join(IBKR_FUTURES);
+                    let text = std::fs::read_to_string(&path).with_context(|| {
+                        format!("{}: the ibkr source needs it", path.display())
+                    })?;
+                    for ib in systrade_sources::ibkr::parse_ibkr_instruments(
+                        &path.display().to_string(),
+                        &text,
+                    )? {
+                        let selected = match &args.common.instruments {
+                            Some(_) => wanted(&ib.instrument),
+                            // Without --instruments: the configured instruments that IB maps.
+                            None => configured
+                                .as_ref()
+                                .is_none_or(|c| c.iter().any(|x| x.as_str() == ib.instrument)),
+                        };
+                        if selected {
+                            let mut job = Job::named(&ib.instrument);
+                            job.ib = Some(ib);
+                            jobs.insert(job.name.clone(), job);
+                        }
+                    }
+                }
+                SourceCtx::Ibkr {
+                    client: IbkrClient::new(
+                        HttpClient::new(http_opts)?,
+                        &args.ibkr_url,
+                        args.max_concurrent_history,
+                        args.daily_time,
+                    ),
+                }
+            }
+        };
+        // Requested instruments that the source does not know.
+        if let Some(list) = &args.common.instruments {
+            for c in list {
+                if !jobs.contains_key(c.as_str()) {
+                    let what = match &args.source {
+                        SourceArg::Csv(p) => format!("no file for it in {}", p.display()),
+                        SourceArg::Http(_) => format!("no symbol for it in {HTTP_SYMBOLS}"),
+                        SourceArg::Ibkr if args.fx => format!("not in {IBKR_FX}"),
+                        SourceArg::Ibkr => format!("not in {IBKR_FUTURES}"),
+                    };
+                    failed.push(Outcome::failed(c.as_str(), what, false));
+                }
+            }
+        }
+        let mut list: Vec<Job> = Vec::new();
+        for (name, job) in jobs {
+            if args.fx {
+                if !is_fx_code(&name) {
+                    failed.push(Outcome::failed(
+                        &name,
+                        "an FX code is <CCY>USD, e.g. GBPUSD".to_string(),
+                        false,
+                    ));
+                    continue;
+                }
+            } else {
+                let Some(code) = &job.instrument else {
+                    failed.push(Outcome::failed(
+                        &name,
+                        "not an instrument code".to_string(),
+                        false,
+                    ));
+                    continue;
+                };
+                if let Some(conf) = &configured
+                    && !conf.contains(code)
+                {
+                    failed.push(Outcome::failed(
+                        &name,
+                        "not in config/instruments.csv".to_string(),
+                        false,
+                    ));
+                    continue;
+                }
+            }
+            list.push(job);
+        }
+        Ok(Self {
+            jobs: list,
+            failed,
+            source,
+            rolls,
+            csv,
+            today,
+        })
+    }
+}
+
+/// `GBPUSD`-style codes: three capital letters then `USD`.
+pub(crate) fn is_fx_code(name: &str) -> bool {
+    name.len() == 6 && name.ends_with("USD") && name.bytes().all(|b| b.is_ascii_uppercase())
+}
