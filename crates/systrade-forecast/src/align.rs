@@ -1,0 +1,78 @@
+//! Aligning daily series on a common index, as pandas does when combining Series.
+
+use chrono::NaiveDate;
+use systrade_series::{DailySeries, reindex};
+
+/// Sorted union of the series' dates (pandas index union when two Series meet in arithmetic or
+/// `pd.concat(axis=1)`).
+pub fn union_dates(series: &[&DailySeries]) -> Vec<NaiveDate> {
+    let mut all: Vec<NaiveDate> = series
+        .iter()
+        .flat_map(|s| s.dates.iter().copied())
+        .collect();
+    all.sort_unstable();
+    all.dedup();
+    all
+}
+
+/// Each series reindexed (exact match, NaN elsewhere) onto the union of their dates.
+pub fn align_union(series: &[&DailySeries]) -> (Vec<NaiveDate>, Vec<Vec<f64>>) {
+    let dates = union_dates(series);
+    let cols = series
+        .iter()
+        .map(|s| {
+            if s.dates == dates {
+                s.values.clone()
+            } else {
+                reindex(&s.dates, &s.values, &dates)
+            }
+        })
+        .collect();
+    (dates, cols)
+}
+
+/// `a op b` on the union index (pandas Series arithmetic).
+pub fn binary_op(a: &DailySeries, b: &DailySeries, op: impl Fn(f64, f64) -> f64) -> DailySeries {
+    if a.dates == b.dates {
+        return a.with_values(
+            a.values
+                .iter()
+                .zip(&b.values)
+                .map(|(&x, &y)| op(x, y))
+                .collect(),
+        );
+    }
+    let (dates, cols) = align_union(&[a, b]);
+    let values = cols[0]
+        .iter()
+        .zip(&cols[1])
+        .map(|(&x, &y)| op(x, y))
+        .collect();
+    DailySeries::new(dates, values)
+}
+
+/// `b` aligned to `a`'s dates: pandas `b.reindex(a.index, method="ffill")` — the value at the
+/// last date of `b` on or before each date of `a`.
+pub fn reindex_ffill_to(b: &DailySeries, a: &DailySeries) -> Vec<f64> {
+    if a.dates == b.dates {
+        return b.values.clone();
+    }
+    systrade_series::reindex_ffill(&b.dates, &b.values, &a.dates)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn union_arithmetic() {
+        let d = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
+        let a = DailySeries::new(vec![d("2023-01-02"), d("2023-01-03")], vec![1.0, 2.0]);
+        let b = DailySeries::new(vec![d("2023-01-03"), d("2023-01-04")], vec![10.0, 20.0]);
+        let s = binary_op(&a, &b, |x, y| x + y);
+        assert_eq!(s.dates.len(), 3);
+        assert!(s.values[0].is_nan() && s.values[2].is_nan());
+        assert_eq!(s.values[1], 12.0);
+        assert_eq!(reindex_ffill_to(&a, &b), vec![2.0, 2.0]);
+    }
+}

@@ -1,0 +1,222 @@
+//! Forecast combination with fixed weights (spec §3.5).
+
+use crate::align::align_union;
+use chrono::NaiveDate;
+use systrade_series::{DailySeries, business_days, ewma_span, ffill, reindex, reindex_ffill};
+
+/// `forecast_weight_ewma_span` default.
+pub const DEFAULT_WEIGHT_EWMA_SPAN: f64 = 125.0;
+
+/// Forecasts of several rules on one common (union) index, forward-filled.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AlignedForecasts {
+    pub dates: Vec<NaiveDate>,
+    /// One column per rule, forward-filled.
+    pub columns: Vec<Vec<f64>>,
+}
+
+impl AlignedForecasts {
+    /// Aligns on the union of dates and forward-fills each column (pandas
+    /// `pd.concat(forecasts, axis=1).ffill()`).
+    pub fn new(forecasts: &[&DailySeries]) -> Self {
+        let (dates, cols) = align_union(forecasts);
+        Self {
+            dates,
+            columns: cols.iter().map(|c| ffill(c)).collect(),
+        }
+    }
+}
+
+/// Step (1)–(2) of the weight pipeline (`fix_weights_vs_position_or_forecast`): constant config
+/// weights on the forecast index, set to 0 where that rule's (forward-filled) forecast is NaN —
+/// except on the leading rows where every forecast is NaN, which keep the config weights. Not yet
+/// normalised.
+pub fn weights_fitted_to_forecasts(weights: &[f64], forecasts: &AlignedForecasts) -> Vec<Vec<f64>> {
+    assert_eq!(
+        weights.len(),
+        forecasts.columns.len(),
+        "one weight per rule"
+    );
+    let n = forecasts.dates.len();
+    let first_any = (0..n)
+        .find(|&t| forecasts.columns.iter().any(|c| !c[t].is_nan()))
+        .unwrap_or(n);
+    weights
+        .iter()
+        .zip(&forecasts.columns)
+        .map(|(&w, col)| {
+            (0..n)
+                .map(|t| {
+                    if t >= first_any && col[t].is_nan() {
+                        0.0
+                    } else {
+                        w
+                    }
+                })
+                .collect()
+        })
+        .collect()
+}
+
+/// Steps (3)–(5): `resample("1B").mean()` onto the complete business-day range of `dates`, then
+/// `ewm(span).mean()` per rule, then each row divided by its sum (NaN entries kept, rows summing
+/// to 0 left as they are). Returns the business-day dates and one column per rule.
+pub fn smooth_and_normalise_weights(
+    dates: &[NaiveDate],
+    fitted: &[Vec<f64>],
+    ewma_span_days: f64,
+) -> (Vec<NaiveDate>, Vec<Vec<f64>>) {
+    let (Some(&first), Some(&last)) = (dates.first(), dates.last()) else {
+        return (Vec::new(), fitted.iter().map(|_| Vec::new()).collect());
+    };
+    let bdays = business_days(first, last);
+    let mut cols: Vec<Vec<f64>> = fitted
+        .iter()
+        .map(|c| {
+            // The input dates are business days, so each bin holds at most one value and the
+            // mean is that value.
+            let c = if bdays.as_slice() == dates {
+                c.clone()
+            } else {
+                reindex(dates, c, &bdays)
+            };
+            ewma_span(&c, ewma_span_days, 1)
+        })
+        .collect();
+    for t in 0..bdays.len() {
+        let sum: f64 = cols.iter().map(|c| c[t]).filter(|v| !v.is_nan()).sum();
+        if sum != 0.0 {
+            for c in cols.iter_mut() {
+                c[t] /= sum;
+            }
+        }
+    }
+    (bdays, cols)
+}
+
+/// `combined_raw_t = Σ_rule w_rule,t × capped_rule,t` over the rules, forecasts forward-filled,
+/// NaN products skipped (pandas `sum(axis=1)`, so a row with no forecasts gives 0).
+pub fn weighted_sum(weights: &[Vec<f64>], forecasts: &AlignedForecasts) -> Vec<f64> {
+    (0..forecasts.dates.len())
+        .map(|t| {
+            weights
+                .iter()
+                .zip(&forecasts.columns)
+                .map(|(w, f)| w[t] * f[t])
+                .filter(|x| !x.is_nan())
+                .sum()
+        })
+        .collect()
+}
+
+/// Result of combining one instrument's capped forecasts.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Combination {
+    /// `get_unsmoothed_forecast_weights` (fitted, before smoothing), business-day index.
+    pub unsmoothed_weights: Vec<DailySeries>,
+    /// `get_forecast_weights` (smoothed, renormalised), on the forecast index.
+    pub weights: Vec<DailySeries>,
+    /// FDM on the forecast index.
+    pub fdm: DailySeries,
+    /// `get_combined_forecast_without_multiplier`.
+    pub combined_without_fdm: DailySeries,
+    /// `get_combined_forecast`: `clip(combined_raw × FDM, −cap, cap)`.
+    pub combined: DailySeries,
+}
+
+/// The whole fixed-weight combination (spec §3.5): weights fitted to the (forward-filled) capped
+/// forecasts, smoothed with an EWMA of `ewma_span_days` and renormalised, reindexed (ffill) to the
+/// forecast index; `combined = clip(Σ w × f × fdm, −cap, cap)`.
+pub fn combine_forecasts(
+    capped: &[&DailySeries],
+    weights: &[f64],
+    fdm: f64,
+    cap: f64,
+    ewma_span_days: f64,
+) -> Combination {
+    let aligned = AlignedForecasts::new(capped);
+    let fitted = weights_fitted_to_forecasts(weights, &aligned);
+    let (bdays, smoothed) = smooth_and_normalise_weights(&aligned.dates, &fitted, ewma_span_days);
+    let on_index: Vec<Vec<f64>> = smoothed
+        .iter()
+        .map(|c| {
+            if bdays == aligned.dates {
+                c.clone()
+            } else {
+                reindex_ffill(&bdays, c, &aligned.dates)
+            }
+        })
+        .collect();
+    let raw = weighted_sum(&on_index, &aligned);
+    let combined = raw.iter().map(|x| (x * fdm).clamp(-cap, cap)).collect();
+    let series = |v: Vec<f64>| DailySeries::new(aligned.dates.clone(), v);
+    Combination {
+        unsmoothed_weights: fitted
+            .iter()
+            .map(|c| {
+                DailySeries::new(
+                    bdays.clone(),
+                    if bdays == aligned.dates {
+                        c.clone()
+                    } else {
+                        reindex(&aligned.dates, c, &bdays)
+                    },
+                )
+            })
+            .collect(),
+        weights: on_index.into_iter().map(series).collect(),
+        fdm: series(vec![fdm; aligned.dates.len()]),
+        combined_without_fdm: series(raw),
+        combined: series(combined),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const NAN: f64 = f64::NAN;
+
+    fn dates(n: u32) -> Vec<NaiveDate> {
+        // 2024-01-01 is a Monday; 5 business days.
+        (0..n)
+            .map(|i| NaiveDate::from_ymd_opt(2024, 1, 1 + i).unwrap())
+            .collect()
+    }
+
+    #[test]
+    fn weights_zero_where_missing_except_leading_rows() {
+        let a = DailySeries::new(dates(5), vec![NAN, 1.0, 2.0, NAN, 3.0]);
+        let b = DailySeries::new(dates(5), vec![NAN, NAN, NAN, 4.0, 5.0]);
+        let al = AlignedForecasts::new(&[&a, &b]);
+        let w = weights_fitted_to_forecasts(&[0.6, 0.4], &al);
+        assert_eq!(w[0], vec![0.6; 5]);
+        assert_eq!(w[1], vec![0.4, 0.0, 0.0, 0.4, 0.4]);
+    }
+
+    #[test]
+    fn combination_by_hand() {
+        let a = DailySeries::new(dates(5), vec![NAN, 1.0, 2.0, NAN, 30.0]);
+        let b = DailySeries::new(dates(5), vec![NAN, NAN, NAN, 4.0, 5.0]);
+        let c = combine_forecasts(&[&a, &b], &[0.6, 0.4], 1.5, 20.0, 3.0);
+        // span 3 → decay 0.5. fitted b = [0.4, 0, 0, 0.4, 0.4]
+        // EWMA b: t0 0.4; t1 (0.5·0.4)/1.5 = 0.1333…; t2 (0.75·0.1333…)/1.75 = 0.0571…
+        // t3: W 0.875: (0.875·0.05714 + 0.4)/1.875 = 0.24; a stays 0.6.
+        let b_ewma = [0.4, 0.2 / 1.5, 0.1 / 1.75, (0.05 + 0.4) / 1.875];
+        for t in 0..4 {
+            let sum = 0.6 + b_ewma[t];
+            assert!((c.weights[0].values[t] - 0.6 / sum).abs() < 1e-15);
+            assert!((c.weights[1].values[t] - b_ewma[t] / sum).abs() < 1e-15);
+        }
+        // Row 0: no forecasts → 0. Row 1: a = 1 only. Row 3: a ffilled 2, b 4.
+        assert_eq!(c.combined_without_fdm.values[0], 0.0);
+        let w1 = 0.6 / (0.6 + b_ewma[1]);
+        assert!((c.combined_without_fdm.values[1] - w1).abs() < 1e-15);
+        let (wa, wb) = (0.6 / (0.6 + b_ewma[3]), b_ewma[3] / (0.6 + b_ewma[3]));
+        assert!((c.combined_without_fdm.values[3] - (2.0 * wa + 4.0 * wb)).abs() < 1e-14);
+        assert!((c.combined.values[3] - 1.5 * (2.0 * wa + 4.0 * wb)).abs() < 1e-14);
+        // Row 4 is capped at 20.
+        assert_eq!(c.combined.values[4], 20.0);
+        assert_eq!(c.fdm.values, vec![1.5; 5]);
+    }
+}

@@ -1,0 +1,28 @@
+//! The forecasting half of pysystemtrade's backtest (spec §3.2–3.5) as pure functions:
+//!
+//! - [`rawdata`]: daily prices, returns, volatility (`mixed_vol_calc`, `robust_vol_calc`,
+//!   `simple_vol_calc`), percentage vol/returns, vol-normalised prices.
+//! - [`carry`]: carry inputs from multiple prices (raw roll, roll differential, annualised roll,
+//!   raw carry).
+//! - [`rules`]: the trading rules, one function each, named after pysystemtrade's.
+//! - [`spec`]: [`TradingRule`] — a rule function with its parameters and data inputs, built from
+//!   pysystemtrade's dotted function names (or short names) and `other_args`.
+//! - [`scaling`]: fixed and estimated (pooled) forecast scalars, cap and floor.
+//! - [`combine`]: forecast weights (alignment, smoothing, renormalisation), FDM, combined forecast.
+//! - [`instrument`]: everything for one instrument in one call ([`InstrumentForecasts`]).
+//!
+//! No I/O: inputs are prices already in memory, outputs are [`DailySeries`].
+
+pub mod align;
+pub mod carry;
+pub mod combine;
+pub mod instrument;
+pub mod rawdata;
+pub mod rules;
+pub mod scaling;
+pub mod spec;
+
+pub use instrument::{ForecastConfig, InstrumentForecasts, InstrumentInputs, RuleForecast};
+pub use rawdata::{RawData, VolConfig, VolEstimator};
+pub use spec::{DataInput, RuleError, RuleFunction, TradingRule};
+pub use systrade_series::DailySeries;

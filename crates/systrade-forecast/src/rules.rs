@@ -1,0 +1,218 @@
+//! The trading rules (spec §3.3), one pure function each, named after pysystemtrade's. Inputs are
+//! daily series already aligned on one index (slices of equal length); outputs are raw (unscaled,
+//! uncapped) forecasts on that index.
+
+use crate::rawdata::{RobustVol, robust_vol_calc};
+use systrade_series::{
+    diff, ewma_com, ewma_span, ffill, rolling_max, rolling_mean, rolling_min, rolling_std, shift,
+};
+
+fn assert_same_len(a: &[f64], b: &[f64]) {
+    assert_eq!(a.len(), b.len(), "rule inputs must share one index");
+}
+
+/// `ewmac` (ewmac.py): `(EWMA_span=Lfast(P) − EWMA_span=Lslow(P)) / σ.ffill()`, both EWMAs with
+/// `min_periods = 1`; `σ` is the daily returns volatility in price units.
+pub fn ewmac(price: &[f64], vol: &[f64], lfast: usize, lslow: usize) -> Vec<f64> {
+    assert_same_len(price, vol);
+    let fast = ewma_span(price, lfast as f64, 1);
+    let slow = ewma_span(price, lslow as f64, 1);
+    let vol = ffill(vol);
+    fast.iter()
+        .zip(&slow)
+        .zip(&vol)
+        .map(|((f, s), v)| (f - s) / v)
+        .collect()
+}
+
+/// What [`ewmac_calc_vol`] computes its volatility on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum VolOf {
+    /// pysystemtrade 1.80 behaviour: `robust_vol_calc(price)` — the EW std of the price *level*
+    /// (the shipped simple system depends on it).
+    #[default]
+    PriceLevel,
+    /// The evident intent (and later upstream copies): `robust_vol_calc(price.diff())`.
+    PriceDifferences,
+}
+
+/// `ewmac_calc_vol` (ewmac.py): [`ewmac`] with its own volatility
+/// `σ = robust_vol_calc(x, days = vol_days)` where `x` is the price level (1.80 quirk,
+/// [`VolOf::PriceLevel`]) or its differences ([`VolOf::PriceDifferences`]).
+pub fn ewmac_calc_vol(
+    price: &[f64],
+    lfast: usize,
+    lslow: usize,
+    vol_days: usize,
+    vol_of: VolOf,
+) -> Vec<f64> {
+    let vol_input = match vol_of {
+        VolOf::PriceLevel => price.to_vec(),
+        VolOf::PriceDifferences => diff(price, 1),
+    };
+    let vol = robust_vol_calc(&vol_input, &RobustVol::with_days(vol_days));
+    ewmac(price, &vol, lfast, lslow)
+}
+
+/// `carry` (carry.py): `raw_carry.ewm(com = smooth_days).mean()` — pandas' positional `ewm(90)`
+/// is a centre of mass, so `α = 1/(1 + smooth_days)`.
+pub fn carry(raw_carry: &[f64], smooth_days: f64) -> Vec<f64> {
+    ewma_com(raw_carry, smooth_days, 1)
+}
+
+/// `relative_carry` (carry.py): `smoothed_carry − median_carry_for_asset_class`.
+pub fn relative_carry(smoothed_carry: &[f64], median_carry: &[f64]) -> Vec<f64> {
+    assert_same_len(smoothed_carry, median_carry);
+    smoothed_carry
+        .iter()
+        .zip(median_carry)
+        .map(|(a, b)| a - b)
+        .collect()
+}
+
+/// The default breakout smoothing span: `max(floor(lookback / 4), 1)`.
+pub fn breakout_default_smooth(lookback: usize) -> usize {
+    (lookback / 4).max(1)
+}
+
+/// `breakout` (breakout.py): with `n = lookback` and `m = min(len(P), ceil(n/2))`,
+/// `hi = P.rolling(n, min_periods=m).max()`, `lo = … .min()`,
+/// `raw = 40 × (P − (hi + lo)/2) / (hi − lo)` (range ±20), output
+/// `raw.ewm(span = smooth, min_periods = ceil(smooth/2)).mean()`; `smooth` defaults to
+/// [`breakout_default_smooth`] and must be `< lookback` (checked by [`crate::TradingRule`]).
+pub fn breakout(price: &[f64], lookback: usize, smooth: Option<usize>) -> Vec<f64> {
+    let smooth = smooth.unwrap_or_else(|| breakout_default_smooth(lookback));
+    let min_periods = price.len().min(lookback.div_ceil(2));
+    let hi = rolling_max(price, lookback, min_periods);
+    let lo = rolling_min(price, lookback, min_periods);
+    let raw: Vec<f64> = price
+        .iter()
+        .zip(hi.iter().zip(&lo))
+        .map(|(p, (h, l))| 40.0 * (p - (h + l) / 2.0) / (h - l))
+        .collect();
+    ewma_span(&raw, smooth as f64, smooth.div_ceil(2))
+}
+
+/// `accel` (accel.py): `e = ewmac(P, σ, L, 4L)`; `accel = e − e.shift(L)`.
+pub fn accel(price: &[f64], vol: &[f64], lfast: usize) -> Vec<f64> {
+    let e = ewmac(price, vol, lfast, 4 * lfast);
+    let lagged = shift(&e, lfast as isize);
+    e.iter().zip(&lagged).map(|(a, b)| a - b).collect()
+}
+
+/// `mr_wings` (mr_wings.py): `e = ewmac(P, σ, L, 4L)`; `s = e.rolling(5000, min_periods=3).std()`;
+/// `e = 0` where `|e| < 3s`; forecast `−e`.
+pub fn mr_wings(price: &[f64], vol: &[f64], lfast: usize) -> Vec<f64> {
+    let e = ewmac(price, vol, lfast, 4 * lfast);
+    let s = rolling_std(&e, 5000, 3);
+    e.iter()
+        .zip(&s)
+        .map(|(&x, &sd)| if x.abs() < 3.0 * sd { 0.0 } else { -x })
+        .collect()
+}
+
+/// Smoothing span used by the relative rules: `max(ewma_span or floor(horizon/4), 2)`.
+pub fn relative_rule_span(horizon: usize, ewma_span: Option<usize>) -> usize {
+    ewma_span.unwrap_or(horizon / 4).max(2)
+}
+
+/// `o = x.ffill() − a.ffill()` with exact zeros set to NaN.
+fn outperformance(x: &[f64], a: &[f64]) -> Vec<f64> {
+    assert_same_len(x, a);
+    ffill(x)
+        .iter()
+        .zip(&ffill(a))
+        .map(|(p, q)| {
+            let o = p - q;
+            if o == 0.0 { f64::NAN } else { o }
+        })
+        .collect()
+}
+
+/// `relative_momentum` (rel_mom.py): with `x` the instrument's normalised price and `a` its asset
+/// class's, `o = x.ffill() − a.ffill()` (zeros → NaN), `m = (o − o.shift(h)) / h`, forecast
+/// `m.ewm(span = s).mean()` with `s` = [`relative_rule_span`].
+pub fn relative_momentum(
+    normalised_price: &[f64],
+    asset_class_price: &[f64],
+    horizon: usize,
+    ewma_span: Option<usize>,
+) -> Vec<f64> {
+    let o = outperformance(normalised_price, asset_class_price);
+    let lagged = shift(&o, horizon as isize);
+    let m: Vec<f64> = o
+        .iter()
+        .zip(&lagged)
+        .map(|(a, b)| (a - b) / horizon as f64)
+        .collect();
+    ewma_span_fn(&m, relative_rule_span(horizon, ewma_span))
+}
+
+fn ewma_span_fn(x: &[f64], span: usize) -> Vec<f64> {
+    ewma_span(x, span as f64, 1)
+}
+
+/// `cross_sectional_mean_reversion` (cs_mr.py): `r = diff(x.ffill() − a.ffill())`,
+/// forecast `−(r.rolling(h).mean()).ewm(span = s).mean()` (rolling with pandas' default
+/// `min_periods = h`; `s` = [`relative_rule_span`]).
+pub fn cross_sectional_mean_reversion(
+    normalised_price: &[f64],
+    asset_class_price: &[f64],
+    horizon: usize,
+    ewma_span: Option<usize>,
+) -> Vec<f64> {
+    assert_same_len(normalised_price, asset_class_price);
+    let o: Vec<f64> = ffill(normalised_price)
+        .iter()
+        .zip(&ffill(asset_class_price))
+        .map(|(p, q)| p - q)
+        .collect();
+    let r = diff(&o, 1);
+    let avg = rolling_mean(&r, horizon, horizon);
+    ewma_span_fn(&avg, relative_rule_span(horizon, ewma_span))
+        .into_iter()
+        .map(|v| -v)
+        .collect()
+}
+
+/// `factor_trading_rule` (factors.py): `z = f / robust_vol_calc(f)` (35-day defaults), forecast
+/// `z.ewm(span = smooth).mean()`.
+pub fn factor_trading_rule(demeaned_factor: &[f64], smooth: usize) -> Vec<f64> {
+    let vol = robust_vol_calc(demeaned_factor, &RobustVol::with_days(35));
+    let z: Vec<f64> = demeaned_factor
+        .iter()
+        .zip(&vol)
+        .map(|(f, v)| f / v)
+        .collect();
+    ewma_span_fn(&z, smooth)
+}
+
+/// `conditioned_factor_trading_rule` (factors.py): `z = f / robust_vol_calc(f)`, multiplied by
+/// `sign(condition.ffill())`, then `ewm(span = smooth).mean()`.
+pub fn conditioned_factor_trading_rule(
+    demeaned_factor: &[f64],
+    condition: &[f64],
+    smooth: usize,
+) -> Vec<f64> {
+    assert_same_len(demeaned_factor, condition);
+    let vol = robust_vol_calc(demeaned_factor, &RobustVol::with_days(35));
+    let cond = ffill(condition);
+    let z: Vec<f64> = demeaned_factor
+        .iter()
+        .zip(&vol)
+        .zip(&cond)
+        .map(|((f, v), c)| {
+            let sign = if c.is_nan() {
+                f64::NAN
+            } else if *c > 0.0 {
+                1.0
+            } else if *c < 0.0 {
+                -1.0
+            } else {
+                0.0
+            };
+            f / v * sign
+        })
+        .collect();
+    ewma_span_fn(&z, smooth)
+}
