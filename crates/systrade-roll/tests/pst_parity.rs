@@ -58,10 +58,13 @@ fn instruments_with(dir: &Path, kind: &str) -> Vec<String> {
     v
 }
 
+/// Values compared, or the first mismatch.
+type Comparison = Result<(usize, f64), String>;
+
 /// Compares our stitch with the shipped file on the shipped timestamps: every shipped timestamp
 /// must be one of ours, with the same bits (or both NaN). Returns a description of the first
 /// mismatch.
-fn compare(dir: &Path, code: &str, forward_fill: bool) -> Result<(usize, f64), String> {
+fn compare(dir: &Path, code: &str, forward_fill: bool) -> Comparison {
     let multiple = read_multiple(&dir.join(format!("multiple_prices_csv/{code}.csv.gz")));
     let ours = panama_adjust(&multiple, forward_fill).map_err(|e| format!("{code}: {e}"))?;
     let shipped = read_csv(&dir.join(format!("adjusted_prices_csv/{code}.csv.gz")));
@@ -99,7 +102,7 @@ fn panama_reproduces_every_shipped_adjusted_series_bit_for_bit() {
     let multiple = instruments_with(&dir, "multiple_prices_csv");
     let adjusted = instruments_with(&dir, "adjusted_prices_csv");
     let codes: Vec<&String> = multiple.iter().filter(|c| adjusted.contains(c)).collect();
-    let results: Vec<(String, Result<(usize, f64), String>)> = std::thread::scope(|s| {
+    let results: Vec<(String, Comparison)> = std::thread::scope(|s| {
         let chunks: Vec<_> = codes.chunks(codes.len().div_ceil(2).max(1)).collect();
         let handles: Vec<_> = chunks
             .into_iter()
