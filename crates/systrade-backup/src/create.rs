@@ -375,7 +375,11 @@ pub fn create(
         .iter()
         .filter_map(|o| manifest::sha_of_blob_key(&o.key).map(String::from))
         .collect();
-    let candidates = walk(&data_dir, repo.store().local_root())?;
+    let repo_dir = repo
+        .store()
+        .local_root()
+        .and_then(|p| p.canonicalize().ok());
+    let candidates = walk(&data_dir, repo_dir.as_deref())?;
     progress.start(candidates.len() as u64, "files");
 
     let tmp = tempfile::Builder::new()

@@ -91,11 +91,12 @@ pub struct LocalStore {
 }
 
 impl LocalStore {
-    /// A store rooted at `root` (created when missing).
+    /// A store rooted at `root` (created by the first put).
     pub fn new(root: &Path) -> anyhow::Result<Self> {
-        std::fs::create_dir_all(root)
-            .map_err(|e| anyhow::anyhow!("cannot create {}: {e}", root.display()))?;
-        let root = root.canonicalize()?;
+        let root = match root.canonicalize() {
+            Ok(r) => r,
+            Err(_) => std::path::absolute(root)?,
+        };
         Ok(Self {
             root,
             counter: AtomicU64::new(0),
