@@ -1,6 +1,7 @@
 //! Profit and loss of one instrument from positions and prices (spec §3.8, pysystemtrade
 //! `systems/accounts/pandl_calculators/pandl_calculation.py`).
 
+use systrade_model::{FxRates, Timestamp};
 use systrade_portfolio::align::union;
 use systrade_series::{DailySeries, diff, ffill, reindex, reindex_ffill, shift};
 
@@ -11,8 +12,8 @@ pub struct PandlInputs<'a> {
     pub price: &'a DailySeries,
     /// Positions as decided (e.g. the buffered position); delay and rounding are applied here.
     pub positions: &'a DailySeries,
-    /// Rate converting instrument currency into base currency.
-    pub fx: &'a DailySeries,
+    /// Rate converting instrument currency into base currency (timestamped, as stored).
+    pub fx: &'a FxRates,
     /// `Pointsize`: currency value of a one-point move of one contract.
     pub value_per_point: f64,
     /// Notional capital for percentage returns (fixed, non-compounded).
@@ -78,9 +79,14 @@ pub fn pandl_in_points(positions_used: &DailySeries, price: &DailySeries) -> Dai
     DailySeries::new(dates, values)
 }
 
-/// `series × fx.reindex(series.index, method="ffill")`.
-pub fn to_base_currency(series: &DailySeries, fx: &DailySeries) -> DailySeries {
-    let f = reindex_ffill(&fx.dates, &fx.values, &series.dates);
+/// `series × fx.reindex(series.index, method="ffill")` (dates as midnight timestamps).
+pub fn to_base_currency(series: &DailySeries, fx: &FxRates) -> DailySeries {
+    let targets: Vec<Timestamp> = series
+        .dates
+        .iter()
+        .map(|d| Timestamp::from_date(*d))
+        .collect();
+    let f = reindex_ffill(&fx.timestamps, &fx.values, &targets);
     series.with_values(series.values.iter().zip(f).map(|(x, f)| x * f).collect())
 }
 
@@ -140,7 +146,7 @@ mod tests {
     fn delayed_fill_earns_from_two_rows_later() {
         let price = s(vec![100.0, 101.0, f64::NAN, 104.0, 103.0]);
         let pos = s(vec![2.4, 2.6, 3.0, 3.0, 3.0]);
-        let fx = s(vec![0.5]);
+        let fx = FxRates::new(vec![Timestamp::from_date(price.dates[0])], vec![0.5]);
         let g = gross_pandl(PandlInputs {
             price: &price,
             positions: &pos,

@@ -4,8 +4,8 @@
 
 use chrono::NaiveDate;
 
-/// Sorted union of two strictly increasing date indexes (pandas outer join).
-pub fn union(a: &[NaiveDate], b: &[NaiveDate]) -> Vec<NaiveDate> {
+/// Sorted union of two strictly increasing indexes (pandas outer join).
+pub fn union<K: Ord + Copy>(a: &[K], b: &[K]) -> Vec<K> {
     let mut out = Vec::with_capacity(a.len().max(b.len()));
     let (mut i, mut j) = (0, 0);
     while i < a.len() && j < b.len() {

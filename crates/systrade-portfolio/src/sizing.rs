@@ -5,6 +5,8 @@
 //! (the position at forecast 10) → subsystem position.
 
 use crate::align::intersection;
+use crate::fx::fx_on_dates;
+use systrade_model::FxRates;
 use systrade_series::{DailySeries as Series, ffill};
 
 /// √256: business days per year under the square root (spec §8 item 1).
@@ -73,8 +75,8 @@ pub fn instrument_currency_vol(
 
 /// Instrument value vol, the daily cash vol of one contract in base currency:
 /// `instrument_value_vol = instrument_currency_vol.ffill() × fx.reindex(index, method="ffill")`.
-pub fn instrument_value_vol(instrument_currency_vol: &Series, fx_rate: &Series) -> Vec<f64> {
-    let fx = fx_rate.reindex_ffill(&instrument_currency_vol.dates).values;
+pub fn instrument_value_vol(instrument_currency_vol: &Series, fx_rate: &FxRates) -> Vec<f64> {
+    let fx = fx_on_dates(fx_rate, &instrument_currency_vol.dates).values;
     ffill(&instrument_currency_vol.values)
         .into_iter()
         .zip(fx)
@@ -128,7 +130,7 @@ pub struct SizingInputs<'a> {
     /// `daily_percentage_volatility` (percent per day) on its own index.
     pub daily_percentage_volatility: &'a Series,
     /// Rate converting instrument currency into base currency.
-    pub fx_rate: &'a Series,
+    pub fx_rate: &'a FxRates,
     /// Combined forecast (after FDM and cap).
     pub combined_forecast: &'a Series,
     /// `Pointsize`.
