@@ -2,6 +2,8 @@
 //! (`../shared/pst-reference/simple_system`): each stage fed with the reference's own upstream
 //! columns, compared with the reference's output.
 
+#![allow(clippy::print_stderr)] // parity tests report the errors they measured
+
 #[path = "../../systrade-portfolio/tests/reference/mod.rs"]
 mod reference;
 
