@@ -14,9 +14,13 @@ fn endpoint() -> Option<String> {
     match std::env::var("SYSTRADE_TEST_S3_ENDPOINT") {
         Ok(e) if !e.is_empty() => Some(e),
         _ => {
-            eprintln!(
-                "skipping: SYSTRADE_TEST_S3_ENDPOINT is not set (start a server with `eval \"$(scripts/s3-test-server start)\"`)"
-            );
+            #[allow(clippy::print_stderr)]
+            {
+                eprintln!(
+                    "SKIPPED s3_create_list_verify_restore_prune: SYSTRADE_TEST_S3_ENDPOINT is not set \
+                     (start a local server with `eval \"$(scripts/s3-test-server start)\"`)"
+                );
+            }
             None
         }
     }
