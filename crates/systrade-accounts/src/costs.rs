@@ -67,6 +67,38 @@ impl InstrumentCosts {
     }
 }
 
+/// Mean of the non-NaN values dated on or after one calendar year before the last date
+/// (pandas `s[last − DateOffset(years=1):].mean()`; 29 February steps back to 28 February).
+/// pysystemtrade uses it for the price and daily vol behind `SR_cost_per_trade`.
+pub fn recent_average(series: &DailySeries) -> f64 {
+    let Some(&last) = series.dates.last() else {
+        return f64::NAN;
+    };
+    let start = last
+        .with_year(last.year() - 1)
+        .unwrap_or_else(|| NaiveDate::from_ymd_opt(last.year() - 1, 2, 28).expect("valid date"));
+    let from = series.dates.partition_point(|d| *d < start);
+    let vals: Vec<f64> = series.values[from..]
+        .iter()
+        .copied()
+        .filter(|v| !v.is_nan())
+        .collect();
+    vals.iter().sum::<f64>() / vals.len() as f64
+}
+
+/// `SR_cost_per_trade` of an instrument from its daily prices and daily price vol (points):
+/// the cost of one contract at the recent average price over the recent average annual vol
+/// (`16 × daily`) in currency.
+pub fn sr_cost_per_trade(
+    costs: &InstrumentCosts,
+    daily_price: &DailySeries,
+    daily_returns_volatility: &DailySeries,
+    value_per_point: f64,
+) -> f64 {
+    let annual_vol = recent_average(daily_returns_volatility) * 16.0;
+    costs.sr_cost_per_trade(recent_average(daily_price), annual_vol, value_per_point)
+}
+
 /// A fill: `qty` contracts traded on `date` at `price`.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Fill {

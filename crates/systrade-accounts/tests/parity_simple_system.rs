@@ -10,12 +10,13 @@ mod reference;
 use chrono::NaiveDate;
 use reference::*;
 use systrade_accounts::buffering::{BufferWalk, buffered_position};
-use systrade_accounts::costs::{Fill, InstrumentCosts, cost_deflator};
+use systrade_accounts::costs::{Fill, InstrumentCosts, cost_deflator, sr_cost_per_trade};
 use systrade_accounts::curves::{
     CashCostParams, InstrumentAccount, instrument_account_cash_costs, portfolio_account,
 };
 use systrade_accounts::pandl::PandlInputs;
-use systrade_accounts::stats::stats;
+use systrade_accounts::stats::{stats, turnover};
+use systrade_portfolio::portfolio::average_position_at_portfolio_level;
 use systrade_series::DailySeries;
 
 const REL: f64 = 1e-9;
@@ -293,6 +294,46 @@ fn portfolio_pandl_and_statistics_match_pysystemtrade() {
             "stats_net {name}: {ours} vs {r}"
         );
         eprintln!("portfolio stats_net {name}: {ours} (reference {r})");
+    }
+}
+
+#[test]
+fn turnover_and_sr_cost_per_trade_match_pysystemtrade() {
+    let Some(root) = reference_dir("turnover_and_sr_cost_per_trade_match_pysystemtrade") else {
+        return;
+    };
+    let summary = summary(&root);
+    let portfolio = Tables::load(&root.join("portfolio"));
+    for code in INSTRUMENTS {
+        let t = instrument_tables(&root, code);
+        let info = &summary["per_instrument"][code];
+        let vs = t.series("volatility_scalar");
+        let avg = average_position_at_portfolio_level(
+            &vs,
+            &portfolio.series(code),
+            &portfolio.series("idm"),
+        );
+        let buffered = t.series("buffered_position");
+        for (name, ours) in [
+            ("instrument_turnover", turnover(&buffered, &avg)),
+            ("turnover_at_portfolio_level", turnover(&buffered, &vs)),
+            (
+                "SR_cost_per_trade",
+                sr_cost_per_trade(
+                    &costs_of(&summary, code),
+                    &t.series("daily_price"),
+                    &t.series("daily_returns_volatility"),
+                    num(&info["value_of_block_price_move"]),
+                ),
+            ),
+        ] {
+            let r = num(&info[name]);
+            assert!(
+                systrade_test::close_f64(ours, r, 1e-9, 0.0),
+                "{code} {name}: {ours} vs {r}"
+            );
+            eprintln!("{code} {name}: {ours} (reference {r})");
+        }
     }
 }
 

@@ -48,6 +48,27 @@ pub fn notional_position(
     without_idm.with_values(values)
 }
 
+/// Average position at portfolio level (the position at forecast 10 after weighting):
+/// `vol_scalar × weight.reindex(index, ffill) × idm.reindex(index, ffill)` on the vol scalar's index.
+/// Used for forecast-method buffers and turnover.
+pub fn average_position_at_portfolio_level(
+    vol_scalar: &DailySeries,
+    instrument_weight: &DailySeries,
+    idm: &DailySeries,
+) -> DailySeries {
+    let w = instrument_weight.reindex_ffill(&vol_scalar.dates).values;
+    let m = idm.reindex_ffill(&vol_scalar.dates).values;
+    vol_scalar.with_values(
+        vol_scalar
+            .values
+            .iter()
+            .zip(w)
+            .zip(m)
+            .map(|((v, w), m)| v * w * m)
+            .collect(),
+    )
+}
+
 /// `buffer_method`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum BufferMethod {
