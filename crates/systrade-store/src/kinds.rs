@@ -124,6 +124,39 @@ fn timestamps(values: Vec<i64>) -> Vec<Timestamp> {
     values.into_iter().map(Timestamp::from_micros).collect()
 }
 
+/// Checks a roll calendar's order: `current_contract` strictly increasing (the contract chain).
+///
+/// Roll calendars are ordered by their contract chain, not by timestamp: pysystemtrade's shipped
+/// calendars contain a few roll dates that are out of time order or repeated (`GAS-PEN` row 149,
+/// `INR-micro` row 72, `WHEAT_ICE` row 59 of v1.80), and the row order is what defines which contract
+/// follows which. Such rows are kept as given; [`roll_calendar_time_anomalies`] finds them.
+pub fn check_roll_calendar_order(path: &Path, rows: &RollCalendar) -> Result<()> {
+    for (i, w) in rows.windows(2).enumerate() {
+        if w[1].current_contract <= w[0].current_contract {
+            return Err(StoreError::order(
+                path,
+                i + 2,
+                "current_contract",
+                format!(
+                    "contract {} does not follow the previous row's {} (roll calendars are ordered by \
+                     current_contract)",
+                    w[1].current_contract, w[0].current_contract
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Rows (numbered from 1) of a roll calendar whose timestamp is not after the previous row's.
+pub fn roll_calendar_time_anomalies(rows: &RollCalendar) -> Vec<usize> {
+    rows.windows(2)
+        .enumerate()
+        .filter(|(_, w)| w[1].timestamp <= w[0].timestamp)
+        .map(|(i, _)| i + 2)
+        .collect()
+}
+
 // ---- contract prices -------------------------------------------------------------------------
 
 pub(crate) fn encode_contract_prices(path: &Path, rows: &ContractPrices) -> Result<Vec<u8>> {
@@ -253,7 +286,7 @@ pub(crate) fn decode_series(path: &Path, columns: &[(&str, ColumnType)]) -> Resu
 // ---- roll calendars --------------------------------------------------------------------------
 
 pub(crate) fn encode_roll_calendar(path: &Path, rows: &RollCalendar) -> Result<Vec<u8>> {
-    check_order(path, rows.iter().map(|r| (r.timestamp, 0)), None)?;
+    check_roll_calendar_order(path, rows)?;
     let data = vec![
         micros(rows.iter().map(|r| r.timestamp)),
         ids(rows.iter().map(|r| r.current_contract)),
@@ -270,13 +303,14 @@ pub(crate) fn decode_roll_calendar(path: &Path) -> Result<RollCalendar> {
     let current = contract_dates(path, "current_contract", next().into_int())?;
     let next_c = contract_dates(path, "next_contract", next().into_int())?;
     let carry = contract_dates(path, "carry_contract", next().into_int())?;
-    check_order(path, ts.iter().map(|t| (*t, 0)), None)?;
-    Ok((0..ts.len())
+    let rows: RollCalendar = (0..ts.len())
         .map(|i| RollCalendarRow {
             timestamp: ts[i],
             current_contract: current[i],
             next_contract: next_c[i],
             carry_contract: carry[i],
         })
-        .collect())
+        .collect();
+    check_roll_calendar_order(path, &rows)?;
+    Ok(rows)
 }

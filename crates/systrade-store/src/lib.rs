@@ -18,7 +18,7 @@
 //! Reading needs only a [`Store`]. Writing needs a [`Writer`], obtained with
 //! [`Store::lock_for_writing`], which holds the data directory's advisory write lock ([`lock`]); every
 //! write replaces its file atomically ([`atomic`]). Writes check that rows are strictly increasing by
-//! timestamp (then contract); reads check the schema (missing column, wrong type) and name the file and
+//! timestamp (then contract; roll calendars by contract chain, [`check_roll_calendar_order`]); reads check the schema (missing column, wrong type) and name the file and
 //! column on error. `append_*` methods add only rows newer than the stored ones ([`merge`]);
 //! `write_*` methods replace a file explicitly.
 
@@ -35,7 +35,9 @@ pub mod state;
 
 pub use config::{NO_REGION, SpreadCost};
 pub use error::{Result, StoreError};
-pub use kinds::{check_order, check_order_named};
+pub use kinds::{
+    check_order, check_order_named, check_roll_calendar_order, roll_calendar_time_anomalies,
+};
 pub use layout::{DataDir, SeriesKind};
 pub use lock::{DEFAULT_LOCK_TIMEOUT, WriteLock};
 pub use merge::{TimedRow, merge_new_rows, merge_new_values};

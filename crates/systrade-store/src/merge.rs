@@ -1,6 +1,7 @@
 //! Appending new data to stored data without rewriting history: only rows **newer than the last stored
-//! row** (per contract for contract prices) are added; rows at or before it are ignored, even when their
-//! values differ. Replacing history is a separate, explicit operation (the `write_*` methods).
+//! row** (per contract for contract prices; later in the contract chain for roll calendars) are added;
+//! rows at or before it are ignored, even when their values differ. Replacing history is a separate,
+//! explicit operation (the `write_*` methods).
 
 use std::collections::HashMap;
 use systrade_model::{ContractBar, MultiplePricesRow, PriceSeries, RollCalendarRow, Timestamp};
@@ -12,6 +13,10 @@ pub trait TimedRow: Copy {
     fn series_key(&self) -> i64 {
         0
     }
+    /// The order of rows in a file: (timestamp, series key) by default.
+    fn order_key(&self) -> (i64, i64) {
+        (self.timestamp().micros(), self.series_key())
+    }
 }
 
 impl TimedRow for MultiplePricesRow {
@@ -20,9 +25,13 @@ impl TimedRow for MultiplePricesRow {
     }
 }
 
+/// Roll calendars are ordered by their contract chain (see [`crate::check_roll_calendar_order`]).
 impl TimedRow for RollCalendarRow {
     fn timestamp(&self) -> Timestamp {
         self.timestamp
+    }
+    fn order_key(&self) -> (i64, i64) {
+        (self.current_contract.id(), 0)
     }
 }
 
@@ -35,22 +44,22 @@ impl TimedRow for ContractBar {
     }
 }
 
-/// Appends to `stored` the rows of `new` that are later than the last stored row of their series, and
-/// keeps `stored` sorted by (timestamp, series key). Returns how many rows were added.
+/// Appends to `stored` the rows of `new` that come after the last stored row of their series (by
+/// [`TimedRow::order_key`]), and keeps `stored` in that order. Returns how many rows were added.
 pub fn merge_new_rows<R: TimedRow>(stored: &mut Vec<R>, new: &[R]) -> usize {
-    let mut last: HashMap<i64, Timestamp> = HashMap::new();
+    let mut last: HashMap<i64, (i64, i64)> = HashMap::new();
     for r in stored.iter() {
-        let e = last.entry(r.series_key()).or_insert(r.timestamp());
-        *e = (*e).max(r.timestamp());
+        let e = last.entry(r.series_key()).or_insert(r.order_key());
+        *e = (*e).max(r.order_key());
     }
     let before = stored.len();
     stored.extend(
         new.iter()
-            .filter(|r| last.get(&r.series_key()).is_none_or(|t| r.timestamp() > *t)),
+            .filter(|r| last.get(&r.series_key()).is_none_or(|k| r.order_key() > *k)),
     );
     let added = stored.len() - before;
     if added > 0 {
-        stored.sort_by_key(|r| (r.timestamp(), r.series_key()));
+        stored.sort_by_key(TimedRow::order_key);
     }
     added
 }

@@ -3,11 +3,12 @@
 //! Columns are found by name (extra columns, such as the unnamed trailing column of some shipped roll
 //! calendars, are ignored). Empty price cells are `NaN`; a text that is not a number, a timestamp that
 //! does not parse, a contract id that is not `YYYYMMDD`, duplicate or out-of-order timestamps and files
-//! without data rows are errors naming the file, the row (data rows counted from 1, so row N is line
+//! without data rows are errors (roll calendars are ordered by contract, see
+//! [`crate::check_roll_calendar_order`]) naming the file, the row (data rows counted from 1, so row N is line
 //! N+1) and the field.
 
 use crate::error::{Result, StoreError};
-use crate::kinds::check_order_named;
+use crate::kinds::{check_order_named, check_roll_calendar_order};
 use chrono::NaiveDate;
 use std::io::Read;
 use std::path::Path;
@@ -235,7 +236,9 @@ pub fn parse_multiple_prices(path: &Path, bytes: &[u8]) -> Result<MultiplePrices
     Ok(rows)
 }
 
-/// Parses a roll calendar file (`DATE_TIME,current_contract,next_contract,carry_contract`).
+/// Parses a roll calendar file (`DATE_TIME,current_contract,next_contract,carry_contract`). Rows must
+/// follow the contract chain (see [`crate::check_roll_calendar_order`]); out-of-order timestamps are
+/// kept as given.
 pub fn parse_roll_calendar(path: &Path, bytes: &[u8]) -> Result<RollCalendar> {
     let rows = parse_rows(path, bytes, &ROLL_CALENDAR_HEADER, |c, row, f| {
         Ok(RollCalendarRow {
@@ -245,12 +248,7 @@ pub fn parse_roll_calendar(path: &Path, bytes: &[u8]) -> Result<RollCalendar> {
             carry_contract: c.contract(row, 3, f[3])?,
         })
     })?;
-    check_order_named(
-        path,
-        rows.iter().map(|r| (r.timestamp, 0)),
-        "DATE_TIME",
-        None,
-    )?;
+    check_roll_calendar_order(path, &rows)?;
     Ok(rows)
 }
 

@@ -328,3 +328,36 @@ fn lockfile_has_official_parquet_not_arrow2() {
     assert!(lock.contains("name = \"parquet\""));
     assert!(lock.contains("name = \"arrow-array\""));
 }
+
+#[test]
+fn roll_calendars_follow_the_contract_chain_not_the_clock() {
+    let (_d, store) = store();
+    let w = store.lock_for_writing(Duration::ZERO).unwrap();
+    let row = |ts: &str, cur: i64, next: i64| RollCalendarRow {
+        timestamp: t(ts),
+        current_contract: c(cur),
+        next_contract: c(next),
+        carry_contract: c(next),
+    };
+    // As in pysystemtrade's GAS-PEN calendar: a roll date earlier than the previous one.
+    let cal = vec![
+        row("2018-10-26 23:00:00", 20181100, 20181200),
+        row("2018-10-23 13:00:00", 20181200, 20190100),
+    ];
+    w.write_roll_calendar(&code("GAS"), &cal).unwrap();
+    assert_eq!(store.read_roll_calendar(&code("GAS")).unwrap(), cal);
+    assert_eq!(roll_calendar_time_anomalies(&cal), vec![2]);
+
+    let swapped = vec![cal[1], cal[0]];
+    let e = w
+        .write_roll_calendar(&code("GAS"), &swapped)
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("row 2") && e.contains("current_contract"), "{e}");
+
+    let more = vec![cal[1], row("2018-11-21 18:00:00", 20190100, 20190200)];
+    assert_eq!(w.append_roll_calendar(&code("GAS"), &more).unwrap(), 1);
+    let back = store.read_roll_calendar(&code("GAS")).unwrap();
+    assert_eq!(back.len(), 3);
+    assert_eq!(back[..2], cal[..]);
+}
