@@ -203,10 +203,10 @@ mod tests {
         // EWMA b: t0 0.4; t1 (0.5·0.4)/1.5 = 0.1333…; t2 (0.75·0.1333…)/1.75 = 0.0571…
         // t3: W 0.875: (0.875·0.05714 + 0.4)/1.875 = 0.24; a stays 0.6.
         let b_ewma = [0.4, 0.2 / 1.5, 0.1 / 1.75, (0.05 + 0.4) / 1.875];
-        for t in 0..4 {
-            let sum = 0.6 + b_ewma[t];
+        for (t, b) in b_ewma.iter().enumerate() {
+            let sum = 0.6 + b;
             assert!((c.weights[0].values[t] - 0.6 / sum).abs() < 1e-15);
-            assert!((c.weights[1].values[t] - b_ewma[t] / sum).abs() < 1e-15);
+            assert!((c.weights[1].values[t] - b / sum).abs() < 1e-15);
         }
         // Row 0: no forecasts → 0. Row 1: a = 1 only. Row 3: a ffilled 2, b 4.
         assert_eq!(c.combined_without_fdm.values[0], 0.0);

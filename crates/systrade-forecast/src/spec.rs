@@ -229,7 +229,7 @@ impl<'a> Args<'a> {
     }
 
     fn optional_int(&mut self, key: &'a str) -> Result<Option<usize>, RuleError> {
-        if matches!(self.args.get(key), None) {
+        if self.args.get(key).is_none() {
             self.used.push(key);
             return Ok(None);
         }
