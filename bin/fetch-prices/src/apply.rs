@@ -92,7 +92,7 @@ pub fn merge_contracts(
             if !s.accept_spikes {
                 let first = spikes[0];
                 result.quarantined.push(format!(
-                    "{}: {} spike(s), first at {} ({} -> {}, {:.1}x)",
+                    "{}: {} spike(s) from {}: {} -> {} = {:.1}x the average move",
                     series.contract,
                     spikes.len(),
                     first.timestamp,
@@ -346,7 +346,7 @@ fn apply_fx(
     if !spikes.is_empty() && !s.accept_spikes {
         outcome.status = Status::Spike;
         outcome.note = format!(
-            "{} spike(s), first at {} ({} -> {}, {:.1}x)",
+            "{} spike(s) from {}: {} -> {} = {:.1}x the average move",
             spikes.len(),
             spikes[0].timestamp,
             spikes[0].previous,

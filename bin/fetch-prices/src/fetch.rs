@@ -196,9 +196,20 @@ fn fetch_one(args: &Args, plan: &Plan, store: &Store, job: &Job) -> Result<Paylo
                         end: plan.today,
                     };
                     let (url, shown) = template.expand(&values, token);
-                    let body = client
-                        .send(systrade_sources::http::Method::Get, &url, &shown, None)?
-                        .body;
+                    let body = match client.send(
+                        systrade_sources::http::Method::Get,
+                        &url,
+                        &shown,
+                        None,
+                    ) {
+                        Ok(r) => r.body,
+                        // No data for this contract at the vendor (e.g. long expired).
+                        Err(e) if e.status() == Some(404) => {
+                            tracing::warn!(instrument = %instrument, contract = %c, "{e}");
+                            continue;
+                        }
+                        Err(e) => return Err(e.into()),
+                    };
                     check_csv_body(&shown, &body)?;
                     out.extend(parse_contract_csv(&shown, &body, &instrument, Some(c), &plan.csv)?);
                 }

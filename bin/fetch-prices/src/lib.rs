@@ -219,6 +219,7 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         tracing::error!(instrument = %o.name, "{}", o.note);
     }
     outcomes.extend(apply::apply_all(args, &store, today, fetched)?);
+    outcomes.sort_by(|a, b| a.name.cmp(&b.name));
     output::print(args.format, &outcomes)?;
     Ok(output::summarise(&outcomes))
 }

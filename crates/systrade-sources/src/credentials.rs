@@ -36,7 +36,6 @@ pub enum CredentialError {
     #[error("{file}: {source}")]
     Io {
         file: String,
-        #[source]
         source: std::io::Error,
     },
     #[error(

@@ -66,7 +66,6 @@ pub enum CsvError {
     #[error("{file}: {source}")]
     Io {
         file: String,
-        #[source]
         source: std::io::Error,
     },
     #[error("{file}: {message}")]
