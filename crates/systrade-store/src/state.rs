@@ -32,6 +32,20 @@ pub const MIGRATIONS: &[Migration] = &[
               rows        INTEGER NOT NULL
           );",
     },
+    // Version 2: roll states (roll-contracts, issue 3; spec §4.8). One row per instrument; absent
+    // means No_Roll. `state` uses pysystemtrade's spellings; `previous_state` is what a failed roll
+    // returns to.
+    Migration {
+        version: 2,
+        name: "roll_states",
+        sql: "CREATE TABLE IF NOT EXISTS roll_states (
+              instrument     TEXT PRIMARY KEY,
+              state          TEXT NOT NULL CHECK (state IN ('No_Roll', 'Passive', 'Force',
+                                 'Force_Outright', 'Close', 'Roll_Adjusted', 'No_Open')),
+              previous_state TEXT,
+              updated_at     TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+          );",
+    },
     // Version 3: written by size-positions, read by place-orders (spec §4.3 item 7). One row per run
     // per strategy and instrument; the latest (by timestamp, then id) is the current optimal position.
     Migration {
