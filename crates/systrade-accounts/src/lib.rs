@@ -11,5 +11,6 @@ pub mod costs;
 pub mod curves;
 pub mod pandl;
 pub mod stats;
+pub mod system;
 
 pub use systrade_series::DailySeries;

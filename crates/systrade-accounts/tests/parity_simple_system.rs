@@ -346,3 +346,66 @@ fn deflator_is_one_at_the_end() {
     let d = cost_deflator(&t.series("daily_price"));
     assert_eq!(*d.values.last().unwrap(), 1.0);
 }
+
+/// The whole chain from the reference's combined forecasts, vols, prices and pysystemtrade's shipped
+/// FX and multiple prices to the portfolio Sharpe ratios, in one `run_system` call.
+#[test]
+fn whole_system_from_forecasts_matches_pysystemtrade() {
+    let Some(root) = reference_dir("whole_system_from_forecasts_matches_pysystemtrade") else { return };
+    let Some(data) = systrade_test::require_pst_data("whole_system_from_forecasts_matches_pysystemtrade") else { return };
+    use systrade_accounts::system::{InstrumentInputs, SystemConfig, run_system};
+    let summary = summary(&root);
+    let gbpusd = {
+        let t = systrade_test::read_csv(&data.join("fx_prices_csv/GBPUSD.csv.gz"));
+        systrade_model::FxRates::new(
+            t.str_column("DATETIME").into_iter().map(|s| systrade_model::Timestamp::parse(s).unwrap()).collect(),
+            t.f64_column("PRICE"),
+        )
+    };
+    let fx = systrade_portfolio::fx::fx_rate_to_base("USD", "GBP", |c| (c == "GBP").then_some(&gbpusd), &[]).unwrap();
+    let inputs: Vec<InstrumentInputs> = INSTRUMENTS
+        .iter()
+        .map(|code| {
+            let t = instrument_tables(&root, code);
+            let info = &summary["per_instrument"][*code];
+            let mp = systrade_test::read_csv(&data.join(format!("multiple_prices_csv/{code}.csv.gz")));
+            let stamps: Vec<_> =
+                mp.str_column("DATETIME").into_iter().map(|s| systrade_model::Timestamp::parse(s).unwrap()).collect();
+            InstrumentInputs {
+                code: code.to_string(),
+                daily_price: t.series("daily_price"),
+                denominator_price: systrade_series::resample_business_day_last(&stamps, &mp.f64_column("PRICE")),
+                daily_percentage_volatility: t.series("daily_percentage_volatility"),
+                combined_forecast: t.series("combined_forecast"),
+                fx: fx.clone(),
+                value_of_block_price_move: num(&info["value_of_block_price_move"]),
+                costs: costs_of(&summary, code),
+                rolls_per_year: info["rolls_per_year"].as_u64().unwrap() as usize,
+                long_only: false,
+            }
+        })
+        .collect();
+    let config = SystemConfig {
+        vol_target: systrade_portfolio::sizing::VolTarget { notional_trading_capital: CAPITAL, percentage_vol_target: VOL_TARGET },
+        instrument_weights: Some(INSTRUMENTS.iter().map(|c| weight(c)).collect()),
+        idm: IDM,
+        ..SystemConfig::default()
+    };
+    let result = run_system(&inputs, &config);
+    for r in &result.instruments {
+        let t = instrument_tables(&root, &r.code);
+        assert_close(&format!("{} chain notional_position", r.code), &r.notional_position, &t.series("notional_position"), REL, ABS);
+        assert_close(&format!("{} chain buffered_position", r.code), &r.buffered_position, &t.series("buffered_position"), 0.0, 0.0);
+        assert_close(&format!("{} chain net_percent", r.code), &r.account.percent.net, &t.series("account_curve__net_percent"), REL, ABS);
+        let reference = num(&summary["per_instrument"][r.code.as_str()]["instrument_turnover"]);
+        assert!(systrade_test::close_f64(r.turnover, reference, 1e-9, 0.0), "{} turnover", r.code);
+    }
+    let t = Tables::load(&root.join("portfolio"));
+    assert_close("chain portfolio net_percent", &result.portfolio.percent.net, &t.series("net_percent"), REL, ABS);
+    let net = stats(&result.portfolio.percent.net.values, 256.0);
+    let gross = stats(&result.portfolio.percent.gross.values, 256.0);
+    let port = &summary["portfolio"];
+    assert!(systrade_test::close_f64(net.sharpe, num(&port["sharpe_net"]), 1e-6, 0.0));
+    assert!(systrade_test::close_f64(gross.sharpe, num(&port["sharpe_gross"]), 1e-6, 0.0));
+    eprintln!("chain: Sharpe net {} gross {}", net.sharpe, gross.sharpe);
+}

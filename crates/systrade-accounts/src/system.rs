@@ -1,0 +1,186 @@
+//! The classic system from combined forecasts to portfolio statistics, one call
+//! ([`run_system`]) for the `backtest` binary; `size-positions` can stop after the buffers.
+//!
+//! Per instrument: position sizing (§3.6); at portfolio level: instrument weights and IDM; per
+//! instrument: notional position, buffers, buffered position, P&L with cash costs (§3.7–3.8);
+//! then the portfolio curves. Fixed capital (pysystemtrade's default `fixed_capital`); for
+//! compounding see [`systrade_portfolio::portfolio::capital_multiplier`].
+
+use crate::buffering::{BufferWalk, buffered_position, unbuffered_position};
+use crate::costs::InstrumentCosts;
+use crate::curves::{CashCostParams, InstrumentAccount, PortfolioAccount, instrument_account_cash_costs, portfolio_account};
+use crate::pandl::PandlInputs;
+use crate::stats::turnover;
+use systrade_model::FxRates;
+use systrade_portfolio::portfolio::{
+    BufferMethod, PositionBuffers, apply_buffers_to_position, average_position_at_portfolio_level, buffer,
+    notional_position, notional_position_without_idm,
+};
+use systrade_portfolio::sizing::{SizedInstrument, SizingInputs, VolTarget, size_instrument};
+use systrade_portfolio::weights::{InstrumentFrame, equal_weights, fixed_idm, fixed_instrument_weights};
+use systrade_series::DailySeries;
+
+/// Market data, forecast and static data of one instrument.
+#[derive(Debug, Clone)]
+pub struct InstrumentInputs {
+    pub code: String,
+    /// Back-adjusted prices on business days (`resample("1B").last()`), for P&L.
+    pub daily_price: DailySeries,
+    /// Price of the contract held (multiple prices `PRICE`, business-day last), for block value.
+    pub denominator_price: DailySeries,
+    /// `daily_percentage_volatility`.
+    pub daily_percentage_volatility: DailySeries,
+    /// Combined forecast.
+    pub combined_forecast: DailySeries,
+    /// Instrument currency into base currency.
+    pub fx: FxRates,
+    pub value_of_block_price_move: f64,
+    pub costs: InstrumentCosts,
+    pub rolls_per_year: usize,
+    pub long_only: bool,
+}
+
+/// System parameters (pysystemtrade config keys in brackets).
+#[derive(Debug, Clone, PartialEq)]
+pub struct SystemConfig {
+    /// `notional_trading_capital`, `percentage_vol_target`.
+    pub vol_target: VolTarget,
+    /// `instrument_weights` in the order of the instruments; `None` = equal weights.
+    pub instrument_weights: Option<Vec<f64>>,
+    /// `instrument_div_multiplier` (default 1.0).
+    pub idm: f64,
+    /// `instrument_weight_ewma_span` (default 125).
+    pub instrument_weight_ewma_span: f64,
+    /// `buffer_method` (default forecast).
+    pub buffer_method: BufferMethod,
+    /// `buffer_size` (default 0.1).
+    pub buffer_size: f64,
+    /// `buffer_trade_to_edge` (default true).
+    pub buffer_trade_to_edge: bool,
+    /// Round positions (pysystemtrade's accounts default true).
+    pub round_positions: bool,
+    /// `multiply_roll_costs_by` (default 0.5).
+    pub multiply_roll_costs_by: f64,
+    /// `vol_normalise_currency_costs` (default true).
+    pub vol_normalise_currency_costs: bool,
+}
+
+impl Default for SystemConfig {
+    fn default() -> Self {
+        Self {
+            vol_target: VolTarget::default(),
+            instrument_weights: None,
+            idm: 1.0,
+            instrument_weight_ewma_span: 125.0,
+            buffer_method: BufferMethod::Forecast,
+            buffer_size: 0.1,
+            buffer_trade_to_edge: true,
+            round_positions: true,
+            multiply_roll_costs_by: 0.5,
+            vol_normalise_currency_costs: true,
+        }
+    }
+}
+
+/// Everything computed for one instrument.
+#[derive(Debug, Clone, PartialEq)]
+pub struct InstrumentResult {
+    pub code: String,
+    pub sizing: SizedInstrument,
+    pub notional_position_without_idm: DailySeries,
+    pub notional_position: DailySeries,
+    pub buffers: PositionBuffers,
+    pub buffered_position: DailySeries,
+    pub account: InstrumentAccount,
+    /// Annualised turnover against the average position at portfolio level.
+    pub turnover: f64,
+}
+
+/// Everything computed for the system.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SystemResult {
+    pub instrument_weights: InstrumentFrame,
+    pub idm: DailySeries,
+    pub instruments: Vec<InstrumentResult>,
+    pub portfolio: PortfolioAccount,
+}
+
+/// Runs the classic system over the given instruments (in the order pysystemtrade sums them, i.e.
+/// its instrument list order) with cash costs and fixed capital.
+pub fn run_system(instruments: &[InstrumentInputs], config: &SystemConfig) -> SystemResult {
+    let sized: Vec<SizedInstrument> = instruments
+        .iter()
+        .map(|i| {
+            size_instrument(
+                SizingInputs {
+                    daily_price: &i.denominator_price,
+                    daily_percentage_volatility: &i.daily_percentage_volatility,
+                    fx_rate: &i.fx,
+                    combined_forecast: &i.combined_forecast,
+                    value_of_block_price_move: i.value_of_block_price_move,
+                    long_only: i.long_only,
+                },
+                config.vol_target,
+            )
+        })
+        .collect();
+    let codes: Vec<String> = instruments.iter().map(|i| i.code.clone()).collect();
+    let fixed = config.instrument_weights.clone().unwrap_or_else(|| equal_weights(&codes));
+    let positions: Vec<(String, DailySeries)> =
+        codes.iter().cloned().zip(sized.iter().map(|s| s.subsystem_position.clone())).collect();
+    let weights = fixed_instrument_weights(&fixed, &positions, config.instrument_weight_ewma_span);
+    let idm = fixed_idm(config.idm, &weights.dates);
+    let capital = config.vol_target.notional_trading_capital;
+
+    let results: Vec<InstrumentResult> = instruments
+        .iter()
+        .zip(sized)
+        .map(|(inp, sizing)| {
+            let w = weights.series(&inp.code).expect("weight column for every instrument");
+            let without_idm = notional_position_without_idm(&sizing.subsystem_position, &w);
+            let notional = notional_position(&without_idm, &idm, None);
+            let b = buffer(config.buffer_method, config.buffer_size, &notional, &sizing.volatility_scalar, Some(&w), Some(&idm));
+            let buffers = apply_buffers_to_position(&notional, &b);
+            let buffered = if config.buffer_method == BufferMethod::None {
+                unbuffered_position(&notional, config.round_positions)
+            } else {
+                buffered_position(
+                    &notional,
+                    &buffers.top,
+                    &buffers.bottom,
+                    BufferWalk { round_positions: config.round_positions, trade_to_edge: config.buffer_trade_to_edge },
+                )
+            };
+            let account = instrument_account_cash_costs(
+                PandlInputs {
+                    price: &inp.daily_price,
+                    positions: &buffered,
+                    fx: &inp.fx,
+                    value_per_point: inp.value_of_block_price_move,
+                    capital,
+                    delay_fill: true,
+                    round_positions: config.round_positions,
+                },
+                CashCostParams {
+                    costs: inp.costs,
+                    rolls_per_year: inp.rolls_per_year,
+                    multiply_roll_costs_by: config.multiply_roll_costs_by,
+                    vol_normalise_currency_costs: config.vol_normalise_currency_costs,
+                },
+            );
+            let average = average_position_at_portfolio_level(&sizing.volatility_scalar, &w, &idm);
+            InstrumentResult {
+                code: inp.code.clone(),
+                turnover: turnover(&buffered, &average),
+                sizing,
+                notional_position_without_idm: without_idm,
+                notional_position: notional,
+                buffers,
+                buffered_position: buffered,
+                account,
+            }
+        })
+        .collect();
+    let portfolio = portfolio_account(&results.iter().map(|r| &r.account).collect::<Vec<_>>(), capital);
+    SystemResult { instrument_weights: weights, idm, instruments: results, portfolio }
+}
