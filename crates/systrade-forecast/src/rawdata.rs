@@ -1,7 +1,7 @@
 //! The raw-data stage (spec §3.1–3.2): daily prices, returns, volatility and the price-derived series
 //! the trading rules read.
 
-use crate::align::reindex_ffill_to;
+use crate::align::{binary_op, reindex_ffill_to};
 use systrade_model::{AdjustedPrices, MultiplePrices, ROOT_BUSINESS_DAYS_IN_YEAR, Timestamp};
 use systrade_series::{
     DailySeries, Ewm, bfill, cumsum, diff, ewm_mean, ewm_std, ffill, resample_business_day_last,
@@ -301,41 +301,33 @@ impl RawData {
             denominator_price,
         };
         let returns = match vol.returns {
-            VolReturns::DailyReturns => raw.daily_returns.values.clone(),
-            VolReturns::DailyPercentageReturns => raw.daily_percentage_returns().values,
+            VolReturns::DailyReturns => raw.daily_returns.clone(),
+            VolReturns::DailyPercentageReturns => raw.daily_percentage_returns(),
         };
-        let mut sigma = vol.estimator.estimate(&returns);
+        let mut sigma = vol.estimator.estimate(&returns.values);
         if vol.multiplier != 1.0 {
             sigma.iter_mut().for_each(|v| *v *= vol.multiplier);
         }
-        raw.daily_returns_volatility = raw.daily_prices.with_values(sigma);
+        raw.daily_returns_volatility = returns.with_values(sigma);
         raw
     }
 
-    /// The denominator price forward-filled and aligned to the daily price index.
-    fn denominator_on_price_index(&self) -> Vec<f64> {
-        let filled = self.denominator_price.ffill();
-        ffill(&reindex_ffill_to(&filled, &self.daily_prices))
-    }
-
     /// `get_daily_percentage_returns = daily_returns / denominator_price.ffill()` (a fraction, not
-    /// percent).
+    /// percent), on the union of both indices as pandas aligns them (NaN on dates only one side
+    /// has).
     pub fn daily_percentage_returns(&self) -> DailySeries {
-        let denom = self.denominator_on_price_index();
-        self.daily_returns.with_values(
-            self.daily_returns
-                .values
-                .iter()
-                .zip(&denom)
-                .map(|(r, d)| r / d)
-                .collect(),
+        binary_op(
+            &self.daily_returns,
+            &self.denominator_price.ffill(),
+            |r, d| r / d,
         )
     }
 
-    /// `get_daily_percentage_volatility = 100 × σ / |denominator_price.ffill()|` (percent: 1.0 = 1%).
+    /// `get_daily_percentage_volatility = 100 × σ / |denominator_price.ffill()|` (percent: 1.0 =
+    /// 1%) on the volatility's index, the denominator taken as of each date.
     pub fn daily_percentage_volatility(&self) -> DailySeries {
-        let denom = self.denominator_on_price_index();
         let vol = &self.daily_returns_volatility;
+        let denom = ffill(&reindex_ffill_to(&self.denominator_price.ffill(), vol));
         vol.with_values(
             vol.values
                 .iter()

@@ -162,17 +162,31 @@ fn simple_system_forecasts_match_pysystemtrade() {
             &config,
         )
         .unwrap();
-        let table =
-            read_csv(&reference.join(format!("simple_system/instruments/{code}/daily.csv.gz")));
-        let ref_dates: Vec<NaiveDate> = table
-            .str_column("index")
-            .iter()
-            .map(|s| NaiveDate::parse_from_str(&s[..10], "%Y-%m-%d").unwrap())
-            .collect();
+        // Series sharing one date index share one file; daily_percentage_returns may have its own.
+        let dir = reference.join(format!("simple_system/instruments/{code}"));
+        let tables: Vec<(CsvTable, Vec<NaiveDate>)> =
+            ["daily.csv.gz", "daily_percentage_returns.csv.gz"]
+                .iter()
+                .map(|f| dir.join(f))
+                .filter(|p| p.exists())
+                .map(|p| {
+                    let t = read_csv(&p);
+                    let dates = t
+                        .str_column("index")
+                        .iter()
+                        .map(|s| NaiveDate::parse_from_str(&s[..10], "%Y-%m-%d").unwrap())
+                        .collect();
+                    (t, dates)
+                })
+                .collect();
         let raw = &f.data.raw;
         let mut checks: Vec<(String, DailySeries)> = vec![
             ("daily_price".into(), raw.daily_prices.clone()),
             ("daily_returns".into(), raw.daily_returns.clone()),
+            (
+                "daily_percentage_returns".into(),
+                raw.daily_percentage_returns(),
+            ),
             (
                 "daily_returns_volatility".into(),
                 raw.daily_returns_volatility.clone(),
@@ -203,7 +217,11 @@ fn simple_system_forecasts_match_pysystemtrade() {
         ));
         checks.push(("combined_forecast".into(), c.combined.clone()));
         for (name, series) in &checks {
-            let c = compare(name, series, &table, &ref_dates);
+            let (table, ref_dates) = tables
+                .iter()
+                .find(|(t, _)| t.header.iter().any(|h| h == name))
+                .unwrap_or_else(|| panic!("{code}: no reference column {name}"));
+            let c = compare(name, series, table, ref_dates);
             eprintln!(
                 "{code:6} {name:38} {:6} values, {:6} bit-identical, max rel err {:.3e}, max abs err {:.3e}",
                 c.compared, c.identical, c.max_rel, c.max_abs
