@@ -99,6 +99,67 @@ pub fn sr_cost_per_trade(
     costs.sr_cost_per_trade(recent_average(daily_price), annual_vol, value_per_point)
 }
 
+/// Seconds in a (365.25-day) year, for spreading annual SR costs over periods.
+pub const SECONDS_IN_YEAR: f64 = 365.25 * 24.0 * 60.0 * 60.0;
+
+/// Annual SR cost of an instrument (`get_SR_cost_given_turnover`):
+/// `SR_cost_per_trade × turnover + SR_cost_per_trade × rolls_per_year × 2` (holding assumes two
+/// separate trades per roll).
+pub fn annual_sr_cost(sr_cost_per_trade: f64, turnover: f64, rolls_per_year: usize) -> f64 {
+    let holding = sr_cost_per_trade * (rolls_per_year as f64 * 2.0);
+    holding + turnover * sr_cost_per_trade
+}
+
+/// SR costs in price points (`ProfitAndLossWithSharpeRatioCosts.costs_pandl_in_points`):
+/// the annual cost in points `−SR_cost × average_position × daily_returns_volatility × 16` (average
+/// position `reindex(vol index, ffill)`), laid on the positions' dates with `reindex(ffill)` and
+/// back-filled, kept only where the forward-filled position exists, `reindex(price index, ffill)`,
+/// then spread over each period in proportion to its length in seconds over a 365.25-day year
+/// (NaN on the first price date).
+pub fn sr_costs_in_points(
+    positions_used: &DailySeries,
+    price: &DailySeries,
+    daily_returns_volatility: &DailySeries,
+    average_position: &DailySeries,
+    sr_cost: f64,
+) -> DailySeries {
+    let avg = reindex_ffill(
+        &average_position.dates,
+        &average_position.values,
+        &daily_returns_volatility.dates,
+    );
+    let annual: Vec<f64> = avg
+        .iter()
+        .zip(&daily_returns_volatility.values)
+        .map(|(a, v)| -sr_cost * (a * (v * 16.0)))
+        .collect();
+    let pos = ffill(&positions_used.values);
+    let on_pos = systrade_series::bfill(&reindex_ffill(
+        &daily_returns_volatility.dates,
+        &annual,
+        &positions_used.dates,
+    ));
+    let (held_dates, held_values): (Vec<NaiveDate>, Vec<f64>) = positions_used
+        .dates
+        .iter()
+        .zip(on_pos)
+        .zip(&pos)
+        .filter(|(_, p)| !p.is_nan())
+        .map(|((d, c), _)| (*d, c))
+        .unzip();
+    let on_price = reindex_ffill(&held_dates, &held_values, &price.dates);
+    let values = (0..price.dates.len())
+        .map(|t| {
+            if t == 0 {
+                return f64::NAN;
+            }
+            let seconds = (price.dates[t] - price.dates[t - 1]).num_seconds() as f64;
+            on_price[t] * (seconds / SECONDS_IN_YEAR)
+        })
+        .collect();
+    price.with_values(values)
+}
+
 /// A fill: `qty` contracts traded on `date` at `price`.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Fill {

@@ -159,6 +159,49 @@ pub fn instrument_account_cash_costs(
     }
 }
 
+/// Inputs of SR-cost accounting (`use_SR_costs: True`).
+#[derive(Debug, Clone, Copy)]
+pub struct SrCostParams<'a> {
+    /// Daily price vol in points (`daily_returns_volatility`).
+    pub daily_returns_volatility: &'a DailySeries,
+    /// Average position at portfolio level (vol scalar × weight × IDM).
+    pub average_position: &'a DailySeries,
+    /// Annual SR cost, e.g. from [`crate::costs::annual_sr_cost`].
+    pub annual_sr_cost: f64,
+}
+
+/// Values one instrument with SR costs: costs are a daily drag in proportion to the average position's
+/// risk (no fills).
+pub fn instrument_account_sr_costs(
+    inputs: PandlInputs<'_>,
+    params: SrCostParams<'_>,
+) -> InstrumentAccount {
+    let gross = gross_pandl(inputs);
+    let points = crate::costs::sr_costs_in_points(
+        &gross.positions_used,
+        inputs.price,
+        params.daily_returns_volatility,
+        params.average_position,
+        params.annual_sr_cost,
+    );
+    let costs_ccy = points.map(|x| x * inputs.value_per_point);
+    let costs_base = to_base_currency(&costs_ccy, inputs.fx);
+    let costs_percent = to_percent(&costs_base, inputs.capital, &inputs.price.dates);
+    let base = Curves::from_raw(&gross.base_currency, &costs_base);
+    let percent = Curves::from_raw(&gross.percent, &costs_percent);
+    InstrumentAccount {
+        gross,
+        trade_fills: Vec::new(),
+        holding_fills: Vec::new(),
+        cost_deflator: None,
+        costs_instrument_currency: costs_ccy,
+        costs_base,
+        costs_percent,
+        base,
+        percent,
+    }
+}
+
 /// Portfolio curves (`accounts.portfolio()`): raw base-currency gross and costs of all instruments
 /// summed (NaN-skipping, on the union index), percentages against the fixed notional `capital`,
 /// then net and business-day sums as for an instrument.
@@ -198,6 +241,46 @@ mod tests {
 
     fn d(day: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(2024, 1, day).unwrap()
+    }
+
+    #[test]
+    fn sr_costs_are_a_daily_drag_while_positions_exist() {
+        use crate::costs::SECONDS_IN_YEAR;
+        use systrade_model::{FxRates, Timestamp};
+        // Mon 1 .. Fri 5, Mon 8 January 2024
+        let dates = vec![d(1), d(2), d(3), d(4), d(5), d(8)];
+        let price = DailySeries::new(dates.clone(), vec![100.0; 6]);
+        let positions =
+            DailySeries::new(dates.clone(), vec![f64::NAN, f64::NAN, 2.0, 2.0, 2.0, 2.0]);
+        let vol = DailySeries::new(dates.clone(), vec![1.0; 6]);
+        let avg = DailySeries::new(vec![d(1)], vec![4.0]);
+        let fx = FxRates::new(vec![Timestamp::from_date(d(1))], vec![1.0]);
+        let a = instrument_account_sr_costs(
+            PandlInputs {
+                price: &price,
+                positions: &positions,
+                fx: &fx,
+                value_per_point: 10.0,
+                capital: 1000.0,
+                delay_fill: true,
+                round_positions: true,
+            },
+            SrCostParams {
+                daily_returns_volatility: &vol,
+                average_position: &avg,
+                annual_sr_cost: 0.01,
+            },
+        );
+        // annual cost in points: −0.01 × 4 × 1 × 16 = −0.64; positions used start on the 4th
+        let day = -0.64 * 86_400.0 / SECONDS_IN_YEAR * 10.0;
+        let c = &a.costs_instrument_currency.values;
+        assert!(c[0].is_nan() && c[1].is_nan() && c[2].is_nan());
+        assert!((c[3] - day).abs() < 1e-15 && (c[4] - day).abs() < 1e-15);
+        assert!(
+            (c[5] - 3.0 * day).abs() < 1e-15,
+            "Monday carries the weekend"
+        );
+        assert!((crate::costs::annual_sr_cost(0.001, 2.0, 4) - 0.01).abs() < 1e-15);
     }
 
     #[test]

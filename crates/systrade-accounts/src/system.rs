@@ -7,17 +7,22 @@
 //! compounding see [`systrade_portfolio::portfolio::capital_multiplier`].
 
 use crate::buffering::{BufferWalk, buffered_position, unbuffered_position};
-use crate::costs::InstrumentCosts;
-use crate::curves::{CashCostParams, InstrumentAccount, PortfolioAccount, instrument_account_cash_costs, portfolio_account};
+use crate::costs::{InstrumentCosts, annual_sr_cost, sr_cost_per_trade};
+use crate::curves::{
+    CashCostParams, InstrumentAccount, PortfolioAccount, SrCostParams,
+    instrument_account_cash_costs, instrument_account_sr_costs, portfolio_account,
+};
 use crate::pandl::PandlInputs;
 use crate::stats::turnover;
 use systrade_model::FxRates;
 use systrade_portfolio::portfolio::{
-    BufferMethod, PositionBuffers, apply_buffers_to_position, average_position_at_portfolio_level, buffer,
-    notional_position, notional_position_without_idm,
+    BufferMethod, PositionBuffers, apply_buffers_to_position, average_position_at_portfolio_level,
+    buffer, notional_position, notional_position_without_idm,
 };
 use systrade_portfolio::sizing::{SizedInstrument, SizingInputs, VolTarget, size_instrument};
-use systrade_portfolio::weights::{InstrumentFrame, equal_weights, fixed_idm, fixed_instrument_weights};
+use systrade_portfolio::weights::{
+    InstrumentFrame, equal_weights, fixed_idm, fixed_instrument_weights,
+};
 use systrade_series::DailySeries;
 
 /// Market data, forecast and static data of one instrument.
@@ -32,6 +37,8 @@ pub struct InstrumentInputs {
     pub daily_percentage_volatility: DailySeries,
     /// Combined forecast.
     pub combined_forecast: DailySeries,
+    /// `daily_returns_volatility` (price points); needed for SR costs only.
+    pub daily_returns_volatility: Option<DailySeries>,
     /// Instrument currency into base currency.
     pub fx: FxRates,
     pub value_of_block_price_move: f64,
@@ -63,6 +70,18 @@ pub struct SystemConfig {
     pub multiply_roll_costs_by: f64,
     /// `vol_normalise_currency_costs` (default true).
     pub vol_normalise_currency_costs: bool,
+    /// `use_SR_costs` (default false: cash costs).
+    pub costs: CostMethod,
+}
+
+/// How trading costs are charged.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum CostMethod {
+    /// Cash costs from fills and holding pseudo-fills (v1.80 default).
+    #[default]
+    Cash,
+    /// Sharpe-ratio costs: a daily drag from turnover and rolls (`use_SR_costs: True`).
+    Sr,
 }
 
 impl Default for SystemConfig {
@@ -78,6 +97,7 @@ impl Default for SystemConfig {
             round_positions: true,
             multiply_roll_costs_by: 0.5,
             vol_normalise_currency_costs: true,
+            costs: CostMethod::Cash,
         }
     }
 }
@@ -106,7 +126,8 @@ pub struct SystemResult {
 }
 
 /// Runs the classic system over the given instruments (in the order pysystemtrade sums them, i.e.
-/// its instrument list order) with cash costs and fixed capital.
+/// its instrument list order) with fixed capital. Panics when SR costs are asked for and an
+/// instrument lacks `daily_returns_volatility`.
 pub fn run_system(instruments: &[InstrumentInputs], config: &SystemConfig) -> SystemResult {
     let sized: Vec<SizedInstrument> = instruments
         .iter()
@@ -125,9 +146,15 @@ pub fn run_system(instruments: &[InstrumentInputs], config: &SystemConfig) -> Sy
         })
         .collect();
     let codes: Vec<String> = instruments.iter().map(|i| i.code.clone()).collect();
-    let fixed = config.instrument_weights.clone().unwrap_or_else(|| equal_weights(&codes));
-    let positions: Vec<(String, DailySeries)> =
-        codes.iter().cloned().zip(sized.iter().map(|s| s.subsystem_position.clone())).collect();
+    let fixed = config
+        .instrument_weights
+        .clone()
+        .unwrap_or_else(|| equal_weights(&codes));
+    let positions: Vec<(String, DailySeries)> = codes
+        .iter()
+        .cloned()
+        .zip(sized.iter().map(|s| s.subsystem_position.clone()))
+        .collect();
     let weights = fixed_instrument_weights(&fixed, &positions, config.instrument_weight_ewma_span);
     let idm = fixed_idm(config.idm, &weights.dates);
     let capital = config.vol_target.notional_trading_capital;
@@ -136,10 +163,19 @@ pub fn run_system(instruments: &[InstrumentInputs], config: &SystemConfig) -> Sy
         .iter()
         .zip(sized)
         .map(|(inp, sizing)| {
-            let w = weights.series(&inp.code).expect("weight column for every instrument");
+            let w = weights
+                .series(&inp.code)
+                .expect("weight column for every instrument");
             let without_idm = notional_position_without_idm(&sizing.subsystem_position, &w);
             let notional = notional_position(&without_idm, &idm, None);
-            let b = buffer(config.buffer_method, config.buffer_size, &notional, &sizing.volatility_scalar, Some(&w), Some(&idm));
+            let b = buffer(
+                config.buffer_method,
+                config.buffer_size,
+                &notional,
+                &sizing.volatility_scalar,
+                Some(&w),
+                Some(&idm),
+            );
             let buffers = apply_buffers_to_position(&notional, &b);
             let buffered = if config.buffer_method == BufferMethod::None {
                 unbuffered_position(&notional, config.round_positions)
@@ -148,30 +184,60 @@ pub fn run_system(instruments: &[InstrumentInputs], config: &SystemConfig) -> Sy
                     &notional,
                     &buffers.top,
                     &buffers.bottom,
-                    BufferWalk { round_positions: config.round_positions, trade_to_edge: config.buffer_trade_to_edge },
+                    BufferWalk {
+                        round_positions: config.round_positions,
+                        trade_to_edge: config.buffer_trade_to_edge,
+                    },
                 )
             };
-            let account = instrument_account_cash_costs(
-                PandlInputs {
-                    price: &inp.daily_price,
-                    positions: &buffered,
-                    fx: &inp.fx,
-                    value_per_point: inp.value_of_block_price_move,
-                    capital,
-                    delay_fill: true,
-                    round_positions: config.round_positions,
-                },
-                CashCostParams {
-                    costs: inp.costs,
-                    rolls_per_year: inp.rolls_per_year,
-                    multiply_roll_costs_by: config.multiply_roll_costs_by,
-                    vol_normalise_currency_costs: config.vol_normalise_currency_costs,
-                },
-            );
+            let pandl_inputs = PandlInputs {
+                price: &inp.daily_price,
+                positions: &buffered,
+                fx: &inp.fx,
+                value_per_point: inp.value_of_block_price_move,
+                capital,
+                delay_fill: true,
+                round_positions: config.round_positions,
+            };
             let average = average_position_at_portfolio_level(&sizing.volatility_scalar, &w, &idm);
+            let instrument_turnover = turnover(&buffered, &average);
+            let account = match (config.costs, &inp.daily_returns_volatility) {
+                (CostMethod::Sr, Some(vol)) => {
+                    let per_trade = sr_cost_per_trade(
+                        &inp.costs,
+                        &inp.daily_price,
+                        vol,
+                        inp.value_of_block_price_move,
+                    );
+                    instrument_account_sr_costs(
+                        pandl_inputs,
+                        SrCostParams {
+                            daily_returns_volatility: vol,
+                            average_position: &average,
+                            annual_sr_cost: annual_sr_cost(
+                                per_trade,
+                                instrument_turnover,
+                                inp.rolls_per_year,
+                            ),
+                        },
+                    )
+                }
+                (CostMethod::Sr, None) => {
+                    panic!("{}: SR costs need daily_returns_volatility", inp.code)
+                }
+                (CostMethod::Cash, _) => instrument_account_cash_costs(
+                    pandl_inputs,
+                    CashCostParams {
+                        costs: inp.costs,
+                        rolls_per_year: inp.rolls_per_year,
+                        multiply_roll_costs_by: config.multiply_roll_costs_by,
+                        vol_normalise_currency_costs: config.vol_normalise_currency_costs,
+                    },
+                ),
+            };
             InstrumentResult {
                 code: inp.code.clone(),
-                turnover: turnover(&buffered, &average),
+                turnover: instrument_turnover,
                 sizing,
                 notional_position_without_idm: without_idm,
                 notional_position: notional,
@@ -181,6 +247,14 @@ pub fn run_system(instruments: &[InstrumentInputs], config: &SystemConfig) -> Sy
             }
         })
         .collect();
-    let portfolio = portfolio_account(&results.iter().map(|r| &r.account).collect::<Vec<_>>(), capital);
-    SystemResult { instrument_weights: weights, idm, instruments: results, portfolio }
+    let portfolio = portfolio_account(
+        &results.iter().map(|r| &r.account).collect::<Vec<_>>(),
+        capital,
+    );
+    SystemResult {
+        instrument_weights: weights,
+        idm,
+        instruments: results,
+        portfolio,
+    }
 }

@@ -351,32 +351,55 @@ fn deflator_is_one_at_the_end() {
 /// FX and multiple prices to the portfolio Sharpe ratios, in one `run_system` call.
 #[test]
 fn whole_system_from_forecasts_matches_pysystemtrade() {
-    let Some(root) = reference_dir("whole_system_from_forecasts_matches_pysystemtrade") else { return };
-    let Some(data) = systrade_test::require_pst_data("whole_system_from_forecasts_matches_pysystemtrade") else { return };
+    let Some(root) = reference_dir("whole_system_from_forecasts_matches_pysystemtrade") else {
+        return;
+    };
+    let Some(data) =
+        systrade_test::require_pst_data("whole_system_from_forecasts_matches_pysystemtrade")
+    else {
+        return;
+    };
     use systrade_accounts::system::{InstrumentInputs, SystemConfig, run_system};
     let summary = summary(&root);
     let gbpusd = {
         let t = systrade_test::read_csv(&data.join("fx_prices_csv/GBPUSD.csv.gz"));
         systrade_model::FxRates::new(
-            t.str_column("DATETIME").into_iter().map(|s| systrade_model::Timestamp::parse(s).unwrap()).collect(),
+            t.str_column("DATETIME")
+                .into_iter()
+                .map(|s| systrade_model::Timestamp::parse(s).unwrap())
+                .collect(),
             t.f64_column("PRICE"),
         )
     };
-    let fx = systrade_portfolio::fx::fx_rate_to_base("USD", "GBP", |c| (c == "GBP").then_some(&gbpusd), &[]).unwrap();
+    let fx = systrade_portfolio::fx::fx_rate_to_base(
+        "USD",
+        "GBP",
+        |c| (c == "GBP").then_some(&gbpusd),
+        &[],
+    )
+    .unwrap();
     let inputs: Vec<InstrumentInputs> = INSTRUMENTS
         .iter()
         .map(|code| {
             let t = instrument_tables(&root, code);
             let info = &summary["per_instrument"][*code];
-            let mp = systrade_test::read_csv(&data.join(format!("multiple_prices_csv/{code}.csv.gz")));
-            let stamps: Vec<_> =
-                mp.str_column("DATETIME").into_iter().map(|s| systrade_model::Timestamp::parse(s).unwrap()).collect();
+            let mp =
+                systrade_test::read_csv(&data.join(format!("multiple_prices_csv/{code}.csv.gz")));
+            let stamps: Vec<_> = mp
+                .str_column("DATETIME")
+                .into_iter()
+                .map(|s| systrade_model::Timestamp::parse(s).unwrap())
+                .collect();
             InstrumentInputs {
                 code: code.to_string(),
                 daily_price: t.series("daily_price"),
-                denominator_price: systrade_series::resample_business_day_last(&stamps, &mp.f64_column("PRICE")),
+                denominator_price: systrade_series::resample_business_day_last(
+                    &stamps,
+                    &mp.f64_column("PRICE"),
+                ),
                 daily_percentage_volatility: t.series("daily_percentage_volatility"),
                 combined_forecast: t.series("combined_forecast"),
+                daily_returns_volatility: Some(t.series("daily_returns_volatility")),
                 fx: fx.clone(),
                 value_of_block_price_move: num(&info["value_of_block_price_move"]),
                 costs: costs_of(&summary, code),
@@ -386,7 +409,10 @@ fn whole_system_from_forecasts_matches_pysystemtrade() {
         })
         .collect();
     let config = SystemConfig {
-        vol_target: systrade_portfolio::sizing::VolTarget { notional_trading_capital: CAPITAL, percentage_vol_target: VOL_TARGET },
+        vol_target: systrade_portfolio::sizing::VolTarget {
+            notional_trading_capital: CAPITAL,
+            percentage_vol_target: VOL_TARGET,
+        },
         instrument_weights: Some(INSTRUMENTS.iter().map(|c| weight(c)).collect()),
         idm: IDM,
         ..SystemConfig::default()
@@ -394,18 +420,79 @@ fn whole_system_from_forecasts_matches_pysystemtrade() {
     let result = run_system(&inputs, &config);
     for r in &result.instruments {
         let t = instrument_tables(&root, &r.code);
-        assert_close(&format!("{} chain notional_position", r.code), &r.notional_position, &t.series("notional_position"), REL, ABS);
-        assert_close(&format!("{} chain buffered_position", r.code), &r.buffered_position, &t.series("buffered_position"), 0.0, 0.0);
-        assert_close(&format!("{} chain net_percent", r.code), &r.account.percent.net, &t.series("account_curve__net_percent"), REL, ABS);
+        assert_close(
+            &format!("{} chain notional_position", r.code),
+            &r.notional_position,
+            &t.series("notional_position"),
+            REL,
+            ABS,
+        );
+        assert_close(
+            &format!("{} chain buffered_position", r.code),
+            &r.buffered_position,
+            &t.series("buffered_position"),
+            0.0,
+            0.0,
+        );
+        assert_close(
+            &format!("{} chain net_percent", r.code),
+            &r.account.percent.net,
+            &t.series("account_curve__net_percent"),
+            REL,
+            ABS,
+        );
         let reference = num(&summary["per_instrument"][r.code.as_str()]["instrument_turnover"]);
-        assert!(systrade_test::close_f64(r.turnover, reference, 1e-9, 0.0), "{} turnover", r.code);
+        assert!(
+            systrade_test::close_f64(r.turnover, reference, 1e-9, 0.0),
+            "{} turnover",
+            r.code
+        );
     }
     let t = Tables::load(&root.join("portfolio"));
-    assert_close("chain portfolio net_percent", &result.portfolio.percent.net, &t.series("net_percent"), REL, ABS);
+    assert_close(
+        "chain portfolio net_percent",
+        &result.portfolio.percent.net,
+        &t.series("net_percent"),
+        REL,
+        ABS,
+    );
     let net = stats(&result.portfolio.percent.net.values, 256.0);
     let gross = stats(&result.portfolio.percent.gross.values, 256.0);
     let port = &summary["portfolio"];
-    assert!(systrade_test::close_f64(net.sharpe, num(&port["sharpe_net"]), 1e-6, 0.0));
-    assert!(systrade_test::close_f64(gross.sharpe, num(&port["sharpe_gross"]), 1e-6, 0.0));
+    assert!(systrade_test::close_f64(
+        net.sharpe,
+        num(&port["sharpe_net"]),
+        1e-6,
+        0.0
+    ));
+    assert!(systrade_test::close_f64(
+        gross.sharpe,
+        num(&port["sharpe_gross"]),
+        1e-6,
+        0.0
+    ));
     eprintln!("chain: Sharpe net {} gross {}", net.sharpe, gross.sharpe);
+
+    // The same system with SR costs: gross unchanged, costs a small steady drag (no reference
+    // numbers exist for this variant; pysystemtrade's simple system uses cash costs).
+    let sr = run_system(
+        &inputs,
+        &SystemConfig {
+            costs: systrade_accounts::system::CostMethod::Sr,
+            ..config
+        },
+    );
+    let sr_net = stats(&sr.portfolio.percent.net.values, 256.0);
+    let sr_gross = stats(&sr.portfolio.percent.gross.values, 256.0);
+    assert_eq!(sr_gross.sharpe, gross.sharpe);
+    let sr_costs = stats(&sr.portfolio.percent.costs.values, 256.0);
+    assert!(
+        sr_costs.ann_mean < 0.0 && sr_costs.ann_mean > -1.0,
+        "SR costs {}",
+        sr_costs.ann_mean
+    );
+    eprintln!(
+        "chain with SR costs: Sharpe net {} (costs {} % a year)",
+        sr_net.sharpe, sr_costs.ann_mean
+    );
 }
