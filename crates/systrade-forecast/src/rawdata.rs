@@ -404,3 +404,140 @@ pub(crate) fn median(values: &mut [f64]) -> f64 {
         (values[n / 2 - 1] + values[n / 2]) / 2.0
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use systrade_model::{ContractDate, MultiplePricesRow};
+
+    const NAN: f64 = f64::NAN;
+
+    fn ts(s: &str) -> Timestamp {
+        Timestamp::parse(s).unwrap()
+    }
+
+    #[test]
+    fn raw_data_on_business_days() {
+        // Thu, Fri, (weekend stamp → Fri), Tue: Monday is a holiday (NaN row).
+        let adjusted = AdjustedPrices::new(
+            vec![
+                ts("2023-08-17 20:00:00"),
+                ts("2023-08-18 20:00:00"),
+                ts("2023-08-19 01:00:00"),
+                ts("2023-08-22 20:00:00"),
+            ],
+            vec![10.0, 11.0, 12.0, 9.0],
+        );
+        let c = ContractDate::from_id(20231200).unwrap();
+        let row = |t: &str, price: f64| MultiplePricesRow {
+            timestamp: ts(t),
+            price,
+            price_contract: c,
+            forward: NAN,
+            forward_contract: c,
+            carry: NAN,
+            carry_contract: c,
+        };
+        // The denominator (raw PRICE) has an extra later day and a missing Friday.
+        let multiple = vec![
+            row("2023-08-17 20:00:00", 100.0),
+            row("2023-08-22 20:00:00", 50.0),
+            row("2023-08-23 20:00:00", 40.0),
+        ];
+        let vol = VolConfig {
+            estimator: VolEstimator::Simple {
+                days: 3,
+                min_periods: 1,
+                vol_abs_min: 1e-10,
+                backfill: false,
+            },
+            ..VolConfig::default()
+        };
+        let raw = RawData::compute(&adjusted, Some(&multiple), &vol);
+        assert_eq!(raw.daily_prices.len(), 4);
+        let same = |a: &[f64], b: &[f64]| {
+            assert_eq!(a.len(), b.len(), "{a:?} vs {b:?}");
+            for (x, y) in a.iter().zip(b) {
+                assert!(
+                    (x.is_nan() && y.is_nan()) || (x - y).abs() < 1e-12,
+                    "{a:?} vs {b:?}"
+                );
+            }
+        };
+        same(&raw.daily_prices.values, &[10.0, 12.0, NAN, 9.0]);
+        same(&raw.daily_returns.values, &[NAN, 2.0, NAN, NAN]);
+        // Percentage returns live on the union index (one more day from the multiple prices);
+        // the denominator is forward-filled on its own index first: 100, 100, 100, 50, 40.
+        let pr = raw.daily_percentage_returns();
+        assert_eq!(pr.len(), 5);
+        same(&pr.values, &[NAN, 0.02, NAN, NAN, NAN]);
+        // Rolling std of one return is NaN (ddof 1); with returns 2 only → NaN everywhere here.
+        assert!(
+            raw.daily_returns_volatility
+                .values
+                .iter()
+                .all(|v| v.is_nan())
+        );
+        // Without multiple prices the denominator is the daily price itself.
+        let raw = RawData::compute(&adjusted, None, &VolConfig::default());
+        same(
+            &raw.daily_percentage_returns().values,
+            &[NAN, 2.0 / 12.0, NAN, NAN],
+        );
+        // Vol-normalised returns use yesterday's vol (here NaN: too short for min_periods 10).
+        assert!(
+            raw.daily_vol_normalised_returns()
+                .values
+                .iter()
+                .all(|v| v.is_nan())
+        );
+    }
+
+    #[test]
+    fn percentage_vol_uses_denominator_as_of_each_day() {
+        let adjusted = AdjustedPrices::new(
+            (0..4)
+                .map(|i| ts(&format!("2024-01-0{} 12:00:00", i + 1)))
+                .collect(),
+            vec![1.0, 2.0, 4.0, 7.0],
+        );
+        let vol = VolConfig {
+            estimator: VolEstimator::Simple {
+                days: 3,
+                min_periods: 2,
+                vol_abs_min: 1e-10,
+                backfill: false,
+            },
+            ..VolConfig::default()
+        };
+        let raw = RawData::compute(&adjusted, None, &vol);
+        // returns NaN,1,2,3 → rolling std (3, min 2): NaN, NaN, √0.5, 1
+        let want = [NAN, NAN, 0.5_f64.sqrt(), 1.0];
+        let pv = raw.daily_percentage_volatility();
+        for (i, w) in want.iter().enumerate() {
+            let expect = 100.0 * w / adjusted.values[i];
+            assert!(
+                (pv.values[i].is_nan() && expect.is_nan()) || (pv.values[i] - expect).abs() < 1e-12,
+                "{:?}",
+                pv.values
+            );
+        }
+        // Normalised price: cumsum of r_t / σ_{t−1}: NaN, NaN, NaN, 3/√0.5.
+        let np = raw.cumulative_daily_vol_normalised_returns();
+        assert!(np.values[..3].iter().all(|v| v.is_nan()));
+        assert!((np.values[3] - 3.0 / 0.5_f64.sqrt()).abs() < 1e-12);
+    }
+
+    #[test]
+    fn cross_sectional_median_ignores_missing() {
+        let d = |s: &str| chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
+        let a = DailySeries::new(vec![d("2024-01-01"), d("2024-01-02")], vec![1.0, NAN]);
+        let b = DailySeries::new(vec![d("2024-01-02"), d("2024-01-03")], vec![4.0, 5.0]);
+        let c = DailySeries::new(vec![d("2024-01-01"), d("2024-01-02")], vec![3.0, 6.0]);
+        let m = cross_sectional_median(&[&a, &b, &c]);
+        assert_eq!(m.values, vec![2.0, 5.0, 5.0]);
+        // Asset-class normalised price: cumsum of the median, as of each target date.
+        let np = normalised_price_for_asset_class(&[&a, &b, &c], &b);
+        assert_eq!(np.values, vec![7.0, 12.0]);
+    }
+}

@@ -216,3 +216,130 @@ pub fn conditioned_factor_trading_rule(
         .collect();
     ewma_span_fn(&z, smooth)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const NAN: f64 = f64::NAN;
+
+    fn assert_close(got: &[f64], want: &[f64]) {
+        assert_eq!(got.len(), want.len(), "{got:?} vs {want:?}");
+        for (i, (g, w)) in got.iter().zip(want).enumerate() {
+            assert!(
+                (g.is_nan() && w.is_nan()) || (g - w).abs() <= 1e-12 * w.abs().max(1.0),
+                "row {i}: got {g}, want {w} ({got:?})"
+            );
+        }
+    }
+
+    #[test]
+    fn ewmac_by_hand() {
+        // Lfast 1 → α 1 (the price itself); Lslow 3 → α ½: slow = 1, 5/3, 17/7.
+        // raw = 0, 1/3, 4/7; vol ffilled = NaN, 1, 1.
+        let got = ewmac(&[1.0, 2.0, 3.0], &[NAN, 1.0, NAN], 1, 3);
+        assert_close(&got, &[NAN, 1.0 / 3.0, 4.0 / 7.0]);
+        // A NaN price inside: the EWMAs hold and decay, the forecast holds too.
+        let got = ewmac(&[1.0, NAN, 3.0], &[2.0, 2.0, 2.0], 1, 3);
+        // slow t2: weights 0.25 (t0), 1 (t2): (0.25 + 3)/1.25 = 2.6; fast 3 → 0.4/2
+        assert_close(&got, &[0.0, 0.0, 0.2]);
+    }
+
+    #[test]
+    fn ewmac_calc_vol_needs_ten_observations() {
+        // robust_vol_calc has min_periods 10: shorter series give no forecast at all.
+        let p: Vec<f64> = (0..9).map(|i| 100.0 + f64::from(i)).collect();
+        assert!(
+            ewmac_calc_vol(&p, 2, 8, 35, VolOf::PriceLevel)
+                .iter()
+                .all(|v| v.is_nan())
+        );
+        // With ten, the tenth row has one; on differences the first row is NaN so it needs 11.
+        let p: Vec<f64> = (0..11).map(|i| 100.0 + f64::from(i * i % 7)).collect();
+        let level = ewmac_calc_vol(&p, 2, 8, 35, VolOf::PriceLevel);
+        assert!(level[8].is_nan() && !level[9].is_nan());
+        let diffs = ewmac_calc_vol(&p, 2, 8, 35, VolOf::PriceDifferences);
+        assert!(diffs[9].is_nan() && !diffs[10].is_nan());
+    }
+
+    #[test]
+    fn carry_is_ewm_by_centre_of_mass() {
+        // com 1 → α ½: 1, (½·1 + 3)/1.5 = 7/3.
+        assert_close(&carry(&[NAN, 1.0, 3.0], 1.0), &[NAN, 1.0, 7.0 / 3.0]);
+        assert_close(
+            &relative_carry(&[1.0, NAN, 3.0], &[0.5, 1.0, NAN]),
+            &[0.5, NAN, NAN],
+        );
+    }
+
+    #[test]
+    fn breakout_by_hand() {
+        // lookback 4 → min_periods 2; smooth 1 → no smoothing.
+        // hi = NaN,2,3,3; lo = NaN,1,1,1; raw = 40(p − mid)/(hi − lo) = NaN, 20, 20, 0.
+        assert_close(
+            &breakout(&[1.0, 2.0, 3.0, 2.0], 4, Some(1)),
+            &[NAN, 20.0, 20.0, 0.0],
+        );
+        // Default smooth for lookback 10 is 2; a 1-row series has min_periods 1 but hi == lo.
+        assert_eq!(breakout_default_smooth(10), 2);
+        assert_eq!(breakout_default_smooth(3), 1);
+        assert!(breakout(&[5.0], 10, None)[0].is_nan());
+        // NaN gap: the window counts rows, the NaN row gives NaN raw, the EWMA carries over.
+        let got = breakout(&[1.0, 2.0, NAN, 3.0], 4, Some(1));
+        assert_close(&got, &[NAN, 20.0, 20.0, 20.0]);
+    }
+
+    #[test]
+    fn accel_by_hand() {
+        // L 1: ewmac(1, 4) with vol 1; slow α 0.4: 0, 0.625, 1.6/1.96.
+        let e1 = 1.0 - 1.6 / 1.96;
+        let got = accel(&[0.0, 1.0, 1.0], &[1.0, 1.0, 1.0], 1);
+        assert_close(&got, &[NAN, 0.375, e1 - 0.375]);
+    }
+
+    #[test]
+    fn mr_wings_zeroes_the_middle() {
+        // e = 0,0,0,0,e4 where e4 = 10 − 10/2.3056; rolling std of e at t4 = e4/√5, so
+        // |e4| < 3s and the forecast is 0; before 3 observations s is NaN and −e passes through.
+        let got = mr_wings(&[0.0, 0.0, 0.0, 0.0, 10.0], &[1.0; 5], 1);
+        assert_eq!(got, vec![0.0; 5]);
+        let got = mr_wings(&[0.0, 1.0], &[1.0, 1.0], 1);
+        assert_close(&got, &[0.0, -0.375]);
+    }
+
+    #[test]
+    fn relative_rules_by_hand() {
+        // o = x.ffill() − a.ffill() = (0→NaN), 1, 1, 1, 4; m = o.diff(1) = NaN, NaN, 0, 0, 3;
+        // span max(1/4→0, 2) = 2 (α ⅔): 0, 0, (4/9·0 + 3)/(13/9) = 27/13.
+        let x = [0.0, 1.0, 2.0, NAN, 5.0];
+        let a = [0.0, 0.0, 1.0, 1.0, 1.0];
+        assert_eq!(relative_rule_span(1, None), 2);
+        assert_eq!(relative_rule_span(250, None), 62);
+        assert_close(
+            &relative_momentum(&x, &a, 1, None),
+            &[NAN, NAN, 0.0, 0.0, 27.0 / 13.0],
+        );
+        // r = diff(o) = NaN, 1, 2, 3; rolling(2) mean = NaN, NaN, 1.5, 2.5; EWMA span 2:
+        // 1.5, (⅓·1.5 + 2.5)/(4/3) = 2.25; negated.
+        let got = cross_sectional_mean_reversion(&[0.0, 1.0, 3.0, 6.0], &[0.0; 4], 2, None);
+        assert_close(&got, &[NAN, NAN, -1.5, -2.25]);
+    }
+
+    #[test]
+    fn factor_rules_need_vol_history() {
+        let f = [0.1, 0.2, NAN, -0.3];
+        assert!(factor_trading_rule(&f, 4).iter().all(|v| v.is_nan()));
+        assert!(
+            conditioned_factor_trading_rule(&f, &[1.0; 4], 4)
+                .iter()
+                .all(|v| v.is_nan())
+        );
+        // With vol history, a negative condition flips the sign.
+        let f: Vec<f64> = (0..30).map(|i| f64::from(i % 5) - 2.0).collect();
+        let up = conditioned_factor_trading_rule(&f, &[1.0; 30], 4);
+        let down = conditioned_factor_trading_rule(&f, &[-1.0; 30], 4);
+        assert!(!up[29].is_nan());
+        assert_eq!(up[29], -down[29]);
+        assert_eq!(factor_trading_rule(&f, 4)[29], up[29]);
+    }
+}
