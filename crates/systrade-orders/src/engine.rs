@@ -1,0 +1,1022 @@
+//! One `place-orders` run (spec §4.3 items 8–9, §4.5):
+//!
+//! 1. **resume**: broker orders left working or unacknowledged by an earlier run are looked up —
+//!    an order whose submission was attempted is first searched by its client order id, and only
+//!    resent if the broker has never seen it; fills found are recorded;
+//! 2. **reconcile** broker against our contract positions: a break locks the instrument, a lock
+//!    from an earlier break clears when the break is gone;
+//! 3. **generate** instrument orders from the latest optimal positions (buffer rule, minus the
+//!    unfilled remainder of working orders), apply overrides, position limits and trade limits,
+//!    skip locked instruments, split into contract orders by roll state and add force-roll orders;
+//!    each broker order gets its deterministic client order id and is stored *before* it is sent;
+//! 4. **submit** (each attempt is committed before the request leaves), then **poll** until every
+//!    order is final or the wait is over; every fill updates broker, contract and instrument orders,
+//!    contract and strategy positions and trade-limit counters in one transaction;
+//! 5. **complete**: families whose broker orders are all final move to the history tables;
+//! 6. **reconcile** again.
+//!
+//! Every decision that changes or blocks an order is appended to the audit table.
+
+use crate::ROLL_PSEUDO_STRATEGY;
+use crate::broker::{Broker, BrokerError, OrderRequest, OrderStatus};
+use crate::db::{self, OptimalPosition, now_text};
+use crate::logic::{self, Override, PositionBreak, Spawn};
+use chrono::NaiveDate;
+use rusqlite::{Connection, OptionalExtension, params};
+use serde::Serialize;
+use std::collections::{BTreeMap, BTreeSet};
+use std::time::{Duration, Instant};
+use systrade_model::ContractDate;
+use systrade_roll::RollState;
+
+/// What a run may do.
+#[derive(Debug, Clone)]
+pub struct RunOptions {
+    /// Only these strategies (all when `None`).
+    pub strategies: Option<Vec<String>>,
+    /// Only these instruments (all when `None`).
+    pub instruments: Option<Vec<String>>,
+    /// Trading date: client order ids and trade-limit periods.
+    pub date: NaiveDate,
+    /// Generate and report, write nothing, send nothing.
+    pub dry_run: bool,
+    /// How long to poll working orders for fills.
+    pub wait: Duration,
+    pub poll_interval: Duration,
+    /// Identifies the run in the audit table.
+    pub run_id: String,
+}
+
+/// The forward contract of an instrument and the price difference forward − priced (to shift
+/// reference prices of forward legs, §4.5), for roll states that trade the forward.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ForwardInfo {
+    pub forward: ContractDate,
+    pub price_difference: Option<f64>,
+}
+
+/// One strategy and instrument in the run summary.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct InstrumentLine {
+    pub strategy: String,
+    pub instrument: String,
+    pub roll_state: String,
+    pub position: i64,
+    pub lower: f64,
+    pub upper: f64,
+    /// Buffer-rule trade before controls.
+    pub buffered_trade: i64,
+    /// Trade placed after the remainder of working orders and all controls.
+    pub trade: i64,
+    /// `placed`, `no-trade`, `blocked`, `locked`, `held`, `error`, `dry-run`.
+    pub status: String,
+    pub detail: String,
+}
+
+/// One broker order in the run summary.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct OrderLine {
+    pub client_order_id: String,
+    pub strategy: String,
+    pub instrument: String,
+    pub contract: String,
+    pub trade: i64,
+    pub fill: i64,
+    pub filled_price: Option<f64>,
+    pub status: String,
+    pub broker_order_id: Option<String>,
+    /// Submission to acknowledgement, milliseconds (orders sent in this run).
+    pub ack_ms: Option<f64>,
+    pub message: Option<String>,
+}
+
+/// What a run did.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct RunReport {
+    pub lines: Vec<InstrumentLine>,
+    pub orders: Vec<OrderLine>,
+    pub breaks: Vec<PositionBreak>,
+    pub locked: Vec<String>,
+    pub unlocked: Vec<String>,
+    /// Orders of earlier runs picked up (looked up, polled or resent).
+    pub resumed: usize,
+    /// Orders sent to the broker in this run (resends included).
+    pub submitted: usize,
+}
+
+/// Run failures (per-instrument problems are reported in [`InstrumentLine`]s instead).
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    #[error("state.sqlite: {0}")]
+    Db(#[from] rusqlite::Error),
+    #[error(transparent)]
+    Broker(#[from] BrokerError),
+}
+
+type Result<T> = std::result::Result<T, EngineError>;
+
+/// The whole run. `broker` is unused in a dry run. `forward` gives the forward contract for
+/// instruments in a roll state that trades it.
+pub fn run(
+    conn: &mut Connection,
+    broker: &mut dyn Broker,
+    forward: &dyn Fn(&str) -> Option<ForwardInfo>,
+    opts: &RunOptions,
+) -> Result<RunReport> {
+    let mut report = RunReport::default();
+    if opts.dry_run {
+        let tx = conn.transaction()?;
+        generate(&tx, broker.name(), forward, opts, &mut report)?;
+        for l in &mut report.lines {
+            if l.status == "placed" {
+                l.status = "dry-run".into();
+            }
+        }
+        report.orders = pending_order_lines(&tx)?;
+        tx.rollback()?;
+        return Ok(report);
+    }
+    let mut acks: BTreeMap<String, f64> = BTreeMap::new();
+    let mut touched: BTreeSet<String> = BTreeSet::new();
+    resume(conn, broker, opts, &mut report, &mut touched)?;
+    let universe = universe(conn, opts)?;
+    reconcile(conn, broker, &universe, opts, &mut report)?;
+    {
+        let tx = conn.transaction()?;
+        generate(&tx, broker.name(), forward, opts, &mut report)?;
+        tx.commit()?;
+    }
+    submit_pending(conn, broker, opts, &mut acks, &mut touched, &mut report)?;
+    poll(conn, broker, opts, &mut touched)?;
+    complete(conn)?;
+    report.breaks.clear();
+    reconcile(conn, broker, &universe, opts, &mut report)?;
+    report.orders = order_lines(conn, &touched, &acks)?;
+    Ok(report)
+}
+
+fn selected(opts: &RunOptions, strategy: &str, instrument: &str) -> bool {
+    opts.strategies
+        .as_ref()
+        .is_none_or(|s| s.iter().any(|x| x == strategy))
+        && opts
+            .instruments
+            .as_ref()
+            .is_none_or(|s| s.iter().any(|x| x == instrument))
+}
+
+/// Instruments the run looks at: those with optimal positions or contract positions (selected).
+fn universe(conn: &Connection, opts: &RunOptions) -> Result<Vec<String>> {
+    let mut set: BTreeSet<String> = db::latest_optimal_positions(conn)?
+        .into_iter()
+        .filter(|o| selected(opts, &o.strategy, &o.instrument))
+        .map(|o| o.instrument)
+        .collect();
+    for c in db::contract_positions(conn)? {
+        if opts
+            .instruments
+            .as_ref()
+            .is_none_or(|s| s.contains(&c.instrument))
+        {
+            set.insert(c.instrument);
+        }
+    }
+    Ok(set.into_iter().collect())
+}
+
+fn request_of(row: &db::BrokerOrderRow) -> OrderRequest {
+    OrderRequest {
+        client_order_id: row.client_order_id.clone(),
+        instrument: row.instrument.clone(),
+        contract: row.contract.clone(),
+        quantity: row.trade,
+        limit_price: row.limit_price,
+        reference_price: row.reference_price,
+    }
+}
+
+fn resume(
+    conn: &mut Connection,
+    broker: &mut dyn Broker,
+    opts: &RunOptions,
+    report: &mut RunReport,
+    touched: &mut BTreeSet<String>,
+) -> Result<()> {
+    for row in db::open_broker_orders(conn)? {
+        if !selected(opts, &row.strategy, &row.instrument) && row.strategy != ROLL_PSEUDO_STRATEGY {
+            continue;
+        }
+        report.resumed += 1;
+        touched.insert(row.client_order_id.clone());
+        let attempted: Option<String> = conn.query_row(
+            "SELECT submitted_at FROM broker_orders WHERE id = ?1",
+            [row.id],
+            |r| r.get(0),
+        )?;
+        if row.status == "pending_submit" {
+            if attempted.is_some() {
+                // A submission may have reached the broker before a crash or timeout: look first.
+                if let Some(st) = broker.find_by_client_id(&request_of(&row))? {
+                    tracing::info!(client_order_id = %row.client_order_id, "found at the broker; not resending");
+                    apply_status(conn, &row, &st, opts.date)?;
+                    continue;
+                }
+                tracing::info!(client_order_id = %row.client_order_id, "not known to the broker; sending");
+            }
+            // Never reached the broker: submit_pending sends it.
+            continue;
+        }
+        let id = row.broker_order_id.clone().unwrap_or_default();
+        let st = if id.is_empty() {
+            broker.find_by_client_id(&request_of(&row))?
+        } else {
+            Some(broker.status(&id, &row.client_order_id)?)
+        };
+        if let Some(st) = st {
+            apply_status(conn, &row, &st, opts.date)?;
+        }
+    }
+    Ok(())
+}
+
+fn reconcile(
+    conn: &mut Connection,
+    broker: &mut dyn Broker,
+    universe: &[String],
+    opts: &RunOptions,
+    report: &mut RunReport,
+) -> Result<()> {
+    let at = now_text();
+    let broker_positions = broker.positions(universe)?;
+    let ours: Vec<(String, String, i64)> = db::contract_positions(conn)?
+        .into_iter()
+        .filter(|c| universe.contains(&c.instrument))
+        .map(|c| (c.instrument, c.contract, c.position))
+        .collect();
+    let theirs: Vec<(String, String, i64)> = broker_positions
+        .into_iter()
+        .filter(|p| universe.contains(&p.instrument) || p.instrument == "?")
+        .map(|p| (p.instrument, p.contract, p.position))
+        .collect();
+    let breaks = logic::position_breaks(&ours, &theirs);
+    let tx = conn.transaction()?;
+    let broken: BTreeSet<&str> = breaks.iter().map(|b| b.instrument.as_str()).collect();
+    for b in &breaks {
+        let detail = format!(
+            "contract {}: ours {}, broker {}",
+            b.contract, b.ours, b.broker
+        );
+        if b.instrument == "?" {
+            tracing::warn!(%detail, "broker position in a contract we cannot map");
+            continue;
+        }
+        if db::add_lock(&tx, &b.instrument, "reconciliation", &detail, &at)? {
+            db::audit(&tx, &opts.run_id, "", &b.instrument, "lock", &detail)?;
+            report.locked.push(b.instrument.clone());
+        }
+    }
+    for lock in db::locks(&tx)? {
+        if lock.source == "reconciliation"
+            && universe.contains(&lock.instrument)
+            && !broken.contains(lock.instrument.as_str())
+            && db::remove_lock(&tx, &lock.instrument, Some("reconciliation"))?
+        {
+            db::audit(
+                &tx,
+                &opts.run_id,
+                "",
+                &lock.instrument,
+                "unlock",
+                &format!("position break resolved ({})", lock.reason),
+            )?;
+            report.unlocked.push(lock.instrument.clone());
+        }
+    }
+    tx.commit()?;
+    report.breaks.extend(breaks);
+    Ok(())
+}
+
+fn is_locked(conn: &Connection, instrument: &str) -> Result<Option<String>> {
+    Ok(conn
+        .prepare_cached("SELECT source || ': ' || reason FROM locks WHERE instrument = ?1")?
+        .query_row([instrument], |r| r.get(0))
+        .optional()?)
+}
+
+/// Remaining trade-limit capacities for a strategy's trade in an instrument (counters past their
+/// period count as reset).
+fn trade_capacities(
+    conn: &Connection,
+    strategy: &str,
+    instrument: &str,
+    date: NaiveDate,
+) -> Result<Vec<i64>> {
+    let mut caps = Vec::new();
+    for l in db::trade_limits_for(conn, strategy, instrument)? {
+        let traded = match NaiveDate::parse_from_str(&l.last_reset, "%Y-%m-%d") {
+            Ok(d) if logic::trade_limit_needs_reset((date - d).num_days(), l.period_days) => 0,
+            _ => l.traded,
+        };
+        let reserved = db::unfilled_broker_size(
+            conn,
+            (!l.strategy.is_empty()).then_some(l.strategy.as_str()),
+            instrument,
+        )?;
+        caps.push(logic::trade_limit_capacity(l.max_trades, traded, reserved));
+    }
+    Ok(caps)
+}
+
+struct NewLeg {
+    contract: ContractDate,
+    trade: i64,
+    reference_price: Option<f64>,
+}
+
+/// Inserts an instrument order with its contract orders and broker orders (status
+/// `pending_submit`, deterministic client order ids). Returns the instrument order id.
+#[allow(clippy::too_many_arguments)]
+fn insert_family(
+    tx: &Connection,
+    broker_name: &str,
+    strategy: &str,
+    instrument: &str,
+    trade: i64,
+    order_type: &str,
+    roll_order: bool,
+    spread: bool,
+    op: &OptimalPosition,
+    legs: &[NewLeg],
+    date: NaiveDate,
+) -> Result<i64> {
+    let at = now_text();
+    tx.prepare_cached(
+        "INSERT INTO instrument_orders (strategy, instrument, trade, order_type, reference_price,
+             reference_contract, reference_datetime, generated_datetime, roll_order)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+    )?
+    .execute(params![
+        strategy,
+        instrument,
+        trade,
+        order_type,
+        op.reference_price,
+        op.reference_contract,
+        op.timestamp,
+        at,
+        roll_order as i64
+    ])?;
+    let io = tx.last_insert_rowid();
+    let spread_group = spread.then_some(io);
+    let day = date.format("%Y%m%d").to_string();
+    for leg in legs {
+        tx.prepare_cached(
+            "INSERT INTO contract_orders (instrument_order_id, strategy, instrument, contract, trade,
+                 reference_price, roll_order, spread_group, generated_datetime)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        )?
+        .execute(params![
+            io,
+            strategy,
+            instrument,
+            leg.contract.id().to_string(),
+            leg.trade,
+            leg.reference_price,
+            roll_order as i64,
+            spread_group,
+            at
+        ])?;
+        let co = tx.last_insert_rowid();
+        let seq: i64 = tx
+            .prepare_cached(
+                "INSERT INTO client_order_sequences (strategy, instrument, date, last_seq)
+                 VALUES (?1, ?2, ?3, 1)
+                 ON CONFLICT (strategy, instrument, date) DO UPDATE SET last_seq = last_seq + 1
+                 RETURNING last_seq",
+            )?
+            .query_row(params![strategy, instrument, day], |r| r.get(0))?;
+        let coid = logic::client_order_id(strategy, instrument, &day, seq);
+        tx.prepare_cached(
+            "INSERT INTO broker_orders (contract_order_id, strategy, instrument, contract,
+                 client_order_id, trade, order_type, broker, status, created_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'market', ?7, 'pending_submit', ?8)",
+        )?
+        .execute(params![
+            co,
+            strategy,
+            instrument,
+            leg.contract.id().to_string(),
+            coid,
+            leg.trade,
+            broker_name,
+            at
+        ])?;
+    }
+    Ok(io)
+}
+
+fn leg_reference(
+    op: &OptimalPosition,
+    priced: ContractDate,
+    contract: ContractDate,
+    fwd: Option<ForwardInfo>,
+) -> f64 {
+    if contract == priced {
+        op.reference_price
+    } else {
+        op.reference_price + fwd.and_then(|f| f.price_difference).unwrap_or(0.0)
+    }
+}
+
+fn generate(
+    tx: &Connection,
+    broker_name: &str,
+    forward: &dyn Fn(&str) -> Option<ForwardInfo>,
+    opts: &RunOptions,
+    report: &mut RunReport,
+) -> Result<()> {
+    let run_id = opts.run_id.as_str();
+    let ops: Vec<OptimalPosition> = db::latest_optimal_positions(tx)?
+        .into_iter()
+        .filter(|o| selected(opts, &o.strategy, &o.instrument))
+        .collect();
+    let mut state_cache: BTreeMap<String, RollState> = BTreeMap::new();
+    let mut priced_by_instrument: BTreeMap<String, OptimalPosition> = BTreeMap::new();
+    for op in &ops {
+        let (s, i) = (op.strategy.as_str(), op.instrument.as_str());
+        priced_by_instrument
+            .entry(i.to_string())
+            .or_insert_with(|| op.clone());
+        let state = match state_cache.get(i) {
+            Some(s) => *s,
+            None => {
+                let st = db::roll_state(tx, i)?;
+                state_cache.insert(i.to_string(), st);
+                st
+            }
+        };
+        let position = db::strategy_position(tx, s, i)?;
+        let buffered = logic::buffered_trade(position, op.lower, op.upper);
+        let mut line = InstrumentLine {
+            strategy: s.to_string(),
+            instrument: i.to_string(),
+            roll_state: state.to_string(),
+            position,
+            lower: op.lower,
+            upper: op.upper,
+            buffered_trade: buffered,
+            trade: 0,
+            status: "no-trade".into(),
+            detail: String::new(),
+        };
+        if let Some(why) = is_locked(tx, i)? {
+            line.status = "locked".into();
+            line.detail = why.clone();
+            db::audit(
+                tx,
+                run_id,
+                s,
+                i,
+                "skipped_locked",
+                &format!("trade {buffered} not placed: {why}"),
+            )?;
+            report.lines.push(line);
+            continue;
+        }
+        let remainder = db::unfilled_instrument_remainder(tx, s, i)?;
+        let mut trade = buffered - remainder;
+        let eff = position + remainder;
+        let mut notes: Vec<String> = Vec::new();
+        if remainder != 0 {
+            notes.push(format!("{remainder} still working"));
+        }
+        // Overrides (§4.6); No_Open adds a temporary reduce-only override (§4.8).
+        let mut ovs = db::overrides_for(tx, s, i)?;
+        if state == RollState::NoOpen {
+            ovs.push(Override::ReduceOnly);
+        }
+        let ov = Override::combine(&ovs);
+        let t = ov.apply(eff, trade);
+        if t != trade {
+            let d = format!("override {ov}: trade {trade} -> {t}");
+            db::audit(tx, run_id, s, i, "override", &d)?;
+            notes.push(d);
+            trade = t;
+        }
+        // Position limits (§4.7): strategy limit on the strategy position, instrument limit on the
+        // instrument position; the most conservative result.
+        let mut limited = Vec::new();
+        if let Some(l) = db::position_limit(tx, s, i)? {
+            limited.push(logic::apply_position_limit(eff, trade, l));
+        }
+        if let Some(l) = db::position_limit(tx, "", i)? {
+            let inst = db::instrument_position(tx, i)? + remainder;
+            limited.push(logic::apply_position_limit(inst, trade, l));
+        }
+        if !limited.is_empty() {
+            let t = logic::most_conservative(&limited);
+            if t != trade {
+                let d = format!("position limit: trade {trade} -> {t}");
+                db::audit(tx, run_id, s, i, "position_limit", &d)?;
+                notes.push(d);
+                trade = t;
+            }
+        }
+        // Trade limits (§4.7).
+        let caps = trade_capacities(tx, s, i, opts.date)?;
+        let t = logic::apply_trade_limits(trade, &caps);
+        if t != trade {
+            let d = format!("trade limit: trade {trade} -> {t}");
+            db::audit(tx, run_id, s, i, "trade_limit", &d)?;
+            notes.push(d);
+            trade = t;
+        }
+        line.trade = trade;
+        line.detail = notes.join("; ");
+        if trade == 0 {
+            line.status = if buffered - remainder != 0 {
+                "blocked"
+            } else {
+                "no-trade"
+            }
+            .into();
+            report.lines.push(line);
+            continue;
+        }
+        let priced = match op.reference_contract.parse::<ContractDate>() {
+            Ok(c) => c,
+            Err(e) => {
+                line.status = "error".into();
+                line.detail = format!("reference contract: {e}");
+                db::audit(tx, run_id, s, i, "error", &line.detail)?;
+                report.lines.push(line);
+                continue;
+            }
+        };
+        let pp = db::contract_position(tx, i, &priced.id().to_string())?;
+        let fwd = forward_if_needed(state, i, forward);
+        match logic::spawn_legs(state, trade, priced, fwd.map(|f| f.forward), pp) {
+            Err(e) => {
+                line.status = "error".into();
+                line.detail = e.clone();
+                db::audit(tx, run_id, s, i, "error", &e)?;
+            }
+            Ok(Spawn::Hold(why)) => {
+                line.status = "held".into();
+                line.detail = why.clone();
+                db::audit(
+                    tx,
+                    run_id,
+                    s,
+                    i,
+                    "held_by_roll_state",
+                    &format!("trade {trade}: {why}"),
+                )?;
+            }
+            Ok(Spawn::Legs(legs)) => {
+                let legs: Vec<NewLeg> = legs
+                    .iter()
+                    .map(|l| NewLeg {
+                        contract: l.contract,
+                        trade: l.trade,
+                        reference_price: Some(leg_reference(op, priced, l.contract, fwd)),
+                    })
+                    .collect();
+                insert_family(
+                    tx,
+                    broker_name,
+                    s,
+                    i,
+                    trade,
+                    "best",
+                    false,
+                    false,
+                    op,
+                    &legs,
+                    opts.date,
+                )?;
+                line.status = "placed".into();
+            }
+        }
+        report.lines.push(line);
+    }
+    // Force-roll orders (§4.5 generate_force_roll_orders), once per instrument.
+    for (i, op) in &priced_by_instrument {
+        let state = state_cache.get(i).copied().unwrap_or_default();
+        if !matches!(
+            state,
+            RollState::Force | RollState::ForceOutright | RollState::Close
+        ) {
+            continue;
+        }
+        if is_locked(tx, i)?.is_some() || db::has_active_contract_orders(tx, i)? {
+            continue;
+        }
+        let Ok(priced) = op.reference_contract.parse::<ContractDate>() else {
+            continue;
+        };
+        let pp = db::contract_position(tx, i, &priced.id().to_string())?;
+        let fwd = forward_if_needed(state, i, forward);
+        let plan = match logic::force_roll_plan(state, priced, fwd.map(|f| f.forward), pp) {
+            Ok(Some(p)) => p,
+            Ok(None) => continue,
+            Err(e) => {
+                db::audit(tx, run_id, ROLL_PSEUDO_STRATEGY, i, "error", &e)?;
+                continue;
+            }
+        };
+        let (strategy, order_type) = if state == RollState::Close {
+            let largest: Option<String> = tx
+                .query_row(
+                    "SELECT strategy FROM strategy_positions WHERE instrument = ?1
+                     ORDER BY ABS(position) DESC, strategy LIMIT 1",
+                    [i],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            (largest.unwrap_or_else(|| op.strategy.clone()), "best")
+        } else {
+            (ROLL_PSEUDO_STRATEGY.to_string(), "Zero-roll-order")
+        };
+        // Trade limits cap all legs proportionally (the legs have equal sizes).
+        let caps = trade_capacities(tx, &strategy, i, opts.date)?;
+        let size = logic::apply_trade_limits(pp.abs(), &caps);
+        if size != pp.abs() {
+            db::audit(
+                tx,
+                run_id,
+                &strategy,
+                i,
+                "trade_limit",
+                &format!("roll order {} -> {size} contracts", pp.abs()),
+            )?;
+        }
+        if size == 0 {
+            continue;
+        }
+        let scale = |t: i64| t.signum() * size;
+        let legs: Vec<NewLeg> = plan
+            .legs
+            .iter()
+            .map(|l| NewLeg {
+                contract: l.contract,
+                trade: scale(l.trade),
+                reference_price: Some(leg_reference(op, priced, l.contract, fwd)),
+            })
+            .collect();
+        let itrade = if plan.instrument_trade == 0 {
+            0
+        } else {
+            scale(plan.instrument_trade)
+        };
+        insert_family(
+            tx,
+            broker_name,
+            &strategy,
+            i,
+            itrade,
+            order_type,
+            true,
+            plan.spread,
+            op,
+            &legs,
+            opts.date,
+        )?;
+        db::audit(
+            tx,
+            run_id,
+            &strategy,
+            i,
+            "roll_order",
+            &format!(
+                "{state}: {}",
+                legs.iter()
+                    .map(|l| format!("{} {:+}", l.contract.id(), l.trade))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        )?;
+        report.lines.push(InstrumentLine {
+            strategy: strategy.clone(),
+            instrument: i.clone(),
+            roll_state: state.to_string(),
+            position: pp,
+            lower: f64::NAN,
+            upper: f64::NAN,
+            buffered_trade: 0,
+            trade: itrade,
+            status: if opts.dry_run { "dry-run" } else { "placed" }.into(),
+            detail: format!(
+                "roll order ({})",
+                if plan.spread { "spread" } else { "outright" }
+            ),
+        });
+    }
+    Ok(())
+}
+
+fn forward_if_needed(
+    state: RollState,
+    instrument: &str,
+    forward: &dyn Fn(&str) -> Option<ForwardInfo>,
+) -> Option<ForwardInfo> {
+    if matches!(
+        state,
+        RollState::Passive | RollState::Force | RollState::ForceOutright
+    ) {
+        forward(instrument)
+    } else {
+        None
+    }
+}
+
+fn submit_pending(
+    conn: &mut Connection,
+    broker: &mut dyn Broker,
+    opts: &RunOptions,
+    acks: &mut BTreeMap<String, f64>,
+    touched: &mut BTreeSet<String>,
+    report: &mut RunReport,
+) -> Result<()> {
+    let rows: Vec<db::BrokerOrderRow> = db::open_broker_orders(conn)?
+        .into_iter()
+        .filter(|r| r.status == "pending_submit")
+        .collect();
+    let account = broker.account().to_string();
+    for row in rows {
+        touched.insert(row.client_order_id.clone());
+        // Commit the attempt before the request leaves: after a crash the next run looks it up.
+        conn.prepare_cached(
+            "UPDATE broker_orders SET submitted_at = ?1, broker_account = ?2 WHERE id = ?3",
+        )?
+        .execute(params![now_text(), account, row.id])?;
+        let t0 = Instant::now();
+        let st = broker.submit(&request_of(&row))?;
+        acks.insert(
+            row.client_order_id.clone(),
+            t0.elapsed().as_secs_f64() * 1e3,
+        );
+        report.submitted += 1;
+        apply_status(conn, &row, &st, opts.date)?;
+        if st.state == crate::broker::OrderState::Rejected {
+            db::audit(
+                conn,
+                &opts.run_id,
+                &row.strategy,
+                &row.instrument,
+                "rejected",
+                &format!(
+                    "{} {}: {}",
+                    row.client_order_id,
+                    row.trade,
+                    st.message.as_deref().unwrap_or("")
+                ),
+            )?;
+        }
+    }
+    Ok(())
+}
+
+fn poll(
+    conn: &mut Connection,
+    broker: &mut dyn Broker,
+    opts: &RunOptions,
+    touched: &mut BTreeSet<String>,
+) -> Result<()> {
+    let start = Instant::now();
+    loop {
+        let open: Vec<db::BrokerOrderRow> = db::open_broker_orders(conn)?
+            .into_iter()
+            .filter(|r| r.status == "submitted" && touched.contains(&r.client_order_id))
+            .collect();
+        if open.is_empty() || start.elapsed() >= opts.wait {
+            return Ok(());
+        }
+        for row in &open {
+            let st = match &row.broker_order_id {
+                Some(id) if !id.is_empty() => broker.status(id, &row.client_order_id)?,
+                _ => match broker.find_by_client_id(&request_of(row))? {
+                    Some(st) => st,
+                    None => continue,
+                },
+            };
+            apply_status(conn, row, &st, opts.date)?;
+        }
+        std::thread::sleep(
+            opts.poll_interval
+                .min(opts.wait.saturating_sub(start.elapsed())),
+        );
+    }
+}
+
+/// Records the broker's view of one order: new fills (fills row, broker/contract/instrument order
+/// fills, contract and strategy positions, trade-limit counters) and the status, in one transaction.
+fn apply_status(
+    conn: &mut Connection,
+    row: &db::BrokerOrderRow,
+    st: &OrderStatus,
+    date: NaiveDate,
+) -> Result<()> {
+    let at = now_text();
+    let tx = conn.transaction()?;
+    let (old_fill, old_price): (i64, Option<f64>) = tx.query_row(
+        "SELECT fill, filled_price FROM broker_orders WHERE id = ?1",
+        [row.id],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?;
+    let delta = st.filled - old_fill;
+    if delta != 0 {
+        let new_avg = st
+            .average_price
+            .or(old_price)
+            .or(row.reference_price)
+            .unwrap_or(f64::NAN);
+        let dp =
+            logic::incremental_fill_price(old_fill, old_price.unwrap_or(0.0), st.filled, new_avg);
+        let fill_time = st.last_fill_time.clone().unwrap_or_else(|| at.clone());
+        tx.prepare_cached(
+            "INSERT INTO fills (client_order_id, broker_order_id, strategy, instrument, contract,
+                 quantity, price, fill_datetime, recorded_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        )?
+        .execute(params![
+            row.client_order_id,
+            st.broker_order_id,
+            row.strategy,
+            row.instrument,
+            row.contract,
+            delta,
+            dp,
+            fill_time,
+            at
+        ])?;
+        tx.prepare_cached(
+            "UPDATE broker_orders SET fill = ?1, filled_price = ?2, fill_datetime = ?3,
+                 commission = COALESCE(?4, commission) WHERE id = ?5",
+        )?
+        .execute(params![
+            st.filled,
+            new_avg,
+            fill_time,
+            st.commission,
+            row.id
+        ])?;
+        let (co_fill, co_price, io): (i64, Option<f64>, i64) = tx.query_row(
+            "SELECT fill, filled_price, instrument_order_id FROM contract_orders WHERE id = ?1",
+            [row.contract_order_id],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )?;
+        tx.prepare_cached(
+            "UPDATE contract_orders SET fill = ?1, filled_price = ?2, fill_datetime = ?3 WHERE id = ?4",
+        )?
+        .execute(params![
+            co_fill + delta,
+            logic::average_fill_price(co_fill, co_price, delta, dp),
+            fill_time,
+            row.contract_order_id
+        ])?;
+        db::add_contract_position(&tx, &row.instrument, &row.contract, delta, &at)?;
+        let (io_trade, io_fill, io_price, io_strategy): (i64, i64, Option<f64>, String) = tx
+            .query_row(
+                "SELECT trade, fill, filled_price, strategy FROM instrument_orders WHERE id = ?1",
+                [io],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+            )?;
+        // Zero-trade roll orders move contract positions only (§4.5 process_fills_stack).
+        if io_trade != 0 {
+            tx.prepare_cached(
+                "UPDATE instrument_orders SET fill = ?1, filled_price = ?2, fill_datetime = ?3 WHERE id = ?4",
+            )?
+            .execute(params![
+                io_fill + delta,
+                logic::average_fill_price(io_fill, io_price, delta, dp),
+                fill_time,
+                io
+            ])?;
+            db::add_strategy_position(&tx, &io_strategy, &row.instrument, delta, &at)?;
+        }
+        // Trade-limit counters count executed size (§4.7), resetting past their period.
+        let today = date.format("%Y-%m-%d").to_string();
+        for l in db::trade_limits_for(&tx, &row.strategy, &row.instrument)? {
+            let reset = NaiveDate::parse_from_str(&l.last_reset, "%Y-%m-%d").is_ok_and(|d| {
+                logic::trade_limit_needs_reset((date - d).num_days(), l.period_days)
+            });
+            let (traded, last_reset) = if reset {
+                (delta.abs(), today.clone())
+            } else {
+                (l.traded + delta.abs(), l.last_reset.clone())
+            };
+            tx.execute(
+                "UPDATE trade_limits SET traded = ?1, last_reset = ?2
+                 WHERE strategy = ?3 AND instrument = ?4 AND period_days = ?5",
+                params![traded, last_reset, l.strategy, l.instrument, l.period_days],
+            )?;
+        }
+    }
+    let broker_id = (!st.broker_order_id.is_empty()).then_some(st.broker_order_id.as_str());
+    tx.prepare_cached(
+        "UPDATE broker_orders SET status = ?1, broker_order_id = COALESCE(?2, broker_order_id),
+             message = ?3, acknowledged_at = COALESCE(acknowledged_at, ?4),
+             completed_at = CASE WHEN ?5 THEN ?4 ELSE completed_at END
+         WHERE id = ?6",
+    )?
+    .execute(params![
+        st.state.as_str(),
+        broker_id,
+        st.message,
+        at,
+        st.state.is_terminal(),
+        row.id
+    ])?;
+    tx.commit()?;
+    Ok(())
+}
+
+/// Moves every order family whose broker orders are all final to the history tables.
+fn complete(conn: &mut Connection) -> Result<usize> {
+    let at = now_text();
+    let tx = conn.transaction()?;
+    tx.execute_batch(
+        "CREATE TEMP TABLE IF NOT EXISTS done_orders (id INTEGER PRIMARY KEY);
+         DELETE FROM done_orders;
+         INSERT INTO done_orders SELECT io.id FROM instrument_orders io
+         WHERE NOT EXISTS (
+             SELECT 1 FROM contract_orders c JOIN broker_orders b ON b.contract_order_id = c.id
+             WHERE c.instrument_order_id = io.id AND b.status IN ('pending_submit', 'submitted'));",
+    )?;
+    tx.execute(
+        "UPDATE instrument_orders SET completed_at = ?1 WHERE id IN (SELECT id FROM done_orders)",
+        [&at],
+    )?;
+    tx.execute(
+        "UPDATE contract_orders SET completed_at = ?1
+         WHERE instrument_order_id IN (SELECT id FROM done_orders)",
+        [&at],
+    )?;
+    tx.execute_batch(
+        "INSERT INTO broker_orders_history SELECT b.* FROM broker_orders b
+             JOIN contract_orders c ON c.id = b.contract_order_id
+             WHERE c.instrument_order_id IN (SELECT id FROM done_orders);
+         DELETE FROM broker_orders WHERE contract_order_id IN (
+             SELECT id FROM contract_orders WHERE instrument_order_id IN (SELECT id FROM done_orders));
+         INSERT INTO contract_orders_history SELECT * FROM contract_orders
+             WHERE instrument_order_id IN (SELECT id FROM done_orders);
+         DELETE FROM contract_orders WHERE instrument_order_id IN (SELECT id FROM done_orders);
+         INSERT INTO instrument_orders_history SELECT * FROM instrument_orders
+             WHERE id IN (SELECT id FROM done_orders);
+         DELETE FROM instrument_orders WHERE id IN (SELECT id FROM done_orders);",
+    )?;
+    let n: i64 = tx.query_row("SELECT COUNT(*) FROM done_orders", [], |r| r.get(0))?;
+    tx.commit()?;
+    Ok(n as usize)
+}
+
+fn pending_order_lines(conn: &Connection) -> Result<Vec<OrderLine>> {
+    Ok(db::open_broker_orders(conn)?
+        .into_iter()
+        .filter(|r| r.status == "pending_submit")
+        .map(|r| OrderLine {
+            client_order_id: r.client_order_id,
+            strategy: r.strategy,
+            instrument: r.instrument,
+            contract: r.contract,
+            trade: r.trade,
+            fill: r.fill,
+            filled_price: r.filled_price,
+            status: "dry-run".into(),
+            broker_order_id: None,
+            ack_ms: None,
+            message: None,
+        })
+        .collect())
+}
+
+fn order_lines(
+    conn: &Connection,
+    touched: &BTreeSet<String>,
+    acks: &BTreeMap<String, f64>,
+) -> Result<Vec<OrderLine>> {
+    let mut out = Vec::new();
+    for history in [false, true] {
+        for r in db::broker_orders(conn, history)? {
+            if touched.contains(&r.client_order_id) {
+                out.push(OrderLine {
+                    ack_ms: acks.get(&r.client_order_id).copied(),
+                    client_order_id: r.client_order_id,
+                    strategy: r.strategy,
+                    instrument: r.instrument,
+                    contract: r.contract,
+                    trade: r.trade,
+                    fill: r.fill,
+                    filled_price: r.filled_price,
+                    status: r.status,
+                    broker_order_id: r.broker_order_id,
+                    message: r.message,
+                });
+            }
+        }
+    }
+    out.sort_by(|a, b| a.client_order_id.cmp(&b.client_order_id));
+    Ok(out)
+}

@@ -1,0 +1,20 @@
+//! Order logic of `place-orders` (spec §4.3 items 8–9, §4.4–4.9, §5; issue 7).
+//!
+//! - [`logic`]: pure functions — the buffer rule, overrides, position and trade limits, the
+//!   instrument-to-contract split by roll state, force-roll orders, client order ids, reconciliation.
+//! - [`db`]: the `state.sqlite` tables of migrations 3 and 4 (owned by `systrade-store`).
+//! - [`broker`]: the [`broker::Broker`] trait with the deterministic `sim` paper broker and the IB
+//!   Client Portal implementation.
+//! - [`engine`]: one run — resume in-flight orders, reconcile, generate, submit, record fills,
+//!   complete, reconcile again.
+//! - `fake` (feature `fakes`): an IB Client Portal order-endpoint test double on 127.0.0.1.
+
+pub mod broker;
+pub mod db;
+pub mod engine;
+#[cfg(feature = "fakes")]
+pub mod fake;
+pub mod logic;
+
+/// The pseudo strategy of roll orders (pysystemtrade `_ROLL_PSEUDO_STRATEGY`).
+pub const ROLL_PSEUDO_STRATEGY: &str = "_ROLL_PSEUDO_STRATEGY";

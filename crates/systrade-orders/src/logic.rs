@@ -1,0 +1,592 @@
+//! Pure order logic: no I/O. Section numbers refer to `shared/spec/pysystemtrade-behaviour.md`.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use systrade_model::ContractDate;
+use systrade_roll::RollState;
+
+/// The buffer rule (§4.3 item 8, `classic_buffered_positions.py`): the position to hold given the
+/// current position `p` and the buffer `[lower, upper]`:
+/// `required = round(lower)` if `p < lower`; `round(upper)` if `p > upper`; else `p`.
+/// Rounding is Python's `round` (half to even).
+pub fn buffered_required_position(current: i64, lower: f64, upper: f64) -> i64 {
+    let p = current as f64;
+    if p < lower {
+        lower.round_ties_even() as i64
+    } else if p > upper {
+        upper.round_ties_even() as i64
+    } else {
+        current
+    }
+}
+
+/// The instrument trade of the buffer rule: `trade = required − current`.
+pub fn buffered_trade(current: i64, lower: f64, upper: f64) -> i64 {
+    buffered_required_position(current, lower, upper) - current
+}
+
+/// An override (§4.6): a position multiplier in [0, 1] (0 = close), reduce-only, or no trading.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Override {
+    Multiplier(f64),
+    ReduceOnly,
+    NoTrading,
+}
+
+impl Override {
+    /// No override: multiplier 1.
+    pub const NONE: Override = Override::Multiplier(1.0);
+
+    /// Combines the strategy, instrument and strategy+instrument overrides (§4.6): any "No trading"
+    /// wins; else any Close (multiplier 0); else any "Reduce only"; else the product of multipliers.
+    pub fn combine(list: &[Override]) -> Override {
+        if list.contains(&Override::NoTrading) {
+            return Override::NoTrading;
+        }
+        if list
+            .iter()
+            .any(|o| matches!(o, Override::Multiplier(f) if *f == 0.0))
+        {
+            return Override::Multiplier(0.0);
+        }
+        if list.contains(&Override::ReduceOnly) {
+            return Override::ReduceOnly;
+        }
+        Override::Multiplier(
+            list.iter()
+                .map(|o| match o {
+                    Override::Multiplier(f) => *f,
+                    _ => 1.0,
+                })
+                .product(),
+        )
+    }
+
+    /// The trade after applying the override to `trade` from position `p` (§4.6), `d = p + trade`:
+    /// multiplier `f` → new position `floor(d × f)`, trade = that − p; reduce-only → `−p` if
+    /// `sign(d) ≠ sign(p)`, 0 if `|d| > |p|`, else unchanged; no trading → 0.
+    pub fn apply(self, position: i64, trade: i64) -> i64 {
+        let d = position + trade;
+        match self {
+            Override::Multiplier(f) => ((d as f64) * f).floor() as i64 - position,
+            Override::ReduceOnly => {
+                if d.signum() != position.signum() {
+                    -position
+                } else if d.abs() > position.abs() {
+                    0
+                } else {
+                    trade
+                }
+            }
+            Override::NoTrading => 0,
+        }
+    }
+}
+
+impl fmt::Display for Override {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Override::Multiplier(m) if *m == 0.0 => f.write_str("close"),
+            Override::Multiplier(m) => write!(f, "{m}"),
+            Override::ReduceOnly => f.write_str("reduce-only"),
+            Override::NoTrading => f.write_str("no-trading"),
+        }
+    }
+}
+
+/// Parses `0.5`, `close` (= 0), `reduce-only`, `no-trading`.
+impl std::str::FromStr for Override {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.trim().to_ascii_lowercase().replace('_', "-").as_str() {
+            "close" => Ok(Override::Multiplier(0.0)),
+            "reduce-only" | "reduce" => Ok(Override::ReduceOnly),
+            "no-trading" | "none" => Ok(Override::NoTrading),
+            t => match t.parse::<f64>() {
+                Ok(f) if (0.0..=1.0).contains(&f) => Ok(Override::Multiplier(f)),
+                _ => Err(format!(
+                    "'{s}' is not an override (a multiplier in [0, 1], close, reduce-only or no-trading)"
+                )),
+            },
+        }
+    }
+}
+
+/// Applies an absolute position limit `limit` to `trade` from position `p` (§4.7), `n = p + trade`:
+/// `|n| ≤ L` → keep; within the limit now → clip to `±L` in the direction of `n`; beyond the limit
+/// and staying on the same side → the trade to `sign(p)·L`; crossing beyond `L` on the other side →
+/// the trade to `−sign(p)·L`.
+pub fn apply_position_limit(position: i64, trade: i64, limit: i64) -> i64 {
+    let n = position + trade;
+    if n.abs() <= limit {
+        trade
+    } else if position.abs() <= limit {
+        n.signum() * limit - position
+    } else if n.signum() == position.signum() {
+        position.signum() * limit - position
+    } else {
+        -position.signum() * limit - position
+    }
+}
+
+/// The most conservative of candidate trades (smallest absolute size; the first on ties).
+pub fn most_conservative(trades: &[i64]) -> i64 {
+    trades.iter().copied().min_by_key(|t| t.abs()).unwrap_or(0)
+}
+
+/// Remaining capacity of one trade limit (§4.7): `max(0, max_trades − traded − reserved)`, where
+/// `reserved` is the unfilled size of orders already working against the limit.
+pub fn trade_limit_capacity(max_trades: i64, traded: i64, reserved: i64) -> i64 {
+    (max_trades - traded - reserved).max(0)
+}
+
+/// Caps a trade by the remaining capacities (§4.7): `sign(t)·min(|t|, capacities…)`.
+pub fn apply_trade_limits(trade: i64, capacities: &[i64]) -> i64 {
+    let cap = capacities.iter().copied().min().unwrap_or(i64::MAX);
+    trade.signum() * trade.abs().min(cap)
+}
+
+/// Whether a trade-limit counter is due for reset: more than `period_days` since the last reset.
+pub fn trade_limit_needs_reset(days_since_reset: i64, period_days: i64) -> bool {
+    days_since_reset > period_days
+}
+
+/// One leg of a contract order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Leg {
+    pub contract: ContractDate,
+    pub trade: i64,
+}
+
+/// What to do with a new instrument order, by roll state (§4.5 `spawn_children_from_new_instrument_orders`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Spawn {
+    /// Contract orders to create (one per leg; several legs are "distributed" children).
+    Legs(Vec<Leg>),
+    /// No child now: the instrument order is not placed (the reason is audited).
+    Hold(String),
+}
+
+/// Splits an instrument trade into contract legs by roll state (§4.5):
+/// No_Roll / No_Open → all in the priced contract; Passive → the passive split
+/// ([`passive_split`]); Close / Roll_Adjusted → no child; Force / Force_Outright → only reducing
+/// trades (`sign(trade) = −sign(priced position)`, `|trade| ≤ |priced position|`) are traded, as
+/// Passive; others wait.
+pub fn spawn_legs(
+    state: RollState,
+    trade: i64,
+    priced: ContractDate,
+    forward: Option<ContractDate>,
+    priced_position: i64,
+) -> Result<Spawn, String> {
+    if trade == 0 {
+        return Ok(Spawn::Legs(Vec::new()));
+    }
+    match state {
+        RollState::NoRoll | RollState::NoOpen => Ok(Spawn::Legs(vec![Leg {
+            contract: priced,
+            trade,
+        }])),
+        RollState::Close | RollState::RollAdjusted => Ok(Spawn::Hold(format!(
+            "roll state {state}: no new orders in the instrument"
+        ))),
+        RollState::Passive => {
+            let forward = forward.ok_or_else(|| {
+                format!("roll state {state} needs the forward contract, none is known")
+            })?;
+            Ok(Spawn::Legs(passive_split(
+                trade,
+                priced,
+                forward,
+                priced_position,
+            )))
+        }
+        RollState::Force | RollState::ForceOutright => {
+            let reducing = priced_position != 0
+                && trade.signum() == -priced_position.signum()
+                && trade.abs() <= priced_position.abs();
+            if reducing {
+                Ok(Spawn::Legs(vec![Leg {
+                    contract: priced,
+                    trade,
+                }]))
+            } else {
+                Ok(Spawn::Hold(format!(
+                    "roll state {state}: only reducing orders are traded"
+                )))
+            }
+        }
+    }
+}
+
+/// The Passive split (§4.5) with priced position `pp`: `pp = 0` → all in forward; trade increases
+/// `|pp|` → all in forward; reduces without crossing zero → all in priced; crosses zero → close the
+/// priced position (`−pp`) and the remainder (`trade + pp`) in forward.
+pub fn passive_split(
+    trade: i64,
+    priced: ContractDate,
+    forward: ContractDate,
+    priced_position: i64,
+) -> Vec<Leg> {
+    let pp = priced_position;
+    let leg = |contract, trade| Leg { contract, trade };
+    if trade == 0 {
+        Vec::new()
+    } else if pp == 0 || trade.signum() == pp.signum() {
+        vec![leg(forward, trade)]
+    } else if trade.abs() <= pp.abs() {
+        vec![leg(priced, trade)]
+    } else {
+        vec![leg(priced, -pp), leg(forward, trade + pp)]
+    }
+}
+
+/// A roll order generated by `generate_force_roll_orders` (§4.5).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RollOrderPlan {
+    /// The instrument-level trade: 0 for Force / Force_Outright (a `Zero-roll-order`), `−pos` for Close.
+    pub instrument_trade: i64,
+    pub legs: Vec<Leg>,
+    /// Force: the legs form one calendar spread.
+    pub spread: bool,
+}
+
+/// Plans the roll order for an instrument in Force / Force_Outright / Close with priced position
+/// `pos ≠ 0` (§4.5): Force → spread `[−pos, +pos]` on [priced, forward]; Force_Outright → the same as
+/// two outright legs; Close → `−pos` in priced only. Other states, or `pos = 0`, give `None`
+/// (pysystemtrade then sets the state to Passive).
+pub fn force_roll_plan(
+    state: RollState,
+    priced: ContractDate,
+    forward: Option<ContractDate>,
+    priced_position: i64,
+) -> Result<Option<RollOrderPlan>, String> {
+    let pos = priced_position;
+    if pos == 0 {
+        return Ok(None);
+    }
+    let fwd = || forward.ok_or_else(|| format!("roll state {state} needs the forward contract"));
+    Ok(match state {
+        RollState::Force | RollState::ForceOutright => Some(RollOrderPlan {
+            instrument_trade: 0,
+            legs: vec![
+                Leg {
+                    contract: priced,
+                    trade: -pos,
+                },
+                Leg {
+                    contract: fwd()?,
+                    trade: pos,
+                },
+            ],
+            spread: state == RollState::Force,
+        }),
+        RollState::Close => Some(RollOrderPlan {
+            instrument_trade: -pos,
+            legs: vec![Leg {
+                contract: priced,
+                trade: -pos,
+            }],
+            spread: false,
+        }),
+        _ => None,
+    })
+}
+
+/// The deterministic client order id (IB `cOID`) of the `sequence`-th broker order of a strategy and
+/// instrument on `date` (`YYYYMMDD`): `<strategy>-<instrument>-<date>-<sequence, 3 digits>`, with
+/// characters outside `[A-Za-z0-9_.]` in the names replaced by `_`.
+pub fn client_order_id(strategy: &str, instrument: &str, date: &str, sequence: i64) -> String {
+    let clean = |s: &str| -> String {
+        s.chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || c == '_' || c == '.' {
+                    c
+                } else {
+                    '_'
+                }
+            })
+            .collect()
+    };
+    format!(
+        "{}-{}-{date}-{sequence:03}",
+        clean(strategy),
+        clean(instrument)
+    )
+}
+
+/// A position break between our contract positions and the broker's (§4.5
+/// `check_external_position_break`).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct PositionBreak {
+    pub instrument: String,
+    pub contract: String,
+    pub ours: i64,
+    pub broker: i64,
+}
+
+/// Compares positions over the union of (instrument, contract) keys; duplicate entries are summed,
+/// zero-versus-missing is not a break. Sorted by instrument and contract.
+pub fn position_breaks(
+    ours: &[(String, String, i64)],
+    broker: &[(String, String, i64)],
+) -> Vec<PositionBreak> {
+    let mut map: BTreeMap<(String, String), (i64, i64)> = BTreeMap::new();
+    for (i, c, p) in ours {
+        map.entry((i.clone(), c.clone())).or_default().0 += p;
+    }
+    for (i, c, p) in broker {
+        map.entry((i.clone(), c.clone())).or_default().1 += p;
+    }
+    map.into_iter()
+        .filter(|(_, (a, b))| a != b)
+        .map(|((instrument, contract), (ours, broker))| PositionBreak {
+            instrument,
+            contract,
+            ours,
+            broker,
+        })
+        .collect()
+}
+
+/// The average price of the newly filled quantity, given cumulative fills before (`q0` at `p0`) and
+/// after (`q1` at `p1`): `(p1·q1 − p0·q0) / (q1 − q0)`.
+pub fn incremental_fill_price(q0: i64, p0: f64, q1: i64, p1: f64) -> f64 {
+    if q1 == q0 {
+        return p1;
+    }
+    let p0 = if q0 == 0 { 0.0 } else { p0 };
+    (p1 * q1 as f64 - p0 * q0 as f64) / (q1 - q0) as f64
+}
+
+/// The running average price after adding `dq` at `dp` to `q0` at `p0`: `(p0·q0 + dp·dq) / (q0 + dq)`.
+pub fn average_fill_price(q0: i64, p0: Option<f64>, dq: i64, dp: f64) -> f64 {
+    let q1 = q0 + dq;
+    if q1 == 0 || q0 == 0 {
+        return dp;
+    }
+    (p0.unwrap_or(dp) * q0 as f64 + dp * dq as f64) / q1 as f64
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn c(id: i64) -> ContractDate {
+        ContractDate::from_id(id).unwrap()
+    }
+
+    #[test]
+    fn buffer_rule_trades_to_the_nearer_edge() {
+        assert_eq!(buffered_trade(0, 2.4, 4.6), 2);
+        assert_eq!(buffered_trade(7, 2.4, 4.6), -2);
+        assert_eq!(buffered_trade(3, 2.4, 4.6), 0);
+        assert_eq!(buffered_trade(0, 2.5, 3.0), 2, "round half to even");
+        assert_eq!(buffered_trade(0, 3.5, 4.0), 4);
+        assert_eq!(buffered_trade(0, -3.2, -1.7), -2);
+        assert_eq!(buffered_trade(-1, -0.4, 0.4), 1);
+    }
+
+    #[test]
+    fn overrides_combine_by_precedence() {
+        use Override::*;
+        assert_eq!(
+            Override::combine(&[Multiplier(0.5), ReduceOnly, NoTrading]),
+            NoTrading
+        );
+        assert_eq!(
+            Override::combine(&[Multiplier(0.0), ReduceOnly]),
+            Multiplier(0.0)
+        );
+        assert_eq!(
+            Override::combine(&[Multiplier(0.5), ReduceOnly]),
+            ReduceOnly
+        );
+        assert_eq!(
+            Override::combine(&[Multiplier(0.5), Multiplier(0.5)]),
+            Multiplier(0.25)
+        );
+        assert_eq!(Override::combine(&[]), Override::NONE);
+    }
+
+    #[test]
+    fn overrides_apply() {
+        use Override::*;
+        // d = 10, floor(5.0) = 5 → trade 5 − 0
+        assert_eq!(Multiplier(0.5).apply(0, 10), 5);
+        // d = -5, floor(-2.5) = -3 (away from zero)
+        assert_eq!(Multiplier(0.5).apply(0, -5), -3);
+        assert_eq!(Multiplier(0.0).apply(4, 2), -4, "close");
+        assert_eq!(ReduceOnly.apply(4, 2), 0, "increase blocked");
+        assert_eq!(ReduceOnly.apply(4, -1), -1, "reduction kept");
+        assert_eq!(ReduceOnly.apply(4, -6), -4, "crossing closes");
+        assert_eq!(ReduceOnly.apply(0, 3), 0, "opening blocked");
+        assert_eq!(NoTrading.apply(4, -4), 0);
+        assert_eq!("reduce-only".parse::<Override>().unwrap(), ReduceOnly);
+        assert_eq!("close".parse::<Override>().unwrap(), Multiplier(0.0));
+        assert!("1.5".parse::<Override>().is_err());
+    }
+
+    #[test]
+    fn position_limits() {
+        assert_eq!(apply_position_limit(2, 3, 10), 3);
+        assert_eq!(apply_position_limit(2, 10, 10), 8, "clip to +L");
+        assert_eq!(apply_position_limit(-2, -10, 10), -8, "clip to -L");
+        assert_eq!(apply_position_limit(15, 2, 10), -5, "beyond: to the limit");
+        assert_eq!(apply_position_limit(15, -2, 10), -5, "not reducing enough");
+        assert_eq!(apply_position_limit(15, -30, 10), -25, "crossing: to -L");
+        assert_eq!(
+            apply_position_limit(3, -20, 10),
+            -13,
+            "within, crossing: clip to -L"
+        );
+        assert_eq!(apply_position_limit(0, 5, 0), 0);
+        assert_eq!(most_conservative(&[8, 3, -5]), 3);
+    }
+
+    #[test]
+    fn trade_limits() {
+        assert_eq!(trade_limit_capacity(10, 4, 3), 3);
+        assert_eq!(trade_limit_capacity(10, 9, 3), 0);
+        assert_eq!(apply_trade_limits(-7, &[3, 5]), -3);
+        assert_eq!(apply_trade_limits(2, &[3, 5]), 2);
+        assert_eq!(apply_trade_limits(2, &[]), 2);
+        assert!(trade_limit_needs_reset(2, 1));
+        assert!(!trade_limit_needs_reset(1, 1));
+    }
+
+    #[test]
+    fn passive_split_rules() {
+        let (p, f) = (c(20240300), c(20240600));
+        let l = |contract, trade| Leg { contract, trade };
+        assert_eq!(passive_split(3, p, f, 0), vec![l(f, 3)]);
+        assert_eq!(passive_split(3, p, f, 2), vec![l(f, 3)], "increasing");
+        assert_eq!(passive_split(-2, p, f, 5), vec![l(p, -2)], "reducing");
+        assert_eq!(passive_split(-5, p, f, 5), vec![l(p, -5)], "to zero");
+        assert_eq!(
+            passive_split(-7, p, f, 5),
+            vec![l(p, -5), l(f, -2)],
+            "crossing"
+        );
+        assert_eq!(passive_split(4, p, f, -1), vec![l(p, 1), l(f, 3)]);
+    }
+
+    #[test]
+    fn spawn_by_roll_state() {
+        let (p, f) = (c(20240300), c(20240600));
+        let one = |contract, trade| Spawn::Legs(vec![Leg { contract, trade }]);
+        assert_eq!(
+            spawn_legs(RollState::NoRoll, 2, p, None, 0).unwrap(),
+            one(p, 2)
+        );
+        assert_eq!(
+            spawn_legs(RollState::NoOpen, -1, p, None, 3).unwrap(),
+            one(p, -1)
+        );
+        assert_eq!(
+            spawn_legs(RollState::Passive, 2, p, Some(f), 0).unwrap(),
+            one(f, 2)
+        );
+        assert!(spawn_legs(RollState::Passive, 2, p, None, 0).is_err());
+        assert!(matches!(
+            spawn_legs(RollState::Close, 2, p, Some(f), 3).unwrap(),
+            Spawn::Hold(_)
+        ));
+        assert!(matches!(
+            spawn_legs(RollState::RollAdjusted, 2, p, Some(f), 0).unwrap(),
+            Spawn::Hold(_)
+        ));
+        assert!(matches!(
+            spawn_legs(RollState::Force, 2, p, Some(f), 3).unwrap(),
+            Spawn::Hold(_)
+        ));
+        assert_eq!(
+            spawn_legs(RollState::Force, -2, p, Some(f), 3).unwrap(),
+            one(p, -2)
+        );
+        assert!(matches!(
+            spawn_legs(RollState::ForceOutright, -4, p, Some(f), 3).unwrap(),
+            Spawn::Hold(_)
+        ));
+    }
+
+    #[test]
+    fn force_roll_plans() {
+        let (p, f) = (c(20240300), c(20240600));
+        let plan = force_roll_plan(RollState::Force, p, Some(f), 3)
+            .unwrap()
+            .unwrap();
+        assert_eq!(plan.instrument_trade, 0);
+        assert!(plan.spread);
+        assert_eq!(
+            plan.legs,
+            vec![
+                Leg {
+                    contract: p,
+                    trade: -3
+                },
+                Leg {
+                    contract: f,
+                    trade: 3
+                }
+            ]
+        );
+        let outright = force_roll_plan(RollState::ForceOutright, p, Some(f), -2)
+            .unwrap()
+            .unwrap();
+        assert!(!outright.spread);
+        assert_eq!(outright.legs[1].trade, -2);
+        let close = force_roll_plan(RollState::Close, p, None, 4)
+            .unwrap()
+            .unwrap();
+        assert_eq!(close.instrument_trade, -4);
+        assert_eq!(close.legs.len(), 1);
+        assert_eq!(
+            force_roll_plan(RollState::Force, p, Some(f), 0).unwrap(),
+            None
+        );
+        assert_eq!(
+            force_roll_plan(RollState::Passive, p, Some(f), 3).unwrap(),
+            None
+        );
+    }
+
+    #[test]
+    fn client_order_ids_are_deterministic() {
+        assert_eq!(
+            client_order_id("medium speed", "US10", "20240105", 7),
+            "medium_speed-US10-20240105-007"
+        );
+    }
+
+    #[test]
+    fn breaks_over_the_union() {
+        let s = |i: &str, c: &str, p| (i.to_string(), c.to_string(), p);
+        let b = position_breaks(
+            &[s("A", "1", 2), s("B", "1", 0), s("C", "1", 1)],
+            &[
+                s("A", "1", 1),
+                s("A", "1", 1),
+                s("C", "1", 2),
+                s("D", "1", -1),
+            ],
+        );
+        assert_eq!(b.len(), 2);
+        assert_eq!(
+            (b[0].instrument.as_str(), b[0].ours, b[0].broker),
+            ("C", 1, 2)
+        );
+        assert_eq!(
+            (b[1].instrument.as_str(), b[1].ours, b[1].broker),
+            ("D", 0, -1)
+        );
+    }
+
+    #[test]
+    fn fill_prices() {
+        assert_eq!(incremental_fill_price(0, 0.0, 2, 101.0), 101.0);
+        assert_eq!(incremental_fill_price(2, 100.0, 4, 101.0), 102.0);
+        assert_eq!(average_fill_price(2, Some(100.0), 2, 102.0), 101.0);
+        assert_eq!(average_fill_price(0, None, -3, 99.0), 99.0);
+    }
+}
