@@ -89,18 +89,26 @@ struct ApproxRow {
 /// 2. Approximate calendar: from it, repeatedly take the next held contract with prices (skipping
 ///    missing ones) and the best carry contract with prices, and add the row
 ///    `(desired_roll_date = expiry + RollOffsetDays, current, next, carry)`; stop when the current
-///    contract is the last one with prices or the next held contract lies beyond the data.
-/// 3. Each row except the last is moved to the timestamp where current and next (and, for
-///    CarryOffset −1, this row's and the next row's carry) contracts all have prices, later than the
-///    previous row's approximate date, closest in whole days `|floor((t − approx)/1 day)|` (ties →
-///    earliest); without a match the carry requirement is dropped; still none: skipped at the start,
-///    otherwise the calendar is truncated there.
+///    contract is the last one with prices or the next held contract lies beyond the data. Only
+///    held contracts that expired before the end of the data are skipped for lack of prices: one
+///    that has not expired yet is not listed yet, and the calendar stops before it.
+/// 3. Each row is moved to the timestamp where current and next (and, for CarryOffset −1, this
+///    row's and the next row's carry) contracts all have prices, later than the previous row's
+///    approximate date, closest in whole days `|floor((t − approx)/1 day)|` (ties → earliest);
+///    without a match the carry requirement is dropped; still none: skipped at the start, otherwise
+///    the calendar is truncated there.
 /// 4. Checks: strictly increasing dates, current and next prices on every roll date.
 ///
-/// systrade adds one final row, as a calendar backed out of multiple prices has (§2.3 item 5): at
-/// the last timestamp with a price of the contract held after the last roll, with that contract, its
-/// next held contract (which may have no prices yet) and its carry contract. Multiple prices built
-/// from the calendar (§2.4) then run to the end of the data instead of stopping at the last roll.
+/// Two systrade choices where upstream leaves the end of the calendar to a manual check:
+/// - Upstream drops the final approximate row unadjusted (its roll usually lies in the future). Here
+///   every row whose approximate date is *after the end of the data* is dropped (not yet due) and a
+///   due last row is kept: with a Z hold cycle inside HKNUZ (CORN) the last approximate row is a
+///   past roll, and dropping it would leave the calendar a year behind. Rows in the future are never
+///   moved back to the last day of data.
+/// - One final row is appended, as a calendar backed out of multiple prices has (§2.3 item 5): at
+///   the last timestamp with a price of the contract held after the last roll, with that contract,
+///   its next held contract (which may have no prices yet) and its best carry contract. Multiple
+///   prices built from the calendar (§2.4) then run to the end of the data.
 pub fn calendar_from_contract_prices(
     params: &RollParameters,
     prices: &PricesByContract,
@@ -120,12 +128,21 @@ pub fn calendar_from_contract_prices(
             return Err(RollError::NoStartingContract);
         }
     }
+    let end_of_data = prices
+        .contracts()
+        .filter_map(|c| prices.last_timestamp(c))
+        .max()
+        .expect("at least one contract with prices");
     // 2. approximate calendar
     let mut approx: Vec<ApproxRow> = Vec::new();
     let mut current = start;
-    while current < last {
+    'contracts: while current < last {
         let mut next = params.next_held_contract(current);
         while !prices.has(next) && next <= last {
+            if Timestamp::from_date(params.approx_expiry(next)) > end_of_data {
+                // not expired and no prices: not listed yet, so no roll past it
+                break 'contracts;
+            }
             next = params.next_held_contract(next);
         }
         if next > last {
@@ -141,16 +158,23 @@ pub fn calendar_from_contract_prices(
         });
         current = next;
     }
-    // 3. adjust each row but the last to dates with prices
+    // 3. adjust the rows that are due (approximate date not after the end of the data)
     let mut calendar: RollCalendar = Vec::new();
-    for i in 0..approx.len().saturating_sub(1) {
-        let row = approx[i];
+    for (i, row) in approx.iter().enumerate() {
+        if row.date > end_of_data {
+            break;
+        }
         let after = (i > 0).then(|| approx[i - 1].date);
         let mut required = vec![row.current, row.next];
         let with_carry = params.carry_offset == CarryOffset::Previous;
         if with_carry {
             required.push(row.carry);
-            required.push(approx[i + 1].carry);
+            let next_carry = match approx.get(i + 1) {
+                Some(r) => r.carry,
+                None => best_carry_with_prices(params, prices, row.next, first, last)
+                    .unwrap_or_else(|| params.carry_contract(row.next)),
+            };
+            required.push(next_carry);
         }
         let found = best_matching_date(prices, &required, row.date, after).or_else(|| {
             if with_carry {

@@ -119,8 +119,10 @@ fn hmuz_calendar_multiple_and_adjusted() {
             ("2023-06-09 23:00:00".into(), 20230600, 20230900, 20230900),
             // desired 2023-09-10 (Sun): Fri 23:00 is floor(-1.04) = -2 days, Mon 23:00 is 1 day
             ("2023-09-11 23:00:00".into(), 20230900, 20231200, 20231200),
-            // the 2023-12 → 2024-03 row is the last approximate row: dropped; final row instead
-            ("2023-12-15 23:00:00".into(), 20231200, 20240300, 20240300),
+            // desired 2023-12-10 (Sun): Mon 11 December 23:00 is 1 day away
+            ("2023-12-11 23:00:00".into(), 20231200, 20240300, 20240300),
+            // final row: 20240300 to its last price; its next and carry 20240600 have no prices yet
+            ("2024-03-15 23:00:00".into(), 20240300, 20240600, 20240600),
         ]
     );
     let multiple = multiple_from_calendar(&cal, &prices).unwrap();
@@ -141,6 +143,8 @@ fn hmuz_calendar_multiple_and_adjusted() {
     // backing the calendar out again gives the same rolls (after the first one)
     let backed = calendar_from_multiple(&multiple);
     assert_eq!(rolls(&backed)[..], rolls(&cal)[1..]);
+    // the final period has no FORWARD/CARRY prices: 20240600 has none
+    assert!(multiple.last().unwrap().forward.is_nan());
 
     let adjusted = panama_adjust(&multiple, false).unwrap();
     let last = multiple.last().unwrap();
@@ -149,8 +153,9 @@ fn hmuz_calendar_multiple_and_adjusted() {
     let gap = |t: &str, from: i64, to: i64| {
         prices.price_at(c(to), ts(t)).unwrap() - prices.price_at(c(from), ts(t)).unwrap()
     };
-    let expected = (multiple[0].price + gap("2023-06-09 23:00:00", 20230600, 20230900))
-        + gap("2023-09-11 23:00:00", 20230900, 20231200);
+    let expected = ((multiple[0].price + gap("2023-06-09 23:00:00", 20230600, 20230900))
+        + gap("2023-09-11 23:00:00", 20230900, 20231200))
+        + gap("2023-12-11 23:00:00", 20231200, 20240300);
     assert_eq!(adjusted.values[0].to_bits(), expected.to_bits());
 }
 
@@ -175,9 +180,11 @@ fn z_hold_cycle_with_carry_from_previous_priced_month() {
         rolls(&cal),
         vec![
             ("2022-10-17 23:00:00".into(), 20221200, 20231200, 20220900),
-            // 2023-12 → 2024-12 is the last approximate row: dropped; the final row holds 2023-12
-            // to its last price, its carry the previous priced month 2023-09
-            ("2023-12-15 23:00:00".into(), 20231200, 20241200, 20230900),
+            // desired 2023-10-16 is a Monday: 0 days
+            ("2023-10-16 23:00:00".into(), 20231200, 20241200, 20230900),
+            // final row: 2024-12 to its last price (Fri 13 December); next 2025-12 has no prices
+            // yet; carry the previous priced month 2024-09
+            ("2024-12-13 23:00:00".into(), 20241200, 20251200, 20240900),
         ]
     );
     let multiple = multiple_from_calendar(&cal, &prices).unwrap();

@@ -1,0 +1,622 @@
+//! `roll-contracts`: turns per-contract prices into the continuous series the system trades (spec
+//! `pysystemtrade-behaviour.md` §2, §4.3 item 4, §4.8). The computations are in `systrade-roll`; this
+//! crate reads and writes the data directory through `systrade-store`.
+//!
+//! Every subcommand works on all instruments that have its input (or those named with
+//! `--instruments`), processes them in parallel, isolates failures per instrument and replaces files
+//! atomically. Exit codes: 0 all done; 3 some instruments failed (summary on stderr); 4 a data
+//! problem needs a person (an unregistered roll, a missing or bad price in the daily update); 1 every
+//! instrument failed; 6 another process holds the data directory's write lock.
+
+mod report;
+mod roll_state;
+
+use anyhow::Context;
+use chrono::NaiveDate;
+use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
+use rayon::prelude::*;
+use std::collections::BTreeMap;
+use std::time::Duration;
+use systrade_cli::{CommonArgs, ExitCode, ExitCodeError, OutputFormat, Progress};
+use systrade_model::{InstrumentCode, MultiplePrices, RollParameters};
+use systrade_roll::{
+    AdjustMethod, AutoRollConfig, AutoRollDecision, PricesByContract, RollError, RollState,
+    is_allowed,
+};
+use systrade_store::{SeriesKind, StateDb, Store, StoreError, Writer};
+
+/// Build roll calendars, multiple prices and back-adjusted prices from per-contract prices, keep
+/// them up to date day by day, and manage roll states.
+#[derive(Debug, Parser)]
+#[command(name = "roll-contracts", version)]
+pub struct Args {
+    #[command(subcommand)]
+    pub command: Command,
+
+    /// Seconds to wait for another process writing to the data directory before giving up (exit 6).
+    #[arg(long, value_name = "SECONDS", default_value_t = 60.0, global = true)]
+    pub lock_timeout: f64,
+
+    #[command(flatten)]
+    pub common: CommonArgs,
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Build roll calendars (rolls/<I>.parquet) from contract prices and config/rolls.csv.
+    ///
+    /// Approximate roll dates from expiry and roll offsets, moved to the nearest date where the
+    /// needed prices exist, carry contract per CarryOffset (spec §2.3); one final row for the
+    /// contract currently held. With --from-multiple the calendar is backed out of the stored
+    /// multiple prices instead (§2.3 item 5).
+    Calendar {
+        /// Back the calendar out of prices/multiple/ instead of building it from contract prices.
+        #[arg(long)]
+        from_multiple: bool,
+    },
+    /// Build multiple prices (PRICE/FORWARD/CARRY) from roll calendars and contract prices (§2.4).
+    Multiple,
+    /// Back-adjusted prices (prices/adjusted/) from multiple prices (§2.5).
+    ///
+    /// Panama (the default) reproduces pysystemtrade bit for bit; trailing rows without a price are
+    /// not written.
+    Adjust {
+        /// panama: additive (pysystemtrade); ratio: proportional.
+        #[arg(long, value_enum, default_value_t = Method::Panama)]
+        method: Method,
+        /// Forward-fill the multiple prices before stitching (for rolls lacking a matched price).
+        #[arg(long)]
+        forward_fill: bool,
+    },
+    /// The daily step: append new PRICE/FORWARD/CARRY rows for the current contracts and extend the
+    /// adjusted prices without rewriting history.
+    ///
+    /// Refuses an instrument (exit 4) when a roll happened that was not registered, or when the
+    /// priced contract's new price is missing or bad; nothing is written for it. A re-run adds
+    /// nothing.
+    Update,
+    /// Show roll states, or set one (No_Roll, Passive, Force, Force_Outright, Close, Roll_Adjusted,
+    /// No_Open) if the transition is allowed for the priced position.
+    State {
+        /// The instrument to show or set; all configured instruments when absent.
+        #[arg(value_name = "INSTRUMENT")]
+        instrument: Option<InstrumentCode>,
+        /// The new state.
+        #[arg(long, value_name = "STATE", requires = "instrument", value_parser = parse_state)]
+        set: Option<RollState>,
+    },
+    /// The production roll to the next contract (§2.6): new multiple-prices row, adjusted prices
+    /// re-stitched; refused while the priced contract has a position. The roll state returns to
+    /// No_Roll.
+    ///
+    /// With --auto the auto-roll rule decides per instrument (forward volume relative to priced,
+    /// days to the roll date and to expiry, §4.8): roll, set another state, or leave it to a person.
+    /// Without INSTRUMENT, --auto is required and all instruments are considered.
+    Roll {
+        /// The instrument to roll.
+        #[arg(value_name = "INSTRUMENT", required_unless_present = "auto")]
+        instrument: Option<InstrumentCode>,
+        /// Apply the auto-roll rule.
+        #[arg(long)]
+        auto: bool,
+        /// Forward-fill the multiple prices before rolling and re-stitching.
+        #[arg(long)]
+        forward_fill: bool,
+        /// The date the decision is made for (default: today, UTC).
+        #[arg(long, value_name = "YYYY-MM-DD")]
+        as_of: Option<NaiveDate>,
+    },
+    /// Per instrument: roll state, priced/forward/carry contracts, days to roll and to expiry,
+    /// forward volume relative to priced, and the auto-roll rule's suggestion.
+    Report {
+        /// Output format (default: table on a terminal, csv otherwise).
+        #[arg(long, value_enum, value_name = "FORMAT")]
+        format: Option<OutputFormat>,
+        /// The date the report is for (default: today, UTC).
+        #[arg(long, value_name = "YYYY-MM-DD")]
+        as_of: Option<NaiveDate>,
+    },
+}
+
+/// Back-adjustment method.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Method {
+    Panama,
+    Ratio,
+}
+
+fn parse_state(s: &str) -> Result<RollState, String> {
+    s.parse()
+        .map_err(|e: systrade_roll::RollStateError| e.to_string())
+}
+
+/// The clap command, for man pages and completions.
+pub fn command() -> clap::Command {
+    Args::command()
+}
+
+pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
+    let store = Store::open(&args.common.data_dir);
+    match &args.command {
+        Command::Calendar { from_multiple } => calendar(args, &store, *from_multiple),
+        Command::Multiple => multiple(args, &store),
+        Command::Adjust {
+            method,
+            forward_fill,
+        } => adjust(args, &store, *method, *forward_fill),
+        Command::Update => update(args, &store),
+        Command::State { instrument, set } => state(args, &store, instrument.as_ref(), *set),
+        Command::Roll {
+            instrument,
+            auto,
+            forward_fill,
+            as_of,
+        } => roll(
+            args,
+            &store,
+            instrument.as_ref(),
+            *auto,
+            *forward_fill,
+            *as_of,
+        ),
+        Command::Report { format, as_of } => report::report(args, &store, *format, *as_of),
+    }
+}
+
+// ---- shared machinery ---------------------------------------------------------------------------
+
+/// The instruments to work on: those named with `--instruments`, else every instrument with a
+/// stored file of `kind`.
+fn instruments(
+    args: &Args,
+    store: &Store,
+    kind: SeriesKind,
+) -> anyhow::Result<Vec<InstrumentCode>> {
+    match &args.common.instruments {
+        Some(list) => Ok(list.clone()),
+        None => Ok(store.list_instruments(kind)?),
+    }
+}
+
+fn lock<'s>(args: &Args, store: &'s Store) -> anyhow::Result<Writer<'s>> {
+    store
+        .lock_for_writing(Duration::from_secs_f64(args.lock_timeout.max(0.0)))
+        .map_err(|e| {
+            if e.is_locked() {
+                anyhow::Error::new(ExitCodeError(ExitCode::Locked)).context(e.to_string())
+            } else {
+                e.into()
+            }
+        })
+}
+
+fn roll_parameters(store: &Store) -> anyhow::Result<BTreeMap<InstrumentCode, RollParameters>> {
+    Ok(store
+        .read_roll_parameters()
+        .context("reading config/rolls.csv")?
+        .into_iter()
+        .map(|p| (p.instrument.clone(), p))
+        .collect())
+}
+
+/// A data problem needs a person (exit 4), as opposed to an ordinary failure.
+fn is_data_problem(err: &anyhow::Error) -> bool {
+    err.chain().any(|c| {
+        matches!(
+            c.downcast_ref::<RollError>(),
+            Some(
+                RollError::UnregisteredRoll { .. }
+                    | RollError::BadPrice { .. }
+                    | RollError::PricedContractStale { .. }
+                    | RollError::PricedContractMissing(_)
+            )
+        )
+    })
+}
+
+/// Runs `work` for every instrument in parallel; logs each outcome; on failures prints a summary
+/// on stderr and returns Partial (some failed), DataProblem (a data problem among them) or Failure
+/// (all failed).
+fn for_each_instrument<T: Send>(
+    args: &Args,
+    what: &str,
+    instruments: &[InstrumentCode],
+    work: impl Fn(&InstrumentCode) -> anyhow::Result<T> + Sync,
+) -> (ExitCode, Vec<(InstrumentCode, T)>) {
+    let progress = Progress::new(
+        instruments.len() as u64,
+        "instruments",
+        args.common.no_progress,
+    );
+    let results: Vec<(InstrumentCode, anyhow::Result<T>)> = instruments
+        .par_iter()
+        .map(|i| {
+            let r = work(i);
+            progress.inc(1);
+            (i.clone(), r)
+        })
+        .collect();
+    progress.finish();
+    let mut ok = Vec::new();
+    let mut failed: Vec<(InstrumentCode, anyhow::Error)> = Vec::new();
+    for (i, r) in results {
+        match r {
+            Ok(v) => ok.push((i, v)),
+            Err(e) => {
+                tracing::error!("{i}: {e:#}");
+                failed.push((i, e));
+            }
+        }
+    }
+    if failed.is_empty() {
+        tracing::info!("{what}: {} instruments done", ok.len());
+        return (ExitCode::Success, ok);
+    }
+    let data_problem = failed.iter().any(|(_, e)| is_data_problem(e));
+    #[allow(clippy::print_stderr)]
+    {
+        eprintln!(
+            "{what}: {} instruments done, {} failed:",
+            ok.len(),
+            failed.len()
+        );
+        for (i, e) in &failed {
+            eprintln!("  {i}: {e:#}");
+        }
+    }
+    let code = if data_problem {
+        ExitCode::DataProblem
+    } else if ok.is_empty() {
+        ExitCode::Failure
+    } else {
+        ExitCode::Partial
+    };
+    (code, ok)
+}
+
+fn not_found_hint(e: StoreError, hint: &str) -> anyhow::Error {
+    if e.is_not_found() {
+        anyhow::Error::new(e).context(hint.to_string())
+    } else {
+        e.into()
+    }
+}
+
+// ---- calendar, multiple, adjust ----------------------------------------------------------------
+
+fn calendar(args: &Args, store: &Store, from_multiple: bool) -> anyhow::Result<ExitCode> {
+    let kind = if from_multiple {
+        SeriesKind::Multiple
+    } else {
+        SeriesKind::Contracts
+    };
+    let list = instruments(args, store, kind)?;
+    let params = if from_multiple {
+        BTreeMap::new()
+    } else {
+        roll_parameters(store)?
+    };
+    let writer = lock(args, store)?;
+    let (code, _) = for_each_instrument(args, "calendar", &list, |i| {
+        let cal = if from_multiple {
+            let m = store
+                .read_multiple_prices(i)
+                .map_err(|e| not_found_hint(e, "no multiple prices"))?;
+            systrade_roll::calendar_from_multiple(&m)
+        } else {
+            let p = params
+                .get(i)
+                .with_context(|| format!("no roll parameters for {i} in config/rolls.csv"))?;
+            let bars = store
+                .read_contract_prices(i)
+                .map_err(|e| not_found_hint(e, "no contract prices"))?;
+            systrade_roll::calendar_from_contract_prices(p, &PricesByContract::from_bars(&bars))?
+        };
+        writer.write_roll_calendar(i, &cal)?;
+        tracing::info!("{i}: roll calendar with {} rows", cal.len());
+        Ok(())
+    });
+    Ok(code)
+}
+
+fn multiple(args: &Args, store: &Store) -> anyhow::Result<ExitCode> {
+    let list = instruments(args, store, SeriesKind::Rolls)?;
+    let writer = lock(args, store)?;
+    let (code, _) = for_each_instrument(args, "multiple", &list, |i| {
+        let cal = store
+            .read_roll_calendar(i)
+            .map_err(|e| not_found_hint(e, "no roll calendar: run `roll-contracts calendar`"))?;
+        let bars = store
+            .read_contract_prices(i)
+            .map_err(|e| not_found_hint(e, "no contract prices"))?;
+        let m = systrade_roll::multiple_from_calendar(&cal, &PricesByContract::from_bars(&bars))?;
+        writer.write_multiple_prices(i, &m)?;
+        tracing::info!("{i}: multiple prices with {} rows", m.len());
+        Ok(())
+    });
+    Ok(code)
+}
+
+fn adjust(
+    args: &Args,
+    store: &Store,
+    method: Method,
+    forward_fill: bool,
+) -> anyhow::Result<ExitCode> {
+    let list = instruments(args, store, SeriesKind::Multiple)?;
+    let method = match method {
+        Method::Panama => AdjustMethod::Panama,
+        Method::Ratio => AdjustMethod::Ratio,
+    };
+    let writer = lock(args, store)?;
+    let (code, _) = for_each_instrument(args, "adjust", &list, |i| {
+        let m = store
+            .read_multiple_prices(i)
+            .map_err(|e| not_found_hint(e, "no multiple prices"))?;
+        let adjusted = systrade_roll::without_trailing_missing(systrade_roll::adjust(
+            &m,
+            method,
+            forward_fill,
+        )?);
+        writer.write_adjusted_prices(i, &adjusted)?;
+        tracing::debug!("{i}: adjusted prices with {} rows", adjusted.len());
+        Ok(())
+    });
+    Ok(code)
+}
+
+// ---- update -------------------------------------------------------------------------------------
+
+fn update(args: &Args, store: &Store) -> anyhow::Result<ExitCode> {
+    let list = instruments(args, store, SeriesKind::Multiple)?;
+    let writer = lock(args, store)?;
+    let (code, done) = for_each_instrument(args, "update", &list, |i| {
+        let m = store
+            .read_multiple_prices(i)
+            .map_err(|e| not_found_hint(e, "no multiple prices"))?;
+        let bars = store
+            .read_contract_prices(i)
+            .map_err(|e| not_found_hint(e, "no contract prices"))?;
+        let adjusted = store.read_adjusted_prices(i).map_err(|e| {
+            not_found_hint(e, "no adjusted prices: run `roll-contracts adjust` first")
+        })?;
+        let new_rows = systrade_roll::update_multiple_no_roll(&m, &bars)?;
+        let mut extended: MultiplePrices = m;
+        let added = new_rows.len();
+        extended.extend(new_rows);
+        // also catches up adjusted prices left behind by an interrupted earlier run
+        let new_adjusted = systrade_roll::update_adjusted_no_roll(&adjusted, &extended)?;
+        if added == 0 && new_adjusted.is_empty() {
+            tracing::info!("{i}: up to date");
+            return Ok((0, 0));
+        }
+        let mut full = adjusted;
+        full.timestamps.extend(&new_adjusted.timestamps);
+        full.values.extend(&new_adjusted.values);
+        // prepare (validate) both before writing either; multiple first: a failed adjusted write
+        // is caught up by the next run
+        let mfile = store.prepare_multiple_prices(i, &extended)?;
+        let afile = store.prepare_adjusted_prices(i, &full)?;
+        writer.commit(&mfile)?;
+        writer.commit(&afile)?;
+        tracing::info!(
+            "{i}: {added} multiple-prices rows, {} adjusted values added",
+            new_adjusted.len()
+        );
+        Ok((added, new_adjusted.len()))
+    });
+    let (rows, values) = done
+        .iter()
+        .fold((0, 0), |(a, b), (_, (x, y))| (a + x, b + y));
+    tracing::info!("update: {rows} multiple-prices rows and {values} adjusted values added");
+    Ok(code)
+}
+
+// ---- state ---------------------------------------------------------------------------------------
+
+/// Opens state.sqlite and makes sure the roll_states table exists.
+pub(crate) fn open_state(store: &Store) -> anyhow::Result<StateDb> {
+    let mut db = store.open_state()?;
+    roll_state::ensure_roll_states(&mut db)?;
+    Ok(db)
+}
+
+/// The position in the priced contract (last multiple-prices row) of `instrument`; 0 without
+/// multiple prices.
+fn priced_position(
+    store: &Store,
+    positions: &BTreeMap<(String, i64), i64>,
+    instrument: &InstrumentCode,
+) -> anyhow::Result<i64> {
+    match store.read_multiple_prices(instrument) {
+        Ok(m) => Ok(m.last().map_or(0, |r| {
+            roll_state::position_in(positions, instrument, r.price_contract)
+        })),
+        Err(e) if e.is_not_found() => Ok(0),
+        Err(e) => Err(e.into()),
+    }
+}
+
+fn state(
+    args: &Args,
+    store: &Store,
+    instrument: Option<&InstrumentCode>,
+    set: Option<RollState>,
+) -> anyhow::Result<ExitCode> {
+    let db = open_state(store)?;
+    let states = roll_state::all_states(db.connection())?;
+    let current = |i: &InstrumentCode| states.get(i.as_str()).copied().unwrap_or_default();
+    let mut out = String::new();
+    match (instrument, set) {
+        (Some(i), Some(wanted)) => {
+            let positions = roll_state::contract_positions(db.connection())?;
+            let position = priced_position(store, &positions, i)?;
+            let from = current(i);
+            if !is_allowed(from, wanted, position) {
+                let allowed: Vec<&str> = systrade_roll::allowed_transitions(from, position)
+                    .into_iter()
+                    .map(RollState::as_str)
+                    .collect();
+                anyhow::bail!(
+                    "{i}: cannot go from {from} to {wanted} with priced position {position}; allowed: {}",
+                    allowed.join(", ")
+                );
+            }
+            roll_state::set_state(db.connection(), i, wanted, from)?;
+            tracing::info!("{i}: roll state {from} -> {wanted}");
+            out.push_str(&format!("{i}\t{wanted}\n"));
+        }
+        (Some(i), None) => out.push_str(&format!("{i}\t{}\n", current(i))),
+        (None, _) => {
+            let mut all: Vec<InstrumentCode> = roll_parameters(store)?.into_keys().collect();
+            for known in states.keys() {
+                if let Ok(code) = InstrumentCode::new(known)
+                    && !all.contains(&code)
+                {
+                    all.push(code);
+                }
+            }
+            all.sort();
+            let list = match &args.common.instruments {
+                Some(wanted) => wanted.clone(),
+                None => all,
+            };
+            for i in &list {
+                out.push_str(&format!("{i}\t{}\n", current(i)));
+            }
+        }
+    }
+    write_stdout(&out)?;
+    Ok(ExitCode::Success)
+}
+
+pub(crate) fn write_stdout(text: &str) -> anyhow::Result<()> {
+    use std::io::Write;
+    let mut stdout = std::io::stdout().lock();
+    stdout.write_all(text.as_bytes())?;
+    stdout.flush()?;
+    Ok(())
+}
+
+// ---- roll ----------------------------------------------------------------------------------------
+
+/// What `roll` did to one instrument.
+enum RollOutcome {
+    Rolled {
+        from: RollState,
+        to_contract: String,
+    },
+    StateChanged {
+        from: RollState,
+        to: RollState,
+    },
+    Unchanged(String),
+}
+
+fn roll(
+    args: &Args,
+    store: &Store,
+    instrument: Option<&InstrumentCode>,
+    auto: bool,
+    forward_fill: bool,
+    as_of: Option<NaiveDate>,
+) -> anyhow::Result<ExitCode> {
+    let list = match instrument {
+        Some(i) => vec![i.clone()],
+        None => instruments(args, store, SeriesKind::Multiple)?,
+    };
+    let params = roll_parameters(store)?;
+    let db = open_state(store)?;
+    let states = roll_state::all_states(db.connection())?;
+    let positions = roll_state::contract_positions(db.connection())?;
+    let as_of = as_of.unwrap_or_else(|| chrono::Utc::now().date_naive());
+    let config = AutoRollConfig::default();
+    let writer = lock(args, store)?;
+    let (code, done) = for_each_instrument(args, "roll", &list, |i| {
+        let from = states.get(i.as_str()).copied().unwrap_or_default();
+        let p = params
+            .get(i)
+            .with_context(|| format!("no roll parameters for {i} in config/rolls.csv"))?;
+        let m = store
+            .read_multiple_prices(i)
+            .map_err(|e| not_found_hint(e, "no multiple prices"))?;
+        let last = *m.last().context("empty multiple prices")?;
+        let position = roll_state::position_in(&positions, i, last.price_contract);
+        let bars = match store.read_contract_prices(i) {
+            Ok(b) => Some(b),
+            Err(e) if e.is_not_found() => None,
+            Err(e) => return Err(e.into()),
+        };
+        if auto {
+            let facts = report::facts(p, &m, bars.as_ref(), position, as_of);
+            match systrade_roll::auto_roll_decision(&facts.inputs(), &config) {
+                AutoRollDecision::Set(RollState::RollAdjusted) => {}
+                AutoRollDecision::Set(to) if to == from => {
+                    return Ok(RollOutcome::Unchanged(format!("stays {from}")));
+                }
+                AutoRollDecision::Set(to) if is_allowed(from, to, position) => {
+                    return Ok(RollOutcome::StateChanged { from, to });
+                }
+                AutoRollDecision::Set(to) => {
+                    return Ok(RollOutcome::Unchanged(format!(
+                        "rule says {to}, not allowed from {from} with position {position}"
+                    )));
+                }
+                AutoRollDecision::Ask => {
+                    return Ok(RollOutcome::Unchanged(
+                        "forward liquid, position open, roll near: needs a decision".to_string(),
+                    ));
+                }
+            }
+        }
+        if position != 0 {
+            anyhow::bail!(
+                "refused: the priced contract {} still has a position of {position}",
+                last.price_contract
+            );
+        }
+        let prices = bars.as_ref().map(PricesByContract::from_bars);
+        let rolled = systrade_roll::roll_adjusted(&m, p, prices.as_ref(), forward_fill)?;
+        let original = store.prepare_multiple_prices(i, &m)?;
+        let mfile = store.prepare_multiple_prices(i, &rolled.multiple)?;
+        let afile = store.prepare_adjusted_prices(i, &rolled.adjusted)?;
+        writer.commit(&mfile)?;
+        if let Err(e) = writer.commit(&afile) {
+            writer
+                .commit(&original)
+                .context("restoring the original multiple prices after a failed write")?;
+            return Err(anyhow::Error::new(e).context("writing adjusted prices; rolled back"));
+        }
+        let new = rolled.multiple.last().expect("a roll appends a row");
+        tracing::info!(
+            "{i}: rolled {} -> {} at {}",
+            last.price_contract,
+            new.price_contract,
+            new.timestamp
+        );
+        Ok(RollOutcome::Rolled {
+            from,
+            to_contract: new.price_contract.to_string(),
+        })
+    });
+    let mut out = String::new();
+    for (i, outcome) in &done {
+        match outcome {
+            RollOutcome::Rolled { from, to_contract } => {
+                roll_state::set_state(db.connection(), i, RollState::NoRoll, *from)?;
+                out.push_str(&format!("{i}\trolled to {to_contract}\tNo_Roll\n"));
+            }
+            RollOutcome::StateChanged { from, to } => {
+                roll_state::set_state(db.connection(), i, *to, *from)?;
+                out.push_str(&format!("{i}\tnot rolled\t{to}\n"));
+            }
+            RollOutcome::Unchanged(why) => {
+                let st = states.get(i.as_str()).copied().unwrap_or_default();
+                out.push_str(&format!("{i}\tnot rolled ({why})\t{st}\n"));
+            }
+        }
+    }
+    write_stdout(&out)?;
+    Ok(code)
+}
