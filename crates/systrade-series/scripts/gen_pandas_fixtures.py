@@ -18,3 +18,10 @@ def lit(v):
 print("const X: [f64; %d] = [%s];" % (len(x), ", ".join(lit(v) for v in x)))
 for k, v in out.items():
     print("const %s: [f64; %d] = [%s];" % (k.upper(), len(v), ", ".join(lit(a) for a in v)))
+# rolling skew: by rows, and by calendar days on a business-day index (2024-01-01 is a Monday)
+out2 = {}
+out2['roll_skew_5_3'] = s.rolling(5, min_periods=3).skew()
+sd = pd.Series(x, index=pd.bdate_range('2024-01-01', periods=len(x)))
+out2['roll_skew_10d'] = sd.rolling('10D').skew()
+for k, v in out2.items():
+    print("const %s: [f64; %d] = [%s];" % (k.upper(), len(v), ", ".join(lit(a) for a in v)))

@@ -250,6 +250,131 @@ pub fn rolling_quantile(values: &[f64], window: usize, min_periods: usize, q: f6
     out
 }
 
+/// Kahan-compensated power sums for rolling skew (pandas `roll_skew`).
+#[derive(Default)]
+struct SkewSums {
+    nobs: usize,
+    x: [f64; 3],
+    comp_add: [f64; 3],
+    comp_remove: [f64; 3],
+}
+
+impl SkewSums {
+    fn update(&mut self, v: f64, sign: f64) {
+        if v.is_nan() {
+            return;
+        }
+        if sign > 0.0 {
+            self.nobs += 1;
+        } else {
+            self.nobs -= 1;
+        }
+        let powers = [v, v * v, v * v * v];
+        for k in 0..3 {
+            let comp = if sign > 0.0 {
+                &mut self.comp_add[k]
+            } else {
+                &mut self.comp_remove[k]
+            };
+            let y = sign * powers[k] - *comp;
+            let t = self.x[k] + y;
+            *comp = t - self.x[k] - y;
+            self.x[k] = t;
+        }
+    }
+
+    /// pandas `calc_skew`: with `A = Σx/n`, `B = Σx²/n − A²`, `C = Σx³/n − A³ − 3AB`,
+    /// `skew = sqrt(n(n−1)) C / ((n−2) B^{3/2})`; NaN if `n < max(minp, 3)` or `B <= 1e-14`.
+    fn skew(&self, minp: usize) -> f64 {
+        let n = self.nobs;
+        if n < minp.max(3) {
+            return f64::NAN;
+        }
+        let dn = n as f64;
+        let a = self.x[0] / dn;
+        let b = self.x[1] / dn - a * a;
+        let c = self.x[2] / dn - a * a * a - 3.0 * a * b;
+        if b <= 1e-14 {
+            return f64::NAN;
+        }
+        let r = b.sqrt();
+        (dn * (dn - 1.0)).sqrt() * c / ((dn - 2.0) * r * r * r)
+    }
+}
+
+/// pandas' pre-centring for rolling skew: subtract the rounded mean of all non-NaN values when
+/// `min − mean > −1e5` (keeps the power sums small).
+fn centred_for_skew(values: &[f64]) -> Vec<f64> {
+    let (sum, n, min) = values
+        .iter()
+        .filter(|v| !v.is_nan())
+        .fold((0.0, 0usize, f64::INFINITY), |(s, n, m), &v| {
+            (s + v, n + 1, m.min(v))
+        });
+    if n == 0 {
+        return values.to_vec();
+    }
+    let mean = sum / n as f64;
+    if min - mean > -1e5 {
+        let m = mean.round();
+        values.iter().map(|v| v - m).collect()
+    } else {
+        values.to_vec()
+    }
+}
+
+fn skew_over_windows(
+    values: &[f64],
+    bounds: impl Iterator<Item = (usize, usize)>,
+    min_periods: usize,
+) -> Vec<f64> {
+    let v = centred_for_skew(values);
+    let mut sums = SkewSums::default();
+    let (mut prev_s, mut prev_e) = (0usize, 0usize);
+    let mut out = Vec::with_capacity(values.len());
+    for (s, e) in bounds {
+        for &x in &v[prev_s..s] {
+            sums.update(x, -1.0);
+        }
+        for &x in &v[prev_e..e] {
+            sums.update(x, 1.0);
+        }
+        (prev_s, prev_e) = (s, e);
+        out.push(sums.skew(min_periods));
+    }
+    out
+}
+
+/// Rolling skewness over `window` rows, pandas `x.rolling(n, min_periods=m).skew()`: the
+/// bias-corrected sample skewness `sqrt(k(k−1))/(k−2) × m₃/m₂^{3/2}` of the window's `k` non-NaN
+/// values (moments from Kahan-summed power sums of pre-centred values, as pandas), NaN when
+/// `k < max(m, 3)` or the variance `m₂ <= 1e-14`.
+pub fn rolling_skew(values: &[f64], window: usize, min_periods: usize) -> Vec<f64> {
+    assert!(window >= 1, "rolling window must be >= 1");
+    let bounds = (0..values.len()).map(|t| (window_start(t, window), t + 1));
+    skew_over_windows(values, bounds, min_periods)
+}
+
+/// Rolling skewness over a calendar window, pandas `x.rolling("{days}D").skew()` on a date index:
+/// row `t` uses the rows with `date_t − days < date <= date_t` (pandas' default `closed="right"`
+/// and `min_periods=1`, raised to 3 for skew). Formula as [`rolling_skew`]. `dates` ascending.
+pub fn rolling_skew_days(
+    dates: &[chrono::NaiveDate],
+    values: &[f64],
+    days: i64,
+    min_periods: usize,
+) -> Vec<f64> {
+    assert_eq!(dates.len(), values.len(), "one value per date");
+    let mut start = 0usize;
+    let bounds = (0..dates.len()).map(move |t| {
+        while (dates[t] - dates[start]).num_days() >= days {
+            start += 1;
+        }
+        (start, t + 1)
+    });
+    skew_over_windows(values, bounds, min_periods)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

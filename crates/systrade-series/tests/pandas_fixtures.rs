@@ -177,6 +177,51 @@ const EXPANDING_MEAN_4: [f64; 20] = [
     101.953125,
 ];
 
+const ROLL_SKEW_5_3: [f64; 20] = [
+    NAN,
+    NAN,
+    NAN,
+    0.9352195295828245,
+    -0.158002868953572,
+    -0.612212995093816,
+    -0.8373927737041922,
+    -0.8373927737041922,
+    0.5855827262813874,
+    0.15762776749580296,
+    0.3714432824463285,
+    -0.2097814338041793,
+    -0.7551433513188517,
+    -0.9269951072349671,
+    0.6227880545654189,
+    0.16923763134384157,
+    -0.7674894666175529,
+    0.6464958603245675,
+    0.04182502924527199,
+    -0.028101622923228705,
+];
+const ROLL_SKEW_10D: [f64; 20] = [
+    NAN,
+    NAN,
+    NAN,
+    0.9352195295828245,
+    -0.158002868953572,
+    0.16563466499998444,
+    0.16563466499998444,
+    0.16563466499998444,
+    -0.22109323722675372,
+    0.24877894113127672,
+    0.3121046528647117,
+    0.5201659812272083,
+    0.41927951232364763,
+    -0.7551433513188517,
+    0.6618541301716643,
+    0.14585142567412684,
+    -0.22908003259195342,
+    -0.3740972448328297,
+    -0.19562578089909882,
+    -0.10569828589647254,
+];
+
 /// Largest relative difference; panics when NaN positions differ.
 fn max_rel_err(got: &[f64], want: &[f64]) -> f64 {
     assert_eq!(got.len(), want.len());
@@ -240,4 +285,27 @@ fn rolling_matches_pandas() {
     );
     // Welford updates: same algorithm, allow for the last bits.
     check("rolling std", &rolling_std(&X, 5, 3), &ROLL_STD_5_3, 1e-13);
+}
+
+#[test]
+fn rolling_skew_matches_pandas() {
+    check(
+        "rolling skew",
+        &rolling_skew(&X, 5, 3),
+        &ROLL_SKEW_5_3,
+        1e-12,
+    );
+    let dates: Vec<chrono::NaiveDate> = business_days(
+        chrono::NaiveDate::from_ymd_opt(2024, 1, 1).unwrap(),
+        chrono::NaiveDate::from_ymd_opt(2024, 2, 1).unwrap(),
+    )
+    .into_iter()
+    .take(X.len())
+    .collect();
+    check(
+        "rolling skew 10D",
+        &rolling_skew_days(&dates, &X, 10, 1),
+        &ROLL_SKEW_10D,
+        1e-12,
+    );
 }
