@@ -57,7 +57,10 @@ pub fn merge_contracts(
 ) -> ContractMerge {
     let mut groups: BTreeMap<ContractDate, Vec<Bar>> = BTreeMap::new();
     for b in stored {
-        groups.entry(b.contract).or_default().push(Bar::from_contract_bar(b));
+        groups
+            .entry(b.contract)
+            .or_default()
+            .push(Bar::from_contract_bar(b));
     }
     let mut result = ContractMerge {
         rows: None,
@@ -151,7 +154,13 @@ fn revision_lines(
     fields: &[(&str, f64, f64)],
     out: &mut Vec<String>,
 ) {
-    let show = |v: f64| if v.is_nan() { String::new() } else { v.to_string() };
+    let show = |v: f64| {
+        if v.is_nan() {
+            String::new()
+        } else {
+            v.to_string()
+        }
+    };
     for (field, old, new) in fields {
         let same = old == new || (old.is_nan() && new.is_nan());
         if !same {
@@ -212,7 +221,9 @@ pub(crate) fn apply_all(
                 s.spawn(|| {
                     loop {
                         let k = next.fetch_add(1, Ordering::SeqCst);
-                        let Some((i, name, payload)) = work.get(k) else { break };
+                        let Some((i, name, payload)) = work.get(k) else {
+                            break;
+                        };
                         let (outcome, revisions) = match payload {
                             Payload::Contracts(series) => {
                                 apply_contracts(&writer, name, series, &settings)
@@ -254,7 +265,10 @@ fn apply_contracts(
     s: &MergeSettings,
 ) -> (Outcome, Vec<String>) {
     let Ok(instrument) = InstrumentCode::new(name) else {
-        return (Outcome::failed(name, "not an instrument code".into(), false), Vec::new());
+        return (
+            Outcome::failed(name, "not an instrument code".into(), false),
+            Vec::new(),
+        );
     };
     let stored = match writer.store().read_contract_prices(&instrument) {
         Ok(p) => p,
@@ -341,7 +355,14 @@ fn apply_fx(
     let values: Vec<f64> = m.rows.iter().map(|p| p.rate).collect();
     let spikes = find_spikes(&ts, &values, m.first_changed, s.max_spike);
     for sp in &spikes {
-        tracing::warn!(fx = name, "FX spike at {}: {} -> {} ({:.1}x)", sp.timestamp, sp.previous, sp.value, sp.ratio);
+        tracing::warn!(
+            fx = name,
+            "FX spike at {}: {} -> {} ({:.1}x)",
+            sp.timestamp,
+            sp.previous,
+            sp.value,
+            sp.ratio
+        );
     }
     if !spikes.is_empty() && !s.accept_spikes {
         outcome.status = Status::Spike;
@@ -356,7 +377,13 @@ fn apply_fx(
         return (outcome, revisions);
     }
     for r in &m.revisions {
-        revision_lines(name, "", r.old.timestamp, &[("rate", r.old.rate, r.new.rate)], &mut revisions);
+        revision_lines(
+            name,
+            "",
+            r.old.timestamp,
+            &[("rate", r.old.rate, r.new.rate)],
+            &mut revisions,
+        );
     }
     let series = PriceSeries::new(ts, values);
     if let Err(e) = writer.write_fx_rates(ccy, &series) {
@@ -382,7 +409,9 @@ fn append_revisions(store: &Store, lines: &[String]) -> anyhow::Result<()> {
         .append(true)
         .open(&path)
         .with_context(|| format!("opening {}", path.display()))?;
-    let now = chrono::Local::now().naive_local().format("%Y-%m-%d %H:%M:%S");
+    let now = chrono::Local::now()
+        .naive_local()
+        .format("%Y-%m-%d %H:%M:%S");
     let mut text = String::new();
     if new {
         text.push_str(REVISIONS_HEADER);

@@ -2,7 +2,7 @@
 
 use crate::Args;
 use crate::plan::{Job, Plan, SourceCtx};
-use chrono::{Datelike, NaiveDate};
+use chrono::NaiveDate;
 use std::collections::BTreeMap;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -10,7 +10,9 @@ use systrade_cli::{ExitCode, ExitCodeError, Progress};
 use systrade_model::{ContractDate, ContractPrices, InstrumentCode, RollParameters};
 use systrade_sources::bar::{ContractSeries, FxSeries, sort_dedup_bars};
 use systrade_sources::chain::{EXPIRED_CONTRACT_GRACE_DAYS, live_contracts};
-use systrade_sources::csvfmt::{parse_contract_csv, parse_fx_csv, read_contract_file, read_fx_file};
+use systrade_sources::csvfmt::{
+    parse_contract_csv, parse_fx_csv, read_contract_file, read_fx_file,
+};
 use systrade_sources::http::HttpError;
 use systrade_sources::ibkr::{IbkrClient, IbkrError, history_period, match_contract};
 use systrade_sources::template::TemplateValues;
@@ -80,11 +82,15 @@ pub(crate) fn fetch_all(args: &Args, plan: &Plan, store: &Store) -> anyhow::Resu
     if let SourceCtx::Ibkr { client } = &plan.source
         && !plan.jobs.is_empty()
     {
-        client
-            .ensure_session()
-            .map_err(|e| anyhow::Error::new(ExitCodeError(ExitCode::BrokerUnavailable)).context(e.to_string()))?;
+        client.ensure_session().map_err(|e| {
+            anyhow::Error::new(ExitCodeError(ExitCode::BrokerUnavailable)).context(e.to_string())
+        })?;
     }
-    let progress = Progress::new(plan.jobs.len() as u64, "instruments", args.common.no_progress);
+    let progress = Progress::new(
+        plan.jobs.len() as u64,
+        "instruments",
+        args.common.no_progress,
+    );
     progress.set_message("fetching");
     let next = AtomicUsize::new(0);
     let results: Mutex<Vec<Option<Fetched>>> =
@@ -101,11 +107,12 @@ pub(crate) fn fetch_all(args: &Args, plan: &Plan, store: &Store) -> anyhow::Resu
                         tracing::error!(instrument = %job.name, "{}", e.message);
                     }
                     progress.inc(1);
-                    results.lock().unwrap_or_else(std::sync::PoisonError::into_inner)[i] =
-                        Some(Fetched {
-                            job: job.clone(),
-                            result,
-                        });
+                    results
+                        .lock()
+                        .unwrap_or_else(std::sync::PoisonError::into_inner)[i] = Some(Fetched {
+                        job: job.clone(),
+                        result,
+                    });
                 }
             });
         }
@@ -125,17 +132,23 @@ fn fetch_one(args: &Args, plan: &Plan, store: &Store, job: &Job) -> Result<Paylo
             let mut by_contract: BTreeMap<ContractDate, ContractSeries> = BTreeMap::new();
             for f in &job.files {
                 for s in read_contract_file(f, &plan.csv)? {
-                    let e = by_contract.entry(s.contract).or_insert_with(|| ContractSeries {
-                        instrument: s.instrument.clone(),
-                        contract: s.contract,
-                        bars: Vec::new(),
-                    });
+                    let e = by_contract
+                        .entry(s.contract)
+                        .or_insert_with(|| ContractSeries {
+                            instrument: s.instrument.clone(),
+                            contract: s.contract,
+                            bars: Vec::new(),
+                        });
                     e.bars.extend(s.bars);
                 }
             }
             let mut out: Vec<ContractSeries> = by_contract
                 .into_values()
-                .filter(|s| args.contracts.as_ref().is_none_or(|c| c.contains(&s.contract)))
+                .filter(|s| {
+                    args.contracts
+                        .as_ref()
+                        .is_none_or(|c| c.contains(&s.contract))
+                })
                 .collect();
             for s in &mut out {
                 sort_dedup_bars(&mut s.bars);
@@ -176,7 +189,9 @@ fn fetch_one(args: &Args, plan: &Plan, store: &Store, job: &Job) -> Result<Paylo
                     .send(systrade_sources::http::Method::Get, &url, &shown, None)?
                     .body;
                 check_csv_body(&shown, &body)?;
-                return Ok(Payload::Fx(parse_fx_csv(&shown, &body, &job.name, &plan.csv)?));
+                return Ok(Payload::Fx(parse_fx_csv(
+                    &shown, &body, &job.name, &plan.csv,
+                )?));
             }
             let instrument = instrument_of(job)?;
             let stored = read_stored(store, &instrument)?;
@@ -211,7 +226,13 @@ fn fetch_one(args: &Args, plan: &Plan, store: &Store, job: &Job) -> Result<Paylo
                         Err(e) => return Err(e.into()),
                     };
                     check_csv_body(&shown, &body)?;
-                    out.extend(parse_contract_csv(&shown, &body, &instrument, Some(c), &plan.csv)?);
+                    out.extend(parse_contract_csv(
+                        &shown,
+                        &body,
+                        &instrument,
+                        Some(c),
+                        &plan.csv,
+                    )?);
                 }
             } else {
                 let start = wanted
@@ -271,21 +292,21 @@ fn fetch_ibkr(
     let stored = read_stored(store, &instrument)?;
     let roll = plan.rolls.get(&instrument);
     let listed = client.futures(&ib.symbol, &ib.exchange)?;
+    if listed.is_empty() {
+        return Err(FetchError::data(format!(
+            "IB lists no futures for {} on {} (check {})",
+            ib.symbol,
+            ib.exchange,
+            crate::plan::IBKR_FUTURES
+        )));
+    }
     let mut wanted = wanted_contracts(args, plan, store, &instrument, &stored)?;
     if wanted.is_empty() {
         // Nothing known yet: every listed contract in the priced cycle.
         wanted = listed
             .iter()
             .filter_map(|f| f.expiry())
-            .filter_map(|e| {
-                let month_of = systrade_model::contract::shift_days(
-                    e,
-                    -roll.map_or(0, |r| r.expiry_offset),
-                );
-                let m = systrade_model::FuturesMonth::from_number(month_of.month() as u8);
-                let c = ContractDate::monthly(month_of.year() as u16, m);
-                roll.is_none_or(|r| r.priced_cycle.contains(m)).then_some(c)
-            })
+            .filter_map(|e| systrade_sources::ibkr::contract_for_expiry(e, roll))
             .collect();
         wanted.sort();
         wanted.dedup();
@@ -316,7 +337,10 @@ fn fetch_ibkr(
                     Ok(ContractSeries {
                         instrument,
                         contract: c,
-                        bars: bars.into_iter().map(|b| b.scaled(ib.price_magnifier)).collect(),
+                        bars: bars
+                            .into_iter()
+                            .map(|b| b.scaled(ib.price_magnifier))
+                            .collect(),
                     })
                 })
             })
@@ -397,7 +421,11 @@ fn wanted_contracts(
         Err(e) => return Err(e.into()),
     };
     if let Some(last) = multiple.last() {
-        let key = [last.price_contract, last.forward_contract, last.carry_contract];
+        let key = [
+            last.price_contract,
+            last.forward_contract,
+            last.carry_contract,
+        ];
         return Ok(match roll {
             Some(r) => live_contracts(&key, r, plan.today),
             None => {

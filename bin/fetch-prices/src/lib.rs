@@ -194,7 +194,8 @@ fn parse_source(s: &str) -> Result<SourceArg, String> {
 }
 
 fn parse_contract(s: &str) -> Result<ContractDate, String> {
-    s.parse().map_err(|e: systrade_model::ContractDateError| e.to_string())
+    s.parse()
+        .map_err(|e: systrade_model::ContractDateError| e.to_string())
 }
 
 fn parse_time(s: &str) -> Result<NaiveTime, String> {

@@ -85,7 +85,10 @@ impl Plan {
             Err(e) => return Err(e).context("reading the instrument configuration"),
         };
         let rolls = match store.read_roll_parameters() {
-            Ok(list) => list.into_iter().map(|r| (r.instrument.clone(), r)).collect(),
+            Ok(list) => list
+                .into_iter()
+                .map(|r| (r.instrument.clone(), r))
+                .collect(),
             Err(e) if e.is_not_found() => HashMap::new(),
             Err(e) => return Err(e).context("reading the roll configuration"),
         };
@@ -160,10 +163,9 @@ impl Plan {
                     let text = std::fs::read_to_string(&path).with_context(|| {
                         format!("{}: fetching FX from IB needs it", path.display())
                     })?;
-                    for fx in systrade_sources::ibkr::parse_ibkr_fx(
-                        &path.display().to_string(),
-                        &text,
-                    )? {
+                    for fx in
+                        systrade_sources::ibkr::parse_ibkr_fx(&path.display().to_string(), &text)?
+                    {
                         if wanted(&fx.code) {
                             let mut job = Job::named(&fx.code);
                             job.ib_fx = Some(fx);
@@ -172,9 +174,8 @@ impl Plan {
                     }
                 } else {
                     let path = store.root().join(IBKR_FUTURES);
-                    let text = std::fs::read_to_string(&path).with_context(|| {
-                        format!("{}: the ibkr source needs it", path.display())
-                    })?;
+                    let text = std::fs::read_to_string(&path)
+                        .with_context(|| format!("{}: the ibkr source needs it", path.display()))?;
                     for ib in systrade_sources::ibkr::parse_ibkr_instruments(
                         &path.display().to_string(),
                         &text,

@@ -175,10 +175,7 @@ pub fn read_text(path: &Path) -> Result<String, CsvError> {
 
 /// Reads one per-contract price file: the instrument from its name, the contract from its name or
 /// its `Contract` column. A file with a contract column may hold several contracts.
-pub fn read_contract_file(
-    path: &Path,
-    opts: &CsvOptions,
-) -> Result<Vec<ContractSeries>, CsvError> {
+pub fn read_contract_file(path: &Path, opts: &CsvOptions) -> Result<Vec<ContractSeries>, CsvError> {
     let (instrument, contract) = parse_file_name(path)?;
     let text = read_text(path)?;
     parse_contract_csv(
@@ -240,8 +237,8 @@ pub fn parse_contract_csv(
         }
         let get = |idx: usize| (rec.get(idx).unwrap_or(""), header[idx].as_str());
         let (t, name) = get(layout.date);
-        let timestamp = parse_time(t, layout.kind, opts)
-            .map_err(|m| CsvError::field(file, line, name, m))?;
+        let timestamp =
+            parse_time(t, layout.kind, opts).map_err(|m| CsvError::field(file, line, name, m))?;
         let num = |idx: Option<usize>| -> Result<f64, CsvError> {
             match idx {
                 None => Ok(f64::NAN),
@@ -442,9 +439,7 @@ impl Layout {
 }
 
 fn find(lower: &[String], names: &[&str]) -> Option<usize> {
-    names
-        .iter()
-        .find_map(|n| lower.iter().position(|h| h == n))
+    names.iter().find_map(|n| lower.iter().position(|h| h == n))
 }
 
 /// Barchart's last line is a one-field note such as "Downloaded from Barchart.com as of …".

@@ -120,7 +120,11 @@ pub fn parse_ibkr_instruments(file: &str, text: &str) -> Result<Vec<IbkrInstrume
                     .ok()
                     .filter(|x| x.is_finite() && *x > 0.0)
                     .ok_or_else(|| {
-                        field(line, cols[k], format!("'{}' is not a positive number", v[k]))
+                        field(
+                            line,
+                            cols[k],
+                            format!("'{}' is not a positive number", v[k]),
+                        )
                     })
             };
             if v[0].is_empty() || v[1].is_empty() {
@@ -208,7 +212,10 @@ pub fn match_contract(
             .min_by_key(|(d, e, _)| (*d, *e))
             .map(|(_, _, f)| f),
         None => {
-            let ym = (i32::from(contract.year()), u32::from(contract.month().number()));
+            let ym = (
+                i32::from(contract.year()),
+                u32::from(contract.month().number()),
+            );
             use chrono::Datelike;
             with_dates
                 .filter(|(e, _)| (e.year(), e.month()) == ym)
@@ -216,6 +223,34 @@ pub fn match_contract(
                 .map(|(_, f)| f)
         }
     }
+}
+
+/// The inverse of [`match_contract`]: our monthly contract for an IB expiry. With roll parameters,
+/// the contract of the priced cycle whose approximate expiry is closest to `expiry` (within 25
+/// days); without, the month of the expiry.
+pub fn contract_for_expiry(
+    expiry: NaiveDate,
+    roll: Option<&systrade_model::RollParameters>,
+) -> Option<ContractDate> {
+    use chrono::Datelike;
+    let month_of = |d: NaiveDate| {
+        ContractDate::monthly(
+            d.year() as u16,
+            systrade_model::FuturesMonth::from_number(d.month() as u8),
+        )
+    };
+    let Some(roll) = roll else {
+        return Some(month_of(expiry));
+    };
+    let centre = systrade_model::contract::shift_days(expiry, -roll.expiry_offset);
+    (-70..=70)
+        .step_by(10)
+        .map(|d| month_of(systrade_model::contract::shift_days(centre, d)))
+        .filter(|c| roll.priced_cycle.contains(c.month()))
+        .map(|c| ((roll.approx_expiry(c) - expiry).num_days().abs(), c))
+        .filter(|(d, _)| *d <= 25)
+        .min()
+        .map(|(_, c)| c)
 }
 
 /// Why an IB request failed.
@@ -279,8 +314,11 @@ struct SlotGuard<'a>(&'a Slots);
 
 impl Drop for SlotGuard<'_> {
     fn drop(&mut self) {
-        let mut free =
-            self.0.free.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut free = self
+            .0
+            .free
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         *free += 1;
         self.0.cv.notify_one();
     }
@@ -469,7 +507,9 @@ impl IbkrClient {
     /// flight. Timestamps: the trading date is the UTC date of the bar start shifted 6 hours forward
     /// (Globex sessions open the evening before), at the configured daily time.
     pub fn daily_history(&self, conid: i64, period: &str) -> Result<Vec<Bar>, IbkrError> {
-        let path = format!("/iserver/marketdata/history?conid={conid}&period={period}&bar=1d&outsideRth=false");
+        let path = format!(
+            "/iserver/marketdata/history?conid={conid}&period={period}&bar=1d&outsideRth=false"
+        );
         let body = {
             let _slot = self.history_slots.acquire();
             self.call_with_reauth(Method::Get, &path)?
@@ -488,10 +528,12 @@ impl IbkrClient {
         }
         let mut bars = Vec::with_capacity(h.data.len());
         for b in h.data {
-            let start = chrono::DateTime::from_timestamp_millis(b.t + 6 * 3_600_000)
-                .ok_or_else(|| IbkrError::Answer {
-                    what: path.clone(),
-                    message: format!("bar time {} out of range", b.t),
+            let start =
+                chrono::DateTime::from_timestamp_millis(b.t + 6 * 3_600_000).ok_or_else(|| {
+                    IbkrError::Answer {
+                        what: path.clone(),
+                        message: format!("bar time {} out of range", b.t),
+                    }
                 })?;
             bars.push(Bar {
                 timestamp: Timestamp::from_datetime(start.date_naive().and_time(self.daily_time)),
@@ -585,6 +627,39 @@ mod tests {
         );
         let far = ContractDate::from_id(20250600).unwrap();
         assert!(match_contract(&listed, far, NaiveDate::from_ymd_opt(2025, 6, 15)).is_none());
+    }
+
+    #[test]
+    fn expiry_to_contract() {
+        let roll = systrade_model::RollParameters {
+            instrument: systrade_model::InstrumentCode::new("CRUDE_W").unwrap(),
+            hold_cycle: "Z".parse().unwrap(),
+            priced_cycle: "FGHJKMNQUVXZ".parse().unwrap(),
+            roll_offset_days: -5,
+            carry_offset: systrade_model::CarryOffset::Next,
+            expiry_offset: -11,
+        };
+        let nov20 = NaiveDate::from_ymd_opt(2024, 11, 20).unwrap();
+        assert_eq!(
+            contract_for_expiry(nov20, Some(&roll)).map(|c| c.id()),
+            Some(20241200)
+        );
+        assert_eq!(
+            contract_for_expiry(nov20, None).map(|c| c.id()),
+            Some(20241100)
+        );
+        let quarterly = systrade_model::RollParameters {
+            priced_cycle: "HMUZ".parse().unwrap(),
+            expiry_offset: 14,
+            ..roll
+        };
+        let mar14 = NaiveDate::from_ymd_opt(2024, 3, 14).unwrap();
+        assert_eq!(
+            contract_for_expiry(mar14, Some(&quarterly)).map(|c| c.id()),
+            Some(20240300)
+        );
+        let may = NaiveDate::from_ymd_opt(2025, 5, 14).unwrap();
+        assert_eq!(contract_for_expiry(may, Some(&quarterly)), None);
     }
 
     #[test]

@@ -173,7 +173,14 @@ mod tests {
         let m = merge_rows(&old, &new, Some(p(2, 0.0).timestamp));
         assert_eq!(
             m.rows,
-            vec![p(1, 1.0), p(2, 2.5), p(3, 3.0), p(4, 4.0), p(5, 5.0), p(6, 6.0)]
+            vec![
+                p(1, 1.0),
+                p(2, 2.5),
+                p(3, 3.0),
+                p(4, 4.0),
+                p(5, 5.0),
+                p(6, 6.0)
+            ]
         );
         assert_eq!(m.added, 2);
         assert_eq!(

@@ -96,7 +96,10 @@ impl UrlTemplate {
         map.insert("symbol", v.symbol.to_string());
         if let Some(c) = v.contract {
             map.insert("contract", format!("{:08}", c.id()));
-            map.insert("yyyymm", format!("{:04}{:02}", c.year(), c.month().number()));
+            map.insert(
+                "yyyymm",
+                format!("{:04}{:02}", c.year(), c.month().number()),
+            );
             map.insert("yyyy", format!("{:04}", c.year()));
             map.insert("yy", format!("{:02}", c.year() % 100));
             map.insert("mm", format!("{:02}", c.month().number()));

@@ -21,8 +21,9 @@ impl Env {
         let dir = tempfile::tempdir().unwrap();
         let config = dir.path().join("data/config");
         std::fs::create_dir_all(&config).unwrap();
-        let mut inst =
-            String::from("Instrument,Description,Pointsize,Currency,AssetClass,PerBlock,Percentage,PerTrade,Region\n");
+        let mut inst = String::from(
+            "Instrument,Description,Pointsize,Currency,AssetClass,PerBlock,Percentage,PerTrade,Region\n",
+        );
         let mut rolls = String::from(
             "Instrument,HoldRollCycle,RollOffsetDays,CarryOffset,PricedRollCycle,ExpiryOffset\n",
         );
@@ -68,7 +69,8 @@ impl Env {
     }
 
     pub(crate) fn stored(&self, instrument: &str) -> Option<Vec<ContractBar>> {
-        match Store::open(self.data()).read_contract_prices(&InstrumentCode::new(instrument).unwrap())
+        match Store::open(self.data())
+            .read_contract_prices(&InstrumentCode::new(instrument).unwrap())
         {
             Ok(p) => Some(p),
             Err(e) if e.is_not_found() => None,

@@ -22,7 +22,12 @@ fn three_formats_are_read_and_stored() {
     let c = closes(20, 5000.0);
     env.write_src("SP500_20240600.csv", &pst_csv(&days, &c));
     let out = env
-        .cmd(&["--source", &format!("csv:{}", env.src().display()), "--format", "csv"])
+        .cmd(&[
+            "--source",
+            &format!("csv:{}", env.src().display()),
+            "--format",
+            "csv",
+        ])
         .output()
         .unwrap();
     let stdout = stdout_of(&out);
@@ -39,7 +44,13 @@ fn three_formats_are_read_and_stored() {
     assert_eq!(corn[1].contract.id(), 20240500);
     assert_eq!(corn[1].timestamp.to_string(), "2024-03-13 23:00:00");
     assert_eq!(
-        (corn[1].open, corn[1].high, corn[1].low, corn[1].close, corn[1].volume),
+        (
+            corn[1].open,
+            corn[1].high,
+            corn[1].low,
+            corn[1].close,
+            corn[1].volume
+        ),
         (443.5, 447.0, 442.0, 446.25, 48211.0)
     );
     let sp = env.stored("SP500").unwrap();
@@ -112,7 +123,10 @@ fn revise_days_overwrites_the_window_and_records_changes() {
     assert_eq!(stored[5].close, c[5]);
     let log = std::fs::read_to_string(env.data().join("logs/price-revisions.csv")).unwrap();
     let lines: Vec<&str> = log.lines().collect();
-    assert_eq!(lines[0], "recorded_at,instrument,contract,timestamp,field,old,new");
+    assert_eq!(
+        lines[0],
+        "recorded_at,instrument,contract,timestamp,field,old,new"
+    );
     // open, high, low and close of that bar changed; volume did not.
     assert_eq!(lines.len(), 5, "{log}");
     assert!(
@@ -185,32 +199,54 @@ fn malformed_files_name_file_line_and_field_and_write_nothing() {
         let env = Env::new(&["CORN"]);
         env.write_src(name, text);
         let out = env
-            .cmd(&["--source", &format!("csv:{}", env.src().display()), "--format", "csv"])
+            .cmd(&[
+                "--source",
+                &format!("csv:{}", env.src().display()),
+                "--format",
+                "csv",
+            ])
             .output()
             .unwrap();
         assert_eq!(out.status.code(), Some(1), "{name}: {}", stderr_of(&out));
         let stderr = stderr_of(&out);
-        assert!(stderr.contains(message), "expected '{message}' in:\n{stderr}");
+        assert!(
+            stderr.contains(message),
+            "expected '{message}' in:\n{stderr}"
+        );
         assert_eq!(csv_line(&stdout_of(&out), "CORN")[1], "failed");
-        assert!(!env.data().join("prices").exists(), "{name}: something was written");
+        assert!(
+            !env.data().join("prices").exists(),
+            "{name}: something was written"
+        );
     }
 }
 
 #[test]
 fn one_bad_instrument_does_not_stop_the_others() {
     let env = Env::new(&["CORN", "US10"]);
-    env.write_src("CORN_20240500.csv", "DATETIME,OPEN,HIGH,LOW,FINAL,VOLUME\n2024-03-13 23:00:00,1,1,1,oops,1\n");
+    env.write_src(
+        "CORN_20240500.csv",
+        "DATETIME,OPEN,HIGH,LOW,FINAL,VOLUME\n2024-03-13 23:00:00,1,1,1,oops,1\n",
+    );
     env.write_src("US10_20240600.csv", GENERIC);
     env.write_src("WHEAT_20240500.csv", GENERIC); // not configured
     let out = env
-        .cmd(&["--source", &format!("csv:{}", env.src().display()), "--format", "csv"])
+        .cmd(&[
+            "--source",
+            &format!("csv:{}", env.src().display()),
+            "--format",
+            "csv",
+        ])
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(3), "{}", stderr_of(&out));
     let stdout = stdout_of(&out);
     assert_eq!(csv_line(&stdout, "CORN")[1], "failed");
     assert_eq!(csv_line(&stdout, "WHEAT")[1], "failed");
-    assert_eq!(csv_line(&stdout, "WHEAT")[6], "not in config/instruments.csv");
+    assert_eq!(
+        csv_line(&stdout, "WHEAT")[6],
+        "not in config/instruments.csv"
+    );
     assert_eq!(csv_line(&stdout, "US10")[1], "updated");
     assert!(env.stored("CORN").is_none());
     assert_eq!(env.stored("US10").unwrap().len(), 2);
@@ -239,9 +275,16 @@ fn a_spike_is_quarantined_until_accepted() {
     let stdout = stdout_of(&out);
     let corn = csv_line(&stdout, "CORN");
     assert_eq!((corn[1].as_str(), corn[3].as_str()), ("spike", "0"));
-    assert!(corn[6].starts_with("20240500: 1 spike(s) from 2024-03-15 23:00:00"), "{corn:?}");
+    assert!(
+        corn[6].starts_with("20240500: 1 spike(s) from 2024-03-15 23:00:00"),
+        "{corn:?}"
+    );
     assert_eq!(csv_line(&stdout, "US10")[3], "1");
-    assert_eq!(env.stored("CORN").unwrap().len(), 299, "the spike is not written");
+    assert_eq!(
+        env.stored("CORN").unwrap().len(),
+        299,
+        "the spike is not written"
+    );
     assert!(stderr_of(&out).contains("price spike at 2024-03-15 23:00:00"));
 
     let out = env
@@ -250,7 +293,10 @@ fn a_spike_is_quarantined_until_accepted() {
         .unwrap();
     assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
     assert_eq!(csv_line(&stdout_of(&out), "CORN")[3], "1");
-    assert_eq!(env.stored("CORN").unwrap().last().unwrap().close, spiked[299]);
+    assert_eq!(
+        env.stored("CORN").unwrap().last().unwrap().close,
+        spiked[299]
+    );
 }
 
 #[test]
@@ -285,8 +331,14 @@ fn contract_column_and_contract_filter() {
 #[test]
 fn fx_rates_from_files() {
     let env = Env::new(&[]);
-    env.write_src("GBPUSD.csv", "DATETIME,PRICE\n2024-03-13 23:00:00,1.27\n2024-03-14 23:00:00,1.2755\n");
-    env.write_src("EURUSD.csv", "Date,Open,High,Low,Close\n2024-03-14,1,1,1,1.088\n");
+    env.write_src(
+        "GBPUSD.csv",
+        "DATETIME,PRICE\n2024-03-13 23:00:00,1.27\n2024-03-14 23:00:00,1.2755\n",
+    );
+    env.write_src(
+        "EURUSD.csv",
+        "Date,Open,High,Low,Close\n2024-03-14,1,1,1,1.088\n",
+    );
     let source = format!("csv:{}", env.src().display());
     let out = env
         .cmd(&["--source", &source, "--fx", "--format", "csv"])
@@ -294,7 +346,9 @@ fn fx_rates_from_files() {
         .unwrap();
     assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
     assert_eq!(csv_line(&stdout_of(&out), "GBPUSD")[3], "2");
-    let gbp = systrade_store::Store::open(env.data()).read_fx_rates("GBP").unwrap();
+    let gbp = systrade_store::Store::open(env.data())
+        .read_fx_rates("GBP")
+        .unwrap();
     assert_eq!(gbp.values, vec![1.27, 1.2755]);
     let again = env
         .cmd(&["--source", &source, "--fx", "--format", "csv"])

@@ -40,7 +40,10 @@ fn per_contract_template_fetches_the_live_chain() {
     write_multiple_prices(&env, "CORN", 20240600, 20240900, 20240900);
     let days = business_days(today(), 5);
     let mut routes = BTreeMap::new();
-    for (i, c) in ["20240300", "20240600", "20240900", "20241200"].iter().enumerate() {
+    for (i, c) in ["20240300", "20240600", "20240900", "20241200"]
+        .iter()
+        .enumerate()
+    {
         routes.insert(
             format!("/csv/ZC/{c}.csv"),
             bars_csv(&days, &closes(5, 400.0 + 10.0 * i as f64)),
@@ -132,7 +135,10 @@ fn the_token_is_sent_but_never_logged() {
         )]),
         Vec::new(),
     );
-    let template = format!("http:{}/q/{{symbol}}/{{contract}}.csv?key={{token}}", server.url());
+    let template = format!(
+        "http:{}/q/{{symbol}}/{{contract}}.csv?key={{token}}",
+        server.url()
+    );
     let out = env
         .cmd(&["--source", &template, "--contracts", "202405", "-vv"])
         .env("SYSTRADE_SOURCE_TOKEN", "s3cr3t-value")
@@ -141,7 +147,10 @@ fn the_token_is_sent_but_never_logged() {
     assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
     assert_eq!(server.requests()[0].query["key"], "s3cr3t-value");
     let stderr = stderr_of(&out);
-    assert!(stderr.contains("key={token}"), "the request is logged: {stderr}");
+    assert!(
+        stderr.contains("key={token}"),
+        "the request is logged: {stderr}"
+    );
     assert!(!stderr.contains("s3cr3t"), "{stderr}");
     assert!(!stdout_of(&out).contains("s3cr3t"));
 }
@@ -165,7 +174,10 @@ fn a_token_file_readable_by_others_is_refused() {
         .unwrap();
     assert_eq!(out.status.code(), Some(1));
     let stderr = stderr_of(&out);
-    assert!(stderr.contains("mode 0644") && stderr.contains("chmod 600"), "{stderr}");
+    assert!(
+        stderr.contains("mode 0644") && stderr.contains("chmod 600"),
+        "{stderr}"
+    );
     assert!(!stderr.contains("s3cr3t"));
 }
 
@@ -209,7 +221,10 @@ fn fx_over_http() {
         )]),
         Vec::new(),
     );
-    let template = format!("http:{}/fx/{{symbol}}.csv?d1={{start_compact}}", server.url());
+    let template = format!(
+        "http:{}/fx/{{symbol}}.csv?d1={{start_compact}}",
+        server.url()
+    );
     let out = env
         .cmd(&["--source", &template, "--fx", "--format", "csv"])
         .output()

@@ -15,7 +15,10 @@ fn no_forgotten_test_files() {
         if let Some(stem) = name.strip_suffix(".rs")
             && stem != "main"
         {
-            assert!(main.contains(&format!("mod {stem};")), "tests/it/{name} is not a module");
+            assert!(
+                main.contains(&format!("mod {stem};")),
+                "tests/it/{name} is not a module"
+            );
         }
     }
 }

@@ -57,7 +57,7 @@ pub struct FakeIbkrConfig {
     pub history_429_first: usize,
     /// The next N history calls answer 503.
     pub history_503_first: usize,
-    /// After this many successful history calls the session expires once (401 until re-initialised).
+    /// After this many history calls the session expires once (401 until re-initialised).
     pub expire_session_after: Option<usize>,
 }
 
@@ -188,7 +188,11 @@ fn handle(state: &Mutex<State>, req: &Request) -> Response {
                     .futures
                     .iter()
                     .filter(|f| f.symbol == sym)
-                    .filter(|f| exchange.as_ref().is_none_or(|e| e.is_empty() || *e == f.exchange))
+                    .filter(|f| {
+                        exchange
+                            .as_ref()
+                            .is_none_or(|e| e.is_empty() || *e == f.exchange)
+                    })
                     .map(|f| {
                         json!({"symbol":f.symbol,"conid":f.conid,"underlyingConid":11004968,
                                "expirationDate":f.expiration,"ltd":f.expiration,
@@ -295,7 +299,7 @@ fn history(state: &Mutex<State>, req: &Request) -> Response {
             return Response::json(503, r#"{"error":"Service Unavailable"}"#);
         }
         if let Some(n) = st.cfg.expire_session_after
-            && st.stats.history_ok >= n
+            && st.stats.history_calls > n
             && !st.expired_once
         {
             st.expired_once = true;
@@ -313,7 +317,7 @@ fn history(state: &Mutex<State>, req: &Request) -> Response {
         None => return Response::json(400, r#"{"error":"conid required"}"#),
     };
     let period = req.query.get("period").cloned().unwrap_or_default();
-    if !valid_period(&period) || req.query.get("bar").is_none() {
+    if !valid_period(&period) || !req.query.contains_key("bar") {
         return Response::json(400, r#"{"error":"bad period or bar"}"#);
     }
     let (symbol, bars) = if let Some(f) = st.cfg.futures.iter().find(|f| f.conid == conid) {
