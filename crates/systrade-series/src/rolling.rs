@@ -270,16 +270,12 @@ impl SkewSums {
             self.nobs -= 1;
         }
         let powers = [v, v * v, v * v * v];
-        for k in 0..3 {
-            let comp = if sign > 0.0 {
-                &mut self.comp_add[k]
-            } else {
-                &mut self.comp_remove[k]
-            };
-            let y = sign * powers[k] - *comp;
-            let t = self.x[k] + y;
-            *comp = t - self.x[k] - y;
-            self.x[k] = t;
+        let comps = if sign > 0.0 { &mut self.comp_add } else { &mut self.comp_remove };
+        for ((sum, comp), p) in self.x.iter_mut().zip(comps.iter_mut()).zip(powers) {
+            let y = sign * p - *comp;
+            let t = *sum + y;
+            *comp = t - *sum - y;
+            *sum = t;
         }
     }
 
