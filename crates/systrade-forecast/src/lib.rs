@@ -8,6 +8,7 @@
 //! - [`spec`]: [`TradingRule`] — a rule function with its parameters and data inputs, built from
 //!   pysystemtrade's dotted function names (or short names) and `other_args`.
 //! - [`scaling`]: fixed and estimated (pooled) forecast scalars, cap and floor.
+//! - [`factors`]: skew factor inputs (rolling calendar-window skew, demeaning).
 //! - [`combine`]: forecast weights (alignment, smoothing, renormalisation), FDM, combined forecast.
 //! - [`instrument`]: everything for one instrument in one call ([`InstrumentForecasts`]).
 //!
@@ -16,6 +17,7 @@
 pub mod align;
 pub mod carry;
 pub mod combine;
+pub mod factors;
 pub mod instrument;
 pub mod rawdata;
 pub mod rules;

@@ -270,7 +270,11 @@ impl SkewSums {
             self.nobs -= 1;
         }
         let powers = [v, v * v, v * v * v];
-        let comps = if sign > 0.0 { &mut self.comp_add } else { &mut self.comp_remove };
+        let comps = if sign > 0.0 {
+            &mut self.comp_add
+        } else {
+            &mut self.comp_remove
+        };
         for ((sum, comp), p) in self.x.iter_mut().zip(comps.iter_mut()).zip(powers) {
             let y = sign * p - *comp;
             let t = *sum + y;
