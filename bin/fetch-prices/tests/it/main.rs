@@ -5,6 +5,7 @@ mod common;
 mod csv_source;
 mod http_source;
 mod ibkr_source;
+mod testdata;
 
 #[test]
 fn no_forgotten_test_files() {
