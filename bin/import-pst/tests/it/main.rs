@@ -1,1 +1,10 @@
-//! Integration tests of import-pst (being built).
+//! Integration tests of `import-pst`: they run the real binary.
+
+#![allow(clippy::print_stderr)] // tests report timings and skips on stderr
+
+mod common;
+mod kill;
+mod lock;
+mod malformed;
+mod pst_data;
+mod synthetic;
