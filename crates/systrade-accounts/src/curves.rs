@@ -211,6 +211,46 @@ pub struct PortfolioAccount {
     pub percent: Curves,
 }
 
+/// `100 × series / capital.reindex(series.index, method="ffill")` for a varying capital (actual
+/// capital under compounding).
+pub fn percent_of_capital(series: &DailySeries, capital: &DailySeries) -> DailySeries {
+    let c = systrade_series::reindex_ffill(&capital.dates, &capital.values, &series.dates);
+    series.with_values(
+        series
+            .values
+            .iter()
+            .zip(c)
+            .map(|(x, c)| 100.0 * x / c)
+            .collect(),
+    )
+}
+
+/// Portfolio curves against a varying capital series (`portfolio_with_multiplier`): base curves
+/// as in [`portfolio_account`], percentages of the capital in force each day.
+pub fn portfolio_account_with_capital(
+    instruments: &[&InstrumentAccount],
+    capital: &DailySeries,
+) -> PortfolioAccount {
+    let gross = sum_curves(
+        &instruments
+            .iter()
+            .map(|a| &a.gross.base_currency)
+            .collect::<Vec<_>>(),
+    );
+    let costs = sum_curves(
+        &instruments
+            .iter()
+            .map(|a| &a.costs_base)
+            .collect::<Vec<_>>(),
+    );
+    let gross_pct = percent_of_capital(&gross, capital);
+    let costs_pct = percent_of_capital(&costs, capital);
+    PortfolioAccount {
+        base: Curves::from_raw(&gross, &costs),
+        percent: Curves::from_raw(&gross_pct, &costs_pct),
+    }
+}
+
 /// Builds the portfolio from each instrument's raw base-currency gross P&L and costs, in the
 /// instrument order to sum in.
 pub fn portfolio_account(instruments: &[&InstrumentAccount], capital: f64) -> PortfolioAccount {

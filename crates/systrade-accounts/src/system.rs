@@ -12,12 +12,14 @@ use crate::curves::{
     CashCostParams, InstrumentAccount, PortfolioAccount, SrCostParams,
     instrument_account_cash_costs, instrument_account_sr_costs, portfolio_account,
 };
+use crate::curves::{Curves, percent_of_capital, portfolio_account_with_capital};
 use crate::pandl::PandlInputs;
 use crate::stats::turnover;
 use systrade_model::FxRates;
 use systrade_portfolio::portfolio::{
-    BufferMethod, PositionBuffers, apply_buffers_to_position, average_position_at_portfolio_level,
-    buffer, notional_position, notional_position_without_idm,
+    BufferMethod, CapitalMultiplier, PositionBuffers, apply_buffers_to_position,
+    apply_capital_multiplier, average_position_at_portfolio_level, buffer, capital_multiplier,
+    notional_position, notional_position_without_idm,
 };
 use systrade_portfolio::sizing::{SizedInstrument, SizingInputs, VolTarget, size_instrument};
 use systrade_portfolio::weights::{
@@ -255,6 +257,92 @@ pub fn run_system(instruments: &[InstrumentInputs], config: &SystemConfig) -> Sy
         instrument_weights: weights,
         idm,
         instruments: results,
+        portfolio,
+    }
+}
+
+/// The system re-run with compounding capital (pysystemtrade `capital_multiplier` with
+/// `portfolio_with_multiplier`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct CompoundedResult {
+    /// Capital multiplier from the fixed-capital portfolio's net percent returns.
+    pub capital_multiplier: DailySeries,
+    /// `notional_trading_capital × capital_multiplier`.
+    pub actual_capital: DailySeries,
+    /// Per instrument (same order): actual position `notional × multiplier`.
+    pub actual_positions: Vec<DailySeries>,
+    /// Per instrument: buffered walk on the actual position within the actual buffers.
+    pub buffered_positions: Vec<DailySeries>,
+    /// Per instrument accounts (percentages of actual capital).
+    pub accounts: Vec<InstrumentAccount>,
+    pub portfolio: PortfolioAccount,
+}
+
+/// Positions and P&L under a capital multiplier (§3.7): multiplier from `fixed.portfolio`'s net
+/// percent curve; actual positions and buffers are the notional ones times the multiplier; the
+/// buffered walk and cash costs are re-run on them; percentages are of the actual capital.
+pub fn compound(
+    instruments: &[InstrumentInputs],
+    config: &SystemConfig,
+    fixed: &SystemResult,
+    method: CapitalMultiplier,
+) -> CompoundedResult {
+    let multiplier = capital_multiplier(method, &fixed.portfolio.percent.net);
+    let capital = config.vol_target.notional_trading_capital;
+    let actual_capital = multiplier.map(|m| m * capital);
+    let mut actual_positions = Vec::new();
+    let mut buffered_positions = Vec::new();
+    let mut accounts = Vec::new();
+    for (inp, r) in instruments.iter().zip(&fixed.instruments) {
+        let actual = apply_capital_multiplier(&r.notional_position, &multiplier);
+        let top = apply_capital_multiplier(&r.buffers.top, &multiplier);
+        let bottom = apply_capital_multiplier(&r.buffers.bottom, &multiplier);
+        let buffered = if config.buffer_method == BufferMethod::None {
+            unbuffered_position(&actual, config.round_positions)
+        } else {
+            buffered_position(
+                &actual,
+                &top,
+                &bottom,
+                BufferWalk {
+                    round_positions: config.round_positions,
+                    trade_to_edge: config.buffer_trade_to_edge,
+                },
+            )
+        };
+        let mut account = instrument_account_cash_costs(
+            PandlInputs {
+                price: &inp.daily_price,
+                positions: &buffered,
+                fx: &inp.fx,
+                value_per_point: inp.value_of_block_price_move,
+                capital,
+                delay_fill: true,
+                round_positions: config.round_positions,
+            },
+            CashCostParams {
+                costs: inp.costs,
+                rolls_per_year: inp.rolls_per_year,
+                multiply_roll_costs_by: config.multiply_roll_costs_by,
+                vol_normalise_currency_costs: config.vol_normalise_currency_costs,
+            },
+        );
+        let gross_pct = percent_of_capital(&account.gross.base_currency, &actual_capital);
+        account.costs_percent = percent_of_capital(&account.costs_base, &actual_capital);
+        account.percent = Curves::from_raw(&gross_pct, &account.costs_percent);
+        account.gross.percent = gross_pct;
+        actual_positions.push(actual);
+        buffered_positions.push(buffered);
+        accounts.push(account);
+    }
+    let portfolio =
+        portfolio_account_with_capital(&accounts.iter().collect::<Vec<_>>(), &actual_capital);
+    CompoundedResult {
+        capital_multiplier: multiplier,
+        actual_capital,
+        actual_positions,
+        buffered_positions,
+        accounts,
         portfolio,
     }
 }

@@ -479,7 +479,7 @@ fn whole_system_from_forecasts_matches_pysystemtrade() {
         &inputs,
         &SystemConfig {
             costs: systrade_accounts::system::CostMethod::Sr,
-            ..config
+            ..config.clone()
         },
     );
     let sr_net = stats(&sr.portfolio.percent.net.values, 256.0);
@@ -495,4 +495,31 @@ fn whole_system_from_forecasts_matches_pysystemtrade() {
         "chain with SR costs: Sharpe net {} (costs {} % a year)",
         sr_net.sharpe, sr_costs.ann_mean
     );
+
+    // Compounding: fixed capital reproduces the fixed run exactly; half compounding never exceeds
+    // 1.0; full compounding grows with a profitable system.
+    use systrade_accounts::system::compound;
+    use systrade_portfolio::portfolio::CapitalMultiplier;
+    let fixed = compound(&inputs, &config, &result, CapitalMultiplier::Fixed);
+    assert_eq!(fixed.portfolio, result.portfolio);
+    for method in [CapitalMultiplier::Full, CapitalMultiplier::Half] {
+        let c = compound(&inputs, &config, &result, method);
+        let last = *c.capital_multiplier.values.last().unwrap();
+        let s = stats(&c.portfolio.percent.net.values, 256.0);
+        eprintln!(
+            "chain {method:?} compounding: final multiplier {last}, Sharpe net {}",
+            s.sharpe
+        );
+        assert!(
+            c.capital_multiplier
+                .values
+                .iter()
+                .all(|m| m.is_nan() || *m > 0.0)
+        );
+        if method == CapitalMultiplier::Half {
+            assert!(c.capital_multiplier.values.iter().all(|m| *m <= 1.0));
+        } else {
+            assert!(last > 5.0, "a 4.8 % a year system compounds over 50 years");
+        }
+    }
 }
