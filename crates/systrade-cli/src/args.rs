@@ -18,7 +18,7 @@ pub struct CommonArgs {
     pub data_dir: PathBuf,
 
     /// Work only on these instruments (comma separated, e.g. SP500,US10); default: all configured.
-    #[arg(long, value_name = "A,B,...", value_parser = parse_instrument_list, global = true)]
+    #[arg(long, value_name = "A,B,...", value_delimiter = ',', value_parser = parse_instrument, global = true)]
     pub instruments: Option<Vec<InstrumentCode>>,
 
     /// More log output on stderr (-v debug, -vv trace).
@@ -81,7 +81,13 @@ pub enum OutputFormat {
     Json,
 }
 
-/// Parses `A,B,C` into instrument codes (clap value parser).
+/// Parses one instrument code, ignoring surrounding spaces (clap value parser of `--instruments`,
+/// whose values clap splits at commas).
+pub fn parse_instrument(s: &str) -> Result<InstrumentCode, String> {
+    InstrumentCode::new(s.trim()).map_err(|e| e.to_string())
+}
+
+/// Parses `A,B,C` into instrument codes.
 pub fn parse_instrument_list(s: &str) -> Result<Vec<InstrumentCode>, String> {
     s.split(',')
         .map(str::trim)
