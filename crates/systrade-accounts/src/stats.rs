@@ -271,6 +271,32 @@ fn beta_cf(x: f64, a: f64, b: f64) -> f64 {
     h
 }
 
+/// Rolling annualised volatility of a return series, pysystemtrade `rolling_ann_std`:
+/// `returns.rolling(window, min_periods=4, center=True).std() × √periods_per_year`. The window of
+/// row `t` spans rows `t − window/2 … t + (window − 1)/2` (pandas' centring), clipped at the ends;
+/// sample std (ddof 1) of its non-NaN values, NaN with fewer than 4.
+pub fn rolling_ann_std(returns: &[f64], window: usize, periods_per_year: f64) -> Vec<f64> {
+    let n = returns.len();
+    let offset = (window - 1) / 2;
+    let scale = periods_per_year.sqrt();
+    (0..n)
+        .map(|t| {
+            let end = (t + offset + 1).min(n);
+            let start = (t + offset + 1).saturating_sub(window);
+            let vals: Vec<f64> = returns[start..end]
+                .iter()
+                .copied()
+                .filter(|x| !x.is_nan())
+                .collect();
+            if vals.len() < 4 {
+                f64::NAN
+            } else {
+                std_ddof(&vals, 1) * scale
+            }
+        })
+        .collect()
+}
+
 /// Annualised turnover of `positions` normalised by an average position
 /// (`syscore.pandas.strategy_functions.turnover`): positions on business days; the average position
 /// `reindex(method="ffill")`'d onto them and smoothed with `ewm(com=250, min_periods=2).mean()`;
@@ -329,6 +355,18 @@ mod tests {
         assert_eq!(s.median, 0.0);
         assert_eq!((s.min, s.max), (-1.0, 2.0));
         assert!((s.profitfactor - 3.0 / 1.5).abs() < 1e-15);
+    }
+
+    #[test]
+    fn rolling_ann_std_is_centred() {
+        let r: Vec<f64> = (0..10)
+            .map(|i| if i % 2 == 0 { 1.0 } else { -1.0 })
+            .collect();
+        let v = rolling_ann_std(&r, 4, 256.0);
+        // window 4 centred: row t spans t−2 … t+1; rows 0 and 9 have 2 and 3 values → NaN
+        assert!(v[0].is_nan() && v[1].is_nan() && v[9].is_nan());
+        let s4 = std_ddof(&[1.0, -1.0, 1.0, -1.0], 1) * 16.0;
+        assert!((v[2] - s4).abs() < 1e-12 && (v[8] - s4).abs() < 1e-12);
     }
 
     #[test]

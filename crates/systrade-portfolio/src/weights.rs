@@ -160,13 +160,26 @@ pub fn weights_sum_to_one(frame: &InstrumentFrame) -> InstrumentFrame {
 }
 
 /// Unsmoothed fitted weights: steps (1)–(3) of the module doc
-/// (`get_unsmoothed_instrument_weights_fitted_to_position_lengths`).
+/// (`get_unsmoothed_instrument_weights_fitted_to_position_lengths`). As pysystemtrade's
+/// `instruments_without_data_or_weights`, an instrument whose subsystem position is never non-zero
+/// gets weight 0.
 pub fn unsmoothed_fitted_instrument_weights(
     fixed: &[f64],
     subsystem_positions: &[(String, DailySeries)],
 ) -> InstrumentFrame {
     let positions = subsystem_positions_frame(subsystem_positions);
-    resample_business_day_mean(&fit_fixed_weights_to_positions(fixed, &positions))
+    let fixed: Vec<f64> = fixed
+        .iter()
+        .zip(&positions.columns)
+        .map(|(w, col)| {
+            if col.iter().any(|p| !p.is_nan() && *p != 0.0) {
+                *w
+            } else {
+                0.0
+            }
+        })
+        .collect();
+    resample_business_day_mean(&fit_fixed_weights_to_positions(&fixed, &positions))
 }
 
 /// Instrument weights: `weights_sum_to_one(unsmoothed.ewm(span).mean())` (`get_instrument_weights`).
@@ -247,5 +260,14 @@ mod tests {
         let w = smoothed_instrument_weights(&fitted, 125.0);
         assert!((w.columns[0][1] + w.columns[1][1] - 1.0).abs() < 1e-15);
         assert!(w.columns[0][1] > 0.5);
+    }
+
+    #[test]
+    fn instruments_without_positions_get_no_weight() {
+        let a = DailySeries::new(vec![d(1), d(2)], vec![1.0, 2.0]);
+        let b = DailySeries::new(vec![d(1), d(2)], vec![0.0, 0.0]);
+        let w = fixed_instrument_weights(&[0.5, 0.5], &[("A".into(), a), ("B".into(), b)], 125.0);
+        assert_eq!(w.columns[0], vec![1.0, 1.0]);
+        assert_eq!(w.columns[1], vec![0.0, 0.0]);
     }
 }
