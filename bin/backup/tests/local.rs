@@ -263,7 +263,7 @@ fn kill_9_during_backup_leaves_earlier_backups_intact() {
     // Lots of new data, so the next backup takes a while.
     let bulk = data.join("bulk");
     std::fs::create_dir_all(&bulk).unwrap();
-    for i in 0..1500u64 {
+    for i in 0..800u64 {
         std::fs::write(bulk.join(format!("f{i:04}.bin")), bytes(50_000 + i, 64_000)).unwrap();
     }
     let blobs_before = count_files(&repo_dir.join("blobs"));
@@ -275,8 +275,11 @@ fn kill_9_during_backup_leaves_earlier_backups_intact() {
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
+    // Blobs are written under tmp/ and renamed into blobs/ just before the manifest is committed:
+    // kill once the run is well under way.
+    let written = || count_files(&repo_dir.join("tmp")) + count_files(&repo_dir.join("blobs"));
     let t0 = Instant::now();
-    while count_files(&repo_dir.join("blobs")) < blobs_before + 30 {
+    while written() < blobs_before + 30 {
         assert!(
             child.try_wait().unwrap().is_none(),
             "the backup ended before it could be killed"
@@ -290,7 +293,7 @@ fn kill_9_during_backup_leaves_earlier_backups_intact() {
     );
     child.kill().unwrap(); // SIGKILL
     child.wait().unwrap();
-    assert!(count_files(&repo_dir.join("blobs")) < blobs_before + 1500);
+    assert!(count_files(&repo_dir.join("blobs")) < blobs_before + 800);
 
     // No half backup is listed; the earlier one is intact.
     let after = list(&data, repo);
@@ -307,7 +310,7 @@ fn kill_9_during_backup_leaves_earlier_backups_intact() {
     assert_eq!(code, 0, "{err}");
     let all = list(&data, repo);
     assert_eq!(all.len(), 2);
-    assert_eq!(all[1]["files"], 17 + 1500);
+    assert_eq!(all[1]["files"], 17 + 800);
     let to = tmp.path().join("restored");
     let mut cmd = backup(&data, repo);
     cmd.args(["restore", "latest", "--to"]).arg(&to);

@@ -5,15 +5,23 @@
 //!   (in WAL mode writers are not blocked at all). Their `-wal`, `-shm` and `-journal` files are
 //!   not copied (the snapshot already contains every committed transaction).
 //! - Other files are copied byte for byte. The tools replace files by atomic rename, so opening a
-//!   file yields one complete version; a file that changes while it is read (size, mtime or ctime
-//!   differ before and after) is read again.
+//!   file yields one complete version, and the store re-checks the SHA-256 while copying (a file
+//!   replaced between hashing and copying is read again). A file written in place while it is read
+//!   (size, mtime or ctime differ before and after) is read again up to three times; after that a
+//!   private copy is backed up and a warning names the file (its content may be torn: files
+//!   written in place cannot be captured consistently without their writer's cooperation).
+//!
+//! Each file is a consistent version of itself; the backup as a whole is not an instant snapshot of
+//! every file at once (that needs file-system snapshots): an update of several files that runs
+//! during the backup may be captured half applied, exactly as a crash at that moment would leave
+//! the data directory, and the next backup captures it complete.
 //! - Skipped: `.locks/`, `*.lock`, temporary files (`.<name>.tmp-…`, `*.tmp`), and the repository
 //!   itself when it lies inside the data directory.
 //! - Contents are stored once under their SHA-256; a file already in the repository is not sent
 //!   again.
 //!
 //! **Hash cache.** A file is not even read when the previous backup recorded the same size, mtime,
-//! ctime and inode for it and that ctime is more than [`RACY_MARGIN`] older than the start of the
+//! ctime and inode for it and that ctime is more than [`RACY_MARGIN_NS`] older than the start of the
 //! previous backup's scan. Why that is safe: every change of a file's content sets its ctime to
 //! the current time, and nothing can set ctime back (unlike mtime, which `touch -d` or `cp -p` can);
 //! an atomic rename brings a new inode. The previous run recorded the tuple *before* reading the
@@ -26,13 +34,11 @@
 use crate::ProgressSink;
 use crate::manifest::{self, Entry, EntryKind, Manifest};
 use crate::repo::{LockKind, Repo, hostname, now_ns};
-use crate::store::StoreError;
+use crate::store::{Ingested, StoreError, hash_stream};
 use anyhow::Context as _;
 use rayon::prelude::*;
-use sha2::{Digest, Sha256};
 use std::collections::{HashMap, HashSet};
 use std::fs::File;
-use std::io::Read;
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -122,22 +128,6 @@ fn walk(root: &Path, exclude: Option<&Path>) -> anyhow::Result<Vec<Candidate>> {
     Ok(out)
 }
 
-/// Hashes an open file from the start.
-fn hash_reader(mut r: impl Read) -> std::io::Result<(String, u64)> {
-    let mut hasher = Sha256::new();
-    let mut buf = vec![0u8; 1 << 20];
-    let mut total = 0u64;
-    loop {
-        let n = r.read(&mut buf)?;
-        if n == 0 {
-            break;
-        }
-        hasher.update(&buf[..n]);
-        total += n as u64;
-    }
-    Ok((manifest::hex(&hasher.finalize()), total))
-}
-
 fn ctime_ns(m: &std::fs::Metadata) -> i64 {
     m.ctime().saturating_mul(1_000_000_000) + m.ctime_nsec()
 }
@@ -186,6 +176,22 @@ impl Run<'_> {
         }
     }
 
+    fn count_ingested(&self, i: &Ingested) {
+        if let Ok(mut h) = self.hashed.lock() {
+            h.0 += 1;
+            h.1 += i.size;
+        }
+        if i.stored {
+            if let Ok(mut b) = self.blobs.lock() {
+                b.insert(i.sha256.clone());
+            }
+            if let Ok(mut n) = self.new_blobs.lock() {
+                n.0 += 1;
+                n.1 += i.size;
+            }
+        }
+    }
+
     /// One plain file → its entry (`None` when it vanished during the backup).
     fn file_entry(
         &self,
@@ -229,13 +235,16 @@ impl Run<'_> {
                 entry.sha256 = prev.sha256.clone();
                 return Ok(Some(entry));
             }
-            let (sha, read) = hash_reader(&mut f)?;
+            let have = |sha: &str| self.blobs.lock().map(|b| b.contains(sha)).unwrap_or(false);
+            let ingested = match self.repo.store().ingest_blob(&c.abs, &mut f, &have) {
+                Ok(i) => i,
+                // Replaced (atomic rename) between hashing and uploading: start over.
+                Err(e) if e.downcast_ref::<StoreError>().is_some() => continue,
+                Err(e) => return Err(e),
+            };
+            self.count_ingested(&ingested);
             let after = f.metadata()?;
-            if let Ok(mut h) = self.hashed.lock() {
-                h.0 += 1;
-                h.1 += read;
-            }
-            let changed = read != before.len()
+            let changed = ingested.size != before.len()
                 || after.len() != before.len()
                 || mtime_ns(&after) != entry.mtime_ns
                 || ctime_ns(&after) != entry.ctime_ns;
@@ -243,12 +252,9 @@ impl Run<'_> {
                 tracing::debug!("{} changed while being read; reading again", c.rel);
                 continue;
             }
-            entry.sha256 = sha;
-            // The store re-reads the file by path and checks the hash: if an atomic rename
-            // replaced it meanwhile, start over with the new version.
-            if self.store_blob(&c.abs, read, &entry.sha256)? {
-                return Ok(Some(entry));
-            }
+            entry.sha256 = ingested.sha256;
+            entry.size = ingested.size;
+            return Ok(Some(entry));
         }
         // A file written in place, continuously: back up a private copy of it as it is now.
         let n = self
@@ -261,7 +267,7 @@ impl Run<'_> {
             Err(e) => return Err(anyhow::anyhow!("cannot copy {}: {e}", c.abs.display())),
         }
         let meta = std::fs::metadata(&copy)?;
-        let (sha, read) = hash_reader(File::open(&copy)?)?;
+        let (sha, read) = hash_stream(&mut File::open(&copy)?)?;
         if !self.store_blob(&copy, read, &sha)? {
             anyhow::bail!("private copy {} changed while stored", copy.display());
         }
@@ -294,7 +300,7 @@ impl Run<'_> {
         };
         let copy = self.tmp.join(format!("{n}.sqlite"));
         snapshot_sqlite(&c.abs, &copy).with_context(|| format!("snapshot of {}", c.rel))?;
-        let (sha, size) = hash_reader(File::open(&copy)?)?;
+        let (sha, size) = hash_stream(&mut File::open(&copy)?)?;
         if let Ok(mut h) = self.hashed.lock() {
             h.0 += 1;
             h.1 += size;

@@ -20,6 +20,31 @@ pub struct ObjectInfo {
     pub size: u64,
 }
 
+/// What [`ObjectStore::ingest_blob`] did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Ingested {
+    pub sha256: String,
+    pub size: u64,
+    /// Whether the blob was new (false: the repository had it).
+    pub stored: bool,
+}
+
+/// SHA-256 (hex) and length of everything `r` yields.
+pub fn hash_stream(r: &mut dyn Read) -> std::io::Result<(String, u64)> {
+    let mut hasher = Sha256::new();
+    let mut buf = vec![0u8; 1 << 20];
+    let mut total = 0u64;
+    loop {
+        let n = r.read(&mut buf)?;
+        if n == 0 {
+            break;
+        }
+        hasher.update(&buf[..n]);
+        total += n as u64;
+    }
+    Ok((hex(&hasher.finalize()), total))
+}
+
 /// Errors callers treat specially.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -38,6 +63,32 @@ pub trait ObjectStore: Send + Sync {
     /// hash; when the content read does not match it, nothing is stored and the error is
     /// [`StoreError::SourceChanged`].
     fn put_file(&self, key: &str, src: &Path, size: u64, sha256: &str) -> anyhow::Result<()>;
+
+    /// Stores the content read from `reader` (the open file `src`) as a blob named by its SHA-256,
+    /// unless `have(sha256)` says the repository already has it. Local stores copy and hash in one
+    /// pass; others hash first and then upload `src`, checking it still has that hash (else
+    /// [`StoreError::SourceChanged`]).
+    fn ingest_blob(
+        &self,
+        src: &Path,
+        reader: &mut dyn Read,
+        have: &dyn Fn(&str) -> bool,
+    ) -> anyhow::Result<Ingested> {
+        let (sha256, size) = hash_stream(reader)?;
+        if have(&sha256) {
+            return Ok(Ingested {
+                sha256,
+                size,
+                stored: false,
+            });
+        }
+        self.put_file(&crate::manifest::blob_key(&sha256), src, size, &sha256)?;
+        Ok(Ingested {
+            sha256,
+            size,
+            stored: true,
+        })
+    }
 
     /// Stores `data` under `key`, durably (on return the object survives a crash).
     fn put_bytes(&self, key: &str, data: &[u8]) -> anyhow::Result<()>;
@@ -63,7 +114,8 @@ pub trait ObjectStore: Send + Sync {
     /// Deletes the object; deleting a missing object is not an error.
     fn delete(&self, key: &str) -> anyhow::Result<()>;
 
-    /// Makes every object put so far durable (a no-op where puts are durable on return).
+    /// Makes every blob put so far visible and durable (a no-op where puts are durable and visible
+    /// on return). Called before a manifest that names the blobs is committed.
     fn flush(&self) -> anyhow::Result<()> {
         Ok(())
     }
@@ -81,13 +133,20 @@ pub trait ObjectStore: Send + Sync {
 
 /// A repository in a local or mounted directory.
 ///
-/// Puts write a temporary file under `tmp/`, `fsync` it and `rename` it to its key; the directories
-/// of renamed objects are `fsync`ed by [`ObjectStore::flush`] (blobs, before the manifest is
-/// committed) or at once (`put_bytes`, used for manifests, locks and `config.json`).
+/// Blobs are written to temporary files under `tmp/` without waiting for the disk; [`flush`]
+/// (before the manifest is committed) makes them durable with one `syncfs` of the repository's
+/// file system, renames them to their keys, and makes the renames durable with a second `syncfs`
+/// (per-file `fsync` when `syncfs` is not supported). A blob is therefore never visible under its
+/// name before its content is on disk, and one sync for a whole run costs far less than one per
+/// file. `put_bytes` (manifests, locks, `config.json`) writes, `fsync`s, renames and `fsync`s the
+/// directory at once.
+///
+/// [`flush`]: ObjectStore::flush
 pub struct LocalStore {
     root: PathBuf,
     counter: AtomicU64,
-    dirty_dirs: Mutex<BTreeSet<PathBuf>>,
+    /// Blobs written to `tmp/` and not yet renamed: (temporary path, key).
+    pending: Mutex<Vec<(PathBuf, String)>>,
 }
 
 impl LocalStore {
@@ -100,7 +159,7 @@ impl LocalStore {
         Ok(Self {
             root,
             counter: AtomicU64::new(0),
-            dirty_dirs: Mutex::new(BTreeSet::new()),
+            pending: Mutex::new(Vec::new()),
         })
     }
 
@@ -113,6 +172,54 @@ impl LocalStore {
         std::fs::create_dir_all(&dir)?;
         let n = self.counter.fetch_add(1, Ordering::Relaxed);
         Ok(dir.join(format!("{}-{n}.tmp", std::process::id())))
+    }
+
+    /// Copies `reader` into a new temporary file while hashing it: (path, sha256, size).
+    fn copy_to_temp(&self, reader: &mut dyn Read) -> anyhow::Result<(PathBuf, String, u64)> {
+        let tmp = self.temp_path()?;
+        let result = (|| -> std::io::Result<(String, u64)> {
+            let mut out = File::create(&tmp)?;
+            let mut hasher = Sha256::new();
+            let mut buf = vec![0u8; 1 << 20];
+            let mut total = 0u64;
+            loop {
+                let n = reader.read(&mut buf)?;
+                if n == 0 {
+                    break;
+                }
+                hasher.update(&buf[..n]);
+                out.write_all(&buf[..n])?;
+                total += n as u64;
+            }
+            Ok((hex(&hasher.finalize()), total))
+        })();
+        match result {
+            Ok((sha, size)) => Ok((tmp, sha, size)),
+            Err(e) => {
+                let _ = std::fs::remove_file(&tmp);
+                Err(e.into())
+            }
+        }
+    }
+
+    fn add_pending(&self, tmp: PathBuf, key: String) {
+        match self.pending.lock() {
+            Ok(mut p) => p.push((tmp, key)),
+            Err(poisoned) => poisoned.into_inner().push((tmp, key)),
+        }
+    }
+
+    /// Durability of everything written so far under the root: one `syncfs`, or `fsync` of each
+    /// path in `fallback` when the file system does not support it.
+    fn sync_all_or(&self, fallback: &[PathBuf]) -> anyhow::Result<()> {
+        let dir = File::open(&self.root)?;
+        if rustix::fs::syncfs(&dir).is_ok() {
+            return Ok(());
+        }
+        for p in fallback {
+            File::open(p)?.sync_all()?;
+        }
+        Ok(())
     }
 
     /// Renames `tmp` to `key`'s path, creating its directory.
@@ -137,41 +244,43 @@ impl ObjectStore for LocalStore {
     }
 
     fn put_file(&self, key: &str, src: &Path, _size: u64, sha256: &str) -> anyhow::Result<()> {
-        let tmp = self.temp_path()?;
-        let result = (|| -> anyhow::Result<()> {
-            let mut input = match File::open(src) {
-                Ok(f) => f,
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                    return Err(StoreError::SourceChanged(src.to_path_buf()).into());
-                }
-                Err(e) => return Err(anyhow::anyhow!("cannot open {}: {e}", src.display())),
-            };
-            let mut out = File::create(&tmp)?;
-            let mut hasher = Sha256::new();
-            let mut buf = vec![0u8; 1 << 20];
-            loop {
-                let n = input.read(&mut buf)?;
-                if n == 0 {
-                    break;
-                }
-                hasher.update(&buf[..n]);
-                out.write_all(&buf[..n])?;
-            }
-            if hex(&hasher.finalize()) != sha256 {
+        let mut input = match File::open(src) {
+            Ok(f) => f,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 return Err(StoreError::SourceChanged(src.to_path_buf()).into());
             }
-            out.sync_all()?;
-            Ok(())
-        })();
-        if let Err(e) = result {
+            Err(e) => return Err(anyhow::anyhow!("cannot open {}: {e}", src.display())),
+        };
+        let (tmp, actual, _) = self.copy_to_temp(&mut input)?;
+        if actual != sha256 {
             let _ = std::fs::remove_file(&tmp);
-            return Err(e);
+            return Err(StoreError::SourceChanged(src.to_path_buf()).into());
         }
-        let dir = self.commit(&tmp, key)?;
-        if let Ok(mut dirs) = self.dirty_dirs.lock() {
-            dirs.insert(dir);
-        }
+        self.add_pending(tmp, key.to_string());
         Ok(())
+    }
+
+    fn ingest_blob(
+        &self,
+        _src: &Path,
+        reader: &mut dyn Read,
+        have: &dyn Fn(&str) -> bool,
+    ) -> anyhow::Result<Ingested> {
+        let (tmp, sha256, size) = self.copy_to_temp(reader)?;
+        if have(&sha256) {
+            let _ = std::fs::remove_file(&tmp);
+            return Ok(Ingested {
+                sha256,
+                size,
+                stored: false,
+            });
+        }
+        self.add_pending(tmp, crate::manifest::blob_key(&sha256));
+        Ok(Ingested {
+            sha256,
+            size,
+            stored: true,
+        })
     }
 
     fn put_bytes(&self, key: &str, data: &[u8]) -> anyhow::Result<()> {
@@ -242,14 +351,21 @@ impl ObjectStore for LocalStore {
     }
 
     fn flush(&self) -> anyhow::Result<()> {
-        let dirs = match self.dirty_dirs.lock() {
-            Ok(mut d) => std::mem::take(&mut *d),
-            Err(_) => BTreeSet::new(),
+        let pending = match self.pending.lock() {
+            Ok(mut p) => std::mem::take(&mut *p),
+            Err(poisoned) => std::mem::take(&mut *poisoned.into_inner()),
         };
-        for dir in dirs {
-            sync_dir(&dir)?;
+        if pending.is_empty() {
+            return Ok(());
         }
-        Ok(())
+        let temps: Vec<PathBuf> = pending.iter().map(|(t, _)| t.clone()).collect();
+        self.sync_all_or(&temps)?;
+        let mut dirs = BTreeSet::new();
+        for (tmp, key) in &pending {
+            dirs.insert(self.commit(tmp, key)?);
+        }
+        let dirs: Vec<PathBuf> = dirs.into_iter().collect();
+        self.sync_all_or(&dirs)
     }
 
     fn remove_leftovers(&self) -> anyhow::Result<u64> {
