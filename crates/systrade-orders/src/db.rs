@@ -644,6 +644,16 @@ pub fn unfilled_instrument_remainder(
     .query_row([strategy, instrument], |r| r.get(0))
 }
 
+/// The unfilled remainder of all active (non-roll) instrument orders in an instrument, every
+/// strategy (orders generated earlier in the same run included).
+pub fn unfilled_instrument_remainder_all(conn: &Connection, instrument: &str) -> Result<i64> {
+    conn.prepare_cached(
+        "SELECT COALESCE(SUM(trade - fill), 0) FROM instrument_orders
+         WHERE instrument = ?1 AND roll_order = 0",
+    )?
+    .query_row([instrument], |r| r.get(0))
+}
+
 /// Unfilled size of working broker orders in an instrument (all strategies when `strategy` is
 /// `None`), the part of trade-limit capacity already reserved.
 pub fn unfilled_broker_size(

@@ -1,0 +1,768 @@
+//! `place-orders`: optimal positions → instrument orders → contract orders → broker orders, with
+//! risk controls, fills, positions and reconciliation (issue 7; spec §4.3 items 8–9, §4.4–4.9, §5).
+//!
+//! Without a subcommand it runs the order flow of [`systrade_orders::engine`] against the `sim`
+//! paper broker (default) or the IB Client Portal gateway (`--broker ibkr`). Subcommands manage the
+//! risk controls (`overrides`, `limits`, `locks`) and show state (`positions`, `orders`, `audit`).
+//! All state lives in `state.sqlite` of the data directory (migrations 3 and 4).
+//!
+//! Exit codes: 0 done; 3 some instruments could not be processed or orders were refused; 4 a
+//! position break was found (the instrument is locked until it is resolved); 5 broker unavailable.
+
+use anyhow::Context;
+use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
+use rusqlite::Connection;
+use serde::Serialize;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+use systrade_cli::{CommonArgs, ExitCode, ExitCodeError, OutputFormat};
+use systrade_model::InstrumentCode;
+use systrade_orders::broker::{
+    Broker, BrokerError, IbkrBroker, IbkrConfig, SimBroker, ibkr::parse_ibkr_symbols,
+};
+use systrade_orders::db;
+use systrade_orders::engine::{self, EngineError, ForwardInfo, RunOptions, RunReport};
+use systrade_orders::logic::Override;
+use systrade_store::Store;
+
+/// Place orders for the latest optimal positions (buffer rule, overrides, position and trade limits,
+/// locks, roll states), record fills and positions, and reconcile positions with the broker.
+/// Subcommands manage the risk controls and show positions, orders and the audit trail.
+#[derive(Debug, Parser)]
+#[command(name = "place-orders", version, args_override_self = true)]
+pub struct Args {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+
+    #[command(flatten)]
+    pub run: RunArgs,
+
+    /// Output format of summaries and listings on stdout (json: one object per line).
+    #[arg(long, value_enum, default_value_t = OutputFormat::Table, global = true)]
+    pub format: OutputFormat,
+
+    #[command(flatten)]
+    pub common: CommonArgs,
+}
+
+/// Which broker to trade with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum BrokerKind {
+    /// Deterministic paper broker: fills at once at the reference price plus slippage.
+    Sim,
+    /// Interactive Brokers Client Portal Web API gateway.
+    Ibkr,
+}
+
+/// Flags of the order run.
+#[derive(Debug, Clone, clap::Args)]
+pub struct RunArgs {
+    /// Broker to send orders to.
+    #[arg(long, value_enum, default_value_t = BrokerKind::Sim)]
+    pub broker: BrokerKind,
+
+    /// Only these strategies (comma separated); default: every strategy with optimal positions.
+    #[arg(long, value_name = "A,B,...", value_delimiter = ',')]
+    pub strategies: Option<Vec<String>>,
+
+    /// Show the orders that would be sent; write and send nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+
+    /// Trading date (YYYY-MM-DD) for client order ids and trade-limit periods; default today (UTC).
+    #[arg(long, value_name = "DATE", global = true)]
+    pub date: Option<chrono::NaiveDate>,
+
+    /// Sim broker slippage in price units per contract, against the trade.
+    #[arg(long, value_name = "PRICE", default_value_t = 0.0)]
+    pub sim_slippage: f64,
+
+    /// IB Client Portal gateway base URL.
+    #[arg(
+        long,
+        env = "SYSTRADE_IBKR_URL",
+        value_name = "URL",
+        default_value = "https://localhost:5000/v1/api"
+    )]
+    pub ibkr_url: String,
+
+    /// IB account id; default: the gateway's selected account.
+    #[arg(long, env = "SYSTRADE_IBKR_ACCOUNT", value_name = "ID")]
+    pub ibkr_account: Option<String>,
+
+    /// Accept the gateway's self-signed TLS certificate.
+    #[arg(long)]
+    pub ibkr_insecure: bool,
+
+    /// Seconds to keep polling working orders for fills (they are picked up by the next run otherwise).
+    #[arg(long, value_name = "SECONDS", default_value_t = 60.0)]
+    pub wait: f64,
+
+    /// Milliseconds between status polls.
+    #[arg(long, value_name = "MS", default_value_t = 500)]
+    pub poll_interval: u64,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Strategy and contract positions.
+    Positions,
+    /// Active orders (instrument and broker level), or completed ones with --history.
+    Orders {
+        #[arg(long)]
+        history: bool,
+    },
+    /// Position multipliers, reduce-only and no-trading overrides (spec §4.6).
+    Overrides {
+        #[command(subcommand)]
+        action: OverridesAction,
+    },
+    /// Position limits and trade limits (spec §4.7).
+    Limits {
+        #[command(subcommand)]
+        action: LimitsAction,
+    },
+    /// Instrument locks: manual ones, and those set by a position break.
+    Locks {
+        #[command(subcommand)]
+        action: LocksAction,
+    },
+    /// The append-only audit trail of decisions that changed or blocked orders.
+    Audit,
+}
+
+/// Scope of a control: a strategy, an instrument, or both.
+#[derive(Debug, Clone, clap::Args)]
+pub struct Scope {
+    /// Strategy (omit for every strategy).
+    #[arg(long)]
+    pub strategy: Option<String>,
+    /// Instrument (omit for every instrument, where allowed).
+    #[arg(long)]
+    pub instrument: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum OverridesAction {
+    /// Set an override: a multiplier in [0, 1], `close` (= 0), `reduce-only` or `no-trading`.
+    Set {
+        #[command(flatten)]
+        scope: Scope,
+        #[arg(value_name = "VALUE")]
+        value: Override,
+    },
+    /// Remove an override.
+    Clear {
+        #[command(flatten)]
+        scope: Scope,
+    },
+    List,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum LimitsAction {
+    /// Maximum absolute position (per instrument, or per strategy and instrument).
+    Position {
+        #[command(flatten)]
+        scope: Scope,
+        #[arg(value_name = "MAX")]
+        max: u32,
+    },
+    /// Maximum contracts traded per period of days (per instrument, or per strategy and instrument).
+    Trade {
+        #[command(flatten)]
+        scope: Scope,
+        #[arg(long, value_name = "DAYS", default_value_t = 1)]
+        period_days: u32,
+        #[arg(value_name = "MAX")]
+        max: u32,
+    },
+    /// Remove the position or trade limits of a scope.
+    Clear {
+        #[command(flatten)]
+        scope: Scope,
+        #[arg(long, value_enum)]
+        kind: LimitKind,
+    },
+    List,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LimitKind {
+    Position,
+    Trade,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum LocksAction {
+    List,
+    /// Lock an instrument: no new orders until cleared.
+    Add {
+        instrument: String,
+        #[arg(long, default_value = "manual lock")]
+        reason: String,
+    },
+    /// Remove a lock (a break that persists locks the instrument again on the next run).
+    Clear { instrument: String },
+}
+
+/// The clap command, for man pages and completions.
+pub fn command() -> clap::Command {
+    Args::command()
+}
+
+fn open_db(data_dir: &Path) -> anyhow::Result<(Connection, PathBuf)> {
+    let store = Store::open(data_dir);
+    let state = store.open_state().context("opening state.sqlite")?;
+    let path = state.path().to_path_buf();
+    drop(state);
+    Ok((connect(&path)?, path))
+}
+
+fn connect(path: &Path) -> anyhow::Result<Connection> {
+    let conn = Connection::open(path).with_context(|| format!("opening {}", path.display()))?;
+    conn.busy_timeout(Duration::from_secs(30))?;
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    // WAL (set by the store) with NORMAL sync: a killed process loses nothing committed.
+    conn.pragma_update(None, "synchronous", "NORMAL")?;
+    Ok(conn)
+}
+
+/// Runs the tool.
+pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
+    let (mut conn, path) = open_db(&args.common.data_dir)?;
+    let fmt = args.format;
+    let run_id = format!(
+        "{}-{}",
+        chrono::Utc::now().format("%Y%m%dT%H%M%S"),
+        std::process::id()
+    );
+    match &args.command {
+        None => run_orders(args, &mut conn, &path, run_id),
+        Some(Command::Positions) => {
+            let s = db::strategy_positions(&conn)?;
+            let c = db::contract_positions(&conn)?;
+            let mut rows: Vec<Vec<String>> = s
+                .iter()
+                .map(|p| {
+                    vec![
+                        "strategy".into(),
+                        p.strategy.clone(),
+                        p.instrument.clone(),
+                        String::new(),
+                        p.position.to_string(),
+                    ]
+                })
+                .collect();
+            rows.extend(c.iter().map(|p| {
+                vec![
+                    "contract".into(),
+                    String::new(),
+                    p.instrument.clone(),
+                    p.contract.clone(),
+                    p.position.to_string(),
+                ]
+            }));
+            let json: Vec<serde_json::Value> = s
+                .iter()
+                .map(|p| tagged("strategy", p))
+                .chain(c.iter().map(|p| tagged("contract", p)))
+                .collect();
+            emit(
+                fmt,
+                &["level", "strategy", "instrument", "contract", "position"],
+                &rows,
+                &json,
+            )?;
+            Ok(ExitCode::Success)
+        }
+        Some(Command::Orders { history }) => {
+            let io = db::instrument_orders(&conn, *history)?;
+            let bo = db::broker_orders(&conn, *history)?;
+            let mut rows: Vec<Vec<String>> = io
+                .iter()
+                .map(|o| {
+                    vec![
+                        "instrument".into(),
+                        o.id.to_string(),
+                        o.strategy.clone(),
+                        o.instrument.clone(),
+                        String::new(),
+                        o.trade.to_string(),
+                        o.fill.to_string(),
+                        price(o.filled_price),
+                        o.order_type.clone(),
+                        String::new(),
+                    ]
+                })
+                .collect();
+            rows.extend(bo.iter().map(|o| {
+                vec![
+                    "broker".into(),
+                    o.id.to_string(),
+                    o.strategy.clone(),
+                    o.instrument.clone(),
+                    o.contract.clone(),
+                    o.trade.to_string(),
+                    o.fill.to_string(),
+                    price(o.filled_price),
+                    o.status.clone(),
+                    o.client_order_id.clone(),
+                ]
+            }));
+            let json: Vec<serde_json::Value> = io
+                .iter()
+                .map(|o| tagged("instrument", o))
+                .chain(bo.iter().map(|o| tagged("broker", o)))
+                .collect();
+            emit(
+                fmt,
+                &[
+                    "level",
+                    "id",
+                    "strategy",
+                    "instrument",
+                    "contract",
+                    "trade",
+                    "fill",
+                    "price",
+                    "type_or_status",
+                    "client_order_id",
+                ],
+                &rows,
+                &json,
+            )?;
+            Ok(ExitCode::Success)
+        }
+        Some(Command::Audit) => {
+            let a = db::audit_rows(&conn)?;
+            let rows: Vec<Vec<String>> = a
+                .iter()
+                .map(|r| {
+                    vec![
+                        r.id.to_string(),
+                        r.at.clone(),
+                        r.strategy.clone(),
+                        r.instrument.clone(),
+                        r.event.clone(),
+                        r.detail.clone(),
+                    ]
+                })
+                .collect();
+            let json: Vec<serde_json::Value> = a.iter().map(|r| tagged("audit", r)).collect();
+            emit(
+                fmt,
+                &["id", "at", "strategy", "instrument", "event", "detail"],
+                &rows,
+                &json,
+            )?;
+            Ok(ExitCode::Success)
+        }
+        Some(Command::Overrides { action }) => overrides(&conn, action, fmt, &run_id),
+        Some(Command::Limits { action }) => limits(&conn, action, fmt, &run_id, args),
+        Some(Command::Locks { action }) => locks(&conn, action, fmt, &run_id),
+    }
+}
+
+fn scope_strings(scope: &Scope, need_instrument: bool) -> anyhow::Result<(String, String)> {
+    let s = scope.strategy.clone().unwrap_or_default();
+    let i = scope.instrument.clone().unwrap_or_default();
+    if need_instrument && i.is_empty() {
+        return Err(usage("--instrument is required"));
+    }
+    if s.is_empty() && i.is_empty() {
+        return Err(usage("give --strategy, --instrument or both"));
+    }
+    if !i.is_empty() {
+        InstrumentCode::new(&i).map_err(|e| anyhow::anyhow!("{e}"))?;
+    }
+    Ok((s, i))
+}
+
+fn overrides(conn: &Connection, action: &OverridesAction, fmt: OutputFormat, run_id: &str) -> anyhow::Result<ExitCode> {
+    let at = db::now_text();
+    match action {
+        OverridesAction::Set { scope, value } => {
+            let (s, i) = scope_strings(scope, false)?;
+            db::set_override(conn, &s, &i, *value, &at)?;
+            db::audit(conn, run_id, &s, &i, "override_set", &value.to_string())?;
+        }
+        OverridesAction::Clear { scope } => {
+            let (s, i) = scope_strings(scope, false)?;
+            if db::clear_override(conn, &s, &i)? > 0 {
+                db::audit(conn, run_id, &s, &i, "override_cleared", "")?;
+            }
+        }
+        OverridesAction::List => {}
+    }
+    let list = db::list_overrides(conn)?;
+    let rows: Vec<Vec<String>> = list
+        .iter()
+        .map(|o| vec![o.strategy.clone(), o.instrument.clone(), o.value.clone()])
+        .collect();
+    let json: Vec<serde_json::Value> = list.iter().map(|o| tagged("override", o)).collect();
+    emit(fmt, &["strategy", "instrument", "override"], &rows, &json)?;
+    Ok(ExitCode::Success)
+}
+
+fn limits(conn: &Connection, action: &LimitsAction, fmt: OutputFormat, run_id: &str, args: &Args) -> anyhow::Result<ExitCode> {
+    let at = db::now_text();
+    let today = args
+        .run
+        .date
+        .unwrap_or_else(|| chrono::Utc::now().date_naive())
+        .format("%Y-%m-%d")
+        .to_string();
+    match action {
+        LimitsAction::Position { scope, max } => {
+            let (s, i) = scope_strings(scope, true)?;
+            db::set_position_limit(conn, &s, &i, i64::from(*max), &at)?;
+            db::audit(conn, run_id, &s, &i, "position_limit_set", &max.to_string())?;
+        }
+        LimitsAction::Trade {
+            scope,
+            period_days,
+            max,
+        } => {
+            let (s, i) = scope_strings(scope, true)?;
+            if *period_days == 0 {
+                return Err(usage("--period-days must be at least 1"));
+            }
+            db::set_trade_limit(conn, &s, &i, i64::from(*period_days), i64::from(*max), &today, &at)?;
+            db::audit(conn, run_id, &s, &i, "trade_limit_set", &format!("{max} per {period_days} day(s)"))?;
+        }
+        LimitsAction::Clear { scope, kind } => {
+            let (s, i) = scope_strings(scope, true)?;
+            let table = match kind {
+                LimitKind::Position => "position_limits",
+                LimitKind::Trade => "trade_limits",
+            };
+            if db::delete_control(conn, table, &s, &i)? > 0 {
+                db::audit(conn, run_id, &s, &i, &format!("{table}_cleared"), "")?;
+            }
+        }
+        LimitsAction::List => {}
+    }
+    let p = db::list_position_limits(conn)?;
+    let t = db::list_trade_limits(conn)?;
+    let mut rows: Vec<Vec<String>> = p
+        .iter()
+        .map(|l| {
+            vec![
+                "position".into(),
+                l.strategy.clone(),
+                l.instrument.clone(),
+                l.max_position.to_string(),
+                String::new(),
+                String::new(),
+            ]
+        })
+        .collect();
+    rows.extend(t.iter().map(|l| {
+        vec![
+            "trade".into(),
+            l.strategy.clone(),
+            l.instrument.clone(),
+            l.max_trades.to_string(),
+            l.period_days.to_string(),
+            l.traded.to_string(),
+        ]
+    }));
+    let json: Vec<serde_json::Value> = p
+        .iter()
+        .map(|l| tagged("position_limit", l))
+        .chain(t.iter().map(|l| tagged("trade_limit", l)))
+        .collect();
+    emit(fmt, &["kind", "strategy", "instrument", "max", "period_days", "traded"], &rows, &json)?;
+    Ok(ExitCode::Success)
+}
+
+fn locks(conn: &Connection, action: &LocksAction, fmt: OutputFormat, run_id: &str) -> anyhow::Result<ExitCode> {
+    let at = db::now_text();
+    match action {
+        LocksAction::Add { instrument, reason } => {
+            InstrumentCode::new(instrument).map_err(|e| anyhow::anyhow!("{e}"))?;
+            // A manual lock replaces a reconciliation lock (it must then be cleared by hand).
+            db::remove_lock(conn, instrument, Some("reconciliation"))?;
+            db::add_lock(conn, instrument, "manual", reason, &at)?;
+            db::audit(conn, run_id, "", instrument, "lock", &format!("manual: {reason}"))?;
+        }
+        LocksAction::Clear { instrument } => {
+            if db::remove_lock(conn, instrument, None)? {
+                db::audit(conn, run_id, "", instrument, "unlock", "cleared by hand")?;
+            }
+        }
+        LocksAction::List => {}
+    }
+    let l = db::locks(conn)?;
+    let rows: Vec<Vec<String>> = l
+        .iter()
+        .map(|k| vec![k.instrument.clone(), k.source.clone(), k.reason.clone(), k.locked_at.clone()])
+        .collect();
+    let json: Vec<serde_json::Value> = l.iter().map(|k| tagged("lock", k)).collect();
+    emit(fmt, &["instrument", "source", "reason", "locked_at"], &rows, &json)?;
+    Ok(ExitCode::Success)
+}
+
+/// The forward contract and forward − priced price difference from the last multiple-prices row
+/// with both prices (spec §1.6), for instruments in a roll state that trades the forward.
+fn forward_from_store(store: &Store, instrument: &str) -> Option<ForwardInfo> {
+    let code = InstrumentCode::new(instrument).ok()?;
+    let rows = match store.read_multiple_prices(&code) {
+        Ok(r) => r,
+        Err(e) => {
+            tracing::warn!(instrument, "no multiple prices for the forward contract: {e}");
+            return None;
+        }
+    };
+    let last = rows.last()?;
+    let diff = rows
+        .iter()
+        .rev()
+        .find(|r| r.price.is_finite() && r.forward.is_finite() && r.forward_contract == last.forward_contract)
+        .map(|r| r.forward - r.price);
+    Some(ForwardInfo {
+        forward: last.forward_contract,
+        price_difference: diff,
+    })
+}
+
+fn broker_unavailable(e: BrokerError) -> anyhow::Error {
+    anyhow::Error::new(ExitCodeError(ExitCode::BrokerUnavailable)).context(e.to_string())
+}
+
+fn usage(msg: &str) -> anyhow::Error {
+    anyhow::Error::new(ExitCodeError(ExitCode::Usage)).context(msg.to_string())
+}
+
+fn run_orders(args: &Args, conn: &mut Connection, path: &Path, run_id: String) -> anyhow::Result<ExitCode> {
+    let r = &args.run;
+    let date = r.date.unwrap_or_else(|| chrono::Utc::now().date_naive());
+    let mut broker: Box<dyn Broker> = match r.broker {
+        BrokerKind::Sim => Box::new(SimBroker::new(connect(path)?, r.sim_slippage, db::now_text())),
+        BrokerKind::Ibkr => {
+            let mut cfg = IbkrConfig::new(r.ibkr_url.clone());
+            cfg.account = r.ibkr_account.clone();
+            cfg.accept_invalid_certs = r.ibkr_insecure;
+            let map = args.common.data_dir.join("config").join("ibkr.csv");
+            if map.exists() {
+                let text = std::fs::read_to_string(&map).with_context(|| format!("reading {}", map.display()))?;
+                cfg.symbols = parse_ibkr_symbols(&text).map_err(|e| anyhow::anyhow!("{}: {e}", map.display()))?;
+            }
+            if r.dry_run {
+                // A dry run sends nothing; it does not even need the gateway.
+                Box::new(SimBroker::new(connect(path)?, 0.0, db::now_text()))
+            } else {
+                Box::new(IbkrBroker::connect(cfg).map_err(broker_unavailable)?)
+            }
+        }
+    };
+    let store = Store::open(&args.common.data_dir);
+    let forward = |i: &str| forward_from_store(&store, i);
+    let opts = RunOptions {
+        strategies: r.strategies.clone(),
+        instruments: args
+            .common
+            .instruments
+            .as_ref()
+            .map(|v| v.iter().map(|c| c.as_str().to_string()).collect()),
+        date,
+        dry_run: r.dry_run,
+        wait: Duration::from_secs_f64(r.wait.max(0.0)),
+        poll_interval: Duration::from_millis(r.poll_interval),
+        run_id,
+    };
+    let report = match engine::run(conn, broker.as_mut(), &forward, &opts) {
+        Ok(rep) => rep,
+        Err(EngineError::Broker(e @ BrokerError::Unavailable(_))) => return Err(broker_unavailable(e)),
+        Err(e) => return Err(e.into()),
+    };
+    print_report(args.format, &report)?;
+    let mut code = ExitCode::Success;
+    for l in &report.lines {
+        if l.status == "error" {
+            tracing::error!(strategy = %l.strategy, instrument = %l.instrument, "{}", l.detail);
+            code = code.worst(ExitCode::Partial);
+        }
+        if l.status == "locked" {
+            tracing::warn!(instrument = %l.instrument, "locked, no order: {}", l.detail);
+        }
+    }
+    for o in &report.orders {
+        if o.status == "rejected" {
+            tracing::error!(client_order_id = %o.client_order_id, "order refused: {}", o.message.as_deref().unwrap_or(""));
+            code = code.worst(ExitCode::Partial);
+        }
+    }
+    for b in &report.breaks {
+        tracing::error!(instrument = %b.instrument, contract = %b.contract, ours = b.ours, broker = b.broker, "position break; instrument locked");
+        code = code.worst(ExitCode::DataProblem);
+    }
+    for i in &report.unlocked {
+        tracing::info!(instrument = %i, "position break resolved; lock cleared");
+    }
+    let placed = report.lines.iter().filter(|l| l.status == "placed").count();
+    let filled = report.orders.iter().filter(|o| o.status == "filled").count();
+    tracing::info!(
+        instruments = report.lines.len(),
+        placed,
+        orders = report.orders.len(),
+        filled,
+        resumed = report.resumed,
+        breaks = report.breaks.len(),
+        dry_run = r.dry_run,
+        "place-orders done"
+    );
+    Ok(code)
+}
+
+fn price(p: Option<f64>) -> String {
+    p.map(|p| format!("{p}")).unwrap_or_default()
+}
+
+fn tagged<T: Serialize>(kind: &str, v: &T) -> serde_json::Value {
+    let mut j = serde_json::to_value(v).unwrap_or(serde_json::Value::Null);
+    if let serde_json::Value::Object(m) = &mut j {
+        m.insert("kind".into(), serde_json::Value::String(kind.into()));
+    }
+    j
+}
+
+fn csv_field(s: &str) -> String {
+    if s.contains([',', '"', '\n']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_string()
+    }
+}
+
+/// Writes rows as an aligned table, CSV, or JSON lines.
+fn emit(fmt: OutputFormat, header: &[&str], rows: &[Vec<String>], json: &[serde_json::Value]) -> std::io::Result<()> {
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    match fmt {
+        OutputFormat::Table => {
+            let widths: Vec<usize> = (0..header.len())
+                .map(|k| {
+                    rows.iter()
+                        .map(|r| r.get(k).map_or(0, String::len))
+                        .max()
+                        .unwrap_or(0)
+                        .max(header[k].len())
+                })
+                .collect();
+            let line = |cells: Vec<&str>| -> String {
+                cells
+                    .iter()
+                    .zip(&widths)
+                    .map(|(c, w)| format!("{c:<w$}"))
+                    .collect::<Vec<_>>()
+                    .join("  ")
+                    .trim_end()
+                    .to_string()
+            };
+            writeln!(out, "{}", line(header.to_vec()))?;
+            for r in rows {
+                writeln!(out, "{}", line(r.iter().map(String::as_str).collect()))?;
+            }
+        }
+        OutputFormat::Csv => {
+            writeln!(out, "{}", header.join(","))?;
+            for r in rows {
+                writeln!(out, "{}", r.iter().map(|c| csv_field(c)).collect::<Vec<_>>().join(","))?;
+            }
+        }
+        OutputFormat::Json => {
+            for j in json {
+                writeln!(out, "{j}")?;
+            }
+        }
+    }
+    out.flush()
+}
+
+fn print_report(fmt: OutputFormat, report: &RunReport) -> std::io::Result<()> {
+    let f = |x: f64| if x.is_finite() { format!("{x:.2}") } else { String::new() };
+    let lines: Vec<Vec<String>> = report
+        .lines
+        .iter()
+        .map(|l| {
+            vec![
+                l.strategy.clone(),
+                l.instrument.clone(),
+                l.roll_state.clone(),
+                l.position.to_string(),
+                f(l.lower),
+                f(l.upper),
+                l.buffered_trade.to_string(),
+                l.trade.to_string(),
+                l.status.clone(),
+                l.detail.clone(),
+            ]
+        })
+        .collect();
+    let header = [
+        "strategy",
+        "instrument",
+        "roll_state",
+        "position",
+        "lower",
+        "upper",
+        "buffered_trade",
+        "trade",
+        "status",
+        "detail",
+    ];
+    match fmt {
+        OutputFormat::Json => {
+            let mut json: Vec<serde_json::Value> = report.lines.iter().map(|l| tagged("instrument", l)).collect();
+            json.extend(report.orders.iter().map(|o| tagged("order", o)));
+            json.extend(report.breaks.iter().map(|b| tagged("break", b)));
+            emit(fmt, &header, &lines, &json)
+        }
+        OutputFormat::Csv => emit(fmt, &header, &lines, &[]),
+        OutputFormat::Table => {
+            emit(fmt, &header, &lines, &[])?;
+            if !report.orders.is_empty() {
+                let rows: Vec<Vec<String>> = report
+                    .orders
+                    .iter()
+                    .map(|o| {
+                        vec![
+                            o.client_order_id.clone(),
+                            o.instrument.clone(),
+                            o.contract.clone(),
+                            o.trade.to_string(),
+                            o.fill.to_string(),
+                            price(o.filled_price),
+                            o.status.clone(),
+                            o.message.clone().unwrap_or_default(),
+                        ]
+                    })
+                    .collect();
+                let mut out = std::io::stdout().lock();
+                writeln!(out)?;
+                drop(out);
+                emit(
+                    fmt,
+                    &["client_order_id", "instrument", "contract", "trade", "fill", "price", "status", "message"],
+                    &rows,
+                    &[],
+                )?;
+            }
+            if !report.breaks.is_empty() {
+                let rows: Vec<Vec<String>> = report
+                    .breaks
+                    .iter()
+                    .map(|b| vec![b.instrument.clone(), b.contract.clone(), b.ours.to_string(), b.broker.to_string()])
+                    .collect();
+                let mut out = std::io::stdout().lock();
+                writeln!(out)?;
+                drop(out);
+                emit(fmt, &["break_instrument", "contract", "ours", "broker"], &rows, &[])?;
+            }
+            Ok(())
+        }
+    }
+}
