@@ -183,6 +183,7 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     let mut tallies: BTreeMap<SeriesKind, Tally> = BTreeMap::new();
     let mut present: BTreeSet<SeriesKind> = BTreeSet::new();
     let mut jobs: Vec<Job> = Vec::new();
+    let mut variants: Vec<String> = Vec::new();
     for (kind, sub) in SOURCES {
         let Some(files) = list_csv(&source.join(sub))? else {
             continue;
@@ -203,10 +204,7 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
                     }
                 },
                 SeriesKind::Rolls if stem.contains('#') => {
-                    tracing::warn!(
-                        "{}: skipping variant roll calendar (not an instrument code)",
-                        path.display()
-                    );
+                    variants.push(stem);
                     tally.skipped += 1;
                     continue;
                 }
@@ -261,6 +259,14 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         }
     }
 
+    if !variants.is_empty() {
+        tracing::warn!(
+            "skipping {} variant roll calendars in {} (names with '#' are not instrument codes): {}",
+            variants.len(),
+            source.join("roll_calendars_csv").display(),
+            variants.join(", ")
+        );
+    }
     tracing::info!("reading {} files from {}", jobs.len(), source.display());
     let progress = Progress::new(jobs.len() as u64, "files read", args.common.no_progress);
     let parsed: Vec<Result<Parsed, StoreError>> = jobs
