@@ -154,6 +154,25 @@ impl InstrumentData {
         };
         Ok(DailySeries::new(dates, values))
     }
+
+    /// The raw forecast of every weighted rule of `config`, in `forecast_weights` order.
+    pub fn raw_forecasts(
+        &self,
+        config: &ForecastConfig,
+        cross: &CrossSectionalInputs,
+    ) -> Result<Vec<DailySeries>, ForecastError> {
+        config
+            .forecast_weights
+            .iter()
+            .map(|(name, _)| {
+                let rule = config
+                    .rules
+                    .get(name)
+                    .ok_or_else(|| ForecastError::UnknownRule(name.clone()))?;
+                self.raw_forecast(name, rule, cross)
+            })
+            .collect()
+    }
 }
 
 /// A forecast scalar: fixed, or an estimated series (reindexed with forward fill to the forecast).
@@ -271,26 +290,38 @@ impl InstrumentForecasts {
         config: &ForecastConfig,
         scalars: &[ForecastScalar],
     ) -> Result<Self, ForecastError> {
-        assert_eq!(
-            scalars.len(),
-            config.forecast_weights.len(),
-            "one scalar per weighted rule"
-        );
-        let mut rules = Vec::with_capacity(scalars.len());
-        for ((name, _), scalar) in config.forecast_weights.iter().zip(scalars) {
-            let rule = config
-                .rules
-                .get(name)
-                .ok_or_else(|| ForecastError::UnknownRule(name.clone()))?;
-            let raw = data.raw_forecast(name, rule, cross)?;
-            rules.push(RuleForecast::new(
-                name,
-                raw,
-                scalar,
-                config.forecast_cap,
-                config.forecast_floor,
-            ));
-        }
+        let raw = data.raw_forecasts(config, cross)?;
+        Ok(Self::from_raw_forecasts(data, raw, config, scalars))
+    }
+
+    /// Scales, caps and combines raw forecasts already computed with
+    /// [`InstrumentData::raw_forecasts`] (one per weighted rule, in `forecast_weights` order) —
+    /// for callers that needed the raw forecasts of all instruments first (pooled scalar
+    /// estimates).
+    pub fn from_raw_forecasts(
+        data: InstrumentData,
+        raw_forecasts: Vec<DailySeries>,
+        config: &ForecastConfig,
+        scalars: &[ForecastScalar],
+    ) -> Self {
+        let n = config.forecast_weights.len();
+        assert_eq!(scalars.len(), n, "one scalar per weighted rule");
+        assert_eq!(raw_forecasts.len(), n, "one raw forecast per weighted rule");
+        let rules: Vec<RuleForecast> = config
+            .forecast_weights
+            .iter()
+            .zip(raw_forecasts)
+            .zip(scalars)
+            .map(|(((name, _), raw), scalar)| {
+                RuleForecast::new(
+                    name,
+                    raw,
+                    scalar,
+                    config.forecast_cap,
+                    config.forecast_floor,
+                )
+            })
+            .collect();
         let capped: Vec<&DailySeries> = rules.iter().map(|r| &r.capped).collect();
         let weights: Vec<f64> = config.forecast_weights.iter().map(|(_, w)| *w).collect();
         let combination = combine_forecasts(
@@ -300,10 +331,134 @@ impl InstrumentForecasts {
             config.forecast_cap,
             config.weight_ewma_span,
         );
-        Ok(Self {
+        Self {
             data,
             rules,
             combination,
-        })
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::spec::ArgValue;
+    use systrade_model::Timestamp;
+
+    fn prices(n: usize) -> AdjustedPrices {
+        let start = chrono::NaiveDate::from_ymd_opt(2024, 1, 1).unwrap();
+        let dates = systrade_series::business_days(start, start + chrono::Days::new(600));
+        let ts = dates[..n]
+            .iter()
+            .map(|d| Timestamp::from_date(*d))
+            .collect();
+        let vals = (0..n)
+            .map(|i| 100.0 + (i as f64 * 0.3).sin() * 5.0 + i as f64 * 0.05)
+            .collect();
+        AdjustedPrices::new(ts, vals)
+    }
+
+    /// (rule name, function, numeric other_args)
+    type RuleRow<'a> = (&'a str, &'a str, &'a [(&'a str, f64)]);
+
+    fn config(rules: &[RuleRow<'_>], weights: &[(&str, f64)]) -> ForecastConfig {
+        ForecastConfig {
+            rules: rules
+                .iter()
+                .map(|(name, f, args)| {
+                    let args = args
+                        .iter()
+                        .map(|(k, v)| (k.to_string(), ArgValue::Number(*v)))
+                        .collect();
+                    (
+                        name.to_string(),
+                        TradingRule::from_pysystemtrade(f, &[], &args).unwrap(),
+                    )
+                })
+                .collect(),
+            forecast_weights: weights.iter().map(|(n, w)| (n.to_string(), *w)).collect(),
+            ..ForecastConfig::default()
+        }
+    }
+
+    #[test]
+    fn missing_inputs_are_errors() {
+        let adj = prices(50);
+        let inputs = InstrumentInputs {
+            adjusted: &adj,
+            multiple: None,
+        };
+        let cross = CrossSectionalInputs::default();
+        let c = config(&[("carry", "carry", &[])], &[("carry", 1.0)]);
+        let e = InstrumentForecasts::compute(inputs, &cross, &c).unwrap_err();
+        assert!(matches!(e, ForecastError::MissingData { .. }), "{e}");
+        let c = config(
+            &[("ewmac", "ewmac", &[("Lfast", 2.0), ("Lslow", 8.0)])],
+            &[("other", 1.0)],
+        );
+        let e = InstrumentForecasts::compute(inputs, &cross, &c).unwrap_err();
+        assert_eq!(e, ForecastError::UnknownRule("other".into()));
+        let c = config(&[("mom", "relative_momentum", &[])], &[("mom", 1.0)]);
+        assert!(InstrumentForecasts::compute(inputs, &cross, &c).is_err());
+    }
+
+    #[test]
+    fn fixed_and_estimated_scalars() {
+        let adj = prices(300);
+        let inputs = InstrumentInputs {
+            adjusted: &adj,
+            multiple: None,
+        };
+        let cross = CrossSectionalInputs::default();
+        let mut c = config(
+            &[
+                ("fast", "ewmac", &[("Lfast", 2.0), ("Lslow", 8.0)]),
+                ("brk", "breakout", &[("lookback", 20.0)]),
+            ],
+            &[("fast", 0.7), ("brk", 0.3)],
+        );
+        c.scalars.insert("fast".into(), 4.0);
+        let f = InstrumentForecasts::compute(inputs, &cross, &c).unwrap();
+        let fast = &f.rules[0];
+        let t = 200;
+        assert_eq!(fast.scalar.values[t], 4.0);
+        assert_eq!(fast.scaled.values[t], fast.raw.values[t] * 4.0);
+        assert_eq!(f.rules[1].scalar.values[t], 1.0, "default scalar");
+        assert!(
+            fast.capped
+                .values
+                .iter()
+                .all(|v| v.is_nan() || v.abs() <= 20.0)
+        );
+        // combined = Σ w·capped × FDM 1, with the smoothed weights summing to 1.
+        let w = &f.combination.weights;
+        assert!((w[0].values[t] + w[1].values[t] - 1.0).abs() < 1e-12);
+        assert!(
+            (w[0].values[t] - 0.7).abs() < 0.05,
+            "smoothing pulls back towards 0.7"
+        );
+        let comb = f.combination.combined.values[t];
+        let want =
+            w[0].values[t] * fast.capped.values[t] + w[1].values[t] * f.rules[1].capped.values[t];
+        assert!((comb - want).abs() < 1e-12, "{comb} vs {want}");
+
+        // Estimated scalar from this instrument alone, fed back through from_raw_forecasts.
+        let data = InstrumentData::compute(inputs, &c.vol);
+        let raws = data.raw_forecasts(&c, &cross).unwrap();
+        let est = crate::scaling::estimated_forecast_scalar(
+            &[&raws[0]],
+            &crate::scaling::ScalarEstimate {
+                min_periods: 50,
+                ..Default::default()
+            },
+        );
+        let scalars = [
+            ForecastScalar::Estimated(est.clone()),
+            ForecastScalar::Fixed(1.0),
+        ];
+        let f = InstrumentForecasts::from_raw_forecasts(data, raws, &c, &scalars);
+        assert_eq!(f.rules[0].scalar.values, est.values);
+        // Backfilled: the first scalar equals the first estimate.
+        assert!(!f.rules[0].scalar.values[0].is_nan());
     }
 }
