@@ -171,6 +171,24 @@ pub fn combine_forecasts(
     }
 }
 
+/// Non-linear forecast mapping (`forecast_mapping[code]`, spec §3.5) applied instead of the final
+/// cap: `0` where `|x| < threshold`; `b·(x − threshold)` for `threshold <= x <= cap` and
+/// `b·(x + threshold)` for `−cap <= x <= −threshold`; `sign(x)·cap·a` where `|x| > cap`; NaN
+/// stays NaN.
+pub fn map_forecast(x: f64, threshold: f64, cap: f64, a_param: f64, b_param: f64) -> f64 {
+    if x.is_nan() {
+        x
+    } else if x.abs() < threshold {
+        0.0
+    } else if x.abs() > cap {
+        x.signum() * cap * a_param
+    } else if x > 0.0 {
+        b_param * (x - threshold)
+    } else {
+        b_param * (x + threshold)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -182,6 +200,18 @@ mod tests {
         (0..n)
             .map(|i| NaiveDate::from_ymd_opt(2024, 1, 1 + i).unwrap())
             .collect()
+    }
+
+    #[test]
+    fn forecast_mapping_regions() {
+        // threshold 1.5, cap 20, a 1.25, b 1.33
+        assert_eq!(map_forecast(1.0, 1.5, 20.0, 1.25, 1.33), 0.0);
+        assert_eq!(map_forecast(-1.0, 1.5, 20.0, 1.25, 1.33), 0.0);
+        assert!((map_forecast(10.0, 1.5, 20.0, 1.25, 1.33) - 1.33 * 8.5).abs() < 1e-12);
+        assert!((map_forecast(-10.0, 1.5, 20.0, 1.25, 1.33) + 1.33 * 8.5).abs() < 1e-12);
+        assert_eq!(map_forecast(25.0, 1.5, 20.0, 1.25, 1.33), 25.0);
+        assert_eq!(map_forecast(-25.0, 1.5, 20.0, 1.25, 1.33), -25.0);
+        assert!(map_forecast(f64::NAN, 1.5, 20.0, 1.25, 1.33).is_nan());
     }
 
     #[test]

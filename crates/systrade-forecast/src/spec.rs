@@ -86,8 +86,9 @@ impl RuleFunction {
         }
     }
 
-    /// The data a rule reads when the config gives no `data` (pysystemtrade's own defaults in
-    /// its shipped configs).
+    /// The data a rule reads when the config gives no `data`: the inputs its shipped configs use
+    /// (pysystemtrade itself defaults every rule to `data.daily_prices` alone, which fails for
+    /// rules that take two inputs).
     pub fn default_data(&self) -> Vec<DataInput> {
         use DataInput::*;
         match self {
@@ -104,8 +105,10 @@ impl RuleFunction {
                 vec![NormalisedPrice, NormalisedPriceForAssetClass]
             }
             Self::FactorTradingRule { .. } => vec![DemeanedFactorValue(FactorSpec::default())],
+            // No sensible default condition: a config must name both inputs (one default input
+            // makes `from_pysystemtrade` report the missing one).
             Self::ConditionedFactorTradingRule { .. } => {
-                vec![DemeanedFactorValue(FactorSpec::default()), DailyPrices]
+                vec![DemeanedFactorValue(FactorSpec::default())]
             }
         }
     }
@@ -545,5 +548,22 @@ mod tests {
         )
         .unwrap_err();
         assert!(matches!(e, RuleError::WrongDataCount { .. }), "{e}");
+        let e = TradingRule::from_pysystemtrade(
+            "conditioned_factor_trading_rule",
+            &[],
+            &BTreeMap::new(),
+        )
+        .unwrap_err();
+        assert!(
+            matches!(
+                e,
+                RuleError::WrongDataCount {
+                    expected: 2,
+                    got: 1,
+                    ..
+                }
+            ),
+            "{e}"
+        );
     }
 }
