@@ -384,6 +384,7 @@ impl TradingRule {
             });
         }
         a.finish()?;
+        let given = data.len();
         let data = if data.is_empty() {
             f.default_data()
         } else {
@@ -396,7 +397,7 @@ impl TradingRule {
             return Err(RuleError::WrongDataCount {
                 function: function.into(),
                 expected: f.data_count(),
-                got: data.len(),
+                got: given,
             });
         }
         Ok(Self { function: f, data })
