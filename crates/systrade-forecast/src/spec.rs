@@ -560,7 +560,7 @@ mod tests {
                 e,
                 RuleError::WrongDataCount {
                     expected: 2,
-                    got: 1,
+                    got: 0,
                     ..
                 }
             ),
