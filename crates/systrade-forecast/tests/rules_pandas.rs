@@ -1085,7 +1085,7 @@ fn vol_estimators_match_pandas() {
         "simple",
         &simple_vol_calc(&r, 8, 4, 1e-10, false),
         &VOL_SIMPLE,
-        1e-14,
+        0.0,
     );
 }
 
@@ -1140,7 +1140,7 @@ fn carry_relative_and_factor_rules_match_pandas() {
         "cs mean reversion",
         &cross_sectional_mean_reversion(&X, &A, 6, None),
         &CSMR_6,
-        1e-13,
+        0.0,
     );
     check("factor", &factor_trading_rule(&X, 4), &FACTOR_4, 0.0);
 }
