@@ -10,7 +10,7 @@ mod exit;
 mod logging;
 mod progress;
 
-pub use args::{CommonArgs, LogFormat, OutputFormat, parse_instrument_list};
+pub use args::{CommonArgs, LogFormat, OutputFormat, parse_instrument, parse_instrument_list};
 pub use exit::{EXIT_STATUS_MAN_SECTION, ExitCode, ExitCodeError, finish};
 pub use logging::init_logging;
 pub use progress::Progress;
