@@ -48,35 +48,38 @@ pub struct ContractMerge {
 
 /// Merges fetched contract series into an instrument's stored bars (pure; no I/O). Each contract is
 /// cleaned, merged (new bars only, plus the revision window), and spike-checked on its close; a
-/// contract with a spike is left as stored unless spikes are accepted.
+/// contract with a spike is left as stored unless spikes are accepted. The daily case (only bars
+/// newer than everything stored) appends to the stored rows without re-sorting them.
 pub fn merge_contracts(
     instrument: &InstrumentCode,
-    stored: &[ContractBar],
+    stored: Vec<ContractBar>,
     fetched: &[ContractSeries],
     s: &MergeSettings,
 ) -> ContractMerge {
-    let mut groups: BTreeMap<ContractDate, Vec<Bar>> = BTreeMap::new();
-    for b in stored {
-        groups
-            .entry(b.contract)
-            .or_default()
-            .push(Bar::from_contract_bar(b));
+    let stored_last = stored.iter().map(|b| b.timestamp).max();
+    // Stored bars of the fetched contracts only, in time order.
+    let mut old: BTreeMap<ContractDate, Vec<Bar>> =
+        fetched.iter().map(|f| (f.contract, Vec::new())).collect();
+    for b in &stored {
+        if let Some(v) = old.get_mut(&b.contract) {
+            v.push(Bar::from_contract_bar(b));
+        }
     }
     let mut result = ContractMerge {
         rows: None,
         added: 0,
         revised: 0,
         dropped: 0,
-        last: stored.iter().map(|b| b.timestamp).max(),
+        last: stored_last,
         quarantined: Vec::new(),
         revisions: Vec::new(),
     };
-    let mut changed = false;
+    let mut updated: Vec<(ContractDate, Merged<Bar>)> = Vec::new();
     for series in fetched {
         let (clean, report) = clean_bars(&series.bars, &s.clean);
         result.dropped += report.dropped();
-        let old: &[Bar] = groups.get(&series.contract).map_or(&[], Vec::as_slice);
-        let m = merge_rows(old, &clean, revise_from(old, s.revise_days));
+        let before: &[Bar] = old.get(&series.contract).map_or(&[], Vec::as_slice);
+        let m = merge_rows(before, &clean, revise_from(before, s.revise_days));
         if !m.changed() {
             continue;
         }
@@ -123,18 +126,46 @@ pub fn merge_contracts(
                 &mut result.revisions,
             );
         }
-        groups.insert(series.contract, m.rows);
-        changed = true;
+        updated.push((series.contract, m));
     }
-    if changed {
-        let mut rows: Vec<ContractBar> = groups
+    if updated.is_empty() {
+        return result;
+    }
+    let appends_only = updated.iter().all(|(c, m)| {
+        let n_old = old.get(c).map_or(0, Vec::len);
+        m.revisions.is_empty()
+            && m.first_changed == n_old
+            && m.rows[n_old..]
+                .iter()
+                .all(|b| stored_last.is_none_or(|l| b.timestamp > l))
+    });
+    let rows = if appends_only {
+        let mut new: Vec<ContractBar> = updated
             .iter()
-            .flat_map(|(c, bars)| bars.iter().map(|b| b.with_contract(*c)))
+            .flat_map(|(c, m)| {
+                let n_old = old.get(c).map_or(0, Vec::len);
+                m.rows[n_old..].iter().map(|b| b.with_contract(*c))
+            })
             .collect();
+        new.sort_by_key(|b| (b.timestamp, b.contract));
+        let mut rows = stored;
+        rows.extend(new);
+        rows
+    } else {
+        let replaced: std::collections::HashSet<ContractDate> =
+            updated.iter().map(|(c, _)| *c).collect();
+        let mut rows: Vec<ContractBar> = stored
+            .into_iter()
+            .filter(|b| !replaced.contains(&b.contract))
+            .collect();
+        for (c, m) in &updated {
+            rows.extend(m.rows.iter().map(|b| b.with_contract(*c)));
+        }
         rows.sort_by_key(|b| (b.timestamp, b.contract));
-        result.last = rows.last().map(|b| b.timestamp);
-        result.rows = Some(rows);
-    }
+        rows
+    };
+    result.last = rows.last().map(|b| b.timestamp);
+    result.rows = Some(rows);
     result
 }
 
@@ -275,7 +306,7 @@ fn apply_contracts(
         Err(e) if e.is_not_found() => Vec::new(),
         Err(e) => return (Outcome::failed(name, e.to_string(), false), Vec::new()),
     };
-    let m = merge_contracts(&instrument, &stored, series, s);
+    let m = merge_contracts(&instrument, stored, series, s);
     if let Some(rows) = &m.rows
         && let Err(e) = writer.write_contract_prices(&instrument, rows)
     {
@@ -425,4 +456,109 @@ fn append_revisions(store: &Store, lines: &[String]) -> anyhow::Result<()> {
         .with_context(|| format!("writing {}", path.display()))?;
     tracing::info!(revisions = lines.len(), file = %path.display(), "recorded revised values");
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn bar(c: i64, day: i64, close: f64) -> ContractBar {
+        ContractBar {
+            contract: ContractDate::from_id(c).unwrap(),
+            timestamp: Timestamp::from_micros(day * systrade_model::time::MICROS_PER_DAY),
+            open: close,
+            high: close,
+            low: close,
+            close,
+            volume: 1.0,
+        }
+    }
+
+    fn series(c: i64, bars: &[ContractBar]) -> ContractSeries {
+        ContractSeries {
+            instrument: InstrumentCode::new("X").unwrap(),
+            contract: ContractDate::from_id(c).unwrap(),
+            bars: bars.iter().map(Bar::from_contract_bar).collect(),
+        }
+    }
+
+    fn settings(revise_days: u32) -> MergeSettings {
+        MergeSettings {
+            clean: CleanOptions {
+                today: NaiveDate::from_ymd_opt(2100, 1, 1).unwrap(),
+                drop_zero_volume: false,
+            },
+            revise_days,
+            max_spike: 8.0,
+            accept_spikes: false,
+        }
+    }
+
+    fn stored() -> Vec<ContractBar> {
+        let mut v = Vec::new();
+        for d in 0..50 {
+            v.push(bar(20240300, d, 100.0 + (d % 3) as f64));
+            if d >= 10 {
+                v.push(bar(20240600, d, 101.0 + (d % 2) as f64));
+            }
+        }
+        v
+    }
+
+    #[test]
+    fn a_new_day_is_appended_in_order() {
+        let x = InstrumentCode::new("X").unwrap();
+        let fetched = [
+            series(
+                20240600,
+                &[bar(20240600, 49, 9.0), bar(20240600, 50, 102.0)],
+            ),
+            series(20240300, &[bar(20240300, 50, 101.0)]),
+        ];
+        let m = merge_contracts(&x, stored(), &fetched, &settings(0));
+        let rows = m.rows.unwrap();
+        assert_eq!(m.added, 2);
+        assert_eq!(rows.len(), stored().len() + 2);
+        assert_eq!(&rows[..rows.len() - 2], &stored()[..]);
+        assert_eq!(rows[rows.len() - 2], bar(20240300, 50, 101.0));
+        assert_eq!(rows[rows.len() - 1], bar(20240600, 50, 102.0));
+    }
+
+    #[test]
+    fn revisions_rewrite_in_place_and_keep_order() {
+        let x = InstrumentCode::new("X").unwrap();
+        let fetched = [series(
+            20240300,
+            &[
+                bar(20240300, 48, 100.5),
+                bar(20240300, 49, 101.0),
+                bar(20240300, 51, 100.0),
+            ],
+        )];
+        let m = merge_contracts(&x, stored(), &fetched, &settings(3));
+        let rows = m.rows.unwrap();
+        assert_eq!((m.added, m.revised), (1, 1));
+        assert!(
+            rows.windows(2)
+                .all(|w| (w[0].timestamp, w[0].contract) < (w[1].timestamp, w[1].contract))
+        );
+        assert!(rows.contains(&bar(20240300, 48, 100.5)));
+        assert_eq!(*rows.last().unwrap(), bar(20240300, 51, 100.0));
+        assert_eq!(m.revisions.len(), 4, "open, high, low and close of day 48");
+    }
+
+    #[test]
+    fn a_spiking_contract_is_left_alone_and_the_others_are_written() {
+        let x = InstrumentCode::new("X").unwrap();
+        let fetched = [
+            series(20240300, &[bar(20240300, 50, 150.0)]),
+            series(20240600, &[bar(20240600, 50, 102.0)]),
+        ];
+        let m = merge_contracts(&x, stored(), &fetched, &settings(0));
+        assert_eq!(m.quarantined.len(), 1);
+        assert!(m.quarantined[0].starts_with("20240300: 1 spike(s)"));
+        let rows = m.rows.unwrap();
+        assert_eq!(rows.len(), stored().len() + 1);
+        assert_eq!(*rows.last().unwrap(), bar(20240600, 50, 102.0));
+    }
 }
