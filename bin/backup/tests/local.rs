@@ -539,3 +539,50 @@ fn usage_errors() {
     assert_eq!(code, 1);
     assert!(err.contains("not a backup repository"), "{err}");
 }
+
+#[test]
+fn hash_cache_skips_unchanged_files_but_sees_every_change() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = make_data_dir(tmp.path(), 10, 20_000);
+    let repo = tmp.path().join("repo");
+    let repo = repo.to_str().unwrap();
+    // Files changed less than 2 s before a backup started are never trusted from the cache.
+    std::thread::sleep(Duration::from_millis(2_200));
+    let create = || {
+        let mut cmd = backup(&data, repo);
+        cmd.arg("create");
+        let (code, out, err) = run(cmd);
+        assert_eq!(code, 0, "{err}");
+        out
+    };
+    let first = create();
+    assert!(first.contains("read 32 files"), "{first}");
+    // Nothing changed: only the SQLite snapshot is read.
+    let second = create();
+    assert!(second.contains("read 1 files"), "{second}");
+
+    // Same size, same mtime (set back), different content, written in place: ctime still moves.
+    let f = data.join("prices/multiple/I005.parquet");
+    let mtime = std::fs::metadata(&f).unwrap().modified().unwrap();
+    let mut content = std::fs::read(&f).unwrap();
+    content[10] ^= 0xFF;
+    std::fs::write(&f, &content).unwrap();
+    std::fs::File::options()
+        .write(true)
+        .open(&f)
+        .unwrap()
+        .set_modified(mtime)
+        .unwrap();
+    assert_eq!(std::fs::metadata(&f).unwrap().modified().unwrap(), mtime);
+    let third = create();
+    assert!(third.contains("read 2 files"), "{third}");
+    let to = tmp.path().join("restored");
+    let mut cmd = backup(&data, repo);
+    cmd.args(["restore", "latest", "--to"]).arg(&to);
+    assert_eq!(run(cmd).0, 0);
+    assert_eq!(
+        std::fs::read(to.join("prices/multiple/I005.parquet")).unwrap(),
+        content
+    );
+    assert_restored_equals_source(&data, &to);
+}

@@ -367,8 +367,12 @@ pub fn create(
         },
         None => None,
     };
+    // The cache is only meaningful for the same data directory on the same machine.
+    let source = data_dir.display().to_string();
+    let host = hostname();
     let cache: HashMap<&str, &Entry> = previous
         .iter()
+        .filter(|m| m.source == source && m.host == host)
         .flat_map(|m| m.files.iter())
         .filter(|e| e.kind == EntryKind::File)
         .map(|e| (e.path.as_str(), e))
@@ -448,8 +452,8 @@ pub fn create(
         id: id.clone(),
         started_ns,
         committed: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
-        source: data_dir.display().to_string(),
-        host: hostname(),
+        source,
+        host,
         files: entries,
         new_blobs,
         new_bytes,
