@@ -84,7 +84,11 @@ pub fn smooth_and_normalise_weights(
         })
         .collect();
     for t in 0..bdays.len() {
-        let sum: f64 = cols.iter().map(|c| c[t]).filter(|v| !v.is_nan()).sum();
+        let sum: f64 = cols
+            .iter()
+            .map(|c| c[t])
+            .filter(|v| !v.is_nan())
+            .fold(0.0, |a, v| a + v);
         if sum != 0.0 {
             for c in cols.iter_mut() {
                 c[t] /= sum;
@@ -95,7 +99,7 @@ pub fn smooth_and_normalise_weights(
 }
 
 /// `combined_raw_t = Σ_rule w_rule,t × capped_rule,t` over the rules, forecasts forward-filled,
-/// NaN products skipped (pandas `sum(axis=1)`, so a row with no forecasts gives 0).
+/// NaN products skipped (pandas `sum(axis=1)`, so a row with no forecasts gives +0).
 pub fn weighted_sum(weights: &[Vec<f64>], forecasts: &AlignedForecasts) -> Vec<f64> {
     (0..forecasts.dates.len())
         .map(|t| {
@@ -104,7 +108,8 @@ pub fn weighted_sum(weights: &[Vec<f64>], forecasts: &AlignedForecasts) -> Vec<f
                 .zip(&forecasts.columns)
                 .map(|(w, f)| w[t] * f[t])
                 .filter(|x| !x.is_nan())
-                .sum()
+                // From +0.0 like pandas (`Iterator::sum` for f64 starts at −0.0).
+                .fold(0.0, |acc, x| acc + x)
         })
         .collect()
 }
