@@ -1,3 +1,4 @@
+complete -c import-pst -l lock-timeout -d 'Seconds to wait for another process writing to the data directory before giving up (exit 6)' -r
 complete -c import-pst -l data-dir -d 'The data directory all tools share (config/, prices/, rolls/, state.sqlite, ...)' -r -F
 complete -c import-pst -l instruments -d 'Work only on these instruments (comma separated, e.g. SP500,US10); default: all configured' -r
 complete -c import-pst -l log-format -d 'Log format on stderr: human-readable text, or one JSON object per line (for cron and log shippers)' -r -f -a "text\t''

@@ -7,7 +7,13 @@ use std::path::Path;
 
 /// Every tool's clap command, in pipeline order.
 pub(crate) fn tools() -> Vec<Command> {
-    vec![import_pst::command()]
+    vec![
+        import_pst::command(),
+        fetch_prices::command(),
+        roll_contracts::command(),
+        place_orders::command(),
+        backup::command(),
+    ]
 }
 
 /// Renders every file that belongs in `man/`: (relative path, content).
