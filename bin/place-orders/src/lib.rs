@@ -204,7 +204,9 @@ pub enum LocksAction {
         reason: String,
     },
     /// Remove a lock (a break that persists locks the instrument again on the next run).
-    Clear { instrument: String },
+    Clear {
+        instrument: String,
+    },
 }
 
 /// The clap command, for man pages and completions.
@@ -380,7 +382,12 @@ fn scope_strings(scope: &Scope, need_instrument: bool) -> anyhow::Result<(String
     Ok((s, i))
 }
 
-fn overrides(conn: &Connection, action: &OverridesAction, fmt: OutputFormat, run_id: &str) -> anyhow::Result<ExitCode> {
+fn overrides(
+    conn: &Connection,
+    action: &OverridesAction,
+    fmt: OutputFormat,
+    run_id: &str,
+) -> anyhow::Result<ExitCode> {
     let at = db::now_text();
     match action {
         OverridesAction::Set { scope, value } => {
@@ -406,7 +413,13 @@ fn overrides(conn: &Connection, action: &OverridesAction, fmt: OutputFormat, run
     Ok(ExitCode::Success)
 }
 
-fn limits(conn: &Connection, action: &LimitsAction, fmt: OutputFormat, run_id: &str, args: &Args) -> anyhow::Result<ExitCode> {
+fn limits(
+    conn: &Connection,
+    action: &LimitsAction,
+    fmt: OutputFormat,
+    run_id: &str,
+    args: &Args,
+) -> anyhow::Result<ExitCode> {
     let at = db::now_text();
     let today = args
         .run
@@ -429,8 +442,23 @@ fn limits(conn: &Connection, action: &LimitsAction, fmt: OutputFormat, run_id: &
             if *period_days == 0 {
                 return Err(usage("--period-days must be at least 1"));
             }
-            db::set_trade_limit(conn, &s, &i, i64::from(*period_days), i64::from(*max), &today, &at)?;
-            db::audit(conn, run_id, &s, &i, "trade_limit_set", &format!("{max} per {period_days} day(s)"))?;
+            db::set_trade_limit(
+                conn,
+                &s,
+                &i,
+                i64::from(*period_days),
+                i64::from(*max),
+                &today,
+                &at,
+            )?;
+            db::audit(
+                conn,
+                run_id,
+                &s,
+                &i,
+                "trade_limit_set",
+                &format!("{max} per {period_days} day(s)"),
+            )?;
         }
         LimitsAction::Clear { scope, kind } => {
             let (s, i) = scope_strings(scope, true)?;
@@ -474,11 +502,28 @@ fn limits(conn: &Connection, action: &LimitsAction, fmt: OutputFormat, run_id: &
         .map(|l| tagged("position_limit", l))
         .chain(t.iter().map(|l| tagged("trade_limit", l)))
         .collect();
-    emit(fmt, &["kind", "strategy", "instrument", "max", "period_days", "traded"], &rows, &json)?;
+    emit(
+        fmt,
+        &[
+            "kind",
+            "strategy",
+            "instrument",
+            "max",
+            "period_days",
+            "traded",
+        ],
+        &rows,
+        &json,
+    )?;
     Ok(ExitCode::Success)
 }
 
-fn locks(conn: &Connection, action: &LocksAction, fmt: OutputFormat, run_id: &str) -> anyhow::Result<ExitCode> {
+fn locks(
+    conn: &Connection,
+    action: &LocksAction,
+    fmt: OutputFormat,
+    run_id: &str,
+) -> anyhow::Result<ExitCode> {
     let at = db::now_text();
     match action {
         LocksAction::Add { instrument, reason } => {
@@ -486,7 +531,14 @@ fn locks(conn: &Connection, action: &LocksAction, fmt: OutputFormat, run_id: &st
             // A manual lock replaces a reconciliation lock (it must then be cleared by hand).
             db::remove_lock(conn, instrument, Some("reconciliation"))?;
             db::add_lock(conn, instrument, "manual", reason, &at)?;
-            db::audit(conn, run_id, "", instrument, "lock", &format!("manual: {reason}"))?;
+            db::audit(
+                conn,
+                run_id,
+                "",
+                instrument,
+                "lock",
+                &format!("manual: {reason}"),
+            )?;
         }
         LocksAction::Clear { instrument } => {
             if db::remove_lock(conn, instrument, None)? {
@@ -498,10 +550,22 @@ fn locks(conn: &Connection, action: &LocksAction, fmt: OutputFormat, run_id: &st
     let l = db::locks(conn)?;
     let rows: Vec<Vec<String>> = l
         .iter()
-        .map(|k| vec![k.instrument.clone(), k.source.clone(), k.reason.clone(), k.locked_at.clone()])
+        .map(|k| {
+            vec![
+                k.instrument.clone(),
+                k.source.clone(),
+                k.reason.clone(),
+                k.locked_at.clone(),
+            ]
+        })
         .collect();
     let json: Vec<serde_json::Value> = l.iter().map(|k| tagged("lock", k)).collect();
-    emit(fmt, &["instrument", "source", "reason", "locked_at"], &rows, &json)?;
+    emit(
+        fmt,
+        &["instrument", "source", "reason", "locked_at"],
+        &rows,
+        &json,
+    )?;
     Ok(ExitCode::Success)
 }
 
@@ -512,7 +576,10 @@ fn forward_from_store(store: &Store, instrument: &str) -> Option<ForwardInfo> {
     let rows = match store.read_multiple_prices(&code) {
         Ok(r) => r,
         Err(e) => {
-            tracing::warn!(instrument, "no multiple prices for the forward contract: {e}");
+            tracing::warn!(
+                instrument,
+                "no multiple prices for the forward contract: {e}"
+            );
             return None;
         }
     };
@@ -520,7 +587,11 @@ fn forward_from_store(store: &Store, instrument: &str) -> Option<ForwardInfo> {
     let diff = rows
         .iter()
         .rev()
-        .find(|r| r.price.is_finite() && r.forward.is_finite() && r.forward_contract == last.forward_contract)
+        .find(|r| {
+            r.price.is_finite()
+                && r.forward.is_finite()
+                && r.forward_contract == last.forward_contract
+        })
         .map(|r| r.forward - r.price);
     Some(ForwardInfo {
         forward: last.forward_contract,
@@ -536,19 +607,30 @@ fn usage(msg: &str) -> anyhow::Error {
     anyhow::Error::new(ExitCodeError(ExitCode::Usage)).context(msg.to_string())
 }
 
-fn run_orders(args: &Args, conn: &mut Connection, path: &Path, run_id: String) -> anyhow::Result<ExitCode> {
+fn run_orders(
+    args: &Args,
+    conn: &mut Connection,
+    path: &Path,
+    run_id: String,
+) -> anyhow::Result<ExitCode> {
     let r = &args.run;
     let date = r.date.unwrap_or_else(|| chrono::Utc::now().date_naive());
     let mut broker: Box<dyn Broker> = match r.broker {
-        BrokerKind::Sim => Box::new(SimBroker::new(connect(path)?, r.sim_slippage, db::now_text())),
+        BrokerKind::Sim => Box::new(SimBroker::new(
+            connect(path)?,
+            r.sim_slippage,
+            db::now_text(),
+        )),
         BrokerKind::Ibkr => {
             let mut cfg = IbkrConfig::new(r.ibkr_url.clone());
             cfg.account = r.ibkr_account.clone();
             cfg.accept_invalid_certs = r.ibkr_insecure;
             let map = args.common.data_dir.join("config").join("ibkr.csv");
             if map.exists() {
-                let text = std::fs::read_to_string(&map).with_context(|| format!("reading {}", map.display()))?;
-                cfg.symbols = parse_ibkr_symbols(&text).map_err(|e| anyhow::anyhow!("{}: {e}", map.display()))?;
+                let text = std::fs::read_to_string(&map)
+                    .with_context(|| format!("reading {}", map.display()))?;
+                cfg.symbols = parse_ibkr_symbols(&text)
+                    .map_err(|e| anyhow::anyhow!("{}: {e}", map.display()))?;
             }
             if r.dry_run {
                 // A dry run sends nothing; it does not even need the gateway.
@@ -575,7 +657,9 @@ fn run_orders(args: &Args, conn: &mut Connection, path: &Path, run_id: String) -
     };
     let report = match engine::run(conn, broker.as_mut(), &forward, &opts) {
         Ok(rep) => rep,
-        Err(EngineError::Broker(e @ BrokerError::Unavailable(_))) => return Err(broker_unavailable(e)),
+        Err(EngineError::Broker(e @ BrokerError::Unavailable(_))) => {
+            return Err(broker_unavailable(e));
+        }
         Err(e) => return Err(e.into()),
     };
     print_report(args.format, &report)?;
@@ -603,7 +687,11 @@ fn run_orders(args: &Args, conn: &mut Connection, path: &Path, run_id: String) -
         tracing::info!(instrument = %i, "position break resolved; lock cleared");
     }
     let placed = report.lines.iter().filter(|l| l.status == "placed").count();
-    let filled = report.orders.iter().filter(|o| o.status == "filled").count();
+    let filled = report
+        .orders
+        .iter()
+        .filter(|o| o.status == "filled")
+        .count();
     tracing::info!(
         instruments = report.lines.len(),
         placed,
@@ -638,7 +726,12 @@ fn csv_field(s: &str) -> String {
 }
 
 /// Writes rows as an aligned table, CSV, or JSON lines.
-fn emit(fmt: OutputFormat, header: &[&str], rows: &[Vec<String>], json: &[serde_json::Value]) -> std::io::Result<()> {
+fn emit(
+    fmt: OutputFormat,
+    header: &[&str],
+    rows: &[Vec<String>],
+    json: &[serde_json::Value],
+) -> std::io::Result<()> {
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     match fmt {
@@ -670,7 +763,11 @@ fn emit(fmt: OutputFormat, header: &[&str], rows: &[Vec<String>], json: &[serde_
         OutputFormat::Csv => {
             writeln!(out, "{}", header.join(","))?;
             for r in rows {
-                writeln!(out, "{}", r.iter().map(|c| csv_field(c)).collect::<Vec<_>>().join(","))?;
+                writeln!(
+                    out,
+                    "{}",
+                    r.iter().map(|c| csv_field(c)).collect::<Vec<_>>().join(",")
+                )?;
             }
         }
         OutputFormat::Json => {
@@ -683,7 +780,13 @@ fn emit(fmt: OutputFormat, header: &[&str], rows: &[Vec<String>], json: &[serde_
 }
 
 fn print_report(fmt: OutputFormat, report: &RunReport) -> std::io::Result<()> {
-    let f = |x: f64| if x.is_finite() { format!("{x:.2}") } else { String::new() };
+    let f = |x: f64| {
+        if x.is_finite() {
+            format!("{x:.2}")
+        } else {
+            String::new()
+        }
+    };
     let lines: Vec<Vec<String>> = report
         .lines
         .iter()
@@ -716,7 +819,11 @@ fn print_report(fmt: OutputFormat, report: &RunReport) -> std::io::Result<()> {
     ];
     match fmt {
         OutputFormat::Json => {
-            let mut json: Vec<serde_json::Value> = report.lines.iter().map(|l| tagged("instrument", l)).collect();
+            let mut json: Vec<serde_json::Value> = report
+                .lines
+                .iter()
+                .map(|l| tagged("instrument", l))
+                .collect();
             json.extend(report.orders.iter().map(|o| tagged("order", o)));
             json.extend(report.breaks.iter().map(|b| tagged("break", b)));
             emit(fmt, &header, &lines, &json)
@@ -746,7 +853,16 @@ fn print_report(fmt: OutputFormat, report: &RunReport) -> std::io::Result<()> {
                 drop(out);
                 emit(
                     fmt,
-                    &["client_order_id", "instrument", "contract", "trade", "fill", "price", "status", "message"],
+                    &[
+                        "client_order_id",
+                        "instrument",
+                        "contract",
+                        "trade",
+                        "fill",
+                        "price",
+                        "status",
+                        "message",
+                    ],
                     &rows,
                     &[],
                 )?;
@@ -755,12 +871,24 @@ fn print_report(fmt: OutputFormat, report: &RunReport) -> std::io::Result<()> {
                 let rows: Vec<Vec<String>> = report
                     .breaks
                     .iter()
-                    .map(|b| vec![b.instrument.clone(), b.contract.clone(), b.ours.to_string(), b.broker.to_string()])
+                    .map(|b| {
+                        vec![
+                            b.instrument.clone(),
+                            b.contract.clone(),
+                            b.ours.to_string(),
+                            b.broker.to_string(),
+                        ]
+                    })
                     .collect();
                 let mut out = std::io::stdout().lock();
                 writeln!(out)?;
                 drop(out);
-                emit(fmt, &["break_instrument", "contract", "ours", "broker"], &rows, &[])?;
+                emit(
+                    fmt,
+                    &["break_instrument", "contract", "ours", "broker"],
+                    &rows,
+                    &[],
+                )?;
             }
             Ok(())
         }

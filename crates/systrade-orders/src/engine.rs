@@ -511,7 +511,8 @@ fn generate(
             limited.push(logic::apply_position_limit(eff, trade, l));
         }
         if let Some(l) = db::position_limit(tx, "", i)? {
-            let inst = db::instrument_position(tx, i)? + db::unfilled_instrument_remainder_all(tx, i)?;
+            let inst =
+                db::instrument_position(tx, i)? + db::unfilled_instrument_remainder_all(tx, i)?;
             limited.push(logic::apply_position_limit(inst, trade, l));
         }
         if !limited.is_empty() {

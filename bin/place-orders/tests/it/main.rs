@@ -27,7 +27,15 @@ fn conn(dir: &Path) -> Connection {
 }
 
 /// Writes an optimal position row as size-positions would.
-fn seed(dir: &Path, strategy: &str, instrument: &str, lower: f64, upper: f64, price: f64, contract: &str) {
+fn seed(
+    dir: &Path,
+    strategy: &str,
+    instrument: &str,
+    lower: f64,
+    upper: f64,
+    price: f64,
+    contract: &str,
+) {
     db::insert_optimal_position(
         &conn(dir),
         &OptimalPosition {
@@ -45,7 +53,9 @@ fn seed(dir: &Path, strategy: &str, instrument: &str, lower: f64, upper: f64, pr
 
 fn po(dir: &Path) -> Command {
     let mut c = Command::cargo_bin("place-orders").unwrap();
-    c.arg("--data-dir").arg(dir).args(["--no-progress", "--date", DATE]);
+    c.arg("--data-dir")
+        .arg(dir)
+        .args(["--no-progress", "--date", DATE]);
     c
 }
 
@@ -104,9 +114,16 @@ fn sim_buffer_rule_fills_positions_history_and_idempotent_rerun() {
     assert_eq!(strategy_pos(p, "s1", "CCC"), 0);
     assert_eq!(contract_pos(p, "AAA", "20240300"), 2);
     assert_eq!(contract_pos(p, "BBB", "20240600"), -2);
-    assert_eq!(count(p, "SELECT COUNT(*) FROM broker_orders"), 0, "completed orders leave the stack");
+    assert_eq!(
+        count(p, "SELECT COUNT(*) FROM broker_orders"),
+        0,
+        "completed orders leave the stack"
+    );
     assert_eq!(count(p, "SELECT COUNT(*) FROM broker_orders_history"), 2);
-    assert_eq!(count(p, "SELECT COUNT(*) FROM instrument_orders_history"), 2);
+    assert_eq!(
+        count(p, "SELECT COUNT(*) FROM instrument_orders_history"),
+        2
+    );
     assert_eq!(count(p, "SELECT COUNT(*) FROM fills"), 2);
 
     // Re-run: positions are inside the buffer; nothing new.
@@ -114,16 +131,41 @@ fn sim_buffer_rule_fills_positions_history_and_idempotent_rerun() {
     assert_eq!(count(p, "SELECT COUNT(*) FROM broker_orders_history"), 2);
 
     // Positions and order listings.
-    let out = po(p).args(["positions", "--format", "csv"]).assert().success().get_output().stdout.clone();
+    let out = po(p)
+        .args(["positions", "--format", "csv"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
     let text = String::from_utf8(out).unwrap();
-    assert!(text.starts_with("level,strategy,instrument,contract,position\n"), "{text}");
+    assert!(
+        text.starts_with("level,strategy,instrument,contract,position\n"),
+        "{text}"
+    );
     assert!(text.contains("strategy,s1,AAA,,2\n"), "{text}");
     assert!(text.contains("contract,,BBB,20240600,-2\n"), "{text}");
-    let out = po(p).args(["orders", "--history", "--format", "json"]).assert().success().get_output().stdout.clone();
+    let out = po(p)
+        .args(["orders", "--history", "--format", "json"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
     let j = json_lines(&out);
     assert_eq!(j.iter().filter(|v| v["kind"] == "broker").count(), 2);
-    let out = po(p).args(["orders"]).assert().success().get_output().stdout.clone();
-    assert_eq!(String::from_utf8(out).unwrap().lines().count(), 1, "header only: stack empty");
+    let out = po(p)
+        .args(["orders"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    assert_eq!(
+        String::from_utf8(out).unwrap().lines().count(),
+        1,
+        "header only: stack empty"
+    );
 }
 
 #[test]
@@ -131,7 +173,13 @@ fn dry_run_writes_and_sends_nothing() {
     let d = data_dir();
     let p = d.path();
     seed(p, "s1", "AAA", 2.4, 4.6, 100.0, "20240300");
-    let out = po(p).args(["--dry-run", "--format", "json"]).assert().success().get_output().stdout.clone();
+    let out = po(p)
+        .args(["--dry-run", "--format", "json"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
     let j = json_lines(&out);
     let o: Vec<&Value> = j.iter().filter(|v| v["kind"] == "order").collect();
     assert_eq!(o.len(), 1);
@@ -142,7 +190,13 @@ fn dry_run_writes_and_sends_nothing() {
     assert_eq!(count(p, "SELECT COUNT(*) FROM client_order_sequences"), 0);
     // The real run then uses sequence 1.
     po(p).assert().success();
-    assert_eq!(count(p, "SELECT COUNT(*) FROM fills WHERE client_order_id = 's1-AAA-20240105-001'"), 1);
+    assert_eq!(
+        count(
+            p,
+            "SELECT COUNT(*) FROM fills WHERE client_order_id = 's1-AAA-20240105-001'"
+        ),
+        1
+    );
 }
 
 #[test]
@@ -155,25 +209,82 @@ fn overrides_position_limits_and_manual_locks() {
     seed(p, "s2", "LIM", 8.0, 8.0, 10.0, "20240300");
     seed(p, "s1", "LCK", 2.0, 2.0, 10.0, "20240300");
     seed(p, "s1", "NOT", 2.0, 2.0, 10.0, "20240300");
-    po(p).args(["overrides", "set", "--instrument", "RED", "reduce-only"]).assert().success();
-    po(p).args(["overrides", "set", "--strategy", "s1", "--instrument", "HALF", "0.5"]).assert().success();
-    po(p).args(["overrides", "set", "--instrument", "NOT", "no-trading"]).assert().success();
-    po(p).args(["limits", "position", "--strategy", "s1", "--instrument", "LIM", "5"]).assert().success();
-    po(p).args(["limits", "position", "--instrument", "LIM", "7"]).assert().success();
-    po(p).args(["locks", "add", "LCK", "--reason", "exchange halt"]).assert().success();
-    let out = po(p).args(["--format", "json"]).assert().success().get_output().stdout.clone();
+    po(p)
+        .args(["overrides", "set", "--instrument", "RED", "reduce-only"])
+        .assert()
+        .success();
+    po(p)
+        .args([
+            "overrides",
+            "set",
+            "--strategy",
+            "s1",
+            "--instrument",
+            "HALF",
+            "0.5",
+        ])
+        .assert()
+        .success();
+    po(p)
+        .args(["overrides", "set", "--instrument", "NOT", "no-trading"])
+        .assert()
+        .success();
+    po(p)
+        .args([
+            "limits",
+            "position",
+            "--strategy",
+            "s1",
+            "--instrument",
+            "LIM",
+            "5",
+        ])
+        .assert()
+        .success();
+    po(p)
+        .args(["limits", "position", "--instrument", "LIM", "7"])
+        .assert()
+        .success();
+    po(p)
+        .args(["locks", "add", "LCK", "--reason", "exchange halt"])
+        .assert()
+        .success();
+    let out = po(p)
+        .args(["--format", "json"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
     let j = json_lines(&out);
     let status = |s: &str, i: &str| {
         j.iter()
             .find(|v| v["kind"] == "instrument" && v["strategy"] == s && v["instrument"] == i)
-            .map(|v| (v["status"].as_str().unwrap().to_string(), v["trade"].as_i64().unwrap()))
+            .map(|v| {
+                (
+                    v["status"].as_str().unwrap().to_string(),
+                    v["trade"].as_i64().unwrap(),
+                )
+            })
             .unwrap()
     };
-    assert_eq!(status("s1", "RED"), ("blocked".into(), 0), "reduce-only blocks opening");
+    assert_eq!(
+        status("s1", "RED"),
+        ("blocked".into(), 0),
+        "reduce-only blocks opening"
+    );
     assert_eq!(status("s1", "HALF"), ("placed".into(), 3), "floor(6 × 0.5)");
     assert_eq!(status("s1", "NOT"), ("blocked".into(), 0));
-    assert_eq!(status("s1", "LIM"), ("placed".into(), 5), "strategy limit 5");
-    assert_eq!(status("s2", "LIM"), ("placed".into(), 2), "instrument limit 7 with 5 held");
+    assert_eq!(
+        status("s1", "LIM"),
+        ("placed".into(), 5),
+        "strategy limit 5"
+    );
+    assert_eq!(
+        status("s2", "LIM"),
+        ("placed".into(), 2),
+        "instrument limit 7 with 5 held"
+    );
     assert_eq!(status("s1", "LCK").0, "locked");
     assert_eq!(strategy_pos(p, "s1", "HALF"), 3);
     assert_eq!(strategy_pos(p, "s2", "LIM"), 2);
@@ -182,17 +293,30 @@ fn overrides_position_limits_and_manual_locks() {
     assert!(audit_events(p, "LIM").contains(&"position_limit".to_string()));
     assert!(audit_events(p, "LCK").contains(&"skipped_locked".to_string()));
     // The audit table is append-only.
-    assert!(conn(p).execute("UPDATE audit SET detail = 'x'", []).is_err());
+    assert!(
+        conn(p)
+            .execute("UPDATE audit SET detail = 'x'", [])
+            .is_err()
+    );
     assert!(conn(p).execute("DELETE FROM audit", []).is_err());
     // Clearing the lock lets the order through.
     po(p).args(["locks", "clear", "LCK"]).assert().success();
     po(p).assert().success();
     assert_eq!(strategy_pos(p, "s1", "LCK"), 2);
-    let out = po(p).args(["overrides", "list", "--format", "csv"]).assert().success().get_output().stdout.clone();
+    let out = po(p)
+        .args(["overrides", "list", "--format", "csv"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
     let t = String::from_utf8(out).unwrap();
     assert!(t.contains(",RED,reduce-only"), "{t}");
     assert!(t.contains("s1,HALF,0.5"), "{t}");
-    po(p).args(["overrides", "set", "--instrument", "RED", "1.5"]).assert().code(2);
+    po(p)
+        .args(["overrides", "set", "--instrument", "RED", "1.5"])
+        .assert()
+        .code(2);
 }
 
 #[test]
@@ -200,7 +324,18 @@ fn trade_limits_cap_per_period_and_reset() {
     let d = data_dir();
     let p = d.path();
     seed(p, "s1", "TRD", 5.0, 5.0, 10.0, "20240300");
-    po(p).args(["limits", "trade", "--instrument", "TRD", "--period-days", "1", "2"]).assert().success();
+    po(p)
+        .args([
+            "limits",
+            "trade",
+            "--instrument",
+            "TRD",
+            "--period-days",
+            "1",
+            "2",
+        ])
+        .assert()
+        .success();
     po(p).assert().success();
     assert_eq!(strategy_pos(p, "s1", "TRD"), 2);
     assert!(audit_events(p, "TRD").contains(&"trade_limit".to_string()));
@@ -209,13 +344,26 @@ fn trade_limits_cap_per_period_and_reset() {
     // Two days later (more than one day since the last reset) the counter resets.
     po(p).args(["--date", "2024-01-07"]).assert().success();
     assert_eq!(strategy_pos(p, "s1", "TRD"), 4);
-    let out = po(p).args(["limits", "list", "--format", "json"]).assert().success().get_output().stdout.clone();
+    let out = po(p)
+        .args(["limits", "list", "--format", "json"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
     let j = json_lines(&out);
     assert_eq!(j[0]["traded"], 2);
     assert_eq!(j[0]["last_reset"], "2024-01-07");
 }
 
-fn write_multiple(dir: &Path, instrument: &str, priced: i64, forward: i64, price: f64, fwd_price: f64) {
+fn write_multiple(
+    dir: &Path,
+    instrument: &str,
+    priced: i64,
+    forward: i64,
+    price: f64,
+    fwd_price: f64,
+) {
     let store = Store::open(dir);
     let w = store.lock_for_writing(Duration::from_secs(5)).unwrap();
     let row = MultiplePricesRow {
@@ -227,7 +375,8 @@ fn write_multiple(dir: &Path, instrument: &str, priced: i64, forward: i64, price
         carry: f64::NAN,
         carry_contract: ContractDate::from_id(forward).unwrap(),
     };
-    w.write_multiple_prices(&InstrumentCode::new(instrument).unwrap(), &vec![row]).unwrap();
+    w.write_multiple_prices(&InstrumentCode::new(instrument).unwrap(), &vec![row])
+        .unwrap();
 }
 
 #[test]
@@ -245,7 +394,10 @@ fn roll_states_split_and_roll_orders() {
     }
     // The roll-contracts helper owns roll_states (migration 2); create it if it is not there yet.
     let c = conn(p);
-    c.execute_batch("CREATE TABLE IF NOT EXISTS roll_states (instrument TEXT PRIMARY KEY, state TEXT NOT NULL)").unwrap();
+    c.execute_batch(
+        "CREATE TABLE IF NOT EXISTS roll_states (instrument TEXT PRIMARY KEY, state TEXT NOT NULL)",
+    )
+    .unwrap();
     for (i, s) in [
         ("PAS", "Passive"),
         ("FRC", "Force"),
@@ -254,7 +406,11 @@ fn roll_states_split_and_roll_orders() {
         ("RAD", "Roll_Adjusted"),
         ("NOP", "No_Open"),
     ] {
-        c.execute("INSERT INTO roll_states (instrument, state) VALUES (?1, ?2)", [i, s]).unwrap();
+        c.execute(
+            "INSERT INTO roll_states (instrument, state) VALUES (?1, ?2)",
+            [i, s],
+        )
+        .unwrap();
     }
     drop(c);
     seed(p, "s1", "PAS", -2.0, -2.0, 100.0, "20240300");
@@ -266,9 +422,16 @@ fn roll_states_split_and_roll_orders() {
     assert_eq!(contract_pos(p, "PAS", "20240600"), -2);
     assert_eq!(strategy_pos(p, "s1", "PAS"), -2);
     let fwd_price: f64 = conn(p)
-        .query_row("SELECT price FROM fills WHERE instrument = 'PAS' AND contract = '20240600'", [], |r| r.get(0))
+        .query_row(
+            "SELECT price FROM fills WHERE instrument = 'PAS' AND contract = '20240600'",
+            [],
+            |r| r.get(0),
+        )
         .unwrap();
-    assert_eq!(fwd_price, 102.0, "forward leg reference shifted by forward − priced");
+    assert_eq!(
+        fwd_price, 102.0,
+        "forward leg reference shifted by forward − priced"
+    );
     // Force: spread roll, strategy position unchanged.
     for i in ["FRC", "OUT"] {
         assert_eq!(contract_pos(p, i, "20240300"), 0, "{i}");
@@ -276,9 +439,18 @@ fn roll_states_split_and_roll_orders() {
         assert_eq!(strategy_pos(p, "s1", i), 3, "{i}");
         assert!(audit_events(p, i).contains(&"roll_order".to_string()));
     }
-    let spread: i64 = count(p, "SELECT COUNT(DISTINCT spread_group) FROM contract_orders_history WHERE instrument = 'FRC' AND spread_group IS NOT NULL");
+    let spread: i64 = count(
+        p,
+        "SELECT COUNT(DISTINCT spread_group) FROM contract_orders_history WHERE instrument = 'FRC' AND spread_group IS NOT NULL",
+    );
     assert_eq!(spread, 1);
-    assert_eq!(count(p, "SELECT COUNT(*) FROM contract_orders_history WHERE instrument = 'OUT' AND spread_group IS NOT NULL"), 0);
+    assert_eq!(
+        count(
+            p,
+            "SELECT COUNT(*) FROM contract_orders_history WHERE instrument = 'OUT' AND spread_group IS NOT NULL"
+        ),
+        0
+    );
     // Close: priced position closed for the strategy.
     assert_eq!(contract_pos(p, "CLO", "20240300"), 0);
     assert_eq!(strategy_pos(p, "s1", "CLO"), 0);
@@ -294,7 +466,16 @@ fn roll_states_split_and_roll_orders() {
 
 fn ibkr(dir: &Path, fake: &FakeIbkrOrders) -> Command {
     let mut c = po(dir);
-    c.args(["--broker", "ibkr", "--ibkr-url", &fake.url(), "--poll-interval", "20", "--wait", "10"]);
+    c.args([
+        "--broker",
+        "ibkr",
+        "--ibkr-url",
+        &fake.url(),
+        "--poll-interval",
+        "20",
+        "--wait",
+        "10",
+    ]);
     c
 }
 
@@ -321,12 +502,28 @@ fn ibkr_four_answer_shapes_and_fills() {
         .into(),
         ..FakeOrdersConfig::default()
     });
-    let out = ibkr(p, &fake).args(["--format", "json"]).assert().code(3).get_output().stdout.clone();
+    let out = ibkr(p, &fake)
+        .args(["--format", "json"])
+        .assert()
+        .code(3)
+        .get_output()
+        .stdout
+        .clone();
     let j = json_lines(&out);
-    let o = |i: &str| j.iter().find(|v| v["kind"] == "order" && v["instrument"] == i).unwrap().clone();
+    let o = |i: &str| {
+        j.iter()
+            .find(|v| v["kind"] == "order" && v["instrument"] == i)
+            .unwrap()
+            .clone()
+    };
     assert_eq!(o("A1")["status"], "filled");
     assert_eq!(o("A2")["status"], "rejected");
-    assert!(o("A2")["message"].as_str().unwrap().contains("Order not confirmed"));
+    assert!(
+        o("A2")["message"]
+            .as_str()
+            .unwrap()
+            .contains("Order not confirmed")
+    );
     assert_eq!(o("A3")["status"], "rejected");
     assert!(o("A3")["message"].as_str().unwrap().contains("prompt"));
     assert_eq!(o("A4")["status"], "filled");
@@ -342,7 +539,11 @@ fn ibkr_four_answer_shapes_and_fills() {
     assert_eq!(strategy_pos(p, "s1", "A2"), 2);
     assert_eq!(strategy_pos(p, "s1", "A3"), 2);
     assert_eq!(fake.submissions(), 6);
-    assert!(fake.orders().iter().any(|(c, ..)| c == "s1-A2-20240105-002"));
+    assert!(
+        fake.orders()
+            .iter()
+            .any(|(c, ..)| c == "s1-A2-20240105-002")
+    );
 }
 
 #[test]
@@ -357,7 +558,10 @@ fn ibkr_partial_fills_and_status_transitions() {
     });
     ibkr(p, &fake).assert().success();
     let f = db::fills(&conn(p)).unwrap();
-    assert_eq!(f.iter().map(|x| x.quantity).collect::<Vec<_>>(), vec![-1, -1, -1]);
+    assert_eq!(
+        f.iter().map(|x| x.quantity).collect::<Vec<_>>(),
+        vec![-1, -1, -1]
+    );
     assert!(f.iter().all(|x| x.price == Some(101.0)));
     assert_eq!(strategy_pos(p, "s1", "PRT"), -3);
     assert_eq!(contract_pos(p, "PRT", "20240300"), -3);
@@ -367,12 +571,22 @@ fn ibkr_partial_fills_and_status_transitions() {
     seed(p, "s1", "PRT", -5.0, -5.0, 100.0, "20240300");
     fake.configure(|c| c.fill_plan = FillPlan::Hold);
     ibkr(p, &fake).args(["--wait", "0.2"]).assert().success();
-    assert_eq!(count(p, "SELECT COUNT(*) FROM broker_orders WHERE status = 'submitted'"), 1);
+    assert_eq!(
+        count(
+            p,
+            "SELECT COUNT(*) FROM broker_orders WHERE status = 'submitted'"
+        ),
+        1
+    );
     assert_eq!(strategy_pos(p, "s1", "PRT"), -3);
     fake.release();
     ibkr(p, &fake).assert().success();
     assert_eq!(strategy_pos(p, "s1", "PRT"), -5);
-    assert_eq!(fake.submissions(), 2, "the working order was not sent again");
+    assert_eq!(
+        fake.submissions(),
+        2,
+        "the working order was not sent again"
+    );
     assert_eq!(count(p, "SELECT COUNT(*) FROM broker_orders"), 0);
 }
 
@@ -389,27 +603,55 @@ fn ibkr_kill_between_submission_and_fill_never_sends_twice() {
     let mut child = std::process::Command::new(bin)
         .arg("--data-dir")
         .arg(p)
-        .args(["--no-progress", "--date", DATE, "--broker", "ibkr", "--ibkr-url", &fake.url(), "-q"])
+        .args([
+            "--no-progress",
+            "--date",
+            DATE,
+            "--broker",
+            "ibkr",
+            "--ibkr-url",
+            &fake.url(),
+            "-q",
+        ])
         .stdout(std::process::Stdio::null())
         .spawn()
         .unwrap();
     let start = Instant::now();
     while fake.submissions() == 0 {
-        assert!(start.elapsed() < Duration::from_secs(30), "no submission arrived");
+        assert!(
+            start.elapsed() < Duration::from_secs(30),
+            "no submission arrived"
+        );
         std::thread::sleep(Duration::from_millis(10));
     }
     child.kill().unwrap(); // SIGKILL
     let status = child.wait().unwrap();
     assert!(!status.success());
-    assert_eq!(count(p, "SELECT COUNT(*) FROM broker_orders WHERE status = 'pending_submit' AND submitted_at IS NOT NULL"), 1);
+    assert_eq!(
+        count(
+            p,
+            "SELECT COUNT(*) FROM broker_orders WHERE status = 'pending_submit' AND submitted_at IS NOT NULL"
+        ),
+        1
+    );
     assert_eq!(count(p, "SELECT COUNT(*) FROM fills"), 0);
     fake.configure(|c| c.submit_delay = Duration::ZERO);
     ibkr(p, &fake).assert().success();
-    assert_eq!(fake.submissions(), 1, "looked up by client order id, not sent again");
+    assert_eq!(
+        fake.submissions(),
+        1,
+        "looked up by client order id, not sent again"
+    );
     assert_eq!(fake.order_count(), 1);
     assert_eq!(strategy_pos(p, "s1", "KIL"), 4);
     assert_eq!(count(p, "SELECT COUNT(*) FROM fills"), 1);
-    assert_eq!(count(p, "SELECT COUNT(*) FROM broker_orders_history WHERE client_order_id = 's1-KIL-20240105-001' AND status = 'filled'"), 1);
+    assert_eq!(
+        count(
+            p,
+            "SELECT COUNT(*) FROM broker_orders_history WHERE client_order_id = 's1-KIL-20240105-001' AND status = 'filled'"
+        ),
+        1
+    );
     // Nothing more to do.
     ibkr(p, &fake).assert().success();
     assert_eq!(fake.submissions(), 1);
@@ -424,10 +666,23 @@ fn ibkr_reconciliation_break_locks_then_clears() {
     let conid = fake.conid("REC", 202403).unwrap();
     fake.configure(|c| c.extra_positions = vec![(conid, 2)]);
     // Pre-trade reconciliation finds the broker holding 2 we don't know about.
-    let out = ibkr(p, &fake).args(["--format", "json"]).assert().code(4).get_output().stdout.clone();
+    let out = ibkr(p, &fake)
+        .args(["--format", "json"])
+        .assert()
+        .code(4)
+        .get_output()
+        .stdout
+        .clone();
     let j = json_lines(&out);
-    assert!(j.iter().any(|v| v["kind"] == "break" && v["instrument"] == "REC" && v["broker"] == 2));
-    assert!(j.iter().any(|v| v["kind"] == "instrument" && v["instrument"] == "REC" && v["status"] == "locked"));
+    assert!(
+        j.iter()
+            .any(|v| v["kind"] == "break" && v["instrument"] == "REC" && v["broker"] == 2)
+    );
+    assert!(
+        j.iter().any(|v| v["kind"] == "instrument"
+            && v["instrument"] == "REC"
+            && v["status"] == "locked")
+    );
     assert_eq!(fake.submissions(), 0);
     let locks = db::locks(&conn(p)).unwrap();
     assert_eq!(locks.len(), 1);
@@ -442,7 +697,10 @@ fn ibkr_reconciliation_break_locks_then_clears() {
     assert_eq!(fake.submissions(), 1);
     assert_eq!(strategy_pos(p, "s1", "REC"), 1);
     let ev = audit_events(p, "REC");
-    assert!(ev.contains(&"lock".to_string()) && ev.contains(&"unlock".to_string()), "{ev:?}");
+    assert!(
+        ev.contains(&"lock".to_string()) && ev.contains(&"unlock".to_string()),
+        "{ev:?}"
+    );
 }
 
 #[test]
