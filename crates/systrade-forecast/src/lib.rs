@@ -7,6 +7,7 @@
 //! - [`rules`]: the trading rules, one function each, named after pysystemtrade's.
 //! - [`spec`]: [`TradingRule`] — a rule function with its parameters and data inputs, built from
 //!   pysystemtrade's dotted function names (or short names) and `other_args`.
+//! - [`attenuation`]: optional vol attenuation of raw forecasts (`use_attenuation`).
 //! - [`scaling`]: fixed and estimated (pooled) forecast scalars, cap and floor.
 //! - [`factors`]: skew factor inputs (rolling calendar-window skew, demeaning).
 //! - [`combine`]: forecast weights (alignment, smoothing, renormalisation), FDM, combined forecast.
@@ -15,6 +16,7 @@
 //! No I/O: inputs are prices already in memory, outputs are [`DailySeries`].
 
 pub mod align;
+pub mod attenuation;
 pub mod carry;
 pub mod combine;
 pub mod factors;
