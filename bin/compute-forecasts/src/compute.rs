@@ -1,0 +1,408 @@
+//! The forecast pipeline over all instruments (spec §3.2–3.5), in three parallel phases:
+//!
+//! 1. per instrument (parallel): raw-data stage ([`InstrumentData`]);
+//! 2. cross-sectional: asset-class normalised prices, asset-class median carry, demeaned factors
+//!    (per asset class / factor, parallel), then every rule's raw forecast per instrument
+//!    (parallel), then estimated forecast scalars pooled across instruments (parallel over rules);
+//! 3. per instrument (parallel): scaling, capping and combination.
+//!
+//! A failure of one instrument (e.g. a rule input it lacks) is isolated: the instrument is reported
+//! and left out of every pool; the others go on.
+
+use crate::output::{COMBINED, RuleSeries};
+use crate::rules_from_config::{ALL_ASSETS_DEMEAN, CrossSectionalNeeds};
+use rayon::prelude::*;
+use std::collections::BTreeMap;
+use systrade_forecast::align::reindex_ffill_to;
+use systrade_forecast::carry::smoothed_carry;
+use systrade_forecast::combine::combine_forecasts;
+use systrade_forecast::factors::{average_factor_value, demeaned_factor_value, neg_skew, skew};
+use systrade_forecast::instrument::{CrossSectionalInputs, ForecastScalar, InstrumentData};
+use systrade_forecast::rawdata::cross_sectional_median;
+use systrade_forecast::scaling::{ScalarEstimate, estimated_forecast_scalar};
+use systrade_forecast::spec::FactorSpec;
+use systrade_forecast::{DailySeries, ForecastConfig, InstrumentInputs, RuleForecast};
+use systrade_model::{AdjustedPrices, InstrumentCode, MultiplePrices};
+use systrade_series::{cumsum, ffill};
+
+/// One instrument's prices and configuration, ready to compute.
+#[derive(Debug, Clone)]
+pub struct InstrumentJob {
+    pub code: InstrumentCode,
+    /// `AssetClass` from `config/instruments.csv` (needed by asset-class rules only).
+    pub asset_class: Option<String>,
+    pub adjusted: AdjustedPrices,
+    pub multiple: Option<MultiplePrices>,
+    pub config: ForecastConfig,
+}
+
+/// How forecast scalars are obtained (spec §3.4).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Scalars {
+    /// `forecast_scalar` lookups ([`ForecastConfig::scalars`]).
+    Fixed,
+    /// `use_forecast_scale_estimates`: estimated, pooled across the instruments using a rule or
+    /// per instrument.
+    Estimated {
+        estimate: ScalarEstimate,
+        pool: bool,
+    },
+}
+
+/// Result for one instrument: its series (rules in weight order, then `combined`) or why not.
+pub type InstrumentResult = Result<Vec<RuleSeries>, String>;
+
+/// `x` reindexed onto `index` with forward fill, then forward-filled (the alignment of
+/// [`systrade_forecast::rawdata::normalised_price_for_asset_class`] and
+/// [`systrade_forecast::carry::median_carry_for_asset_class`], applied to a precomputed
+/// asset-class series).
+fn onto(x: &DailySeries, index: &DailySeries) -> DailySeries {
+    index.with_values(ffill(&reindex_ffill_to(x, index)))
+}
+
+/// Groups instrument indices by asset class (instruments without one are left out).
+fn by_class(asset_classes: &[Option<&str>]) -> BTreeMap<String, Vec<usize>> {
+    let mut m: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+    for (i, c) in asset_classes.iter().enumerate() {
+        if let Some(c) = c {
+            m.entry((*c).to_string()).or_default().push(i);
+        }
+    }
+    m
+}
+
+/// Cross-sectional inputs of every instrument (`None` entries: instruments that failed).
+fn cross_sectional(
+    data: &[Option<InstrumentData>],
+    asset_classes: &[Option<&str>],
+    needs: &CrossSectionalNeeds,
+) -> Vec<CrossSectionalInputs> {
+    let n = data.len();
+    let mut cross = vec![CrossSectionalInputs::default(); n];
+    let classes = by_class(asset_classes);
+
+    if needs.normalised_price_for_asset_class {
+        // normalised_price_for_asset_class: cumsum of the cross-sectional median of the class's
+        // vol-normalised returns, aligned (ffill) to each instrument's own normalised price.
+        let returns: Vec<Option<DailySeries>> = data
+            .par_iter()
+            .map(|d| d.as_ref().map(|d| d.raw.daily_vol_normalised_returns()))
+            .collect();
+        let class_price: BTreeMap<&String, DailySeries> = classes
+            .par_iter()
+            .map(|(class, members)| {
+                let series: Vec<&DailySeries> = members
+                    .iter()
+                    .filter_map(|&i| returns[i].as_ref())
+                    .collect();
+                let median = cross_sectional_median(&series);
+                (class, median.with_values(cumsum(&median.values)))
+            })
+            .collect();
+        let own: Vec<Option<DailySeries>> = data
+            .par_iter()
+            .enumerate()
+            .map(|(i, d)| {
+                let d = d.as_ref()?;
+                let class = class_price.get(&asset_classes[i]?.to_string())?;
+                Some(onto(
+                    class,
+                    &d.raw.cumulative_daily_vol_normalised_returns(),
+                ))
+            })
+            .collect();
+        for (c, p) in cross.iter_mut().zip(own) {
+            c.normalised_price_for_asset_class = p;
+        }
+    }
+
+    if needs.median_carry_for_asset_class {
+        // median_carry_for_asset_class: median of raw_carry.ewm(com=90).mean() within the class,
+        // aligned (ffill) to each instrument's raw carry.
+        let smoothed: Vec<Option<DailySeries>> = data
+            .par_iter()
+            .map(|d| {
+                d.as_ref()
+                    .and_then(|d| d.raw_carry.as_ref())
+                    .map(|rc| smoothed_carry(rc, 90.0))
+            })
+            .collect();
+        let class_median: BTreeMap<&String, DailySeries> = classes
+            .par_iter()
+            .map(|(class, members)| {
+                let series: Vec<&DailySeries> = members
+                    .iter()
+                    .filter_map(|&i| smoothed[i].as_ref())
+                    .collect();
+                (class, cross_sectional_median(&series))
+            })
+            .collect();
+        for (i, c) in cross.iter_mut().enumerate() {
+            let raw_carry = data[i].as_ref().and_then(|d| d.raw_carry.as_ref());
+            let class = asset_classes[i].and_then(|a| class_median.get(&a.to_string()));
+            if let (Some(rc), Some(m)) = (raw_carry, class) {
+                c.median_carry_for_asset_class = Some(onto(m, rc));
+            }
+        }
+    }
+
+    for spec in &needs.factors {
+        let factors: Vec<Option<DailySeries>> = data
+            .par_iter()
+            .map(|d| {
+                let pr = d.as_ref()?.raw.daily_percentage_returns();
+                let lookback = spec.lookback_days as i64;
+                Some(if spec.factor_name == "skew" {
+                    skew(&pr, lookback)
+                } else {
+                    neg_skew(&pr, lookback)
+                })
+            })
+            .collect();
+        let averages: Vec<Option<DailySeries>> = if spec.demean_method == ALL_ASSETS_DEMEAN {
+            let all: Vec<&DailySeries> = factors.iter().flatten().collect();
+            let avg = average_factor_value(&all);
+            (0..n).map(|_| Some(avg.clone())).collect()
+        } else {
+            let class_avg: BTreeMap<&String, DailySeries> = classes
+                .par_iter()
+                .map(|(class, members)| {
+                    let series: Vec<&DailySeries> = members
+                        .iter()
+                        .filter_map(|&i| factors[i].as_ref())
+                        .collect();
+                    (class, average_factor_value(&series))
+                })
+                .collect();
+            (0..n)
+                .map(|i| {
+                    asset_classes[i]
+                        .and_then(|a| class_avg.get(&a.to_string()))
+                        .cloned()
+                })
+                .collect()
+        };
+        let demeaned: Vec<Option<DailySeries>> = factors
+            .par_iter()
+            .zip(&averages)
+            .map(|(f, a)| Some(demeaned_factor_value(f.as_ref()?, a.as_ref()?)))
+            .collect();
+        for (c, d) in cross.iter_mut().zip(demeaned) {
+            if let Some(d) = d {
+                c.demeaned_factors.push((spec.clone(), d));
+            }
+        }
+    }
+    cross
+}
+
+/// Estimated scalars per instrument and weighted rule (in `forecast_weights` order).
+fn estimated_scalars(
+    jobs: &[InstrumentJob],
+    raw: &[Option<Vec<DailySeries>>],
+    estimate: &ScalarEstimate,
+    pool: bool,
+) -> Vec<Option<Vec<ForecastScalar>>> {
+    if !pool {
+        return raw
+            .par_iter()
+            .map(|r| {
+                r.as_ref().map(|fs| {
+                    fs.iter()
+                        .map(|f| {
+                            ForecastScalar::Estimated(estimated_forecast_scalar(&[f], estimate))
+                        })
+                        .collect()
+                })
+            })
+            .collect();
+    }
+    // Pooled: the cross-section of a rule is every (successful) instrument that uses it.
+    let mut users: BTreeMap<&str, Vec<&DailySeries>> = BTreeMap::new();
+    for (job, r) in jobs.iter().zip(raw) {
+        let Some(r) = r else { continue };
+        for ((name, _), f) in job.config.forecast_weights.iter().zip(r) {
+            users.entry(name.as_str()).or_default().push(f);
+        }
+    }
+    let pooled: BTreeMap<&str, DailySeries> = users
+        .into_par_iter()
+        .map(|(name, fs)| (name, estimated_forecast_scalar(&fs, estimate)))
+        .collect();
+    jobs.iter()
+        .zip(raw)
+        .map(|(job, r)| {
+            r.as_ref()?;
+            Some(
+                job.config
+                    .forecast_weights
+                    .iter()
+                    .map(|(name, _)| ForecastScalar::Estimated(pooled[name.as_str()].clone()))
+                    .collect(),
+            )
+        })
+        .collect()
+}
+
+/// Scales, caps and combines one instrument's raw forecasts.
+fn finish(
+    config: &ForecastConfig,
+    raw: Vec<DailySeries>,
+    scalars: &[ForecastScalar],
+) -> Vec<RuleSeries> {
+    let rules: Vec<RuleForecast> = config
+        .forecast_weights
+        .iter()
+        .zip(raw)
+        .zip(scalars)
+        .map(|(((name, _), raw), scalar)| {
+            RuleForecast::new(
+                name,
+                raw,
+                scalar,
+                config.forecast_cap,
+                config.forecast_floor,
+            )
+        })
+        .collect();
+    let capped: Vec<&DailySeries> = rules.iter().map(|r| &r.capped).collect();
+    let weights: Vec<f64> = config.forecast_weights.iter().map(|(_, w)| *w).collect();
+    let c = combine_forecasts(
+        &capped,
+        &weights,
+        config.fdm,
+        config.forecast_cap,
+        config.weight_ewma_span,
+    );
+    let mut out: Vec<RuleSeries> = rules
+        .into_iter()
+        .map(|r| RuleSeries {
+            rule: r.rule,
+            dates: r.raw.dates,
+            raw: r.raw.values,
+            scaled: r.scaled.values,
+            capped: r.capped.values,
+        })
+        .collect();
+    let scaled = c
+        .combined_without_fdm
+        .values
+        .iter()
+        .zip(&c.fdm.values)
+        .map(|(x, f)| x * f)
+        .collect();
+    out.push(RuleSeries {
+        rule: COMBINED.to_string(),
+        dates: c.combined.dates,
+        raw: c.combined_without_fdm.values,
+        scaled,
+        capped: c.combined.values,
+    });
+    out
+}
+
+/// Computes every instrument's forecasts. `on_done` is called once per instrument as it finishes
+/// (for a progress bar). Results are in `jobs` order.
+pub fn compute_all(
+    jobs: &[InstrumentJob],
+    scalars: Scalars,
+    on_done: &(dyn Fn() + Sync),
+) -> Vec<InstrumentResult> {
+    // Phase 1: raw data per instrument.
+    let data: Vec<Result<InstrumentData, String>> = jobs
+        .par_iter()
+        .map(|j| {
+            if j.adjusted.is_empty() {
+                return Err("no adjusted prices (on or before --as-of)".to_string());
+            }
+            Ok(InstrumentData::compute(
+                InstrumentInputs {
+                    adjusted: &j.adjusted,
+                    multiple: j.multiple.as_ref().filter(|m| !m.is_empty()),
+                },
+                &j.config.vol,
+            ))
+        })
+        .collect();
+    let mut errors: Vec<Option<String>> = data.iter().map(|d| d.as_ref().err().cloned()).collect();
+    let data: Vec<Option<InstrumentData>> = data.into_iter().map(Result::ok).collect();
+
+    // Phase 2: cross-sectional inputs, raw forecasts, scalars.
+    let needs = CrossSectionalNeeds::of(jobs.iter().flat_map(|j| j.config.rules.values()));
+    let classes: Vec<Option<&str>> = jobs.iter().map(|j| j.asset_class.as_deref()).collect();
+    let cross = cross_sectional(&data, &classes, &needs);
+    let raw: Vec<Result<Vec<DailySeries>, String>> = jobs
+        .par_iter()
+        .zip(&data)
+        .zip(&cross)
+        .map(|((job, d), cross)| {
+            let Some(d) = d else {
+                return Err(String::new());
+            };
+            job.config
+                .forecast_weights
+                .iter()
+                .map(|(name, _)| {
+                    let rule = &job.config.rules[name];
+                    d.raw_forecast(name, rule, cross).map_err(|e| e.to_string())
+                })
+                .collect()
+        })
+        .collect();
+    drop(cross);
+    for (e, r) in errors.iter_mut().zip(&raw) {
+        if let (None, Err(msg)) = (&e, r) {
+            *e = Some(msg.clone());
+        }
+    }
+    let raw: Vec<Option<Vec<DailySeries>>> = raw.into_iter().map(Result::ok).collect();
+    let scalar_sets: Vec<Option<Vec<ForecastScalar>>> = match scalars {
+        Scalars::Fixed => jobs
+            .iter()
+            .map(|j| {
+                Some(
+                    j.config
+                        .forecast_weights
+                        .iter()
+                        .map(|(name, _)| {
+                            ForecastScalar::Fixed(
+                                j.config.scalars.get(name).copied().unwrap_or(1.0),
+                            )
+                        })
+                        .collect(),
+                )
+            })
+            .collect(),
+        Scalars::Estimated { estimate, pool } => estimated_scalars(jobs, &raw, &estimate, pool),
+    };
+
+    // Phase 3: scale, cap, combine per instrument.
+    jobs.par_iter()
+        .zip(raw)
+        .zip(scalar_sets)
+        .zip(errors)
+        .map(|(((job, raw), scalars), error)| {
+            let r = match (error, raw, scalars) {
+                (None, Some(raw), Some(scalars)) => Ok(finish(&job.config, raw, &scalars)),
+                (Some(e), _, _) => Err(e),
+                _ => Err("internal: missing raw forecasts".to_string()),
+            };
+            on_done();
+            r
+        })
+        .collect()
+}
+
+/// The factor specifications used, for logging.
+pub fn describe_factors(specs: &[FactorSpec]) -> String {
+    specs
+        .iter()
+        .map(|f| {
+            format!(
+                "{}({}d, {})",
+                f.factor_name, f.lookback_days, f.demean_method
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}

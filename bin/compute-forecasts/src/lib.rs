@@ -1,0 +1,360 @@
+//! `compute-forecasts`: raw, scaled, capped and combined forecasts per instrument and trading rule,
+//! from adjusted and multiple prices and the system config (spec §3.0–3.5).
+//!
+//! - Config: pysystemtrade's backtest YAML ([`systrade_config::SystemConfig`]), default
+//!   `DATA/config/system.yaml`; unknown keys are logged as warnings; config errors (unknown rule
+//!   function, bad rule argument, weights for an undefined rule, unsupported estimated weights or FDM,
+//!   an instrument without adjusted prices, ...) fail the run (exit 1) naming the key or instrument,
+//!   before anything is written.
+//! - Instruments: the config's list (keys of `instrument_weights`, else `instruments`, else every
+//!   instrument with adjusted prices), narrowed by `--instruments`.
+//! - Computation: [`compute`] (parallel over instruments; cross-sectional steps pooled).
+//! - Output: `forecasts/<INSTRUMENT>.parquet` ([`output`] documents the layout), written atomically
+//!   under the data directory's write lock after all instruments are computed; or, with
+//!   `--output -`, CSV `date,instrument,rule,forecast` on stdout (nothing written to the data
+//!   directory). One instrument's failure does not stop the others (exit 3 with a summary).
+
+pub mod compute;
+pub mod output;
+pub mod rules_from_config;
+
+use anyhow::Context;
+use chrono::NaiveDate;
+use clap::{CommandFactory, Parser};
+use compute::{InstrumentJob, Scalars, compute_all};
+use output::{COMBINED, RuleSeries};
+use rayon::prelude::*;
+use rules_from_config::CrossSectionalNeeds;
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::PathBuf;
+use std::time::Duration;
+use systrade_cli::{CommonArgs, ExitCode, ExitCodeError, Progress};
+use systrade_config::{InstrumentListSource, SystemConfig};
+use systrade_forecast::scaling::ScalarEstimate;
+use systrade_forecast::spec::DataInput;
+use systrade_model::{InstrumentCode, Timestamp};
+use systrade_store::{SeriesKind, Store};
+
+/// Compute forecasts: per instrument and trading rule the raw, scaled and capped forecast, and the
+/// combined forecast, from adjusted and multiple prices and the system config. Writes
+/// forecasts/<INSTRUMENT>.parquet in the data directory (columns rule, date, raw, scaled, capped;
+/// rule "combined" for the combined forecast), or CSV date,instrument,rule,forecast on stdout with
+/// --output -.
+#[derive(Debug, Parser)]
+#[command(name = "compute-forecasts", version)]
+pub struct Args {
+    /// The system config (pysystemtrade backtest YAML); default DATA/config/system.yaml.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    /// `-`: write CSV (date,instrument,rule,forecast) to stdout instead of the forecast files.
+    #[arg(long, value_name = "-")]
+    pub output: Option<String>,
+
+    /// Use only prices on or before this date (YYYY-MM-DD).
+    #[arg(long, value_name = "DATE")]
+    pub as_of: Option<NaiveDate>,
+
+    /// Seconds to wait for another process writing to the data directory before giving up (exit 6).
+    #[arg(long, value_name = "SECONDS", default_value_t = 60.0)]
+    pub lock_timeout: f64,
+
+    #[command(flatten)]
+    pub common: CommonArgs,
+}
+
+/// The clap command, for man pages and completions.
+pub fn command() -> clap::Command {
+    Args::command()
+}
+
+/// A failure of the whole run (exit 1) before anything is written.
+fn fail(msg: String) -> anyhow::Error {
+    anyhow::Error::new(ExitCodeError(ExitCode::Failure))
+        .context(format!("{msg}; nothing was written"))
+}
+
+fn needs_carry(job_rules: &systrade_forecast::ForecastConfig) -> bool {
+    job_rules.rules.values().any(|r| {
+        r.data.iter().any(|d| {
+            matches!(
+                d,
+                DataInput::RawCarry
+                    | DataInput::SmoothedCarry { .. }
+                    | DataInput::MedianCarryForAssetClass
+            )
+        })
+    })
+}
+
+pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
+    let to_stdout = match args.output.as_deref() {
+        None => false,
+        Some("-") => true,
+        Some(other) => anyhow::bail!(
+            "--output accepts only '-' (CSV on stdout), got '{other}'; without --output the \
+             forecasts go to DATA/forecasts/<INSTRUMENT>.parquet"
+        ),
+    };
+    let timeout = Duration::try_from_secs_f64(args.lock_timeout)
+        .context("--lock-timeout must be a non-negative number of seconds")?;
+    let store = Store::open(&args.common.data_dir);
+    let config_path = args
+        .config
+        .clone()
+        .unwrap_or_else(|| store.dir().system_yaml());
+
+    // ---- config -------------------------------------------------------------------------------
+    let (cfg, warnings) = SystemConfig::from_file(&config_path).map_err(|e| fail(e.to_string()))?;
+    for w in &warnings {
+        tracing::warn!("{w}");
+    }
+    cfg.check_supported().map_err(|e| fail(e.to_string()))?;
+    let rules = rules_from_config::trading_rules(&cfg).map_err(|e| fail(e.to_string()))?;
+    rules_from_config::check_factors(&cfg, &rules).map_err(|e| fail(e.to_string()))?;
+    let vol = rules_from_config::vol_config(&cfg).map_err(|e| fail(e.to_string()))?;
+
+    // ---- instruments --------------------------------------------------------------------------
+    let all_in_data = match store.list_instruments(SeriesKind::Adjusted) {
+        Ok(v) => v,
+        Err(e) if e.is_not_found() => Vec::new(),
+        Err(e) => return Err(e.into()),
+    };
+    let (list, source) = cfg.instrument_list_with_source(&all_in_data);
+    let from = match source {
+        InstrumentListSource::InstrumentWeights => "instrument_weights",
+        InstrumentListSource::Instruments => "instruments",
+        InstrumentListSource::AllInData => "every instrument with adjusted prices",
+    };
+    let selected = args.common.select_instruments(&list)?;
+    if selected.is_empty() {
+        return Err(fail(format!(
+            "no instruments to compute (instrument list from {from}; {} has no adjusted prices?)",
+            store.dir().series_dir(SeriesKind::Adjusted).display()
+        )));
+    }
+    tracing::info!(
+        "{} instruments (from {from}{}), {} trading rules, config {}",
+        selected.len(),
+        if args.common.instruments.is_some() {
+            ", narrowed by --instruments"
+        } else {
+            ""
+        },
+        rules.len(),
+        config_path.display()
+    );
+    let missing: Vec<&str> = selected
+        .iter()
+        .filter(|c| !store.dir().adjusted_prices_file(c).exists())
+        .map(InstrumentCode::as_str)
+        .collect();
+    if !missing.is_empty() {
+        return Err(fail(format!(
+            "no adjusted prices for instrument(s) {} (expected {}/<INSTRUMENT>.parquet; the list comes from {from})",
+            missing.join(", "),
+            store.dir().series_dir(SeriesKind::Adjusted).display()
+        )));
+    }
+
+    let mut configs = BTreeMap::new();
+    for code in &selected {
+        let fc = rules_from_config::forecast_config(&cfg, &rules, vol, code)
+            .map_err(|e| fail(e.to_string()))?;
+        configs.insert(code.clone(), fc);
+    }
+    if cfg.forecast_weights.is_none() {
+        tracing::warn!(
+            "{}: no forecast_weights; using equal weights over all {} trading rules",
+            cfg.source_name,
+            rules.len()
+        );
+    }
+    let missing_multiple: Vec<&str> = selected
+        .iter()
+        .filter(|c| needs_carry(&configs[*c]) && !store.dir().multiple_prices_file(c).exists())
+        .map(InstrumentCode::as_str)
+        .collect();
+    if !missing_multiple.is_empty() {
+        return Err(fail(format!(
+            "carry rules need multiple prices, which instrument(s) {} lack (expected {}/<INSTRUMENT>.parquet)",
+            missing_multiple.join(", "),
+            store.dir().series_dir(SeriesKind::Multiple).display()
+        )));
+    }
+    let needs = CrossSectionalNeeds::of(configs.values().flat_map(|c| c.rules.values()));
+    if !needs.factors.is_empty() {
+        tracing::debug!("factors: {}", compute::describe_factors(&needs.factors));
+    }
+    let asset_classes: BTreeMap<InstrumentCode, String> = if needs.needs_asset_classes() {
+        let instruments = store.read_instruments().map_err(|e| {
+            fail(format!(
+                "asset-class rules need config/instruments.csv: {e}"
+            ))
+        })?;
+        let m: BTreeMap<InstrumentCode, String> = instruments
+            .into_iter()
+            .map(|i| (i.code, i.asset_class))
+            .collect();
+        let without: Vec<&str> = selected
+            .iter()
+            .filter(|c| !m.contains_key(*c))
+            .map(InstrumentCode::as_str)
+            .collect();
+        if !without.is_empty() {
+            return Err(fail(format!(
+                "asset-class rules need the asset class of instrument(s) {}, which {} does not list",
+                without.join(", "),
+                store.dir().instruments_csv().display()
+            )));
+        }
+        m
+    } else {
+        BTreeMap::new()
+    };
+    let scalars = if cfg.use_forecast_scale_estimates {
+        let e = &cfg.forecast_scalar_estimate;
+        Scalars::Estimated {
+            estimate: ScalarEstimate {
+                window: e.window,
+                min_periods: e.min_periods,
+                backfill: e.backfill,
+                target_abs_forecast: cfg.average_absolute_forecast,
+            },
+            pool: e.pool_instruments,
+        }
+    } else {
+        Scalars::Fixed
+    };
+
+    // ---- read prices (parallel) ---------------------------------------------------------------
+    let as_of = args.as_of;
+    let keep = |t: &Timestamp| as_of.is_none_or(|d| t.date() <= d);
+    let loaded: Vec<Result<InstrumentJob, String>> = selected
+        .par_iter()
+        .map(|code| {
+            let mut adjusted = store
+                .read_adjusted_prices(code)
+                .map_err(|e| e.to_string())?;
+            let multiple = if store.dir().multiple_prices_file(code).exists() {
+                let mut m = store
+                    .read_multiple_prices(code)
+                    .map_err(|e| e.to_string())?;
+                m.retain(|r| keep(&r.timestamp));
+                Some(m)
+            } else {
+                None
+            };
+            if as_of.is_some() {
+                let n = adjusted.timestamps.iter().take_while(|t| keep(t)).count();
+                adjusted.timestamps.truncate(n);
+                adjusted.values.truncate(n);
+            }
+            Ok(InstrumentJob {
+                code: code.clone(),
+                asset_class: asset_classes.get(code).cloned(),
+                adjusted,
+                multiple,
+                config: configs[code].clone(),
+            })
+        })
+        .collect();
+    let mut failures: Vec<(InstrumentCode, String)> = Vec::new();
+    let mut jobs = Vec::with_capacity(loaded.len());
+    for (code, l) in selected.iter().zip(loaded) {
+        match l {
+            Ok(j) => jobs.push(j),
+            Err(e) => failures.push((code.clone(), e)),
+        }
+    }
+
+    // ---- compute ------------------------------------------------------------------------------
+    let progress = Progress::new(jobs.len() as u64, "instruments", args.common.no_progress);
+    let results = compute_all(&jobs, scalars, &|| progress.inc(1));
+    progress.finish();
+    let mut done: Vec<(InstrumentCode, Vec<RuleSeries>)> = Vec::new();
+    for (job, r) in jobs.iter().zip(results) {
+        match r {
+            Ok(series) => done.push((job.code.clone(), series)),
+            Err(e) => failures.push((job.code.clone(), e)),
+        }
+    }
+    drop(jobs);
+    failures.sort();
+    for (code, e) in &failures {
+        tracing::error!("{code}: {e}");
+    }
+
+    // ---- output -------------------------------------------------------------------------------
+    if to_stdout {
+        let stdout = std::io::stdout();
+        let mut out = std::io::BufWriter::with_capacity(1 << 20, stdout.lock());
+        output::write_csv_header(&mut out)?;
+        for (code, series) in &done {
+            output::write_csv_rows(&mut out, code, series)?;
+        }
+        out.flush()?;
+    } else if !done.is_empty() {
+        let prepared: Vec<(InstrumentCode, output::PreparedForecasts)> = done
+            .par_iter()
+            .map(|(code, series)| {
+                Ok((
+                    code.clone(),
+                    output::prepare_forecasts(&store, code, series)?,
+                ))
+            })
+            .collect::<anyhow::Result<_>>()?;
+        let writer = store.lock_for_writing(timeout).map_err(|e| {
+            if e.is_locked() {
+                anyhow::Error::new(ExitCodeError(ExitCode::Locked)).context(e.to_string())
+            } else {
+                e.into()
+            }
+        })?;
+        let written: Vec<bool> = prepared
+            .par_iter()
+            .map(|(_, f)| output::commit_forecasts(f))
+            .collect::<anyhow::Result<_>>()?;
+        drop(writer);
+        let n_written = written.iter().filter(|w| **w).count();
+        tracing::info!(
+            "{} forecast files: {n_written} written, {} unchanged, in {}",
+            prepared.len(),
+            prepared.len() - n_written,
+            store.root().join("forecasts").display()
+        );
+        let mut out = std::io::stdout().lock();
+        for ((code, series), (_, file)) in done.iter().zip(&prepared) {
+            let combined = series.iter().find(|s| s.rule == COMBINED);
+            let last_date = combined
+                .and_then(|c| c.dates.last())
+                .map(ToString::to_string);
+            let last = combined.and_then(|c| c.capped.last()).copied();
+            writeln!(
+                out,
+                "{:<12} {:>8} rows  last {}  combined {}",
+                code.as_str(),
+                file.rows,
+                last_date.as_deref().unwrap_or("-"),
+                last.map_or_else(|| "-".to_string(), |v| format!("{v:.4}"))
+            )?;
+        }
+    }
+
+    if failures.is_empty() {
+        return Ok(ExitCode::Success);
+    }
+    let names: Vec<String> = failures.iter().map(|(c, e)| format!("{c} ({e})")).collect();
+    if done.is_empty() {
+        return Err(anyhow::Error::new(ExitCodeError(ExitCode::Failure))
+            .context(format!("every instrument failed: {}", names.join("; "))));
+    }
+    tracing::warn!(
+        "{} of {} instruments failed: {}",
+        failures.len(),
+        failures.len() + done.len(),
+        names.join("; ")
+    );
+    Ok(ExitCode::Partial)
+}
