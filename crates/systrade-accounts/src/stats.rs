@@ -40,11 +40,45 @@ pub struct Stats {
     pub quant_ratio_upper: f64,
 }
 
+/// numpy's pairwise summation of a contiguous float64 array (`np.add.reduce`): blocks of up to 128
+/// values summed with eight interleaved accumulators, larger arrays split in halves (at multiples
+/// of 8). Summing in this order reproduces pandas' sums, means and variances to the last bit.
+pub fn pairwise_sum(a: &[f64]) -> f64 {
+    let n = a.len();
+    if n < 8 {
+        let mut res = 0.0;
+        for x in a {
+            res += x;
+        }
+        res
+    } else if n <= 128 {
+        let mut r = [0.0; 8];
+        r.copy_from_slice(&a[..8]);
+        let full = n - n % 8;
+        let mut i = 8;
+        while i < full {
+            for (j, acc) in r.iter_mut().enumerate() {
+                *acc += a[i + j];
+            }
+            i += 8;
+        }
+        let mut res = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]));
+        for x in &a[full..] {
+            res += x;
+        }
+        res
+    } else {
+        let mut n2 = n / 2;
+        n2 -= n2 % 8;
+        pairwise_sum(&a[..n2]) + pairwise_sum(&a[n2..])
+    }
+}
+
 fn mean(v: &[f64]) -> f64 {
     if v.is_empty() {
         f64::NAN
     } else {
-        v.iter().sum::<f64>() / v.len() as f64
+        pairwise_sum(v) / v.len() as f64
     }
 }
 
@@ -54,7 +88,36 @@ fn std_ddof(v: &[f64], ddof: usize) -> f64 {
         return f64::NAN;
     }
     let m = mean(v);
-    (v.iter().map(|x| (x - m) * (x - m)).sum::<f64>() / (v.len() - ddof) as f64).sqrt()
+    let sq: Vec<f64> = v.iter().map(|x| (m - x) * (m - x)).collect();
+    (pairwise_sum(&sq) / (v.len() - ddof) as f64).sqrt()
+}
+
+/// pandas `Series.sum()`: NaN counted as 0, pairwise order over the whole array.
+fn nansum(v: &[f64]) -> f64 {
+    let filled: Vec<f64> = v
+        .iter()
+        .map(|x| if x.is_nan() { 0.0 } else { *x })
+        .collect();
+    pairwise_sum(&filled)
+}
+
+/// pandas `Series.mean()` / `.std()` (ddof 1): over the NaN-as-0 array with the NaN rows left out
+/// of the count and of the squared deviations.
+fn pandas_mean_std(v: &[f64]) -> (f64, f64) {
+    let count = v.iter().filter(|x| !x.is_nan()).count();
+    let avg = nansum(v) / count as f64;
+    let sq: Vec<f64> = v
+        .iter()
+        .map(|x| {
+            if x.is_nan() {
+                0.0
+            } else {
+                (avg - x) * (avg - x)
+            }
+        })
+        .collect();
+    let var = pairwise_sum(&sq) / (count as f64 - 1.0);
+    (avg, var.sqrt())
 }
 
 /// Linear-interpolated quantile of sorted values (numpy/pandas default).
@@ -104,9 +167,8 @@ pub fn stats(returns: &[f64], periods_per_year: f64) -> Stats {
     let mut sorted = vals.clone();
     sorted.sort_by(f64::total_cmp);
     let n = vals.len();
-    let total: f64 = vals.iter().sum();
-    let m = mean(&vals);
-    let sd = std_ddof(&vals, 1);
+    let total = nansum(returns);
+    let (m, sd) = pandas_mean_std(returns);
     let years = returns.len() as f64 / periods_per_year;
     let ann_mean = total / years;
     let vol_scalar = periods_per_year.sqrt();
@@ -121,8 +183,11 @@ pub fn stats(returns: &[f64], periods_per_year: f64) -> Stats {
     let worst_drawdown = dd.iter().copied().fold(f64::NAN, f64::min);
     let in_dd = dd.iter().filter(|&&x| x < 0.0).count() as f64;
     let skew = {
-        let m2 = vals.iter().map(|x| (x - m).powi(2)).sum::<f64>() / n as f64;
-        let m3 = vals.iter().map(|x| (x - m).powi(3)).sum::<f64>() / n as f64;
+        // scipy.stats.skew (biased): moments as means of (x − mean)² and (x − mean)²·(x − mean)
+        let mu = mean(&vals);
+        let dev: Vec<f64> = vals.iter().map(|x| x - mu).collect();
+        let m2 = mean(&dev.iter().map(|d| d * d).collect::<Vec<_>>());
+        let m3 = mean(&dev.iter().map(|d| d * d * d).collect::<Vec<_>>());
         m3 / m2.powf(1.5)
     };
     let t_stat = m / (sd / (n as f64).sqrt());
@@ -156,7 +221,7 @@ pub fn stats(returns: &[f64], periods_per_year: f64) -> Stats {
         avg_loss,
         avg_gain,
         gaintolossratio: avg_gain / -avg_loss,
-        profitfactor: gains.iter().sum::<f64>() / -losses.iter().sum::<f64>(),
+        profitfactor: pairwise_sum(&gains) / -pairwise_sum(&losses),
         hitrate: gains.len() as f64 / (losses.len() + gains.len()) as f64,
         t_stat,
         p_value,
