@@ -451,7 +451,26 @@ fn generate(
         let state = match state_cache.get(i) {
             Some(s) => *s,
             None => {
-                let st = db::roll_state(tx, i)?;
+                let mut st = db::roll_state(tx, i)?;
+                // pysystemtrade sets Force / Force_Outright / Close to Passive once the priced
+                // position is 0 (§4.5); the roll_states table belongs to roll-contracts, so the
+                // run uses Passive without writing it back.
+                if matches!(
+                    st,
+                    RollState::Force | RollState::ForceOutright | RollState::Close
+                ) && let Ok(pc) = op.reference_contract.parse::<ContractDate>()
+                    && db::contract_position(tx, i, &pc.id().to_string())? == 0
+                {
+                    db::audit(
+                        tx,
+                        run_id,
+                        "",
+                        i,
+                        "roll_state_passive",
+                        &format!("{st} with priced position 0: trading as Passive"),
+                    )?;
+                    st = RollState::Passive;
+                }
                 state_cache.insert(i.to_string(), st);
                 st
             }

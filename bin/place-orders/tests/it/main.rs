@@ -459,9 +459,26 @@ fn roll_states_split_and_roll_orders() {
     assert!(audit_events(p, "RAD").contains(&"held_by_roll_state".to_string()));
     assert_eq!(strategy_pos(p, "s1", "NOP"), 3);
     assert!(audit_events(p, "NOP").contains(&"override".to_string()));
-    // Close keeps the instrument from re-opening.
+    // With the priced position closed, Close trades as Passive (pysystemtrade sets the state to
+    // Passive): the optimal position is rebuilt in the forward contract.
     po(p).assert().success();
-    assert_eq!(strategy_pos(p, "s1", "CLO"), 0);
+    assert_eq!(strategy_pos(p, "s1", "CLO"), 3);
+    assert_eq!(contract_pos(p, "CLO", "20240300"), 0);
+    assert_eq!(contract_pos(p, "CLO", "20240600"), 3);
+    assert!(audit_events(p, "CLO").contains(&"roll_state_passive".to_string()));
+    // Force with nothing left in the priced contract: no further roll order.
+    let before = count(
+        p,
+        "SELECT COUNT(*) FROM contract_orders_history WHERE instrument = 'FRC'",
+    );
+    po(p).assert().success();
+    assert_eq!(
+        count(
+            p,
+            "SELECT COUNT(*) FROM contract_orders_history WHERE instrument = 'FRC'"
+        ),
+        before
+    );
 }
 
 fn ibkr(dir: &Path, fake: &FakeIbkrOrders) -> Command {
