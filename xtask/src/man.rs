@@ -22,6 +22,15 @@ pub(crate) fn render_all() -> Result<Vec<(String, Vec<u8>)>> {
     for cmd in tools() {
         let name = cmd.get_name().to_string();
         files.push((format!("{name}.1"), render_man(cmd.clone())?));
+        // One page per subcommand (`roll-contracts-calendar.1`), so every flag is documented.
+        for sub in cmd.get_subcommands().filter(|s| s.get_name() != "help") {
+            let sub_name = format!("{name}-{}", sub.get_name());
+            let mut page = sub.clone().name(sub_name.clone());
+            if let Some(version) = cmd.get_version() {
+                page = page.version(version.to_string());
+            }
+            files.push((format!("{sub_name}.1"), render_man(page)?));
+        }
         for (shell, file) in [
             (Shell::Bash, format!("completions/{name}.bash")),
             (Shell::Zsh, format!("completions/_{name}")),
