@@ -64,20 +64,21 @@ fn read_everything(data: &Path) -> usize {
 
 #[test]
 fn kill_9_at_random_moments_leaves_old_or_new_files() {
-    let names = |n: usize| (0..n).map(|i| format!("I{i:02}")).collect::<Vec<_>>();
+    let names = |n: usize| (0..n).map(|i| format!("I{i:03}")).collect::<Vec<_>>();
     let root = tempfile::tempdir().unwrap();
     let (src_a, src_b) = (root.path().join("a"), root.path().join("b"));
-    // B has different values everywhere and five more instruments (files absent before B's import).
+    // Many small files, so that most kills land in the write phase. B has different values everywhere
+    // and six more instruments (files absent before B's import).
     let spec_a = Spec {
-        instruments: names(25),
-        rows: 4000,
+        instruments: names(60),
+        rows: 300,
         seed: 11,
         gzip: false,
         contracts_per_instrument: 2,
     };
     let spec_b = Spec {
-        instruments: names(30),
-        rows: 4001,
+        instruments: names(66),
+        rows: 301,
         seed: 12,
         ..spec_a.clone()
     };
