@@ -42,6 +42,17 @@ pub fn fx_rate_to_base<'a>(
     Some(cross(c, b))
 }
 
+/// The rate for an instrument already in the base currency: 1.0 on every business day from
+/// 1970-01-01 to `until` (pysystemtrade's unity FX series). Use as `unity_index` of
+/// [`fx_rate_to_base`].
+pub fn unity_fx_index(until: NaiveDate) -> Vec<Timestamp> {
+    let start = NaiveDate::from_ymd_opt(1970, 1, 1).expect("valid date");
+    systrade_series::business_days(start, until)
+        .into_iter()
+        .map(Timestamp::from_date)
+        .collect()
+}
+
 /// `CUSD / BUSD` on the outer join of both indexes, each forward-filled.
 pub fn cross(c_usd: &FxRates, b_usd: &FxRates) -> FxRates {
     let stamps = union(&c_usd.timestamps, &b_usd.timestamps);
@@ -94,6 +105,16 @@ mod tests {
         assert_eq!(eur_to_gbp.timestamps, vec![t(2, 0), t(3, 0), t(4, 0)]);
         assert_eq!(eur_to_gbp.values, vec![1.1 / 1.25, 1.1 / 1.28, 1.12 / 1.28]);
         assert!(fx_rate_to_base("JPY", "GBP", get, &[]).is_none());
+    }
+
+    #[test]
+    fn unity_index_starts_on_the_first_business_day_of_1970() {
+        let ix = unity_fx_index(NaiveDate::from_ymd_opt(1970, 1, 9).unwrap());
+        assert_eq!(ix.len(), 7);
+        assert_eq!(
+            ix[0],
+            Timestamp::from_date(NaiveDate::from_ymd_opt(1970, 1, 1).unwrap())
+        );
     }
 
     #[test]
