@@ -159,6 +159,7 @@ impl Repo {
             std::process::id(),
             now_ns()
         );
+        let mut announced = false;
         loop {
             let info = LockInfo {
                 kind: kind.as_str().into(),
@@ -177,6 +178,15 @@ impl Repo {
                 }
                 Ok(Some(other)) => {
                     self.store.delete(&name)?;
+                    if !announced && Instant::now() < deadline {
+                        tracing::info!(
+                            "waiting for a running {} (pid {} on {}) to finish",
+                            other.kind,
+                            other.pid,
+                            other.host
+                        );
+                        announced = true;
+                    }
                     if Instant::now() >= deadline {
                         return Err(BackupError::Locked(format!(
                             "{} is locked by a running {} (pid {} on {}); try again later",
