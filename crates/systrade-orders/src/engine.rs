@@ -230,7 +230,7 @@ fn resume(
         let st = if id.is_empty() {
             broker.find_by_client_id(&request_of(&row))?
         } else {
-            Some(broker.status(&id, &row.client_order_id)?)
+            status_or_lookup(broker, &id, &row)?
         };
         if let Some(st) = st {
             apply_status(conn, &row, &st, opts.date)?;
@@ -815,7 +815,10 @@ fn poll(
         }
         for row in &open {
             let st = match &row.broker_order_id {
-                Some(id) if !id.is_empty() => broker.status(id, &row.client_order_id)?,
+                Some(id) if !id.is_empty() => match status_or_lookup(broker, id, row)? {
+                    Some(st) => st,
+                    None => continue,
+                },
                 _ => match broker.find_by_client_id(&request_of(row))? {
                     Some(st) => st,
                     None => continue,
@@ -827,6 +830,23 @@ fn poll(
             opts.poll_interval
                 .min(opts.wait.saturating_sub(start.elapsed())),
         );
+    }
+}
+
+/// The status of an acknowledged order; when the broker cannot give it (IB answers only for orders
+/// of the current session, older ones → 503), the order is looked up by client order id instead.
+fn status_or_lookup(
+    broker: &mut dyn Broker,
+    broker_order_id: &str,
+    row: &db::BrokerOrderRow,
+) -> Result<Option<OrderStatus>> {
+    match broker.status(broker_order_id, &row.client_order_id) {
+        Ok(st) => Ok(Some(st)),
+        Err(BrokerError::Protocol(m)) => {
+            tracing::warn!(client_order_id = %row.client_order_id, "status unavailable ({m}); looking the order up");
+            Ok(broker.find_by_client_id(&request_of(row))?)
+        }
+        Err(e) => Err(e.into()),
     }
 }
 

@@ -608,6 +608,32 @@ fn ibkr_partial_fills_and_status_transitions() {
 }
 
 #[test]
+fn ibkr_status_unavailable_falls_back_to_lookup_by_client_id() {
+    let d = data_dir();
+    let p = d.path();
+    seed(p, "s1", "OLD", 2.0, 2.0, 100.0, "20240300");
+    let fake = FakeIbkrOrders::start(FakeOrdersConfig {
+        fill_plan: FillPlan::Hold,
+        ..FakeOrdersConfig::default()
+    });
+    ibkr(p, &fake).args(["--wait", "0.1"]).assert().success();
+    assert_eq!(strategy_pos(p, "s1", "OLD"), 0);
+    // A new gateway session: status by order id is gone; the fill is found by client order id.
+    fake.release();
+    fake.configure(|c| c.status_unavailable = true);
+    ibkr(p, &fake).assert().success();
+    assert_eq!(strategy_pos(p, "s1", "OLD"), 2);
+    assert_eq!(fake.submissions(), 1);
+    assert_eq!(
+        count(
+            p,
+            "SELECT COUNT(*) FROM broker_orders_history WHERE status = 'filled'"
+        ),
+        1
+    );
+}
+
+#[test]
 fn ibkr_kill_between_submission_and_fill_never_sends_twice() {
     let d = data_dir();
     let p = d.path();

@@ -58,6 +58,8 @@ pub struct FakeOrdersConfig {
     pub submit_delay: Duration,
     /// Positions the broker holds beyond its own fills: `(conid, position)`.
     pub extra_positions: Vec<(i64, i64)>,
+    /// `/iserver/account/order/status` answers 503 (IB: orders of an earlier session).
+    pub status_unavailable: bool,
 }
 
 impl Default for FakeOrdersConfig {
@@ -73,6 +75,7 @@ impl Default for FakeOrdersConfig {
             fill_plan: FillPlan::Immediate,
             submit_delay: Duration::ZERO,
             extra_positions: Vec::new(),
+            status_unavailable: false,
         }
     }
 }
@@ -419,6 +422,11 @@ impl State {
             ("POST", ["iserver", "reply", id]) => {
                 let id = id.to_string();
                 self.reply(&id, req)
+            }
+            ("GET", ["iserver", "account", "order", "status", _])
+                if self.config.status_unavailable =>
+            {
+                Response::json(503, json!({"error": "Service Unavailable"}).to_string())
             }
             ("GET", ["iserver", "account", "order", "status", id]) => {
                 let Some(idx) = self.orders.iter().position(|o| o.id.to_string() == *id) else {
