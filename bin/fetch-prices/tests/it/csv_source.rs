@@ -356,3 +356,26 @@ fn fx_rates_from_files() {
         .unwrap();
     assert_eq!(csv_line(&stdout_of(&again), "EURUSD")[3], "0");
 }
+
+#[test]
+fn another_writer_holding_the_lock_means_exit_6_and_nothing_written() {
+    let env = Env::new(&["CORN"]);
+    env.write_src("CORN_20240500.csv", BARCHART);
+    let store = systrade_store::Store::open(env.data());
+    let held = store
+        .lock_for_writing(std::time::Duration::from_secs(5))
+        .unwrap();
+    let out = env
+        .cmd(&[
+            "--source",
+            &format!("csv:{}", env.src().display()),
+            "--lock-timeout",
+            "0.3",
+        ])
+        .output()
+        .unwrap();
+    drop(held);
+    assert_eq!(out.status.code(), Some(6), "{}", stderr_of(&out));
+    assert!(stderr_of(&out).contains("another process holds the write lock"));
+    assert!(env.stored("CORN").is_none());
+}
