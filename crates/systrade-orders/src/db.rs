@@ -494,8 +494,9 @@ pub fn audit_rows(conn: &Connection) -> Result<Vec<AuditRow>> {
 
 // ---- roll states ----------------------------------------------------------------------------
 
-/// The roll state of an instrument from the roll-contracts table `roll_states(instrument, state)`
-/// (migration 2). When that table does not exist (yet) or has no row, the state is No_Roll.
+/// The roll state of an instrument from roll-contracts' table `roll_states(instrument, state, …)`
+/// (store migration 2). No row (or, in a database from before that migration, no table) means
+/// No_Roll.
 pub fn roll_state(conn: &Connection, instrument: &str) -> Result<RollState> {
     let exists: i64 = conn.query_row(
         "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'roll_states'",

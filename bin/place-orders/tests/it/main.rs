@@ -356,6 +356,36 @@ fn trade_limits_cap_per_period_and_reset() {
     assert_eq!(j[0]["last_reset"], "2024-01-07");
 }
 
+#[test]
+fn sim_reconciliation_break_locks_and_clears() {
+    let d = data_dir();
+    let p = d.path();
+    seed(p, "s1", "SIMR", 1.0, 1.0, 100.0, "20240300");
+    po(p).assert().success();
+    // Someone traded in the account behind our back.
+    conn(p)
+        .execute(
+            "INSERT INTO sim_executions (client_order_id, broker_order_id, instrument, contract, quantity, price, executed_at)
+             VALUES ('manual', 'X1', 'SIMR', '20240300', 1, 100.0, '2024-01-05')",
+            [],
+        )
+        .unwrap();
+    seed(p, "s1", "SIMR", 3.0, 3.0, 100.0, "20240300");
+    po(p).assert().code(4);
+    assert_eq!(strategy_pos(p, "s1", "SIMR"), 1, "locked: no order");
+    assert_eq!(db::locks(&conn(p)).unwrap()[0].instrument, "SIMR");
+    // Undone at the broker: the lock clears and the order goes through.
+    conn(p)
+        .execute(
+            "DELETE FROM sim_executions WHERE client_order_id = 'manual'",
+            [],
+        )
+        .unwrap();
+    po(p).assert().success();
+    assert!(db::locks(&conn(p)).unwrap().is_empty());
+    assert_eq!(strategy_pos(p, "s1", "SIMR"), 3);
+}
+
 fn write_multiple(
     dir: &Path,
     instrument: &str,
@@ -392,7 +422,7 @@ fn roll_states_split_and_roll_orders() {
     for i in names {
         assert_eq!(contract_pos(p, i, "20240300"), 3, "{i}");
     }
-    // The roll-contracts helper owns roll_states (migration 2); create it if it is not there yet.
+    // roll_states belongs to roll-contracts (store migration 2).
     let c = conn(p);
     c.execute_batch(
         "CREATE TABLE IF NOT EXISTS roll_states (instrument TEXT PRIMARY KEY, state TEXT NOT NULL)",
