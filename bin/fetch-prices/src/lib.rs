@@ -34,6 +34,9 @@ use systrade_model::ContractDate;
 ///
 /// ibkr — the Interactive Brokers Client Portal gateway (--ibkr-url), mapping config/ibkr.csv
 /// (pysystemtrade's ib_config_futures.csv columns) and, with --fx, config/ibkr-fx.csv (CODE,CCY1,CCY2,INVERT).
+/// Prices are multiplied by priceMagnifier; a daily bar is dated by its start time shifted 6 hours
+/// forward (Globex sessions open the evening before). At most --max-concurrent-history requests are in
+/// flight; 429 and 503 answers are retried with backoff; an expired session is re-initialised once.
 ///
 /// WHAT IS WRITTEN
 ///
