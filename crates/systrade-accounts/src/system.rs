@@ -15,6 +15,7 @@ use crate::curves::{
 use crate::curves::{Curves, percent_of_capital, portfolio_account_with_capital};
 use crate::pandl::PandlInputs;
 use crate::stats::turnover;
+use rayon::prelude::*;
 use systrade_model::FxRates;
 use systrade_portfolio::portfolio::{
     BufferMethod, CapitalMultiplier, PositionBuffers, apply_buffers_to_position,
@@ -104,6 +105,30 @@ impl Default for SystemConfig {
     }
 }
 
+/// Positions of one instrument (the `size-positions` output).
+#[derive(Debug, Clone, PartialEq)]
+pub struct InstrumentPositions {
+    pub code: String,
+    pub sizing: SizedInstrument,
+    /// This instrument's smoothed, renormalised weight.
+    pub instrument_weight: DailySeries,
+    pub notional_position_without_idm: DailySeries,
+    pub notional_position: DailySeries,
+    /// Lower (`bottom`) and upper (`top`) edges of the no-trade zone.
+    pub buffers: PositionBuffers,
+    pub buffered_position: DailySeries,
+    /// Position at forecast 10 after weight and IDM (for turnover and SR costs).
+    pub average_position: DailySeries,
+}
+
+/// Positions of all instruments with the portfolio-level weights and IDM.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PositionsResult {
+    pub instrument_weights: InstrumentFrame,
+    pub idm: DailySeries,
+    pub instruments: Vec<InstrumentPositions>,
+}
+
 /// Everything computed for one instrument.
 #[derive(Debug, Clone, PartialEq)]
 pub struct InstrumentResult {
@@ -127,12 +152,14 @@ pub struct SystemResult {
     pub portfolio: PortfolioAccount,
 }
 
-/// Runs the classic system over the given instruments (in the order pysystemtrade sums them, i.e.
-/// its instrument list order) with fixed capital. Panics when SR costs are asked for and an
-/// instrument lacks `daily_returns_volatility`.
-pub fn run_system(instruments: &[InstrumentInputs], config: &SystemConfig) -> SystemResult {
+/// Sizing, weights, IDM, notional positions, buffers and buffered positions (§3.6–3.7) for all
+/// instruments, per instrument in parallel. Instrument order is the weights' column order.
+pub fn compute_positions(
+    instruments: &[InstrumentInputs],
+    config: &SystemConfig,
+) -> PositionsResult {
     let sized: Vec<SizedInstrument> = instruments
-        .iter()
+        .par_iter()
         .map(|i| {
             size_instrument(
                 SizingInputs {
@@ -152,21 +179,19 @@ pub fn run_system(instruments: &[InstrumentInputs], config: &SystemConfig) -> Sy
         .instrument_weights
         .clone()
         .unwrap_or_else(|| equal_weights(&codes));
-    let positions: Vec<(String, DailySeries)> = codes
+    let subsystem: Vec<(String, DailySeries)> = codes
         .iter()
         .cloned()
         .zip(sized.iter().map(|s| s.subsystem_position.clone()))
         .collect();
-    let weights = fixed_instrument_weights(&fixed, &positions, config.instrument_weight_ewma_span);
+    let weights = fixed_instrument_weights(&fixed, &subsystem, config.instrument_weight_ewma_span);
     let idm = fixed_idm(config.idm, &weights.dates);
-    let capital = config.vol_target.notional_trading_capital;
-
-    let results: Vec<InstrumentResult> = instruments
-        .iter()
+    let positions = codes
+        .into_par_iter()
         .zip(sized)
-        .map(|(inp, sizing)| {
+        .map(|(code, sizing)| {
             let w = weights
-                .series(&inp.code)
+                .series(&code)
                 .expect("weight column for every instrument");
             let without_idm = notional_position_without_idm(&sizing.subsystem_position, &w);
             let notional = notional_position(&without_idm, &idm, None);
@@ -179,83 +204,136 @@ pub fn run_system(instruments: &[InstrumentInputs], config: &SystemConfig) -> Sy
                 Some(&idm),
             );
             let buffers = apply_buffers_to_position(&notional, &b);
-            let buffered = if config.buffer_method == BufferMethod::None {
-                unbuffered_position(&notional, config.round_positions)
-            } else {
-                buffered_position(
-                    &notional,
-                    &buffers.top,
-                    &buffers.bottom,
-                    BufferWalk {
-                        round_positions: config.round_positions,
-                        trade_to_edge: config.buffer_trade_to_edge,
-                    },
-                )
-            };
-            let pandl_inputs = PandlInputs {
-                price: &inp.daily_price,
-                positions: &buffered,
-                fx: &inp.fx,
-                value_per_point: inp.value_of_block_price_move,
-                capital,
-                delay_fill: true,
-                round_positions: config.round_positions,
-            };
+            let buffered = walk(config, &notional, &buffers.top, &buffers.bottom);
             let average = average_position_at_portfolio_level(&sizing.volatility_scalar, &w, &idm);
-            let instrument_turnover = turnover(&buffered, &average);
-            let account = match (config.costs, &inp.daily_returns_volatility) {
-                (CostMethod::Sr, Some(vol)) => {
-                    let per_trade = sr_cost_per_trade(
-                        &inp.costs,
-                        &inp.daily_price,
-                        vol,
-                        inp.value_of_block_price_move,
-                    );
-                    instrument_account_sr_costs(
-                        pandl_inputs,
-                        SrCostParams {
-                            daily_returns_volatility: vol,
-                            average_position: &average,
-                            annual_sr_cost: annual_sr_cost(
-                                per_trade,
-                                instrument_turnover,
-                                inp.rolls_per_year,
-                            ),
-                        },
-                    )
-                }
-                (CostMethod::Sr, None) => {
-                    panic!("{}: SR costs need daily_returns_volatility", inp.code)
-                }
-                (CostMethod::Cash, _) => instrument_account_cash_costs(
-                    pandl_inputs,
-                    CashCostParams {
-                        costs: inp.costs,
-                        rolls_per_year: inp.rolls_per_year,
-                        multiply_roll_costs_by: config.multiply_roll_costs_by,
-                        vol_normalise_currency_costs: config.vol_normalise_currency_costs,
-                    },
-                ),
-            };
-            InstrumentResult {
-                code: inp.code.clone(),
-                turnover: instrument_turnover,
+            InstrumentPositions {
+                code,
                 sizing,
+                instrument_weight: w,
                 notional_position_without_idm: without_idm,
                 notional_position: notional,
                 buffers,
                 buffered_position: buffered,
-                account,
+                average_position: average,
             }
         })
         .collect();
+    PositionsResult {
+        instrument_weights: weights,
+        idm,
+        instruments: positions,
+    }
+}
+
+/// The buffered position per the config (`none` → rounded optimal).
+fn walk(
+    config: &SystemConfig,
+    optimal: &DailySeries,
+    top: &DailySeries,
+    bottom: &DailySeries,
+) -> DailySeries {
+    if config.buffer_method == BufferMethod::None {
+        unbuffered_position(optimal, config.round_positions)
+    } else {
+        buffered_position(
+            optimal,
+            top,
+            bottom,
+            BufferWalk {
+                round_positions: config.round_positions,
+                trade_to_edge: config.buffer_trade_to_edge,
+            },
+        )
+    }
+}
+
+/// P&L and costs of one instrument's buffered position (§3.8), with its turnover. Panics when SR
+/// costs are asked for and `daily_returns_volatility` is missing.
+pub fn account_instrument(
+    inp: &InstrumentInputs,
+    positions: &InstrumentPositions,
+    config: &SystemConfig,
+) -> (InstrumentAccount, f64) {
+    let capital = config.vol_target.notional_trading_capital;
+    let pandl_inputs = PandlInputs {
+        price: &inp.daily_price,
+        positions: &positions.buffered_position,
+        fx: &inp.fx,
+        value_per_point: inp.value_of_block_price_move,
+        capital,
+        delay_fill: true,
+        round_positions: config.round_positions,
+    };
+    let instrument_turnover = turnover(&positions.buffered_position, &positions.average_position);
+    let account = match (config.costs, &inp.daily_returns_volatility) {
+        (CostMethod::Sr, Some(vol)) => {
+            let per_trade = sr_cost_per_trade(
+                &inp.costs,
+                &inp.daily_price,
+                vol,
+                inp.value_of_block_price_move,
+            );
+            instrument_account_sr_costs(
+                pandl_inputs,
+                SrCostParams {
+                    daily_returns_volatility: vol,
+                    average_position: &positions.average_position,
+                    annual_sr_cost: annual_sr_cost(
+                        per_trade,
+                        instrument_turnover,
+                        inp.rolls_per_year,
+                    ),
+                },
+            )
+        }
+        (CostMethod::Sr, None) => panic!("{}: SR costs need daily_returns_volatility", inp.code),
+        (CostMethod::Cash, _) => {
+            instrument_account_cash_costs(pandl_inputs, cash_params(inp, config))
+        }
+    };
+    (account, instrument_turnover)
+}
+
+fn cash_params(inp: &InstrumentInputs, config: &SystemConfig) -> CashCostParams {
+    CashCostParams {
+        costs: inp.costs,
+        rolls_per_year: inp.rolls_per_year,
+        multiply_roll_costs_by: config.multiply_roll_costs_by,
+        vol_normalise_currency_costs: config.vol_normalise_currency_costs,
+    }
+}
+
+/// Runs the classic system over the given instruments (in the order pysystemtrade sums them, i.e.
+/// its instrument list order) with fixed capital: [`compute_positions`], then
+/// [`account_instrument`] per instrument (in parallel) and the portfolio curves. Panics when SR
+/// costs are asked for and an instrument lacks `daily_returns_volatility`.
+pub fn run_system(instruments: &[InstrumentInputs], config: &SystemConfig) -> SystemResult {
+    let positions = compute_positions(instruments, config);
+    let results: Vec<InstrumentResult> = instruments
+        .par_iter()
+        .zip(positions.instruments)
+        .map(|(inp, pos)| {
+            let (account, turnover) = account_instrument(inp, &pos, config);
+            InstrumentResult {
+                code: pos.code,
+                sizing: pos.sizing,
+                notional_position_without_idm: pos.notional_position_without_idm,
+                notional_position: pos.notional_position,
+                buffers: pos.buffers,
+                buffered_position: pos.buffered_position,
+                account,
+                turnover,
+            }
+        })
+        .collect();
+    let capital = config.vol_target.notional_trading_capital;
     let portfolio = portfolio_account(
         &results.iter().map(|r| &r.account).collect::<Vec<_>>(),
         capital,
     );
     SystemResult {
-        instrument_weights: weights,
-        idm,
+        instrument_weights: positions.instrument_weights,
+        idm: positions.idm,
         instruments: results,
         portfolio,
     }
@@ -297,19 +375,7 @@ pub fn compound(
         let actual = apply_capital_multiplier(&r.notional_position, &multiplier);
         let top = apply_capital_multiplier(&r.buffers.top, &multiplier);
         let bottom = apply_capital_multiplier(&r.buffers.bottom, &multiplier);
-        let buffered = if config.buffer_method == BufferMethod::None {
-            unbuffered_position(&actual, config.round_positions)
-        } else {
-            buffered_position(
-                &actual,
-                &top,
-                &bottom,
-                BufferWalk {
-                    round_positions: config.round_positions,
-                    trade_to_edge: config.buffer_trade_to_edge,
-                },
-            )
-        };
+        let buffered = walk(config, &actual, &top, &bottom);
         let mut account = instrument_account_cash_costs(
             PandlInputs {
                 price: &inp.daily_price,
@@ -320,12 +386,7 @@ pub fn compound(
                 delay_fill: true,
                 round_positions: config.round_positions,
             },
-            CashCostParams {
-                costs: inp.costs,
-                rolls_per_year: inp.rolls_per_year,
-                multiply_roll_costs_by: config.multiply_roll_costs_by,
-                vol_normalise_currency_costs: config.vol_normalise_currency_costs,
-            },
+            cash_params(inp, config),
         );
         let gross_pct = percent_of_capital(&account.gross.base_currency, &actual_capital);
         account.costs_percent = percent_of_capital(&account.costs_base, &actual_capital);
