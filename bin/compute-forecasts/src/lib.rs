@@ -127,7 +127,7 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         InstrumentListSource::Instruments => "instruments",
         InstrumentListSource::AllInData => "every instrument with adjusted prices",
     };
-    let selected = args.common.select_instruments(&list)?;
+    let mut selected = args.common.select_instruments(&list)?;
     if selected.is_empty() {
         return Err(fail(format!(
             "no instruments to compute (instrument list from {from}; {} has no adjusted prices?)",
@@ -171,11 +171,22 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
             rules.len()
         );
     }
-    let missing_multiple: Vec<&str> = selected
+    let mut missing_multiple: Vec<String> = selected
         .iter()
         .filter(|c| needs_carry(&configs[*c]) && !store.dir().multiple_prices_file(c).exists())
-        .map(InstrumentCode::as_str)
+        .map(ToString::to_string)
         .collect();
+    let explicit = args.common.instruments.is_some() || source != InstrumentListSource::AllInData;
+    if !missing_multiple.is_empty() && !explicit {
+        // "Every instrument with data": those without the data the rules need are not candidates.
+        tracing::warn!(
+            "skipping {} instrument(s) without multiple prices (carry rules need them): {}",
+            missing_multiple.len(),
+            missing_multiple.join(", ")
+        );
+        selected.retain(|c| !missing_multiple.iter().any(|m| m == c.as_str()));
+        missing_multiple.clear();
+    }
     if !missing_multiple.is_empty() {
         return Err(fail(format!(
             "carry rules need multiple prices, which instrument(s) {} lack (expected {}/<INSTRUMENT>.parquet)",

@@ -1,1 +1,11 @@
+//! Integration tests: the real `compute-forecasts` process on real Parquet data directories.
 
+#![allow(clippy::print_stderr)]
+
+mod as_of;
+mod bad_configs;
+mod common;
+mod csv_output;
+mod parity;
+mod partial;
+mod smoke;
