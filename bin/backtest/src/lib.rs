@@ -1,0 +1,244 @@
+//! `backtest`: the whole system over history in one process (spec §3.0–3.8) — forecasts, position
+//! sizing, instrument weights and IDM, notional positions, buffers, the buffered-position walk,
+//! P&L with the one-day delayed fill, cash or SR costs, and statistics.
+//!
+//! - Config: pysystemtrade's backtest YAML, default `DATA/config/system.yaml`; loading and wiring
+//!   are shared with `size-positions` ([`systrade_system`]); the computation is
+//!   [`systrade_accounts::system::run_system`] (and [`systrade_accounts::system::compound`] for a
+//!   compounding `capital_multiplier`).
+//! - `--costs cash|sr`: default from `use_SR_costs` (pysystemtrade default false: cash costs).
+//! - stdout: a readable summary, or with `--format json` the statistics ([`output`] documents
+//!   the JSON).
+//! - `--output DIR`: `portfolio.csv`, `instruments.csv` ([`output`]) and `report.html`
+//!   ([`report`]); each written atomically.
+//! - Instruments that cannot be loaded or forecast are left out with an error (exit 3).
+//! - Nothing is written to the data directory.
+
+pub mod output;
+pub mod report;
+
+use anyhow::Context;
+use clap::{CommandFactory, Parser, ValueEnum};
+use output::{CurveStats, Summary};
+use std::io::Write;
+use std::path::PathBuf;
+use systrade_accounts::system::{CostMethod, compound, run_system};
+use systrade_accounts::{DailySeries, curves::Curves};
+use systrade_cli::{CommonArgs, ExitCode, Progress};
+use systrade_portfolio::portfolio::CapitalMultiplier;
+use systrade_store::Store;
+use systrade_system::{ForecastSetup, Overrides, StaticData, forecasts};
+
+/// How trading costs are charged.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Costs {
+    /// Cash costs: spread and commission on every trade, roll costs as holding pseudo-trades.
+    Cash,
+    /// Sharpe-ratio costs: a daily drag from turnover and rolls.
+    Sr,
+}
+
+/// Summary format on stdout.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// A readable summary.
+    Text,
+    /// Every statistic as JSON.
+    Json,
+}
+
+/// Backtest the whole system over history: forecasts, positions, buffered positions, P&L with
+/// costs and statistics for the portfolio and each instrument. Prints a summary (or JSON); with
+/// --output DIR writes portfolio.csv, instruments.csv and a self-contained report.html.
+#[derive(Debug, Parser)]
+#[command(name = "backtest", version)]
+pub struct Args {
+    /// The system config (pysystemtrade backtest YAML); default DATA/config/system.yaml.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    /// Trading costs: cash or sr; default from the config's use_SR_costs (false: cash).
+    #[arg(long, value_enum, value_name = "METHOD")]
+    pub costs: Option<Costs>,
+
+    /// Capital in base currency instead of the config's notional_trading_capital.
+    #[arg(long, value_name = "AMOUNT")]
+    pub capital: Option<f64>,
+
+    /// Write portfolio.csv, instruments.csv and report.html into this directory (created if needed).
+    #[arg(long, value_name = "DIR")]
+    pub output: Option<PathBuf>,
+
+    /// Summary format on stdout.
+    #[arg(long, value_enum, default_value_t = Format::Text, value_name = "FORMAT")]
+    pub format: Format,
+
+    #[command(flatten)]
+    pub common: CommonArgs,
+}
+
+/// The clap command, for man pages and completions.
+pub fn command() -> clap::Command {
+    Args::command()
+}
+
+/// Per instrument: what the outputs need.
+struct InstrumentOut {
+    code: String,
+    position: DailySeries,
+    base: Curves,
+    percent: Curves,
+    turnover: f64,
+}
+
+pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
+    if let Some(c) = args.capital {
+        anyhow::ensure!(
+            c.is_finite() && c > 0.0,
+            "--capital must be a positive amount"
+        );
+    }
+    let store = Store::open(&args.common.data_dir);
+    let (cfg, config_path) = systrade_system::load_config(&store, args.config.as_deref())?;
+    let codes = systrade_system::instrument_list(&store, &cfg, &args.common)?;
+    let statics = StaticData::read(&store)?;
+    let setup = ForecastSetup::new(&cfg, &codes, &statics)?;
+
+    let (prices, failures) = systrade_system::load_prices(&store, &codes, &setup);
+    let progress = Progress::new(prices.len() as u64, "instruments", args.common.no_progress);
+    progress.set_message("forecasts");
+    let combined = forecasts::compute(&prices, &setup, &|| progress.inc(1));
+    progress.finish();
+    let loaded = systrade_system::assemble(&store, &cfg, &statics, prices, combined, failures);
+    let codes: Vec<_> = loaded.prices.iter().map(|p| p.job.code.clone()).collect();
+    let failed: Vec<String> = loaded.failures.iter().map(|f| f.0.to_string()).collect();
+    if loaded.inputs.is_empty() {
+        return systrade_system::outcome(&loaded.failures, 0);
+    }
+
+    let overrides = Overrides {
+        capital: args.capital,
+        costs: args.costs.map(|c| match c {
+            Costs::Cash => CostMethod::Cash,
+            Costs::Sr => CostMethod::Sr,
+        }),
+    };
+    let sys_cfg = systrade_system::accounts_config(&cfg, &codes, overrides);
+    let result = run_system(&loaded.inputs, &sys_cfg);
+    let multiplier = systrade_system::capital_multiplier(&cfg);
+    let (portfolio, instruments): (Curves, Vec<InstrumentOut>) = if multiplier
+        == CapitalMultiplier::Fixed
+    {
+        (
+            result.portfolio.percent.clone(),
+            result
+                .instruments
+                .iter()
+                .map(|r| InstrumentOut {
+                    code: r.code.clone(),
+                    position: r.buffered_position.clone(),
+                    base: r.account.base.clone(),
+                    percent: r.account.percent.clone(),
+                    turnover: r.turnover,
+                })
+                .collect(),
+        )
+    } else {
+        if sys_cfg.costs == CostMethod::Sr {
+            tracing::warn!(
+                "capital_multiplier {}: compounding charges cash costs (SR costs apply to fixed capital only)",
+                cfg.capital_multiplier.name()
+            );
+        }
+        let c = compound(&loaded.inputs, &sys_cfg, &result, multiplier);
+        (
+            c.portfolio.percent.clone(),
+            result
+                .instruments
+                .iter()
+                .zip(c.buffered_positions)
+                .zip(c.accounts)
+                .map(|((r, position), a)| InstrumentOut {
+                    code: r.code.clone(),
+                    position,
+                    base: a.base,
+                    percent: a.percent,
+                    turnover: r.turnover,
+                })
+                .collect(),
+        )
+    };
+
+    let summary = Summary {
+        config: config_path.display().to_string(),
+        costs_method: match sys_cfg.costs {
+            CostMethod::Cash => "cash",
+            CostMethod::Sr => "SR",
+        },
+        capital: sys_cfg.vol_target.notional_trading_capital,
+        base_currency: cfg.base_currency.clone(),
+        start: portfolio.net.dates.first().copied(),
+        end: portfolio.net.dates.last().copied(),
+        days: portfolio.net.len(),
+        portfolio: CurveStats::of(&portfolio),
+        instruments: instruments
+            .iter()
+            .map(|i| (i.code.clone(), CurveStats::of(&i.percent), i.turnover))
+            .collect(),
+        failed,
+    };
+
+    if let Some(dir) = &args.output {
+        write_outputs(dir, &summary, &portfolio, &instruments)?;
+        tracing::info!(
+            "wrote portfolio.csv, instruments.csv and report.html in {}",
+            dir.display()
+        );
+    }
+    let mut out = std::io::stdout().lock();
+    match args.format {
+        Format::Json => {
+            serde_json::to_writer_pretty(&mut out, &summary.json())?;
+            writeln!(out)?;
+        }
+        Format::Text => out.write_all(summary.text().as_bytes())?,
+    }
+    out.flush()?;
+    systrade_system::outcome(&loaded.failures, loaded.inputs.len())
+}
+
+fn write_outputs(
+    dir: &std::path::Path,
+    summary: &Summary,
+    portfolio: &Curves,
+    instruments: &[InstrumentOut],
+) -> anyhow::Result<()> {
+    std::fs::create_dir_all(dir).with_context(|| dir.display().to_string())?;
+    let mut buf = Vec::new();
+    output::write_portfolio_csv(&mut buf, portfolio)?;
+    systrade_store::atomic::write_atomic(&dir.join("portfolio.csv"), &buf)?;
+
+    let mut buf = Vec::with_capacity(1 << 20);
+    output::write_instruments_header(&mut buf)?;
+    for i in instruments {
+        output::write_instrument_rows(&mut buf, &i.code, &i.position, &i.base)?;
+    }
+    systrade_store::atomic::write_atomic(&dir.join("instruments.csv"), &buf)?;
+
+    let contributions = instruments
+        .iter()
+        .map(|i| {
+            let total: f64 = i.percent.net.values.iter().filter(|v| !v.is_nan()).sum();
+            (i.code.clone(), total)
+        })
+        .collect();
+    let html = report::render(&report::ReportData {
+        title: format!("systrade backtest — {}", summary.config),
+        summary,
+        gross: &portfolio.gross,
+        net: &portfolio.net,
+        contributions,
+    });
+    systrade_store::atomic::write_atomic(&dir.join("report.html"), html.as_bytes())?;
+    Ok(())
+}
