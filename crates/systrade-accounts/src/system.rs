@@ -407,3 +407,138 @@ pub fn compound(
         portfolio,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::NaiveDate;
+    use systrade_model::Timestamp;
+
+    fn business_days(n: usize) -> Vec<NaiveDate> {
+        systrade_series::business_days(
+            NaiveDate::from_ymd_opt(2020, 1, 1).unwrap(),
+            NaiveDate::from_ymd_opt(2030, 1, 1).unwrap(),
+        )
+        .into_iter()
+        .take(n)
+        .collect()
+    }
+
+    fn instrument(code: &str, n: usize, forecast: impl Fn(usize) -> f64) -> InstrumentInputs {
+        let dates = business_days(n);
+        let price: Vec<f64> = (0..n)
+            .map(|i| 100.0 + (i as f64 * 0.7).sin() * 5.0 + i as f64 * 0.01)
+            .collect();
+        let s = |v: Vec<f64>| DailySeries::new(dates.clone(), v);
+        InstrumentInputs {
+            code: code.into(),
+            daily_price: s(price.clone()),
+            denominator_price: s(price),
+            daily_percentage_volatility: s(vec![1.0; n]),
+            combined_forecast: s((0..n).map(forecast).collect()),
+            daily_returns_volatility: Some(s(vec![1.0; n])),
+            fx: FxRates::new(
+                vec![Timestamp::from_date(
+                    NaiveDate::from_ymd_opt(2019, 1, 1).unwrap(),
+                )],
+                vec![1.0],
+            ),
+            value_of_block_price_move: 10.0,
+            costs: InstrumentCosts {
+                price_slippage: 0.01,
+                value_of_block_commission: 1.0,
+                ..Default::default()
+            },
+            rolls_per_year: 4,
+            long_only: false,
+        }
+    }
+
+    #[test]
+    fn instruments_without_forecasts_or_data_do_not_break_the_system() {
+        let n = 600;
+        let good = instrument("GOOD", n, |i| if i % 50 < 25 { 10.0 } else { -10.0 });
+        let empty = instrument("NOFORECAST", n, |_| f64::NAN);
+        let mut none = instrument("NODATA", 0, |_| f64::NAN);
+        none.fx = FxRates::new(Vec::new(), Vec::new());
+        for costs in [CostMethod::Cash, CostMethod::Sr] {
+            let r = run_system(
+                &[good.clone(), empty.clone(), none.clone()],
+                &SystemConfig {
+                    costs,
+                    ..SystemConfig::default()
+                },
+            );
+            assert_eq!(r.instruments.len(), 3);
+            // all the weight goes to the only instrument with positions
+            let w = r.instrument_weights.series("GOOD").unwrap();
+            assert!((w.values.last().unwrap() - 1.0).abs() < 1e-12);
+            assert!(
+                r.instruments[1]
+                    .buffered_position
+                    .values
+                    .iter()
+                    .all(|p| *p == 0.0)
+            );
+            assert!(r.instruments[2].buffered_position.is_empty());
+            let s = crate::stats::stats(&r.portfolio.percent.net.values, 256.0);
+            assert!(s.ann_std > 0.0);
+            assert!(
+                r.portfolio
+                    .percent
+                    .costs
+                    .values
+                    .iter()
+                    .all(|c| c.is_nan() || *c <= 0.0)
+            );
+        }
+    }
+
+    #[test]
+    fn buffer_methods_and_long_only() {
+        let n = 400;
+        let mut long = instrument("LONG", n, |i| if i % 40 < 20 { 12.0 } else { -8.0 });
+        long.long_only = true;
+        for method in [
+            BufferMethod::Forecast,
+            BufferMethod::Position,
+            BufferMethod::None,
+        ] {
+            let config = SystemConfig {
+                buffer_method: method,
+                buffer_trade_to_edge: false,
+                ..SystemConfig::default()
+            };
+            let p = compute_positions(std::slice::from_ref(&long), &config);
+            let i = &p.instruments[0];
+            assert!(
+                i.sizing
+                    .subsystem_position
+                    .values
+                    .iter()
+                    .all(|x| x.is_nan() || *x >= 0.0)
+            );
+            assert!(
+                i.buffered_position
+                    .values
+                    .iter()
+                    .all(|x| *x >= 0.0 && x.fract() == 0.0)
+            );
+            if method == BufferMethod::None {
+                let rounded: Vec<f64> = i
+                    .notional_position
+                    .values
+                    .iter()
+                    .map(|x| x.round_ties_even())
+                    .collect();
+                assert!(
+                    i.buffered_position
+                        .values
+                        .iter()
+                        .zip(&rounded)
+                        .all(|(a, b)| a == b || b.is_nan())
+                );
+            }
+        }
+    }
+}
