@@ -72,7 +72,58 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "orders_positions",
         sql: ORDERS_POSITIONS_SQL,
     },
+    // Version 5: daily operations (issue 9; spec §4.2-4.3): step runs, process control and capital.
+    // Written by `run-step` (crates/systrade-ops); `strategy_capital` is what size-positions reads.
+    Migration {
+        version: 5,
+        name: "operations",
+        sql: OPERATIONS_SQL,
+    },
 ];
+
+/// Migration 5 (run-step, systrade-ops). `run_date` is the trading day a run belongs to
+/// (`YYYY-MM-DD`); times are ISO 8601 UTC text. A run with `finished_at IS NULL` is in progress
+/// (or its process died: its step lock is then free).
+const OPERATIONS_SQL: &str = "
+CREATE TABLE process_runs (
+    id          INTEGER PRIMARY KEY,
+    step        TEXT NOT NULL,
+    run_date    TEXT NOT NULL,
+    started_at  TEXT NOT NULL,
+    finished_at TEXT,
+    status      TEXT NOT NULL CHECK (status IN ('running', 'ok', 'failed', 'refused', 'skipped')),
+    exit_code   INTEGER,
+    pid         INTEGER,
+    command     TEXT NOT NULL DEFAULT '',
+    summary     TEXT NOT NULL DEFAULT '',
+    rows_fetched   INTEGER,
+    orders_placed  INTEGER
+);
+CREATE INDEX process_runs_step ON process_runs (step, run_date, id);
+CREATE TABLE process_control (
+    step       TEXT PRIMARY KEY,
+    status     TEXT NOT NULL CHECK (status IN ('GO', 'STOP', 'PAUSE', 'NO-RUN')),
+    reason     TEXT NOT NULL DEFAULT '',
+    updated_at TEXT NOT NULL
+);
+CREATE TABLE capital_history (
+    id             INTEGER PRIMARY KEY,
+    at             TEXT NOT NULL,
+    account_value  REAL,
+    total_capital  REAL NOT NULL,
+    maximum        REAL NOT NULL,
+    acc_pnl        REAL NOT NULL,
+    method         TEXT NOT NULL CHECK (method IN ('full', 'half', 'fixed', 'manual')),
+    status         TEXT NOT NULL CHECK (status IN ('accepted', 'pending', 'rejected')),
+    note           TEXT NOT NULL DEFAULT ''
+);
+CREATE TABLE strategy_capital (
+    strategy   TEXT PRIMARY KEY,
+    weight     REAL NOT NULL CHECK (weight >= 0),
+    capital    REAL NOT NULL,
+    updated_at TEXT NOT NULL
+);
+";
 
 /// Migration 4 (place-orders). Contracts are `YYYYMMDD` ids (`ContractDate::id`), times ISO 8601
 /// UTC text; `''` in a `strategy` column of a control table means "every strategy" (instrument-wide).
