@@ -20,6 +20,7 @@
 //!   they are configuration for building multiple prices later.
 //! - `rollconfig.csv`/`spreadcosts.csv` rows for instruments missing from `instrumentconfig.csv` are
 //!   kept as given (with a warning): the config files are copied row for row.
+//! - `csvconfig/moreinstrumentinfo.csv` (reporting classification only, spec §1.5) is not imported.
 //! - Files that are not `.csv`/`.csv.gz` are ignored; `X.csv` next to `X.csv.gz` is an error.
 //! - Empty numeric cells in `instrumentconfig.csv` become 0 and an empty Region `NO_REGION` (spec §1.2).
 
