@@ -1,13 +1,404 @@
-//! Placeholder while being written.
-use clap::Parser;
-use systrade_cli::{CommonArgs, ExitCode};
+//! `size-positions`: positions from combined forecasts (spec §3.6–3.7) — block value, instrument
+//! currency and value vol (FX into the base currency), vol scalar, subsystem position (long-only
+//! floored at zero), instrument weights (fixed, or equal with a warning; EWMA-smoothed with
+//! availability), fixed IDM, notional position and buffers (forecast, position or none).
+//!
+//! - Inputs: combined forecasts from `forecasts/<INSTRUMENT>.parquet` (compute-forecasts' files,
+//!   read with its reader) or, with `--forecasts -`, the CSV `date,instrument,rule,forecast` on
+//!   stdin; adjusted and multiple prices, FX, `config/*.csv`; the system config (default
+//!   `DATA/config/system.yaml`); capital: `--capital`, else `notional_trading_capital`.
+//! - Position limits: when `state.sqlite` has `position_limits` rows (place-orders) for the
+//!   strategy (or every strategy) and instrument, the notional position and both buffers are
+//!   capped at ±limit (logged).
+//! - Output: `positions/<INSTRUMENT>.parquet` with the full history ([`positions`] documents the
+//!   layout) and one `optimal_positions` row per instrument in `state.sqlite` (strategy
+//!   `--strategy`; latest lower and upper buffer, reference price and contract from the last
+//!   multiple-prices row, its timestamp), all under the data directory's write lock, files
+//!   atomically; or with `--output -` the CSV `date,instrument,subsystem_position,
+//!   notional_position,lower,upper` on stdout and nothing written.
+//! - An instrument that cannot be sized (no forecast, prices, FX, static data) is reported and the
+//!   others go on (exit 3).
 
+pub mod positions;
+
+use anyhow::Context;
+use clap::{CommandFactory, Parser};
+use positions::{COLUMNS, PositionHistory, positions_file};
+use rayon::prelude::*;
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::PathBuf;
+use std::time::Duration;
+use systrade_accounts::system::{CostMethod, InstrumentResult, run_system};
+use systrade_cli::{CommonArgs, ExitCode, ExitCodeError, Progress};
+use systrade_model::InstrumentCode;
+use systrade_series::DailySeries;
+use systrade_store::Store;
+use systrade_system::{ForecastSetup, InstrumentPrices, Overrides, StaticData, forecasts};
+
+/// Size positions from combined forecasts: subsystem, notional and buffered (lower/upper)
+/// positions per instrument. Writes positions/<INSTRUMENT>.parquet (full history) and the latest
+/// optimal position per instrument in state.sqlite, or CSV
+/// date,instrument,subsystem_position,notional_position,lower,upper on stdout with --output -.
 #[derive(Debug, Parser)]
+#[command(name = "size-positions", version)]
 pub struct Args {
+    /// The system config (pysystemtrade backtest YAML); default DATA/config/system.yaml.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    /// `-`: read the forecasts as CSV (date,instrument,rule,forecast, as compute-forecasts
+    /// --output - writes it) from stdin instead of DATA/forecasts/.
+    #[arg(long, value_name = "-")]
+    pub forecasts: Option<String>,
+
+    /// `-`: write CSV (date,instrument,subsystem_position,notional_position,lower,upper) to stdout
+    /// instead of the positions files and state.sqlite.
+    #[arg(long, value_name = "-")]
+    pub output: Option<String>,
+
+    /// Trading capital in base currency; default the config's notional_trading_capital.
+    #[arg(long, value_name = "AMOUNT")]
+    pub capital: Option<f64>,
+
+    /// Strategy name of the optimal positions written to state.sqlite.
+    #[arg(long, value_name = "NAME", default_value = "default")]
+    pub strategy: String,
+
+    /// Seconds to wait for another process writing to the data directory before giving up (exit 6).
+    #[arg(long, value_name = "SECONDS", default_value_t = 60.0)]
+    pub lock_timeout: f64,
+
     #[command(flatten)]
     pub common: CommonArgs,
 }
 
-pub fn run(_args: &Args) -> anyhow::Result<ExitCode> {
-    Ok(ExitCode::Success)
+/// The clap command, for man pages and completions.
+pub fn command() -> clap::Command {
+    Args::command()
+}
+
+/// The latest optimal position of one instrument.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Optimal {
+    pub instrument: InstrumentCode,
+    pub timestamp: String,
+    pub lower: f64,
+    pub upper: f64,
+    pub notional: f64,
+    pub reference_price: f64,
+    pub reference_contract: String,
+}
+
+/// `state.sqlite` position limits for `strategy` (its own and the instrument-wide ones; the
+/// smaller applies), if the database and table exist.
+fn position_limits(store: &Store, strategy: &str) -> anyhow::Result<BTreeMap<String, i64>> {
+    let path = store.dir().state_sqlite();
+    if !path.exists() {
+        return Ok(BTreeMap::new());
+    }
+    let conn =
+        rusqlite::Connection::open_with_flags(&path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+            .with_context(|| path.display().to_string())?;
+    let has_table: bool = conn
+        .query_row(
+            "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'position_limits'",
+            [],
+            |r| r.get::<_, i64>(0),
+        )
+        .map(|n| n > 0)
+        .with_context(|| path.display().to_string())?;
+    if !has_table {
+        return Ok(BTreeMap::new());
+    }
+    let mut stmt = conn.prepare(
+        "SELECT instrument, min(max_position) FROM position_limits
+         WHERE strategy = ?1 OR strategy = '' GROUP BY instrument",
+    )?;
+    let rows = stmt
+        .query_map([strategy], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?))
+        })?
+        .collect::<Result<BTreeMap<_, _>, _>>()?;
+    Ok(rows)
+}
+
+/// Caps every value at ±`limit`; returns how many were changed.
+fn cap(values: &mut [f64], limit: f64) -> usize {
+    let mut n = 0;
+    for v in values.iter_mut() {
+        if v.abs() > limit {
+            *v = v.signum() * limit;
+            n += 1;
+        }
+    }
+    n
+}
+
+fn history(
+    r: &InstrumentResult,
+    forecast: &DailySeries,
+    weight: &DailySeries,
+    idm: &DailySeries,
+) -> PositionHistory {
+    let dates = r.notional_position.dates.clone();
+    let on = |s: &DailySeries| s.reindex(&dates).values;
+    let values: [Vec<f64>; 9] = [
+        on(forecast),
+        r.sizing.volatility_scalar.reindex_ffill(&dates).values,
+        on(&r.sizing.subsystem_position),
+        weight.reindex_ffill(&dates).values,
+        idm.reindex_ffill(&dates).values,
+        r.notional_position.values.clone(),
+        on(&r.buffers.bottom),
+        on(&r.buffers.top),
+        on(&r.buffered_position),
+    ];
+    debug_assert_eq!(values.len(), COLUMNS.len());
+    PositionHistory { dates, values }
+}
+
+fn latest(
+    code: &InstrumentCode,
+    h: &PositionHistory,
+    p: &InstrumentPrices,
+) -> Result<Optimal, String> {
+    let (lower, upper, notional) = (
+        h.column("lower"),
+        h.column("upper"),
+        h.column("notional_position"),
+    );
+    let i = (0..h.dates.len())
+        .rev()
+        .find(|&i| !lower[i].is_nan() && !upper[i].is_nan())
+        .ok_or_else(|| "no position yet (no forecast or volatility)".to_string())?;
+    let (reference_price, reference_contract, timestamp) = match p
+        .job
+        .multiple
+        .as_ref()
+        .and_then(|m| m.iter().rev().find(|r| !r.price.is_nan()))
+    {
+        Some(r) => (
+            r.price,
+            r.price_contract.to_string(),
+            r.timestamp
+                .datetime()
+                .format("%Y-%m-%d %H:%M:%S")
+                .to_string(),
+        ),
+        None => (
+            p.raw
+                .daily_prices
+                .values
+                .last()
+                .copied()
+                .unwrap_or(f64::NAN),
+            String::new(),
+            format!("{} 00:00:00", h.dates[i]),
+        ),
+    };
+    Ok(Optimal {
+        instrument: code.clone(),
+        timestamp,
+        lower: lower[i].min(upper[i]),
+        upper: upper[i].max(lower[i]),
+        notional: notional[i],
+        reference_price,
+        reference_contract,
+    })
+}
+
+pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
+    let to_stdout = match args.output.as_deref() {
+        None => false,
+        Some("-") => true,
+        Some(other) => anyhow::bail!(
+            "--output accepts only '-' (CSV on stdout), got '{other}'; without --output the \
+             positions go to DATA/positions/<INSTRUMENT>.parquet and state.sqlite"
+        ),
+    };
+    let from_stdin = match args.forecasts.as_deref() {
+        None => false,
+        Some("-") => true,
+        Some(other) => anyhow::bail!(
+            "--forecasts accepts only '-' (CSV on stdin), got '{other}'; without it the \
+             forecasts are read from DATA/forecasts/<INSTRUMENT>.parquet"
+        ),
+    };
+    if let Some(c) = args.capital {
+        anyhow::ensure!(
+            c.is_finite() && c > 0.0,
+            "--capital must be a positive amount"
+        );
+    }
+    let timeout = Duration::try_from_secs_f64(args.lock_timeout)
+        .context("--lock-timeout must be a non-negative number of seconds")?;
+    let store = Store::open(&args.common.data_dir);
+    let (cfg, config_path) = systrade_system::load_config(&store, args.config.as_deref())?;
+    let codes = systrade_system::instrument_list(&store, &cfg, &args.common)?;
+    let statics = StaticData::read(&store)?;
+    let setup = ForecastSetup::new(&cfg, &codes, &statics)?;
+    let limits = position_limits(&store, &args.strategy)?;
+
+    let combined = if from_stdin {
+        let mut c = forecasts::read_csv(std::io::stdin().lock())
+            .map_err(|e| systrade_system::fail(format!("{e:#}")))?;
+        c.retain(|code, _| codes.contains(code));
+        c
+    } else {
+        forecasts::read_files(&store, &codes)
+    };
+    let progress = Progress::new(codes.len() as u64, "instruments", args.common.no_progress);
+    let (prices, failures) = systrade_system::load_prices(&store, &codes, &setup);
+    progress.inc(failures.len() as u64);
+    let loaded = systrade_system::assemble(&store, &cfg, &statics, prices, combined, failures);
+    let mut failures = loaded.failures;
+    if loaded.inputs.is_empty() {
+        progress.finish();
+        return systrade_system::outcome(&failures, 0);
+    }
+    let kept: Vec<InstrumentCode> = loaded.prices.iter().map(|p| p.job.code.clone()).collect();
+    let sys_cfg = systrade_system::accounts_config(
+        &cfg,
+        &kept,
+        Overrides {
+            capital: args.capital,
+            costs: Some(CostMethod::Cash),
+        },
+    );
+    tracing::info!(
+        "capital {} {}, vol target {}%, config {}",
+        sys_cfg.vol_target.notional_trading_capital,
+        cfg.base_currency,
+        sys_cfg.vol_target.percentage_vol_target,
+        config_path.display()
+    );
+    let result = run_system(&loaded.inputs, &sys_cfg);
+
+    let mut done: Vec<(InstrumentCode, PositionHistory, Optimal)> = Vec::new();
+    for ((r, inp), p) in result
+        .instruments
+        .iter()
+        .zip(&loaded.inputs)
+        .zip(&loaded.prices)
+    {
+        let code = p.job.code.clone();
+        let weight = result
+            .instrument_weights
+            .series(&r.code)
+            .expect("weight column for every instrument");
+        let mut h = history(r, &inp.combined_forecast, &weight, &result.idm);
+        if let Some(limit) = limits.get(code.as_str()) {
+            let l = *limit as f64;
+            let mut n = 0;
+            for name in ["notional_position", "lower", "upper"] {
+                let k = COLUMNS.iter().position(|c| *c == name).expect("column");
+                n += cap(&mut h.values[k], l);
+            }
+            if n > 0 {
+                tracing::warn!(
+                    "{code}: position limit {limit} (state.sqlite position_limits) caps {n} values of the notional position and buffers"
+                );
+            }
+        }
+        progress.inc(1);
+        match latest(&code, &h, p) {
+            Ok(o) => done.push((code, h, o)),
+            Err(e) => failures.push((code, e)),
+        }
+    }
+    progress.finish();
+    failures.sort();
+
+    if to_stdout {
+        let stdout = std::io::stdout();
+        let mut out = std::io::BufWriter::with_capacity(1 << 20, stdout.lock());
+        positions::write_csv_header(&mut out)?;
+        for (code, h, _) in &done {
+            positions::write_csv_rows(&mut out, code, h)?;
+        }
+        out.flush()?;
+    } else if !done.is_empty() {
+        let encoded: Vec<(PathBuf, Vec<u8>)> = done
+            .par_iter()
+            .map(|(code, h, _)| Ok((positions_file(&store, code), positions::encode(h)?)))
+            .collect::<anyhow::Result<_>>()?;
+        let writer = store.lock_for_writing(timeout).map_err(|e| {
+            if e.is_locked() {
+                anyhow::Error::new(ExitCodeError(ExitCode::Locked)).context(e.to_string())
+            } else {
+                e.into()
+            }
+        })?;
+        for (path, bytes) in &encoded {
+            systrade_store::atomic::write_atomic(path, bytes)?;
+        }
+        let state = store.open_state()?;
+        write_optimal_positions(state.connection(), &args.strategy, &done)
+            .with_context(|| store.dir().state_sqlite().display().to_string())?;
+        drop(writer);
+        tracing::info!(
+            "{} positions files in {}, optimal positions for strategy '{}' in {}",
+            encoded.len(),
+            store.root().join("positions").display(),
+            args.strategy,
+            store.dir().state_sqlite().display()
+        );
+        let mut out = std::io::stdout().lock();
+        for (code, _, o) in &done {
+            writeln!(
+                out,
+                "{:<12} {}  notional {:>10.3}  lower {:>10.3}  upper {:>10.3}  ref {} @ {}",
+                code.as_str(),
+                o.timestamp,
+                o.notional,
+                o.lower,
+                o.upper,
+                if o.reference_contract.is_empty() {
+                    "-"
+                } else {
+                    &o.reference_contract
+                },
+                o.reference_price
+            )?;
+        }
+    }
+    systrade_system::outcome(&failures, done.len())
+}
+
+fn write_optimal_positions(
+    conn: &rusqlite::Connection,
+    strategy: &str,
+    done: &[(InstrumentCode, PositionHistory, Optimal)],
+) -> anyhow::Result<()> {
+    conn.execute_batch("BEGIN IMMEDIATE")?;
+    let insert = || -> anyhow::Result<()> {
+        let mut stmt = conn.prepare(
+            "INSERT INTO optimal_positions
+             (strategy, instrument, timestamp, lower, upper, reference_price, reference_contract)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        )?;
+        for (_, _, o) in done {
+            stmt.execute(rusqlite::params![
+                strategy,
+                o.instrument.as_str(),
+                o.timestamp,
+                o.lower,
+                o.upper,
+                o.reference_price,
+                o.reference_contract
+            ])?;
+        }
+        Ok(())
+    };
+    match insert() {
+        Ok(()) => {
+            conn.execute_batch("COMMIT")?;
+            Ok(())
+        }
+        Err(e) => {
+            let _ = conn.execute_batch("ROLLBACK");
+            Err(e)
+        }
+    }
 }
