@@ -100,11 +100,12 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     }
     let store = Store::open(&args.common.data_dir);
     let (cfg, config_path) = systrade_system::load_config(&store, args.config.as_deref())?;
-    let codes = systrade_system::instrument_list(&store, &cfg, &args.common)?;
+    let list = systrade_system::instrument_list(&store, &cfg, &args.common)?;
+    let codes = &list.codes;
     let statics = StaticData::read(&store)?;
-    let setup = ForecastSetup::new(&cfg, &codes, &statics)?;
+    let setup = ForecastSetup::new(&cfg, codes, &statics)?;
 
-    let (prices, failures) = systrade_system::load_prices(&store, &codes, &setup);
+    let (prices, failures) = systrade_system::load_prices(&store, &list, &setup);
     let progress = Progress::new(prices.len() as u64, "instruments", args.common.no_progress);
     progress.set_message("forecasts");
     let combined = forecasts::compute(&prices, &setup, &|| progress.inc(1));

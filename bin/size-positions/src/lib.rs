@@ -235,9 +235,10 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         .context("--lock-timeout must be a non-negative number of seconds")?;
     let store = Store::open(&args.common.data_dir);
     let (cfg, config_path) = systrade_system::load_config(&store, args.config.as_deref())?;
-    let codes = systrade_system::instrument_list(&store, &cfg, &args.common)?;
+    let list = systrade_system::instrument_list(&store, &cfg, &args.common)?;
+    let codes = &list.codes;
     let statics = StaticData::read(&store)?;
-    let setup = ForecastSetup::new(&cfg, &codes, &statics)?;
+    let setup = ForecastSetup::new(&cfg, codes, &statics)?;
     let limits = position_limits(&store, &args.strategy)?;
 
     let combined = if from_stdin {
@@ -246,10 +247,10 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         c.retain(|code, _| codes.contains(code));
         c
     } else {
-        forecasts::read_files(&store, &codes)
+        forecasts::read_files(&store, codes)
     };
     let progress = Progress::new(codes.len() as u64, "instruments", args.common.no_progress);
-    let (prices, failures) = systrade_system::load_prices(&store, &codes, &setup);
+    let (prices, failures) = systrade_system::load_prices(&store, &list, &setup);
     progress.inc(failures.len() as u64);
     let loaded = systrade_system::assemble(&store, &cfg, &statics, prices, combined, failures);
     let mut failures = loaded.failures;

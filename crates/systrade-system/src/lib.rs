@@ -54,8 +54,18 @@ pub fn load_config(store: &Store, path: Option<&Path>) -> anyhow::Result<(System
 }
 
 /// The system's instruments (config list, else every instrument with adjusted prices), narrowed
-/// by `--instruments`. Instruments without adjusted prices fail the run when the config names them
-/// and are dropped otherwise.
+/// by `--instruments`.
+#[derive(Debug, Clone)]
+pub struct InstrumentList {
+    pub codes: Vec<InstrumentCode>,
+    /// The list was named (config `instrument_weights`/`instruments`, or `--instruments`) rather
+    /// than "every instrument with data": then an instrument lacking the multiple prices its carry
+    /// rules need is a failure; otherwise it is not a candidate and is skipped with a warning (as
+    /// `compute-forecasts` does).
+    pub explicit: bool,
+}
+
+/// The system's instruments: see [`InstrumentList`].
 ///
 /// # Errors
 /// No instruments; `--instruments` naming an unknown instrument.
@@ -63,7 +73,7 @@ pub fn instrument_list(
     store: &Store,
     cfg: &SystemConfig,
     common: &CommonArgs,
-) -> anyhow::Result<Vec<InstrumentCode>> {
+) -> anyhow::Result<InstrumentList> {
     let all_in_data = match store.list_instruments(SeriesKind::Adjusted) {
         Ok(v) => v,
         Err(e) if e.is_not_found() => Vec::new(),
@@ -88,7 +98,10 @@ pub fn instrument_list(
             ""
         }
     );
-    Ok(selected)
+    Ok(InstrumentList {
+        codes: selected,
+        explicit: common.instruments.is_some() || source != InstrumentListSource::AllInData,
+    })
 }
 
 fn source_name(source: InstrumentListSource) -> &'static str {
@@ -306,13 +319,36 @@ impl ForecastSetup {
 }
 
 /// Reads every instrument's adjusted and multiple prices (in parallel) and computes its raw data
-/// stage. Instruments whose prices cannot be read, or that lack multiple prices their carry rules
-/// need, fail individually.
+/// stage. Instruments whose prices cannot be read fail individually; those that lack the multiple
+/// prices their carry rules need fail too when the list is explicit, and are skipped with a
+/// warning otherwise ([`InstrumentList::explicit`]).
 pub fn load_prices(
     store: &Store,
-    codes: &[InstrumentCode],
+    list: &InstrumentList,
     setup: &ForecastSetup,
 ) -> (Vec<InstrumentPrices>, Vec<Failure>) {
+    let mut skipped = Vec::new();
+    let codes: Vec<InstrumentCode> = list
+        .codes
+        .iter()
+        .filter(|c| {
+            let skip = !list.explicit
+                && setup.needs_carry(c)
+                && !store.dir().multiple_prices_file(c).exists();
+            if skip {
+                skipped.push(c.as_str());
+            }
+            !skip
+        })
+        .cloned()
+        .collect();
+    if !skipped.is_empty() {
+        tracing::warn!(
+            "skipping {} instrument(s) without multiple prices (carry rules need them): {}",
+            skipped.len(),
+            skipped.join(", ")
+        );
+    }
     let loaded: Vec<Result<InstrumentPrices, String>> = codes
         .par_iter()
         .map(|code| {
