@@ -23,7 +23,7 @@ use systrade_roll::{
     AdjustMethod, AutoRollConfig, AutoRollDecision, PricesByContract, RollError, RollState,
     is_allowed,
 };
-use systrade_store::{SeriesKind, StateDb, Store, StoreError, Writer};
+use systrade_store::{PreparedFile, SeriesKind, StateDb, Store, StoreError, Writer};
 
 /// Build roll calendars, multiple prices and back-adjusted prices from per-contract prices, keep
 /// them up to date day by day, and manage roll states.
@@ -238,6 +238,77 @@ fn for_each_instrument<T: Send>(
         })
         .collect();
     progress.finish();
+    summarize(what, results)
+}
+
+/// Threads that only wait for the disk: each atomic write ends in two fsyncs, which overlap well.
+const WRITE_THREADS: usize = 16;
+
+/// Like [`for_each_instrument`] for work that ends in one file per instrument: `work` computes and
+/// encodes the file on the CPU threads, and its atomic write (with its fsyncs) runs on a separate
+/// pool of [`WRITE_THREADS`] so that waiting for the disk overlaps with computing the next
+/// instruments. A failed write is that instrument's failure.
+fn for_each_instrument_writing(
+    args: &Args,
+    what: &str,
+    instruments: &[InstrumentCode],
+    writer: &Writer<'_>,
+    work: impl Fn(&InstrumentCode) -> anyhow::Result<PreparedFile> + Sync,
+) -> anyhow::Result<ExitCode> {
+    let io = rayon::ThreadPoolBuilder::new()
+        .num_threads(WRITE_THREADS)
+        .thread_name(|k| format!("write-{k}"))
+        .build()?;
+    let (tx, rx) = std::sync::mpsc::channel::<(InstrumentCode, anyhow::Result<()>)>();
+    let progress = Progress::new(
+        instruments.len() as u64,
+        "instruments",
+        args.common.no_progress,
+    );
+    let mut results: Vec<(InstrumentCode, anyhow::Result<()>)> = Vec::new();
+    io.in_place_scope(|scope| {
+        results = instruments
+            .par_iter()
+            .map(|i| {
+                let r = work(i).map(|file| {
+                    let tx = tx.clone();
+                    let progress = progress.clone();
+                    let i = i.clone();
+                    scope.spawn(move |_| {
+                        let r = writer
+                            .commit(&file)
+                            .map(|_| ())
+                            .map_err(anyhow::Error::from);
+                        progress.inc(1);
+                        // the receiver outlives the scope
+                        let _ = tx.send((i, r));
+                    });
+                });
+                if r.is_err() {
+                    progress.inc(1);
+                }
+                (i.clone(), r)
+            })
+            .collect();
+    });
+    progress.finish();
+    drop(tx);
+    let written: BTreeMap<InstrumentCode, anyhow::Result<()>> = rx.into_iter().collect();
+    let mut written = written;
+    let results = results
+        .into_iter()
+        .map(|(i, r)| {
+            let r = r.and_then(|()| written.remove(&i).unwrap_or(Ok(())));
+            (i, r)
+        })
+        .collect();
+    Ok(summarize(what, results).0)
+}
+
+fn summarize<T>(
+    what: &str,
+    results: Vec<(InstrumentCode, anyhow::Result<T>)>,
+) -> (ExitCode, Vec<(InstrumentCode, T)>) {
     let mut ok = Vec::new();
     let mut failed: Vec<(InstrumentCode, anyhow::Error)> = Vec::new();
     for (i, r) in results {
@@ -298,7 +369,7 @@ fn calendar(args: &Args, store: &Store, from_multiple: bool) -> anyhow::Result<E
         roll_parameters(store)?
     };
     let writer = lock(args, store)?;
-    let (code, _) = for_each_instrument(args, "calendar", &list, |i| {
+    for_each_instrument_writing(args, "calendar", &list, &writer, |i| {
         let cal = if from_multiple {
             let m = store
                 .read_multiple_prices(i)
@@ -313,17 +384,15 @@ fn calendar(args: &Args, store: &Store, from_multiple: bool) -> anyhow::Result<E
                 .map_err(|e| not_found_hint(e, "no contract prices"))?;
             systrade_roll::calendar_from_contract_prices(p, &PricesByContract::from_bars(&bars))?
         };
-        writer.write_roll_calendar(i, &cal)?;
         tracing::info!("{i}: roll calendar with {} rows", cal.len());
-        Ok(())
-    });
-    Ok(code)
+        Ok(store.prepare_roll_calendar(i, &cal)?)
+    })
 }
 
 fn multiple(args: &Args, store: &Store) -> anyhow::Result<ExitCode> {
     let list = instruments(args, store, SeriesKind::Rolls)?;
     let writer = lock(args, store)?;
-    let (code, _) = for_each_instrument(args, "multiple", &list, |i| {
+    for_each_instrument_writing(args, "multiple", &list, &writer, |i| {
         let cal = store
             .read_roll_calendar(i)
             .map_err(|e| not_found_hint(e, "no roll calendar: run `roll-contracts calendar`"))?;
@@ -331,11 +400,9 @@ fn multiple(args: &Args, store: &Store) -> anyhow::Result<ExitCode> {
             .read_contract_prices(i)
             .map_err(|e| not_found_hint(e, "no contract prices"))?;
         let m = systrade_roll::multiple_from_calendar(&cal, &PricesByContract::from_bars(&bars))?;
-        writer.write_multiple_prices(i, &m)?;
         tracing::info!("{i}: multiple prices with {} rows", m.len());
-        Ok(())
-    });
-    Ok(code)
+        Ok(store.prepare_multiple_prices(i, &m)?)
+    })
 }
 
 fn adjust(
@@ -350,7 +417,7 @@ fn adjust(
         Method::Ratio => AdjustMethod::Ratio,
     };
     let writer = lock(args, store)?;
-    let (code, _) = for_each_instrument(args, "adjust", &list, |i| {
+    for_each_instrument_writing(args, "adjust", &list, &writer, |i| {
         let m = store
             .read_multiple_prices(i)
             .map_err(|e| not_found_hint(e, "no multiple prices"))?;
@@ -359,11 +426,9 @@ fn adjust(
             method,
             forward_fill,
         )?);
-        writer.write_adjusted_prices(i, &adjusted)?;
         tracing::debug!("{i}: adjusted prices with {} rows", adjusted.len());
-        Ok(())
-    });
-    Ok(code)
+        Ok(store.prepare_adjusted_prices(i, &adjusted)?)
+    })
 }
 
 // ---- update -------------------------------------------------------------------------------------

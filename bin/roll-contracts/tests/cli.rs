@@ -534,3 +534,103 @@ fn report_formats_and_partial_failure() {
         "{err}"
     );
 }
+
+#[test]
+fn auto_roll_follows_the_rule_and_ratio_adjustment() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path();
+    load_testdata(data, None);
+    for sub in ["calendar", "multiple", "adjust"] {
+        roll_contracts(data).args(["-q", sub]).assert().success();
+    }
+    let store = Store::open(data);
+    let before: BTreeMap<String, usize> = ["EUROSTX", "COPPER"]
+        .iter()
+        .map(|c| {
+            (
+                c.to_string(),
+                store.read_multiple_prices(&code(c)).unwrap().len(),
+            )
+        })
+        .collect();
+    // as of 2023-08-31: EUROSTX's forward is liquid (relative volume 0.365 > 0.01, absolute > 100)
+    // and there is no position → Roll_Adjusted → rolled; COPPER's forward 20231200 has no
+    // prices (illiquid) and the roll date is near → No_Open, not rolled
+    let out = roll_contracts(data)
+        .args([
+            "-q",
+            "roll",
+            "--auto",
+            "--as-of",
+            "2023-08-31",
+            "--instruments",
+            "EUROSTX,COPPER",
+        ])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let text = String::from_utf8_lossy(&out);
+    assert!(
+        text.contains("EUROSTX\trolled to 20231200\tNo_Roll"),
+        "{text}"
+    );
+    assert!(text.contains("COPPER\tnot rolled\tNo_Open"), "{text}");
+    assert_eq!(
+        store.read_multiple_prices(&code("EUROSTX")).unwrap().len(),
+        before["EUROSTX"] + 1
+    );
+    assert_eq!(
+        store.read_multiple_prices(&code("COPPER")).unwrap().len(),
+        before["COPPER"]
+    );
+    let out = roll_contracts(data)
+        .args(["state", "COPPER"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    assert_eq!(String::from_utf8_lossy(&out), "COPPER\tNo_Open\n");
+
+    // an unregistered roll: multiple prices moved on by hand, adjusted prices not re-stitched
+    let us10 = code("US10");
+    let mut m = store.read_multiple_prices(&us10).unwrap();
+    let last = *m.last().unwrap();
+    m.push(systrade_model::MultiplePricesRow {
+        timestamp: last.timestamp.plus_seconds(1),
+        price: last.forward,
+        price_contract: last.forward_contract,
+        ..last
+    });
+    store
+        .lock_for_writing(Duration::from_secs(10))
+        .unwrap()
+        .write_multiple_prices(&us10, &m)
+        .unwrap();
+    let out = roll_contracts(data)
+        .args(["update", "--instruments", "US10"])
+        .assert()
+        .code(4)
+        .get_output()
+        .stderr
+        .clone();
+    let err = String::from_utf8_lossy(&out);
+    assert!(
+        err.contains("US10: roll has occurred but not registered"),
+        "{err}"
+    );
+
+    // ratio adjustment: proportional history, anchored to the current contract
+    roll_contracts(data)
+        .args(["-q", "adjust", "--method", "ratio", "--instruments", "GOLD"])
+        .assert()
+        .success();
+    let gold = code("GOLD");
+    let m = store.read_multiple_prices(&gold).unwrap();
+    let adj = store.read_adjusted_prices(&gold).unwrap();
+    let last_price = m.iter().rev().find(|r| !r.price.is_nan()).unwrap();
+    assert_eq!(adj.values.last().copied(), Some(last_price.price));
+    assert!(adj.values.iter().all(|v| v.is_nan() || *v > 0.0));
+}
