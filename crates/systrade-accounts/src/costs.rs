@@ -3,7 +3,8 @@
 //! (`pandl_SR_cost.py`, `account_costs.py`).
 
 use chrono::{Datelike, NaiveDate};
-use systrade_series::{DailySeries, diff, ffill, reindex_ffill, rolling_std};
+use systrade_portfolio::align::reindex_ffill_sorted as reindex_ffill;
+use systrade_series::{DailySeries, diff, ffill, rolling_std};
 
 /// Calendar days per year used to space roll dates.
 pub const CALENDAR_DAYS_IN_YEAR: f64 = 365.25;

@@ -3,7 +3,8 @@
 
 use systrade_model::{FxRates, Timestamp};
 use systrade_portfolio::align::union;
-use systrade_series::{DailySeries, diff, ffill, reindex, reindex_ffill, shift};
+use systrade_portfolio::align::{reindex_ffill_sorted as reindex_ffill, reindex_sorted as reindex};
+use systrade_series::{DailySeries, diff, ffill, shift};
 
 /// Everything needed to value one instrument's positions.
 #[derive(Debug, Clone, Copy)]

@@ -4,9 +4,10 @@
 //! ([`FxRates`]) and is aligned onto daily indexes only where it is used ([`fx_on_dates`]).
 
 use crate::align::union;
+use crate::align::{reindex_ffill_sorted as reindex_ffill, reindex_sorted as reindex};
 use chrono::NaiveDate;
 use systrade_model::{FxRates, Timestamp};
-use systrade_series::{DailySeries, ffill, reindex, reindex_ffill};
+use systrade_series::{DailySeries, ffill};
 
 /// The rate that multiplies an amount in `instrument_ccy` to give `base_ccy`:
 /// - same currency: 1.0 on `unity_index` (pysystemtrade uses business days from 1970);

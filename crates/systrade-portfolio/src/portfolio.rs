@@ -1,6 +1,7 @@
 //! Portfolio level (spec §3.7): notional positions, position buffers, capital multiplier
 //! (pysystemtrade `systems/portfolio.py`, `systems/buffering.py`, `syscore/capital.py`).
 
+use crate::align::{reindex_ffill_sorted, reindex_sorted};
 use systrade_series::{DailySeries, cumsum, diff, ffill};
 
 /// Default `buffer_size`.
@@ -14,9 +15,11 @@ pub fn notional_position_without_idm(
     subsystem_position: &DailySeries,
     instrument_weight: &DailySeries,
 ) -> DailySeries {
-    let w = instrument_weight
-        .reindex_ffill(&subsystem_position.dates)
-        .values;
+    let w = reindex_ffill_sorted(
+        &instrument_weight.dates,
+        &instrument_weight.values,
+        &subsystem_position.dates,
+    );
     subsystem_position.with_values(
         subsystem_position
             .values
@@ -34,7 +37,7 @@ pub fn notional_position(
     idm: &DailySeries,
     risk_scalar: Option<&DailySeries>,
 ) -> DailySeries {
-    let idm = ffill(&idm.reindex(&without_idm.dates).values);
+    let idm = ffill(&reindex_sorted(&idm.dates, &idm.values, &without_idm.dates));
     let mut values: Vec<f64> = without_idm
         .values
         .iter()
@@ -42,7 +45,7 @@ pub fn notional_position(
         .map(|(p, m)| p * m)
         .collect();
     if let Some(r) = risk_scalar {
-        let r = ffill(&r.reindex(&without_idm.dates).values);
+        let r = ffill(&reindex_sorted(&r.dates, &r.values, &without_idm.dates));
         values.iter_mut().zip(r).for_each(|(p, r)| *p *= r);
     }
     without_idm.with_values(values)
@@ -56,8 +59,12 @@ pub fn average_position_at_portfolio_level(
     instrument_weight: &DailySeries,
     idm: &DailySeries,
 ) -> DailySeries {
-    let w = instrument_weight.reindex_ffill(&vol_scalar.dates).values;
-    let m = idm.reindex_ffill(&vol_scalar.dates).values;
+    let w = reindex_ffill_sorted(
+        &instrument_weight.dates,
+        &instrument_weight.values,
+        &vol_scalar.dates,
+    );
+    let m = reindex_ffill_sorted(&idm.dates, &idm.values, &vol_scalar.dates);
     vol_scalar.with_values(
         vol_scalar
             .values
@@ -111,9 +118,9 @@ pub fn buffer(
     let ix = &position.dates;
     let values = match method {
         BufferMethod::Forecast => {
-            let vs = ffill(&vol_scalar.reindex(ix).values);
-            let w = instrument_weight.map(|w| ffill(&w.reindex(ix).values));
-            let m = idm.map(|m| ffill(&m.reindex(ix).values));
+            let vs = ffill(&reindex_sorted(&vol_scalar.dates, &vol_scalar.values, ix));
+            let w = instrument_weight.map(|w| ffill(&reindex_sorted(&w.dates, &w.values, ix)));
+            let m = idm.map(|m| ffill(&reindex_sorted(&m.dates, &m.values, ix)));
             (0..ix.len())
                 .map(|t| {
                     let mut avg = vs[t];
@@ -222,7 +229,11 @@ pub fn capital_multiplier(
 
 /// `actual = notional × capital_multiplier.reindex(index).ffill()` (positions or buffer edges).
 pub fn apply_capital_multiplier(series: &DailySeries, multiplier: &DailySeries) -> DailySeries {
-    let m = ffill(&multiplier.reindex(&series.dates).values);
+    let m = ffill(&reindex_sorted(
+        &multiplier.dates,
+        &multiplier.values,
+        &series.dates,
+    ));
     series.with_values(series.values.iter().zip(m).map(|(x, m)| x * m).collect())
 }
 

@@ -4,7 +4,7 @@
 //! block value → instrument currency vol → instrument value vol (base currency) → volatility scalar
 //! (the position at forecast 10) → subsystem position.
 
-use crate::align::intersection;
+use crate::align::{intersection, reindex_ffill_sorted, reindex_sorted};
 use crate::fx::fx_on_dates;
 use systrade_model::FxRates;
 use systrade_series::{DailySeries as Series, ffill};
@@ -102,7 +102,11 @@ pub fn subsystem_position(
     average_absolute_forecast: f64,
     long_only: bool,
 ) -> Vec<f64> {
-    let vs = vol_scalar.reindex_ffill(&combined_forecast.dates).values;
+    let vs = reindex_ffill_sorted(
+        &vol_scalar.dates,
+        &vol_scalar.values,
+        &combined_forecast.dates,
+    );
     vs.into_iter()
         .zip(&combined_forecast.values)
         .map(|(v, f)| {
@@ -148,8 +152,8 @@ pub fn size_instrument(inputs: SizingInputs<'_>, target: VolTarget) -> SizedInst
     // inner join of block value and percentage vol
     let pv = inputs.daily_percentage_volatility;
     let dates = intersection(&bv.dates, &pv.dates);
-    let b = bv.reindex(&dates).values;
-    let v = pv.reindex(&dates).values;
+    let b = reindex_sorted(&bv.dates, &bv.values, &dates);
+    let v = reindex_sorted(&pv.dates, &pv.values, &dates);
     let icv = Series::new(dates, instrument_currency_vol(&b, &v));
     let ivv = Series::new(
         icv.dates.clone(),

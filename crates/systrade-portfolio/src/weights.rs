@@ -8,9 +8,7 @@
 
 use crate::align::union_all;
 use chrono::NaiveDate;
-use systrade_series::{
-    DailySeries, Ewm, business_day_floor, business_days, ewm_mean, ffill, reindex,
-};
+use systrade_series::{DailySeries, Ewm, business_day_floor, business_days, ewm_mean, ffill};
 
 /// Default `instrument_weight_ewma_span`.
 pub const INSTRUMENT_WEIGHT_EWMA_SPAN: f64 = 125.0;
@@ -41,7 +39,7 @@ pub fn subsystem_positions_frame(positions: &[(String, DailySeries)]) -> Instrum
     let dates = union_all(positions.iter().map(|(_, s)| s.dates.as_slice()));
     let columns = positions
         .iter()
-        .map(|(_, s)| ffill(&reindex(&s.dates, &s.values, &dates)))
+        .map(|(_, s)| ffill(&crate::align::reindex_sorted(&s.dates, &s.values, &dates)))
         .collect();
     InstrumentFrame {
         dates,
@@ -70,17 +68,22 @@ pub fn fit_fixed_weights_to_positions(
     );
     let n = positions.dates.len();
     let pos_ffill: Vec<Vec<f64>> = positions.columns.iter().map(|c| ffill(c)).collect();
-    let mut columns = vec![vec![0.0; n]; fixed.len()];
-    for t in 0..n {
-        let any = pos_ffill.iter().any(|c| !c[t].is_nan());
-        for (k, col) in columns.iter_mut().enumerate() {
-            col[t] = if any && pos_ffill[k][t].is_nan() {
-                0.0
-            } else {
-                fixed[k]
-            };
+    let mut any = vec![false; n];
+    for col in &pos_ffill {
+        for (a, p) in any.iter_mut().zip(col) {
+            *a |= !p.is_nan();
         }
     }
+    let columns: Vec<Vec<f64>> = fixed
+        .iter()
+        .zip(&pos_ffill)
+        .map(|(&w, col)| {
+            col.iter()
+                .zip(&any)
+                .map(|(p, &a)| if a && p.is_nan() { 0.0 } else { w })
+                .collect()
+        })
+        .collect();
     InstrumentFrame {
         dates: positions.dates.clone(),
         instruments: positions.instruments.clone(),
@@ -136,22 +139,24 @@ pub fn resample_business_day_mean(frame: &InstrumentFrame) -> InstrumentFrame {
 /// rows summing to zero are left at zero, NaNs kept.
 pub fn weights_sum_to_one(frame: &InstrumentFrame) -> InstrumentFrame {
     let n = frame.dates.len();
-    let mut columns = frame.columns.clone();
-    for t in 0..n {
-        let mut sum = 0.0;
-        for col in &frame.columns {
-            if !col[t].is_nan() {
-                sum += col[t];
+    // row sums accumulated column by column: the same left-to-right order per row
+    let mut sums = vec![0.0; n];
+    for col in &frame.columns {
+        for (s, w) in sums.iter_mut().zip(col) {
+            if !w.is_nan() {
+                *s += w;
             }
         }
-        if sum == 0.0 {
-            sum = 0.0001;
-        }
-        let multiplier = 1.0 / sum;
-        for col in columns.iter_mut() {
-            col[t] *= multiplier;
-        }
     }
+    let multipliers: Vec<f64> = sums
+        .iter()
+        .map(|&s| 1.0 / if s == 0.0 { 0.0001 } else { s })
+        .collect();
+    let columns: Vec<Vec<f64>> = frame
+        .columns
+        .iter()
+        .map(|col| col.iter().zip(&multipliers).map(|(w, m)| m * w).collect())
+        .collect();
     InstrumentFrame {
         dates: frame.dates.clone(),
         instruments: frame.instruments.clone(),
