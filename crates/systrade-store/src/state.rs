@@ -8,6 +8,7 @@ use rusqlite::Connection;
 use std::path::{Path, PathBuf};
 
 /// A migration: its number (strictly increasing from 1), a short name, and its SQL.
+#[derive(Debug, Clone, Copy)]
 pub struct Migration {
     pub version: i64,
     pub name: &'static str,
@@ -326,8 +327,11 @@ impl StateDb {
         }
     }
 
-    /// Applies the migrations of `list` newer than the current schema version, each in a transaction.
-    /// Returns how many were applied.
+    /// Applies every migration of `list` not yet recorded in the `migrations` table, in version
+    /// order, each in its own `BEGIN IMMEDIATE` transaction that re-checks whether the version is
+    /// applied — so two processes opening a new database at once never apply one twice, and a
+    /// database that recorded a later version before an earlier one existed still gets the earlier
+    /// one. Returns how many were applied.
     pub fn migrate(&mut self, list: &[Migration]) -> Result<usize> {
         self.conn
             .execute_batch(
@@ -338,15 +342,29 @@ impl StateDb {
                  );",
             )
             .map_err(|e| self.err(e))?;
-        let current = self.schema_version()?;
+        let mut ordered: Vec<&Migration> = list.iter().collect();
+        ordered.sort_by_key(|m| m.version);
         let mut applied = 0;
-        for m in list.iter().filter(|m| m.version > current) {
+        for m in ordered {
             let path = self.path.clone();
             let err = |source| StoreError::Sqlite {
                 path: path.clone(),
                 source,
             };
-            let tx = self.conn.transaction().map_err(err)?;
+            let tx = self
+                .conn
+                .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+                .map_err(err)?;
+            let done: bool = tx
+                .query_row(
+                    "SELECT EXISTS (SELECT 1 FROM migrations WHERE version = ?1)",
+                    [m.version],
+                    |r| r.get(0),
+                )
+                .map_err(err)?;
+            if done {
+                continue;
+            }
             tx.execute_batch(m.sql).map_err(err)?;
             tx.execute(
                 "INSERT INTO migrations (version, name) VALUES (?1, ?2)",
@@ -431,6 +449,38 @@ mod tests {
             assert!(w[1].version > w[0].version);
         }
         assert_eq!(MIGRATIONS[0].version, 1);
+    }
+
+    #[test]
+    fn a_migration_added_below_the_latest_is_still_applied() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut db = StateDb::open(&dir.path().join("s.sqlite")).unwrap();
+        let later = [Migration {
+            version: 2000,
+            name: "later",
+            sql: "CREATE TABLE later_t (x INTEGER);",
+        }];
+        assert_eq!(db.migrate(&later).unwrap(), 1);
+        // A migration numbered below one already applied (merged from another branch).
+        let both = [
+            Migration {
+                version: 1500,
+                name: "earlier",
+                sql: "CREATE TABLE earlier_t (x INTEGER);",
+            },
+            later[0],
+        ];
+        assert_eq!(db.migrate(&both).unwrap(), 1);
+        assert_eq!(db.migrate(&both).unwrap(), 0);
+        let n: i64 = db
+            .connection()
+            .query_row(
+                "SELECT COUNT(*) FROM sqlite_master WHERE name = 'earlier_t'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(n, 1);
     }
 
     #[test]
