@@ -1,0 +1,336 @@
+//! `backtest` as a process on real files: parity with pysystemtrade's simple system (Sharpe ratios
+//! and daily portfolio returns from `../shared/pst-reference/simple_system`), the HTML report in
+//! headless Chromium, the book config on all of pst-data, and failure handling.
+
+#![allow(clippy::print_stderr)] // tests report what they measured and why they skip
+
+use assert_cmd::Command;
+use std::path::{Path, PathBuf};
+
+/// Path of another workspace binary (import-pst, compute-forecasts), built on demand when a
+/// narrow `cargo test -p backtest` has not built it.
+pub fn other_bin(name: &str) -> PathBuf {
+    let path = assert_cmd::cargo::cargo_bin(name);
+    if !path.exists() {
+        let release = path.components().any(|c| c.as_os_str() == "release");
+        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+        let mut cmd = std::process::Command::new(cargo);
+        cmd.args(["build", "-q", "-p", name]);
+        if release {
+            cmd.arg("--release");
+        }
+        assert!(cmd.status().unwrap().success(), "cargo build -p {name}");
+    }
+    path
+}
+
+/// Imports `instruments` (all when empty) of pst-data into `data` with the import-pst binary.
+pub fn import(pst: &Path, data: &Path, instruments: &[&str]) {
+    let mut cmd = std::process::Command::new(other_bin("import-pst"));
+    cmd.arg(pst).arg("--data-dir").arg(data).arg("-q");
+    if !instruments.is_empty() {
+        cmd.arg("--instruments").arg(instruments.join(","));
+    }
+    let out = cmd.output().unwrap();
+    assert!(
+        out.status.success(),
+        "import-pst: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+fn backtest(data: &Path) -> Command {
+    let mut cmd = Command::cargo_bin("backtest").unwrap();
+    cmd.arg("--data-dir").arg(data).arg("--no-progress");
+    cmd
+}
+
+fn reference_root(test: &str) -> Option<(PathBuf, PathBuf)> {
+    let data = systrade_test::require_pst_data(test)?;
+    let reference = systrade_test::require_pst_reference(test)?.join("simple_system");
+    Some((data, reference))
+}
+
+const SIMPLE: [&str; 4] = ["CORN", "SOFR", "SP500", "US10"];
+
+fn num(v: &serde_json::Value) -> f64 {
+    v.as_f64().unwrap_or_else(|| panic!("not a number: {v}"))
+}
+
+#[test]
+fn simple_system_matches_pysystemtrade() {
+    let Some((pst, reference)) = reference_root("simple_system_matches_pysystemtrade") else {
+        return;
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    import(&pst, &data, &SIMPLE);
+    let out_dir = tmp.path().join("out");
+    let out = backtest(&data)
+        .arg("--config")
+        .arg(reference.join("config.yaml"))
+        .args(["--format", "json", "--output"])
+        .arg(&out_dir)
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let ours: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(reference.join("summary.json")).unwrap())
+            .unwrap();
+    let port = &summary["portfolio"];
+    for (ours_v, key) in [
+        (&ours["portfolio"]["net"]["sharpe"], "sharpe_net"),
+        (&ours["portfolio"]["gross"]["sharpe"], "sharpe_gross"),
+        (&ours["portfolio"]["net"]["ann_mean"], "ann_return_pct_net"),
+        (&ours["portfolio"]["net"]["ann_std"], "ann_std_pct_net"),
+    ] {
+        let (a, b) = (num(ours_v), num(&port[key]));
+        assert!(
+            systrade_test::close_f64(a, b, 1e-6, 0.0),
+            "portfolio {key}: {a} vs {b}"
+        );
+        eprintln!("portfolio {key}: {a} (reference {b})");
+    }
+    for code in SIMPLE {
+        let info = &summary["per_instrument"][code];
+        for (which, key) in [
+            ("net", "pandl_percent_net"),
+            ("gross", "pandl_percent_gross"),
+        ] {
+            let a = num(&ours["instruments"][code][which]["sharpe"]);
+            let b = num(&info[key]["sharpe"]);
+            assert!(
+                systrade_test::close_f64(a, b, 1e-6, 0.0),
+                "{code} {which} sharpe: {a} vs {b}"
+            );
+        }
+        assert!(ours["instruments"][code]["net"]["ann_mean"].is_number());
+        assert!(ours["instruments"][code]["net"]["ann_std"].is_number());
+    }
+
+    // daily portfolio returns, independently read
+    let r = systrade_test::read_csv(&reference.join("portfolio/portfolio_pandl_daily.csv.gz"));
+    let o = systrade_test::read_csv(&out_dir.join("portfolio.csv"));
+    assert_eq!(o.header, ["date", "gross", "net", "costs"]);
+    assert_eq!(o.str_column("date"), r.str_column("index"), "dates");
+    let mut worst = 0.0_f64;
+    for (ours_col, ref_col) in [
+        ("gross", "gross_percent"),
+        ("net", "net_percent"),
+        ("costs", "costs_percent"),
+    ] {
+        let (a, b) = (o.f64_column(ours_col), r.f64_column(ref_col));
+        for (i, (x, y)) in a.iter().zip(&b).enumerate() {
+            assert!(
+                systrade_test::close_f64(*x, *y, 1e-9, 1e-13),
+                "{ours_col} row {i}: {x} vs {y}"
+            );
+            if !x.is_nan() && y.abs() > 1e-13 {
+                worst = worst.max(((x - y) / y).abs());
+            }
+        }
+    }
+    eprintln!(
+        "portfolio.csv: {} days x 3 columns, worst relative error {worst:.2e}",
+        a_len(&o)
+    );
+
+    // instruments.csv: per instrument rows, net P&L in base currency sums to the portfolio's
+    let ins = systrade_test::read_csv(&out_dir.join("instruments.csv"));
+    assert_eq!(
+        ins.header,
+        ["date", "instrument", "position", "pnl_gross", "pnl_net"]
+    );
+    let codes = ins.str_column("instrument");
+    for code in SIMPLE {
+        assert!(codes.contains(&code), "{code} in instruments.csv");
+    }
+    let positions = ins.f64_column("position");
+    assert!(
+        positions.iter().all(|p| p.is_nan() || p.fract() == 0.0),
+        "rounded positions"
+    );
+    let base_net = r.f64_column("net_base");
+    let total_ours: f64 = ins
+        .f64_column("pnl_net")
+        .iter()
+        .filter(|v| !v.is_nan())
+        .sum();
+    let total_ref: f64 = base_net.iter().filter(|v| !v.is_nan()).sum();
+    assert!(
+        systrade_test::close_f64(total_ours, total_ref, 1e-9, 1e-6),
+        "total net P&L {total_ours} vs {total_ref}"
+    );
+}
+
+fn a_len(t: &systrade_test::CsvTable) -> usize {
+    t.rows.len()
+}
+
+#[test]
+fn report_renders_in_headless_chromium() {
+    let Some((pst, reference)) = reference_root("report_renders_in_headless_chromium") else {
+        return;
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    import(&pst, &data, &SIMPLE);
+    let out_dir = tmp.path().join("out");
+    backtest(&data)
+        .arg("--config")
+        .arg(reference.join("config.yaml"))
+        .arg("--output")
+        .arg(&out_dir)
+        .assert()
+        .success();
+    let html = std::fs::read_to_string(out_dir.join("report.html")).unwrap();
+    // self-contained: no scripts, no external resources
+    assert!(!html.contains("<script"), "no scripts");
+    assert!(
+        !html.contains("http://")
+            || html.matches("http://").count()
+                == html.matches("xmlns=\"http://www.w3.org/2000/svg\"").count()
+    );
+    assert!(!html.contains("https://"));
+    for id in ["equity", "drawdown", "contribution", "volatility"] {
+        let start = html
+            .find(&format!("<svg id=\"{id}\""))
+            .unwrap_or_else(|| panic!("chart {id}"));
+        let end = start + html[start..].find("</svg>").unwrap();
+        let svg = &html[start..end];
+        if id == "contribution" {
+            assert_eq!(
+                svg.matches("<rect class=\"data\"").count(),
+                4,
+                "{id}: one bar per instrument"
+            );
+        } else {
+            let points = svg
+                .split("points=\"")
+                .nth(1)
+                .unwrap_or_else(|| panic!("{id}: a data line"))
+                .split('"')
+                .next()
+                .unwrap();
+            let n = points.split(' ').count();
+            assert!(n > 100, "{id}: {n} points");
+        }
+    }
+    let chromium = Path::new("/usr/bin/chromium");
+    if !chromium.exists() {
+        eprintln!(
+            "SKIPPED report_renders_in_headless_chromium (rendering part): /usr/bin/chromium not found (apt-get install -y chromium)"
+        );
+        return;
+    }
+    let png = tmp.path().join("report.png");
+    let status = std::process::Command::new(chromium)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--window-size=1000,2200",
+        ])
+        .arg(format!("--screenshot={}", png.display()))
+        .arg(format!("file://{}", out_dir.join("report.html").display()))
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .unwrap();
+    assert!(status.success(), "chromium exit status {status}");
+    let bytes = std::fs::read(&png).unwrap();
+    assert_eq!(&bytes[..8], b"\x89PNG\r\n\x1a\n", "a PNG");
+    // an empty white page of this size compresses to a few kB; charts make it far larger
+    assert!(bytes.len() > 50_000, "screenshot of {} bytes", bytes.len());
+    eprintln!("report.png: {} bytes", bytes.len());
+}
+
+#[test]
+fn book_config_runs_on_all_of_pst_data() {
+    let Some(pst) = systrade_test::require_pst_data("book_config_runs_on_all_of_pst_data") else {
+        return;
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    import(&pst, &data, &[]);
+    let config = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../crates/systrade-config/examples/system.yaml");
+    let out = backtest(&data)
+        .arg("--config")
+        .arg(&config)
+        .args(["--format", "json"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let ours: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    let n = ours["instruments"].as_object().unwrap().len();
+    assert!(n > 200, "{n} instruments");
+    assert!(num(&ours["portfolio"]["net"]["ann_std"]) > 0.0);
+    assert_eq!(ours["failed"].as_array().unwrap().len(), 0);
+    eprintln!("book config: {n} instruments");
+}
+
+#[test]
+fn costs_flag_and_failures() {
+    let Some((pst, reference)) = reference_root("costs_flag_and_failures") else {
+        return;
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    import(&pst, &data, &SIMPLE);
+    let run = |extra: &[&str]| -> serde_json::Value {
+        let out = backtest(&data)
+            .arg("--config")
+            .arg(reference.join("config.yaml"))
+            .args(["--format", "json"])
+            .args(extra)
+            .assert()
+            .success()
+            .get_output()
+            .stdout
+            .clone();
+        serde_json::from_slice(&out).unwrap()
+    };
+    let cash = run(&[]);
+    let sr = run(&["--costs", "sr"]);
+    assert_eq!(cash["costs"], "cash");
+    assert_eq!(sr["costs"], "SR");
+    let g = |v: &serde_json::Value| num(&v["portfolio"]["gross"]["sharpe"]);
+    assert_eq!(g(&cash), g(&sr), "costs do not change gross returns");
+    assert_ne!(
+        num(&cash["portfolio"]["net"]["sharpe"]),
+        num(&sr["portfolio"]["net"]["sharpe"])
+    );
+
+    // one instrument without prices: the others go on, exit 3
+    std::fs::remove_file(data.join("prices/adjusted/SP500.parquet")).unwrap();
+    let out = backtest(&data)
+        .arg("--config")
+        .arg(reference.join("config.yaml"))
+        .args(["--format", "json"])
+        .assert()
+        .code(3)
+        .get_output()
+        .clone();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["failed"], serde_json::json!(["SP500"]));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("SP500"));
+
+    // a bad config: exit 1 naming the key
+    let bad = tmp.path().join("bad.yaml");
+    std::fs::write(&bad, "buffer_size: -1\n").unwrap();
+    let out = backtest(&data)
+        .arg("--config")
+        .arg(&bad)
+        .assert()
+        .code(1)
+        .get_output()
+        .clone();
+    assert!(String::from_utf8_lossy(&out.stderr).contains("buffer_size"));
+}
