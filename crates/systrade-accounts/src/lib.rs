@@ -5,6 +5,12 @@
 //! one-day delayed fill in points, instrument currency, base currency and percent; fills; holding
 //! pseudo-fills; vol-normalised cash costs; business-day gross/costs/net curves). At portfolio level
 //! [`curves::portfolio_account`] sums the instruments and [`stats::stats`] summarises any curve.
+//!
+//! [`system`] wires all of it for the binaries: [`system::compute_positions`] (everything
+//! `size-positions` writes: sizing, weights, IDM, notional positions, buffers, buffered positions),
+//! [`system::account_instrument`] and [`system::run_system`] (the backtest, cash or SR costs), and
+//! [`system::compound`] (capital multiplier: full or half compounding). Parity with pysystemtrade's
+//! simple system is checked stage by stage in `tests/parity_simple_system.rs`.
 
 pub mod buffering;
 pub mod costs;
