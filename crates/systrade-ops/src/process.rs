@@ -249,7 +249,8 @@ pub fn latest_status(
     Ok(conn
         .query_row(
             "SELECT status FROM process_runs WHERE step = ?1 AND run_date = ?2
-             AND status <> 'running' ORDER BY id DESC LIMIT 1",
+             AND status <> 'running' ORDER BY COALESCE(finished_at, started_at) DESC, id DESC
+             LIMIT 1",
             params![step, run_date.to_string()],
             |r| r.get(0),
         )
