@@ -173,10 +173,14 @@ fn instruments(
     store: &Store,
     kind: SeriesKind,
 ) -> anyhow::Result<Vec<InstrumentCode>> {
-    match &args.common.instruments {
-        Some(list) => Ok(list.clone()),
-        None => Ok(store.list_instruments(kind)?),
-    }
+    let mut list = match &args.common.instruments {
+        Some(list) => list.clone(),
+        None => store.list_instruments(kind)?,
+    };
+    // each instrument once: two tasks must never write the same file
+    let mut seen = std::collections::BTreeSet::new();
+    list.retain(|i| seen.insert(i.clone()));
+    Ok(list)
 }
 
 fn lock<'s>(args: &Args, store: &'s Store) -> anyhow::Result<Writer<'s>> {
@@ -293,12 +297,15 @@ fn for_each_instrument_writing(
     });
     progress.finish();
     drop(tx);
-    let written: BTreeMap<InstrumentCode, anyhow::Result<()>> = rx.into_iter().collect();
-    let mut written = written;
+    let mut written: BTreeMap<InstrumentCode, anyhow::Result<()>> = rx.into_iter().collect();
     let results = results
         .into_iter()
         .map(|(i, r)| {
-            let r = r.and_then(|()| written.remove(&i).unwrap_or(Ok(())));
+            let r = r.and_then(|()| {
+                written
+                    .remove(&i)
+                    .unwrap_or_else(|| Err(anyhow::anyhow!("the write did not report back")))
+            });
             (i, r)
         })
         .collect();
