@@ -49,9 +49,6 @@ pub enum Scalars {
     },
 }
 
-/// Result for one instrument: its series (rules in weight order, then `combined`) or why not.
-pub type InstrumentResult = Result<Vec<RuleSeries>, String>;
-
 /// `x` reindexed onto `index` with forward fill, then forward-filled (the alignment of
 /// [`systrade_forecast::rawdata::normalised_price_for_asset_class`] and
 /// [`systrade_forecast::carry::median_carry_for_asset_class`], applied to a precomputed
@@ -301,36 +298,53 @@ fn finish(
     out
 }
 
-/// Computes every instrument's forecasts. `on_done` is called once per instrument as it finishes
-/// (for a progress bar). Results are in `jobs` order.
-pub fn compute_all(
-    jobs: &[InstrumentJob],
+/// Instruments finished per parallel batch in phase 3: bounds the memory of finished series
+/// (and of CSV text) while keeping both cores busy.
+const BATCH: usize = 16;
+
+/// Computes every instrument's forecasts. Each instrument's finished series go to `per_instrument`
+/// (in parallel; e.g. encode and write a file), whose result goes to `sink` in `jobs` order
+/// (sequentially; e.g. print). `on_done` is called once per instrument as it finishes.
+///
+/// # Errors
+/// The first error of `sink`.
+pub fn compute_all<T: Send>(
+    jobs: &mut [InstrumentJob],
     scalars: Scalars,
     on_done: &(dyn Fn() + Sync),
-) -> Vec<InstrumentResult> {
-    // Phase 1: raw data per instrument.
+    per_instrument: &(dyn Fn(&InstrumentJob, Vec<RuleSeries>) -> Result<T, String> + Sync),
+    sink: &mut dyn FnMut(&InstrumentJob, Result<T, String>) -> anyhow::Result<()>,
+) -> anyhow::Result<()> {
+    let t = std::time::Instant::now();
+    // Phase 1: raw data per instrument; the prices are released as soon as they are used.
     let data: Vec<Result<InstrumentData, String>> = jobs
-        .par_iter()
+        .par_iter_mut()
         .map(|j| {
             if j.adjusted.is_empty() {
                 return Err("no adjusted prices (on or before --as-of)".to_string());
             }
-            Ok(InstrumentData::compute(
+            let d = InstrumentData::compute(
                 InstrumentInputs {
                     adjusted: &j.adjusted,
                     multiple: j.multiple.as_ref().filter(|m| !m.is_empty()),
                 },
                 &j.config.vol,
-            ))
+            );
+            j.adjusted = AdjustedPrices::default();
+            j.multiple = None;
+            Ok(d)
         })
         .collect();
+    let jobs: &[InstrumentJob] = jobs;
     let mut errors: Vec<Option<String>> = data.iter().map(|d| d.as_ref().err().cloned()).collect();
     let data: Vec<Option<InstrumentData>> = data.into_iter().map(Result::ok).collect();
 
+    tracing::debug!("raw data stage: {:?}", t.elapsed());
     // Phase 2: cross-sectional inputs, raw forecasts, scalars.
     let needs = CrossSectionalNeeds::of(jobs.iter().flat_map(|j| j.config.rules.values()));
     let classes: Vec<Option<&str>> = jobs.iter().map(|j| j.asset_class.as_deref()).collect();
     let cross = cross_sectional(&data, &classes, &needs);
+    tracing::debug!("cross-sectional inputs: {:?}", t.elapsed());
     let raw: Vec<Result<Vec<DailySeries>, String>> = jobs
         .par_iter()
         .zip(&data)
@@ -350,6 +364,8 @@ pub fn compute_all(
         })
         .collect();
     drop(cross);
+    drop(data);
+    tracing::debug!("raw forecasts: {:?}", t.elapsed());
     for (e, r) in errors.iter_mut().zip(&raw) {
         if let (None, Err(msg)) = (&e, r) {
             *e = Some(msg.clone());
@@ -376,21 +392,41 @@ pub fn compute_all(
         Scalars::Estimated { estimate, pool } => estimated_scalars(jobs, &raw, &estimate, pool),
     };
 
-    // Phase 3: scale, cap, combine per instrument.
-    jobs.par_iter()
+    tracing::debug!("forecast scalars: {:?}", t.elapsed());
+    // Phase 3: scale, cap, combine per instrument, in batches.
+    let mut work: Vec<_> = jobs
+        .iter()
         .zip(raw)
         .zip(scalar_sets)
         .zip(errors)
-        .map(|(((job, raw), scalars), error)| {
-            let r = match (error, raw, scalars) {
-                (None, Some(raw), Some(scalars)) => Ok(finish(&job.config, raw, &scalars)),
-                (Some(e), _, _) => Err(e),
-                _ => Err("internal: missing raw forecasts".to_string()),
-            };
-            on_done();
-            r
-        })
-        .collect()
+        .map(|(((job, raw), scalars), error)| (job, raw, scalars, error))
+        .collect();
+    let mut rest = work.drain(..);
+    loop {
+        let batch: Vec<_> = rest.by_ref().take(BATCH).collect();
+        if batch.is_empty() {
+            break;
+        }
+        let done: Vec<(&InstrumentJob, Result<T, String>)> = batch
+            .into_par_iter()
+            .map(|(job, raw, scalars, error)| {
+                let r = match (error, raw, scalars) {
+                    (None, Some(raw), Some(scalars)) => {
+                        per_instrument(job, finish(&job.config, raw, &scalars))
+                    }
+                    (Some(e), _, _) => Err(e),
+                    _ => Err("internal: missing raw forecasts".to_string()),
+                };
+                on_done();
+                (job, r)
+            })
+            .collect();
+        for (job, r) in done {
+            sink(job, r)?;
+        }
+    }
+    tracing::debug!("scaled, capped, combined, output: {:?}", t.elapsed());
+    Ok(())
 }
 
 /// The factor specifications used, for logging.

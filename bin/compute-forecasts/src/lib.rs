@@ -69,6 +69,27 @@ pub fn command() -> clap::Command {
     Args::command()
 }
 
+/// What the stdout summary says about one instrument.
+#[derive(Debug, Clone, Copy)]
+struct Summary {
+    rows: usize,
+    last_date: Option<NaiveDate>,
+    last_combined: Option<f64>,
+    written: bool,
+}
+
+impl Summary {
+    fn of(series: &[RuleSeries], written: bool) -> Self {
+        let combined = series.iter().find(|s| s.rule == COMBINED);
+        Self {
+            rows: series.iter().map(|s| s.dates.len()).sum(),
+            last_date: combined.and_then(|c| c.dates.last()).copied(),
+            last_combined: combined.and_then(|c| c.capped.last()).copied(),
+            written,
+        }
+    }
+}
+
 /// A failure of the whole run (exit 1) before anything is written.
 fn fail(msg: String) -> anyhow::Error {
     anyhow::Error::new(ExitCodeError(ExitCode::Failure))
@@ -240,6 +261,7 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     };
 
     // ---- read prices (parallel) ---------------------------------------------------------------
+    let started = std::time::Instant::now();
     let as_of = args.as_of;
     let keep = |t: &Timestamp| as_of.is_none_or(|d| t.date() <= d);
     let loaded: Vec<Result<InstrumentJob, String>> = selected
@@ -272,7 +294,7 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         })
         .collect();
     let mut failures: Vec<(InstrumentCode, String)> = Vec::new();
-    let mut jobs = Vec::with_capacity(loaded.len());
+    let mut jobs: Vec<InstrumentJob> = Vec::with_capacity(loaded.len());
     for (code, l) in selected.iter().zip(loaded) {
         match l {
             Ok(j) => jobs.push(j),
@@ -280,75 +302,93 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         }
     }
 
-    // ---- compute ------------------------------------------------------------------------------
-    let progress = Progress::new(jobs.len() as u64, "instruments", args.common.no_progress);
-    let results = compute_all(&jobs, scalars, &|| progress.inc(1));
-    progress.finish();
-    let mut done: Vec<(InstrumentCode, Vec<RuleSeries>)> = Vec::new();
-    for (job, r) in jobs.iter().zip(results) {
-        match r {
-            Ok(series) => done.push((job.code.clone(), series)),
-            Err(e) => failures.push((job.code.clone(), e)),
-        }
-    }
-    drop(jobs);
-    failures.sort();
-    for (code, e) in &failures {
-        tracing::error!("{code}: {e}");
-    }
-
-    // ---- output -------------------------------------------------------------------------------
-    if to_stdout {
-        let stdout = std::io::stdout();
-        let mut out = std::io::BufWriter::with_capacity(1 << 20, stdout.lock());
-        output::write_csv_header(&mut out)?;
-        for (code, series) in &done {
-            output::write_csv_rows(&mut out, code, series)?;
-        }
-        out.flush()?;
-    } else if !done.is_empty() {
-        let prepared: Vec<(InstrumentCode, output::PreparedForecasts)> = done
-            .par_iter()
-            .map(|(code, series)| {
-                Ok((
-                    code.clone(),
-                    output::prepare_forecasts(&store, code, series)?,
-                ))
-            })
-            .collect::<anyhow::Result<_>>()?;
-        let writer = store.lock_for_writing(timeout).map_err(|e| {
+    // ---- compute and output -------------------------------------------------------------------
+    // All config checks are done: take the write lock (Parquet output), then every instrument's
+    // file is encoded and replaced atomically as soon as it is computed.
+    let writer = if to_stdout {
+        None
+    } else {
+        Some(store.lock_for_writing(timeout).map_err(|e| {
             if e.is_locked() {
                 anyhow::Error::new(ExitCodeError(ExitCode::Locked)).context(e.to_string())
             } else {
                 e.into()
             }
-        })?;
-        let written: Vec<bool> = prepared
-            .par_iter()
-            .map(|(_, f)| output::commit_forecasts(f))
-            .collect::<anyhow::Result<_>>()?;
-        drop(writer);
-        let n_written = written.iter().filter(|w| **w).count();
+        })?)
+    };
+    let progress = Progress::new(jobs.len() as u64, "instruments", args.common.no_progress);
+    let mut done: Vec<(InstrumentCode, Summary)> = Vec::new();
+    if to_stdout {
+        let stdout = std::io::stdout();
+        let mut out = std::io::BufWriter::with_capacity(1 << 20, stdout.lock());
+        output::write_csv_header(&mut out)?;
+        compute_all(
+            &mut jobs,
+            scalars,
+            &|| progress.inc(1),
+            &|job, series| {
+                let mut buf = Vec::new();
+                output::write_csv_rows(&mut buf, &job.code, &series).map_err(|e| e.to_string())?;
+                Ok((Summary::of(&series, false), buf))
+            },
+            &mut |job, r| {
+                match r {
+                    Ok((summary, buf)) => {
+                        out.write_all(&buf)?;
+                        done.push((job.code.clone(), summary));
+                    }
+                    Err(e) => failures.push((job.code.clone(), e)),
+                }
+                Ok(())
+            },
+        )?;
+        out.flush()?;
+    } else {
+        compute_all(
+            &mut jobs,
+            scalars,
+            &|| progress.inc(1),
+            &|job, series| {
+                let file = output::prepare_forecasts(&store, &job.code, &series)
+                    .map_err(|e| format!("{e:#}"))?;
+                let written = output::commit_forecasts(&file).map_err(|e| format!("{e:#}"))?;
+                Ok(Summary::of(&series, written))
+            },
+            &mut |job, r| {
+                match r {
+                    Ok(summary) => done.push((job.code.clone(), summary)),
+                    Err(e) => failures.push((job.code.clone(), e)),
+                }
+                Ok(())
+            },
+        )?;
+    }
+    progress.finish();
+    drop(writer);
+    tracing::debug!("computed and written: {:?}", started.elapsed());
+    failures.sort();
+    for (code, e) in &failures {
+        tracing::error!("{code}: {e}");
+    }
+    if !to_stdout && !done.is_empty() {
+        let n_written = done.iter().filter(|(_, s)| s.written).count();
         tracing::info!(
             "{} forecast files: {n_written} written, {} unchanged, in {}",
-            prepared.len(),
-            prepared.len() - n_written,
+            done.len(),
+            done.len() - n_written,
             store.root().join("forecasts").display()
         );
         let mut out = std::io::stdout().lock();
-        for ((code, series), (_, file)) in done.iter().zip(&prepared) {
-            let combined = series.iter().find(|s| s.rule == COMBINED);
-            let last_date = combined
-                .and_then(|c| c.dates.last())
-                .map(ToString::to_string);
-            let last = combined.and_then(|c| c.capped.last()).copied();
+        for (code, s) in &done {
             writeln!(
                 out,
                 "{:<12} {:>8} rows  last {}  combined {}",
                 code.as_str(),
-                file.rows,
-                last_date.as_deref().unwrap_or("-"),
-                last.map_or_else(|| "-".to_string(), |v| format!("{v:.4}"))
+                s.rows,
+                s.last_date
+                    .map_or_else(|| "-".to_string(), |d| d.to_string()),
+                s.last_combined
+                    .map_or_else(|| "-".to_string(), |v| format!("{v:.4}"))
             )?;
         }
     }

@@ -25,8 +25,9 @@ use arrow_schema::{DataType, Field, Schema, TimeUnit};
 use chrono::NaiveDate;
 use parquet::arrow::ArrowWriter;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
-use parquet::basic::{Compression, ZstdLevel};
+use parquet::basic::{Compression, Encoding, ZstdLevel};
 use parquet::file::properties::WriterProperties;
+use parquet::schema::types::ColumnPath;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -99,10 +100,17 @@ pub fn encode_forecasts(series: &[RuleSeries]) -> anyhow::Result<Vec<u8>> {
     ];
     let schema = schema();
     let batch = RecordBatch::try_new(schema.clone(), arrays)?;
-    let props = WriterProperties::builder()
-        .set_compression(Compression::ZSTD(ZstdLevel::try_new(3)?))
-        .set_created_by("systrade".to_string())
-        .build();
+    // Forecasts are dense floats: dictionary encoding only costs time, so it is kept for `rule`
+    // alone; floats are byte-stream-split, which zstd compresses well.
+    let mut props = WriterProperties::builder()
+        .set_compression(Compression::ZSTD(ZstdLevel::try_new(1)?))
+        .set_dictionary_enabled(false)
+        .set_column_dictionary_enabled(ColumnPath::from("rule"), true)
+        .set_created_by("systrade".to_string());
+    for c in ["raw", "scaled", "capped"] {
+        props = props.set_column_encoding(ColumnPath::from(c), Encoding::BYTE_STREAM_SPLIT);
+    }
+    let props = props.build();
     let mut bytes = Vec::new();
     let mut writer = ArrowWriter::try_new(&mut bytes, schema, Some(props))?;
     writer.write(&batch)?;
@@ -225,7 +233,8 @@ pub fn prepare_forecasts(
 /// # Errors
 /// I/O errors naming the file.
 pub fn commit_forecasts(file: &PreparedForecasts) -> anyhow::Result<bool> {
-    if std::fs::read(&file.path).is_ok_and(|old| old == file.bytes) {
+    let same_len = std::fs::metadata(&file.path).is_ok_and(|m| m.len() == file.bytes.len() as u64);
+    if same_len && std::fs::read(&file.path).is_ok_and(|old| old == file.bytes) {
         return Ok(false);
     }
     systrade_store::atomic::write_atomic(&file.path, &file.bytes)?;
