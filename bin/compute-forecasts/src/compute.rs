@@ -298,6 +298,12 @@ fn finish(
     out
 }
 
+/// What happens to one instrument's finished series (in parallel): its result or why not.
+pub type PerInstrument<T> = dyn Fn(&InstrumentJob, Vec<RuleSeries>) -> Result<T, String> + Sync;
+
+/// Receives each instrument's result in order (sequentially).
+pub type Sink<'a, T> = dyn FnMut(&InstrumentJob, Result<T, String>) -> anyhow::Result<()> + 'a;
+
 /// Instruments finished per parallel batch in phase 3: bounds the memory of finished series
 /// (and of CSV text) while keeping both cores busy.
 const BATCH: usize = 16;
@@ -312,8 +318,8 @@ pub fn compute_all<T: Send>(
     jobs: &mut [InstrumentJob],
     scalars: Scalars,
     on_done: &(dyn Fn() + Sync),
-    per_instrument: &(dyn Fn(&InstrumentJob, Vec<RuleSeries>) -> Result<T, String> + Sync),
-    sink: &mut dyn FnMut(&InstrumentJob, Result<T, String>) -> anyhow::Result<()>,
+    per_instrument: &PerInstrument<T>,
+    sink: &mut Sink<'_, T>,
 ) -> anyhow::Result<()> {
     let t = std::time::Instant::now();
     // Phase 1: raw data per instrument; the prices are released as soon as they are used.
