@@ -299,7 +299,8 @@ fn finish(
 }
 
 /// What happens to one instrument's finished series (in parallel): its result or why not.
-pub type PerInstrument<T> = dyn Fn(&InstrumentJob, Vec<RuleSeries>) -> Result<T, String> + Sync;
+pub type PerInstrument<'a, T> =
+    dyn Fn(&InstrumentJob, Vec<RuleSeries>) -> Result<T, String> + Sync + 'a;
 
 /// Receives each instrument's result in order (sequentially).
 pub type Sink<'a, T> = dyn FnMut(&InstrumentJob, Result<T, String>) -> anyhow::Result<()> + 'a;
@@ -318,7 +319,7 @@ pub fn compute_all<T: Send>(
     jobs: &mut [InstrumentJob],
     scalars: Scalars,
     on_done: &(dyn Fn() + Sync),
-    per_instrument: &PerInstrument<T>,
+    per_instrument: &PerInstrument<'_, T>,
     sink: &mut Sink<'_, T>,
 ) -> anyhow::Result<()> {
     let t = std::time::Instant::now();
