@@ -1,18 +1,25 @@
 //! Column-level Parquet encoding shared by every series kind: timestamps as Arrow
 //! `Timestamp(Microsecond, None)` (non-null), prices as nullable `Float64` (`NaN` in memory is null in
-//! the file and back), contract ids as non-null `Int64`. zstd compression.
+//! the file and back), contract ids as non-null `Int64`. zstd compression; see [`encode`] for the row-group layout
+//! (whole-file rewrite, or stored row groups copied byte for byte plus one appended row group).
 
 use crate::error::{Result, StoreError};
 use arrow_array::{
     Array, ArrayRef, Float64Array, Int64Array, RecordBatch, TimestampMicrosecondArray,
 };
 use arrow_schema::{DataType, Field, Schema, TimeUnit};
+use bytes::Bytes;
 use parquet::arrow::ArrowWriter;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use parquet::basic::{Compression, ZstdLevel};
-use parquet::file::properties::WriterProperties;
+use parquet::column::writer::ColumnCloseResult;
+use parquet::file::metadata::{KeyValue, ParquetMetaData, ParquetMetaDataReader};
+use parquet::file::properties::{EnabledStatistics, WriterProperties};
+use parquet::file::writer::SerializedFileWriter;
+use parquet::schema::types::ColumnPath;
 use std::path::Path;
 use std::sync::Arc;
+use twox_hash::XxHash3_128;
 
 /// The type of one stored column.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -73,14 +80,120 @@ fn schema(columns: &[(&str, ColumnType)]) -> Arc<Schema> {
     ))
 }
 
-/// Encodes columns into Parquet bytes. `path` is only used in error messages.
-pub(crate) fn encode(
+/// zstd level of every file. Measured on a 62,676-row contract-price file (40 years × 6 contracts, 2
+/// cores, release): level 1 encodes in about half the time of level 3 and, without dictionary pages
+/// on the float and timestamp columns, gives smaller files than the old level 3 + dictionary layout.
+const ZSTD_LEVEL: i32 = 1;
+
+/// `created_by` of the files this crate writes. Row-group hashes ([`HASHES_KEY`]) are trusted only in
+/// files with this `created_by`: a file rewritten by another tool (pyarrow keeps key-value metadata)
+/// gets a full rewrite instead of an append.
+const CREATED_BY: &str = "systrade";
+
+/// Key-value metadata entry holding, per row group in file order, the xxh3-128 hash of its decoded
+/// content ([`rows_hash`]) as 32 hex digits, comma-separated. Lets an append check that the rows it
+/// keeps are exactly the stored ones without decoding them.
+const HASHES_KEY: &str = "systrade.row_group_xxh3_128";
+
+/// A file with more row groups than this is compacted (rewritten as one row group) on its next write,
+/// so reads stay fast after many daily appends.
+pub(crate) const MAX_ROW_GROUPS: usize = 64;
+
+/// Writer properties: zstd, dictionary pages only for contract-id columns (few distinct values;
+/// useless and slow for prices and timestamps), chunk-level statistics, no page index (files are
+/// always read whole). Standard Parquet, readable by pyarrow/pandas.
+fn writer_properties(
     path: &Path,
     columns: &[(&str, ColumnType)],
-    data: Vec<ColumnData>,
-) -> Result<Vec<u8>> {
-    let schema = schema(columns);
-    let arrays: Vec<ArrayRef> = columns
+    key_value: Vec<KeyValue>,
+) -> Result<WriterProperties> {
+    let mut b = WriterProperties::builder()
+        .set_compression(Compression::ZSTD(
+            ZstdLevel::try_new(ZSTD_LEVEL).map_err(|e| StoreError::format(path, e))?,
+        ))
+        .set_dictionary_enabled(false)
+        .set_statistics_enabled(EnabledStatistics::Chunk)
+        .set_offset_index_disabled(true)
+        .set_created_by(CREATED_BY.to_string())
+        .set_key_value_metadata(Some(key_value));
+    for (name, t) in columns {
+        if *t == ColumnType::ContractId {
+            b = b.set_column_dictionary_enabled(ColumnPath::from(*name), true);
+        }
+    }
+    Ok(b.build())
+}
+
+/// Number of rows of `data` (all columns have the same length).
+fn row_count(data: &[ColumnData]) -> usize {
+    match data.first() {
+        Some(ColumnData::Int(v)) => v.len(),
+        Some(ColumnData::Float(v)) => v.len(),
+        None => 0,
+    }
+}
+
+/// The xxh3-128 hash of rows `range` of `data`: the columns in order, each value as its 8
+/// little-endian bytes (`NaN` as the canonical `f64::NAN`, since any `NaN` is stored as null and read
+/// back as `f64::NAN`). Equal hashes mean equal decoded content.
+pub(crate) fn rows_hash(data: &[ColumnData], range: std::ops::Range<usize>) -> u128 {
+    const CHUNK: usize = 1024;
+    let mut h = XxHash3_128::new();
+    let mut buf = [0u8; CHUNK * 8];
+    for col in data {
+        match col {
+            ColumnData::Int(v) => {
+                for chunk in v[range.clone()].chunks(CHUNK) {
+                    for (b, x) in buf.chunks_exact_mut(8).zip(chunk) {
+                        b.copy_from_slice(&x.to_le_bytes());
+                    }
+                    h.write(&buf[..chunk.len() * 8]);
+                }
+            }
+            ColumnData::Float(v) => {
+                for chunk in v[range.clone()].chunks(CHUNK) {
+                    for (b, x) in buf.chunks_exact_mut(8).zip(chunk) {
+                        let x = if x.is_nan() { f64::NAN } else { *x };
+                        b.copy_from_slice(&x.to_bits().to_le_bytes());
+                    }
+                    h.write(&buf[..chunk.len() * 8]);
+                }
+            }
+        }
+    }
+    h.finish_128()
+}
+
+fn hashes_entry(hashes: &[u128]) -> KeyValue {
+    let value = hashes
+        .iter()
+        .map(|h| format!("{h:032x}"))
+        .collect::<Vec<_>>()
+        .join(",");
+    KeyValue::new(HASHES_KEY.to_string(), value)
+}
+
+/// The per-row-group hashes of a file written by this crate, if it has them for every row group.
+fn stored_hashes(meta: &ParquetMetaData) -> Option<Vec<u128>> {
+    let fm = meta.file_metadata();
+    if fm.created_by() != Some(CREATED_BY) {
+        return None;
+    }
+    let value = fm
+        .key_value_metadata()?
+        .iter()
+        .find(|kv| kv.key == HASHES_KEY)?
+        .value
+        .as_deref()?;
+    let hashes = value
+        .split(',')
+        .map(|h| u128::from_str_radix(h, 16).ok())
+        .collect::<Option<Vec<_>>>()?;
+    (hashes.len() == meta.num_row_groups()).then_some(hashes)
+}
+
+fn to_arrays(columns: &[(&str, ColumnType)], data: Vec<ColumnData>) -> Vec<ArrayRef> {
+    columns
         .iter()
         .zip(data)
         .map(|((_, t), d)| -> ArrayRef {
@@ -97,15 +210,29 @@ pub(crate) fn encode(
                 _ => unreachable!("column data matches its declared type"),
             }
         })
-        .collect();
-    let batch =
-        RecordBatch::try_new(schema.clone(), arrays).map_err(|e| StoreError::format(path, e))?;
-    let props = WriterProperties::builder()
-        .set_compression(Compression::ZSTD(
-            ZstdLevel::try_new(3).map_err(|e| StoreError::format(path, e))?,
-        ))
-        .set_created_by("systrade".to_string())
-        .build();
+        .collect()
+}
+
+/// Encodes columns into a Parquet file of one row group, recording its hash.
+fn encode_full(
+    path: &Path,
+    columns: &[(&str, ColumnType)],
+    data: Vec<ColumnData>,
+) -> Result<Vec<u8>> {
+    let hash = rows_hash(&data, 0..row_count(&data));
+    encode_one_row_group(path, columns, data, vec![hashes_entry(&[hash])])
+}
+
+fn encode_one_row_group(
+    path: &Path,
+    columns: &[(&str, ColumnType)],
+    data: Vec<ColumnData>,
+    key_value: Vec<KeyValue>,
+) -> Result<Vec<u8>> {
+    let schema = schema(columns);
+    let batch = RecordBatch::try_new(schema.clone(), to_arrays(columns, data))
+        .map_err(|e| StoreError::format(path, e))?;
+    let props = writer_properties(path, columns, key_value)?;
     let mut bytes = Vec::new();
     let mut writer = ArrowWriter::try_new(&mut bytes, schema, Some(props))
         .map_err(|e| StoreError::format(path, e))?;
@@ -114,6 +241,156 @@ pub(crate) fn encode(
         .map_err(|e| StoreError::format(path, e))?;
     writer.close().map_err(|e| StoreError::format(path, e))?;
     Ok(bytes)
+}
+
+/// A stored file read whole into memory (one consistent snapshot, even if the file is replaced
+/// meanwhile), with its footer parsed.
+pub(crate) struct StoredFile {
+    bytes: Bytes,
+    meta: ParquetMetaData,
+}
+
+impl StoredFile {
+    /// Reads `path`; `None` if it does not exist or is not a Parquet file (the caller then writes the
+    /// file in full, which reports any real problem).
+    pub(crate) fn read(path: &Path) -> Option<Self> {
+        let bytes = Bytes::from(std::fs::read(path).ok()?);
+        let meta = ParquetMetaDataReader::new().parse_and_finish(&bytes).ok()?;
+        Some(Self { bytes, meta })
+    }
+
+    /// Rows per row group.
+    fn row_group_rows(&self) -> impl Iterator<Item = usize> + '_ {
+        self.meta
+            .row_groups()
+            .iter()
+            .map(|rg| rg.num_rows().max(0) as usize)
+    }
+
+    pub(crate) fn num_rows(&self) -> usize {
+        self.row_group_rows().sum()
+    }
+}
+
+/// How a file was encoded (for tests and benchmarks).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Encoding {
+    /// One row group, every value encoded.
+    Full,
+    /// The stored row groups copied byte for byte, plus one new row group.
+    Appended,
+    /// The stored file already holds exactly these rows.
+    Same,
+}
+
+/// Encodes columns into Parquet bytes. `path` is the file they will replace (also used in error
+/// messages): when it holds, per its row-group hashes, exactly the first rows of `data` in at most
+/// [`MAX_ROW_GROUPS`] row groups, its row groups are copied without decoding and the remaining rows
+/// are added as one new row group; otherwise everything is encoded into one row group.
+pub(crate) fn encode(
+    path: &Path,
+    columns: &[(&str, ColumnType)],
+    data: Vec<ColumnData>,
+) -> Result<Vec<u8>> {
+    encode_with(path, columns, data, StoredFile::read(path)).map(|(b, _)| b)
+}
+
+pub(crate) fn encode_with(
+    path: &Path,
+    columns: &[(&str, ColumnType)],
+    data: Vec<ColumnData>,
+    stored: Option<StoredFile>,
+) -> Result<(Vec<u8>, Encoding)> {
+    let Some(stored) = stored else {
+        return Ok((encode_full(path, columns, data)?, Encoding::Full));
+    };
+    let Some(hashes) = stored_hashes(&stored.meta) else {
+        return Ok((encode_full(path, columns, data)?, Encoding::Full));
+    };
+    let total = row_count(&data);
+    let kept = stored.num_rows();
+    if kept == 0 || kept > total {
+        return Ok((encode_full(path, columns, data)?, Encoding::Full));
+    }
+    let mut start = 0;
+    for (rows, hash) in stored.row_group_rows().zip(&hashes) {
+        if rows_hash(&data, start..start + rows) != *hash {
+            return Ok((encode_full(path, columns, data)?, Encoding::Full));
+        }
+        start += rows;
+    }
+    if kept == total {
+        return Ok((stored.bytes.to_vec(), Encoding::Same));
+    }
+    if hashes.len() >= MAX_ROW_GROUPS {
+        return Ok((encode_full(path, columns, data)?, Encoding::Full));
+    }
+    let new: Vec<ColumnData> = data
+        .iter()
+        .map(|c| match c {
+            ColumnData::Int(v) => ColumnData::Int(v[kept..].to_vec()),
+            ColumnData::Float(v) => ColumnData::Float(v[kept..].to_vec()),
+        })
+        .collect();
+    match append_row_group(path, columns, &stored, hashes, new)? {
+        Some(bytes) => Ok((bytes, Encoding::Appended)),
+        None => Ok((encode_full(path, columns, data)?, Encoding::Full)),
+    }
+}
+
+/// A file made of the row groups of `stored` (copied byte for byte, with their `hashes`) followed by
+/// one row group holding `new`. `None` when the stored schema differs from `columns`' (the caller then
+/// rewrites the file).
+pub(crate) fn append_row_group(
+    path: &Path,
+    columns: &[(&str, ColumnType)],
+    stored: &StoredFile,
+    mut hashes: Vec<u128>,
+    new: Vec<ColumnData>,
+) -> Result<Option<Vec<u8>>> {
+    let fmt = |e: parquet::errors::ParquetError| StoreError::format(path, e);
+    let new_hash = rows_hash(&new, 0..row_count(&new));
+    let part = Bytes::from(encode_one_row_group(path, columns, new, Vec::new())?);
+    let part_meta = ParquetMetaDataReader::new()
+        .parse_and_finish(&part)
+        .map_err(fmt)?;
+    let schema = stored.meta.file_metadata().schema_descr();
+    if schema.root_schema() != part_meta.file_metadata().schema_descr().root_schema() {
+        return Ok(None);
+    }
+    hashes.push(new_hash);
+    let mut key_value = vec![hashes_entry(&hashes)];
+    key_value.extend(
+        part_meta
+            .file_metadata()
+            .key_value_metadata()
+            .into_iter()
+            .flatten()
+            .filter(|kv| kv.key != HASHES_KEY)
+            .cloned(),
+    );
+    let props = Arc::new(writer_properties(path, columns, key_value)?);
+    let out = Vec::with_capacity(stored.bytes.len() + part.len() + 4096);
+    let mut writer =
+        SerializedFileWriter::new(out, schema.root_schema_ptr(), props).map_err(fmt)?;
+    for (source, meta) in [(&stored.bytes, &stored.meta), (&part, &part_meta)] {
+        for rg in meta.row_groups() {
+            let mut rg_writer = writer.next_row_group().map_err(fmt)?;
+            for chunk in rg.columns() {
+                let close = ColumnCloseResult {
+                    bytes_written: chunk.compressed_size().max(0) as u64,
+                    rows_written: rg.num_rows().max(0) as u64,
+                    metadata: chunk.clone(),
+                    bloom_filter: None,
+                    column_index: None,
+                    offset_index: None,
+                };
+                rg_writer.append_column(source, close).map_err(fmt)?;
+            }
+            rg_writer.close().map_err(fmt)?;
+        }
+    }
+    Ok(Some(writer.into_inner().map_err(fmt)?))
 }
 
 /// Reads the named columns of a Parquet file, checking that each exists with the expected type.

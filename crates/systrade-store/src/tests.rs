@@ -361,3 +361,244 @@ fn roll_calendars_follow_the_contract_chain_not_the_clock() {
     assert_eq!(back.len(), 3);
     assert_eq!(back[..2], cal[..]);
 }
+
+// ---- append fast path (stored row groups copied, one new row group) --------------------------
+
+mod appending {
+    use super::*;
+    use crate::columns::MAX_ROW_GROUPS;
+    use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+    use parquet::file::metadata::ParquetMetaDataReader;
+
+    fn row_groups(path: &std::path::Path) -> usize {
+        let file = std::fs::File::open(path).unwrap();
+        ParquetMetaDataReader::new()
+            .parse_and_finish(&file)
+            .unwrap()
+            .num_row_groups()
+    }
+
+    fn arrow_schema(path: &std::path::Path) -> arrow_schema::SchemaRef {
+        let file = std::fs::File::open(path).unwrap();
+        ParquetRecordBatchReaderBuilder::try_new(file)
+            .unwrap()
+            .schema()
+            .clone()
+    }
+
+    /// Bars of contracts 2023-03/06/09 on `days` (days since 2000-01-03), with nulls, -0.0 and
+    /// values that need every bit.
+    fn bars(days: std::ops::Range<i64>) -> ContractPrices {
+        let mut out = Vec::new();
+        for d in days {
+            for (k, id) in [20230300, 20230600, 20230900].into_iter().enumerate() {
+                let x = d as f64 * 0.1 + k as f64 / 3.0;
+                out.push(ContractBar {
+                    contract: c(id),
+                    timestamp: Timestamp::from_micros(946_857_600_000_000 + d * 86_400_000_000),
+                    open: if d % 7 == 0 { f64::NAN } else { x },
+                    high: x + 1e-300,
+                    low: if d % 11 == 0 { -0.0 } else { -x },
+                    close: x * std::f64::consts::PI,
+                    volume: if k == 2 { f64::NAN } else { d as f64 },
+                });
+            }
+        }
+        out
+    }
+
+    fn assert_same_bars(a: &ContractPrices, b: &ContractPrices) {
+        assert_eq!(a.len(), b.len());
+        for (x, y) in a.iter().zip(b) {
+            assert_eq!((x.contract, x.timestamp), (y.contract, y.timestamp));
+            for (p, q) in [
+                (x.open, y.open),
+                (x.high, y.high),
+                (x.low, y.low),
+                (x.close, y.close),
+                (x.volume, y.volume),
+            ] {
+                assert!(same(p, q), "{p} != {q} at {}", x.timestamp);
+            }
+        }
+    }
+
+    #[test]
+    fn appended_file_equals_full_rewrite_bit_for_bit() {
+        let (_d, store) = store();
+        let (_d2, full_store) = store_pair();
+        let w = store.lock_for_writing(Duration::ZERO).unwrap();
+        let sp = code("SP500");
+        let path = store.dir().contract_prices_file(&sp);
+        w.write_contract_prices(&sp, &bars(0..500)).unwrap();
+        assert_eq!(row_groups(&path), 1);
+        let all = bars(0..503);
+        assert_eq!(
+            w.write_contract_prices(&sp, &all).unwrap(),
+            WriteOutcome::Written
+        );
+        assert_eq!(row_groups(&path), 2, "stored row group kept, one added");
+        let back = store.read_contract_prices(&sp).unwrap();
+        assert_same_bars(&back, &all);
+        // -0.0 survives exactly (same() compares bits for non-NaN values).
+        assert!(
+            back.iter()
+                .any(|b| b.low == 0.0 && b.low.is_sign_negative())
+        );
+        assert!(back.iter().any(|b| b.open.is_nan()));
+
+        // The same rows written in full elsewhere decode to the same content and schema.
+        let fw = full_store.lock_for_writing(Duration::ZERO).unwrap();
+        fw.write_contract_prices(&sp, &all).unwrap();
+        let full_path = full_store.dir().contract_prices_file(&sp);
+        assert_eq!(row_groups(&full_path), 1);
+        assert_same_bars(&full_store.read_contract_prices(&sp).unwrap(), &back);
+        assert_eq!(
+            arrow_schema(&path).fields(),
+            arrow_schema(&full_path).fields()
+        );
+
+        // Writing the same rows again leaves the appended file untouched.
+        assert_eq!(
+            w.write_contract_prices(&sp, &all).unwrap(),
+            WriteOutcome::Unchanged
+        );
+        // The other kinds take the same path.
+        let series = PriceSeries::new(
+            all.iter().map(|b| b.timestamp).step_by(3).collect(),
+            all.iter().map(|b| b.open).step_by(3).collect(),
+        );
+        let head = PriceSeries::new(
+            series.timestamps[..400].to_vec(),
+            series.values[..400].to_vec(),
+        );
+        w.write_adjusted_prices(&sp, &head).unwrap();
+        w.write_adjusted_prices(&sp, &series).unwrap();
+        assert_eq!(row_groups(&store.dir().adjusted_prices_file(&sp)), 2);
+        let back = store.read_adjusted_prices(&sp).unwrap();
+        assert_eq!(back.timestamps, series.timestamps);
+        assert!(
+            back.values
+                .iter()
+                .zip(&series.values)
+                .all(|(a, b)| same(*a, *b))
+        );
+    }
+
+    fn store_pair() -> (tempfile::TempDir, Store) {
+        super::store()
+    }
+
+    #[test]
+    fn changed_or_inserted_history_falls_back_to_a_full_rewrite() {
+        let (_d, store) = store();
+        let w = store.lock_for_writing(Duration::ZERO).unwrap();
+        let sp = code("SP500");
+        let path = store.dir().contract_prices_file(&sp);
+        w.write_contract_prices(&sp, &bars(0..100)).unwrap();
+
+        // A revised stored bar: not an append.
+        let mut revised = bars(0..101);
+        revised[10].close = 42.0;
+        w.write_contract_prices(&sp, &revised).unwrap();
+        assert_eq!(row_groups(&path), 1);
+        assert_same_bars(&store.read_contract_prices(&sp).unwrap(), &revised);
+
+        // Only a NaN payload differs: stored as null either way, so still an append.
+        let mut nan = bars(0..102);
+        nan[10].close = 42.0;
+        nan[0].open = f64::from_bits(f64::NAN.to_bits() | 1);
+        w.write_contract_prices(&sp, &nan).unwrap();
+        assert_eq!(row_groups(&path), 2);
+
+        // A new row sorting before the last stored one (a new contract on an old day).
+        let mut inserted = nan.clone();
+        let mut extra = inserted[30];
+        extra.contract = c(20231200);
+        inserted.insert(33, extra);
+        inserted.push(bars(102..103)[0]);
+        w.write_contract_prices(&sp, &inserted).unwrap();
+        assert_eq!(row_groups(&path), 1);
+        assert_same_bars(&store.read_contract_prices(&sp).unwrap(), &inserted);
+
+        // Fewer rows than stored: a full rewrite too.
+        w.write_contract_prices(&sp, &bars(0..50)).unwrap();
+        assert_eq!(row_groups(&path), 1);
+        assert_same_bars(&store.read_contract_prices(&sp).unwrap(), &bars(0..50));
+    }
+
+    #[test]
+    fn many_appends_are_compacted() {
+        let (_d, store) = store();
+        let w = store.lock_for_writing(Duration::ZERO).unwrap();
+        let sp = code("SP500");
+        let path = store.dir().contract_prices_file(&sp);
+        w.write_contract_prices(&sp, &bars(0..10)).unwrap();
+        for n in 1..MAX_ROW_GROUPS {
+            w.write_contract_prices(&sp, &bars(0..10 + n as i64))
+                .unwrap();
+            assert_eq!(row_groups(&path), n + 1);
+        }
+        let last = 10 + MAX_ROW_GROUPS as i64;
+        w.write_contract_prices(&sp, &bars(0..last)).unwrap();
+        assert_eq!(row_groups(&path), 1, "compacted");
+        assert_same_bars(&store.read_contract_prices(&sp).unwrap(), &bars(0..last));
+        w.write_contract_prices(&sp, &bars(0..last + 1)).unwrap();
+        assert_eq!(row_groups(&path), 2, "appends again after compaction");
+    }
+
+    #[test]
+    fn append_methods_use_the_fast_path_and_keep_merge_semantics() {
+        let (_d, store) = store();
+        let w = store.lock_for_writing(Duration::ZERO).unwrap();
+        let sp = code("SP500");
+        let path = store.dir().contract_prices_file(&sp);
+        w.write_contract_prices(&sp, &bars(0..50)).unwrap();
+        assert_eq!(w.append_contract_prices(&sp, &bars(40..55)).unwrap(), 15);
+        assert_eq!(row_groups(&path), 2);
+        assert_same_bars(&store.read_contract_prices(&sp).unwrap(), &bars(0..55));
+        // A bar of a new contract on an old day is merged into place (full rewrite).
+        let mut new = bars(10..11);
+        new[0].contract = c(20231200);
+        assert_eq!(w.append_contract_prices(&sp, &new).unwrap(), 1);
+        assert_eq!(row_groups(&path), 1);
+        let back = store.read_contract_prices(&sp).unwrap();
+        assert_eq!(back.len(), 55 * 3 + 1);
+        assert_eq!(back[33].contract, c(20231200));
+    }
+
+    #[test]
+    fn hashes_of_files_from_other_writers_are_not_trusted() {
+        let (_d, store) = store();
+        let w = store.lock_for_writing(Duration::ZERO).unwrap();
+        let sp = code("SP500");
+        let path = store.dir().contract_prices_file(&sp);
+        w.write_contract_prices(&sp, &bars(0..20)).unwrap();
+        // Another tool rewrites the file with different values but keeps our key-value metadata.
+        let file = std::fs::File::open(&path).unwrap();
+        let builder = ParquetRecordBatchReaderBuilder::try_new(file).unwrap();
+        let kv = builder
+            .metadata()
+            .file_metadata()
+            .key_value_metadata()
+            .cloned();
+        let schema = builder.schema().clone();
+        let batch = builder.build().unwrap().next().unwrap().unwrap();
+        let mut columns = batch.columns().to_vec();
+        columns[5] = Arc::new(Float64Array::from(vec![7.0; batch.num_rows()]));
+        let changed = RecordBatch::try_new(schema.clone(), columns).unwrap();
+        let props = parquet::file::properties::WriterProperties::builder()
+            .set_key_value_metadata(kv)
+            .build();
+        let mut bytes = Vec::new();
+        let mut writer =
+            parquet::arrow::ArrowWriter::try_new(&mut bytes, schema, Some(props)).unwrap();
+        writer.write(&changed).unwrap();
+        writer.close().unwrap();
+        std::fs::write(&path, bytes).unwrap();
+
+        w.write_contract_prices(&sp, &bars(0..21)).unwrap();
+        assert_eq!(row_groups(&path), 1, "rewritten, not appended");
+        assert_same_bars(&store.read_contract_prices(&sp).unwrap(), &bars(0..21));
+    }
+}
