@@ -105,13 +105,14 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     let statics = StaticData::read(&store)?;
     let setup = ForecastSetup::new(&cfg, codes, &statics)?;
 
-    let (prices, failures) = systrade_system::load_prices(&store, &list, &setup);
+    let (prices, mut jobs, failures) = systrade_system::load_prices(&store, &list, &setup);
     let progress = Progress::new(prices.len() as u64, "instruments", args.common.no_progress);
     progress.set_message("forecasts");
-    let combined = forecasts::compute(&prices, &setup, &|| progress.inc(1));
+    let combined = forecasts::compute(&mut jobs, &setup, &|| progress.inc(1));
+    drop(jobs);
     progress.finish();
     let loaded = systrade_system::assemble(&store, &cfg, &statics, prices, combined, failures);
-    let codes: Vec<_> = loaded.prices.iter().map(|p| p.job.code.clone()).collect();
+    let codes: Vec<_> = loaded.prices.iter().map(|p| p.code.clone()).collect();
     let failed: Vec<String> = loaded.failures.iter().map(|f| f.0.to_string()).collect();
     if loaded.inputs.is_empty() {
         return systrade_system::outcome(&loaded.failures, 0);

@@ -172,31 +172,18 @@ fn latest(
         .rev()
         .find(|&i| !lower[i].is_nan() && !upper[i].is_nan())
         .ok_or_else(|| "no position yet (no forecast or volatility)".to_string())?;
-    let (reference_price, reference_contract, timestamp) = match p
-        .job
-        .multiple
+    let r = p
+        .reference
         .as_ref()
-        .and_then(|m| m.iter().rev().find(|r| !r.price.is_nan()))
-    {
-        Some(r) => (
-            r.price,
-            r.price_contract.to_string(),
-            r.timestamp
-                .datetime()
-                .format("%Y-%m-%d %H:%M:%S")
-                .to_string(),
-        ),
-        None => (
-            p.raw
-                .daily_prices
-                .values
-                .last()
-                .copied()
-                .unwrap_or(f64::NAN),
-            String::new(),
-            format!("{} 00:00:00", h.dates[i]),
-        ),
-    };
+        .ok_or_else(|| "no price to refer the position to".to_string())?;
+    let (reference_price, reference_contract, timestamp) = (
+        r.price,
+        r.contract.clone(),
+        r.timestamp
+            .datetime()
+            .format("%Y-%m-%d %H:%M:%S")
+            .to_string(),
+    );
     Ok(Optimal {
         instrument: code.clone(),
         timestamp,
@@ -250,7 +237,8 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         forecasts::read_files(&store, codes)
     };
     let progress = Progress::new(codes.len() as u64, "instruments", args.common.no_progress);
-    let (prices, failures) = systrade_system::load_prices(&store, &list, &setup);
+    let (prices, jobs, failures) = systrade_system::load_prices(&store, &list, &setup);
+    drop(jobs);
     progress.inc(failures.len() as u64);
     let loaded = systrade_system::assemble(&store, &cfg, &statics, prices, combined, failures);
     let mut failures = loaded.failures;
@@ -258,7 +246,7 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         progress.finish();
         return systrade_system::outcome(&failures, 0);
     }
-    let kept: Vec<InstrumentCode> = loaded.prices.iter().map(|p| p.job.code.clone()).collect();
+    let kept: Vec<InstrumentCode> = loaded.prices.iter().map(|p| p.code.clone()).collect();
     let sys_cfg = systrade_system::accounts_config(
         &cfg,
         &kept,
@@ -283,7 +271,7 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         .zip(&loaded.inputs)
         .zip(&loaded.prices)
     {
-        let code = p.job.code.clone();
+        let code = p.code.clone();
         let weight = result
             .instrument_weights
             .series(&r.code)

@@ -2,7 +2,8 @@
 //! `forecasts/<INSTRUMENT>.parquet` (compute-forecasts' files, read with its reader), or read from
 //! the CSV `date,instrument,rule,forecast` that `compute-forecasts --output -` writes.
 
-use crate::{ForecastSetup, InstrumentPrices};
+use crate::ForecastSetup;
+use compute_forecasts::compute::InstrumentJob;
 use compute_forecasts::compute::compute_all;
 use compute_forecasts::output::{COMBINED, RuleSeries, forecasts_file, read_forecasts};
 use rayon::prelude::*;
@@ -25,18 +26,31 @@ fn combined_of(series: &[RuleSeries]) -> Result<DailySeries, String> {
 
 /// Computes every instrument's forecasts as `compute-forecasts` does (pooled scalars and
 /// cross-sectional rules over the loaded instruments). `on_done` is called per instrument.
+/// The jobs' prices may be released as they are used.
 pub fn compute(
-    prices: &[InstrumentPrices],
+    jobs: &mut [InstrumentJob],
     setup: &ForecastSetup,
     on_done: &(dyn Fn() + Sync),
 ) -> Combined {
-    let jobs: Vec<_> = prices.iter().map(|p| p.job.clone()).collect();
-    let results = compute_all(&jobs, setup.scalars, on_done);
-    prices
-        .iter()
-        .zip(results)
-        .map(|(p, r)| (p.job.code.clone(), r.and_then(|s| combined_of(&s))))
-        .collect()
+    let codes: Vec<InstrumentCode> = jobs.iter().map(|j| j.code.clone()).collect();
+    let mut out = Combined::new();
+    let collected = compute_all(
+        jobs,
+        setup.scalars,
+        on_done,
+        &|_, series| combined_of(&series),
+        &mut |job, r| {
+            out.insert(job.code.clone(), r);
+            Ok(())
+        },
+    );
+    if let Err(e) = collected {
+        // the sink above never fails; keep the message for every instrument if it ever does
+        for code in codes {
+            out.entry(code).or_insert_with(|| Err(format!("{e:#}")));
+        }
+    }
+    out
 }
 
 /// Reads the combined forecast of each instrument from `forecasts/<INSTRUMENT>.parquet`.

@@ -24,7 +24,7 @@ use systrade_config::{InstrumentListSource, SystemConfig};
 use systrade_forecast::RawData;
 use systrade_forecast::scaling::ScalarEstimate;
 use systrade_forecast::spec::DataInput;
-use systrade_model::{FxRates, Instrument, InstrumentCode, MultiplePrices, RollParameters};
+use systrade_model::{FxRates, Instrument, InstrumentCode, RollParameters, Timestamp};
 use systrade_portfolio::portfolio::{BufferMethod, CapitalMultiplier};
 use systrade_portfolio::sizing::VolTarget;
 use systrade_series::DailySeries;
@@ -194,9 +194,7 @@ pub fn fx_to_base(
             .ok_or_else(|| {
                 format!(
                     "no FX rates to convert {c} into the base currency {base} (expected {})",
-                    if c == "USD" {
-                        store.dir().fx_file(base)
-                    } else if usd.contains_key(c) {
+                    if c == "USD" || usd.contains_key(c) {
                         store.dir().fx_file(base)
                     } else {
                         store.dir().fx_file(c)
@@ -209,25 +207,23 @@ pub fn fx_to_base(
     out
 }
 
-/// One instrument's prices with the raw-data stage (daily prices, vol) computed.
-#[derive(Debug, Clone)]
-pub struct InstrumentPrices {
-    pub job: InstrumentJob,
-    pub raw: RawData,
+/// The price the latest position refers to: the last multiple-prices row with a price (the
+/// contract held), or the last adjusted price when there are no multiple prices.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Reference {
+    pub price: f64,
+    /// `YYYYMMDD` contract id; empty without multiple prices.
+    pub contract: String,
+    pub timestamp: Timestamp,
 }
 
-impl InstrumentPrices {
-    /// The contract priced on the last multiple-prices row and its price (the reference for
-    /// orders), if there are multiple prices.
-    pub fn reference(&self) -> Option<(f64, String, NaiveDate)> {
-        let m: &MultiplePrices = self.job.multiple.as_ref()?;
-        let last = m.iter().rev().find(|r| !r.price.is_nan())?;
-        Some((
-            last.price,
-            last.price_contract.to_string(),
-            last.timestamp.date(),
-        ))
-    }
+/// One instrument after the raw-data stage (daily prices, vol); the raw prices themselves go to
+/// the forecast jobs.
+#[derive(Debug, Clone)]
+pub struct InstrumentPrices {
+    pub code: InstrumentCode,
+    pub raw: RawData,
+    pub reference: Option<Reference>,
 }
 
 /// The forecast side of the config, for computing forecasts in process.
@@ -326,7 +322,7 @@ pub fn load_prices(
     store: &Store,
     list: &InstrumentList,
     setup: &ForecastSetup,
-) -> (Vec<InstrumentPrices>, Vec<Failure>) {
+) -> (Vec<InstrumentPrices>, Vec<InstrumentJob>, Vec<Failure>) {
     let mut skipped = Vec::new();
     let codes: Vec<InstrumentCode> = list
         .codes
@@ -349,7 +345,7 @@ pub fn load_prices(
             skipped.join(", ")
         );
     }
-    let loaded: Vec<Result<InstrumentPrices, String>> = codes
+    let loaded: Vec<Result<(InstrumentPrices, InstrumentJob), String>> = codes
         .par_iter()
         .map(|code| {
             let adjusted = store
@@ -382,27 +378,56 @@ pub fn load_prices(
                 multiple.as_ref().filter(|m| !m.is_empty()),
                 &setup.vol,
             );
-            Ok(InstrumentPrices {
-                job: InstrumentJob {
+            let reference = match multiple
+                .as_ref()
+                .and_then(|m| m.iter().rev().find(|r| !r.price.is_nan()))
+            {
+                Some(r) => Some(Reference {
+                    price: r.price,
+                    contract: r.price_contract.to_string(),
+                    timestamp: r.timestamp,
+                }),
+                None => adjusted
+                    .timestamps
+                    .iter()
+                    .zip(&adjusted.values)
+                    .rev()
+                    .find(|(_, v)| !v.is_nan())
+                    .map(|(t, v)| Reference {
+                        price: *v,
+                        contract: String::new(),
+                        timestamp: *t,
+                    }),
+            };
+            Ok((
+                InstrumentPrices {
+                    code: code.clone(),
+                    raw,
+                    reference,
+                },
+                InstrumentJob {
                     code: code.clone(),
                     asset_class: setup.asset_classes.get(code).cloned(),
                     adjusted,
                     multiple,
                     config,
                 },
-                raw,
-            })
+            ))
         })
         .collect();
     let mut ok = Vec::new();
+    let mut jobs = Vec::new();
     let mut failures = Vec::new();
     for (code, l) in codes.iter().zip(loaded) {
         match l {
-            Ok(p) => ok.push(p),
+            Ok((p, j)) => {
+                ok.push(p);
+                jobs.push(j);
+            }
             Err(e) => failures.push((code.clone(), e)),
         }
     }
-    (ok, failures)
+    (ok, jobs, failures)
 }
 
 /// Run-level overrides of the config.
@@ -493,7 +518,7 @@ pub fn instrument_inputs(
     fx: &BTreeMap<String, Result<FxRates, String>>,
     cfg: &SystemConfig,
 ) -> Result<InstrumentInputs, String> {
-    let code = &p.job.code;
+    let code = &p.code;
     let info = statics
         .instruments
         .get(code)
@@ -539,7 +564,7 @@ pub fn assemble(
     let currencies: Vec<String> = {
         let mut c: Vec<String> = prices
             .iter()
-            .filter_map(|p| statics.instruments.get(&p.job.code))
+            .filter_map(|p| statics.instruments.get(&p.code))
             .map(|i| i.currency.clone())
             .collect();
         c.sort();
@@ -555,7 +580,7 @@ pub fn assemble(
     let mut inputs = Vec::with_capacity(prices.len());
     let mut kept = Vec::with_capacity(prices.len());
     for p in prices {
-        let code = p.job.code.clone();
+        let code = p.code.clone();
         let forecast = forecasts
             .remove(&code)
             .unwrap_or_else(|| Err("no combined forecast".to_string()));
