@@ -144,6 +144,13 @@ pub enum CapitalCmd {
     Reject,
     /// Set a strategy's allocation weight (capital_s = total × w_s / Σw).
     Weight { strategy: String, weight: f64 },
+    /// Print the capital a strategy trades (its allocation, or the total when no strategy has a
+    /// weight) as a bare number for scripts (`size-positions --capital "$(run-step capital get)"`);
+    /// exit 1 with nothing on stdout when no capital is set.
+    Get {
+        #[arg(long, default_value = "default")]
+        strategy: String,
+    },
 }
 
 /// The clap command, for man pages and completions.
@@ -532,6 +539,13 @@ fn capital_cmd(db: &StateDb, action: &CapitalCmd) -> anyhow::Result<ExitCode> {
             }
             Ok(ExitCode::Success)
         }
+        CapitalCmd::Get { strategy } => match capital::strategy_capital(conn, strategy)? {
+            Some(c) => {
+                writeln!(std::io::stdout(), "{c}")?;
+                Ok(ExitCode::Success)
+            }
+            None => bail!("no capital set for strategy {strategy} (run-step capital set AMOUNT)"),
+        },
         CapitalCmd::Weight { strategy, weight } => {
             capital::set_weight(conn, strategy, *weight)?;
             Ok(ExitCode::Success)

@@ -52,10 +52,11 @@ pub fn min_capital(pointsize_base: f64, price: f64, annual_pct_std: f64) -> (f64
     (single, min)
 }
 
-/// Cost of one contract traded, in price units: half the spread plus commission converted to
-/// price points: `spread/2 + (per_block + percentage × price × pointsize + per_trade) / pointsize`.
+/// Cost of one contract traded, in price units: the configured slippage (`SpreadCost`, half the
+/// bid/ask spread, spec §1.4) plus commission converted to price points:
+/// `slippage + (per_block + percentage × price × pointsize + per_trade) / pointsize`.
 pub fn cost_per_trade_price_units(
-    spread: f64,
+    slippage: f64,
     price: f64,
     pointsize: f64,
     per_block: f64,
@@ -63,7 +64,7 @@ pub fn cost_per_trade_price_units(
     per_trade: f64,
 ) -> f64 {
     let commission = per_block + percentage * price * pointsize + per_trade;
-    spread / 2.0
+    slippage
         + if pointsize > 0.0 {
             commission / pointsize
         } else {
@@ -205,7 +206,7 @@ mod tests {
         let r = removal_reasons(Some(0.02), 1000.0, 1e7, Some(3.0), false);
         assert_eq!(r.len(), 2, "{r:?}");
         let c = cost_per_trade_price_units(0.5, 100.0, 10.0, 2.0, 0.0, 0.0);
-        assert!((c - 0.45).abs() < 1e-12);
+        assert!((c - 0.7).abs() < 1e-12);
         assert!((sr_cost_per_trade(1.6, 100.0, 16.0).unwrap() - 0.1).abs() < 1e-12);
     }
 }

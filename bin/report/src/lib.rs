@@ -1,0 +1,147 @@
+//! `report`: operational reports over the data directory and `state.sqlite` (spec §6).
+//!
+//! Sections: `status` (process control and runs, capital, last price update per instrument, stale
+//! data, locks, trade and position limit usage), `roll`, `positions` (optimal buffers vs strategy
+//! positions, strategy vs contract positions), `pnl` (by instrument and asset class, from fills
+//! marked to the latest contract close), `trades` (fills and slippage against the reference
+//! price), `risk` (per-instrument risk, correlations, expected portfolio std), `costs`,
+//! `liquidity`, `min-capital` and `remove-markets` (spec §6 thresholds). Text by default; `--format
+//! csv|json|html` (html is one self-contained page with inline SVG charts); `--output FILE` writes
+//! atomically instead of stdout and prints a one-line summary.
+
+mod data;
+pub mod render;
+mod sections;
+
+use anyhow::Context;
+use chrono::NaiveDate;
+use clap::{CommandFactory, Parser, ValueEnum};
+use std::io::Write;
+use std::path::PathBuf;
+use systrade_cli::{CommonArgs, ExitCode};
+use systrade_store::Store;
+
+pub use render::{Cell, Table};
+
+/// Operational reports (spec §6): status, roll, positions and reconciliation, P&L, trades and
+/// slippage, risk, costs, liquidity, minimum capital, markets to remove.
+#[derive(Debug, Parser)]
+#[command(name = "report", version)]
+pub struct Args {
+    /// Sections to include, in this order; default all.
+    #[arg(value_enum, value_name = "SECTION")]
+    pub sections: Vec<Section>,
+
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+
+    /// Write the report to FILE (atomically) instead of stdout; stdout gets a one-line summary.
+    #[arg(long, short, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+
+    /// The report date (staleness, windows); default today (UTC).
+    #[arg(long, env = "SYSTRADE_RUN_DATE", value_name = "DATE")]
+    pub date: Option<NaiveDate>,
+
+    /// Prices whose last bar is more than this many business days before the report date are stale.
+    #[arg(long, default_value_t = 3, value_name = "DAYS")]
+    pub stale_days: i64,
+
+    /// Days of returns for volatility and correlations.
+    #[arg(long, default_value_t = 250, value_name = "DAYS")]
+    pub vol_window: usize,
+
+    #[command(flatten)]
+    pub common: CommonArgs,
+}
+
+/// A report section.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Section {
+    Status,
+    Roll,
+    Positions,
+    Pnl,
+    Trades,
+    Risk,
+    Costs,
+    Liquidity,
+    MinCapital,
+    RemoveMarkets,
+}
+
+impl Section {
+    pub const ALL: [Section; 10] = [
+        Self::Status,
+        Self::Roll,
+        Self::Positions,
+        Self::Pnl,
+        Self::Trades,
+        Self::Risk,
+        Self::Costs,
+        Self::Liquidity,
+        Self::MinCapital,
+        Self::RemoveMarkets,
+    ];
+}
+
+/// Output format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    Text,
+    Csv,
+    Json,
+    Html,
+}
+
+/// The clap command, for man pages and completions.
+pub fn command() -> clap::Command {
+    Args::command()
+}
+
+pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
+    let store = Store::open(&args.common.data_dir);
+    let db = store.open_state()?;
+    let date = args.date.unwrap_or_else(|| chrono::Utc::now().date_naive());
+    let data = data::Data::load(&store, &db, &args.common, args.vol_window)?;
+    let sections: Vec<Section> = if args.sections.is_empty() {
+        Section::ALL.to_vec()
+    } else {
+        args.sections.clone()
+    };
+    let ctx = sections::Ctx {
+        data: &data,
+        conn: db.connection(),
+        date,
+        stale_days: args.stale_days,
+    };
+    let mut tables = Vec::new();
+    for s in &sections {
+        tables.extend(sections::build(&ctx, *s)?);
+    }
+    let generated = systrade_ops::now_text();
+    let title = format!("systrade report {date}");
+    let body = match args.format {
+        Format::Text => render::text(&tables),
+        Format::Csv => render::csv(&tables),
+        Format::Json => render::json(&tables, &generated),
+        Format::Html => render::html(&tables, &title, &generated),
+    };
+    match &args.output {
+        Some(path) => {
+            systrade_store::atomic::write_atomic(path, body.as_bytes())
+                .with_context(|| format!("writing {}", path.display()))?;
+            let stale = sections::stale_count(&ctx);
+            writeln!(
+                std::io::stdout(),
+                "report {date}: {} tables, {} instruments, {stale} stale, written to {}",
+                tables.len(),
+                data.instruments.len(),
+                path.display()
+            )?;
+        }
+        None => std::io::stdout().lock().write_all(body.as_bytes())?,
+    }
+    Ok(ExitCode::Success)
+}
