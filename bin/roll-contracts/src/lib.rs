@@ -91,8 +91,9 @@ pub enum Command {
     /// No_Roll.
     ///
     /// With --auto the auto-roll rule decides per instrument (forward volume relative to priced,
-    /// days to the roll date and to expiry, §4.8): roll, set another state, or leave it to a person.
-    /// Without INSTRUMENT, --auto is required and all instruments are considered.
+    /// days to the roll date and to expiry, §4.8): roll, set another state, or leave it to a person;
+    /// an instrument a person put in Roll_Adjusted (`state --set Roll_Adjusted`) is rolled. Without
+    /// INSTRUMENT, --auto is required and all instruments are considered.
     Roll {
         /// The instrument to roll.
         #[arg(value_name = "INSTRUMENT", required_unless_present = "auto")]
@@ -620,7 +621,8 @@ fn roll(
             Err(e) if e.is_not_found() => None,
             Err(e) => return Err(e.into()),
         };
-        if auto {
+        // a person's Roll_Adjusted is carried out as it stands; otherwise --auto applies the rule
+        if auto && from != RollState::RollAdjusted {
             let facts = report::facts(p, &m, bars.as_ref(), position, as_of);
             match systrade_roll::auto_roll_decision(&facts.inputs(), &config) {
                 AutoRollDecision::Set(RollState::RollAdjusted) => {}

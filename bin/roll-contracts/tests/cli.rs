@@ -594,6 +594,45 @@ fn auto_roll_follows_the_rule_and_ratio_adjustment() {
         .clone();
     assert_eq!(String::from_utf8_lossy(&out), "COPPER\tNo_Open\n");
 
+    // a person's Roll_Adjusted is carried out by --auto whatever the rule says; CORN's forward
+    // 20241200 has no prices, so the roll fails, nothing is written and the state is kept
+    roll_contracts(data)
+        .args(["-q", "state", "CORN", "--set", "Roll_Adjusted"])
+        .assert()
+        .success();
+    let corn_before = store.read_multiple_prices(&code("CORN")).unwrap().len();
+    let out = roll_contracts(data)
+        .args([
+            "roll",
+            "--auto",
+            "--as-of",
+            "2023-08-31",
+            "--instruments",
+            "CORN",
+        ])
+        .assert()
+        .code(1)
+        .get_output()
+        .stderr
+        .clone();
+    assert!(String::from_utf8_lossy(&out).contains("CORN: cannot find the latest FORWARD"));
+    assert_eq!(
+        store.read_multiple_prices(&code("CORN")).unwrap().len(),
+        corn_before
+    );
+    let out = roll_contracts(data)
+        .args(["state", "CORN"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    assert_eq!(
+        String::from_utf8_lossy(&out),
+        "CORN\tRoll_Adjusted\n",
+        "state kept on failure"
+    );
+
     // an unregistered roll: multiple prices moved on by hand, adjusted prices not re-stitched
     let us10 = code("US10");
     let mut m = store.read_multiple_prices(&us10).unwrap();

@@ -5,7 +5,9 @@
 use crate::adjust::{check_sorted, forward_filled, panama_adjust, without_trailing_missing};
 use crate::contract_prices::PricesByContract;
 use crate::error::RollError;
-use systrade_model::{AdjustedPrices, MultiplePrices, MultiplePricesRow, RollParameters};
+use systrade_model::{
+    AdjustedPrices, ContractDate, MultiplePrices, MultiplePricesRow, RollParameters,
+};
 
 /// Multiple and adjusted prices after a roll.
 #[derive(Debug, Clone, PartialEq)]
@@ -20,7 +22,7 @@ pub struct RolledPrices {
 /// 1. copy the multiple prices (forward-filled if asked), drop trailing rows with no price at all;
 /// 2. take the last PRICE and FORWARD; when the last row lacks one, infer it from another column
 ///    that has a value there: `x = other_last + (x_m − other_m)` at the latest row m where both
-///    exist;
+///    exist for the same two contracts as in the last row;
 /// 3. new priced = old forward; new forward = its next held contract; new carry = its carry contract;
 /// 4. if a price was inferred, append a row at +1 s with the old contracts, PRICE and FORWARD;
 /// 5. append a row at +1 s: PRICE = the old forward's last price in the old forward contract, FORWARD
@@ -102,6 +104,14 @@ impl Column {
         }
     }
 
+    fn contract(self, r: &MultiplePricesRow) -> ContractDate {
+        match self {
+            Self::Price => r.price_contract,
+            Self::Forward => r.forward_contract,
+            Self::Carry => r.carry_contract,
+        }
+    }
+
     fn name(self) -> &'static str {
         match self {
             Self::Price => "PRICE",
@@ -126,10 +136,14 @@ fn latest_or_inferred(rows: &[MultiplePricesRow], col: Column) -> Result<(f64, b
         if other_last.is_nan() {
             continue;
         }
+        // the latest row with both prices, for the same two contracts as the last row
+        let same_contracts = |r: &MultiplePricesRow| {
+            col.contract(r) == col.contract(last) && other.contract(r) == other.contract(last)
+        };
         if let Some(m) = rows
             .iter()
             .rev()
-            .find(|r| !col.get(r).is_nan() && !other.get(r).is_nan())
+            .find(|r| same_contracts(r) && !col.get(r).is_nan() && !other.get(r).is_nan())
         {
             return Ok((other_last + (col.get(m) - other.get(m)), true));
         }
