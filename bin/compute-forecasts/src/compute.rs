@@ -277,22 +277,15 @@ fn finish(
             rule: r.rule,
             dates: r.raw.dates,
             raw: r.raw.values,
-            scaled: r.scaled.values,
+            scalar: r.scalar.values,
             capped: r.capped.values,
         })
-        .collect();
-    let scaled = c
-        .combined_without_fdm
-        .values
-        .iter()
-        .zip(&c.fdm.values)
-        .map(|(x, f)| x * f)
         .collect();
     out.push(RuleSeries {
         rule: COMBINED.to_string(),
         dates: c.combined.dates,
         raw: c.combined_without_fdm.values,
-        scaled,
+        scalar: c.fdm.values,
         capped: c.combined.values,
     });
     out

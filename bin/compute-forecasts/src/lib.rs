@@ -38,7 +38,7 @@ use systrade_store::{SeriesKind, Store};
 
 /// Compute forecasts: per instrument and trading rule the raw, scaled and capped forecast, and the
 /// combined forecast, from adjusted and multiple prices and the system config. Writes
-/// forecasts/<INSTRUMENT>.parquet in the data directory (columns rule, date, raw, scaled, capped;
+/// forecasts/<INSTRUMENT>.parquet in the data directory (columns rule, date, raw, scalar, capped;
 /// rule "combined" for the combined forecast), or CSV date,instrument,rule,forecast on stdout with
 /// --output -.
 #[derive(Debug, Parser)]
@@ -68,6 +68,9 @@ pub struct Args {
 pub fn command() -> clap::Command {
     Args::command()
 }
+
+/// Threads committing forecast files (mostly waiting for fsync).
+const IO_THREADS: usize = 8;
 
 /// What the stdout summary says about one instrument.
 #[derive(Debug, Clone, Copy)]
@@ -344,24 +347,74 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         )?;
         out.flush()?;
     } else {
-        compute_all(
-            &mut jobs,
-            scalars,
-            &|| progress.inc(1),
-            &|job, series| {
-                let file = output::prepare_forecasts(&store, &job.code, &series)
-                    .map_err(|e| format!("{e:#}"))?;
-                let written = output::commit_forecasts(&file).map_err(|e| format!("{e:#}"))?;
-                Ok(Summary::of(&series, written))
-            },
-            &mut |job, r| {
-                match r {
-                    Ok(summary) => done.push((job.code.clone(), summary)),
-                    Err(e) => failures.push((job.code.clone(), e)),
+        // Files are encoded on the compute threads and committed (fsync, rename) by IO_THREADS
+        // writer threads, so computing never waits for the disk.
+        let (tx, rx) =
+            std::sync::mpsc::sync_channel::<(usize, output::PreparedForecasts)>(2 * IO_THREADS);
+        let rx = std::sync::Mutex::new(rx);
+        let commits: Vec<(usize, Result<bool, String>)> = std::thread::scope(|s| {
+            let writers: Vec<_> = (0..IO_THREADS)
+                .map(|_| {
+                    s.spawn(|| {
+                        let mut results = Vec::new();
+                        loop {
+                            let next = rx
+                                .lock()
+                                .map_err(|_| ())
+                                .and_then(|r| r.recv().map_err(|_| ()));
+                            let Ok((i, file)) = next else { break };
+                            results.push((
+                                i,
+                                output::commit_forecasts(&file).map_err(|e| format!("{e:#}")),
+                            ));
+                        }
+                        results
+                    })
+                })
+                .collect();
+            let computed = compute_all(
+                &mut jobs,
+                scalars,
+                &|| progress.inc(1),
+                &|job, series| {
+                    let file = output::prepare_forecasts(&store, &job.code, &series)
+                        .map_err(|e| format!("{e:#}"))?;
+                    Ok((Summary::of(&series, false), file))
+                },
+                &mut |job, r| {
+                    match r {
+                        Ok((summary, file)) => {
+                            tx.send((done.len(), file))
+                                .map_err(|_| anyhow::anyhow!("forecast writer threads stopped"))?;
+                            done.push((job.code.clone(), summary));
+                        }
+                        Err(e) => failures.push((job.code.clone(), e)),
+                    }
+                    Ok(())
+                },
+            );
+            drop(tx);
+            let commits = writers
+                .into_iter()
+                .flat_map(|w| w.join().unwrap_or_default())
+                .collect();
+            computed.map(|()| commits)
+        })?;
+        let mut failed = vec![false; done.len()];
+        for (i, r) in commits {
+            match r {
+                Ok(written) => done[i].1.written = written,
+                Err(e) => {
+                    failed[i] = true;
+                    failures.push((done[i].0.clone(), e));
                 }
-                Ok(())
-            },
-        )?;
+            }
+        }
+        let mut i = 0;
+        done.retain(|_| {
+            i += 1;
+            !failed[i - 1]
+        });
     }
     progress.finish();
     drop(writer);

@@ -6,12 +6,15 @@
 //! |---|---|---|
 //! | `rule` | `Utf8`, non-null | rule variation name; `combined` for the combined forecast |
 //! | `date` | `Timestamp(Microsecond, None)`, non-null | the business day, at midnight |
-//! | `raw` | `Float64`, nullable | raw forecast; for `combined`: the weighted sum before the FDM |
-//! | `scaled` | `Float64`, nullable | raw × forecast scalar; for `combined`: raw × FDM |
-//! | `capped` | `Float64`, nullable | scaled, capped/floored; for `combined`: the final combined forecast |
+//! | `raw` | `Float64`, nullable | raw forecast; for `combined`: the weighted sum of the capped forecasts (before the FDM) |
+//! | `scalar` | `Float64`, nullable | forecast scalar; for `combined`: the forecast diversification multiplier |
+//! | `capped` | `Float64`, nullable | `clip(raw × scalar, floor, cap)`; for `combined`: the final combined forecast |
 //!
-//! Rows are grouped by rule (in `forecast_weights` order, `combined` last), dates ascending within
-//! a rule. Null = NaN (no forecast that day). zstd compression, like every systrade Parquet file.
+//! The scaled forecast is `raw × scalar` exactly ([`RuleSeries::scaled`]); it is not stored, to keep
+//! the files small (two dense float columns per row; `scalar` is constant for fixed scalars and
+//! compresses to almost nothing). Rows are grouped by rule (in `forecast_weights` order,
+//! `combined` last), dates ascending within a rule. Null = NaN (no forecast that day). zstd
+//! compression, like every systrade Parquet file.
 //!
 //! The CSV stream (`--output -`): header `date,instrument,rule,forecast`, the capped forecast of
 //! each rule and the combined forecast, grouped by instrument, then rule (as above), then date;
@@ -43,8 +46,20 @@ pub struct RuleSeries {
     pub rule: String,
     pub dates: Vec<NaiveDate>,
     pub raw: Vec<f64>,
-    pub scaled: Vec<f64>,
+    /// Forecast scalar (FDM for `combined`).
+    pub scalar: Vec<f64>,
     pub capped: Vec<f64>,
+}
+
+impl RuleSeries {
+    /// The scaled forecast, `raw × scalar` (for `combined`: × FDM, before the cap).
+    pub fn scaled(&self) -> Vec<f64> {
+        self.raw
+            .iter()
+            .zip(&self.scalar)
+            .map(|(r, s)| r * s)
+            .collect()
+    }
 }
 
 /// `forecasts/<INSTRUMENT>.parquet` in the data directory.
@@ -64,7 +79,7 @@ fn schema() -> Arc<Schema> {
             false,
         ),
         Field::new("raw", DataType::Float64, true),
-        Field::new("scaled", DataType::Float64, true),
+        Field::new("scalar", DataType::Float64, true),
         Field::new("capped", DataType::Float64, true),
     ]))
 }
@@ -95,19 +110,22 @@ pub fn encode_forecasts(series: &[RuleSeries]) -> anyhow::Result<Vec<u8>> {
         Arc::new(rules),
         Arc::new(dates),
         col(|s| &s.raw),
-        col(|s| &s.scaled),
+        col(|s| &s.scalar),
         col(|s| &s.capped),
     ];
     let schema = schema();
     let batch = RecordBatch::try_new(schema.clone(), arrays)?;
-    // Forecasts are dense floats: dictionary encoding only costs time, so it is kept for `rule`
-    // alone; floats are byte-stream-split, which zstd compresses well.
+    // Forecasts are dense floats: dictionary encoding only costs time, so it is kept for `rule` and
+    // `scalar` (few distinct values); dense floats are byte-stream-split, which zstd compresses
+    // well; dates are delta-encoded.
     let mut props = WriterProperties::builder()
         .set_compression(Compression::ZSTD(ZstdLevel::try_new(1)?))
         .set_dictionary_enabled(false)
         .set_column_dictionary_enabled(ColumnPath::from("rule"), true)
+        .set_column_dictionary_enabled(ColumnPath::from("scalar"), true)
+        .set_column_encoding(ColumnPath::from("date"), Encoding::DELTA_BINARY_PACKED)
         .set_created_by("systrade".to_string());
-    for c in ["raw", "scaled", "capped"] {
+    for c in ["raw", "capped"] {
         props = props.set_column_encoding(ColumnPath::from(c), Encoding::BYTE_STREAM_SPLIT);
     }
     let props = props.build();
@@ -165,7 +183,7 @@ pub fn read_forecasts_file(path: &Path) -> anyhow::Result<Vec<RuleSeries>> {
                 .with_context(|| format!("{name} is not Float64"))?;
             Ok(a.iter().map(|v| v.unwrap_or(f64::NAN)).collect())
         };
-        let (raw, scaled, capped) = (floats("raw")?, floats("scaled")?, floats("capped")?);
+        let (raw, scalar, capped) = (floats("raw")?, floats("scalar")?, floats("capped")?);
         for i in 0..batch.num_rows() {
             anyhow::ensure!(
                 rule.is_valid(i) && date.is_valid(i),
@@ -178,14 +196,14 @@ pub fn read_forecasts_file(path: &Path) -> anyhow::Result<Vec<RuleSeries>> {
                     rule: name.to_string(),
                     dates: Vec::new(),
                     raw: Vec::new(),
-                    scaled: Vec::new(),
+                    scalar: Vec::new(),
                     capped: Vec::new(),
                 });
             }
             let s = out.last_mut().expect("pushed above");
             s.dates.push(Timestamp::from_micros(date.value(i)).date());
             s.raw.push(raw[i]);
-            s.scaled.push(scaled[i]);
+            s.scalar.push(scalar[i]);
             s.capped.push(capped[i]);
         }
     }
@@ -282,14 +300,14 @@ mod tests {
                 rule: "ewmac8".into(),
                 dates: vec![d(1), d(2)],
                 raw: vec![f64::NAN, 1.5],
-                scaled: vec![f64::NAN, 3.0],
+                scalar: vec![2.0, 2.0],
                 capped: vec![f64::NAN, 3.0],
             },
             RuleSeries {
                 rule: COMBINED.into(),
                 dates: vec![d(2)],
                 raw: vec![0.1],
-                scaled: vec![-25.0],
+                scalar: vec![1.25],
                 capped: vec![-20.0],
             },
         ];
@@ -302,6 +320,7 @@ mod tests {
         assert_eq!(back[0].rule, "ewmac8");
         assert!(back[0].raw[0].is_nan());
         assert_eq!(back[0].capped[1], 3.0);
+        assert_eq!(back[0].scaled()[1], 3.0);
         assert_eq!(back[1].dates, vec![d(2)]);
         assert_eq!(back[1].capped, vec![-20.0]);
         let mut csv = Vec::new();

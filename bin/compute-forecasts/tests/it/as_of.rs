@@ -52,7 +52,7 @@ fn as_of_truncates_inputs_and_keeps_history() {
         assert_eq!(&f.dates[..n], &c.dates[..]);
         for (name, a, b) in [
             ("raw", &f.raw, &c.raw),
-            ("scaled", &f.scaled, &c.scaled),
+            ("scalar", &f.scalar, &c.scalar),
             ("capped", &f.capped, &c.capped),
         ] {
             for i in 0..n {

@@ -113,12 +113,14 @@ fn simple_system_forecasts_match_pysystemtrade() {
         let names: Vec<&str> = series.iter().map(|s| s.rule.as_str()).collect();
         assert_eq!(names, ["ewmac32", "ewmac8", "combined"], "{c}");
         for s in &series {
+            let scaled = s.scaled();
             let (capped_col, file_cols): (String, Vec<(String, &Vec<f64>)>) =
                 if s.rule == "combined" {
                     (
                         "combined_forecast".into(),
                         vec![
                             ("combined_forecast_without_fdm".into(), &s.raw),
+                            ("fdm".into(), &s.scalar),
                             ("combined_forecast".into(), &s.capped),
                         ],
                     )
@@ -127,7 +129,8 @@ fn simple_system_forecasts_match_pysystemtrade() {
                         format!("capped_forecast__{}", s.rule),
                         vec![
                             (format!("raw_forecast__{}", s.rule), &s.raw),
-                            (format!("scaled_forecast__{}", s.rule), &s.scaled),
+                            (format!("forecast_scalar__{}", s.rule), &s.scalar),
+                            (format!("scaled_forecast__{}", s.rule), &scaled),
                             (format!("capped_forecast__{}", s.rule), &s.capped),
                         ],
                     )
