@@ -35,7 +35,6 @@ use systrade_store::{StateDb, Store, StoreError, WriteLock};
 #[command(
     name = "run-step",
     version,
-    args_conflicts_with_subcommands = true,
     subcommand_negates_reqs = true,
     after_help = "Examples:\n  run-step fetch-prices -- fetch-prices --source ibkr --format csv\n  \
                   run-step control set place-orders STOP --reason 'broker maintenance'\n  \
