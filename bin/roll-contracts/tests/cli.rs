@@ -673,3 +673,67 @@ fn auto_roll_follows_the_rule_and_ratio_adjustment() {
     assert_eq!(adj.values.last().copied(), Some(last_price.price));
     assert!(adj.values.iter().all(|v| v.is_nan() || *v > 0.0));
 }
+
+#[test]
+fn calendar_from_multiple_matches_shipped_calendars() {
+    let Some(pst_dir) = require_pst_data("calendar_from_multiple_matches_shipped_calendars") else {
+        return;
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path();
+    load_pst_multiple(&pst_dir, data);
+    roll_contracts(data)
+        .args([
+            "-q",
+            "calendar",
+            "--from-multiple",
+            "--instruments",
+            "US10,SP500,CORN,GOLD_micro",
+        ])
+        .assert()
+        .success();
+    let store = Store::open(data);
+    for c in ["US10", "SP500", "CORN", "GOLD_micro"] {
+        let ours = store.read_roll_calendar(&code(c)).unwrap();
+        let m = store.read_multiple_prices(&code(c)).unwrap();
+        let shipped = read_csv(&pst_dir.join(format!("roll_calendars_csv/{c}.csv.gz")));
+        let (t, cur, next, carry) = (
+            shipped.str_column("DATE_TIME"),
+            shipped.str_column("current_contract"),
+            shipped.str_column("next_contract"),
+            shipped.str_column("carry_contract"),
+        );
+        // overlapping period: after the first multiple-prices row, without the shipped final row
+        // (details and the stamp conventions: systrade-roll tests/pst_parity.rs)
+        let mut same_date = 0;
+        let mut rolls = 0;
+        for k in 0..t.len() - 1 {
+            let date = ts(t[k]);
+            if date <= m[0].timestamp {
+                continue;
+            }
+            rolls += 1;
+            let row = ours
+                .iter()
+                .find(|r| r.current_contract.id().to_string() == cur[k])
+                .unwrap_or_else(|| panic!("{c}: shipped roll {} {} missing", t[k], cur[k]));
+            assert_eq!(row.next_contract.id().to_string(), next[k], "{c} {}", t[k]);
+            assert_eq!(
+                row.carry_contract.id().to_string(),
+                carry[k],
+                "{c} {}",
+                t[k]
+            );
+            // ours is stamped with the last row of the old contract; some shipped calendars with
+            // the first row of the new one
+            let k_ours = m
+                .binary_search_by_key(&row.timestamp, |r| r.timestamp)
+                .unwrap();
+            if row.timestamp == date || m[k_ours + 1].timestamp == date {
+                same_date += 1;
+            }
+        }
+        eprintln!("{c}: {same_date} of {rolls} shipped rolls on the same date");
+        assert!(same_date * 100 >= rolls * 90, "{c}: {same_date} of {rolls}");
+    }
+}
