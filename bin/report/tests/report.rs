@@ -1,0 +1,180 @@
+//! report as a process on testdata/: every section in every format; P&L, positions and the
+//! minimum-capital formula checked against values computed here from the testdata CSV files.
+
+use assert_cmd::Command;
+use rusqlite::Connection;
+use std::path::{Path, PathBuf};
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn tool(name: &str) -> std::process::Command {
+    let dir = assert_cmd::cargo::cargo_bin("report")
+        .parent()
+        .unwrap()
+        .to_path_buf();
+    std::process::Command::new(dir.join(name))
+}
+
+/// A data directory from testdata with multiple and adjusted prices, one fill and its positions
+/// (import-pst and roll-contracts are built first).
+fn setup(data: &Path) {
+    let mut build = std::process::Command::new(env!("CARGO"));
+    build
+        .current_dir(repo())
+        .args(["build", "-q", "-p", "import-pst", "-p", "roll-contracts"]);
+    if assert_cmd::cargo::cargo_bin("report")
+        .parent()
+        .unwrap()
+        .ends_with("release")
+    {
+        build.arg("--release");
+    }
+    assert!(build.status().unwrap().success());
+    let ok = |c: &mut std::process::Command| {
+        let out = c.env("SYSTRADE_DATA", data).output().unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    ok(tool("import-pst")
+        .arg(repo().join("testdata"))
+        .args(["--no-progress", "-q"]));
+    for sub in ["calendar", "multiple", "adjust"] {
+        ok(tool("roll-contracts").args([sub, "--no-progress", "-q"]));
+    }
+    let conn = Connection::open(data.join("state.sqlite")).unwrap();
+    conn.execute_batch(
+        "INSERT INTO fills (client_order_id, strategy, instrument, contract, quantity, price,
+                            fill_datetime, recorded_at)
+         VALUES ('default-GOLD-20230825-001', 'default', 'GOLD', '20231000', 2, 800.0,
+                 '2023-08-25T23:00:00Z', '2023-08-25T23:00:00Z');
+         INSERT INTO strategy_positions VALUES ('default', 'GOLD', 2, '2023-08-25T23:00:00Z');
+         INSERT INTO contract_positions VALUES ('GOLD', '20231000', 1, '2023-08-25T23:00:00Z');
+         INSERT INTO optimal_positions (strategy, instrument, timestamp, lower, upper,
+                                        reference_price, reference_contract)
+         VALUES ('default', 'GOLD', '2023-08-25 23:00:00', 2.6, 3.4, 800.0, '20231000');",
+    )
+    .unwrap();
+}
+
+/// Last FINAL of a testdata contract file.
+fn last_close(file: &str) -> f64 {
+    let text =
+        std::fs::read_to_string(repo().join("testdata/contract_prices_csv").join(file)).unwrap();
+    let last = text.lines().rfind(|l| !l.trim().is_empty()).unwrap();
+    last.split(',').nth(4).unwrap().parse().unwrap()
+}
+
+fn report(data: &Path) -> Command {
+    let mut c = Command::cargo_bin("report").unwrap();
+    c.env("SYSTRADE_DATA", data)
+        .env("SYSTRADE_RUN_DATE", "2023-08-31")
+        .arg("-q");
+    c
+}
+
+fn rows<'a>(j: &'a serde_json::Value, name: &str) -> &'a Vec<serde_json::Value> {
+    j["tables"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["name"] == name)
+        .unwrap_or_else(|| panic!("no table {name}"))["rows"]
+        .as_array()
+        .unwrap()
+}
+
+#[test]
+fn all_sections_all_formats() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    setup(&data);
+    let out = report(&data).args(["--format", "json"]).output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let j: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    for name in [
+        "status-processes",
+        "status-capital",
+        "status-prices",
+        "status-locks",
+        "status-limits",
+        "roll",
+        "positions-optimal",
+        "positions-reconcile",
+        "pnl-instrument",
+        "pnl-asset-class",
+        "trades",
+        "risk-portfolio",
+        "risk-instrument",
+        "risk-correlations",
+        "costs",
+        "liquidity",
+        "min-capital",
+        "remove-markets",
+    ] {
+        rows(&j, name);
+    }
+    // P&L of the fill: 2 × (last close − 800) × pointsize 100 (testdata GOLD, USD)
+    let expected = 2.0 * (last_close("GOLD_20231000.csv") - 800.0) * 100.0;
+    let pnl = rows(&j, "pnl-instrument");
+    assert_eq!(pnl.len(), 1);
+    let got = pnl[0]["pnl"].as_f64().unwrap();
+    assert!((got - expected).abs() < 1e-6, "{got} vs {expected}");
+    // the strategy position (2) and the contract position (1) do not reconcile
+    let rec = rows(&j, "positions-reconcile");
+    assert_eq!(rec[0]["break"], "BREAK");
+    // 2 is below the buffer [2.6, 3.4] rounded to [3, 3]
+    assert_eq!(rows(&j, "positions-optimal")[0]["status"], "below buffer");
+    // prices end 2023-08-31: nothing stale on that date
+    assert!(rows(&j, "status-prices").iter().all(|r| r["stale"] == ""));
+    // minimum capital: 4 × pointsize × price × std / 100 / 0.25 / (2.5 × 0.04)
+    for r in rows(&j, "min-capital") {
+        let (p, price, s) = (
+            r["pointsize_usd"].as_f64().unwrap(),
+            r["price"].as_f64().unwrap(),
+            r["annual_pct_std"].as_f64().unwrap(),
+        );
+        let m = 4.0 * p * price * s / 100.0 / 0.25 / 0.1;
+        assert!((r["min_capital"].as_f64().unwrap() - m).abs() < 1e-6 * m);
+    }
+    // correlations are a symmetric matrix with a unit diagonal
+    let corr = rows(&j, "risk-correlations");
+    assert_eq!(corr.len(), 6);
+    for r in corr {
+        let i = r["instrument"].as_str().unwrap();
+        assert_eq!(r[i], 1.0);
+    }
+
+    // stale data shows a week later
+    let out = report(&data)
+        .args(["status", "--format", "csv", "--date", "2023-09-08"])
+        .output()
+        .unwrap();
+    let csv = String::from_utf8(out.stdout).unwrap();
+    assert!(csv.contains("GOLD,2023-08-31,6,STALE"), "{csv}");
+
+    // text, csv and html
+    report(&data)
+        .args(["roll", "costs"])
+        .assert()
+        .success()
+        .stdout(predicates::str::contains("== Roll status"));
+    let html_path = dir.path().join("r.html");
+    report(&data)
+        .args(["--format", "html", "--output"])
+        .arg(&html_path)
+        .assert()
+        .success()
+        .stdout(predicates::str::contains("written to"));
+    let html = std::fs::read_to_string(&html_path).unwrap();
+    assert!(html.contains("<svg") && html.ends_with("</html>\n"));
+    report(&data).args(["bogus-section"]).assert().code(2);
+}
