@@ -105,11 +105,13 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     let statics = StaticData::read(&store)?;
     let setup = ForecastSetup::new(&cfg, codes, &statics)?;
 
+    let t0 = std::time::Instant::now();
     let (prices, mut jobs, failures) = systrade_system::load_prices(&store, &list, &setup);
     let progress = Progress::new(prices.len() as u64, "instruments", args.common.no_progress);
     progress.set_message("forecasts");
     let combined = forecasts::compute(&mut jobs, &setup, &|| progress.inc(1));
     drop(jobs);
+    tracing::debug!("prices and forecasts: {:?}", t0.elapsed());
     progress.finish();
     let loaded = systrade_system::assemble(&store, &cfg, &statics, prices, combined, failures);
     let codes: Vec<_> = loaded.prices.iter().map(|p| p.code.clone()).collect();
@@ -126,7 +128,9 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         }),
     };
     let sys_cfg = systrade_system::accounts_config(&cfg, &codes, overrides);
+    tracing::debug!("inputs: {:?}", t0.elapsed());
     let result = run_system(&loaded.inputs, &sys_cfg);
+    tracing::debug!("system: {:?}", t0.elapsed());
     let multiplier = systrade_system::capital_multiplier(&cfg);
     let (portfolio, instruments): (Curves, Vec<InstrumentOut>) = if multiplier
         == CapitalMultiplier::Fixed
@@ -190,6 +194,7 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         failed,
     };
 
+    tracing::debug!("statistics: {:?}", t0.elapsed());
     if let Some(dir) = &args.output {
         write_outputs(dir, &summary, &portfolio, &instruments)?;
         tracing::info!(

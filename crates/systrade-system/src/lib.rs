@@ -24,7 +24,9 @@ use systrade_config::{InstrumentListSource, SystemConfig};
 use systrade_forecast::RawData;
 use systrade_forecast::scaling::ScalarEstimate;
 use systrade_forecast::spec::DataInput;
-use systrade_model::{FxRates, Instrument, InstrumentCode, RollParameters, Timestamp};
+use systrade_model::{
+    AdjustedPrices, FxRates, Instrument, InstrumentCode, RollParameters, Timestamp,
+};
 use systrade_portfolio::portfolio::{BufferMethod, CapitalMultiplier};
 use systrade_portfolio::sizing::VolTarget;
 use systrade_series::DailySeries;
@@ -373,11 +375,6 @@ pub fn load_prices(
                 .get(code)
                 .cloned()
                 .ok_or_else(|| "no forecast config".to_string())?;
-            let raw = RawData::compute(
-                &adjusted,
-                multiple.as_ref().filter(|m| !m.is_empty()),
-                &setup.vol,
-            );
             let reference = match multiple
                 .as_ref()
                 .and_then(|m| m.iter().rev().find(|r| !r.price.is_nan()))
@@ -399,6 +396,22 @@ pub fn load_prices(
                         timestamp: *t,
                     }),
             };
+            // Only the business-day closes of the adjusted prices are used (`get_daily_prices`,
+            // spec §3.1), and `resample("1B").last()` of them is themselves: keep just those.
+            let daily = systrade_forecast::rawdata::daily_prices(&adjusted);
+            let adjusted = AdjustedPrices::new(
+                daily
+                    .dates
+                    .iter()
+                    .map(|d| Timestamp::from_date(*d))
+                    .collect(),
+                daily.values,
+            );
+            let raw = RawData::compute(
+                &adjusted,
+                multiple.as_ref().filter(|m| !m.is_empty()),
+                &setup.vol,
+            );
             Ok((
                 InstrumentPrices {
                     code: code.clone(),
