@@ -29,7 +29,7 @@ use chrono::NaiveDate;
 use parquet::arrow::ArrowWriter;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use parquet::basic::{Compression, Encoding, ZstdLevel};
-use parquet::file::properties::WriterProperties;
+use parquet::file::properties::{EnabledStatistics, WriterProperties};
 use parquet::schema::types::ColumnPath;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -115,17 +115,18 @@ pub fn encode_forecasts(series: &[RuleSeries]) -> anyhow::Result<Vec<u8>> {
     ];
     let schema = schema();
     let batch = RecordBatch::try_new(schema.clone(), arrays)?;
-    // Forecasts are dense floats: dictionary encoding only costs time, so it is kept for `rule` and
-    // `scalar` (few distinct values); dense floats are byte-stream-split, which zstd compresses
-    // well; dates are delta-encoded.
+    // Dictionary encoding hashes every value and costs more than it saves here: `rule` repeats in
+    // runs (delta byte-array encoding stores each repeat in a few bits), floats are
+    // byte-stream-split (a constant `scalar` compresses to almost nothing with zstd), dates are
+    // delta-encoded. Statistics per column chunk only.
     let mut props = WriterProperties::builder()
         .set_compression(Compression::ZSTD(ZstdLevel::try_new(1)?))
         .set_dictionary_enabled(false)
-        .set_column_dictionary_enabled(ColumnPath::from("rule"), true)
-        .set_column_dictionary_enabled(ColumnPath::from("scalar"), true)
+        .set_statistics_enabled(EnabledStatistics::Chunk)
+        .set_column_encoding(ColumnPath::from("rule"), Encoding::DELTA_BYTE_ARRAY)
         .set_column_encoding(ColumnPath::from("date"), Encoding::DELTA_BINARY_PACKED)
         .set_created_by("systrade".to_string());
-    for c in ["raw", "capped"] {
+    for c in ["raw", "scalar", "capped"] {
         props = props.set_column_encoding(ColumnPath::from(c), Encoding::BYTE_STREAM_SPLIT);
     }
     let props = props.build();
