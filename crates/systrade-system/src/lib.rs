@@ -475,6 +475,12 @@ pub fn accounts_config(
             None
         }
     };
+    if cfg.risk_overlay.is_some() {
+        tracing::warn!(
+            "{}: risk_overlay is not applied yet; positions are not scaled by it",
+            cfg.source_name
+        );
+    }
     systrade_accounts::system::SystemConfig {
         vol_target: VolTarget {
             notional_trading_capital: overrides.capital.unwrap_or(cfg.notional_trading_capital),
