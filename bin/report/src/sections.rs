@@ -323,6 +323,7 @@ fn roll(ctx: &Ctx<'_>) -> anyhow::Result<Vec<Table>> {
             "days_to_priced_expiry",
             "days_to_carry_expiry",
             "position_in_priced",
+            "forward_volume_ratio",
         ],
     );
     for i in &ctx.data.instruments {
@@ -373,9 +374,38 @@ fn roll(ctx: &Ctx<'_>) -> anyhow::Result<Vec<Table>> {
             exp_days,
             carry_days,
             Cell::num(pos as f64, 0),
+            Cell::opt(
+                relative_volume(i, last.price_contract, last.forward_contract),
+                3,
+            ),
         ]);
     }
+    tb.note = Some("forward_volume_ratio: forward contract volume relative to priced (= 1), EWMA span 3 over the last 14 days".into());
     Ok(vec![tb])
+}
+
+/// Volume of `forward` relative to `priced`: EWMA (span 3) of each contract's daily volumes over the
+/// 14 days up to the newest bar, forward ÷ priced (spec §6 roll report).
+fn relative_volume(
+    d: &InstrumentData,
+    priced: systrade_model::ContractDate,
+    forward: systrade_model::ContractDate,
+) -> Option<f64> {
+    let last = d.contracts.iter().map(|b| b.timestamp).max()?.date();
+    let from = last - chrono::Duration::days(14);
+    let vols = |c| {
+        let mut v: Vec<_> = d
+            .contracts
+            .iter()
+            .filter(|b| b.contract == c && b.timestamp.date() > from && b.volume.is_finite())
+            .map(|b| (b.timestamp, b.volume))
+            .collect();
+        v.sort_by_key(|x| x.0);
+        v.into_iter().map(|x| x.1).collect::<Vec<f64>>()
+    };
+    let p = formulas::ewma_last(&vols(priced), 3.0)?;
+    let f = formulas::ewma_last(&vols(forward), 3.0).unwrap_or(0.0);
+    (p > 0.0).then(|| f / p)
 }
 
 fn positions(ctx: &Ctx<'_>) -> anyhow::Result<Vec<Table>> {

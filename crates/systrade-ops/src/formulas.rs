@@ -83,6 +83,19 @@ pub fn volume_risk(contracts: f64, pointsize_base: f64, price: f64, annual_pct_s
     contracts * pointsize_base * price * annual_pct_std / 100.0
 }
 
+/// Last value of an exponentially weighted mean with pandas' `adjust=True` semantics:
+/// `Σ (1−α)^i x_{n−1−i} / Σ (1−α)^i`, `α = 2 / (span + 1)`; `None` for no values.
+pub fn ewma_last(values: &[f64], span: f64) -> Option<f64> {
+    let alpha = 2.0 / (span + 1.0);
+    let (mut num, mut den, mut w) = (0.0, 0.0, 1.0);
+    for v in values.iter().rev() {
+        num += w * v;
+        den += w;
+        w *= 1.0 - alpha;
+    }
+    (den > 0.0).then(|| num / den)
+}
+
 /// Pearson correlation of two equally long series; `None` if either has no variance.
 pub fn correlation(a: &[f64], b: &[f64]) -> Option<f64> {
     let n = a.len().min(b.len());
@@ -185,6 +198,14 @@ mod tests {
         assert!((correlation(&a, &[2.0, 4.0, 6.0, 8.0]).unwrap() - 1.0).abs() < 1e-12);
         assert!((correlation(&a, &[8.0, 6.0, 4.0, 2.0]).unwrap() + 1.0).abs() < 1e-12);
         assert_eq!(correlation(&a, &[1.0; 4]), None);
+    }
+
+    #[test]
+    fn ewma_weights_recent_values_more() {
+        // span 3: alpha 0.5, weights 1, 0.5, 0.25 from the newest: (4 + 0.5*2 + 0.25*1) / 1.75
+        let v = ewma_last(&[1.0, 2.0, 4.0], 3.0).unwrap();
+        assert!((v - 5.25 / 1.75).abs() < 1e-12);
+        assert_eq!(ewma_last(&[], 3.0), None);
     }
 
     #[test]
