@@ -42,7 +42,9 @@ pub fn require_pst_data(test: &str) -> Option<PathBuf> {
 pub fn require_pst_reference(test: &str) -> Option<PathBuf> {
     let dir = pst_reference_dir();
     if dir.is_none() {
-        eprintln!("SKIPPED {test}: ../shared/pst-reference not found (set SYSTRADE_PST_REFERENCE to run it)");
+        eprintln!(
+            "SKIPPED {test}: ../shared/pst-reference not found (set SYSTRADE_PST_REFERENCE to run it)"
+        );
     }
     dir
 }
@@ -78,7 +80,11 @@ impl CsvTable {
 
 /// Empty → NaN, otherwise the parsed number (panics on text, which is a broken fixture).
 pub fn parse_f64_or_nan(s: &str) -> f64 {
-    if s.is_empty() { f64::NAN } else { s.parse().unwrap_or_else(|_| panic!("not a number: {s:?}")) }
+    if s.is_empty() {
+        f64::NAN
+    } else {
+        s.parse().unwrap_or_else(|_| panic!("not a number: {s:?}"))
+    }
 }
 
 /// Reads a CSV file (plain or `.gz`) completely.
@@ -91,8 +97,15 @@ pub fn read_csv(path: &Path) -> CsvTable {
         std::io::BufReader::new(file).read_to_end(&mut bytes)
     }
     .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    let mut reader = csv::ReaderBuilder::new().flexible(false).from_reader(bytes.as_slice());
-    let header = reader.headers().expect("header").iter().map(str::to_string).collect();
+    let mut reader = csv::ReaderBuilder::new()
+        .flexible(false)
+        .from_reader(bytes.as_slice());
+    let header = reader
+        .headers()
+        .expect("header")
+        .iter()
+        .map(str::to_string)
+        .collect();
     let rows = reader
         .records()
         .map(|r| r.expect("csv record").iter().map(str::to_string).collect())
