@@ -274,7 +274,7 @@ impl StoredFile {
 
 /// How a file was encoded (for tests and benchmarks).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Encoding {
+pub(crate) enum Layout {
     /// One row group, every value encoded.
     Full,
     /// The stored row groups copied byte for byte, plus one new row group.
@@ -300,30 +300,30 @@ pub(crate) fn encode_with(
     columns: &[(&str, ColumnType)],
     data: Vec<ColumnData>,
     stored: Option<StoredFile>,
-) -> Result<(Vec<u8>, Encoding)> {
+) -> Result<(Vec<u8>, Layout)> {
     let Some(stored) = stored else {
-        return Ok((encode_full(path, columns, data)?, Encoding::Full));
+        return Ok((encode_full(path, columns, data)?, Layout::Full));
     };
     let Some(hashes) = stored_hashes(&stored.meta) else {
-        return Ok((encode_full(path, columns, data)?, Encoding::Full));
+        return Ok((encode_full(path, columns, data)?, Layout::Full));
     };
     let total = row_count(&data);
     let kept = stored.num_rows();
     if kept == 0 || kept > total {
-        return Ok((encode_full(path, columns, data)?, Encoding::Full));
+        return Ok((encode_full(path, columns, data)?, Layout::Full));
     }
     let mut start = 0;
     for (rows, hash) in stored.row_group_rows().zip(&hashes) {
         if rows_hash(&data, start..start + rows) != *hash {
-            return Ok((encode_full(path, columns, data)?, Encoding::Full));
+            return Ok((encode_full(path, columns, data)?, Layout::Full));
         }
         start += rows;
     }
     if kept == total {
-        return Ok((stored.bytes.to_vec(), Encoding::Same));
+        return Ok((stored.bytes.to_vec(), Layout::Same));
     }
     if hashes.len() >= MAX_ROW_GROUPS {
-        return Ok((encode_full(path, columns, data)?, Encoding::Full));
+        return Ok((encode_full(path, columns, data)?, Layout::Full));
     }
     let new: Vec<ColumnData> = data
         .iter()
@@ -333,8 +333,8 @@ pub(crate) fn encode_with(
         })
         .collect();
     match append_row_group(path, columns, &stored, hashes, new)? {
-        Some(bytes) => Ok((bytes, Encoding::Appended)),
-        None => Ok((encode_full(path, columns, data)?, Encoding::Full)),
+        Some(bytes) => Ok((bytes, Layout::Appended)),
+        None => Ok((encode_full(path, columns, data)?, Layout::Full)),
     }
 }
 
@@ -447,21 +447,29 @@ pub(crate) fn decode(path: &Path, columns: &[(&str, ColumnType)]) -> Result<Vec<
                         .as_any()
                         .downcast_ref::<Float64Array>()
                         .ok_or_else(|| StoreError::schema(path, name, "is not Float64"))?;
-                    acc.extend(a.iter().map(|v| v.unwrap_or(f64::NAN)));
+                    match a.nulls().filter(|n| n.null_count() > 0) {
+                        None => acc.extend_from_slice(a.values()),
+                        Some(nulls) => acc.extend(
+                            a.values()
+                                .iter()
+                                .zip(nulls.iter())
+                                .map(|(v, valid)| if valid { *v } else { f64::NAN }),
+                        ),
+                    }
                 }
                 (ColumnType::Timestamp, ColumnData::Int(acc)) => {
                     let a = array
                         .as_any()
                         .downcast_ref::<TimestampMicrosecondArray>()
                         .ok_or_else(|| StoreError::schema(path, name, "is not a timestamp"))?;
-                    push_non_null(path, name, row_base, a.iter(), acc)?;
+                    push_non_null(path, name, row_base, a, acc)?;
                 }
                 (ColumnType::ContractId, ColumnData::Int(acc)) => {
                     let a = array
                         .as_any()
                         .downcast_ref::<Int64Array>()
                         .ok_or_else(|| StoreError::schema(path, name, "is not Int64"))?;
-                    push_non_null(path, name, row_base, a.iter(), acc)?;
+                    push_non_null(path, name, row_base, a, acc)?;
                 }
                 _ => unreachable!("accumulators match column types"),
             }
@@ -471,25 +479,22 @@ pub(crate) fn decode(path: &Path, columns: &[(&str, ColumnType)]) -> Result<Vec<
     Ok(out)
 }
 
-fn push_non_null(
+fn push_non_null<T: arrow_array::ArrowPrimitiveType<Native = i64>>(
     path: &Path,
     name: &str,
     row_base: usize,
-    values: impl Iterator<Item = Option<i64>>,
+    array: &arrow_array::PrimitiveArray<T>,
     acc: &mut Vec<i64>,
 ) -> Result<()> {
-    for (k, v) in values.enumerate() {
-        match v {
-            Some(v) => acc.push(v),
-            None => {
-                return Err(StoreError::value(
-                    path,
-                    row_base + k + 1,
-                    name,
-                    "null in a column that must not have nulls",
-                ));
-            }
-        }
+    if let Some(nulls) = array.nulls().filter(|n| n.null_count() > 0) {
+        let k = nulls.iter().position(|valid| !valid).unwrap_or(0);
+        return Err(StoreError::value(
+            path,
+            row_base + k + 1,
+            name,
+            "null in a column that must not have nulls",
+        ));
     }
+    acc.extend_from_slice(array.values());
     Ok(())
 }
