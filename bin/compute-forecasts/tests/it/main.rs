@@ -8,4 +8,5 @@ mod common;
 mod csv_output;
 mod parity;
 mod partial;
+mod pooled;
 mod smoke;
