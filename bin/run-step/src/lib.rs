@@ -309,15 +309,25 @@ fn execute(command: &[String], date: NaiveDate) -> anyhow::Result<RunOutcome> {
         .spawn()?;
     let stderr = child.stderr.take().context("no stderr pipe")?;
     let err_thread = std::thread::spawn(move || {
-        let mut last = String::new();
+        // The summary of a failure: the last error line (`error: ...`, an ERROR log line), else
+        // the last non-empty line.
+        let (mut last, mut last_error) = (String::new(), String::new());
         let mut out = std::io::stderr();
         for line in BufReader::new(stderr).lines().map_while(Result::ok) {
             let _ = writeln!(out, "{line}");
-            if !line.trim().is_empty() {
-                last = line;
+            if line.trim().is_empty() {
+                continue;
             }
+            if line.starts_with("error") || line.contains(" ERROR ") || line.contains("\"ERROR\"") {
+                last_error = line.clone();
+            }
+            last = line;
         }
-        last
+        if last_error.is_empty() {
+            last
+        } else {
+            last_error
+        }
     });
     let stdout = child.stdout.take().context("no stdout pipe")?;
     let mut out = std::io::stdout().lock();
