@@ -9,8 +9,8 @@ use arrow_array::{
 };
 use arrow_schema::{DataType, Field, Schema, TimeUnit};
 use bytes::Bytes;
-use parquet::arrow::ArrowWriter;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use parquet::arrow::{ArrowWriter, ProjectionMask};
 use parquet::basic::{Compression, ZstdLevel};
 use parquet::column::writer::ColumnCloseResult;
 use parquet::file::metadata::{KeyValue, ParquetMetaData, ParquetMetaDataReader};
@@ -497,4 +497,83 @@ fn push_non_null<T: arrow_array::ArrowPrimitiveType<Native = i64>>(
     }
     acc.extend_from_slice(array.values());
     Ok(())
+}
+
+/// The (timestamp, secondary) key of the last row of `stored`, decoding only those columns of its
+/// last row group; the secondary key is 0 without a `secondary` column. `None` if the file has no
+/// rows or the columns cannot be read (the caller then takes the path that reports errors).
+fn last_key(stored: &StoredFile, timestamp: &str, secondary: Option<&str>) -> Option<(i64, i64)> {
+    let last_group = stored.meta.num_row_groups().checked_sub(1)?;
+    let builder = ParquetRecordBatchReaderBuilder::try_new(stored.bytes.clone()).ok()?;
+    let fields = builder.parquet_schema().root_schema().get_fields();
+    let index = |name: &str| fields.iter().position(|f| f.name() == name);
+    let mut roots = vec![index(timestamp)?];
+    if let Some(s) = secondary {
+        roots.push(index(s)?);
+    }
+    let mask = ProjectionMask::roots(builder.parquet_schema(), roots);
+    let reader = builder
+        .with_row_groups(vec![last_group])
+        .with_projection(mask)
+        .build()
+        .ok()?;
+    let mut last = None;
+    for batch in reader {
+        let batch = batch.ok()?;
+        let n = batch.num_rows().checked_sub(1)?;
+        let ts = batch
+            .column_by_name(timestamp)?
+            .as_any()
+            .downcast_ref::<TimestampMicrosecondArray>()?;
+        let key2 = match secondary {
+            Some(s) => {
+                let a = batch
+                    .column_by_name(s)?
+                    .as_any()
+                    .downcast_ref::<Int64Array>()?;
+                a.is_valid(n).then(|| a.value(n))?
+            }
+            None => 0,
+        };
+        last = Some((ts.is_valid(n).then(|| ts.value(n))?, key2));
+    }
+    last
+}
+
+/// Appends rows that all sort strictly after the stored ones without reading the stored values: the
+/// stored row groups are copied and `new` becomes one more row group. `new_keys` are the new rows'
+/// (timestamp, secondary) keys, `timestamp`/`secondary` the names of those columns. `None` (nothing
+/// done) when this does not apply: no stored file or no row-group hashes, [`MAX_ROW_GROUPS`] reached
+/// (compaction is due), new rows not strictly increasing or not all after the last stored row.
+/// Otherwise the bytes of the new file and its number of rows.
+pub(crate) fn try_append_after_last(
+    path: &Path,
+    columns: &[(&str, ColumnType)],
+    timestamp: &str,
+    secondary: Option<&str>,
+    new_keys: &[(i64, i64)],
+    new: impl FnOnce() -> Vec<ColumnData>,
+) -> Result<Option<(Vec<u8>, usize)>> {
+    let Some(first) = new_keys.first() else {
+        return Ok(None);
+    };
+    if !new_keys.windows(2).all(|w| w[0] < w[1]) {
+        return Ok(None);
+    }
+    let Some(stored) = StoredFile::read(path) else {
+        return Ok(None);
+    };
+    let Some(hashes) = stored_hashes(&stored.meta) else {
+        return Ok(None);
+    };
+    if hashes.len() >= MAX_ROW_GROUPS {
+        return Ok(None);
+    }
+    match last_key(&stored, timestamp, secondary) {
+        Some(last) if *first > last => {
+            let rows = stored.num_rows() + new_keys.len();
+            Ok(append_row_group(path, columns, &stored, hashes, new())?.map(|b| (b, rows)))
+        }
+        _ => Ok(None),
+    }
 }

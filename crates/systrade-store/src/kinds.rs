@@ -1,7 +1,7 @@
 //! The Parquet layout of each series kind (docs/ARCHITECTURE.md "The data directory") and the
 //! conversions between model types and columns.
 
-use crate::columns::{ColumnData, ColumnType, decode, encode};
+use crate::columns::{ColumnData, ColumnType, decode, encode, try_append_after_last};
 use crate::error::{Result, StoreError};
 use std::path::Path;
 use systrade_model::{
@@ -165,7 +165,11 @@ pub(crate) fn encode_contract_prices(path: &Path, rows: &ContractPrices) -> Resu
         rows.iter().map(|r| (r.timestamp, r.contract.id())),
         Some("contract"),
     )?;
-    let data = vec![
+    encode(path, CONTRACT_COLUMNS, contract_columns(rows))
+}
+
+fn contract_columns(rows: &[ContractBar]) -> Vec<ColumnData> {
+    vec![
         ids(rows.iter().map(|r| r.contract)),
         micros(rows.iter().map(|r| r.timestamp)),
         floats(rows.iter().map(|r| r.open)),
@@ -173,8 +177,28 @@ pub(crate) fn encode_contract_prices(path: &Path, rows: &ContractPrices) -> Resu
         floats(rows.iter().map(|r| r.low)),
         floats(rows.iter().map(|r| r.close)),
         floats(rows.iter().map(|r| r.volume)),
-    ];
-    encode(path, CONTRACT_COLUMNS, data)
+    ]
+}
+
+/// The file `path` with the bars `new` appended as one row group, when they are strictly increasing
+/// and all after the last stored bar (then every one of them is new for its contract); `None` when
+/// that does not apply or the file cannot be appended to (see [`try_append_after_last`]).
+pub(crate) fn append_contract_prices_after_last(
+    path: &Path,
+    new: &ContractPrices,
+) -> Result<Option<(Vec<u8>, usize)>> {
+    let keys: Vec<_> = new
+        .iter()
+        .map(|r| (r.timestamp.micros(), r.contract.id()))
+        .collect();
+    try_append_after_last(
+        path,
+        CONTRACT_COLUMNS,
+        "timestamp",
+        Some("contract"),
+        &keys,
+        || contract_columns(new),
+    )
 }
 
 pub(crate) fn decode_contract_prices(path: &Path) -> Result<ContractPrices> {
@@ -212,7 +236,11 @@ pub(crate) fn decode_contract_prices(path: &Path) -> Result<ContractPrices> {
 
 pub(crate) fn encode_multiple_prices(path: &Path, rows: &MultiplePrices) -> Result<Vec<u8>> {
     check_order(path, rows.iter().map(|r| (r.timestamp, 0)), None)?;
-    let data = vec![
+    encode(path, MULTIPLE_COLUMNS, multiple_columns(rows))
+}
+
+fn multiple_columns(rows: &[MultiplePricesRow]) -> Vec<ColumnData> {
+    vec![
         micros(rows.iter().map(|r| r.timestamp)),
         floats(rows.iter().map(|r| r.price)),
         ids(rows.iter().map(|r| r.price_contract)),
@@ -220,8 +248,18 @@ pub(crate) fn encode_multiple_prices(path: &Path, rows: &MultiplePrices) -> Resu
         ids(rows.iter().map(|r| r.forward_contract)),
         floats(rows.iter().map(|r| r.carry)),
         ids(rows.iter().map(|r| r.carry_contract)),
-    ];
-    encode(path, MULTIPLE_COLUMNS, data)
+    ]
+}
+
+/// [`append_contract_prices_after_last`] for multiple prices.
+pub(crate) fn append_multiple_prices_after_last(
+    path: &Path,
+    new: &MultiplePrices,
+) -> Result<Option<(Vec<u8>, usize)>> {
+    let keys: Vec<_> = new.iter().map(|r| (r.timestamp.micros(), 0)).collect();
+    try_append_after_last(path, MULTIPLE_COLUMNS, "timestamp", None, &keys, || {
+        multiple_columns(new)
+    })
 }
 
 pub(crate) fn decode_multiple_prices(path: &Path) -> Result<MultiplePrices> {
@@ -273,6 +311,24 @@ pub(crate) fn encode_series(
         floats(series.values.iter().copied()),
     ];
     encode(path, columns, data)
+}
+
+/// [`append_contract_prices_after_last`] for a single series (adjusted prices, FX rates).
+pub(crate) fn append_series_after_last(
+    path: &Path,
+    columns: &[(&str, ColumnType)],
+    new: &PriceSeries,
+) -> Result<Option<(Vec<u8>, usize)>> {
+    if new.timestamps.len() != new.values.len() {
+        return Ok(None);
+    }
+    let keys: Vec<_> = new.timestamps.iter().map(|t| (t.micros(), 0)).collect();
+    try_append_after_last(path, columns, columns[0].0, None, &keys, || {
+        vec![
+            micros(new.timestamps.iter().copied()),
+            floats(new.values.iter().copied()),
+        ]
+    })
 }
 
 pub(crate) fn decode_series(path: &Path, columns: &[(&str, ColumnType)]) -> Result<PriceSeries> {

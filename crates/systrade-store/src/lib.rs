@@ -258,12 +258,7 @@ impl Store {
     /// `currency` is `CCY` of `CCYUSD`; it must be three ASCII capital letters.
     pub fn prepare_fx_rates(&self, currency: &str, series: &FxRates) -> Result<PreparedFile> {
         let path = self.dir.fx_file(currency);
-        if currency.len() != 3 || !currency.bytes().all(|b| b.is_ascii_uppercase()) {
-            return Err(StoreError::format(
-                &path,
-                format!("'{currency}' is not a currency code (three capital letters)"),
-            ));
-        }
+        check_currency(&path, currency)?;
         let bytes = kinds::encode_series(&path, FX_COLUMNS, series)?;
         Ok(PreparedFile {
             path,
@@ -385,6 +380,11 @@ impl Writer<'_> {
         instrument: &InstrumentCode,
         new: &ContractPrices,
     ) -> Result<usize> {
+        let path = self.store.dir.contract_prices_file(instrument);
+        if let Some((bytes, rows)) = kinds::append_contract_prices_after_last(&path, new)? {
+            self.commit(&PreparedFile { path, rows, bytes })?;
+            return Ok(new.len());
+        }
         let mut stored = or_empty(self.store.read_contract_prices(instrument))?;
         let added = merge_new_rows(&mut stored, new);
         if added > 0 {
@@ -399,6 +399,11 @@ impl Writer<'_> {
         instrument: &InstrumentCode,
         new: &MultiplePrices,
     ) -> Result<usize> {
+        let path = self.store.dir.multiple_prices_file(instrument);
+        if let Some((bytes, rows)) = kinds::append_multiple_prices_after_last(&path, new)? {
+            self.commit(&PreparedFile { path, rows, bytes })?;
+            return Ok(new.len());
+        }
         let mut stored = or_empty(self.store.read_multiple_prices(instrument))?;
         let added = merge_new_rows(&mut stored, new);
         if added > 0 {
@@ -413,6 +418,12 @@ impl Writer<'_> {
         instrument: &InstrumentCode,
         new: &AdjustedPrices,
     ) -> Result<usize> {
+        let path = self.store.dir.adjusted_prices_file(instrument);
+        if let Some((bytes, rows)) = kinds::append_series_after_last(&path, ADJUSTED_COLUMNS, new)?
+        {
+            self.commit(&PreparedFile { path, rows, bytes })?;
+            return Ok(new.len());
+        }
         let mut stored = or_empty(self.store.read_adjusted_prices(instrument))?;
         let added = merge_new_values(&mut stored, new);
         if added > 0 {
@@ -423,6 +434,12 @@ impl Writer<'_> {
 
     /// Adds the rates newer than the last stored one; returns how many were added.
     pub fn append_fx_rates(&self, currency: &str, new: &FxRates) -> Result<usize> {
+        let path = self.store.dir.fx_file(currency);
+        check_currency(&path, currency)?;
+        if let Some((bytes, rows)) = kinds::append_series_after_last(&path, FX_COLUMNS, new)? {
+            self.commit(&PreparedFile { path, rows, bytes })?;
+            return Ok(new.len());
+        }
         let mut stored = or_empty(self.store.read_fx_rates(currency))?;
         let added = merge_new_values(&mut stored, new);
         if added > 0 {
@@ -444,6 +461,16 @@ impl Writer<'_> {
         }
         Ok(added)
     }
+}
+
+fn check_currency(path: &Path, currency: &str) -> Result<()> {
+    if currency.len() != 3 || !currency.bytes().all(|b| b.is_ascii_uppercase()) {
+        return Err(StoreError::format(
+            path,
+            format!("'{currency}' is not a currency code (three capital letters)"),
+        ));
+    }
+    Ok(())
 }
 
 fn or_empty<T: Default>(r: Result<T>) -> Result<T> {

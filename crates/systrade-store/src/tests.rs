@@ -601,4 +601,93 @@ mod appending {
         assert_eq!(row_groups(&path), 1, "rewritten, not appended");
         assert_same_bars(&store.read_contract_prices(&sp).unwrap(), &bars(0..21));
     }
+
+    #[test]
+    fn rows_after_the_last_stored_row_are_appended_without_reading_the_stored_ones() {
+        let (_d, store) = store();
+        let w = store.lock_for_writing(Duration::ZERO).unwrap();
+        let sp = code("SP500");
+        let path = store.dir().contract_prices_file(&sp);
+        assert!(
+            crate::kinds::append_contract_prices_after_last(&path, &bars(0..5))
+                .unwrap()
+                .is_none(),
+            "no stored file"
+        );
+        w.write_contract_prices(&sp, &bars(0..50)).unwrap();
+        let fast = |new: &ContractPrices| {
+            crate::kinds::append_contract_prices_after_last(&path, new).unwrap()
+        };
+        let (_, rows) = fast(&bars(50..52)).expect("all after the last stored bar");
+        assert_eq!(rows, 52 * 3);
+        assert!(fast(&bars(49..52)).is_none(), "overlaps the stored bars");
+        // Same day as the last stored bar, but a contract sorting after it: still after.
+        let mut later_contract = bars(49..50)[2];
+        later_contract.contract = c(20231200);
+        assert!(fast(&vec![later_contract]).is_some());
+        // Same day, contract sorting before the last stored one's: not after.
+        let mut earlier_contract = later_contract;
+        earlier_contract.contract = c(20230700);
+        assert!(fast(&vec![earlier_contract]).is_none());
+        let mut unsorted = bars(50..52);
+        unsorted.swap(0, 4);
+        assert!(fast(&unsorted).is_none(), "new rows out of order");
+
+        assert_eq!(w.append_contract_prices(&sp, &bars(50..52)).unwrap(), 6);
+        assert_eq!(row_groups(&path), 2);
+        assert_same_bars(&store.read_contract_prices(&sp).unwrap(), &bars(0..52));
+        assert_eq!(w.append_contract_prices(&sp, &unsorted).unwrap(), 0);
+
+        // Single series and multiple prices take the same path.
+        let series = |days: std::ops::Range<i64>| {
+            let b = bars(days);
+            PriceSeries::new(
+                b.iter().map(|x| x.timestamp).step_by(3).collect(),
+                b.iter().map(|x| x.open).step_by(3).collect(),
+            )
+        };
+        w.write_fx_rates("JPY", &series(0..30)).unwrap();
+        assert_eq!(w.append_fx_rates("JPY", &series(30..33)).unwrap(), 3);
+        assert_eq!(row_groups(&store.dir().fx_file("JPY")), 2);
+        let back = store.read_fx_rates("JPY").unwrap();
+        let want = series(0..33);
+        assert_eq!(back.timestamps, want.timestamps);
+        assert!(
+            back.values
+                .iter()
+                .zip(&want.values)
+                .all(|(a, b)| same(*a, *b))
+        );
+        assert!(w.append_fx_rates("jp", &series(33..34)).is_err());
+
+        let multiple = |days: std::ops::Range<i64>| -> MultiplePrices {
+            bars(days)
+                .iter()
+                .step_by(3)
+                .map(|b| MultiplePricesRow {
+                    timestamp: b.timestamp,
+                    price: b.close,
+                    price_contract: c(20230300),
+                    forward: b.open,
+                    forward_contract: c(20230600),
+                    carry: f64::NAN,
+                    carry_contract: c(20230600),
+                })
+                .collect()
+        };
+        w.write_multiple_prices(&sp, &multiple(0..10)).unwrap();
+        assert_eq!(w.append_multiple_prices(&sp, &multiple(10..12)).unwrap(), 2);
+        assert_eq!(row_groups(&store.dir().multiple_prices_file(&sp)), 2);
+        let back = store.read_multiple_prices(&sp).unwrap();
+        let want = multiple(0..12);
+        assert_eq!(back.len(), want.len());
+        assert!(
+            back.iter()
+                .zip(&want)
+                .all(|(a, b)| a.timestamp == b.timestamp
+                    && same(a.price, b.price)
+                    && same(a.forward, b.forward)
+                    && a.carry.is_nan())
+        );
+    }
 }
