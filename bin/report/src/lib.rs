@@ -115,6 +115,7 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         conn: db.connection(),
         date,
         stale_days: args.stale_days,
+        root: store.root().to_path_buf(),
     };
     let mut tables = Vec::new();
     for s in &sections {

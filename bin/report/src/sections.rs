@@ -13,6 +13,18 @@ pub(crate) struct Ctx<'a> {
     pub(crate) conn: &'a Connection,
     pub(crate) date: NaiveDate,
     pub(crate) stale_days: i64,
+    /// The data directory (for the step locks of run-step).
+    pub(crate) root: std::path::PathBuf,
+}
+
+/// Whether run-step's lock of `step` is held by a live process.
+fn step_lock_held(root: &std::path::Path, step: &str) -> bool {
+    let path = root.join("locks").join(format!("step-{step}.lock"));
+    path.exists()
+        && matches!(
+            systrade_store::WriteLock::acquire(&path, std::time::Duration::ZERO),
+            Err(systrade_store::StoreError::Locked { .. })
+        )
 }
 
 pub(crate) fn build(ctx: &Ctx<'_>, s: Section) -> anyhow::Result<Vec<Table>> {
@@ -226,8 +238,13 @@ fn status(ctx: &Ctx<'_>) -> anyhow::Result<Vec<Table>> {
             ]);
         }
         for r in runs.iter().filter(|r| r.status == "running") {
+            let what = if step_lock_held(&ctx.root, &r.step) {
+                "step running"
+            } else {
+                "step run without a live process (crashed?)"
+            };
             locks.push(vec![
-                t("step running"),
+                t(what),
                 t(r.step.clone()),
                 t(format!("run {}", r.id)),
                 t(r.started_at.clone()),

@@ -56,7 +56,9 @@ fn setup(data: &Path) {
          INSERT INTO contract_positions VALUES ('GOLD', '20231000', 1, '2023-08-25T23:00:00Z');
          INSERT INTO optimal_positions (strategy, instrument, timestamp, lower, upper,
                                         reference_price, reference_contract)
-         VALUES ('default', 'GOLD', '2023-08-25 23:00:00', 2.6, 3.4, 800.0, '20231000');",
+         VALUES ('default', 'GOLD', '2023-08-25 23:00:00', 2.6, 3.4, 800.0, '20231000');
+         INSERT INTO process_runs (step, run_date, started_at, status)
+         VALUES ('place-orders', '2023-08-31', '2023-08-31T20:00:00Z', 'running');",
     )
     .unwrap();
 }
@@ -133,6 +135,11 @@ fn all_sections_all_formats() {
     assert_eq!(rec[0]["break"], "BREAK");
     // 2 is below the buffer [2.6, 3.4] rounded to [3, 3]
     assert_eq!(rows(&j, "positions-optimal")[0]["status"], "below buffer");
+    // a run recorded as running whose step lock is free shows as crashed
+    let locks = rows(&j, "status-locks");
+    assert_eq!(locks.len(), 1);
+    assert!(locks[0]["what"].as_str().unwrap().contains("crashed"));
+    assert_eq!(locks[0]["name"], "place-orders");
     // prices end 2023-08-31: nothing stale on that date
     assert!(rows(&j, "status-prices").iter().all(|r| r["stale"] == ""));
     // minimum capital: 4 × pointsize × price × std / 100 / 0.25 / (2.5 × 0.04)

@@ -212,6 +212,15 @@ fn run_step(
         Err(e) => return Err(e.into()),
     };
 
+    let crashed = process::close_crashed(conn, step)?;
+    if crashed > 0 {
+        tracing::warn!(
+            step,
+            crashed,
+            "earlier run(s) ended without recording their end: marked failed"
+        );
+    }
+
     if args.once && process::latest_status(conn, step, date)?.as_deref() == Some("ok") {
         tracing::info!(step, %date, "already succeeded on this run date; nothing to do");
         return Ok(ExitCode::Success);

@@ -155,6 +155,22 @@ fn overlapping_runs_are_refused_and_alerts_run() {
     );
     assert!(o.iter().any(|r| r.1 == "ok"));
     assert_eq!(std::fs::read_to_string(&alerts).unwrap(), "slow 6 slow\n");
+    // a run whose process died (recorded as running, lock free) is closed as failed by the next run
+    let conn = Connection::open(d.join("state.sqlite")).unwrap();
+    conn.execute(
+        "INSERT INTO process_runs (step, run_date, started_at, status) VALUES ('slow', '2023-08-28', '2023-08-28T20:00:00Z', 'running')",
+        [],
+    )
+    .unwrap();
+    run_step(d).args(["slow", "--", "true"]).assert().success();
+    let crashed: String = conn
+        .query_row(
+            "SELECT status || ' ' || summary FROM process_runs WHERE started_at = '2023-08-28T20:00:00Z'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert!(crashed.starts_with("failed crashed"), "{crashed}");
     // a failing command alerts with its exit code and summary
     let mut c = Command::cargo_bin("run-step").unwrap();
     c.env("SYSTRADE_DATA", d)

@@ -278,6 +278,17 @@ pub fn record_start(
     Ok(conn.last_insert_rowid())
 }
 
+/// Marks runs of `step` still recorded as running as failed (their process died without recording
+/// its end). Call only while holding the step's lock, so no live run is affected. Returns how many.
+pub fn close_crashed(conn: &Connection, step: &str) -> anyhow::Result<usize> {
+    Ok(conn.execute(
+        "UPDATE process_runs SET status = 'failed', finished_at = ?2,
+         summary = 'crashed: the process ended without recording its end'
+         WHERE step = ?1 AND status = 'running'",
+        params![step, crate::now_text()],
+    )?)
+}
+
 /// What a finished run produced.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct RunOutcome {
@@ -461,5 +472,9 @@ mod tests {
         set_control_status(c, "a", ControlStatus::Stop, "maintenance").unwrap();
         assert_eq!(control_status(c, "a").unwrap(), ControlStatus::Stop);
         assert_eq!(runs(c, 0).unwrap().len(), 2);
+        record_start(c, "b", d, "sleep").unwrap();
+        assert_eq!(close_crashed(c, "a").unwrap(), 0);
+        assert_eq!(close_crashed(c, "b").unwrap(), 1);
+        assert_eq!(latest_status(c, "b", d).unwrap().as_deref(), Some("failed"));
     }
 }
