@@ -45,6 +45,20 @@ impl InstrumentData {
     }
 }
 
+impl InstrumentData {
+    /// Last close minus the close before it, for `contract` (YYYYMMDD id).
+    pub(crate) fn contract_last_move(&self, contract: i64) -> Option<f64> {
+        let mut closes = self
+            .contracts
+            .iter()
+            .rev()
+            .filter(|b| b.contract.id() == contract)
+            .map(|b| b.close);
+        let last = closes.next()?;
+        Some(last - closes.next()?)
+    }
+}
+
 pub(crate) struct Data {
     pub(crate) instruments: Vec<InstrumentData>,
 }

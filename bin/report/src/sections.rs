@@ -559,6 +559,7 @@ fn pnl(ctx: &Ctx<'_>) -> anyhow::Result<Vec<Table>> {
             "fills",
             "pnl",
             "pct_of_capital",
+            "pnl_last_day",
         ],
     )
     .with_chart(0, 3);
@@ -577,6 +578,7 @@ fn pnl(ctx: &Ctx<'_>) -> anyhow::Result<Vec<Table>> {
             Cell::num(*n as f64, 0),
             Cell::num(*p, 2),
             Cell::opt(capital.filter(|c| *c > 0.0).map(|c| 100.0 * p / c), 3),
+            Cell::opt(last_day_pnl(conn, ctx.data.get(i), i)?, 2),
         ]);
     }
     let mut cls = Table::new(
@@ -594,6 +596,34 @@ fn pnl(ctx: &Ctx<'_>) -> anyhow::Result<Vec<Table>> {
     }
     cls.note = Some(format!("total futures P&L {total:.2} USD"));
     Ok(vec![by_inst, cls])
+}
+
+/// P&L of the current contract positions over the last bar:
+/// `Σ position × (last close − previous close) × pointsize × fx`.
+fn last_day_pnl(
+    conn: &Connection,
+    d: Option<&InstrumentData>,
+    instrument: &str,
+) -> anyhow::Result<Option<f64>> {
+    let Some(d) = d else { return Ok(None) };
+    let Some(pb) = d.pointsize_base() else {
+        return Ok(None);
+    };
+    let mut st = conn.prepare(
+        "SELECT contract, position FROM contract_positions WHERE instrument = ?1 AND position <> 0",
+    )?;
+    let rows = st.query_map([instrument], |r| {
+        Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?))
+    })?;
+    let mut total = 0.0;
+    for row in rows {
+        let (c, pos) = row?;
+        let Some(m) = c.parse::<i64>().ok().and_then(|c| d.contract_last_move(c)) else {
+            return Ok(None);
+        };
+        total += pos as f64 * m * pb;
+    }
+    Ok(Some(total))
 }
 
 /// Slippage against the reference price, positive = cost: `(fill − reference) × sign(quantity)`;

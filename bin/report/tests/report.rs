@@ -130,6 +130,19 @@ fn all_sections_all_formats() {
     assert_eq!(pnl.len(), 1);
     let got = pnl[0]["pnl"].as_f64().unwrap();
     assert!((got - expected).abs() < 1e-6, "{got} vs {expected}");
+    // last day: contract position 1 × (last − previous close) × 100
+    let text =
+        std::fs::read_to_string(repo().join("testdata/contract_prices_csv/GOLD_20231000.csv"))
+            .unwrap();
+    let closes: Vec<f64> = text
+        .lines()
+        .skip(1)
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| l.split(',').nth(4).unwrap().parse().unwrap())
+        .collect();
+    let day = (closes[closes.len() - 1] - closes[closes.len() - 2]) * 100.0;
+    let got = pnl[0]["pnl_last_day"].as_f64().unwrap();
+    assert!((got - day).abs() < 1e-6, "{got} vs {day}");
     // the strategy position (2) and the contract position (1) do not reconcile
     let rec = rows(&j, "positions-reconcile");
     assert_eq!(rec[0]["break"], "BREAK");
