@@ -11,8 +11,13 @@ pub(crate) fn tools() -> Vec<Command> {
         import_pst::command(),
         fetch_prices::command(),
         roll_contracts::command(),
+        compute_forecasts::command(),
+        size_positions::command(),
+        backtest::command(),
         place_orders::command(),
         backup::command(),
+        report::command(),
+        run_step::command(),
     ]
 }
 

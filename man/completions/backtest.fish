@@ -1,0 +1,16 @@
+complete -c backtest -l config -d 'The system config (pysystemtrade backtest YAML); default DATA/config/system.yaml' -r -F
+complete -c backtest -l costs -d 'Trading costs: cash or sr; default from the config\'s use_SR_costs (false: cash)' -r -f -a "cash\t'Cash costs: spread and commission on every trade, roll costs as holding pseudo-trades'
+sr\t'Sharpe-ratio costs: a daily drag from turnover and rolls'"
+complete -c backtest -l capital -d 'Capital in base currency instead of the config\'s notional_trading_capital' -r
+complete -c backtest -l output -d 'Write portfolio.csv, instruments.csv and report.html into this directory (created if needed)' -r -F
+complete -c backtest -l format -d 'Summary format on stdout' -r -f -a "text\t'A readable summary'
+json\t'Every statistic as JSON'"
+complete -c backtest -l data-dir -d 'The data directory all tools share (config/, prices/, rolls/, state.sqlite, ...)' -r -F
+complete -c backtest -l instruments -d 'Work only on these instruments (comma separated, e.g. SP500,US10); default: all configured' -r
+complete -c backtest -l log-format -d 'Log format on stderr: human-readable text, or one JSON object per line (for cron and log shippers)' -r -f -a "text\t''
+json\t''"
+complete -c backtest -s v -l verbose -d 'More log output on stderr (-v debug, -vv trace)'
+complete -c backtest -s q -l quiet -d 'Less log output on stderr (-q warnings and errors only, -qq errors only)'
+complete -c backtest -l no-progress -d 'Never draw progress bars (they are drawn only when stderr is a terminal anyway)'
+complete -c backtest -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c backtest -s V -l version -d 'Print version'
