@@ -106,10 +106,16 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     let setup = ForecastSetup::new(&cfg, codes, &statics)?;
 
     let t0 = std::time::Instant::now();
-    let (prices, mut jobs, failures) = systrade_system::load_prices(&store, &list, &setup);
+    let systrade_system::PricesAndData {
+        prices,
+        jobs,
+        data,
+        failures,
+    } = systrade_system::load_for_forecasts(&store, &list, &setup);
+    tracing::debug!("prices and raw data: {:?}", t0.elapsed());
     let progress = Progress::new(prices.len() as u64, "instruments", args.common.no_progress);
     progress.set_message("forecasts");
-    let combined = forecasts::compute(&mut jobs, &setup, &|| progress.inc(1));
+    let combined = forecasts::compute_from_loaded(&jobs, data, &setup, &|| progress.inc(1));
     drop(jobs);
     tracing::debug!("prices and forecasts: {:?}", t0.elapsed());
     progress.finish();

@@ -19,11 +19,14 @@ use systrade_forecast::combine::combine_forecasts;
 use systrade_forecast::factors::{average_factor_value, demeaned_factor_value, neg_skew, skew};
 use systrade_forecast::instrument::{CrossSectionalInputs, ForecastScalar, InstrumentData};
 use systrade_forecast::rawdata::cross_sectional_median;
+use systrade_forecast::rawdata::{RobustVol, robust_vol_calc};
+use systrade_forecast::rules::{self, VolOf};
 use systrade_forecast::scaling::{ScalarEstimate, estimated_forecast_scalar};
-use systrade_forecast::spec::FactorSpec;
+use systrade_forecast::spec::{DataInput, FactorSpec};
 use systrade_forecast::{DailySeries, ForecastConfig, InstrumentInputs, RuleForecast};
+use systrade_forecast::{RuleFunction, TradingRule};
 use systrade_model::{AdjustedPrices, InstrumentCode, MultiplePrices};
-use systrade_series::{cumsum, ffill};
+use systrade_series::{cumsum, diff, ffill};
 
 /// One instrument's prices and configuration, ready to compute.
 #[derive(Debug, Clone)]
@@ -241,6 +244,55 @@ fn estimated_scalars(
         .collect()
 }
 
+/// Volatilities `ewmac_calc_vol` rules of one instrument computed on the same input with the same
+/// parameters (e.g. assettrend2…64 all on the asset-class normalised price), computed once.
+#[derive(Default)]
+struct VolCache(Vec<(VolKey, DailySeries, Vec<f64>)>);
+
+/// Input, `vol_days` and vol basis of an `ewmac_calc_vol` volatility.
+type VolKey = (DataInput, usize, VolOf);
+
+/// `rules.get_raw_forecast` ([`InstrumentData::raw_forecast`]), except that an
+/// [`RuleFunction::EwmacCalcVol`] rule reuses the `robust_vol_calc` of an earlier rule with the same
+/// input, `vol_days` and vol basis: `ewmac(x, robust_vol_calc(x or diff(x), vol_days), Lfast,
+/// Lslow)`, exactly the calls [`rules::ewmac_calc_vol`] makes.
+fn raw_forecast(
+    d: &InstrumentData,
+    name: &str,
+    rule: &TradingRule,
+    cross: &CrossSectionalInputs,
+    vols: &mut VolCache,
+) -> Result<DailySeries, systrade_forecast::instrument::ForecastError> {
+    let RuleFunction::EwmacCalcVol {
+        lfast,
+        lslow,
+        vol_days,
+        vol_of,
+    } = rule.function
+    else {
+        return d.raw_forecast(name, rule, cross);
+    };
+    let [input] = rule.data.as_slice() else {
+        return d.raw_forecast(name, rule, cross);
+    };
+    let key = (input.clone(), vol_days, vol_of);
+    let i = match vols.0.iter().position(|(k, ..)| *k == key) {
+        Some(i) => i,
+        None => {
+            let x = d.input(input, cross, name)?;
+            let vol_input = match vol_of {
+                VolOf::PriceLevel => x.values.clone(),
+                VolOf::PriceDifferences => diff(&x.values, 1),
+            };
+            let vol = robust_vol_calc(&vol_input, &RobustVol::with_days(vol_days));
+            vols.0.push((key, x, vol));
+            vols.0.len() - 1
+        }
+    };
+    let (_, x, vol) = &vols.0[i];
+    Ok(x.with_values(rules::ewmac(&x.values, vol, lfast, lslow)))
+}
+
 /// Scales, caps and combines one instrument's raw forecasts.
 fn finish(
     config: &ForecastConfig,
@@ -335,11 +387,28 @@ pub fn compute_all<T: Send>(
             Ok(d)
         })
         .collect();
-    let jobs: &[InstrumentJob] = jobs;
+    tracing::debug!("raw data stage: {:?}", t.elapsed());
+    compute_from_data(jobs, data, scalars, on_done, per_instrument, sink)
+}
+
+/// [`compute_all`] from phases 2 and 3 on: `data` is each job's raw-data stage (phase 1, in `jobs`
+/// order), computed by the caller, e.g. while streaming prices so that only the daily series are
+/// held for all instruments at once. The jobs' prices are not used (they may be empty).
+///
+/// # Errors
+/// The first error of `sink`.
+pub fn compute_from_data<T: Send>(
+    jobs: &[InstrumentJob],
+    data: Vec<Result<InstrumentData, String>>,
+    scalars: Scalars,
+    on_done: &(dyn Fn() + Sync),
+    per_instrument: &PerInstrument<'_, T>,
+    sink: &mut Sink<'_, T>,
+) -> anyhow::Result<()> {
+    let t = std::time::Instant::now();
     let mut errors: Vec<Option<String>> = data.iter().map(|d| d.as_ref().err().cloned()).collect();
     let data: Vec<Option<InstrumentData>> = data.into_iter().map(Result::ok).collect();
 
-    tracing::debug!("raw data stage: {:?}", t.elapsed());
     // Phase 2: cross-sectional inputs, raw forecasts, scalars.
     let needs = CrossSectionalNeeds::of(jobs.iter().flat_map(|j| j.config.rules.values()));
     let classes: Vec<Option<&str>> = jobs.iter().map(|j| j.asset_class.as_deref()).collect();
@@ -353,12 +422,13 @@ pub fn compute_all<T: Send>(
             let Some(d) = d else {
                 return Err(String::new());
             };
+            let mut vols = VolCache::default();
             job.config
                 .forecast_weights
                 .iter()
                 .map(|(name, _)| {
                     let rule = &job.config.rules[name];
-                    d.raw_forecast(name, rule, cross).map_err(|e| e.to_string())
+                    raw_forecast(d, name, rule, cross, &mut vols).map_err(|e| e.to_string())
                 })
                 .collect()
         })
@@ -441,4 +511,62 @@ pub fn describe_factors(specs: &[FactorSpec]) -> String {
         })
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use systrade_model::Timestamp;
+
+    #[test]
+    fn cached_ewmac_calc_vol_equals_the_library_rule() {
+        let start = chrono::NaiveDate::from_ymd_opt(2020, 1, 6).unwrap();
+        let days: Vec<_> = start
+            .iter_days()
+            .filter(|d| chrono::Datelike::weekday(d).number_from_monday() <= 5)
+            .take(700)
+            .collect();
+        let prices: Vec<f64> = (0..days.len())
+            .map(|t| 50.0 + (t as f64 / 17.0).sin() * 4.0 + (t as f64 / 3.1).cos())
+            .collect();
+        let adjusted = AdjustedPrices::new(
+            days.iter().map(|d| Timestamp::from_date(*d)).collect(),
+            prices,
+        );
+        let d = InstrumentData::compute(
+            InstrumentInputs {
+                adjusted: &adjusted,
+                multiple: None,
+            },
+            &systrade_forecast::VolConfig::default(),
+        );
+        let cross = CrossSectionalInputs::default();
+        let mut cache = VolCache::default();
+        for (lfast, vol_of) in [
+            (2, VolOf::PriceLevel),
+            (8, VolOf::PriceLevel),
+            (4, VolOf::PriceDifferences),
+        ] {
+            let rule = TradingRule {
+                function: RuleFunction::EwmacCalcVol {
+                    lfast,
+                    lslow: 4 * lfast,
+                    vol_days: 35,
+                    vol_of,
+                },
+                data: vec![DataInput::NormalisedPrice],
+            };
+            let ours = raw_forecast(&d, "r", &rule, &cross, &mut cache).unwrap();
+            let lib = d.raw_forecast("r", &rule, &cross).unwrap();
+            assert_eq!(ours.dates, lib.dates);
+            assert!(
+                ours.values
+                    .iter()
+                    .zip(&lib.values)
+                    .all(|(a, b)| a.to_bits() == b.to_bits())
+            );
+            assert!(ours.values.iter().any(|v| !v.is_nan()));
+        }
+        assert_eq!(cache.0.len(), 2, "one volatility per input and basis");
+    }
 }

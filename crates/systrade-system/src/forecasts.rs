@@ -4,11 +4,12 @@
 
 use crate::ForecastSetup;
 use compute_forecasts::compute::InstrumentJob;
-use compute_forecasts::compute::compute_all;
+use compute_forecasts::compute::{compute_all, compute_from_data};
 use compute_forecasts::output::{COMBINED, RuleSeries, forecasts_file, read_forecasts};
 use rayon::prelude::*;
 use std::collections::BTreeMap;
 use std::io::Read;
+use systrade_forecast::instrument::InstrumentData;
 use systrade_model::InstrumentCode;
 use systrade_series::DailySeries;
 use systrade_store::Store;
@@ -46,6 +47,35 @@ pub fn compute(
     );
     if let Err(e) = collected {
         // the sink above never fails; keep the message for every instrument if it ever does
+        for code in codes {
+            out.entry(code).or_insert_with(|| Err(format!("{e:#}")));
+        }
+    }
+    out
+}
+
+/// As [`compute`], from the raw-data stage already computed while loading
+/// ([`crate::load_for_forecasts`]; `data[i]` belongs to `jobs[i]`), so the jobs need no prices.
+pub fn compute_from_loaded(
+    jobs: &[InstrumentJob],
+    data: Vec<InstrumentData>,
+    setup: &ForecastSetup,
+    on_done: &(dyn Fn() + Sync),
+) -> Combined {
+    let codes: Vec<InstrumentCode> = jobs.iter().map(|j| j.code.clone()).collect();
+    let mut out = Combined::new();
+    let collected = compute_from_data(
+        jobs,
+        data.into_iter().map(Ok).collect(),
+        setup.scalars,
+        on_done,
+        &|_, series| combined_of(&series),
+        &mut |job, r| {
+            out.insert(job.code.clone(), r);
+            Ok(())
+        },
+    );
+    if let Err(e) = collected {
         for code in codes {
             out.entry(code).or_insert_with(|| Err(format!("{e:#}")));
         }

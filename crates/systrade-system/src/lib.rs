@@ -21,7 +21,9 @@ use systrade_accounts::costs::InstrumentCosts;
 use systrade_accounts::system::{CostMethod, InstrumentInputs};
 use systrade_cli::{CommonArgs, ExitCode, ExitCodeError};
 use systrade_config::{InstrumentListSource, SystemConfig};
+use systrade_forecast::InstrumentInputs as ForecastInputs;
 use systrade_forecast::RawData;
+use systrade_forecast::instrument::InstrumentData;
 use systrade_forecast::scaling::ScalarEstimate;
 use systrade_forecast::spec::DataInput;
 use systrade_model::{
@@ -319,12 +321,48 @@ impl ForecastSetup {
 /// Reads every instrument's adjusted and multiple prices (in parallel) and computes its raw data
 /// stage. Instruments whose prices cannot be read fail individually; those that lack the multiple
 /// prices their carry rules need fail too when the list is explicit, and are skipped with a
-/// warning otherwise ([`InstrumentList::explicit`]).
+/// warning otherwise ([`InstrumentList::explicit`]). The returned jobs carry no prices (the raw
+/// rows are dropped as soon as each instrument is reduced to daily series); to compute forecasts
+/// use [`load_for_forecasts`].
 pub fn load_prices(
     store: &Store,
     list: &InstrumentList,
     setup: &ForecastSetup,
 ) -> (Vec<InstrumentPrices>, Vec<InstrumentJob>, Vec<Failure>) {
+    let l = load(store, list, setup, false);
+    (l.prices, l.jobs, l.failures)
+}
+
+/// Prices, forecast jobs and the forecast raw-data stage of the loaded instruments.
+pub struct PricesAndData {
+    /// In instrument-list order.
+    pub prices: Vec<InstrumentPrices>,
+    /// One per entry of `prices`, without prices.
+    pub jobs: Vec<InstrumentJob>,
+    /// One per entry of `prices`: the raw-data stage of the forecasts (spec §3.1–3.2), for
+    /// [`forecasts::compute_from_data`]; empty from [`load_prices`].
+    pub data: Vec<InstrumentData>,
+    pub failures: Vec<Failure>,
+}
+
+/// As [`load_prices`], and also each instrument's forecast raw-data stage
+/// ([`InstrumentData`], computed once from the same daily prices, so volatility is computed once
+/// per instrument). Instruments are streamed: only daily series are kept for all of them, each
+/// instrument's raw price rows are dropped once reduced.
+pub fn load_for_forecasts(
+    store: &Store,
+    list: &InstrumentList,
+    setup: &ForecastSetup,
+) -> PricesAndData {
+    load(store, list, setup, true)
+}
+
+fn load(
+    store: &Store,
+    list: &InstrumentList,
+    setup: &ForecastSetup,
+    with_data: bool,
+) -> PricesAndData {
     let mut skipped = Vec::new();
     let codes: Vec<InstrumentCode> = list
         .codes
@@ -347,100 +385,135 @@ pub fn load_prices(
             skipped.join(", ")
         );
     }
-    let loaded: Vec<Result<(InstrumentPrices, InstrumentJob), String>> = codes
+    type One = (InstrumentPrices, InstrumentJob, Option<InstrumentData>);
+    let loaded: Vec<Result<One, String>> = codes
         .par_iter()
-        .map(|code| {
-            let adjusted = store
-                .read_adjusted_prices(code)
-                .map_err(|e| e.to_string())?;
-            if adjusted.is_empty() {
-                return Err("no adjusted prices".to_string());
-            }
-            let multiple = if store.dir().multiple_prices_file(code).exists() {
-                Some(
-                    store
-                        .read_multiple_prices(code)
-                        .map_err(|e| e.to_string())?,
-                )
-            } else if setup.needs_carry(code) {
-                return Err(format!(
-                    "carry rules need multiple prices (expected {})",
-                    store.dir().multiple_prices_file(code).display()
-                ));
-            } else {
-                None
-            };
-            let config = setup
-                .configs
-                .get(code)
-                .cloned()
-                .ok_or_else(|| "no forecast config".to_string())?;
-            let reference = match multiple
-                .as_ref()
-                .and_then(|m| m.iter().rev().find(|r| !r.price.is_nan()))
-            {
-                Some(r) => Some(Reference {
-                    price: r.price,
-                    contract: r.price_contract.to_string(),
-                    timestamp: r.timestamp,
-                }),
-                None => adjusted
-                    .timestamps
-                    .iter()
-                    .zip(&adjusted.values)
-                    .rev()
-                    .find(|(_, v)| !v.is_nan())
-                    .map(|(t, v)| Reference {
-                        price: *v,
-                        contract: String::new(),
-                        timestamp: *t,
-                    }),
-            };
-            // Only the business-day closes of the adjusted prices are used (`get_daily_prices`,
-            // spec §3.1), and `resample("1B").last()` of them is themselves: keep just those.
-            let daily = systrade_forecast::rawdata::daily_prices(&adjusted);
-            let adjusted = AdjustedPrices::new(
-                daily
-                    .dates
-                    .iter()
-                    .map(|d| Timestamp::from_date(*d))
-                    .collect(),
-                daily.values,
-            );
-            let raw = RawData::compute(
-                &adjusted,
-                multiple.as_ref().filter(|m| !m.is_empty()),
-                &setup.vol,
-            );
-            Ok((
-                InstrumentPrices {
-                    code: code.clone(),
-                    raw,
-                    reference,
-                },
-                InstrumentJob {
-                    code: code.clone(),
-                    asset_class: setup.asset_classes.get(code).cloned(),
-                    adjusted,
-                    multiple,
-                    config,
-                },
-            ))
-        })
+        .map(|code| load_one(store, setup, code, with_data))
         .collect();
-    let mut ok = Vec::new();
-    let mut jobs = Vec::new();
-    let mut failures = Vec::new();
+    let mut out = PricesAndData {
+        prices: Vec::new(),
+        jobs: Vec::new(),
+        data: Vec::new(),
+        failures: Vec::new(),
+    };
     for (code, l) in codes.iter().zip(loaded) {
         match l {
-            Ok((p, j)) => {
-                ok.push(p);
-                jobs.push(j);
+            Ok((p, j, d)) => {
+                out.prices.push(p);
+                out.jobs.push(j);
+                out.data.extend(d);
             }
-            Err(e) => failures.push((code.clone(), e)),
+            Err(e) => out.failures.push((code.clone(), e)),
         }
     }
-    (ok, jobs, failures)
+    out
+}
+
+/// One instrument: reads its prices, reduces them to daily series (and with `with_data` the
+/// forecast raw-data stage) and drops the raw rows.
+fn load_one(
+    store: &Store,
+    setup: &ForecastSetup,
+    code: &InstrumentCode,
+    with_data: bool,
+) -> Result<(InstrumentPrices, InstrumentJob, Option<InstrumentData>), String> {
+    let adjusted = store
+        .read_adjusted_prices(code)
+        .map_err(|e| e.to_string())?;
+    if adjusted.is_empty() {
+        return Err("no adjusted prices".to_string());
+    }
+    let multiple = if store.dir().multiple_prices_file(code).exists() {
+        Some(
+            store
+                .read_multiple_prices(code)
+                .map_err(|e| e.to_string())?,
+        )
+    } else if setup.needs_carry(code) {
+        return Err(format!(
+            "carry rules need multiple prices (expected {})",
+            store.dir().multiple_prices_file(code).display()
+        ));
+    } else {
+        None
+    };
+    let config = setup
+        .configs
+        .get(code)
+        .cloned()
+        .ok_or_else(|| "no forecast config".to_string())?;
+    let reference = match multiple
+        .as_ref()
+        .and_then(|m| m.iter().rev().find(|r| !r.price.is_nan()))
+    {
+        Some(r) => Some(Reference {
+            price: r.price,
+            contract: r.price_contract.to_string(),
+            timestamp: r.timestamp,
+        }),
+        None => adjusted
+            .timestamps
+            .iter()
+            .zip(&adjusted.values)
+            .rev()
+            .find(|(_, v)| !v.is_nan())
+            .map(|(t, v)| Reference {
+                price: *v,
+                contract: String::new(),
+                timestamp: *t,
+            }),
+    };
+    // Only the business-day closes of the adjusted prices are used (`get_daily_prices`,
+    // spec §3.1), and `resample("1B").last()` of them is themselves: keep just those.
+    let daily = systrade_forecast::rawdata::daily_prices(&adjusted);
+    drop(adjusted);
+    let adjusted = AdjustedPrices::new(
+        daily
+            .dates
+            .iter()
+            .map(|d| Timestamp::from_date(*d))
+            .collect(),
+        daily.values,
+    );
+    let multiple = multiple.filter(|m| !m.is_empty());
+    let (raw, data) = if with_data {
+        // the forecasts' raw-data stage (as compute-forecasts' phase 1) includes `RawData`
+        let mut d = InstrumentData::compute(
+            ForecastInputs {
+                adjusted: &adjusted,
+                multiple: multiple.as_ref(),
+            },
+            &config.vol,
+        );
+        // intraday-granular carry inputs: only `raw_carry` (daily) is used from here on
+        d.carry = None;
+        let raw = if config.vol == setup.vol {
+            d.raw.clone()
+        } else {
+            RawData::compute(&adjusted, multiple.as_ref(), &setup.vol)
+        };
+        (raw, Some(d))
+    } else {
+        (
+            RawData::compute(&adjusted, multiple.as_ref(), &setup.vol),
+            None,
+        )
+    };
+    Ok((
+        InstrumentPrices {
+            code: code.clone(),
+            raw,
+            reference,
+        },
+        InstrumentJob {
+            code: code.clone(),
+            asset_class: setup.asset_classes.get(code).cloned(),
+            adjusted: AdjustedPrices::default(),
+            multiple: None,
+            config,
+        },
+        data,
+    ))
 }
 
 /// Run-level overrides of the config.
