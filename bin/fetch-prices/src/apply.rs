@@ -16,8 +16,8 @@ use systrade_model::{ContractBar, ContractDate, InstrumentCode, PriceSeries, Tim
 use systrade_sources::bar::{Bar, ContractSeries, FxPoint, FxSeries};
 use systrade_sources::clean::{CleanOptions, clean_bars, clean_fx};
 use systrade_sources::merge::{Merged, Row, merge_rows};
-use systrade_sources::spike::find_spikes;
-use systrade_store::{Store, Writer};
+use systrade_sources::spike::{Spike, find_spikes};
+use systrade_store::{ContractClose, Store, StoreError, Writer};
 
 /// The revision log, relative to the data directory.
 pub(crate) const REVISIONS_LOG: &str = "logs/price-revisions.csv";
@@ -56,13 +56,59 @@ pub fn merge_contracts(
     fetched: &[ContractSeries],
     s: &MergeSettings,
 ) -> ContractMerge {
-    let stored_last = stored.iter().map(|b| b.timestamp).max();
+    let plan = plan_merge(
+        stored
+            .iter()
+            .map(|b| (b.contract, Bar::from_contract_bar(b))),
+        fetched,
+        s,
+    );
+    plan.log_spikes(instrument, s);
+    plan.into_merge(instrument, stored)
+}
+
+/// A stored bar with only its close known (the other values `NaN`): enough for [`plan_merge`]
+/// without a revision window, which looks only at timestamps and closes of stored bars.
+fn close_only(c: &ContractClose) -> (ContractDate, Bar) {
+    (
+        c.contract,
+        Bar {
+            timestamp: c.timestamp,
+            open: f64::NAN,
+            high: f64::NAN,
+            low: f64::NAN,
+            close: c.close,
+            volume: f64::NAN,
+        },
+    )
+}
+
+/// What merging decided before any row is built: per contract the merged series, the spikes, and
+/// the outcome counts.
+struct MergePlan {
+    result: ContractMerge,
+    stored_last: Option<Timestamp>,
+    /// Stored bars per fetched contract.
+    n_old: BTreeMap<ContractDate, usize>,
+    updated: Vec<(ContractDate, Merged<Bar>)>,
+    spikes: Vec<(ContractDate, Vec<Spike>)>,
+}
+
+/// Cleans, merges and spike-checks each fetched contract against the stored bars `stored` (time
+/// order, as `(contract, bar)`).
+fn plan_merge(
+    stored: impl Iterator<Item = (ContractDate, Bar)>,
+    fetched: &[ContractSeries],
+    s: &MergeSettings,
+) -> MergePlan {
+    let mut stored_last: Option<Timestamp> = None;
     // Stored bars of the fetched contracts only, in time order.
     let mut old: BTreeMap<ContractDate, Vec<Bar>> =
         fetched.iter().map(|f| (f.contract, Vec::new())).collect();
-    for b in &stored {
-        if let Some(v) = old.get_mut(&b.contract) {
-            v.push(Bar::from_contract_bar(b));
+    for (c, b) in stored {
+        stored_last = stored_last.max(Some(b.timestamp));
+        if let Some(v) = old.get_mut(&c) {
+            v.push(b);
         }
     }
     let mut result = ContractMerge {
@@ -75,6 +121,7 @@ pub fn merge_contracts(
         revisions: Vec::new(),
     };
     let mut updated: Vec<(ContractDate, Merged<Bar>)> = Vec::new();
+    let mut all_spikes = Vec::new();
     for series in fetched {
         let (clean, report) = clean_bars(&series.bars, &s.clean);
         result.dropped += report.dropped();
@@ -87,86 +134,131 @@ pub fn merge_contracts(
         let closes: Vec<f64> = m.rows.iter().map(|b| b.close).collect();
         let spikes = find_spikes(&ts, &closes, m.first_changed, s.max_spike);
         if !spikes.is_empty() {
-            for sp in &spikes {
-                tracing::warn!(
-                    instrument = %instrument,
-                    contract = %series.contract,
-                    "price spike at {}: {} -> {} ({:.1} x the average daily move, limit {})",
-                    sp.timestamp, sp.previous, sp.value, sp.ratio, s.max_spike
-                );
-            }
+            let first = spikes[0];
+            let n = spikes.len();
+            all_spikes.push((series.contract, spikes));
             if !s.accept_spikes {
-                let first = spikes[0];
                 result.quarantined.push(format!(
                     "{}: {} spike(s) from {}: {} -> {} = {:.1}x the average move",
-                    series.contract,
-                    spikes.len(),
-                    first.timestamp,
-                    first.previous,
-                    first.value,
-                    first.ratio
+                    series.contract, n, first.timestamp, first.previous, first.value, first.ratio
                 ));
                 continue;
             }
         }
         result.added += m.added;
         result.revised += m.revisions.len();
-        for r in &m.revisions {
-            revision_lines(
-                instrument.as_str(),
-                &series.contract.to_string(),
-                r.old.timestamp,
-                &[
-                    ("open", r.old.open, r.new.open),
-                    ("high", r.old.high, r.new.high),
-                    ("low", r.old.low, r.new.low),
-                    ("close", r.old.close, r.new.close),
-                    ("volume", r.old.volume, r.new.volume),
-                ],
-                &mut result.revisions,
-            );
-        }
         updated.push((series.contract, m));
     }
-    if updated.is_empty() {
-        return result;
+    MergePlan {
+        result,
+        stored_last,
+        n_old: old.into_iter().map(|(c, v)| (c, v.len())).collect(),
+        updated,
+        spikes: all_spikes,
     }
-    let appends_only = updated.iter().all(|(c, m)| {
-        let n_old = old.get(c).map_or(0, Vec::len);
-        m.revisions.is_empty()
-            && m.first_changed == n_old
-            && m.rows[n_old..]
-                .iter()
-                .all(|b| stored_last.is_none_or(|l| b.timestamp > l))
-    });
-    let rows = if appends_only {
-        let mut new: Vec<ContractBar> = updated
+}
+
+impl MergePlan {
+    fn log_spikes(&self, instrument: &InstrumentCode, s: &MergeSettings) {
+        for (contract, spikes) in &self.spikes {
+            for sp in spikes {
+                tracing::warn!(
+                    instrument = %instrument,
+                    contract = %contract,
+                    "price spike at {}: {} -> {} ({:.1} x the average daily move, limit {})",
+                    sp.timestamp, sp.previous, sp.value, sp.ratio, s.max_spike
+                );
+            }
+        }
+    }
+
+    fn n_old(&self, c: &ContractDate) -> usize {
+        self.n_old.get(c).copied().unwrap_or(0)
+    }
+
+    /// Only bars newer than every stored bar are added (the daily case).
+    fn appends_only(&self) -> bool {
+        self.updated.iter().all(|(c, m)| {
+            let n_old = self.n_old(c);
+            m.revisions.is_empty()
+                && m.first_changed == n_old
+                && m.rows[n_old..]
+                    .iter()
+                    .all(|b| self.stored_last.is_none_or(|l| b.timestamp > l))
+        })
+    }
+
+    /// The added bars of every contract, in (timestamp, contract) order.
+    fn new_rows(&self) -> Vec<ContractBar> {
+        let mut new: Vec<ContractBar> = self
+            .updated
             .iter()
             .flat_map(|(c, m)| {
-                let n_old = old.get(c).map_or(0, Vec::len);
+                let n_old = self.n_old(c);
                 m.rows[n_old..].iter().map(|b| b.with_contract(*c))
             })
             .collect();
         new.sort_by_key(|b| (b.timestamp, b.contract));
-        let mut rows = stored;
-        rows.extend(new);
-        rows
-    } else {
-        let replaced: std::collections::HashSet<ContractDate> =
-            updated.iter().map(|(c, _)| *c).collect();
-        let mut rows: Vec<ContractBar> = stored
-            .into_iter()
-            .filter(|b| !replaced.contains(&b.contract))
-            .collect();
-        for (c, m) in &updated {
-            rows.extend(m.rows.iter().map(|b| b.with_contract(*c)));
+        new
+    }
+
+    /// The outcome with the rows to write, built from the full stored bars `stored`.
+    fn into_merge(
+        mut self,
+        instrument: &InstrumentCode,
+        stored: Vec<ContractBar>,
+    ) -> ContractMerge {
+        self.record_revisions(instrument);
+        if self.updated.is_empty() {
+            return self.result;
         }
-        rows.sort_by_key(|b| (b.timestamp, b.contract));
-        rows
-    };
-    result.last = rows.last().map(|b| b.timestamp);
-    result.rows = Some(rows);
-    result
+        let rows = if self.appends_only() {
+            let mut rows = stored;
+            rows.extend(self.new_rows());
+            rows
+        } else {
+            let replaced: std::collections::HashSet<ContractDate> =
+                self.updated.iter().map(|(c, _)| *c).collect();
+            let mut rows: Vec<ContractBar> = stored
+                .into_iter()
+                .filter(|b| !replaced.contains(&b.contract))
+                .collect();
+            for (c, m) in &self.updated {
+                rows.extend(m.rows.iter().map(|b| b.with_contract(*c)));
+            }
+            rows.sort_by_key(|b| (b.timestamp, b.contract));
+            rows
+        };
+        self.result.last = rows.last().map(|b| b.timestamp);
+        self.result.rows = Some(rows);
+        self.result
+    }
+
+    /// The outcome without rows (nothing to build: no update, or appended by the caller).
+    fn into_result(mut self, instrument: &InstrumentCode) -> ContractMerge {
+        self.record_revisions(instrument);
+        self.result
+    }
+
+    fn record_revisions(&mut self, instrument: &InstrumentCode) {
+        for (c, m) in &self.updated {
+            for r in &m.revisions {
+                revision_lines(
+                    instrument.as_str(),
+                    &c.to_string(),
+                    r.old.timestamp,
+                    &[
+                        ("open", r.old.open, r.new.open),
+                        ("high", r.old.high, r.new.high),
+                        ("low", r.old.low, r.new.low),
+                        ("close", r.old.close, r.new.close),
+                        ("volume", r.old.volume, r.new.volume),
+                    ],
+                    &mut self.result.revisions,
+                );
+            }
+        }
+    }
 }
 
 fn revise_from<T: Row>(old: &[T], revise_days: u32) -> Option<Timestamp> {
@@ -301,17 +393,24 @@ fn apply_contracts(
             Vec::new(),
         );
     };
-    let stored = match writer.store().read_contract_prices(&instrument) {
-        Ok(p) => p,
-        Err(e) if e.is_not_found() => Vec::new(),
+    let m = match merge_daily(writer, &instrument, series, s) {
+        Ok(Some(m)) => m,
+        Ok(None) => {
+            let stored = match writer.store().read_contract_prices(&instrument) {
+                Ok(p) => p,
+                Err(e) if e.is_not_found() => Vec::new(),
+                Err(e) => return (Outcome::failed(name, e.to_string(), false), Vec::new()),
+            };
+            let m = merge_contracts(&instrument, stored, series, s);
+            if let Some(rows) = &m.rows
+                && let Err(e) = writer.write_contract_prices(&instrument, rows)
+            {
+                return (Outcome::failed(name, e.to_string(), false), Vec::new());
+            }
+            m
+        }
         Err(e) => return (Outcome::failed(name, e.to_string(), false), Vec::new()),
     };
-    let m = merge_contracts(&instrument, stored, series, s);
-    if let Some(rows) = &m.rows
-        && let Err(e) = writer.write_contract_prices(&instrument, rows)
-    {
-        return (Outcome::failed(name, e.to_string(), false), Vec::new());
-    }
     let status = if !m.quarantined.is_empty() {
         Status::Spike
     } else if m.added + m.revised > 0 {
@@ -339,6 +438,46 @@ fn apply_contracts(
         },
         m.revisions,
     )
+}
+
+/// The daily case without decoding the stored prices' open, high, low and volume: without a
+/// revision window, merging and the spike check need only the stored contracts, timestamps and
+/// closes; when the only change is bars newer than every stored bar, they are appended after the
+/// stored row groups (copied byte for byte: the same file as a full merge and rewrite). `Ok(None)`
+/// (nothing written) when that does not apply: the caller then merges with the full stored bars.
+fn merge_daily(
+    writer: &Writer<'_>,
+    instrument: &InstrumentCode,
+    series: &[ContractSeries],
+    s: &MergeSettings,
+) -> Result<Option<ContractMerge>, StoreError> {
+    if s.revise_days != 0 {
+        return Ok(None);
+    }
+    let closes = match writer.store().read_contract_closes(instrument) {
+        Ok(c) => c,
+        Err(e) if e.is_not_found() => return Ok(None),
+        Err(e) => return Err(e),
+    };
+    let plan = plan_merge(closes.iter().map(close_only), series, s);
+    if plan.updated.is_empty() {
+        plan.log_spikes(instrument, s);
+        return Ok(Some(plan.into_result(instrument)));
+    }
+    if !plan.appends_only() {
+        return Ok(None);
+    }
+    let new = plan.new_rows();
+    if writer
+        .try_append_contract_prices(instrument, &new)?
+        .is_none()
+    {
+        return Ok(None);
+    }
+    plan.log_spikes(instrument, s);
+    let mut m = plan.into_result(instrument);
+    m.last = new.last().map(|b| b.timestamp);
+    Ok(Some(m))
 }
 
 fn apply_fx(

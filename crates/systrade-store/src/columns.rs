@@ -577,3 +577,112 @@ pub(crate) fn try_append_after_last(
         _ => Ok(None),
     }
 }
+
+/// Like [`decode`], checking that every column of `columns` exists with its type, but decoding only
+/// the columns named in `wanted` (returned in `wanted`'s order); the others are never decompressed.
+pub(crate) fn decode_projected(
+    path: &Path,
+    columns: &[(&str, ColumnType)],
+    wanted: &[&str],
+) -> Result<Vec<ColumnData>> {
+    let file = std::fs::File::open(path).map_err(|e| StoreError::io(path, e))?;
+    let builder =
+        ParquetRecordBatchReaderBuilder::try_new(file).map_err(|e| StoreError::format(path, e))?;
+    let file_schema = builder.schema().clone();
+    for (name, t) in columns {
+        let (_, field) = file_schema
+            .column_with_name(name)
+            .ok_or_else(|| StoreError::schema(path, name, "missing column"))?;
+        let ok = match t {
+            ColumnType::Timestamp => matches!(
+                field.data_type(),
+                DataType::Timestamp(TimeUnit::Microsecond, None)
+            ),
+            _ => field.data_type() == &t.data_type(),
+        };
+        if !ok {
+            return Err(StoreError::schema(
+                path,
+                name,
+                format!("has type {}, expected {}", field.data_type(), t.data_type()),
+            ));
+        }
+    }
+    let selected: Vec<(&str, ColumnType)> = wanted
+        .iter()
+        .map(|w| {
+            columns
+                .iter()
+                .find(|(n, _)| n == w)
+                .map(|(n, t)| (*n, *t))
+                .expect("wanted columns are declared columns")
+        })
+        .collect();
+    let fields = builder.parquet_schema().root_schema().get_fields();
+    let roots: Vec<usize> = selected
+        .iter()
+        .map(|(n, _)| {
+            fields
+                .iter()
+                .position(|f| f.name() == *n)
+                .ok_or_else(|| StoreError::schema(path, n, "missing column"))
+        })
+        .collect::<Result<_>>()?;
+    let mask = ProjectionMask::roots(builder.parquet_schema(), roots);
+    let rows = builder.metadata().file_metadata().num_rows().max(0) as usize;
+    let reader = builder
+        .with_projection(mask)
+        .with_batch_size(65_536)
+        .build()
+        .map_err(|e| StoreError::format(path, e))?;
+    let mut out: Vec<ColumnData> = selected
+        .iter()
+        .map(|(_, t)| match t {
+            ColumnType::Price => ColumnData::Float(Vec::with_capacity(rows)),
+            _ => ColumnData::Int(Vec::with_capacity(rows)),
+        })
+        .collect();
+    let mut row_base = 0usize;
+    for batch in reader {
+        let batch = batch.map_err(|e| StoreError::format(path, e))?;
+        for ((name, t), acc) in selected.iter().zip(out.iter_mut()) {
+            let array = batch
+                .column_by_name(name)
+                .ok_or_else(|| StoreError::schema(path, name, "missing column"))?;
+            match (t, acc) {
+                (ColumnType::Price, ColumnData::Float(acc)) => {
+                    let a = array
+                        .as_any()
+                        .downcast_ref::<Float64Array>()
+                        .ok_or_else(|| StoreError::schema(path, name, "is not Float64"))?;
+                    match a.nulls().filter(|n| n.null_count() > 0) {
+                        None => acc.extend_from_slice(a.values()),
+                        Some(nulls) => acc.extend(
+                            a.values()
+                                .iter()
+                                .zip(nulls.iter())
+                                .map(|(v, valid)| if valid { *v } else { f64::NAN }),
+                        ),
+                    }
+                }
+                (ColumnType::Timestamp, ColumnData::Int(acc)) => {
+                    let a = array
+                        .as_any()
+                        .downcast_ref::<TimestampMicrosecondArray>()
+                        .ok_or_else(|| StoreError::schema(path, name, "is not a timestamp"))?;
+                    push_non_null(path, name, row_base, a, acc)?;
+                }
+                (ColumnType::ContractId, ColumnData::Int(acc)) => {
+                    let a = array
+                        .as_any()
+                        .downcast_ref::<Int64Array>()
+                        .ok_or_else(|| StoreError::schema(path, name, "is not Int64"))?;
+                    push_non_null(path, name, row_base, a, acc)?;
+                }
+                _ => unreachable!("accumulators match column types"),
+            }
+        }
+        row_base += batch.num_rows();
+    }
+    Ok(out)
+}

@@ -1,7 +1,9 @@
 //! The Parquet layout of each series kind (docs/ARCHITECTURE.md "The data directory") and the
 //! conversions between model types and columns.
 
-use crate::columns::{ColumnData, ColumnType, decode, encode, try_append_after_last};
+use crate::columns::{
+    ColumnData, ColumnType, decode, decode_projected, encode, try_append_after_last,
+};
 use crate::error::{Result, StoreError};
 use std::path::Path;
 use systrade_model::{
@@ -222,6 +224,40 @@ pub(crate) fn decode_contract_prices(path: &Path) -> Result<ContractPrices> {
             low: low[i],
             close: close[i],
             volume: volume[i],
+        })
+        .collect();
+    check_order(
+        path,
+        rows.iter().map(|r| (r.timestamp, r.contract.id())),
+        Some("contract"),
+    )?;
+    Ok(rows)
+}
+
+/// One stored bar reduced to what planning and the spike check need.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ContractClose {
+    pub contract: ContractDate,
+    pub timestamp: Timestamp,
+    /// `NaN` when missing.
+    pub close: f64,
+}
+
+/// The `contract`, `timestamp` and `close` columns of a contract prices file, with the same checks
+/// as [`decode_contract_prices`] (every column present with its type, valid contract ids, rows in
+/// (timestamp, contract) order); the other columns are not decoded.
+pub(crate) fn decode_contract_closes(path: &Path) -> Result<Vec<ContractClose>> {
+    let mut cols =
+        decode_projected(path, CONTRACT_COLUMNS, &["contract", "timestamp", "close"])?.into_iter();
+    let mut next = || cols.next().expect("one column per wanted column");
+    let contract = contract_dates(path, "contract", next().into_int())?;
+    let ts = timestamps(next().into_int());
+    let close = next().into_float();
+    let rows: Vec<ContractClose> = (0..ts.len())
+        .map(|i| ContractClose {
+            contract: contract[i],
+            timestamp: ts[i],
+            close: close[i],
         })
         .collect();
     check_order(

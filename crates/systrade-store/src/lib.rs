@@ -36,7 +36,8 @@ pub mod state;
 pub use config::{NO_REGION, SpreadCost};
 pub use error::{Result, StoreError};
 pub use kinds::{
-    check_order, check_order_named, check_roll_calendar_order, roll_calendar_time_anomalies,
+    ContractClose, check_order, check_order_named, check_roll_calendar_order,
+    roll_calendar_time_anomalies,
 };
 pub use layout::{DataDir, SeriesKind};
 pub use lock::{DEFAULT_LOCK_TIMEOUT, WriteLock};
@@ -135,6 +136,13 @@ impl Store {
     }
 
     /// `prices/multiple/<I>.parquet`.
+    /// The contract, timestamp and close of every stored bar of `instrument` (the other columns are
+    /// not decoded): enough to plan a fetch and run the spike check. Same checks and errors as
+    /// [`Store::read_contract_prices`].
+    pub fn read_contract_closes(&self, instrument: &InstrumentCode) -> Result<Vec<ContractClose>> {
+        kinds::decode_contract_closes(&self.dir.contract_prices_file(instrument))
+    }
+
     pub fn read_multiple_prices(&self, instrument: &InstrumentCode) -> Result<MultiplePrices> {
         kinds::decode_multiple_prices(&self.dir.multiple_prices_file(instrument))
     }
@@ -391,6 +399,26 @@ impl Writer<'_> {
             self.write_contract_prices(instrument, &stored)?;
         }
         Ok(added)
+    }
+
+    /// Appends `new` as one row group after the stored row groups (copied byte for byte) when the
+    /// file exists, can be appended to, and `new` is in strictly increasing (timestamp, contract)
+    /// order entirely after its last bar; returns the number of rows then in the file, or `None`
+    /// (nothing written) when that does not apply. The bytes are those [`Writer::write_contract_prices`]
+    /// would write for the stored bars followed by `new`.
+    pub fn try_append_contract_prices(
+        &self,
+        instrument: &InstrumentCode,
+        new: &ContractPrices,
+    ) -> Result<Option<usize>> {
+        let path = self.store.dir.contract_prices_file(instrument);
+        match kinds::append_contract_prices_after_last(&path, new)? {
+            Some((bytes, rows)) => {
+                self.commit(&PreparedFile { path, rows, bytes })?;
+                Ok(Some(rows))
+            }
+            None => Ok(None),
+        }
     }
 
     /// Adds the rows newer than the last stored row; returns how many were added.
