@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use systrade_cli::{ExitCode, ExitCodeError, Progress};
-use systrade_model::{ContractDate, ContractPrices, InstrumentCode, RollParameters};
+use systrade_model::{ContractDate, InstrumentCode, RollParameters};
 use systrade_sources::bar::{ContractSeries, FxSeries, sort_dedup_bars};
 use systrade_sources::chain::{EXPIRED_CONTRACT_GRACE_DAYS, live_contracts};
 use systrade_sources::csvfmt::{
@@ -16,7 +16,7 @@ use systrade_sources::csvfmt::{
 use systrade_sources::http::HttpError;
 use systrade_sources::ibkr::{IbkrClient, IbkrError, history_period, match_contract};
 use systrade_sources::template::TemplateValues;
-use systrade_store::Store;
+use systrade_store::{ContractClose, Store};
 
 /// What a job fetched.
 pub(crate) enum Payload {
@@ -366,8 +366,13 @@ fn instrument_of(job: &Job) -> Result<InstrumentCode, FetchError> {
         .ok_or_else(|| FetchError::data(format!("'{}' is not an instrument code", job.name)))
 }
 
-fn read_stored(store: &Store, instrument: &InstrumentCode) -> Result<ContractPrices, FetchError> {
-    match store.read_contract_prices(instrument) {
+/// The stored bars' contracts, timestamps and closes (planning needs no more; the other columns are
+/// not decoded).
+fn read_stored(
+    store: &Store,
+    instrument: &InstrumentCode,
+) -> Result<Vec<ContractClose>, FetchError> {
+    match store.read_contract_closes(instrument) {
         Ok(p) => Ok(p),
         Err(e) if e.is_not_found() => Ok(Vec::new()),
         Err(e) => Err(e.into()),
@@ -376,7 +381,7 @@ fn read_stored(store: &Store, instrument: &InstrumentCode) -> Result<ContractPri
 
 /// First date to ask a source for: the last stored day (minus the revision window), or
 /// `--lookback-days` before today for a contract with nothing stored.
-fn start_for(args: &Args, plan: &Plan, stored: &ContractPrices, c: ContractDate) -> NaiveDate {
+fn start_for(args: &Args, plan: &Plan, stored: &[ContractClose], c: ContractDate) -> NaiveDate {
     stored
         .iter()
         .rev()
@@ -409,7 +414,7 @@ fn wanted_contracts(
     plan: &Plan,
     store: &Store,
     instrument: &InstrumentCode,
-    stored: &ContractPrices,
+    stored: &[ContractClose],
 ) -> Result<Vec<ContractDate>, FetchError> {
     if let Some(list) = &args.contracts {
         return Ok(list.clone());

@@ -485,6 +485,67 @@ mod appending {
         );
     }
 
+    #[test]
+    fn closes_are_the_close_column_of_the_full_read() {
+        let (_d, store) = store();
+        let w = store.lock_for_writing(Duration::ZERO).unwrap();
+        let sp = code("SP500");
+        let mut rows = bars(0..300);
+        rows[5].close = f64::NAN;
+        w.write_contract_prices(&sp, &rows).unwrap();
+        let full = store.read_contract_prices(&sp).unwrap();
+        let closes = store.read_contract_closes(&sp).unwrap();
+        assert_eq!(closes.len(), full.len());
+        for (a, b) in closes.iter().zip(&full) {
+            assert_eq!((a.contract, a.timestamp), (b.contract, b.timestamp));
+            assert!(same(a.close, b.close), "{} != {}", a.close, b.close);
+        }
+        assert!(closes[5].close.is_nan());
+        assert!(
+            store
+                .read_contract_closes(&code("NOPE"))
+                .unwrap_err()
+                .is_not_found()
+        );
+    }
+
+    #[test]
+    fn try_append_writes_the_bytes_of_a_full_merge_or_nothing() {
+        let (_d, store) = store();
+        let (_d2, other) = store_pair();
+        let sp = code("SP500");
+        let w = store.lock_for_writing(Duration::ZERO).unwrap();
+        assert_eq!(
+            w.try_append_contract_prices(&sp, &bars(0..3)).unwrap(),
+            None
+        );
+        w.write_contract_prices(&sp, &bars(0..500)).unwrap();
+        let ow = other.lock_for_writing(Duration::ZERO).unwrap();
+        ow.write_contract_prices(&sp, &bars(0..500)).unwrap();
+
+        let path = store.dir().contract_prices_file(&sp);
+        let before = std::fs::read(&path).unwrap();
+        // Not after the last stored bar: nothing written.
+        assert_eq!(
+            w.try_append_contract_prices(&sp, &bars(499..501)).unwrap(),
+            None
+        );
+        assert_eq!(std::fs::read(&path).unwrap(), before);
+
+        let all = bars(0..503);
+        assert_eq!(
+            w.try_append_contract_prices(&sp, &all[1500..].to_vec())
+                .unwrap(),
+            Some(all.len())
+        );
+        ow.write_contract_prices(&sp, &all).unwrap();
+        assert_eq!(
+            std::fs::read(&path).unwrap(),
+            std::fs::read(other.dir().contract_prices_file(&sp)).unwrap()
+        );
+        assert_same_bars(&store.read_contract_prices(&sp).unwrap(), &all);
+    }
+
     fn store_pair() -> (tempfile::TempDir, Store) {
         super::store()
     }
