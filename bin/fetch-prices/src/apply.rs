@@ -686,6 +686,94 @@ mod tests {
         assert_eq!(m.revisions.len(), 4, "open, high, low and close of day 48");
     }
 
+    /// `apply_contracts` (which takes the close-only append path when it can) against a full merge
+    /// and rewrite of the same data: same outcome, same file bytes.
+    fn same_as_full_merge(fetched: &[ContractSeries], fast: bool) {
+        let x = InstrumentCode::new("X").unwrap();
+        let (d1, d2) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+        let (s1, s2) = (Store::open(d1.path()), Store::open(d2.path()));
+        let (w1, w2) = (
+            s1.lock_for_writing(Duration::ZERO).unwrap(),
+            s2.lock_for_writing(Duration::ZERO).unwrap(),
+        );
+        w1.write_contract_prices(&x, &stored()).unwrap();
+        w2.write_contract_prices(&x, &stored()).unwrap();
+        let m = merge_contracts(&x, stored(), fetched, &settings(0));
+        if let Some(rows) = &m.rows {
+            w2.write_contract_prices(&x, rows).unwrap();
+        }
+        let daily = merge_daily(&w1, &x, fetched, &settings(0)).unwrap();
+        assert_eq!(daily.is_some(), fast, "close-only path taken");
+        if let Some(d) = daily {
+            assert_eq!(
+                (d.added, d.revised, d.dropped, d.last, &d.quarantined),
+                (m.added, m.revised, m.dropped, m.last, &m.quarantined)
+            );
+            assert!(d.rows.is_none() && d.revisions.is_empty());
+        } else {
+            let (outcome, revisions) = apply_contracts(&w1, "X", fetched, &settings(0));
+            assert_eq!(
+                (outcome.added, outcome.revised, outcome.last),
+                (m.added, m.revised, m.last)
+            );
+            assert_eq!(revisions.len(), m.revisions.len());
+        }
+        assert_eq!(
+            std::fs::read(s1.dir().contract_prices_file(&x)).unwrap(),
+            std::fs::read(s2.dir().contract_prices_file(&x)).unwrap()
+        );
+    }
+
+    #[test]
+    fn the_daily_append_path_writes_what_a_full_merge_writes() {
+        // Appends only.
+        same_as_full_merge(
+            &[
+                series(20240600, &[bar(20240600, 50, 102.0)]),
+                series(
+                    20240300,
+                    &[bar(20240300, 50, 101.0), bar(20240300, 51, 100.0)],
+                ),
+            ],
+            true,
+        );
+        // A new contract with a bar inside the stored history: full merge.
+        same_as_full_merge(
+            &[
+                series(20240900, &[bar(20240900, 45, 103.0)]),
+                series(20240300, &[bar(20240300, 50, 101.0)]),
+            ],
+            false,
+        );
+        // A spike: that contract is not written.
+        same_as_full_merge(
+            &[
+                series(20240300, &[bar(20240300, 50, 150.0)]),
+                series(20240600, &[bar(20240600, 50, 102.0)]),
+            ],
+            true,
+        );
+        // Nothing new.
+        same_as_full_merge(&[series(20240300, &[bar(20240300, 49, 100.0)])], true);
+        // A revision window needs the full stored bars; so does a new instrument.
+        let x = InstrumentCode::new("X").unwrap();
+        let d = tempfile::tempdir().unwrap();
+        let store = Store::open(d.path());
+        let w = store.lock_for_writing(Duration::ZERO).unwrap();
+        let fetched = [series(20240300, &[bar(20240300, 50, 101.0)])];
+        assert!(
+            merge_daily(&w, &x, &fetched, &settings(0))
+                .unwrap()
+                .is_none()
+        );
+        w.write_contract_prices(&x, &stored()).unwrap();
+        assert!(
+            merge_daily(&w, &x, &fetched, &settings(3))
+                .unwrap()
+                .is_none()
+        );
+    }
+
     #[test]
     fn a_spiking_contract_is_left_alone_and_the_others_are_written() {
         let x = InstrumentCode::new("X").unwrap();
