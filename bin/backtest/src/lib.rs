@@ -22,7 +22,7 @@ use clap::{CommandFactory, Parser, ValueEnum};
 use output::{CurveStats, Summary};
 use std::io::Write;
 use std::path::PathBuf;
-use systrade_accounts::system::{CostMethod, compound, run_system};
+use systrade_accounts::system::{CostMethod, compound, run_system, run_system_lean};
 use systrade_accounts::{DailySeries, curves::Curves};
 use systrade_cli::{CommonArgs, ExitCode, Progress};
 use systrade_portfolio::portfolio::CapitalMultiplier;
@@ -112,15 +112,28 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         data,
         failures,
     } = systrade_system::load_for_forecasts(&store, &list, &setup);
-    tracing::debug!("prices and raw data: {:?}", t0.elapsed());
+    tracing::debug!(
+        "prices and raw data: {:?}, peak RSS {}",
+        t0.elapsed(),
+        peak_rss()
+    );
     let progress = Progress::new(prices.len() as u64, "instruments", args.common.no_progress);
     progress.set_message("forecasts");
     let combined = forecasts::compute_from_loaded(&jobs, data, &setup, &|| progress.inc(1));
     drop(jobs);
-    tracing::debug!("prices and forecasts: {:?}", t0.elapsed());
+    tracing::debug!(
+        "prices and forecasts: {:?}, peak RSS {}",
+        t0.elapsed(),
+        peak_rss()
+    );
     progress.finish();
     let loaded = systrade_system::assemble(&store, &cfg, &statics, prices, combined, failures);
     let codes: Vec<_> = loaded.prices.iter().map(|p| p.code.clone()).collect();
+    // the inputs hold copies of the daily series; the prices are not needed any more
+    let loaded = systrade_system::Loaded {
+        prices: Vec::new(),
+        ..loaded
+    };
     let failed: Vec<String> = loaded.failures.iter().map(|f| f.0.to_string()).collect();
     if loaded.inputs.is_empty() {
         return systrade_system::outcome(&loaded.failures, 0);
@@ -134,28 +147,31 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         }),
     };
     let sys_cfg = systrade_system::accounts_config(&cfg, &codes, overrides);
-    tracing::debug!("inputs: {:?}", t0.elapsed());
-    let result = run_system(&loaded.inputs, &sys_cfg);
-    tracing::debug!("system: {:?}", t0.elapsed());
+    tracing::debug!("inputs: {:?}, peak RSS {}", t0.elapsed(), peak_rss());
     let multiplier = systrade_system::capital_multiplier(&cfg);
     let (portfolio, instruments): (Curves, Vec<InstrumentOut>) = if multiplier
         == CapitalMultiplier::Fixed
     {
+        // only the curves, positions and turnover are needed: drop intermediates as they go
+        let result = run_system_lean(&loaded.inputs, &sys_cfg);
+        tracing::debug!("system: {:?}, peak RSS {}", t0.elapsed(), peak_rss());
         (
-            result.portfolio.percent.clone(),
+            result.portfolio.percent,
             result
                 .instruments
-                .iter()
+                .into_iter()
                 .map(|r| InstrumentOut {
-                    code: r.code.clone(),
-                    position: r.buffered_position.clone(),
-                    base: r.account.base.clone(),
-                    percent: r.account.percent.clone(),
+                    code: r.code,
+                    position: r.buffered_position,
+                    base: r.base,
+                    percent: r.percent,
                     turnover: r.turnover,
                 })
                 .collect(),
         )
     } else {
+        let result = run_system(&loaded.inputs, &sys_cfg);
+        tracing::debug!("system: {:?}, peak RSS {}", t0.elapsed(), peak_rss());
         if sys_cfg.costs == CostMethod::Sr {
             tracing::warn!(
                 "capital_multiplier {}: compounding charges cash costs (SR costs apply to fixed capital only)",
@@ -180,6 +196,8 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
                 .collect(),
         )
     };
+    let done = loaded.inputs.len();
+    drop(loaded.inputs);
 
     let summary = Summary {
         config: config_path.display().to_string(),
@@ -200,7 +218,7 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         failed,
     };
 
-    tracing::debug!("statistics: {:?}", t0.elapsed());
+    tracing::debug!("statistics: {:?}, peak RSS {}", t0.elapsed(), peak_rss());
     if let Some(dir) = &args.output {
         write_outputs(dir, &summary, &portfolio, &instruments)?;
         tracing::info!(
@@ -217,7 +235,19 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         Format::Text => out.write_all(summary.text().as_bytes())?,
     }
     out.flush()?;
-    systrade_system::outcome(&loaded.failures, loaded.inputs.len())
+    systrade_system::outcome(&loaded.failures, done)
+}
+
+/// The process's peak resident set size (`VmHWM` of `/proc/self/status`), for debug logs.
+fn peak_rss() -> String {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .map(|l| l["VmHWM:".len()..].trim().to_string())
+        })
+        .unwrap_or_else(|| "?".to_string())
 }
 
 fn write_outputs(

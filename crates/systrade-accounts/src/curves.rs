@@ -259,18 +259,30 @@ pub fn portfolio_account_with_capital(
 /// Builds the portfolio from each instrument's raw base-currency gross P&L and costs, in the
 /// instrument order to sum in.
 pub fn portfolio_account(instruments: &[&InstrumentAccount], capital: f64) -> PortfolioAccount {
-    let gross = sum_curves(
+    portfolio_account_of(
         &instruments
             .iter()
             .map(|a| &a.gross.base_currency)
             .collect::<Vec<_>>(),
-    );
-    let costs = sum_curves(
         &instruments
             .iter()
             .map(|a| &a.costs_base)
             .collect::<Vec<_>>(),
-    );
+        capital,
+    )
+}
+
+/// [`portfolio_account`] from each instrument's raw base-currency gross P&L
+/// ([`GrossPandl::base_currency`]) and costs ([`InstrumentAccount::costs_base`]) alone, in the
+/// instrument order to sum in: `gross = Σ gross_i`, `costs = Σ costs_i` (union of dates, NaN as
+/// 0), percentages `100 × x / capital`, then business-day curves.
+pub fn portfolio_account_of(
+    gross_base: &[&DailySeries],
+    costs_base: &[&DailySeries],
+    capital: f64,
+) -> PortfolioAccount {
+    let gross = sum_curves(gross_base);
+    let costs = sum_curves(costs_base);
     let gross_pct = to_percent(&gross, capital, &gross.dates);
     let costs_pct = to_percent(&costs, capital, &gross.dates);
     PortfolioAccount {

@@ -12,7 +12,9 @@ use crate::curves::{
     CashCostParams, InstrumentAccount, PortfolioAccount, SrCostParams,
     instrument_account_cash_costs, instrument_account_sr_costs, portfolio_account,
 };
-use crate::curves::{Curves, percent_of_capital, portfolio_account_with_capital};
+use crate::curves::{
+    Curves, percent_of_capital, portfolio_account_of, portfolio_account_with_capital,
+};
 use crate::pandl::PandlInputs;
 use crate::stats::turnover;
 use rayon::prelude::*;
@@ -335,6 +337,65 @@ pub fn run_system(instruments: &[InstrumentInputs], config: &SystemConfig) -> Sy
         instrument_weights: positions.instrument_weights,
         idm: positions.idm,
         instruments: results,
+        portfolio,
+    }
+}
+
+/// What the statistics and outputs of a fixed-capital backtest need of one instrument
+/// ([`run_system_lean`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct LeanInstrumentResult {
+    pub code: String,
+    pub buffered_position: DailySeries,
+    /// Business-day curves in base currency ([`InstrumentAccount::base`]).
+    pub base: Curves,
+    /// Business-day curves in percent of capital ([`InstrumentAccount::percent`]).
+    pub percent: Curves,
+    pub turnover: f64,
+}
+
+/// [`run_system`] keeping only what fixed-capital statistics need.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LeanSystemResult {
+    pub instruments: Vec<LeanInstrumentResult>,
+    pub portfolio: PortfolioAccount,
+}
+
+/// [`run_system`] with the same numbers, dropping intermediates as it goes: each instrument's
+/// positions are released once it is accounted (in parallel), and of its account only the curves
+/// and the raw base-currency gross P&L and costs (for the portfolio sum) are kept. Not for
+/// compounding ([`compound`] needs the full [`SystemResult`]).
+pub fn run_system_lean(
+    instruments: &[InstrumentInputs],
+    config: &SystemConfig,
+) -> LeanSystemResult {
+    let positions = compute_positions(instruments, config).instruments;
+    type Kept = (LeanInstrumentResult, DailySeries, DailySeries);
+    let kept: Vec<Kept> = instruments
+        .par_iter()
+        .zip(positions)
+        .map(|(inp, pos)| {
+            let (account, turnover) = account_instrument(inp, &pos, config);
+            (
+                LeanInstrumentResult {
+                    code: pos.code,
+                    buffered_position: pos.buffered_position,
+                    base: account.base,
+                    percent: account.percent,
+                    turnover,
+                },
+                account.gross.base_currency,
+                account.costs_base,
+            )
+        })
+        .collect();
+    let portfolio = portfolio_account_of(
+        &kept.iter().map(|k| &k.1).collect::<Vec<_>>(),
+        &kept.iter().map(|k| &k.2).collect::<Vec<_>>(),
+        config.vol_target.notional_trading_capital,
+    );
+    LeanSystemResult {
+        instruments: kept.into_iter().map(|k| k.0).collect(),
         portfolio,
     }
 }
