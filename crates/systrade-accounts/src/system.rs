@@ -160,7 +160,24 @@ pub fn compute_positions(
     instruments: &[InstrumentInputs],
     config: &SystemConfig,
 ) -> PositionsResult {
-    let sized: Vec<SizedInstrument> = instruments
+    let sized = size_all(instruments, config);
+    let codes: Vec<String> = instruments.iter().map(|i| i.code.clone()).collect();
+    let (weights, idm) = weights_and_idm(&codes, &sized, config);
+    let positions = codes
+        .into_par_iter()
+        .zip(sized)
+        .map(|(code, sizing)| positions_of(config, code, sizing, &weights, &idm))
+        .collect();
+    PositionsResult {
+        instrument_weights: weights,
+        idm,
+        instruments: positions,
+    }
+}
+
+/// Position sizing of every instrument (§3.6), in parallel.
+fn size_all(instruments: &[InstrumentInputs], config: &SystemConfig) -> Vec<SizedInstrument> {
+    instruments
         .par_iter()
         .map(|i| {
             size_instrument(
@@ -175,12 +192,19 @@ pub fn compute_positions(
                 config.vol_target,
             )
         })
-        .collect();
-    let codes: Vec<String> = instruments.iter().map(|i| i.code.clone()).collect();
+        .collect()
+}
+
+/// Instrument weights (fixed, smoothed over the subsystem positions' dates) and the IDM.
+fn weights_and_idm(
+    codes: &[String],
+    sized: &[SizedInstrument],
+    config: &SystemConfig,
+) -> (InstrumentFrame, DailySeries) {
     let fixed = config
         .instrument_weights
         .clone()
-        .unwrap_or_else(|| equal_weights(&codes));
+        .unwrap_or_else(|| equal_weights(codes));
     let subsystem: Vec<(String, DailySeries)> = codes
         .iter()
         .cloned()
@@ -188,42 +212,42 @@ pub fn compute_positions(
         .collect();
     let weights = fixed_instrument_weights(&fixed, &subsystem, config.instrument_weight_ewma_span);
     let idm = fixed_idm(config.idm, &weights.dates);
-    let positions = codes
-        .into_par_iter()
-        .zip(sized)
-        .map(|(code, sizing)| {
-            let w = weights
-                .series(&code)
-                .expect("weight column for every instrument");
-            let without_idm = notional_position_without_idm(&sizing.subsystem_position, &w);
-            let notional = notional_position(&without_idm, &idm, None);
-            let b = buffer(
-                config.buffer_method,
-                config.buffer_size,
-                &notional,
-                &sizing.volatility_scalar,
-                Some(&w),
-                Some(&idm),
-            );
-            let buffers = apply_buffers_to_position(&notional, &b);
-            let buffered = walk(config, &notional, &buffers.top, &buffers.bottom);
-            let average = average_position_at_portfolio_level(&sizing.volatility_scalar, &w, &idm);
-            InstrumentPositions {
-                code,
-                sizing,
-                instrument_weight: w,
-                notional_position_without_idm: without_idm,
-                notional_position: notional,
-                buffers,
-                buffered_position: buffered,
-                average_position: average,
-            }
-        })
-        .collect();
-    PositionsResult {
-        instrument_weights: weights,
-        idm,
-        instruments: positions,
+    (weights, idm)
+}
+
+/// One instrument's notional position, buffers, buffered position and average position.
+fn positions_of(
+    config: &SystemConfig,
+    code: String,
+    sizing: SizedInstrument,
+    weights: &InstrumentFrame,
+    idm: &DailySeries,
+) -> InstrumentPositions {
+    let w = weights
+        .series(&code)
+        .expect("weight column for every instrument");
+    let without_idm = notional_position_without_idm(&sizing.subsystem_position, &w);
+    let notional = notional_position(&without_idm, idm, None);
+    let b = buffer(
+        config.buffer_method,
+        config.buffer_size,
+        &notional,
+        &sizing.volatility_scalar,
+        Some(&w),
+        Some(idm),
+    );
+    let buffers = apply_buffers_to_position(&notional, &b);
+    let buffered = walk(config, &notional, &buffers.top, &buffers.bottom);
+    let average = average_position_at_portfolio_level(&sizing.volatility_scalar, &w, idm);
+    InstrumentPositions {
+        code,
+        sizing,
+        instrument_weight: w,
+        notional_position_without_idm: without_idm,
+        notional_position: notional,
+        buffers,
+        buffered_position: buffered,
+        average_position: average,
     }
 }
 
@@ -361,20 +385,32 @@ pub struct LeanSystemResult {
     pub portfolio: PortfolioAccount,
 }
 
-/// [`run_system`] with the same numbers, dropping intermediates as it goes: each instrument's
-/// positions are released once it is accounted (in parallel), and of its account only the curves
+/// [`run_system`] with the same numbers, dropping intermediates as it goes: of the sizing only the
+/// subsystem position and volatility scalar are kept across the weights step; each instrument's
+/// positions are computed, accounted and released in one parallel pass; and of its account only the curves
 /// and the raw base-currency gross P&L and costs (for the portfolio sum) are kept. Not for
 /// compounding ([`compound`] needs the full [`SystemResult`]).
 pub fn run_system_lean(
     instruments: &[InstrumentInputs],
     config: &SystemConfig,
 ) -> LeanSystemResult {
-    let positions = compute_positions(instruments, config).instruments;
+    let mut sized = size_all(instruments, config);
+    for s in &mut sized {
+        // only the subsystem position and the volatility scalar are used from here on
+        let empty = DailySeries::new(Vec::new(), Vec::new());
+        s.block_value = empty.clone();
+        s.instrument_currency_vol = empty.clone();
+        s.instrument_value_vol = empty;
+    }
+    let codes: Vec<String> = instruments.iter().map(|i| i.code.clone()).collect();
+    let (weights, idm) = weights_and_idm(&codes, &sized, config);
     type Kept = (LeanInstrumentResult, DailySeries, DailySeries);
     let kept: Vec<Kept> = instruments
         .par_iter()
-        .zip(positions)
-        .map(|(inp, pos)| {
+        .zip(codes)
+        .zip(sized)
+        .map(|((inp, code), sizing)| {
+            let pos = positions_of(config, code, sizing, &weights, &idm);
             let (account, turnover) = account_instrument(inp, &pos, config);
             (
                 LeanInstrumentResult {
