@@ -610,6 +610,18 @@ pub fn instrument_inputs(
     fx: &BTreeMap<String, Result<FxRates, String>>,
     cfg: &SystemConfig,
 ) -> Result<InstrumentInputs, String> {
+    take_instrument_inputs(&mut p.clone(), combined_forecast, statics, fx, cfg)
+}
+
+/// [`instrument_inputs`] moving the daily series out of `p.raw` instead of copying them (on
+/// success `p.raw` is left empty).
+fn take_instrument_inputs(
+    p: &mut InstrumentPrices,
+    combined_forecast: DailySeries,
+    statics: &StaticData,
+    fx: &BTreeMap<String, Result<FxRates, String>>,
+    cfg: &SystemConfig,
+) -> Result<InstrumentInputs, String> {
     let code = &p.code;
     let info = statics
         .instruments
@@ -620,13 +632,24 @@ pub fn instrument_inputs(
         .ok_or_else(|| format!("no FX for {}", info.currency))?
         .clone()?;
     let costs = statics.costs(code).expect("instrument has static data");
+    let daily_percentage_volatility = p.raw.daily_percentage_volatility();
+    let empty = || DailySeries::new(Vec::new(), Vec::new());
+    let raw = std::mem::replace(
+        &mut p.raw,
+        RawData {
+            daily_prices: empty(),
+            daily_returns: empty(),
+            daily_returns_volatility: empty(),
+            denominator_price: empty(),
+        },
+    );
     Ok(InstrumentInputs {
         code: code.to_string(),
-        daily_price: p.raw.daily_prices.clone(),
-        denominator_price: p.raw.denominator_price.clone(),
-        daily_percentage_volatility: p.raw.daily_percentage_volatility(),
+        daily_price: raw.daily_prices,
+        denominator_price: raw.denominator_price,
+        daily_percentage_volatility,
         combined_forecast,
-        daily_returns_volatility: Some(p.raw.daily_returns_volatility.clone()),
+        daily_returns_volatility: Some(raw.daily_returns_volatility),
         fx,
         value_of_block_price_move: info.pointsize,
         costs,
@@ -639,6 +662,8 @@ pub fn instrument_inputs(
 /// failed.
 pub struct Loaded {
     pub inputs: Vec<InstrumentInputs>,
+    /// The instruments' codes and reference prices; their daily series (`raw`) have been moved
+    /// into `inputs` and are empty here.
     pub prices: Vec<InstrumentPrices>,
     pub failures: Vec<Failure>,
 }
@@ -671,12 +696,12 @@ pub fn assemble(
     );
     let mut inputs = Vec::with_capacity(prices.len());
     let mut kept = Vec::with_capacity(prices.len());
-    for p in prices {
+    for mut p in prices {
         let code = p.code.clone();
         let forecast = forecasts
             .remove(&code)
             .unwrap_or_else(|| Err("no combined forecast".to_string()));
-        match forecast.and_then(|f| instrument_inputs(&p, f, statics, &fx, cfg)) {
+        match forecast.and_then(|f| take_instrument_inputs(&mut p, f, statics, &fx, cfg)) {
             Ok(i) => {
                 inputs.push(i);
                 kept.push(p);
