@@ -237,7 +237,10 @@ fn files_and_state_hold_the_latest_optimal_positions() {
         let mp = systrade_test::read_csv(&pst.join(format!("multiple_prices_csv/{code}.csv.gz")));
         // the last row with a price (pysystemtrade's last rows may lack one)
         let prices = mp.f64_column("PRICE");
-        let n = (0..prices.len()).rev().find(|&i| !prices[i].is_nan()).unwrap();
+        let n = (0..prices.len())
+            .rev()
+            .find(|&i| !prices[i].is_nan())
+            .unwrap();
         assert_eq!(*price, mp.f64_column("PRICE")[n], "{code} reference price");
         assert_eq!(
             contract,
