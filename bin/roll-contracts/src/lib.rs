@@ -488,11 +488,9 @@ fn update(args: &Args, store: &Store) -> anyhow::Result<ExitCode> {
 
 // ---- state ---------------------------------------------------------------------------------------
 
-/// Opens state.sqlite and makes sure the roll_states table exists.
+/// Opens state.sqlite (migrated, so the roll_states table exists).
 pub(crate) fn open_state(store: &Store) -> anyhow::Result<StateDb> {
-    let mut db = store.open_state()?;
-    roll_state::ensure_roll_states(&mut db)?;
-    Ok(db)
+    Ok(store.open_state()?)
 }
 
 /// The position in the priced contract (last multiple-prices row) of `instrument`; 0 without

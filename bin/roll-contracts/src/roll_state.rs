@@ -1,9 +1,8 @@
 //! Roll states and priced-contract positions in `state.sqlite`.
 //!
 //! Roll states live in table `roll_states` (store migration 2, `systrade_store::MIGRATIONS`): one row
-//! per instrument, absent = `No_Roll`. A database migrated past version 2 before that migration
-//! existed lacks the table; [`ensure_roll_states`] then creates it with the same SQL (`CREATE TABLE
-//! IF NOT EXISTS`, in a transaction).
+//! per instrument, absent = `No_Roll`. `Store::open_state` applies every migration the database has
+//! not recorded yet, so the table always exists once the database is open.
 //!
 //! Positions per contract live in `contract_positions` (store migration 4, written by place-orders).
 //! When that table does not exist the position is taken as 0, which is logged.
@@ -13,7 +12,6 @@ use rusqlite::{Connection, OptionalExtension};
 use std::collections::BTreeMap;
 use systrade_model::{ContractDate, InstrumentCode};
 use systrade_roll::RollState;
-use systrade_store::{MIGRATIONS, StateDb};
 
 fn table_exists(conn: &Connection, table: &str) -> anyhow::Result<bool> {
     Ok(conn
@@ -24,22 +22,6 @@ fn table_exists(conn: &Connection, table: &str) -> anyhow::Result<bool> {
         )
         .optional()?
         .is_some())
-}
-
-/// Makes sure `roll_states` exists (see the module documentation).
-pub(crate) fn ensure_roll_states(db: &mut StateDb) -> anyhow::Result<()> {
-    if table_exists(db.connection(), "roll_states")? {
-        return Ok(());
-    }
-    let migration = MIGRATIONS
-        .iter()
-        .find(|m| m.name == "roll_states")
-        .context("the store has no roll_states migration")?;
-    let conn = db.connection();
-    conn.execute_batch(&format!("BEGIN; {} COMMIT;", migration.sql))
-        .context("creating table roll_states")?;
-    tracing::info!("created table roll_states in {}", db.path().display());
-    Ok(())
 }
 
 /// Every stored roll state.
