@@ -25,7 +25,7 @@ use systrade_forecast::scaling::{ScalarEstimate, estimated_forecast_scalar};
 use systrade_forecast::spec::{DataInput, FactorSpec};
 use systrade_forecast::{DailySeries, ForecastConfig, InstrumentInputs, RuleForecast};
 use systrade_forecast::{RuleFunction, TradingRule};
-use systrade_model::{AdjustedPrices, InstrumentCode, MultiplePrices};
+use systrade_model::{AdjustedPrices, CarryPrices, InstrumentCode};
 use systrade_series::{cumsum, diff, ffill};
 
 /// One instrument's prices and configuration, ready to compute.
@@ -35,7 +35,8 @@ pub struct InstrumentJob {
     /// `AssetClass` from `config/instruments.csv` (needed by asset-class rules only).
     pub asset_class: Option<String>,
     pub adjusted: AdjustedPrices,
-    pub multiple: Option<MultiplePrices>,
+    /// The carry columns of the multiple prices, when the instrument has them.
+    pub multiple: Option<CarryPrices>,
     pub config: ForecastConfig,
 }
 

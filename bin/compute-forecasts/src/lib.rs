@@ -274,10 +274,10 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
                 .read_adjusted_prices(code)
                 .map_err(|e| e.to_string())?;
             let multiple = if store.dir().multiple_prices_file(code).exists() {
-                let mut m = store
-                    .read_multiple_prices(code)
-                    .map_err(|e| e.to_string())?;
-                m.retain(|r| keep(&r.timestamp));
+                let mut m = store.read_carry_prices(code).map_err(|e| e.to_string())?;
+                if as_of.is_some() {
+                    m.truncate(m.timestamps.iter().take_while(|t| keep(t)).count());
+                }
                 Some(m)
             } else {
                 None

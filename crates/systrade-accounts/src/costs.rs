@@ -3,7 +3,7 @@
 //! (`pandl_SR_cost.py`, `account_costs.py`).
 
 use chrono::{Datelike, NaiveDate};
-use systrade_portfolio::align::reindex_ffill_sorted as reindex_ffill;
+use systrade_series::index::reindex_ffill_sorted as reindex_ffill;
 use systrade_series::{DailySeries, diff, ffill, rolling_std};
 
 /// Calendar days per year used to space roll dates.

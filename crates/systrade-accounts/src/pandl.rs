@@ -2,8 +2,8 @@
 //! `systems/accounts/pandl_calculators/pandl_calculation.py`).
 
 use systrade_model::{FxRates, Timestamp};
-use systrade_portfolio::align::union;
-use systrade_portfolio::align::{reindex_ffill_sorted as reindex_ffill, reindex_sorted as reindex};
+use systrade_series::index::union;
+use systrade_series::index::{reindex_ffill_sorted as reindex_ffill, reindex_sorted as reindex};
 use systrade_series::{DailySeries, diff, ffill, shift};
 
 /// Everything needed to value one instrument's positions.

@@ -1,18 +1,13 @@
 //! Aligning daily series on a common index, as pandas does when combining Series.
 
 use chrono::NaiveDate;
-use systrade_series::{DailySeries, reindex};
+use systrade_series::DailySeries;
+use systrade_series::index::{reindex_sorted, union_all};
 
 /// Sorted union of the series' dates (pandas index union when two Series meet in arithmetic or
-/// `pd.concat(axis=1)`).
+/// `pd.concat(axis=1)`), by linear merges of the already sorted indexes.
 pub fn union_dates(series: &[&DailySeries]) -> Vec<NaiveDate> {
-    let mut all: Vec<NaiveDate> = series
-        .iter()
-        .flat_map(|s| s.dates.iter().copied())
-        .collect();
-    all.sort_unstable();
-    all.dedup();
-    all
+    union_all(series.iter().map(|s| s.dates.as_slice()))
 }
 
 /// Each series reindexed (exact match, NaN elsewhere) onto the union of their dates.
@@ -20,13 +15,7 @@ pub fn align_union(series: &[&DailySeries]) -> (Vec<NaiveDate>, Vec<Vec<f64>>) {
     let dates = union_dates(series);
     let cols = series
         .iter()
-        .map(|s| {
-            if s.dates == dates {
-                s.values.clone()
-            } else {
-                reindex(&s.dates, &s.values, &dates)
-            }
-        })
+        .map(|s| reindex_sorted(&s.dates, &s.values, &dates))
         .collect();
     (dates, cols)
 }
@@ -57,7 +46,7 @@ pub fn reindex_ffill_to(b: &DailySeries, a: &DailySeries) -> Vec<f64> {
     if a.dates == b.dates {
         return b.values.clone();
     }
-    systrade_series::reindex_ffill(&b.dates, &b.values, &a.dates)
+    systrade_series::index::reindex_ffill_sorted(&b.dates, &b.values, &a.dates)
 }
 
 #[cfg(test)]

@@ -1,9 +1,7 @@
 //! Carry inputs from multiple prices (spec §3.2 "Carry inputs", `sysobjects/carry_data.py`).
 
 use crate::align::binary_op;
-use systrade_model::{
-    CALENDAR_DAYS_IN_YEAR, MultiplePrices, ROOT_BUSINESS_DAYS_IN_YEAR, Timestamp,
-};
+use systrade_model::{CALENDAR_DAYS_IN_YEAR, CarryPrices, ROOT_BUSINESS_DAYS_IN_YEAR, Timestamp};
 use systrade_series::{DailySeries, resample_business_day_mean};
 
 /// Carry series at the multiple prices' own timestamps (duplicates removed, last kept).
@@ -28,26 +26,28 @@ pub const MIN_ROLL_DIFFERENTIAL: f64 = 1.0 / CALENDAR_DAYS_IN_YEAR;
 /// where `|roll_differential| < 1/365.25` it becomes `±1/365.25` (sign kept, `+` for zero);
 /// `annualised_roll = raw_futures_roll / roll_differential` (positive = backwardation for either
 /// carry offset). Rows with a repeated timestamp keep only the last.
-pub fn carry_inputs(multiple: &MultiplePrices) -> CarryInputs {
-    let mut rows: Vec<&systrade_model::MultiplePricesRow> = Vec::with_capacity(multiple.len());
-    for r in multiple {
+pub fn carry_inputs(prices: &CarryPrices) -> CarryInputs {
+    // Row indices, a repeated timestamp keeping its last row.
+    let mut rows: Vec<usize> = Vec::with_capacity(prices.len());
+    for (i, t) in prices.timestamps.iter().enumerate() {
         match rows.last_mut() {
-            Some(last) if last.timestamp == r.timestamp => *last = r,
-            _ => rows.push(r),
+            Some(last) if prices.timestamps[*last] == *t => *last = i,
+            _ => rows.push(i),
         }
     }
-    let timestamps = rows.iter().map(|r| r.timestamp).collect();
+    let timestamps = rows.iter().map(|&i| prices.timestamps[i]).collect();
     let raw_futures_roll: Vec<f64> = rows
         .iter()
-        .map(|r| {
-            let x = r.price - r.carry;
+        .map(|&i| {
+            let x = prices.price[i] - prices.carry[i];
             if x == 0.0 { f64::NAN } else { x }
         })
         .collect();
     let roll_differentials: Vec<f64> = rows
         .iter()
-        .map(|r| {
-            let d = r.carry_contract.year_fraction() - r.price_contract.year_fraction();
+        .map(|&i| {
+            let d =
+                prices.carry_contract[i].year_fraction() - prices.price_contract[i].year_fraction();
             if d.abs() < MIN_ROLL_DIFFERENTIAL {
                 MIN_ROLL_DIFFERENTIAL.copysign(d)
             } else {
@@ -128,7 +128,7 @@ mod tests {
             row("2023-08-18 19:00:00", 100.0, 20231200, 100.0, 20231200),
             row("2023-08-21 19:00:00", 100.0, 20231200, 99.0, 20240300),
         ];
-        let c = carry_inputs(&m);
+        let c = carry_inputs(&CarryPrices::from(&m[..]));
         assert_eq!(c.timestamps.len(), 3, "duplicate timestamp dropped");
         // frac(20230900) = 2023.75, frac(20231200) = 2024.0 → −0.25; roll −20 → +80 per year.
         assert_eq!(c.raw_futures_roll[0], -20.0);

@@ -10,15 +10,16 @@ use crate::rules;
 use crate::scaling::{DEFAULT_FORECAST_CAP, cap_forecast, scalar_for_forecast, scale};
 use crate::spec::{DataInput, FactorSpec, RuleFunction, TradingRule};
 use std::collections::BTreeMap;
-use systrade_model::{AdjustedPrices, MultiplePrices};
+use systrade_model::{AdjustedPrices, CarryPrices};
 use systrade_series::DailySeries;
 
 /// One instrument's price inputs.
 #[derive(Debug, Clone, Copy)]
 pub struct InstrumentInputs<'a> {
     pub adjusted: &'a AdjustedPrices,
-    /// Multiple prices (needed for carry and the percentage-vol denominator).
-    pub multiple: Option<&'a MultiplePrices>,
+    /// The carry columns of the multiple prices (needed for carry and the percentage-vol
+    /// denominator).
+    pub multiple: Option<&'a CarryPrices>,
 }
 
 /// Inputs that depend on other instruments, computed by the caller.

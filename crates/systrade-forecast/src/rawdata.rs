@@ -2,7 +2,7 @@
 //! the trading rules read.
 
 use crate::align::{binary_op, reindex_ffill_to};
-use systrade_model::{AdjustedPrices, MultiplePrices, ROOT_BUSINESS_DAYS_IN_YEAR, Timestamp};
+use systrade_model::{AdjustedPrices, CarryPrices, ROOT_BUSINESS_DAYS_IN_YEAR};
 use systrade_series::{
     DailySeries, Ewm, bfill, cumsum, diff, ewm_mean, ewm_std, ffill, resample_business_day_last,
     rolling_quantile, rolling_std, shift,
@@ -261,10 +261,8 @@ pub fn daily_prices(adjusted: &AdjustedPrices) -> DailySeries {
 
 /// `daily_denominator_price`: the raw `PRICE` column of the multiple prices (the contract held, not
 /// back-adjusted) resampled to business days, last observation.
-pub fn denominator_price(multiple: &MultiplePrices) -> DailySeries {
-    let ts: Vec<Timestamp> = multiple.iter().map(|r| r.timestamp).collect();
-    let px: Vec<f64> = multiple.iter().map(|r| r.price).collect();
-    resample_business_day_last(&ts, &px)
+pub fn denominator_price(multiple: &CarryPrices) -> DailySeries {
+    resample_business_day_last(&multiple.timestamps, &multiple.price)
 }
 
 /// Everything the raw-data stage derives from one instrument's prices.
@@ -285,7 +283,7 @@ impl RawData {
     /// adjusted price (pysystemtrade's fallback when there is no carry data).
     pub fn compute(
         adjusted: &AdjustedPrices,
-        multiple: Option<&MultiplePrices>,
+        multiple: Option<&CarryPrices>,
         vol: &VolConfig,
     ) -> Self {
         let daily_prices = daily_prices(adjusted);
@@ -408,7 +406,7 @@ pub(crate) fn median(values: &mut [f64]) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use systrade_model::{ContractDate, MultiplePricesRow};
+    use systrade_model::{ContractDate, MultiplePricesRow, Timestamp};
 
     const NAN: f64 = f64::NAN;
 
@@ -453,7 +451,7 @@ mod tests {
             },
             ..VolConfig::default()
         };
-        let raw = RawData::compute(&adjusted, Some(&multiple), &vol);
+        let raw = RawData::compute(&adjusted, Some(&CarryPrices::from(&multiple[..])), &vol);
         assert_eq!(raw.daily_prices.len(), 4);
         let same = |a: &[f64], b: &[f64]| {
             assert_eq!(a.len(), b.len(), "{a:?} vs {b:?}");

@@ -11,7 +11,7 @@ use std::path::Path;
 use systrade_forecast::carry::{carry_inputs, raw_carry};
 use systrade_forecast::rawdata::{RawData, VolConfig};
 use systrade_forecast::rules;
-use systrade_model::{AdjustedPrices, ContractDate, MultiplePrices, MultiplePricesRow, Timestamp};
+use systrade_model::{AdjustedPrices, CarryPrices, ContractDate, MultiplePricesRow, Timestamp};
 use systrade_series::DailySeries;
 use systrade_test::{close_f64, parse_f64_or_nan, read_csv, require_pst_data};
 
@@ -398,7 +398,7 @@ fn read_adjusted(path: &Path) -> AdjustedPrices {
     AdjustedPrices::new(ts, t.f64_column("price"))
 }
 
-fn read_multiple(path: &Path) -> MultiplePrices {
+fn read_multiple(path: &Path) -> CarryPrices {
     let t = read_csv(path);
     let c = |n: &str| t.column(n);
     let contract = |s: &str| ContractDate::from_id(s.parse::<f64>().unwrap() as i64).unwrap();
@@ -413,7 +413,9 @@ fn read_multiple(path: &Path) -> MultiplePrices {
             carry: parse_f64_or_nan(&r[c("CARRY")]),
             carry_contract: contract(&r[c("CARRY_CONTRACT")]),
         })
-        .collect()
+        .collect::<Vec<_>>()
+        .as_slice()
+        .into()
 }
 
 #[test]

@@ -18,7 +18,7 @@ use systrade_forecast::instrument::{
     CrossSectionalInputs, ForecastConfig, InstrumentForecasts, InstrumentInputs,
 };
 use systrade_forecast::spec::{ArgValue, TradingRule};
-use systrade_model::{AdjustedPrices, ContractDate, MultiplePrices, MultiplePricesRow, Timestamp};
+use systrade_model::{AdjustedPrices, CarryPrices, ContractDate, MultiplePricesRow, Timestamp};
 use systrade_series::{DailySeries, reindex};
 use systrade_test::{CsvTable, close_f64, read_csv, require_pst_data, require_pst_reference};
 
@@ -114,7 +114,7 @@ fn contract(s: &str) -> ContractDate {
     ContractDate::from_id(s.parse::<f64>().unwrap() as i64).unwrap()
 }
 
-fn read_multiple(path: &Path, floats: Floats) -> MultiplePrices {
+fn read_multiple(path: &Path, floats: Floats) -> CarryPrices {
     let t = read_csv(path);
     let col = |n: &str| t.column(n);
     let (dt, p, pc, f, fc, c, cc) = (
@@ -138,7 +138,9 @@ fn read_multiple(path: &Path, floats: Floats) -> MultiplePrices {
             carry: num(&r[c]),
             carry_contract: contract(&r[cc]),
         })
-        .collect()
+        .collect::<Vec<_>>()
+        .as_slice()
+        .into()
 }
 
 fn simple_system_config() -> ForecastConfig {

@@ -16,8 +16,8 @@ pub use instrument::{
 };
 pub use month::{FuturesMonth, MonthLetterError};
 pub use prices::{
-    AdjustedPrices, ContractBar, ContractPrices, FxRates, MultiplePrices, MultiplePricesRow,
-    PriceSeries, RollCalendar, RollCalendarRow,
+    AdjustedPrices, CarryPrices, ContractBar, ContractPrices, FxRates, MultiplePrices,
+    MultiplePricesRow, PriceSeries, RollCalendar, RollCalendarRow,
 };
 pub use roll_cycle::{RollCycle, RollCycleError};
 pub use time::{Timestamp, TimestampError};

@@ -20,6 +20,49 @@ pub struct MultiplePricesRow {
 /// Multiple prices of one instrument, in time order (`prices/multiple/<I>.parquet`).
 pub type MultiplePrices = Vec<MultiplePricesRow>;
 
+/// The carry data of multiple prices (pysystemtrade `get_instrument_raw_carry_data`): the priced and
+/// carry contracts and their prices, column by column, in time order. This is what the forecast
+/// stage reads from `prices/multiple/<I>.parquet` (the forward columns are not needed there).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CarryPrices {
+    pub timestamps: Vec<Timestamp>,
+    pub price: Vec<f64>,
+    pub price_contract: Vec<ContractDate>,
+    pub carry: Vec<f64>,
+    pub carry_contract: Vec<ContractDate>,
+}
+
+impl CarryPrices {
+    pub fn len(&self) -> usize {
+        self.timestamps.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.timestamps.is_empty()
+    }
+
+    /// Keeps the first `n` rows.
+    pub fn truncate(&mut self, n: usize) {
+        self.timestamps.truncate(n);
+        self.price.truncate(n);
+        self.price_contract.truncate(n);
+        self.carry.truncate(n);
+        self.carry_contract.truncate(n);
+    }
+}
+
+impl From<&[MultiplePricesRow]> for CarryPrices {
+    fn from(rows: &[MultiplePricesRow]) -> Self {
+        Self {
+            timestamps: rows.iter().map(|r| r.timestamp).collect(),
+            price: rows.iter().map(|r| r.price).collect(),
+            price_contract: rows.iter().map(|r| r.price_contract).collect(),
+            carry: rows.iter().map(|r| r.carry).collect(),
+            carry_contract: rows.iter().map(|r| r.carry_contract).collect(),
+        }
+    }
+}
+
 /// A time series of one value per timestamp: adjusted prices (`prices/adjusted/<I>.parquet`, column
 /// `price`) and FX rates (`prices/fx/<CCY>USD.parquet`, column `rate`).
 #[derive(Debug, Clone, Default, PartialEq)]

@@ -3,10 +3,10 @@
 //! CCY) on their own timestamps (some days carry two stamps), so FX stays timestamped
 //! ([`FxRates`]) and is aligned onto daily indexes only where it is used ([`fx_on_dates`]).
 
-use crate::align::union;
-use crate::align::{reindex_ffill_sorted as reindex_ffill, reindex_sorted as reindex};
 use chrono::NaiveDate;
 use systrade_model::{FxRates, Timestamp};
+use systrade_series::index::union;
+use systrade_series::index::{reindex_ffill_sorted as reindex_ffill, reindex_sorted as reindex};
 use systrade_series::{DailySeries, ffill};
 
 /// The rate that multiplies an amount in `instrument_ccy` to give `base_ccy`:

@@ -8,7 +8,6 @@
 //! [`portfolio::buffer`] and [`portfolio::apply_buffers_to_position`]; [`fx::fx_rate_to_base`]
 //! provides the FX series and [`portfolio::capital_multiplier`] the compounding.
 
-pub mod align;
 pub mod fx;
 pub mod portfolio;
 pub mod sizing;

@@ -1,7 +1,7 @@
 //! Portfolio level (spec §3.7): notional positions, position buffers, capital multiplier
 //! (pysystemtrade `systems/portfolio.py`, `systems/buffering.py`, `syscore/capital.py`).
 
-use crate::align::{reindex_ffill_sorted, reindex_sorted};
+use systrade_series::index::{reindex_ffill_sorted, reindex_sorted};
 use systrade_series::{DailySeries, cumsum, diff, ffill};
 
 /// Default `buffer_size`.

@@ -4,9 +4,9 @@
 //! block value → instrument currency vol → instrument value vol (base currency) → volatility scalar
 //! (the position at forecast 10) → subsystem position.
 
-use crate::align::{intersection, reindex_ffill_sorted, reindex_sorted};
 use crate::fx::fx_on_dates;
 use systrade_model::FxRates;
+use systrade_series::index::{intersection, reindex_ffill_sorted, reindex_sorted};
 use systrade_series::{DailySeries as Series, ffill};
 
 /// √256: business days per year under the square root (spec §8 item 1).

@@ -6,8 +6,8 @@
 //! one, (3) resampled to business days by mean, (4) smoothed with `ewm(span=125).mean()`, and
 //! (5) renormalised so each row sums to one.
 
-use crate::align::union_all;
 use chrono::NaiveDate;
+use systrade_series::index::union_all;
 use systrade_series::{DailySeries, Ewm, business_day_floor, business_days, ewm_mean, ffill};
 
 /// Default `instrument_weight_ewma_span`.
@@ -39,7 +39,11 @@ pub fn subsystem_positions_frame(positions: &[(String, DailySeries)]) -> Instrum
     let dates = union_all(positions.iter().map(|(_, s)| s.dates.as_slice()));
     let columns = positions
         .iter()
-        .map(|(_, s)| ffill(&crate::align::reindex_sorted(&s.dates, &s.values, &dates)))
+        .map(|(_, s)| {
+            ffill(&systrade_series::index::reindex_sorted(
+                &s.dates, &s.values, &dates,
+            ))
+        })
         .collect();
     InstrumentFrame {
         dates,

@@ -13,6 +13,7 @@
 
 pub mod calendar;
 pub mod ewm;
+pub mod index;
 pub mod ops;
 pub mod resample;
 pub mod rolling;

@@ -1,13 +1,35 @@
 //! Resampling timestamped observations to business days (pandas `resample("1B")`) and reindexing
 //! one series onto another index.
 
-use crate::calendar::{business_day_floor, business_days};
 use crate::series::DailySeries;
 use systrade_model::Timestamp;
 
+/// Days from 1970-01-01 to 0001-01-01 counted the way chrono's `from_num_days_from_ce` counts.
+const UNIX_EPOCH_DAYS_FROM_CE: i64 = 719_163;
+
+/// The day number (days since 1970-01-01) of the business day whose `"1B"` bin contains day `day`:
+/// the day itself on a weekday, the preceding Friday on a weekend. 1970-01-01 was a Thursday, so
+/// `(day + 3) mod 7` is the weekday with Monday = 0.
+fn business_day_floor_number(day: i64) -> i64 {
+    let weekday = (day + 3).rem_euclid(7);
+    if weekday >= 5 {
+        day - (weekday - 4)
+    } else {
+        day
+    }
+}
+
+fn date_of_day_number(day: i64) -> chrono::NaiveDate {
+    i32::try_from(day + UNIX_EPOCH_DAYS_FROM_CE)
+        .ok()
+        .and_then(chrono::NaiveDate::from_num_days_from_ce_opt)
+        .expect("day number in chrono's range")
+}
+
 /// Groups `(timestamp, value)` pairs into business-day bins: returns the business-day index from
 /// the first to the last bin (every Mon–Fri, empty bins included) and, per bin, the range of input
-/// rows in it. Timestamps must be sorted ascending.
+/// rows in it. Timestamps must be sorted ascending. Works on integer day numbers (no calendar
+/// conversion per row): this runs over every intraday row of 50 years of prices.
 fn business_day_bins(timestamps: &[Timestamp]) -> (Vec<chrono::NaiveDate>, Vec<(usize, usize)>) {
     let (Some(first), Some(last)) = (timestamps.first(), timestamps.last()) else {
         return (Vec::new(), Vec::new());
@@ -16,15 +38,27 @@ fn business_day_bins(timestamps: &[Timestamp]) -> (Vec<chrono::NaiveDate>, Vec<(
         timestamps.windows(2).all(|w| w[0] <= w[1]),
         "timestamps must be sorted"
     );
-    let dates = business_days(first.date(), business_day_floor(last.date()));
-    let mut ranges = Vec::with_capacity(dates.len());
+    let first_day = business_day_floor_number(first.day_number());
+    let last_day = business_day_floor_number(last.day_number());
+    let capacity = usize::try_from((last_day - first_day) / 7 * 5 + 5).unwrap_or(0);
+    let mut dates = Vec::with_capacity(capacity);
+    let mut ranges = Vec::with_capacity(capacity);
     let mut row = 0;
-    for &d in &dates {
+    let mut day = first_day;
+    let mut date = date_of_day_number(first_day);
+    while day <= last_day {
         let start = row;
-        while row < timestamps.len() && business_day_floor(timestamps[row].date()) == d {
+        while row < timestamps.len()
+            && business_day_floor_number(timestamps[row].day_number()) == day
+        {
             row += 1;
         }
+        dates.push(date);
         ranges.push((start, row));
+        // Next business day: Friday (weekday 4) jumps to Monday.
+        let step = if (day + 3).rem_euclid(7) == 4 { 3 } else { 1 };
+        day += step;
+        date = date + chrono::Days::new(step as u64);
     }
     debug_assert_eq!(row, timestamps.len());
     (dates, ranges)
@@ -124,6 +158,37 @@ mod tests {
         for (g, w) in got.iter().zip(want) {
             assert!((g.is_nan() && w.is_nan()) || g == w, "{got:?} vs {want:?}");
         }
+    }
+
+    #[test]
+    fn day_number_floor_agrees_with_the_calendar() {
+        // Before and after 1970-01-01 (a Thursday), every weekday, against chrono's weekdays.
+        for day in -1_500..1_500_i64 {
+            let date = date_of_day_number(day);
+            assert_eq!(
+                date,
+                NaiveDate::from_ymd_opt(1970, 1, 1).unwrap() + chrono::TimeDelta::days(day)
+            );
+            assert_eq!(
+                date_of_day_number(business_day_floor_number(day)),
+                crate::calendar::business_day_floor(date),
+                "{date}"
+            );
+        }
+        // Bins over a span with a weekend and an empty week: every Mon–Fri, weekend rows on Friday.
+        let t = [
+            ts("1969-12-26 10:00:00"),
+            ts("1969-12-27 10:00:00"),
+            ts("1970-01-12 01:00:00"),
+        ];
+        let (dates, ranges) = business_day_bins(&t);
+        assert_eq!(
+            dates,
+            crate::calendar::business_days(d("1969-12-26"), d("1970-01-12"))
+        );
+        assert_eq!(ranges[0], (0, 2));
+        assert_eq!(ranges[1], (2, 2));
+        assert_eq!(*ranges.last().unwrap(), (2, 3));
     }
 
     #[test]

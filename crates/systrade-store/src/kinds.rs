@@ -7,8 +7,8 @@ use crate::columns::{
 use crate::error::{Result, StoreError};
 use std::path::Path;
 use systrade_model::{
-    ContractBar, ContractDate, ContractPrices, MultiplePrices, MultiplePricesRow, PriceSeries,
-    RollCalendar, RollCalendarRow, Timestamp,
+    CarryPrices, ContractBar, ContractDate, ContractPrices, MultiplePrices, MultiplePricesRow,
+    PriceSeries, RollCalendar, RollCalendarRow, Timestamp,
 };
 
 use ColumnType::{ContractId, Price, Timestamp as Ts};
@@ -111,15 +111,21 @@ fn floats(v: impl Iterator<Item = f64>) -> ColumnData {
     ColumnData::Float(v.collect())
 }
 
+/// Contract ids checked and converted; consecutive rows mostly hold the same contract, so an id equal
+/// to the previous row's is not checked again.
 fn contract_dates(path: &Path, column: &str, values: Vec<i64>) -> Result<Vec<ContractDate>> {
-    values
-        .into_iter()
-        .enumerate()
-        .map(|(i, id)| {
-            ContractDate::from_id(id)
-                .map_err(|e| StoreError::value(path, i + 1, column, e.to_string()))
-        })
-        .collect()
+    let mut out = Vec::with_capacity(values.len());
+    let mut previous: Option<(i64, ContractDate)> = None;
+    for (i, id) in values.into_iter().enumerate() {
+        let date = match previous {
+            Some((p, date)) if p == id => date,
+            _ => ContractDate::from_id(id)
+                .map_err(|e| StoreError::value(path, i + 1, column, e.to_string()))?,
+        };
+        previous = Some((id, date));
+        out.push(date);
+    }
+    Ok(out)
 }
 
 fn timestamps(values: Vec<i64>) -> Vec<Timestamp> {
@@ -320,6 +326,33 @@ pub(crate) fn decode_multiple_prices(path: &Path) -> Result<MultiplePrices> {
             carry_contract: carry_contract[i],
         })
         .collect())
+}
+
+/// The carry columns of a multiple-prices file (the forward columns are checked for presence and type
+/// but never decompressed).
+pub(crate) fn decode_carry_prices(path: &Path) -> Result<CarryPrices> {
+    let wanted = [
+        "timestamp",
+        "price",
+        "price_contract",
+        "carry",
+        "carry_contract",
+    ];
+    let mut cols = decode_projected(path, MULTIPLE_COLUMNS, &wanted)?.into_iter();
+    let mut next = || cols.next().expect("one column per wanted column");
+    let timestamps = timestamps(next().into_int());
+    let price = next().into_float();
+    let price_contract = contract_dates(path, "price_contract", next().into_int())?;
+    let carry = next().into_float();
+    let carry_contract = contract_dates(path, "carry_contract", next().into_int())?;
+    check_order(path, timestamps.iter().map(|t| (*t, 0)), None)?;
+    Ok(CarryPrices {
+        timestamps,
+        price,
+        price_contract,
+        carry,
+        carry_contract,
+    })
 }
 
 // ---- single series (adjusted prices, FX) -----------------------------------------------------

@@ -48,8 +48,8 @@ use kinds::{ADJUSTED_COLUMNS, FX_COLUMNS};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 use systrade_model::{
-    AdjustedPrices, ContractPrices, FxRates, Instrument, InstrumentCode, MultiplePrices,
-    RollCalendar, RollParameters,
+    AdjustedPrices, CarryPrices, ContractPrices, FxRates, Instrument, InstrumentCode,
+    MultiplePrices, RollCalendar, RollParameters,
 };
 
 /// A data directory, for reading. Cheap to create; does no I/O until asked.
@@ -145,6 +145,13 @@ impl Store {
 
     pub fn read_multiple_prices(&self, instrument: &InstrumentCode) -> Result<MultiplePrices> {
         kinds::decode_multiple_prices(&self.dir.multiple_prices_file(instrument))
+    }
+
+    /// The carry columns of `prices/multiple/<I>.parquet` (price, carry and their contracts): what
+    /// the forecast stage needs, read without decompressing the forward columns. Same checks and
+    /// errors as [`Store::read_multiple_prices`].
+    pub fn read_carry_prices(&self, instrument: &InstrumentCode) -> Result<CarryPrices> {
+        kinds::decode_carry_prices(&self.dir.multiple_prices_file(instrument))
     }
 
     /// `prices/adjusted/<I>.parquet`.

@@ -82,6 +82,12 @@ fn every_kind_round_trips_with_nulls_and_exact_values() {
     assert_eq!(back[0].price, 123.7);
     assert!(back[0].forward.is_nan());
     assert_eq!(back[0].carry_contract, c(19830300));
+    let carry = store.read_carry_prices(&sp).unwrap();
+    assert_eq!(carry.timestamps, vec![t("1982-09-14 23:00:00")]);
+    assert_eq!(carry.price, vec![123.7]);
+    assert_eq!(carry.price_contract, vec![c(19821200)]);
+    assert!(carry.carry[0].is_nan());
+    assert_eq!(carry.carry_contract, vec![c(19830300)]);
 
     let bars = vec![
         ContractBar {
@@ -286,6 +292,49 @@ fn bad_contract_id_in_file_names_row_and_column() {
         .unwrap_err()
         .to_string();
     assert!(e.contains("row 2") && e.contains("next_contract"), "{e}");
+}
+
+#[test]
+fn bad_contract_id_after_good_rows_in_carry_prices() {
+    let (_d, store) = store();
+    let path = store.dir().multiple_prices_file(&code("BAD"));
+    let ts = DataType::Timestamp(TimeUnit::Microsecond, None);
+    let schema = Arc::new(Schema::new(vec![
+        Field::new("timestamp", ts, false),
+        Field::new("price", DataType::Float64, true),
+        Field::new("price_contract", DataType::Int64, false),
+        Field::new("forward", DataType::Float64, true),
+        Field::new("forward_contract", DataType::Int64, false),
+        Field::new("carry", DataType::Float64, true),
+        Field::new("carry_contract", DataType::Int64, false),
+    ]));
+    let batch = RecordBatch::try_new(
+        schema,
+        vec![
+            Arc::new(arrow_array::TimestampMicrosecondArray::from(vec![0, 1, 2])),
+            Arc::new(arrow_array::Float64Array::from(vec![1.0, 2.0, 3.0])),
+            // Row 3 changes to an impossible month after two rows of a valid contract.
+            Arc::new(Int64Array::from(vec![20200300, 20200300, 20201300])),
+            Arc::new(arrow_array::Float64Array::from(vec![1.0, 2.0, 3.0])),
+            Arc::new(Int64Array::from(vec![20200600, 20200600, 20200600])),
+            Arc::new(arrow_array::Float64Array::from(vec![1.0, 2.0, 3.0])),
+            Arc::new(Int64Array::from(vec![20200600, 20200600, 20200600])),
+        ],
+    )
+    .unwrap();
+    write_batch(&path, batch);
+    for e in [
+        store
+            .read_carry_prices(&code("BAD"))
+            .unwrap_err()
+            .to_string(),
+        store
+            .read_multiple_prices(&code("BAD"))
+            .unwrap_err()
+            .to_string(),
+    ] {
+        assert!(e.contains("row 3") && e.contains("price_contract"), "{e}");
+    }
 }
 
 #[test]

@@ -424,11 +424,7 @@ fn load_one(
         return Err("no adjusted prices".to_string());
     }
     let multiple = if store.dir().multiple_prices_file(code).exists() {
-        Some(
-            store
-                .read_multiple_prices(code)
-                .map_err(|e| e.to_string())?,
-        )
+        Some(store.read_carry_prices(code).map_err(|e| e.to_string())?)
     } else if setup.needs_carry(code) {
         return Err(format!(
             "carry rules need multiple prices (expected {})",
@@ -444,12 +440,12 @@ fn load_one(
         .ok_or_else(|| "no forecast config".to_string())?;
     let reference = match multiple
         .as_ref()
-        .and_then(|m| m.iter().rev().find(|r| !r.price.is_nan()))
+        .and_then(|m| Some((m, m.price.iter().rposition(|p| !p.is_nan())?)))
     {
-        Some(r) => Some(Reference {
-            price: r.price,
-            contract: r.price_contract.to_string(),
-            timestamp: r.timestamp,
+        Some((m, i)) => Some(Reference {
+            price: m.price[i],
+            contract: m.price_contract[i].to_string(),
+            timestamp: m.timestamps[i],
         }),
         None => adjusted
             .timestamps

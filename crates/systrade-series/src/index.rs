@@ -1,8 +1,8 @@
 //! Outer and inner joins of sorted indexes (pandas `concat(..., axis=1, join="outer")` /
 //! `add(fill_value=…)` alignment) and linear-merge reindexing for sorted targets. The semantics of
-//! [`reindex_sorted`] / [`reindex_ffill_sorted`] are those of `systrade_series::reindex` /
+//! [`reindex_sorted`] / [`reindex_ffill_sorted`] are those of `crate::reindex` /
 //! `reindex_ffill`; they walk both indexes once (and copy when the indexes are equal, the common
-//! case) instead of a binary search per target. Candidates to move into `systrade-series`.
+//! case) instead of a binary search per target.
 
 use chrono::NaiveDate;
 
@@ -38,11 +38,20 @@ pub fn union<K: Ord + Copy>(a: &[K], b: &[K]) -> Vec<K> {
     out
 }
 
-/// Sorted union of many indexes.
+/// Sorted union of many strictly increasing indexes (pairwise linear merges; an index equal to
+/// the union so far costs one comparison pass).
 pub fn union_all<'a>(indexes: impl IntoIterator<Item = &'a [NaiveDate]>) -> Vec<NaiveDate> {
-    indexes
-        .into_iter()
-        .fold(Vec::new(), |acc, ix| union(&acc, ix))
+    let mut indexes = indexes.into_iter();
+    let Some(first) = indexes.next() else {
+        return Vec::new();
+    };
+    let mut acc = first.to_vec();
+    for ix in indexes {
+        if ix != acc.as_slice() {
+            acc = union(&acc, ix);
+        }
+    }
+    acc
 }
 
 /// Sorted intersection of two strictly increasing indexes (pandas inner join).
@@ -125,10 +134,10 @@ mod tests {
         let values = [1.0, f64::NAN, 3.0];
         for target in [vec![d(1), d(2), d(3), d(4), d(7)], keys.to_vec(), vec![]] {
             let a = reindex_sorted(&keys, &values, &target);
-            let b = systrade_series::reindex(&keys, &values, &target);
+            let b = crate::reindex(&keys, &values, &target);
             assert!(a.iter().zip(&b).all(|(x, y)| x.to_bits() == y.to_bits()));
             let a = reindex_ffill_sorted(&keys, &values, &target);
-            let b = systrade_series::reindex_ffill(&keys, &values, &target);
+            let b = crate::reindex_ffill(&keys, &values, &target);
             assert!(a.iter().zip(&b).all(|(x, y)| x.to_bits() == y.to_bits()));
         }
     }
