@@ -149,11 +149,12 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     let sys_cfg = systrade_system::accounts_config(&cfg, &codes, overrides);
     tracing::debug!("inputs: {:?}, peak RSS {}", t0.elapsed(), peak_rss());
     let multiplier = systrade_system::capital_multiplier(&cfg);
+    let done = loaded.inputs.len();
     let (portfolio, instruments): (Curves, Vec<InstrumentOut>) = if multiplier
         == CapitalMultiplier::Fixed
     {
         // only the curves, positions and turnover are needed: drop intermediates as they go
-        let result = run_system_lean(&loaded.inputs, &sys_cfg);
+        let result = run_system_lean(loaded.inputs, &sys_cfg);
         tracing::debug!("system: {:?}, peak RSS {}", t0.elapsed(), peak_rss());
         (
             result.portfolio.percent,
@@ -196,8 +197,6 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
                 .collect(),
         )
     };
-    let done = loaded.inputs.len();
-    drop(loaded.inputs);
 
     let summary = Summary {
         config: config_path.display().to_string(),

@@ -18,6 +18,7 @@ use crate::curves::{
 use crate::pandl::PandlInputs;
 use crate::stats::turnover;
 use rayon::prelude::*;
+use std::sync::Arc;
 use systrade_model::FxRates;
 use systrade_portfolio::portfolio::{
     BufferMethod, CapitalMultiplier, PositionBuffers, apply_buffers_to_position,
@@ -44,8 +45,8 @@ pub struct InstrumentInputs {
     pub combined_forecast: DailySeries,
     /// `daily_returns_volatility` (price points); needed for SR costs only.
     pub daily_returns_volatility: Option<DailySeries>,
-    /// Instrument currency into base currency.
-    pub fx: FxRates,
+    /// Instrument currency into base currency (shared by the instruments of one currency).
+    pub fx: Arc<FxRates>,
     pub value_of_block_price_move: f64,
     pub costs: InstrumentCosts,
     pub rolls_per_year: usize,
@@ -166,7 +167,12 @@ pub fn compute_positions(
     let positions = codes
         .into_par_iter()
         .zip(sized)
-        .map(|(code, sizing)| positions_of(config, code, sizing, &weights, &idm))
+        .map(|(code, sizing)| {
+            let w = weights
+                .series(&code)
+                .expect("weight column for every instrument");
+            positions_of(config, code, sizing, w, &idm)
+        })
         .collect();
     PositionsResult {
         instrument_weights: weights,
@@ -220,12 +226,9 @@ fn positions_of(
     config: &SystemConfig,
     code: String,
     sizing: SizedInstrument,
-    weights: &InstrumentFrame,
+    w: DailySeries,
     idm: &DailySeries,
 ) -> InstrumentPositions {
-    let w = weights
-        .series(&code)
-        .expect("weight column for every instrument");
     let without_idm = notional_position_without_idm(&sizing.subsystem_position, &w);
     let notional = notional_position(&without_idm, idm, None);
     let b = buffer(
@@ -387,14 +390,15 @@ pub struct LeanSystemResult {
 
 /// [`run_system`] with the same numbers, dropping intermediates as it goes: of the sizing only the
 /// subsystem position and volatility scalar are kept across the weights step; each instrument's
-/// positions are computed, accounted and released in one parallel pass; and of its account only the curves
-/// and the raw base-currency gross P&L and costs (for the portfolio sum) are kept. Not for
-/// compounding ([`compound`] needs the full [`SystemResult`]).
+/// positions are computed, accounted and released in one parallel pass, which also releases the
+/// instrument's inputs and weight column; and of its account only the curves and the raw
+/// base-currency gross P&L and costs (for the portfolio sum) are kept. Not for compounding
+/// ([`compound`] needs the full [`SystemResult`]).
 pub fn run_system_lean(
-    instruments: &[InstrumentInputs],
+    instruments: Vec<InstrumentInputs>,
     config: &SystemConfig,
 ) -> LeanSystemResult {
-    let mut sized = size_all(instruments, config);
+    let mut sized = size_all(&instruments, config);
     for s in &mut sized {
         // only the subsystem position and the volatility scalar are used from here on
         let empty = DailySeries::new(Vec::new(), Vec::new());
@@ -404,14 +408,25 @@ pub fn run_system_lean(
     }
     let codes: Vec<String> = instruments.iter().map(|i| i.code.clone()).collect();
     let (weights, idm) = weights_and_idm(&codes, &sized, config);
+    assert_eq!(
+        weights.instruments, codes,
+        "weight columns in instrument order"
+    );
+    let InstrumentFrame {
+        dates: weight_dates,
+        columns: weight_columns,
+        ..
+    } = weights;
     type Kept = (LeanInstrumentResult, DailySeries, DailySeries);
     let kept: Vec<Kept> = instruments
-        .par_iter()
+        .into_par_iter()
         .zip(codes)
         .zip(sized)
-        .map(|((inp, code), sizing)| {
-            let pos = positions_of(config, code, sizing, &weights, &idm);
-            let (account, turnover) = account_instrument(inp, &pos, config);
+        .zip(weight_columns)
+        .map(|(((inp, code), sizing), weight)| {
+            let w = DailySeries::new(weight_dates.clone(), weight);
+            let pos = positions_of(config, code, sizing, w, &idm);
+            let (account, turnover) = account_instrument(&inp, &pos, config);
             (
                 LeanInstrumentResult {
                     code: pos.code,
@@ -534,12 +549,12 @@ mod tests {
             daily_percentage_volatility: s(vec![1.0; n]),
             combined_forecast: s((0..n).map(forecast).collect()),
             daily_returns_volatility: Some(s(vec![1.0; n])),
-            fx: FxRates::new(
+            fx: Arc::new(FxRates::new(
                 vec![Timestamp::from_date(
                     NaiveDate::from_ymd_opt(2019, 1, 1).unwrap(),
                 )],
                 vec![1.0],
-            ),
+            )),
             value_of_block_price_move: 10.0,
             costs: InstrumentCosts {
                 price_slippage: 0.01,
@@ -557,7 +572,7 @@ mod tests {
         let good = instrument("GOOD", n, |i| if i % 50 < 25 { 10.0 } else { -10.0 });
         let empty = instrument("NOFORECAST", n, |_| f64::NAN);
         let mut none = instrument("NODATA", 0, |_| f64::NAN);
-        none.fx = FxRates::new(Vec::new(), Vec::new());
+        none.fx = Arc::new(FxRates::new(Vec::new(), Vec::new()));
         for costs in [CostMethod::Cash, CostMethod::Sr] {
             let r = run_system(
                 &[good.clone(), empty.clone(), none.clone()],

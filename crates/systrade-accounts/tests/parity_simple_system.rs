@@ -400,7 +400,7 @@ fn whole_system_from_forecasts_matches_pysystemtrade() {
                 daily_percentage_volatility: t.series("daily_percentage_volatility"),
                 combined_forecast: t.series("combined_forecast"),
                 daily_returns_volatility: Some(t.series("daily_returns_volatility")),
-                fx: fx.clone(),
+                fx: std::sync::Arc::new(fx.clone()),
                 value_of_block_price_move: num(&info["value_of_block_price_move"]),
                 costs: costs_of(&summary, code),
                 rolls_per_year: info["rolls_per_year"].as_u64().unwrap() as usize,

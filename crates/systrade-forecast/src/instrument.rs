@@ -10,6 +10,7 @@ use crate::rules;
 use crate::scaling::{DEFAULT_FORECAST_CAP, cap_forecast, scalar_for_forecast, scale};
 use crate::spec::{DataInput, FactorSpec, RuleFunction, TradingRule};
 use std::collections::BTreeMap;
+use std::sync::Arc;
 use systrade_model::{AdjustedPrices, CarryPrices};
 use systrade_series::DailySeries;
 
@@ -46,7 +47,8 @@ pub enum ForecastError {
 /// Raw-data stage output of one instrument, plus carry when multiple prices are given.
 #[derive(Debug, Clone, PartialEq)]
 pub struct InstrumentData {
-    pub raw: RawData,
+    /// Shared with callers that keep the raw data beyond the forecasts (e.g. position sizing).
+    pub raw: Arc<RawData>,
     pub carry: Option<CarryInputs>,
     /// `raw_carry` (on the union of the daily annualised roll and vol indices).
     pub raw_carry: Option<DailySeries>,
@@ -60,7 +62,7 @@ impl InstrumentData {
             .as_ref()
             .map(|c| raw_carry(&c.daily_annualised_roll(), &raw.daily_returns_volatility));
         Self {
-            raw,
+            raw: Arc::new(raw),
             carry,
             raw_carry,
         }

@@ -65,44 +65,55 @@ pub fn fit_fixed_weights_to_positions(
     fixed: &[f64],
     positions: &InstrumentFrame,
 ) -> InstrumentFrame {
+    let mut filled = positions.clone();
+    for col in &mut filled.columns {
+        *col = ffill(col);
+    }
+    fit_fixed_weights_to_filled_positions(fixed, filled)
+}
+
+/// [`fit_fixed_weights_to_positions`] for positions that are already forward-filled (as
+/// [`subsystem_positions_frame`] returns them), turning the frame's columns into the weights in place.
+fn fit_fixed_weights_to_filled_positions(
+    fixed: &[f64],
+    mut positions: InstrumentFrame,
+) -> InstrumentFrame {
     assert_eq!(
         fixed.len(),
         positions.instruments.len(),
         "one weight per instrument"
     );
-    let n = positions.dates.len();
-    let pos_ffill: Vec<Vec<f64>> = positions.columns.iter().map(|c| ffill(c)).collect();
-    let mut any = vec![false; n];
-    for col in &pos_ffill {
+    let mut any = vec![false; positions.dates.len()];
+    for col in &positions.columns {
         for (a, p) in any.iter_mut().zip(col) {
             *a |= !p.is_nan();
         }
     }
-    let columns: Vec<Vec<f64>> = fixed
-        .iter()
-        .zip(&pos_ffill)
-        .map(|(&w, col)| {
-            col.iter()
-                .zip(&any)
-                .map(|(p, &a)| if a && p.is_nan() { 0.0 } else { w })
-                .collect()
-        })
-        .collect();
-    InstrumentFrame {
-        dates: positions.dates.clone(),
-        instruments: positions.instruments.clone(),
-        columns,
+    for (&w, col) in fixed.iter().zip(&mut positions.columns) {
+        for (p, &a) in col.iter_mut().zip(&any) {
+            *p = if a && p.is_nan() { 0.0 } else { w };
+        }
     }
+    positions
 }
 
 /// `resample("1B").mean()` of each column of a daily table: one row per business day from the first
 /// date's bin to the last's; NaN-skipping mean per bin (NaN when empty). For a table already on
 /// business days this only inserts the missing business days as NaN rows.
 pub fn resample_business_day_mean(frame: &InstrumentFrame) -> InstrumentFrame {
+    resample_frame_business_day_mean(frame.clone())
+}
+
+/// [`resample_business_day_mean`] taking the frame: returned as it is when it already holds every
+/// business day once (the usual case), otherwise rebuilt one column at a time.
+fn resample_frame_business_day_mean(frame: InstrumentFrame) -> InstrumentFrame {
     let (Some(&first), Some(&last)) = (frame.dates.first(), frame.dates.last()) else {
-        return frame.clone();
+        return frame;
     };
     let dates = business_days(business_day_floor(first), business_day_floor(last));
+    if dates == frame.dates {
+        return frame;
+    }
     let mut bins = Vec::with_capacity(dates.len());
     let mut row = 0;
     for &d in &dates {
@@ -114,7 +125,7 @@ pub fn resample_business_day_mean(frame: &InstrumentFrame) -> InstrumentFrame {
     }
     let columns = frame
         .columns
-        .iter()
+        .into_iter()
         .map(|col| {
             bins.iter()
                 .map(|&(s, e)| {
@@ -134,7 +145,7 @@ pub fn resample_business_day_mean(frame: &InstrumentFrame) -> InstrumentFrame {
         .collect();
     InstrumentFrame {
         dates,
-        instruments: frame.instruments.clone(),
+        instruments: frame.instruments,
         columns,
     }
 }
@@ -142,6 +153,13 @@ pub fn resample_business_day_mean(frame: &InstrumentFrame) -> InstrumentFrame {
 /// `weights_sum_to_one`: each row multiplied by `1 / Σ_k w_k` (NaN-skipping sum, left to right);
 /// rows summing to zero are left at zero, NaNs kept.
 pub fn weights_sum_to_one(frame: &InstrumentFrame) -> InstrumentFrame {
+    let mut frame = frame.clone();
+    normalise_weights_in_place(&mut frame);
+    frame
+}
+
+/// [`weights_sum_to_one`] in place.
+fn normalise_weights_in_place(frame: &mut InstrumentFrame) {
     let n = frame.dates.len();
     // row sums accumulated column by column: the same left-to-right order per row
     let mut sums = vec![0.0; n];
@@ -156,15 +174,10 @@ pub fn weights_sum_to_one(frame: &InstrumentFrame) -> InstrumentFrame {
         .iter()
         .map(|&s| 1.0 / if s == 0.0 { 0.0001 } else { s })
         .collect();
-    let columns: Vec<Vec<f64>> = frame
-        .columns
-        .iter()
-        .map(|col| col.iter().zip(&multipliers).map(|(w, m)| m * w).collect())
-        .collect();
-    InstrumentFrame {
-        dates: frame.dates.clone(),
-        instruments: frame.instruments.clone(),
-        columns,
+    for col in &mut frame.columns {
+        for (w, m) in col.iter_mut().zip(&multipliers) {
+            *w *= m;
+        }
     }
 }
 
@@ -188,7 +201,8 @@ pub fn unsmoothed_fitted_instrument_weights(
             }
         })
         .collect();
-    resample_business_day_mean(&fit_fixed_weights_to_positions(&fixed, &positions))
+    // the frame's columns are forward-filled already; they become the weights in place
+    resample_frame_business_day_mean(fit_fixed_weights_to_filled_positions(&fixed, positions))
 }
 
 /// Instrument weights: `weights_sum_to_one(unsmoothed.ewm(span).mean())` (`get_instrument_weights`).
@@ -196,16 +210,17 @@ pub fn smoothed_instrument_weights(
     unsmoothed: &InstrumentFrame,
     ewma_span: f64,
 ) -> InstrumentFrame {
-    let smoothed = InstrumentFrame {
-        dates: unsmoothed.dates.clone(),
-        instruments: unsmoothed.instruments.clone(),
-        columns: unsmoothed
-            .columns
-            .iter()
-            .map(|c| ewm_mean(c, Ewm::span(ewma_span), 0))
-            .collect(),
-    };
-    weights_sum_to_one(&smoothed)
+    smooth_and_normalise(unsmoothed.clone(), ewma_span)
+}
+
+/// [`smoothed_instrument_weights`] taking the frame: each column is replaced by its EWMA as it
+/// goes, so only one extra column is alive at a time.
+fn smooth_and_normalise(mut frame: InstrumentFrame, ewma_span: f64) -> InstrumentFrame {
+    for col in &mut frame.columns {
+        *col = ewm_mean(col, Ewm::span(ewma_span), 0);
+    }
+    normalise_weights_in_place(&mut frame);
+    frame
 }
 
 /// The whole fixed-weight chain: fitted, smoothed with `ewma_span`, renormalised.
@@ -214,8 +229,8 @@ pub fn fixed_instrument_weights(
     subsystem_positions: &[(String, DailySeries)],
     ewma_span: f64,
 ) -> InstrumentFrame {
-    smoothed_instrument_weights(
-        &unsmoothed_fitted_instrument_weights(fixed, subsystem_positions),
+    smooth_and_normalise(
+        unsmoothed_fitted_instrument_weights(fixed, subsystem_positions),
         ewma_span,
     )
 }

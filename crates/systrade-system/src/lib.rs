@@ -17,6 +17,7 @@ use compute_forecasts::rules_from_config;
 use rayon::prelude::*;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use systrade_accounts::costs::InstrumentCosts;
 use systrade_accounts::system::{CostMethod, InstrumentInputs};
 use systrade_cli::{CommonArgs, ExitCode, ExitCodeError};
@@ -178,7 +179,7 @@ pub fn fx_to_base(
     base: &str,
     currencies: &[String],
     until: NaiveDate,
-) -> BTreeMap<String, Result<FxRates, String>> {
+) -> BTreeMap<String, Result<Arc<FxRates>, String>> {
     let mut needed: Vec<String> = currencies
         .iter()
         .cloned()
@@ -195,6 +196,7 @@ pub fn fx_to_base(
     let mut out = BTreeMap::new();
     for c in currencies {
         let r = systrade_portfolio::fx::fx_rate_to_base(c, base, |x| usd.get(x), &unity)
+            .map(Arc::new)
             .ok_or_else(|| {
                 format!(
                     "no FX rates to convert {c} into the base currency {base} (expected {})",
@@ -226,7 +228,8 @@ pub struct Reference {
 #[derive(Debug, Clone)]
 pub struct InstrumentPrices {
     pub code: InstrumentCode,
-    pub raw: RawData,
+    /// Shared with the forecast raw-data stage while forecasts are computed.
+    pub raw: Arc<RawData>,
     pub reference: Option<Reference>,
 }
 
@@ -484,14 +487,14 @@ fn load_one(
         // intraday-granular carry inputs: only `raw_carry` (daily) is used from here on
         d.carry = None;
         let raw = if config.vol == setup.vol {
-            d.raw.clone()
+            Arc::clone(&d.raw)
         } else {
-            RawData::compute(&adjusted, multiple.as_ref(), &setup.vol)
+            Arc::new(RawData::compute(&adjusted, multiple.as_ref(), &setup.vol))
         };
         (raw, Some(d))
     } else {
         (
-            RawData::compute(&adjusted, multiple.as_ref(), &setup.vol),
+            Arc::new(RawData::compute(&adjusted, multiple.as_ref(), &setup.vol)),
             None,
         )
     };
@@ -603,7 +606,7 @@ pub fn instrument_inputs(
     p: &InstrumentPrices,
     combined_forecast: DailySeries,
     statics: &StaticData,
-    fx: &BTreeMap<String, Result<FxRates, String>>,
+    fx: &BTreeMap<String, Result<Arc<FxRates>, String>>,
     cfg: &SystemConfig,
 ) -> Result<InstrumentInputs, String> {
     take_instrument_inputs(&mut p.clone(), combined_forecast, statics, fx, cfg)
@@ -615,7 +618,7 @@ fn take_instrument_inputs(
     p: &mut InstrumentPrices,
     combined_forecast: DailySeries,
     statics: &StaticData,
-    fx: &BTreeMap<String, Result<FxRates, String>>,
+    fx: &BTreeMap<String, Result<Arc<FxRates>, String>>,
     cfg: &SystemConfig,
 ) -> Result<InstrumentInputs, String> {
     let code = &p.code;
@@ -632,13 +635,15 @@ fn take_instrument_inputs(
     let empty = || DailySeries::new(Vec::new(), Vec::new());
     let raw = std::mem::replace(
         &mut p.raw,
-        RawData {
+        Arc::new(RawData {
             daily_prices: empty(),
             daily_returns: empty(),
             daily_returns_volatility: empty(),
             denominator_price: empty(),
-        },
+        }),
     );
+    // unique once the forecasts are computed: moved out without copying
+    let raw = Arc::try_unwrap(raw).unwrap_or_else(|shared| (*shared).clone());
     Ok(InstrumentInputs {
         code: code.to_string(),
         daily_price: raw.daily_prices,
