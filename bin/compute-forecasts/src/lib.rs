@@ -21,7 +21,7 @@ pub mod rules_from_config;
 use anyhow::Context;
 use chrono::NaiveDate;
 use clap::{CommandFactory, Parser};
-use compute::{InstrumentJob, Scalars, compute_all};
+use compute::{InstrumentJob, Scalars, compute_from_data};
 use output::{COMBINED, RuleSeries};
 use rayon::prelude::*;
 use rules_from_config::CrossSectionalNeeds;
@@ -31,9 +31,11 @@ use std::path::PathBuf;
 use std::time::Duration;
 use systrade_cli::{CommonArgs, ExitCode, ExitCodeError, Progress};
 use systrade_config::{InstrumentListSource, SystemConfig};
+use systrade_forecast::InstrumentInputs;
+use systrade_forecast::instrument::InstrumentData;
 use systrade_forecast::scaling::ScalarEstimate;
 use systrade_forecast::spec::DataInput;
-use systrade_model::{InstrumentCode, Timestamp};
+use systrade_model::{AdjustedPrices, InstrumentCode, Timestamp};
 use systrade_store::{SeriesKind, Store};
 
 /// Compute forecasts: per instrument and trading rule the raw, scaled and capped forecast, and the
@@ -263,11 +265,15 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         Scalars::Fixed
     };
 
-    // ---- read prices (parallel) ---------------------------------------------------------------
+    // ---- read prices and compute the raw-data stage (parallel) --------------------------------
+    // Each instrument's price rows are reduced to daily series as soon as they are read and then
+    // dropped, so only two instruments' raw rows are in memory at a time (phase 1 of
+    // compute::compute_all, streamed).
     let started = std::time::Instant::now();
     let as_of = args.as_of;
     let keep = |t: &Timestamp| as_of.is_none_or(|d| t.date() <= d);
-    let loaded: Vec<Result<InstrumentJob, String>> = selected
+    type Loaded = (InstrumentJob, Result<InstrumentData, String>);
+    let loaded: Vec<Result<Loaded, String>> = selected
         .par_iter()
         .map(|code| {
             let mut adjusted = store
@@ -287,23 +293,41 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
                 adjusted.timestamps.truncate(n);
                 adjusted.values.truncate(n);
             }
-            Ok(InstrumentJob {
+            let config = configs[code].clone();
+            let data = if adjusted.is_empty() {
+                Err("no adjusted prices (on or before --as-of)".to_string())
+            } else {
+                Ok(InstrumentData::compute(
+                    InstrumentInputs {
+                        adjusted: &adjusted,
+                        multiple: multiple.as_ref().filter(|m| !m.is_empty()),
+                    },
+                    &config.vol,
+                ))
+            };
+            let job = InstrumentJob {
                 code: code.clone(),
                 asset_class: asset_classes.get(code).cloned(),
-                adjusted,
-                multiple,
-                config: configs[code].clone(),
-            })
+                adjusted: AdjustedPrices::default(),
+                multiple: None,
+                config,
+            };
+            Ok((job, data))
         })
         .collect();
     let mut failures: Vec<(InstrumentCode, String)> = Vec::new();
     let mut jobs: Vec<InstrumentJob> = Vec::with_capacity(loaded.len());
+    let mut data: Vec<Result<InstrumentData, String>> = Vec::with_capacity(loaded.len());
     for (code, l) in selected.iter().zip(loaded) {
         match l {
-            Ok(j) => jobs.push(j),
+            Ok((j, d)) => {
+                jobs.push(j);
+                data.push(d);
+            }
             Err(e) => failures.push((code.clone(), e)),
         }
     }
+    tracing::debug!("prices read, raw data stage: {:?}", started.elapsed());
 
     // ---- compute and output -------------------------------------------------------------------
     // All config checks are done: take the write lock (Parquet output), then every instrument's
@@ -325,8 +349,9 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         let stdout = std::io::stdout();
         let mut out = std::io::BufWriter::with_capacity(1 << 20, stdout.lock());
         output::write_csv_header(&mut out)?;
-        compute_all(
-            &mut jobs,
+        compute_from_data(
+            &jobs,
+            data,
             scalars,
             &|| progress.inc(1),
             &|job, series| {
@@ -372,8 +397,9 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
                     })
                 })
                 .collect();
-            let computed = compute_all(
-                &mut jobs,
+            let computed = compute_from_data(
+                &jobs,
+                data,
                 scalars,
                 &|| progress.inc(1),
                 &|job, series| {
