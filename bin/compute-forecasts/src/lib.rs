@@ -36,6 +36,7 @@ use systrade_forecast::instrument::InstrumentData;
 use systrade_forecast::scaling::ScalarEstimate;
 use systrade_forecast::spec::DataInput;
 use systrade_model::{AdjustedPrices, InstrumentCode, Timestamp};
+use systrade_store::atomic::{StagedFiles, remove_stale_temp_files, same_content};
 use systrade_store::{SeriesKind, Store};
 
 /// Compute forecasts: per instrument and trading rule the raw, scaled and capped forecast, and the
@@ -71,8 +72,20 @@ pub fn command() -> clap::Command {
     Args::command()
 }
 
-/// Threads committing forecast files (mostly waiting for fsync).
-const IO_THREADS: usize = 8;
+/// Stages one forecast file unless the stored one has the same bytes; `Ok(true)` when staged.
+fn stage(staged: &StagedFiles, file: &output::PreparedForecasts) -> Result<bool, String> {
+    match same_content(&file.path, &file.bytes) {
+        Ok(true) => Ok(false),
+        Ok(false) => staged
+            .stage(&file.path, &file.bytes)
+            .map(|()| true)
+            .map_err(|e| e.to_string()),
+        Err(e) => Err(e.to_string()),
+    }
+}
+
+/// Threads writing (staging) forecast files while the compute threads encode the next ones.
+const IO_THREADS: usize = 2;
 
 /// What the stdout summary says about one instrument.
 #[derive(Debug, Clone, Copy)]
@@ -330,18 +343,24 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     tracing::debug!("prices read, raw data stage: {:?}", started.elapsed());
 
     // ---- compute and output -------------------------------------------------------------------
-    // All config checks are done: take the write lock (Parquet output), then every instrument's
-    // file is encoded and replaced atomically as soon as it is computed.
+    // All config checks are done: take the write lock (Parquet output); every instrument's file is
+    // encoded and staged as soon as it is computed, and all are replaced together at the end.
     let writer = if to_stdout {
         None
     } else {
-        Some(store.lock_for_writing(timeout).map_err(|e| {
+        let w = store.lock_for_writing(timeout).map_err(|e| {
             if e.is_locked() {
                 anyhow::Error::new(ExitCodeError(ExitCode::Locked)).context(e.to_string())
             } else {
-                e.into()
+                anyhow::Error::from(e)
             }
-        })?)
+        })?;
+        // temporary files of a killed earlier run (only ours can exist: we hold the lock)
+        let stale = remove_stale_temp_files(&store.root().join("forecasts"))?;
+        if stale > 0 {
+            tracing::info!("removed {stale} temporary file(s) left by an interrupted run");
+        }
+        Some(w)
     };
     let progress = Progress::new(jobs.len() as u64, "instruments", args.common.no_progress);
     let mut done: Vec<(InstrumentCode, Summary)> = Vec::new();
@@ -372,8 +391,11 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         )?;
         out.flush()?;
     } else {
-        // Files are encoded on the compute threads and committed (fsync, rename) by IO_THREADS
-        // writer threads, so computing never waits for the disk.
+        // Files are encoded on the compute threads and staged (written beside their targets) by
+        // IO_THREADS writer threads, so computing never waits for the disk; at the end they are made
+        // durable together and renamed into place (`StagedFiles`: one filesystem flush instead
+        // of an fsync per file). A failed or killed run leaves every forecast file as it was.
+        let staged = StagedFiles::new();
         let (tx, rx) =
             std::sync::mpsc::sync_channel::<(usize, output::PreparedForecasts)>(2 * IO_THREADS);
         let rx = std::sync::Mutex::new(rx);
@@ -388,10 +410,7 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
                                 .map_err(|_| ())
                                 .and_then(|r| r.recv().map_err(|_| ()));
                             let Ok((i, file)) = next else { break };
-                            results.push((
-                                i,
-                                output::commit_forecasts(&file).map_err(|e| format!("{e:#}")),
-                            ));
+                            results.push((i, stage(&staged, &file)));
                         }
                         results
                     })
@@ -425,6 +444,11 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
                 .flat_map(|w| w.join().unwrap_or_default())
                 .collect();
             computed.map(|()| commits)
+        })?;
+        staged.commit().map_err(|e| {
+            fail(format!(
+                "writing the forecast files: {e} (files not yet renamed keep their previous content)"
+            ))
         })?;
         let mut failed = vec![false; done.len()];
         for (i, r) in commits {
