@@ -319,9 +319,12 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
                 e.into()
             }
         })?;
+        // every file replaced atomically, all made durable with one filesystem flush
+        let staged = systrade_store::atomic::StagedFiles::new();
         for (path, bytes) in &encoded {
-            systrade_store::atomic::write_atomic(path, bytes)?;
+            staged.stage(path, bytes)?;
         }
+        staged.commit()?;
         let state = store.open_state()?;
         write_optimal_positions(state.connection(), &args.strategy, &done)
             .with_context(|| store.dir().state_sqlite().display().to_string())?;
