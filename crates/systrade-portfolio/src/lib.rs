@@ -10,6 +10,7 @@
 
 pub mod fx;
 pub mod portfolio;
+pub mod risk_overlay;
 pub mod sizing;
 pub mod weights;
 
