@@ -20,10 +20,15 @@ use crate::stats::turnover;
 use rayon::prelude::*;
 use std::sync::Arc;
 use systrade_model::FxRates;
+use systrade_portfolio::fx::fx_on_dates;
 use systrade_portfolio::portfolio::{
     BufferMethod, CapitalMultiplier, PositionBuffers, apply_buffers_to_position,
     apply_capital_multiplier, average_position_at_portfolio_level, buffer, capital_multiplier,
     notional_position, notional_position_without_idm,
+};
+use systrade_portfolio::risk_overlay::{
+    OverlayInstrument, RiskOverlayLimits, annualised_percentage_vol, daily_percentage_returns,
+    per_contract_value_as_proportion_of_capital, portfolio_weight, risk_overlay, shocked_vol,
 };
 use systrade_portfolio::sizing::{SizedInstrument, SizingInputs, VolTarget, size_instrument};
 use systrade_portfolio::weights::{
@@ -78,6 +83,9 @@ pub struct SystemConfig {
     pub vol_normalise_currency_costs: bool,
     /// `use_SR_costs` (default false: cash costs).
     pub costs: CostMethod,
+    /// `risk_overlay` (default none: positions are not scaled). See
+    /// [`systrade_portfolio::risk_overlay`].
+    pub risk_overlay: Option<RiskOverlayLimits>,
 }
 
 /// How trading costs are charged.
@@ -104,6 +112,7 @@ impl Default for SystemConfig {
             multiply_roll_costs_by: 0.5,
             vol_normalise_currency_costs: true,
             costs: CostMethod::Cash,
+            risk_overlay: None,
         }
     }
 }
@@ -129,6 +138,8 @@ pub struct InstrumentPositions {
 pub struct PositionsResult {
     pub instrument_weights: InstrumentFrame,
     pub idm: DailySeries,
+    /// The risk overlay's multiplier on the union of the positions' dates, when configured.
+    pub risk_multiplier: Option<DailySeries>,
     pub instruments: Vec<InstrumentPositions>,
 }
 
@@ -151,6 +162,8 @@ pub struct InstrumentResult {
 pub struct SystemResult {
     pub instrument_weights: InstrumentFrame,
     pub idm: DailySeries,
+    /// The risk overlay's multiplier, when configured.
+    pub risk_multiplier: Option<DailySeries>,
     pub instruments: Vec<InstrumentResult>,
     pub portfolio: PortfolioAccount,
 }
@@ -164,6 +177,9 @@ pub fn compute_positions(
     let sized = size_all(instruments, config);
     let codes: Vec<String> = instruments.iter().map(|i| i.code.clone()).collect();
     let (weights, idm) = weights_and_idm(&codes, &sized, config);
+    let risk_multiplier = config
+        .risk_overlay
+        .map(|limits| risk_multiplier(instruments, &sized, &weights, &idm, config, limits));
     let positions = codes
         .into_par_iter()
         .zip(sized)
@@ -171,14 +187,58 @@ pub fn compute_positions(
             let w = weights
                 .series(&code)
                 .expect("weight column for every instrument");
-            positions_of(config, code, sizing, w, &idm)
+            positions_of(config, code, sizing, w, &idm, risk_multiplier.as_ref())
         })
         .collect();
     PositionsResult {
         instrument_weights: weights,
         idm,
+        risk_multiplier,
         instruments: positions,
     }
+}
+
+/// The risk overlay's multiplier (§3.7, [`systrade_portfolio::risk_overlay`]) from the notional
+/// positions before the overlay: per instrument (in parallel) its portfolio weights (position ×
+/// denominator price × value of a block price move × FX / notional capital), annualised and
+/// shocked standard deviations and daily percentage returns; then the portfolio measures.
+fn risk_multiplier(
+    instruments: &[InstrumentInputs],
+    sized: &[SizedInstrument],
+    weights: &InstrumentFrame,
+    idm: &DailySeries,
+    config: &SystemConfig,
+    limits: RiskOverlayLimits,
+) -> DailySeries {
+    let capital = config.vol_target.notional_trading_capital;
+    let overlay: Vec<OverlayInstrument> = instruments
+        .par_iter()
+        .zip(sized)
+        .map(|(inp, sizing)| {
+            let w = weights
+                .series(&inp.code)
+                .expect("weight column for every instrument");
+            let without_idm = notional_position_without_idm(&sizing.subsystem_position, &w);
+            let before = notional_position(&without_idm, idm, None);
+            let price = &inp.denominator_price;
+            let fx = fx_on_dates(&inp.fx, &price.dates);
+            let value = price.with_values(per_contract_value_as_proportion_of_capital(
+                &price.values,
+                &fx.values,
+                inp.value_of_block_price_move,
+                capital,
+            ));
+            let vol = &inp.daily_percentage_volatility;
+            let stdev = vol.with_values(annualised_percentage_vol(&vol.values));
+            OverlayInstrument {
+                weight: portfolio_weight(&before, &value),
+                shocked_stdev: shocked_vol(&stdev),
+                stdev,
+                returns: daily_percentage_returns(&inp.daily_price, &inp.denominator_price),
+            }
+        })
+        .collect();
+    risk_overlay(&overlay, limits, config.vol_target.percentage_vol_target).multiplier
 }
 
 /// Position sizing of every instrument (§3.6), in parallel.
@@ -228,9 +288,10 @@ fn positions_of(
     sizing: SizedInstrument,
     w: DailySeries,
     idm: &DailySeries,
+    risk_multiplier: Option<&DailySeries>,
 ) -> InstrumentPositions {
     let without_idm = notional_position_without_idm(&sizing.subsystem_position, &w);
-    let notional = notional_position(&without_idm, idm, None);
+    let notional = notional_position(&without_idm, idm, risk_multiplier);
     let b = buffer(
         config.buffer_method,
         config.buffer_size,
@@ -363,6 +424,7 @@ pub fn run_system(instruments: &[InstrumentInputs], config: &SystemConfig) -> Sy
     SystemResult {
         instrument_weights: positions.instrument_weights,
         idm: positions.idm,
+        risk_multiplier: positions.risk_multiplier,
         instruments: results,
         portfolio,
     }
@@ -408,6 +470,10 @@ pub fn run_system_lean(
     }
     let codes: Vec<String> = instruments.iter().map(|i| i.code.clone()).collect();
     let (weights, idm) = weights_and_idm(&codes, &sized, config);
+    // the overlay needs every instrument's position before the per-instrument pass
+    let risk_multiplier = config
+        .risk_overlay
+        .map(|limits| risk_multiplier(&instruments, &sized, &weights, &idm, config, limits));
     assert_eq!(
         weights.instruments, codes,
         "weight columns in instrument order"
@@ -425,7 +491,7 @@ pub fn run_system_lean(
         .zip(weight_columns)
         .map(|(((inp, code), sizing), weight)| {
             let w = DailySeries::new(weight_dates.clone(), weight);
-            let pos = positions_of(config, code, sizing, w, &idm);
+            let pos = positions_of(config, code, sizing, w, &idm, risk_multiplier.as_ref());
             let (account, turnover) = account_instrument(&inp, &pos, config);
             (
                 LeanInstrumentResult {
@@ -652,5 +718,62 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn risk_overlay_scales_notional_positions_down_only_when_a_limit_binds() {
+        let n = 300;
+        let a = instrument("A", n, |i| if i % 60 < 30 { 15.0 } else { -5.0 });
+        let b = instrument("B", n, |i| if i % 45 < 20 { 8.0 } else { -12.0 });
+        let inputs = [a, b];
+        let base = compute_positions(&inputs, &SystemConfig::default());
+        assert!(base.risk_multiplier.is_none());
+        let loose = RiskOverlayLimits {
+            max_risk_fraction_normal_risk: 1e9,
+            max_risk_fraction_stdev_risk: 1e9,
+            max_risk_limit_sum_abs_risk: 1e9,
+            max_risk_leverage: 1e9,
+        };
+        let with = |limits| {
+            compute_positions(
+                &inputs,
+                &SystemConfig {
+                    risk_overlay: Some(limits),
+                    ..SystemConfig::default()
+                },
+            )
+        };
+        let same = with(loose);
+        for (x, y) in base.instruments.iter().zip(&same.instruments) {
+            assert_eq!(x.notional_position, y.notional_position);
+        }
+        let tight = with(RiskOverlayLimits {
+            max_risk_leverage: 0.5,
+            ..loose
+        });
+        let m = tight.risk_multiplier.as_ref().unwrap();
+        assert!(m.values.iter().all(|v| *v > 0.0 && *v <= 1.0));
+        assert!(m.values.iter().any(|v| *v < 1.0));
+        let mut scaled = 0;
+        for (x, y) in base.instruments.iter().zip(&tight.instruments) {
+            assert_eq!(x.notional_position.dates, y.notional_position.dates);
+            for ((p, q), d) in x
+                .notional_position
+                .values
+                .iter()
+                .zip(&y.notional_position.values)
+                .zip(&x.notional_position.dates)
+            {
+                if p.is_nan() {
+                    assert!(q.is_nan());
+                    continue;
+                }
+                let r = m.get(*d).unwrap();
+                assert!((q - p * r).abs() <= 1e-12 * p.abs().max(1.0));
+                assert!(q.abs() <= p.abs());
+                scaled += usize::from(q.abs() < p.abs());
+            }
+        }
+        assert!(scaled > 0);
     }
 }

@@ -31,6 +31,7 @@ use systrade_model::{
     AdjustedPrices, FxRates, Instrument, InstrumentCode, RollParameters, Timestamp,
 };
 use systrade_portfolio::portfolio::{BufferMethod, CapitalMultiplier};
+use systrade_portfolio::risk_overlay::RiskOverlayLimits;
 use systrade_portfolio::sizing::VolTarget;
 use systrade_series::DailySeries;
 use systrade_store::{SeriesKind, Store};
@@ -547,12 +548,6 @@ pub fn accounts_config(
             None
         }
     };
-    if cfg.risk_overlay.is_some() {
-        tracing::warn!(
-            "{}: risk_overlay is not applied yet; positions are not scaled by it",
-            cfg.source_name
-        );
-    }
     systrade_accounts::system::SystemConfig {
         vol_target: VolTarget {
             notional_trading_capital: overrides.capital.unwrap_or(cfg.notional_trading_capital),
@@ -575,6 +570,12 @@ pub fn accounts_config(
             CostMethod::Sr
         } else {
             CostMethod::Cash
+        }),
+        risk_overlay: cfg.risk_overlay.map(|r| RiskOverlayLimits {
+            max_risk_fraction_normal_risk: r.max_risk_fraction_normal_risk,
+            max_risk_fraction_stdev_risk: r.max_risk_fraction_stdev_risk,
+            max_risk_limit_sum_abs_risk: r.max_risk_limit_sum_abs_risk,
+            max_risk_leverage: r.max_risk_leverage,
         }),
     }
 }
