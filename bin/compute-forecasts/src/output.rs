@@ -26,20 +26,16 @@
 //! dates `YYYY-MM-DD`, numbers in shortest round-trip form, an empty field for NaN.
 
 use anyhow::Context;
-use arrow_array::types::UInt16Type;
-use arrow_array::{
-    Array, ArrayRef, DictionaryArray, Float64Array, RecordBatch, StringArray,
-    TimestampMicrosecondArray,
-};
-use arrow_buffer::{BooleanBuffer, NullBuffer};
+use arrow_array::{Array, Float64Array, StringArray, TimestampMicrosecondArray};
 use arrow_schema::{DataType, Field, Schema, TimeUnit};
 use chrono::Datelike;
 use chrono::NaiveDate;
-use parquet::arrow::ArrowWriter;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
-use parquet::arrow::arrow_writer::ArrowWriterOptions;
 use parquet::basic::{Compression, Encoding, ZstdLevel};
+use parquet::data_type::{ByteArray, ByteArrayType, DoubleType, Int64Type};
 use parquet::file::properties::{EnabledStatistics, WriterProperties};
+use parquet::file::writer::SerializedFileWriter;
+use parquet::schema::parser::parse_message_type;
 use parquet::schema::types::ColumnPath;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -94,25 +90,15 @@ fn schema() -> Arc<Schema> {
     ]))
 }
 
-/// A Float64 column of `values` with a null wherever the value is NaN (the values are moved, not
-/// copied; no null buffer when there is no NaN).
-fn nullable(values: Vec<f64>) -> ArrayRef {
-    let nulls = values.iter().any(|v| v.is_nan()).then(|| {
-        NullBuffer::new(BooleanBuffer::collect_bool(values.len(), |i| {
-            !values[i].is_nan()
-        }))
-    });
-    Arc::new(Float64Array::new(values.into(), nulls))
-}
-
-/// The concatenation of one column of every series, `rows` values in all.
-fn concat<T: Copy>(series: &[RuleSeries], rows: usize, column: fn(&RuleSeries) -> &[T]) -> Vec<T> {
-    let mut out = Vec::with_capacity(rows);
-    for s in series {
-        out.extend_from_slice(column(s));
-    }
-    out
-}
+/// The Parquet schema of a forecasts file; read with the Arrow reader these are exactly the
+/// Arrow types of [`schema`] (no Arrow schema is embedded).
+const PARQUET_SCHEMA: &str = "message forecasts {
+    required binary rule (STRING);
+    required int64 date (TIMESTAMP(MICROS, false));
+    optional double raw;
+    optional double scalar;
+    optional double capped;
+}";
 
 /// Microseconds since the Unix epoch of midnight at the start of `date`:
 /// `(days_from_ce(date) − 719 163) × 86 400 000 000` (719 163 = days from 0001-01-01 to
@@ -129,49 +115,22 @@ fn midnight_micros(date: NaiveDate) -> i64 {
 /// per row.
 const BYTES_PER_ROW: usize = 17;
 
+/// Rows of `rule` handed to the column writer at a time.
+const RULE_CHUNK: usize = 256;
+
 /// Encodes one instrument's forecast series as Parquet bytes (layout in the module docs).
 ///
-/// Written for speed (this is most of `compute-forecasts`' CPU on large rule sets; measured on
-/// the rob_system_like config with `examples/encode_bench.rs`):
-/// - `rule` is handed to the writer as a dictionary array (one key per row, built with a fill
-///   instead of copying the name into every row) and stored PLAIN + zstd, which reads back as
-///   `Utf8`; the Arrow schema is not embedded in the file (it would say `Dictionary`), every
-///   column's Arrow type follows from its Parquet type. Parquet dictionary encoding of `rule`
-///   (it hashes every row) and DELTA_BYTE_ARRAY were slower.
-/// - `raw` and `capped` are stored uncompressed: zstd saved only 10–15 % on these dense floats
-///   for about a third of the encoding time. `scalar` (constant per rule) and `date`
-///   (delta-encoded, repeating per rule) stay under zstd level 1, where they shrink to almost
-///   nothing cheaply.
-/// - the float columns move into Arrow arrays without a per-value pass except the NaN → null
-///   bitmap; the output buffer is allocated once at its expected size instead of doubling.
+/// Written for speed (this was most of `compute-forecasts`' CPU on large rule sets; measured on
+/// the rob_system_like config with `examples/encode_bench.rs`): Parquet's column writers are fed
+/// each rule's slices directly (no Arrow arrays, no concatenated copies; a float column with no
+/// NaN in a rule is passed as is, otherwise its non-NaN values with definition levels),
+/// `raw` and `capped` are stored uncompressed (zstd saved only 10–15 % on these dense floats for
+/// about a third of the encoding time), and the output buffer is allocated once at its expected
+/// size. Parquet dictionary encoding of `rule` (it hashes every row) and DELTA_BYTE_ARRAY were
+/// slower than PLAIN + zstd.
 pub fn encode_forecasts(series: &[RuleSeries]) -> anyhow::Result<Vec<u8>> {
     let rows: usize = series.iter().map(|s| s.dates.len()).sum();
-    let mut keys: Vec<u16> = Vec::with_capacity(rows);
-    for (i, s) in series.iter().enumerate() {
-        let key = u16::try_from(i).context("more than 65 536 rules")?;
-        keys.resize(keys.len() + s.dates.len(), key);
-    }
-    let names = StringArray::from_iter_values(series.iter().map(|s| s.rule.as_str()));
-    let rules = DictionaryArray::<UInt16Type>::try_new(keys.into(), Arc::new(names))?;
-    let mut dates = Vec::with_capacity(rows);
-    for s in series {
-        dates.extend(s.dates.iter().map(|d| midnight_micros(*d)));
-    }
-    let arrays: Vec<ArrayRef> = vec![
-        Arc::new(rules),
-        Arc::new(TimestampMicrosecondArray::from(dates)),
-        nullable(concat(series, rows, |s| &s.raw)),
-        nullable(concat(series, rows, |s| &s.scalar)),
-        nullable(concat(series, rows, |s| &s.capped)),
-    ];
-    let mut fields = schema().fields().to_vec();
-    fields[0] = Arc::new(Field::new(
-        "rule",
-        DataType::Dictionary(Box::new(DataType::UInt16), Box::new(DataType::Utf8)),
-        false,
-    ));
-    let schema = Arc::new(Schema::new(fields));
-    let batch = RecordBatch::try_new(schema.clone(), arrays)?;
+    let longest = series.iter().map(|s| s.dates.len()).max().unwrap_or(0);
     let column = |name: &str| ColumnPath::from(name);
     let props = WriterProperties::builder()
         .set_compression(Compression::ZSTD(ZstdLevel::try_new(1)?))
@@ -183,13 +142,61 @@ pub fn encode_forecasts(series: &[RuleSeries]) -> anyhow::Result<Vec<u8>> {
         .set_column_encoding(column("date"), Encoding::DELTA_BINARY_PACKED)
         .set_created_by("systrade".to_string())
         .build();
-    let options = ArrowWriterOptions::new()
-        .with_properties(props)
-        .with_skip_arrow_metadata(true);
     let mut bytes = Vec::with_capacity(rows * BYTES_PER_ROW + (1 << 16));
-    let mut writer = ArrowWriter::try_new_with_options(&mut bytes, schema, options)?;
-    writer.write(&batch)?;
-    writer.close()?;
+    let schema = Arc::new(parse_message_type(PARQUET_SCHEMA)?);
+    let mut file = SerializedFileWriter::new(&mut bytes, schema, Arc::new(props))?;
+    let mut group = file.next_row_group()?;
+
+    // the rule name repeated, written in chunks (each copy of a ByteArray is a reference count)
+    let mut col = group.next_column()?.context("no rule column")?;
+    for s in series {
+        let names = vec![ByteArray::from(s.rule.as_str()); s.dates.len().min(RULE_CHUNK)];
+        let mut left = s.dates.len();
+        while left > 0 {
+            let n = left.min(RULE_CHUNK);
+            col.typed::<ByteArrayType>()
+                .write_batch(&names[..n], None, None)?;
+            left -= n;
+        }
+    }
+    col.close()?;
+
+    let mut col = group.next_column()?.context("no date column")?;
+    let mut micros: Vec<i64> = Vec::with_capacity(longest);
+    for s in series {
+        micros.clear();
+        micros.extend(s.dates.iter().map(|d| midnight_micros(*d)));
+        col.typed::<Int64Type>().write_batch(&micros, None, None)?;
+    }
+    drop(micros);
+    col.close()?;
+
+    // NaN = null: definition level 0 and no value
+    let ones = vec![1i16; longest];
+    let mut levels: Vec<i16> = Vec::with_capacity(longest);
+    let mut present: Vec<f64> = Vec::with_capacity(longest);
+    let floats: [fn(&RuleSeries) -> &[f64]; 3] = [|s| &s.raw, |s| &s.scalar, |s| &s.capped];
+    for values in floats {
+        let mut col = group.next_column()?.context("no float column")?;
+        for s in series {
+            let v = values(s);
+            if v.iter().any(|x| x.is_nan()) {
+                levels.clear();
+                levels.extend(v.iter().map(|x| i16::from(!x.is_nan())));
+                present.clear();
+                present.extend(v.iter().copied().filter(|x| !x.is_nan()));
+                col.typed::<DoubleType>()
+                    .write_batch(&present, Some(&levels), None)?;
+            } else {
+                col.typed::<DoubleType>()
+                    .write_batch(v, Some(&ones[..v.len()]), None)?;
+            }
+        }
+        col.close()?;
+    }
+    anyhow::ensure!(group.next_column()?.is_none(), "unwritten columns");
+    group.close()?;
+    file.close()?;
     bytes.shrink_to_fit();
     Ok(bytes)
 }
@@ -349,6 +356,7 @@ pub fn write_csv_rows(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use arrow_array::RecordBatch;
 
     #[test]
     fn midnight_micros_is_timestamp_from_date() {
