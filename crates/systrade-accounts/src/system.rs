@@ -27,14 +27,16 @@ use systrade_portfolio::portfolio::{
     notional_position, notional_position_without_idm,
 };
 use systrade_portfolio::risk_overlay::{
-    OverlayInstrument, RiskOverlayLimits, annualised_percentage_vol, daily_percentage_returns,
-    per_contract_value_as_proportion_of_capital, portfolio_weight, risk_overlay, shocked_vol,
+    OverlayInstrument, RiskOverlayLimits, WeeklyBins, annualised_percentage_vol,
+    daily_percentage_returns, per_contract_value_as_proportion_of_capital, portfolio_weight,
+    risk_overlay, shocked_vol,
 };
 use systrade_portfolio::sizing::{SizedInstrument, SizingInputs, VolTarget, size_instrument};
 use systrade_portfolio::weights::{
     InstrumentFrame, equal_weights, fixed_idm, fixed_instrument_weights,
 };
 use systrade_series::DailySeries;
+use systrade_series::index::union_all;
 
 /// Market data, forecast and static data of one instrument.
 #[derive(Debug, Clone)]
@@ -201,7 +203,7 @@ pub fn compute_positions(
 /// The risk overlay's multiplier (§3.7, [`systrade_portfolio::risk_overlay`]) from the notional
 /// positions before the overlay: per instrument (in parallel) its portfolio weights (position ×
 /// denominator price × value of a block price move × FX / notional capital), annualised and
-/// shocked standard deviations and daily percentage returns; then the portfolio measures.
+/// shocked standard deviations and weekly returns; then the portfolio measures date by date.
 fn risk_multiplier(
     instruments: &[InstrumentInputs],
     sized: &[SizedInstrument],
@@ -211,6 +213,8 @@ fn risk_multiplier(
     limits: RiskOverlayLimits,
 ) -> DailySeries {
     let capital = config.vol_target.notional_trading_capital;
+    let return_dates = union_all(instruments.iter().map(|i| &i.daily_price.dates[..]));
+    let bins = WeeklyBins::new(&return_dates);
     let overlay: Vec<OverlayInstrument> = instruments
         .par_iter()
         .zip(sized)
@@ -220,6 +224,7 @@ fn risk_multiplier(
                 .expect("weight column for every instrument");
             let without_idm = notional_position_without_idm(&sizing.subsystem_position, &w);
             let before = notional_position(&without_idm, idm, None);
+            assert_eq!(before.dates, sizing.subsystem_position.dates);
             let price = &inp.denominator_price;
             let fx = fx_on_dates(&inp.fx, &price.dates);
             let value = price.with_values(per_contract_value_as_proportion_of_capital(
@@ -229,16 +234,25 @@ fn risk_multiplier(
                 capital,
             ));
             let vol = &inp.daily_percentage_volatility;
-            let stdev = vol.with_values(annualised_percentage_vol(&vol.values));
+            let stdev = annualised_percentage_vol(&vol.values);
+            let returns = daily_percentage_returns(&inp.daily_price, &inp.denominator_price);
             OverlayInstrument {
+                weight_dates: &sizing.subsystem_position.dates,
                 weight: portfolio_weight(&before, &value),
-                shocked_stdev: shocked_vol(&stdev),
+                stdev_dates: &vol.dates,
+                shocked_stdev: shocked_vol(&vol.dates, &stdev),
                 stdev,
-                returns: daily_percentage_returns(&inp.daily_price, &inp.denominator_price),
+                weekly_returns: bins.weekly_returns(&return_dates, &returns),
             }
         })
         .collect();
-    risk_overlay(&overlay, limits, config.vol_target.percentage_vol_target).multiplier
+    risk_overlay(
+        &overlay,
+        &bins.labels,
+        limits,
+        config.vol_target.percentage_vol_target,
+    )
+    .multiplier
 }
 
 /// Position sizing of every instrument (§3.6), in parallel.

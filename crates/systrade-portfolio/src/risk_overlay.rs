@@ -59,7 +59,7 @@
 use crate::sizing::ROOT_BDAYS_INYEAR;
 use chrono::NaiveDate;
 use systrade_series::index::{reindex_ffill_sorted, reindex_sorted};
-use systrade_series::{DailySeries, bfill, business_days, cumsum, ffill, rolling_quantile};
+use systrade_series::{DailySeries, bfill, business_days, cumsum, ffill};
 
 /// The four limits of `risk_overlay` (pysystemtrade config keys).
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -116,13 +116,13 @@ pub fn per_contract_value_as_proportion_of_capital(
 
 /// Portfolio weight (position as a proportion of capital), on the position's dates:
 /// `w = position × per_contract_value.reindex(position.index, method="ffill")`.
-pub fn portfolio_weight(position: &DailySeries, per_contract_value: &DailySeries) -> DailySeries {
+pub fn portfolio_weight(position: &DailySeries, per_contract_value: &DailySeries) -> Vec<f64> {
     let v = reindex_ffill_sorted(
         &per_contract_value.dates,
         &per_contract_value.values,
         &position.dates,
     );
-    position.with_values(position.values.iter().zip(v).map(|(p, v)| p * v).collect())
+    position.values.iter().zip(v).map(|(p, v)| p * v).collect()
 }
 
 /// Daily percentage returns (fractions): `daily_price.diff() / denominator_price.ffill()`, on the
@@ -152,65 +152,169 @@ pub fn daily_percentage_returns(
 /// Shocked standard deviation, on the standard deviation's dates: on business days from its
 /// first to its last date (forward-filled), `rolling(2560, min_periods=3).quantile(0.99)`,
 /// back-filled; then back on the original dates and forward-filled.
-pub fn shocked_vol(stdev: &DailySeries) -> DailySeries {
-    let (Some(&first), Some(&last)) = (stdev.dates.first(), stdev.dates.last()) else {
-        return stdev.clone();
+pub fn shocked_vol(dates: &[NaiveDate], stdev: &[f64]) -> Vec<f64> {
+    assert_eq!(dates.len(), stdev.len(), "one value per date");
+    let (Some(&first), Some(&last)) = (dates.first(), dates.last()) else {
+        return Vec::new();
     };
     let grid = business_days(first, last);
-    let on_grid = reindex_ffill_sorted(&stdev.dates, &ffill(&stdev.values), &grid);
+    let on_grid = reindex_ffill_sorted(dates, &ffill(stdev), &grid);
     let min_periods = (2.0 / SHOCK_QUANTILE).ceil() as usize;
-    let shocked = bfill(&rolling_quantile(
+    let shocked = bfill(&rolling_quantile_ranked(
         &on_grid,
         SHOCK_WINDOW_DAYS,
         min_periods,
         SHOCK_QUANTILE,
     ));
-    stdev.with_values(ffill(&reindex_sorted(&grid, &shocked, &stdev.dates)))
+    ffill(&reindex_sorted(&grid, &shocked, dates))
 }
 
-/// Weekly returns for the correlation estimate: the 7-day bin labels `d_k = first + 7k` up to the
-/// last of `dates` (the union of all instruments' return dates), and per instrument
-/// `level = returns.cumsum()` (NaN kept) forward-filled onto `dates`, the last level in each bin,
-/// differenced (`x.cumsum().ffill().resample("7D").last().diff()`).
+/// [`systrade_series::rolling_quantile`] (pandas `rolling(n, min_periods=m).quantile(q)`, linear
+/// interpolation between the order statistics `v_j` and `v_{j+1}`, `h = q·(k − 1)`) with the
+/// window held as counts over the ranks of the distinct values (a Fenwick tree): O(log n) per
+/// step instead of O(window).
+pub fn rolling_quantile_ranked(
+    values: &[f64],
+    window: usize,
+    min_periods: usize,
+    q: f64,
+) -> Vec<f64> {
+    assert!(window >= 1, "rolling window must be >= 1");
+    assert!(
+        (0.0..=1.0).contains(&q),
+        "quantile must be in [0, 1], got {q}"
+    );
+    let minp = min_periods.max(1);
+    // ranks of the distinct non-NaN values, computed once
+    let mut order: Vec<usize> = (0..values.len()).filter(|&t| !values[t].is_nan()).collect();
+    order.sort_by(|&a, &b| values[a].total_cmp(&values[b]));
+    let mut distinct: Vec<f64> = Vec::new();
+    let mut ranks = vec![0usize; values.len()];
+    for &t in &order {
+        if distinct.last() != Some(&values[t]) {
+            distinct.push(values[t]);
+        }
+        ranks[t] = distinct.len() - 1;
+    }
+    let m = distinct.len();
+    let mut tree = vec![0usize; m + 1];
+    let add = |tree: &mut Vec<usize>, r: usize, delta: isize| {
+        let mut i = r + 1;
+        while i <= m {
+            tree[i] = tree[i].wrapping_add_signed(delta);
+            i += i & i.wrapping_neg();
+        }
+    };
+    // the value of the k-th smallest (0-based) element in the window
+    let kth = |tree: &Vec<usize>, k: usize| {
+        let (mut pos, mut rem) = (0usize, k + 1);
+        let mut step = m.next_power_of_two();
+        while step > 0 {
+            let next = pos + step;
+            if next <= m && tree[next] < rem {
+                pos = next;
+                rem -= tree[next];
+            }
+            step >>= 1;
+        }
+        distinct[pos]
+    };
+    let mut count = 0usize;
+    let mut out = Vec::with_capacity(values.len());
+    for (t, &v) in values.iter().enumerate() {
+        if !v.is_nan() {
+            add(&mut tree, ranks[t], 1);
+            count += 1;
+        }
+        if t >= window {
+            let old = values[t - window];
+            if !old.is_nan() {
+                add(&mut tree, ranks[t - window], -1);
+                count -= 1;
+            }
+        }
+        out.push(if count >= minp {
+            if count == 1 {
+                kth(&tree, 0)
+            } else {
+                let h = q * (count - 1) as f64;
+                let j = h as usize;
+                if h == j as f64 {
+                    kth(&tree, j)
+                } else {
+                    let (lo, hi) = (kth(&tree, j), kth(&tree, j + 1));
+                    lo + (hi - lo) * (h - j as f64)
+                }
+            }
+        } else {
+            f64::NAN
+        });
+    }
+    out
+}
+
+/// The 7-day bins of `resample("7D")` over a union of dates: labels `d_k = first + 7k` up to the
+/// last date, and the position (in the dates) of the last date in each bin.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WeeklyBins {
+    pub labels: Vec<NaiveDate>,
+    last_in_bin: Vec<Option<usize>>,
+}
+
+impl WeeklyBins {
+    pub fn new(dates: &[NaiveDate]) -> Self {
+        let (Some(&first), Some(&last)) = (dates.first(), dates.last()) else {
+            return Self {
+                labels: Vec::new(),
+                last_in_bin: Vec::new(),
+            };
+        };
+        let bins = ((last - first).num_days() / 7) as usize + 1;
+        let labels = (0..bins)
+            .map(|k| first + chrono::Duration::days(7 * k as i64))
+            .collect();
+        let mut last_in_bin = vec![None; bins];
+        for (i, d) in dates.iter().enumerate() {
+            last_in_bin[((*d - first).num_days() / 7) as usize] = Some(i);
+        }
+        Self {
+            labels,
+            last_in_bin,
+        }
+    }
+
+    /// One instrument's weekly returns on the labels: `level = returns.cumsum()` (NaN kept)
+    /// forward-filled onto `dates` (the dates the bins were made from), the last level in each
+    /// bin, differenced (`x.cumsum().ffill().resample("7D").last().diff()`).
+    pub fn weekly_returns(&self, dates: &[NaiveDate], returns: &DailySeries) -> Vec<f64> {
+        let level = ffill(&reindex_sorted(
+            &returns.dates,
+            &cumsum(&returns.values),
+            dates,
+        ));
+        let at: Vec<f64> = self
+            .last_in_bin
+            .iter()
+            .map(|i| i.map_or(f64::NAN, |i| level[i]))
+            .collect();
+        (0..at.len())
+            .map(|k| if k == 0 { f64::NAN } else { at[k] - at[k - 1] })
+            .collect()
+    }
+}
+
+/// Weekly returns for the correlation estimate ([`WeeklyBins`]) of several instruments whose
+/// return dates have the union `dates`: the labels and one vector per instrument.
 pub fn weekly_returns(
     dates: &[NaiveDate],
     returns: &[DailySeries],
 ) -> (Vec<NaiveDate>, Vec<Vec<f64>>) {
-    let (Some(&first), Some(&last)) = (dates.first(), dates.last()) else {
-        return (Vec::new(), vec![Vec::new(); returns.len()]);
-    };
-    let bins = ((last - first).num_days() / 7) as usize + 1;
-    let labels: Vec<NaiveDate> = (0..bins)
-        .map(|k| first + chrono::Duration::days(7 * k as i64))
-        .collect();
-    // last union date in each bin (None for an empty bin)
-    let mut bin_last: Vec<Option<NaiveDate>> = vec![None; bins];
-    for d in dates {
-        bin_last[((*d - first).num_days() / 7) as usize] = Some(*d);
-    }
+    let bins = WeeklyBins::new(dates);
     let weekly = returns
         .iter()
-        .map(|r| {
-            let level = ffill(&reindex_sorted(&r.dates, &cumsum(&r.values), dates));
-            let level_at: Vec<f64> = bin_last
-                .iter()
-                .map(|d| match d {
-                    Some(d) => level[dates.binary_search(d).expect("bin date in dates")],
-                    None => f64::NAN,
-                })
-                .collect();
-            (0..bins)
-                .map(|k| {
-                    if k == 0 {
-                        f64::NAN
-                    } else {
-                        level_at[k] - level_at[k - 1]
-                    }
-                })
-                .collect()
-        })
+        .map(|r| bins.weekly_returns(dates, r))
         .collect();
-    (labels, weekly)
+    (bins.labels, weekly)
 }
 
 /// pandas `ewmcov` state (`adjust=True`, `ignore_na=True`, `bias=True`) of one pair of series:
@@ -237,12 +341,10 @@ impl EwmCov {
         nobs: 0,
     };
 
+    /// One joint observation (both values non-NaN).
     fn update(&mut self, x: f64, y: f64, decay: f64) {
-        if x.is_nan() || y.is_nan() {
-            return;
-        }
         self.nobs += 1;
-        if self.mean_x.is_nan() {
+        if self.nobs == 1 {
             self.mean_x = x;
             self.mean_y = y;
             return;
@@ -274,8 +376,8 @@ impl EwmCov {
 /// Exponentially weighted pairwise correlation of `n` series updated one row at a time, pandas
 /// `df.ewm(span, min_periods, ignore_na=True).corr(pairwise=True)`:
 /// `ρ_ij = cov_ij / sqrt(var_i × var_j)`, where `cov_ij` is over the joint observations and each
-/// `var_i` over the series' own observations (biased EW moments, α = 2 / (span + 1)). O(n²) per
-/// row and O(n²) memory.
+/// `var_i` over the series' own observations (biased EW moments, α = 2 / (span + 1)). O(k²) per
+/// row with `k` observed values, O(n²) memory.
 #[derive(Debug, Clone)]
 pub struct EwmCorrelation {
     n: usize,
@@ -303,11 +405,11 @@ impl EwmCorrelation {
     /// Adds one row (one value per series, NaN = missing).
     pub fn update(&mut self, row: &[f64]) {
         assert_eq!(row.len(), self.n, "one value per series");
-        let mut k = 0;
-        for i in 0..self.n {
-            for j in i..self.n {
-                self.pairs[k].update(row[i], row[j], self.decay);
-                k += 1;
+        let observed: Vec<usize> = (0..self.n).filter(|&i| !row[i].is_nan()).collect();
+        for (a, &i) in observed.iter().enumerate() {
+            let base = self.at(i, i) - i;
+            for &j in &observed[a..] {
+                self.pairs[base + j].update(row[i], row[j], self.decay);
             }
         }
     }
@@ -319,16 +421,97 @@ impl EwmCorrelation {
             .map(|i| self.pairs[self.at(i, i)].value(self.min_periods))
             .collect();
         let mut out = vec![f64::NAN; n * n];
-        for i in 0..n {
-            for j in i..n {
-                let cov = self.pairs[self.at(i, j)].value(self.min_periods);
-                let p = var[i] * var[j];
-                let r = cov / if p > 0.0 { p.sqrt() } else { 0.0 };
+        let valid: Vec<usize> = (0..n).filter(|&i| !var[i].is_nan()).collect();
+        for (a, &i) in valid.iter().enumerate() {
+            for &j in &valid[a..] {
+                let r = self.rho(i, j, &var);
                 out[i * n + j] = r;
                 out[j * n + i] = r;
             }
         }
         out
+    }
+
+    fn rho(&self, i: usize, j: usize, var: &[f64]) -> f64 {
+        let cov = self.pairs[self.at(i, j)].value(self.min_periods);
+        let p = var[i] * var[j];
+        cov / if p > 0.0 { p.sqrt() } else { 0.0 }
+    }
+
+    /// [`clean_correlation`] of [`Self::correlation`] written into the upper triangle and the
+    /// diagonal of `out` (`n × n`, row-major; the lower triangle is not written), without
+    /// building the raw matrix: raw values exist only between series with a valid variance.
+    /// Returns, per series, whether its column of the cleaned matrix has at least two non-NaN
+    /// entries (covariance `assets_with_data`).
+    pub fn cleaned_correlation_into(&self, must_have: &[bool], out: &mut [f64]) -> Vec<bool> {
+        let n = self.n;
+        assert_eq!(must_have.len(), n, "one flag per series");
+        assert_eq!(out.len(), n * n, "n × n output");
+        let var: Vec<f64> = (0..n)
+            .map(|i| self.pairs[self.at(i, i)].value(self.min_periods))
+            .collect();
+        let is_valid: Vec<bool> = var.iter().map(|v| !v.is_nan()).collect();
+        let (mut sum, mut count, mut nan_in_valid, mut diag_present) = (0.0, 0usize, false, false);
+        for i in 0..n {
+            let row = &mut out[i * n..(i + 1) * n];
+            for j in i..n {
+                row[j] = if is_valid[i] && is_valid[j] {
+                    let r = self.rho(i, j, &var);
+                    if r.is_nan() {
+                        nan_in_valid = true;
+                    } else if i != j {
+                        sum += 2.0 * r;
+                        count += 2;
+                    } else {
+                        diag_present = true;
+                    }
+                    r
+                } else {
+                    f64::NAN
+                };
+            }
+        }
+        let any_nan = nan_in_valid || is_valid.iter().any(|v| !v);
+        let all_nan = count == 0 && !diag_present;
+        let avg = if count > 0 {
+            sum / count as f64
+        } else {
+            f64::NAN
+        };
+        for i in 0..n {
+            let row = &mut out[i * n..(i + 1) * n];
+            row[i] = 1.0;
+            for (j, v) in row.iter_mut().enumerate().skip(i + 1) {
+                if all_nan {
+                    *v = 0.0;
+                } else {
+                    if any_nan && v.is_nan() {
+                        *v = if must_have[i] && must_have[j] {
+                            avg
+                        } else {
+                            0.0
+                        };
+                    }
+                    // NaN stays NaN
+                    *v = v.clamp(-CORRELATION_CLIP, CORRELATION_CLIP);
+                }
+            }
+        }
+        // A NaN survives only where avg is NaN, i.e. where no raw off-diagonal value exists:
+        // then exactly the entries between two must-have series stay NaN.
+        let must = must_have.iter().filter(|m| **m).count();
+        (0..n)
+            .map(|j| {
+                let non_nan = if all_nan || !any_nan || !avg.is_nan() {
+                    n
+                } else if must_have[j] {
+                    n - (must - 1)
+                } else {
+                    n
+                };
+                non_nan >= 2
+            })
+            .collect()
     }
 }
 
@@ -393,9 +576,13 @@ pub fn clean_correlation(raw: &[f64], must_have: &[bool]) -> Vec<f64> {
 /// Instruments whose correlation column has at least two non-NaN entries (covariance
 /// `assets_with_data`).
 fn assets_with_data(corr: &[f64], n: usize) -> Vec<bool> {
-    (0..n)
-        .map(|j| (0..n).filter(|i| !corr[i * n + j].is_nan()).count() >= 2)
-        .collect()
+    let mut count = vec![0usize; n];
+    for row in corr.chunks(n.max(1)) {
+        for (c, v) in count.iter_mut().zip(row) {
+            *c += usize::from(!v.is_nan());
+        }
+    }
+    count.into_iter().map(|c| c >= 2).collect()
 }
 
 /// The correlation matrix in force on each date, walking forward through the weekly returns
@@ -404,7 +591,7 @@ fn assets_with_data(corr: &[f64], n: usize) -> Vec<bool> {
 /// start. Only the current matrix is held.
 pub struct CorrelationWalk<'a> {
     labels: &'a [NaiveDate],
-    weekly: &'a [Vec<f64>],
+    weekly: Vec<&'a [f64]>,
     ewm: EwmCorrelation,
     /// Number of weekly rows folded into `ewm`.
     rows_done: usize,
@@ -415,16 +602,16 @@ pub struct CorrelationWalk<'a> {
 }
 
 impl<'a> CorrelationWalk<'a> {
-    /// `labels` and `weekly` (one vector per instrument, one value per label) from
-    /// [`weekly_returns`].
-    pub fn new(labels: &'a [NaiveDate], weekly: &'a [Vec<f64>]) -> Self {
+    /// `labels` and `weekly` (one slice per instrument, one value per label) from
+    /// [`WeeklyBins`].
+    pub fn new(labels: &'a [NaiveDate], weekly: Vec<&'a [f64]>) -> Self {
         let n = weekly.len();
         let mut corr = vec![0.0; n * n];
         (0..n).for_each(|i| corr[i * n + i] = 1.0);
         Self {
             labels,
-            weekly,
             ewm: EwmCorrelation::new(n, CORRELATION_SPAN, CORRELATION_MIN_PERIODS),
+            weekly,
             rows_done: 0,
             period: None,
             with_data: assets_with_data(&corr, n),
@@ -436,32 +623,35 @@ impl<'a> CorrelationWalk<'a> {
     /// for `date`; dates must be visited in ascending order.
     pub fn on(&mut self, date: NaiveDate) -> (&[f64], &[bool]) {
         let n = self.weekly.len();
-        // period starts are labels[0 .. len-1] (the last label starts no period)
+        // period starts are the labels but the last (a single label starts the only period)
         let starts = self
             .labels
             .len()
             .saturating_sub(1)
             .max(1)
             .min(self.labels.len());
-        let idx = self.labels[..starts].partition_point(|d| *d <= date);
-        let period = idx.checked_sub(1);
+        let period = self.labels[..starts]
+            .partition_point(|d| *d <= date)
+            .checked_sub(1);
         if period != self.period
             && let Some(k) = period
         {
             self.period = period;
             if k == 0 {
-                self.corr = (0..n * n)
-                    .map(|x| {
-                        if x / n == x % n {
-                            1.0
-                        } else {
-                            NO_DATA_CORRELATION
-                        }
-                    })
-                    .collect();
+                for (x, v) in self.corr.iter_mut().enumerate() {
+                    *v = if x / n == x % n {
+                        1.0
+                    } else {
+                        NO_DATA_CORRELATION
+                    };
+                }
+                self.with_data = assets_with_data(&self.corr, n);
             } else {
+                let mut row = vec![f64::NAN; n];
                 while self.rows_done < k {
-                    let row: Vec<f64> = self.weekly.iter().map(|w| w[self.rows_done]).collect();
+                    for (r, w) in row.iter_mut().zip(&self.weekly) {
+                        *r = w[self.rows_done];
+                    }
                     self.ewm.update(&row);
                     self.rows_done += 1;
                 }
@@ -471,9 +661,10 @@ impl<'a> CorrelationWalk<'a> {
                     .iter()
                     .map(|w| w[from..=k].iter().any(|v| !v.is_nan()))
                     .collect();
-                self.corr = clean_correlation(&self.ewm.correlation(), &must_have);
+                self.with_data = self
+                    .ewm
+                    .cleaned_correlation_into(&must_have, &mut self.corr);
             }
-            self.with_data = assets_with_data(&self.corr, n);
         }
         (&self.corr, &self.with_data)
     }
@@ -481,23 +672,65 @@ impl<'a> CorrelationWalk<'a> {
 
 /// Portfolio risk (annualised standard deviation as a fraction of capital) on one date:
 /// `sqrt(Σ_ij w_i w_j σ_i σ_j ρ_ij)` over the instruments with a non-NaN weight, a non-NaN `σ`
-/// and correlation data (`with_data`).
+/// and correlation data (`with_data`). `corr` is symmetric; only its diagonal and upper
+/// triangle are read.
 pub fn portfolio_risk(weights: &[f64], stdev: &[f64], corr: &[f64], with_data: &[bool]) -> f64 {
-    let n = weights.len();
-    let valid: Vec<(usize, f64)> = (0..n)
+    let valid = risk_terms(weights, stdev, with_data);
+    risk_of(&valid, corr, weights.len())
+}
+
+/// `(i, w_i σ_i)` for the instruments that count in [`portfolio_risk`].
+fn risk_terms(weights: &[f64], stdev: &[f64], with_data: &[bool]) -> Vec<(usize, f64)> {
+    (0..weights.len())
         .filter(|&i| with_data[i] && !weights[i].is_nan() && !stdev[i].is_nan())
         .map(|i| (i, weights[i] * stdev[i]))
-        .collect();
+        .collect()
+}
+
+/// `sqrt(Σ_i a_i² ρ_ii + 2 Σ_{i<j} a_i a_j ρ_ij)` over `(i, a_i)` in ascending `i`.
+fn risk_of(valid: &[(usize, f64)], corr: &[f64], n: usize) -> f64 {
     let mut var = 0.0;
-    for &(i, a) in &valid {
+    for (p, &(i, a)) in valid.iter().enumerate() {
         let row = &corr[i * n..(i + 1) * n];
         let mut s = 0.0;
-        for &(j, b) in &valid {
+        for &(j, b) in &valid[p + 1..] {
             s += row[j] * b;
         }
-        var += a * s;
+        var += a * (a * row[i] + 2.0 * s);
     }
     var.sqrt()
+}
+
+/// The normal and shocked portfolio risks ([`portfolio_risk`] with `stdev` and with `shocked`)
+/// in one pass over the correlations when the same instruments count in both.
+fn portfolio_risks(
+    weights: &[f64],
+    stdev: &[f64],
+    shocked: &[f64],
+    corr: &[f64],
+    with_data: &[bool],
+) -> (f64, f64) {
+    let n = weights.len();
+    let a = risk_terms(weights, stdev, with_data);
+    let b = risk_terms(weights, shocked, with_data);
+    if a.len() != b.len() || a.iter().zip(&b).any(|(x, y)| x.0 != y.0) {
+        return (risk_of(&a, corr, n), risk_of(&b, corr, n));
+    }
+    let (mut var_a, mut var_b) = (0.0, 0.0);
+    for p in 0..a.len() {
+        let (i, ai) = a[p];
+        let bi = b[p].1;
+        let row = &corr[i * n..(i + 1) * n];
+        let (mut sa, mut sb) = (0.0, 0.0);
+        for q in p + 1..a.len() {
+            let r = row[a[q].0];
+            sa += r * a[q].1;
+            sb += r * b[q].1;
+        }
+        var_a += ai * (ai * row[i] + 2.0 * sa);
+        var_b += bi * (bi * row[i] + 2.0 * sb);
+    }
+    (var_a.sqrt(), var_b.sqrt())
 }
 
 /// Sum of absolute risks on one date: `Σ_i |w_i| σ_i`, NaN terms skipped.
@@ -565,101 +798,120 @@ pub fn risk_multiplier(
     .fold(f64::INFINITY, f64::min)
 }
 
-/// What the overlay needs of one instrument.
+/// What the overlay needs of one instrument; dates are borrowed from the inputs.
 #[derive(Debug, Clone, PartialEq)]
-pub struct OverlayInstrument {
-    /// Portfolio weight on the position's dates ([`portfolio_weight`]).
-    pub weight: DailySeries,
-    /// Annualised standard deviation ([`annualised_percentage_vol`]) on its own dates.
-    pub stdev: DailySeries,
-    /// Shocked standard deviation ([`shocked_vol`]) on the same dates as `stdev`.
-    pub shocked_stdev: DailySeries,
-    /// Daily percentage returns ([`daily_percentage_returns`]).
-    pub returns: DailySeries,
+pub struct OverlayInstrument<'a> {
+    /// Dates of the notional position.
+    pub weight_dates: &'a [NaiveDate],
+    /// Portfolio weight on `weight_dates` ([`portfolio_weight`]).
+    pub weight: Vec<f64>,
+    /// Dates of the standard deviations.
+    pub stdev_dates: &'a [NaiveDate],
+    /// Annualised standard deviation ([`annualised_percentage_vol`]).
+    pub stdev: Vec<f64>,
+    /// Shocked standard deviation ([`shocked_vol`]).
+    pub shocked_stdev: Vec<f64>,
+    /// Weekly returns on the labels of the [`WeeklyBins`] passed to [`risk_overlay`].
+    pub weekly_returns: Vec<f64>,
 }
 
 /// The risk measures and multiplier on the union of the weights' dates.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RiskOverlayResult {
-    pub dates: Vec<NaiveDate>,
     pub measures: Vec<RiskMeasures>,
     pub multiplier: DailySeries,
 }
 
-/// `column` forward-filled onto `dates`: its values forward-filled, then as of each date.
-fn asof_ffill(column: &DailySeries, dates: &[NaiveDate]) -> Vec<f64> {
-    reindex_ffill_sorted(&column.dates, &ffill(&column.values), dates)
+/// The last non-NaN value at or before each date of a walk in ascending dates (pandas: reindex
+/// onto a union index, then `ffill`), one cursor per series.
+struct AsOf<'a> {
+    dates: &'a [NaiveDate],
+    values: &'a [f64],
+    next: usize,
+    current: f64,
 }
 
-/// The risk overlay over all instruments (module documentation): weights on the union of their
-/// dates forward-filled, standard deviations as of each date, correlations from
-/// [`CorrelationWalk`], and per date the four measures and [`risk_multiplier`]. Memory: the
-/// weights and both standard deviations as `dates × n` plus one `n × n` matrix.
+impl<'a> AsOf<'a> {
+    fn new(dates: &'a [NaiveDate], values: &'a [f64]) -> Self {
+        assert_eq!(dates.len(), values.len(), "one value per date");
+        Self {
+            dates,
+            values,
+            next: 0,
+            current: f64::NAN,
+        }
+    }
+
+    fn at(&mut self, date: NaiveDate) -> f64 {
+        while self.next < self.dates.len() && self.dates[self.next] <= date {
+            let v = self.values[self.next];
+            if !v.is_nan() {
+                self.current = v;
+            }
+            self.next += 1;
+        }
+        self.current
+    }
+}
+
+/// The risk overlay over all instruments (module documentation), walking the union of the
+/// weights' dates: weights and standard deviations as of each date (forward-filled), the
+/// correlations of [`CorrelationWalk`] over the weekly returns on `weekly_labels`, and per date
+/// the four measures and [`risk_multiplier`]. Memory: one `n × n` matrix plus O(n) per date.
 pub fn risk_overlay(
     instruments: &[OverlayInstrument],
+    weekly_labels: &[NaiveDate],
     limits: RiskOverlayLimits,
     percentage_vol_target: f64,
 ) -> RiskOverlayResult {
     let n = instruments.len();
-    let dates = systrade_series::index::union_all(instruments.iter().map(|i| &i.weight.dates[..]));
-    let t_len = dates.len();
-    // date-major matrices
-    let mut w = vec![f64::NAN; t_len * n];
-    let mut s = vec![f64::NAN; t_len * n];
-    let mut shocked = vec![f64::NAN; t_len * n];
-    for (i, inst) in instruments.iter().enumerate() {
-        let wi = ffill(&reindex_sorted(
-            &inst.weight.dates,
-            &inst.weight.values,
-            &dates,
-        ));
-        let si = asof_ffill(&inst.stdev, &dates);
-        let hi = asof_ffill(&inst.shocked_stdev, &dates);
-        for t in 0..t_len {
-            w[t * n + i] = wi[t];
-            s[t * n + i] = si[t];
-            shocked[t * n + i] = hi[t];
+    let dates = systrade_series::index::union_all(instruments.iter().map(|i| i.weight_dates));
+    let mut weight: Vec<AsOf> = instruments
+        .iter()
+        .map(|i| AsOf::new(i.weight_dates, &i.weight))
+        .collect();
+    let mut stdev: Vec<AsOf> = instruments
+        .iter()
+        .map(|i| AsOf::new(i.stdev_dates, &i.stdev))
+        .collect();
+    let mut shocked: Vec<AsOf> = instruments
+        .iter()
+        .map(|i| AsOf::new(i.stdev_dates, &i.shocked_stdev))
+        .collect();
+    let mut walk = CorrelationWalk::new(
+        weekly_labels,
+        instruments.iter().map(|i| &i.weekly_returns[..]).collect(),
+    );
+    let identity: Vec<f64> = (0..n * n)
+        .map(|x| if x / n == x % n { 1.0 } else { 0.0 })
+        .collect();
+    let identity_with_data = assets_with_data(&identity, n);
+    let (mut w, mut s, mut h) = (vec![f64::NAN; n], vec![f64::NAN; n], vec![f64::NAN; n]);
+    let mut measures = Vec::with_capacity(dates.len());
+    let mut multiplier = Vec::with_capacity(dates.len());
+    for date in &dates {
+        for i in 0..n {
+            w[i] = weight[i].at(*date);
+            s[i] = stdev[i].at(*date);
+            h[i] = shocked[i].at(*date);
         }
-    }
-    let return_dates =
-        systrade_series::index::union_all(instruments.iter().map(|i| &i.returns.dates[..]));
-    let returns: Vec<DailySeries> = instruments.iter().map(|i| i.returns.clone()).collect();
-    let (labels, weekly) = weekly_returns(&return_dates, &returns);
-    drop(returns);
-    let mut walk = CorrelationWalk::new(&labels, &weekly);
-    let mut measures = Vec::with_capacity(t_len);
-    let mut multiplier = Vec::with_capacity(t_len);
-    for (t, date) in dates.iter().enumerate() {
-        let (wt, st, ht) = (
-            &w[t * n..(t + 1) * n],
-            &s[t * n..(t + 1) * n],
-            &shocked[t * n..(t + 1) * n],
-        );
-        let m = if labels.is_empty() {
-            let mut identity = vec![0.0; n * n];
-            (0..n).for_each(|i| identity[i * n + i] = 1.0);
-            let with_data = assets_with_data(&identity, n);
-            RiskMeasures {
-                normal_risk: portfolio_risk(wt, st, &identity, &with_data),
-                shocked_vol_risk: portfolio_risk(wt, ht, &identity, &with_data),
-                sum_abs_risk: sum_abs_risk(wt, st),
-                leverage: leverage(wt),
-            }
+        let (corr, with_data) = if weekly_labels.is_empty() {
+            (&identity[..], &identity_with_data[..])
         } else {
-            let (corr, with_data) = walk.on(*date);
-            RiskMeasures {
-                normal_risk: portfolio_risk(wt, st, corr, with_data),
-                shocked_vol_risk: portfolio_risk(wt, ht, corr, with_data),
-                sum_abs_risk: sum_abs_risk(wt, st),
-                leverage: leverage(wt),
-            }
+            walk.on(*date)
+        };
+        let (normal_risk, shocked_vol_risk) = portfolio_risks(&w, &s, &h, corr, with_data);
+        let m = RiskMeasures {
+            normal_risk,
+            shocked_vol_risk,
+            sum_abs_risk: sum_abs_risk(&w, &s),
+            leverage: leverage(&w),
         };
         multiplier.push(risk_multiplier(m, limits, percentage_vol_target));
         measures.push(m);
     }
     RiskOverlayResult {
-        multiplier: DailySeries::new(dates.clone(), multiplier),
-        dates,
+        multiplier: DailySeries::new(dates, multiplier),
         measures,
     }
 }
@@ -754,6 +1006,12 @@ mod tests {
             portfolio_risk(&[0.5, 1.0, 0.0], &[0.2, f64::NAN, 0.3], &corr, &all),
             0.1
         ));
+        // normal and shocked in one pass, with the same or different instruments counting
+        let shocked = [0.4, 0.8, 0.6];
+        let (a, b) = portfolio_risks(&w, &s, &shocked, &corr, &all);
+        assert!(close(a, 0.1) && close(b, 0.2));
+        let (a, b) = portfolio_risks(&w, &[0.2, f64::NAN, 0.3], &shocked, &corr, &all);
+        assert!(close(a, 0.1) && close(b, 0.2)); // only the first counts in the normal risk
         assert!(close(sum_abs_risk(&w, &s), 0.5 * 0.2 + 0.25 * 0.4));
         assert!(close(leverage(&w), 0.75));
         assert_eq!(leverage(&[f64::NAN]), 0.0);
@@ -832,15 +1090,14 @@ mod tests {
     fn shocked_vol_is_the_rolling_99pc_quantile_backfilled() {
         // business days Mon 1 .. Fri 5 January 2024; quantile over k values: h = 0.99 (k − 1)
         let dates: Vec<NaiveDate> = (1..=5).map(|x| d(2024, 1, x)).collect();
-        let s = DailySeries::new(dates, vec![1.0, 2.0, f64::NAN, 4.0, 5.0]);
-        let out = shocked_vol(&s);
+        let out = shocked_vol(&dates, &[1.0, 2.0, f64::NAN, 4.0, 5.0]);
         // values after ffill: 1, 2, 2, 4, 5
         let q3 = 2.0; // sorted 1, 2, 2: h = 1.98 → 2 + 0.98·0
         let q4 = 2.0 + (4.0 - 2.0) * 0.97; // 1, 2, 2, 4: h = 2.97
         let q5 = 4.0 + (5.0 - 4.0) * 0.96; // 1, 2, 2, 4, 5: h = 3.96 → v_3 + 0.96 (v_4 − v_3)
         let expected = [q3, q3, q3, q4, q5];
-        for (a, b) in out.values.iter().zip(expected) {
-            assert!(close(*a, b), "{:?}", out.values);
+        for (a, b) in out.iter().zip(expected) {
+            assert!(close(*a, b), "{out:?}");
         }
     }
 
@@ -864,7 +1121,7 @@ mod tests {
     fn weights_and_percentage_returns() {
         let value = DailySeries::new(vec![d(2024, 1, 1), d(2024, 1, 3)], vec![0.1, 0.2]);
         let position = DailySeries::new(vec![d(2024, 1, 2), d(2024, 1, 3)], vec![1.0, 2.0]);
-        assert_eq!(portfolio_weight(&position, &value).values, vec![0.1, 0.4]);
+        assert_eq!(portfolio_weight(&position, &value), vec![0.1, 0.4]);
         assert_eq!(
             per_contract_value_as_proportion_of_capital(&[100.0], &[2.0], 50.0, 1e6),
             vec![0.01]
@@ -877,35 +1134,61 @@ mod tests {
         assert!(close(r.values[1], 0.01) && close(r.values[2], -0.02));
     }
 
-    fn instrument(
-        dates: &[NaiveDate],
+    struct Inputs {
+        dates: Vec<NaiveDate>,
         weight: f64,
         stdev: f64,
-        ret: impl Fn(usize) -> f64,
-    ) -> OverlayInstrument {
-        let s = |v: Vec<f64>| DailySeries::new(dates.to_vec(), v);
-        let n = dates.len();
-        OverlayInstrument {
-            weight: s(vec![weight; n]),
-            stdev: s(vec![stdev; n]),
-            shocked_stdev: s(vec![2.0 * stdev; n]),
-            returns: s((0..n).map(ret).collect()),
+        returns: Vec<f64>,
+    }
+
+    fn inputs(dates: &[NaiveDate], weight: f64, stdev: f64, ret: impl Fn(usize) -> f64) -> Inputs {
+        Inputs {
+            dates: dates.to_vec(),
+            weight,
+            stdev,
+            returns: (0..dates.len()).map(ret).collect(),
         }
+    }
+
+    /// Runs the overlay on instruments with constant weights and standard deviations (shocked:
+    /// twice the standard deviation).
+    fn run(instruments: &[Inputs], limits: RiskOverlayLimits) -> RiskOverlayResult {
+        let all = systrade_series::index::union_all(instruments.iter().map(|i| &i.dates[..]));
+        let bins = WeeklyBins::new(&all);
+        let overlay: Vec<OverlayInstrument> = instruments
+            .iter()
+            .map(|i| {
+                let n = i.dates.len();
+                OverlayInstrument {
+                    weight_dates: &i.dates,
+                    weight: vec![i.weight; n],
+                    stdev_dates: &i.dates,
+                    stdev: vec![i.stdev; n],
+                    shocked_stdev: vec![2.0 * i.stdev; n],
+                    weekly_returns: bins.weekly_returns(
+                        &all,
+                        &DailySeries::new(i.dates.clone(), i.returns.clone()),
+                    ),
+                }
+            })
+            .collect();
+        risk_overlay(&overlay, &bins.labels, limits, 16.0)
     }
 
     #[test]
     fn overlay_over_dates_uses_the_first_week_matrix_then_the_estimate() {
         let dates = business_days(d(2024, 1, 1), d(2024, 1, 19));
-        let a = instrument(&dates, 1.0, 0.1, |t| (t as f64).sin());
-        let b = instrument(&dates, 1.0, 0.1, |t| (t as f64).cos());
+        let a = inputs(&dates, 1.0, 0.1, |t| (t as f64).sin());
+        let b = inputs(&dates, 1.0, 0.1, |t| (t as f64).cos());
         let loose = RiskOverlayLimits {
             max_risk_fraction_normal_risk: 99.0,
             max_risk_fraction_stdev_risk: 99.0,
             max_risk_limit_sum_abs_risk: 99.0,
             max_risk_leverage: 99.0,
         };
-        let r = risk_overlay(&[a.clone(), b.clone()], loose, 16.0);
-        assert_eq!(r.dates, dates);
+        let pair = [a, b];
+        let r = run(&pair, loose);
+        assert_eq!(r.multiplier.dates, dates);
         assert!(r.multiplier.values.iter().all(|m| *m == 1.0));
         // first week: ρ = 0.99: var = 0.01 + 0.01 + 2·0.99·0.01
         assert!(close(r.measures[0].normal_risk, 0.0398_f64.sqrt()));
@@ -925,7 +1208,7 @@ mod tests {
             max_risk_fraction_normal_risk: 0.5,
             ..loose
         };
-        let r = risk_overlay(&[a, b], tight, 16.0);
+        let r = run(&pair, tight);
         assert!(close(r.multiplier.values[7], 0.25));
         assert!(close(r.multiplier.values[0], 0.25));
         assert!(r.multiplier.values.iter().all(|m| *m <= 1.0 && *m > 0.0));
@@ -934,13 +1217,98 @@ mod tests {
     #[test]
     fn overlay_ignores_instruments_before_they_start() {
         let dates = business_days(d(2024, 1, 1), d(2024, 1, 12));
-        let a = instrument(&dates, 1.0, 0.1, |_| 0.01);
-        let b = instrument(&dates[5..], 3.0, 0.2, |_| 0.02);
-        let r = risk_overlay(&[a, b], ROB, 16.0);
-        assert_eq!(r.dates, dates);
+        let a = inputs(&dates, 1.0, 0.1, |_| 0.01);
+        let b = inputs(&dates[5..], 3.0, 0.2, |_| 0.02);
+        let r = run(&[a, b], ROB);
+        assert_eq!(r.multiplier.dates, dates);
         assert!(close(r.measures[0].leverage, 1.0));
         assert!(close(r.measures[0].sum_abs_risk, 0.1));
         assert!(close(r.measures[5].leverage, 4.0));
         assert!(close(r.measures[5].sum_abs_risk, 0.1 + 0.6));
+    }
+
+    /// Deterministic pseudo-random numbers in [0, 1) (a linear congruential generator).
+    fn lcg(seed: &mut u64) -> f64 {
+        *seed = seed
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        (*seed >> 11) as f64 / (1u64 << 53) as f64
+    }
+
+    #[test]
+    fn ranked_rolling_quantile_equals_the_sorted_window_one() {
+        let mut seed = 7;
+        let values: Vec<f64> = (0..3000)
+            .map(|t| {
+                let u = lcg(&mut seed);
+                if t % 97 < 3 {
+                    f64::NAN
+                } else {
+                    // repeated values as well as distinct ones
+                    (u * 50.0).round() / 10.0 + if t % 5 == 0 { 0.0 } else { u }
+                }
+            })
+            .collect();
+        for (window, minp, q) in [(250, 3, 0.99), (40, 1, 0.5), (7, 7, 0.0), (100, 10, 1.0)] {
+            let a = rolling_quantile_ranked(&values, window, minp, q);
+            let b = systrade_series::rolling_quantile(&values, window, minp, q);
+            assert_eq!(a.len(), b.len());
+            for (x, y) in a.iter().zip(&b) {
+                assert!(
+                    x.to_bits() == y.to_bits() || (x.is_nan() && y.is_nan()),
+                    "{x} {y}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn fused_cleaning_equals_cleaning_the_raw_matrix() {
+        let mut seed = 11;
+        let n = 5;
+        let mut e = EwmCorrelation::new(n, 75.0, 10);
+        for t in 0..60 {
+            let row: Vec<f64> = (0..n)
+                .map(|i| {
+                    let u = lcg(&mut seed) - 0.5;
+                    // series 3 starts late, series 4 never has data, gaps in series 1
+                    if (i == 3 && t < 45) || i == 4 || (i == 1 && t % 7 == 0) {
+                        f64::NAN
+                    } else {
+                        u + if i == 2 {
+                            0.0
+                        } else {
+                            0.3 * (t as f64 * 0.1).sin()
+                        }
+                    }
+                })
+                .collect();
+            e.update(&row);
+            let must_have = [true, true, true, t >= 40, false];
+            let mut fused = vec![0.0; n * n];
+            let with_data = e.cleaned_correlation_into(&must_have, &mut fused);
+            let reference = clean_correlation(&e.correlation(), &must_have);
+            for i in 0..n {
+                for j in i..n {
+                    let (a, b) = (fused[i * n + j], reference[i * n + j]);
+                    assert!(
+                        (a - b).abs() < 1e-12 || (a.is_nan() && b.is_nan()),
+                        "t {t}: {a} {b}"
+                    );
+                }
+            }
+            assert_eq!(with_data, assets_with_data(&reference, n));
+        }
+        // one series with data: no off-diagonal value, so no average to fill with
+        let mut e = EwmCorrelation::new(3, 75.0, 10);
+        for t in 0..12 {
+            e.update(&[t as f64 * 0.1 + 0.3 * ((t % 3) as f64), f64::NAN, f64::NAN]);
+        }
+        for must_have in [[true, true, true], [true, true, false], [false; 3]] {
+            let mut fused = vec![0.0; 9];
+            let with_data = e.cleaned_correlation_into(&must_have, &mut fused);
+            let reference = clean_correlation(&e.correlation(), &must_have);
+            assert_eq!(with_data, assets_with_data(&reference, 3), "{must_have:?}");
+        }
     }
 }
