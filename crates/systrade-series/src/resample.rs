@@ -3,6 +3,7 @@
 
 use crate::series::DailySeries;
 use systrade_model::Timestamp;
+use systrade_model::time::MICROS_PER_DAY;
 
 /// Days from 1970-01-01 to 0001-01-01 counted the way chrono's `from_num_days_from_ce` counts.
 const UNIX_EPOCH_DAYS_FROM_CE: i64 = 719_163;
@@ -47,16 +48,17 @@ fn business_day_bins(timestamps: &[Timestamp]) -> (Vec<chrono::NaiveDate>, Vec<(
     let mut day = first_day;
     let mut date = date_of_day_number(first_day);
     while day <= last_day {
+        // Next business day: Friday (weekday 4) jumps to Monday. This bin holds the rows before
+        // that day's midnight (rows are sorted, and earlier rows went to earlier bins), so a row
+        // costs one comparison.
+        let step = if (day + 3).rem_euclid(7) == 4 { 3 } else { 1 };
+        let end = (day + step).saturating_mul(MICROS_PER_DAY);
         let start = row;
-        while row < timestamps.len()
-            && business_day_floor_number(timestamps[row].day_number()) == day
-        {
+        while row < timestamps.len() && timestamps[row].micros() < end {
             row += 1;
         }
         dates.push(date);
         ranges.push((start, row));
-        // Next business day: Friday (weekday 4) jumps to Monday.
-        let step = if (day + 3).rem_euclid(7) == 4 { 3 } else { 1 };
         day += step;
         date = date + chrono::Days::new(step as u64);
     }
@@ -189,6 +191,33 @@ mod tests {
         assert_eq!(ranges[0], (0, 2));
         assert_eq!(ranges[1], (2, 2));
         assert_eq!(*ranges.last().unwrap(), (2, 3));
+    }
+
+    #[test]
+    fn every_row_lands_in_its_calendar_bin() {
+        // Pseudo-random sorted stamps over ~8 years around 1970 (weekends, gaps, several per day),
+        // checked row by row against chrono's weekday rule.
+        let mut x: u64 = 0x2545_f491_4f6c_dd1d;
+        let mut t = Timestamp::parse("1966-03-05 17:00:00").unwrap().micros();
+        let mut stamps = Vec::new();
+        for _ in 0..5_000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            t += (x % (3 * 86_400)) as i64 * 1_000_000 / 2;
+            stamps.push(Timestamp::from_micros(t));
+        }
+        let (dates, ranges) = business_day_bins(&stamps);
+        assert_eq!(ranges.last().unwrap().1, stamps.len());
+        for (date, &(s, e)) in dates.iter().zip(&ranges) {
+            for ts in &stamps[s..e] {
+                assert_eq!(
+                    crate::calendar::business_day_floor(ts.date()),
+                    *date,
+                    "{ts:?}"
+                );
+            }
+        }
     }
 
     #[test]
