@@ -445,11 +445,17 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
                 .collect();
             computed.map(|()| commits)
         })?;
+        let flush = std::time::Instant::now();
+        let n_staged = staged.len();
         staged.commit().map_err(|e| {
             fail(format!(
                 "writing the forecast files: {e} (files not yet renamed keep their previous content)"
             ))
         })?;
+        tracing::debug!(
+            "{n_staged} forecast files flushed to disk and renamed: {:?}",
+            flush.elapsed()
+        );
         let mut failed = vec![false; done.len()];
         for (i, r) in commits {
             match r {
