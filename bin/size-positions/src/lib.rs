@@ -319,6 +319,12 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
                 e.into()
             }
         })?;
+        // temporary files of a killed earlier run (only ours can exist: we hold the lock)
+        let stale =
+            systrade_store::atomic::remove_stale_temp_files(&store.root().join("positions"))?;
+        if stale > 0 {
+            tracing::info!("removed {stale} temporary file(s) left by an interrupted run");
+        }
         // every file replaced atomically, all made durable with one filesystem flush
         let staged = systrade_store::atomic::StagedFiles::new();
         for (path, bytes) in &encoded {
