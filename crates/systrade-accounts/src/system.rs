@@ -215,6 +215,11 @@ fn risk_multiplier(
     let capital = config.vol_target.notional_trading_capital;
     let return_dates = union_all(instruments.iter().map(|i| &i.daily_price.dates[..]));
     let bins = WeeklyBins::new(&return_dates);
+    let stdev_until = instruments
+        .iter()
+        .filter_map(|i| i.daily_percentage_volatility.dates.last().copied())
+        .max()
+        .unwrap_or_default();
     let overlay: Vec<OverlayInstrument> = instruments
         .par_iter()
         .zip(sized)
@@ -240,7 +245,7 @@ fn risk_multiplier(
                 weight_dates: &sizing.subsystem_position.dates,
                 weight: portfolio_weight(&before, &value),
                 stdev_dates: &vol.dates,
-                shocked_stdev: shocked_vol(&vol.dates, &stdev),
+                shocked_stdev: shocked_vol(&vol.dates, &stdev, stdev_until),
                 stdev,
                 weekly_returns: bins.weekly_returns(&return_dates, &returns),
             }

@@ -16,10 +16,11 @@
 //! - Standard deviations (`get_df_of_perc_vol`): `annualised_percentage_vol = 16 ×
 //!   daily_percentage_volatility / 100`, all instruments on the union of their dates,
 //!   forward-filled. [`annualised_percentage_vol`].
-//! - Shocked standard deviations (`seriesOfStdevEstimates.shocked`): per instrument, on business
-//!   days (`resample("1B").ffill()`), the rolling 99 % quantile over `10 × 256` days with
-//!   `min_periods = ceil(2 / 0.99) = 3`, back-filled, then back on the original dates and
-//!   forward-filled. [`shocked_vol`].
+//! - Shocked standard deviations (`seriesOfStdevEstimates.shocked`): on the joint frame of
+//!   standard deviations moved to business days (`resample("1B").ffill()`, so an instrument whose
+//!   data ends early keeps its last value to the end of the frame), the rolling 99 % quantile over
+//!   `10 × 256` days with `min_periods = ceil(2 / 0.99) = 3`, back-filled, then back on the frame's
+//!   dates and forward-filled. [`shocked_vol`].
 //! - Correlations (`get_list_of_instrument_returns_correlations` with
 //!   `correlation_over_time_for_returns`): daily percentage returns (`daily_returns /
 //!   denominator_price.ffill()`, [`daily_percentage_returns`]) of all instruments on the union of
@@ -52,9 +53,13 @@
 //!   applied without lag: `notional_position = before × multiplier.reindex(index).ffill()`
 //!   ([`crate::portfolio::notional_position`]).
 //!
-//! Not reproduced bit for bit: pysystemtrade looks standard deviations up with an exact
-//! `.loc[date]`; here they are taken as of the date (identical whenever the weights' dates are
-//! among the volatility dates, as they are when forecasts come from the same prices).
+//! Where this differs: pysystemtrade looks standard deviations up with an exact `.loc[date]`
+//! (an error for a date missing from the volatility frame) and `reindex`es them exactly for the
+//! sum of absolute risks; here they are taken as of the date (identical whenever the weights'
+//! dates are among the volatility dates, as they are when forecasts come from the same prices).
+//! Sums run in a different order (symmetric halves), so results may differ in the last bits.
+//! No pysystemtrade reference numbers for the overlay exist in `pst-reference`; the tests check
+//! the formulas on hand-computed cases.
 
 use crate::sizing::ROOT_BDAYS_INYEAR;
 use chrono::NaiveDate;
@@ -149,15 +154,16 @@ pub fn daily_percentage_returns(
     daily_price.with_values(values)
 }
 
-/// Shocked standard deviation, on the standard deviation's dates: on business days from its
-/// first to its last date (forward-filled), `rolling(2560, min_periods=3).quantile(0.99)`,
-/// back-filled; then back on the original dates and forward-filled.
-pub fn shocked_vol(dates: &[NaiveDate], stdev: &[f64]) -> Vec<f64> {
+/// Shocked standard deviation, on business days from the first date of `stdev` to `until` (the
+/// last date of all instruments' standard deviations, the end of pysystemtrade's joint frame):
+/// the standard deviation forward-filled onto those days (so past its own last date the window
+/// keeps taking its last value), `rolling(2560, min_periods=3).quantile(0.99)`, back-filled.
+pub fn shocked_vol(dates: &[NaiveDate], stdev: &[f64], until: NaiveDate) -> DailySeries {
     assert_eq!(dates.len(), stdev.len(), "one value per date");
     let (Some(&first), Some(&last)) = (dates.first(), dates.last()) else {
-        return Vec::new();
+        return DailySeries::default();
     };
-    let grid = business_days(first, last);
+    let grid = business_days(first, last.max(until));
     let on_grid = reindex_ffill_sorted(dates, &ffill(stdev), &grid);
     let min_periods = (2.0 / SHOCK_QUANTILE).ceil() as usize;
     let shocked = bfill(&rolling_quantile_ranked(
@@ -166,7 +172,7 @@ pub fn shocked_vol(dates: &[NaiveDate], stdev: &[f64]) -> Vec<f64> {
         min_periods,
         SHOCK_QUANTILE,
     ));
-    ffill(&reindex_sorted(&grid, &shocked, dates))
+    DailySeries::new(grid, shocked)
 }
 
 /// [`systrade_series::rolling_quantile`] (pandas `rolling(n, min_periods=m).quantile(q)`, linear
@@ -809,8 +815,8 @@ pub struct OverlayInstrument<'a> {
     pub stdev_dates: &'a [NaiveDate],
     /// Annualised standard deviation ([`annualised_percentage_vol`]).
     pub stdev: Vec<f64>,
-    /// Shocked standard deviation ([`shocked_vol`]).
-    pub shocked_stdev: Vec<f64>,
+    /// Shocked standard deviation ([`shocked_vol`]), on its own (business-day) dates.
+    pub shocked_stdev: DailySeries,
     /// Weekly returns on the labels of the [`WeeklyBins`] passed to [`risk_overlay`].
     pub weekly_returns: Vec<f64>,
 }
@@ -876,7 +882,7 @@ pub fn risk_overlay(
         .collect();
     let mut shocked: Vec<AsOf> = instruments
         .iter()
-        .map(|i| AsOf::new(i.stdev_dates, &i.shocked_stdev))
+        .map(|i| AsOf::new(&i.shocked_stdev.dates, &i.shocked_stdev.values))
         .collect();
     let mut walk = CorrelationWalk::new(
         weekly_labels,
@@ -1090,15 +1096,24 @@ mod tests {
     fn shocked_vol_is_the_rolling_99pc_quantile_backfilled() {
         // business days Mon 1 .. Fri 5 January 2024; quantile over k values: h = 0.99 (k − 1)
         let dates: Vec<NaiveDate> = (1..=5).map(|x| d(2024, 1, x)).collect();
-        let out = shocked_vol(&dates, &[1.0, 2.0, f64::NAN, 4.0, 5.0]);
+        let out = shocked_vol(&dates, &[1.0, 2.0, f64::NAN, 4.0, 5.0], d(2024, 1, 2)).values;
         // values after ffill: 1, 2, 2, 4, 5
         let q3 = 2.0; // sorted 1, 2, 2: h = 1.98 → 2 + 0.98·0
         let q4 = 2.0 + (4.0 - 2.0) * 0.97; // 1, 2, 2, 4: h = 2.97
         let q5 = 4.0 + (5.0 - 4.0) * 0.96; // 1, 2, 2, 4, 5: h = 3.96 → v_3 + 0.96 (v_4 − v_3)
         let expected = [q3, q3, q3, q4, q5];
+        assert_eq!(out.len(), 5);
         for (a, b) in out.iter().zip(expected) {
             assert!(close(*a, b), "{out:?}");
         }
+        // past its own last date (Friday) up to the next Tuesday, the window keeps taking the
+        // last value: 1, 2, 2, 4, 5, 5 (h = 4.95) and 1, 2, 2, 4, 5, 5, 5 (h = 5.94)
+        let out = shocked_vol(&dates, &[1.0, 2.0, f64::NAN, 4.0, 5.0], d(2024, 1, 9));
+        assert_eq!(out.dates.last(), Some(&d(2024, 1, 9)));
+        assert_eq!(out.len(), 7);
+        assert!(close(out.values[5], 5.0) && close(out.values[6], 5.0));
+        let out = shocked_vol(&dates, &[1.0, 2.0, 3.0, 4.0, 5.0], d(2024, 1, 9));
+        assert!(close(out.values[5], 5.0));
     }
 
     #[test]
@@ -1164,7 +1179,7 @@ mod tests {
                     weight: vec![i.weight; n],
                     stdev_dates: &i.dates,
                     stdev: vec![i.stdev; n],
-                    shocked_stdev: vec![2.0 * i.stdev; n],
+                    shocked_stdev: DailySeries::new(i.dates.clone(), vec![2.0 * i.stdev; n]),
                     weekly_returns: bins.weekly_returns(
                         &all,
                         &DailySeries::new(i.dates.clone(), i.returns.clone()),
