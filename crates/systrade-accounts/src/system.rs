@@ -794,5 +794,19 @@ mod tests {
             }
         }
         assert!(scaled > 0);
+        // the lean run applies the same overlay
+        let config = SystemConfig {
+            risk_overlay: Some(RiskOverlayLimits {
+                max_risk_leverage: 0.5,
+                ..loose
+            }),
+            ..SystemConfig::default()
+        };
+        let full = run_system(&inputs, &config);
+        let lean = run_system_lean(inputs.to_vec(), &config);
+        for (f, l) in full.instruments.iter().zip(&lean.instruments) {
+            assert_eq!(f.buffered_position, l.buffered_position);
+        }
+        assert_eq!(full.risk_multiplier.as_ref(), Some(m));
     }
 }
