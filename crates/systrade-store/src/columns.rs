@@ -10,11 +10,13 @@ use arrow_array::{
 use arrow_schema::{DataType, Field, Schema, TimeUnit};
 use bytes::Bytes;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
-use parquet::arrow::{ArrowWriter, ProjectionMask};
+use parquet::arrow::{ArrowWriter, ProjectionMask, parquet_to_arrow_schema};
 use parquet::basic::{Compression, ZstdLevel};
+use parquet::column::reader::{ColumnReader, ColumnReaderImpl};
 use parquet::column::writer::ColumnCloseResult;
 use parquet::file::metadata::{KeyValue, ParquetMetaData, ParquetMetaDataReader};
 use parquet::file::properties::{EnabledStatistics, WriterProperties};
+use parquet::file::reader::{FileReader, SerializedFileReader};
 use parquet::file::writer::SerializedFileWriter;
 use parquet::schema::types::ColumnPath;
 use std::path::Path;
@@ -396,23 +398,37 @@ pub(crate) fn append_row_group(
 /// Reads the named columns of a Parquet file, checking that each exists with the expected type.
 /// Other columns are ignored. Nulls in non-null columns are errors naming the row.
 pub(crate) fn decode(path: &Path, columns: &[(&str, ColumnType)]) -> Result<Vec<ColumnData>> {
-    let file = std::fs::File::open(path).map_err(|e| StoreError::io(path, e))?;
-    let builder =
-        ParquetRecordBatchReaderBuilder::try_new(file).map_err(|e| StoreError::format(path, e))?;
-    let file_schema = builder.schema().clone();
-    let mut indices = Vec::with_capacity(columns.len());
+    let all: Vec<&str> = columns.iter().map(|(n, _)| *n).collect();
+    decode_projected(path, columns, &all)
+}
+
+/// Like [`decode`], checking that every column of `columns` exists with its type, but decoding only
+/// the columns named in `wanted` (returned in `wanted`'s order); the others are never decompressed.
+///
+/// The file is read whole and each wanted column decoded with Parquet's column readers straight
+/// into its `Vec` (no Arrow arrays in between): prices arrive as their non-null values plus
+/// definition levels and are spread out with `NaN` for the nulls.
+pub(crate) fn decode_projected(
+    path: &Path,
+    columns: &[(&str, ColumnType)],
+    wanted: &[&str],
+) -> Result<Vec<ColumnData>> {
+    let bytes = Bytes::from(std::fs::read(path).map_err(|e| StoreError::io(path, e))?);
+    let reader = SerializedFileReader::new(bytes).map_err(|e| StoreError::format(path, e))?;
+    let file_meta = reader.metadata().file_metadata();
+    let descr = file_meta.schema_descr();
+    let file_schema = parquet_to_arrow_schema(descr, file_meta.key_value_metadata())
+        .map_err(|e| StoreError::format(path, e))?;
     for (name, t) in columns {
-        let (i, field) = file_schema
+        let (_, field) = file_schema
             .column_with_name(name)
             .ok_or_else(|| StoreError::schema(path, name, "missing column"))?;
         let ok = match t {
             // Accept any timestamp without time zone in microseconds.
-            ColumnType::Timestamp => {
-                matches!(
-                    field.data_type(),
-                    DataType::Timestamp(TimeUnit::Microsecond, None)
-                )
-            }
+            ColumnType::Timestamp => matches!(
+                field.data_type(),
+                DataType::Timestamp(TimeUnit::Microsecond, None)
+            ),
             _ => field.data_type() == &t.data_type(),
         };
         if !ok {
@@ -422,81 +438,102 @@ pub(crate) fn decode(path: &Path, columns: &[(&str, ColumnType)]) -> Result<Vec<
                 format!("has type {}, expected {}", field.data_type(), t.data_type()),
             ));
         }
-        indices.push(i);
     }
-    let rows = builder.metadata().file_metadata().num_rows().max(0) as usize;
-    let reader = builder
-        .with_batch_size(65_536)
-        .build()
-        .map_err(|e| StoreError::format(path, e))?;
-    let mut out: Vec<ColumnData> = columns
-        .iter()
-        .map(|(_, t)| match t {
+    let rows = usize::try_from(file_meta.num_rows()).unwrap_or(0);
+    let mut out = Vec::with_capacity(wanted.len());
+    for w in wanted {
+        let (name, t) = columns
+            .iter()
+            .find(|(n, _)| n == w)
+            .copied()
+            .expect("wanted columns are declared columns");
+        // a flat schema: the leaf index is the column's position
+        let leaf = (0..descr.num_columns())
+            .find(|&i| descr.column(i).path().parts() == [name])
+            .ok_or_else(|| StoreError::schema(path, name, "missing column"))?;
+        let nullable = descr.column(leaf).max_def_level() > 0;
+        let mut data = match t {
             ColumnType::Price => ColumnData::Float(Vec::with_capacity(rows)),
-            _ => ColumnData::Int(Vec::with_capacity(rows)),
-        })
-        .collect();
-    let mut row_base = 0usize;
-    for batch in reader {
-        let batch = batch.map_err(|e| StoreError::format(path, e))?;
-        for ((&i, (name, t)), acc) in indices.iter().zip(columns).zip(out.iter_mut()) {
-            let array = batch.column(i);
-            match (t, acc) {
-                (ColumnType::Price, ColumnData::Float(acc)) => {
-                    let a = array
-                        .as_any()
-                        .downcast_ref::<Float64Array>()
-                        .ok_or_else(|| StoreError::schema(path, name, "is not Float64"))?;
-                    match a.nulls().filter(|n| n.null_count() > 0) {
-                        None => acc.extend_from_slice(a.values()),
-                        Some(nulls) => acc.extend(
-                            a.values()
-                                .iter()
-                                .zip(nulls.iter())
-                                .map(|(v, valid)| if valid { *v } else { f64::NAN }),
-                        ),
+            ColumnType::Timestamp | ColumnType::ContractId => {
+                ColumnData::Int(Vec::with_capacity(rows))
+            }
+        };
+        let mut row_base = 0usize;
+        for g in 0..reader.num_row_groups() {
+            let group = reader
+                .get_row_group(g)
+                .map_err(|e| StoreError::format(path, e))?;
+            let n = usize::try_from(group.metadata().num_rows()).unwrap_or(0);
+            let column = group
+                .get_column_reader(leaf)
+                .map_err(|e| StoreError::format(path, e))?;
+            match (column, &mut data) {
+                (ColumnReader::DoubleColumnReader(mut r), ColumnData::Float(acc)) => {
+                    let (values, levels) = read_leaf(path, name, &mut r, n, nullable)?;
+                    match levels {
+                        Some(levels) if values.len() < levels.len() => {
+                            let mut v = values.into_iter();
+                            acc.extend(
+                                levels
+                                    .iter()
+                                    .map(|&l| if l > 0 { v.next() } else { None })
+                                    .map(|x| x.unwrap_or(f64::NAN)),
+                            );
+                        }
+                        _ => acc.extend_from_slice(&values),
                     }
                 }
-                (ColumnType::Timestamp, ColumnData::Int(acc)) => {
-                    let a = array
-                        .as_any()
-                        .downcast_ref::<TimestampMicrosecondArray>()
-                        .ok_or_else(|| StoreError::schema(path, name, "is not a timestamp"))?;
-                    push_non_null(path, name, row_base, a, acc)?;
+                (ColumnReader::Int64ColumnReader(mut r), ColumnData::Int(acc)) => {
+                    let (values, levels) = read_leaf(path, name, &mut r, n, nullable)?;
+                    if let Some(k) = levels.and_then(|l| l.iter().position(|&d| d == 0)) {
+                        return Err(StoreError::value(
+                            path,
+                            row_base + k + 1,
+                            name,
+                            "null in a column that must not have nulls",
+                        ));
+                    }
+                    acc.extend_from_slice(&values);
                 }
-                (ColumnType::ContractId, ColumnData::Int(acc)) => {
-                    let a = array
-                        .as_any()
-                        .downcast_ref::<Int64Array>()
-                        .ok_or_else(|| StoreError::schema(path, name, "is not Int64"))?;
-                    push_non_null(path, name, row_base, a, acc)?;
-                }
-                _ => unreachable!("accumulators match column types"),
+                _ => return Err(StoreError::schema(path, name, "unexpected physical type")),
             }
+            row_base += n;
         }
-        row_base += batch.num_rows();
+        out.push(data);
     }
     Ok(out)
 }
 
-fn push_non_null<T: arrow_array::ArrowPrimitiveType<Native = i64>>(
+/// One column chunk: its non-null values and, for a nullable column, one definition level per row
+/// (0 = null).
+type LeafValues<T> = (Vec<T>, Option<Vec<i16>>);
+
+/// All `n` rows of one column chunk ([`LeafValues`]).
+fn read_leaf<T: parquet::data_type::DataType>(
     path: &Path,
     name: &str,
-    row_base: usize,
-    array: &arrow_array::PrimitiveArray<T>,
-    acc: &mut Vec<i64>,
-) -> Result<()> {
-    if let Some(nulls) = array.nulls().filter(|n| n.null_count() > 0) {
-        let k = nulls.iter().position(|valid| !valid).unwrap_or(0);
-        return Err(StoreError::value(
-            path,
-            row_base + k + 1,
-            name,
-            "null in a column that must not have nulls",
-        ));
+    reader: &mut ColumnReaderImpl<T>,
+    n: usize,
+    nullable: bool,
+) -> Result<LeafValues<T::T>> {
+    let mut values = Vec::with_capacity(n);
+    let mut levels = nullable.then(|| Vec::with_capacity(n));
+    let mut read = 0;
+    while read < n {
+        let (records, _, _) = reader
+            .read_records(n - read, levels.as_mut(), None, &mut values)
+            .map_err(|e| StoreError::format(path, e))?;
+        if records == 0 {
+            return Err(StoreError::value(
+                path,
+                read + 1,
+                name,
+                format!("column ends after {read} of {n} rows"),
+            ));
+        }
+        read += records;
     }
-    acc.extend_from_slice(array.values());
-    Ok(())
+    Ok((values, levels))
 }
 
 /// The (timestamp, secondary) key of the last row of `stored`, decoding only those columns of its
@@ -576,113 +613,4 @@ pub(crate) fn try_append_after_last(
         }
         _ => Ok(None),
     }
-}
-
-/// Like [`decode`], checking that every column of `columns` exists with its type, but decoding only
-/// the columns named in `wanted` (returned in `wanted`'s order); the others are never decompressed.
-pub(crate) fn decode_projected(
-    path: &Path,
-    columns: &[(&str, ColumnType)],
-    wanted: &[&str],
-) -> Result<Vec<ColumnData>> {
-    let file = std::fs::File::open(path).map_err(|e| StoreError::io(path, e))?;
-    let builder =
-        ParquetRecordBatchReaderBuilder::try_new(file).map_err(|e| StoreError::format(path, e))?;
-    let file_schema = builder.schema().clone();
-    for (name, t) in columns {
-        let (_, field) = file_schema
-            .column_with_name(name)
-            .ok_or_else(|| StoreError::schema(path, name, "missing column"))?;
-        let ok = match t {
-            ColumnType::Timestamp => matches!(
-                field.data_type(),
-                DataType::Timestamp(TimeUnit::Microsecond, None)
-            ),
-            _ => field.data_type() == &t.data_type(),
-        };
-        if !ok {
-            return Err(StoreError::schema(
-                path,
-                name,
-                format!("has type {}, expected {}", field.data_type(), t.data_type()),
-            ));
-        }
-    }
-    let selected: Vec<(&str, ColumnType)> = wanted
-        .iter()
-        .map(|w| {
-            columns
-                .iter()
-                .find(|(n, _)| n == w)
-                .map(|(n, t)| (*n, *t))
-                .expect("wanted columns are declared columns")
-        })
-        .collect();
-    let fields = builder.parquet_schema().root_schema().get_fields();
-    let roots: Vec<usize> = selected
-        .iter()
-        .map(|(n, _)| {
-            fields
-                .iter()
-                .position(|f| f.name() == *n)
-                .ok_or_else(|| StoreError::schema(path, n, "missing column"))
-        })
-        .collect::<Result<_>>()?;
-    let mask = ProjectionMask::roots(builder.parquet_schema(), roots);
-    let rows = builder.metadata().file_metadata().num_rows().max(0) as usize;
-    let reader = builder
-        .with_projection(mask)
-        .with_batch_size(65_536)
-        .build()
-        .map_err(|e| StoreError::format(path, e))?;
-    let mut out: Vec<ColumnData> = selected
-        .iter()
-        .map(|(_, t)| match t {
-            ColumnType::Price => ColumnData::Float(Vec::with_capacity(rows)),
-            _ => ColumnData::Int(Vec::with_capacity(rows)),
-        })
-        .collect();
-    let mut row_base = 0usize;
-    for batch in reader {
-        let batch = batch.map_err(|e| StoreError::format(path, e))?;
-        for ((name, t), acc) in selected.iter().zip(out.iter_mut()) {
-            let array = batch
-                .column_by_name(name)
-                .ok_or_else(|| StoreError::schema(path, name, "missing column"))?;
-            match (t, acc) {
-                (ColumnType::Price, ColumnData::Float(acc)) => {
-                    let a = array
-                        .as_any()
-                        .downcast_ref::<Float64Array>()
-                        .ok_or_else(|| StoreError::schema(path, name, "is not Float64"))?;
-                    match a.nulls().filter(|n| n.null_count() > 0) {
-                        None => acc.extend_from_slice(a.values()),
-                        Some(nulls) => acc.extend(
-                            a.values()
-                                .iter()
-                                .zip(nulls.iter())
-                                .map(|(v, valid)| if valid { *v } else { f64::NAN }),
-                        ),
-                    }
-                }
-                (ColumnType::Timestamp, ColumnData::Int(acc)) => {
-                    let a = array
-                        .as_any()
-                        .downcast_ref::<TimestampMicrosecondArray>()
-                        .ok_or_else(|| StoreError::schema(path, name, "is not a timestamp"))?;
-                    push_non_null(path, name, row_base, a, acc)?;
-                }
-                (ColumnType::ContractId, ColumnData::Int(acc)) => {
-                    let a = array
-                        .as_any()
-                        .downcast_ref::<Int64Array>()
-                        .ok_or_else(|| StoreError::schema(path, name, "is not Int64"))?;
-                    push_non_null(path, name, row_base, a, acc)?;
-                }
-                _ => unreachable!("accumulators match column types"),
-            }
-        }
-        row_base += batch.num_rows();
-    }
-    Ok(out)
 }
