@@ -1,7 +1,9 @@
 //! `size-positions`: positions from combined forecasts (spec §3.6–3.7) — block value, instrument
 //! currency and value vol (FX into the base currency), vol scalar, subsystem position (long-only
 //! floored at zero), instrument weights (fixed, or equal with a warning; EWMA-smoothed with
-//! availability), fixed IDM, notional position and buffers (forecast, position or none).
+//! availability), fixed IDM, the risk overlay when the config has `risk_overlay` (notional
+//! positions scaled by pysystemtrade's risk multiplier, `systrade_portfolio::risk_overlay`),
+//! notional position and buffers (forecast, position or none).
 //!
 //! - Inputs: combined forecasts from `forecasts/<INSTRUMENT>.parquet` (compute-forecasts' files,
 //!   read with its reader) or, with `--forecasts -`, the CSV `date,instrument,rule,forecast` on
@@ -40,6 +42,7 @@ use systrade_system::{ForecastSetup, InstrumentPrices, Overrides, StaticData, fo
 /// positions per instrument. Writes positions/<INSTRUMENT>.parquet (full history) and the latest
 /// optimal position per instrument in state.sqlite, or CSV
 /// date,instrument,subsystem_position,notional_position,lower,upper on stdout with --output -.
+/// With risk_overlay in the config, notional positions are scaled by the risk multiplier.
 #[derive(Debug, Parser)]
 #[command(name = "size-positions", version)]
 pub struct Args {
