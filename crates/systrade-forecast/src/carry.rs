@@ -120,7 +120,7 @@ mod tests {
 
     #[test]
     fn roll_and_differential_by_hand() {
-        let m = vec![
+        let m = [
             // CORN-like: carry is the previous (nearer) contract, in backwardation.
             row("2023-08-17 19:00:00", 500.0, 20231200, 520.0, 20230900),
             row("2023-08-17 19:00:00", 501.0, 20231200, 521.0, 20230900),

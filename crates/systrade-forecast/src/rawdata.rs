@@ -437,7 +437,7 @@ mod tests {
             carry_contract: c,
         };
         // The denominator (raw PRICE) has an extra later day and a missing Friday.
-        let multiple = vec![
+        let multiple = [
             row("2023-08-17 20:00:00", 100.0),
             row("2023-08-22 20:00:00", 50.0),
             row("2023-08-23 20:00:00", 40.0),
