@@ -166,97 +166,13 @@ pub fn shocked_vol(dates: &[NaiveDate], stdev: &[f64], until: NaiveDate) -> Dail
     let grid = business_days(first, last.max(until));
     let on_grid = reindex_ffill_sorted(dates, &ffill(stdev), &grid);
     let min_periods = (2.0 / SHOCK_QUANTILE).ceil() as usize;
-    let shocked = bfill(&rolling_quantile_ranked(
+    let shocked = bfill(&systrade_series::rolling_quantile(
         &on_grid,
         SHOCK_WINDOW_DAYS,
         min_periods,
         SHOCK_QUANTILE,
     ));
     DailySeries::new(grid, shocked)
-}
-
-/// [`systrade_series::rolling_quantile`] (pandas `rolling(n, min_periods=m).quantile(q)`, linear
-/// interpolation between the order statistics `v_j` and `v_{j+1}`, `h = q·(k − 1)`) with the
-/// window held as counts over the ranks of the distinct values (a Fenwick tree): O(log n) per
-/// step instead of O(window).
-pub fn rolling_quantile_ranked(
-    values: &[f64],
-    window: usize,
-    min_periods: usize,
-    q: f64,
-) -> Vec<f64> {
-    assert!(window >= 1, "rolling window must be >= 1");
-    assert!(
-        (0.0..=1.0).contains(&q),
-        "quantile must be in [0, 1], got {q}"
-    );
-    let minp = min_periods.max(1);
-    // ranks of the distinct non-NaN values, computed once
-    let mut order: Vec<usize> = (0..values.len()).filter(|&t| !values[t].is_nan()).collect();
-    order.sort_by(|&a, &b| values[a].total_cmp(&values[b]));
-    let mut distinct: Vec<f64> = Vec::new();
-    let mut ranks = vec![0usize; values.len()];
-    for &t in &order {
-        if distinct.last() != Some(&values[t]) {
-            distinct.push(values[t]);
-        }
-        ranks[t] = distinct.len() - 1;
-    }
-    let m = distinct.len();
-    let mut tree = vec![0usize; m + 1];
-    let add = |tree: &mut Vec<usize>, r: usize, delta: isize| {
-        let mut i = r + 1;
-        while i <= m {
-            tree[i] = tree[i].wrapping_add_signed(delta);
-            i += i & i.wrapping_neg();
-        }
-    };
-    // the value of the k-th smallest (0-based) element in the window
-    let kth = |tree: &Vec<usize>, k: usize| {
-        let (mut pos, mut rem) = (0usize, k + 1);
-        let mut step = m.next_power_of_two();
-        while step > 0 {
-            let next = pos + step;
-            if next <= m && tree[next] < rem {
-                pos = next;
-                rem -= tree[next];
-            }
-            step >>= 1;
-        }
-        distinct[pos]
-    };
-    let mut count = 0usize;
-    let mut out = Vec::with_capacity(values.len());
-    for (t, &v) in values.iter().enumerate() {
-        if !v.is_nan() {
-            add(&mut tree, ranks[t], 1);
-            count += 1;
-        }
-        if t >= window {
-            let old = values[t - window];
-            if !old.is_nan() {
-                add(&mut tree, ranks[t - window], -1);
-                count -= 1;
-            }
-        }
-        out.push(if count >= minp {
-            if count == 1 {
-                kth(&tree, 0)
-            } else {
-                let h = q * (count - 1) as f64;
-                let j = h as usize;
-                if h == j as f64 {
-                    kth(&tree, j)
-                } else {
-                    let (lo, hi) = (kth(&tree, j), kth(&tree, j + 1));
-                    lo + (hi - lo) * (h - j as f64)
-                }
-            }
-        } else {
-            f64::NAN
-        });
-    }
-    out
 }
 
 /// The 7-day bins of `resample("7D")` over a union of dates: labels `d_k = first + 7k` up to the
@@ -1248,33 +1164,6 @@ mod tests {
             .wrapping_mul(6364136223846793005)
             .wrapping_add(1442695040888963407);
         (*seed >> 11) as f64 / (1u64 << 53) as f64
-    }
-
-    #[test]
-    fn ranked_rolling_quantile_equals_the_sorted_window_one() {
-        let mut seed = 7;
-        let values: Vec<f64> = (0..3000)
-            .map(|t| {
-                let u = lcg(&mut seed);
-                if t % 97 < 3 {
-                    f64::NAN
-                } else {
-                    // repeated values as well as distinct ones
-                    (u * 50.0).round() / 10.0 + if t % 5 == 0 { 0.0 } else { u }
-                }
-            })
-            .collect();
-        for (window, minp, q) in [(250, 3, 0.99), (40, 1, 0.5), (7, 7, 0.0), (100, 10, 1.0)] {
-            let a = rolling_quantile_ranked(&values, window, minp, q);
-            let b = systrade_series::rolling_quantile(&values, window, minp, q);
-            assert_eq!(a.len(), b.len());
-            for (x, y) in a.iter().zip(&b) {
-                assert!(
-                    x.to_bits() == y.to_bits() || (x.is_nan() && y.is_nan()),
-                    "{x} {y}"
-                );
-            }
-        }
     }
 
     #[test]

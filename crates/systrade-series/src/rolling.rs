@@ -207,6 +207,8 @@ pub fn rolling_min(values: &[f64], window: usize, min_periods: usize) -> Vec<f64
 /// with the window's `k` non-NaN values sorted as `v_0 <= … <= v_{k−1}`, `h = q·(k − 1)`,
 /// `j = floor(h)`: `v_j` if `h == j`, else `v_j + (v_{j+1} − v_j)·(h − j)`. NaN when
 /// `k < max(m, 1)`.
+/// The window is held as counts over the ranks of the distinct values (a Fenwick tree), so a step
+/// costs O(log n) rather than O(window).
 pub fn rolling_quantile(values: &[f64], window: usize, min_periods: usize, q: f64) -> Vec<f64> {
     assert!(window >= 1, "rolling window must be >= 1");
     assert!(
@@ -214,32 +216,64 @@ pub fn rolling_quantile(values: &[f64], window: usize, min_periods: usize, q: f6
         "quantile must be in [0, 1], got {q}"
     );
     let minp = min_periods.max(1);
-    // Sorted multiset of the window's non-NaN values.
-    let mut sorted: Vec<f64> = Vec::with_capacity(window.min(values.len()));
+    // ranks of the distinct non-NaN values, computed once
+    let mut order: Vec<usize> = (0..values.len()).filter(|&t| !values[t].is_nan()).collect();
+    order.sort_by(|&a, &b| values[a].total_cmp(&values[b]));
+    let mut distinct: Vec<f64> = Vec::new();
+    let mut ranks = vec![0usize; values.len()];
+    for &t in &order {
+        if distinct.last() != Some(&values[t]) {
+            distinct.push(values[t]);
+        }
+        ranks[t] = distinct.len() - 1;
+    }
+    let m = distinct.len();
+    let mut tree = vec![0usize; m + 1];
+    let add = |tree: &mut Vec<usize>, r: usize, delta: isize| {
+        let mut i = r + 1;
+        while i <= m {
+            tree[i] = tree[i].wrapping_add_signed(delta);
+            i += i & i.wrapping_neg();
+        }
+    };
+    // the value of the k-th smallest (0-based) element in the window
+    let kth = |tree: &Vec<usize>, k: usize| {
+        let (mut pos, mut rem) = (0usize, k + 1);
+        let mut step = m.next_power_of_two();
+        while step > 0 {
+            let next = pos + step;
+            if next <= m && tree[next] < rem {
+                pos = next;
+                rem -= tree[next];
+            }
+            step >>= 1;
+        }
+        distinct[pos]
+    };
+    let mut count = 0usize;
     let mut out = Vec::with_capacity(values.len());
     for (t, &v) in values.iter().enumerate() {
         if !v.is_nan() {
-            let at = sorted.partition_point(|&x| x < v);
-            sorted.insert(at, v);
+            add(&mut tree, ranks[t], 1);
+            count += 1;
         }
         if t >= window {
             let old = values[t - window];
             if !old.is_nan() {
-                let at = sorted.partition_point(|&x| x < old);
-                sorted.remove(at);
+                add(&mut tree, ranks[t - window], -1);
+                count -= 1;
             }
         }
-        let k = sorted.len();
-        out.push(if k >= minp {
-            if k == 1 {
-                sorted[0]
+        out.push(if count >= minp {
+            if count == 1 {
+                kth(&tree, 0)
             } else {
-                let h = q * (k - 1) as f64;
+                let h = q * (count - 1) as f64;
                 let j = h as usize;
                 if h == j as f64 {
-                    sorted[j]
+                    kth(&tree, j)
                 } else {
-                    let (lo, hi) = (sorted[j], sorted[j + 1]);
+                    let (lo, hi) = (kth(&tree, j), kth(&tree, j + 1));
                     lo + (hi - lo) * (h - j as f64)
                 }
             }
@@ -439,6 +473,85 @@ mod tests {
             &rolling_min(&x, 3, 2),
             &[NAN, NAN, 1.0, 1.0, 1.0, 2.0, NAN, NAN],
         );
+    }
+
+    /// The obvious O(window) version: the window's values kept sorted.
+    fn sorted_window_quantile(
+        values: &[f64],
+        window: usize,
+        min_periods: usize,
+        q: f64,
+    ) -> Vec<f64> {
+        assert!(window >= 1, "rolling window must be >= 1");
+        assert!(
+            (0.0..=1.0).contains(&q),
+            "quantile must be in [0, 1], got {q}"
+        );
+        let minp = min_periods.max(1);
+        // Sorted multiset of the window's non-NaN values.
+        let mut sorted: Vec<f64> = Vec::with_capacity(window.min(values.len()));
+        let mut out = Vec::with_capacity(values.len());
+        for (t, &v) in values.iter().enumerate() {
+            if !v.is_nan() {
+                let at = sorted.partition_point(|&x| x < v);
+                sorted.insert(at, v);
+            }
+            if t >= window {
+                let old = values[t - window];
+                if !old.is_nan() {
+                    let at = sorted.partition_point(|&x| x < old);
+                    sorted.remove(at);
+                }
+            }
+            let k = sorted.len();
+            out.push(if k >= minp {
+                if k == 1 {
+                    sorted[0]
+                } else {
+                    let h = q * (k - 1) as f64;
+                    let j = h as usize;
+                    if h == j as f64 {
+                        sorted[j]
+                    } else {
+                        let (lo, hi) = (sorted[j], sorted[j + 1]);
+                        lo + (hi - lo) * (h - j as f64)
+                    }
+                }
+            } else {
+                f64::NAN
+            });
+        }
+        out
+    }
+
+    #[test]
+    fn rolling_quantile_equals_the_sorted_window() {
+        let mut x: u64 = 7;
+        let values: Vec<f64> = (0..3000)
+            .map(|t| {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                let u = (x >> 11) as f64 / (1u64 << 53) as f64;
+                if t % 97 < 3 {
+                    NAN
+                } else {
+                    // repeated values as well as distinct ones
+                    (u * 50.0).round() / 10.0 + if t % 5 == 0 { 0.0 } else { u }
+                }
+            })
+            .collect();
+        for (window, minp, q) in [(250, 3, 0.99), (40, 1, 0.5), (7, 7, 0.0), (100, 10, 1.0)] {
+            let a = rolling_quantile(&values, window, minp, q);
+            let b = sorted_window_quantile(&values, window, minp, q);
+            assert_eq!(a.len(), b.len());
+            for (x, y) in a.iter().zip(&b) {
+                assert!(
+                    x.to_bits() == y.to_bits() || (x.is_nan() && y.is_nan()),
+                    "{x} {y}"
+                );
+            }
+        }
     }
 
     #[test]
