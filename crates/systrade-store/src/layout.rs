@@ -86,6 +86,16 @@ impl DataDir {
         self.config_dir().join("spreads.csv")
     }
 
+    /// `config/ibkr.csv`: instruments at Interactive Brokers.
+    pub fn ibkr_csv(&self) -> PathBuf {
+        self.config_dir().join("ibkr.csv")
+    }
+
+    /// `config/ibkr-fx.csv`: FX rates at Interactive Brokers.
+    pub fn ibkr_fx_csv(&self) -> PathBuf {
+        self.config_dir().join("ibkr-fx.csv")
+    }
+
     /// `config/system.yaml`.
     pub fn system_yaml(&self) -> PathBuf {
         self.config_dir().join("system.yaml")
