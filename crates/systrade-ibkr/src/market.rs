@@ -171,7 +171,7 @@ impl Ibkr {
     fn mapped(&self, instrument: &InstrumentCode) -> Result<&Mapped, IbkrError> {
         self.instruments.get(instrument).ok_or_else(|| {
             IbkrError::Lookup(format!(
-                "{instrument} has no row in the IB instrument mapping"
+                "{instrument} has no row in the IB instrument mapping (config/ibkr.csv)"
             ))
         })
     }

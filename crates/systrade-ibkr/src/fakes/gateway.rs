@@ -999,6 +999,11 @@ impl FakeGateway {
             .collect()
     }
 
+    /// The conid of every accepted order.
+    pub fn order_conids(&self) -> Vec<i64> {
+        lock(&self.state).orders.iter().map(|o| o.conid).collect()
+    }
+
     /// The limit price (IB's units) of every accepted order; `None` for market orders.
     pub fn limit_prices(&self) -> Vec<Option<f64>> {
         lock(&self.state).orders.iter().map(|o| o.limit).collect()
