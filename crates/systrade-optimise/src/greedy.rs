@@ -3,7 +3,8 @@
 //! `_update_at_limit`).
 //!
 //! - Start at the starting weights (zero unless a constraint pins an instrument) with
-//!   `best = objective(start)`.
+//!   `best = objective(start)`; a negative variance or NaN costs in any evaluation is a
+//!   [`Failure`].
 //! - Each pass tries, for every instrument in key order that is not yet at its limit, one more
 //!   contract in its direction: `w_k + value_k × direction_k`. A step beyond the maximum (direction
 //!   `+1`) or below the minimum (direction `−1`) marks the instrument at its limit for the rest of
@@ -19,7 +20,9 @@
 //! Evaluation is incremental (pysystemtrade recomputes the whole objective for every candidate):
 //! with `d = w − w*`, `h = Σ d` and `q = dᵀ Σ d`, a step `δ` on instrument `k` gives
 //! `q' = q + δ (2 h_k + δ Σ_kk)` and changes one cost term; after each accepted step `h` is updated
-//! with column `k` of `Σ`, `q = dᵀ h` and the cost sum are recomputed. One candidate costs O(1) and
+//! with column `k` of `Σ`, `q = dᵀ h` and the cost sum are recomputed, and their value is the one
+//! the next pass must beat (so a step that changes neither the tracking error nor the costs, like
+//! one in an instrument with zero variance and no cost, is never taken). One candidate costs O(1) and
 //! one pass O(n), so a search over `n` instruments that adds `m` contracts costs O(n m) after the
 //! O(n²) start. The values agree with a full evaluation to rounding (~1e-16 relative); an exact tie
 //! or a knife-edge comparison can therefore go the other way than in pysystemtrade.
@@ -41,7 +44,6 @@ pub struct GreedySolution {
 pub fn greedy_search(problem: &Problem, shadow_cost: f64) -> Result<GreedySolution, Failure> {
     let n = problem.len();
     let mut weights: Vec<f64> = problem.bounds.iter().map(|b| b.start).collect();
-    let mut best_value = problem.evaluate(&weights, shadow_cost)?;
     let mut gap: Vec<f64> = weights
         .iter()
         .zip(&problem.weights_optimal)
@@ -56,6 +58,7 @@ pub fn greedy_search(problem: &Problem, shadow_cost: f64) -> Result<GreedySoluti
         .map(|k| problem.cost_term(k, weights[k], shadow_cost))
         .collect();
     let mut costs = sum_in_order(&cost_terms);
+    let mut best_value = value_of(variance, costs)?;
     let mut at_limit = vec![false; n];
     let mut steps = 0;
     loop {
@@ -95,7 +98,6 @@ pub fn greedy_search(problem: &Problem, shadow_cost: f64) -> Result<GreedySoluti
         let Some((k, candidate, term)) = chosen else {
             break;
         };
-        // pass_best < best_value here (a candidate is only chosen when strictly below it)
         let new_gap = candidate - problem.weights_optimal[k];
         let delta = new_gap - gap[k];
         for (l, h_l) in h.iter_mut().enumerate() {
@@ -104,9 +106,11 @@ pub fn greedy_search(problem: &Problem, shadow_cost: f64) -> Result<GreedySoluti
         gap[k] = new_gap;
         weights[k] = candidate;
         cost_terms[k] = term;
+        // the current solution's value, from the same state the next candidates start from (so a
+        // step that changes nothing is never a strict improvement)
         variance = dot(&gap, &h);
         costs = sum_in_order(&cost_terms);
-        best_value = pass_best;
+        best_value = value_of(variance, costs)?;
         steps += 1;
     }
     Ok(GreedySolution {
@@ -114,6 +118,17 @@ pub fn greedy_search(problem: &Problem, shadow_cost: f64) -> Result<GreedySoluti
         objective: best_value,
         steps,
     })
+}
+
+/// `sqrt(variance) + costs`, failing as pysystemtrade's `evaluate` does.
+fn value_of(variance: f64, costs: f64) -> Result<f64, Failure> {
+    if variance < 0.0 {
+        return Err(Failure::NegativeTrackingErrorVariance);
+    }
+    if costs.is_nan() {
+        return Err(Failure::UndefinedCosts);
+    }
+    Ok(variance.sqrt() + costs)
 }
 
 fn dot(a: &[f64], b: &[f64]) -> f64 {
