@@ -86,8 +86,8 @@ fn py_min(a: f64, b: f64) -> f64 {
     if b < a { b } else { a }
 }
 
-/// `calculate_minima_and_maxima` in weight space, given the prior weight and the optimal weight's
-/// per-contract value (to turn a position limit into a weight).
+/// `calculate_minima_and_maxima` in weight space, given the prior weight and the per-contract value
+/// (which turns a position limit in contracts into a weight).
 pub fn minima_and_maxima(
     constraints: &Constraints,
     prior_weight: f64,

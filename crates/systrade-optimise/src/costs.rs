@@ -21,6 +21,11 @@
 //!   prohibitively expensive until the rolling std has 3 points). [`deflator_on_dates`].
 //! - Cost per unit of weight on a date: `constant × deflator`.
 //!
+//! This is the backtest's way (`optimisedPositions`). pysystemtrade's production strategy
+//! (`sysexecution/strategies/dynamic_optimised_positions.py`) instead takes the cost of one contract
+//! at the current price over the **current** per-contract value, without a deflator, with a cost
+//! multiplier of 1 there and `shadow_cost × cost_multiplier` as the shadow cost.
+//!
 //! The daily-returns volatility part is the same formula as the P&L cost deflator in
 //! `systrade-accounts` (`costs::cost_deflator`, on prices already on business days); the two
 //! should become one function when the optimiser is wired into the backtest.

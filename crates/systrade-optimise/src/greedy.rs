@@ -22,7 +22,9 @@
 //! `q' = q + δ (2 h_k + δ Σ_kk)` and changes one cost term; after each accepted step `h` is updated
 //! with column `k` of `Σ`, `q = dᵀ h` and the cost sum are recomputed, and their value is the one
 //! the next pass must beat (so a step that changes neither the tracking error nor the costs, like
-//! one in an instrument with zero variance and no cost, is never taken). One candidate costs O(1) and
+//! one in an instrument with zero variance and no cost, is never taken). A negative incremental
+//! variance (rounding next to a zero tracking error) is recomputed in full before it counts as a
+//! failure. One candidate costs O(1) and
 //! one pass O(n), so a search over `n` instruments that adds `m` contracts costs O(n m) after the
 //! O(n²) start. The values agree with a full evaluation to rounding (~1e-16 relative); an exact tie
 //! or a knife-edge comparison can therefore go the other way than in pysystemtrade.
@@ -53,7 +55,7 @@ pub fn greedy_search(problem: &Problem, shadow_cost: f64) -> Result<GreedySoluti
     let mut h: Vec<f64> = (0..n)
         .map(|k| (0..n).map(|l| problem.cov(k, l) * gap[l]).sum())
         .collect();
-    let mut variance = dot(&gap, &h);
+    let mut variance = problem.tracking_error_variance(&weights, &problem.weights_optimal);
     let mut cost_terms: Vec<f64> = (0..n)
         .map(|k| problem.cost_term(k, weights[k], shadow_cost))
         .collect();
@@ -80,9 +82,17 @@ pub fn greedy_search(problem: &Problem, shadow_cost: f64) -> Result<GreedySoluti
                 continue;
             }
             let delta = (candidate - problem.weights_optimal[k]) - gap[k];
-            let candidate_variance = variance + delta * (2.0 * h[k] + delta * problem.cov(k, k));
+            let mut candidate_variance =
+                variance + delta * (2.0 * h[k] + delta * problem.cov(k, k));
             if candidate_variance < 0.0 {
-                return Err(Failure::NegativeTrackingErrorVariance);
+                // rounding near a zero tracking error, or a covariance that is not positive
+                // semi-definite: decide on the full form, as pysystemtrade computes it
+                let mut w = weights.clone();
+                w[k] = candidate;
+                candidate_variance = problem.tracking_error_variance(&w, &problem.weights_optimal);
+                if candidate_variance < 0.0 {
+                    return Err(Failure::NegativeTrackingErrorVariance);
+                }
             }
             let term = problem.cost_term(k, candidate, shadow_cost);
             let candidate_costs = costs - cost_terms[k] + term;
@@ -109,6 +119,9 @@ pub fn greedy_search(problem: &Problem, shadow_cost: f64) -> Result<GreedySoluti
         // the current solution's value, from the same state the next candidates start from (so a
         // step that changes nothing is never a strict improvement)
         variance = dot(&gap, &h);
+        if variance < 0.0 {
+            variance = problem.tracking_error_variance(&weights, &problem.weights_optimal);
+        }
         costs = sum_in_order(&cost_terms);
         best_value = value_of(variance, costs)?;
         steps += 1;

@@ -459,3 +459,48 @@ fn inconsistent_inputs_are_refused() {
         .is_err()
     );
 }
+
+#[test]
+fn landing_exactly_on_an_integer_optimum_is_not_a_failure() {
+    // Whole-contract optima: the search ends on the optimum, where the tracking error is (almost)
+    // exactly zero and the incremental variance of a candidate comes out at −1e-19; the full form
+    // decides. (Two of 20,000 seeded random cases that hit that path.)
+    let cases = [
+        (
+            [-4.0, 5.0, 6.0],
+            [0.2426976588273979, 0.20508380262867582, 0.2013702890169317],
+            [0.09254396224701147, 0.1809048728066226, 0.11902559095749557],
+            0.07030000872397636,
+        ),
+        (
+            [7.0, -7.0, -9.0],
+            [
+                0.028036790435298033,
+                0.23766331608543673,
+                0.2628866804659637,
+            ],
+            [0.1493846938746513, 0.34868170453751224, 0.18323915561559967],
+            0.04081417549509392,
+        ),
+    ];
+    for (optimal, value, stdev, rho) in cases {
+        let p = Portfolio {
+            optimal: optimal.to_vec(),
+            previous: vec![0, 0, 0],
+            value: value.to_vec(),
+            costs: vec![0.0; 3],
+            stdev: stdev.to_vec(),
+            correlation: vec![1.0, rho, 0.0, rho, 1.0, 0.0, 0.0, 0.0, 1.0],
+            constraints: vec![Constraints::default(); 3],
+            speed: SpeedControl {
+                trade_shadow_cost: 50.0,
+                tracking_error_buffer: 0.0,
+            },
+            order: vec![0, 1, 2],
+        };
+        let d = p.decide();
+        assert_eq!(d.failure, None);
+        assert_eq!(greedy_contracts(&d), optimal);
+        assert_eq!(d.positions, optimal.map(|x| x as i64));
+    }
+}
