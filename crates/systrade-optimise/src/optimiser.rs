@@ -6,7 +6,7 @@
 //! 1. Build the [`Problem`] on the valid keys.
 //! 2. `te_prior = TE(prior, w*)`. If `te_prior < buffer`, the result is the prior.
 //! 3. Otherwise run the [greedy search](crate::greedy). If every greedy weight is 0, the prior
-//!    stands in for the greedy result ("all zeros in optimisation, using prior weights").
+//!    stands in for the greedy result.
 //! 4. `te = TE(prior, greedy)`, `adj = max((te − buffer) / te, 0)`; if `adj ≤ 0` the result is
 //!    the prior, else `prior + round_half_even(adj × (greedy − prior) / value) × value`.
 //! 5. Positions: valid keys `round_half_even(weight / value)` (NaN → 0), every other instrument 0.
