@@ -86,16 +86,6 @@ impl DataDir {
         self.config_dir().join("spreads.csv")
     }
 
-    /// `config/ibkr.csv`: instruments at Interactive Brokers.
-    pub fn ibkr_csv(&self) -> PathBuf {
-        self.config_dir().join("ibkr.csv")
-    }
-
-    /// `config/ibkr-fx.csv`: FX rates at Interactive Brokers.
-    pub fn ibkr_fx_csv(&self) -> PathBuf {
-        self.config_dir().join("ibkr-fx.csv")
-    }
-
     /// `config/system.yaml`.
     pub fn system_yaml(&self) -> PathBuf {
         self.config_dir().join("system.yaml")
@@ -114,6 +104,11 @@ impl DataDir {
     /// `config/ibkr.csv`: the Interactive Brokers contract mapping per instrument.
     pub fn ibkr_csv(&self) -> PathBuf {
         self.config_dir().join("ibkr.csv")
+    }
+
+    /// `config/ibkr-fx.csv`: the Interactive Brokers currency pair per FX rate.
+    pub fn ibkr_fx_csv(&self) -> PathBuf {
+        self.config_dir().join("ibkr-fx.csv")
     }
 
     /// The write lock file (see [`crate::lock`]).
