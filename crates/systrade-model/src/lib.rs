@@ -1,12 +1,15 @@
 //! Domain types of systrade, after pysystemtrade's `sysobjects/`: instrument codes and their static
 //! configuration, contract dates (`YYYYMMDD`, day `00` for monthly contracts), futures month letters,
-//! roll cycles and roll parameters, and timestamps. Pure: no file, network or clock access.
+//! roll cycles and roll parameters, roll states, position overrides, and timestamps. Pure: no file,
+//! network or clock access.
 
 pub mod contract;
 pub mod instrument;
 pub mod month;
+pub mod overrides;
 pub mod prices;
 pub mod roll_cycle;
+pub mod roll_state;
 pub mod time;
 
 pub use contract::{ContractDate, ContractDateError};
@@ -15,11 +18,13 @@ pub use instrument::{
     RollParametersError,
 };
 pub use month::{FuturesMonth, MonthLetterError};
+pub use overrides::Override;
 pub use prices::{
     AdjustedPrices, CarryPrices, ContractBar, ContractPrices, FxRates, MultiplePrices,
     MultiplePricesRow, PriceSeries, RollCalendar, RollCalendarRow,
 };
 pub use roll_cycle::{RollCycle, RollCycleError};
+pub use roll_state::{RollState, RollStateError};
 pub use time::{Timestamp, TimestampError};
 
 /// Business days per year (pysystemtrade `syscore/dateutils.py` `BUSINESS_DAYS_IN_YEAR`).
