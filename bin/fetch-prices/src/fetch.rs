@@ -297,7 +297,7 @@ fn fetch_ibkr(
             "IB lists no futures for {} on {} (check {})",
             ib.symbol,
             ib.exchange,
-            crate::plan::IBKR_FUTURES
+            store.dir().relative(&store.dir().ibkr_csv()).display()
         )));
     }
     let mut wanted = wanted_contracts(args, plan, store, &instrument, &stored)?;

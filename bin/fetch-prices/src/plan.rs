@@ -15,13 +15,6 @@ use systrade_sources::ibkr::{IbkrClient, IbkrFx, IbkrInstrument};
 use systrade_sources::template::{UrlTemplate, parse_symbol_map};
 use systrade_store::Store;
 
-/// Mapping file of the http: source, under the data directory.
-pub(crate) const HTTP_SYMBOLS: &str = "config/http-symbols.csv";
-/// IB futures mapping (pysystemtrade `ib_config_futures.csv` columns).
-pub(crate) const IBKR_FUTURES: &str = "config/ibkr.csv";
-/// IB spot FX mapping (pysystemtrade `ib_config_spot_FX.csv` columns).
-pub(crate) const IBKR_FX: &str = "config/ibkr-fx.csv";
-
 /// The source, ready to use.
 pub(crate) enum SourceCtx {
     Csv,
@@ -136,7 +129,7 @@ impl Plan {
                 SourceCtx::Csv
             }
             SourceArg::Http(template) => {
-                let path = store.root().join(HTTP_SYMBOLS);
+                let path = store.dir().http_symbols_csv();
                 let text = std::fs::read_to_string(&path)
                     .with_context(|| format!("{}: the http: source needs it", path.display()))?;
                 let map = parse_symbol_map(&path.display().to_string(), &text)?;
@@ -159,7 +152,7 @@ impl Plan {
             }
             SourceArg::Ibkr => {
                 if args.fx {
-                    let path = store.root().join(IBKR_FX);
+                    let path = store.dir().ibkr_fx_csv();
                     let text = std::fs::read_to_string(&path).with_context(|| {
                         format!("{}: fetching FX from IB needs it", path.display())
                     })?;
@@ -173,7 +166,7 @@ impl Plan {
                         }
                     }
                 } else {
-                    let path = store.root().join(IBKR_FUTURES);
+                    let path = store.dir().ibkr_csv();
                     let text = std::fs::read_to_string(&path)
                         .with_context(|| format!("{}: the ibkr source needs it", path.display()))?;
                     for ib in systrade_sources::ibkr::parse_ibkr_instruments(
@@ -208,11 +201,19 @@ impl Plan {
         if let Some(list) = &args.common.instruments {
             for c in list {
                 if !jobs.contains_key(c.as_str()) {
+                    let dir = store.dir();
                     let what = match &args.source {
                         SourceArg::Csv(p) => format!("no file for it in {}", p.display()),
-                        SourceArg::Http(_) => format!("no symbol for it in {HTTP_SYMBOLS}"),
-                        SourceArg::Ibkr if args.fx => format!("not in {IBKR_FX}"),
-                        SourceArg::Ibkr => format!("not in {IBKR_FUTURES}"),
+                        SourceArg::Http(_) => format!(
+                            "no symbol for it in {}",
+                            dir.relative(&dir.http_symbols_csv()).display()
+                        ),
+                        SourceArg::Ibkr if args.fx => {
+                            format!("not in {}", dir.relative(&dir.ibkr_fx_csv()).display())
+                        }
+                        SourceArg::Ibkr => {
+                            format!("not in {}", dir.relative(&dir.ibkr_csv()).display())
+                        }
                     };
                     failed.push(Outcome::failed(c.as_str(), what, false));
                 }
