@@ -1,383 +1,180 @@
-//! `state.sqlite`: operational state (later issues add tables). Opened in WAL mode so readers never
-//! block the writer; schema changes are numbered migrations recorded in the `migrations` table and each
-//! applied in its own transaction, so a crash leaves the database at a whole schema version.
+//! `state.sqlite`: the operational state of a data directory — roll states, optimal positions,
+//! orders, fills, positions, risk controls, the audit trail, step runs, capital, import runs and the
+//! sim broker's book. This module is the only code that opens it or speaks SQL to it.
+//!
+//! **Opening.** One function opens the file ([`open_connection`]: busy timeout, WAL, `synchronous =
+//! NORMAL`, foreign keys, then every pending migration of [`MIGRATIONS`]), used by two handles:
+//!
+//! - [`StateReader`] ([`crate::Store::open_state`]): the read queries. Its connection is
+//!   `query_only`, so a reader cannot write by mistake. A data directory without `state.sqlite`
+//!   reads as an empty database (an in-memory one, migrated): reading creates nothing.
+//! - [`StateWriter`] ([`crate::Store::open_state_for_writing`]): creates the file if needed; derefs
+//!   to [`StateReader`] for reads, and writes only inside [`StateWriter::transaction`] (`BEGIN
+//!   IMMEDIATE`, committed when the closure returns `Ok`, rolled back on `Err`) or
+//!   [`StateWriter::dry_run`] (always rolled back). Callers never write `BEGIN`/`COMMIT`.
+//!
+//! SQLite serialises writers itself (WAL, `BEGIN IMMEDIATE`, a 30 s busy timeout), so a
+//! [`StateWriter`] does not need the data directory's write lock; a tool that writes rows together
+//! with files (size-positions, roll-contracts, import-pst) writes them while it holds its
+//! [`crate::Writer`]. See docs/adr/0005-state-database.md.
+//!
+//! **Tables.** Each table group is one module with its row types and queries: [`roll`] (roll
+//! states), [`optimal`] (optimal positions), [`positions`] (strategy and contract positions),
+//! [`orders`] (instrument, contract and broker orders, their histories, fills, client order
+//! sequences), [`controls`] (overrides, position and trade limits, instrument locks), [`audit`],
+//! [`sim`] (the sim broker's executions), [`process`] (step runs and process control), [`capital`]
+//! (capital history and strategy capital), [`imports`] (import runs). Reads are methods of
+//! [`StateReader`], writes methods of [`StateTx`]. Times are ISO 8601 UTC text ([`now_text`]);
+//! contracts are stored as `YYYYMMDD` text and read back as [`systrade_model::ContractDate`].
+
+pub mod audit;
+pub mod capital;
+pub mod controls;
+pub mod imports;
+mod migrations;
+pub mod optimal;
+pub mod orders;
+pub mod positions;
+pub mod process;
+pub mod roll;
+pub mod sim;
+
+pub use migrations::{MIGRATIONS, Migration};
 
 use crate::atomic::ensure_dir;
 use crate::error::{Result, StoreError};
-use rusqlite::Connection;
+use rusqlite::{Connection, TransactionBehavior};
+use std::ops::Deref;
 use std::path::{Path, PathBuf};
+use std::str::FromStr;
+use std::time::Duration;
+use systrade_model::{ContractDate, InstrumentCode};
 
-/// A migration: its number (strictly increasing from 1), a short name, and its SQL.
-#[derive(Debug, Clone, Copy)]
-pub struct Migration {
-    pub version: i64,
-    pub name: &'static str,
-    pub sql: &'static str,
+/// How long a connection waits for another process's write transaction before failing.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// The current UTC time as `state.sqlite` stores times (`YYYY-MM-DDTHH:MM:SS.fffZ`).
+pub fn now_text() -> String {
+    chrono::Utc::now()
+        .format("%Y-%m-%dT%H:%M:%S%.3fZ")
+        .to_string()
 }
 
-/// Every migration, in order. Append new ones; never edit or renumber an applied one.
-pub const MIGRATIONS: &[Migration] = &[
-    Migration {
-        version: 1,
-        name: "meta and import_runs",
-        sql: "CREATE TABLE meta (
-              key   TEXT PRIMARY KEY,
-              value TEXT NOT NULL
-          );
-          CREATE TABLE import_runs (
-              id          INTEGER PRIMARY KEY,
-              tool        TEXT NOT NULL,
-              source      TEXT NOT NULL,
-              finished_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
-              files       INTEGER NOT NULL,
-              rows        INTEGER NOT NULL
-          );",
-    },
-    // Version 2: roll states (roll-contracts, issue 3; spec §4.8). One row per instrument; absent
-    // means No_Roll. `state` uses pysystemtrade's spellings; `previous_state` is what a failed roll
-    // returns to.
-    Migration {
-        version: 2,
-        name: "roll_states",
-        sql: "CREATE TABLE IF NOT EXISTS roll_states (
-              instrument     TEXT PRIMARY KEY,
-              state          TEXT NOT NULL CHECK (state IN ('No_Roll', 'Passive', 'Force',
-                                 'Force_Outright', 'Close', 'Roll_Adjusted', 'No_Open')),
-              previous_state TEXT,
-              updated_at     TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
-          );",
-    },
-    // Version 3: written by size-positions, read by place-orders (spec §4.3 item 7). One row per run
-    // per strategy and instrument; the latest (by timestamp, then id) is the current optimal position.
-    Migration {
-        version: 3,
-        name: "optimal_positions",
-        sql: "CREATE TABLE optimal_positions (
-              id                 INTEGER PRIMARY KEY,
-              strategy           TEXT NOT NULL,
-              instrument         TEXT NOT NULL,
-              timestamp          TEXT NOT NULL,
-              lower              REAL NOT NULL,
-              upper              REAL NOT NULL,
-              reference_price    REAL NOT NULL,
-              reference_contract TEXT NOT NULL,
-              created_at         TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
-              CHECK (lower <= upper)
-          );
-          CREATE INDEX optimal_positions_latest ON optimal_positions (strategy, instrument, timestamp, id);",
-    },
-    // Version 4: place-orders (issue 7; spec §4.4-4.7): positions, order stacks and their histories,
-    // fills, risk controls, locks and the append-only audit table.
-    Migration {
-        version: 4,
-        name: "orders_positions",
-        sql: ORDERS_POSITIONS_SQL,
-    },
-    // Version 5: daily operations (issue 9; spec §4.2-4.3): step runs, process control and capital.
-    // Written by `run-step` (crates/systrade-ops); `strategy_capital` is what size-positions reads.
-    Migration {
-        version: 5,
-        name: "operations",
-        sql: OPERATIONS_SQL,
-    },
-];
+/// Opens `path` (creating it and its directory if needed) with the connection settings every
+/// handle uses, and applies pending migrations.
+fn open_connection(path: &Path) -> Result<Connection> {
+    if let Some(dir) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        ensure_dir(dir)?;
+    }
+    let conn = Connection::open(path).map_err(|e| sqlite_err(path, e))?;
+    configure(&conn, path, true)?;
+    Ok(conn)
+}
 
-/// Migration 5 (run-step, systrade-ops). `run_date` is the trading day a run belongs to
-/// (`YYYY-MM-DD`); times are ISO 8601 UTC text. A run with `finished_at IS NULL` is in progress
-/// (or its process died: its step lock is then free).
-const OPERATIONS_SQL: &str = "
-CREATE TABLE process_runs (
-    id          INTEGER PRIMARY KEY,
-    step        TEXT NOT NULL,
-    run_date    TEXT NOT NULL,
-    started_at  TEXT NOT NULL,
-    finished_at TEXT,
-    status      TEXT NOT NULL CHECK (status IN ('running', 'ok', 'failed', 'refused', 'skipped')),
-    exit_code   INTEGER,
-    pid         INTEGER,
-    command     TEXT NOT NULL DEFAULT '',
-    summary     TEXT NOT NULL DEFAULT '',
-    rows_fetched   INTEGER,
-    orders_placed  INTEGER
-);
-CREATE INDEX process_runs_step ON process_runs (step, run_date, id);
-CREATE TABLE process_control (
-    step       TEXT PRIMARY KEY,
-    status     TEXT NOT NULL CHECK (status IN ('GO', 'STOP', 'PAUSE', 'NO-RUN')),
-    reason     TEXT NOT NULL DEFAULT '',
-    updated_at TEXT NOT NULL
-);
-CREATE TABLE capital_history (
-    id             INTEGER PRIMARY KEY,
-    at             TEXT NOT NULL,
-    account_value  REAL,
-    total_capital  REAL NOT NULL,
-    maximum        REAL NOT NULL,
-    acc_pnl        REAL NOT NULL,
-    method         TEXT NOT NULL CHECK (method IN ('full', 'half', 'fixed', 'manual')),
-    status         TEXT NOT NULL CHECK (status IN ('accepted', 'pending', 'rejected')),
-    note           TEXT NOT NULL DEFAULT ''
-);
-CREATE TABLE strategy_capital (
-    strategy   TEXT PRIMARY KEY,
-    weight     REAL NOT NULL CHECK (weight >= 0),
-    capital    REAL NOT NULL,
-    updated_at TEXT NOT NULL
-);
-";
+fn configure(conn: &Connection, path: &Path, wal: bool) -> Result<()> {
+    let err = |e| sqlite_err(path, e);
+    conn.busy_timeout(BUSY_TIMEOUT).map_err(err)?;
+    if wal {
+        conn.pragma_update(None, "journal_mode", "WAL")
+            .map_err(err)?;
+    }
+    conn.pragma_update(None, "synchronous", "NORMAL")
+        .map_err(err)?;
+    conn.pragma_update(None, "foreign_keys", "ON")
+        .map_err(err)?;
+    migrate(conn, path, MIGRATIONS)?;
+    Ok(())
+}
 
-/// Migration 4 (place-orders). Contracts are `YYYYMMDD` ids (`ContractDate::id`), times ISO 8601
-/// UTC text; `''` in a `strategy` column of a control table means "every strategy" (instrument-wide).
-const ORDERS_POSITIONS_SQL: &str = "
-CREATE TABLE strategy_positions (
-    strategy   TEXT NOT NULL,
-    instrument TEXT NOT NULL,
-    position   INTEGER NOT NULL,
-    updated_at TEXT NOT NULL,
-    PRIMARY KEY (strategy, instrument)
-);
-CREATE TABLE contract_positions (
-    instrument TEXT NOT NULL,
-    contract   TEXT NOT NULL,
-    position   INTEGER NOT NULL,
-    updated_at TEXT NOT NULL,
-    PRIMARY KEY (instrument, contract)
-);
-CREATE TABLE instrument_orders (
-    id                 INTEGER PRIMARY KEY,
-    strategy           TEXT NOT NULL,
-    instrument         TEXT NOT NULL,
-    trade              INTEGER NOT NULL,
-    fill               INTEGER NOT NULL DEFAULT 0,
-    filled_price       REAL,
-    fill_datetime      TEXT,
-    order_type         TEXT NOT NULL,
-    reference_price    REAL,
-    reference_contract TEXT,
-    reference_datetime TEXT,
-    generated_datetime TEXT NOT NULL,
-    roll_order         INTEGER NOT NULL DEFAULT 0,
-    completed_at       TEXT
-);
-CREATE INDEX instrument_orders_key ON instrument_orders (strategy, instrument);
-CREATE TABLE instrument_orders_history AS SELECT * FROM instrument_orders WHERE 0;
-CREATE TABLE contract_orders (
-    id                  INTEGER PRIMARY KEY,
-    instrument_order_id INTEGER NOT NULL,
-    strategy            TEXT NOT NULL,
-    instrument          TEXT NOT NULL,
-    contract            TEXT NOT NULL,
-    trade               INTEGER NOT NULL,
-    fill                INTEGER NOT NULL DEFAULT 0,
-    filled_price        REAL,
-    fill_datetime       TEXT,
-    reference_price     REAL,
-    roll_order          INTEGER NOT NULL DEFAULT 0,
-    spread_group        INTEGER,
-    generated_datetime  TEXT NOT NULL,
-    completed_at        TEXT
-);
-CREATE INDEX contract_orders_parent ON contract_orders (instrument_order_id);
-CREATE TABLE contract_orders_history AS SELECT * FROM contract_orders WHERE 0;
-CREATE TABLE broker_orders (
-    id                INTEGER PRIMARY KEY,
-    contract_order_id INTEGER NOT NULL,
-    strategy          TEXT NOT NULL,
-    instrument        TEXT NOT NULL,
-    contract          TEXT NOT NULL,
-    client_order_id   TEXT NOT NULL UNIQUE,
-    trade             INTEGER NOT NULL,
-    fill              INTEGER NOT NULL DEFAULT 0,
-    filled_price      REAL,
-    fill_datetime     TEXT,
-    commission        REAL,
-    order_type        TEXT NOT NULL,
-    limit_price       REAL,
-    broker            TEXT NOT NULL,
-    broker_account    TEXT,
-    broker_order_id   TEXT,
-    status            TEXT NOT NULL,
-    message           TEXT,
-    created_at        TEXT NOT NULL,
-    submitted_at      TEXT,
-    acknowledged_at   TEXT,
-    completed_at      TEXT
-);
-CREATE INDEX broker_orders_parent ON broker_orders (contract_order_id);
-CREATE TABLE broker_orders_history AS SELECT * FROM broker_orders WHERE 0;
-CREATE TABLE fills (
-    id              INTEGER PRIMARY KEY,
-    client_order_id TEXT NOT NULL,
-    broker_order_id TEXT,
-    strategy        TEXT NOT NULL,
-    instrument      TEXT NOT NULL,
-    contract        TEXT NOT NULL,
-    quantity        INTEGER NOT NULL,
-    price           REAL,
-    fill_datetime   TEXT NOT NULL,
-    recorded_at     TEXT NOT NULL
-);
-CREATE TABLE client_order_sequences (
-    strategy   TEXT NOT NULL,
-    instrument TEXT NOT NULL,
-    date       TEXT NOT NULL,
-    last_seq   INTEGER NOT NULL,
-    PRIMARY KEY (strategy, instrument, date)
-);
-CREATE TABLE overrides (
-    strategy   TEXT NOT NULL DEFAULT '',
-    instrument TEXT NOT NULL DEFAULT '',
-    kind       TEXT NOT NULL CHECK (kind IN ('multiplier', 'reduce_only', 'no_trading')),
-    multiplier REAL CHECK (multiplier IS NULL OR (multiplier >= 0 AND multiplier <= 1)),
-    updated_at TEXT NOT NULL,
-    PRIMARY KEY (strategy, instrument),
-    CHECK (strategy <> '' OR instrument <> '')
-);
-CREATE TABLE position_limits (
-    strategy     TEXT NOT NULL DEFAULT '',
-    instrument   TEXT NOT NULL,
-    max_position INTEGER NOT NULL CHECK (max_position >= 0),
-    updated_at   TEXT NOT NULL,
-    PRIMARY KEY (strategy, instrument)
-);
-CREATE TABLE trade_limits (
-    strategy    TEXT NOT NULL DEFAULT '',
-    instrument  TEXT NOT NULL,
-    period_days INTEGER NOT NULL CHECK (period_days > 0),
-    max_trades  INTEGER NOT NULL CHECK (max_trades >= 0),
-    traded      INTEGER NOT NULL DEFAULT 0,
-    last_reset  TEXT NOT NULL,
-    updated_at  TEXT NOT NULL,
-    PRIMARY KEY (strategy, instrument, period_days)
-);
-CREATE TABLE locks (
-    instrument TEXT PRIMARY KEY,
-    source     TEXT NOT NULL CHECK (source IN ('manual', 'reconciliation')),
-    reason     TEXT NOT NULL,
-    locked_at  TEXT NOT NULL
-);
-CREATE TABLE audit (
-    id         INTEGER PRIMARY KEY,
-    at         TEXT NOT NULL,
-    run_id     TEXT NOT NULL,
-    strategy   TEXT NOT NULL DEFAULT '',
-    instrument TEXT NOT NULL DEFAULT '',
-    event      TEXT NOT NULL,
-    detail     TEXT NOT NULL
-);
-CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit
-    BEGIN SELECT RAISE(ABORT, 'audit is append-only'); END;
-CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit
-    BEGIN SELECT RAISE(ABORT, 'audit is append-only'); END;
-CREATE TABLE sim_executions (
-    id              INTEGER PRIMARY KEY,
-    client_order_id TEXT NOT NULL UNIQUE,
-    broker_order_id TEXT NOT NULL,
-    instrument      TEXT NOT NULL,
-    contract        TEXT NOT NULL,
-    quantity        INTEGER NOT NULL,
-    price           REAL NOT NULL,
-    executed_at     TEXT NOT NULL
-);
-";
+fn sqlite_err(path: &Path, source: rusqlite::Error) -> StoreError {
+    StoreError::Sqlite {
+        path: path.to_path_buf(),
+        source,
+    }
+}
 
-/// An open `state.sqlite`, migrated to the latest schema.
-pub struct StateDb {
+/// Applies every migration of `list` not yet recorded in the `migrations` table, in version
+/// order, each in its own `BEGIN IMMEDIATE` transaction that re-checks whether the version is
+/// applied — so two processes opening a new database at once never apply one twice, and a
+/// database that recorded a later version before an earlier one existed still gets the earlier
+/// one. Returns how many were applied.
+fn migrate(conn: &Connection, path: &Path, list: &[Migration]) -> Result<usize> {
+    let err = |e| sqlite_err(path, e);
+    conn.execute_batch(
+        "CREATE TABLE IF NOT EXISTS migrations (
+             version    INTEGER PRIMARY KEY,
+             name       TEXT NOT NULL,
+             applied_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+         );",
+    )
+    .map_err(err)?;
+    let mut ordered: Vec<&Migration> = list.iter().collect();
+    ordered.sort_by_key(|m| m.version);
+    let mut applied = 0;
+    for m in ordered {
+        let tx = rusqlite::Transaction::new_unchecked(conn, TransactionBehavior::Immediate)
+            .map_err(err)?;
+        let done: bool = tx
+            .query_row(
+                "SELECT EXISTS (SELECT 1 FROM migrations WHERE version = ?1)",
+                [m.version],
+                |r| r.get(0),
+            )
+            .map_err(err)?;
+        if done {
+            continue;
+        }
+        tx.execute_batch(m.sql).map_err(err)?;
+        tx.execute(
+            "INSERT INTO migrations (version, name) VALUES (?1, ?2)",
+            rusqlite::params![m.version, m.name],
+        )
+        .map_err(err)?;
+        tx.commit().map_err(err)?;
+        applied += 1;
+    }
+    Ok(applied)
+}
+
+/// `state.sqlite` open for reading, migrated to the latest schema. Every read query of every
+/// table module is a method of this type (see the module documentation for where each lives).
+pub struct StateReader {
     conn: Connection,
     path: PathBuf,
 }
 
-impl std::fmt::Debug for StateDb {
+impl std::fmt::Debug for StateReader {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("StateDb").field("path", &self.path).finish()
+        f.debug_struct("StateReader")
+            .field("path", &self.path)
+            .finish()
     }
 }
 
-impl StateDb {
-    /// Opens (creating if needed) the database at `path` in WAL mode and applies pending migrations.
-    pub fn open(path: &Path) -> Result<Self> {
-        if let Some(dir) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-            ensure_dir(dir)?;
-        }
-        let err = |source| StoreError::Sqlite {
-            path: path.to_path_buf(),
-            source,
+impl StateReader {
+    /// Opens `path` for reading (see the module documentation); a missing file reads as empty.
+    pub(crate) fn open(path: &Path) -> Result<Self> {
+        let conn = if path.exists() {
+            open_connection(path)?
+        } else {
+            let conn = Connection::open_in_memory().map_err(|e| sqlite_err(path, e))?;
+            configure(&conn, path, false)?;
+            conn
         };
-        let conn = Connection::open(path).map_err(err)?;
-        conn.busy_timeout(std::time::Duration::from_secs(30))
-            .map_err(err)?;
-        conn.pragma_update(None, "journal_mode", "WAL")
-            .map_err(err)?;
-        conn.pragma_update(None, "synchronous", "NORMAL")
-            .map_err(err)?;
-        conn.pragma_update(None, "foreign_keys", "ON")
-            .map_err(err)?;
-        let mut db = Self {
+        conn.pragma_update(None, "query_only", "ON")
+            .map_err(|e| sqlite_err(path, e))?;
+        Ok(Self {
             conn,
             path: path.to_path_buf(),
-        };
-        db.migrate(MIGRATIONS)?;
-        Ok(db)
+        })
     }
 
-    fn err(&self, source: rusqlite::Error) -> StoreError {
-        StoreError::Sqlite {
-            path: self.path.clone(),
-            source,
-        }
+    /// The database file.
+    pub fn path(&self) -> &Path {
+        &self.path
     }
 
-    /// Applies every migration of `list` not yet recorded in the `migrations` table, in version
-    /// order, each in its own `BEGIN IMMEDIATE` transaction that re-checks whether the version is
-    /// applied — so two processes opening a new database at once never apply one twice, and a
-    /// database that recorded a later version before an earlier one existed still gets the earlier
-    /// one. Returns how many were applied.
-    pub fn migrate(&mut self, list: &[Migration]) -> Result<usize> {
-        self.conn
-            .execute_batch(
-                "CREATE TABLE IF NOT EXISTS migrations (
-                     version    INTEGER PRIMARY KEY,
-                     name       TEXT NOT NULL,
-                     applied_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
-                 );",
-            )
-            .map_err(|e| self.err(e))?;
-        let mut ordered: Vec<&Migration> = list.iter().collect();
-        ordered.sort_by_key(|m| m.version);
-        let mut applied = 0;
-        for m in ordered {
-            let path = self.path.clone();
-            let err = |source| StoreError::Sqlite {
-                path: path.clone(),
-                source,
-            };
-            let tx = self
-                .conn
-                .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
-                .map_err(err)?;
-            let done: bool = tx
-                .query_row(
-                    "SELECT EXISTS (SELECT 1 FROM migrations WHERE version = ?1)",
-                    [m.version],
-                    |r| r.get(0),
-                )
-                .map_err(err)?;
-            if done {
-                continue;
-            }
-            tx.execute_batch(m.sql).map_err(err)?;
-            tx.execute(
-                "INSERT INTO migrations (version, name) VALUES (?1, ?2)",
-                rusqlite::params![m.version, m.name],
-            )
-            .map_err(err)?;
-            tx.commit().map_err(err)?;
-            applied += 1;
-        }
-        Ok(applied)
-    }
-
-    /// The highest applied migration number (0 for a new database).
+    /// The highest applied migration number.
     pub fn schema_version(&self) -> Result<i64> {
         self.conn
             .query_row(
@@ -388,123 +185,200 @@ impl StateDb {
             .map_err(|e| self.err(e))
     }
 
-    /// Records a finished import (e.g. by `import-pst`).
-    pub fn record_import_run(&self, tool: &str, source: &str, files: u64, rows: u64) -> Result<()> {
-        self.conn
-            .execute(
-                "INSERT INTO import_runs (tool, source, files, rows) VALUES (?1, ?2, ?3, ?4)",
-                rusqlite::params![tool, source, files as i64, rows as i64],
-            )
-            .map(|_| ())
-            .map_err(|e| self.err(e))
-    }
-
-    /// The underlying connection, for tables added by later issues.
-    pub fn connection(&self) -> &Connection {
+    pub(crate) fn conn(&self) -> &Connection {
         &self.conn
     }
 
-    pub fn path(&self) -> &Path {
-        &self.path
+    pub(crate) fn err(&self, source: rusqlite::Error) -> StoreError {
+        sqlite_err(&self.path, source)
     }
+
+    /// Runs `sql` with `params` and maps every row with `row`.
+    pub(crate) fn rows<T>(
+        &self,
+        sql: &str,
+        params: impl rusqlite::Params,
+        row: impl FnMut(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
+    ) -> Result<Vec<T>> {
+        let mut stmt = self.conn.prepare_cached(sql).map_err(|e| self.err(e))?;
+        let rows = stmt.query_map(params, row).map_err(|e| self.err(e))?;
+        rows.collect::<rusqlite::Result<Vec<T>>>()
+            .map_err(|e| self.err(e))
+    }
+
+    /// The first row of `sql`, if any.
+    pub(crate) fn row<T>(
+        &self,
+        sql: &str,
+        params: impl rusqlite::Params,
+        row: impl FnOnce(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
+    ) -> Result<Option<T>> {
+        use rusqlite::OptionalExtension;
+        let mut stmt = self.conn.prepare_cached(sql).map_err(|e| self.err(e))?;
+        stmt.query_row(params, row)
+            .optional()
+            .map_err(|e| self.err(e))
+    }
+
+    /// The single value of `sql` (an aggregate).
+    pub(crate) fn value<T: rusqlite::types::FromSql>(
+        &self,
+        sql: &str,
+        params: impl rusqlite::Params,
+    ) -> Result<T> {
+        let mut stmt = self.conn.prepare_cached(sql).map_err(|e| self.err(e))?;
+        stmt.query_row(params, |r| r.get(0))
+            .map_err(|e| self.err(e))
+    }
+
+    /// Parses a text column into a model type, naming the table and column on failure.
+    pub(crate) fn parse<T>(
+        &self,
+        table: &'static str,
+        column: &'static str,
+        text: &str,
+    ) -> Result<T>
+    where
+        T: FromStr,
+        T::Err: std::fmt::Display,
+    {
+        text.parse().map_err(|e| StoreError::Column {
+            path: self.path.clone(),
+            table,
+            column,
+            problem: format!("{text:?}: {e}"),
+        })
+    }
+
+    pub(crate) fn instrument(&self, table: &'static str, text: &str) -> Result<InstrumentCode> {
+        self.parse(table, "instrument", text)
+    }
+
+    pub(crate) fn contract(&self, table: &'static str, text: &str) -> Result<ContractDate> {
+        self.parse(table, "contract", text)
+    }
+}
+
+/// `state.sqlite` open for writing: reads through [`Deref`] to [`StateReader`], writes in
+/// transactions.
+#[derive(Debug)]
+pub struct StateWriter {
+    db: StateReader,
+}
+
+impl Deref for StateWriter {
+    type Target = StateReader;
+    fn deref(&self) -> &StateReader {
+        &self.db
+    }
+}
+
+impl StateWriter {
+    /// Opens (creating if needed) `path` for writing.
+    pub(crate) fn open(path: &Path) -> Result<Self> {
+        Ok(Self {
+            db: StateReader {
+                conn: open_connection(path)?,
+                path: path.to_path_buf(),
+            },
+        })
+    }
+
+    /// Runs `f` in one `BEGIN IMMEDIATE` transaction: committed when `f` returns `Ok`, rolled back
+    /// (nothing written) when it returns `Err` or panics.
+    pub fn transaction<T, E: From<StoreError>>(
+        &mut self,
+        f: impl FnOnce(&StateTx<'_>) -> std::result::Result<T, E>,
+    ) -> std::result::Result<T, E> {
+        let tx = self.begin()?;
+        let out = f(&tx)?;
+        tx.tx.commit().map_err(|e| self.db.err(e))?;
+        Ok(out)
+    }
+
+    /// Runs `f` in a transaction that is always rolled back: what `f` would write, seen only by
+    /// `f` itself (`place-orders --dry-run`).
+    pub fn dry_run<T, E: From<StoreError>>(
+        &mut self,
+        f: impl FnOnce(&StateTx<'_>) -> std::result::Result<T, E>,
+    ) -> std::result::Result<T, E> {
+        let tx = self.begin()?;
+        let out = f(&tx);
+        tx.tx.rollback().map_err(|e| self.db.err(e))?;
+        out
+    }
+
+    fn begin(&self) -> Result<StateTx<'_>> {
+        let tx =
+            rusqlite::Transaction::new_unchecked(&self.db.conn, TransactionBehavior::Immediate)
+                .map_err(|e| self.db.err(e))?;
+        Ok(StateTx { db: &self.db, tx })
+    }
+
+    #[cfg(test)]
+    pub(crate) fn migrate(&mut self, list: &[Migration]) -> Result<usize> {
+        migrate(&self.db.conn, &self.db.path, list)
+    }
+}
+
+/// An open write transaction of a [`StateWriter`]: the write methods of every table module, and
+/// (through [`Deref`]) every read, which sees the transaction's own writes.
+pub struct StateTx<'a> {
+    db: &'a StateReader,
+    tx: rusqlite::Transaction<'a>,
+}
+
+impl std::fmt::Debug for StateTx<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StateTx")
+            .field("path", &self.db.path)
+            .finish()
+    }
+}
+
+impl Deref for StateTx<'_> {
+    type Target = StateReader;
+    fn deref(&self) -> &StateReader {
+        self.db
+    }
+}
+
+impl StateTx<'_> {
+    /// Executes one statement; returns the number of rows changed.
+    pub(crate) fn exec(&self, sql: &str, params: impl rusqlite::Params) -> Result<usize> {
+        let mut stmt = self.tx.prepare_cached(sql).map_err(|e| self.db.err(e))?;
+        stmt.execute(params).map_err(|e| self.db.err(e))
+    }
+
+    /// Executes an `INSERT`; returns the new row's id.
+    pub(crate) fn insert(&self, sql: &str, params: impl rusqlite::Params) -> Result<i64> {
+        self.exec(sql, params)?;
+        Ok(self.tx.last_insert_rowid())
+    }
+
+    /// Executes several statements without parameters.
+    pub(crate) fn batch(&self, sql: &str) -> Result<()> {
+        self.tx.execute_batch(sql).map_err(|e| self.db.err(e))
+    }
+}
+
+/// A word that is not one of the values a column holds.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown {what} {value:?} ({expected})")]
+pub struct UnknownValue {
+    pub what: &'static str,
+    pub value: String,
+    pub expected: &'static str,
+}
+
+/// Serialises a value with its `Display` form (instrument codes and contract ids as text, as they
+/// are stored).
+pub(crate) fn display<T: std::fmt::Display, S: serde::Serializer>(
+    v: &T,
+    s: S,
+) -> std::result::Result<S::Ok, S::Error> {
+    s.collect_str(v)
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn migrations_apply_from_empty_and_are_idempotent() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("state.sqlite");
-        let db = StateDb::open(&path).unwrap();
-        let latest = MIGRATIONS.last().unwrap().version;
-        assert_eq!(db.schema_version().unwrap(), latest);
-        let mode: String = db
-            .connection()
-            .query_row("PRAGMA journal_mode", [], |r| r.get(0))
-            .unwrap();
-        assert_eq!(mode, "wal");
-        db.record_import_run("import-pst", "/src", 3, 42).unwrap();
-        drop(db);
-
-        let mut db = StateDb::open(&path).unwrap();
-        assert_eq!(db.schema_version().unwrap(), latest);
-        assert_eq!(db.migrate(MIGRATIONS).unwrap(), 0);
-        let n: i64 = db
-            .connection()
-            .query_row("SELECT COUNT(*) FROM migrations", [], |r| r.get(0))
-            .unwrap();
-        assert_eq!(n, MIGRATIONS.len() as i64);
-        let rows: i64 = db
-            .connection()
-            .query_row("SELECT rows FROM import_runs", [], |r| r.get(0))
-            .unwrap();
-        assert_eq!(rows, 42, "data survives reopening");
-    }
-
-    #[test]
-    fn migration_numbers_increase() {
-        for w in MIGRATIONS.windows(2) {
-            assert!(w[1].version > w[0].version);
-        }
-        assert_eq!(MIGRATIONS[0].version, 1);
-    }
-
-    #[test]
-    fn a_migration_added_below_the_latest_is_still_applied() {
-        let dir = tempfile::tempdir().unwrap();
-        let mut db = StateDb::open(&dir.path().join("s.sqlite")).unwrap();
-        let later = [Migration {
-            version: 2000,
-            name: "later",
-            sql: "CREATE TABLE later_t (x INTEGER);",
-        }];
-        assert_eq!(db.migrate(&later).unwrap(), 1);
-        // A migration numbered below one already applied (merged from another branch).
-        let both = [
-            Migration {
-                version: 1500,
-                name: "earlier",
-                sql: "CREATE TABLE earlier_t (x INTEGER);",
-            },
-            later[0],
-        ];
-        assert_eq!(db.migrate(&both).unwrap(), 1);
-        assert_eq!(db.migrate(&both).unwrap(), 0);
-        let n: i64 = db
-            .connection()
-            .query_row(
-                "SELECT COUNT(*) FROM sqlite_master WHERE name = 'earlier_t'",
-                [],
-                |r| r.get(0),
-            )
-            .unwrap();
-        assert_eq!(n, 1);
-    }
-
-    #[test]
-    fn a_failing_migration_is_rolled_back() {
-        let dir = tempfile::tempdir().unwrap();
-        let mut db = StateDb::open(&dir.path().join("s.sqlite")).unwrap();
-        let bad = [Migration {
-            version: 1000,
-            name: "broken",
-            sql: "CREATE TABLE half_done (x INTEGER); THIS IS NOT SQL;",
-        }];
-        assert!(db.migrate(&bad).is_err());
-        assert_eq!(
-            db.schema_version().unwrap(),
-            MIGRATIONS.last().unwrap().version
-        );
-        let exists: i64 = db
-            .connection()
-            .query_row(
-                "SELECT COUNT(*) FROM sqlite_master WHERE name = 'half_done'",
-                [],
-                |r| r.get(0),
-            )
-            .unwrap();
-        assert_eq!(exists, 0);
-    }
-}
+mod tests;
