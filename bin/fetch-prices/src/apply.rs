@@ -19,8 +19,6 @@ use systrade_sources::merge::{Merged, Row, merge_rows};
 use systrade_sources::spike::{Spike, find_spikes};
 use systrade_store::{ContractClose, Store, StoreError, Writer};
 
-/// The revision log, relative to the data directory.
-pub(crate) const REVISIONS_LOG: &str = "logs/price-revisions.csv";
 const REVISIONS_HEADER: &str = "recorded_at,instrument,contract,timestamp,field,old,new";
 
 /// Settings of the merge step.
@@ -569,7 +567,7 @@ fn apply_fx(
 /// Appends revision lines (with the current time) to `logs/price-revisions.csv`, creating it with
 /// its header. Called with the write lock held.
 fn append_revisions(store: &Store, lines: &[String]) -> anyhow::Result<()> {
-    let path = store.root().join(REVISIONS_LOG);
+    let path = store.dir().price_revisions_log();
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     }

@@ -294,7 +294,7 @@ fn fetch_ibkr(
             "IB lists no futures for {} on {} (check {})",
             row.symbol(),
             row.exchange(),
-            crate::plan::rel(store, store.dir().ibkr_csv())
+            store.dir().relative(&store.dir().ibkr_csv()).display()
         )));
     }
     let mut wanted = wanted_contracts(args, plan, store, &instrument, &stored)?;

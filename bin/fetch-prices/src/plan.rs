@@ -16,9 +16,6 @@ use systrade_sources::http::{HttpClient, HttpOptions};
 use systrade_sources::template::{UrlTemplate, parse_symbol_map};
 use systrade_store::Store;
 
-/// Mapping file of the http: source, under the data directory.
-pub(crate) const HTTP_SYMBOLS: &str = "config/http-symbols.csv";
-
 /// The source, ready to use.
 pub(crate) enum SourceCtx {
     Csv,
@@ -130,7 +127,7 @@ impl Plan {
                 SourceCtx::Csv
             }
             SourceArg::Http(template) => {
-                let path = store.root().join(HTTP_SYMBOLS);
+                let path = store.dir().http_symbols_csv();
                 let text = std::fs::read_to_string(&path)
                     .with_context(|| format!("{}: the http: source needs it", path.display()))?;
                 let map = parse_symbol_map(&path.display().to_string(), &text)?;
@@ -202,13 +199,19 @@ impl Plan {
         if let Some(list) = &args.common.instruments {
             for c in list {
                 if !jobs.contains_key(c.as_str()) {
+                    let dir = store.dir();
                     let what = match &args.source {
                         SourceArg::Csv(p) => format!("no file for it in {}", p.display()),
-                        SourceArg::Http(_) => format!("no symbol for it in {HTTP_SYMBOLS}"),
+                        SourceArg::Http(_) => format!(
+                            "no symbol for it in {}",
+                            dir.relative(&dir.http_symbols_csv()).display()
+                        ),
                         SourceArg::Ibkr if args.fx => {
-                            format!("not in {}", rel(store, store.dir().ibkr_fx_csv()))
+                            format!("not in {}", dir.relative(&dir.ibkr_fx_csv()).display())
                         }
-                        SourceArg::Ibkr => format!("not in {}", rel(store, store.dir().ibkr_csv())),
+                        SourceArg::Ibkr => {
+                            format!("not in {}", dir.relative(&dir.ibkr_csv()).display())
+                        }
                     };
                     failed.push(Outcome::failed(c.as_str(), what, false));
                 }
@@ -258,11 +261,6 @@ impl Plan {
     }
 }
 
-/// `path` relative to the data directory, for messages (`config/ibkr.csv`).
-pub(crate) fn rel(store: &Store, path: PathBuf) -> String {
-    path.strip_prefix(store.root())
-        .map_or_else(|_| path.display().to_string(), |p| p.display().to_string())
-}
 
 /// `GBPUSD`-style codes: three capital letters then `USD`.
 pub(crate) fn is_fx_code(name: &str) -> bool {

@@ -373,12 +373,14 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
             WriteOutcome::Unchanged => t.unchanged += 1,
         }
     }
-    store.open_state()?.record_import_run(
-        "import-pst",
-        &source.display().to_string(),
-        total_files,
-        total_rows,
-    )?;
+    store.open_state_for_writing()?.transaction(|tx| {
+        tx.record_import_run(
+            "import-pst",
+            &source.display().to_string(),
+            total_files,
+            total_rows,
+        )
+    })?;
     drop(writer);
 
     let mut out = std::io::stdout().lock();

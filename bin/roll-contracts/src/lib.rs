@@ -15,6 +15,7 @@ use anyhow::Context;
 use chrono::NaiveDate;
 use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
 use rayon::prelude::*;
+use roll_state::RollBook;
 use std::collections::BTreeMap;
 use std::time::Duration;
 use systrade_cli::{CommonArgs, ExitCode, ExitCodeError, OutputFormat, Progress};
@@ -23,7 +24,7 @@ use systrade_roll::{
     AdjustMethod, AutoRollConfig, AutoRollDecision, PricesByContract, RollError, RollState,
     is_allowed,
 };
-use systrade_store::{PreparedFile, SeriesKind, StateDb, Store, StoreError, Writer};
+use systrade_store::{PreparedFile, SeriesKind, Store, StoreError, Writer};
 
 /// Build roll calendars, multiple prices and back-adjusted prices from per-contract prices, keep
 /// them up to date day by day, and manage roll states.
@@ -488,22 +489,17 @@ fn update(args: &Args, store: &Store) -> anyhow::Result<ExitCode> {
 
 // ---- state ---------------------------------------------------------------------------------------
 
-/// Opens state.sqlite (migrated, so the roll_states table exists).
-pub(crate) fn open_state(store: &Store) -> anyhow::Result<StateDb> {
-    Ok(store.open_state()?)
-}
-
 /// The position in the priced contract (last multiple-prices row) of `instrument`; 0 without
 /// multiple prices.
 fn priced_position(
     store: &Store,
-    positions: &BTreeMap<(String, i64), i64>,
+    book: &RollBook,
     instrument: &InstrumentCode,
 ) -> anyhow::Result<i64> {
     match store.read_multiple_prices(instrument) {
-        Ok(m) => Ok(m.last().map_or(0, |r| {
-            roll_state::position_in(positions, instrument, r.price_contract)
-        })),
+        Ok(m) => Ok(m
+            .last()
+            .map_or(0, |r| book.position_in(instrument, r.price_contract))),
         Err(e) if e.is_not_found() => Ok(0),
         Err(e) => Err(e.into()),
     }
@@ -515,15 +511,13 @@ fn state(
     instrument: Option<&InstrumentCode>,
     set: Option<RollState>,
 ) -> anyhow::Result<ExitCode> {
-    let db = open_state(store)?;
-    let states = roll_state::all_states(db.connection())?;
-    let current = |i: &InstrumentCode| states.get(i.as_str()).copied().unwrap_or_default();
+    let mut db = store.open_state_for_writing()?;
+    let book = RollBook::load(&db)?;
     let mut out = String::new();
     match (instrument, set) {
         (Some(i), Some(wanted)) => {
-            let positions = roll_state::contract_positions(db.connection())?;
-            let position = priced_position(store, &positions, i)?;
-            let from = current(i);
+            let position = priced_position(store, &book, i)?;
+            let from = book.state(i);
             if !is_allowed(from, wanted, position) {
                 let allowed: Vec<&str> = systrade_roll::allowed_transitions(from, position)
                     .into_iter()
@@ -534,18 +528,17 @@ fn state(
                     allowed.join(", ")
                 );
             }
-            roll_state::set_state(db.connection(), i, wanted, from)?;
+            db.transaction(|tx| tx.set_roll_state(i, wanted, from))
+                .with_context(|| format!("setting the roll state of {i}"))?;
             tracing::info!("{i}: roll state {from} -> {wanted}");
             out.push_str(&format!("{i}\t{wanted}\n"));
         }
-        (Some(i), None) => out.push_str(&format!("{i}\t{}\n", current(i))),
+        (Some(i), None) => out.push_str(&format!("{i}\t{}\n", book.state(i))),
         (None, _) => {
             let mut all: Vec<InstrumentCode> = roll_parameters(store)?.into_keys().collect();
-            for known in states.keys() {
-                if let Ok(code) = InstrumentCode::new(known)
-                    && !all.contains(&code)
-                {
-                    all.push(code);
+            for known in book.instruments() {
+                if !all.contains(known) {
+                    all.push(known.clone());
                 }
             }
             all.sort();
@@ -554,7 +547,7 @@ fn state(
                 None => all,
             };
             for i in &list {
-                out.push_str(&format!("{i}\t{}\n", current(i)));
+                out.push_str(&format!("{i}\t{}\n", book.state(i)));
             }
         }
     }
@@ -598,14 +591,13 @@ fn roll(
         None => instruments(args, store, SeriesKind::Multiple)?,
     };
     let params = roll_parameters(store)?;
-    let db = open_state(store)?;
-    let states = roll_state::all_states(db.connection())?;
-    let positions = roll_state::contract_positions(db.connection())?;
+    let mut db = store.open_state_for_writing()?;
+    let book = RollBook::load(&db)?;
     let as_of = as_of.unwrap_or_else(|| chrono::Utc::now().date_naive());
     let config = AutoRollConfig::default();
     let writer = lock(args, store)?;
     let (code, done) = for_each_instrument(args, "roll", &list, |i| {
-        let from = states.get(i.as_str()).copied().unwrap_or_default();
+        let from = book.state(i);
         let p = params
             .get(i)
             .with_context(|| format!("no roll parameters for {i} in config/rolls.csv"))?;
@@ -613,7 +605,7 @@ fn roll(
             .read_multiple_prices(i)
             .map_err(|e| not_found_hint(e, "no multiple prices"))?;
         let last = *m.last().context("empty multiple prices")?;
-        let position = roll_state::position_in(&positions, i, last.price_contract);
+        let position = book.position_in(i, last.price_contract);
         let bars = match store.read_contract_prices(i) {
             Ok(b) => Some(b),
             Err(e) if e.is_not_found() => None,
@@ -673,22 +665,26 @@ fn roll(
         })
     });
     let mut out = String::new();
-    for (i, outcome) in &done {
-        match outcome {
-            RollOutcome::Rolled { from, to_contract } => {
-                roll_state::set_state(db.connection(), i, RollState::NoRoll, *from)?;
-                out.push_str(&format!("{i}\trolled to {to_contract}\tNo_Roll\n"));
-            }
-            RollOutcome::StateChanged { from, to } => {
-                roll_state::set_state(db.connection(), i, *to, *from)?;
-                out.push_str(&format!("{i}\tnot rolled\t{to}\n"));
-            }
-            RollOutcome::Unchanged(why) => {
-                let st = states.get(i.as_str()).copied().unwrap_or_default();
-                out.push_str(&format!("{i}\tnot rolled ({why})\t{st}\n"));
+    // The new roll states, in one transaction, while the write lock is held.
+    db.transaction(|tx| {
+        for (i, outcome) in &done {
+            match outcome {
+                RollOutcome::Rolled { from, to_contract } => {
+                    tx.set_roll_state(i, RollState::NoRoll, *from)?;
+                    out.push_str(&format!("{i}\trolled to {to_contract}\tNo_Roll\n"));
+                }
+                RollOutcome::StateChanged { from, to } => {
+                    tx.set_roll_state(i, *to, *from)?;
+                    out.push_str(&format!("{i}\tnot rolled\t{to}\n"));
+                }
+                RollOutcome::Unchanged(why) => {
+                    out.push_str(&format!("{i}\tnot rolled ({why})\t{}\n", book.state(i)));
+                }
             }
         }
-    }
+        Ok::<_, StoreError>(())
+    })
+    .context("storing the new roll states")?;
     write_stdout(&out)?;
     Ok(code)
 }

@@ -2,7 +2,8 @@
 //! the desired roll date and to expiry, smoothed volumes and the auto-roll rule's suggestion
 //! (spec §4.8; pysystemtrade's roll report).
 
-use crate::{Args, for_each_instrument, instruments, open_state, roll_parameters, roll_state};
+use crate::roll_state::RollBook;
+use crate::{Args, for_each_instrument, instruments, roll_parameters};
 use anyhow::Context;
 use chrono::NaiveDate;
 use std::io::IsTerminal;
@@ -135,9 +136,7 @@ pub(crate) fn report(
 ) -> anyhow::Result<ExitCode> {
     let list = instruments(args, store, SeriesKind::Multiple)?;
     let params = roll_parameters(store)?;
-    let db = open_state(store)?;
-    let states = roll_state::all_states(db.connection())?;
-    let positions = roll_state::contract_positions(db.connection())?;
+    let book = RollBook::load(&store.open_state()?)?;
     let as_of = as_of.unwrap_or_else(|| chrono::Utc::now().date_naive());
     let config = AutoRollConfig::default();
     let (code, rows) = for_each_instrument(args, "report", &list, |i| {
@@ -146,7 +145,7 @@ pub(crate) fn report(
             .with_context(|| format!("no roll parameters for {i} in config/rolls.csv"))?;
         let m = store.read_multiple_prices(i)?;
         let last = m.last().context("empty multiple prices")?;
-        let position = roll_state::position_in(&positions, i, last.price_contract);
+        let position = book.position_in(i, last.price_contract);
         let bars = match store.read_contract_prices(i) {
             Ok(b) => Some(b),
             Err(e) if e.is_not_found() => None,
@@ -156,11 +155,7 @@ pub(crate) fn report(
         let suggestion = systrade_roll::auto_roll_decision(&facts.inputs(), &config).to_string();
         Ok(ReportRow {
             instrument: i.to_string(),
-            state: states
-                .get(i.as_str())
-                .copied()
-                .unwrap_or_default()
-                .to_string(),
+            state: book.state(i).to_string(),
             facts,
             suggestion,
         })

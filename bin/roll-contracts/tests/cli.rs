@@ -430,15 +430,15 @@ fn roll_states_and_production_roll() {
     let eurostx = code("EUROSTX");
     let m0 = store.read_multiple_prices(&eurostx).unwrap();
     let last = *m0.last().unwrap();
-    {
-        let db = store.open_state().unwrap();
-        db.connection()
-            .execute(
-                "INSERT INTO contract_positions (instrument, contract, position, updated_at) VALUES ('EUROSTX', ?1, 2, 'now')",
-                [last.price_contract.id().to_string()],
-            )
-            .unwrap();
-    }
+    // as place-orders records a fill
+    let position = |delta: i64| {
+        store
+            .open_state_for_writing()
+            .unwrap()
+            .transaction(|tx| tx.add_contract_position(&eurostx, last.price_contract, delta, "now"))
+            .unwrap()
+    };
+    position(2);
     let out = roll_contracts(data)
         .args(["roll", "EUROSTX"])
         .assert()
@@ -451,12 +451,7 @@ fn roll_states_and_production_roll() {
         store.read_multiple_prices(&eurostx).unwrap().len() == m0.len(),
         "not rolled"
     );
-    {
-        let db = store.open_state().unwrap();
-        db.connection()
-            .execute("DELETE FROM contract_positions", [])
-            .unwrap();
-    }
+    position(-2);
     let out = roll_contracts(data)
         .args(["-q", "roll", "EUROSTX"])
         .assert()

@@ -93,13 +93,8 @@ fn contract_files_are_combined_per_instrument_and_rerun_is_idempotent() {
             assert!(after.get(path) == Some(bytes), "{path} changed on re-run");
         }
     }
-    let version: i64 = store
-        .open_state()
-        .unwrap()
-        .connection()
-        .query_row("SELECT COUNT(*) FROM import_runs", [], |r| r.get(0))
-        .unwrap();
-    assert_eq!(version, 2, "each run is recorded in state.sqlite");
+    let runs = store.open_state().unwrap().import_runs().unwrap();
+    assert_eq!(runs.len(), 2, "each run is recorded in state.sqlite");
 }
 
 /// The repository's synthetic `testdata/` (written by `cargo xtask gen-testdata`) imports, and every
