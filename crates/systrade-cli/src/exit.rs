@@ -72,7 +72,7 @@ pub const EXIT_STATUS_MAN_SECTION: &[(&str, &str)] = &[
     ("2", "Usage: bad command line or arguments."),
     (
         "3",
-        "Partial: some instruments failed, the others were processed; see the summary on stderr.",
+        "Partial: some instruments failed, the others were processed; the log on stderr names each failure and ends with a summary line.",
     ),
     (
         "4",
@@ -85,8 +85,10 @@ pub const EXIT_STATUS_MAN_SECTION: &[(&str, &str)] = &[
     ),
 ];
 
-/// Ends a tool: prints an error chain on stderr (`error: outer: inner: cause`), treats a broken
-/// pipe on stdout as a clean exit (so `tool | head` is quiet) and converts to a process exit code.
+/// Ends a tool: reports an error (its whole chain, `error: outer: inner: cause`) on stderr —
+/// through the log when `--log-format json` is on, so stderr stays JSON lines — treats a broken
+/// pipe on stdout as a clean exit (so `tool | head` is quiet) and converts to a process exit code
+/// ([`crate::exit_code_of`]).
 pub fn finish(result: anyhow::Result<ExitCode>) -> std::process::ExitCode {
     match result {
         Ok(code) => code.into(),
@@ -99,35 +101,24 @@ pub fn finish(result: anyhow::Result<ExitCode>) -> std::process::ExitCode {
             if broken_pipe {
                 return ExitCode::Success.into();
             }
-            let code = err
-                .chain()
-                .find_map(|cause| cause.downcast_ref::<ExitCodeError>().map(|e| e.0))
-                .unwrap_or(ExitCode::Failure);
-            let prefix = if std::io::stderr().is_terminal() {
-                "\x1b[1;31merror\x1b[0m"
+            let code = crate::error::exit_code_of(&err);
+            if crate::logging::json_logs() {
+                tracing::error!(exit_code = code.code(), "{err:#}");
             } else {
-                "error"
-            };
-            #[allow(clippy::print_stderr)]
-            {
-                eprintln!("{prefix}: {err:#}");
+                let prefix = if std::io::stderr().is_terminal() {
+                    "\x1b[1;31merror\x1b[0m"
+                } else {
+                    "error"
+                };
+                #[allow(clippy::print_stderr)]
+                {
+                    eprintln!("{prefix}: {err:#}");
+                }
             }
             code.into()
         }
     }
 }
-
-/// Attach to an error (as its source or context) to choose the exit code [`finish`] uses.
-#[derive(Debug, Clone, Copy)]
-pub struct ExitCodeError(pub ExitCode);
-
-impl std::fmt::Display for ExitCodeError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "exit code {}", self.0.code())
-    }
-}
-
-impl std::error::Error for ExitCodeError {}
 
 #[cfg(test)]
 mod tests {
