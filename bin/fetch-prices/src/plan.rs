@@ -1,6 +1,6 @@
 //! What to fetch: one job per instrument (or FX code), and the source's shared client.
 
-use crate::output::Outcome;
+use crate::output::Update;
 use crate::{Args, SourceArg};
 use anyhow::Context;
 use chrono::NaiveDate;
@@ -66,7 +66,7 @@ impl Job {
 pub(crate) struct Plan {
     pub jobs: Vec<Job>,
     /// Instruments or files that failed before fetching (unknown instrument, bad file name).
-    pub failed: Vec<Outcome>,
+    pub failed: Vec<Update>,
     pub source: SourceCtx,
     pub rolls: HashMap<InstrumentCode, RollParameters>,
     pub csv: CsvOptions,
@@ -123,7 +123,7 @@ impl Plan {
                                     .push(f);
                             }
                         }
-                        Err(e) => failed.push(Outcome::failed(
+                        Err(e) => failed.push(Update::failed(
                             &f.file_name().map_or_else(
                                 || f.display().to_string(),
                                 |n| n.to_string_lossy().into_owned(),
@@ -214,7 +214,7 @@ impl Plan {
                         SourceArg::Ibkr if args.fx => format!("not in {IBKR_FX}"),
                         SourceArg::Ibkr => format!("not in {IBKR_FUTURES}"),
                     };
-                    failed.push(Outcome::failed(c.as_str(), what, false));
+                    failed.push(Update::failed(c.as_str(), what, false));
                 }
             }
         }
@@ -222,7 +222,7 @@ impl Plan {
         for (name, job) in jobs {
             if args.fx {
                 if !is_fx_code(&name) {
-                    failed.push(Outcome::failed(
+                    failed.push(Update::failed(
                         &name,
                         "an FX code is <CCY>USD, e.g. GBPUSD".to_string(),
                         false,
@@ -231,7 +231,7 @@ impl Plan {
                 }
             } else {
                 let Some(code) = &job.instrument else {
-                    failed.push(Outcome::failed(
+                    failed.push(Update::failed(
                         &name,
                         "not an instrument code".to_string(),
                         false,
@@ -241,7 +241,7 @@ impl Plan {
                 if let Some(conf) = &configured
                     && !conf.contains(code)
                 {
-                    failed.push(Outcome::failed(
+                    failed.push(Update::failed(
                         &name,
                         "not in config/instruments.csv".to_string(),
                         false,
