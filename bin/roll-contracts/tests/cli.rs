@@ -522,7 +522,7 @@ fn report_formats_and_partial_failure() {
     assert_eq!(us10["state"], "No_Roll");
     assert_eq!(us10["priced"], "20231200");
     assert_eq!(us10["days_to_expiry"], 111); // 2023-12-20 − 2023-08-31
-    assert_eq!(us10["last_timestamp"], "2023-08-30T23:00:00");
+    assert_eq!(us10["last_timestamp"], "2023-08-31T23:00:00");
     let out = roll_contracts(data)
         .args(["-q", "report", "--as-of", "2023-08-31", "--format", "csv"])
         .assert()
