@@ -64,26 +64,41 @@ impl From<ExitCode> for std::process::ExitCode {
 
 /// The EXIT STATUS section text of every man page.
 pub const EXIT_STATUS_MAN_SECTION: &[(&str, &str)] = &[
-    ("0", "Success: everything asked for was done."),
+    (
+        "0",
+        "Success: everything asked for was done (instruments skipped on purpose included).",
+    ),
     (
         "1",
-        "Failure: the run failed; previously written data is intact.",
+        "Failure: the run failed, or every instrument failed; previously written data is intact.",
     ),
     ("2", "Usage: bad command line or arguments."),
     (
         "3",
-        "Partial: some instruments failed, the others were processed; the log on stderr names each failure and ends with a summary line.",
+        "Partial: some instruments failed, the others were done; each failure is logged on stderr, then a summary line.",
     ),
     (
         "4",
-        "Data problem: a price spike was quarantined, a roll is not registered, or data is stale.",
+        "Data problem, a person has to look (also when only some instruments have one): a price spike was quarantined, a malformed file, a roll is not registered, stale data.",
     ),
-    ("5", "Broker or price source unavailable."),
+    (
+        "5",
+        "Broker or price source unavailable (for every instrument tried).",
+    ),
     (
         "6",
         "Locked: another process is writing the same data and did not finish in time.",
     ),
 ];
+
+/// The OUTPUT section of the man page of every tool with `--format`.
+pub const OUTPUT_MAN_SECTION: &str = "--format table (the default) prints aligned columns for people; \
+--format csv a header line, then one line per row; --format json JSON Lines: one object per row, \
+keys as in the CSV header, numbers as JSON numbers, missing values as null, dates and timestamps as \
+ISO-8601 strings (2024-03-14T23:00:00). A summary that is not a list is one JSON object on one line \
+(csv: its flattened key paths and values). Output with several tables tags each JSON object with \
+\"table\". Logs, each failed instrument and a summary line go to stderr (JSON lines with \
+--log-format json).";
 
 /// Ends a tool: reports an error (its whole chain, `error: outer: inner: cause`) on stderr —
 /// through the log when `--log-format json` is on, so stderr stays JSON lines — treats a broken

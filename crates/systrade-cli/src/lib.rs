@@ -24,7 +24,7 @@ pub use error::{
     ExitCodeError, ExitError, ResultExt, data_problem, exit_code_of, failure, locked, unavailable,
     usage, with_exit_code,
 };
-pub use exit::{EXIT_STATUS_MAN_SECTION, ExitCode, finish};
+pub use exit::{EXIT_STATUS_MAN_SECTION, ExitCode, OUTPUT_MAN_SECTION, finish};
 pub use logging::init_logging;
 pub use outcome::{Outcome, Outcomes};
 pub use output::{Column, Printer, Value};
