@@ -1,6 +1,6 @@
 //! What to fetch: one job per instrument (or FX code), and the source's shared client.
 
-use crate::output::Outcome;
+use crate::output::Update;
 use crate::{Args, SourceArg};
 use anyhow::Context;
 use chrono::NaiveDate;
@@ -58,7 +58,7 @@ impl Job {
 pub(crate) struct Plan {
     pub jobs: Vec<Job>,
     /// Instruments or files that failed before fetching (unknown instrument, bad file name).
-    pub failed: Vec<Outcome>,
+    pub failed: Vec<Update>,
     pub source: SourceCtx,
     pub rolls: HashMap<InstrumentCode, RollParameters>,
     pub csv: CsvOptions,
@@ -114,7 +114,7 @@ impl Plan {
                                     .push(f);
                             }
                         }
-                        Err(e) => failed.push(Outcome::failed(
+                        Err(e) => failed.push(Update::failed(
                             &f.file_name().map_or_else(
                                 || f.display().to_string(),
                                 |n| n.to_string_lossy().into_owned(),
@@ -213,7 +213,7 @@ impl Plan {
                             format!("not in {}", dir.relative(&dir.ibkr_csv()).display())
                         }
                     };
-                    failed.push(Outcome::failed(c.as_str(), what, false));
+                    failed.push(Update::failed(c.as_str(), what, false));
                 }
             }
         }
@@ -221,7 +221,7 @@ impl Plan {
         for (name, job) in jobs {
             if args.fx {
                 if !is_fx_code(&name) {
-                    failed.push(Outcome::failed(
+                    failed.push(Update::failed(
                         &name,
                         "an FX code is <CCY>USD, e.g. GBPUSD".to_string(),
                         false,
@@ -230,7 +230,7 @@ impl Plan {
                 }
             } else {
                 let Some(code) = &job.instrument else {
-                    failed.push(Outcome::failed(
+                    failed.push(Update::failed(
                         &name,
                         "not an instrument code".to_string(),
                         false,
@@ -240,7 +240,7 @@ impl Plan {
                 if let Some(conf) = &configured
                     && !conf.contains(code)
                 {
-                    failed.push(Outcome::failed(
+                    failed.push(Update::failed(
                         &name,
                         "not in config/instruments.csv".to_string(),
                         false,
