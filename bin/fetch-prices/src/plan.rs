@@ -261,7 +261,6 @@ impl Plan {
     }
 }
 
-
 /// `GBPUSD`-style codes: three capital letters then `USD`.
 pub(crate) fn is_fx_code(name: &str) -> bool {
     name.len() == 6 && name.ends_with("USD") && name.bytes().all(|b| b.is_ascii_uppercase())

@@ -623,7 +623,9 @@ fn roll(
     db.transaction(|tx| {
         for (i, outcome) in &done {
             match outcome {
-                RollOutcome::Rolled { from, .. } => tx.set_roll_state(i, RollState::NoRoll, *from)?,
+                RollOutcome::Rolled { from, .. } => {
+                    tx.set_roll_state(i, RollState::NoRoll, *from)?
+                }
                 RollOutcome::StateChanged { from, to } => tx.set_roll_state(i, *to, *from)?,
                 RollOutcome::Unchanged(_) => {}
             }
