@@ -25,7 +25,8 @@ pub(crate) enum SourceCtx {
         token: Option<Secret>,
     },
     Ibkr {
-        ibkr: Ibkr,
+        /// Boxed: the mapped client is much larger than the other sources.
+        ibkr: Box<Ibkr>,
     },
 }
 
@@ -191,7 +192,7 @@ impl Plan {
                     ..GatewayOptions::new(&args.ibkr_url)
                 })?;
                 SourceCtx::Ibkr {
-                    ibkr: Ibkr::new(gateway, rows, rolls.values().cloned()),
+                    ibkr: Box::new(Ibkr::new(gateway, rows, rolls.values().cloned())),
                 }
             }
         };
