@@ -72,8 +72,23 @@ pub fn command() -> clap::Command {
     Args::command()
 }
 
-/// Stages one forecast file unless the stored one has the same bytes; `Ok(true)` when staged.
+/// Stages one forecast file unless the stored one has the same bytes; `Ok(true)` when staged. An
+/// empty result never replaces a stored file that has rows (issue 15): that is the instrument's
+/// failure, and the stored file is kept.
 fn stage(staged: &StagedFiles, file: &output::PreparedForecasts) -> Result<bool, String> {
+    if file.rows == 0 && file.path.exists() {
+        let stored: usize = output::read_forecasts_file(&file.path)
+            .map_err(|e| format!("{e:#}"))?
+            .iter()
+            .map(|s| s.dates.len())
+            .sum();
+        if stored > 0 {
+            return Err(format!(
+                "{}: not replacing {stored} stored rows with an empty forecast (kept as it was)",
+                file.path.display()
+            ));
+        }
+    }
     match same_content(&file.path, &file.bytes) {
         Ok(true) => Ok(false),
         Ok(false) => staged
@@ -150,6 +165,8 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         tracing::warn!("{w}");
     }
     cfg.check_supported().map_err(|e| fail(e.to_string()))?;
+    cfg.check_usable()
+        .map_err(|e| systrade_cli::data_problem(format!("{e}; nothing was written")))?;
     let rules = rules_from_config::trading_rules(&cfg).map_err(|e| fail(e.to_string()))?;
     rules_from_config::check_factors(&cfg, &rules).map_err(|e| fail(e.to_string()))?;
     let vol = rules_from_config::vol_config(&cfg).map_err(|e| fail(e.to_string()))?;

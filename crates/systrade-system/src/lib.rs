@@ -45,7 +45,7 @@ pub fn fail(msg: impl Into<String>) -> anyhow::Error {
 }
 
 /// The config read from `path` (default `DATA/config/system.yaml`), warnings logged, unsupported
-/// features rejected (exit 1).
+/// features rejected (exit 1), configs without rules, instruments or weights rejected (exit 4).
 ///
 /// # Errors
 /// Unreadable or invalid config, unsupported features.
@@ -56,6 +56,8 @@ pub fn load_config(store: &Store, path: Option<&Path>) -> anyhow::Result<(System
         tracing::warn!("{w}");
     }
     cfg.check_supported().map_err(|e| fail(e.to_string()))?;
+    cfg.check_usable()
+        .map_err(|e| systrade_cli::data_problem(e.to_string()))?;
     Ok((cfg, path))
 }
 
