@@ -43,13 +43,16 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
         format: OutputFormat,
     },
-    /// Re-read every blob of a backup (default: of all backups), check sizes and SHA-256, and run
-    /// SQLite's integrity_check on database copies. Exit 4 when anything is wrong.
+    /// Validate the manifest of a backup (default: of all backups) field by field, re-read every
+    /// blob, check sizes and SHA-256, and run SQLite's integrity_check on database copies. Exit 4
+    /// when anything is wrong.
     Verify {
         /// Backup id, or `latest`.
         id: Option<String>,
     },
-    /// Restore a backup into a new or empty directory.
+    /// Restore a backup into a new or empty directory. The manifest is validated first; only
+    /// permission bits are restored (never setuid/setgid); symbolic links in the target are never
+    /// followed. Exit 4 when the backup is invalid or damaged.
     Restore {
         /// Backup id, or `latest`.
         id: String,
@@ -110,8 +113,9 @@ impl ProgressSink for Bar {
     }
 }
 
-/// Errors that have their own exit code are logged (stderr) and turned into that code; the
-/// others go to `systrade_cli::finish` (exit 1).
+/// Errors that have their own exit code are logged (stderr) and turned into that code (a held
+/// lock 6, a damaged or invalid manifest or blob 4); the others go to `systrade_cli::finish`
+/// (exit 1).
 fn classify(result: anyhow::Result<ExitCode>) -> anyhow::Result<ExitCode> {
     let err = match result {
         Ok(code) => return Ok(code),
@@ -119,6 +123,7 @@ fn classify(result: anyhow::Result<ExitCode>) -> anyhow::Result<ExitCode> {
     };
     let code = match err.downcast_ref::<BackupError>() {
         Some(BackupError::Locked(_)) => ExitCode::Locked,
+        Some(BackupError::Damaged(_)) => ExitCode::DataProblem,
         _ => return Err(err),
     };
     tracing::error!("{err:#}");
