@@ -18,9 +18,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 use systrade_cli::{CommonArgs, ExitCode, ExitCodeError, OutputFormat};
 use systrade_model::InstrumentCode;
-use systrade_orders::broker::{
-    Broker, BrokerError, IbkrBroker, IbkrConfig, SimBroker, ibkr::parse_ibkr_symbols,
-};
+use systrade_orders::broker::{Broker, BrokerError, IbkrBroker, IbkrConfig, SimBroker};
 use systrade_orders::db;
 use systrade_orders::engine::{self, EngineError, ForwardInfo, RunOptions, RunReport};
 use systrade_orders::logic::Override;
@@ -91,7 +89,8 @@ pub struct RunArgs {
     #[arg(long, env = "SYSTRADE_IBKR_ACCOUNT", value_name = "ID")]
     pub ibkr_account: Option<String>,
 
-    /// Accept the gateway's self-signed TLS certificate.
+    /// Accept the IB gateway's self-signed or expired TLS certificate (the gateway ships one); only
+    /// for the gateway at --ibkr-url.
     #[arg(long)]
     pub ibkr_insecure: bool,
 
@@ -599,6 +598,34 @@ fn forward_from_store(store: &Store, instrument: &str) -> Option<ForwardInfo> {
     })
 }
 
+/// The IB broker: `config/ibkr.csv` (required), the roll configuration (when there is one), the
+/// session initialised. A gateway that cannot be used is exit 5, with what to do about it.
+fn connect_ibkr(args: &Args) -> anyhow::Result<IbkrBroker> {
+    let r = &args.run;
+    let store = Store::open(&args.common.data_dir);
+    let mut cfg = IbkrConfig::new(r.ibkr_url.clone());
+    cfg.account = r.ibkr_account.clone();
+    cfg.gateway.transport.accept_invalid_certs = r.ibkr_insecure;
+    cfg.mapping = store
+        .read_ibkr_instruments()
+        .context("the ibkr broker needs the IB instrument mapping")?;
+    cfg.rolls = match store.read_roll_parameters() {
+        Ok(rolls) => rolls,
+        Err(e) if e.is_not_found() => Vec::new(),
+        Err(e) => return Err(e).context("reading the roll configuration"),
+    };
+    IbkrBroker::connect(cfg).map_err(|e| {
+        let hint = match &e {
+            systrade_ibkr::IbkrError::CertificateRefused { .. } => {
+                "; if this is the Client Portal gateway's own self-signed certificate, run again with --ibkr-insecure"
+            }
+            systrade_ibkr::IbkrError::ConnectionRefused { .. } => " (--ibkr-url or SYSTRADE_IBKR_URL)",
+            _ => "",
+        };
+        broker_unavailable(BrokerError::Unavailable(format!("{e}{hint}")))
+    })
+}
+
 fn broker_unavailable(e: BrokerError) -> anyhow::Error {
     anyhow::Error::new(ExitCodeError(ExitCode::BrokerUnavailable)).context(e.to_string())
 }
@@ -621,24 +648,11 @@ fn run_orders(
             r.sim_slippage,
             db::now_text(),
         )),
-        BrokerKind::Ibkr => {
-            let mut cfg = IbkrConfig::new(r.ibkr_url.clone());
-            cfg.account = r.ibkr_account.clone();
-            cfg.accept_invalid_certs = r.ibkr_insecure;
-            let map = args.common.data_dir.join("config").join("ibkr.csv");
-            if map.exists() {
-                let text = std::fs::read_to_string(&map)
-                    .with_context(|| format!("reading {}", map.display()))?;
-                cfg.symbols = parse_ibkr_symbols(&text)
-                    .map_err(|e| anyhow::anyhow!("{}: {e}", map.display()))?;
-            }
-            if r.dry_run {
-                // A dry run sends nothing; it does not even need the gateway.
-                Box::new(SimBroker::new(connect(path)?, 0.0, db::now_text()))
-            } else {
-                Box::new(IbkrBroker::connect(cfg).map_err(broker_unavailable)?)
-            }
+        BrokerKind::Ibkr if r.dry_run => {
+            // A dry run sends nothing; it does not even need the gateway.
+            Box::new(SimBroker::new(connect(path)?, 0.0, db::now_text()))
         }
+        BrokerKind::Ibkr => Box::new(connect_ibkr(args)?),
     };
     let store = Store::open(&args.common.data_dir);
     let forward = |i: &str| forward_from_store(&store, i);

@@ -1,7 +1,9 @@
 //! Domain types of systrade, after pysystemtrade's `sysobjects/`: instrument codes and their static
 //! configuration, contract dates (`YYYYMMDD`, day `00` for monthly contracts), futures month letters,
-//! roll cycles and roll parameters, and timestamps. Pure: no file, network or clock access.
+//! roll cycles and roll parameters, timestamps, and how instruments are named at the broker. Pure:
+//! no file, network or clock access.
 
+pub mod broker_mapping;
 pub mod contract;
 pub mod instrument;
 pub mod month;
@@ -9,6 +11,7 @@ pub mod prices;
 pub mod roll_cycle;
 pub mod time;
 
+pub use broker_mapping::{BrokerMappingError, IbkrFx, IbkrInstrument};
 pub use contract::{ContractDate, ContractDateError};
 pub use instrument::{
     AssetClass, CarryOffset, Instrument, InstrumentCode, InstrumentCodeError, RollParameters,

@@ -840,7 +840,7 @@ fn status_or_lookup(
     broker_order_id: &str,
     row: &db::BrokerOrderRow,
 ) -> Result<Option<OrderStatus>> {
-    match broker.status(broker_order_id, &row.client_order_id) {
+    match broker.status(broker_order_id, &request_of(row)) {
         Ok(st) => Ok(Some(st)),
         Err(BrokerError::Protocol(m)) => {
             tracing::warn!(client_order_id = %row.client_order_id, "status unavailable ({m}); looking the order up");

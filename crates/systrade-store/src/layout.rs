@@ -106,6 +106,11 @@ impl DataDir {
         self.config_dir().join("ibkr.csv")
     }
 
+    /// `config/ibkr-fx.csv`: the Interactive Brokers currency pair per FX rate.
+    pub fn ibkr_fx_csv(&self) -> PathBuf {
+        self.config_dir().join("ibkr-fx.csv")
+    }
+
     /// The write lock file (see [`crate::lock`]).
     pub fn lock_file(&self) -> PathBuf {
         self.root.join(".write.lock")

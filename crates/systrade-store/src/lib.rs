@@ -8,6 +8,8 @@
 //! | instruments | `config/instruments.csv` | `Vec<Instrument>` |
 //! | roll parameters | `config/rolls.csv` | `Vec<RollParameters>` |
 //! | spread costs | `config/spreads.csv` | `Vec<SpreadCost>` |
+//! | IB instrument names | `config/ibkr.csv` | `Vec<IbkrInstrument>` |
+//! | IB FX names | `config/ibkr-fx.csv` | `Vec<IbkrFx>` |
 //! | contract prices | `prices/contracts/<I>.parquet` | `ContractPrices` |
 //! | multiple prices | `prices/multiple/<I>.parquet` | `MultiplePrices` |
 //! | adjusted prices | `prices/adjusted/<I>.parquet` | `AdjustedPrices` |
@@ -48,8 +50,8 @@ use kinds::{ADJUSTED_COLUMNS, FX_COLUMNS};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 use systrade_model::{
-    AdjustedPrices, CarryPrices, ContractPrices, FxRates, Instrument, InstrumentCode,
-    MultiplePrices, RollCalendar, RollParameters,
+    AdjustedPrices, CarryPrices, ContractPrices, FxRates, IbkrFx, IbkrInstrument, Instrument,
+    InstrumentCode, MultiplePrices, RollCalendar, RollParameters,
 };
 
 /// A data directory, for reading. Cheap to create; does no I/O until asked.
@@ -128,6 +130,16 @@ impl Store {
     /// `config/spreads.csv`.
     pub fn read_spread_costs(&self) -> Result<Vec<SpreadCost>> {
         config::read_spread_costs(&self.dir.spreads_csv())
+    }
+
+    /// `config/ibkr.csv`: how each instrument is named at Interactive Brokers.
+    pub fn read_ibkr_instruments(&self) -> Result<Vec<IbkrInstrument>> {
+        config::read_ibkr_instruments(&self.dir.ibkr_csv())
+    }
+
+    /// `config/ibkr-fx.csv`: how each FX rate is named at Interactive Brokers.
+    pub fn read_ibkr_fx(&self) -> Result<Vec<IbkrFx>> {
+        config::read_ibkr_fx(&self.dir.ibkr_fx_csv())
     }
 
     /// `prices/contracts/<I>.parquet`.

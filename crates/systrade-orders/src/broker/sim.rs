@@ -127,8 +127,9 @@ impl Broker for SimBroker {
     fn status(
         &mut self,
         broker_order_id: &str,
-        client_order_id: &str,
+        order: &OrderRequest,
     ) -> Result<OrderStatus, BrokerError> {
+        let client_order_id = order.client_order_id.as_str();
         self.lookup(client_order_id)?.ok_or_else(|| {
             BrokerError::Protocol(format!(
                 "sim order {broker_order_id} ({client_order_id}) unknown"
