@@ -356,7 +356,7 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
             }
         })?;
         // temporary files of a killed earlier run (only ours can exist: we hold the lock)
-        let stale = remove_stale_temp_files(&store.root().join("forecasts"))?;
+        let stale = remove_stale_temp_files(&store.dir().forecasts_dir())?;
         if stale > 0 {
             tracing::info!("removed {stale} temporary file(s) left by an interrupted run");
         }
@@ -485,7 +485,7 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
             "{} forecast files: {n_written} written, {} unchanged, in {}",
             done.len(),
             done.len() - n_written,
-            store.root().join("forecasts").display()
+            store.dir().forecasts_dir().display()
         );
         let mut out = std::io::stdout().lock();
         for (code, s) in &done {

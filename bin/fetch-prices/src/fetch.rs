@@ -6,7 +6,7 @@ use chrono::NaiveDate;
 use std::collections::BTreeMap;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use systrade_cli::{ExitCode, ExitCodeError, Progress};
+use systrade_cli::{ExitCode, Outcomes, Progress};
 use systrade_ibkr::{Ibkr, IbkrError};
 use systrade_model::{ContractDate, InstrumentCode, RollParameters};
 use systrade_sources::bar::{ContractSeries, FxSeries, sort_dedup_bars};
@@ -77,16 +77,19 @@ pub(crate) struct Fetched {
     pub result: Result<Payload, FetchError>,
 }
 
-/// Fetches every job of the plan.
-pub(crate) fn fetch_all(args: &Args, plan: &Plan, store: &Store) -> anyhow::Result<Vec<Fetched>> {
+/// Fetches every job of the plan; a job that fails is recorded in `outcomes` at once.
+pub(crate) fn fetch_all(
+    args: &Args,
+    plan: &Plan,
+    store: &Store,
+    outcomes: &Outcomes,
+) -> anyhow::Result<Vec<Fetched>> {
     if let SourceCtx::Ibkr { ibkr } = &plan.source
         && !plan.jobs.is_empty()
     {
-        ibkr.gateway().ensure_session().map_err(|e| {
-            let hint = crate::gateway_hint(&e);
-            anyhow::Error::new(ExitCodeError(ExitCode::BrokerUnavailable))
-                .context(format!("{e}{hint}"))
-        })?;
+        ibkr.gateway()
+            .ensure_session()
+            .map_err(|e| systrade_cli::unavailable(format!("{e}{}", crate::gateway_hint(&e))))?;
     }
     let progress = Progress::new(
         plan.jobs.len() as u64,
@@ -106,7 +109,12 @@ pub(crate) fn fetch_all(args: &Args, plan: &Plan, store: &Store) -> anyhow::Resu
                     let Some(job) = plan.jobs.get(i) else { break };
                     let result = fetch_one(args, plan, store, job);
                     if let Err(e) = &result {
-                        tracing::error!(instrument = %job.name, "{}", e.message);
+                        let code = if e.unavailable {
+                            ExitCode::BrokerUnavailable
+                        } else {
+                            ExitCode::Failure
+                        };
+                        outcomes.failed_with(&job.name, code, &e.message);
                     }
                     progress.inc(1);
                     results
@@ -294,7 +302,7 @@ fn fetch_ibkr(
             "IB lists no futures for {} on {} (check {})",
             row.symbol(),
             row.exchange(),
-            crate::plan::rel(store, store.dir().ibkr_csv())
+            store.dir().relative(&store.dir().ibkr_csv()).display()
         )));
     }
     let mut wanted = wanted_contracts(args, plan, store, &instrument, &stored)?;

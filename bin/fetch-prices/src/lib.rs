@@ -15,7 +15,7 @@ use anyhow::Context;
 use chrono::{NaiveDate, NaiveTime};
 use clap::{CommandFactory, Parser, ValueEnum};
 use std::path::PathBuf;
-use systrade_cli::{CommonArgs, ExitCode, OutputFormat};
+use systrade_cli::{CommonArgs, ExitCode, FormatArg, Outcomes};
 use systrade_model::ContractDate;
 
 /// Update contract prices (or FX rates with --fx) from a price source.
@@ -70,9 +70,8 @@ pub struct Args {
     #[arg(long, value_enum, default_value_t = CsvFormatArg::Auto, value_name = "FORMAT")]
     pub csv_format: CsvFormatArg,
 
-    /// Output format of the per-instrument lines on stdout.
-    #[arg(long, value_enum, default_value_t = OutputFormat::Table, value_name = "FORMAT")]
-    pub format: OutputFormat,
+    #[command(flatten)]
+    pub stdout: FormatArg,
 
     /// Also revise the last N days of stored bars where the source now differs (recorded in
     /// logs/price-revisions.csv).
@@ -238,13 +237,18 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         .unwrap_or_else(|| chrono::Local::now().date_naive());
     let store = systrade_store::Store::open(&args.common.data_dir);
     let plan = plan::Plan::build(args, &store, today).context("preparing the fetch")?;
-    let fetched = fetch::fetch_all(args, &plan, &store)?;
-    let mut outcomes = plan.failed.clone();
-    for o in &outcomes {
-        tracing::error!(instrument = %o.name, "{}", o.note);
+    let outcomes = Outcomes::new(if args.fx {
+        "fetch-prices --fx"
+    } else {
+        "fetch-prices"
+    });
+    for u in &plan.failed {
+        u.record(&outcomes);
     }
-    outcomes.extend(apply::apply_all(args, &store, today, fetched)?);
-    outcomes.sort_by(|a, b| a.name.cmp(&b.name));
-    output::print(args.format, &outcomes)?;
-    Ok(output::summarise(&outcomes))
+    let fetched = fetch::fetch_all(args, &plan, &store, &outcomes)?;
+    let mut updates = plan.failed.clone();
+    updates.extend(apply::apply_all(args, &store, today, fetched, &outcomes)?);
+    updates.sort_by(|a, b| a.name.cmp(&b.name));
+    output::print(args.stdout.format, &updates)?;
+    Ok(outcomes.finish())
 }

@@ -1,6 +1,6 @@
 //! What to fetch: one job per instrument (or FX code), and the source's shared client.
 
-use crate::output::Outcome;
+use crate::output::Update;
 use crate::{Args, SourceArg};
 use anyhow::Context;
 use chrono::NaiveDate;
@@ -16,9 +16,6 @@ use systrade_sources::http::{HttpClient, HttpOptions};
 use systrade_sources::template::{UrlTemplate, parse_symbol_map};
 use systrade_store::Store;
 
-/// Mapping file of the http: source, under the data directory.
-pub(crate) const HTTP_SYMBOLS: &str = "config/http-symbols.csv";
-
 /// The source, ready to use.
 pub(crate) enum SourceCtx {
     Csv,
@@ -28,7 +25,8 @@ pub(crate) enum SourceCtx {
         token: Option<Secret>,
     },
     Ibkr {
-        ibkr: Ibkr,
+        /// Boxed: the mapped client is much larger than the other sources.
+        ibkr: Box<Ibkr>,
     },
 }
 
@@ -61,7 +59,7 @@ impl Job {
 pub(crate) struct Plan {
     pub jobs: Vec<Job>,
     /// Instruments or files that failed before fetching (unknown instrument, bad file name).
-    pub failed: Vec<Outcome>,
+    pub failed: Vec<Update>,
     pub source: SourceCtx,
     pub rolls: HashMap<InstrumentCode, RollParameters>,
     pub csv: CsvOptions,
@@ -117,7 +115,7 @@ impl Plan {
                                     .push(f);
                             }
                         }
-                        Err(e) => failed.push(Outcome::failed(
+                        Err(e) => failed.push(Update::failed(
                             &f.file_name().map_or_else(
                                 || f.display().to_string(),
                                 |n| n.to_string_lossy().into_owned(),
@@ -130,7 +128,7 @@ impl Plan {
                 SourceCtx::Csv
             }
             SourceArg::Http(template) => {
-                let path = store.root().join(HTTP_SYMBOLS);
+                let path = store.dir().http_symbols_csv();
                 let text = std::fs::read_to_string(&path)
                     .with_context(|| format!("{}: the http: source needs it", path.display()))?;
                 let map = parse_symbol_map(&path.display().to_string(), &text)?;
@@ -194,7 +192,7 @@ impl Plan {
                     ..GatewayOptions::new(&args.ibkr_url)
                 })?;
                 SourceCtx::Ibkr {
-                    ibkr: Ibkr::new(gateway, rows, rolls.values().cloned()),
+                    ibkr: Box::new(Ibkr::new(gateway, rows, rolls.values().cloned())),
                 }
             }
         };
@@ -202,15 +200,21 @@ impl Plan {
         if let Some(list) = &args.common.instruments {
             for c in list {
                 if !jobs.contains_key(c.as_str()) {
+                    let dir = store.dir();
                     let what = match &args.source {
                         SourceArg::Csv(p) => format!("no file for it in {}", p.display()),
-                        SourceArg::Http(_) => format!("no symbol for it in {HTTP_SYMBOLS}"),
+                        SourceArg::Http(_) => format!(
+                            "no symbol for it in {}",
+                            dir.relative(&dir.http_symbols_csv()).display()
+                        ),
                         SourceArg::Ibkr if args.fx => {
-                            format!("not in {}", rel(store, store.dir().ibkr_fx_csv()))
+                            format!("not in {}", dir.relative(&dir.ibkr_fx_csv()).display())
                         }
-                        SourceArg::Ibkr => format!("not in {}", rel(store, store.dir().ibkr_csv())),
+                        SourceArg::Ibkr => {
+                            format!("not in {}", dir.relative(&dir.ibkr_csv()).display())
+                        }
                     };
-                    failed.push(Outcome::failed(c.as_str(), what, false));
+                    failed.push(Update::failed(c.as_str(), what, false));
                 }
             }
         }
@@ -218,7 +222,7 @@ impl Plan {
         for (name, job) in jobs {
             if args.fx {
                 if !is_fx_code(&name) {
-                    failed.push(Outcome::failed(
+                    failed.push(Update::failed(
                         &name,
                         "an FX code is <CCY>USD, e.g. GBPUSD".to_string(),
                         false,
@@ -227,7 +231,7 @@ impl Plan {
                 }
             } else {
                 let Some(code) = &job.instrument else {
-                    failed.push(Outcome::failed(
+                    failed.push(Update::failed(
                         &name,
                         "not an instrument code".to_string(),
                         false,
@@ -237,7 +241,7 @@ impl Plan {
                 if let Some(conf) = &configured
                     && !conf.contains(code)
                 {
-                    failed.push(Outcome::failed(
+                    failed.push(Update::failed(
                         &name,
                         "not in config/instruments.csv".to_string(),
                         false,
@@ -256,12 +260,6 @@ impl Plan {
             today,
         })
     }
-}
-
-/// `path` relative to the data directory, for messages (`config/ibkr.csv`).
-pub(crate) fn rel(store: &Store, path: PathBuf) -> String {
-    path.strip_prefix(store.root())
-        .map_or_else(|_| path.display().to_string(), |p| p.display().to_string())
 }
 
 /// `GBPUSD`-style codes: three capital letters then `USD`.

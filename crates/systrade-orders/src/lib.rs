@@ -2,14 +2,12 @@
 //!
 //! - [`logic`]: pure functions — the buffer rule, overrides, position and trade limits, the
 //!   instrument-to-contract split by roll state, force-roll orders, client order ids, reconciliation.
-//! - [`db`]: the `state.sqlite` tables of migrations 3 and 4 (owned by `systrade-store`).
 //! - [`broker`]: the [`broker::Broker`] trait with the deterministic `sim` paper broker and the IB
 //!   Client Portal broker (an adapter over `systrade-ibkr`).
 //! - [`engine`]: one run — resume in-flight orders, reconcile, generate, submit, record fills,
-//!   complete, reconcile again.
+//!   complete, reconcile again — over the `state.sqlite` tables of `systrade_store::state`.
 
 pub mod broker;
-pub mod db;
 pub mod engine;
 pub mod logic;
 

@@ -67,6 +67,12 @@ impl DataDir {
         &self.root
     }
 
+    /// `path` relative to the data directory (as messages name files: `config/ibkr.csv`); paths
+    /// outside it unchanged.
+    pub fn relative<'p>(&self, path: &'p Path) -> &'p Path {
+        path.strip_prefix(&self.root).unwrap_or(path)
+    }
+
     pub fn config_dir(&self) -> PathBuf {
         self.root.join("config")
     }
@@ -109,6 +115,11 @@ impl DataDir {
     /// `config/ibkr-fx.csv`: the Interactive Brokers currency pair per FX rate.
     pub fn ibkr_fx_csv(&self) -> PathBuf {
         self.config_dir().join("ibkr-fx.csv")
+    }
+
+    /// `config/http-symbols.csv`: the symbol per instrument of `fetch-prices`' HTTP source.
+    pub fn http_symbols_csv(&self) -> PathBuf {
+        self.config_dir().join("http-symbols.csv")
     }
 
     /// The write lock file (see [`crate::lock`]).

@@ -15,11 +15,13 @@
 //! | adjusted prices | `prices/adjusted/<I>.parquet` | `AdjustedPrices` |
 //! | FX rates | `prices/fx/<CCY>USD.parquet` | `FxRates` |
 //! | roll calendars | `rolls/<I>.parquet` | `RollCalendar` |
-//! | operational state | `state.sqlite` | [`StateDb`] |
+//! | operational state | `state.sqlite` | [`StateReader`], [`StateWriter`] (one module per table group, [`state`]) |
 //!
 //! Reading needs only a [`Store`]. Writing needs a [`Writer`], obtained with
 //! [`Store::lock_for_writing`], which holds the data directory's advisory write lock ([`lock`]); every
-//! write replaces its file atomically ([`atomic`]). Writes check that rows are strictly increasing by
+//! write replaces its file atomically ([`atomic`]). `state.sqlite` follows the same split:
+//! [`Store::open_state`] gives a read-only [`StateReader`], [`Store::open_state_for_writing`] a
+//! [`StateWriter`] whose writes happen in transactions ([`state`]). Writes check that rows are strictly increasing by
 //! timestamp (then contract; roll calendars by contract chain, [`check_roll_calendar_order`]); reads check the schema (missing column, wrong type) and name the file and
 //! column on error. `append_*` methods add only rows newer than the stored ones ([`merge`]);
 //! `write_*` methods replace a file explicitly.
@@ -44,7 +46,7 @@ pub use kinds::{
 pub use layout::{DataDir, SeriesKind};
 pub use lock::{DEFAULT_LOCK_TIMEOUT, WriteLock};
 pub use merge::{TimedRow, merge_new_rows, merge_new_values};
-pub use state::{MIGRATIONS, Migration, StateDb};
+pub use state::{MIGRATIONS, Migration, StateReader, StateTx, StateWriter, now_text};
 
 use kinds::{ADJUSTED_COLUMNS, FX_COLUMNS};
 use std::path::{Path, PathBuf};
@@ -203,9 +205,17 @@ impl Store {
             .collect())
     }
 
-    /// Opens `state.sqlite` (WAL mode), applying pending migrations.
-    pub fn open_state(&self) -> Result<StateDb> {
-        StateDb::open(&self.dir.state_sqlite())
+    /// Opens `state.sqlite` for reading, applying pending migrations; without the file, an empty
+    /// database (nothing is created). See [`state`].
+    pub fn open_state(&self) -> Result<StateReader> {
+        StateReader::open(&self.dir.state_sqlite())
+    }
+
+    /// Opens (creating if needed) `state.sqlite` for writing, applying pending migrations. SQLite
+    /// serialises writers itself, so this needs no [`Writer`]; rows that belong with files are
+    /// written while holding one. See [`state`].
+    pub fn open_state_for_writing(&self) -> Result<StateWriter> {
+        StateWriter::open(&self.dir.state_sqlite())
     }
 
     // ---- preparing (encoding + validation, no lock needed) ------------------------------------

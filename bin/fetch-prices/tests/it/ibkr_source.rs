@@ -90,7 +90,7 @@ fn history_is_fetched_through_auth_503_and_429() {
         ("5", "150"),
         "{stdout}"
     );
-    assert_eq!(corn[5], "2024-03-15 23:00:00");
+    assert_eq!(corn[5], "2024-03-15T23:00:00");
     let stats = fake.stats();
     assert_eq!(stats.ssodh_inits, 1);
     assert_eq!(stats.answered_503, 1);

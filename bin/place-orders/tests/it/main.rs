@@ -7,17 +7,27 @@ use serde_json::Value;
 use std::path::Path;
 use std::time::{Duration, Instant};
 use systrade_ibkr::fakes::{FakeFuture, FakeGateway, FakeGatewayConfig, FillPlan, SubmitShape};
-use systrade_model::{ContractDate, InstrumentCode, MultiplePricesRow, Timestamp};
-use systrade_orders::db::{self, OptimalPosition};
-use systrade_store::Store;
+use systrade_model::{ContractDate, InstrumentCode, MultiplePricesRow, RollState, Timestamp};
+use systrade_store::state::controls::LockSource;
+use systrade_store::state::optimal::OptimalPosition;
+use systrade_store::{StateReader, Store};
 use tempfile::TempDir;
 
 const DATE: &str = "2024-01-05";
 
 fn data_dir() -> TempDir {
     let d = tempfile::tempdir().unwrap();
-    Store::open(d.path()).open_state().unwrap();
+    Store::open(d.path()).open_state_for_writing().unwrap();
     d
+}
+
+/// The state as a later reader sees it.
+fn state(dir: &Path) -> StateReader {
+    Store::open(dir).open_state().unwrap()
+}
+
+fn code(i: &str) -> InstrumentCode {
+    InstrumentCode::new(i).unwrap()
 }
 
 fn conn(dir: &Path) -> Connection {
@@ -36,19 +46,20 @@ fn seed(
     price: f64,
     contract: &str,
 ) {
-    db::insert_optimal_position(
-        &conn(dir),
-        &OptimalPosition {
-            strategy: strategy.into(),
-            instrument: instrument.into(),
-            timestamp: format!("{DATE} 21:00:00"),
-            lower,
-            upper,
-            reference_price: price,
-            reference_contract: contract.into(),
-        },
-    )
-    .unwrap();
+    let op = OptimalPosition {
+        strategy: strategy.into(),
+        instrument: code(instrument),
+        timestamp: format!("{DATE} 21:00:00"),
+        lower,
+        upper,
+        reference_price: price,
+        reference_contract: contract.into(),
+    };
+    Store::open(dir)
+        .open_state_for_writing()
+        .unwrap()
+        .transaction(|tx| tx.insert_optimal_position(&op))
+        .unwrap();
 }
 
 fn po(dir: &Path) -> Command {
@@ -68,11 +79,13 @@ fn json_lines(out: &[u8]) -> Vec<Value> {
 }
 
 fn strategy_pos(dir: &Path, s: &str, i: &str) -> i64 {
-    db::strategy_position(&conn(dir), s, i).unwrap()
+    state(dir).strategy_position(s, &code(i)).unwrap()
 }
 
 fn contract_pos(dir: &Path, i: &str, c: &str) -> i64 {
-    db::contract_position(&conn(dir), i, c).unwrap()
+    state(dir)
+        .contract_position(&code(i), c.parse().unwrap())
+        .unwrap()
 }
 
 fn count(dir: &Path, sql: &str) -> i64 {
@@ -80,7 +93,8 @@ fn count(dir: &Path, sql: &str) -> i64 {
 }
 
 fn audit_events(dir: &Path, instrument: &str) -> Vec<String> {
-    db::audit_rows(&conn(dir))
+    state(dir)
+        .audit_rows()
         .unwrap()
         .into_iter()
         .filter(|a| a.instrument == instrument)
@@ -373,7 +387,7 @@ fn sim_reconciliation_break_locks_and_clears() {
     seed(p, "s1", "SIMR", 3.0, 3.0, 100.0, "20240300");
     po(p).assert().code(4);
     assert_eq!(strategy_pos(p, "s1", "SIMR"), 1, "locked: no order");
-    assert_eq!(db::locks(&conn(p)).unwrap()[0].instrument, "SIMR");
+    assert_eq!(state(p).locks().unwrap()[0].instrument.as_str(), "SIMR");
     // Undone at the broker: the lock clears and the order goes through.
     conn(p)
         .execute(
@@ -382,7 +396,7 @@ fn sim_reconciliation_break_locks_and_clears() {
         )
         .unwrap();
     po(p).assert().success();
-    assert!(db::locks(&conn(p)).unwrap().is_empty());
+    assert!(state(p).locks().unwrap().is_empty());
     assert_eq!(strategy_pos(p, "s1", "SIMR"), 3);
 }
 
@@ -422,27 +436,24 @@ fn roll_states_split_and_roll_orders() {
     for i in names {
         assert_eq!(contract_pos(p, i, "20240300"), 3, "{i}");
     }
-    // roll_states belongs to roll-contracts (store migration 2).
-    let c = conn(p);
-    c.execute_batch(
-        "CREATE TABLE IF NOT EXISTS roll_states (instrument TEXT PRIMARY KEY, state TEXT NOT NULL)",
-    )
-    .unwrap();
-    for (i, s) in [
-        ("PAS", "Passive"),
-        ("FRC", "Force"),
-        ("OUT", "Force_Outright"),
-        ("CLO", "Close"),
-        ("RAD", "Roll_Adjusted"),
-        ("NOP", "No_Open"),
-    ] {
-        c.execute(
-            "INSERT INTO roll_states (instrument, state) VALUES (?1, ?2)",
-            [i, s],
-        )
+    // roll_states belongs to roll-contracts (roll-contracts state --set writes it this way).
+    Store::open(p)
+        .open_state_for_writing()
+        .unwrap()
+        .transaction(|tx| {
+            for (i, s) in [
+                ("PAS", RollState::Passive),
+                ("FRC", RollState::Force),
+                ("OUT", RollState::ForceOutright),
+                ("CLO", RollState::Close),
+                ("RAD", RollState::RollAdjusted),
+                ("NOP", RollState::NoOpen),
+            ] {
+                tx.set_roll_state(&code(i), s, RollState::NoRoll)?;
+            }
+            Ok::<_, systrade_store::StoreError>(())
+        })
         .unwrap();
-    }
-    drop(c);
     seed(p, "s1", "PAS", -2.0, -2.0, 100.0, "20240300");
     seed(p, "s1", "RAD", 4.0, 4.0, 100.0, "20240300");
     seed(p, "s1", "NOP", 5.0, 5.0, 100.0, "20240300");
@@ -632,7 +643,7 @@ fn ibkr_partial_fills_and_status_transitions() {
         ..orders_config()
     });
     ibkr(p, &fake).assert().success();
-    let f = db::fills(&conn(p)).unwrap();
+    let f = state(p).fills().unwrap();
     assert_eq!(
         f.iter().map(|x| x.quantity).collect::<Vec<_>>(),
         vec![-1, -1, -1]
@@ -786,16 +797,16 @@ fn ibkr_reconciliation_break_locks_then_clears() {
             && v["status"] == "locked")
     );
     assert_eq!(fake.submissions(), 0);
-    let locks = db::locks(&conn(p)).unwrap();
+    let locks = state(p).locks().unwrap();
     assert_eq!(locks.len(), 1);
-    assert_eq!(locks[0].source, "reconciliation");
+    assert_eq!(locks[0].source, LockSource::Reconciliation);
     // Still broken: still locked, still exit 4.
     ibkr(p, &fake).assert().code(4);
     assert_eq!(fake.submissions(), 0);
     // The break is resolved at the broker: the lock clears and trading resumes in the same run.
     fake.configure(|c| c.extra_positions.clear());
     ibkr(p, &fake).assert().success();
-    assert!(db::locks(&conn(p)).unwrap().is_empty());
+    assert!(state(p).locks().unwrap().is_empty());
     assert_eq!(fake.submissions(), 1);
     assert_eq!(strategy_pos(p, "s1", "REC"), 1);
     let ev = audit_events(p, "REC");
@@ -853,13 +864,13 @@ fn ibkr_prices_cross_in_the_instruments_units() {
         ..orders_config()
     });
     ibkr(p, &fake).assert().success();
-    let f = db::fills(&conn(p)).unwrap();
+    let f = state(p).fills().unwrap();
     assert_eq!(f.len(), 1);
     assert_eq!(f[0].price, Some(480.25));
     assert_eq!(contract_pos(p, "MAG", "20240300"), 2);
     // The broker's position maps back (multiplier checked): no break on the next run.
     ibkr(p, &fake).assert().success();
-    assert!(db::locks(&conn(p)).unwrap().is_empty());
+    assert!(state(p).locks().unwrap().is_empty());
 }
 
 #[test]
