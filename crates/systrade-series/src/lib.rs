@@ -6,27 +6,35 @@
 //! - [`ewm`]: exponentially weighted mean / variance / std (`adjust=True`, `ignore_na=False`).
 //! - [`rolling`]: rolling (by observation count) and expanding mean, std, min, max, quantile.
 //! - [`ops`]: diff, shift, ffill, bfill, cumsum, clip, elementwise helpers.
-//! - [`resample`]: `resample("1B").last()` / `.mean()` and reindexing (exact and forward-filled).
+//! - [`resample`]: `resample("1B").last()` / `.mean()` / `.ffill()`.
+//! - [`covariance`]: exponentially weighted pairwise covariance / correlation of several series.
+//! - [`weekly`]: `resample("7D")` bins and weekly returns.
+//! - [`index`]: joins of indexes and `reindex` (exact and forward-filled), the one reindex.
 //! - [`DailySeries`]: dates + values on a business-day index.
 //!
 //! Everything is a pure function over slices; no I/O.
 
 pub mod calendar;
+pub mod covariance;
 pub mod ewm;
 pub mod index;
 pub mod ops;
 pub mod resample;
 pub mod rolling;
 mod series;
+pub mod weekly;
 
 pub use calendar::{business_day_floor, business_days, is_business_day, next_business_day};
+pub use covariance::{EwmCorrelation, EwmCov};
 pub use ewm::{Ewm, ewm_mean, ewm_std, ewm_var, ewma_com, ewma_span};
+pub use index::{reindex, reindex_ffill};
 pub use ops::{bfill, clip, cumsum, diff, ffill, shift};
 pub use resample::{
-    reindex, reindex_ffill, resample_business_day_last, resample_business_day_mean,
+    resample_business_day_ffill, resample_business_day_last, resample_business_day_mean,
 };
 pub use rolling::{
     expanding_mean, rolling_max, rolling_mean, rolling_min, rolling_quantile, rolling_skew,
     rolling_skew_days, rolling_std, rolling_var,
 };
 pub use series::DailySeries;
+pub use weekly::WeeklyBins;
