@@ -9,7 +9,8 @@
 //! Exit codes: 0 done; 3 some instruments could not be processed or orders were refused by the
 //! broker; 4 a position break was found (the instrument is locked until it is resolved) or an order
 //! was beyond the sanity bound (`--max-contracts`; the instrument is locked until cleared by hand);
-//! 5 broker unavailable.
+//! 5 broker unavailable; 6 another process held the data directory's write lock past
+//! `--lock-timeout`.
 
 use anyhow::Context;
 use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
@@ -112,6 +113,11 @@ pub struct RunArgs {
     /// |reference price × Pointsize| × FX rate to USD; 10000 when either is unknown.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
     pub max_contracts: Option<u32>,
+
+    /// Seconds to wait for another process writing to the data directory (its write lock, which an
+    /// order run holds from before it reads any input until it is done) before giving up (exit 6).
+    #[arg(long, value_name = "SECONDS", default_value_t = 60.0)]
+    pub lock_timeout: f64,
 }
 
 #[derive(Debug, Subcommand)]
@@ -227,6 +233,13 @@ pub fn command() -> clap::Command {
 /// Runs the tool.
 pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     let store = Store::open(&args.common.data_dir);
+    // An order run reads optimal positions, prices and controls that other tools write: it holds
+    // the data directory's write lock from before it reads anything until it is done, so it never
+    // sees a half-written input and two runs never interleave (issue 15 item 4).
+    let _lock = match &args.command {
+        None => Some(write_lock(&store, args.run.lock_timeout)?),
+        Some(_) => None,
+    };
     let mut db = store
         .open_state_for_writing()
         .context("opening state.sqlite")?;
@@ -698,6 +711,18 @@ fn connect_ibkr(args: &Args) -> anyhow::Result<IbkrBroker> {
     })
 }
 
+fn write_lock(store: &Store, seconds: f64) -> anyhow::Result<systrade_store::Writer<'_>> {
+    let timeout = Duration::try_from_secs_f64(seconds)
+        .map_err(|_| usage("--lock-timeout must be a non-negative number of seconds"))?;
+    store.lock_for_writing(timeout).map_err(|e| {
+        if e.is_locked() {
+            anyhow::Error::new(ExitCodeError(ExitCode::Locked)).context(e.to_string())
+        } else {
+            anyhow::Error::from(e)
+        }
+    })
+}
+
 fn broker_unavailable(e: BrokerError) -> anyhow::Error {
     anyhow::Error::new(ExitCodeError(ExitCode::BrokerUnavailable)).context(e.to_string())
 }
@@ -783,7 +808,12 @@ fn run_orders(
     for i in &report.unlocked {
         tracing::info!(instrument = %i, "position break resolved; lock cleared");
     }
-    let placed = report.lines.iter().filter(|l| l.status == "placed").count();
+    let generated = report.lines.iter().filter(|l| l.status == "placed").count();
+    let refused = report
+        .lines
+        .iter()
+        .filter(|l| l.status == "refused")
+        .count();
     let filled = report
         .orders
         .iter()
@@ -791,9 +821,11 @@ fn run_orders(
         .count();
     tracing::info!(
         instruments = report.lines.len(),
-        placed,
-        orders = report.orders.len(),
+        generated,
+        sent = report.submitted,
         filled,
+        held = report.held.len(),
+        refused,
         resumed = report.resumed,
         breaks = report.breaks.len(),
         dry_run = r.dry_run,

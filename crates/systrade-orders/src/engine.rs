@@ -100,8 +100,9 @@ pub struct InstrumentLine {
     pub buffered_trade: i64,
     /// Trade placed after the remainder of working orders and all controls.
     pub trade: i64,
-    /// `placed`, `no-trade`, `blocked`, `locked`, `held`, `refused` (beyond the sanity bound:
-    /// the instrument is locked), `error`, `dry-run`.
+    /// `placed` (an order generated in this run), `resumed` (no new order, but one of an earlier
+    /// run was sent or filled in this run), `no-trade`, `blocked`, `locked`, `held`, `refused`
+    /// (beyond the sanity bound: the instrument is locked), `error`, `dry-run`.
     pub status: String,
     pub detail: String,
 }
@@ -194,7 +195,34 @@ pub fn run(
             o.message = Some(why.clone());
         }
     }
+    mark_resumed(&mut report);
     Ok(report)
+}
+
+/// A line without a new order whose strategy and instrument had an earlier run's order sent or
+/// filled in this run says so (`resumed`), instead of `no-trade`.
+fn mark_resumed(report: &mut RunReport) {
+    for l in &mut report.lines {
+        if !matches!(l.status.as_str(), "no-trade" | "blocked") {
+            continue;
+        }
+        let done: Vec<String> = report
+            .orders
+            .iter()
+            .filter(|o| o.strategy == l.strategy && o.instrument == l.instrument)
+            .filter(|o| o.ack_ms.is_some() || o.status == "filled")
+            .map(|o| format!("{} {:+} {}", o.client_order_id, o.trade, o.status))
+            .collect();
+        if !done.is_empty() {
+            l.status = "resumed".into();
+            let note = format!("earlier order {}", done.join(", "));
+            l.detail = if l.detail.is_empty() {
+                note
+            } else {
+                format!("{}; {note}", l.detail)
+            };
+        }
+    }
 }
 
 fn selected(opts: &RunOptions, strategy: &str, instrument: &str) -> bool {
@@ -310,6 +338,8 @@ fn reconcile(
     let breaks = logic::position_breaks(&ours, &theirs);
     db.transaction(|tx| -> Result<()> {
         let broken: BTreeSet<&str> = breaks.iter().map(|b| b.instrument.as_str()).collect();
+        // One lock per instrument, its reason naming every broken contract.
+        let mut details: BTreeMap<InstrumentCode, Vec<String>> = BTreeMap::new();
         for b in &breaks {
             let detail = format!(
                 "contract {}: ours {}, broker {}",
@@ -323,9 +353,18 @@ fn reconcile(
                 tracing::warn!(%detail, instrument = %b.instrument, "broker position in an instrument that is not an instrument code");
                 continue;
             };
+            details.entry(instrument).or_default().push(detail);
+        }
+        for (instrument, ds) in details {
+            let detail = ds.join("; ");
+            let i = instrument.as_str();
             if tx.add_lock(&instrument, LockSource::Reconciliation, &detail, &at)? {
-                tx.audit(&opts.run_id, "", &b.instrument, "lock", &detail)?;
-                report.locked.push(b.instrument.clone());
+                tx.audit(&opts.run_id, "", i, "lock", &detail)?;
+                report.locked.push(i.to_string());
+            } else if tx.update_lock_reason(&instrument, LockSource::Reconciliation, &detail)? {
+                // The break changed: the lock says what it is now.
+                tracing::warn!(instrument = %i, "position break changed: {detail}");
+                tx.audit(&opts.run_id, "", i, "lock_reason", &detail)?;
             }
         }
         for lock in tx.locks()? {

@@ -1220,3 +1220,98 @@ fn absurd_optimal_positions_are_refused_and_lock_the_instrument() {
     assert_eq!(strategy_pos(p, "s1", "BIG"), 25);
     po(p).args(["--max-contracts", "0"]).assert().code(2);
 }
+
+/// Issue 14 item 9: a run that sent and filled an order (one left pending by an earlier run) says
+/// so — its line is `resumed`, the summary counts it as sent — and a lock's reason follows the
+/// position break when the break changes.
+#[test]
+fn run_lines_say_what_happened_and_lock_reasons_follow_the_break() {
+    let d = data_dir();
+    let p = d.path();
+    seed(p, "s1", "RES", 2.0, 2.0, 100.0, "20240300");
+    let coid = pending_order(p, "RES", 2, 100.0);
+    let out = po(p)
+        .args(["--format", "json"])
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    let j = json_lines(&out.stdout);
+    let line = j
+        .iter()
+        .find(|v| v["kind"] == "instrument" && v["instrument"] == "RES")
+        .unwrap();
+    assert_eq!(line["status"], "resumed", "{line}");
+    assert!(line["detail"].as_str().unwrap().contains(&coid), "{line}");
+    let o = j.iter().find(|v| v["kind"] == "order").unwrap();
+    assert_eq!(o["status"], "filled");
+    let log = String::from_utf8_lossy(&out.stderr);
+    assert!(!log.contains("placed=0"), "{log}");
+    assert!(log.contains("sent=1") && log.contains("filled=1"), "{log}");
+    assert_eq!(strategy_pos(p, "s1", "RES"), 2);
+
+    // A break locks with its reason; when the break changes, so does the reason.
+    let behind_our_back = |id: &str, qty: i64| {
+        conn(p)
+            .execute(
+                "INSERT INTO sim_executions (client_order_id, broker_order_id, instrument, contract, quantity, price, executed_at)
+                 VALUES (?1, ?1, 'RES', '20240300', ?2, 100.0, '2024-01-05')",
+                rusqlite::params![id, qty],
+            )
+            .unwrap();
+    };
+    behind_our_back("manual-1", 1);
+    po(p).assert().code(4);
+    let reason = || state(p).locks().unwrap()[0].reason.clone();
+    assert!(reason().contains("ours 2, broker 3"), "{}", reason());
+    behind_our_back("manual-2", 2);
+    po(p).assert().code(4);
+    assert!(reason().contains("ours 2, broker 5"), "{}", reason());
+    assert!(audit_events(p, "RES").contains(&"lock_reason".to_string()));
+}
+
+/// Issue 15 item 4 (place-orders): an order run takes the data directory's write lock before it
+/// reads inputs — held elsewhere past --lock-timeout it exits 6 having done nothing; two
+/// concurrent runs serialise (never "database is locked") and send each order once.
+#[test]
+fn order_run_takes_the_data_directory_write_lock() {
+    let d = data_dir();
+    let p = d.path();
+    seed(p, "s1", "LCKD", 2.0, 2.0, 100.0, "20240300");
+    let store = Store::open(p);
+    let held = store.lock_for_writing(Duration::from_secs(5)).unwrap();
+    let out = po(p)
+        .args(["--lock-timeout", "0.3"])
+        .assert()
+        .code(6)
+        .get_output()
+        .clone();
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("lock"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(count(p, "SELECT COUNT(*) FROM broker_orders"), 0);
+    assert_eq!(count(p, "SELECT COUNT(*) FROM sim_executions"), 0);
+    drop(held);
+    let bin = assert_cmd::cargo::cargo_bin("place-orders");
+    let spawn = || {
+        std::process::Command::new(&bin)
+            .arg("--data-dir")
+            .arg(p)
+            .args(["--no-progress", "--date", DATE])
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
+    let (a, b) = (spawn(), spawn());
+    for c in [a, b] {
+        let o = c.wait_with_output().unwrap();
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(o.status.success(), "{err}");
+        assert!(!err.contains("database is locked"), "{err}");
+    }
+    assert_eq!(count(p, "SELECT COUNT(*) FROM sim_executions"), 1);
+    assert_eq!(strategy_pos(p, "s1", "LCKD"), 2);
+}
