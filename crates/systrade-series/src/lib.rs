@@ -38,3 +38,18 @@ pub use rolling::{
 };
 pub use series::DailySeries;
 pub use weekly::WeeklyBins;
+
+/// What the modules' tests share.
+#[cfg(test)]
+mod test_support {
+    /// Equal within 1e-12 relative (absolute below 1), NaN where NaN is wanted.
+    pub(crate) fn assert_close(got: &[f64], want: &[f64]) {
+        assert_eq!(got.len(), want.len(), "{got:?} vs {want:?}");
+        for (i, (g, w)) in got.iter().zip(want).enumerate() {
+            assert!(
+                (g.is_nan() && w.is_nan()) || (g - w).abs() <= 1e-12 * w.abs().max(1.0),
+                "row {i}: got {g}, want {w} ({got:?})"
+            );
+        }
+    }
+}
