@@ -827,14 +827,15 @@ fn migration_6_renumbers_reused_order_ids_and_keeps_families_together() {
             ("", "GOLD", 2000.0, "T3", "pending_submit"),
         ] {
             conn.execute_batch(&format!(
-                "INSERT INTO instrument_orders{table} (id, strategy, instrument, trade, order_type,
-                     generated_datetime) VALUES (1, 's1', '{instrument}', 2, 'best', '{at}');
+                "INSERT INTO instrument_orders{table} (id, strategy, instrument, trade, fill,
+                     order_type, roll_order, generated_datetime)
+                     VALUES (1, 's1', '{instrument}', 2, 0, 'best', 0, '{at}');
                  INSERT INTO contract_orders{table} (id, instrument_order_id, strategy, instrument,
-                     contract, trade, reference_price, generated_datetime)
-                     VALUES (1, 1, 's1', '{instrument}', '20240300', 2, {price}, '{at}');
+                     contract, trade, fill, reference_price, roll_order, generated_datetime)
+                     VALUES (1, 1, 's1', '{instrument}', '20240300', 2, 0, {price}, 0, '{at}');
                  INSERT INTO broker_orders{table} (id, contract_order_id, strategy, instrument,
-                     contract, client_order_id, trade, order_type, broker, status, created_at)
-                     VALUES (1, 1, 's1', '{instrument}', '20240300', 'c-{instrument}', 2, 'market',
+                     contract, client_order_id, trade, fill, order_type, broker, status, created_at)
+                     VALUES (1, 1, 's1', '{instrument}', '20240300', 'c-{instrument}', 2, 0, 'market',
                      'sim', '{status}', '{at}');"
             ))
             .unwrap();
