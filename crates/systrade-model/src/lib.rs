@@ -1,20 +1,25 @@
 //! Domain types of systrade, after pysystemtrade's `sysobjects/`: instrument codes and their static
 //! configuration, contract dates (`YYYYMMDD`, day `00` for monthly contracts), futures month letters,
-//! roll cycles and roll parameters, and timestamps. Pure: no file, network or clock access.
+//! roll cycles and roll parameters, timestamps, and the forecast series and position histories the
+//! system computes. Pure: no file, network or clock access.
 
 pub mod contract;
+pub mod forecast;
 pub mod instrument;
 pub mod month;
+pub mod position_history;
 pub mod prices;
 pub mod roll_cycle;
 pub mod time;
 
 pub use contract::{ContractDate, ContractDateError};
+pub use forecast::{COMBINED_RULE, ForecastSeries};
 pub use instrument::{
     AssetClass, CarryOffset, Instrument, InstrumentCode, InstrumentCodeError, RollParameters,
     RollParametersError,
 };
 pub use month::{FuturesMonth, MonthLetterError};
+pub use position_history::PositionHistory;
 pub use prices::{
     AdjustedPrices, CarryPrices, ContractBar, ContractPrices, FxRates, MultiplePrices,
     MultiplePricesRow, PriceSeries, RollCalendar, RollCalendarRow,

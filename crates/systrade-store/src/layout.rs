@@ -131,6 +131,26 @@ impl DataDir {
         self.series_file(SeriesKind::Rolls, instrument.as_str())
     }
 
+    /// `forecasts/`: one forecast file per instrument (compute-forecasts).
+    pub fn forecasts_dir(&self) -> PathBuf {
+        self.root.join("forecasts")
+    }
+
+    /// `forecasts/<I>.parquet`.
+    pub fn forecasts_file(&self, instrument: &InstrumentCode) -> PathBuf {
+        self.forecasts_dir().join(format!("{instrument}.parquet"))
+    }
+
+    /// `positions/`: one position history file per instrument (size-positions).
+    pub fn positions_dir(&self) -> PathBuf {
+        self.root.join("positions")
+    }
+
+    /// `positions/<I>.parquet`.
+    pub fn positions_file(&self, instrument: &InstrumentCode) -> PathBuf {
+        self.positions_dir().join(format!("{instrument}.parquet"))
+    }
+
     /// Names (file stems) of the stored series of one kind, sorted. Hidden and temporary files are
     /// ignored; a missing directory is an empty list.
     pub fn list(&self, kind: SeriesKind) -> Result<Vec<String>> {

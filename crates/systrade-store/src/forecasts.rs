@@ -1,0 +1,468 @@
+//! The forecast files (`compute-forecasts` writes them, `size-positions` reads them).
+//!
+//! `forecasts/<INSTRUMENT>.parquet`, long format, one row per (rule, business day):
+//!
+//! | column | Arrow type | meaning |
+//! |---|---|---|
+//! | `rule` | `Utf8`, non-null | rule variation name; `combined` for the combined forecast |
+//! | `date` | `Timestamp(Microsecond, None)`, non-null | the business day, at midnight |
+//! | `raw` | `Float64`, nullable | raw forecast; for `combined`: the weighted sum of the capped forecasts (before the FDM) |
+//! | `scalar` | `Float64`, nullable | forecast scalar; for `combined`: the forecast diversification multiplier |
+//! | `capped` | `Float64`, nullable | `clip(raw × scalar, floor, cap)`; for `combined`: the final combined forecast |
+//!
+//! The scaled forecast is `raw × scalar` exactly ([`ForecastSeries::scaled`]); it is not stored, to keep
+//! the files small. Rows are grouped by rule (in `forecast_weights` order, `combined` last), dates
+//! ascending within a rule. Null = NaN (no forecast that day).
+//!
+//! Storage (details of the Parquet encoding, chosen for encoding speed; readers need not care):
+//! no embedded Arrow schema (the Parquet types map to the Arrow types above); `rule`
+//! PLAIN and `date` DELTA_BINARY_PACKED (min/max statistics), both zstd level 1; `scalar` PLAIN
+//! zstd level 1 (constant within a rule for fixed scalars, so it compresses to almost nothing);
+//! `raw` and `capped` PLAIN **uncompressed** (zstd saves only 10–15 % on these dense floats and
+//! nearly doubled the encoding time). No dictionaries; one row group.
+
+use crate::columns::{CREATED_BY, ZSTD_LEVEL};
+use crate::error::{Result, StoreError};
+use crate::{PreparedFile, Store};
+use arrow_array::{Array, Float64Array, StringArray, TimestampMicrosecondArray};
+use arrow_schema::{DataType, Field, Schema, TimeUnit};
+use chrono::Datelike;
+use chrono::NaiveDate;
+use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use parquet::basic::{Compression, Encoding, ZstdLevel};
+use parquet::data_type::{ByteArray, ByteArrayType, DoubleType, Int64Type};
+use parquet::errors::ParquetError;
+use parquet::file::properties::{EnabledStatistics, WriterProperties};
+use parquet::file::writer::{
+    SerializedColumnWriter, SerializedFileWriter, SerializedRowGroupWriter,
+};
+use parquet::schema::parser::parse_message_type;
+use parquet::schema::types::ColumnPath;
+use std::path::Path;
+use std::sync::Arc;
+use systrade_model::{ForecastSeries, InstrumentCode, Timestamp};
+
+fn schema() -> Arc<Schema> {
+    Arc::new(Schema::new(vec![
+        Field::new("rule", DataType::Utf8, false),
+        Field::new(
+            "date",
+            DataType::Timestamp(TimeUnit::Microsecond, None),
+            false,
+        ),
+        Field::new("raw", DataType::Float64, true),
+        Field::new("scalar", DataType::Float64, true),
+        Field::new("capped", DataType::Float64, true),
+    ]))
+}
+
+/// The Parquet schema of a forecasts file; read with the Arrow reader these are exactly the
+/// Arrow types of [`schema`] (no Arrow schema is embedded).
+const PARQUET_SCHEMA: &str = "message forecasts {
+    required binary rule (STRING);
+    required int64 date (TIMESTAMP(MICROS, false));
+    optional double raw;
+    optional double scalar;
+    optional double capped;
+}";
+
+/// Microseconds since the Unix epoch of midnight at the start of `date`:
+/// `(days_from_ce(date) − 719 163) × 86 400 000 000` (719 163 = days from 0001-01-01 to
+/// 1970-01-01), the same number as `Timestamp::from_date(date).micros()` without going through
+/// a date-time.
+fn midnight_micros(date: NaiveDate) -> i64 {
+    const UNIX_EPOCH_DAYS_FROM_CE: i64 = 719_163;
+    const MICROS_PER_DAY: i64 = 86_400_000_000;
+    (i64::from(date.num_days_from_ce()) - UNIX_EPOCH_DAYS_FROM_CE) * MICROS_PER_DAY
+}
+
+/// Bytes per row the encoded file takes at most in practice: `raw` and `capped` are stored
+/// uncompressed (8 bytes each when not null), the other columns compress to well under a byte
+/// per row.
+const BYTES_PER_ROW: usize = 17;
+
+/// Rows of `rule` handed to the column writer at a time.
+const RULE_CHUNK: usize = 256;
+
+/// Encodes one instrument's forecast series as Parquet bytes (layout in the module docs).
+///
+/// Written for speed (this was most of `compute-forecasts`' CPU on large rule sets; measured on
+/// the rob_system_like config with `examples/encode_forecasts.rs`): Parquet's column writers are fed
+/// each rule's slices directly (no Arrow arrays, no concatenated copies; a float column with no
+/// NaN in a rule is passed as is, otherwise its non-NaN values with definition levels),
+/// `raw` and `capped` are stored uncompressed (zstd saved only 10–15 % on these dense floats and
+/// nearly doubled the encoding time), and the output buffer is allocated once at its expected
+/// size. Parquet dictionary encoding of `rule` (it hashes every row) and DELTA_BYTE_ARRAY were
+/// slower than PLAIN + zstd.
+pub(crate) fn encode_forecasts(series: &[ForecastSeries]) -> Result<Vec<u8>, ParquetError> {
+    let rows: usize = series.iter().map(|s| s.dates.len()).sum();
+    let longest = series.iter().map(|s| s.dates.len()).max().unwrap_or(0);
+    let column = |name: &str| ColumnPath::from(name);
+    let props = WriterProperties::builder()
+        .set_compression(Compression::ZSTD(ZstdLevel::try_new(ZSTD_LEVEL)?))
+        .set_column_compression(column("raw"), Compression::UNCOMPRESSED)
+        .set_column_compression(column("capped"), Compression::UNCOMPRESSED)
+        .set_dictionary_enabled(false)
+        .set_statistics_enabled(EnabledStatistics::None)
+        .set_column_statistics_enabled(column("date"), EnabledStatistics::Chunk)
+        .set_column_encoding(column("date"), Encoding::DELTA_BINARY_PACKED)
+        .set_created_by(CREATED_BY.to_string())
+        .build();
+    let mut bytes = Vec::with_capacity(rows * BYTES_PER_ROW + (1 << 16));
+    let schema = Arc::new(parse_message_type(PARQUET_SCHEMA)?);
+    let mut file = SerializedFileWriter::new(&mut bytes, schema, Arc::new(props))?;
+    let mut group = file.next_row_group()?;
+
+    // the rule name repeated, written in chunks (each copy of a ByteArray is a reference count)
+    let mut col = next_column(&mut group)?;
+    for s in series {
+        let names = vec![ByteArray::from(s.rule.as_str()); s.dates.len().min(RULE_CHUNK)];
+        let mut left = s.dates.len();
+        while left > 0 {
+            let n = left.min(RULE_CHUNK);
+            col.typed::<ByteArrayType>()
+                .write_batch(&names[..n], None, None)?;
+            left -= n;
+        }
+    }
+    col.close()?;
+
+    let mut col = next_column(&mut group)?;
+    let mut micros: Vec<i64> = Vec::with_capacity(longest);
+    for s in series {
+        micros.clear();
+        micros.extend(s.dates.iter().map(|d| midnight_micros(*d)));
+        col.typed::<Int64Type>().write_batch(&micros, None, None)?;
+    }
+    drop(micros);
+    col.close()?;
+
+    // NaN = null: definition level 0 and no value
+    let ones = vec![1i16; longest];
+    let mut levels: Vec<i16> = Vec::with_capacity(longest);
+    let mut present: Vec<f64> = Vec::with_capacity(longest);
+    let floats: [fn(&ForecastSeries) -> &[f64]; 3] = [|s| &s.raw, |s| &s.scalar, |s| &s.capped];
+    for values in floats {
+        let mut col = next_column(&mut group)?;
+        for s in series {
+            let v = values(s);
+            if v.iter().any(|x| x.is_nan()) {
+                levels.clear();
+                levels.extend(v.iter().map(|x| i16::from(!x.is_nan())));
+                present.clear();
+                present.extend(v.iter().copied().filter(|x| !x.is_nan()));
+                col.typed::<DoubleType>()
+                    .write_batch(&present, Some(&levels), None)?;
+            } else {
+                col.typed::<DoubleType>()
+                    .write_batch(v, Some(&ones[..v.len()]), None)?;
+            }
+        }
+        col.close()?;
+    }
+    if group.next_column()?.is_some() {
+        return Err(ParquetError::General("unwritten columns".into()));
+    }
+    group.close()?;
+    file.close()?;
+    bytes.shrink_to_fit();
+    Ok(bytes)
+}
+
+/// The next column writer of a row group of the forecasts schema.
+fn next_column<'a, W: std::io::Write + Send>(
+    group: &'a mut SerializedRowGroupWriter<'_, W>,
+) -> Result<SerializedColumnWriter<'a>, ParquetError> {
+    group
+        .next_column()?
+        .ok_or_else(|| ParquetError::General("fewer columns than the forecasts schema".into()))
+}
+
+/// Reads a forecasts file back into one [`ForecastSeries`] per rule, in file order.
+///
+/// # Errors
+/// Missing file, missing column or wrong type (naming the file and column), nulls in `rule`/`date`.
+pub(crate) fn decode_forecasts(path: &Path) -> Result<Vec<ForecastSeries>> {
+    let format = |e: ParquetError| StoreError::format(path, e);
+    let file = std::fs::File::open(path).map_err(|e| StoreError::io(path, e))?;
+    let builder = ParquetRecordBatchReaderBuilder::try_new(file).map_err(format)?;
+    let want = schema();
+    for f in want.fields() {
+        let (_, got) = builder
+            .schema()
+            .column_with_name(f.name())
+            .ok_or_else(|| StoreError::schema(path, f.name(), "missing column"))?;
+        if got.data_type() != f.data_type() {
+            return Err(StoreError::schema(
+                path,
+                f.name(),
+                format!("has type {}, expected {}", got.data_type(), f.data_type()),
+            ));
+        }
+    }
+    let file_schema = builder.schema().clone();
+    let reader = builder.build().map_err(format)?;
+    let mut out: Vec<ForecastSeries> = Vec::new();
+    let mut row = 0;
+    for batch in reader {
+        let batch = batch.map_err(|e| StoreError::format(path, e))?;
+        let column = |name: &str| batch.column(file_schema.index_of(name).expect("checked above"));
+        // the types were checked above
+        let rule = column("rule");
+        let rule = rule
+            .as_any()
+            .downcast_ref::<StringArray>()
+            .ok_or_else(|| StoreError::schema(path, "rule", "is not Utf8"))?;
+        let date = column("date");
+        let date = date
+            .as_any()
+            .downcast_ref::<TimestampMicrosecondArray>()
+            .ok_or_else(|| StoreError::schema(path, "date", "is not a timestamp"))?;
+        let floats = |name: &str| -> Result<Vec<f64>> {
+            let c = column(name);
+            let a = c
+                .as_any()
+                .downcast_ref::<Float64Array>()
+                .ok_or_else(|| StoreError::schema(path, name, "is not Float64"))?;
+            Ok(a.iter().map(|v| v.unwrap_or(f64::NAN)).collect())
+        };
+        let (raw, scalar, capped) = (floats("raw")?, floats("scalar")?, floats("capped")?);
+        for i in 0..batch.num_rows() {
+            row += 1;
+            for (field, valid) in [("rule", rule.is_valid(i)), ("date", date.is_valid(i))] {
+                if !valid {
+                    return Err(StoreError::value(path, row, field, "null"));
+                }
+            }
+            let name = rule.value(i);
+            if out.last().is_none_or(|s| s.rule != name) {
+                out.push(ForecastSeries {
+                    rule: name.to_string(),
+                    dates: Vec::new(),
+                    raw: Vec::new(),
+                    scalar: Vec::new(),
+                    capped: Vec::new(),
+                });
+            }
+            let s = out.last_mut().expect("pushed above");
+            s.dates.push(Timestamp::from_micros(date.value(i)).date());
+            s.raw.push(raw[i]);
+            s.scalar.push(scalar[i]);
+            s.capped.push(capped[i]);
+        }
+    }
+    Ok(out)
+}
+
+impl Store {
+    /// `forecasts/<I>.parquet`: one series per rule and the combined forecast, in file order.
+    pub fn read_forecasts(&self, instrument: &InstrumentCode) -> Result<Vec<ForecastSeries>> {
+        decode_forecasts(&self.dir().forecasts_file(instrument))
+    }
+
+    /// Encodes one instrument's forecasts for `forecasts/<I>.parquet` (no I/O, no lock).
+    pub fn prepare_forecasts(
+        &self,
+        instrument: &InstrumentCode,
+        series: &[ForecastSeries],
+    ) -> Result<PreparedFile> {
+        let path = self.dir().forecasts_file(instrument);
+        let bytes = encode_forecasts(series).map_err(|e| StoreError::format(&path, e))?;
+        Ok(PreparedFile {
+            path,
+            rows: series.iter().map(|s| s.dates.len()).sum(),
+            bytes,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use arrow_array::RecordBatch;
+
+    #[test]
+    fn midnight_micros_is_timestamp_from_date() {
+        let mut d = NaiveDate::from_ymd_opt(1899, 12, 25).unwrap();
+        while d < NaiveDate::from_ymd_opt(2101, 1, 10).unwrap() {
+            assert_eq!(midnight_micros(d), Timestamp::from_date(d).micros(), "{d}");
+            d += chrono::TimeDelta::days(17);
+        }
+    }
+
+    #[test]
+    fn nan_is_stored_as_null_and_reads_back_as_nan() {
+        let d = |day| NaiveDate::from_ymd_opt(1969, 12, day).unwrap();
+        let nan = f64::NAN;
+        let series = vec![
+            ForecastSeries {
+                rule: "carry".into(),
+                dates: vec![d(29), d(30), d(31)],
+                raw: vec![nan, -0.0, nan],
+                scalar: vec![30.0, 30.0, 30.0],
+                capped: vec![nan, 1e-300, nan],
+            },
+            ForecastSeries {
+                rule: "ewmac2_8".into(),
+                dates: vec![d(30), d(31)],
+                raw: vec![nan, nan],
+                scalar: vec![nan, 10.6],
+                capped: vec![nan, nan],
+            },
+            ForecastSeries {
+                rule: systrade_model::COMBINED_RULE.into(),
+                dates: vec![d(31)],
+                raw: vec![0.5],
+                scalar: vec![1.1],
+                capped: vec![f64::MAX],
+            },
+        ];
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("X.parquet");
+        std::fs::write(&p, encode_forecasts(&series).unwrap()).unwrap();
+
+        let back = decode_forecasts(&p).unwrap();
+        let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+        assert_eq!(back.len(), series.len());
+        for (a, b) in series.iter().zip(&back) {
+            assert_eq!(a.rule, b.rule);
+            assert_eq!(a.dates, b.dates);
+            // NaN comes back as the canonical NaN; every other value bit for bit
+            assert_eq!(bits(&a.raw), bits(&b.raw), "{} raw", a.rule);
+            assert_eq!(bits(&a.scalar), bits(&b.scalar), "{} scalar", a.rule);
+            assert_eq!(bits(&a.capped), bits(&b.capped), "{} capped", a.rule);
+        }
+
+        // NaN is a null in the file, and the columns read as the documented Arrow types
+        let file = std::fs::File::open(&p).unwrap();
+        let reader = ParquetRecordBatchReaderBuilder::try_new(file).unwrap();
+        assert_eq!(reader.schema().as_ref(), schema().as_ref());
+        let batches: Vec<RecordBatch> = reader.build().unwrap().map(Result::unwrap).collect();
+        let nulls = |name: &str| -> usize {
+            batches
+                .iter()
+                .map(|b| b.column_by_name(name).unwrap().null_count())
+                .sum()
+        };
+        assert_eq!(
+            (
+                nulls("rule"),
+                nulls("date"),
+                nulls("raw"),
+                nulls("scalar"),
+                nulls("capped")
+            ),
+            (0, 0, 4, 1, 4)
+        );
+    }
+
+    #[test]
+    fn long_and_empty_inputs_round_trip() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("X.parquet");
+        std::fs::write(&p, encode_forecasts(&[]).unwrap()).unwrap();
+        assert!(decode_forecasts(&p).unwrap().is_empty());
+
+        // more rows than a rule chunk and a write batch (1024), NaN runs across their boundaries
+        let start = NaiveDate::from_ymd_opt(1980, 1, 1).unwrap();
+        let n = 4 * RULE_CHUNK + 7;
+        let series: Vec<ForecastSeries> = (0..3)
+            .map(|r| ForecastSeries {
+                rule: format!("rule{r}"),
+                dates: (0..n)
+                    .map(|i| start + chrono::TimeDelta::days(i as i64))
+                    .collect(),
+                raw: (0..n)
+                    .map(|i| {
+                        if (i + r) % 300 < 260 {
+                            f64::NAN
+                        } else {
+                            i as f64
+                        }
+                    })
+                    .collect(),
+                scalar: vec![1.5; n],
+                capped: (0..n).map(|i| (i * r) as f64 / 7.0).collect(),
+            })
+            .collect();
+        std::fs::write(&p, encode_forecasts(&series).unwrap()).unwrap();
+        let back = decode_forecasts(&p).unwrap();
+        let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+        assert_eq!(back.len(), 3);
+        for (a, b) in series.iter().zip(&back) {
+            assert_eq!((&a.rule, &a.dates), (&b.rule, &b.dates));
+            assert_eq!(bits(&a.raw), bits(&b.raw));
+            assert_eq!(bits(&a.scalar), bits(&b.scalar));
+            assert_eq!(bits(&a.capped), bits(&b.capped));
+        }
+    }
+
+    #[test]
+    fn parquet_round_trip_keeps_nan_and_order() {
+        let d = |day| NaiveDate::from_ymd_opt(2024, 1, day).unwrap();
+        let series = vec![
+            ForecastSeries {
+                rule: "ewmac8".into(),
+                dates: vec![d(1), d(2)],
+                raw: vec![f64::NAN, 1.5],
+                scalar: vec![2.0, 2.0],
+                capped: vec![f64::NAN, 3.0],
+            },
+            ForecastSeries {
+                rule: systrade_model::COMBINED_RULE.into(),
+                dates: vec![d(2)],
+                raw: vec![0.1],
+                scalar: vec![1.25],
+                capped: vec![-20.0],
+            },
+        ];
+        let bytes = encode_forecasts(&series).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("X.parquet");
+        std::fs::write(&p, bytes).unwrap();
+        let back = decode_forecasts(&p).unwrap();
+        assert_eq!(back.len(), 2);
+        assert_eq!(back[0].rule, "ewmac8");
+        assert!(back[0].raw[0].is_nan());
+        assert_eq!(back[0].capped[1], 3.0);
+        assert_eq!(back[0].scaled()[1], 3.0);
+        assert_eq!(back[1].dates, vec![d(2)]);
+        assert_eq!(back[1].capped, vec![-20.0]);
+    }
+
+    #[test]
+    fn store_reads_what_it_prepared_and_names_bad_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path());
+        let code = InstrumentCode::new("X").unwrap();
+        let d = NaiveDate::from_ymd_opt(2024, 1, 2).unwrap();
+        let series = vec![ForecastSeries {
+            rule: systrade_model::COMBINED_RULE.into(),
+            dates: vec![d],
+            raw: vec![0.5],
+            scalar: vec![1.1],
+            capped: vec![0.55],
+        }];
+        let file = store.prepare_forecasts(&code, &series).unwrap();
+        assert_eq!(file.path(), dir.path().join("forecasts/X.parquet"));
+        assert_eq!(file.rows(), 1);
+        let e = store.read_forecasts(&code).unwrap_err();
+        assert!(e.is_not_found(), "{e}");
+        let w = store.lock_for_writing(std::time::Duration::ZERO).unwrap();
+        w.commit(&file).unwrap();
+        assert_eq!(store.read_forecasts(&code).unwrap(), series);
+        // another Parquet file under the name: the missing column is named
+        w.write_adjusted_prices(&code, &systrade_model::AdjustedPrices::default())
+            .unwrap();
+        std::fs::copy(
+            store.dir().adjusted_prices_file(&code),
+            store.dir().forecasts_file(&code),
+        )
+        .unwrap();
+        let e = store.read_forecasts(&code).unwrap_err().to_string();
+        assert!(
+            e.contains("X.parquet") && e.contains("column 'rule'"),
+            "{e}"
+        );
+    }
+}
