@@ -3,8 +3,9 @@ complete -c backtest -l costs -d 'Trading costs: cash or sr; default from the co
 sr\t'Sharpe-ratio costs: a daily drag from turnover and rolls'"
 complete -c backtest -l capital -d 'Capital in base currency instead of the config\'s notional_trading_capital' -r
 complete -c backtest -l output -d 'Write portfolio.csv, instruments.csv and report.html into this directory (created if needed)' -r -F
-complete -c backtest -l format -d 'Summary format on stdout' -r -f -a "text\t'A readable summary'
-json\t'Every statistic as JSON'"
+complete -c backtest -l format -d 'Output on stdout: table (aligned columns for people), csv (a header line, then one line per row) or json (one JSON object per line; a summary is one object)' -r -f -a "table\t'Aligned columns (or readable text) for people'
+csv\t'A header line, then one line per row'
+json\t'JSON Lines: one object per row (a summary is one object)'"
 complete -c backtest -l data-dir -d 'The data directory all tools share (config/, prices/, rolls/, state.sqlite, ...)' -r -F
 complete -c backtest -l instruments -d 'Work only on these instruments (comma separated, e.g. SP500,US10); default: all configured' -r
 complete -c backtest -l log-format -d 'Log format on stderr: human-readable text, or one JSON object per line (for cron and log shippers)' -r -f -a "text\t''

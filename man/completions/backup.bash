@@ -59,7 +59,7 @@ _backup() {
 
     case "${cmd}" in
         backup)
-            opts="-v -q -h -V --repo --data-dir --instruments --verbose --quiet --log-format --no-progress --help --version create list verify restore prune help"
+            opts="-v -q -h -V --repo --format --data-dir --instruments --verbose --quiet --log-format --no-progress --help --version create list verify restore prune help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -67,6 +67,10 @@ _backup() {
             case "${prev}" in
                 --repo)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table csv json" -- "${cur}"))
                     return 0
                     ;;
                 --data-dir)
@@ -89,7 +93,7 @@ _backup() {
             return 0
             ;;
         backup__subcmd__create)
-            opts="-v -q -h --lock-wait --repo --data-dir --instruments --verbose --quiet --log-format --no-progress --help"
+            opts="-v -q -h --lock-wait --repo --format --data-dir --instruments --verbose --quiet --log-format --no-progress --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -101,6 +105,10 @@ _backup() {
                     ;;
                 --repo)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table csv json" -- "${cur}"))
                     return 0
                     ;;
                 --data-dir)
@@ -221,18 +229,18 @@ _backup() {
             return 0
             ;;
         backup__subcmd__list)
-            opts="-v -q -h --format --repo --data-dir --instruments --verbose --quiet --log-format --no-progress --help"
+            opts="-v -q -h --repo --format --data-dir --instruments --verbose --quiet --log-format --no-progress --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
-                --format)
-                    COMPREPLY=($(compgen -W "table csv json" -- "${cur}"))
-                    return 0
-                    ;;
                 --repo)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table csv json" -- "${cur}"))
                     return 0
                     ;;
                 --data-dir)
@@ -255,7 +263,7 @@ _backup() {
             return 0
             ;;
         backup__subcmd__prune)
-            opts="-v -q -h --keep-daily --keep-weekly --keep-last --dry-run --repo --data-dir --instruments --verbose --quiet --log-format --no-progress --help"
+            opts="-v -q -h --keep-daily --keep-weekly --keep-last --dry-run --repo --format --data-dir --instruments --verbose --quiet --log-format --no-progress --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -275,6 +283,10 @@ _backup() {
                     ;;
                 --repo)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table csv json" -- "${cur}"))
                     return 0
                     ;;
                 --data-dir)
@@ -297,7 +309,7 @@ _backup() {
             return 0
             ;;
         backup__subcmd__restore)
-            opts="-v -q -h --to --force --repo --data-dir --instruments --verbose --quiet --log-format --no-progress --help"
+            opts="-v -q -h --to --force --repo --format --data-dir --instruments --verbose --quiet --log-format --no-progress --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -309,6 +321,10 @@ _backup() {
                     ;;
                 --repo)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table csv json" -- "${cur}"))
                     return 0
                     ;;
                 --data-dir)
@@ -331,7 +347,7 @@ _backup() {
             return 0
             ;;
         backup__subcmd__verify)
-            opts="-v -q -h --repo --data-dir --instruments --verbose --quiet --log-format --no-progress --help"
+            opts="-v -q -h --repo --format --data-dir --instruments --verbose --quiet --log-format --no-progress --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -339,6 +355,10 @@ _backup() {
             case "${prev}" in
                 --repo)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table csv json" -- "${cur}"))
                     return 0
                     ;;
                 --data-dir)

@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_backup_global_optspecs
-    string join \n repo= data-dir= instruments= v/verbose q/quiet log-format= no-progress h/help V/version
+    string join \n repo= format= data-dir= instruments= v/verbose q/quiet log-format= no-progress h/help V/version
 end
 
 function __fish_backup_needs_command
@@ -25,6 +25,9 @@ function __fish_backup_using_subcommand
 end
 
 complete -c backup -n "__fish_backup_needs_command" -l repo -d 'The backup repository: a directory path or s3://bucket/prefix' -r
+complete -c backup -n "__fish_backup_needs_command" -l format -d 'Output on stdout: table (aligned columns for people), csv (a header line, then one line per row) or json (one JSON object per line; a summary is one object)' -r -f -a "table\t'Aligned columns (or readable text) for people'
+csv\t'A header line, then one line per row'
+json\t'JSON Lines: one object per row (a summary is one object)'"
 complete -c backup -n "__fish_backup_needs_command" -l data-dir -d 'The data directory all tools share (config/, prices/, rolls/, state.sqlite, ...)' -r -F
 complete -c backup -n "__fish_backup_needs_command" -l instruments -d 'Work only on these instruments (comma separated, e.g. SP500,US10); default: all configured' -r
 complete -c backup -n "__fish_backup_needs_command" -l log-format -d 'Log format on stderr: human-readable text, or one JSON object per line (for cron and log shippers)' -r -f -a "text\t''
@@ -42,6 +45,9 @@ complete -c backup -n "__fish_backup_needs_command" -f -a "prune" -d 'Delete bac
 complete -c backup -n "__fish_backup_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c backup -n "__fish_backup_using_subcommand create" -l lock-wait -d 'Wait this many seconds for a running prune to finish before giving up (exit 6)' -r
 complete -c backup -n "__fish_backup_using_subcommand create" -l repo -d 'The backup repository: a directory path or s3://bucket/prefix' -r
+complete -c backup -n "__fish_backup_using_subcommand create" -l format -d 'Output on stdout: table (aligned columns for people), csv (a header line, then one line per row) or json (one JSON object per line; a summary is one object)' -r -f -a "table\t'Aligned columns (or readable text) for people'
+csv\t'A header line, then one line per row'
+json\t'JSON Lines: one object per row (a summary is one object)'"
 complete -c backup -n "__fish_backup_using_subcommand create" -l data-dir -d 'The data directory all tools share (config/, prices/, rolls/, state.sqlite, ...)' -r -F
 complete -c backup -n "__fish_backup_using_subcommand create" -l instruments -d 'Work only on these instruments (comma separated, e.g. SP500,US10); default: all configured' -r
 complete -c backup -n "__fish_backup_using_subcommand create" -l log-format -d 'Log format on stderr: human-readable text, or one JSON object per line (for cron and log shippers)' -r -f -a "text\t''
@@ -49,11 +55,11 @@ json\t''"
 complete -c backup -n "__fish_backup_using_subcommand create" -s v -l verbose -d 'More log output on stderr (-v debug, -vv trace)'
 complete -c backup -n "__fish_backup_using_subcommand create" -s q -l quiet -d 'Less log output on stderr (-q warnings and errors only, -qq errors only)'
 complete -c backup -n "__fish_backup_using_subcommand create" -l no-progress -d 'Never draw progress bars (they are drawn only when stderr is a terminal anyway)'
-complete -c backup -n "__fish_backup_using_subcommand create" -s h -l help -d 'Print help'
-complete -c backup -n "__fish_backup_using_subcommand list" -l format -r -f -a "table\t'Aligned columns for people'
-csv\t''
-json\t''"
+complete -c backup -n "__fish_backup_using_subcommand create" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c backup -n "__fish_backup_using_subcommand list" -l repo -d 'The backup repository: a directory path or s3://bucket/prefix' -r
+complete -c backup -n "__fish_backup_using_subcommand list" -l format -d 'Output on stdout: table (aligned columns for people), csv (a header line, then one line per row) or json (one JSON object per line; a summary is one object)' -r -f -a "table\t'Aligned columns (or readable text) for people'
+csv\t'A header line, then one line per row'
+json\t'JSON Lines: one object per row (a summary is one object)'"
 complete -c backup -n "__fish_backup_using_subcommand list" -l data-dir -d 'The data directory all tools share (config/, prices/, rolls/, state.sqlite, ...)' -r -F
 complete -c backup -n "__fish_backup_using_subcommand list" -l instruments -d 'Work only on these instruments (comma separated, e.g. SP500,US10); default: all configured' -r
 complete -c backup -n "__fish_backup_using_subcommand list" -l log-format -d 'Log format on stderr: human-readable text, or one JSON object per line (for cron and log shippers)' -r -f -a "text\t''
@@ -63,6 +69,9 @@ complete -c backup -n "__fish_backup_using_subcommand list" -s q -l quiet -d 'Le
 complete -c backup -n "__fish_backup_using_subcommand list" -l no-progress -d 'Never draw progress bars (they are drawn only when stderr is a terminal anyway)'
 complete -c backup -n "__fish_backup_using_subcommand list" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c backup -n "__fish_backup_using_subcommand verify" -l repo -d 'The backup repository: a directory path or s3://bucket/prefix' -r
+complete -c backup -n "__fish_backup_using_subcommand verify" -l format -d 'Output on stdout: table (aligned columns for people), csv (a header line, then one line per row) or json (one JSON object per line; a summary is one object)' -r -f -a "table\t'Aligned columns (or readable text) for people'
+csv\t'A header line, then one line per row'
+json\t'JSON Lines: one object per row (a summary is one object)'"
 complete -c backup -n "__fish_backup_using_subcommand verify" -l data-dir -d 'The data directory all tools share (config/, prices/, rolls/, state.sqlite, ...)' -r -F
 complete -c backup -n "__fish_backup_using_subcommand verify" -l instruments -d 'Work only on these instruments (comma separated, e.g. SP500,US10); default: all configured' -r
 complete -c backup -n "__fish_backup_using_subcommand verify" -l log-format -d 'Log format on stderr: human-readable text, or one JSON object per line (for cron and log shippers)' -r -f -a "text\t''
@@ -70,9 +79,12 @@ json\t''"
 complete -c backup -n "__fish_backup_using_subcommand verify" -s v -l verbose -d 'More log output on stderr (-v debug, -vv trace)'
 complete -c backup -n "__fish_backup_using_subcommand verify" -s q -l quiet -d 'Less log output on stderr (-q warnings and errors only, -qq errors only)'
 complete -c backup -n "__fish_backup_using_subcommand verify" -l no-progress -d 'Never draw progress bars (they are drawn only when stderr is a terminal anyway)'
-complete -c backup -n "__fish_backup_using_subcommand verify" -s h -l help -d 'Print help'
+complete -c backup -n "__fish_backup_using_subcommand verify" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c backup -n "__fish_backup_using_subcommand restore" -l to -d 'Target directory (must be new or empty unless --force)' -r -F
 complete -c backup -n "__fish_backup_using_subcommand restore" -l repo -d 'The backup repository: a directory path or s3://bucket/prefix' -r
+complete -c backup -n "__fish_backup_using_subcommand restore" -l format -d 'Output on stdout: table (aligned columns for people), csv (a header line, then one line per row) or json (one JSON object per line; a summary is one object)' -r -f -a "table\t'Aligned columns (or readable text) for people'
+csv\t'A header line, then one line per row'
+json\t'JSON Lines: one object per row (a summary is one object)'"
 complete -c backup -n "__fish_backup_using_subcommand restore" -l data-dir -d 'The data directory all tools share (config/, prices/, rolls/, state.sqlite, ...)' -r -F
 complete -c backup -n "__fish_backup_using_subcommand restore" -l instruments -d 'Work only on these instruments (comma separated, e.g. SP500,US10); default: all configured' -r
 complete -c backup -n "__fish_backup_using_subcommand restore" -l log-format -d 'Log format on stderr: human-readable text, or one JSON object per line (for cron and log shippers)' -r -f -a "text\t''
@@ -81,11 +93,14 @@ complete -c backup -n "__fish_backup_using_subcommand restore" -l force -d 'Rest
 complete -c backup -n "__fish_backup_using_subcommand restore" -s v -l verbose -d 'More log output on stderr (-v debug, -vv trace)'
 complete -c backup -n "__fish_backup_using_subcommand restore" -s q -l quiet -d 'Less log output on stderr (-q warnings and errors only, -qq errors only)'
 complete -c backup -n "__fish_backup_using_subcommand restore" -l no-progress -d 'Never draw progress bars (they are drawn only when stderr is a terminal anyway)'
-complete -c backup -n "__fish_backup_using_subcommand restore" -s h -l help -d 'Print help'
+complete -c backup -n "__fish_backup_using_subcommand restore" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c backup -n "__fish_backup_using_subcommand prune" -l keep-daily -d 'Keep the newest backup of each of the N most recent days' -r
 complete -c backup -n "__fish_backup_using_subcommand prune" -l keep-weekly -d 'Keep the newest backup of each of the M most recent ISO weeks' -r
 complete -c backup -n "__fish_backup_using_subcommand prune" -l keep-last -d 'Keep the K newest backups' -r
 complete -c backup -n "__fish_backup_using_subcommand prune" -l repo -d 'The backup repository: a directory path or s3://bucket/prefix' -r
+complete -c backup -n "__fish_backup_using_subcommand prune" -l format -d 'Output on stdout: table (aligned columns for people), csv (a header line, then one line per row) or json (one JSON object per line; a summary is one object)' -r -f -a "table\t'Aligned columns (or readable text) for people'
+csv\t'A header line, then one line per row'
+json\t'JSON Lines: one object per row (a summary is one object)'"
 complete -c backup -n "__fish_backup_using_subcommand prune" -l data-dir -d 'The data directory all tools share (config/, prices/, rolls/, state.sqlite, ...)' -r -F
 complete -c backup -n "__fish_backup_using_subcommand prune" -l instruments -d 'Work only on these instruments (comma separated, e.g. SP500,US10); default: all configured' -r
 complete -c backup -n "__fish_backup_using_subcommand prune" -l log-format -d 'Log format on stderr: human-readable text, or one JSON object per line (for cron and log shippers)' -r -f -a "text\t''
@@ -94,7 +109,7 @@ complete -c backup -n "__fish_backup_using_subcommand prune" -l dry-run -d 'Show
 complete -c backup -n "__fish_backup_using_subcommand prune" -s v -l verbose -d 'More log output on stderr (-v debug, -vv trace)'
 complete -c backup -n "__fish_backup_using_subcommand prune" -s q -l quiet -d 'Less log output on stderr (-q warnings and errors only, -qq errors only)'
 complete -c backup -n "__fish_backup_using_subcommand prune" -l no-progress -d 'Never draw progress bars (they are drawn only when stderr is a terminal anyway)'
-complete -c backup -n "__fish_backup_using_subcommand prune" -s h -l help -d 'Print help'
+complete -c backup -n "__fish_backup_using_subcommand prune" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c backup -n "__fish_backup_using_subcommand help; and not __fish_seen_subcommand_from create list verify restore prune help" -f -a "create" -d 'Make a backup of the data directory (creates the repository when new)'
 complete -c backup -n "__fish_backup_using_subcommand help; and not __fish_seen_subcommand_from create list verify restore prune help" -f -a "list" -d 'List the backups, oldest first (id first)'
 complete -c backup -n "__fish_backup_using_subcommand help; and not __fish_seen_subcommand_from create list verify restore prune help" -f -a "verify" -d 'Re-read every blob of a backup (default: of all backups), check sizes and SHA-256, and run SQLite\'s integrity_check on database copies. Exit 4 when anything is wrong'

@@ -4,9 +4,9 @@ complete -c fetch-prices -l csv-format -d 'Layout of the CSV files or responses 
 barchart\t''
 generic\t''
 pst\t''"
-complete -c fetch-prices -l format -d 'Output format of the per-instrument lines on stdout' -r -f -a "table\t'Aligned columns for people'
-csv\t''
-json\t''"
+complete -c fetch-prices -l format -d 'Output on stdout: table (aligned columns for people), csv (a header line, then one line per row) or json (one JSON object per line; a summary is one object)' -r -f -a "table\t'Aligned columns (or readable text) for people'
+csv\t'A header line, then one line per row'
+json\t'JSON Lines: one object per row (a summary is one object)'"
 complete -c fetch-prices -l revise-days -d 'Also revise the last N days of stored bars where the source now differs (recorded in logs/price-revisions.csv)' -r
 complete -c fetch-prices -l max-spike -d 'Spike threshold: a move larger than this many EWMA(500) absolute daily moves' -r
 complete -c fetch-prices -l daily-time -d 'Time of day given to daily bars that carry only a date (pysystemtrade stamps daily closes 23:00)' -r

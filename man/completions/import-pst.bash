@@ -23,7 +23,7 @@ _import__pst() {
 
     case "${cmd}" in
         import__pst)
-            opts="-v -q -h -V --lock-timeout --data-dir --instruments --verbose --quiet --log-format --no-progress --help --version"
+            opts="-v -q -h -V --lock-timeout --format --data-dir --instruments --verbose --quiet --log-format --no-progress --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -31,6 +31,10 @@ _import__pst() {
             case "${prev}" in
                 --lock-timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table csv json" -- "${cur}"))
                     return 0
                     ;;
                 --data-dir)

@@ -33,9 +33,9 @@ complete -c place-orders -n "__fish_place_orders_needs_command" -l ibkr-url -d '
 complete -c place-orders -n "__fish_place_orders_needs_command" -l ibkr-account -d 'IB account id; default: the gateway\'s selected account' -r
 complete -c place-orders -n "__fish_place_orders_needs_command" -l wait -d 'Seconds to keep polling working orders for fills (they are picked up by the next run otherwise)' -r
 complete -c place-orders -n "__fish_place_orders_needs_command" -l poll-interval -d 'Milliseconds between status polls' -r
-complete -c place-orders -n "__fish_place_orders_needs_command" -l format -d 'Output format of summaries and listings on stdout (json: one object per line)' -r -f -a "table\t'Aligned columns for people'
-csv\t''
-json\t''"
+complete -c place-orders -n "__fish_place_orders_needs_command" -l format -d 'Output format of summaries and listings on stdout (json: one object per line)' -r -f -a "table\t'Aligned columns (or readable text) for people'
+csv\t'A header line, then one line per row'
+json\t'JSON Lines: one object per row (a summary is one object)'"
 complete -c place-orders -n "__fish_place_orders_needs_command" -l data-dir -d 'The data directory all tools share (config/, prices/, rolls/, state.sqlite, ...)' -r -F
 complete -c place-orders -n "__fish_place_orders_needs_command" -l instruments -d 'Work only on these instruments (comma separated, e.g. SP500,US10); default: all configured' -r
 complete -c place-orders -n "__fish_place_orders_needs_command" -l log-format -d 'Log format on stderr: human-readable text, or one JSON object per line (for cron and log shippers)' -r -f -a "text\t''
@@ -55,9 +55,9 @@ complete -c place-orders -n "__fish_place_orders_needs_command" -f -a "locks" -d
 complete -c place-orders -n "__fish_place_orders_needs_command" -f -a "audit" -d 'The append-only audit trail of decisions that changed or blocked orders'
 complete -c place-orders -n "__fish_place_orders_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c place-orders -n "__fish_place_orders_using_subcommand positions" -l date -d 'Trading date (YYYY-MM-DD) for client order ids and trade-limit periods; default today (UTC)' -r
-complete -c place-orders -n "__fish_place_orders_using_subcommand positions" -l format -d 'Output format of summaries and listings on stdout (json: one object per line)' -r -f -a "table\t'Aligned columns for people'
-csv\t''
-json\t''"
+complete -c place-orders -n "__fish_place_orders_using_subcommand positions" -l format -d 'Output format of summaries and listings on stdout (json: one object per line)' -r -f -a "table\t'Aligned columns (or readable text) for people'
+csv\t'A header line, then one line per row'
+json\t'JSON Lines: one object per row (a summary is one object)'"
 complete -c place-orders -n "__fish_place_orders_using_subcommand positions" -l data-dir -d 'The data directory all tools share (config/, prices/, rolls/, state.sqlite, ...)' -r -F
 complete -c place-orders -n "__fish_place_orders_using_subcommand positions" -l instruments -d 'Work only on these instruments (comma separated, e.g. SP500,US10); default: all configured' -r
 complete -c place-orders -n "__fish_place_orders_using_subcommand positions" -l log-format -d 'Log format on stderr: human-readable text, or one JSON object per line (for cron and log shippers)' -r -f -a "text\t''
@@ -67,9 +67,9 @@ complete -c place-orders -n "__fish_place_orders_using_subcommand positions" -s 
 complete -c place-orders -n "__fish_place_orders_using_subcommand positions" -l no-progress -d 'Never draw progress bars (they are drawn only when stderr is a terminal anyway)'
 complete -c place-orders -n "__fish_place_orders_using_subcommand positions" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c place-orders -n "__fish_place_orders_using_subcommand orders" -l date -d 'Trading date (YYYY-MM-DD) for client order ids and trade-limit periods; default today (UTC)' -r
-complete -c place-orders -n "__fish_place_orders_using_subcommand orders" -l format -d 'Output format of summaries and listings on stdout (json: one object per line)' -r -f -a "table\t'Aligned columns for people'
-csv\t''
-json\t''"
+complete -c place-orders -n "__fish_place_orders_using_subcommand orders" -l format -d 'Output format of summaries and listings on stdout (json: one object per line)' -r -f -a "table\t'Aligned columns (or readable text) for people'
+csv\t'A header line, then one line per row'
+json\t'JSON Lines: one object per row (a summary is one object)'"
 complete -c place-orders -n "__fish_place_orders_using_subcommand orders" -l data-dir -d 'The data directory all tools share (config/, prices/, rolls/, state.sqlite, ...)' -r -F
 complete -c place-orders -n "__fish_place_orders_using_subcommand orders" -l instruments -d 'Work only on these instruments (comma separated, e.g. SP500,US10); default: all configured' -r
 complete -c place-orders -n "__fish_place_orders_using_subcommand orders" -l log-format -d 'Log format on stderr: human-readable text, or one JSON object per line (for cron and log shippers)' -r -f -a "text\t''
@@ -80,9 +80,9 @@ complete -c place-orders -n "__fish_place_orders_using_subcommand orders" -s q -
 complete -c place-orders -n "__fish_place_orders_using_subcommand orders" -l no-progress -d 'Never draw progress bars (they are drawn only when stderr is a terminal anyway)'
 complete -c place-orders -n "__fish_place_orders_using_subcommand orders" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c place-orders -n "__fish_place_orders_using_subcommand overrides; and not __fish_seen_subcommand_from set clear list help" -l date -d 'Trading date (YYYY-MM-DD) for client order ids and trade-limit periods; default today (UTC)' -r
-complete -c place-orders -n "__fish_place_orders_using_subcommand overrides; and not __fish_seen_subcommand_from set clear list help" -l format -d 'Output format of summaries and listings on stdout (json: one object per line)' -r -f -a "table\t'Aligned columns for people'
-csv\t''
-json\t''"
+complete -c place-orders -n "__fish_place_orders_using_subcommand overrides; and not __fish_seen_subcommand_from set clear list help" -l format -d 'Output format of summaries and listings on stdout (json: one object per line)' -r -f -a "table\t'Aligned columns (or readable text) for people'
+csv\t'A header line, then one line per row'
+json\t'JSON Lines: one object per row (a summary is one object)'"
 complete -c place-orders -n "__fish_place_orders_using_subcommand overrides; and not __fish_seen_subcommand_from set clear list help" -l data-dir -d 'The data directory all tools share (config/, prices/, rolls/, state.sqlite, ...)' -r -F
 complete -c place-orders -n "__fish_place_orders_using_subcommand overrides; and not __fish_seen_subcommand_from set clear list help" -l instruments -d 'Work only on these instruments (comma separated, e.g. SP500,US10); default: all configured' -r
 complete -c place-orders -n "__fish_place_orders_using_subcommand overrides; and not __fish_seen_subcommand_from set clear list help" -l log-format -d 'Log format on stderr: human-readable text, or one JSON object per line (for cron and log shippers)' -r -f -a "text\t''
@@ -98,9 +98,9 @@ complete -c place-orders -n "__fish_place_orders_using_subcommand overrides; and
 complete -c place-orders -n "__fish_place_orders_using_subcommand overrides; and __fish_seen_subcommand_from set" -l strategy -d 'Strategy (omit for every strategy)' -r
 complete -c place-orders -n "__fish_place_orders_using_subcommand overrides; and __fish_seen_subcommand_from set" -l instrument -d 'Instrument (omit for every instrument, where allowed)' -r
 complete -c place-orders -n "__fish_place_orders_using_subcommand overrides; and __fish_seen_subcommand_from set" -l date -d 'Trading date (YYYY-MM-DD) for client order ids and trade-limit periods; default today (UTC)' -r
-complete -c place-orders -n "__fish_place_orders_using_subcommand overrides; and __fish_seen_subcommand_from set" -l format -d 'Output format of summaries and listings on stdout (json: one object per line)' -r -f -a "table\t'Aligned columns for people'
-csv\t''
-json\t''"
+complete -c place-orders -n "__fish_place_orders_using_subcommand overrides; and __fish_seen_subcommand_from set" -l format -d 'Output format of summaries and listings on stdout (json: one object per line)' -r -f -a "table\t'Aligned columns (or readable text) for people'
+csv\t'A header line, then one line per row'
+json\t'JSON Lines: one object per row (a summary is one object)'"
 complete -c place-orders -n "__fish_place_orders_using_subcommand overrides; and __fish_seen_subcommand_from set" -l data-dir -d 'The data directory all tools share (config/, prices/, rolls/, state.sqlite, ...)' -r -F
 complete -c place-orders -n "__fish_place_orders_using_subcommand overrides; and __fish_seen_subcommand_from set" -l instruments -d 'Work only on these instruments (comma separated, e.g. SP500,US10); default: all configured' -r
 complete -c place-orders -n "__fish_place_orders_using_subcommand overrides; and __fish_seen_subcommand_from set" -l log-format -d 'Log format on stderr: human-readable text, or one JSON object per line (for cron and log shippers)' -r -f -a "text\t''
@@ -112,9 +112,9 @@ complete -c place-orders -n "__fish_place_orders_using_subcommand overrides; and
 complete -c place-orders -n "__fish_place_orders_using_subcommand overrides; and __fish_seen_subcommand_from clear" -l strategy -d 'Strategy (omit for every strategy)' -r
 complete -c place-orders -n "__fish_place_orders_using_subcommand overrides; and __fish_seen_subcommand_from clear" -l instrument -d 'Instrument (omit for every instrument, where allowed)' -r
 complete -c place-orders -n "__fish_place_orders_using_subcommand overrides; and __fish_seen_subcommand_from clear" -l date -d 'Trading date (YYYY-MM-DD) for client order ids and trade-limit periods; default today (UTC)' -r
-complete -c place-orders -n "__fish_place_orders_using_subcommand overrides; and __fish_seen_subcommand_from clear" -l format -d 'Output format of summaries and listings on stdout (json: one object per line)' -r -f -a "table\t'Aligned columns for people'
-csv\t''
-json\t''"
+complete -c place-orders -n "__fish_place_orders_using_subcommand overrides; and __fish_seen_subcommand_from clear" -l format -d 'Output format of summaries and listings on stdout (json: one object per line)' -r -f -a "table\t'Aligned columns (or readable text) for people'
+csv\t'A header line, then one line per row'
+json\t'JSON Lines: one object per row (a summary is one object)'"
 complete -c place-orders -n "__fish_place_orders_using_subcommand overrides; and __fish_seen_subcommand_from clear" -l data-dir -d 'The data directory all tools share (config/, prices/, rolls/, state.sqlite, ...)' -r -F
 complete -c place-orders -n "__fish_place_orders_using_subcommand overrides; and __fish_seen_subcommand_from clear" -l instruments -d 'Work only on these instruments (comma separated, e.g. SP500,US10); default: all configured' -r
 complete -c place-orders -n "__fish_place_orders_using_subcommand overrides; and __fish_seen_subcommand_from clear" -l log-format -d 'Log format on stderr: human-readable text, or one JSON object per line (for cron and log shippers)' -r -f -a "text\t''
@@ -124,9 +124,9 @@ complete -c place-orders -n "__fish_place_orders_using_subcommand overrides; and
 complete -c place-orders -n "__fish_place_orders_using_subcommand overrides; and __fish_seen_subcommand_from clear" -l no-progress -d 'Never draw progress bars (they are drawn only when stderr is a terminal anyway)'
 complete -c place-orders -n "__fish_place_orders_using_subcommand overrides; and __fish_seen_subcommand_from clear" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c place-orders -n "__fish_place_orders_using_subcommand overrides; and __fish_seen_subcommand_from list" -l date -d 'Trading date (YYYY-MM-DD) for client order ids and trade-limit periods; default today (UTC)' -r
-complete -c place-orders -n "__fish_place_orders_using_subcommand overrides; and __fish_seen_subcommand_from list" -l format -d 'Output format of summaries and listings on stdout (json: one object per line)' -r -f -a "table\t'Aligned columns for people'
-csv\t''
-json\t''"
+complete -c place-orders -n "__fish_place_orders_using_subcommand overrides; and __fish_seen_subcommand_from list" -l format -d 'Output format of summaries and listings on stdout (json: one object per line)' -r -f -a "table\t'Aligned columns (or readable text) for people'
+csv\t'A header line, then one line per row'
+json\t'JSON Lines: one object per row (a summary is one object)'"
 complete -c place-orders -n "__fish_place_orders_using_subcommand overrides; and __fish_seen_subcommand_from list" -l data-dir -d 'The data directory all tools share (config/, prices/, rolls/, state.sqlite, ...)' -r -F
 complete -c place-orders -n "__fish_place_orders_using_subcommand overrides; and __fish_seen_subcommand_from list" -l instruments -d 'Work only on these instruments (comma separated, e.g. SP500,US10); default: all configured' -r
 complete -c place-orders -n "__fish_place_orders_using_subcommand overrides; and __fish_seen_subcommand_from list" -l log-format -d 'Log format on stderr: human-readable text, or one JSON object per line (for cron and log shippers)' -r -f -a "text\t''
@@ -140,9 +140,9 @@ complete -c place-orders -n "__fish_place_orders_using_subcommand overrides; and
 complete -c place-orders -n "__fish_place_orders_using_subcommand overrides; and __fish_seen_subcommand_from help" -f -a "list"
 complete -c place-orders -n "__fish_place_orders_using_subcommand overrides; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c place-orders -n "__fish_place_orders_using_subcommand limits; and not __fish_seen_subcommand_from position trade clear list help" -l date -d 'Trading date (YYYY-MM-DD) for client order ids and trade-limit periods; default today (UTC)' -r
-complete -c place-orders -n "__fish_place_orders_using_subcommand limits; and not __fish_seen_subcommand_from position trade clear list help" -l format -d 'Output format of summaries and listings on stdout (json: one object per line)' -r -f -a "table\t'Aligned columns for people'
-csv\t''
-json\t''"
+complete -c place-orders -n "__fish_place_orders_using_subcommand limits; and not __fish_seen_subcommand_from position trade clear list help" -l format -d 'Output format of summaries and listings on stdout (json: one object per line)' -r -f -a "table\t'Aligned columns (or readable text) for people'
+csv\t'A header line, then one line per row'
+json\t'JSON Lines: one object per row (a summary is one object)'"
 complete -c place-orders -n "__fish_place_orders_using_subcommand limits; and not __fish_seen_subcommand_from position trade clear list help" -l data-dir -d 'The data directory all tools share (config/, prices/, rolls/, state.sqlite, ...)' -r -F
 complete -c place-orders -n "__fish_place_orders_using_subcommand limits; and not __fish_seen_subcommand_from position trade clear list help" -l instruments -d 'Work only on these instruments (comma separated, e.g. SP500,US10); default: all configured' -r
 complete -c place-orders -n "__fish_place_orders_using_subcommand limits; and not __fish_seen_subcommand_from position trade clear list help" -l log-format -d 'Log format on stderr: human-readable text, or one JSON object per line (for cron and log shippers)' -r -f -a "text\t''
@@ -159,9 +159,9 @@ complete -c place-orders -n "__fish_place_orders_using_subcommand limits; and no
 complete -c place-orders -n "__fish_place_orders_using_subcommand limits; and __fish_seen_subcommand_from position" -l strategy -d 'Strategy (omit for every strategy)' -r
 complete -c place-orders -n "__fish_place_orders_using_subcommand limits; and __fish_seen_subcommand_from position" -l instrument -d 'Instrument (omit for every instrument, where allowed)' -r
 complete -c place-orders -n "__fish_place_orders_using_subcommand limits; and __fish_seen_subcommand_from position" -l date -d 'Trading date (YYYY-MM-DD) for client order ids and trade-limit periods; default today (UTC)' -r
-complete -c place-orders -n "__fish_place_orders_using_subcommand limits; and __fish_seen_subcommand_from position" -l format -d 'Output format of summaries and listings on stdout (json: one object per line)' -r -f -a "table\t'Aligned columns for people'
-csv\t''
-json\t''"
+complete -c place-orders -n "__fish_place_orders_using_subcommand limits; and __fish_seen_subcommand_from position" -l format -d 'Output format of summaries and listings on stdout (json: one object per line)' -r -f -a "table\t'Aligned columns (or readable text) for people'
+csv\t'A header line, then one line per row'
+json\t'JSON Lines: one object per row (a summary is one object)'"
 complete -c place-orders -n "__fish_place_orders_using_subcommand limits; and __fish_seen_subcommand_from position" -l data-dir -d 'The data directory all tools share (config/, prices/, rolls/, state.sqlite, ...)' -r -F
 complete -c place-orders -n "__fish_place_orders_using_subcommand limits; and __fish_seen_subcommand_from position" -l instruments -d 'Work only on these instruments (comma separated, e.g. SP500,US10); default: all configured' -r
 complete -c place-orders -n "__fish_place_orders_using_subcommand limits; and __fish_seen_subcommand_from position" -l log-format -d 'Log format on stderr: human-readable text, or one JSON object per line (for cron and log shippers)' -r -f -a "text\t''
@@ -174,9 +174,9 @@ complete -c place-orders -n "__fish_place_orders_using_subcommand limits; and __
 complete -c place-orders -n "__fish_place_orders_using_subcommand limits; and __fish_seen_subcommand_from trade" -l instrument -d 'Instrument (omit for every instrument, where allowed)' -r
 complete -c place-orders -n "__fish_place_orders_using_subcommand limits; and __fish_seen_subcommand_from trade" -l period-days -r
 complete -c place-orders -n "__fish_place_orders_using_subcommand limits; and __fish_seen_subcommand_from trade" -l date -d 'Trading date (YYYY-MM-DD) for client order ids and trade-limit periods; default today (UTC)' -r
-complete -c place-orders -n "__fish_place_orders_using_subcommand limits; and __fish_seen_subcommand_from trade" -l format -d 'Output format of summaries and listings on stdout (json: one object per line)' -r -f -a "table\t'Aligned columns for people'
-csv\t''
-json\t''"
+complete -c place-orders -n "__fish_place_orders_using_subcommand limits; and __fish_seen_subcommand_from trade" -l format -d 'Output format of summaries and listings on stdout (json: one object per line)' -r -f -a "table\t'Aligned columns (or readable text) for people'
+csv\t'A header line, then one line per row'
+json\t'JSON Lines: one object per row (a summary is one object)'"
 complete -c place-orders -n "__fish_place_orders_using_subcommand limits; and __fish_seen_subcommand_from trade" -l data-dir -d 'The data directory all tools share (config/, prices/, rolls/, state.sqlite, ...)' -r -F
 complete -c place-orders -n "__fish_place_orders_using_subcommand limits; and __fish_seen_subcommand_from trade" -l instruments -d 'Work only on these instruments (comma separated, e.g. SP500,US10); default: all configured' -r
 complete -c place-orders -n "__fish_place_orders_using_subcommand limits; and __fish_seen_subcommand_from trade" -l log-format -d 'Log format on stderr: human-readable text, or one JSON object per line (for cron and log shippers)' -r -f -a "text\t''
@@ -190,9 +190,9 @@ complete -c place-orders -n "__fish_place_orders_using_subcommand limits; and __
 complete -c place-orders -n "__fish_place_orders_using_subcommand limits; and __fish_seen_subcommand_from clear" -l kind -r -f -a "position\t''
 trade\t''"
 complete -c place-orders -n "__fish_place_orders_using_subcommand limits; and __fish_seen_subcommand_from clear" -l date -d 'Trading date (YYYY-MM-DD) for client order ids and trade-limit periods; default today (UTC)' -r
-complete -c place-orders -n "__fish_place_orders_using_subcommand limits; and __fish_seen_subcommand_from clear" -l format -d 'Output format of summaries and listings on stdout (json: one object per line)' -r -f -a "table\t'Aligned columns for people'
-csv\t''
-json\t''"
+complete -c place-orders -n "__fish_place_orders_using_subcommand limits; and __fish_seen_subcommand_from clear" -l format -d 'Output format of summaries and listings on stdout (json: one object per line)' -r -f -a "table\t'Aligned columns (or readable text) for people'
+csv\t'A header line, then one line per row'
+json\t'JSON Lines: one object per row (a summary is one object)'"
 complete -c place-orders -n "__fish_place_orders_using_subcommand limits; and __fish_seen_subcommand_from clear" -l data-dir -d 'The data directory all tools share (config/, prices/, rolls/, state.sqlite, ...)' -r -F
 complete -c place-orders -n "__fish_place_orders_using_subcommand limits; and __fish_seen_subcommand_from clear" -l instruments -d 'Work only on these instruments (comma separated, e.g. SP500,US10); default: all configured' -r
 complete -c place-orders -n "__fish_place_orders_using_subcommand limits; and __fish_seen_subcommand_from clear" -l log-format -d 'Log format on stderr: human-readable text, or one JSON object per line (for cron and log shippers)' -r -f -a "text\t''
@@ -202,9 +202,9 @@ complete -c place-orders -n "__fish_place_orders_using_subcommand limits; and __
 complete -c place-orders -n "__fish_place_orders_using_subcommand limits; and __fish_seen_subcommand_from clear" -l no-progress -d 'Never draw progress bars (they are drawn only when stderr is a terminal anyway)'
 complete -c place-orders -n "__fish_place_orders_using_subcommand limits; and __fish_seen_subcommand_from clear" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c place-orders -n "__fish_place_orders_using_subcommand limits; and __fish_seen_subcommand_from list" -l date -d 'Trading date (YYYY-MM-DD) for client order ids and trade-limit periods; default today (UTC)' -r
-complete -c place-orders -n "__fish_place_orders_using_subcommand limits; and __fish_seen_subcommand_from list" -l format -d 'Output format of summaries and listings on stdout (json: one object per line)' -r -f -a "table\t'Aligned columns for people'
-csv\t''
-json\t''"
+complete -c place-orders -n "__fish_place_orders_using_subcommand limits; and __fish_seen_subcommand_from list" -l format -d 'Output format of summaries and listings on stdout (json: one object per line)' -r -f -a "table\t'Aligned columns (or readable text) for people'
+csv\t'A header line, then one line per row'
+json\t'JSON Lines: one object per row (a summary is one object)'"
 complete -c place-orders -n "__fish_place_orders_using_subcommand limits; and __fish_seen_subcommand_from list" -l data-dir -d 'The data directory all tools share (config/, prices/, rolls/, state.sqlite, ...)' -r -F
 complete -c place-orders -n "__fish_place_orders_using_subcommand limits; and __fish_seen_subcommand_from list" -l instruments -d 'Work only on these instruments (comma separated, e.g. SP500,US10); default: all configured' -r
 complete -c place-orders -n "__fish_place_orders_using_subcommand limits; and __fish_seen_subcommand_from list" -l log-format -d 'Log format on stderr: human-readable text, or one JSON object per line (for cron and log shippers)' -r -f -a "text\t''
@@ -219,9 +219,9 @@ complete -c place-orders -n "__fish_place_orders_using_subcommand limits; and __
 complete -c place-orders -n "__fish_place_orders_using_subcommand limits; and __fish_seen_subcommand_from help" -f -a "list"
 complete -c place-orders -n "__fish_place_orders_using_subcommand limits; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c place-orders -n "__fish_place_orders_using_subcommand locks; and not __fish_seen_subcommand_from list add clear help" -l date -d 'Trading date (YYYY-MM-DD) for client order ids and trade-limit periods; default today (UTC)' -r
-complete -c place-orders -n "__fish_place_orders_using_subcommand locks; and not __fish_seen_subcommand_from list add clear help" -l format -d 'Output format of summaries and listings on stdout (json: one object per line)' -r -f -a "table\t'Aligned columns for people'
-csv\t''
-json\t''"
+complete -c place-orders -n "__fish_place_orders_using_subcommand locks; and not __fish_seen_subcommand_from list add clear help" -l format -d 'Output format of summaries and listings on stdout (json: one object per line)' -r -f -a "table\t'Aligned columns (or readable text) for people'
+csv\t'A header line, then one line per row'
+json\t'JSON Lines: one object per row (a summary is one object)'"
 complete -c place-orders -n "__fish_place_orders_using_subcommand locks; and not __fish_seen_subcommand_from list add clear help" -l data-dir -d 'The data directory all tools share (config/, prices/, rolls/, state.sqlite, ...)' -r -F
 complete -c place-orders -n "__fish_place_orders_using_subcommand locks; and not __fish_seen_subcommand_from list add clear help" -l instruments -d 'Work only on these instruments (comma separated, e.g. SP500,US10); default: all configured' -r
 complete -c place-orders -n "__fish_place_orders_using_subcommand locks; and not __fish_seen_subcommand_from list add clear help" -l log-format -d 'Log format on stderr: human-readable text, or one JSON object per line (for cron and log shippers)' -r -f -a "text\t''
@@ -235,9 +235,9 @@ complete -c place-orders -n "__fish_place_orders_using_subcommand locks; and not
 complete -c place-orders -n "__fish_place_orders_using_subcommand locks; and not __fish_seen_subcommand_from list add clear help" -f -a "clear" -d 'Remove a lock (a break that persists locks the instrument again on the next run)'
 complete -c place-orders -n "__fish_place_orders_using_subcommand locks; and not __fish_seen_subcommand_from list add clear help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c place-orders -n "__fish_place_orders_using_subcommand locks; and __fish_seen_subcommand_from list" -l date -d 'Trading date (YYYY-MM-DD) for client order ids and trade-limit periods; default today (UTC)' -r
-complete -c place-orders -n "__fish_place_orders_using_subcommand locks; and __fish_seen_subcommand_from list" -l format -d 'Output format of summaries and listings on stdout (json: one object per line)' -r -f -a "table\t'Aligned columns for people'
-csv\t''
-json\t''"
+complete -c place-orders -n "__fish_place_orders_using_subcommand locks; and __fish_seen_subcommand_from list" -l format -d 'Output format of summaries and listings on stdout (json: one object per line)' -r -f -a "table\t'Aligned columns (or readable text) for people'
+csv\t'A header line, then one line per row'
+json\t'JSON Lines: one object per row (a summary is one object)'"
 complete -c place-orders -n "__fish_place_orders_using_subcommand locks; and __fish_seen_subcommand_from list" -l data-dir -d 'The data directory all tools share (config/, prices/, rolls/, state.sqlite, ...)' -r -F
 complete -c place-orders -n "__fish_place_orders_using_subcommand locks; and __fish_seen_subcommand_from list" -l instruments -d 'Work only on these instruments (comma separated, e.g. SP500,US10); default: all configured' -r
 complete -c place-orders -n "__fish_place_orders_using_subcommand locks; and __fish_seen_subcommand_from list" -l log-format -d 'Log format on stderr: human-readable text, or one JSON object per line (for cron and log shippers)' -r -f -a "text\t''
@@ -248,9 +248,9 @@ complete -c place-orders -n "__fish_place_orders_using_subcommand locks; and __f
 complete -c place-orders -n "__fish_place_orders_using_subcommand locks; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c place-orders -n "__fish_place_orders_using_subcommand locks; and __fish_seen_subcommand_from add" -l reason -r
 complete -c place-orders -n "__fish_place_orders_using_subcommand locks; and __fish_seen_subcommand_from add" -l date -d 'Trading date (YYYY-MM-DD) for client order ids and trade-limit periods; default today (UTC)' -r
-complete -c place-orders -n "__fish_place_orders_using_subcommand locks; and __fish_seen_subcommand_from add" -l format -d 'Output format of summaries and listings on stdout (json: one object per line)' -r -f -a "table\t'Aligned columns for people'
-csv\t''
-json\t''"
+complete -c place-orders -n "__fish_place_orders_using_subcommand locks; and __fish_seen_subcommand_from add" -l format -d 'Output format of summaries and listings on stdout (json: one object per line)' -r -f -a "table\t'Aligned columns (or readable text) for people'
+csv\t'A header line, then one line per row'
+json\t'JSON Lines: one object per row (a summary is one object)'"
 complete -c place-orders -n "__fish_place_orders_using_subcommand locks; and __fish_seen_subcommand_from add" -l data-dir -d 'The data directory all tools share (config/, prices/, rolls/, state.sqlite, ...)' -r -F
 complete -c place-orders -n "__fish_place_orders_using_subcommand locks; and __fish_seen_subcommand_from add" -l instruments -d 'Work only on these instruments (comma separated, e.g. SP500,US10); default: all configured' -r
 complete -c place-orders -n "__fish_place_orders_using_subcommand locks; and __fish_seen_subcommand_from add" -l log-format -d 'Log format on stderr: human-readable text, or one JSON object per line (for cron and log shippers)' -r -f -a "text\t''
@@ -260,9 +260,9 @@ complete -c place-orders -n "__fish_place_orders_using_subcommand locks; and __f
 complete -c place-orders -n "__fish_place_orders_using_subcommand locks; and __fish_seen_subcommand_from add" -l no-progress -d 'Never draw progress bars (they are drawn only when stderr is a terminal anyway)'
 complete -c place-orders -n "__fish_place_orders_using_subcommand locks; and __fish_seen_subcommand_from add" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c place-orders -n "__fish_place_orders_using_subcommand locks; and __fish_seen_subcommand_from clear" -l date -d 'Trading date (YYYY-MM-DD) for client order ids and trade-limit periods; default today (UTC)' -r
-complete -c place-orders -n "__fish_place_orders_using_subcommand locks; and __fish_seen_subcommand_from clear" -l format -d 'Output format of summaries and listings on stdout (json: one object per line)' -r -f -a "table\t'Aligned columns for people'
-csv\t''
-json\t''"
+complete -c place-orders -n "__fish_place_orders_using_subcommand locks; and __fish_seen_subcommand_from clear" -l format -d 'Output format of summaries and listings on stdout (json: one object per line)' -r -f -a "table\t'Aligned columns (or readable text) for people'
+csv\t'A header line, then one line per row'
+json\t'JSON Lines: one object per row (a summary is one object)'"
 complete -c place-orders -n "__fish_place_orders_using_subcommand locks; and __fish_seen_subcommand_from clear" -l data-dir -d 'The data directory all tools share (config/, prices/, rolls/, state.sqlite, ...)' -r -F
 complete -c place-orders -n "__fish_place_orders_using_subcommand locks; and __fish_seen_subcommand_from clear" -l instruments -d 'Work only on these instruments (comma separated, e.g. SP500,US10); default: all configured' -r
 complete -c place-orders -n "__fish_place_orders_using_subcommand locks; and __fish_seen_subcommand_from clear" -l log-format -d 'Log format on stderr: human-readable text, or one JSON object per line (for cron and log shippers)' -r -f -a "text\t''
@@ -276,9 +276,9 @@ complete -c place-orders -n "__fish_place_orders_using_subcommand locks; and __f
 complete -c place-orders -n "__fish_place_orders_using_subcommand locks; and __fish_seen_subcommand_from help" -f -a "clear" -d 'Remove a lock (a break that persists locks the instrument again on the next run)'
 complete -c place-orders -n "__fish_place_orders_using_subcommand locks; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c place-orders -n "__fish_place_orders_using_subcommand audit" -l date -d 'Trading date (YYYY-MM-DD) for client order ids and trade-limit periods; default today (UTC)' -r
-complete -c place-orders -n "__fish_place_orders_using_subcommand audit" -l format -d 'Output format of summaries and listings on stdout (json: one object per line)' -r -f -a "table\t'Aligned columns for people'
-csv\t''
-json\t''"
+complete -c place-orders -n "__fish_place_orders_using_subcommand audit" -l format -d 'Output format of summaries and listings on stdout (json: one object per line)' -r -f -a "table\t'Aligned columns (or readable text) for people'
+csv\t'A header line, then one line per row'
+json\t'JSON Lines: one object per row (a summary is one object)'"
 complete -c place-orders -n "__fish_place_orders_using_subcommand audit" -l data-dir -d 'The data directory all tools share (config/, prices/, rolls/, state.sqlite, ...)' -r -F
 complete -c place-orders -n "__fish_place_orders_using_subcommand audit" -l instruments -d 'Work only on these instruments (comma separated, e.g. SP500,US10); default: all configured' -r
 complete -c place-orders -n "__fish_place_orders_using_subcommand audit" -l log-format -d 'Log format on stderr: human-readable text, or one JSON object per line (for cron and log shippers)' -r -f -a "text\t''

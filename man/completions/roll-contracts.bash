@@ -71,7 +71,7 @@ _roll__contracts() {
 
     case "${cmd}" in
         roll__contracts)
-            opts="-v -q -h -V --lock-timeout --data-dir --instruments --verbose --quiet --log-format --no-progress --help --version calendar multiple adjust update state roll report help"
+            opts="-v -q -h -V --lock-timeout --format --data-dir --instruments --verbose --quiet --log-format --no-progress --help --version calendar multiple adjust update state roll report help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -79,6 +79,10 @@ _roll__contracts() {
             case "${prev}" in
                 --lock-timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table csv json" -- "${cur}"))
                     return 0
                     ;;
                 --data-dir)
@@ -101,7 +105,7 @@ _roll__contracts() {
             return 0
             ;;
         roll__subcmd__contracts__subcmd__adjust)
-            opts="-v -q -h --method --forward-fill --lock-timeout --data-dir --instruments --verbose --quiet --log-format --no-progress --help"
+            opts="-v -q -h --method --forward-fill --lock-timeout --format --data-dir --instruments --verbose --quiet --log-format --no-progress --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -113,6 +117,10 @@ _roll__contracts() {
                     ;;
                 --lock-timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table csv json" -- "${cur}"))
                     return 0
                     ;;
                 --data-dir)
@@ -135,7 +143,7 @@ _roll__contracts() {
             return 0
             ;;
         roll__subcmd__contracts__subcmd__calendar)
-            opts="-v -q -h --from-multiple --lock-timeout --data-dir --instruments --verbose --quiet --log-format --no-progress --help"
+            opts="-v -q -h --from-multiple --lock-timeout --format --data-dir --instruments --verbose --quiet --log-format --no-progress --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -143,6 +151,10 @@ _roll__contracts() {
             case "${prev}" in
                 --lock-timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table csv json" -- "${cur}"))
                     return 0
                     ;;
                 --data-dir)
@@ -291,7 +303,7 @@ _roll__contracts() {
             return 0
             ;;
         roll__subcmd__contracts__subcmd__multiple)
-            opts="-v -q -h --lock-timeout --data-dir --instruments --verbose --quiet --log-format --no-progress --help"
+            opts="-v -q -h --lock-timeout --format --data-dir --instruments --verbose --quiet --log-format --no-progress --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -299,6 +311,10 @@ _roll__contracts() {
             case "${prev}" in
                 --lock-timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table csv json" -- "${cur}"))
                     return 0
                     ;;
                 --data-dir)
@@ -321,22 +337,22 @@ _roll__contracts() {
             return 0
             ;;
         roll__subcmd__contracts__subcmd__report)
-            opts="-v -q -h --format --as-of --lock-timeout --data-dir --instruments --verbose --quiet --log-format --no-progress --help"
+            opts="-v -q -h --as-of --lock-timeout --format --data-dir --instruments --verbose --quiet --log-format --no-progress --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
-                --format)
-                    COMPREPLY=($(compgen -W "table csv json" -- "${cur}"))
-                    return 0
-                    ;;
                 --as-of)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --lock-timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table csv json" -- "${cur}"))
                     return 0
                     ;;
                 --data-dir)
@@ -359,7 +375,7 @@ _roll__contracts() {
             return 0
             ;;
         roll__subcmd__contracts__subcmd__roll)
-            opts="-v -q -h --auto --forward-fill --as-of --lock-timeout --data-dir --instruments --verbose --quiet --log-format --no-progress --help"
+            opts="-v -q -h --auto --forward-fill --as-of --lock-timeout --format --data-dir --instruments --verbose --quiet --log-format --no-progress --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -371,6 +387,10 @@ _roll__contracts() {
                     ;;
                 --lock-timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table csv json" -- "${cur}"))
                     return 0
                     ;;
                 --data-dir)
@@ -393,7 +413,7 @@ _roll__contracts() {
             return 0
             ;;
         roll__subcmd__contracts__subcmd__state)
-            opts="-v -q -h --set --lock-timeout --data-dir --instruments --verbose --quiet --log-format --no-progress --help"
+            opts="-v -q -h --set --lock-timeout --format --data-dir --instruments --verbose --quiet --log-format --no-progress --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -405,6 +425,10 @@ _roll__contracts() {
                     ;;
                 --lock-timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table csv json" -- "${cur}"))
                     return 0
                     ;;
                 --data-dir)
@@ -427,7 +451,7 @@ _roll__contracts() {
             return 0
             ;;
         roll__subcmd__contracts__subcmd__update)
-            opts="-v -q -h --lock-timeout --data-dir --instruments --verbose --quiet --log-format --no-progress --help"
+            opts="-v -q -h --lock-timeout --format --data-dir --instruments --verbose --quiet --log-format --no-progress --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -435,6 +459,10 @@ _roll__contracts() {
             case "${prev}" in
                 --lock-timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table csv json" -- "${cur}"))
                     return 0
                     ;;
                 --data-dir)

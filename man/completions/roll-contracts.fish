@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_roll_contracts_global_optspecs
-    string join \n lock-timeout= data-dir= instruments= v/verbose q/quiet log-format= no-progress h/help V/version
+    string join \n lock-timeout= format= data-dir= instruments= v/verbose q/quiet log-format= no-progress h/help V/version
 end
 
 function __fish_roll_contracts_needs_command
@@ -25,6 +25,9 @@ function __fish_roll_contracts_using_subcommand
 end
 
 complete -c roll-contracts -n "__fish_roll_contracts_needs_command" -l lock-timeout -d 'Seconds to wait for another process writing to the data directory before giving up (exit 6)' -r
+complete -c roll-contracts -n "__fish_roll_contracts_needs_command" -l format -d 'Output on stdout: table (aligned columns for people), csv (a header line, then one line per row) or json (one JSON object per line; a summary is one object)' -r -f -a "table\t'Aligned columns (or readable text) for people'
+csv\t'A header line, then one line per row'
+json\t'JSON Lines: one object per row (a summary is one object)'"
 complete -c roll-contracts -n "__fish_roll_contracts_needs_command" -l data-dir -d 'The data directory all tools share (config/, prices/, rolls/, state.sqlite, ...)' -r -F
 complete -c roll-contracts -n "__fish_roll_contracts_needs_command" -l instruments -d 'Work only on these instruments (comma separated, e.g. SP500,US10); default: all configured' -r
 complete -c roll-contracts -n "__fish_roll_contracts_needs_command" -l log-format -d 'Log format on stderr: human-readable text, or one JSON object per line (for cron and log shippers)' -r -f -a "text\t''
@@ -32,7 +35,7 @@ json\t''"
 complete -c roll-contracts -n "__fish_roll_contracts_needs_command" -s v -l verbose -d 'More log output on stderr (-v debug, -vv trace)'
 complete -c roll-contracts -n "__fish_roll_contracts_needs_command" -s q -l quiet -d 'Less log output on stderr (-q warnings and errors only, -qq errors only)'
 complete -c roll-contracts -n "__fish_roll_contracts_needs_command" -l no-progress -d 'Never draw progress bars (they are drawn only when stderr is a terminal anyway)'
-complete -c roll-contracts -n "__fish_roll_contracts_needs_command" -s h -l help -d 'Print help'
+complete -c roll-contracts -n "__fish_roll_contracts_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c roll-contracts -n "__fish_roll_contracts_needs_command" -s V -l version -d 'Print version'
 complete -c roll-contracts -n "__fish_roll_contracts_needs_command" -f -a "calendar" -d 'Build roll calendars (rolls/<I>.parquet) from contract prices and config/rolls.csv'
 complete -c roll-contracts -n "__fish_roll_contracts_needs_command" -f -a "multiple" -d 'Build multiple prices (PRICE/FORWARD/CARRY) from roll calendars and contract prices (§2.4)'
@@ -43,6 +46,9 @@ complete -c roll-contracts -n "__fish_roll_contracts_needs_command" -f -a "roll"
 complete -c roll-contracts -n "__fish_roll_contracts_needs_command" -f -a "report" -d 'Per instrument: roll state, priced/forward/carry contracts, days to roll and to expiry, forward volume relative to priced, and the auto-roll rule\'s suggestion'
 complete -c roll-contracts -n "__fish_roll_contracts_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c roll-contracts -n "__fish_roll_contracts_using_subcommand calendar" -l lock-timeout -d 'Seconds to wait for another process writing to the data directory before giving up (exit 6)' -r
+complete -c roll-contracts -n "__fish_roll_contracts_using_subcommand calendar" -l format -d 'Output on stdout: table (aligned columns for people), csv (a header line, then one line per row) or json (one JSON object per line; a summary is one object)' -r -f -a "table\t'Aligned columns (or readable text) for people'
+csv\t'A header line, then one line per row'
+json\t'JSON Lines: one object per row (a summary is one object)'"
 complete -c roll-contracts -n "__fish_roll_contracts_using_subcommand calendar" -l data-dir -d 'The data directory all tools share (config/, prices/, rolls/, state.sqlite, ...)' -r -F
 complete -c roll-contracts -n "__fish_roll_contracts_using_subcommand calendar" -l instruments -d 'Work only on these instruments (comma separated, e.g. SP500,US10); default: all configured' -r
 complete -c roll-contracts -n "__fish_roll_contracts_using_subcommand calendar" -l log-format -d 'Log format on stderr: human-readable text, or one JSON object per line (for cron and log shippers)' -r -f -a "text\t''
@@ -53,6 +59,9 @@ complete -c roll-contracts -n "__fish_roll_contracts_using_subcommand calendar" 
 complete -c roll-contracts -n "__fish_roll_contracts_using_subcommand calendar" -l no-progress -d 'Never draw progress bars (they are drawn only when stderr is a terminal anyway)'
 complete -c roll-contracts -n "__fish_roll_contracts_using_subcommand calendar" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c roll-contracts -n "__fish_roll_contracts_using_subcommand multiple" -l lock-timeout -d 'Seconds to wait for another process writing to the data directory before giving up (exit 6)' -r
+complete -c roll-contracts -n "__fish_roll_contracts_using_subcommand multiple" -l format -d 'Output on stdout: table (aligned columns for people), csv (a header line, then one line per row) or json (one JSON object per line; a summary is one object)' -r -f -a "table\t'Aligned columns (or readable text) for people'
+csv\t'A header line, then one line per row'
+json\t'JSON Lines: one object per row (a summary is one object)'"
 complete -c roll-contracts -n "__fish_roll_contracts_using_subcommand multiple" -l data-dir -d 'The data directory all tools share (config/, prices/, rolls/, state.sqlite, ...)' -r -F
 complete -c roll-contracts -n "__fish_roll_contracts_using_subcommand multiple" -l instruments -d 'Work only on these instruments (comma separated, e.g. SP500,US10); default: all configured' -r
 complete -c roll-contracts -n "__fish_roll_contracts_using_subcommand multiple" -l log-format -d 'Log format on stderr: human-readable text, or one JSON object per line (for cron and log shippers)' -r -f -a "text\t''
@@ -60,10 +69,13 @@ json\t''"
 complete -c roll-contracts -n "__fish_roll_contracts_using_subcommand multiple" -s v -l verbose -d 'More log output on stderr (-v debug, -vv trace)'
 complete -c roll-contracts -n "__fish_roll_contracts_using_subcommand multiple" -s q -l quiet -d 'Less log output on stderr (-q warnings and errors only, -qq errors only)'
 complete -c roll-contracts -n "__fish_roll_contracts_using_subcommand multiple" -l no-progress -d 'Never draw progress bars (they are drawn only when stderr is a terminal anyway)'
-complete -c roll-contracts -n "__fish_roll_contracts_using_subcommand multiple" -s h -l help -d 'Print help'
+complete -c roll-contracts -n "__fish_roll_contracts_using_subcommand multiple" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c roll-contracts -n "__fish_roll_contracts_using_subcommand adjust" -l method -d 'panama: additive (pysystemtrade); ratio: proportional' -r -f -a "panama\t''
 ratio\t''"
 complete -c roll-contracts -n "__fish_roll_contracts_using_subcommand adjust" -l lock-timeout -d 'Seconds to wait for another process writing to the data directory before giving up (exit 6)' -r
+complete -c roll-contracts -n "__fish_roll_contracts_using_subcommand adjust" -l format -d 'Output on stdout: table (aligned columns for people), csv (a header line, then one line per row) or json (one JSON object per line; a summary is one object)' -r -f -a "table\t'Aligned columns (or readable text) for people'
+csv\t'A header line, then one line per row'
+json\t'JSON Lines: one object per row (a summary is one object)'"
 complete -c roll-contracts -n "__fish_roll_contracts_using_subcommand adjust" -l data-dir -d 'The data directory all tools share (config/, prices/, rolls/, state.sqlite, ...)' -r -F
 complete -c roll-contracts -n "__fish_roll_contracts_using_subcommand adjust" -l instruments -d 'Work only on these instruments (comma separated, e.g. SP500,US10); default: all configured' -r
 complete -c roll-contracts -n "__fish_roll_contracts_using_subcommand adjust" -l log-format -d 'Log format on stderr: human-readable text, or one JSON object per line (for cron and log shippers)' -r -f -a "text\t''
@@ -74,6 +86,9 @@ complete -c roll-contracts -n "__fish_roll_contracts_using_subcommand adjust" -s
 complete -c roll-contracts -n "__fish_roll_contracts_using_subcommand adjust" -l no-progress -d 'Never draw progress bars (they are drawn only when stderr is a terminal anyway)'
 complete -c roll-contracts -n "__fish_roll_contracts_using_subcommand adjust" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c roll-contracts -n "__fish_roll_contracts_using_subcommand update" -l lock-timeout -d 'Seconds to wait for another process writing to the data directory before giving up (exit 6)' -r
+complete -c roll-contracts -n "__fish_roll_contracts_using_subcommand update" -l format -d 'Output on stdout: table (aligned columns for people), csv (a header line, then one line per row) or json (one JSON object per line; a summary is one object)' -r -f -a "table\t'Aligned columns (or readable text) for people'
+csv\t'A header line, then one line per row'
+json\t'JSON Lines: one object per row (a summary is one object)'"
 complete -c roll-contracts -n "__fish_roll_contracts_using_subcommand update" -l data-dir -d 'The data directory all tools share (config/, prices/, rolls/, state.sqlite, ...)' -r -F
 complete -c roll-contracts -n "__fish_roll_contracts_using_subcommand update" -l instruments -d 'Work only on these instruments (comma separated, e.g. SP500,US10); default: all configured' -r
 complete -c roll-contracts -n "__fish_roll_contracts_using_subcommand update" -l log-format -d 'Log format on stderr: human-readable text, or one JSON object per line (for cron and log shippers)' -r -f -a "text\t''
@@ -84,6 +99,9 @@ complete -c roll-contracts -n "__fish_roll_contracts_using_subcommand update" -l
 complete -c roll-contracts -n "__fish_roll_contracts_using_subcommand update" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c roll-contracts -n "__fish_roll_contracts_using_subcommand state" -l set -d 'The new state' -r
 complete -c roll-contracts -n "__fish_roll_contracts_using_subcommand state" -l lock-timeout -d 'Seconds to wait for another process writing to the data directory before giving up (exit 6)' -r
+complete -c roll-contracts -n "__fish_roll_contracts_using_subcommand state" -l format -d 'Output on stdout: table (aligned columns for people), csv (a header line, then one line per row) or json (one JSON object per line; a summary is one object)' -r -f -a "table\t'Aligned columns (or readable text) for people'
+csv\t'A header line, then one line per row'
+json\t'JSON Lines: one object per row (a summary is one object)'"
 complete -c roll-contracts -n "__fish_roll_contracts_using_subcommand state" -l data-dir -d 'The data directory all tools share (config/, prices/, rolls/, state.sqlite, ...)' -r -F
 complete -c roll-contracts -n "__fish_roll_contracts_using_subcommand state" -l instruments -d 'Work only on these instruments (comma separated, e.g. SP500,US10); default: all configured' -r
 complete -c roll-contracts -n "__fish_roll_contracts_using_subcommand state" -l log-format -d 'Log format on stderr: human-readable text, or one JSON object per line (for cron and log shippers)' -r -f -a "text\t''
@@ -91,9 +109,12 @@ json\t''"
 complete -c roll-contracts -n "__fish_roll_contracts_using_subcommand state" -s v -l verbose -d 'More log output on stderr (-v debug, -vv trace)'
 complete -c roll-contracts -n "__fish_roll_contracts_using_subcommand state" -s q -l quiet -d 'Less log output on stderr (-q warnings and errors only, -qq errors only)'
 complete -c roll-contracts -n "__fish_roll_contracts_using_subcommand state" -l no-progress -d 'Never draw progress bars (they are drawn only when stderr is a terminal anyway)'
-complete -c roll-contracts -n "__fish_roll_contracts_using_subcommand state" -s h -l help -d 'Print help'
+complete -c roll-contracts -n "__fish_roll_contracts_using_subcommand state" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c roll-contracts -n "__fish_roll_contracts_using_subcommand roll" -l as-of -d 'The date the decision is made for (default: today, UTC)' -r
 complete -c roll-contracts -n "__fish_roll_contracts_using_subcommand roll" -l lock-timeout -d 'Seconds to wait for another process writing to the data directory before giving up (exit 6)' -r
+complete -c roll-contracts -n "__fish_roll_contracts_using_subcommand roll" -l format -d 'Output on stdout: table (aligned columns for people), csv (a header line, then one line per row) or json (one JSON object per line; a summary is one object)' -r -f -a "table\t'Aligned columns (or readable text) for people'
+csv\t'A header line, then one line per row'
+json\t'JSON Lines: one object per row (a summary is one object)'"
 complete -c roll-contracts -n "__fish_roll_contracts_using_subcommand roll" -l data-dir -d 'The data directory all tools share (config/, prices/, rolls/, state.sqlite, ...)' -r -F
 complete -c roll-contracts -n "__fish_roll_contracts_using_subcommand roll" -l instruments -d 'Work only on these instruments (comma separated, e.g. SP500,US10); default: all configured' -r
 complete -c roll-contracts -n "__fish_roll_contracts_using_subcommand roll" -l log-format -d 'Log format on stderr: human-readable text, or one JSON object per line (for cron and log shippers)' -r -f -a "text\t''
@@ -104,11 +125,11 @@ complete -c roll-contracts -n "__fish_roll_contracts_using_subcommand roll" -s v
 complete -c roll-contracts -n "__fish_roll_contracts_using_subcommand roll" -s q -l quiet -d 'Less log output on stderr (-q warnings and errors only, -qq errors only)'
 complete -c roll-contracts -n "__fish_roll_contracts_using_subcommand roll" -l no-progress -d 'Never draw progress bars (they are drawn only when stderr is a terminal anyway)'
 complete -c roll-contracts -n "__fish_roll_contracts_using_subcommand roll" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c roll-contracts -n "__fish_roll_contracts_using_subcommand report" -l format -d 'Output format (default: table on a terminal, csv otherwise)' -r -f -a "table\t'Aligned columns for people'
-csv\t''
-json\t''"
 complete -c roll-contracts -n "__fish_roll_contracts_using_subcommand report" -l as-of -d 'The date the report is for (default: today, UTC)' -r
 complete -c roll-contracts -n "__fish_roll_contracts_using_subcommand report" -l lock-timeout -d 'Seconds to wait for another process writing to the data directory before giving up (exit 6)' -r
+complete -c roll-contracts -n "__fish_roll_contracts_using_subcommand report" -l format -d 'Output on stdout: table (aligned columns for people), csv (a header line, then one line per row) or json (one JSON object per line; a summary is one object)' -r -f -a "table\t'Aligned columns (or readable text) for people'
+csv\t'A header line, then one line per row'
+json\t'JSON Lines: one object per row (a summary is one object)'"
 complete -c roll-contracts -n "__fish_roll_contracts_using_subcommand report" -l data-dir -d 'The data directory all tools share (config/, prices/, rolls/, state.sqlite, ...)' -r -F
 complete -c roll-contracts -n "__fish_roll_contracts_using_subcommand report" -l instruments -d 'Work only on these instruments (comma separated, e.g. SP500,US10); default: all configured' -r
 complete -c roll-contracts -n "__fish_roll_contracts_using_subcommand report" -l log-format -d 'Log format on stderr: human-readable text, or one JSON object per line (for cron and log shippers)' -r -f -a "text\t''

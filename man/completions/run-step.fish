@@ -42,9 +42,9 @@ complete -c run-step -n "__fish_run_step_needs_command" -a "control" -d 'Process
 complete -c run-step -n "__fish_run_step_needs_command" -a "capital" -d 'Total and per-strategy capital (spec §4.3 items 5-6)'
 complete -c run-step -n "__fish_run_step_needs_command" -a "metrics" -d 'Rewrite the metrics file from state.sqlite'
 complete -c run-step -n "__fish_run_step_needs_command" -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c run-step -n "__fish_run_step_using_subcommand control; and not __fish_seen_subcommand_from set help" -l format -r -f -a "table\t'Aligned columns for people'
-csv\t''
-json\t''"
+complete -c run-step -n "__fish_run_step_using_subcommand control; and not __fish_seen_subcommand_from set help" -l format -r -f -a "table\t'Aligned columns (or readable text) for people'
+csv\t'A header line, then one line per row'
+json\t'JSON Lines: one object per row (a summary is one object)'"
 complete -c run-step -n "__fish_run_step_using_subcommand control; and not __fish_seen_subcommand_from set help" -l date -d 'Trading day the run belongs to (YYYY-MM-DD); default today (UTC)' -r
 complete -c run-step -n "__fish_run_step_using_subcommand control; and not __fish_seen_subcommand_from set help" -l metrics-file -d 'Prometheus textfile to rewrite after the step; default DATA/metrics/systrade.prom' -r -F
 complete -c run-step -n "__fish_run_step_using_subcommand control; and not __fish_seen_subcommand_from set help" -l data-dir -d 'The data directory all tools share (config/, prices/, rolls/, state.sqlite, ...)' -r -F
@@ -88,9 +88,9 @@ complete -c run-step -n "__fish_run_step_using_subcommand capital; and not __fis
 complete -c run-step -n "__fish_run_step_using_subcommand capital; and not __fish_seen_subcommand_from show set update confirm reject weight get help" -f -a "weight" -d 'Set a strategy\'s allocation weight (capital_s = total × w_s / Σw)'
 complete -c run-step -n "__fish_run_step_using_subcommand capital; and not __fish_seen_subcommand_from show set update confirm reject weight get help" -f -a "get" -d 'Print the capital a strategy trades (its allocation, or the total when no strategy has a weight) as a bare number for scripts (`size-positions --capital "$(run-step capital get)"`); exit 1 with nothing on stdout when no capital is set'
 complete -c run-step -n "__fish_run_step_using_subcommand capital; and not __fish_seen_subcommand_from show set update confirm reject weight get help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c run-step -n "__fish_run_step_using_subcommand capital; and __fish_seen_subcommand_from show" -l format -r -f -a "table\t'Aligned columns for people'
-csv\t''
-json\t''"
+complete -c run-step -n "__fish_run_step_using_subcommand capital; and __fish_seen_subcommand_from show" -l format -r -f -a "table\t'Aligned columns (or readable text) for people'
+csv\t'A header line, then one line per row'
+json\t'JSON Lines: one object per row (a summary is one object)'"
 complete -c run-step -n "__fish_run_step_using_subcommand capital; and __fish_seen_subcommand_from show" -l date -d 'Trading day the run belongs to (YYYY-MM-DD); default today (UTC)' -r
 complete -c run-step -n "__fish_run_step_using_subcommand capital; and __fish_seen_subcommand_from show" -l metrics-file -d 'Prometheus textfile to rewrite after the step; default DATA/metrics/systrade.prom' -r -F
 complete -c run-step -n "__fish_run_step_using_subcommand capital; and __fish_seen_subcommand_from show" -l data-dir -d 'The data directory all tools share (config/, prices/, rolls/, state.sqlite, ...)' -r -F

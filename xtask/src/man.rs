@@ -26,7 +26,9 @@ pub(crate) fn render_all() -> Result<Vec<(String, Vec<u8>)>> {
     let mut files = Vec::new();
     for cmd in tools() {
         let name = cmd.get_name().to_string();
-        files.push((format!("{name}.1"), render_man(cmd.clone())?));
+        let has_format = |c: &Command| c.get_arguments().any(|a| a.get_id() == "format");
+        let output = has_format(&cmd);
+        files.push((format!("{name}.1"), render_man(cmd.clone(), output)?));
         // One page per subcommand (`roll-contracts-calendar.1`), so every flag is documented.
         for sub in cmd.get_subcommands().filter(|s| s.get_name() != "help") {
             let sub_name = format!("{name}-{}", sub.get_name());
@@ -34,7 +36,8 @@ pub(crate) fn render_all() -> Result<Vec<(String, Vec<u8>)>> {
             if let Some(version) = cmd.get_version() {
                 page = page.version(version.to_string());
             }
-            files.push((format!("{sub_name}.1"), render_man(page)?));
+            let output = output || has_format(&page);
+            files.push((format!("{sub_name}.1"), render_man(page, output)?));
         }
         for (shell, file) in [
             (Shell::Bash, format!("completions/{name}.bash")),
@@ -50,7 +53,8 @@ pub(crate) fn render_all() -> Result<Vec<(String, Vec<u8>)>> {
     Ok(files)
 }
 
-fn render_man(cmd: Command) -> Result<Vec<u8>> {
+/// One page; `output`: with the OUTPUT section (the tool prints on stdout with `--format`).
+fn render_man(cmd: Command, output: bool) -> Result<Vec<u8>> {
     let man = clap_mangen::Man::new(cmd);
     let mut buf = Vec::new();
     man.render_title(&mut buf)?;
@@ -59,6 +63,15 @@ fn render_man(cmd: Command) -> Result<Vec<u8>> {
     man.render_description_section(&mut buf)?;
     man.render_options_section(&mut buf)?;
     man.render_subcommands_section(&mut buf)?;
+    if output {
+        buf.extend_from_slice(b".SH OUTPUT\n");
+        buf.extend_from_slice(
+            systrade_cli::OUTPUT_MAN_SECTION
+                .replace('-', "\\-")
+                .as_bytes(),
+        );
+        buf.push(b'\n');
+    }
     buf.extend_from_slice(b".SH \"EXIT STATUS\"\n");
     for (code, text) in systrade_cli::EXIT_STATUS_MAN_SECTION {
         buf.extend_from_slice(format!(".TP\n\\fB{code}\\fR\n{text}\n").as_bytes());

@@ -7,8 +7,8 @@
 //!   [`systrade_accounts::system::run_system`] (and [`systrade_accounts::system::compound`] for a
 //!   compounding `capital_multiplier`).
 //! - `--costs cash|sr`: default from `use_SR_costs` (pysystemtrade default false: cash costs).
-//! - stdout: a readable summary, or with `--format json` the statistics ([`output`] documents
-//!   the JSON).
+//! - stdout: a readable summary, or with `--format json` the statistics as one JSON object on one
+//!   line ([`output`] documents it; `--format csv`: its flattened key paths and values).
 //! - `--output DIR`: `portfolio.csv`, `instruments.csv` ([`output`]) and `report.html`
 //!   ([`report`]); each written atomically.
 //! - Instruments that cannot be loaded or forecast are left out with an error (exit 3).
@@ -20,11 +20,10 @@ pub mod report;
 use anyhow::Context;
 use clap::{CommandFactory, Parser, ValueEnum};
 use output::{CurveStats, Summary};
-use std::io::Write;
 use std::path::PathBuf;
 use systrade_accounts::system::{CostMethod, compound, run_system, run_system_lean};
 use systrade_accounts::{DailySeries, curves::Curves};
-use systrade_cli::{CommonArgs, ExitCode, Progress, instruments_outcome};
+use systrade_cli::{CommonArgs, ExitCode, FormatArg, Outcomes, Printer, Progress};
 use systrade_portfolio::portfolio::CapitalMultiplier;
 use systrade_store::Store;
 use systrade_system::{ForecastSetup, Load, Overrides, StaticData, forecasts};
@@ -38,18 +37,10 @@ pub enum Costs {
     Sr,
 }
 
-/// Summary format on stdout.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Format {
-    /// A readable summary.
-    Text,
-    /// Every statistic as JSON.
-    Json,
-}
-
 /// Backtest the whole system over history: forecasts, positions, buffered positions, P&L with
-/// costs and statistics for the portfolio and each instrument. Prints a summary (or JSON); with
-/// --output DIR writes portfolio.csv, instruments.csv and a self-contained report.html.
+/// costs and statistics for the portfolio and each instrument. Prints a summary (or with --format
+/// json one JSON object, e.g. `| jq .portfolio.net.sharpe`); with --output DIR writes
+/// portfolio.csv, instruments.csv and a self-contained report.html.
 #[derive(Debug, Parser)]
 #[command(name = "backtest", version)]
 pub struct Args {
@@ -69,9 +60,8 @@ pub struct Args {
     #[arg(long, value_name = "DIR")]
     pub output: Option<PathBuf>,
 
-    /// Summary format on stdout.
-    #[arg(long, value_enum, default_value_t = Format::Text, value_name = "FORMAT")]
-    pub format: Format,
+    #[command(flatten)]
+    pub stdout: FormatArg,
 
     #[command(flatten)]
     pub common: CommonArgs,
@@ -144,8 +134,12 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         ..loaded
     };
     let failed: Vec<String> = loaded.failures.iter().map(|f| f.0.to_string()).collect();
+    let outcomes = Outcomes::new("backtest");
+    for (code, reason) in &loaded.failures {
+        outcomes.failed_with(code, ExitCode::Failure, reason);
+    }
     if loaded.inputs.is_empty() {
-        return instruments_outcome(&loaded.failures, 0);
+        return Ok(outcomes.finish());
     }
 
     let overrides = Overrides {
@@ -158,7 +152,6 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     let sys_cfg = systrade_system::accounts_config(&cfg, &codes, overrides);
     tracing::debug!("inputs: {:?}, peak RSS {}", t0.elapsed(), peak_rss());
     let multiplier = systrade_system::capital_multiplier(&cfg);
-    let done = loaded.inputs.len();
     let (portfolio, instruments): (Curves, Vec<InstrumentOut>) = if multiplier
         == CapitalMultiplier::Fixed
     {
@@ -234,16 +227,13 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
             dir.display()
         );
     }
-    let mut out = std::io::stdout().lock();
-    match args.format {
-        Format::Json => {
-            serde_json::to_writer_pretty(&mut out, &summary.json())?;
-            writeln!(out)?;
-        }
-        Format::Text => out.write_all(summary.text().as_bytes())?,
+    let mut out = Printer::stdout(args.stdout.format);
+    out.document(&summary.json(), &summary.text())?;
+    out.finish()?;
+    for i in &instruments {
+        outcomes.ok(&i.code);
     }
-    out.flush()?;
-    instruments_outcome(&loaded.failures, done)
+    Ok(outcomes.finish())
 }
 
 /// The process's peak resident set size (`VmHWM` of `/proc/self/status`), for debug logs.

@@ -3,11 +3,13 @@
 //! and locking rules are documented in the `systrade-backup` crate.
 
 use clap::{CommandFactory, Parser, Subcommand};
+use serde_json::json;
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::Mutex;
 use std::time::Duration;
 use systrade_backup::{BackupError, CreateOptions, Policy, ProgressSink, Repo};
-use systrade_cli::{CommonArgs, ExitCode, OutputFormat, Progress};
+use systrade_cli::{CommonArgs, ExitCode, FormatArg, Outcomes, Printer, Progress, Value};
 
 /// Back up the data directory (state.sqlite through SQLite's VACUUM INTO, every other file byte
 /// for byte) into a repository: a local or mounted directory, or s3://bucket/prefix. Contents are
@@ -26,6 +28,9 @@ pub struct Args {
     pub command: Command,
 
     #[command(flatten)]
+    pub stdout: FormatArg,
+
+    #[command(flatten)]
     pub common: CommonArgs,
 }
 
@@ -39,10 +44,7 @@ pub enum Command {
         lock_wait: u64,
     },
     /// List the backups, oldest first (id first).
-    List {
-        #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
-        format: OutputFormat,
-    },
+    List,
     /// Re-read every blob of a backup (default: of all backups), check sizes and SHA-256, and run
     /// SQLite's integrity_check on database copies. Exit 4 when anything is wrong.
     Verify {
@@ -110,51 +112,45 @@ impl ProgressSink for Bar {
     }
 }
 
-/// Errors that have their own exit code are logged (stderr) and turned into that code; the
-/// others go to `systrade_cli::finish` (exit 1).
-fn classify(result: anyhow::Result<ExitCode>) -> anyhow::Result<ExitCode> {
-    let err = match result {
-        Ok(code) => return Ok(code),
-        Err(e) => e,
-    };
-    let code = match err.downcast_ref::<BackupError>() {
-        Some(BackupError::Locked(_)) => ExitCode::Locked,
-        _ => return Err(err),
-    };
-    tracing::error!("{err:#}");
-    Ok(code)
-}
-
-fn usage(msg: &str) -> anyhow::Result<ExitCode> {
-    tracing::error!("{msg}");
-    Ok(ExitCode::Usage)
-}
-
-#[allow(clippy::print_stdout)]
-fn out(line: &str) -> anyhow::Result<()> {
-    use std::io::Write as _;
-    let mut stdout = std::io::stdout().lock();
-    writeln!(stdout, "{line}")?;
-    Ok(())
+/// A backup repository lock held by another process is exit 6; other errors are exit 1.
+fn classify(err: anyhow::Error) -> anyhow::Error {
+    if matches!(
+        err.downcast_ref::<BackupError>(),
+        Some(BackupError::Locked(_))
+    ) {
+        systrade_cli::with_exit_code(err, ExitCode::Locked)
+    } else {
+        err
+    }
 }
 
 fn mb(bytes: u64) -> String {
     format!("{:.1} MB", bytes as f64 / 1e6)
 }
 
+/// Seconds, rounded to milliseconds, for the JSON summaries.
+fn seconds(d: Duration) -> serde_json::Value {
+    systrade_cli::output::json_number((d.as_secs_f64() * 1000.0).round() / 1000.0)
+}
+
 pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     let Some(dest) = args.repo.as_deref() else {
-        return usage("no backup repository: give --repo DEST or set SYSTRADE_BACKUP_REPO");
+        return Err(systrade_cli::usage(
+            "no backup repository: give --repo DEST or set SYSTRADE_BACKUP_REPO",
+        ));
     };
     let repo = Repo::open(dest)?;
     let bar = Bar {
         no_progress: args.common.no_progress,
         bar: Mutex::new(None),
     };
-    classify(run_command(args, &repo, &bar))
+    let mut out = Printer::stdout(args.stdout.format);
+    let code = run_command(args, &repo, &bar, &mut out).map_err(classify)?;
+    out.finish()?;
+    Ok(code)
 }
 
-fn run_command(args: &Args, repo: &Repo, bar: &Bar) -> anyhow::Result<ExitCode> {
+fn run_command(args: &Args, repo: &Repo, bar: &Bar, out: &mut Printer) -> anyhow::Result<ExitCode> {
     match &args.command {
         Command::Create { lock_wait } => {
             let r = systrade_backup::create(
@@ -168,50 +164,84 @@ fn run_command(args: &Args, repo: &Repo, bar: &Bar) -> anyhow::Result<ExitCode> 
             for w in &r.warnings {
                 tracing::warn!("{w}");
             }
-            out(&format!(
-                "backup {}: {} files, {}; read {} files ({}), stored {} new blobs ({}) in {:.2} s",
-                r.id,
-                r.files,
-                mb(r.bytes),
-                r.hashed_files,
-                mb(r.hashed_bytes),
-                r.new_blobs,
-                mb(r.new_bytes),
-                r.elapsed.as_secs_f64()
-            ))?;
+            out.document(
+                &json!({
+                    "id": r.id,
+                    "files": r.files,
+                    "bytes": r.bytes,
+                    "hashed_files": r.hashed_files,
+                    "hashed_bytes": r.hashed_bytes,
+                    "new_blobs": r.new_blobs,
+                    "new_bytes": r.new_bytes,
+                    "seconds": seconds(r.elapsed),
+                }),
+                &format!(
+                    "backup {}: {} files, {}; read {} files ({}), stored {} new blobs ({}) in {:.2} s",
+                    r.id,
+                    r.files,
+                    mb(r.bytes),
+                    r.hashed_files,
+                    mb(r.hashed_bytes),
+                    r.new_blobs,
+                    mb(r.new_bytes),
+                    r.elapsed.as_secs_f64()
+                ),
+            )?;
             Ok(ExitCode::Success)
         }
-        Command::List { format } => {
+        Command::List => {
             repo.check_initialized()?;
-            list(repo, *format)?;
+            list(repo, out)?;
             Ok(ExitCode::Success)
         }
         Command::Verify { id } => {
             let r = systrade_backup::verify(repo, id.as_deref(), bar)?;
+            // one outcome per backup: ok, or failed (a data problem) with its problems
+            let outcomes = Outcomes::new("verify");
+            let mut by_backup: BTreeMap<&str, Vec<String>> = BTreeMap::new();
             for p in &r.problems {
-                out(&format!("FAILED {p}"))?;
+                let what = if p.path.is_empty() {
+                    p.message.clone()
+                } else {
+                    format!("{}: {}", p.path, p.message)
+                };
+                by_backup.entry(p.backup.as_str()).or_default().push(what);
             }
-            if r.problems.is_empty() {
-                out(&format!(
+            for id in &r.ids {
+                match by_backup.remove(id.as_str()) {
+                    None => outcomes.ok(format!("backup {id}")),
+                    Some(problems) => outcomes.failed_with(
+                        format!("backup {id}"),
+                        ExitCode::DataProblem,
+                        problems.join("; "),
+                    ),
+                }
+            }
+            let text = if r.problems.is_empty() {
+                format!(
                     "verify: ok: {} backups, {} blobs, {} re-hashed",
-                    r.backups,
+                    r.ids.len(),
                     r.blobs,
                     mb(r.bytes)
-                ))?;
-                Ok(ExitCode::Success)
+                )
             } else {
-                out(&format!(
-                    "verify: {} problems in {} backups ({} blobs checked)",
+                format!(
+                    "verify: {} problems in {} backups ({} blobs checked); the affected backups cannot be restored intact",
                     r.problems.len(),
-                    r.backups,
+                    r.ids.len(),
                     r.blobs
-                ))?;
-                tracing::error!(
-                    "{} problems found; the affected backups cannot be restored intact",
-                    r.problems.len()
-                );
-                Ok(ExitCode::DataProblem)
-            }
+                )
+            };
+            out.document(
+                &json!({
+                    "backups": r.ids.len(),
+                    "blobs": r.blobs,
+                    "bytes": r.bytes,
+                    "problems": r.problems.len(),
+                }),
+                &text,
+            )?;
+            Ok(outcomes.finish())
         }
         Command::Restore { id, to, force } => {
             let r = systrade_backup::restore(repo, id, to, *force, bar)?;
@@ -223,14 +253,24 @@ fn run_command(args: &Args, repo: &Repo, bar: &Bar) -> anyhow::Result<ExitCode> 
                     r.id
                 );
             }
-            out(&format!(
-                "restored {}: {} files, {} into {} in {:.2} s",
-                r.id,
-                r.files,
-                mb(r.bytes),
-                to.display(),
-                r.elapsed.as_secs_f64()
-            ))?;
+            out.document(
+                &json!({
+                    "id": r.id,
+                    "files": r.files,
+                    "bytes": r.bytes,
+                    "to": to.display().to_string(),
+                    "extra_files": r.extra_files,
+                    "seconds": seconds(r.elapsed),
+                }),
+                &format!(
+                    "restored {}: {} files, {} into {} in {:.2} s",
+                    r.id,
+                    r.files,
+                    mb(r.bytes),
+                    to.display(),
+                    r.elapsed.as_secs_f64()
+                ),
+            )?;
             Ok(ExitCode::Success)
         }
         Command::Prune {
@@ -245,126 +285,73 @@ fn run_command(args: &Args, repo: &Repo, bar: &Bar) -> anyhow::Result<ExitCode> 
                 keep_weekly: *keep_weekly,
             };
             if policy.keeps_nothing() {
-                return usage(
+                return Err(systrade_cli::usage(
                     "prune needs a retention policy: --keep-daily N, --keep-weekly M and/or --keep-last K",
-                );
+                ));
             }
             let r = systrade_backup::prune(repo, policy, *dry_run)?;
             let verb = if *dry_run { "would remove" } else { "removed" };
             for id in &r.removed {
                 tracing::info!("{verb} backup {id}");
             }
-            out(&format!(
-                "prune: kept {} backups, {verb} {}; {verb} {} unreferenced blobs ({})",
-                r.kept.len(),
-                r.removed.len(),
-                r.blobs_deleted,
-                mb(r.bytes_deleted)
-            ))?;
+            out.document(
+                &json!({
+                    "dry_run": dry_run,
+                    "kept": r.kept.len(),
+                    "removed": r.removed.len(),
+                    "blobs_deleted": r.blobs_deleted,
+                    "bytes_deleted": r.bytes_deleted,
+                }),
+                &format!(
+                    "prune: kept {} backups, {verb} {}; {verb} {} unreferenced blobs ({})",
+                    r.kept.len(),
+                    r.removed.len(),
+                    r.blobs_deleted,
+                    mb(r.bytes_deleted)
+                ),
+            )?;
             Ok(ExitCode::Success)
         }
     }
 }
 
-/// `list`: one row per backup, id first.
-fn list(repo: &Repo, format: OutputFormat) -> anyhow::Result<()> {
-    let header = [
-        "id",
-        "committed",
-        "files",
-        "bytes",
-        "new_blobs",
-        "new_bytes",
-        "host",
-        "source",
-    ];
-    let mut rows: Vec<[String; 8]> = Vec::new();
+/// `list`: one row per backup, id first; a backup whose manifest cannot be read is listed as
+/// `CORRUPT` (and logged).
+fn list(repo: &Repo, out: &mut Printer) -> anyhow::Result<()> {
+    out.table(
+        "backups",
+        "Backups",
+        systrade_cli::output::columns(&[
+            "id",
+            "committed",
+            "files",
+            "bytes",
+            "new_blobs",
+            "new_bytes",
+            "host",
+            "source",
+        ]),
+    )?;
     for id in repo.backup_ids()? {
-        match repo.load_manifest(&id) {
-            Ok(m) => rows.push([
-                m.id.clone(),
-                m.committed.clone(),
-                m.files.len().to_string(),
-                m.total_bytes().to_string(),
-                m.new_blobs.to_string(),
-                m.new_bytes.to_string(),
-                m.host.clone(),
-                m.source.clone(),
-            ]),
+        let row = match repo.load_manifest(&id) {
+            Ok(m) => vec![
+                Value::text(&m.id),
+                Value::text(&m.committed),
+                m.files.len().into(),
+                m.total_bytes().into(),
+                m.new_blobs.into(),
+                m.new_bytes.into(),
+                Value::text(&m.host),
+                Value::text(&m.source),
+            ],
             Err(e) => {
                 tracing::error!("backup {id}: {e:#}");
-                rows.push([
-                    id,
-                    "CORRUPT".into(),
-                    String::new(),
-                    String::new(),
-                    String::new(),
-                    String::new(),
-                    String::new(),
-                    String::new(),
-                ]);
+                let mut row = vec![Value::Text(id), "CORRUPT".into()];
+                row.resize(8, Value::Null);
+                row
             }
-        }
-    }
-    match format {
-        OutputFormat::Json => {
-            let arr: Vec<serde_json::Value> = rows
-                .iter()
-                .map(|r| {
-                    let mut obj = serde_json::Map::new();
-                    for (k, v) in header.iter().zip(r) {
-                        let value = match *k {
-                            "files" | "bytes" | "new_blobs" | "new_bytes" => v
-                                .parse::<u64>()
-                                .map(serde_json::Value::from)
-                                .unwrap_or(serde_json::Value::Null),
-                            _ => serde_json::Value::from(v.as_str()),
-                        };
-                        obj.insert((*k).to_string(), value);
-                    }
-                    serde_json::Value::Object(obj)
-                })
-                .collect();
-            out(&serde_json::to_string_pretty(&arr)?)?;
-        }
-        OutputFormat::Csv => {
-            out(&header.join(","))?;
-            for r in &rows {
-                let cells: Vec<String> = r.iter().map(|c| csv_cell(c)).collect();
-                out(&cells.join(","))?;
-            }
-        }
-        OutputFormat::Table => {
-            let mut widths: Vec<usize> = header.iter().map(|h| h.len()).collect();
-            for r in &rows {
-                for (w, c) in widths.iter_mut().zip(r) {
-                    *w = (*w).max(c.len());
-                }
-            }
-            let fmt_row = |cells: &[&str]| -> String {
-                cells
-                    .iter()
-                    .zip(&widths)
-                    .map(|(c, w)| format!("{c:<w$}"))
-                    .collect::<Vec<_>>()
-                    .join("  ")
-                    .trim_end()
-                    .to_string()
-            };
-            out(&fmt_row(&header))?;
-            for r in &rows {
-                let cells: Vec<&str> = r.iter().map(String::as_str).collect();
-                out(&fmt_row(&cells))?;
-            }
-        }
+        };
+        out.row(row)?;
     }
     Ok(())
-}
-
-fn csv_cell(s: &str) -> String {
-    if s.contains([',', '"', '\n']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.to_string()
-    }
 }

@@ -356,14 +356,15 @@ fn verify_detects_flipped_byte_missing_blob_and_corrupt_database() {
     std::fs::write(&victim, content).unwrap();
     let mut cmd = backup(&data, repo);
     cmd.arg("verify");
-    let (code, out, _) = run(cmd);
+    let (code, out, err) = run(cmd);
     assert_eq!(code, 4, "{out}");
-    let line = out
+    // each problem is logged on stderr, the summary is on stdout
+    let line = err
         .lines()
         .find(|l| l.contains("prices/multiple/I001.parquet"))
-        .unwrap_or_else(|| panic!("no line names the file: {out}"));
+        .unwrap_or_else(|| panic!("no line names the file: {err}"));
     assert!(
-        line.starts_with("FAILED") && line.contains("is corrupt"),
+        line.contains("ERROR") && line.contains("is corrupt"),
         "{line}"
     );
     assert!(out.contains("verify: 1 problems"), "{out}");
@@ -379,12 +380,12 @@ fn verify_detects_flipped_byte_missing_blob_and_corrupt_database() {
     std::fs::remove_file(blob_of("config/instruments.csv")).unwrap();
     let mut cmd = backup(&data, repo);
     cmd.arg("verify").arg("latest");
-    let (code, out, _) = run(cmd);
+    let (code, _, err) = run(cmd);
     assert_eq!(code, 4);
     assert!(
-        out.lines().any(|l| l.contains("config/instruments.csv")
+        err.lines().any(|l| l.contains("config/instruments.csv")
             && l.contains("is missing from the repository")),
-        "{out}"
+        "{err}"
     );
 
     // A damaged database copy whose blob is intact: caught by integrity_check. Build it by
@@ -429,12 +430,12 @@ fn verify_detects_flipped_byte_missing_blob_and_corrupt_database() {
         .unwrap();
     let mut cmd = backup(&data, repo);
     cmd.arg("verify");
-    let (code, out, _) = run(cmd);
+    let (code, _, err) = run(cmd);
     assert_eq!(code, 4);
     assert!(
-        out.lines()
+        err.lines()
             .any(|l| l.contains("state.sqlite") && l.contains("integrity_check")),
-        "{out}"
+        "{err}"
     );
 
     // A flipped byte in the manifest itself.
@@ -443,9 +444,9 @@ fn verify_detects_flipped_byte_missing_blob_and_corrupt_database() {
     std::fs::write(&manifest, text.replacen("\"size\":", "\"size\":1", 1)).unwrap();
     let mut cmd = backup(&data, repo);
     cmd.arg("verify");
-    let (code, out, _) = run(cmd);
+    let (code, _, err) = run(cmd);
     assert_eq!(code, 4);
-    assert!(out.contains("checksum mismatch"), "{out}");
+    assert!(err.contains("checksum mismatch"), "{err}");
 }
 
 #[test]

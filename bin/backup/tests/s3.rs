@@ -83,7 +83,10 @@ fn s3_create_list_verify_restore_prune() {
     cmd.args(["list", "--format", "json"]);
     let (code, out, err) = run(cmd);
     assert_eq!(code, 0, "{err}");
-    let backups: Vec<serde_json::Value> = serde_json::from_str(&out).unwrap();
+    let backups: Vec<serde_json::Value> = out
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
     assert_eq!(backups.len(), 3);
     assert_eq!(backups[0]["files"], 32);
     assert!(backups[2]["new_blobs"].as_u64().unwrap() <= 2);

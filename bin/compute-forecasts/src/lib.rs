@@ -27,7 +27,7 @@ use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::PathBuf;
 use std::time::Duration;
-use systrade_cli::{CommonArgs, ExitCode, ExitCodeError, Progress, instruments_outcome};
+use systrade_cli::{CommonArgs, ExitCode, ExitCodeError, Outcomes, Progress};
 use systrade_forecast::pipeline::compute_forecasts;
 use systrade_model::{ForecastSeries, InstrumentCode};
 use systrade_store::{PreparedFile, SeriesKind, StagedWrites, Store, WriteOutcome};
@@ -385,5 +385,26 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
             )?;
         }
     }
-    instruments_outcome(&failures, done.len())
+    Ok(outcome(
+        "compute-forecasts",
+        &failures,
+        done.iter().map(|d| &d.0),
+    ))
+}
+
+/// The per-instrument outcome summary (logged) and the run's exit code: 0 when every instrument
+/// was done, 3 when some failed, 1 when all did.
+fn outcome<'a>(
+    what: &str,
+    failures: &[(InstrumentCode, String)],
+    done: impl Iterator<Item = &'a InstrumentCode>,
+) -> ExitCode {
+    let outcomes = Outcomes::new(what);
+    for (code, reason) in failures {
+        outcomes.failed_with(code, ExitCode::Failure, reason);
+    }
+    for code in done {
+        outcomes.ok(code);
+    }
+    outcomes.finish()
 }

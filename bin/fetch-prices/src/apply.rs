@@ -3,7 +3,7 @@
 
 use crate::Args;
 use crate::fetch::{Fetched, Payload};
-use crate::output::{Outcome, Status};
+use crate::output::{Status, Update};
 use anyhow::Context;
 use chrono::NaiveDate;
 use std::collections::BTreeMap;
@@ -11,7 +11,7 @@ use std::io::Write;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
-use systrade_cli::{ExitCode, ExitCodeError, Progress};
+use systrade_cli::{Outcomes, Progress};
 use systrade_model::{ContractBar, ContractDate, InstrumentCode, PriceSeries, Timestamp};
 use systrade_sources::bar::{Bar, ContractSeries, FxPoint, FxSeries};
 use systrade_sources::clean::{CleanOptions, clean_bars, clean_fx};
@@ -19,8 +19,6 @@ use systrade_sources::merge::{Merged, Row, merge_rows};
 use systrade_sources::spike::{Spike, find_spikes};
 use systrade_store::{ContractClose, Store, StoreError, Writer};
 
-/// The revision log, relative to the data directory.
-pub(crate) const REVISIONS_LOG: &str = "logs/price-revisions.csv";
 const REVISIONS_HEADER: &str = "recorded_at,instrument,contract,timestamp,field,old,new";
 
 /// Settings of the merge step.
@@ -296,13 +294,15 @@ fn revision_lines(
     }
 }
 
-/// Merges, checks and writes everything fetched.
+/// Merges, checks and writes everything fetched; records each written instrument's outcome (those
+/// that failed to fetch were recorded then).
 pub(crate) fn apply_all(
     args: &Args,
     store: &Store,
     today: NaiveDate,
     fetched: Vec<Fetched>,
-) -> anyhow::Result<Vec<Outcome>> {
+    outcomes_log: &Outcomes,
+) -> anyhow::Result<Vec<Update>> {
     let settings = MergeSettings {
         clean: CleanOptions {
             today,
@@ -312,7 +312,7 @@ pub(crate) fn apply_all(
         max_spike: args.max_spike,
         accept_spikes: args.accept_spikes,
     };
-    let mut outcomes: Vec<Option<Outcome>> = Vec::with_capacity(fetched.len());
+    let mut outcomes: Vec<Option<Update>> = Vec::with_capacity(fetched.len());
     let mut work: Vec<(usize, String, Payload)> = Vec::new();
     for (i, f) in fetched.into_iter().enumerate() {
         match f.result {
@@ -320,24 +320,23 @@ pub(crate) fn apply_all(
                 outcomes.push(None);
                 work.push((i, f.job.name, p));
             }
-            Err(e) => outcomes.push(Some(Outcome::failed(&f.job.name, e.message, e.unavailable))),
+            Err(e) => outcomes.push(Some(Update::failed(&f.job.name, e.message, e.unavailable))),
         }
     }
     if !work.is_empty() {
         let writer = store
             .lock_for_writing(Duration::from_secs_f64(args.lock_timeout.max(0.0)))
             .map_err(|e| {
-                let code = if e.is_locked() {
-                    ExitCode::Locked
+                if e.is_locked() {
+                    systrade_cli::locked(e)
                 } else {
-                    ExitCode::Failure
-                };
-                anyhow::Error::new(ExitCodeError(code)).context(e.to_string())
+                    e.into()
+                }
             })?;
         let progress = Progress::new(work.len() as u64, "instruments", args.common.no_progress);
         progress.set_message("merging");
         let next = AtomicUsize::new(0);
-        let done: Mutex<Vec<(usize, Outcome, Vec<String>)>> = Mutex::new(Vec::new());
+        let done: Mutex<Vec<(usize, Update, Vec<String>)>> = Mutex::new(Vec::new());
         let workers = args.jobs.clamp(1, 64).min(work.len());
         std::thread::scope(|s| {
             for _ in 0..workers {
@@ -353,9 +352,7 @@ pub(crate) fn apply_all(
                             }
                             Payload::Fx(fx) => apply_fx(&writer, name, fx, &settings),
                         };
-                        if outcome.status == Status::Failed {
-                            tracing::error!(instrument = %name, "{}", outcome.note);
-                        }
+                        outcome.record(outcomes_log);
                         progress.inc(1);
                         done.lock()
                             .unwrap_or_else(std::sync::PoisonError::into_inner)
@@ -386,10 +383,10 @@ fn apply_contracts(
     name: &str,
     series: &[ContractSeries],
     s: &MergeSettings,
-) -> (Outcome, Vec<String>) {
+) -> (Update, Vec<String>) {
     let Ok(instrument) = InstrumentCode::new(name) else {
         return (
-            Outcome::failed(name, "not an instrument code".into(), false),
+            Update::failed(name, "not an instrument code".into(), false),
             Vec::new(),
         );
     };
@@ -399,17 +396,17 @@ fn apply_contracts(
             let stored = match writer.store().read_contract_prices(&instrument) {
                 Ok(p) => p,
                 Err(e) if e.is_not_found() => Vec::new(),
-                Err(e) => return (Outcome::failed(name, e.to_string(), false), Vec::new()),
+                Err(e) => return (Update::failed(name, e.to_string(), false), Vec::new()),
             };
             let m = merge_contracts(&instrument, stored, series, s);
             if let Some(rows) = &m.rows
                 && let Err(e) = writer.write_contract_prices(&instrument, rows)
             {
-                return (Outcome::failed(name, e.to_string(), false), Vec::new());
+                return (Update::failed(name, e.to_string(), false), Vec::new());
             }
             m
         }
-        Err(e) => return (Outcome::failed(name, e.to_string(), false), Vec::new()),
+        Err(e) => return (Update::failed(name, e.to_string(), false), Vec::new()),
     };
     let status = if !m.quarantined.is_empty() {
         Status::Spike
@@ -426,7 +423,7 @@ fn apply_contracts(
         note.push_str(&format!("{} bar(s) dropped by cleaning", m.dropped));
     }
     (
-        Outcome {
+        Update {
             name: name.to_string(),
             status,
             contracts: series.len(),
@@ -485,12 +482,12 @@ fn apply_fx(
     name: &str,
     fx: &FxSeries,
     s: &MergeSettings,
-) -> (Outcome, Vec<String>) {
+) -> (Update, Vec<String>) {
     let ccy = &name[..name.len() - 3];
     let stored = match writer.store().read_fx_rates(ccy) {
         Ok(p) => p,
         Err(e) if e.is_not_found() => PriceSeries::default(),
-        Err(e) => return (Outcome::failed(name, e.to_string(), false), Vec::new()),
+        Err(e) => return (Update::failed(name, e.to_string(), false), Vec::new()),
     };
     let old: Vec<FxPoint> = stored
         .timestamps
@@ -503,7 +500,7 @@ fn apply_fx(
         .collect();
     let (clean, report) = clean_fx(&fx.points, s.clean.today);
     let m: Merged<FxPoint> = merge_rows(&old, &clean, revise_from(&old, s.revise_days));
-    let mut outcome = Outcome {
+    let mut outcome = Update {
         name: name.to_string(),
         status: Status::Unchanged,
         contracts: 1,
@@ -557,7 +554,7 @@ fn apply_fx(
     }
     let series = PriceSeries::new(ts, values);
     if let Err(e) = writer.write_fx_rates(ccy, &series) {
-        return (Outcome::failed(name, e.to_string(), false), Vec::new());
+        return (Update::failed(name, e.to_string(), false), Vec::new());
     }
     outcome.status = Status::Updated;
     outcome.added = m.added;
@@ -569,7 +566,7 @@ fn apply_fx(
 /// Appends revision lines (with the current time) to `logs/price-revisions.csv`, creating it with
 /// its header. Called with the write lock held.
 fn append_revisions(store: &Store, lines: &[String]) -> anyhow::Result<()> {
-    let path = store.root().join(REVISIONS_LOG);
+    let path = store.dir().price_revisions_log();
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     }

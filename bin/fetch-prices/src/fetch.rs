@@ -6,7 +6,8 @@ use chrono::NaiveDate;
 use std::collections::BTreeMap;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use systrade_cli::{ExitCode, ExitCodeError, Progress};
+use systrade_cli::{ExitCode, Outcomes, Progress};
+use systrade_ibkr::{Ibkr, IbkrError};
 use systrade_model::{ContractDate, InstrumentCode, RollParameters};
 use systrade_sources::bar::{ContractSeries, FxSeries, sort_dedup_bars};
 use systrade_sources::chain::{EXPIRED_CONTRACT_GRACE_DAYS, live_contracts};
@@ -14,7 +15,6 @@ use systrade_sources::csvfmt::{
     parse_contract_csv, parse_fx_csv, read_contract_file, read_fx_file,
 };
 use systrade_sources::http::HttpError;
-use systrade_sources::ibkr::{IbkrClient, IbkrError, history_period, match_contract};
 use systrade_sources::template::TemplateValues;
 use systrade_store::{ContractClose, Store};
 
@@ -77,14 +77,19 @@ pub(crate) struct Fetched {
     pub result: Result<Payload, FetchError>,
 }
 
-/// Fetches every job of the plan.
-pub(crate) fn fetch_all(args: &Args, plan: &Plan, store: &Store) -> anyhow::Result<Vec<Fetched>> {
-    if let SourceCtx::Ibkr { client } = &plan.source
+/// Fetches every job of the plan; a job that fails is recorded in `outcomes` at once.
+pub(crate) fn fetch_all(
+    args: &Args,
+    plan: &Plan,
+    store: &Store,
+    outcomes: &Outcomes,
+) -> anyhow::Result<Vec<Fetched>> {
+    if let SourceCtx::Ibkr { ibkr } = &plan.source
         && !plan.jobs.is_empty()
     {
-        client.ensure_session().map_err(|e| {
-            anyhow::Error::new(ExitCodeError(ExitCode::BrokerUnavailable)).context(e.to_string())
-        })?;
+        ibkr.gateway()
+            .ensure_session()
+            .map_err(|e| systrade_cli::unavailable(format!("{e}{}", crate::gateway_hint(&e))))?;
     }
     let progress = Progress::new(
         plan.jobs.len() as u64,
@@ -104,7 +109,12 @@ pub(crate) fn fetch_all(args: &Args, plan: &Plan, store: &Store) -> anyhow::Resu
                     let Some(job) = plan.jobs.get(i) else { break };
                     let result = fetch_one(args, plan, store, job);
                     if let Err(e) = &result {
-                        tracing::error!(instrument = %job.name, "{}", e.message);
+                        let code = if e.unavailable {
+                            ExitCode::BrokerUnavailable
+                        } else {
+                            ExitCode::Failure
+                        };
+                        outcomes.failed_with(&job.name, code, &e.message);
                     }
                     progress.inc(1);
                     results
@@ -259,21 +269,21 @@ fn fetch_one(args: &Args, plan: &Plan, store: &Store, job: &Job) -> Result<Paylo
             }
             Ok(Payload::Contracts(out))
         }
-        (SourceCtx::Ibkr { client }, true) => {
+        (SourceCtx::Ibkr { ibkr }, true) => {
             let fx = job
                 .ib_fx
                 .as_ref()
                 .ok_or_else(|| FetchError::data("no IB FX mapping"))?;
             let start = fx_start(args, plan, store, &job.name)?;
-            let period = history_period((plan.today - start).num_days() + 1);
-            let mut points = client.daily_fx(fx, &period)?;
-            systrade_sources::bar::sort_dedup_fx(&mut points);
-            Ok(Payload::Fx(FxSeries {
-                code: job.name.clone(),
-                points,
-            }))
+            Ok(Payload::Fx(systrade_sources::ibkr::fetch_fx(
+                ibkr,
+                fx,
+                start,
+                plan.today,
+                args.daily_time,
+            )?))
         }
-        (SourceCtx::Ibkr { client }, false) => fetch_ibkr(args, plan, store, job, client),
+        (SourceCtx::Ibkr { ibkr }, false) => fetch_ibkr(args, plan, store, job, ibkr),
     }
 }
 
@@ -282,82 +292,32 @@ fn fetch_ibkr(
     plan: &Plan,
     store: &Store,
     job: &Job,
-    client: &IbkrClient,
+    ibkr: &Ibkr,
 ) -> Result<Payload, FetchError> {
-    let ib = job
-        .ib
-        .as_ref()
-        .ok_or_else(|| FetchError::data("no IB mapping"))?;
     let instrument = instrument_of(job)?;
     let stored = read_stored(store, &instrument)?;
-    let roll = plan.rolls.get(&instrument);
-    let listed = client.futures(&ib.symbol, &ib.exchange)?;
-    if listed.is_empty() {
+    if ibkr.listed(&instrument)?.is_empty() {
+        let row = ibkr.mapping(&instrument)?;
         return Err(FetchError::data(format!(
             "IB lists no futures for {} on {} (check {})",
-            ib.symbol,
-            ib.exchange,
-            crate::plan::IBKR_FUTURES
+            row.symbol(),
+            row.exchange(),
+            store.dir().relative(&store.dir().ibkr_csv()).display()
         )));
     }
     let mut wanted = wanted_contracts(args, plan, store, &instrument, &stored)?;
     if wanted.is_empty() {
-        // Nothing known yet: every listed contract in the priced cycle.
-        wanted = listed
-            .iter()
-            .filter_map(|f| f.expiry())
-            .filter_map(|e| systrade_sources::ibkr::contract_for_expiry(e, roll))
-            .collect();
-        wanted.sort();
-        wanted.dedup();
+        // Nothing known yet: every listed contract (in the priced cycle with a roll configuration).
+        wanted = ibkr.listed_contracts(&instrument)?;
     }
-    let targets: Vec<(ContractDate, i64)> = wanted
-        .iter()
-        .filter_map(|&c| {
-            let approx = roll.map(|r| r.approx_expiry(c));
-            match match_contract(&listed, c, approx) {
-                Some(f) => Some((c, f.conid)),
-                None => {
-                    tracing::debug!(instrument = %instrument, contract = %c, "not listed at IB (expired?)");
-                    None
-                }
-            }
-        })
-        .collect();
-    // Contracts of one instrument are fetched concurrently; the client caps requests in flight.
-    let results: Vec<Result<ContractSeries, FetchError>> = std::thread::scope(|s| {
-        let handles: Vec<_> = targets
-            .iter()
-            .map(|&(c, conid)| {
-                let start = start_for(args, plan, &stored, c);
-                let instrument = instrument.clone();
-                s.spawn(move || {
-                    let period = history_period((plan.today - start).num_days() + 1);
-                    let bars = client.daily_history(conid, &period)?;
-                    Ok(ContractSeries {
-                        instrument,
-                        contract: c,
-                        bars: bars
-                            .into_iter()
-                            .map(|b| b.scaled(ib.price_magnifier))
-                            .collect(),
-                    })
-                })
-            })
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| {
-                h.join()
-                    .unwrap_or_else(|_| Err(FetchError::data("fetch thread panicked")))
-            })
-            .collect()
-    });
-    let mut out = Vec::new();
-    for r in results {
-        out.push(r?);
-    }
-    Ok(Payload::Contracts(out))
+    Ok(Payload::Contracts(systrade_sources::ibkr::fetch_contracts(
+        ibkr,
+        &instrument,
+        &wanted,
+        |c| start_for(args, plan, &stored, c),
+        plan.today,
+        args.daily_time,
+    )?))
 }
 
 fn instrument_of(job: &Job) -> Result<InstrumentCode, FetchError> {

@@ -15,7 +15,7 @@ use anyhow::Context;
 use chrono::{NaiveDate, NaiveTime};
 use clap::{CommandFactory, Parser, ValueEnum};
 use std::path::PathBuf;
-use systrade_cli::{CommonArgs, ExitCode, OutputFormat};
+use systrade_cli::{CommonArgs, ExitCode, FormatArg, Outcomes};
 use systrade_model::ContractDate;
 
 /// Update contract prices (or FX rates with --fx) from a price source.
@@ -33,10 +33,13 @@ use systrade_model::ContractDate;
 /// --token-file (mode 0600) and never logged.
 ///
 /// ibkr — the Interactive Brokers Client Portal gateway (--ibkr-url), mapping config/ibkr.csv
-/// (pysystemtrade's ib_config_futures.csv columns) and, with --fx, config/ibkr-fx.csv (CODE,CCY1,CCY2,INVERT).
-/// Prices are multiplied by priceMagnifier; a daily bar is dated by its start time shifted 6 hours
-/// forward (Globex sessions open the evening before). At most --max-concurrent-history requests are in
-/// flight; 429 and 503 answers are retried with backoff; an expired session is re-initialised once.
+/// (pysystemtrade's ib_config_futures.csv columns: a future is the instrument's when its symbol and
+/// exchange, and the IBCurrency and IBMultiplier when given, match; IgnoreWeekly picks the monthly
+/// future among weeklies) and, with --fx, config/ibkr-fx.csv (CODE,CCY1,CCY2,INVERT). Prices are
+/// multiplied by priceMagnifier; a daily bar is dated by its start time shifted 6 hours forward
+/// (Globex sessions open the evening before). At most --max-concurrent-history requests are in
+/// flight; 429 and 503 answers are retried with backoff; the session is initialised first, kept
+/// alive, and re-initialised once when it expires.
 ///
 /// WHAT IS WRITTEN
 ///
@@ -67,9 +70,8 @@ pub struct Args {
     #[arg(long, value_enum, default_value_t = CsvFormatArg::Auto, value_name = "FORMAT")]
     pub csv_format: CsvFormatArg,
 
-    /// Output format of the per-instrument lines on stdout.
-    #[arg(long, value_enum, default_value_t = OutputFormat::Table, value_name = "FORMAT")]
-    pub format: OutputFormat,
+    #[command(flatten)]
+    pub stdout: FormatArg,
 
     /// Also revise the last N days of stored bars where the source now differs (recorded in
     /// logs/price-revisions.csv).
@@ -129,9 +131,10 @@ pub struct Args {
     #[arg(long, value_name = "N", default_value_t = 5)]
     pub max_concurrent_history: usize,
 
-    /// Accept the gateway's self-signed or expired TLS certificate. Only for a gateway on this machine.
-    #[arg(long)]
-    pub insecure_accept_invalid_certs: bool,
+    /// Accept the IB gateway's self-signed or expired TLS certificate (the gateway ships one). Only
+    /// with --source ibkr, and only for the gateway at --ibkr-url.
+    #[arg(long, visible_alias = "insecure-accept-invalid-certs")]
+    pub ibkr_insecure: bool,
 
     /// A file (mode 0600) whose first line is the {token} secret; SYSTRADE_SOURCE_TOKEN wins.
     #[arg(long, value_name = "FILE")]
@@ -210,20 +213,42 @@ pub fn command() -> clap::Command {
     Args::command()
 }
 
+/// What to do about a gateway that cannot be used, when the tool can say: the option accepting the
+/// gateway's self-signed certificate, the option naming its address.
+pub(crate) fn gateway_hint(e: &systrade_ibkr::IbkrError) -> &'static str {
+    match e {
+        systrade_ibkr::IbkrError::CertificateRefused { .. } => {
+            "; if this is the Client Portal gateway's own self-signed certificate, run again with --ibkr-insecure"
+        }
+        systrade_ibkr::IbkrError::ConnectionRefused { .. } => " (--ibkr-url or SYSTRADE_IBKR_URL)",
+        _ => "",
+    }
+}
+
 /// Runs the tool.
 pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
+    if args.ibkr_insecure && !matches!(args.source, SourceArg::Ibkr) {
+        return Err(anyhow::Error::new(systrade_cli::ExitCodeError(ExitCode::Usage)).context(
+            "--ibkr-insecure accepts the IB gateway's certificate; it is only for --source ibkr",
+        ));
+    }
     let today = args
         .today
         .unwrap_or_else(|| chrono::Local::now().date_naive());
     let store = systrade_store::Store::open(&args.common.data_dir);
     let plan = plan::Plan::build(args, &store, today).context("preparing the fetch")?;
-    let fetched = fetch::fetch_all(args, &plan, &store)?;
-    let mut outcomes = plan.failed.clone();
-    for o in &outcomes {
-        tracing::error!(instrument = %o.name, "{}", o.note);
+    let outcomes = Outcomes::new(if args.fx {
+        "fetch-prices --fx"
+    } else {
+        "fetch-prices"
+    });
+    for u in &plan.failed {
+        u.record(&outcomes);
     }
-    outcomes.extend(apply::apply_all(args, &store, today, fetched)?);
-    outcomes.sort_by(|a, b| a.name.cmp(&b.name));
-    output::print(args.format, &outcomes)?;
-    Ok(output::summarise(&outcomes))
+    let fetched = fetch::fetch_all(args, &plan, &store, &outcomes)?;
+    let mut updates = plan.failed.clone();
+    updates.extend(apply::apply_all(args, &store, today, fetched, &outcomes)?);
+    updates.sort_by(|a, b| a.name.cmp(&b.name));
+    output::print(args.stdout.format, &updates)?;
+    Ok(outcomes.finish())
 }

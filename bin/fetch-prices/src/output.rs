@@ -1,7 +1,7 @@
-//! One line per instrument on stdout (table, CSV or JSON lines) and the exit code.
+//! One row per instrument (or FX code) on stdout in the output convention of `systrade_cli`, and
+//! each instrument's outcome for the summary and the exit code.
 
-use std::io::Write;
-use systrade_cli::{ExitCode, OutputFormat};
+use systrade_cli::{ExitCode, Outcomes, OutputFormat, Printer, Value};
 use systrade_model::Timestamp;
 
 /// How one instrument (or FX code) ended.
@@ -28,8 +28,9 @@ impl Status {
     }
 }
 
+/// What happened to one instrument's (or FX code's) prices.
 #[derive(Debug, Clone)]
-pub(crate) struct Outcome {
+pub(crate) struct Update {
     pub name: String,
     pub status: Status,
     /// Contracts (or 1 for FX) the source delivered.
@@ -43,7 +44,7 @@ pub(crate) struct Outcome {
     pub unavailable: bool,
 }
 
-impl Outcome {
+impl Update {
     pub(crate) fn failed(name: &str, note: String, unavailable: bool) -> Self {
         Self {
             name: name.to_string(),
@@ -56,112 +57,56 @@ impl Outcome {
             unavailable,
         }
     }
-}
 
-/// Writes the per-instrument lines.
-pub(crate) fn print(format: OutputFormat, outcomes: &[Outcome]) -> std::io::Result<()> {
-    let stdout = std::io::stdout();
-    let mut out = std::io::BufWriter::new(stdout.lock());
-    let last = |o: &Outcome| o.last.map(|t| t.to_string()).unwrap_or_default();
-    match format {
-        OutputFormat::Table => {
-            let w = outcomes
-                .iter()
-                .map(|o| o.name.len())
-                .max()
-                .unwrap_or(0)
-                .max("instrument".len());
-            writeln!(
-                out,
-                "{:<w$}  {:<9}  {:>9}  {:>6}  {:>7}  {:<19}  note",
-                "instrument", "status", "contracts", "added", "revised", "last"
-            )?;
-            for o in outcomes {
-                writeln!(
-                    out,
-                    "{:<w$}  {:<9}  {:>9}  {:>6}  {:>7}  {:<19}  {}",
-                    o.name,
-                    o.status.name(),
-                    o.contracts,
-                    o.added,
-                    o.revised,
-                    last(o),
-                    o.note
-                )?;
-            }
+    /// Records the outcome: a failure (exit 5 when the source was unavailable), a spike (a data
+    /// problem, exit 4), or ok.
+    pub(crate) fn record(&self, outcomes: &Outcomes) {
+        match self.status {
+            Status::Updated | Status::Unchanged => outcomes.ok(&self.name),
+            Status::Spike => outcomes.failed_with(
+                &self.name,
+                ExitCode::DataProblem,
+                format!("price spike quarantined: {}", self.note),
+            ),
+            Status::Failed => outcomes.failed_with(
+                &self.name,
+                if self.unavailable {
+                    ExitCode::BrokerUnavailable
+                } else {
+                    ExitCode::Failure
+                },
+                &self.note,
+            ),
         }
-        OutputFormat::Csv => {
-            writeln!(
-                out,
-                "instrument,status,contracts,rows_added,rows_revised,last_timestamp,note"
-            )?;
-            for o in outcomes {
-                writeln!(
-                    out,
-                    "{},{},{},{},{},{},{}",
-                    o.name,
-                    o.status.name(),
-                    o.contracts,
-                    o.added,
-                    o.revised,
-                    last(o),
-                    csv_field(&o.note)
-                )?;
-            }
-        }
-        OutputFormat::Json => {
-            for o in outcomes {
-                let v = serde_json::json!({
-                    "instrument": o.name,
-                    "status": o.status.name(),
-                    "contracts": o.contracts,
-                    "rows_added": o.added,
-                    "rows_revised": o.revised,
-                    "last_timestamp": o.last.map(|t| t.to_string()),
-                    "note": o.note,
-                });
-                writeln!(out, "{v}")?;
-            }
-        }
-    }
-    out.flush()
-}
-
-fn csv_field(s: &str) -> String {
-    if s.contains([',', '"', '\n']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.to_string()
     }
 }
 
-/// The exit code: 0 all done; 4 a spike was quarantined; 3 some failed; 5 all failed because the
-/// source was unavailable; 1 all failed.
-pub(crate) fn summarise(outcomes: &[Outcome]) -> ExitCode {
-    let failed: Vec<&Outcome> = outcomes
-        .iter()
-        .filter(|o| o.status == Status::Failed)
-        .collect();
-    let spikes = outcomes.iter().any(|o| o.status == Status::Spike);
-    let mut code = ExitCode::Success;
-    if !failed.is_empty() {
-        let names: Vec<&str> = failed.iter().map(|o| o.name.as_str()).collect();
-        tracing::warn!(
-            "{} of {} failed: {}",
-            failed.len(),
-            outcomes.len(),
-            names.join(", ")
-        );
-        code = if failed.len() < outcomes.len() {
-            ExitCode::Partial
-        } else if failed.iter().all(|o| o.unavailable) {
-            ExitCode::BrokerUnavailable
-        } else {
-            ExitCode::Failure
-        };
+/// Writes the per-instrument rows (scripts sum `rows_added`, the fourth column of the CSV).
+pub(crate) fn print(format: OutputFormat, updates: &[Update]) -> std::io::Result<()> {
+    let mut out = Printer::stdout(format);
+    out.table(
+        "prices",
+        "Prices",
+        systrade_cli::output::columns(&[
+            "instrument",
+            "status",
+            "contracts",
+            "rows_added",
+            "rows_revised",
+            "last_timestamp",
+            "note",
+        ]),
+    )?;
+    for u in updates {
+        out.row(vec![
+            Value::text(&u.name),
+            u.status.name().into(),
+            u.contracts.into(),
+            u.added.into(),
+            u.revised.into(),
+            u.last.into(),
+            Value::text(&u.note),
+        ])?;
     }
-    if spikes {
-        code = code.worst(ExitCode::DataProblem);
-    }
-    code
+    out.finish()
 }

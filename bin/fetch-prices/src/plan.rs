@@ -1,26 +1,20 @@
 //! What to fetch: one job per instrument (or FX code), and the source's shared client.
 
-use crate::output::Outcome;
+use crate::output::Update;
 use crate::{Args, SourceArg};
 use anyhow::Context;
 use chrono::NaiveDate;
 use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
 use std::time::Duration;
+use systrade_ibkr::{Gateway, GatewayOptions, Ibkr, TransportOptions};
+use systrade_model::IbkrFx;
 use systrade_model::{InstrumentCode, RollParameters};
 use systrade_sources::credentials::{Secret, load_secret};
 use systrade_sources::csvfmt::{CsvOptions, list_csv_files, parse_file_name};
 use systrade_sources::http::{HttpClient, HttpOptions};
-use systrade_sources::ibkr::{IbkrClient, IbkrFx, IbkrInstrument};
 use systrade_sources::template::{UrlTemplate, parse_symbol_map};
 use systrade_store::Store;
-
-/// Mapping file of the http: source, under the data directory.
-pub(crate) const HTTP_SYMBOLS: &str = "config/http-symbols.csv";
-/// IB futures mapping (pysystemtrade `ib_config_futures.csv` columns).
-pub(crate) const IBKR_FUTURES: &str = "config/ibkr.csv";
-/// IB spot FX mapping (pysystemtrade `ib_config_spot_FX.csv` columns).
-pub(crate) const IBKR_FX: &str = "config/ibkr-fx.csv";
 
 /// The source, ready to use.
 pub(crate) enum SourceCtx {
@@ -31,7 +25,8 @@ pub(crate) enum SourceCtx {
         token: Option<Secret>,
     },
     Ibkr {
-        client: IbkrClient,
+        /// Boxed: the mapped client is much larger than the other sources.
+        ibkr: Box<Ibkr>,
     },
 }
 
@@ -45,8 +40,7 @@ pub(crate) struct Job {
     pub files: Vec<PathBuf>,
     /// http: the symbol.
     pub symbol: Option<String>,
-    /// ibkr: the mapping rows.
-    pub ib: Option<IbkrInstrument>,
+    /// ibkr with --fx: the mapping row.
     pub ib_fx: Option<IbkrFx>,
 }
 
@@ -57,7 +51,6 @@ impl Job {
             instrument: InstrumentCode::new(name).ok(),
             files: Vec::new(),
             symbol: None,
-            ib: None,
             ib_fx: None,
         }
     }
@@ -66,7 +59,7 @@ impl Job {
 pub(crate) struct Plan {
     pub jobs: Vec<Job>,
     /// Instruments or files that failed before fetching (unknown instrument, bad file name).
-    pub failed: Vec<Outcome>,
+    pub failed: Vec<Update>,
     pub source: SourceCtx,
     pub rolls: HashMap<InstrumentCode, RollParameters>,
     pub csv: CsvOptions,
@@ -105,7 +98,6 @@ impl Plan {
             max_retries: args.retries,
             backoff: Duration::from_millis(args.retry_backoff_ms),
             min_interval: Duration::from_millis(args.min_interval_ms),
-            accept_invalid_certs: args.insecure_accept_invalid_certs,
         };
         let source = match &args.source {
             SourceArg::Csv(path) => {
@@ -123,7 +115,7 @@ impl Plan {
                                     .push(f);
                             }
                         }
-                        Err(e) => failed.push(Outcome::failed(
+                        Err(e) => failed.push(Update::failed(
                             &f.file_name().map_or_else(
                                 || f.display().to_string(),
                                 |n| n.to_string_lossy().into_owned(),
@@ -136,7 +128,7 @@ impl Plan {
                 SourceCtx::Csv
             }
             SourceArg::Http(template) => {
-                let path = store.root().join(HTTP_SYMBOLS);
+                let path = store.dir().http_symbols_csv();
                 let text = std::fs::read_to_string(&path)
                     .with_context(|| format!("{}: the http: source needs it", path.display()))?;
                 let map = parse_symbol_map(&path.display().to_string(), &text)?;
@@ -158,49 +150,49 @@ impl Plan {
                 }
             }
             SourceArg::Ibkr => {
+                let mut rows = Vec::new();
                 if args.fx {
-                    let path = store.root().join(IBKR_FX);
-                    let text = std::fs::read_to_string(&path).with_context(|| {
-                        format!("{}: fetching FX from IB needs it", path.display())
-                    })?;
-                    for fx in
-                        systrade_sources::ibkr::parse_ibkr_fx(&path.display().to_string(), &text)?
-                    {
-                        if wanted(&fx.code) {
-                            let mut job = Job::named(&fx.code);
+                    let fx_rows = store
+                        .read_ibkr_fx()
+                        .context("fetching FX from IB needs the IB FX mapping")?;
+                    for fx in fx_rows {
+                        if wanted(fx.code()) {
+                            let mut job = Job::named(fx.code());
                             job.ib_fx = Some(fx);
                             jobs.insert(job.name.clone(), job);
                         }
                     }
                 } else {
-                    let path = store.root().join(IBKR_FUTURES);
-                    let text = std::fs::read_to_string(&path)
-                        .with_context(|| format!("{}: the ibkr source needs it", path.display()))?;
-                    for ib in systrade_sources::ibkr::parse_ibkr_instruments(
-                        &path.display().to_string(),
-                        &text,
-                    )? {
+                    rows = store
+                        .read_ibkr_instruments()
+                        .context("the ibkr source needs the IB instrument mapping")?;
+                    for row in &rows {
+                        let name = row.instrument().as_str();
                         let selected = match &args.common.instruments {
-                            Some(_) => wanted(&ib.instrument),
+                            Some(_) => wanted(name),
                             // Without --instruments: the configured instruments that IB maps.
                             None => configured
                                 .as_ref()
-                                .is_none_or(|c| c.iter().any(|x| x.as_str() == ib.instrument)),
+                                .is_none_or(|c| c.contains(row.instrument())),
                         };
                         if selected {
-                            let mut job = Job::named(&ib.instrument);
-                            job.ib = Some(ib);
-                            jobs.insert(job.name.clone(), job);
+                            jobs.insert(name.to_string(), Job::named(name));
                         }
                     }
                 }
+                let gateway = Gateway::new(GatewayOptions {
+                    transport: TransportOptions {
+                        timeout: http_opts.timeout,
+                        retries: http_opts.max_retries,
+                        backoff: http_opts.backoff,
+                        min_interval: http_opts.min_interval,
+                        accept_invalid_certs: args.ibkr_insecure,
+                    },
+                    max_concurrent_history: args.max_concurrent_history,
+                    ..GatewayOptions::new(&args.ibkr_url)
+                })?;
                 SourceCtx::Ibkr {
-                    client: IbkrClient::new(
-                        HttpClient::new(http_opts)?,
-                        &args.ibkr_url,
-                        args.max_concurrent_history,
-                        args.daily_time,
-                    ),
+                    ibkr: Box::new(Ibkr::new(gateway, rows, rolls.values().cloned())),
                 }
             }
         };
@@ -208,13 +200,21 @@ impl Plan {
         if let Some(list) = &args.common.instruments {
             for c in list {
                 if !jobs.contains_key(c.as_str()) {
+                    let dir = store.dir();
                     let what = match &args.source {
                         SourceArg::Csv(p) => format!("no file for it in {}", p.display()),
-                        SourceArg::Http(_) => format!("no symbol for it in {HTTP_SYMBOLS}"),
-                        SourceArg::Ibkr if args.fx => format!("not in {IBKR_FX}"),
-                        SourceArg::Ibkr => format!("not in {IBKR_FUTURES}"),
+                        SourceArg::Http(_) => format!(
+                            "no symbol for it in {}",
+                            dir.relative(&dir.http_symbols_csv()).display()
+                        ),
+                        SourceArg::Ibkr if args.fx => {
+                            format!("not in {}", dir.relative(&dir.ibkr_fx_csv()).display())
+                        }
+                        SourceArg::Ibkr => {
+                            format!("not in {}", dir.relative(&dir.ibkr_csv()).display())
+                        }
                     };
-                    failed.push(Outcome::failed(c.as_str(), what, false));
+                    failed.push(Update::failed(c.as_str(), what, false));
                 }
             }
         }
@@ -222,7 +222,7 @@ impl Plan {
         for (name, job) in jobs {
             if args.fx {
                 if !is_fx_code(&name) {
-                    failed.push(Outcome::failed(
+                    failed.push(Update::failed(
                         &name,
                         "an FX code is <CCY>USD, e.g. GBPUSD".to_string(),
                         false,
@@ -231,7 +231,7 @@ impl Plan {
                 }
             } else {
                 let Some(code) = &job.instrument else {
-                    failed.push(Outcome::failed(
+                    failed.push(Update::failed(
                         &name,
                         "not an instrument code".to_string(),
                         false,
@@ -241,7 +241,7 @@ impl Plan {
                 if let Some(conf) = &configured
                     && !conf.contains(code)
                 {
-                    failed.push(Outcome::failed(
+                    failed.push(Update::failed(
                         &name,
                         "not in config/instruments.csv".to_string(),
                         false,

@@ -28,17 +28,16 @@ use anyhow::Context;
 use clap::{CommandFactory, Parser};
 use rayon::prelude::*;
 use std::collections::{BTreeMap, BTreeSet};
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
-use systrade_cli::{CommonArgs, ExitCode, ExitCodeError, Progress};
+use systrade_cli::{CommonArgs, ExitCode, FormatArg, Printer, Progress, Value};
 use systrade_model::{ContractDate, ContractPrices, InstrumentCode};
 use systrade_store::{PreparedFile, SeriesKind, Store, StoreError, WriteOutcome, config, pst};
 
 /// Import a pysystemtrade data directory (csvconfig/, adjusted_prices_csv/, multiple_prices_csv/,
 /// fx_prices_csv/, roll_calendars_csv/ and optionally contract_prices_csv/; files .csv or .csv.gz)
 /// into the data directory. Validates everything first and writes nothing if any file is malformed;
-/// re-running is idempotent.
+/// re-running is idempotent. Prints one row per kind of file (files, rows, written, unchanged).
 #[derive(Debug, Parser)]
 #[command(name = "import-pst", version)]
 pub struct Args {
@@ -49,6 +48,9 @@ pub struct Args {
     /// Seconds to wait for another process writing to the data directory before giving up (exit 6).
     #[arg(long, value_name = "SECONDS", default_value_t = 60.0)]
     pub lock_timeout: f64,
+
+    #[command(flatten)]
+    pub stdout: FormatArg,
 
     #[command(flatten)]
     pub common: CommonArgs,
@@ -237,7 +239,7 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
                     match known_instrument(inst, &configured, &path) {
                         Ok(code) => Target::Contract(code, contract),
                         Err(p) => {
-                            problems.push(p);
+                            problems.push(p.to_string());
                             continue;
                         }
                     }
@@ -245,7 +247,7 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
                 _ => match known_instrument(&stem, &configured, &path) {
                     Ok(code) => Target::Instrument(code),
                     Err(p) => {
-                        problems.push(p);
+                        problems.push(p.to_string());
                         continue;
                     }
                 },
@@ -310,30 +312,28 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         }
         let first = &problems[0];
         let n = problems.len();
-        return Err(
-            anyhow::Error::new(ExitCodeError(ExitCode::DataProblem)).context(format!(
-                "{first}{}; nothing was written",
-                if n > 1 {
-                    format!(" (and {} more problems, logged above)", n - 1)
-                } else {
-                    String::new()
-                }
-            )),
-        );
+        return Err(systrade_cli::data_problem(format!(
+            "{first}{}; nothing was written",
+            if n > 1 {
+                format!(" (and {} more problems, logged above)", n - 1)
+            } else {
+                String::new()
+            }
+        )));
     }
 
     let mut config_files = vec![("instruments", store.prepare_instruments(&instruments)?)];
     if let Some(r) = &rolls {
-        config_files.push(("roll configs", store.prepare_roll_parameters(r)?));
+        config_files.push(("roll_configs", store.prepare_roll_parameters(r)?));
     }
     if let Some(s) = &spreads {
-        config_files.push(("spread costs", store.prepare_spread_costs(s)?));
+        config_files.push(("spread_costs", store.prepare_spread_costs(s)?));
     }
 
     // ---- phase 2: write ----------------------------------------------------------------------
     let writer = store.lock_for_writing(timeout).map_err(|e| {
         if e.is_locked() {
-            anyhow::Error::new(ExitCodeError(ExitCode::Locked)).context(e.to_string())
+            systrade_cli::locked(e)
         } else {
             e.into()
         }
@@ -342,8 +342,10 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     if stale > 0 {
         tracing::info!("removed {stale} temporary files left by an interrupted writer");
     }
-    for (_, file) in &config_files {
-        writer.commit(file)?;
+    let mut config_written = Vec::with_capacity(config_files.len());
+    for (what, file) in &config_files {
+        let outcome = writer.commit(file)?;
+        config_written.push((*what, file, outcome));
     }
     let progress = Progress::new(
         prepared.len() as u64,
@@ -373,50 +375,65 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
             WriteOutcome::Unchanged => t.unchanged += 1,
         }
     }
-    store.open_state()?.record_import_run(
-        "import-pst",
-        &source.display().to_string(),
-        total_files,
-        total_rows,
-    )?;
+    store.open_state_for_writing()?.transaction(|tx| {
+        tx.record_import_run(
+            "import-pst",
+            &source.display().to_string(),
+            total_files,
+            total_rows,
+        )
+    })?;
     drop(writer);
 
-    let mut out = std::io::stdout().lock();
-    for (what, file) in &config_files {
-        writeln!(
-            out,
-            "config    {:>5} {what:<13} {}",
-            file.rows(),
-            file.path().display()
-        )?;
+    let mut out = Printer::stdout(args.stdout.format);
+    out.table(
+        "import",
+        "Imported",
+        systrade_cli::output::columns(&[
+            "kind",
+            "files",
+            "rows",
+            "written",
+            "unchanged",
+            "skipped",
+            "source_files",
+            "note",
+        ]),
+    )?;
+    for (what, file, outcome) in &config_written {
+        let written = usize::from(*outcome == WriteOutcome::Written);
+        out.row(vec![
+            (*what).into(),
+            1u32.into(),
+            file.rows().into(),
+            written.into(),
+            (1 - written).into(),
+            0u32.into(),
+            1u32.into(),
+            Value::text(file.path().display()),
+        ])?;
     }
     for (kind, sub) in SOURCES {
         let t = tallies.get(&kind).cloned().unwrap_or_default();
-        if !present.contains(&kind) {
-            writeln!(
-                out,
-                "{:<9} {:>5} files  (no {sub}/ in source)",
-                kind.name(),
-                0
-            )?;
-            continue;
-        }
-        let skipped = if t.skipped > 0 {
-            format!(", {} variant files skipped", t.skipped)
+        let note = if !present.contains(&kind) {
+            format!("no {sub}/ in source")
+        } else if t.skipped > 0 {
+            format!("{} variant files skipped", t.skipped)
         } else {
             String::new()
         };
-        writeln!(
-            out,
-            "{:<9} {:>5} files {:>9} rows  ({} written, {} unchanged{skipped}; {} source files)",
-            kind.name(),
-            t.files,
-            t.rows,
-            t.written,
-            t.unchanged,
-            t.source_files
-        )?;
+        out.row(vec![
+            kind.name().into(),
+            t.files.into(),
+            t.rows.into(),
+            t.written.into(),
+            t.unchanged.into(),
+            t.skipped.into(),
+            t.source_files.into(),
+            note.into(),
+        ])?;
     }
+    out.finish()?;
     Ok(ExitCode::Success)
 }
 
@@ -464,13 +481,13 @@ fn known_instrument(
     name: &str,
     configured: &BTreeSet<InstrumentCode>,
     path: &Path,
-) -> Result<InstrumentCode, String> {
+) -> anyhow::Result<InstrumentCode> {
     match InstrumentCode::new(name) {
         Ok(code) if configured.contains(&code) => Ok(code),
-        _ => Err(format!(
+        _ => anyhow::bail!(
             "{}: unknown instrument '{name}': not in csvconfig/instrumentconfig.csv",
             path.display()
-        )),
+        ),
     }
 }
 
@@ -479,12 +496,12 @@ fn read(path: &Path) -> anyhow::Result<Vec<u8>> {
 }
 
 fn data_problem(e: StoreError) -> anyhow::Error {
-    let code = if e.is_data_error() {
-        ExitCode::DataProblem
+    let message = format!("{e}; nothing was written");
+    if e.is_data_error() {
+        systrade_cli::data_problem(message)
     } else {
-        ExitCode::Failure
-    };
-    anyhow::Error::new(ExitCodeError(code)).context(format!("{e}; nothing was written"))
+        systrade_cli::failure(message)
+    }
 }
 
 /// Parses an optional config file: absent → `None`; malformed → a problem.

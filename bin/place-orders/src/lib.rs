@@ -11,20 +11,16 @@
 
 use anyhow::Context;
 use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
-use rusqlite::Connection;
 use serde::Serialize;
 use std::io::Write;
-use std::path::{Path, PathBuf};
 use std::time::Duration;
 use systrade_cli::{CommonArgs, ExitCode, ExitCodeError, OutputFormat};
 use systrade_model::InstrumentCode;
-use systrade_orders::broker::{
-    Broker, BrokerError, IbkrBroker, IbkrConfig, SimBroker, ibkr::parse_ibkr_symbols,
-};
-use systrade_orders::db;
+use systrade_orders::broker::{Broker, BrokerError, IbkrBroker, IbkrConfig, SimBroker};
 use systrade_orders::engine::{self, EngineError, ForwardInfo, RunOptions, RunReport};
 use systrade_orders::logic::Override;
-use systrade_store::Store;
+use systrade_store::state::controls::LockSource;
+use systrade_store::{StateWriter, Store, now_text};
 
 /// Place orders for the latest optimal positions (buffer rule, overrides, position and trade limits,
 /// locks, roll states), record fills and positions, and reconcile positions with the broker.
@@ -91,7 +87,8 @@ pub struct RunArgs {
     #[arg(long, env = "SYSTRADE_IBKR_ACCOUNT", value_name = "ID")]
     pub ibkr_account: Option<String>,
 
-    /// Accept the gateway's self-signed TLS certificate.
+    /// Accept the IB gateway's self-signed or expired TLS certificate (the gateway ships one); only
+    /// for the gateway at --ibkr-url.
     #[arg(long)]
     pub ibkr_insecure: bool,
 
@@ -214,26 +211,12 @@ pub fn command() -> clap::Command {
     Args::command()
 }
 
-fn open_db(data_dir: &Path) -> anyhow::Result<(Connection, PathBuf)> {
-    let store = Store::open(data_dir);
-    let state = store.open_state().context("opening state.sqlite")?;
-    let path = state.path().to_path_buf();
-    drop(state);
-    Ok((connect(&path)?, path))
-}
-
-fn connect(path: &Path) -> anyhow::Result<Connection> {
-    let conn = Connection::open(path).with_context(|| format!("opening {}", path.display()))?;
-    conn.busy_timeout(Duration::from_secs(30))?;
-    conn.pragma_update(None, "foreign_keys", "ON")?;
-    // WAL (set by the store) with NORMAL sync: a killed process loses nothing committed.
-    conn.pragma_update(None, "synchronous", "NORMAL")?;
-    Ok(conn)
-}
-
 /// Runs the tool.
 pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
-    let (mut conn, path) = open_db(&args.common.data_dir)?;
+    let store = Store::open(&args.common.data_dir);
+    let mut db = store
+        .open_state_for_writing()
+        .context("opening state.sqlite")?;
     let fmt = args.format;
     let run_id = format!(
         "{}-{}",
@@ -241,17 +224,17 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         std::process::id()
     );
     match &args.command {
-        None => run_orders(args, &mut conn, &path, run_id),
+        None => run_orders(args, &store, &mut db, run_id),
         Some(Command::Positions) => {
-            let s = db::strategy_positions(&conn)?;
-            let c = db::contract_positions(&conn)?;
+            let s = db.strategy_positions()?;
+            let c = db.contract_positions()?;
             let mut rows: Vec<Vec<String>> = s
                 .iter()
                 .map(|p| {
                     vec![
                         "strategy".into(),
                         p.strategy.clone(),
-                        p.instrument.clone(),
+                        p.instrument.to_string(),
                         String::new(),
                         p.position.to_string(),
                     ]
@@ -261,8 +244,8 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
                 vec![
                     "contract".into(),
                     String::new(),
-                    p.instrument.clone(),
-                    p.contract.clone(),
+                    p.instrument.to_string(),
+                    p.contract.to_string(),
                     p.position.to_string(),
                 ]
             }));
@@ -280,8 +263,8 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::Success)
         }
         Some(Command::Orders { history }) => {
-            let io = db::instrument_orders(&conn, *history)?;
-            let bo = db::broker_orders(&conn, *history)?;
+            let io = db.instrument_orders(*history)?;
+            let bo = db.broker_orders(*history)?;
             let mut rows: Vec<Vec<String>> = io
                 .iter()
                 .map(|o| {
@@ -289,7 +272,7 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
                         "instrument".into(),
                         o.id.to_string(),
                         o.strategy.clone(),
-                        o.instrument.clone(),
+                        o.instrument.to_string(),
                         String::new(),
                         o.trade.to_string(),
                         o.fill.to_string(),
@@ -304,8 +287,8 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
                     "broker".into(),
                     o.id.to_string(),
                     o.strategy.clone(),
-                    o.instrument.clone(),
-                    o.contract.clone(),
+                    o.instrument.to_string(),
+                    o.contract.to_string(),
                     o.trade.to_string(),
                     o.fill.to_string(),
                     price(o.filled_price),
@@ -338,7 +321,7 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::Success)
         }
         Some(Command::Audit) => {
-            let a = db::audit_rows(&conn)?;
+            let a = db.audit_rows()?;
             let rows: Vec<Vec<String>> = a
                 .iter()
                 .map(|r| {
@@ -361,9 +344,9 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
             )?;
             Ok(ExitCode::Success)
         }
-        Some(Command::Overrides { action }) => overrides(&conn, action, fmt, &run_id),
-        Some(Command::Limits { action }) => limits(&conn, action, fmt, &run_id, args),
-        Some(Command::Locks { action }) => locks(&conn, action, fmt, &run_id),
+        Some(Command::Overrides { action }) => overrides(&mut db, action, fmt, &run_id),
+        Some(Command::Limits { action }) => limits(&mut db, action, fmt, &run_id, args),
+        Some(Command::Locks { action }) => locks(&mut db, action, fmt, &run_id),
     }
 }
 
@@ -383,27 +366,32 @@ fn scope_strings(scope: &Scope, need_instrument: bool) -> anyhow::Result<(String
 }
 
 fn overrides(
-    conn: &Connection,
+    db: &mut StateWriter,
     action: &OverridesAction,
     fmt: OutputFormat,
     run_id: &str,
 ) -> anyhow::Result<ExitCode> {
-    let at = db::now_text();
+    let at = now_text();
     match action {
         OverridesAction::Set { scope, value } => {
             let (s, i) = scope_strings(scope, false)?;
-            db::set_override(conn, &s, &i, *value, &at)?;
-            db::audit(conn, run_id, &s, &i, "override_set", &value.to_string())?;
+            db.transaction(|tx| {
+                tx.set_override(&s, &i, *value, &at)?;
+                tx.audit(run_id, &s, &i, "override_set", &value.to_string())
+            })?;
         }
         OverridesAction::Clear { scope } => {
             let (s, i) = scope_strings(scope, false)?;
-            if db::clear_override(conn, &s, &i)? > 0 {
-                db::audit(conn, run_id, &s, &i, "override_cleared", "")?;
-            }
+            db.transaction(|tx| {
+                if tx.clear_override(&s, &i)? > 0 {
+                    tx.audit(run_id, &s, &i, "override_cleared", "")?;
+                }
+                Ok::<_, systrade_store::StoreError>(())
+            })?;
         }
         OverridesAction::List => {}
     }
-    let list = db::list_overrides(conn)?;
+    let list = db.overrides()?;
     let rows: Vec<Vec<String>> = list
         .iter()
         .map(|o| vec![o.strategy.clone(), o.instrument.clone(), o.value.clone()])
@@ -414,13 +402,13 @@ fn overrides(
 }
 
 fn limits(
-    conn: &Connection,
+    db: &mut StateWriter,
     action: &LimitsAction,
     fmt: OutputFormat,
     run_id: &str,
     args: &Args,
 ) -> anyhow::Result<ExitCode> {
-    let at = db::now_text();
+    let at = now_text();
     let today = args
         .run
         .date
@@ -430,8 +418,11 @@ fn limits(
     match action {
         LimitsAction::Position { scope, max } => {
             let (s, i) = scope_strings(scope, true)?;
-            db::set_position_limit(conn, &s, &i, i64::from(*max), &at)?;
-            db::audit(conn, run_id, &s, &i, "position_limit_set", &max.to_string())?;
+            let code = InstrumentCode::new(&i)?;
+            db.transaction(|tx| {
+                tx.set_position_limit(&s, &code, i64::from(*max), &at)?;
+                tx.audit(run_id, &s, &i, "position_limit_set", &max.to_string())
+            })?;
         }
         LimitsAction::Trade {
             scope,
@@ -442,45 +433,53 @@ fn limits(
             if *period_days == 0 {
                 return Err(usage("--period-days must be at least 1"));
             }
-            db::set_trade_limit(
-                conn,
-                &s,
-                &i,
-                i64::from(*period_days),
-                i64::from(*max),
-                &today,
-                &at,
-            )?;
-            db::audit(
-                conn,
-                run_id,
-                &s,
-                &i,
-                "trade_limit_set",
-                &format!("{max} per {period_days} day(s)"),
-            )?;
+            let code = InstrumentCode::new(&i)?;
+            db.transaction(|tx| {
+                tx.set_trade_limit(
+                    &s,
+                    &code,
+                    i64::from(*period_days),
+                    i64::from(*max),
+                    &today,
+                    &at,
+                )?;
+                tx.audit(
+                    run_id,
+                    &s,
+                    &i,
+                    "trade_limit_set",
+                    &format!("{max} per {period_days} day(s)"),
+                )
+            })?;
         }
         LimitsAction::Clear { scope, kind } => {
             let (s, i) = scope_strings(scope, true)?;
-            let table = match kind {
-                LimitKind::Position => "position_limits",
-                LimitKind::Trade => "trade_limits",
-            };
-            if db::delete_control(conn, table, &s, &i)? > 0 {
-                db::audit(conn, run_id, &s, &i, &format!("{table}_cleared"), "")?;
-            }
+            let code = InstrumentCode::new(&i)?;
+            db.transaction(|tx| {
+                let (cleared, event) = match kind {
+                    LimitKind::Position => (
+                        tx.clear_position_limit(&s, &code)?,
+                        "position_limits_cleared",
+                    ),
+                    LimitKind::Trade => (tx.clear_trade_limits(&s, &code)?, "trade_limits_cleared"),
+                };
+                if cleared > 0 {
+                    tx.audit(run_id, &s, &i, event, "")?;
+                }
+                Ok::<_, systrade_store::StoreError>(())
+            })?;
         }
         LimitsAction::List => {}
     }
-    let p = db::list_position_limits(conn)?;
-    let t = db::list_trade_limits(conn)?;
+    let p = db.position_limits()?;
+    let t = db.trade_limits()?;
     let mut rows: Vec<Vec<String>> = p
         .iter()
         .map(|l| {
             vec![
                 "position".into(),
                 l.strategy.clone(),
-                l.instrument.clone(),
+                l.instrument.to_string(),
                 l.max_position.to_string(),
                 String::new(),
                 String::new(),
@@ -491,7 +490,7 @@ fn limits(
         vec![
             "trade".into(),
             l.strategy.clone(),
-            l.instrument.clone(),
+            l.instrument.to_string(),
             l.max_trades.to_string(),
             l.period_days.to_string(),
             l.traded.to_string(),
@@ -519,41 +518,42 @@ fn limits(
 }
 
 fn locks(
-    conn: &Connection,
+    db: &mut StateWriter,
     action: &LocksAction,
     fmt: OutputFormat,
     run_id: &str,
 ) -> anyhow::Result<ExitCode> {
-    let at = db::now_text();
+    let at = now_text();
     match action {
         LocksAction::Add { instrument, reason } => {
-            InstrumentCode::new(instrument).map_err(|e| anyhow::anyhow!("{e}"))?;
-            // A manual lock replaces a reconciliation lock (it must then be cleared by hand).
-            db::remove_lock(conn, instrument, Some("reconciliation"))?;
-            db::add_lock(conn, instrument, "manual", reason, &at)?;
-            db::audit(
-                conn,
-                run_id,
-                "",
-                instrument,
-                "lock",
-                &format!("manual: {reason}"),
-            )?;
+            let code = InstrumentCode::new(instrument).map_err(|e| anyhow::anyhow!("{e}"))?;
+            db.transaction(|tx| {
+                // A manual lock replaces a reconciliation lock (it must then be cleared by hand).
+                tx.remove_lock(&code, Some(LockSource::Reconciliation))?;
+                tx.add_lock(&code, LockSource::Manual, reason, &at)?;
+                tx.audit(run_id, "", instrument, "lock", &format!("manual: {reason}"))
+            })?;
         }
         LocksAction::Clear { instrument } => {
-            if db::remove_lock(conn, instrument, None)? {
-                db::audit(conn, run_id, "", instrument, "unlock", "cleared by hand")?;
+            // Anything else is not an instrument code and so has no lock.
+            if let Ok(code) = InstrumentCode::new(instrument) {
+                db.transaction(|tx| {
+                    if tx.remove_lock(&code, None)? {
+                        tx.audit(run_id, "", instrument, "unlock", "cleared by hand")?;
+                    }
+                    Ok::<_, systrade_store::StoreError>(())
+                })?;
             }
         }
         LocksAction::List => {}
     }
-    let l = db::locks(conn)?;
+    let l = db.locks()?;
     let rows: Vec<Vec<String>> = l
         .iter()
         .map(|k| {
             vec![
-                k.instrument.clone(),
-                k.source.clone(),
+                k.instrument.to_string(),
+                k.source.as_str().to_string(),
                 k.reason.clone(),
                 k.locked_at.clone(),
             ]
@@ -599,6 +599,34 @@ fn forward_from_store(store: &Store, instrument: &str) -> Option<ForwardInfo> {
     })
 }
 
+/// The IB broker: `config/ibkr.csv` (required), the roll configuration (when there is one), the
+/// session initialised. A gateway that cannot be used is exit 5, with what to do about it.
+fn connect_ibkr(args: &Args) -> anyhow::Result<IbkrBroker> {
+    let r = &args.run;
+    let store = Store::open(&args.common.data_dir);
+    let mut cfg = IbkrConfig::new(r.ibkr_url.clone());
+    cfg.account = r.ibkr_account.clone();
+    cfg.gateway.transport.accept_invalid_certs = r.ibkr_insecure;
+    cfg.mapping = store
+        .read_ibkr_instruments()
+        .context("the ibkr broker needs the IB instrument mapping")?;
+    cfg.rolls = match store.read_roll_parameters() {
+        Ok(rolls) => rolls,
+        Err(e) if e.is_not_found() => Vec::new(),
+        Err(e) => return Err(e).context("reading the roll configuration"),
+    };
+    IbkrBroker::connect(cfg).map_err(|e| {
+        let hint = match &e {
+            systrade_ibkr::IbkrError::CertificateRefused { .. } => {
+                "; if this is the Client Portal gateway's own self-signed certificate, run again with --ibkr-insecure"
+            }
+            systrade_ibkr::IbkrError::ConnectionRefused { .. } => " (--ibkr-url or SYSTRADE_IBKR_URL)",
+            _ => "",
+        };
+        broker_unavailable(BrokerError::Unavailable(format!("{e}{hint}")))
+    })
+}
+
 fn broker_unavailable(e: BrokerError) -> anyhow::Error {
     anyhow::Error::new(ExitCodeError(ExitCode::BrokerUnavailable)).context(e.to_string())
 }
@@ -609,39 +637,29 @@ fn usage(msg: &str) -> anyhow::Error {
 
 fn run_orders(
     args: &Args,
-    conn: &mut Connection,
-    path: &Path,
+    store: &Store,
+    db: &mut StateWriter,
     run_id: String,
 ) -> anyhow::Result<ExitCode> {
     let r = &args.run;
     let date = r.date.unwrap_or_else(|| chrono::Utc::now().date_naive());
     let mut broker: Box<dyn Broker> = match r.broker {
         BrokerKind::Sim => Box::new(SimBroker::new(
-            connect(path)?,
+            store.open_state_for_writing()?,
             r.sim_slippage,
-            db::now_text(),
+            now_text(),
         )),
-        BrokerKind::Ibkr => {
-            let mut cfg = IbkrConfig::new(r.ibkr_url.clone());
-            cfg.account = r.ibkr_account.clone();
-            cfg.accept_invalid_certs = r.ibkr_insecure;
-            let map = args.common.data_dir.join("config").join("ibkr.csv");
-            if map.exists() {
-                let text = std::fs::read_to_string(&map)
-                    .with_context(|| format!("reading {}", map.display()))?;
-                cfg.symbols = parse_ibkr_symbols(&text)
-                    .map_err(|e| anyhow::anyhow!("{}: {e}", map.display()))?;
-            }
-            if r.dry_run {
-                // A dry run sends nothing; it does not even need the gateway.
-                Box::new(SimBroker::new(connect(path)?, 0.0, db::now_text()))
-            } else {
-                Box::new(IbkrBroker::connect(cfg).map_err(broker_unavailable)?)
-            }
+        BrokerKind::Ibkr if r.dry_run => {
+            // A dry run sends nothing; it does not even need the gateway.
+            Box::new(SimBroker::new(
+                store.open_state_for_writing()?,
+                0.0,
+                now_text(),
+            ))
         }
+        BrokerKind::Ibkr => Box::new(connect_ibkr(args)?),
     };
-    let store = Store::open(&args.common.data_dir);
-    let forward = |i: &str| forward_from_store(&store, i);
+    let forward = |i: &str| forward_from_store(store, i);
     let opts = RunOptions {
         strategies: r.strategies.clone(),
         instruments: args
@@ -655,7 +673,7 @@ fn run_orders(
         poll_interval: Duration::from_millis(r.poll_interval),
         run_id,
     };
-    let report = match engine::run(conn, broker.as_mut(), &forward, &opts) {
+    let report = match engine::run(db, broker.as_mut(), &forward, &opts) {
         Ok(rep) => rep,
         Err(EngineError::Broker(e @ BrokerError::Unavailable(_))) => {
             return Err(broker_unavailable(e));

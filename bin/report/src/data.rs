@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use systrade_cli::CommonArgs;
 use systrade_model::{ContractPrices, Instrument, InstrumentCode, MultiplePrices, RollParameters};
 use systrade_ops::formulas;
-use systrade_store::{StateDb, Store};
+use systrade_store::{StateReader, Store};
 
 /// One instrument's inputs and derived figures.
 pub(crate) struct InstrumentData {
@@ -66,7 +66,7 @@ pub(crate) struct Data {
 impl Data {
     pub(crate) fn load(
         store: &Store,
-        _db: &StateDb,
+        _db: &StateReader,
         common: &CommonArgs,
         vol_window: usize,
     ) -> anyhow::Result<Self> {

@@ -112,10 +112,10 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     };
     let ctx = sections::Ctx {
         data: &data,
-        conn: db.connection(),
+        db: &db,
         date,
         stale_days: args.stale_days,
-        root: store.root().to_path_buf(),
+        dir: store.dir().clone(),
     };
     let mut tables = Vec::new();
     for s in &sections {

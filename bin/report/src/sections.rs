@@ -4,22 +4,24 @@ use crate::Section;
 use crate::data::{Data, InstrumentData};
 use crate::render::{Cell, Table};
 use chrono::{Datelike, NaiveDate, Weekday};
-use rusqlite::Connection;
 use std::collections::BTreeMap;
-use systrade_ops::{capital, formulas, process};
+use systrade_ops::{formulas, process};
+use systrade_store::state::positions::ContractPosition;
+use systrade_store::state::process::RunStatus;
+use systrade_store::{DataDir, StateReader};
 
 pub(crate) struct Ctx<'a> {
     pub(crate) data: &'a Data,
-    pub(crate) conn: &'a Connection,
+    pub(crate) db: &'a StateReader,
     pub(crate) date: NaiveDate,
     pub(crate) stale_days: i64,
     /// The data directory (for the step locks of run-step).
-    pub(crate) root: std::path::PathBuf,
+    pub(crate) dir: DataDir,
 }
 
 /// Whether run-step's lock of `step` is held by a live process.
-fn step_lock_held(root: &std::path::Path, step: &str) -> bool {
-    let path = root.join("locks").join(format!("step-{step}.lock"));
+fn step_lock_held(dir: &DataDir, step: &str) -> bool {
+    let path = dir.step_lock_file(step);
     path.exists()
         && matches!(
             systrade_store::WriteLock::acquire(&path, std::time::Duration::ZERO),
@@ -72,31 +74,13 @@ pub(crate) fn stale_count(ctx: &Ctx<'_>) -> usize {
         .count()
 }
 
-fn strategy_positions(conn: &Connection) -> anyhow::Result<Vec<(String, String, i64)>> {
-    let mut st = conn.prepare(
-        "SELECT strategy, instrument, position FROM strategy_positions ORDER BY strategy, instrument",
-    )?;
-    let rows = st
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
-        .collect::<Result<Vec<_>, _>>()?;
-    Ok(rows)
-}
-
-fn instrument_position(conn: &Connection, instrument: &str) -> anyhow::Result<i64> {
-    Ok(conn.query_row(
-        "SELECT COALESCE(SUM(position), 0) FROM strategy_positions WHERE instrument = ?1",
-        [instrument],
-        |r| r.get(0),
-    )?)
-}
-
-fn total_capital(conn: &Connection) -> anyhow::Result<Option<f64>> {
-    Ok(capital::current(conn)?.map(|s| s.total_capital))
+fn total_capital(db: &StateReader) -> anyhow::Result<Option<f64>> {
+    Ok(db.current_capital()?.map(|s| s.total_capital))
 }
 
 fn status(ctx: &Ctx<'_>) -> anyhow::Result<Vec<Table>> {
-    let conn = ctx.conn;
-    let runs = process::runs(conn, 0)?;
+    let db = ctx.db;
+    let runs = db.process_runs(0)?;
     let mut steps: Vec<String> = process::default_steps()
         .into_iter()
         .map(|s| s.name)
@@ -124,9 +108,9 @@ fn status(ctx: &Ctx<'_>) -> anyhow::Result<Vec<Table>> {
         let last = runs.iter().find(|r| &r.step == s);
         proc.push(vec![
             t(s.clone()),
-            t(process::control_status(conn, s)?.as_str()),
-            t(last.map(|r| r.run_date.clone()).unwrap_or_default()),
-            t(last.map_or("never run".to_string(), |r| r.status.clone())),
+            t(db.control_status(s)?.as_str()),
+            t(last.map(|r| r.run_date.to_string()).unwrap_or_default()),
+            t(last.map_or("never run".to_string(), |r| r.status.to_string())),
             last.and_then(|r| r.exit_code)
                 .map_or(Cell::Empty, |c| Cell::num(c as f64, 0)),
             t(last.map(|r| r.started_at.clone()).unwrap_or_default()),
@@ -152,8 +136,8 @@ fn status(ctx: &Ctx<'_>) -> anyhow::Result<Vec<Table>> {
         hist.push(vec![
             Cell::num(r.id as f64, 0),
             t(r.step.clone()),
-            t(r.run_date.clone()),
-            t(r.status.clone()),
+            t(r.run_date.to_string()),
+            t(r.status.as_str()),
             r.exit_code.map_or(Cell::Empty, |c| Cell::num(c as f64, 0)),
             r.rows_fetched
                 .map_or(Cell::Empty, |c| Cell::num(c as f64, 0)),
@@ -163,27 +147,23 @@ fn status(ctx: &Ctx<'_>) -> anyhow::Result<Vec<Table>> {
         ]);
     }
     let mut cap = Table::new("status-capital", "Capital", &["item", "value"]);
-    if let Some(s) = capital::current(conn)? {
+    if let Some(s) = db.current_capital()? {
         cap.push(vec![t("total capital"), Cell::num(s.total_capital, 2)]);
         cap.push(vec![t("maximum"), Cell::num(s.maximum, 2)]);
         cap.push(vec![t("accumulated P&L"), Cell::num(s.acc_pnl, 2)]);
         cap.push(vec![t("account value"), Cell::opt(s.account_value, 2)]);
     }
-    let pending: i64 = conn.query_row(
-        "SELECT COUNT(*) FROM capital_history WHERE status = 'pending'",
-        [],
-        |r| r.get(0),
-    )?;
+    let pending = db.pending_capital_updates()?;
     if pending > 0 {
         cap.push(vec![
             t("updates waiting for confirmation"),
             Cell::num(pending as f64, 0),
         ]);
     }
-    for (s, w, c) in capital::strategies(conn)? {
+    for s in db.strategy_capitals()? {
         cap.push(vec![
-            t(format!("strategy {s} (weight {w})")),
-            Cell::num(c, 2),
+            t(format!("strategy {} (weight {})", s.strategy, s.weight)),
+            Cell::num(s.capital, 2),
         ]);
     }
     let mut prices = Table::new(
@@ -217,28 +197,16 @@ fn status(ctx: &Ctx<'_>) -> anyhow::Result<Vec<Table>> {
         &["what", "name", "reason", "since"],
     );
     {
-        let mut st = conn.prepare(
-            "SELECT instrument, source, reason, locked_at FROM locks ORDER BY instrument",
-        )?;
-        let rows = st.query_map([], |r| {
-            Ok((
-                r.get::<_, String>(0)?,
-                r.get::<_, String>(1)?,
-                r.get::<_, String>(2)?,
-                r.get::<_, String>(3)?,
-            ))
-        })?;
-        for row in rows {
-            let (i, src, reason, at) = row?;
+        for l in db.locks()? {
             locks.push(vec![
-                t(format!("instrument ({src})")),
-                t(i),
-                t(reason),
-                t(at),
+                t(format!("instrument ({})", l.source.as_str())),
+                t(l.instrument.to_string()),
+                t(l.reason),
+                t(l.locked_at),
             ]);
         }
-        for r in runs.iter().filter(|r| r.status == "running") {
-            let what = if step_lock_held(&ctx.root, &r.step) {
+        for r in runs.iter().filter(|r| r.status == RunStatus::Running) {
+            let what = if step_lock_held(&ctx.dir, &r.step) {
                 "step running"
             } else {
                 "step run without a live process (crashed?)"
@@ -265,56 +233,29 @@ fn status(ctx: &Ctx<'_>) -> anyhow::Result<Vec<Table>> {
         ],
     );
     {
-        let mut st = conn.prepare(
-            "SELECT strategy, instrument, period_days, max_trades, traded FROM trade_limits
-             ORDER BY instrument, strategy, period_days",
-        )?;
-        let rows = st.query_map([], |r| {
-            Ok((
-                r.get::<_, String>(0)?,
-                r.get::<_, String>(1)?,
-                r.get::<_, i64>(2)?,
-                r.get::<_, i64>(3)?,
-                r.get::<_, i64>(4)?,
-            ))
-        })?;
-        for row in rows {
-            let (s, i, p, max, used) = row?;
+        for l in db.trade_limits()? {
+            let (max, used) = (l.max_trades, l.traded);
             limits.push(vec![
                 t("trades"),
-                t(s),
-                t(i),
-                Cell::num(p as f64, 0),
+                t(l.strategy),
+                t(l.instrument.to_string()),
+                Cell::num(l.period_days as f64, 0),
                 Cell::num(max as f64, 0),
                 Cell::num(used as f64, 0),
                 Cell::opt((max > 0).then(|| 100.0 * used as f64 / max as f64), 1),
             ]);
         }
-        let mut st = conn.prepare(
-            "SELECT strategy, instrument, max_position FROM position_limits ORDER BY instrument, strategy",
-        )?;
-        let rows = st.query_map([], |r| {
-            Ok((
-                r.get::<_, String>(0)?,
-                r.get::<_, String>(1)?,
-                r.get::<_, i64>(2)?,
-            ))
-        })?;
-        for row in rows {
-            let (s, i, max) = row?;
+        for l in db.position_limits()? {
+            let (s, i, max) = (l.strategy, l.instrument, l.max_position);
             let pos: i64 = if s.is_empty() {
-                instrument_position(conn, &i)?
+                db.instrument_position(&i)?
             } else {
-                conn.query_row(
-                    "SELECT COALESCE(SUM(position), 0) FROM strategy_positions WHERE strategy = ?1 AND instrument = ?2",
-                    [&s, &i],
-                    |r| r.get(0),
-                )?
+                db.strategy_position(&s, &i)?
             };
             limits.push(vec![
                 t("position"),
                 t(s),
-                t(i),
+                t(i.to_string()),
                 Cell::Empty,
                 Cell::num(max as f64, 0),
                 Cell::num(pos.abs() as f64, 0),
@@ -326,7 +267,8 @@ fn status(ctx: &Ctx<'_>) -> anyhow::Result<Vec<Table>> {
 }
 
 fn roll(ctx: &Ctx<'_>) -> anyhow::Result<Vec<Table>> {
-    let conn = ctx.conn;
+    let db = ctx.db;
+    let states = db.roll_states()?;
     let mut tb = Table::new(
         "roll",
         "Roll status",
@@ -344,13 +286,11 @@ fn roll(ctx: &Ctx<'_>) -> anyhow::Result<Vec<Table>> {
         ],
     );
     for i in &ctx.data.instruments {
-        let state: String = conn
-            .query_row(
-                "SELECT state FROM roll_states WHERE instrument = ?1",
-                [i.code()],
-                |r| r.get(0),
-            )
-            .unwrap_or_else(|_| "No_Roll".to_string());
+        let state = states
+            .get(&i.cfg.code)
+            .copied()
+            .unwrap_or_default()
+            .to_string();
         let Some(last) = i.multiple.last() else {
             tb.push(vec![
                 t(i.code()),
@@ -374,13 +314,7 @@ fn roll(ctx: &Ctx<'_>) -> anyhow::Result<Vec<Table>> {
             ),
             None => (Cell::Empty, Cell::Empty, Cell::Empty),
         };
-        let pos: i64 = conn
-            .query_row(
-                "SELECT COALESCE(SUM(position), 0) FROM contract_positions WHERE instrument = ?1 AND contract = ?2",
-                [i.code().to_string(), last.price_contract.id().to_string()],
-                |r| r.get(0),
-            )
-            .unwrap_or(0);
+        let pos = db.contract_position(&i.cfg.code, last.price_contract)?;
         tb.push(vec![
             t(i.code()),
             t(state),
@@ -426,7 +360,7 @@ fn relative_volume(
 }
 
 fn positions(ctx: &Ctx<'_>) -> anyhow::Result<Vec<Table>> {
-    let conn = ctx.conn;
+    let db = ctx.db;
     let mut opt = Table::new(
         "positions-optimal",
         "Optimal positions (buffers) vs strategy positions",
@@ -440,27 +374,19 @@ fn positions(ctx: &Ctx<'_>) -> anyhow::Result<Vec<Table>> {
             "status",
         ],
     );
-    let mut st = conn.prepare(
-        "SELECT o.strategy, o.instrument, o.lower, o.upper, o.timestamp,
-                COALESCE(p.position, 0)
-         FROM optimal_positions o
-         LEFT JOIN strategy_positions p ON p.strategy = o.strategy AND p.instrument = o.instrument
-         WHERE o.id = (SELECT o2.id FROM optimal_positions o2 WHERE o2.strategy = o.strategy
-                       AND o2.instrument = o.instrument ORDER BY o2.timestamp DESC, o2.id DESC LIMIT 1)
-         ORDER BY o.strategy, o.instrument",
-    )?;
-    let rows = st.query_map([], |r| {
-        Ok((
-            r.get::<_, String>(0)?,
-            r.get::<_, String>(1)?,
-            r.get::<_, f64>(2)?,
-            r.get::<_, f64>(3)?,
-            r.get::<_, String>(4)?,
-            r.get::<_, i64>(5)?,
-        ))
-    })?;
-    for row in rows {
-        let (s, i, lo, hi, ts, pos) = row?;
+    let strategy_positions = db.strategy_positions()?;
+    for o in db.latest_optimal_positions()? {
+        let pos = strategy_positions
+            .iter()
+            .find(|p| p.strategy == o.strategy && p.instrument == o.instrument)
+            .map_or(0, |p| p.position);
+        let (s, i, lo, hi, ts) = (
+            o.strategy,
+            o.instrument.to_string(),
+            o.lower,
+            o.upper,
+            o.timestamp,
+        );
         let p = pos as f64;
         let status = if p < lo.round() {
             "below buffer"
@@ -491,20 +417,12 @@ fn positions(ctx: &Ctx<'_>) -> anyhow::Result<Vec<Table>> {
         ],
     );
     let mut by_inst: BTreeMap<String, (i64, i64, Vec<String>)> = BTreeMap::new();
-    for (_, i, p) in strategy_positions(conn)? {
-        by_inst.entry(i).or_default().0 += p;
+    for sp in &strategy_positions {
+        by_inst.entry(sp.instrument.to_string()).or_default().0 += sp.position;
     }
-    let mut st = conn.prepare("SELECT instrument, contract, position FROM contract_positions ORDER BY instrument, contract")?;
-    let rows = st.query_map([], |r| {
-        Ok((
-            r.get::<_, String>(0)?,
-            r.get::<_, String>(1)?,
-            r.get::<_, i64>(2)?,
-        ))
-    })?;
-    for row in rows {
-        let (i, c, p) = row?;
-        let e = by_inst.entry(i).or_default();
+    for cp in db.contract_positions()? {
+        let (c, p) = (cp.contract, cp.position);
+        let e = by_inst.entry(cp.instrument.to_string()).or_default();
         e.1 += p;
         if p != 0 {
             e.2.push(format!("{c}:{p}"));
@@ -525,24 +443,15 @@ fn positions(ctx: &Ctx<'_>) -> anyhow::Result<Vec<Table>> {
 /// P&L of each fill marked to the latest close of its contract:
 /// `quantity × (mark − fill price) × pointsize × fx`.
 fn pnl(ctx: &Ctx<'_>) -> anyhow::Result<Vec<Table>> {
-    let conn = ctx.conn;
-    let capital = total_capital(conn)?;
+    let db = ctx.db;
+    let capital = total_capital(db)?;
+    let positions = db.contract_positions()?;
     let mut per: BTreeMap<String, (f64, i64)> = BTreeMap::new();
-    let mut st = conn.prepare(
-        "SELECT instrument, contract, quantity, price FROM fills WHERE price IS NOT NULL",
-    )?;
-    let rows = st.query_map([], |r| {
-        Ok((
-            r.get::<_, String>(0)?,
-            r.get::<_, String>(1)?,
-            r.get::<_, i64>(2)?,
-            r.get::<_, f64>(3)?,
-        ))
-    })?;
-    for row in rows {
-        let (i, c, q, price) = row?;
+    for f in db.fills()? {
+        let Some(price) = f.price else { continue };
+        let (i, q) = (f.instrument.to_string(), f.quantity);
         let Some(d) = ctx.data.get(&i) else { continue };
-        let mark = c.parse::<i64>().ok().and_then(|c| d.contract_close(c));
+        let mark = d.contract_close(f.contract.id());
         let (Some(mark), Some(pb)) = (mark, d.pointsize_base()) else {
             continue;
         };
@@ -578,7 +487,7 @@ fn pnl(ctx: &Ctx<'_>) -> anyhow::Result<Vec<Table>> {
             Cell::num(*n as f64, 0),
             Cell::num(*p, 2),
             Cell::opt(capital.filter(|c| *c > 0.0).map(|c| 100.0 * p / c), 3),
-            Cell::opt(last_day_pnl(conn, ctx.data.get(i), i)?, 2),
+            Cell::opt(last_day_pnl(&positions, ctx.data.get(i)), 2),
         ]);
     }
     let mut cls = Table::new(
@@ -600,36 +509,23 @@ fn pnl(ctx: &Ctx<'_>) -> anyhow::Result<Vec<Table>> {
 
 /// P&L of the current contract positions over the last bar:
 /// `Σ position × (last close − previous close) × pointsize × fx`.
-fn last_day_pnl(
-    conn: &Connection,
-    d: Option<&InstrumentData>,
-    instrument: &str,
-) -> anyhow::Result<Option<f64>> {
-    let Some(d) = d else { return Ok(None) };
-    let Some(pb) = d.pointsize_base() else {
-        return Ok(None);
-    };
-    let mut st = conn.prepare(
-        "SELECT contract, position FROM contract_positions WHERE instrument = ?1 AND position <> 0",
-    )?;
-    let rows = st.query_map([instrument], |r| {
-        Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?))
-    })?;
+fn last_day_pnl(positions: &[ContractPosition], d: Option<&InstrumentData>) -> Option<f64> {
+    let d = d?;
+    let pb = d.pointsize_base()?;
     let mut total = 0.0;
-    for row in rows {
-        let (c, pos) = row?;
-        let Some(m) = c.parse::<i64>().ok().and_then(|c| d.contract_last_move(c)) else {
-            return Ok(None);
-        };
-        total += pos as f64 * m * pb;
+    for p in positions
+        .iter()
+        .filter(|p| p.instrument == d.cfg.code && p.position != 0)
+    {
+        total += p.position as f64 * d.contract_last_move(p.contract.id())? * pb;
     }
-    Ok(Some(total))
+    Some(total)
 }
 
 /// Slippage against the reference price, positive = cost: `(fill − reference) × sign(quantity)`;
 /// cash `× |quantity| × pointsize × fx`; vol-normalised `÷ (price × annual %std / 100)`.
 fn trades(ctx: &Ctx<'_>) -> anyhow::Result<Vec<Table>> {
-    let conn = ctx.conn;
+    let db = ctx.db;
     let mut tb = Table::new(
         "trades",
         "Trades and slippage vs reference price",
@@ -646,30 +542,17 @@ fn trades(ctx: &Ctx<'_>) -> anyhow::Result<Vec<Table>> {
             "slippage_vol_norm",
         ],
     );
-    let mut st = conn.prepare(
-        "WITH b AS (SELECT client_order_id, contract_order_id FROM broker_orders
-                    UNION ALL SELECT client_order_id, contract_order_id FROM broker_orders_history),
-              c AS (SELECT id, reference_price FROM contract_orders
-                    UNION ALL SELECT id, reference_price FROM contract_orders_history)
-         SELECT f.fill_datetime, f.strategy, f.instrument, f.contract, f.quantity, f.price,
-                (SELECT c.reference_price FROM b JOIN c ON c.id = b.contract_order_id
-                 WHERE b.client_order_id = f.client_order_id LIMIT 1)
-         FROM fills f ORDER BY f.id",
-    )?;
-    let rows = st.query_map([], |r| {
-        Ok((
-            r.get::<_, String>(0)?,
-            r.get::<_, String>(1)?,
-            r.get::<_, String>(2)?,
-            r.get::<_, String>(3)?,
-            r.get::<_, i64>(4)?,
-            r.get::<_, Option<f64>>(5)?,
-            r.get::<_, Option<f64>>(6)?,
-        ))
-    })?;
     let mut total_cash = 0.0;
-    for row in rows {
-        let (at, s, i, c, q, fill, reference) = row?;
+    for f in db.fills()? {
+        let (at, s, i, c, q, fill, reference) = (
+            f.fill_datetime,
+            f.strategy,
+            f.instrument.to_string(),
+            f.contract.to_string(),
+            f.quantity,
+            f.price,
+            f.reference_price,
+        );
         let d = ctx.data.get(&i);
         let slip = fill
             .zip(reference)
@@ -705,8 +588,8 @@ fn trades(ctx: &Ctx<'_>) -> anyhow::Result<Vec<Table>> {
 }
 
 fn risk(ctx: &Ctx<'_>) -> anyhow::Result<Vec<Table>> {
-    let conn = ctx.conn;
-    let capital = total_capital(conn)?;
+    let db = ctx.db;
+    let capital = total_capital(db)?;
     let insts: Vec<&InstrumentData> = ctx.data.instruments.iter().collect();
     let mut tb = Table::new(
         "risk-instrument",
@@ -729,7 +612,7 @@ fn risk(ctx: &Ctx<'_>) -> anyhow::Result<Vec<Table>> {
     let mut stds = Vec::new();
     let mut by_class: BTreeMap<String, f64> = BTreeMap::new();
     for d in &insts {
-        let pos = instrument_position(conn, d.code())? as f64;
+        let pos = db.instrument_position(&d.cfg.code)? as f64;
         let value = d.price.zip(d.pointsize_base()).map(|(p, pb)| p * pb);
         let exposure = value.map(|v| v * pos);
         let risk = exposure

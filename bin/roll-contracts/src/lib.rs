@@ -4,9 +4,10 @@
 //!
 //! Every subcommand works on all instruments that have its input (or those named with
 //! `--instruments`), processes them in parallel, isolates failures per instrument and replaces files
-//! atomically. Exit codes: 0 all done; 3 some instruments failed (summary on stderr); 4 a data
-//! problem needs a person (an unregistered roll, a missing or bad price in the daily update); 1 every
-//! instrument failed; 6 another process holds the data directory's write lock.
+//! atomically. Each instrument's outcome is logged and makes the exit code (`systrade_cli::outcome`):
+//! 0 all done; 3 some instruments failed; 4 a data problem needs a person (an unregistered roll, a
+//! missing or bad price in the daily update); 1 every instrument failed; 6 another process holds the
+//! data directory's write lock. `state`, `roll` and `report` print a table (`--format`).
 
 mod report;
 mod roll_state;
@@ -15,15 +16,16 @@ use anyhow::Context;
 use chrono::NaiveDate;
 use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
 use rayon::prelude::*;
+use roll_state::RollBook;
 use std::collections::BTreeMap;
 use std::time::Duration;
-use systrade_cli::{CommonArgs, ExitCode, ExitCodeError, OutputFormat, Progress};
+use systrade_cli::{CommonArgs, ExitCode, FormatArg, Outcomes, Printer, Progress, Value};
 use systrade_model::{InstrumentCode, MultiplePrices, RollParameters};
 use systrade_roll::{
     AdjustMethod, AutoRollConfig, AutoRollDecision, PricesByContract, RollError, RollState,
     is_allowed,
 };
-use systrade_store::{PreparedFile, SeriesKind, StateDb, Store, StoreError, Writer};
+use systrade_store::{PreparedFile, SeriesKind, Store, StoreError, Writer};
 
 /// Build roll calendars, multiple prices and back-adjusted prices from per-contract prices, keep
 /// them up to date day by day, and manage roll states.
@@ -36,6 +38,9 @@ pub struct Args {
     /// Seconds to wait for another process writing to the data directory before giving up (exit 6).
     #[arg(long, value_name = "SECONDS", default_value_t = 60.0, global = true)]
     pub lock_timeout: f64,
+
+    #[command(flatten)]
+    pub stdout: FormatArg,
 
     #[command(flatten)]
     pub common: CommonArgs,
@@ -111,9 +116,6 @@ pub enum Command {
     /// Per instrument: roll state, priced/forward/carry contracts, days to roll and to expiry,
     /// forward volume relative to priced, and the auto-roll rule's suggestion.
     Report {
-        /// Output format (default: table on a terminal, csv otherwise).
-        #[arg(long, value_enum, value_name = "FORMAT")]
-        format: Option<OutputFormat>,
         /// The date the report is for (default: today, UTC).
         #[arg(long, value_name = "YYYY-MM-DD")]
         as_of: Option<NaiveDate>,
@@ -161,7 +163,7 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
             *forward_fill,
             *as_of,
         ),
-        Command::Report { format, as_of } => report::report(args, &store, *format, *as_of),
+        Command::Report { as_of } => report::report(args, &store, *as_of),
     }
 }
 
@@ -189,7 +191,7 @@ fn lock<'s>(args: &Args, store: &'s Store) -> anyhow::Result<Writer<'s>> {
         .lock_for_writing(Duration::from_secs_f64(args.lock_timeout.max(0.0)))
         .map_err(|e| {
             if e.is_locked() {
-                anyhow::Error::new(ExitCodeError(ExitCode::Locked)).context(e.to_string())
+                systrade_cli::locked(e)
             } else {
                 e.into()
             }
@@ -205,9 +207,10 @@ fn roll_parameters(store: &Store) -> anyhow::Result<BTreeMap<InstrumentCode, Rol
         .collect())
 }
 
-/// A data problem needs a person (exit 4), as opposed to an ordinary failure.
-fn is_data_problem(err: &anyhow::Error) -> bool {
-    err.chain().any(|c| {
+/// The exit code of a roll error: a data problem needs a person (exit 4: an unregistered roll, a
+/// missing, bad or stale priced-contract price); anything else is a failure.
+fn with_roll_exit_code(err: anyhow::Error) -> anyhow::Error {
+    let data_problem = err.chain().any(|c| {
         matches!(
             c.downcast_ref::<RollError>(),
             Some(
@@ -217,12 +220,22 @@ fn is_data_problem(err: &anyhow::Error) -> bool {
                     | RollError::PricedContractMissing(_)
             )
         )
-    })
+    });
+    if data_problem {
+        systrade_cli::with_exit_code(err, ExitCode::DataProblem)
+    } else {
+        err
+    }
 }
 
-/// Runs `work` for every instrument in parallel; logs each outcome; on failures prints a summary
-/// on stderr and returns Partial (some failed), DataProblem (a data problem among them) or Failure
-/// (all failed).
+/// Records one instrument's result in `outcomes` (a failure with its exit code, logged at once).
+fn record<T>(outcomes: &Outcomes, i: &InstrumentCode, r: anyhow::Result<T>) -> Option<T> {
+    outcomes.record(i, r.map_err(with_roll_exit_code))
+}
+
+/// Runs `work` for every instrument in parallel, recording each outcome as it ends; returns the
+/// exit code ([`systrade_cli::outcome`]: 3 some failed, 4 a data problem among them, 1 or the
+/// shared specific code when all failed) and the results of those that succeeded.
 fn for_each_instrument<T: Send>(
     args: &Args,
     what: &str,
@@ -234,16 +247,17 @@ fn for_each_instrument<T: Send>(
         "instruments",
         args.common.no_progress,
     );
-    let results: Vec<(InstrumentCode, anyhow::Result<T>)> = instruments
+    let outcomes = Outcomes::new(what);
+    let done: Vec<(InstrumentCode, T)> = instruments
         .par_iter()
-        .map(|i| {
-            let r = work(i);
+        .filter_map(|i| {
+            let r = record(&outcomes, i, work(i));
             progress.inc(1);
-            (i.clone(), r)
+            r.map(|v| (i.clone(), v))
         })
         .collect();
     progress.finish();
-    summarize(what, results)
+    (outcomes.finish(), done)
 }
 
 /// Threads that only wait for the disk: each atomic write ends in two fsyncs, which overlap well.
@@ -264,94 +278,34 @@ fn for_each_instrument_writing(
         .num_threads(WRITE_THREADS)
         .thread_name(|k| format!("write-{k}"))
         .build()?;
-    let (tx, rx) = std::sync::mpsc::channel::<(InstrumentCode, anyhow::Result<()>)>();
     let progress = Progress::new(
         instruments.len() as u64,
         "instruments",
         args.common.no_progress,
     );
-    let mut results: Vec<(InstrumentCode, anyhow::Result<()>)> = Vec::new();
+    let outcomes = Outcomes::new(what);
     io.in_place_scope(|scope| {
-        results = instruments
-            .par_iter()
-            .map(|i| {
-                let r = work(i).map(|file| {
-                    let tx = tx.clone();
-                    let progress = progress.clone();
-                    let i = i.clone();
-                    scope.spawn(move |_| {
-                        let r = writer
-                            .commit(&file)
-                            .map(|_| ())
-                            .map_err(anyhow::Error::from);
-                        progress.inc(1);
-                        // the receiver outlives the scope
-                        let _ = tx.send((i, r));
-                    });
-                });
-                if r.is_err() {
+        instruments.par_iter().for_each(|i| match work(i) {
+            Ok(file) => {
+                let (progress, outcomes) = (progress.clone(), &outcomes);
+                let i = i.clone();
+                scope.spawn(move |_| {
+                    let r = writer
+                        .commit(&file)
+                        .map(|_| ())
+                        .map_err(anyhow::Error::from);
+                    record(outcomes, &i, r);
                     progress.inc(1);
-                }
-                (i.clone(), r)
-            })
-            .collect();
+                });
+            }
+            Err(e) => {
+                record::<()>(&outcomes, i, Err(e));
+                progress.inc(1);
+            }
+        });
     });
     progress.finish();
-    drop(tx);
-    let mut written: BTreeMap<InstrumentCode, anyhow::Result<()>> = rx.into_iter().collect();
-    let results = results
-        .into_iter()
-        .map(|(i, r)| {
-            let r = r.and_then(|()| {
-                written
-                    .remove(&i)
-                    .unwrap_or_else(|| Err(anyhow::anyhow!("the write did not report back")))
-            });
-            (i, r)
-        })
-        .collect();
-    Ok(summarize(what, results).0)
-}
-
-fn summarize<T>(
-    what: &str,
-    results: Vec<(InstrumentCode, anyhow::Result<T>)>,
-) -> (ExitCode, Vec<(InstrumentCode, T)>) {
-    let mut ok = Vec::new();
-    let mut failed: Vec<(InstrumentCode, anyhow::Error)> = Vec::new();
-    for (i, r) in results {
-        match r {
-            Ok(v) => ok.push((i, v)),
-            Err(e) => {
-                tracing::error!("{i}: {e:#}");
-                failed.push((i, e));
-            }
-        }
-    }
-    if failed.is_empty() {
-        tracing::info!("{what}: {} instruments done", ok.len());
-        return (ExitCode::Success, ok);
-    }
-    let data_problem = failed.iter().any(|(_, e)| is_data_problem(e));
-    #[allow(clippy::print_stderr)]
-    {
-        eprintln!(
-            "{what}: {} instruments done, {} failed:",
-            ok.len(),
-            failed.len()
-        );
-        for (i, e) in &failed {
-            eprintln!("  {i}: {e:#}");
-        }
-    }
-    let code = if data_problem {
-        ExitCode::DataProblem
-    } else if ok.is_empty() {
-        ExitCode::Failure
-    } else {
-        ExitCode::Partial
-    };
-    (code, ok)
+    Ok(outcomes.finish())
 }
 
 fn not_found_hint(e: StoreError, hint: &str) -> anyhow::Error {
@@ -488,22 +442,17 @@ fn update(args: &Args, store: &Store) -> anyhow::Result<ExitCode> {
 
 // ---- state ---------------------------------------------------------------------------------------
 
-/// Opens state.sqlite (migrated, so the roll_states table exists).
-pub(crate) fn open_state(store: &Store) -> anyhow::Result<StateDb> {
-    Ok(store.open_state()?)
-}
-
 /// The position in the priced contract (last multiple-prices row) of `instrument`; 0 without
 /// multiple prices.
 fn priced_position(
     store: &Store,
-    positions: &BTreeMap<(String, i64), i64>,
+    book: &RollBook,
     instrument: &InstrumentCode,
 ) -> anyhow::Result<i64> {
     match store.read_multiple_prices(instrument) {
-        Ok(m) => Ok(m.last().map_or(0, |r| {
-            roll_state::position_in(positions, instrument, r.price_contract)
-        })),
+        Ok(m) => Ok(m
+            .last()
+            .map_or(0, |r| book.position_in(instrument, r.price_contract))),
         Err(e) if e.is_not_found() => Ok(0),
         Err(e) => Err(e.into()),
     }
@@ -515,15 +464,13 @@ fn state(
     instrument: Option<&InstrumentCode>,
     set: Option<RollState>,
 ) -> anyhow::Result<ExitCode> {
-    let db = open_state(store)?;
-    let states = roll_state::all_states(db.connection())?;
-    let current = |i: &InstrumentCode| states.get(i.as_str()).copied().unwrap_or_default();
-    let mut out = String::new();
+    let mut db = store.open_state_for_writing()?;
+    let book = RollBook::load(&db)?;
+    let mut rows: Vec<(InstrumentCode, RollState)> = Vec::new();
     match (instrument, set) {
         (Some(i), Some(wanted)) => {
-            let positions = roll_state::contract_positions(db.connection())?;
-            let position = priced_position(store, &positions, i)?;
-            let from = current(i);
+            let position = priced_position(store, &book, i)?;
+            let from = book.state(i);
             if !is_allowed(from, wanted, position) {
                 let allowed: Vec<&str> = systrade_roll::allowed_transitions(from, position)
                     .into_iter()
@@ -534,18 +481,17 @@ fn state(
                     allowed.join(", ")
                 );
             }
-            roll_state::set_state(db.connection(), i, wanted, from)?;
+            db.transaction(|tx| tx.set_roll_state(i, wanted, from))
+                .with_context(|| format!("setting the roll state of {i}"))?;
             tracing::info!("{i}: roll state {from} -> {wanted}");
-            out.push_str(&format!("{i}\t{wanted}\n"));
+            rows.push((i.clone(), wanted));
         }
-        (Some(i), None) => out.push_str(&format!("{i}\t{}\n", current(i))),
+        (Some(i), None) => rows.push((i.clone(), book.state(i))),
         (None, _) => {
             let mut all: Vec<InstrumentCode> = roll_parameters(store)?.into_keys().collect();
-            for known in states.keys() {
-                if let Ok(code) = InstrumentCode::new(known)
-                    && !all.contains(&code)
-                {
-                    all.push(code);
+            for known in book.instruments() {
+                if !all.contains(known) {
+                    all.push(known.clone());
                 }
             }
             all.sort();
@@ -553,21 +499,23 @@ fn state(
                 Some(wanted) => wanted.clone(),
                 None => all,
             };
-            for i in &list {
-                out.push_str(&format!("{i}\t{}\n", current(i)));
+            for i in list {
+                let st = book.state(&i);
+                rows.push((i, st));
             }
         }
     }
-    write_stdout(&out)?;
+    let mut out = Printer::stdout(args.stdout.format);
+    out.table(
+        "roll_states",
+        "Roll states",
+        systrade_cli::output::columns(&["instrument", "state"]),
+    )?;
+    for (i, st) in rows {
+        out.row(vec![Value::text(i), Value::text(st)])?;
+    }
+    out.finish()?;
     Ok(ExitCode::Success)
-}
-
-pub(crate) fn write_stdout(text: &str) -> anyhow::Result<()> {
-    use std::io::Write;
-    let mut stdout = std::io::stdout().lock();
-    stdout.write_all(text.as_bytes())?;
-    stdout.flush()?;
-    Ok(())
 }
 
 // ---- roll ----------------------------------------------------------------------------------------
@@ -598,14 +546,13 @@ fn roll(
         None => instruments(args, store, SeriesKind::Multiple)?,
     };
     let params = roll_parameters(store)?;
-    let db = open_state(store)?;
-    let states = roll_state::all_states(db.connection())?;
-    let positions = roll_state::contract_positions(db.connection())?;
+    let mut db = store.open_state_for_writing()?;
+    let book = RollBook::load(&db)?;
     let as_of = as_of.unwrap_or_else(|| chrono::Utc::now().date_naive());
     let config = AutoRollConfig::default();
     let writer = lock(args, store)?;
     let (code, done) = for_each_instrument(args, "roll", &list, |i| {
-        let from = states.get(i.as_str()).copied().unwrap_or_default();
+        let from = book.state(i);
         let p = params
             .get(i)
             .with_context(|| format!("no roll parameters for {i} in config/rolls.csv"))?;
@@ -613,7 +560,7 @@ fn roll(
             .read_multiple_prices(i)
             .map_err(|e| not_found_hint(e, "no multiple prices"))?;
         let last = *m.last().context("empty multiple prices")?;
-        let position = roll_state::position_in(&positions, i, last.price_contract);
+        let position = book.position_in(i, last.price_contract);
         let bars = match store.read_contract_prices(i) {
             Ok(b) => Some(b),
             Err(e) if e.is_not_found() => None,
@@ -672,23 +619,47 @@ fn roll(
             to_contract: new.price_contract.to_string(),
         })
     });
-    let mut out = String::new();
-    for (i, outcome) in &done {
-        match outcome {
-            RollOutcome::Rolled { from, to_contract } => {
-                roll_state::set_state(db.connection(), i, RollState::NoRoll, *from)?;
-                out.push_str(&format!("{i}\trolled to {to_contract}\tNo_Roll\n"));
-            }
-            RollOutcome::StateChanged { from, to } => {
-                roll_state::set_state(db.connection(), i, *to, *from)?;
-                out.push_str(&format!("{i}\tnot rolled\t{to}\n"));
-            }
-            RollOutcome::Unchanged(why) => {
-                let st = states.get(i.as_str()).copied().unwrap_or_default();
-                out.push_str(&format!("{i}\tnot rolled ({why})\t{st}\n"));
+    // The new roll states, in one transaction, while the write lock is held.
+    db.transaction(|tx| {
+        for (i, outcome) in &done {
+            match outcome {
+                RollOutcome::Rolled { from, .. } => {
+                    tx.set_roll_state(i, RollState::NoRoll, *from)?
+                }
+                RollOutcome::StateChanged { from, to } => tx.set_roll_state(i, *to, *from)?,
+                RollOutcome::Unchanged(_) => {}
             }
         }
+        Ok::<_, StoreError>(())
+    })
+    .context("storing the new roll states")?;
+    let mut out = Printer::stdout(args.stdout.format);
+    out.table(
+        "rolls",
+        "Rolls",
+        systrade_cli::output::columns(&["instrument", "rolled", "priced", "state", "note"]),
+    )?;
+    for (i, outcome) in &done {
+        let (rolled, priced, state, note) = match outcome {
+            RollOutcome::Rolled { to_contract, .. } => (
+                true,
+                Value::text(to_contract),
+                RollState::NoRoll,
+                String::new(),
+            ),
+            RollOutcome::StateChanged { from, to } => {
+                (false, Value::Null, *to, format!("state {from} -> {to}"))
+            }
+            RollOutcome::Unchanged(why) => (false, Value::Null, book.state(i), why.clone()),
+        };
+        out.row(vec![
+            Value::text(i),
+            rolled.into(),
+            priced,
+            Value::text(state),
+            note.into(),
+        ])?;
     }
-    write_stdout(&out)?;
+    out.finish()?;
     Ok(code)
 }

@@ -2,22 +2,22 @@
 //! the desired roll date and to expiry, smoothed volumes and the auto-roll rule's suggestion
 //! (spec §4.8; pysystemtrade's roll report).
 
-use crate::{Args, for_each_instrument, instruments, open_state, roll_parameters, roll_state};
+use crate::roll_state::RollBook;
+use crate::{Args, for_each_instrument, instruments, roll_parameters};
 use anyhow::Context;
 use chrono::NaiveDate;
-use std::io::IsTerminal;
-use systrade_cli::{ExitCode, OutputFormat};
-use systrade_model::{ContractPrices, MultiplePrices, RollParameters};
+use systrade_cli::{Column, ExitCode, Printer, Value};
+use systrade_model::{ContractDate, ContractPrices, MultiplePrices, RollParameters, Timestamp};
 use systrade_roll::{AutoRollConfig, AutoRollInputs, daily_volumes, smoothed_volume};
 use systrade_store::{SeriesKind, Store};
 
 /// What the roll decision looks at for one instrument.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone)]
 pub(crate) struct Facts {
-    pub priced: String,
-    pub forward: String,
-    pub carry: String,
-    pub last_timestamp: String,
+    pub priced: ContractDate,
+    pub forward: ContractDate,
+    pub carry: ContractDate,
+    pub last_timestamp: Timestamp,
     pub days_to_roll: i64,
     pub days_to_expiry: i64,
     pub priced_volume: Option<f64>,
@@ -63,10 +63,10 @@ pub(crate) fn facts(
         f64::NAN
     };
     Facts {
-        priced: last.price_contract.to_string(),
-        forward: last.forward_contract.to_string(),
-        carry: last.carry_contract.to_string(),
-        last_timestamp: last.timestamp.to_string(),
+        priced: last.price_contract,
+        forward: last.forward_contract,
+        carry: last.carry_contract,
+        last_timestamp: last.timestamp,
         days_to_roll: (params.desired_roll_date(last.price_contract) - as_of).num_days(),
         days_to_expiry: (params.approx_expiry(last.price_contract) - as_of).num_days(),
         priced_volume: finite(priced_volume),
@@ -76,53 +76,51 @@ pub(crate) fn facts(
     }
 }
 
-#[derive(Debug, serde::Serialize)]
 struct ReportRow {
     instrument: String,
     state: String,
-    #[serde(flatten)]
     facts: Facts,
     suggestion: String,
 }
 
-const HEADER: [&str; 13] = [
-    "instrument",
-    "state",
-    "priced",
-    "forward",
-    "carry",
-    "last_timestamp",
-    "days_to_roll",
-    "days_to_expiry",
-    "priced_volume",
-    "forward_volume",
-    "relative_volume",
-    "position",
-    "suggestion",
-];
-
-fn num(v: Option<f64>) -> String {
-    v.map_or(String::new(), |x| format!("{x:.2}"))
+fn columns() -> Vec<Column> {
+    let mut c = systrade_cli::output::columns(&[
+        "instrument",
+        "state",
+        "priced",
+        "forward",
+        "carry",
+        "last_timestamp",
+        "days_to_roll",
+        "days_to_expiry",
+    ]);
+    c.extend([
+        Column::new("priced_volume").decimals(2),
+        Column::new("forward_volume").decimals(2),
+        Column::new("relative_volume").decimals(3),
+        Column::new("position"),
+        Column::new("suggestion"),
+    ]);
+    c
 }
 
 impl ReportRow {
-    fn cells(&self) -> Vec<String> {
+    fn values(&self) -> Vec<Value> {
         let f = &self.facts;
         vec![
-            self.instrument.clone(),
-            self.state.clone(),
-            f.priced.clone(),
-            f.forward.clone(),
-            f.carry.clone(),
-            f.last_timestamp.clone(),
-            f.days_to_roll.to_string(),
-            f.days_to_expiry.to_string(),
-            num(f.priced_volume),
-            num(f.forward_volume),
-            f.relative_volume
-                .map_or(String::new(), |x| format!("{x:.3}")),
-            f.position.to_string(),
-            self.suggestion.clone(),
+            Value::text(&self.instrument),
+            Value::text(&self.state),
+            Value::text(f.priced),
+            Value::text(f.forward),
+            Value::text(f.carry),
+            f.last_timestamp.into(),
+            f.days_to_roll.into(),
+            f.days_to_expiry.into(),
+            f.priced_volume.into(),
+            f.forward_volume.into(),
+            f.relative_volume.into(),
+            f.position.into(),
+            Value::text(&self.suggestion),
         ]
     }
 }
@@ -130,14 +128,11 @@ impl ReportRow {
 pub(crate) fn report(
     args: &Args,
     store: &Store,
-    format: Option<OutputFormat>,
     as_of: Option<NaiveDate>,
 ) -> anyhow::Result<ExitCode> {
     let list = instruments(args, store, SeriesKind::Multiple)?;
     let params = roll_parameters(store)?;
-    let db = open_state(store)?;
-    let states = roll_state::all_states(db.connection())?;
-    let positions = roll_state::contract_positions(db.connection())?;
+    let book = RollBook::load(&store.open_state()?)?;
     let as_of = as_of.unwrap_or_else(|| chrono::Utc::now().date_naive());
     let config = AutoRollConfig::default();
     let (code, rows) = for_each_instrument(args, "report", &list, |i| {
@@ -146,7 +141,7 @@ pub(crate) fn report(
             .with_context(|| format!("no roll parameters for {i} in config/rolls.csv"))?;
         let m = store.read_multiple_prices(i)?;
         let last = m.last().context("empty multiple prices")?;
-        let position = roll_state::position_in(&positions, i, last.price_contract);
+        let position = book.position_in(i, last.price_contract);
         let bars = match store.read_contract_prices(i) {
             Ok(b) => Some(b),
             Err(e) if e.is_not_found() => None,
@@ -156,51 +151,16 @@ pub(crate) fn report(
         let suggestion = systrade_roll::auto_roll_decision(&facts.inputs(), &config).to_string();
         Ok(ReportRow {
             instrument: i.to_string(),
-            state: states
-                .get(i.as_str())
-                .copied()
-                .unwrap_or_default()
-                .to_string(),
+            state: book.state(i).to_string(),
             facts,
             suggestion,
         })
     });
-    let rows: Vec<ReportRow> = rows.into_iter().map(|(_, r)| r).collect();
-    let format = format.unwrap_or(if std::io::stdout().is_terminal() {
-        OutputFormat::Table
-    } else {
-        OutputFormat::Csv
-    });
-    let text = match format {
-        OutputFormat::Json => serde_json::to_string_pretty(&rows)? + "\n",
-        OutputFormat::Csv => {
-            let mut s = HEADER.join(",") + "\n";
-            for r in &rows {
-                s.push_str(&r.cells().join(","));
-                s.push('\n');
-            }
-            s
-        }
-        OutputFormat::Table => {
-            let cells: Vec<Vec<String>> = std::iter::once(HEADER.map(str::to_string).to_vec())
-                .chain(rows.iter().map(ReportRow::cells))
-                .collect();
-            let widths: Vec<usize> = (0..HEADER.len())
-                .map(|k| cells.iter().map(|r| r[k].len()).max().unwrap_or(0))
-                .collect();
-            let mut s = String::new();
-            for r in &cells {
-                let line: Vec<String> = r
-                    .iter()
-                    .zip(&widths)
-                    .map(|(c, w)| format!("{c:<w$}"))
-                    .collect();
-                s.push_str(line.join("  ").trim_end());
-                s.push('\n');
-            }
-            s
-        }
-    };
-    crate::write_stdout(&text)?;
+    let mut out = Printer::stdout(args.stdout.format);
+    out.table("roll_report", "Roll report", columns())?;
+    for (_, r) in &rows {
+        out.row(r.values())?;
+    }
+    out.finish()?;
     Ok(code)
 }

@@ -394,13 +394,16 @@ fn roll_states_and_production_roll() {
             .success();
     }
     let out = roll_contracts(data)
-        .args(["state", "EUROSTX"])
+        .args(["state", "EUROSTX", "--format", "csv"])
         .assert()
         .success()
         .get_output()
         .stdout
         .clone();
-    assert_eq!(String::from_utf8_lossy(&out), "EUROSTX\tNo_Roll\n");
+    assert_eq!(
+        String::from_utf8_lossy(&out),
+        "instrument,state\nEUROSTX,No_Roll\n"
+    );
     // Force needs a position
     let out = roll_contracts(data)
         .args(["state", "EUROSTX", "--set", "Force"])
@@ -417,28 +420,32 @@ fn roll_states_and_production_roll() {
         .assert()
         .success();
     let out = roll_contracts(data)
-        .args(["state"])
+        .args(["state", "--format", "json"])
         .assert()
         .success()
         .get_output()
         .stdout
         .clone();
-    assert!(String::from_utf8_lossy(&out).contains("EUROSTX\tPassive\n"));
+    assert!(
+        String::from_utf8_lossy(&out)
+            .lines()
+            .any(|l| l == r#"{"instrument":"EUROSTX","state":"Passive"}"#)
+    );
 
     // a position in the priced contract blocks the roll
     let store = Store::open(data);
     let eurostx = code("EUROSTX");
     let m0 = store.read_multiple_prices(&eurostx).unwrap();
     let last = *m0.last().unwrap();
-    {
-        let db = store.open_state().unwrap();
-        db.connection()
-            .execute(
-                "INSERT INTO contract_positions (instrument, contract, position, updated_at) VALUES ('EUROSTX', ?1, 2, 'now')",
-                [last.price_contract.id().to_string()],
-            )
-            .unwrap();
-    }
+    // as place-orders records a fill
+    let position = |delta: i64| {
+        store
+            .open_state_for_writing()
+            .unwrap()
+            .transaction(|tx| tx.add_contract_position(&eurostx, last.price_contract, delta, "now"))
+            .unwrap()
+    };
+    position(2);
     let out = roll_contracts(data)
         .args(["roll", "EUROSTX"])
         .assert()
@@ -451,20 +458,17 @@ fn roll_states_and_production_roll() {
         store.read_multiple_prices(&eurostx).unwrap().len() == m0.len(),
         "not rolled"
     );
-    {
-        let db = store.open_state().unwrap();
-        db.connection()
-            .execute("DELETE FROM contract_positions", [])
-            .unwrap();
-    }
+    position(-2);
     let out = roll_contracts(data)
-        .args(["-q", "roll", "EUROSTX"])
+        .args(["-q", "roll", "EUROSTX", "--format", "json"])
         .assert()
         .success()
         .get_output()
         .stdout
         .clone();
-    assert!(String::from_utf8_lossy(&out).contains("rolled to 20231200"));
+    let row: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    assert_eq!(row["rolled"], true);
+    assert_eq!(row["priced"], "20231200");
     let m1 = store.read_multiple_prices(&eurostx).unwrap();
     assert_eq!(m1.len(), m0.len() + 1);
     let new = m1.last().unwrap();
@@ -483,7 +487,10 @@ fn roll_states_and_production_roll() {
         .get_output()
         .stdout
         .clone();
-    assert_eq!(String::from_utf8_lossy(&out), "EUROSTX\tNo_Roll\n");
+    assert_eq!(
+        String::from_utf8_lossy(&out),
+        "instrument  state\nEUROSTX     No_Roll\n"
+    );
 }
 
 #[test]
@@ -501,14 +508,18 @@ fn report_formats_and_partial_failure() {
         .get_output()
         .stdout
         .clone();
-    let rows: Vec<serde_json::Value> = serde_json::from_slice(&out).unwrap();
+    let rows: Vec<serde_json::Value> = String::from_utf8_lossy(&out)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
     assert_eq!(rows.len(), 6);
     let us10 = rows.iter().find(|r| r["instrument"] == "US10").unwrap();
     assert_eq!(us10["state"], "No_Roll");
     assert_eq!(us10["priced"], "20231200");
     assert_eq!(us10["days_to_expiry"], 111); // 2023-12-20 − 2023-08-31
+    assert_eq!(us10["last_timestamp"], "2023-08-31T23:00:00");
     let out = roll_contracts(data)
-        .args(["-q", "report", "--as-of", "2023-08-31"])
+        .args(["-q", "report", "--as-of", "2023-08-31", "--format", "csv"])
         .assert()
         .success()
         .get_output()
@@ -517,7 +528,7 @@ fn report_formats_and_partial_failure() {
     let text = String::from_utf8_lossy(&out);
     assert!(
         text.starts_with("instrument,state,priced,forward,carry,"),
-        "csv when not a terminal"
+        "{text}"
     );
     assert_eq!(text.lines().count(), 7);
     // one bad instrument: the others are done, exit 3, summary on stderr
@@ -529,10 +540,7 @@ fn report_formats_and_partial_failure() {
         .stderr
         .clone();
     let err = String::from_utf8_lossy(&out);
-    assert!(
-        err.contains("1 instruments done, 1 failed") && err.contains("NOPE"),
-        "{err}"
-    );
+    assert!(err.contains("adjust: 1 ok, 1 failed (NOPE)"), "{err}");
 }
 
 #[test]
@@ -565,6 +573,8 @@ fn auto_roll_follows_the_rule_and_ratio_adjustment() {
             "2023-08-31",
             "--instruments",
             "EUROSTX,COPPER",
+            "--format",
+            "csv",
         ])
         .assert()
         .success()
@@ -573,10 +583,14 @@ fn auto_roll_follows_the_rule_and_ratio_adjustment() {
         .clone();
     let text = String::from_utf8_lossy(&out);
     assert!(
-        text.contains("EUROSTX\trolled to 20231200\tNo_Roll"),
+        text.lines().any(|l| l == "EUROSTX,true,20231200,No_Roll,"),
         "{text}"
     );
-    assert!(text.contains("COPPER\tnot rolled\tNo_Open"), "{text}");
+    assert!(
+        text.lines()
+            .any(|l| l == "COPPER,false,,No_Open,state No_Roll -> No_Open"),
+        "{text}"
+    );
     assert_eq!(
         store.read_multiple_prices(&code("EUROSTX")).unwrap().len(),
         before["EUROSTX"] + 1
@@ -586,13 +600,16 @@ fn auto_roll_follows_the_rule_and_ratio_adjustment() {
         before["COPPER"]
     );
     let out = roll_contracts(data)
-        .args(["state", "COPPER"])
+        .args(["state", "COPPER", "--format", "csv"])
         .assert()
         .success()
         .get_output()
         .stdout
         .clone();
-    assert_eq!(String::from_utf8_lossy(&out), "COPPER\tNo_Open\n");
+    assert_eq!(
+        String::from_utf8_lossy(&out),
+        "instrument,state\nCOPPER,No_Open\n"
+    );
 
     // a person's Roll_Adjusted is carried out by --auto whatever the rule says; CORN's forward
     // 20241200 has no prices, so the roll fails, nothing is written and the state is kept
@@ -621,7 +638,7 @@ fn auto_roll_follows_the_rule_and_ratio_adjustment() {
         corn_before
     );
     let out = roll_contracts(data)
-        .args(["state", "CORN"])
+        .args(["state", "CORN", "--format", "csv"])
         .assert()
         .success()
         .get_output()
@@ -629,7 +646,7 @@ fn auto_roll_follows_the_rule_and_ratio_adjustment() {
         .clone();
     assert_eq!(
         String::from_utf8_lossy(&out),
-        "CORN\tRoll_Adjusted\n",
+        "instrument,state\nCORN,Roll_Adjusted\n",
         "state kept on failure"
     );
 

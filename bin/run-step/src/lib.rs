@@ -25,8 +25,8 @@ use std::process::{Command, Stdio};
 use std::time::Duration;
 use systrade_cli::{CommonArgs, ExitCode, ExitCodeError, OutputFormat};
 use systrade_ops::capital::{self, CapitalMethod, Update};
-use systrade_ops::process::{self, ControlStatus, Decision, RunOutcome};
-use systrade_store::{StateDb, Store, StoreError, WriteLock};
+use systrade_ops::process::{self, ControlStatus, Decision, RunOutcome, RunStatus};
+use systrade_store::{StateReader, StateWriter, Store, StoreError, WriteLock};
 
 /// Run a step of the daily pipeline under process control (status GO/STOP/PAUSE/NO-RUN, time
 /// window, predecessor succeeded today, no overlapping run), record it in state.sqlite, write
@@ -159,21 +159,21 @@ pub fn command() -> clap::Command {
 
 pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     let store = Store::open(&args.common.data_dir);
-    let db = store.open_state()?;
+    let mut db = store.open_state_for_writing()?;
     let metrics_path = args
         .metrics_file
         .clone()
-        .unwrap_or_else(|| args.common.data_dir.join("metrics").join("systrade.prom"));
+        .unwrap_or_else(|| store.dir().metrics_file());
     match &args.cmd {
-        Some(Cmd::Control { action, format }) => control(&db, action.as_ref(), *format),
-        Some(Cmd::Capital { action }) => capital_cmd(&db, action),
+        Some(Cmd::Control { action, format }) => control(&mut db, action.as_ref(), *format),
+        Some(Cmd::Capital { action }) => capital_cmd(&mut db, action),
         Some(Cmd::Metrics) => {
-            systrade_ops::metrics::write(db.connection(), &metrics_path)?;
+            systrade_ops::metrics::write(&db, &metrics_path)?;
             Ok(ExitCode::Success)
         }
         None => {
             let step = args.step.as_deref().context("missing STEP")?;
-            run_step(args, &store, &db, step, &metrics_path)
+            run_step(args, &store, &mut db, step, &metrics_path)
         }
     }
 }
@@ -185,26 +185,27 @@ fn run_date(args: &Args) -> NaiveDate {
 fn run_step(
     args: &Args,
     store: &Store,
-    db: &StateDb,
+    db: &mut StateWriter,
     step: &str,
     metrics_path: &Path,
 ) -> anyhow::Result<ExitCode> {
     if step.is_empty() || step.contains('/') || ["control", "capital", "metrics"].contains(&step) {
         bail!("invalid step name {step:?}");
     }
-    let conn = db.connection();
     let date = run_date(args);
-    let steps = process::load_steps(&store.root().join("config"))?;
+    let steps = process::load_steps(&store.dir().processes_csv())?;
     let cfg = process::step_config(&steps, step);
 
-    let lock_path = store.root().join("locks").join(format!("step-{step}.lock"));
+    let lock_path = store.dir().step_lock_file(step);
     let _lock = match WriteLock::acquire(&lock_path, Duration::ZERO) {
         Ok(l) => l,
         Err(StoreError::Locked { .. }) => {
             let reason = "another run of this step is in progress".to_string();
             tracing::error!(step, "{reason}");
-            process::record_not_started(conn, step, date, "refused", &reason)?;
-            write_metrics(conn, metrics_path);
+            db.transaction(|tx| {
+                tx.record_run_not_started(step, date, RunStatus::Refused, &reason)
+            })?;
+            write_metrics(db, metrics_path);
             alert(args, step, date, 6, &reason);
             return Err(anyhow::Error::new(ExitCodeError(ExitCode::Locked))
                 .context(format!("step {step} refused: {reason}")));
@@ -212,7 +213,7 @@ fn run_step(
         Err(e) => return Err(e.into()),
     };
 
-    let crashed = process::close_crashed(conn, step)?;
+    let crashed = db.transaction(|tx| tx.close_crashed_runs(step))?;
     if crashed > 0 {
         tracing::warn!(
             step,
@@ -221,37 +222,46 @@ fn run_step(
         );
     }
 
-    if args.once && process::latest_status(conn, step, date)?.as_deref() == Some("ok") {
+    if args.once && db.latest_run_status(step, date)? == Some(RunStatus::Ok) {
         tracing::info!(step, %date, "already succeeded on this run date; nothing to do");
         return Ok(ExitCode::Success);
     }
 
-    let status = process::control_status(conn, step)?;
+    let status = db.control_status(step)?;
     let now = args.time.unwrap_or_else(|| chrono::Local::now().time());
     let pred = match &cfg.predecessor {
-        Some(p) => process::latest_status(conn, p, date)?,
+        Some(p) => db.latest_run_status(p, date)?,
         None => None,
     };
-    match process::decide(&cfg, status, now, pred.as_deref()) {
+    match process::decide(&cfg, status, now, pred) {
         Decision::Skip => {
             tracing::warn!(step, "status NO-RUN: skipped");
-            process::record_not_started(conn, step, date, "skipped", "process status is NO-RUN")?;
-            write_metrics(conn, metrics_path);
+            db.transaction(|tx| {
+                tx.record_run_not_started(
+                    step,
+                    date,
+                    RunStatus::Skipped,
+                    "process status is NO-RUN",
+                )
+            })?;
+            write_metrics(db, metrics_path);
             return Ok(ExitCode::Success);
         }
         Decision::Refuse(reason) => {
             tracing::error!(step, %date, "not started: {reason}");
-            process::record_not_started(conn, step, date, "refused", &reason)?;
-            write_metrics(conn, metrics_path);
+            db.transaction(|tx| {
+                tx.record_run_not_started(step, date, RunStatus::Refused, &reason)
+            })?;
+            write_metrics(db, metrics_path);
             return Err(anyhow::anyhow!("step {step} not started: {reason}"));
         }
         Decision::Run => {}
     }
 
     let command_text = args.command.join(" ");
-    let id = process::record_start(conn, step, date, &command_text)?;
+    let id = db.transaction(|tx| tx.record_run_start(step, date, &command_text))?;
     tracing::info!(step, %date, command = %command_text, "step started");
-    let orders_before = broker_order_count(conn);
+    let orders_before = db.broker_orders_created().ok();
     let outcome = match execute(&args.command, date) {
         Ok(o) => o,
         Err(e) => RunOutcome {
@@ -260,7 +270,7 @@ fn run_step(
             ..Default::default()
         },
     };
-    let orders_placed = match (orders_before, broker_order_count(conn)) {
+    let orders_placed = match (orders_before, db.broker_orders_created().ok()) {
         (Some(b), Some(a)) if a >= b => Some(a - b),
         _ => None,
     };
@@ -268,8 +278,8 @@ fn run_step(
         orders_placed,
         ..outcome
     };
-    process::record_end(conn, id, &outcome)?;
-    write_metrics(conn, metrics_path);
+    db.transaction(|tx| tx.record_run_end(id, &outcome))?;
+    write_metrics(db, metrics_path);
     if outcome.exit_code == 0 {
         tracing::info!(step, summary = %outcome.summary, "step succeeded");
         return Ok(ExitCode::Success);
@@ -290,19 +300,8 @@ fn run_step(
     )))
 }
 
-/// Broker orders ever created (active and history, by client order id).
-fn broker_order_count(conn: &rusqlite::Connection) -> Option<i64> {
-    conn.query_row(
-        "SELECT COUNT(*) FROM (SELECT client_order_id FROM broker_orders
-         UNION SELECT client_order_id FROM broker_orders_history)",
-        [],
-        |r| r.get(0),
-    )
-    .ok()
-}
-
-fn write_metrics(conn: &rusqlite::Connection, path: &Path) {
-    if let Err(e) = systrade_ops::metrics::write(conn, path) {
+fn write_metrics(db: &StateReader, path: &Path) {
+    if let Err(e) = systrade_ops::metrics::write(db, path) {
         tracing::error!("writing metrics {}: {e:#}", path.display());
     }
 }
@@ -424,11 +423,10 @@ fn alert(args: &Args, step: &str, date: NaiveDate, code: i32, summary: &str) {
 }
 
 fn control(
-    db: &StateDb,
+    db: &mut StateWriter,
     action: Option<&ControlCmd>,
     format: OutputFormat,
 ) -> anyhow::Result<ExitCode> {
-    let conn = db.connection();
     if let Some(ControlCmd::Set {
         step,
         status,
@@ -436,18 +434,18 @@ fn control(
     }) = action
     {
         let s = ControlStatus::parse(status)?;
-        process::set_control_status(conn, step, s, reason)?;
+        db.transaction(|tx| tx.set_control_status(step, s, reason))?;
         tracing::info!(step, status = s.as_str(), "process status set");
         return Ok(ExitCode::Success);
     }
     let steps = process::default_steps();
     let mut names: Vec<String> = steps.iter().map(|s| s.name.clone()).collect();
-    for (s, ..) in process::control_rows(conn)? {
-        if !names.contains(&s) {
-            names.push(s);
+    for c in db.process_controls()? {
+        if !names.contains(&c.step) {
+            names.push(c.step);
         }
     }
-    let runs = process::runs(conn, 0)?;
+    let runs = db.process_runs(0)?;
     for r in &runs {
         if !names.contains(&r.step) {
             names.push(r.step.clone());
@@ -463,13 +461,13 @@ fn control(
     ];
     let mut rows = Vec::new();
     for n in &names {
-        let st = process::control_status(conn, n)?;
+        let st = db.control_status(n)?;
         let last = runs.iter().find(|r| &r.step == n);
         rows.push(vec![
             n.clone(),
             st.as_str().to_string(),
-            last.map(|r| r.run_date.clone()).unwrap_or_default(),
-            last.map(|r| r.status.clone()).unwrap_or_default(),
+            last.map(|r| r.run_date.to_string()).unwrap_or_default(),
+            last.map(|r| r.status.to_string()).unwrap_or_default(),
             last.and_then(|r| r.exit_code)
                 .map(|c| c.to_string())
                 .unwrap_or_default(),
@@ -480,8 +478,7 @@ fn control(
     Ok(ExitCode::Success)
 }
 
-fn capital_cmd(db: &StateDb, action: &CapitalCmd) -> anyhow::Result<ExitCode> {
-    let conn = db.connection();
+fn capital_cmd(db: &mut StateWriter, action: &CapitalCmd) -> anyhow::Result<ExitCode> {
     match action {
         CapitalCmd::Show { format } => {
             let header = [
@@ -494,25 +491,36 @@ fn capital_cmd(db: &StateDb, action: &CapitalCmd) -> anyhow::Result<ExitCode> {
                 "status",
                 "note",
             ];
-            let rows: Vec<Vec<String>> = capital::history(conn)?
+            let rows: Vec<Vec<String>> = db
+                .capital_history()?
                 .into_iter()
-                .map(|(at, av, tc, mx, pnl, m, st, note)| {
+                .map(|r| {
                     vec![
-                        at,
-                        av.map(|v| format!("{v:.2}")).unwrap_or_default(),
-                        format!("{tc:.2}"),
-                        format!("{mx:.2}"),
-                        format!("{pnl:.2}"),
-                        m,
-                        st,
-                        note,
+                        r.at,
+                        r.state
+                            .account_value
+                            .map(|v| format!("{v:.2}"))
+                            .unwrap_or_default(),
+                        format!("{:.2}", r.state.total_capital),
+                        format!("{:.2}", r.state.maximum),
+                        format!("{:.2}", r.state.acc_pnl),
+                        r.method,
+                        r.status.as_str().to_string(),
+                        r.note,
                     ]
                 })
                 .collect();
             print_table(&header, &rows, *format)?;
-            let strat: Vec<Vec<String>> = capital::strategies(conn)?
+            let strat: Vec<Vec<String>> = db
+                .strategy_capitals()?
                 .into_iter()
-                .map(|(s, w, c)| vec![s, format!("{w}"), format!("{c:.2}")])
+                .map(|s| {
+                    vec![
+                        s.strategy,
+                        format!("{}", s.weight),
+                        format!("{:.2}", s.capital),
+                    ]
+                })
                 .collect();
             if !strat.is_empty() {
                 writeln!(std::io::stdout())?;
@@ -521,14 +529,14 @@ fn capital_cmd(db: &StateDb, action: &CapitalCmd) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::Success)
         }
         CapitalCmd::Set { amount, note } => {
-            let s = capital::set_manual(conn, *amount, note)?;
+            let s = capital::set_manual(db, *amount, note)?;
             tracing::info!(total_capital = s.total_capital, "capital set by hand");
             Ok(ExitCode::Success)
         }
         CapitalCmd::Update {
             account_value,
             method,
-        } => match capital::update(conn, *account_value, CapitalMethod::parse(method)?)? {
+        } => match capital::update(db, *account_value, CapitalMethod::parse(method)?)? {
             Update::Accepted(s) => {
                 tracing::info!(
                     total_capital = s.total_capital,
@@ -547,17 +555,17 @@ fn capital_cmd(db: &StateDb, action: &CapitalCmd) -> anyhow::Result<ExitCode> {
             ))),
         },
         CapitalCmd::Confirm => {
-            let s = capital::confirm(conn)?;
+            let s = capital::confirm(db)?;
             tracing::info!(total_capital = s.total_capital, "capital update confirmed");
             Ok(ExitCode::Success)
         }
         CapitalCmd::Reject => {
-            if !capital::reject(conn)? {
+            if !capital::reject(db)? {
                 bail!("no capital update is waiting for confirmation");
             }
             Ok(ExitCode::Success)
         }
-        CapitalCmd::Get { strategy } => match capital::strategy_capital(conn, strategy)? {
+        CapitalCmd::Get { strategy } => match capital::strategy_capital(db, strategy)? {
             Some(c) => {
                 writeln!(std::io::stdout(), "{c}")?;
                 Ok(ExitCode::Success)
@@ -565,7 +573,7 @@ fn capital_cmd(db: &StateDb, action: &CapitalCmd) -> anyhow::Result<ExitCode> {
             None => bail!("no capital set for strategy {strategy} (run-step capital set AMOUNT)"),
         },
         CapitalCmd::Weight { strategy, weight } => {
-            capital::set_weight(conn, strategy, *weight)?;
+            capital::set_weight(db, strategy, *weight)?;
             Ok(ExitCode::Success)
         }
     }

@@ -31,9 +31,10 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::time::Duration;
 use systrade_accounts::system::{CostMethod, InstrumentResult, run_system};
-use systrade_cli::{CommonArgs, ExitCode, ExitCodeError, Progress, instruments_outcome};
+use systrade_cli::{CommonArgs, ExitCode, ExitCodeError, Outcomes, Progress};
 use systrade_model::{InstrumentCode, PositionHistory};
 use systrade_series::DailySeries;
+use systrade_store::state::optimal::OptimalPosition;
 use systrade_store::{PreparedFile, Store};
 use systrade_system::{ForecastSetup, InstrumentPrices, Load, Overrides, StaticData, forecasts};
 
@@ -93,36 +94,9 @@ pub struct Optimal {
 }
 
 /// `state.sqlite` position limits for `strategy` (its own and the instrument-wide ones; the
-/// smaller applies), if the database and table exist.
-fn position_limits(store: &Store, strategy: &str) -> anyhow::Result<BTreeMap<String, i64>> {
-    let path = store.dir().state_sqlite();
-    if !path.exists() {
-        return Ok(BTreeMap::new());
-    }
-    let conn =
-        rusqlite::Connection::open_with_flags(&path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
-            .with_context(|| path.display().to_string())?;
-    let has_table: bool = conn
-        .query_row(
-            "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'position_limits'",
-            [],
-            |r| r.get::<_, i64>(0),
-        )
-        .map(|n| n > 0)
-        .with_context(|| path.display().to_string())?;
-    if !has_table {
-        return Ok(BTreeMap::new());
-    }
-    let mut stmt = conn.prepare(
-        "SELECT instrument, min(max_position) FROM position_limits
-         WHERE strategy = ?1 OR strategy = '' GROUP BY instrument",
-    )?;
-    let rows = stmt
-        .query_map([strategy], |r| {
-            Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?))
-        })?
-        .collect::<Result<BTreeMap<_, _>, _>>()?;
-    Ok(rows)
+/// smaller applies).
+fn position_limits(store: &Store, strategy: &str) -> anyhow::Result<BTreeMap<InstrumentCode, i64>> {
+    Ok(store.open_state()?.position_limits_of(strategy)?)
 }
 
 /// Caps every value at ±`limit`; returns how many were changed.
@@ -241,7 +215,7 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     let mut failures = loaded.failures;
     if loaded.inputs.is_empty() {
         progress.finish();
-        return instruments_outcome(&failures, 0);
+        return Ok(outcome("size-positions", &failures, std::iter::empty()));
     }
     let kept: Vec<InstrumentCode> = loaded.prices.iter().map(|p| p.code.clone()).collect();
     let sys_cfg = systrade_system::accounts_config(
@@ -274,7 +248,7 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
             .series(&r.code)
             .expect("weight column for every instrument");
         let mut h = history(r, &inp.combined_forecast, &weight, &result.idm);
-        if let Some(limit) = limits.get(code.as_str()) {
+        if let Some(limit) = limits.get(&code) {
             let l = *limit as f64;
             let n = cap(&mut h.notional_position, l) + cap(&mut h.lower, l) + cap(&mut h.upper, l);
             if n > 0 {
@@ -323,9 +297,7 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
             staged.stage(file)?;
         }
         staged.commit()?;
-        let state = store.open_state()?;
-        write_optimal_positions(state.connection(), &args.strategy, &done)
-            .with_context(|| store.dir().state_sqlite().display().to_string())?;
+        write_optimal_positions(&store, &args.strategy, &done)?;
         drop(writer);
         tracing::info!(
             "{} positions files in {}, optimal positions for strategy '{}' in {}",
@@ -353,42 +325,47 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
             )?;
         }
     }
-    instruments_outcome(&failures, done.len())
+    Ok(outcome(
+        "size-positions",
+        &failures,
+        done.iter().map(|d| &d.0),
+    ))
 }
 
 fn write_optimal_positions(
-    conn: &rusqlite::Connection,
+    store: &Store,
     strategy: &str,
     done: &[(InstrumentCode, PositionHistory, Optimal)],
 ) -> anyhow::Result<()> {
-    conn.execute_batch("BEGIN IMMEDIATE")?;
-    let insert = || -> anyhow::Result<()> {
-        let mut stmt = conn.prepare(
-            "INSERT INTO optimal_positions
-             (strategy, instrument, timestamp, lower, upper, reference_price, reference_contract)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-        )?;
+    store.open_state_for_writing()?.transaction(|tx| {
         for (_, _, o) in done {
-            stmt.execute(rusqlite::params![
-                strategy,
-                o.instrument.as_str(),
-                o.timestamp,
-                o.lower,
-                o.upper,
-                o.reference_price,
-                o.reference_contract
-            ])?;
+            tx.insert_optimal_position(&OptimalPosition {
+                strategy: strategy.to_string(),
+                instrument: o.instrument.clone(),
+                timestamp: o.timestamp.clone(),
+                lower: o.lower,
+                upper: o.upper,
+                reference_price: o.reference_price,
+                reference_contract: o.reference_contract.clone(),
+            })?;
         }
         Ok(())
-    };
-    match insert() {
-        Ok(()) => {
-            conn.execute_batch("COMMIT")?;
-            Ok(())
-        }
-        Err(e) => {
-            let _ = conn.execute_batch("ROLLBACK");
-            Err(e)
-        }
+    })
+}
+
+/// The per-instrument outcome summary (logged) and the run's exit code: 0 when every instrument
+/// was done, 3 when some failed, 1 when all did.
+fn outcome<'a>(
+    what: &str,
+    failures: &[(InstrumentCode, String)],
+    done: impl Iterator<Item = &'a InstrumentCode>,
+) -> ExitCode {
+    let outcomes = Outcomes::new(what);
+    for (code, reason) in failures {
+        outcomes.failed_with(code, ExitCode::Failure, reason);
     }
+    for code in done {
+        outcomes.ok(code);
+    }
+    outcomes.finish()
 }

@@ -34,7 +34,7 @@
 use crate::ProgressSink;
 use crate::manifest::{self, Entry, EntryKind, Manifest};
 use crate::repo::{LockKind, Repo, hostname, now_ns};
-use crate::store::{Ingested, StoreError, hash_stream};
+use crate::store::{Ingested, SourceChanged, hash_stream};
 use anyhow::Context as _;
 use rayon::prelude::*;
 use std::collections::{HashMap, HashSet};
@@ -171,7 +171,7 @@ impl Run<'_> {
                 }
                 Ok(true)
             }
-            Err(e) if e.downcast_ref::<StoreError>().is_some() => Ok(false),
+            Err(e) if e.downcast_ref::<SourceChanged>().is_some() => Ok(false),
             Err(e) => Err(e),
         }
     }
@@ -239,7 +239,7 @@ impl Run<'_> {
             let ingested = match self.repo.store().ingest_blob(&c.abs, &mut f, &have) {
                 Ok(i) => i,
                 // Replaced (atomic rename) between hashing and uploading: start over.
-                Err(e) if e.downcast_ref::<StoreError>().is_some() => continue,
+                Err(e) if e.downcast_ref::<SourceChanged>().is_some() => continue,
                 Err(e) => return Err(e),
             };
             self.count_ingested(&ingested);

@@ -10,7 +10,7 @@
 //! (`https://<bucket>.s3.<region>.amazonaws.com/<key>`).
 
 use crate::manifest::{hex, sha256_hex};
-use crate::store::{ObjectInfo, ObjectStore, StoreError};
+use crate::store::{ObjectInfo, ObjectStore, SourceChanged};
 use anyhow::Context as _;
 use chrono::{DateTime, Utc};
 use hmac::{Hmac, Mac};
@@ -313,8 +313,7 @@ impl S3Store {
                 Payload::Empty => req,
                 Payload::Bytes(b) => req.body(b.to_vec()),
                 Payload::File(p, size) => {
-                    let f = std::fs::File::open(p)
-                        .map_err(|_| StoreError::SourceChanged(p.to_path_buf()))?;
+                    let f = std::fs::File::open(p).map_err(|_| SourceChanged(p.to_path_buf()))?;
                     req.body(reqwest::blocking::Body::sized(f, *size))
                 }
             };
@@ -388,7 +387,7 @@ impl ObjectStore for S3Store {
         let status = resp.status();
         let body = resp.text().unwrap_or_default();
         if status.as_u16() == 400 && body.contains("XAmzContentSHA256Mismatch") {
-            return Err(StoreError::SourceChanged(src.to_path_buf()).into());
+            return Err(SourceChanged(src.to_path_buf()).into());
         }
         anyhow::bail!("S3 PUT {full}: HTTP {status} {body}")
     }

@@ -45,14 +45,11 @@ pub fn hash_stream(r: &mut dyn Read) -> std::io::Result<(String, u64)> {
     Ok((hex(&hasher.finalize()), total))
 }
 
-/// Errors callers treat specially.
+/// The source file's content did not hash to the SHA-256 it was announced with: it changed between
+/// hashing and uploading. Callers find it by downcasting and re-read the file.
 #[derive(Debug, thiserror::Error)]
-pub enum StoreError {
-    /// The source file's content did not hash to the SHA-256 it was announced with: it changed
-    /// between hashing and uploading. The caller re-reads it.
-    #[error("{0} changed while it was being backed up")]
-    SourceChanged(PathBuf),
-}
+#[error("{0} changed while it was being backed up")]
+pub struct SourceChanged(pub PathBuf);
 
 /// A place that holds objects.
 pub trait ObjectStore: Send + Sync {
@@ -61,13 +58,13 @@ pub trait ObjectStore: Send + Sync {
 
     /// Stores the content of the local file `src` under `key`. `sha256` is the content's expected
     /// hash; when the content read does not match it, nothing is stored and the error is
-    /// [`StoreError::SourceChanged`].
+    /// [`SourceChanged`].
     fn put_file(&self, key: &str, src: &Path, size: u64, sha256: &str) -> anyhow::Result<()>;
 
     /// Stores the content read from `reader` (the open file `src`) as a blob named by its SHA-256,
     /// unless `have(sha256)` says the repository already has it. Local stores copy and hash in one
     /// pass; others hash first and then upload `src`, checking it still has that hash (else
-    /// [`StoreError::SourceChanged`]).
+    /// [`SourceChanged`]).
     fn ingest_blob(
         &self,
         src: &Path,
@@ -247,14 +244,14 @@ impl ObjectStore for LocalStore {
         let mut input = match File::open(src) {
             Ok(f) => f,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                return Err(StoreError::SourceChanged(src.to_path_buf()).into());
+                return Err(SourceChanged(src.to_path_buf()).into());
             }
             Err(e) => return Err(anyhow::anyhow!("cannot open {}: {e}", src.display())),
         };
         let (tmp, actual, _) = self.copy_to_temp(&mut input)?;
         if actual != sha256 {
             let _ = std::fs::remove_file(&tmp);
-            return Err(StoreError::SourceChanged(src.to_path_buf()).into());
+            return Err(SourceChanged(src.to_path_buf()).into());
         }
         self.add_pending(tmp, key.to_string());
         Ok(())
@@ -413,7 +410,7 @@ mod tests {
         let err = store
             .put_file("blobs/x/c", &src, 5, &sha256_hex(b"other"))
             .unwrap_err();
-        assert!(err.downcast_ref::<StoreError>().is_some());
+        assert!(err.downcast_ref::<SourceChanged>().is_some());
         assert!(store.get_bytes("blobs/x/c").unwrap().is_none());
         assert_eq!(store.remove_leftovers().unwrap(), 0);
         store.delete("blobs/x/a").unwrap();

@@ -33,7 +33,8 @@ impl std::fmt::Display for Problem {
 /// What [`verify`] found.
 #[derive(Debug, Clone, Default)]
 pub struct VerifyReport {
-    pub backups: u64,
+    /// The backups verified.
+    pub ids: Vec<String>,
     pub blobs: u64,
     pub bytes: u64,
     pub problems: Vec<Problem>,
@@ -57,10 +58,7 @@ pub fn verify(
         Some(id) => vec![repo.resolve_id(id)?],
         None => repo.backup_ids()?,
     };
-    let mut report = VerifyReport {
-        backups: ids.len() as u64,
-        ..VerifyReport::default()
-    };
+    let mut report = VerifyReport::default();
     let mut manifests: Vec<Manifest> = Vec::new();
     for id in &ids {
         match repo.load_manifest(id) {
@@ -72,6 +70,7 @@ pub fn verify(
             }),
         }
     }
+    report.ids = ids;
     let mut blobs: BTreeMap<String, BlobUse> = BTreeMap::new();
     for m in &manifests {
         for e in &m.files {

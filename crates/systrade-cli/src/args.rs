@@ -72,13 +72,31 @@ pub enum LogFormat {
     Json,
 }
 
-/// Output format for summaries and reports on stdout.
+/// Output format of what a tool prints on stdout (the convention of `systrade_cli::output`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum OutputFormat {
-    /// Aligned columns for people.
+    /// Aligned columns (or readable text) for people.
+    #[value(alias = "text")]
     Table,
+    /// A header line, then one line per row.
     Csv,
+    /// JSON Lines: one object per row (a summary is one object).
     Json,
+}
+
+/// `--format`, flattened into every tool that prints on stdout.
+#[derive(Debug, Clone, Args)]
+pub struct FormatArg {
+    /// Output on stdout: table (aligned columns for people), csv (a header line, then one line per
+    /// row) or json (one JSON object per line; a summary is one object).
+    #[arg(
+        long,
+        value_enum,
+        default_value_t = OutputFormat::Table,
+        value_name = "FORMAT",
+        global = true
+    )]
+    pub format: OutputFormat,
 }
 
 /// Parses one instrument code, ignoring surrounding spaces (clap value parser of `--instruments`,

@@ -64,29 +64,46 @@ impl From<ExitCode> for std::process::ExitCode {
 
 /// The EXIT STATUS section text of every man page.
 pub const EXIT_STATUS_MAN_SECTION: &[(&str, &str)] = &[
-    ("0", "Success: everything asked for was done."),
+    (
+        "0",
+        "Success: everything asked for was done (instruments skipped on purpose included).",
+    ),
     (
         "1",
-        "Failure: the run failed; previously written data is intact.",
+        "Failure: the run failed, or every instrument failed; previously written data is intact.",
     ),
     ("2", "Usage: bad command line or arguments."),
     (
         "3",
-        "Partial: some instruments failed, the others were processed; see the summary on stderr.",
+        "Partial: some instruments failed, the others were done; each failure is logged on stderr, then a summary line.",
     ),
     (
         "4",
-        "Data problem: a price spike was quarantined, a roll is not registered, or data is stale.",
+        "Data problem, a person has to look (also when only some instruments have one): a price spike was quarantined, a malformed file, a roll is not registered, stale data.",
     ),
-    ("5", "Broker or price source unavailable."),
+    (
+        "5",
+        "Broker or price source unavailable (for every instrument tried).",
+    ),
     (
         "6",
         "Locked: another process is writing the same data and did not finish in time.",
     ),
 ];
 
-/// Ends a tool: prints an error chain on stderr (`error: outer: inner: cause`), treats a broken
-/// pipe on stdout as a clean exit (so `tool | head` is quiet) and converts to a process exit code.
+/// The OUTPUT section of the man page of every tool with `--format`.
+pub const OUTPUT_MAN_SECTION: &str = "--format table (the default) prints aligned columns for people; \
+--format csv a header line, then one line per row; --format json JSON Lines: one object per row, \
+keys as in the CSV header, numbers as JSON numbers, missing values as null, dates and timestamps as \
+ISO-8601 strings (2024-03-14T23:00:00). A summary that is not a list is one JSON object on one line \
+(csv: its flattened key paths and values). Output with several tables tags each JSON object with \
+\"table\". Logs, each failed instrument and a summary line go to stderr (JSON lines with \
+--log-format json).";
+
+/// Ends a tool: reports an error (its whole chain, `error: outer: inner: cause`) on stderr —
+/// through the log when `--log-format json` is on, so stderr stays JSON lines — treats a broken
+/// pipe on stdout as a clean exit (so `tool | head` is quiet) and converts to a process exit code
+/// ([`crate::exit_code_of`]).
 pub fn finish(result: anyhow::Result<ExitCode>) -> std::process::ExitCode {
     match result {
         Ok(code) => code.into(),
@@ -99,35 +116,24 @@ pub fn finish(result: anyhow::Result<ExitCode>) -> std::process::ExitCode {
             if broken_pipe {
                 return ExitCode::Success.into();
             }
-            let code = err
-                .chain()
-                .find_map(|cause| cause.downcast_ref::<ExitCodeError>().map(|e| e.0))
-                .unwrap_or(ExitCode::Failure);
-            let prefix = if std::io::stderr().is_terminal() {
-                "\x1b[1;31merror\x1b[0m"
+            let code = crate::error::exit_code_of(&err);
+            if crate::logging::json_logs() {
+                tracing::error!(exit_code = code.code(), "{err:#}");
             } else {
-                "error"
-            };
-            #[allow(clippy::print_stderr)]
-            {
-                eprintln!("{prefix}: {err:#}");
+                let prefix = if std::io::stderr().is_terminal() {
+                    "\x1b[1;31merror\x1b[0m"
+                } else {
+                    "error"
+                };
+                #[allow(clippy::print_stderr)]
+                {
+                    eprintln!("{prefix}: {err:#}");
+                }
             }
             code.into()
         }
     }
 }
-
-/// Attach to an error (as its source or context) to choose the exit code [`finish`] uses.
-#[derive(Debug, Clone, Copy)]
-pub struct ExitCodeError(pub ExitCode);
-
-impl std::fmt::Display for ExitCodeError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "exit code {}", self.0.code())
-    }
-}
-
-impl std::error::Error for ExitCodeError {}
 
 #[cfg(test)]
 mod tests {

@@ -1,17 +1,21 @@
 //! Domain types of systrade, after pysystemtrade's `sysobjects/`: instrument codes and their static
 //! configuration, contract dates (`YYYYMMDD`, day `00` for monthly contracts), futures month letters,
-//! roll cycles and roll parameters, timestamps, and the forecast series and position histories the
-//! system computes. Pure: no file, network or clock access.
+//! roll cycles and roll parameters, roll states, position overrides, timestamps, how instruments
+//! are named at the broker, and the forecast series and position histories the system computes. Pure: no file, network or clock access.
 
+pub mod broker_mapping;
 pub mod contract;
 pub mod forecast;
 pub mod instrument;
 pub mod month;
+pub mod overrides;
 pub mod position_history;
 pub mod prices;
 pub mod roll_cycle;
+pub mod roll_state;
 pub mod time;
 
+pub use broker_mapping::{BrokerMappingError, IbkrFx, IbkrInstrument};
 pub use contract::{ContractDate, ContractDateError};
 pub use forecast::{COMBINED_RULE, ForecastSeries};
 pub use instrument::{
@@ -19,12 +23,14 @@ pub use instrument::{
     RollParametersError,
 };
 pub use month::{FuturesMonth, MonthLetterError};
+pub use overrides::Override;
 pub use position_history::PositionHistory;
 pub use prices::{
     AdjustedPrices, CarryPrices, ContractBar, ContractPrices, FxRates, MultiplePrices,
     MultiplePricesRow, PriceSeries, RollCalendar, RollCalendarRow,
 };
 pub use roll_cycle::{RollCycle, RollCycleError};
+pub use roll_state::{RollState, RollStateError};
 pub use time::{Timestamp, TimestampError};
 
 /// Business days per year (pysystemtrade `syscore/dateutils.py` `BUSINESS_DAYS_IN_YEAR`).

@@ -1,10 +1,12 @@
-//! Total and per-strategy capital (spec §4.3 items 5-6): `capital_history` holds one row per
-//! update (accepted, pending confirmation, or rejected), `strategy_capital` the allocation that
-//! size-positions reads (`SELECT capital FROM strategy_capital WHERE strategy = ?`, or
-//! [`strategy_capital`]).
+//! Total and per-strategy capital (spec §4.3 items 5-6): the compounding methods, the 10% jump
+//! rule and the allocation to strategies. `state.sqlite` stores one row per update (accepted,
+//! pending confirmation, or rejected) and the allocation (`systrade_store::state::capital`); the
+//! functions here that take a database apply a rule and store its result in one transaction.
 
 use anyhow::{Context, bail};
-use rusqlite::{Connection, OptionalExtension, params};
+pub use systrade_store::state::capital::CapitalState;
+use systrade_store::state::capital::CapitalStatus;
+use systrade_store::{StateReader, StateTx, StateWriter};
 
 /// `production_capital_method` (spec §4.12; default full).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -31,18 +33,6 @@ impl CapitalMethod {
             _ => bail!("unknown capital method {s:?} (full, half, fixed)"),
         }
     }
-}
-
-/// The capital state after the latest accepted update.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct CapitalState {
-    /// Broker account value the state was computed from (`None` after a manual set without one).
-    pub account_value: Option<f64>,
-    pub total_capital: f64,
-    /// The high-water mark used by the half method.
-    pub maximum: f64,
-    /// Accumulated P&L since the first update.
-    pub acc_pnl: f64,
 }
 
 /// The largest accepted relative account move without confirmation (spec §4.3 item 5).
@@ -124,201 +114,113 @@ pub fn allocate(total: f64, weights: &[(String, f64)]) -> Vec<(String, f64)> {
         .collect()
 }
 
-/// The latest accepted capital state.
-pub fn current(conn: &Connection) -> anyhow::Result<Option<CapitalState>> {
-    Ok(conn
-        .query_row(
-            "SELECT account_value, total_capital, maximum, acc_pnl FROM capital_history
-             WHERE status = 'accepted' ORDER BY id DESC LIMIT 1",
-            [],
-            |r| {
-                Ok(CapitalState {
-                    account_value: r.get(0)?,
-                    total_capital: r.get(1)?,
-                    maximum: r.get(2)?,
-                    acc_pnl: r.get(3)?,
-                })
-            },
-        )
-        .optional()?)
-}
-
-fn insert(
-    conn: &Connection,
-    s: &CapitalState,
-    method: &str,
-    status: &str,
-    note: &str,
-) -> anyhow::Result<i64> {
-    conn.execute(
-        "INSERT INTO capital_history (at, account_value, total_capital, maximum, acc_pnl, method,
-         status, note) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-        params![
-            crate::now_text(),
-            s.account_value,
-            s.total_capital,
-            s.maximum,
-            s.acc_pnl,
-            method,
-            status,
-            note
-        ],
-    )?;
-    Ok(conn.last_insert_rowid())
-}
-
 /// Applies and stores a broker account value; re-allocates strategy capital when accepted.
 pub fn update(
-    conn: &Connection,
+    db: &mut StateWriter,
     account_value: f64,
     method: CapitalMethod,
 ) -> anyhow::Result<Update> {
     if !account_value.is_finite() || account_value < 0.0 {
         bail!("account value must be a non-negative number, got {account_value}");
     }
-    let result = apply_account_value(current(conn)?, account_value, method);
-    match &result {
-        Update::Accepted(s) => {
-            insert(conn, s, method.as_str(), "accepted", "")?;
-            reallocate(conn, s.total_capital)?;
+    db.transaction(|tx| {
+        let result = apply_account_value(tx.current_capital()?, account_value, method);
+        match &result {
+            Update::Accepted(s) => {
+                tx.insert_capital(s, method.as_str(), CapitalStatus::Accepted, "")?;
+                reallocate(tx, s.total_capital)?;
+            }
+            Update::NeedsConfirmation { jump, candidate } => {
+                tx.insert_capital(
+                    candidate,
+                    method.as_str(),
+                    CapitalStatus::Pending,
+                    &format!(
+                        "account value moved {:.1}%; confirm with `run-step capital confirm`",
+                        jump * 100.0
+                    ),
+                )?;
+            }
         }
-        Update::NeedsConfirmation { jump, candidate } => {
-            insert(
-                conn,
-                candidate,
-                method.as_str(),
-                "pending",
-                &format!(
-                    "account value moved {:.1}%; confirm with `run-step capital confirm`",
-                    jump * 100.0
-                ),
-            )?;
-        }
-    }
-    Ok(result)
+        Ok(result)
+    })
 }
 
 /// Accepts the latest pending update (a jump of more than 10%); returns its state.
-pub fn confirm(conn: &Connection) -> anyhow::Result<CapitalState> {
-    let (id, s): (i64, CapitalState) = conn
-        .query_row(
-            "SELECT id, account_value, total_capital, maximum, acc_pnl FROM capital_history
-             WHERE status = 'pending' AND id > COALESCE(
-               (SELECT MAX(id) FROM capital_history WHERE status = 'accepted'), 0)
-             ORDER BY id DESC LIMIT 1",
-            [],
-            |r| {
-                Ok((
-                    r.get(0)?,
-                    CapitalState {
-                        account_value: r.get(1)?,
-                        total_capital: r.get(2)?,
-                        maximum: r.get(3)?,
-                        acc_pnl: r.get(4)?,
-                    },
-                ))
-            },
-        )
-        .optional()?
-        .context("no capital update is waiting for confirmation")?;
-    conn.execute(
-        "UPDATE capital_history SET status = 'accepted', note = note || ' (confirmed)' WHERE id = ?1",
-        [id],
-    )?;
-    reallocate(conn, s.total_capital)?;
-    Ok(s)
+pub fn confirm(db: &mut StateWriter) -> anyhow::Result<CapitalState> {
+    db.transaction(|tx| {
+        let (id, s) = tx
+            .pending_capital_update()?
+            .context("no capital update is waiting for confirmation")?;
+        tx.accept_capital_update(id)?;
+        reallocate(tx, s.total_capital)?;
+        Ok(s)
+    })
 }
 
 /// Rejects the pending update, if any; returns whether there was one.
-pub fn reject(conn: &Connection) -> anyhow::Result<bool> {
-    let n = conn.execute(
-        "UPDATE capital_history SET status = 'rejected' WHERE status = 'pending'",
-        [],
-    )?;
-    Ok(n > 0)
+pub fn reject(db: &mut StateWriter) -> anyhow::Result<bool> {
+    Ok(db.transaction(|tx| tx.reject_capital_updates())? > 0)
 }
 
 /// Sets total capital by hand (maximum becomes the new value; the last account value is kept as
 /// the P&L reference).
-pub fn set_manual(conn: &Connection, total: f64, note: &str) -> anyhow::Result<CapitalState> {
+pub fn set_manual(db: &mut StateWriter, total: f64, note: &str) -> anyhow::Result<CapitalState> {
     if !total.is_finite() || total < 0.0 {
         bail!("capital must be a non-negative number, got {total}");
     }
-    let prev = current(conn)?;
-    let s = CapitalState {
-        account_value: prev.and_then(|p| p.account_value),
-        total_capital: total,
-        maximum: total,
-        acc_pnl: prev.map_or(0.0, |p| p.acc_pnl),
-    };
-    insert(conn, &s, "manual", "accepted", note)?;
-    reallocate(conn, total)?;
-    Ok(s)
+    db.transaction(|tx| {
+        let prev = tx.current_capital()?;
+        let s = CapitalState {
+            account_value: prev.and_then(|p| p.account_value),
+            total_capital: total,
+            maximum: total,
+            acc_pnl: prev.map_or(0.0, |p| p.acc_pnl),
+        };
+        tx.insert_capital(&s, "manual", CapitalStatus::Accepted, note)?;
+        reallocate(tx, total)?;
+        Ok(s)
+    })
 }
 
 /// Sets (or with weight 0 keeps at zero) a strategy's weight and re-allocates.
-pub fn set_weight(conn: &Connection, strategy: &str, weight: f64) -> anyhow::Result<()> {
+pub fn set_weight(db: &mut StateWriter, strategy: &str, weight: f64) -> anyhow::Result<()> {
     if !weight.is_finite() || weight < 0.0 {
         bail!("weight must be a non-negative number, got {weight}");
     }
-    conn.execute(
-        "INSERT INTO strategy_capital (strategy, weight, capital, updated_at) VALUES (?1, ?2, 0, ?3)
-         ON CONFLICT (strategy) DO UPDATE SET weight = ?2, updated_at = ?3",
-        params![strategy, weight, crate::now_text()],
-    )?;
-    if let Some(s) = current(conn)? {
-        reallocate(conn, s.total_capital)?;
-    }
-    Ok(())
+    db.transaction(|tx| {
+        tx.set_strategy_weight(strategy, weight)?;
+        if let Some(s) = tx.current_capital()? {
+            reallocate(tx, s.total_capital)?;
+        }
+        Ok(())
+    })
 }
 
-fn reallocate(conn: &Connection, total: f64) -> anyhow::Result<()> {
-    let weights = weights(conn)?;
-    let now = crate::now_text();
-    for (s, c) in allocate(total, &weights) {
-        conn.execute(
-            "UPDATE strategy_capital SET capital = ?2, updated_at = ?3 WHERE strategy = ?1",
-            params![s, c, now],
-        )?;
+fn reallocate(tx: &StateTx<'_>, total: f64) -> anyhow::Result<()> {
+    for (s, c) in allocate(total, &weights(tx)?) {
+        tx.set_strategy_capital(&s, c)?;
     }
     Ok(())
 }
 
 /// Strategy weights, by strategy name.
-pub fn weights(conn: &Connection) -> anyhow::Result<Vec<(String, f64)>> {
-    let mut st = conn.prepare("SELECT strategy, weight FROM strategy_capital ORDER BY strategy")?;
-    let rows = st
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
-        .collect::<Result<Vec<_>, _>>()?;
-    Ok(rows)
-}
-
-/// Capital of every strategy with a weight: (strategy, weight, capital).
-pub fn strategies(conn: &Connection) -> anyhow::Result<Vec<(String, f64, f64)>> {
-    let mut st =
-        conn.prepare("SELECT strategy, weight, capital FROM strategy_capital ORDER BY strategy")?;
-    let rows = st
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
-        .collect::<Result<Vec<_>, _>>()?;
-    Ok(rows)
+fn weights(db: &StateReader) -> anyhow::Result<Vec<(String, f64)>> {
+    Ok(db
+        .strategy_capitals()?
+        .into_iter()
+        .map(|s| (s.strategy, s.weight))
+        .collect())
 }
 
 /// The capital size-positions should use for `strategy`: its allocation if strategies have
 /// weights; the whole total capital when no strategy has a weight (one strategy); `None` when no
 /// capital has been set (callers fall back to the config's `notional_trading_capital`).
-pub fn strategy_capital(conn: &Connection, strategy: &str) -> anyhow::Result<Option<f64>> {
-    let has_table: i64 = conn.query_row(
-        "SELECT COUNT(*) FROM sqlite_master WHERE name = 'strategy_capital'",
-        [],
-        |r| r.get(0),
-    )?;
-    if has_table == 0 {
-        return Ok(None);
-    }
-    let Some(total) = current(conn)? else {
+pub fn strategy_capital(db: &StateReader, strategy: &str) -> anyhow::Result<Option<f64>> {
+    let Some(total) = db.current_capital()? else {
         return Ok(None);
     };
-    let ws = weights(conn)?;
+    let ws = weights(db)?;
     if ws.is_empty() {
         return Ok(Some(total.total_capital));
     }
@@ -326,33 +228,6 @@ pub fn strategy_capital(conn: &Connection, strategy: &str) -> anyhow::Result<Opt
         .into_iter()
         .find(|(s, _)| s == strategy)
         .map(|(_, c)| c))
-}
-
-/// Capital history rows, oldest first: (at, account_value, total, maximum, acc_pnl, method,
-/// status, note).
-pub type HistoryRow = (String, Option<f64>, f64, f64, f64, String, String, String);
-
-/// The whole capital history, oldest first.
-pub fn history(conn: &Connection) -> anyhow::Result<Vec<HistoryRow>> {
-    let mut st = conn.prepare(
-        "SELECT at, account_value, total_capital, maximum, acc_pnl, method, status, note
-         FROM capital_history ORDER BY id",
-    )?;
-    let rows = st
-        .query_map([], |r| {
-            Ok((
-                r.get(0)?,
-                r.get(1)?,
-                r.get(2)?,
-                r.get(3)?,
-                r.get(4)?,
-                r.get(5)?,
-                r.get(6)?,
-                r.get(7)?,
-            ))
-        })?
-        .collect::<Result<Vec<_>, _>>()?;
-    Ok(rows)
 }
 
 #[cfg(test)]
@@ -428,8 +303,10 @@ mod tests {
     #[test]
     fn stored_update_confirm_and_strategy_capital() {
         let dir = tempfile::tempdir().unwrap();
-        let db = systrade_store::StateDb::open(&dir.path().join("s.sqlite")).unwrap();
-        let c = db.connection();
+        let mut db = systrade_store::Store::open(dir.path())
+            .open_state_for_writing()
+            .unwrap();
+        let c = &mut db;
         assert_eq!(strategy_capital(c, "a").unwrap(), None);
         update(c, 1_000_000.0, CapitalMethod::Full).unwrap();
         assert_eq!(strategy_capital(c, "a").unwrap(), Some(1_000_000.0));
@@ -440,13 +317,19 @@ mod tests {
             update(c, 1_200_000.0, CapitalMethod::Full).unwrap(),
             Update::NeedsConfirmation { .. }
         ));
-        assert_eq!(current(c).unwrap().unwrap().total_capital, 1_000_000.0);
+        assert_eq!(
+            c.current_capital().unwrap().unwrap().total_capital,
+            1_000_000.0
+        );
         let s = confirm(c).unwrap();
         assert_eq!(s.total_capital, 1_200_000.0);
         assert_eq!(strategy_capital(c, "b").unwrap(), Some(600_000.0));
+        assert_eq!(c.strategy_capitals().unwrap()[1].capital, 600_000.0);
         assert!(confirm(c).is_err(), "nothing left to confirm");
         set_manual(c, 400_000.0, "by hand").unwrap();
         assert_eq!(strategy_capital(c, "a").unwrap(), Some(200_000.0));
-        assert_eq!(history(c).unwrap().len(), 3);
+        assert_eq!(c.capital_history().unwrap().len(), 3);
+        assert!(update(c, f64::NAN, CapitalMethod::Full).is_err());
+        assert_eq!(c.capital_history().unwrap().len(), 3, "nothing stored");
     }
 }

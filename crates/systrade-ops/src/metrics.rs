@@ -2,10 +2,11 @@
 //! `process_runs` after every step so the file is always consistent with the database, and written
 //! atomically (temporary file + rename; node_exporter never reads half a file).
 
-use rusqlite::Connection;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::Path;
+use systrade_store::StateReader;
+use systrade_store::state::process::{ProcessRun, RunStatus};
 
 /// Per-step aggregates.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -31,42 +32,35 @@ fn epoch(text: &str) -> Option<f64> {
         .map(|t| t.timestamp_millis() as f64 / 1000.0)
 }
 
-/// Aggregates `process_runs` by step (finished, refused and skipped runs; running ones are not
-/// outcomes yet).
-pub fn collect(conn: &Connection) -> anyhow::Result<BTreeMap<String, StepMetrics>> {
+/// Aggregates step runs by step, in run order (finished, refused and skipped runs; running ones
+/// are not outcomes yet).
+pub fn collect(runs: &[ProcessRun]) -> BTreeMap<String, StepMetrics> {
     let mut out: BTreeMap<String, StepMetrics> = BTreeMap::new();
-    let mut st = conn.prepare(
-        "SELECT step, started_at, finished_at, status, exit_code, rows_fetched, orders_placed
-         FROM process_runs WHERE status <> 'running' ORDER BY id",
-    )?;
-    let mut rows = st.query([])?;
-    while let Some(r) = rows.next()? {
-        let step: String = r.get(0)?;
-        let started: String = r.get(1)?;
-        let finished: Option<String> = r.get(2)?;
-        let status: String = r.get(3)?;
-        let exit: Option<i64> = r.get(4)?;
-        let rows_fetched: Option<i64> = r.get(5)?;
-        let orders: Option<i64> = r.get(6)?;
-        let m = out.entry(step).or_default();
-        let end = finished.as_deref().and_then(epoch);
-        match status.as_str() {
-            "refused" => {
+    let mut ordered: Vec<&ProcessRun> = runs
+        .iter()
+        .filter(|r| r.status != RunStatus::Running)
+        .collect();
+    ordered.sort_by_key(|r| r.id);
+    for r in ordered {
+        let m = out.entry(r.step.clone()).or_default();
+        let end = r.finished_at.as_deref().and_then(epoch);
+        match r.status {
+            RunStatus::Refused => {
                 m.refusals += 1;
                 m.failures += 1;
                 m.last_ok = 0;
             }
-            "skipped" => m.last_ok = 1,
+            RunStatus::Skipped => m.last_ok = 1,
             _ => {
                 m.runs += 1;
                 m.last_run = end;
-                m.last_exit_code = exit;
-                m.last_duration = end.zip(epoch(&started)).map(|(e, s)| e - s);
-                m.rows_fetched = rows_fetched;
-                m.orders_placed = orders;
-                m.rows_fetched_total += rows_fetched.unwrap_or(0);
-                m.orders_placed_total += orders.unwrap_or(0);
-                if status == "ok" {
+                m.last_exit_code = r.exit_code;
+                m.last_duration = end.zip(epoch(&r.started_at)).map(|(e, s)| e - s);
+                m.rows_fetched = r.rows_fetched;
+                m.orders_placed = r.orders_placed;
+                m.rows_fetched_total += r.rows_fetched.unwrap_or(0);
+                m.orders_placed_total += r.orders_placed.unwrap_or(0);
+                if r.status == RunStatus::Ok {
                     m.last_success = end;
                     m.last_ok = 1;
                 } else {
@@ -76,7 +70,7 @@ pub fn collect(conn: &Connection) -> anyhow::Result<BTreeMap<String, StepMetrics
             }
         }
     }
-    Ok(out)
+    out
 }
 
 fn esc(label: &str) -> String {
@@ -187,10 +181,10 @@ pub fn render(steps: &BTreeMap<String, StepMetrics>, now: f64) -> String {
     s
 }
 
-/// Rebuilds the metrics from `conn` and writes them atomically to `path`.
-pub fn write(conn: &Connection, path: &Path) -> anyhow::Result<()> {
+/// Rebuilds the metrics from the step runs in `db` and writes them atomically to `path`.
+pub fn write(db: &StateReader, path: &Path) -> anyhow::Result<()> {
     let now = chrono::Utc::now().timestamp_millis() as f64 / 1000.0;
-    let text = render(&collect(conn)?, now);
+    let text = render(&collect(&db.process_runs(0)?), now);
     systrade_store::atomic::write_atomic(path, text.as_bytes())?;
     Ok(())
 }
@@ -198,30 +192,34 @@ pub fn write(conn: &Connection, path: &Path) -> anyhow::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::process::{RunOutcome, record_end, record_not_started, record_start};
+    use systrade_store::Store;
+    use systrade_store::state::process::RunOutcome;
 
     #[test]
     fn metrics_reflect_runs() {
         let dir = tempfile::tempdir().unwrap();
-        let db = systrade_store::StateDb::open(&dir.path().join("s.sqlite")).unwrap();
-        let c = db.connection();
+        let store = Store::open(dir.path());
+        let mut db = store.open_state_for_writing().unwrap();
         let d = chrono::NaiveDate::from_ymd_opt(2023, 8, 28).unwrap();
-        let id = record_start(c, "fetch-prices", d, "x").unwrap();
-        let ok = RunOutcome {
-            exit_code: 0,
-            summary: String::new(),
-            rows_fetched: Some(12),
-            orders_placed: None,
-        };
-        record_end(c, id, &ok).unwrap();
-        let id = record_start(c, "place-orders", d, "x").unwrap();
-        let bad = RunOutcome {
-            exit_code: 5,
-            ..Default::default()
-        };
-        record_end(c, id, &bad).unwrap();
-        record_not_started(c, "report", d, "refused", "predecessor").unwrap();
-        let m = collect(c).unwrap();
+        db.transaction(|tx| {
+            let id = tx.record_run_start("fetch-prices", d, "x")?;
+            let ok = RunOutcome {
+                exit_code: 0,
+                summary: String::new(),
+                rows_fetched: Some(12),
+                orders_placed: None,
+            };
+            tx.record_run_end(id, &ok)?;
+            let id = tx.record_run_start("place-orders", d, "x")?;
+            let bad = RunOutcome {
+                exit_code: 5,
+                ..Default::default()
+            };
+            tx.record_run_end(id, &bad)?;
+            tx.record_run_not_started("report", d, RunStatus::Refused, "predecessor")
+        })
+        .unwrap();
+        let m = collect(&db.process_runs(0).unwrap());
         assert_eq!(m["fetch-prices"].rows_fetched, Some(12));
         assert_eq!(m["place-orders"].failures, 1);
         assert_eq!(m["report"].refusals, 1);
@@ -236,7 +234,31 @@ mod tests {
             assert!(v.parse::<f64>().is_ok(), "{line}");
         }
         let path = dir.path().join("m/systrade.prom");
-        write(c, &path).unwrap();
+        write(&db, &path).unwrap();
         assert!(std::fs::read_to_string(&path).unwrap().contains("# TYPE"));
+    }
+
+    #[test]
+    fn the_latest_run_decides_last_ok_whatever_the_order_given() {
+        let run = |id: i64, status: RunStatus| ProcessRun {
+            id,
+            step: "a".into(),
+            run_date: chrono::NaiveDate::from_ymd_opt(2023, 8, 28).unwrap(),
+            started_at: "2023-08-28T10:00:00.000Z".into(),
+            finished_at: Some("2023-08-28T10:00:01.500Z".into()),
+            status,
+            exit_code: Some(if status == RunStatus::Ok { 0 } else { 1 }),
+            summary: String::new(),
+            rows_fetched: None,
+            orders_placed: None,
+        };
+        let newest_first = [
+            run(3, RunStatus::Running),
+            run(2, RunStatus::Ok),
+            run(1, RunStatus::Failed),
+        ];
+        let m = &collect(&newest_first)["a"];
+        assert_eq!((m.runs, m.failures, m.last_ok), (2, 1, 1));
+        assert_eq!(m.last_duration, Some(1.5));
     }
 }

@@ -1,6 +1,6 @@
-//! Process control for the daily pipeline (spec §4.2): control statuses, time windows, the
-//! predecessor rule and the record of step runs in `state.sqlite` (`process_runs`,
-//! `process_control`).
+//! Process control for the daily pipeline (spec §4.2): control statuses, time windows and the
+//! predecessor rule. Step runs and control statuses are stored in `state.sqlite`
+//! (`systrade_store::state::process`).
 //!
 //! pysystemtrade lets a process start only if its status is GO, the time is within `[start, stop)`
 //! and its `previous_process` finished within the last 24 h. Here a step is one command run once per
@@ -9,40 +9,9 @@
 //! counts as done); STOP and PAUSE refuse it, so its successors are refused too.
 
 use anyhow::{Context, bail};
-use chrono::{NaiveDate, NaiveTime};
-use rusqlite::{Connection, OptionalExtension, params};
+use chrono::NaiveTime;
 use std::path::Path;
-
-/// A step's control status (pysystemtrade's spellings).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ControlStatus {
-    Go,
-    Stop,
-    Pause,
-    NoRun,
-}
-
-impl ControlStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Go => "GO",
-            Self::Stop => "STOP",
-            Self::Pause => "PAUSE",
-            Self::NoRun => "NO-RUN",
-        }
-    }
-
-    /// Parses `GO`, `STOP`, `PAUSE`, `NO-RUN` (case-insensitive; `NO_RUN` accepted).
-    pub fn parse(s: &str) -> anyhow::Result<Self> {
-        match s.trim().to_ascii_uppercase().replace('_', "-").as_str() {
-            "GO" => Ok(Self::Go),
-            "STOP" => Ok(Self::Stop),
-            "PAUSE" => Ok(Self::Pause),
-            "NO-RUN" => Ok(Self::NoRun),
-            other => bail!("unknown process status {other:?} (GO, STOP, PAUSE, NO-RUN)"),
-        }
-    }
-}
+pub use systrade_store::state::process::{ControlStatus, RunOutcome, RunStatus};
 
 /// One step of the pipeline: its predecessor and its daily time window `[start, stop)`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -90,16 +59,15 @@ pub fn default_steps() -> Vec<StepConfig> {
     ]
 }
 
-/// Reads `config/processes.csv` (`step,predecessor,start,stop`; empty predecessor = none, times
-/// `HH:MM`, empty = whole day) if it exists, else the default chain. Steps not listed there have
-/// no predecessor and no window.
-pub fn load_steps(config_dir: &Path) -> anyhow::Result<Vec<StepConfig>> {
-    let path = config_dir.join("processes.csv");
+/// Reads `config/processes.csv` at `path` (`step,predecessor,start,stop`; empty predecessor = none,
+/// times `HH:MM`, empty = whole day) if it exists, else the default chain. Steps not listed there
+/// have no predecessor and no window.
+pub fn load_steps(path: &Path) -> anyhow::Result<Vec<StepConfig>> {
     if !path.exists() {
         return Ok(default_steps());
     }
     let text =
-        std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
+        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
     parse_steps(&text).with_context(|| format!("in {}", path.display()))
 }
 
@@ -168,7 +136,7 @@ pub fn decide(
     cfg: &StepConfig,
     status: ControlStatus,
     now: NaiveTime,
-    predecessor_status: Option<&str>,
+    predecessor_status: Option<RunStatus>,
 ) -> Decision {
     match status {
         ControlStatus::Stop | ControlStatus::Pause => {
@@ -189,7 +157,7 @@ pub fn decide(
     }
     if let Some(pred) = &cfg.predecessor {
         match predecessor_status {
-            Some("ok") | Some("skipped") => {}
+            Some(RunStatus::Ok) | Some(RunStatus::Skipped) => {}
             Some(other) => {
                 return Decision::Refuse(format!(
                     "predecessor {pred} has not succeeded today (last: {other})"
@@ -201,183 +169,6 @@ pub fn decide(
         }
     }
     Decision::Run
-}
-
-/// The control status of `step` (GO when never set).
-pub fn control_status(conn: &Connection, step: &str) -> anyhow::Result<ControlStatus> {
-    let s: Option<String> = conn
-        .query_row(
-            "SELECT status FROM process_control WHERE step = ?1",
-            [step],
-            |r| r.get(0),
-        )
-        .optional()?;
-    s.map_or(Ok(ControlStatus::Go), |s| ControlStatus::parse(&s))
-}
-
-/// Sets the control status of `step`.
-pub fn set_control_status(
-    conn: &Connection,
-    step: &str,
-    status: ControlStatus,
-    reason: &str,
-) -> anyhow::Result<()> {
-    conn.execute(
-        "INSERT INTO process_control (step, status, reason, updated_at) VALUES (?1, ?2, ?3, ?4)
-         ON CONFLICT (step) DO UPDATE SET status = ?2, reason = ?3, updated_at = ?4",
-        params![step, status.as_str(), reason, crate::now_text()],
-    )?;
-    Ok(())
-}
-
-/// Every step with a control row: (step, status, reason, updated_at).
-pub fn control_rows(conn: &Connection) -> anyhow::Result<Vec<(String, String, String, String)>> {
-    let mut st =
-        conn.prepare("SELECT step, status, reason, updated_at FROM process_control ORDER BY step")?;
-    let rows = st
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
-        .collect::<Result<Vec<_>, _>>()?;
-    Ok(rows)
-}
-
-/// The status of the latest finished (or refused) run of `step` on `run_date`.
-pub fn latest_status(
-    conn: &Connection,
-    step: &str,
-    run_date: NaiveDate,
-) -> anyhow::Result<Option<String>> {
-    Ok(conn
-        .query_row(
-            "SELECT status FROM process_runs WHERE step = ?1 AND run_date = ?2
-             AND status <> 'running' ORDER BY COALESCE(finished_at, started_at) DESC, id DESC
-             LIMIT 1",
-            params![step, run_date.to_string()],
-            |r| r.get(0),
-        )
-        .optional()?)
-}
-
-/// Records the start of a run; returns its id.
-pub fn record_start(
-    conn: &Connection,
-    step: &str,
-    run_date: NaiveDate,
-    command: &str,
-) -> anyhow::Result<i64> {
-    conn.execute(
-        "INSERT INTO process_runs (step, run_date, started_at, status, pid, command)
-         VALUES (?1, ?2, ?3, 'running', ?4, ?5)",
-        params![
-            step,
-            run_date.to_string(),
-            crate::now_text(),
-            std::process::id(),
-            command
-        ],
-    )?;
-    Ok(conn.last_insert_rowid())
-}
-
-/// Marks runs of `step` still recorded as running as failed (their process died without recording
-/// its end). Call only while holding the step's lock, so no live run is affected. Returns how many.
-pub fn close_crashed(conn: &Connection, step: &str) -> anyhow::Result<usize> {
-    Ok(conn.execute(
-        "UPDATE process_runs SET status = 'failed', finished_at = ?2,
-         summary = 'crashed: the process ended without recording its end'
-         WHERE step = ?1 AND status = 'running'",
-        params![step, crate::now_text()],
-    )?)
-}
-
-/// What a finished run produced.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct RunOutcome {
-    pub exit_code: i32,
-    pub summary: String,
-    pub rows_fetched: Option<i64>,
-    pub orders_placed: Option<i64>,
-}
-
-/// Records the end of run `id` (`ok` when the exit code is 0, else `failed`).
-pub fn record_end(conn: &Connection, id: i64, outcome: &RunOutcome) -> anyhow::Result<()> {
-    let status = if outcome.exit_code == 0 {
-        "ok"
-    } else {
-        "failed"
-    };
-    conn.execute(
-        "UPDATE process_runs SET finished_at = ?2, status = ?3, exit_code = ?4, summary = ?5,
-         rows_fetched = ?6, orders_placed = ?7 WHERE id = ?1",
-        params![
-            id,
-            crate::now_text(),
-            status,
-            outcome.exit_code,
-            outcome.summary,
-            outcome.rows_fetched,
-            outcome.orders_placed
-        ],
-    )?;
-    Ok(())
-}
-
-/// Records a run that did not start: `refused` (with the reason) or `skipped` (NO-RUN).
-pub fn record_not_started(
-    conn: &Connection,
-    step: &str,
-    run_date: NaiveDate,
-    status: &str,
-    reason: &str,
-) -> anyhow::Result<()> {
-    let now = crate::now_text();
-    conn.execute(
-        "INSERT INTO process_runs (step, run_date, started_at, finished_at, status, summary)
-         VALUES (?1, ?2, ?3, ?3, ?4, ?5)",
-        params![step, run_date.to_string(), now, status, reason],
-    )?;
-    Ok(())
-}
-
-/// One row of `process_runs`.
-#[derive(Debug, Clone, PartialEq)]
-pub struct RunRow {
-    pub id: i64,
-    pub step: String,
-    pub run_date: String,
-    pub started_at: String,
-    pub finished_at: Option<String>,
-    pub status: String,
-    pub exit_code: Option<i64>,
-    pub summary: String,
-    pub rows_fetched: Option<i64>,
-    pub orders_placed: Option<i64>,
-}
-
-/// Runs, newest first; `limit` 0 = all.
-pub fn runs(conn: &Connection, limit: usize) -> anyhow::Result<Vec<RunRow>> {
-    let limit = if limit == 0 { -1 } else { limit as i64 };
-    let mut st = conn.prepare(
-        "SELECT id, step, run_date, started_at, finished_at, status, exit_code, summary,
-                rows_fetched, orders_placed
-         FROM process_runs ORDER BY id DESC LIMIT ?1",
-    )?;
-    let rows = st
-        .query_map([limit], |r| {
-            Ok(RunRow {
-                id: r.get(0)?,
-                step: r.get(1)?,
-                run_date: r.get(2)?,
-                started_at: r.get(3)?,
-                finished_at: r.get(4)?,
-                status: r.get(5)?,
-                exit_code: r.get(6)?,
-                summary: r.get(7)?,
-                rows_fetched: r.get(8)?,
-                orders_placed: r.get(9)?,
-            })
-        })?
-        .collect::<Result<Vec<_>, _>>()?;
-    Ok(rows)
 }
 
 #[cfg(test)]
@@ -405,15 +196,15 @@ mod tests {
         let cfg = step_config(&default_steps(), "compute-forecasts");
         let now = t(12, 0);
         assert_eq!(
-            decide(&cfg, ControlStatus::Go, now, Some("ok")),
+            decide(&cfg, ControlStatus::Go, now, Some(RunStatus::Ok)),
             Decision::Run
         );
         assert_eq!(
-            decide(&cfg, ControlStatus::Go, now, Some("skipped")),
+            decide(&cfg, ControlStatus::Go, now, Some(RunStatus::Skipped)),
             Decision::Run
         );
         assert!(matches!(
-            decide(&cfg, ControlStatus::Go, now, Some("failed")),
+            decide(&cfg, ControlStatus::Go, now, Some(RunStatus::Failed)),
             Decision::Refuse(r) if r.contains("update-rolls") && r.contains("failed")
         ));
         assert!(matches!(
@@ -421,7 +212,7 @@ mod tests {
             Decision::Refuse(_)
         ));
         assert!(matches!(
-            decide(&cfg, ControlStatus::Pause, now, Some("ok")),
+            decide(&cfg, ControlStatus::Pause, now, Some(RunStatus::Ok)),
             Decision::Refuse(r) if r.contains("PAUSE")
         ));
         assert_eq!(
@@ -441,40 +232,5 @@ mod tests {
         assert_eq!(s[1].stop, Some(t(23, 50)));
         assert!(parse_steps("step,pred\n").is_err());
         assert!(parse_steps("step,predecessor,start,stop\na,,7h,\n").is_err());
-    }
-
-    #[test]
-    fn runs_are_recorded() {
-        let dir = tempfile::tempdir().unwrap();
-        let db = systrade_store::StateDb::open(&dir.path().join("s.sqlite")).unwrap();
-        let c = db.connection();
-        let d = NaiveDate::from_ymd_opt(2023, 8, 28).unwrap();
-        assert_eq!(latest_status(c, "a", d).unwrap(), None);
-        let id = record_start(c, "a", d, "true").unwrap();
-        assert_eq!(
-            latest_status(c, "a", d).unwrap(),
-            None,
-            "running is not an outcome"
-        );
-        let out = RunOutcome {
-            exit_code: 3,
-            summary: "x".into(),
-            ..Default::default()
-        };
-        record_end(c, id, &out).unwrap();
-        assert_eq!(latest_status(c, "a", d).unwrap().as_deref(), Some("failed"));
-        record_not_started(c, "a", d, "skipped", "NO-RUN").unwrap();
-        assert_eq!(
-            latest_status(c, "a", d).unwrap().as_deref(),
-            Some("skipped")
-        );
-        assert_eq!(control_status(c, "a").unwrap(), ControlStatus::Go);
-        set_control_status(c, "a", ControlStatus::Stop, "maintenance").unwrap();
-        assert_eq!(control_status(c, "a").unwrap(), ControlStatus::Stop);
-        assert_eq!(runs(c, 0).unwrap().len(), 2);
-        record_start(c, "b", d, "sleep").unwrap();
-        assert_eq!(close_crashed(c, "a").unwrap(), 0);
-        assert_eq!(close_crashed(c, "b").unwrap(), 1);
-        assert_eq!(latest_status(c, "b", d).unwrap().as_deref(), Some("failed"));
     }
 }

@@ -19,15 +19,18 @@
 
 use crate::ROLL_PSEUDO_STRATEGY;
 use crate::broker::{Broker, BrokerError, OrderRequest, OrderStatus};
-use crate::db::{self, OptimalPosition, now_text};
 use crate::logic::{self, Override, PositionBreak, Spawn};
 use chrono::NaiveDate;
-use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Duration, Instant};
-use systrade_model::ContractDate;
-use systrade_roll::RollState;
+use systrade_model::{ContractDate, InstrumentCode, RollState};
+use systrade_store::state::controls::LockSource;
+use systrade_store::state::optimal::OptimalPosition;
+use systrade_store::state::orders::{
+    BrokerOrderRow, NewBrokerOrder, NewContractOrder, NewFill, NewInstrumentOrder,
+};
+use systrade_store::{StateReader, StateTx, StateWriter, StoreError, now_text};
 
 /// What a run may do.
 #[derive(Debug, Clone)]
@@ -107,8 +110,8 @@ pub struct RunReport {
 /// Run failures (per-instrument problems are reported in [`InstrumentLine`]s instead).
 #[derive(Debug, thiserror::Error)]
 pub enum EngineError {
-    #[error("state.sqlite: {0}")]
-    Db(#[from] rusqlite::Error),
+    #[error(transparent)]
+    Store(#[from] StoreError),
     #[error(transparent)]
     Broker(#[from] BrokerError),
 }
@@ -118,40 +121,38 @@ type Result<T> = std::result::Result<T, EngineError>;
 /// The whole run. `broker` is unused in a dry run. `forward` gives the forward contract for
 /// instruments in a roll state that trades it.
 pub fn run(
-    conn: &mut Connection,
+    db: &mut StateWriter,
     broker: &mut dyn Broker,
     forward: &dyn Fn(&str) -> Option<ForwardInfo>,
     opts: &RunOptions,
 ) -> Result<RunReport> {
     let mut report = RunReport::default();
     if opts.dry_run {
-        let tx = conn.transaction()?;
-        generate(&tx, broker.name(), forward, opts, &mut report)?;
-        for l in &mut report.lines {
-            if l.status == "placed" {
-                l.status = "dry-run".into();
+        db.dry_run(|tx| -> Result<()> {
+            generate(tx, broker.name(), forward, opts, &mut report)?;
+            for l in &mut report.lines {
+                if l.status == "placed" {
+                    l.status = "dry-run".into();
+                }
             }
-        }
-        report.orders = pending_order_lines(&tx)?;
-        tx.rollback()?;
+            report.orders = pending_order_lines(tx)?;
+            Ok(())
+        })?;
         return Ok(report);
     }
     let mut acks: BTreeMap<String, f64> = BTreeMap::new();
     let mut touched: BTreeSet<String> = BTreeSet::new();
-    resume(conn, broker, opts, &mut report, &mut touched)?;
-    let universe = universe(conn, opts)?;
-    reconcile(conn, broker, &universe, opts, &mut report)?;
-    {
-        let tx = conn.transaction()?;
-        generate(&tx, broker.name(), forward, opts, &mut report)?;
-        tx.commit()?;
-    }
-    submit_pending(conn, broker, opts, &mut acks, &mut touched, &mut report)?;
-    poll(conn, broker, opts, &mut touched)?;
-    complete(conn)?;
+    resume(db, broker, opts, &mut report, &mut touched)?;
+    let universe = universe(db, opts)?;
+    reconcile(db, broker, &universe, opts, &mut report)?;
+    let name = broker.name().to_string();
+    db.transaction(|tx| generate(tx, &name, forward, opts, &mut report))?;
+    submit_pending(db, broker, opts, &mut acks, &mut touched, &mut report)?;
+    poll(db, broker, opts, &mut touched)?;
+    db.transaction(|tx| tx.complete_finished_orders(&now_text()))?;
     report.breaks.clear();
-    reconcile(conn, broker, &universe, opts, &mut report)?;
-    report.orders = order_lines(conn, &touched, &acks)?;
+    reconcile(db, broker, &universe, opts, &mut report)?;
+    report.orders = order_lines(db, &touched, &acks)?;
     Ok(report)
 }
 
@@ -166,29 +167,31 @@ fn selected(opts: &RunOptions, strategy: &str, instrument: &str) -> bool {
 }
 
 /// Instruments the run looks at: those with optimal positions or contract positions (selected).
-fn universe(conn: &Connection, opts: &RunOptions) -> Result<Vec<String>> {
-    let mut set: BTreeSet<String> = db::latest_optimal_positions(conn)?
+fn universe(db: &StateReader, opts: &RunOptions) -> Result<Vec<String>> {
+    let mut set: BTreeSet<String> = db
+        .latest_optimal_positions()?
         .into_iter()
-        .filter(|o| selected(opts, &o.strategy, &o.instrument))
-        .map(|o| o.instrument)
+        .filter(|o| selected(opts, &o.strategy, o.instrument.as_str()))
+        .map(|o| o.instrument.as_str().to_string())
         .collect();
-    for c in db::contract_positions(conn)? {
+    for c in db.contract_positions()? {
+        let i = c.instrument.as_str();
         if opts
             .instruments
             .as_ref()
-            .is_none_or(|s| s.contains(&c.instrument))
+            .is_none_or(|s| s.iter().any(|x| x == i))
         {
-            set.insert(c.instrument);
+            set.insert(i.to_string());
         }
     }
     Ok(set.into_iter().collect())
 }
 
-fn request_of(row: &db::BrokerOrderRow) -> OrderRequest {
+fn request_of(row: &BrokerOrderRow) -> OrderRequest {
     OrderRequest {
         client_order_id: row.client_order_id.clone(),
-        instrument: row.instrument.clone(),
-        contract: row.contract.clone(),
+        instrument: row.instrument.as_str().to_string(),
+        contract: row.contract.id().to_string(),
         quantity: row.trade,
         limit_price: row.limit_price,
         reference_price: row.reference_price,
@@ -196,29 +199,27 @@ fn request_of(row: &db::BrokerOrderRow) -> OrderRequest {
 }
 
 fn resume(
-    conn: &mut Connection,
+    db: &mut StateWriter,
     broker: &mut dyn Broker,
     opts: &RunOptions,
     report: &mut RunReport,
     touched: &mut BTreeSet<String>,
 ) -> Result<()> {
-    for row in db::open_broker_orders(conn)? {
-        if !selected(opts, &row.strategy, &row.instrument) && row.strategy != ROLL_PSEUDO_STRATEGY {
+    for row in db.open_broker_orders()? {
+        if !selected(opts, &row.strategy, row.instrument.as_str())
+            && row.strategy != ROLL_PSEUDO_STRATEGY
+        {
             continue;
         }
         report.resumed += 1;
         touched.insert(row.client_order_id.clone());
-        let attempted: Option<String> = conn.query_row(
-            "SELECT submitted_at FROM broker_orders WHERE id = ?1",
-            [row.id],
-            |r| r.get(0),
-        )?;
+        let attempted = db.submission_attempted(row.id)?;
         if row.status == "pending_submit" {
-            if attempted.is_some() {
+            if attempted {
                 // A submission may have reached the broker before a crash or timeout: look first.
                 if let Some(st) = broker.find_by_client_id(&request_of(&row))? {
                     tracing::info!(client_order_id = %row.client_order_id, "found at the broker; not resending");
-                    apply_status(conn, &row, &st, opts.date)?;
+                    apply_status(db, &row, &st, opts.date)?;
                     continue;
                 }
                 tracing::info!(client_order_id = %row.client_order_id, "not known to the broker; sending");
@@ -233,14 +234,14 @@ fn resume(
             status_or_lookup(broker, &id, &row)?
         };
         if let Some(st) = st {
-            apply_status(conn, &row, &st, opts.date)?;
+            apply_status(db, &row, &st, opts.date)?;
         }
     }
     Ok(())
 }
 
 fn reconcile(
-    conn: &mut Connection,
+    db: &mut StateWriter,
     broker: &mut dyn Broker,
     universe: &[String],
     opts: &RunOptions,
@@ -248,10 +249,17 @@ fn reconcile(
 ) -> Result<()> {
     let at = now_text();
     let broker_positions = broker.positions(universe)?;
-    let ours: Vec<(String, String, i64)> = db::contract_positions(conn)?
+    let ours: Vec<(String, String, i64)> = db
+        .contract_positions()?
         .into_iter()
-        .filter(|c| universe.contains(&c.instrument))
-        .map(|c| (c.instrument, c.contract, c.position))
+        .filter(|c| universe.iter().any(|u| u == c.instrument.as_str()))
+        .map(|c| {
+            (
+                c.instrument.as_str().to_string(),
+                c.contract.id().to_string(),
+                c.position,
+            )
+        })
         .collect();
     let theirs: Vec<(String, String, i64)> = broker_positions
         .into_iter()
@@ -259,67 +267,64 @@ fn reconcile(
         .map(|p| (p.instrument, p.contract, p.position))
         .collect();
     let breaks = logic::position_breaks(&ours, &theirs);
-    let tx = conn.transaction()?;
-    let broken: BTreeSet<&str> = breaks.iter().map(|b| b.instrument.as_str()).collect();
-    for b in &breaks {
-        let detail = format!(
-            "contract {}: ours {}, broker {}",
-            b.contract, b.ours, b.broker
-        );
-        if b.instrument == "?" {
-            tracing::warn!(%detail, "broker position in a contract we cannot map");
-            continue;
+    db.transaction(|tx| -> Result<()> {
+        let broken: BTreeSet<&str> = breaks.iter().map(|b| b.instrument.as_str()).collect();
+        for b in &breaks {
+            let detail = format!(
+                "contract {}: ours {}, broker {}",
+                b.contract, b.ours, b.broker
+            );
+            if b.instrument == "?" {
+                tracing::warn!(%detail, "broker position in a contract we cannot map");
+                continue;
+            }
+            let Ok(instrument) = InstrumentCode::new(&b.instrument) else {
+                tracing::warn!(%detail, instrument = %b.instrument, "broker position in an instrument that is not an instrument code");
+                continue;
+            };
+            if tx.add_lock(&instrument, LockSource::Reconciliation, &detail, &at)? {
+                tx.audit(&opts.run_id, "", &b.instrument, "lock", &detail)?;
+                report.locked.push(b.instrument.clone());
+            }
         }
-        if db::add_lock(&tx, &b.instrument, "reconciliation", &detail, &at)? {
-            db::audit(&tx, &opts.run_id, "", &b.instrument, "lock", &detail)?;
-            report.locked.push(b.instrument.clone());
+        for lock in tx.locks()? {
+            let i = lock.instrument.as_str();
+            if lock.source == LockSource::Reconciliation
+                && universe.iter().any(|u| u == i)
+                && !broken.contains(i)
+                && tx.remove_lock(&lock.instrument, Some(LockSource::Reconciliation))?
+            {
+                tx.audit(
+                    &opts.run_id,
+                    "",
+                    i,
+                    "unlock",
+                    &format!("position break resolved ({})", lock.reason),
+                )?;
+                report.unlocked.push(i.to_string());
+            }
         }
-    }
-    for lock in db::locks(&tx)? {
-        if lock.source == "reconciliation"
-            && universe.contains(&lock.instrument)
-            && !broken.contains(lock.instrument.as_str())
-            && db::remove_lock(&tx, &lock.instrument, Some("reconciliation"))?
-        {
-            db::audit(
-                &tx,
-                &opts.run_id,
-                "",
-                &lock.instrument,
-                "unlock",
-                &format!("position break resolved ({})", lock.reason),
-            )?;
-            report.unlocked.push(lock.instrument.clone());
-        }
-    }
-    tx.commit()?;
+        Ok(())
+    })?;
     report.breaks.extend(breaks);
     Ok(())
-}
-
-fn is_locked(conn: &Connection, instrument: &str) -> Result<Option<String>> {
-    Ok(conn
-        .prepare_cached("SELECT source || ': ' || reason FROM locks WHERE instrument = ?1")?
-        .query_row([instrument], |r| r.get(0))
-        .optional()?)
 }
 
 /// Remaining trade-limit capacities for a strategy's trade in an instrument (counters past their
 /// period count as reset).
 fn trade_capacities(
-    conn: &Connection,
+    db: &StateReader,
     strategy: &str,
-    instrument: &str,
+    instrument: &InstrumentCode,
     date: NaiveDate,
 ) -> Result<Vec<i64>> {
     let mut caps = Vec::new();
-    for l in db::trade_limits_for(conn, strategy, instrument)? {
+    for l in db.trade_limits_for(strategy, instrument)? {
         let traded = match NaiveDate::parse_from_str(&l.last_reset, "%Y-%m-%d") {
             Ok(d) if logic::trade_limit_needs_reset((date - d).num_days(), l.period_days) => 0,
             _ => l.traded,
         };
-        let reserved = db::unfilled_broker_size(
-            conn,
+        let reserved = db.unfilled_broker_size(
             (!l.strategy.is_empty()).then_some(l.strategy.as_str()),
             instrument,
         )?;
@@ -338,10 +343,10 @@ struct NewLeg {
 /// `pending_submit`, deterministic client order ids). Returns the instrument order id.
 #[allow(clippy::too_many_arguments)]
 fn insert_family(
-    tx: &Connection,
+    tx: &StateTx<'_>,
     broker_name: &str,
     strategy: &str,
-    instrument: &str,
+    instrument: &InstrumentCode,
     trade: i64,
     order_type: &str,
     roll_order: bool,
@@ -351,67 +356,43 @@ fn insert_family(
     date: NaiveDate,
 ) -> Result<i64> {
     let at = now_text();
-    tx.prepare_cached(
-        "INSERT INTO instrument_orders (strategy, instrument, trade, order_type, reference_price,
-             reference_contract, reference_datetime, generated_datetime, roll_order)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-    )?
-    .execute(params![
+    let io = tx.insert_instrument_order(&NewInstrumentOrder {
         strategy,
         instrument,
         trade,
         order_type,
-        op.reference_price,
-        op.reference_contract,
-        op.timestamp,
-        at,
-        roll_order as i64
-    ])?;
-    let io = tx.last_insert_rowid();
+        reference_price: op.reference_price,
+        reference_contract: &op.reference_contract,
+        reference_datetime: &op.timestamp,
+        generated_datetime: &at,
+        roll_order,
+    })?;
     let spread_group = spread.then_some(io);
     let day = date.format("%Y%m%d").to_string();
     for leg in legs {
-        tx.prepare_cached(
-            "INSERT INTO contract_orders (instrument_order_id, strategy, instrument, contract, trade,
-                 reference_price, roll_order, spread_group, generated_datetime)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-        )?
-        .execute(params![
-            io,
+        let co = tx.insert_contract_order(&NewContractOrder {
+            instrument_order_id: io,
             strategy,
             instrument,
-            leg.contract.id().to_string(),
-            leg.trade,
-            leg.reference_price,
-            roll_order as i64,
+            contract: leg.contract,
+            trade: leg.trade,
+            reference_price: leg.reference_price,
+            roll_order,
             spread_group,
-            at
-        ])?;
-        let co = tx.last_insert_rowid();
-        let seq: i64 = tx
-            .prepare_cached(
-                "INSERT INTO client_order_sequences (strategy, instrument, date, last_seq)
-                 VALUES (?1, ?2, ?3, 1)
-                 ON CONFLICT (strategy, instrument, date) DO UPDATE SET last_seq = last_seq + 1
-                 RETURNING last_seq",
-            )?
-            .query_row(params![strategy, instrument, day], |r| r.get(0))?;
-        let coid = logic::client_order_id(strategy, instrument, &day, seq);
-        tx.prepare_cached(
-            "INSERT INTO broker_orders (contract_order_id, strategy, instrument, contract,
-                 client_order_id, trade, order_type, broker, status, created_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'market', ?7, 'pending_submit', ?8)",
-        )?
-        .execute(params![
-            co,
+            generated_datetime: &at,
+        })?;
+        let seq = tx.next_client_order_sequence(strategy, instrument, &day)?;
+        let coid = logic::client_order_id(strategy, instrument.as_str(), &day, seq);
+        tx.insert_broker_order(&NewBrokerOrder {
+            contract_order_id: co,
             strategy,
             instrument,
-            leg.contract.id().to_string(),
-            coid,
-            leg.trade,
-            broker_name,
-            at
-        ])?;
+            contract: leg.contract,
+            client_order_id: &coid,
+            trade: leg.trade,
+            broker: broker_name,
+            created_at: &at,
+        })?;
     }
     Ok(io)
 }
@@ -430,28 +411,29 @@ fn leg_reference(
 }
 
 fn generate(
-    tx: &Connection,
+    tx: &StateTx<'_>,
     broker_name: &str,
     forward: &dyn Fn(&str) -> Option<ForwardInfo>,
     opts: &RunOptions,
     report: &mut RunReport,
 ) -> Result<()> {
     let run_id = opts.run_id.as_str();
-    let ops: Vec<OptimalPosition> = db::latest_optimal_positions(tx)?
+    let ops: Vec<OptimalPosition> = tx
+        .latest_optimal_positions()?
         .into_iter()
-        .filter(|o| selected(opts, &o.strategy, &o.instrument))
+        .filter(|o| selected(opts, &o.strategy, o.instrument.as_str()))
         .collect();
-    let mut state_cache: BTreeMap<String, RollState> = BTreeMap::new();
-    let mut priced_by_instrument: BTreeMap<String, OptimalPosition> = BTreeMap::new();
+    let mut state_cache: BTreeMap<InstrumentCode, RollState> = BTreeMap::new();
+    let mut priced_by_instrument: BTreeMap<InstrumentCode, OptimalPosition> = BTreeMap::new();
     for op in &ops {
-        let (s, i) = (op.strategy.as_str(), op.instrument.as_str());
+        let (s, i) = (op.strategy.as_str(), &op.instrument);
         priced_by_instrument
-            .entry(i.to_string())
+            .entry(i.clone())
             .or_insert_with(|| op.clone());
         let state = match state_cache.get(i) {
             Some(s) => *s,
             None => {
-                let mut st = db::roll_state(tx, i)?;
+                let mut st = tx.roll_state(i)?;
                 // pysystemtrade sets Force / Force_Outright / Close to Passive once the priced
                 // position is 0 (§4.5); the roll_states table belongs to roll-contracts, so the
                 // run uses Passive without writing it back.
@@ -459,27 +441,26 @@ fn generate(
                     st,
                     RollState::Force | RollState::ForceOutright | RollState::Close
                 ) && let Ok(pc) = op.reference_contract.parse::<ContractDate>()
-                    && db::contract_position(tx, i, &pc.id().to_string())? == 0
+                    && tx.contract_position(i, pc)? == 0
                 {
-                    db::audit(
-                        tx,
+                    tx.audit(
                         run_id,
                         "",
-                        i,
+                        i.as_str(),
                         "roll_state_passive",
                         &format!("{st} with priced position 0: trading as Passive"),
                     )?;
                     st = RollState::Passive;
                 }
-                state_cache.insert(i.to_string(), st);
+                state_cache.insert(i.clone(), st);
                 st
             }
         };
-        let position = db::strategy_position(tx, s, i)?;
+        let position = tx.strategy_position(s, i)?;
         let buffered = logic::buffered_trade(position, op.lower, op.upper);
         let mut line = InstrumentLine {
             strategy: s.to_string(),
-            instrument: i.to_string(),
+            instrument: i.as_str().to_string(),
             roll_state: state.to_string(),
             position,
             lower: op.lower,
@@ -489,21 +470,20 @@ fn generate(
             status: "no-trade".into(),
             detail: String::new(),
         };
-        if let Some(why) = is_locked(tx, i)? {
+        if let Some(why) = tx.lock_reason(i)? {
             line.status = "locked".into();
             line.detail = why.clone();
-            db::audit(
-                tx,
+            tx.audit(
                 run_id,
                 s,
-                i,
+                i.as_str(),
                 "skipped_locked",
                 &format!("trade {buffered} not placed: {why}"),
             )?;
             report.lines.push(line);
             continue;
         }
-        let remainder = db::unfilled_instrument_remainder(tx, s, i)?;
+        let remainder = tx.unfilled_instrument_remainder(s, i)?;
         let mut trade = buffered - remainder;
         let eff = position + remainder;
         let mut notes: Vec<String> = Vec::new();
@@ -511,7 +491,7 @@ fn generate(
             notes.push(format!("{remainder} still working"));
         }
         // Overrides (§4.6); No_Open adds a temporary reduce-only override (§4.8).
-        let mut ovs = db::overrides_for(tx, s, i)?;
+        let mut ovs = tx.overrides_for(s, i)?;
         if state == RollState::NoOpen {
             ovs.push(Override::ReduceOnly);
         }
@@ -519,26 +499,25 @@ fn generate(
         let t = ov.apply(eff, trade);
         if t != trade {
             let d = format!("override {ov}: trade {trade} -> {t}");
-            db::audit(tx, run_id, s, i, "override", &d)?;
+            tx.audit(run_id, s, i.as_str(), "override", &d)?;
             notes.push(d);
             trade = t;
         }
         // Position limits (§4.7): strategy limit on the strategy position, instrument limit on the
         // instrument position; the most conservative result.
         let mut limited = Vec::new();
-        if let Some(l) = db::position_limit(tx, s, i)? {
+        if let Some(l) = tx.position_limit(s, i)? {
             limited.push(logic::apply_position_limit(eff, trade, l));
         }
-        if let Some(l) = db::position_limit(tx, "", i)? {
-            let inst =
-                db::instrument_position(tx, i)? + db::unfilled_instrument_remainder_all(tx, i)?;
+        if let Some(l) = tx.position_limit("", i)? {
+            let inst = tx.instrument_position(i)? + tx.unfilled_instrument_remainder_all(i)?;
             limited.push(logic::apply_position_limit(inst, trade, l));
         }
         if !limited.is_empty() {
             let t = logic::most_conservative(&limited);
             if t != trade {
                 let d = format!("position limit: trade {trade} -> {t}");
-                db::audit(tx, run_id, s, i, "position_limit", &d)?;
+                tx.audit(run_id, s, i.as_str(), "position_limit", &d)?;
                 notes.push(d);
                 trade = t;
             }
@@ -548,7 +527,7 @@ fn generate(
         let t = logic::apply_trade_limits(trade, &caps);
         if t != trade {
             let d = format!("trade limit: trade {trade} -> {t}");
-            db::audit(tx, run_id, s, i, "trade_limit", &d)?;
+            tx.audit(run_id, s, i.as_str(), "trade_limit", &d)?;
             notes.push(d);
             trade = t;
         }
@@ -569,27 +548,26 @@ fn generate(
             Err(e) => {
                 line.status = "error".into();
                 line.detail = format!("reference contract: {e}");
-                db::audit(tx, run_id, s, i, "error", &line.detail)?;
+                tx.audit(run_id, s, i.as_str(), "error", &line.detail)?;
                 report.lines.push(line);
                 continue;
             }
         };
-        let pp = db::contract_position(tx, i, &priced.id().to_string())?;
+        let pp = tx.contract_position(i, priced)?;
         let fwd = forward_if_needed(state, i, forward);
         match logic::spawn_legs(state, trade, priced, fwd.map(|f| f.forward), pp) {
             Err(e) => {
                 line.status = "error".into();
                 line.detail = e.clone();
-                db::audit(tx, run_id, s, i, "error", &e)?;
+                tx.audit(run_id, s, i.as_str(), "error", &e)?;
             }
             Ok(Spawn::Hold(why)) => {
                 line.status = "held".into();
                 line.detail = why.clone();
-                db::audit(
-                    tx,
+                tx.audit(
                     run_id,
                     s,
-                    i,
+                    i.as_str(),
                     "held_by_roll_state",
                     &format!("trade {trade}: {why}"),
                 )?;
@@ -630,31 +608,24 @@ fn generate(
         ) {
             continue;
         }
-        if is_locked(tx, i)?.is_some() || db::has_active_contract_orders(tx, i)? {
+        if tx.lock_reason(i)?.is_some() || tx.has_active_contract_orders(i)? {
             continue;
         }
         let Ok(priced) = op.reference_contract.parse::<ContractDate>() else {
             continue;
         };
-        let pp = db::contract_position(tx, i, &priced.id().to_string())?;
+        let pp = tx.contract_position(i, priced)?;
         let fwd = forward_if_needed(state, i, forward);
         let plan = match logic::force_roll_plan(state, priced, fwd.map(|f| f.forward), pp) {
             Ok(Some(p)) => p,
             Ok(None) => continue,
             Err(e) => {
-                db::audit(tx, run_id, ROLL_PSEUDO_STRATEGY, i, "error", &e)?;
+                tx.audit(run_id, ROLL_PSEUDO_STRATEGY, i.as_str(), "error", &e)?;
                 continue;
             }
         };
         let (strategy, order_type) = if state == RollState::Close {
-            let largest: Option<String> = tx
-                .query_row(
-                    "SELECT strategy FROM strategy_positions WHERE instrument = ?1
-                     ORDER BY ABS(position) DESC, strategy LIMIT 1",
-                    [i],
-                    |r| r.get(0),
-                )
-                .optional()?;
+            let largest = tx.largest_strategy_position(i)?;
             (largest.unwrap_or_else(|| op.strategy.clone()), "best")
         } else {
             (ROLL_PSEUDO_STRATEGY.to_string(), "Zero-roll-order")
@@ -663,11 +634,10 @@ fn generate(
         let caps = trade_capacities(tx, &strategy, i, opts.date)?;
         let size = logic::apply_trade_limits(pp.abs(), &caps);
         if size != pp.abs() {
-            db::audit(
-                tx,
+            tx.audit(
                 run_id,
                 &strategy,
-                i,
+                i.as_str(),
                 "trade_limit",
                 &format!("roll order {} -> {size} contracts", pp.abs()),
             )?;
@@ -703,11 +673,10 @@ fn generate(
             &legs,
             opts.date,
         )?;
-        db::audit(
-            tx,
+        tx.audit(
             run_id,
             &strategy,
-            i,
+            i.as_str(),
             "roll_order",
             &format!(
                 "{state}: {}",
@@ -719,7 +688,7 @@ fn generate(
         )?;
         report.lines.push(InstrumentLine {
             strategy: strategy.clone(),
-            instrument: i.clone(),
+            instrument: i.as_str().to_string(),
             roll_state: state.to_string(),
             position: pp,
             lower: f64::NAN,
@@ -738,28 +707,29 @@ fn generate(
 
 fn forward_if_needed(
     state: RollState,
-    instrument: &str,
+    instrument: &InstrumentCode,
     forward: &dyn Fn(&str) -> Option<ForwardInfo>,
 ) -> Option<ForwardInfo> {
     if matches!(
         state,
         RollState::Passive | RollState::Force | RollState::ForceOutright
     ) {
-        forward(instrument)
+        forward(instrument.as_str())
     } else {
         None
     }
 }
 
 fn submit_pending(
-    conn: &mut Connection,
+    db: &mut StateWriter,
     broker: &mut dyn Broker,
     opts: &RunOptions,
     acks: &mut BTreeMap<String, f64>,
     touched: &mut BTreeSet<String>,
     report: &mut RunReport,
 ) -> Result<()> {
-    let rows: Vec<db::BrokerOrderRow> = db::open_broker_orders(conn)?
+    let rows: Vec<BrokerOrderRow> = db
+        .open_broker_orders()?
         .into_iter()
         .filter(|r| r.status == "pending_submit")
         .collect();
@@ -767,10 +737,7 @@ fn submit_pending(
     for row in rows {
         touched.insert(row.client_order_id.clone());
         // Commit the attempt before the request leaves: after a crash the next run looks it up.
-        conn.prepare_cached(
-            "UPDATE broker_orders SET submitted_at = ?1, broker_account = ?2 WHERE id = ?3",
-        )?
-        .execute(params![now_text(), account, row.id])?;
+        db.transaction(|tx| tx.record_submission(row.id, &now_text(), &account))?;
         let t0 = Instant::now();
         let st = broker.submit(&request_of(&row))?;
         acks.insert(
@@ -778,35 +745,37 @@ fn submit_pending(
             t0.elapsed().as_secs_f64() * 1e3,
         );
         report.submitted += 1;
-        apply_status(conn, &row, &st, opts.date)?;
+        apply_status(db, &row, &st, opts.date)?;
         if st.state == crate::broker::OrderState::Rejected {
-            db::audit(
-                conn,
-                &opts.run_id,
-                &row.strategy,
-                &row.instrument,
-                "rejected",
-                &format!(
-                    "{} {}: {}",
-                    row.client_order_id,
-                    row.trade,
-                    st.message.as_deref().unwrap_or("")
-                ),
-            )?;
+            db.transaction(|tx| {
+                tx.audit(
+                    &opts.run_id,
+                    &row.strategy,
+                    row.instrument.as_str(),
+                    "rejected",
+                    &format!(
+                        "{} {}: {}",
+                        row.client_order_id,
+                        row.trade,
+                        st.message.as_deref().unwrap_or("")
+                    ),
+                )
+            })?;
         }
     }
     Ok(())
 }
 
 fn poll(
-    conn: &mut Connection,
+    db: &mut StateWriter,
     broker: &mut dyn Broker,
     opts: &RunOptions,
     touched: &mut BTreeSet<String>,
 ) -> Result<()> {
     let start = Instant::now();
     loop {
-        let open: Vec<db::BrokerOrderRow> = db::open_broker_orders(conn)?
+        let open: Vec<BrokerOrderRow> = db
+            .open_broker_orders()?
             .into_iter()
             .filter(|r| r.status == "submitted" && touched.contains(&r.client_order_id))
             .collect();
@@ -824,7 +793,7 @@ fn poll(
                     None => continue,
                 },
             };
-            apply_status(conn, row, &st, opts.date)?;
+            apply_status(db, row, &st, opts.date)?;
         }
         std::thread::sleep(
             opts.poll_interval
@@ -838,9 +807,9 @@ fn poll(
 fn status_or_lookup(
     broker: &mut dyn Broker,
     broker_order_id: &str,
-    row: &db::BrokerOrderRow,
+    row: &BrokerOrderRow,
 ) -> Result<Option<OrderStatus>> {
-    match broker.status(broker_order_id, &row.client_order_id) {
+    match broker.status(broker_order_id, &request_of(row)) {
         Ok(st) => Ok(Some(st)),
         Err(BrokerError::Protocol(m)) => {
             tracing::warn!(client_order_id = %row.client_order_id, "status unavailable ({m}); looking the order up");
@@ -853,174 +822,97 @@ fn status_or_lookup(
 /// Records the broker's view of one order: new fills (fills row, broker/contract/instrument order
 /// fills, contract and strategy positions, trade-limit counters) and the status, in one transaction.
 fn apply_status(
-    conn: &mut Connection,
-    row: &db::BrokerOrderRow,
+    db: &mut StateWriter,
+    row: &BrokerOrderRow,
     st: &OrderStatus,
     date: NaiveDate,
 ) -> Result<()> {
     let at = now_text();
-    let tx = conn.transaction()?;
-    let (old_fill, old_price): (i64, Option<f64>) = tx.query_row(
-        "SELECT fill, filled_price FROM broker_orders WHERE id = ?1",
-        [row.id],
-        |r| Ok((r.get(0)?, r.get(1)?)),
-    )?;
-    let delta = st.filled - old_fill;
-    if delta != 0 {
-        let new_avg = st
-            .average_price
-            .or(old_price)
-            .or(row.reference_price)
-            .unwrap_or(f64::NAN);
-        let dp =
-            logic::incremental_fill_price(old_fill, old_price.unwrap_or(0.0), st.filled, new_avg);
-        let fill_time = st.last_fill_time.clone().unwrap_or_else(|| at.clone());
-        tx.prepare_cached(
-            "INSERT INTO fills (client_order_id, broker_order_id, strategy, instrument, contract,
-                 quantity, price, fill_datetime, recorded_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-        )?
-        .execute(params![
-            row.client_order_id,
-            st.broker_order_id,
-            row.strategy,
-            row.instrument,
-            row.contract,
-            delta,
-            dp,
-            fill_time,
-            at
-        ])?;
-        tx.prepare_cached(
-            "UPDATE broker_orders SET fill = ?1, filled_price = ?2, fill_datetime = ?3,
-                 commission = COALESCE(?4, commission) WHERE id = ?5",
-        )?
-        .execute(params![
-            st.filled,
-            new_avg,
-            fill_time,
-            st.commission,
-            row.id
-        ])?;
-        let (co_fill, co_price, io): (i64, Option<f64>, i64) = tx.query_row(
-            "SELECT fill, filled_price, instrument_order_id FROM contract_orders WHERE id = ?1",
-            [row.contract_order_id],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+    db.transaction(|tx| -> Result<()> {
+        let old = tx.broker_order_fill(row.id)?;
+        let (old_fill, old_price) = (old.fill, old.filled_price);
+        let delta = st.filled - old_fill;
+        if delta != 0 {
+            let new_avg = st
+                .average_price
+                .or(old_price)
+                .or(row.reference_price)
+                .unwrap_or(f64::NAN);
+            let dp = logic::incremental_fill_price(
+                old_fill,
+                old_price.unwrap_or(0.0),
+                st.filled,
+                new_avg,
+            );
+            let fill_time = st.last_fill_time.clone().unwrap_or_else(|| at.clone());
+            tx.insert_fill(&NewFill {
+                client_order_id: &row.client_order_id,
+                broker_order_id: &st.broker_order_id,
+                strategy: &row.strategy,
+                instrument: &row.instrument,
+                contract: row.contract,
+                quantity: delta,
+                price: dp,
+                fill_datetime: &fill_time,
+                recorded_at: &at,
+            })?;
+            tx.set_broker_order_fill(row.id, st.filled, new_avg, &fill_time, st.commission)?;
+            let co = tx.contract_order_fill(row.contract_order_id)?;
+            tx.set_contract_order_fill(
+                row.contract_order_id,
+                co.fill.fill + delta,
+                logic::average_fill_price(co.fill.fill, co.fill.filled_price, delta, dp),
+                &fill_time,
+            )?;
+            tx.add_contract_position(&row.instrument, row.contract, delta, &at)?;
+            let io = tx.instrument_order_fill(co.instrument_order_id)?;
+            // Zero-trade roll orders move contract positions only (§4.5 process_fills_stack).
+            if io.trade != 0 {
+                tx.set_instrument_order_fill(
+                    co.instrument_order_id,
+                    io.fill.fill + delta,
+                    logic::average_fill_price(io.fill.fill, io.fill.filled_price, delta, dp),
+                    &fill_time,
+                )?;
+                tx.add_strategy_position(&io.strategy, &row.instrument, delta, &at)?;
+            }
+            // Trade-limit counters count executed size (§4.7), resetting past their period.
+            let today = date.format("%Y-%m-%d").to_string();
+            for l in tx.trade_limits_for(&row.strategy, &row.instrument)? {
+                let reset = NaiveDate::parse_from_str(&l.last_reset, "%Y-%m-%d").is_ok_and(|d| {
+                    logic::trade_limit_needs_reset((date - d).num_days(), l.period_days)
+                });
+                let (traded, last_reset) = if reset {
+                    (delta.abs(), today.clone())
+                } else {
+                    (l.traded + delta.abs(), l.last_reset.clone())
+                };
+                tx.set_trade_limit_count(&l, traded, &last_reset)?;
+            }
+        }
+        let broker_id = (!st.broker_order_id.is_empty()).then_some(st.broker_order_id.as_str());
+        tx.set_broker_order_status(
+            row.id,
+            st.state.as_str(),
+            broker_id,
+            st.message.as_deref(),
+            st.state.is_terminal(),
+            &at,
         )?;
-        tx.prepare_cached(
-            "UPDATE contract_orders SET fill = ?1, filled_price = ?2, fill_datetime = ?3 WHERE id = ?4",
-        )?
-        .execute(params![
-            co_fill + delta,
-            logic::average_fill_price(co_fill, co_price, delta, dp),
-            fill_time,
-            row.contract_order_id
-        ])?;
-        db::add_contract_position(&tx, &row.instrument, &row.contract, delta, &at)?;
-        let (io_trade, io_fill, io_price, io_strategy): (i64, i64, Option<f64>, String) = tx
-            .query_row(
-                "SELECT trade, fill, filled_price, strategy FROM instrument_orders WHERE id = ?1",
-                [io],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
-            )?;
-        // Zero-trade roll orders move contract positions only (§4.5 process_fills_stack).
-        if io_trade != 0 {
-            tx.prepare_cached(
-                "UPDATE instrument_orders SET fill = ?1, filled_price = ?2, fill_datetime = ?3 WHERE id = ?4",
-            )?
-            .execute(params![
-                io_fill + delta,
-                logic::average_fill_price(io_fill, io_price, delta, dp),
-                fill_time,
-                io
-            ])?;
-            db::add_strategy_position(&tx, &io_strategy, &row.instrument, delta, &at)?;
-        }
-        // Trade-limit counters count executed size (§4.7), resetting past their period.
-        let today = date.format("%Y-%m-%d").to_string();
-        for l in db::trade_limits_for(&tx, &row.strategy, &row.instrument)? {
-            let reset = NaiveDate::parse_from_str(&l.last_reset, "%Y-%m-%d").is_ok_and(|d| {
-                logic::trade_limit_needs_reset((date - d).num_days(), l.period_days)
-            });
-            let (traded, last_reset) = if reset {
-                (delta.abs(), today.clone())
-            } else {
-                (l.traded + delta.abs(), l.last_reset.clone())
-            };
-            tx.execute(
-                "UPDATE trade_limits SET traded = ?1, last_reset = ?2
-                 WHERE strategy = ?3 AND instrument = ?4 AND period_days = ?5",
-                params![traded, last_reset, l.strategy, l.instrument, l.period_days],
-            )?;
-        }
-    }
-    let broker_id = (!st.broker_order_id.is_empty()).then_some(st.broker_order_id.as_str());
-    tx.prepare_cached(
-        "UPDATE broker_orders SET status = ?1, broker_order_id = COALESCE(?2, broker_order_id),
-             message = ?3, acknowledged_at = COALESCE(acknowledged_at, ?4),
-             completed_at = CASE WHEN ?5 THEN ?4 ELSE completed_at END
-         WHERE id = ?6",
-    )?
-    .execute(params![
-        st.state.as_str(),
-        broker_id,
-        st.message,
-        at,
-        st.state.is_terminal(),
-        row.id
-    ])?;
-    tx.commit()?;
-    Ok(())
+        Ok(())
+    })
 }
 
-/// Moves every order family whose broker orders are all final to the history tables.
-fn complete(conn: &mut Connection) -> Result<usize> {
-    let at = now_text();
-    let tx = conn.transaction()?;
-    tx.execute_batch(
-        "CREATE TEMP TABLE IF NOT EXISTS done_orders (id INTEGER PRIMARY KEY);
-         DELETE FROM done_orders;
-         INSERT INTO done_orders SELECT io.id FROM instrument_orders io
-         WHERE NOT EXISTS (
-             SELECT 1 FROM contract_orders c JOIN broker_orders b ON b.contract_order_id = c.id
-             WHERE c.instrument_order_id = io.id AND b.status IN ('pending_submit', 'submitted'));",
-    )?;
-    tx.execute(
-        "UPDATE instrument_orders SET completed_at = ?1 WHERE id IN (SELECT id FROM done_orders)",
-        [&at],
-    )?;
-    tx.execute(
-        "UPDATE contract_orders SET completed_at = ?1
-         WHERE instrument_order_id IN (SELECT id FROM done_orders)",
-        [&at],
-    )?;
-    tx.execute_batch(
-        "INSERT INTO broker_orders_history SELECT b.* FROM broker_orders b
-             JOIN contract_orders c ON c.id = b.contract_order_id
-             WHERE c.instrument_order_id IN (SELECT id FROM done_orders);
-         DELETE FROM broker_orders WHERE contract_order_id IN (
-             SELECT id FROM contract_orders WHERE instrument_order_id IN (SELECT id FROM done_orders));
-         INSERT INTO contract_orders_history SELECT * FROM contract_orders
-             WHERE instrument_order_id IN (SELECT id FROM done_orders);
-         DELETE FROM contract_orders WHERE instrument_order_id IN (SELECT id FROM done_orders);
-         INSERT INTO instrument_orders_history SELECT * FROM instrument_orders
-             WHERE id IN (SELECT id FROM done_orders);
-         DELETE FROM instrument_orders WHERE id IN (SELECT id FROM done_orders);",
-    )?;
-    let n: i64 = tx.query_row("SELECT COUNT(*) FROM done_orders", [], |r| r.get(0))?;
-    tx.commit()?;
-    Ok(n as usize)
-}
-
-fn pending_order_lines(conn: &Connection) -> Result<Vec<OrderLine>> {
-    Ok(db::open_broker_orders(conn)?
+fn pending_order_lines(db: &StateReader) -> Result<Vec<OrderLine>> {
+    Ok(db
+        .open_broker_orders()?
         .into_iter()
         .filter(|r| r.status == "pending_submit")
         .map(|r| OrderLine {
             client_order_id: r.client_order_id,
             strategy: r.strategy,
-            instrument: r.instrument,
-            contract: r.contract,
+            instrument: r.instrument.as_str().to_string(),
+            contract: r.contract.id().to_string(),
             trade: r.trade,
             fill: r.fill,
             filled_price: r.filled_price,
@@ -1033,20 +925,20 @@ fn pending_order_lines(conn: &Connection) -> Result<Vec<OrderLine>> {
 }
 
 fn order_lines(
-    conn: &Connection,
+    db: &StateReader,
     touched: &BTreeSet<String>,
     acks: &BTreeMap<String, f64>,
 ) -> Result<Vec<OrderLine>> {
     let mut out = Vec::new();
     for history in [false, true] {
-        for r in db::broker_orders(conn, history)? {
+        for r in db.broker_orders(history)? {
             if touched.contains(&r.client_order_id) {
                 out.push(OrderLine {
                     ack_ms: acks.get(&r.client_order_id).copied(),
                     client_order_id: r.client_order_id,
                     strategy: r.strategy,
-                    instrument: r.instrument,
-                    contract: r.contract,
+                    instrument: r.instrument.as_str().to_string(),
+                    contract: r.contract.id().to_string(),
                     trade: r.trade,
                     fill: r.fill,
                     filled_price: r.filled_price,

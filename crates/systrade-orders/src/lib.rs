@@ -2,18 +2,13 @@
 //!
 //! - [`logic`]: pure functions — the buffer rule, overrides, position and trade limits, the
 //!   instrument-to-contract split by roll state, force-roll orders, client order ids, reconciliation.
-//! - [`db`]: the `state.sqlite` tables of migrations 3 and 4 (owned by `systrade-store`).
 //! - [`broker`]: the [`broker::Broker`] trait with the deterministic `sim` paper broker and the IB
-//!   Client Portal implementation.
+//!   Client Portal broker (an adapter over `systrade-ibkr`).
 //! - [`engine`]: one run — resume in-flight orders, reconcile, generate, submit, record fills,
-//!   complete, reconcile again.
-//! - `fake` (feature `fakes`): an IB Client Portal order-endpoint test double on 127.0.0.1.
+//!   complete, reconcile again — over the `state.sqlite` tables of `systrade_store::state`.
 
 pub mod broker;
-pub mod db;
 pub mod engine;
-#[cfg(feature = "fakes")]
-pub mod fake;
 pub mod logic;
 
 /// The pseudo strategy of roll orders (pysystemtrade `_ROLL_PSEUDO_STRATEGY`).

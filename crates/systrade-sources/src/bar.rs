@@ -38,17 +38,6 @@ impl Bar {
             volume: b.volume,
         }
     }
-
-    /// Multiplies the four prices by `factor` (IB's `priceMagnifier`), leaving volume alone.
-    pub fn scaled(self, factor: f64) -> Self {
-        Self {
-            open: self.open * factor,
-            high: self.high * factor,
-            low: self.low * factor,
-            close: self.close * factor,
-            ..self
-        }
-    }
 }
 
 /// The bars one source delivered for one contract of one instrument, in time order.

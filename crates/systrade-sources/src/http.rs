@@ -1,6 +1,7 @@
-//! A blocking HTTP client with the policies every source shares: a timeout, a minimum interval
-//! between requests (rate limit), and retries with exponential backoff on 429 (too many requests),
-//! 503 (unavailable) and connection failures. URLs are logged only in their redacted form.
+//! The `http:` source's blocking HTTP client: a timeout, a minimum interval between requests (rate
+//! limit), and retries with exponential backoff on 429 (too many requests), 503 (unavailable) and
+//! connection failures. URLs are logged only in their redacted form. TLS certificates are always
+//! verified (only the IB gateway's client may accept a self-signed one, explicitly).
 
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
@@ -16,8 +17,6 @@ pub struct HttpOptions {
     pub backoff: Duration,
     /// At least this long between the starts of two requests (0 = no limit).
     pub min_interval: Duration,
-    /// Accept a self-signed or expired TLS certificate (the IB gateway's); explicit opt-in only.
-    pub accept_invalid_certs: bool,
 }
 
 impl Default for HttpOptions {
@@ -27,7 +26,6 @@ impl Default for HttpOptions {
             max_retries: 4,
             backoff: Duration::from_millis(500),
             min_interval: Duration::ZERO,
-            accept_invalid_certs: false,
         }
     }
 }
@@ -99,7 +97,6 @@ impl HttpClient {
             .timeout(opts.timeout)
             .connect_timeout(opts.timeout.min(Duration::from_secs(10)))
             .user_agent(concat!("systrade-fetch-prices/", env!("CARGO_PKG_VERSION")))
-            .danger_accept_invalid_certs(opts.accept_invalid_certs)
             .build()
             .map_err(|e| HttpError::Build(e.to_string()))?;
         Ok(Self {

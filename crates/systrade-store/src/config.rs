@@ -1,11 +1,16 @@
 //! The config CSVs: `config/instruments.csv`, `config/rolls.csv`, `config/spreads.csv`
-//! (pysystemtrade's `csvconfig/instrumentconfig.csv`, `rollconfig.csv`, `spreadcosts.csv`; spec §1.2–1.4).
+//! (pysystemtrade's `csvconfig/instrumentconfig.csv`, `rollconfig.csv`, `spreadcosts.csv`; spec §1.2–1.4)
+//! and the Interactive Brokers mappings `config/ibkr.csv`, `config/ibkr-fx.csv` (pysystemtrade's
+//! `sysbrokers/IB/config/ib_config_futures.csv` and `ib_config_spot_FX.csv`; spec §1.11).
 //! Readers take columns by name and ignore extra columns; empty numeric cells of instruments are 0 and
 //! an empty Region is `NO_REGION`, as in pysystemtrade (`sysobjects/instruments.py`, spec §1.2).
 
 use crate::error::{Result, StoreError};
 use std::path::Path;
-use systrade_model::{CarryOffset, Instrument, InstrumentCode, RollCycle, RollParameters};
+use systrade_model::{
+    BrokerMappingError, CarryOffset, IbkrFx, IbkrInstrument, Instrument, InstrumentCode, RollCycle,
+    RollParameters,
+};
 
 /// Columns of `config/instruments.csv`.
 pub const INSTRUMENT_COLUMNS: [&str; 9] = [
@@ -29,6 +34,20 @@ pub const ROLL_COLUMNS: [&str; 6] = [
     "PricedRollCycle",
     "ExpiryOffset",
 ];
+
+/// Columns of `config/ibkr.csv` (pysystemtrade's `ib_config_futures.csv`).
+pub const IBKR_COLUMNS: [&str; 7] = [
+    "Instrument",
+    "IBSymbol",
+    "IBExchange",
+    "IBCurrency",
+    "IBMultiplier",
+    "priceMagnifier",
+    "IgnoreWeekly",
+];
+
+/// Columns of `config/ibkr-fx.csv` (pysystemtrade's `ib_config_spot_FX.csv`).
+pub const IBKR_FX_COLUMNS: [&str; 4] = ["CODE", "CCY1", "CCY2", "INVERT"];
 
 /// Columns of `config/spreads.csv`.
 pub const SPREAD_COLUMNS: [&str; 2] = ["Instrument", "SpreadCost"];
@@ -106,6 +125,26 @@ impl<'a> Table<'a> {
                 format!("'{s}' is not a number"),
             )
         })
+    }
+
+    /// `TRUE`/`FALSE`, `YES`/`NO`, `1`/`0` in any case; an empty cell is false.
+    fn flag(&self, i: usize, row: &csv::StringRecord, col: usize) -> Result<bool> {
+        let s = self.cell(row, col);
+        match s.to_ascii_uppercase().as_str() {
+            "TRUE" | "YES" | "1" => Ok(true),
+            "FALSE" | "NO" | "0" | "" => Ok(false),
+            _ => Err(StoreError::value(
+                self.path,
+                i + 1,
+                &self.header[col],
+                format!("'{s}' is not TRUE or FALSE (YES or NO)"),
+            )),
+        }
+    }
+
+    /// A mapping row that failed its checks, named by file, row and field.
+    fn mapping(&self, i: usize, e: BrokerMappingError) -> StoreError {
+        StoreError::value(self.path, i + 1, e.field, e.problem)
     }
 }
 
@@ -199,6 +238,90 @@ pub fn parse_spread_costs(path: &Path, bytes: &[u8]) -> Result<Vec<SpreadCost>> 
             })
         })
         .collect()
+}
+
+/// Parses `config/ibkr.csv` bytes (`path` for messages). An empty or `NA` IBCurrency and an empty
+/// IBMultiplier mean "any"; an empty priceMagnifier is 1 and an empty IgnoreWeekly false, as
+/// pysystemtrade reads them (`sysbrokers/IB/config/ib_instrument_config.py`). An instrument listed
+/// twice is an error.
+pub fn parse_ibkr_instruments(path: &Path, bytes: &[u8]) -> Result<Vec<IbkrInstrument>> {
+    let t = Table::read(path, bytes)?;
+    let c: Vec<usize> = IBKR_COLUMNS
+        .iter()
+        .map(|n| t.column(n))
+        .collect::<Result<_>>()?;
+    let mut seen = std::collections::HashMap::new();
+    t.rows
+        .iter()
+        .enumerate()
+        .map(|(i, r)| {
+            let instrument = t.code(i, r, c[0])?;
+            if let Some(first) = seen.insert(instrument.clone(), i + 1) {
+                return Err(StoreError::value(
+                    path,
+                    i + 1,
+                    IBKR_COLUMNS[0],
+                    format!("{instrument} is already mapped in row {first}"),
+                ));
+            }
+            let currency = t.cell(r, c[3]);
+            let multiplier = if t.cell(r, c[4]).is_empty() {
+                None
+            } else {
+                Some(t.number(i, r, c[4], None)?)
+            };
+            IbkrInstrument::new(
+                instrument,
+                t.cell(r, c[1]),
+                t.cell(r, c[2]),
+                (!currency.is_empty() && currency != "NA").then_some(currency),
+                multiplier,
+                t.number(i, r, c[5], Some(1.0))?,
+                t.flag(i, r, c[6])?,
+            )
+            .map_err(|e| t.mapping(i, e))
+        })
+        .collect()
+}
+
+/// Parses `config/ibkr-fx.csv` bytes (`path` for messages). A code listed twice is an error.
+pub fn parse_ibkr_fx(path: &Path, bytes: &[u8]) -> Result<Vec<IbkrFx>> {
+    let t = Table::read(path, bytes)?;
+    let c: Vec<usize> = IBKR_FX_COLUMNS
+        .iter()
+        .map(|n| t.column(n))
+        .collect::<Result<_>>()?;
+    let mut seen = std::collections::HashMap::new();
+    t.rows
+        .iter()
+        .enumerate()
+        .map(|(i, r)| {
+            let fx = IbkrFx::new(
+                t.cell(r, c[0]),
+                t.cell(r, c[1]),
+                t.cell(r, c[2]),
+                t.flag(i, r, c[3])?,
+            )
+            .map_err(|e| t.mapping(i, e))?;
+            if let Some(first) = seen.insert(fx.code().to_string(), i + 1) {
+                return Err(StoreError::value(
+                    path,
+                    i + 1,
+                    IBKR_FX_COLUMNS[0],
+                    format!("{} is already mapped in row {first}", fx.code()),
+                ));
+            }
+            Ok(fx)
+        })
+        .collect()
+}
+
+pub(crate) fn read_ibkr_instruments(path: &Path) -> Result<Vec<IbkrInstrument>> {
+    parse_ibkr_instruments(path, &read_bytes(path)?)
+}
+
+pub(crate) fn read_ibkr_fx(path: &Path) -> Result<Vec<IbkrFx>> {
+    parse_ibkr_fx(path, &read_bytes(path)?)
 }
 
 pub(crate) fn read_instruments(path: &Path) -> Result<Vec<Instrument>> {
@@ -313,6 +436,69 @@ mod tests {
             e.contains("SpreadCost") && e.contains("missing column"),
             "{e}"
         );
+    }
+
+    #[test]
+    fn ibkr_mappings_with_pst_defaults_and_named_errors() {
+        let p = Path::new("config/ibkr.csv");
+        let src = "Instrument,IBSymbol,IBExchange,IBCurrency,IBMultiplier,priceMagnifier,IgnoreWeekly\n\
+                   CORN,ZC,CBOT,NA,5000,100,FALSE\n\
+                   VIX,VIX,CFE,USD,1000,,TRUE\n\
+                   MIB_micro,FTMIB,IDEM,EUR,0.2,1,false\n\
+                   ODD,XX,CME,,,,\n";
+        let rows = parse_ibkr_instruments(p, src.as_bytes()).unwrap();
+        assert_eq!(rows[0].currency(), None);
+        assert_eq!(rows[0].multiplier(), Some(5000.0));
+        assert_eq!(rows[0].price_magnifier(), 100.0);
+        assert!(rows[1].ignore_weekly());
+        assert_eq!(rows[1].price_magnifier(), 1.0);
+        assert_eq!(rows[2].multiplier(), Some(0.2));
+        assert_eq!(
+            (rows[3].multiplier(), rows[3].ignore_weekly()),
+            (None, false)
+        );
+        let header =
+            "Instrument,IBSymbol,IBExchange,IBCurrency,IBMultiplier,priceMagnifier,IgnoreWeekly\n";
+        let bad = |row: &str| {
+            parse_ibkr_instruments(p, format!("{header}{row}\n").as_bytes())
+                .unwrap_err()
+                .to_string()
+        };
+        assert_eq!(
+            bad("CORN,ZC,CBOT,NA,lots,100,FALSE"),
+            "config/ibkr.csv: row 1, field 'IBMultiplier': 'lots' is not a number"
+        );
+        assert_eq!(
+            bad("CORN,ZC,CBOT,NA,5000,-100,FALSE"),
+            "config/ibkr.csv: row 1, field 'priceMagnifier': -100 is not a positive number"
+        );
+        assert!(bad("CORN,ZC,CBOT,NA,5000,100,maybe").contains("field 'IgnoreWeekly'"));
+        assert!(bad("CORN,,CBOT,NA,5000,100,FALSE").contains("field 'IBSymbol': empty"));
+        let twice =
+            format!("{header}CORN,ZC,CBOT,NA,5000,100,FALSE\nCORN,ZC,CBOT,NA,5000,100,FALSE\n");
+        let e = parse_ibkr_instruments(p, twice.as_bytes())
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("row 2") && e.contains("already mapped in row 1"),
+            "{e}"
+        );
+        let e = parse_ibkr_instruments(p, b"Instrument,IBSymbol\nCORN,ZC\n")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("'IBExchange': missing column"), "{e}");
+
+        let fx = Path::new("config/ibkr-fx.csv");
+        let rows = parse_ibkr_fx(
+            fx,
+            b"CODE,CCY1,CCY2,INVERT\nCADUSD,USD,CAD,YES\nGBPUSD,GBP,USD,NO\n",
+        )
+        .unwrap();
+        assert!(rows[0].invert() && !rows[1].invert());
+        let e = parse_ibkr_fx(fx, b"CODE,CCY1,CCY2,INVERT\nCADUSD,USD,CAD,perhaps\n")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("row 1, field 'INVERT'"), "{e}");
     }
 
     #[test]

@@ -59,6 +59,16 @@ pub enum StoreError {
     )]
     Locked { path: PathBuf, waited: Duration },
 
+    /// A value read from a `state.sqlite` table is not what its column holds (e.g. a contract that
+    /// is not `YYYYMMDD`).
+    #[error("{}: table {table}, column {column}: {problem}", path.display())]
+    Column {
+        path: PathBuf,
+        table: &'static str,
+        column: &'static str,
+        problem: String,
+    },
+
     /// SQLite failed on `state.sqlite`.
     #[error("{}: {source}", path.display())]
     Sqlite {
@@ -137,7 +147,11 @@ impl StoreError {
     pub fn is_data_error(&self) -> bool {
         matches!(
             self,
-            Self::Format { .. } | Self::Schema { .. } | Self::Value { .. } | Self::Order { .. }
+            Self::Format { .. }
+                | Self::Schema { .. }
+                | Self::Value { .. }
+                | Self::Order { .. }
+                | Self::Column { .. }
         )
     }
 }

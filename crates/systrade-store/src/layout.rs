@@ -67,6 +67,12 @@ impl DataDir {
         &self.root
     }
 
+    /// `path` relative to the data directory (as messages name files: `config/ibkr.csv`); paths
+    /// outside it unchanged.
+    pub fn relative<'p>(&self, path: &'p Path) -> &'p Path {
+        path.strip_prefix(&self.root).unwrap_or(path)
+    }
+
     pub fn config_dir(&self) -> PathBuf {
         self.root.join("config")
     }
@@ -96,9 +102,60 @@ impl DataDir {
         self.root.join("state.sqlite")
     }
 
+    /// `config/processes.csv`: the step chain and time windows of `run-step`.
+    pub fn processes_csv(&self) -> PathBuf {
+        self.config_dir().join("processes.csv")
+    }
+
+    /// `config/ibkr.csv`: the Interactive Brokers contract mapping per instrument.
+    pub fn ibkr_csv(&self) -> PathBuf {
+        self.config_dir().join("ibkr.csv")
+    }
+
+    /// `config/ibkr-fx.csv`: the Interactive Brokers currency pair per FX rate.
+    pub fn ibkr_fx_csv(&self) -> PathBuf {
+        self.config_dir().join("ibkr-fx.csv")
+    }
+
+    /// `config/http-symbols.csv`: the symbol per instrument of `fetch-prices`' HTTP source.
+    pub fn http_symbols_csv(&self) -> PathBuf {
+        self.config_dir().join("http-symbols.csv")
+    }
+
     /// The write lock file (see [`crate::lock`]).
     pub fn lock_file(&self) -> PathBuf {
         self.root.join(".write.lock")
+    }
+
+    /// `locks/`: the per-step locks of `run-step`.
+    pub fn locks_dir(&self) -> PathBuf {
+        self.root.join("locks")
+    }
+
+    /// `locks/step-<step>.lock`: held by `run-step` while `step` runs (an OS file lock, like
+    /// [`DataDir::lock_file`]).
+    pub fn step_lock_file(&self, step: &str) -> PathBuf {
+        self.locks_dir().join(format!("step-{step}.lock"))
+    }
+
+    /// `forecasts/`: one forecast file per instrument (compute-forecasts).
+    pub fn forecasts_dir(&self) -> PathBuf {
+        self.root.join("forecasts")
+    }
+
+    /// `positions/`: one position history file per instrument (size-positions).
+    pub fn positions_dir(&self) -> PathBuf {
+        self.root.join("positions")
+    }
+
+    /// `metrics/systrade.prom`: the Prometheus textfile `run-step` rewrites after every step.
+    pub fn metrics_file(&self) -> PathBuf {
+        self.root.join("metrics").join("systrade.prom")
+    }
+
+    /// `logs/price-revisions.csv`: every price changed by `fetch-prices --revise-days`.
+    pub fn price_revisions_log(&self) -> PathBuf {
+        self.root.join("logs").join("price-revisions.csv")
     }
 
     pub fn series_dir(&self, kind: SeriesKind) -> PathBuf {
@@ -131,19 +188,9 @@ impl DataDir {
         self.series_file(SeriesKind::Rolls, instrument.as_str())
     }
 
-    /// `forecasts/`: one forecast file per instrument (compute-forecasts).
-    pub fn forecasts_dir(&self) -> PathBuf {
-        self.root.join("forecasts")
-    }
-
     /// `forecasts/<I>.parquet`.
     pub fn forecasts_file(&self, instrument: &InstrumentCode) -> PathBuf {
         self.forecasts_dir().join(format!("{instrument}.parquet"))
-    }
-
-    /// `positions/`: one position history file per instrument (size-positions).
-    pub fn positions_dir(&self) -> PathBuf {
-        self.root.join("positions")
     }
 
     /// `positions/<I>.parquet`.

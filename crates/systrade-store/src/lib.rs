@@ -8,6 +8,8 @@
 //! | instruments | `config/instruments.csv` | `Vec<Instrument>` |
 //! | roll parameters | `config/rolls.csv` | `Vec<RollParameters>` |
 //! | spread costs | `config/spreads.csv` | `Vec<SpreadCost>` |
+//! | IB instrument names | `config/ibkr.csv` | `Vec<IbkrInstrument>` |
+//! | IB FX names | `config/ibkr-fx.csv` | `Vec<IbkrFx>` |
 //! | contract prices | `prices/contracts/<I>.parquet` | `ContractPrices` |
 //! | multiple prices | `prices/multiple/<I>.parquet` | `MultiplePrices` |
 //! | adjusted prices | `prices/adjusted/<I>.parquet` | `AdjustedPrices` |
@@ -15,11 +17,13 @@
 //! | roll calendars | `rolls/<I>.parquet` | `RollCalendar` |
 //! | forecasts | `forecasts/<I>.parquet` | `Vec<ForecastSeries>` ([`forecasts`]) |
 //! | position histories | `positions/<I>.parquet` | `PositionHistory` ([`position_history`]) |
-//! | operational state | `state.sqlite` | [`StateDb`] |
+//! | operational state | `state.sqlite` | [`StateReader`], [`StateWriter`] (one module per table group, [`state`]) |
 //!
 //! Reading needs only a [`Store`]. Writing needs a [`Writer`], obtained with
 //! [`Store::lock_for_writing`], which holds the data directory's advisory write lock ([`lock`]); every
-//! write replaces its file atomically ([`atomic`]). Writes check that rows are strictly increasing by
+//! write replaces its file atomically ([`atomic`]). `state.sqlite` follows the same split:
+//! [`Store::open_state`] gives a read-only [`StateReader`], [`Store::open_state_for_writing`] a
+//! [`StateWriter`] whose writes happen in transactions ([`state`]). Writes check that rows are strictly increasing by
 //! timestamp (then contract; roll calendars by contract chain, [`check_roll_calendar_order`]); reads check the schema (missing column, wrong type) and name the file and
 //! column on error. `append_*` methods add only rows newer than the stored ones ([`merge`]);
 //! `write_*` methods replace a file explicitly.
@@ -46,14 +50,14 @@ pub use kinds::{
 pub use layout::{DataDir, SeriesKind};
 pub use lock::{DEFAULT_LOCK_TIMEOUT, WriteLock};
 pub use merge::{TimedRow, merge_new_rows, merge_new_values};
-pub use state::{MIGRATIONS, Migration, StateDb};
+pub use state::{MIGRATIONS, Migration, StateReader, StateTx, StateWriter, now_text};
 
 use kinds::{ADJUSTED_COLUMNS, FX_COLUMNS};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 use systrade_model::{
-    AdjustedPrices, CarryPrices, ContractPrices, FxRates, Instrument, InstrumentCode,
-    MultiplePrices, RollCalendar, RollParameters,
+    AdjustedPrices, CarryPrices, ContractPrices, FxRates, IbkrFx, IbkrInstrument, Instrument,
+    InstrumentCode, MultiplePrices, RollCalendar, RollParameters,
 };
 
 /// A data directory, for reading. Cheap to create; does no I/O until asked.
@@ -139,6 +143,16 @@ impl Store {
         config::read_spread_costs(&self.dir.spreads_csv())
     }
 
+    /// `config/ibkr.csv`: how each instrument is named at Interactive Brokers.
+    pub fn read_ibkr_instruments(&self) -> Result<Vec<IbkrInstrument>> {
+        config::read_ibkr_instruments(&self.dir.ibkr_csv())
+    }
+
+    /// `config/ibkr-fx.csv`: how each FX rate is named at Interactive Brokers.
+    pub fn read_ibkr_fx(&self) -> Result<Vec<IbkrFx>> {
+        config::read_ibkr_fx(&self.dir.ibkr_fx_csv())
+    }
+
     /// `prices/contracts/<I>.parquet`.
     pub fn read_contract_prices(&self, instrument: &InstrumentCode) -> Result<ContractPrices> {
         kinds::decode_contract_prices(&self.dir.contract_prices_file(instrument))
@@ -200,9 +214,17 @@ impl Store {
             .collect())
     }
 
-    /// Opens `state.sqlite` (WAL mode), applying pending migrations.
-    pub fn open_state(&self) -> Result<StateDb> {
-        StateDb::open(&self.dir.state_sqlite())
+    /// Opens `state.sqlite` for reading, applying pending migrations; without the file, an empty
+    /// database (nothing is created). See [`state`].
+    pub fn open_state(&self) -> Result<StateReader> {
+        StateReader::open(&self.dir.state_sqlite())
+    }
+
+    /// Opens (creating if needed) `state.sqlite` for writing, applying pending migrations. SQLite
+    /// serialises writers itself, so this needs no [`Writer`]; rows that belong with files are
+    /// written while holding one. See [`state`].
+    pub fn open_state_for_writing(&self) -> Result<StateWriter> {
+        StateWriter::open(&self.dir.state_sqlite())
     }
 
     // ---- preparing (encoding + validation, no lock needed) ------------------------------------

@@ -378,6 +378,39 @@ fn lockfile_has_official_parquet_not_arrow2() {
     assert!(lock.contains("name = \"arrow-array\""));
 }
 
+/// SQLite belongs to this crate (every table of `state.sqlite`) and to systrade-backup (snapshots
+/// of any SQLite file, docs/adr/0005-state-database.md): no other crate may depend on rusqlite
+/// (tests may, as dev-dependencies, to check the file a user sees).
+#[test]
+fn only_the_store_and_backup_depend_on_rusqlite() {
+    let root = std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../.."));
+    let mut manifests = vec![root.join("xtask/Cargo.toml")];
+    for group in ["crates", "bin"] {
+        for entry in std::fs::read_dir(root.join(group)).unwrap() {
+            let m = entry.unwrap().path().join("Cargo.toml");
+            if m.exists() {
+                manifests.push(m);
+            }
+        }
+    }
+    assert!(manifests.len() > 20, "{manifests:?}");
+    let mut users = Vec::new();
+    for m in &manifests {
+        let text = std::fs::read_to_string(m).unwrap();
+        let mut section = String::new();
+        for line in text.lines().map(str::trim) {
+            if line.starts_with('[') {
+                section = line.to_string();
+            } else if section == "[dependencies]" && line.starts_with("rusqlite") {
+                let name = m.parent().unwrap().file_name().unwrap().to_string_lossy();
+                users.push(name.into_owned());
+            }
+        }
+    }
+    users.sort();
+    assert_eq!(users, ["systrade-backup", "systrade-store"]);
+}
+
 #[test]
 fn roll_calendars_follow_the_contract_chain_not_the_clock() {
     let (_d, store) = store();

@@ -1,13 +1,17 @@
 //! Test support: locating `../shared/pst-data` and `../shared/pst-reference` (or the directories named
-//! by `SYSTRADE_PST_DATA` / `SYSTRADE_PST_REFERENCE`), and a plain CSV reader (gzip or not) that tests
-//! use to read reference files independently of the project's own readers.
+//! by `SYSTRADE_PST_DATA` / `SYSTRADE_PST_REFERENCE`), a plain CSV reader (gzip or not) that tests
+//! use to read reference files independently of the project's own readers, and the real binaries
+//! with a data directory made from `testdata/` ([`tools`]).
 
 #![allow(clippy::print_stderr)]
+
+pub mod tools;
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
-fn workspace_root() -> PathBuf {
+/// The workspace's root directory.
+pub fn workspace_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 

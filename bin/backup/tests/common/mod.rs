@@ -99,17 +99,15 @@ pub fn run(mut cmd: Command) -> (i32, String, String) {
     )
 }
 
-/// `backup list --format json`, parsed.
+/// `backup list --format json` (one object per line), parsed.
 pub fn list(data: &Path, repo: &str) -> Vec<serde_json::Value> {
     let mut cmd = backup(data, repo);
     cmd.args(["list", "--format", "json"]);
     let (code, out, err) = run(cmd);
     assert_eq!(code, 0, "list failed: {err}");
-    serde_json::from_str::<serde_json::Value>(&out)
-        .unwrap()
-        .as_array()
-        .unwrap()
-        .clone()
+    out.lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .collect()
 }
 
 /// Relative path → content of every file under `root` (recursively).

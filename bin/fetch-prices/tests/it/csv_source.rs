@@ -34,7 +34,7 @@ fn three_formats_are_read_and_stored() {
     assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
     assert_eq!(
         csv_line(&stdout, "CORN"),
-        ["CORN", "updated", "1", "3", "0", "2024-03-14 23:00:00", ""]
+        ["CORN", "updated", "1", "3", "0", "2024-03-14T23:00:00", ""]
     );
     assert_eq!(csv_line(&stdout, "US10")[3], "2");
     assert_eq!(csv_line(&stdout, "SP500")[3], "20");
@@ -250,7 +250,7 @@ fn one_bad_instrument_does_not_stop_the_others() {
     assert_eq!(csv_line(&stdout, "US10")[1], "updated");
     assert!(env.stored("CORN").is_none());
     assert_eq!(env.stored("US10").unwrap().len(), 2);
-    assert!(stderr_of(&out).contains("2 of 3 failed: CORN, WHEAT"));
+    assert!(stderr_of(&out).contains("fetch-prices: 1 ok, 2 failed (CORN, WHEAT)"));
 }
 
 #[test]

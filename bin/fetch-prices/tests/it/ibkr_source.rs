@@ -3,7 +3,7 @@
 use crate::common::*;
 use chrono::NaiveDate;
 use std::time::Duration;
-use systrade_sources::fakes::{FakeBar, FakeFuture, FakeIbkr, FakeIbkrConfig, FakeSeries};
+use systrade_ibkr::fakes::{FakeBar, FakeFuture, FakeGateway, FakeGatewayConfig, FakeSeries};
 
 const IBKR_CSV: &str = "Instrument,IBSymbol,IBExchange,IBCurrency,IBMultiplier,priceMagnifier,IgnoreWeekly\n\
 CORN,ZC,CBOT,NA,5000,100,FALSE\n\
@@ -34,17 +34,16 @@ fn ib_bars(days: &[NaiveDate], closes: &[f64]) -> Vec<FakeBar> {
 fn futures(n_days: usize) -> Vec<FakeFuture> {
     let days = business_days(today(), n_days);
     let mut out = Vec::new();
-    for (sym, base, conid0) in [("ZC", 4.40, 1000), ("ZN", 110.0, 2000)] {
+    for (sym, base, conid0, multiplier) in [("ZC", 4.40, 1000, 5000.0), ("ZN", 110.0, 2000, 1000.0)]
+    {
         for (k, exp) in [20240314, 20240614, 20240913, 20241213, 20250314, 20250514]
             .into_iter()
             .enumerate()
         {
             out.push(FakeFuture {
-                symbol: sym.to_string(),
-                exchange: "CBOT".to_string(),
-                conid: conid0 + k as i64,
-                expiration: exp,
+                multiplier,
                 bars: ib_bars(&days, &closes(n_days, base + k as f64 * 0.1)),
+                ..FakeFuture::new(sym, "CBOT", conid0 + k as i64, exp)
             });
         }
     }
@@ -73,12 +72,12 @@ fn ibkr_args(fake: &str) -> Vec<&str> {
 #[test]
 fn history_is_fetched_through_auth_503_and_429() {
     let env = env_with_mapping();
-    let fake = FakeIbkr::start(FakeIbkrConfig {
+    let fake = FakeGateway::start(FakeGatewayConfig {
         futures: futures(30),
         session_initialised: false, // /iserver/* answers 401 until ssodh/init
         history_429_first: 2,
         history_503_first: 1,
-        ..FakeIbkrConfig::default()
+        ..FakeGatewayConfig::default()
     });
     let url = fake.base_url();
     let out = env.cmd(&ibkr_args(&url)).output().unwrap();
@@ -91,7 +90,7 @@ fn history_is_fetched_through_auth_503_and_429() {
         ("5", "150"),
         "{stdout}"
     );
-    assert_eq!(corn[5], "2024-03-15 23:00:00");
+    assert_eq!(corn[5], "2024-03-15T23:00:00");
     let stats = fake.stats();
     assert_eq!(stats.ssodh_inits, 1);
     assert_eq!(stats.answered_503, 1);
@@ -132,12 +131,12 @@ fn history_is_fetched_through_auth_503_and_429() {
 #[test]
 fn an_expired_session_is_reauthenticated() {
     let env = env_with_mapping();
-    let fake = FakeIbkr::start(FakeIbkrConfig {
+    let fake = FakeGateway::start(FakeGatewayConfig {
         futures: futures(5),
         session_initialised: true,
         history_503_first: 0,
         expire_session_after: Some(3),
-        ..FakeIbkrConfig::default()
+        ..FakeGatewayConfig::default()
     });
     let url = fake.base_url();
     let out = env
@@ -156,10 +155,10 @@ fn an_expired_session_is_reauthenticated() {
 #[test]
 fn a_gateway_nobody_logged_in_to_exits_5() {
     let env = env_with_mapping();
-    let fake = FakeIbkr::start(FakeIbkrConfig {
+    let fake = FakeGateway::start(FakeGatewayConfig {
         futures: futures(5),
         logged_in: false,
-        ..FakeIbkrConfig::default()
+        ..FakeGatewayConfig::default()
     });
     let url = fake.base_url();
     let out = env.cmd(&ibkr_args(&url)).output().unwrap();
@@ -171,12 +170,12 @@ fn a_gateway_nobody_logged_in_to_exits_5() {
 #[test]
 fn at_most_five_history_requests_are_in_flight() {
     let env = env_with_mapping();
-    let fake = FakeIbkr::start(FakeIbkrConfig {
+    let fake = FakeGateway::start(FakeGatewayConfig {
         futures: futures(5),
         session_initialised: true,
         history_503_first: 0,
         history_delay: Duration::from_millis(300),
-        ..FakeIbkrConfig::default()
+        ..FakeGatewayConfig::default()
     });
     let url = fake.base_url();
     let out = env.cmd(&ibkr_args(&url)).output().unwrap();
@@ -191,12 +190,12 @@ fn at_most_five_history_requests_are_in_flight() {
 #[test]
 fn a_client_asking_too_much_gets_429_and_retries() {
     let env = env_with_mapping();
-    let fake = FakeIbkr::start(FakeIbkrConfig {
+    let fake = FakeGateway::start(FakeGatewayConfig {
         futures: futures(5),
         session_initialised: true,
         history_503_first: 0,
         history_delay: Duration::from_millis(300),
-        ..FakeIbkrConfig::default()
+        ..FakeGatewayConfig::default()
     });
     let url = fake.base_url();
     let out = env
@@ -217,12 +216,63 @@ fn a_client_asking_too_much_gets_429_and_retries() {
 }
 
 #[test]
+fn a_self_signed_certificate_needs_the_flag_and_a_closed_port_says_so() {
+    let env = env_with_mapping();
+    let fake = FakeGateway::start_on(
+        0,
+        true,
+        FakeGatewayConfig {
+            futures: futures(5),
+            ..FakeGatewayConfig::default()
+        },
+    );
+    let url = fake.base_url();
+    let out = env.cmd(&ibkr_args(&url)).output().unwrap();
+    assert_eq!(out.status.code(), Some(5), "{}", stderr_of(&out));
+    let err = stderr_of(&out);
+    assert!(
+        err.contains("TLS certificate was refused") && err.contains("--ibkr-insecure"),
+        "{err}"
+    );
+    assert!(!env.data().join("prices").exists());
+    let out = env
+        .cmd(&[ibkr_args(&url), vec!["--ibkr-insecure"]].concat())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+    assert_eq!(csv_line(&stdout_of(&out), "CORN")[1], "updated");
+    // Only the gateway's certificate: the flag is refused for other sources.
+    let out = env
+        .cmd(&["--source", "csv:/nonexistent", "--ibkr-insecure"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", stderr_of(&out));
+
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let out = env
+        .cmd(&ibkr_args(&format!("http://127.0.0.1:{closed}/v1/api")))
+        .args(["--retries", "0"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(5), "{}", stderr_of(&out));
+    assert!(
+        stderr_of(&out).contains("connection refused"),
+        "{}",
+        stderr_of(&out)
+    );
+}
+
+#[test]
 fn an_instrument_ib_does_not_list_fails_alone() {
     let env = Env::new(&["CORN", "US10", "WHEAT"]);
     env.write_config("ibkr.csv", IBKR_CSV);
-    let fake = FakeIbkr::start(FakeIbkrConfig {
+    let fake = FakeGateway::start(FakeGatewayConfig {
         futures: futures(5),
-        ..FakeIbkrConfig::default()
+        ..FakeGatewayConfig::default()
     });
     let url = fake.base_url();
     let out = env.cmd(&ibkr_args(&url)).output().unwrap();
@@ -238,13 +288,13 @@ fn fx_rates_are_inverted_when_configured() {
     let env = Env::new(&[]);
     env.write_config("ibkr-fx.csv", "CODE,CCY1,CCY2,INVERT\nCADUSD,USD,CAD,YES\n");
     let days = business_days(today(), 3);
-    let fake = FakeIbkr::start(FakeIbkrConfig {
+    let fake = FakeGateway::start(FakeGatewayConfig {
         fx: vec![FakeSeries {
             pair: "USD.CAD".to_string(),
             conid: 15016062,
             bars: ib_bars(&days, &[1.25, 1.3, 1.3125]),
         }],
-        ..FakeIbkrConfig::default()
+        ..FakeGatewayConfig::default()
     });
     let url = fake.base_url();
     let out = env

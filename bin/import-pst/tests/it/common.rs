@@ -18,6 +18,17 @@ pub(crate) fn import_pst() -> Command {
     cmd
 }
 
+/// The rows of `import-pst --format json` by kind (`adjusted`, `fx`, `instruments`, ...).
+pub(crate) fn summary(stdout: &[u8]) -> BTreeMap<String, serde_json::Value> {
+    String::from_utf8_lossy(stdout)
+        .lines()
+        .map(|l| {
+            let row: serde_json::Value = serde_json::from_str(l).expect("a JSON object per line");
+            (row["kind"].as_str().unwrap().to_string(), row)
+        })
+        .collect()
+}
+
 /// Path of the built binary (for spawning and killing).
 pub(crate) fn bin_path() -> PathBuf {
     assert_cmd::cargo::cargo_bin("import-pst")

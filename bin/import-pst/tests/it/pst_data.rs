@@ -1,7 +1,7 @@
 //! Import of all of `../shared/pst-data`, checked against an independent read of every CSV file:
 //! row counts and every value (nulls included, bit for bit), timestamps exact, contract ids as given.
 
-use crate::common::{import_pst, snapshot};
+use crate::common::{import_pst, snapshot, summary};
 use rayon::prelude::*;
 use std::path::Path;
 use systrade_model::InstrumentCode;
@@ -60,18 +60,18 @@ fn imports_every_file_of_pst_data_exactly() {
         .arg(&src)
         .arg("--data-dir")
         .arg(data.path())
-        .arg("-q")
+        .args(["-q", "--format", "json"])
         .assert()
         .success();
     eprintln!(
         "import of pst-data took {:.1} s",
         start.elapsed().as_secs_f64()
     );
-    let stdout = String::from_utf8(out.get_output().stdout.clone()).unwrap();
-    assert!(stdout.contains("adjusted    238 files"), "{stdout}");
-    assert!(stdout.contains("multiple    226 files"), "{stdout}");
-    assert!(stdout.contains("fx           12 files"), "{stdout}");
-    assert!(stdout.contains("12 variant files skipped"), "{stdout}");
+    let first = summary(&out.get_output().stdout);
+    assert_eq!(first["adjusted"]["files"], 238, "{first:?}");
+    assert_eq!(first["multiple"]["files"], 226, "{first:?}");
+    assert_eq!(first["fx"]["files"], 12, "{first:?}");
+    assert_eq!(first["rolls"]["skipped"], 12, "{first:?}");
 
     let store = Store::open(data.path());
 
@@ -250,11 +250,12 @@ fn imports_every_file_of_pst_data_exactly() {
         .arg(&src)
         .arg("--data-dir")
         .arg(data.path())
-        .arg("-q")
+        .args(["-q", "--format", "json"])
         .assert()
         .success();
-    let stdout = String::from_utf8(out.get_output().stdout.clone()).unwrap();
-    assert!(stdout.contains("(0 written, 238 unchanged"), "{stdout}");
+    let rerun = summary(&out.get_output().stdout);
+    assert_eq!(rerun["adjusted"]["written"], 0, "{rerun:?}");
+    assert_eq!(rerun["adjusted"]["unchanged"], 238, "{rerun:?}");
     let after = snapshot(data.path());
     for (path, bytes) in &before {
         if path.starts_with("state.sqlite") {

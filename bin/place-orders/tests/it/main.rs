@@ -6,18 +6,28 @@ use rusqlite::Connection;
 use serde_json::Value;
 use std::path::Path;
 use std::time::{Duration, Instant};
-use systrade_model::{ContractDate, InstrumentCode, MultiplePricesRow, Timestamp};
-use systrade_orders::db::{self, OptimalPosition};
-use systrade_orders::fake::{FakeIbkrOrders, FakeOrdersConfig, FillPlan, SubmitShape};
-use systrade_store::Store;
+use systrade_ibkr::fakes::{FakeFuture, FakeGateway, FakeGatewayConfig, FillPlan, SubmitShape};
+use systrade_model::{ContractDate, InstrumentCode, MultiplePricesRow, RollState, Timestamp};
+use systrade_store::state::controls::LockSource;
+use systrade_store::state::optimal::OptimalPosition;
+use systrade_store::{StateReader, Store};
 use tempfile::TempDir;
 
 const DATE: &str = "2024-01-05";
 
 fn data_dir() -> TempDir {
     let d = tempfile::tempdir().unwrap();
-    Store::open(d.path()).open_state().unwrap();
+    Store::open(d.path()).open_state_for_writing().unwrap();
     d
+}
+
+/// The state as a later reader sees it.
+fn state(dir: &Path) -> StateReader {
+    Store::open(dir).open_state().unwrap()
+}
+
+fn code(i: &str) -> InstrumentCode {
+    InstrumentCode::new(i).unwrap()
 }
 
 fn conn(dir: &Path) -> Connection {
@@ -36,19 +46,20 @@ fn seed(
     price: f64,
     contract: &str,
 ) {
-    db::insert_optimal_position(
-        &conn(dir),
-        &OptimalPosition {
-            strategy: strategy.into(),
-            instrument: instrument.into(),
-            timestamp: format!("{DATE} 21:00:00"),
-            lower,
-            upper,
-            reference_price: price,
-            reference_contract: contract.into(),
-        },
-    )
-    .unwrap();
+    let op = OptimalPosition {
+        strategy: strategy.into(),
+        instrument: code(instrument),
+        timestamp: format!("{DATE} 21:00:00"),
+        lower,
+        upper,
+        reference_price: price,
+        reference_contract: contract.into(),
+    };
+    Store::open(dir)
+        .open_state_for_writing()
+        .unwrap()
+        .transaction(|tx| tx.insert_optimal_position(&op))
+        .unwrap();
 }
 
 fn po(dir: &Path) -> Command {
@@ -68,11 +79,13 @@ fn json_lines(out: &[u8]) -> Vec<Value> {
 }
 
 fn strategy_pos(dir: &Path, s: &str, i: &str) -> i64 {
-    db::strategy_position(&conn(dir), s, i).unwrap()
+    state(dir).strategy_position(s, &code(i)).unwrap()
 }
 
 fn contract_pos(dir: &Path, i: &str, c: &str) -> i64 {
-    db::contract_position(&conn(dir), i, c).unwrap()
+    state(dir)
+        .contract_position(&code(i), c.parse().unwrap())
+        .unwrap()
 }
 
 fn count(dir: &Path, sql: &str) -> i64 {
@@ -80,7 +93,8 @@ fn count(dir: &Path, sql: &str) -> i64 {
 }
 
 fn audit_events(dir: &Path, instrument: &str) -> Vec<String> {
-    db::audit_rows(&conn(dir))
+    state(dir)
+        .audit_rows()
         .unwrap()
         .into_iter()
         .filter(|a| a.instrument == instrument)
@@ -373,7 +387,7 @@ fn sim_reconciliation_break_locks_and_clears() {
     seed(p, "s1", "SIMR", 3.0, 3.0, 100.0, "20240300");
     po(p).assert().code(4);
     assert_eq!(strategy_pos(p, "s1", "SIMR"), 1, "locked: no order");
-    assert_eq!(db::locks(&conn(p)).unwrap()[0].instrument, "SIMR");
+    assert_eq!(state(p).locks().unwrap()[0].instrument.as_str(), "SIMR");
     // Undone at the broker: the lock clears and the order goes through.
     conn(p)
         .execute(
@@ -382,7 +396,7 @@ fn sim_reconciliation_break_locks_and_clears() {
         )
         .unwrap();
     po(p).assert().success();
-    assert!(db::locks(&conn(p)).unwrap().is_empty());
+    assert!(state(p).locks().unwrap().is_empty());
     assert_eq!(strategy_pos(p, "s1", "SIMR"), 3);
 }
 
@@ -422,27 +436,24 @@ fn roll_states_split_and_roll_orders() {
     for i in names {
         assert_eq!(contract_pos(p, i, "20240300"), 3, "{i}");
     }
-    // roll_states belongs to roll-contracts (store migration 2).
-    let c = conn(p);
-    c.execute_batch(
-        "CREATE TABLE IF NOT EXISTS roll_states (instrument TEXT PRIMARY KEY, state TEXT NOT NULL)",
-    )
-    .unwrap();
-    for (i, s) in [
-        ("PAS", "Passive"),
-        ("FRC", "Force"),
-        ("OUT", "Force_Outright"),
-        ("CLO", "Close"),
-        ("RAD", "Roll_Adjusted"),
-        ("NOP", "No_Open"),
-    ] {
-        c.execute(
-            "INSERT INTO roll_states (instrument, state) VALUES (?1, ?2)",
-            [i, s],
-        )
+    // roll_states belongs to roll-contracts (roll-contracts state --set writes it this way).
+    Store::open(p)
+        .open_state_for_writing()
+        .unwrap()
+        .transaction(|tx| {
+            for (i, s) in [
+                ("PAS", RollState::Passive),
+                ("FRC", RollState::Force),
+                ("OUT", RollState::ForceOutright),
+                ("CLO", RollState::Close),
+                ("RAD", RollState::RollAdjusted),
+                ("NOP", RollState::NoOpen),
+            ] {
+                tx.set_roll_state(&code(i), s, RollState::NoRoll)?;
+            }
+            Ok::<_, systrade_store::StoreError>(())
+        })
         .unwrap();
-    }
-    drop(c);
     seed(p, "s1", "PAS", -2.0, -2.0, 100.0, "20240300");
     seed(p, "s1", "RAD", 4.0, 4.0, 100.0, "20240300");
     seed(p, "s1", "NOP", 5.0, 5.0, 100.0, "20240300");
@@ -511,13 +522,43 @@ fn roll_states_split_and_roll_orders() {
     );
 }
 
-fn ibkr(dir: &Path, fake: &FakeIbkrOrders) -> Command {
+/// The fake gateway as the order tests use it: every symbol listed (monthly futures expiring on
+/// the 15th, multiplier 1).
+fn orders_config() -> FakeGatewayConfig {
+    FakeGatewayConfig {
+        synthesize_futures: true,
+        ..FakeGatewayConfig::default()
+    }
+}
+
+const IBKR_HEADER: &str =
+    "Instrument,IBSymbol,IBExchange,IBCurrency,IBMultiplier,priceMagnifier,IgnoreWeekly\n";
+
+/// `config/ibkr.csv` with the given rows after the header.
+fn write_ibkr_csv(dir: &Path, rows: &str) {
+    std::fs::create_dir_all(dir.join("config")).unwrap();
+    std::fs::write(dir.join("config/ibkr.csv"), format!("{IBKR_HEADER}{rows}")).unwrap();
+}
+
+/// Maps each instrument to the IB symbol of the same name on CME (unless a mapping exists).
+fn map_instruments(dir: &Path, instruments: &[&str]) {
+    if !dir.join("config/ibkr.csv").exists() {
+        let rows: String = instruments
+            .iter()
+            .map(|i| format!("{i},{i},CME,USD,,1,FALSE\n"))
+            .collect();
+        write_ibkr_csv(dir, &rows);
+    }
+}
+
+fn ibkr(dir: &Path, fake: &FakeGateway) -> Command {
+    map_instruments(dir, &["PRT", "OLD", "KIL", "REC", "AAA"]);
     let mut c = po(dir);
     c.args([
         "--broker",
         "ibkr",
         "--ibkr-url",
-        &fake.url(),
+        &fake.base_url(),
         "--poll-interval",
         "20",
         "--wait",
@@ -530,16 +571,14 @@ fn ibkr(dir: &Path, fake: &FakeIbkrOrders) -> Command {
 fn ibkr_four_answer_shapes_and_fills() {
     let d = data_dir();
     let p = d.path();
-    std::fs::create_dir_all(p.join("config")).unwrap();
-    std::fs::write(
-        p.join("config/ibkr.csv"),
-        "Instrument,IBSymbol,IBExchange,IBCurrency,IBMultiplier,priceMagnifier,IgnoreWeekly\nA1,MES,CME,USD,5,1,FALSE\n",
-    )
-    .unwrap();
+    write_ibkr_csv(
+        p,
+        "A1,MES,CME,USD,,1,FALSE\nA2,A2,CME,USD,,1,FALSE\nA3,A3,CME,,,1,FALSE\nA4,A4,CME,,,1,FALSE\n",
+    );
     for i in ["A1", "A2", "A3", "A4"] {
         seed(p, "s1", i, 2.0, 2.0, 100.0, "20240300");
     }
-    let fake = FakeIbkrOrders::start(FakeOrdersConfig {
+    let fake = FakeGateway::start(FakeGatewayConfig {
         shapes: [
             SubmitShape::ReplyNeeded(2),
             SubmitShape::Error("Order not confirmed ".into()),
@@ -547,7 +586,7 @@ fn ibkr_four_answer_shapes_and_fills() {
             SubmitShape::Success,
         ]
         .into(),
-        ..FakeOrdersConfig::default()
+        ..orders_config()
     });
     let out = ibkr(p, &fake)
         .args(["--format", "json"])
@@ -598,13 +637,13 @@ fn ibkr_partial_fills_and_status_transitions() {
     let d = data_dir();
     let p = d.path();
     seed(p, "s1", "PRT", -3.0, -3.0, 100.0, "20240300");
-    let fake = FakeIbkrOrders::start(FakeOrdersConfig {
+    let fake = FakeGateway::start(FakeGatewayConfig {
         fill_plan: FillPlan::Partial(3),
         default_price: 101.0,
-        ..FakeOrdersConfig::default()
+        ..orders_config()
     });
     ibkr(p, &fake).assert().success();
-    let f = db::fills(&conn(p)).unwrap();
+    let f = state(p).fills().unwrap();
     assert_eq!(
         f.iter().map(|x| x.quantity).collect::<Vec<_>>(),
         vec![-1, -1, -1]
@@ -642,9 +681,9 @@ fn ibkr_status_unavailable_falls_back_to_lookup_by_client_id() {
     let d = data_dir();
     let p = d.path();
     seed(p, "s1", "OLD", 2.0, 2.0, 100.0, "20240300");
-    let fake = FakeIbkrOrders::start(FakeOrdersConfig {
+    let fake = FakeGateway::start(FakeGatewayConfig {
         fill_plan: FillPlan::Hold,
-        ..FakeOrdersConfig::default()
+        ..orders_config()
     });
     ibkr(p, &fake).args(["--wait", "0.1"]).assert().success();
     assert_eq!(strategy_pos(p, "s1", "OLD"), 0);
@@ -668,10 +707,11 @@ fn ibkr_kill_between_submission_and_fill_never_sends_twice() {
     let d = data_dir();
     let p = d.path();
     seed(p, "s1", "KIL", 4.0, 4.0, 100.0, "20240300");
-    let fake = FakeIbkrOrders::start(FakeOrdersConfig {
+    let fake = FakeGateway::start(FakeGatewayConfig {
         submit_delay: Duration::from_secs(5),
-        ..FakeOrdersConfig::default()
+        ..orders_config()
     });
+    map_instruments(p, &["KIL"]);
     let bin = assert_cmd::cargo::cargo_bin("place-orders");
     let mut child = std::process::Command::new(bin)
         .arg("--data-dir")
@@ -683,7 +723,7 @@ fn ibkr_kill_between_submission_and_fill_never_sends_twice() {
             "--broker",
             "ibkr",
             "--ibkr-url",
-            &fake.url(),
+            &fake.base_url(),
             "-q",
         ])
         .stdout(std::process::Stdio::null())
@@ -735,7 +775,7 @@ fn ibkr_reconciliation_break_locks_then_clears() {
     let d = data_dir();
     let p = d.path();
     seed(p, "s1", "REC", 1.0, 1.0, 100.0, "20240300");
-    let fake = FakeIbkrOrders::start(FakeOrdersConfig::default());
+    let fake = FakeGateway::start(orders_config());
     let conid = fake.conid("REC", 202403).unwrap();
     fake.configure(|c| c.extra_positions = vec![(conid, 2)]);
     // Pre-trade reconciliation finds the broker holding 2 we don't know about.
@@ -757,16 +797,16 @@ fn ibkr_reconciliation_break_locks_then_clears() {
             && v["status"] == "locked")
     );
     assert_eq!(fake.submissions(), 0);
-    let locks = db::locks(&conn(p)).unwrap();
+    let locks = state(p).locks().unwrap();
     assert_eq!(locks.len(), 1);
-    assert_eq!(locks[0].source, "reconciliation");
+    assert_eq!(locks[0].source, LockSource::Reconciliation);
     // Still broken: still locked, still exit 4.
     ibkr(p, &fake).assert().code(4);
     assert_eq!(fake.submissions(), 0);
     // The break is resolved at the broker: the lock clears and trading resumes in the same run.
     fake.configure(|c| c.extra_positions.clear());
     ibkr(p, &fake).assert().success();
-    assert!(db::locks(&conn(p)).unwrap().is_empty());
+    assert!(state(p).locks().unwrap().is_empty());
     assert_eq!(fake.submissions(), 1);
     assert_eq!(strategy_pos(p, "s1", "REC"), 1);
     let ev = audit_events(p, "REC");
@@ -781,11 +821,150 @@ fn ibkr_not_logged_in_is_broker_unavailable() {
     let d = data_dir();
     let p = d.path();
     seed(p, "s1", "AAA", 1.0, 1.0, 100.0, "20240300");
-    let fake = FakeIbkrOrders::start(FakeOrdersConfig {
+    let fake = FakeGateway::start(FakeGatewayConfig {
         logged_in: false,
-        ..FakeOrdersConfig::default()
+        ..orders_config()
     });
     ibkr(p, &fake).assert().code(5);
     // A dry run needs no gateway.
     ibkr(p, &fake).arg("--dry-run").assert().success();
+}
+
+#[test]
+fn ibkr_initialises_the_session_before_trading() {
+    let d = data_dir();
+    let p = d.path();
+    seed(p, "s1", "AAA", 1.0, 1.0, 100.0, "20240300");
+    // The brokerage session is not initialised: /iserver/* answers 401 until ssodh/init.
+    let fake = FakeGateway::start(orders_config());
+    ibkr(p, &fake).assert().success();
+    let stats = fake.stats();
+    assert_eq!(stats.ssodh_inits, 1, "{stats:?}");
+    assert_eq!(stats.answered_401, 0, "{stats:?}");
+    assert!(
+        stats.tickles >= 1 && stats.requests_with_cookie > 0,
+        "{stats:?}"
+    );
+    assert_eq!(strategy_pos(p, "s1", "AAA"), 1);
+}
+
+#[test]
+fn ibkr_prices_cross_in_the_instruments_units() {
+    let d = data_dir();
+    let p = d.path();
+    // MAG is quoted by the gateway in dollars and stored in cents (priceMagnifier 100).
+    write_ibkr_csv(p, "MAG,MAG,CME,USD,5000,100,FALSE\n");
+    seed(p, "s1", "MAG", 2.0, 2.0, 480.0, "20240300");
+    let fake = FakeGateway::start(FakeGatewayConfig {
+        futures: vec![FakeFuture {
+            multiplier: 5000.0,
+            price: Some(4.8025),
+            ..FakeFuture::new("MAG", "CME", 7001, 20240315)
+        }],
+        ..orders_config()
+    });
+    ibkr(p, &fake).assert().success();
+    let f = state(p).fills().unwrap();
+    assert_eq!(f.len(), 1);
+    assert_eq!(f[0].price, Some(480.25));
+    assert_eq!(contract_pos(p, "MAG", "20240300"), 2);
+    // The broker's position maps back (multiplier checked): no break on the next run.
+    ibkr(p, &fake).assert().success();
+    assert!(state(p).locks().unwrap().is_empty());
+}
+
+#[test]
+fn ibkr_ignore_weekly_picks_the_monthly_future() {
+    let d = data_dir();
+    let p = d.path();
+    write_ibkr_csv(p, "VXW,VX,CFE,USD,,1,FALSE\n");
+    std::fs::write(
+        p.join("config/rolls.csv"),
+        "Instrument,HoldRollCycle,RollOffsetDays,CarryOffset,PricedRollCycle,ExpiryOffset\n\
+         VXW,FGHJKMNQUVXZ,-10,1,FGHJKMNQUVXZ,19\n",
+    )
+    .unwrap();
+    seed(p, "s1", "VXW", 1.0, 1.0, 15.0, "20240300");
+    let futures = [20240306, 20240313, 20240320, 20240327]
+        .into_iter()
+        .enumerate()
+        .map(|(k, e)| FakeFuture::new("VX", "CFE", 8001 + k as i64, e))
+        .collect();
+    let fake = FakeGateway::start(FakeGatewayConfig {
+        futures,
+        ..orders_config()
+    });
+    // Weeklies listed next to the monthly future and IgnoreWeekly not set: nothing is sent.
+    let out = ibkr(p, &fake)
+        .args(["--format", "json"])
+        .assert()
+        .code(3)
+        .get_output()
+        .stdout
+        .clone();
+    let j = json_lines(&out);
+    let order = j.iter().find(|v| v["kind"] == "order").unwrap();
+    assert_eq!(order["status"], "rejected");
+    assert!(
+        order["message"].as_str().unwrap().contains("IgnoreWeekly"),
+        "{order}"
+    );
+    assert_eq!(fake.submissions(), 0);
+    write_ibkr_csv(p, "VXW,VX,CFE,USD,,1,TRUE\n");
+    ibkr(p, &fake).assert().success();
+    assert_eq!(fake.order_conids(), vec![8003]);
+    assert_eq!(contract_pos(p, "VXW", "20240300"), 1);
+}
+
+#[test]
+fn ibkr_refuses_unmapped_instruments_and_untrusted_certificates() {
+    let d = data_dir();
+    let p = d.path();
+    write_ibkr_csv(p, "AAA,AAA,CME,USD,,1,FALSE\n");
+    seed(p, "s1", "ZZZ", 1.0, 1.0, 100.0, "20240300");
+    let fake = FakeGateway::start(orders_config());
+    let out = ibkr(p, &fake)
+        .args(["--format", "json"])
+        .assert()
+        .code(3)
+        .get_output()
+        .stdout
+        .clone();
+    let j = json_lines(&out);
+    let order = j.iter().find(|v| v["kind"] == "order").unwrap();
+    assert!(
+        order["message"]
+            .as_str()
+            .unwrap()
+            .contains("config/ibkr.csv"),
+        "{order}"
+    );
+    assert_eq!(fake.submissions(), 0);
+
+    let tls = FakeGateway::start_on(0, true, orders_config());
+    let out = po(p)
+        .args(["--broker", "ibkr", "--ibkr-url", &tls.base_url()])
+        .assert()
+        .code(5)
+        .get_output()
+        .stderr
+        .clone();
+    let err = String::from_utf8_lossy(&out);
+    assert!(
+        err.contains("certificate was refused") && err.contains("--ibkr-insecure"),
+        "{err}"
+    );
+    write_ibkr_csv(p, "AAA,AAA,CME,USD,,1,FALSE\nZZZ,ZZZ,CME,USD,,1,FALSE\n");
+    po(p)
+        .args([
+            "--broker",
+            "ibkr",
+            "--ibkr-url",
+            &tls.base_url(),
+            "--ibkr-insecure",
+        ])
+        .args(["--poll-interval", "20", "--wait", "10"])
+        .assert()
+        .success();
+    assert_eq!(strategy_pos(p, "s1", "ZZZ"), 1);
 }

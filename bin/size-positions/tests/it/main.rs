@@ -210,24 +210,24 @@ fn files_and_state_hold_the_latest_optimal_positions() {
     for code in SIMPLE {
         assert!(s.data.join(format!("positions/{code}.parquet")).is_file());
     }
-    let conn = rusqlite::Connection::open(s.data.join("state.sqlite")).unwrap();
-    let mut stmt = conn
-        .prepare("SELECT instrument, timestamp, lower, upper, reference_price, reference_contract FROM optimal_positions WHERE strategy = 'trend' ORDER BY instrument")
-        .unwrap();
-    let rows: Vec<(String, String, f64, f64, f64, String)> = stmt
-        .query_map([], |r| {
-            Ok((
-                r.get(0)?,
-                r.get(1)?,
-                r.get(2)?,
-                r.get(3)?,
-                r.get(4)?,
-                r.get(5)?,
-            ))
-        })
+    let rows: Vec<(String, String, f64, f64, f64, String)> = systrade_store::Store::open(&s.data)
+        .open_state()
         .unwrap()
-        .collect::<Result<_, _>>()
-        .unwrap();
+        .latest_optimal_positions()
+        .unwrap()
+        .into_iter()
+        .filter(|o| o.strategy == "trend")
+        .map(|o| {
+            (
+                o.instrument.to_string(),
+                o.timestamp,
+                o.lower,
+                o.upper,
+                o.reference_price,
+                o.reference_contract,
+            )
+        })
+        .collect();
     assert_eq!(rows.len(), 4);
     let pst = systrade_test::pst_data_dir().unwrap();
     for (code, ts, lower, upper, price, contract) in &rows {
@@ -259,14 +259,14 @@ fn position_limits_cap_and_failures_are_isolated() {
         return;
     };
     // place-orders' table (migration 4): SOFR limited to 2 contracts for every strategy
-    {
-        let conn = rusqlite::Connection::open(s.data.join("state.sqlite")).unwrap();
-        conn.execute(
-            "INSERT INTO position_limits (strategy, instrument, max_position, updated_at) VALUES ('', 'SOFR', 2, '2024-01-01T00:00:00Z')",
-            [],
-        )
+    systrade_store::Store::open(&s.data)
+        .open_state_for_writing()
+        .unwrap()
+        .transaction(|tx| {
+            let sofr = systrade_model::InstrumentCode::new("SOFR").unwrap();
+            tx.set_position_limit("", &sofr, 2, "2024-01-01T00:00:00Z")
+        })
         .unwrap();
-    }
     let out = size_positions(&s)
         .args(["--output", "-"])
         .assert()

@@ -1,346 +1,103 @@
-//! The IB Client Portal Web API broker (spec §5; `shared/spec/price-sources-and-ibkr.md` "Orders",
-//! "Positions"), over reqwest's blocking client with rustls.
+//! The IB Client Portal broker: the [`Broker`] trait over [`systrade_ibkr::Ibkr`], which owns the
+//! session, the contract resolution (`config/ibkr.csv` rows and roll parameters), the order
+//! endpoints with the reply/confirm loop and the price conversion (`priceMagnifier`). This adapter
+//! only translates: our contract ids and client order ids in, [`OrderStatus`] and
+//! [`BrokerPosition`] out. See docs/adr/0003-ibkr-crate.md for why it lives here.
 //!
-//! - Session: `GET /iserver/accounts` must be called before orders; it also chooses the account
-//!   (the configured one, else `selectedAccount`, else the first). 401 or no connection → unavailable.
-//! - Contracts: `GET /trsrv/futures?symbols=SYM` lists non-expired futures (`conid`,
-//!   `expirationDate` YYYYMMDD); a monthly contract `YYYYMM00` matches the future expiring in that
-//!   month, a dated contract `YYYYMMDD` the exact expiry. Symbols come from `config/ibkr.csv`
-//!   (`Instrument,IBSymbol,IBExchange,…`), else the instrument code itself.
-//! - Orders: `POST /iserver/account/{acct}/orders` with `cOID` = our client order id and
-//!   `manualIndicator: false`; the answer is one of four shapes — success `[{order_id,
-//!   order_status}]`, reply-needed `[{id, message[]}]` (confirmed with `POST /iserver/reply/{id}`
-//!   `{"confirmed":true}`, looping), error `{error}`, prompt `{messageId, prompt: true, text,
-//!   options}`. A prompt needs a human choice, so the order is treated as refused (its text is
-//!   kept) and reconciliation catches it if IB placed it anyway.
-//! - Status: `GET /iserver/account/order/status/{orderId}` (`order_status`, `cum_fill`,
-//!   `average_price`, `side`); lookup by client order id: `GET /iserver/account/orders`
-//!   (`order_ref` = cOID) then `GET /iserver/account/trades` (executions, `order_ref`).
-//! - Positions: `GET /portfolio/accounts`, then `GET /portfolio/{acct}/positions/{page}` (≤ 100 per
-//!   page) mapped back through the contract lists.
+//! - Connecting initialises the brokerage session (tickle, auth status, `ssodh/init`) and calls
+//!   `/iserver/accounts` (required before orders), which also chooses the account: the configured
+//!   one, else the gateway's selected one, else the first.
+//! - An order for an instrument without a mapping row, or for a contract IB does not list or lists
+//!   ambiguously (weeklies without `IgnoreWeekly`), is refused before anything is sent.
+//! - Failures that make the gateway unusable are [`BrokerError::Unavailable`] (the run stops);
+//!   answers this client does not understand are [`BrokerError::Protocol`] (for a status: look
+//!   the order up by client order id instead).
 
 use super::{Broker, BrokerError, BrokerPosition, OrderRequest, OrderState, OrderStatus};
-use serde_json::{Value, json};
-use std::collections::BTreeMap;
-use std::time::Duration;
+use systrade_ibkr::{Gateway, GatewayOptions, IbOrderState, Ibkr, IbkrError, Order, OrderReport};
+use systrade_model::{ContractDate, IbkrInstrument, InstrumentCode, RollParameters};
 
-/// How to reach the gateway.
+/// How to reach the gateway and what it trades.
 #[derive(Debug, Clone)]
 pub struct IbkrConfig {
-    /// E.g. `https://localhost:5000/v1/api` (no trailing slash needed).
-    pub base_url: String,
+    pub gateway: GatewayOptions,
     /// Account id; `None`: the gateway's selected account.
     pub account: Option<String>,
-    /// Accept the gateway's self-signed certificate.
-    pub accept_invalid_certs: bool,
-    pub timeout: Duration,
-    /// Instrument → (IB symbol, IB exchange), from `config/ibkr.csv`.
-    pub symbols: BTreeMap<String, (String, String)>,
+    /// `config/ibkr.csv`.
+    pub mapping: Vec<IbkrInstrument>,
+    /// The roll configuration (expiry offsets place crude-style expiries and monthly futures
+    /// among weeklies).
+    pub rolls: Vec<RollParameters>,
     /// Most `/iserver/reply` confirmations per order before giving up.
     pub max_replies: usize,
 }
 
 impl IbkrConfig {
+    /// A 20-second timeout; idempotent calls retried on 429/503 as the gateway defaults say.
     pub fn new(base_url: impl Into<String>) -> Self {
+        let mut gateway = GatewayOptions::new(base_url);
+        gateway.transport.timeout = std::time::Duration::from_secs(20);
         Self {
-            base_url: base_url.into(),
+            gateway,
             account: None,
-            accept_invalid_certs: false,
-            timeout: Duration::from_secs(20),
-            symbols: BTreeMap::new(),
+            mapping: Vec::new(),
+            rolls: Vec::new(),
             max_replies: 10,
         }
     }
 }
 
-/// Reads `config/ibkr.csv` (`Instrument,IBSymbol,IBExchange,…`, spec §1.11) into instrument →
-/// (symbol, exchange).
-pub fn parse_ibkr_symbols(text: &str) -> Result<BTreeMap<String, (String, String)>, String> {
-    let mut reader = csv::ReaderBuilder::new()
-        .trim(csv::Trim::All)
-        .from_reader(text.as_bytes());
-    let header = reader.headers().map_err(|e| e.to_string())?.clone();
-    let col = |name: &str| {
-        header
-            .iter()
-            .position(|h| h.eq_ignore_ascii_case(name))
-            .ok_or_else(|| format!("config/ibkr.csv has no {name} column"))
-    };
-    let (i, s, x) = (col("Instrument")?, col("IBSymbol")?, col("IBExchange")?);
-    let mut out = BTreeMap::new();
-    for rec in reader.records() {
-        let rec = rec.map_err(|e| e.to_string())?;
-        let get = |k: usize| rec.get(k).unwrap_or("").to_string();
-        out.insert(get(i), (get(s), get(x)));
-    }
-    Ok(out)
-}
-
-/// One listed future (from `/trsrv/futures`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct Listed {
-    conid: i64,
-    expiration: i64,
-}
-
 /// The IB Client Portal broker.
+#[derive(Debug)]
 pub struct IbkrBroker {
-    config: IbkrConfig,
-    client: reqwest::blocking::Client,
+    ibkr: Ibkr,
     account: String,
-    /// Symbol → listed futures.
-    futures: BTreeMap<String, Vec<Listed>>,
+    max_replies: usize,
 }
 
-impl std::fmt::Debug for IbkrBroker {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("IbkrBroker")
-            .field("base_url", &self.config.base_url)
-            .field("account", &self.account)
-            .finish()
-    }
-}
-
-/// A JSON number that IB may send as a string.
-fn num(v: &Value) -> Option<f64> {
-    match v {
-        Value::Number(n) => n.as_f64(),
-        Value::String(s) => s.trim().replace(',', "").parse().ok(),
-        _ => None,
+fn broker_error(e: IbkrError) -> BrokerError {
+    if e.is_unavailable() {
+        BrokerError::Unavailable(e.to_string())
+    } else {
+        BrokerError::Protocol(e.to_string())
     }
 }
 
-fn text(v: &Value) -> Option<String> {
-    match v {
-        Value::String(s) => Some(s.clone()),
-        Value::Number(n) => Some(n.to_string()),
-        _ => None,
-    }
+fn instrument_code(s: &str) -> Result<InstrumentCode, BrokerError> {
+    InstrumentCode::new(s).map_err(|e| BrokerError::Protocol(e.to_string()))
 }
 
-/// `+1` for buys (`BUY`, `B`), `−1` for sells.
-fn side_sign(v: &Value) -> i64 {
-    match v.as_str().map(str::to_ascii_uppercase).as_deref() {
-        Some("SELL") | Some("S") => -1,
-        _ => 1,
+fn status_of(r: OrderReport) -> OrderStatus {
+    OrderStatus {
+        broker_order_id: r.order_id,
+        state: match r.state {
+            IbOrderState::Working => OrderState::Working,
+            IbOrderState::Filled => OrderState::Filled,
+            IbOrderState::Cancelled => OrderState::Cancelled,
+            IbOrderState::Rejected => OrderState::Rejected,
+        },
+        filled: r.filled,
+        average_price: r.average_price,
+        last_fill_time: r.last_fill_time,
+        commission: r.commission,
+        message: r.message,
     }
-}
-
-/// IB order status → ours: Filled; Cancelled / Inactive (expired, refused after acceptance) →
-/// cancelled; everything else (PendingSubmit, PreSubmitted, Submitted, PendingCancel, WarnState) →
-/// working.
-fn map_state(status: &str) -> OrderState {
-    match status.to_ascii_lowercase().as_str() {
-        "filled" => OrderState::Filled,
-        "cancelled" | "canceled" | "inactive" => OrderState::Cancelled,
-        _ => OrderState::Working,
-    }
-}
-
-/// The four answer shapes of an order submission or reply (plus anything else).
-#[derive(Debug, Clone, PartialEq)]
-enum Answer {
-    Success {
-        order_id: String,
-        status: String,
-    },
-    ReplyNeeded {
-        id: String,
-        message: String,
-    },
-    Error(String),
-    Prompt {
-        text: String,
-        order_id: Option<String>,
-    },
-    Other(String),
-}
-
-fn classify(v: &Value) -> Answer {
-    let first = match v {
-        Value::Array(a) => a.first(),
-        _ => Some(v),
-    };
-    let Some(o) = first else {
-        return Answer::Other("empty answer".into());
-    };
-    if let Some(id) = o.get("order_id").and_then(text) {
-        return Answer::Success {
-            order_id: id,
-            status: o
-                .get("order_status")
-                .and_then(text)
-                .unwrap_or_else(|| "Submitted".into()),
-        };
-    }
-    if let Some(e) = o.get("error").and_then(text) {
-        return Answer::Error(e);
-    }
-    if o.get("prompt").and_then(Value::as_bool) == Some(true) || o.get("messageId").is_some() {
-        return Answer::Prompt {
-            text: o
-                .get("text")
-                .and_then(text)
-                .unwrap_or_else(|| "prompt".into()),
-            order_id: o.get("orderId").and_then(text),
-        };
-    }
-    if let Some(id) = o.get("id").and_then(text) {
-        let message = match o.get("message") {
-            Some(Value::Array(m)) => m.iter().filter_map(text).collect::<Vec<_>>().join(" | "),
-            Some(m) => text(m).unwrap_or_default(),
-            None => String::new(),
-        };
-        return Answer::ReplyNeeded { id, message };
-    }
-    Answer::Other(v.to_string())
 }
 
 impl IbkrBroker {
-    /// Connects: builds the client and calls `/iserver/accounts` (required before orders).
-    pub fn connect(config: IbkrConfig) -> Result<Self, BrokerError> {
-        let client = reqwest::blocking::Client::builder()
-            .timeout(config.timeout)
-            .danger_accept_invalid_certs(config.accept_invalid_certs)
-            .build()
-            .map_err(|e| BrokerError::Unavailable(format!("HTTP client: {e}")))?;
-        let mut broker = Self {
-            config,
-            client,
-            account: String::new(),
-            futures: BTreeMap::new(),
-        };
-        let accounts = broker.get("/iserver/accounts")?;
-        let listed: Vec<String> = accounts
-            .get("accounts")
-            .and_then(Value::as_array)
-            .map(|a| a.iter().filter_map(text).collect())
-            .unwrap_or_default();
-        broker.account = match &broker.config.account {
-            Some(a) if listed.contains(a) => a.clone(),
-            Some(a) => {
-                return Err(BrokerError::Unavailable(format!(
-                    "account {a} is not among the gateway's accounts {listed:?}"
-                )));
-            }
-            None => accounts
-                .get("selectedAccount")
-                .and_then(text)
-                .or_else(|| listed.first().cloned())
-                .ok_or_else(|| BrokerError::Unavailable("the gateway lists no account".into()))?,
-        };
-        Ok(broker)
-    }
-
-    fn url(&self, path: &str) -> String {
-        format!("{}{}", self.config.base_url.trim_end_matches('/'), path)
-    }
-
-    fn send(
-        &self,
-        req: reqwest::blocking::RequestBuilder,
-        what: &str,
-    ) -> Result<Value, BrokerError> {
-        let resp = req
-            .send()
-            .map_err(|e| BrokerError::Unavailable(format!("{what}: {e}")))?;
-        let status = resp.status();
-        let body = resp
-            .text()
-            .map_err(|e| BrokerError::Unavailable(format!("{what}: {e}")))?;
-        if status.as_u16() == 401 {
-            return Err(BrokerError::Unavailable(format!(
-                "{what}: 401 not authenticated (log in through the Client Portal gateway)"
-            )));
-        }
-        if status.as_u16() == 429 || status.as_u16() == 503 && !what.contains("status") {
-            return Err(BrokerError::Unavailable(format!("{what}: {status}")));
-        }
-        match serde_json::from_str::<Value>(&body) {
-            Ok(v) => Ok(v),
-            Err(_) if status.is_success() && body.trim().is_empty() => Ok(Value::Null),
-            Err(_) => Err(BrokerError::Protocol(format!(
-                "{what}: {status}: {}",
-                body.chars().take(200).collect::<String>()
-            ))),
-        }
-    }
-
-    fn get(&self, path: &str) -> Result<Value, BrokerError> {
-        self.send(self.client.get(self.url(path)), &format!("GET {path}"))
-    }
-
-    fn post(&self, path: &str, body: &Value) -> Result<Value, BrokerError> {
-        self.send(
-            self.client.post(self.url(path)).json(body),
-            &format!("POST {path}"),
-        )
-    }
-
-    fn symbol(&self, instrument: &str) -> String {
-        self.config
-            .symbols
-            .get(instrument)
-            .map(|(s, _)| s.clone())
-            .filter(|s| !s.is_empty())
-            .unwrap_or_else(|| instrument.to_string())
-    }
-
-    fn listed(&mut self, symbol: &str) -> Result<&[Listed], BrokerError> {
-        if !self.futures.contains_key(symbol) {
-            let v = self.get(&format!("/trsrv/futures?symbols={symbol}"))?;
-            let list = v
-                .get(symbol)
-                .and_then(Value::as_array)
-                .map(|a| {
-                    a.iter()
-                        .filter_map(|f| {
-                            Some(Listed {
-                                conid: num(f.get("conid")?)? as i64,
-                                expiration: num(f.get("expirationDate")?)? as i64,
-                            })
-                        })
-                        .collect()
-                })
-                .unwrap_or_default();
-            self.futures.insert(symbol.to_string(), list);
-        }
-        Ok(self.futures.get(symbol).map(Vec::as_slice).unwrap_or(&[]))
-    }
-
-    /// The conid of `instrument`'s `contract` (`YYYYMMDD`, day `00` for monthly contracts).
-    fn conid(&mut self, instrument: &str, contract: &str) -> Result<Option<i64>, BrokerError> {
-        let id: i64 = contract
-            .parse()
-            .map_err(|_| BrokerError::Protocol(format!("bad contract id {contract}")))?;
-        let symbol = self.symbol(instrument);
-        let found = self
-            .listed(&symbol)?
-            .iter()
-            .find(|l| {
-                if id % 100 == 0 {
-                    l.expiration / 100 == id / 100
-                } else {
-                    l.expiration == id
-                }
-            })
-            .map(|l| l.conid);
-        Ok(found)
-    }
-
-    fn status_from_order_row(o: &Value) -> Option<OrderStatus> {
-        let id = o.get("orderId").and_then(text)?;
-        let status = o.get("status").and_then(text).unwrap_or_default();
-        let sign = side_sign(o.get("side").unwrap_or(&Value::Null));
-        let filled = o.get("filledQuantity").and_then(num).unwrap_or(0.0) as i64 * sign;
-        Some(OrderStatus {
-            broker_order_id: id,
-            state: map_state(&status),
-            filled,
-            average_price: o.get("avgPrice").and_then(num),
-            last_fill_time: o.get("lastExecutionTime").and_then(text),
-            commission: None,
-            message: Some(status),
+    /// Connects: initialises the session and chooses the account. The error is the gateway's, so
+    /// that the caller can say what to do about it (a refused certificate, a refused connection).
+    pub fn connect(config: IbkrConfig) -> Result<Self, IbkrError> {
+        let gateway = Gateway::new(config.gateway)?;
+        gateway.ensure_session()?;
+        let account = gateway
+            .accounts()?
+            .choose(config.account.as_deref())
+            .map_err(IbkrError::Lookup)?;
+        Ok(Self {
+            ibkr: Ibkr::new(gateway, config.mapping, config.rolls),
+            account,
+            max_replies: config.max_replies,
         })
     }
 }
@@ -355,249 +112,95 @@ impl Broker for IbkrBroker {
     }
 
     fn submit(&mut self, order: &OrderRequest) -> Result<OrderStatus, BrokerError> {
-        let rejected = |id: Option<String>, msg: String| OrderStatus {
-            broker_order_id: id.unwrap_or_default(),
+        let refused = |message: String| OrderStatus {
+            broker_order_id: String::new(),
             state: OrderState::Rejected,
             filled: 0,
             average_price: None,
             last_fill_time: None,
             commission: None,
-            message: Some(msg),
+            message: Some(message),
         };
-        let Some(conid) = self.conid(&order.instrument, &order.contract)? else {
-            return Ok(rejected(
-                None,
-                format!(
-                    "no IB future for {} {} (symbol {})",
-                    order.instrument,
-                    order.contract,
-                    self.symbol(&order.instrument)
-                ),
-            ));
-        };
-        let mut o = json!({
-            "acctId": self.account,
-            "conid": conid,
-            "secType": format!("{conid}:FUT"),
-            "cOID": order.client_order_id,
-            "orderType": if order.limit_price.is_some() { "LMT" } else { "MKT" },
-            "side": if order.quantity > 0 { "BUY" } else { "SELL" },
-            "quantity": order.quantity.abs(),
-            "tif": "DAY",
-            "manualIndicator": false,
-        });
-        if let Some(p) = order.limit_price {
-            o["price"] = json!(p);
-        }
-        let mut answer = self.post(
-            &format!("/iserver/account/{}/orders", self.account),
-            &json!({ "orders": [o] }),
-        )?;
-        for _ in 0..=self.config.max_replies {
-            match classify(&answer) {
-                Answer::Success { order_id, status } => {
-                    return Ok(OrderStatus {
-                        broker_order_id: order_id,
-                        state: map_state(&status),
-                        filled: 0,
-                        average_price: None,
-                        last_fill_time: None,
-                        commission: None,
-                        message: Some(status),
-                    });
-                }
-                Answer::ReplyNeeded { id, message } => {
-                    tracing::debug!(reply_id = %id, %message, "IB asks to confirm; confirming");
-                    answer = self.post(
-                        &format!("/iserver/reply/{id}"),
-                        &json!({ "confirmed": true }),
-                    )?;
-                }
-                Answer::Error(e) => return Ok(rejected(None, e)),
-                Answer::Prompt { text, order_id } => {
-                    return Ok(rejected(order_id, format!("IB prompt: {text}")));
-                }
-                Answer::Other(s) => {
-                    return Err(BrokerError::Protocol(format!("order answer: {s}")));
-                }
+        let (instrument, contract) = match (
+            InstrumentCode::new(&order.instrument),
+            order.contract.parse::<ContractDate>(),
+        ) {
+            (Ok(i), Ok(c)) => (i, c),
+            _ => {
+                return Ok(refused(format!(
+                    "not an instrument and contract: {} {}",
+                    order.instrument, order.contract
+                )));
             }
+        };
+        let ours = Order {
+            instrument,
+            contract,
+            client_order_id: order.client_order_id.clone(),
+            quantity: order.quantity,
+            limit_price: order.limit_price,
+        };
+        match self.ibkr.submit(&self.account, &ours, self.max_replies) {
+            Ok(report) => Ok(status_of(report)),
+            Err(IbkrError::Lookup(m)) => Ok(refused(m)),
+            Err(e) => Err(broker_error(e)),
         }
-        Ok(rejected(
-            None,
-            format!("more than {} confirmations asked", self.config.max_replies),
-        ))
     }
 
     fn find_by_client_id(
         &mut self,
         order: &OrderRequest,
     ) -> Result<Option<OrderStatus>, BrokerError> {
-        let coid = order.client_order_id.as_str();
-        let orders = self.get("/iserver/account/orders")?;
-        if let Some(row) = orders
-            .get("orders")
-            .and_then(Value::as_array)
-            .and_then(|a| {
-                a.iter()
-                    .find(|o| o.get("order_ref").and_then(Value::as_str) == Some(coid))
-            })
-        {
-            return Ok(Self::status_from_order_row(row));
-        }
-        let trades = self.get("/iserver/account/trades?days=7")?;
-        let execs: Vec<&Value> = trades
-            .as_array()
-            .map(|a| {
-                a.iter()
-                    .filter(|t| t.get("order_ref").and_then(Value::as_str) == Some(coid))
-                    .collect()
-            })
-            .unwrap_or_default();
-        if execs.is_empty() {
-            return Ok(None);
-        }
-        let (mut qty, mut notional) = (0i64, 0.0);
-        for t in &execs {
-            let q = t.get("size").and_then(num).unwrap_or(0.0) as i64
-                * side_sign(t.get("side").unwrap_or(&Value::Null));
-            qty += q;
-            notional += q as f64 * t.get("price").and_then(num).unwrap_or(0.0);
-        }
-        let id = execs[0].get("order_id").and_then(text).unwrap_or_default();
-        Ok(Some(OrderStatus {
-            broker_order_id: id,
-            state: if qty.abs() >= order.quantity.abs() {
-                OrderState::Filled
-            } else {
-                OrderState::Cancelled
-            },
-            filled: qty,
-            average_price: (qty != 0).then(|| notional / qty as f64),
-            last_fill_time: execs
-                .last()
-                .and_then(|t| t.get("trade_time"))
-                .and_then(text),
-            commission: Some(
-                execs
-                    .iter()
-                    .filter_map(|t| t.get("commission").and_then(num))
-                    .sum(),
-            ),
-            message: Some("found in executions".into()),
-        }))
+        self.ibkr
+            .find_order(
+                &instrument_code(&order.instrument)?,
+                &order.client_order_id,
+                order.quantity,
+            )
+            .map(|r| r.map(status_of))
+            .map_err(broker_error)
     }
 
     fn status(
         &mut self,
         broker_order_id: &str,
-        client_order_id: &str,
+        order: &OrderRequest,
     ) -> Result<OrderStatus, BrokerError> {
-        let v = self.get(&format!("/iserver/account/order/status/{broker_order_id}"))?;
-        let Some(status) = v.get("order_status").and_then(text) else {
-            return Err(BrokerError::Protocol(format!(
-                "status of order {broker_order_id} ({client_order_id}): {v}"
-            )));
-        };
-        let sign = side_sign(v.get("side").unwrap_or(&Value::Null));
-        Ok(OrderStatus {
-            broker_order_id: broker_order_id.to_string(),
-            state: map_state(&status),
-            filled: v.get("cum_fill").and_then(num).unwrap_or(0.0) as i64 * sign,
-            average_price: v.get("average_price").and_then(num),
-            last_fill_time: None,
-            commission: v.get("commission").and_then(num),
-            message: Some(status),
-        })
+        match self
+            .ibkr
+            .order_status(&instrument_code(&order.instrument)?, broker_order_id)
+            .map_err(broker_error)?
+        {
+            Some(r) => Ok(status_of(r)),
+            None => Err(BrokerError::Protocol(format!(
+                "status of order {broker_order_id} ({}): unknown to this gateway session",
+                order.client_order_id
+            ))),
+        }
     }
 
     fn positions(&mut self, instruments: &[String]) -> Result<Vec<BrokerPosition>, BrokerError> {
-        let mut by_conid: BTreeMap<i64, (String, String)> = BTreeMap::new();
-        for i in instruments {
-            let symbol = self.symbol(i);
-            for l in self.listed(&symbol)?.to_vec() {
-                // Our monthly ids carry day 00; dated contracts would need the exact expiry.
-                by_conid.insert(
-                    l.conid,
-                    (i.clone(), format!("{}", l.expiration / 100 * 100)),
-                );
-            }
-        }
-        self.get("/portfolio/accounts")?;
-        let mut out = Vec::new();
-        for page in 0..1000 {
-            let v = self.get(&format!("/portfolio/{}/positions/{page}", self.account))?;
-            let rows = v.as_array().cloned().unwrap_or_default();
-            for p in &rows {
-                let position = p.get("position").and_then(num).unwrap_or(0.0).round() as i64;
-                if position == 0 {
-                    continue;
-                }
-                let conid = p.get("conid").and_then(num).unwrap_or(0.0) as i64;
-                let (instrument, contract) = by_conid.get(&conid).cloned().unwrap_or_else(|| {
-                    (
-                        "?".to_string(),
-                        p.get("contractDesc")
-                            .and_then(text)
-                            .unwrap_or_else(|| conid.to_string()),
-                    )
-                });
-                out.push(BrokerPosition {
-                    instrument,
-                    contract,
-                    position,
-                });
-            }
-            if rows.len() < 100 {
-                break;
-            }
-        }
-        Ok(out)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_four_answer_shapes() {
-        let ok =
-            json!([{"order_id":"1370093239","order_status":"PreSubmitted","encrypt_message":"1"}]);
-        assert_eq!(
-            classify(&ok),
-            Answer::Success {
-                order_id: "1370093239".into(),
-                status: "PreSubmitted".into()
-            }
-        );
-        let reply = json!([{"id":"99097238-9824","message":["You are submitting an order without market data"],"messageIds":["o354"],"isSuppressed":false}]);
-        assert!(
-            matches!(classify(&reply), Answer::ReplyNeeded { id, .. } if id == "99097238-9824")
-        );
-        assert_eq!(
-            classify(&json!({"error":"Order not confirmed "})),
-            Answer::Error("Order not confirmed ".into())
-        );
-        let prompt = json!({"messageId":"p12","orderId":123456789,"prompt":true,"reqId":"22170","text":"Price exceeds","options":["Use on this order"],"dismissable":[],"type":"M"});
-        assert_eq!(
-            classify(&prompt),
-            Answer::Prompt {
-                text: "Price exceeds".into(),
-                order_id: Some("123456789".into())
-            }
-        );
-    }
-
-    #[test]
-    fn states_and_symbols() {
-        assert_eq!(map_state("Filled"), OrderState::Filled);
-        assert_eq!(map_state("Inactive"), OrderState::Cancelled);
-        assert_eq!(map_state("PreSubmitted"), OrderState::Working);
-        let m = parse_ibkr_symbols(
-            "Instrument,IBSymbol,IBExchange,IBCurrency,IBMultiplier,priceMagnifier,IgnoreWeekly\nSP500,MES,CME,USD,5,1,FALSE\n",
-        )
-        .unwrap();
-        assert_eq!(m["SP500"], ("MES".to_string(), "CME".to_string()));
-        assert_eq!(num(&json!("1,234.5")), Some(1234.5));
+        let codes: Vec<InstrumentCode> = instruments
+            .iter()
+            .filter_map(|i| InstrumentCode::new(i).ok())
+            .collect();
+        Ok(self
+            .ibkr
+            .positions(&self.account, &codes)
+            .map_err(broker_error)?
+            .into_iter()
+            .map(|p| match p.contract {
+                Some((i, c)) => BrokerPosition {
+                    instrument: i.to_string(),
+                    contract: c.id().to_string(),
+                    position: p.position,
+                },
+                None => BrokerPosition {
+                    instrument: "?".to_string(),
+                    contract: p.description,
+                    position: p.position,
+                },
+            })
+            .collect())
     }
 }

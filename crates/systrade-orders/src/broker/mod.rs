@@ -104,11 +104,12 @@ pub trait Broker {
         &mut self,
         order: &OrderRequest,
     ) -> Result<Option<OrderStatus>, BrokerError>;
-    /// The current status of an acknowledged order.
+    /// The current status of an acknowledged order (`order` says which instrument and client
+    /// order id it is).
     fn status(
         &mut self,
         broker_order_id: &str,
-        client_order_id: &str,
+        order: &OrderRequest,
     ) -> Result<OrderStatus, BrokerError>;
     /// Current futures positions, for the instruments given (positions the broker cannot map to one
     /// of them are returned with instrument `?` and the broker's description as contract).

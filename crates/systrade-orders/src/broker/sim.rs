@@ -4,11 +4,12 @@
 //! clock or randomness enters a fill except the execution time stamp.
 
 use super::{Broker, BrokerError, BrokerPosition, OrderRequest, OrderState, OrderStatus};
-use rusqlite::{Connection, OptionalExtension, params};
+use systrade_store::StateWriter;
+use systrade_store::state::sim::SimExecution;
 
-/// The sim broker over its own connection to `state.sqlite` (migration 4 must be applied).
+/// The sim broker over its own connection to `state.sqlite`.
 pub struct SimBroker {
-    conn: Connection,
+    db: StateWriter,
     slippage: f64,
     now: String,
 }
@@ -21,18 +22,26 @@ impl std::fmt::Debug for SimBroker {
     }
 }
 
-fn state_err(e: rusqlite::Error) -> BrokerError {
+fn state_err(e: systrade_store::StoreError) -> BrokerError {
     BrokerError::State(e.to_string())
+}
+
+fn status_of(e: SimExecution) -> OrderStatus {
+    OrderStatus {
+        broker_order_id: e.broker_order_id,
+        state: OrderState::Filled,
+        filled: e.quantity,
+        average_price: Some(e.price),
+        last_fill_time: Some(e.executed_at),
+        commission: Some(0.0),
+        message: None,
+    }
 }
 
 impl SimBroker {
     /// `slippage` in price units per contract, adverse to the trade; `now` stamps executions.
-    pub fn new(conn: Connection, slippage: f64, now: String) -> Self {
-        Self {
-            conn,
-            slippage,
-            now,
-        }
+    pub fn new(db: StateWriter, slippage: f64, now: String) -> Self {
+        Self { db, slippage, now }
     }
 
     /// Fill price of a trade: `reference + sign(quantity) × slippage`.
@@ -41,25 +50,11 @@ impl SimBroker {
     }
 
     fn lookup(&self, client_order_id: &str) -> Result<Option<OrderStatus>, BrokerError> {
-        self.conn
-            .query_row(
-                "SELECT broker_order_id, quantity, price, executed_at FROM sim_executions
-                 WHERE client_order_id = ?1",
-                [client_order_id],
-                |r| {
-                    Ok(OrderStatus {
-                        broker_order_id: r.get(0)?,
-                        state: OrderState::Filled,
-                        filled: r.get(1)?,
-                        average_price: Some(r.get(2)?),
-                        last_fill_time: Some(r.get(3)?),
-                        commission: Some(0.0),
-                        message: None,
-                    })
-                },
-            )
-            .optional()
-            .map_err(state_err)
+        Ok(self
+            .db
+            .sim_execution(client_order_id)
+            .map_err(state_err)?
+            .map(status_of))
     }
 }
 
@@ -87,34 +82,27 @@ impl Broker for SimBroker {
                 message: Some("the sim broker needs a reference price".into()),
             });
         };
-        let price = Self::fill_price(reference, order.quantity, self.slippage);
-        let next: i64 = self
-            .conn
-            .query_row(
-                "SELECT COALESCE(MAX(id), 0) + 1 FROM sim_executions",
-                [],
-                |r| r.get(0),
-            )
+        let execution = SimExecution {
+            client_order_id: order.client_order_id.clone(),
+            broker_order_id: String::new(),
+            instrument: order.instrument.clone(),
+            contract: order.contract.clone(),
+            quantity: order.quantity,
+            price: Self::fill_price(reference, order.quantity, self.slippage),
+            executed_at: self.now.clone(),
+        };
+        let stored = self
+            .db
+            .transaction(|tx| {
+                let execution = SimExecution {
+                    broker_order_id: format!("SIM{}", tx.next_sim_execution_number()?),
+                    ..execution
+                };
+                tx.insert_sim_execution(&execution)?;
+                Ok(execution)
+            })
             .map_err(state_err)?;
-        let broker_order_id = format!("SIM{next}");
-        self.conn
-            .execute(
-                "INSERT INTO sim_executions
-                 (client_order_id, broker_order_id, instrument, contract, quantity, price, executed_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-                params![
-                    order.client_order_id,
-                    broker_order_id,
-                    order.instrument,
-                    order.contract,
-                    order.quantity,
-                    price,
-                    self.now
-                ],
-            )
-            .map_err(state_err)?;
-        self.lookup(&order.client_order_id)?
-            .ok_or_else(|| BrokerError::State("execution not stored".into()))
+        Ok(status_of(stored))
     }
 
     fn find_by_client_id(
@@ -127,8 +115,9 @@ impl Broker for SimBroker {
     fn status(
         &mut self,
         broker_order_id: &str,
-        client_order_id: &str,
+        order: &OrderRequest,
     ) -> Result<OrderStatus, BrokerError> {
+        let client_order_id = order.client_order_id.as_str();
         self.lookup(client_order_id)?.ok_or_else(|| {
             BrokerError::Protocol(format!(
                 "sim order {broker_order_id} ({client_order_id}) unknown"
@@ -137,26 +126,16 @@ impl Broker for SimBroker {
     }
 
     fn positions(&mut self, instruments: &[String]) -> Result<Vec<BrokerPosition>, BrokerError> {
-        let mut stmt = self
-            .conn
-            .prepare(
-                "SELECT instrument, contract, SUM(quantity) FROM sim_executions
-                 GROUP BY instrument, contract HAVING SUM(quantity) <> 0 ORDER BY 1, 2",
-            )
-            .map_err(state_err)?;
-        let rows = stmt
-            .query_map([], |r| {
-                Ok(BrokerPosition {
-                    instrument: r.get(0)?,
-                    contract: r.get(1)?,
-                    position: r.get(2)?,
-                })
-            })
+        Ok(self
+            .db
+            .sim_positions()
             .map_err(state_err)?
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(state_err)?;
-        Ok(rows
             .into_iter()
+            .map(|p| BrokerPosition {
+                instrument: p.instrument,
+                contract: p.contract,
+                position: p.position,
+            })
             .filter(|p| instruments.is_empty() || instruments.contains(&p.instrument))
             .collect())
     }

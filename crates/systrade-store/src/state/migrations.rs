@@ -1,0 +1,278 @@
+//! The schema of `state.sqlite`: numbered migrations, applied in order by
+//! [`super::StateReader`]/[`super::StateWriter`] opens. A user's database is a contract: append new
+//! migrations, never edit or renumber an applied one. Each table belongs to one module of
+//! [`super`] (the table of docs/ARCHITECTURE.md "Who owns what").
+
+/// A migration: its number (strictly increasing from 1), a short name, and its SQL.
+#[derive(Debug, Clone, Copy)]
+pub struct Migration {
+    pub version: i64,
+    pub name: &'static str,
+    pub sql: &'static str,
+}
+
+/// Every migration, in order. Append new ones; never edit or renumber an applied one.
+pub const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "meta and import_runs",
+        sql: "CREATE TABLE meta (
+              key   TEXT PRIMARY KEY,
+              value TEXT NOT NULL
+          );
+          CREATE TABLE import_runs (
+              id          INTEGER PRIMARY KEY,
+              tool        TEXT NOT NULL,
+              source      TEXT NOT NULL,
+              finished_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
+              files       INTEGER NOT NULL,
+              rows        INTEGER NOT NULL
+          );",
+    },
+    // Version 2: roll states (roll-contracts, issue 3; spec §4.8). One row per instrument; absent
+    // means No_Roll. `state` uses pysystemtrade's spellings; `previous_state` is what a failed roll
+    // returns to.
+    Migration {
+        version: 2,
+        name: "roll_states",
+        sql: "CREATE TABLE IF NOT EXISTS roll_states (
+              instrument     TEXT PRIMARY KEY,
+              state          TEXT NOT NULL CHECK (state IN ('No_Roll', 'Passive', 'Force',
+                                 'Force_Outright', 'Close', 'Roll_Adjusted', 'No_Open')),
+              previous_state TEXT,
+              updated_at     TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+          );",
+    },
+    // Version 3: written by size-positions, read by place-orders (spec §4.3 item 7). One row per run
+    // per strategy and instrument; the latest (by timestamp, then id) is the current optimal position.
+    Migration {
+        version: 3,
+        name: "optimal_positions",
+        sql: "CREATE TABLE optimal_positions (
+              id                 INTEGER PRIMARY KEY,
+              strategy           TEXT NOT NULL,
+              instrument         TEXT NOT NULL,
+              timestamp          TEXT NOT NULL,
+              lower              REAL NOT NULL,
+              upper              REAL NOT NULL,
+              reference_price    REAL NOT NULL,
+              reference_contract TEXT NOT NULL,
+              created_at         TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
+              CHECK (lower <= upper)
+          );
+          CREATE INDEX optimal_positions_latest ON optimal_positions (strategy, instrument, timestamp, id);",
+    },
+    // Version 4: place-orders (issue 7; spec §4.4-4.7): positions, order stacks and their histories,
+    // fills, risk controls, locks and the append-only audit table.
+    Migration {
+        version: 4,
+        name: "orders_positions",
+        sql: ORDERS_POSITIONS_SQL,
+    },
+    // Version 5: daily operations (issue 9; spec §4.2-4.3): step runs, process control and capital.
+    // Written by `run-step` (crates/systrade-ops); `strategy_capital` is what size-positions reads.
+    Migration {
+        version: 5,
+        name: "operations",
+        sql: OPERATIONS_SQL,
+    },
+];
+
+/// Migration 5 (run-step, systrade-ops). `run_date` is the trading day a run belongs to
+/// (`YYYY-MM-DD`); times are ISO 8601 UTC text. A run with `finished_at IS NULL` is in progress
+/// (or its process died: its step lock is then free).
+const OPERATIONS_SQL: &str = "
+CREATE TABLE process_runs (
+    id          INTEGER PRIMARY KEY,
+    step        TEXT NOT NULL,
+    run_date    TEXT NOT NULL,
+    started_at  TEXT NOT NULL,
+    finished_at TEXT,
+    status      TEXT NOT NULL CHECK (status IN ('running', 'ok', 'failed', 'refused', 'skipped')),
+    exit_code   INTEGER,
+    pid         INTEGER,
+    command     TEXT NOT NULL DEFAULT '',
+    summary     TEXT NOT NULL DEFAULT '',
+    rows_fetched   INTEGER,
+    orders_placed  INTEGER
+);
+CREATE INDEX process_runs_step ON process_runs (step, run_date, id);
+CREATE TABLE process_control (
+    step       TEXT PRIMARY KEY,
+    status     TEXT NOT NULL CHECK (status IN ('GO', 'STOP', 'PAUSE', 'NO-RUN')),
+    reason     TEXT NOT NULL DEFAULT '',
+    updated_at TEXT NOT NULL
+);
+CREATE TABLE capital_history (
+    id             INTEGER PRIMARY KEY,
+    at             TEXT NOT NULL,
+    account_value  REAL,
+    total_capital  REAL NOT NULL,
+    maximum        REAL NOT NULL,
+    acc_pnl        REAL NOT NULL,
+    method         TEXT NOT NULL CHECK (method IN ('full', 'half', 'fixed', 'manual')),
+    status         TEXT NOT NULL CHECK (status IN ('accepted', 'pending', 'rejected')),
+    note           TEXT NOT NULL DEFAULT ''
+);
+CREATE TABLE strategy_capital (
+    strategy   TEXT PRIMARY KEY,
+    weight     REAL NOT NULL CHECK (weight >= 0),
+    capital    REAL NOT NULL,
+    updated_at TEXT NOT NULL
+);
+";
+
+/// Migration 4 (place-orders). Contracts are `YYYYMMDD` ids (`ContractDate::id`), times ISO 8601
+/// UTC text; `''` in a `strategy` column of a control table means "every strategy" (instrument-wide).
+const ORDERS_POSITIONS_SQL: &str = "
+CREATE TABLE strategy_positions (
+    strategy   TEXT NOT NULL,
+    instrument TEXT NOT NULL,
+    position   INTEGER NOT NULL,
+    updated_at TEXT NOT NULL,
+    PRIMARY KEY (strategy, instrument)
+);
+CREATE TABLE contract_positions (
+    instrument TEXT NOT NULL,
+    contract   TEXT NOT NULL,
+    position   INTEGER NOT NULL,
+    updated_at TEXT NOT NULL,
+    PRIMARY KEY (instrument, contract)
+);
+CREATE TABLE instrument_orders (
+    id                 INTEGER PRIMARY KEY,
+    strategy           TEXT NOT NULL,
+    instrument         TEXT NOT NULL,
+    trade              INTEGER NOT NULL,
+    fill               INTEGER NOT NULL DEFAULT 0,
+    filled_price       REAL,
+    fill_datetime      TEXT,
+    order_type         TEXT NOT NULL,
+    reference_price    REAL,
+    reference_contract TEXT,
+    reference_datetime TEXT,
+    generated_datetime TEXT NOT NULL,
+    roll_order         INTEGER NOT NULL DEFAULT 0,
+    completed_at       TEXT
+);
+CREATE INDEX instrument_orders_key ON instrument_orders (strategy, instrument);
+CREATE TABLE instrument_orders_history AS SELECT * FROM instrument_orders WHERE 0;
+CREATE TABLE contract_orders (
+    id                  INTEGER PRIMARY KEY,
+    instrument_order_id INTEGER NOT NULL,
+    strategy            TEXT NOT NULL,
+    instrument          TEXT NOT NULL,
+    contract            TEXT NOT NULL,
+    trade               INTEGER NOT NULL,
+    fill                INTEGER NOT NULL DEFAULT 0,
+    filled_price        REAL,
+    fill_datetime       TEXT,
+    reference_price     REAL,
+    roll_order          INTEGER NOT NULL DEFAULT 0,
+    spread_group        INTEGER,
+    generated_datetime  TEXT NOT NULL,
+    completed_at        TEXT
+);
+CREATE INDEX contract_orders_parent ON contract_orders (instrument_order_id);
+CREATE TABLE contract_orders_history AS SELECT * FROM contract_orders WHERE 0;
+CREATE TABLE broker_orders (
+    id                INTEGER PRIMARY KEY,
+    contract_order_id INTEGER NOT NULL,
+    strategy          TEXT NOT NULL,
+    instrument        TEXT NOT NULL,
+    contract          TEXT NOT NULL,
+    client_order_id   TEXT NOT NULL UNIQUE,
+    trade             INTEGER NOT NULL,
+    fill              INTEGER NOT NULL DEFAULT 0,
+    filled_price      REAL,
+    fill_datetime     TEXT,
+    commission        REAL,
+    order_type        TEXT NOT NULL,
+    limit_price       REAL,
+    broker            TEXT NOT NULL,
+    broker_account    TEXT,
+    broker_order_id   TEXT,
+    status            TEXT NOT NULL,
+    message           TEXT,
+    created_at        TEXT NOT NULL,
+    submitted_at      TEXT,
+    acknowledged_at   TEXT,
+    completed_at      TEXT
+);
+CREATE INDEX broker_orders_parent ON broker_orders (contract_order_id);
+CREATE TABLE broker_orders_history AS SELECT * FROM broker_orders WHERE 0;
+CREATE TABLE fills (
+    id              INTEGER PRIMARY KEY,
+    client_order_id TEXT NOT NULL,
+    broker_order_id TEXT,
+    strategy        TEXT NOT NULL,
+    instrument      TEXT NOT NULL,
+    contract        TEXT NOT NULL,
+    quantity        INTEGER NOT NULL,
+    price           REAL,
+    fill_datetime   TEXT NOT NULL,
+    recorded_at     TEXT NOT NULL
+);
+CREATE TABLE client_order_sequences (
+    strategy   TEXT NOT NULL,
+    instrument TEXT NOT NULL,
+    date       TEXT NOT NULL,
+    last_seq   INTEGER NOT NULL,
+    PRIMARY KEY (strategy, instrument, date)
+);
+CREATE TABLE overrides (
+    strategy   TEXT NOT NULL DEFAULT '',
+    instrument TEXT NOT NULL DEFAULT '',
+    kind       TEXT NOT NULL CHECK (kind IN ('multiplier', 'reduce_only', 'no_trading')),
+    multiplier REAL CHECK (multiplier IS NULL OR (multiplier >= 0 AND multiplier <= 1)),
+    updated_at TEXT NOT NULL,
+    PRIMARY KEY (strategy, instrument),
+    CHECK (strategy <> '' OR instrument <> '')
+);
+CREATE TABLE position_limits (
+    strategy     TEXT NOT NULL DEFAULT '',
+    instrument   TEXT NOT NULL,
+    max_position INTEGER NOT NULL CHECK (max_position >= 0),
+    updated_at   TEXT NOT NULL,
+    PRIMARY KEY (strategy, instrument)
+);
+CREATE TABLE trade_limits (
+    strategy    TEXT NOT NULL DEFAULT '',
+    instrument  TEXT NOT NULL,
+    period_days INTEGER NOT NULL CHECK (period_days > 0),
+    max_trades  INTEGER NOT NULL CHECK (max_trades >= 0),
+    traded      INTEGER NOT NULL DEFAULT 0,
+    last_reset  TEXT NOT NULL,
+    updated_at  TEXT NOT NULL,
+    PRIMARY KEY (strategy, instrument, period_days)
+);
+CREATE TABLE locks (
+    instrument TEXT PRIMARY KEY,
+    source     TEXT NOT NULL CHECK (source IN ('manual', 'reconciliation')),
+    reason     TEXT NOT NULL,
+    locked_at  TEXT NOT NULL
+);
+CREATE TABLE audit (
+    id         INTEGER PRIMARY KEY,
+    at         TEXT NOT NULL,
+    run_id     TEXT NOT NULL,
+    strategy   TEXT NOT NULL DEFAULT '',
+    instrument TEXT NOT NULL DEFAULT '',
+    event      TEXT NOT NULL,
+    detail     TEXT NOT NULL
+);
+CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit
+    BEGIN SELECT RAISE(ABORT, 'audit is append-only'); END;
+CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit
+    BEGIN SELECT RAISE(ABORT, 'audit is append-only'); END;
+CREATE TABLE sim_executions (
+    id              INTEGER PRIMARY KEY,
+    client_order_id TEXT NOT NULL UNIQUE,
+    broker_order_id TEXT NOT NULL,
+    instrument      TEXT NOT NULL,
+    contract        TEXT NOT NULL,
+    quantity        INTEGER NOT NULL,
+    price           REAL NOT NULL,
+    executed_at     TEXT NOT NULL
+);
+";

@@ -1,0 +1,384 @@
+//! `state.sqlite`: the operational state of a data directory — roll states, optimal positions,
+//! orders, fills, positions, risk controls, the audit trail, step runs, capital, import runs and the
+//! sim broker's book. This module is the only code that opens it or speaks SQL to it.
+//!
+//! **Opening.** One function opens the file ([`open_connection`]: busy timeout, WAL, `synchronous =
+//! NORMAL`, foreign keys, then every pending migration of [`MIGRATIONS`]), used by two handles:
+//!
+//! - [`StateReader`] ([`crate::Store::open_state`]): the read queries. Its connection is
+//!   `query_only`, so a reader cannot write by mistake. A data directory without `state.sqlite`
+//!   reads as an empty database (an in-memory one, migrated): reading creates nothing.
+//! - [`StateWriter`] ([`crate::Store::open_state_for_writing`]): creates the file if needed; derefs
+//!   to [`StateReader`] for reads, and writes only inside [`StateWriter::transaction`] (`BEGIN
+//!   IMMEDIATE`, committed when the closure returns `Ok`, rolled back on `Err`) or
+//!   [`StateWriter::dry_run`] (always rolled back). Callers never write `BEGIN`/`COMMIT`.
+//!
+//! SQLite serialises writers itself (WAL, `BEGIN IMMEDIATE`, a 30 s busy timeout), so a
+//! [`StateWriter`] does not need the data directory's write lock; a tool that writes rows together
+//! with files (size-positions, roll-contracts, import-pst) writes them while it holds its
+//! [`crate::Writer`]. See docs/adr/0005-state-database.md.
+//!
+//! **Tables.** Each table group is one module with its row types and queries: [`roll`] (roll
+//! states), [`optimal`] (optimal positions), [`positions`] (strategy and contract positions),
+//! [`orders`] (instrument, contract and broker orders, their histories, fills, client order
+//! sequences), [`controls`] (overrides, position and trade limits, instrument locks), [`audit`],
+//! [`sim`] (the sim broker's executions), [`process`] (step runs and process control), [`capital`]
+//! (capital history and strategy capital), [`imports`] (import runs). Reads are methods of
+//! [`StateReader`], writes methods of [`StateTx`]. Times are ISO 8601 UTC text ([`now_text`]);
+//! contracts are stored as `YYYYMMDD` text and read back as [`systrade_model::ContractDate`].
+
+pub mod audit;
+pub mod capital;
+pub mod controls;
+pub mod imports;
+mod migrations;
+pub mod optimal;
+pub mod orders;
+pub mod positions;
+pub mod process;
+pub mod roll;
+pub mod sim;
+
+pub use migrations::{MIGRATIONS, Migration};
+
+use crate::atomic::ensure_dir;
+use crate::error::{Result, StoreError};
+use rusqlite::{Connection, TransactionBehavior};
+use std::ops::Deref;
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+use std::time::Duration;
+use systrade_model::{ContractDate, InstrumentCode};
+
+/// How long a connection waits for another process's write transaction before failing.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// The current UTC time as `state.sqlite` stores times (`YYYY-MM-DDTHH:MM:SS.fffZ`).
+pub fn now_text() -> String {
+    chrono::Utc::now()
+        .format("%Y-%m-%dT%H:%M:%S%.3fZ")
+        .to_string()
+}
+
+/// Opens `path` (creating it and its directory if needed) with the connection settings every
+/// handle uses, and applies pending migrations.
+fn open_connection(path: &Path) -> Result<Connection> {
+    if let Some(dir) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        ensure_dir(dir)?;
+    }
+    let conn = Connection::open(path).map_err(|e| sqlite_err(path, e))?;
+    configure(&conn, path, true)?;
+    Ok(conn)
+}
+
+fn configure(conn: &Connection, path: &Path, wal: bool) -> Result<()> {
+    let err = |e| sqlite_err(path, e);
+    conn.busy_timeout(BUSY_TIMEOUT).map_err(err)?;
+    if wal {
+        conn.pragma_update(None, "journal_mode", "WAL")
+            .map_err(err)?;
+    }
+    conn.pragma_update(None, "synchronous", "NORMAL")
+        .map_err(err)?;
+    conn.pragma_update(None, "foreign_keys", "ON")
+        .map_err(err)?;
+    migrate(conn, path, MIGRATIONS)?;
+    Ok(())
+}
+
+fn sqlite_err(path: &Path, source: rusqlite::Error) -> StoreError {
+    StoreError::Sqlite {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+/// Applies every migration of `list` not yet recorded in the `migrations` table, in version
+/// order, each in its own `BEGIN IMMEDIATE` transaction that re-checks whether the version is
+/// applied — so two processes opening a new database at once never apply one twice, and a
+/// database that recorded a later version before an earlier one existed still gets the earlier
+/// one. Returns how many were applied.
+fn migrate(conn: &Connection, path: &Path, list: &[Migration]) -> Result<usize> {
+    let err = |e| sqlite_err(path, e);
+    conn.execute_batch(
+        "CREATE TABLE IF NOT EXISTS migrations (
+             version    INTEGER PRIMARY KEY,
+             name       TEXT NOT NULL,
+             applied_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+         );",
+    )
+    .map_err(err)?;
+    let mut ordered: Vec<&Migration> = list.iter().collect();
+    ordered.sort_by_key(|m| m.version);
+    let mut applied = 0;
+    for m in ordered {
+        let tx = rusqlite::Transaction::new_unchecked(conn, TransactionBehavior::Immediate)
+            .map_err(err)?;
+        let done: bool = tx
+            .query_row(
+                "SELECT EXISTS (SELECT 1 FROM migrations WHERE version = ?1)",
+                [m.version],
+                |r| r.get(0),
+            )
+            .map_err(err)?;
+        if done {
+            continue;
+        }
+        tx.execute_batch(m.sql).map_err(err)?;
+        tx.execute(
+            "INSERT INTO migrations (version, name) VALUES (?1, ?2)",
+            rusqlite::params![m.version, m.name],
+        )
+        .map_err(err)?;
+        tx.commit().map_err(err)?;
+        applied += 1;
+    }
+    Ok(applied)
+}
+
+/// `state.sqlite` open for reading, migrated to the latest schema. Every read query of every
+/// table module is a method of this type (see the module documentation for where each lives).
+pub struct StateReader {
+    conn: Connection,
+    path: PathBuf,
+}
+
+impl std::fmt::Debug for StateReader {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StateReader")
+            .field("path", &self.path)
+            .finish()
+    }
+}
+
+impl StateReader {
+    /// Opens `path` for reading (see the module documentation); a missing file reads as empty.
+    pub(crate) fn open(path: &Path) -> Result<Self> {
+        let conn = if path.exists() {
+            open_connection(path)?
+        } else {
+            let conn = Connection::open_in_memory().map_err(|e| sqlite_err(path, e))?;
+            configure(&conn, path, false)?;
+            conn
+        };
+        conn.pragma_update(None, "query_only", "ON")
+            .map_err(|e| sqlite_err(path, e))?;
+        Ok(Self {
+            conn,
+            path: path.to_path_buf(),
+        })
+    }
+
+    /// The database file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The highest applied migration number.
+    pub fn schema_version(&self) -> Result<i64> {
+        self.conn
+            .query_row(
+                "SELECT COALESCE(MAX(version), 0) FROM migrations",
+                [],
+                |r| r.get(0),
+            )
+            .map_err(|e| self.err(e))
+    }
+
+    pub(crate) fn conn(&self) -> &Connection {
+        &self.conn
+    }
+
+    pub(crate) fn err(&self, source: rusqlite::Error) -> StoreError {
+        sqlite_err(&self.path, source)
+    }
+
+    /// Runs `sql` with `params` and maps every row with `row`.
+    pub(crate) fn rows<T>(
+        &self,
+        sql: &str,
+        params: impl rusqlite::Params,
+        row: impl FnMut(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
+    ) -> Result<Vec<T>> {
+        let mut stmt = self.conn.prepare_cached(sql).map_err(|e| self.err(e))?;
+        let rows = stmt.query_map(params, row).map_err(|e| self.err(e))?;
+        rows.collect::<rusqlite::Result<Vec<T>>>()
+            .map_err(|e| self.err(e))
+    }
+
+    /// The first row of `sql`, if any.
+    pub(crate) fn row<T>(
+        &self,
+        sql: &str,
+        params: impl rusqlite::Params,
+        row: impl FnOnce(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
+    ) -> Result<Option<T>> {
+        use rusqlite::OptionalExtension;
+        let mut stmt = self.conn.prepare_cached(sql).map_err(|e| self.err(e))?;
+        stmt.query_row(params, row)
+            .optional()
+            .map_err(|e| self.err(e))
+    }
+
+    /// The single value of `sql` (an aggregate).
+    pub(crate) fn value<T: rusqlite::types::FromSql>(
+        &self,
+        sql: &str,
+        params: impl rusqlite::Params,
+    ) -> Result<T> {
+        let mut stmt = self.conn.prepare_cached(sql).map_err(|e| self.err(e))?;
+        stmt.query_row(params, |r| r.get(0))
+            .map_err(|e| self.err(e))
+    }
+
+    /// Parses a text column into a model type, naming the table and column on failure.
+    pub(crate) fn parse<T>(
+        &self,
+        table: &'static str,
+        column: &'static str,
+        text: &str,
+    ) -> Result<T>
+    where
+        T: FromStr,
+        T::Err: std::fmt::Display,
+    {
+        text.parse().map_err(|e| StoreError::Column {
+            path: self.path.clone(),
+            table,
+            column,
+            problem: format!("{text:?}: {e}"),
+        })
+    }
+
+    pub(crate) fn instrument(&self, table: &'static str, text: &str) -> Result<InstrumentCode> {
+        self.parse(table, "instrument", text)
+    }
+
+    pub(crate) fn contract(&self, table: &'static str, text: &str) -> Result<ContractDate> {
+        self.parse(table, "contract", text)
+    }
+}
+
+/// `state.sqlite` open for writing: reads through [`Deref`] to [`StateReader`], writes in
+/// transactions.
+#[derive(Debug)]
+pub struct StateWriter {
+    db: StateReader,
+}
+
+impl Deref for StateWriter {
+    type Target = StateReader;
+    fn deref(&self) -> &StateReader {
+        &self.db
+    }
+}
+
+impl StateWriter {
+    /// Opens (creating if needed) `path` for writing.
+    pub(crate) fn open(path: &Path) -> Result<Self> {
+        Ok(Self {
+            db: StateReader {
+                conn: open_connection(path)?,
+                path: path.to_path_buf(),
+            },
+        })
+    }
+
+    /// Runs `f` in one `BEGIN IMMEDIATE` transaction: committed when `f` returns `Ok`, rolled back
+    /// (nothing written) when it returns `Err` or panics.
+    pub fn transaction<T, E: From<StoreError>>(
+        &mut self,
+        f: impl FnOnce(&StateTx<'_>) -> std::result::Result<T, E>,
+    ) -> std::result::Result<T, E> {
+        let tx = self.begin()?;
+        let out = f(&tx)?;
+        tx.tx.commit().map_err(|e| self.db.err(e))?;
+        Ok(out)
+    }
+
+    /// Runs `f` in a transaction that is always rolled back: what `f` would write, seen only by
+    /// `f` itself (`place-orders --dry-run`).
+    pub fn dry_run<T, E: From<StoreError>>(
+        &mut self,
+        f: impl FnOnce(&StateTx<'_>) -> std::result::Result<T, E>,
+    ) -> std::result::Result<T, E> {
+        let tx = self.begin()?;
+        let out = f(&tx);
+        tx.tx.rollback().map_err(|e| self.db.err(e))?;
+        out
+    }
+
+    fn begin(&self) -> Result<StateTx<'_>> {
+        let tx =
+            rusqlite::Transaction::new_unchecked(&self.db.conn, TransactionBehavior::Immediate)
+                .map_err(|e| self.db.err(e))?;
+        Ok(StateTx { db: &self.db, tx })
+    }
+
+    #[cfg(test)]
+    pub(crate) fn migrate(&mut self, list: &[Migration]) -> Result<usize> {
+        migrate(&self.db.conn, &self.db.path, list)
+    }
+}
+
+/// An open write transaction of a [`StateWriter`]: the write methods of every table module, and
+/// (through [`Deref`]) every read, which sees the transaction's own writes.
+pub struct StateTx<'a> {
+    db: &'a StateReader,
+    tx: rusqlite::Transaction<'a>,
+}
+
+impl std::fmt::Debug for StateTx<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StateTx")
+            .field("path", &self.db.path)
+            .finish()
+    }
+}
+
+impl Deref for StateTx<'_> {
+    type Target = StateReader;
+    fn deref(&self) -> &StateReader {
+        self.db
+    }
+}
+
+impl StateTx<'_> {
+    /// Executes one statement; returns the number of rows changed.
+    pub(crate) fn exec(&self, sql: &str, params: impl rusqlite::Params) -> Result<usize> {
+        let mut stmt = self.tx.prepare_cached(sql).map_err(|e| self.db.err(e))?;
+        stmt.execute(params).map_err(|e| self.db.err(e))
+    }
+
+    /// Executes an `INSERT`; returns the new row's id.
+    pub(crate) fn insert(&self, sql: &str, params: impl rusqlite::Params) -> Result<i64> {
+        self.exec(sql, params)?;
+        Ok(self.tx.last_insert_rowid())
+    }
+
+    /// Executes several statements without parameters.
+    pub(crate) fn batch(&self, sql: &str) -> Result<()> {
+        self.tx.execute_batch(sql).map_err(|e| self.db.err(e))
+    }
+}
+
+/// A word that is not one of the values a column holds.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown {what} {value:?} ({expected})")]
+pub struct UnknownValue {
+    pub what: &'static str,
+    pub value: String,
+    pub expected: &'static str,
+}
+
+/// Serialises a value with its `Display` form (instrument codes and contract ids as text, as they
+/// are stored).
+pub(crate) fn display<T: std::fmt::Display, S: serde::Serializer>(
+    v: &T,
+    s: S,
+) -> std::result::Result<S::Ok, S::Error> {
+    s.collect_str(v)
+}
+
+#[cfg(test)]
+mod tests;
