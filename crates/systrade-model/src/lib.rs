@@ -1,13 +1,14 @@
 //! Domain types of systrade, after pysystemtrade's `sysobjects/`: instrument codes and their static
 //! configuration, contract dates (`YYYYMMDD`, day `00` for monthly contracts), futures month letters,
-//! roll cycles and roll parameters, roll states, position overrides, timestamps, and how instruments
-//! are named at the broker. Pure: no file, network or clock access.
+//! roll cycles and roll parameters, roll states and pending rolls, position overrides, timestamps,
+//! and how instruments are named at the broker. Pure: no file, network or clock access.
 
 pub mod broker_mapping;
 pub mod contract;
 pub mod instrument;
 pub mod month;
 pub mod overrides;
+pub mod pending_roll;
 pub mod prices;
 pub mod roll_cycle;
 pub mod roll_state;
@@ -21,6 +22,7 @@ pub use instrument::{
 };
 pub use month::{FuturesMonth, MonthLetterError};
 pub use overrides::Override;
+pub use pending_roll::{MultipleEnd, PendingRoll, RollProgress};
 pub use prices::{
     AdjustedPrices, CarryPrices, ContractBar, ContractPrices, FxRates, MultiplePrices,
     MultiplePricesRow, PriceSeries, RollCalendar, RollCalendarRow,
