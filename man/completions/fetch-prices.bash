@@ -23,7 +23,7 @@ _fetch__prices() {
 
     case "${cmd}" in
         fetch__prices)
-            opts="-v -q -h -V --source --fx --contracts --csv-format --format --revise-days --accept-spikes --max-spike --drop-zero-volume --daily-time --lookback-days --jobs --timeout --retries --retry-backoff-ms --min-interval-ms --ibkr-url --max-concurrent-history --insecure-accept-invalid-certs --token-file --lock-timeout --today --data-dir --instruments --verbose --quiet --log-format --no-progress --help --version"
+            opts="-v -q -h -V --source --fx --contracts --csv-format --format --revise-days --accept-spikes --max-spike --drop-zero-volume --daily-time --lookback-days --jobs --timeout --retries --retry-backoff-ms --min-interval-ms --ibkr-url --max-concurrent-history --insecure-accept-invalid-certs --ibkr-insecure --token-file --lock-timeout --today --data-dir --instruments --verbose --quiet --log-format --no-progress --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -28,7 +28,7 @@ json\t''"
 complete -c fetch-prices -l fx -d 'Fetch FX rates (prices/fx/<CCY>USD.parquet) instead of contract prices'
 complete -c fetch-prices -l accept-spikes -d 'Write spikes anyway (after reviewing them)'
 complete -c fetch-prices -l drop-zero-volume -d 'Also drop bars with zero volume'
-complete -c fetch-prices -l insecure-accept-invalid-certs -d 'Accept the gateway\'s self-signed or expired TLS certificate. Only for a gateway on this machine'
+complete -c fetch-prices -l ibkr-insecure -l insecure-accept-invalid-certs -d 'Accept the IB gateway\'s self-signed or expired TLS certificate (the gateway ships one). Only with --source ibkr, and only for the gateway at --ibkr-url'
 complete -c fetch-prices -s v -l verbose -d 'More log output on stderr (-v debug, -vv trace)'
 complete -c fetch-prices -s q -l quiet -d 'Less log output on stderr (-q warnings and errors only, -qq errors only)'
 complete -c fetch-prices -l no-progress -d 'Never draw progress bars (they are drawn only when stderr is a terminal anyway)'

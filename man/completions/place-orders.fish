@@ -41,7 +41,7 @@ complete -c place-orders -n "__fish_place_orders_needs_command" -l instruments -
 complete -c place-orders -n "__fish_place_orders_needs_command" -l log-format -d 'Log format on stderr: human-readable text, or one JSON object per line (for cron and log shippers)' -r -f -a "text\t''
 json\t''"
 complete -c place-orders -n "__fish_place_orders_needs_command" -l dry-run -d 'Show the orders that would be sent; write and send nothing'
-complete -c place-orders -n "__fish_place_orders_needs_command" -l ibkr-insecure -d 'Accept the gateway\'s self-signed TLS certificate'
+complete -c place-orders -n "__fish_place_orders_needs_command" -l ibkr-insecure -d 'Accept the IB gateway\'s self-signed or expired TLS certificate (the gateway ships one); only for the gateway at --ibkr-url'
 complete -c place-orders -n "__fish_place_orders_needs_command" -s v -l verbose -d 'More log output on stderr (-v debug, -vv trace)'
 complete -c place-orders -n "__fish_place_orders_needs_command" -s q -l quiet -d 'Less log output on stderr (-q warnings and errors only, -qq errors only)'
 complete -c place-orders -n "__fish_place_orders_needs_command" -l no-progress -d 'Never draw progress bars (they are drawn only when stderr is a terminal anyway)'

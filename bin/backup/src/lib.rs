@@ -45,13 +45,16 @@ pub enum Command {
     },
     /// List the backups, oldest first (id first).
     List,
-    /// Re-read every blob of a backup (default: of all backups), check sizes and SHA-256, and run
-    /// SQLite's integrity_check on database copies. Exit 4 when anything is wrong.
+    /// Validate the manifest of a backup (default: of all backups) field by field, re-read every
+    /// blob, check sizes and SHA-256, and run SQLite's integrity_check on database copies. Exit 4
+    /// when anything is wrong.
     Verify {
         /// Backup id, or `latest`.
         id: Option<String>,
     },
-    /// Restore a backup into a new or empty directory.
+    /// Restore a backup into a new or empty directory. The manifest is validated first; only
+    /// permission bits are restored (never setuid/setgid); symbolic links in the target are never
+    /// followed. Exit 4 when the backup is invalid or damaged.
     Restore {
         /// Backup id, or `latest`.
         id: String,
@@ -112,16 +115,15 @@ impl ProgressSink for Bar {
     }
 }
 
-/// A backup repository lock held by another process is exit 6; other errors are exit 1.
+/// A backup repository lock held by another process is exit 6; a damaged or invalid manifest or
+/// blob is exit 4 (a data problem); other errors are exit 1.
 fn classify(err: anyhow::Error) -> anyhow::Error {
-    if matches!(
-        err.downcast_ref::<BackupError>(),
-        Some(BackupError::Locked(_))
-    ) {
-        systrade_cli::with_exit_code(err, ExitCode::Locked)
-    } else {
-        err
-    }
+    let code = match err.downcast_ref::<BackupError>() {
+        Some(BackupError::Locked(_)) => ExitCode::Locked,
+        Some(BackupError::Damaged(_)) => ExitCode::DataProblem,
+        _ => return err,
+    };
+    systrade_cli::with_exit_code(err, code)
 }
 
 fn mb(bytes: u64) -> String {

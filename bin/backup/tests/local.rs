@@ -373,7 +373,7 @@ fn verify_detects_flipped_byte_missing_blob_and_corrupt_database() {
     cmd.args(["restore", "latest", "--to"])
         .arg(tmp.path().join("r"));
     let (code, _, err) = run(cmd);
-    assert_eq!(code, 1);
+    assert_eq!(code, 4, "a damaged blob is a data problem: {err}");
     assert!(err.contains("corrupt"), "{err}");
 
     // A missing blob.

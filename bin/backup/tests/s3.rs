@@ -134,17 +134,19 @@ fn s3_create_list_verify_restore_prune() {
         .unwrap();
     let mut cmd = s3_backup(&data, &url, &endpoint);
     cmd.arg("verify");
-    let (code, out, _) = run(cmd);
+    let (code, out, err) = run(cmd);
     assert_eq!(code, 4, "{out}");
+    // Each problem is logged on stderr, the summary is on stdout.
+    assert!(out.contains("verify: 2 problems"), "{out}");
     assert!(
-        out.lines()
+        err.lines()
             .any(|l| l.contains("prices/contracts/I007.parquet") && l.contains("corrupt")),
-        "{out}"
+        "{err}"
     );
     assert!(
-        out.lines()
+        err.lines()
             .any(|l| l.contains("config/instruments.csv") && l.contains("missing")),
-        "{out}"
+        "{err}"
     );
 
     // Credentials come from the environment only: without them, a clear error.

@@ -15,8 +15,14 @@
 //! every file at once (that needs file-system snapshots): an update of several files that runs
 //! during the backup may be captured half applied, exactly as a crash at that moment would leave
 //! the data directory, and the next backup captures it complete.
-//! - Skipped: `.locks/`, `*.lock`, temporary files (`.<name>.tmp-…`, `*.tmp`), and the repository
-//!   itself when it lies inside the data directory.
+//! - Skipped: `.locks/`, `*.lock`, temporary files (`.<name>.tmp-…`, `*.tmp`), the backup's own
+//!   scratch directory [`SCRATCH_DIR`], and the repository itself when it lies inside the data
+//!   directory.
+//! - Temporary state (SQLite snapshots, private copies of busy files) lives in this run's scratch
+//!   directory under `<data dir>/.backup-tmp/`, and a local repository's temporary blobs under
+//!   `<repo>/tmp/`; both are removed at the end, and a run first removes those of killed runs
+//!   (see [`crate::scratch`]). Everything is created 0600/0700; the manifest records each file's
+//!   permission bits (`mode & 0o777`).
 //! - Contents are stored once under their SHA-256; a file already in the repository is not sent
 //!   again.
 //!
@@ -34,6 +40,7 @@
 use crate::ProgressSink;
 use crate::manifest::{self, Entry, EntryKind, Manifest};
 use crate::repo::{LockKind, Repo, hostname, now_ns};
+use crate::scratch::{self, Scratch, create_private_file};
 use crate::store::{Ingested, SourceChanged, hash_stream};
 use anyhow::Context as _;
 use rayon::prelude::*;
@@ -46,6 +53,9 @@ use std::time::{Duration, Instant};
 
 /// See the module documentation (hash cache).
 pub const RACY_MARGIN_NS: i64 = 2_000_000_000;
+
+/// The data directory's subdirectory that holds the scratch directories of `backup create` runs.
+pub const SCRATCH_DIR: &str = ".backup-tmp";
 
 /// Options of [`create`].
 #[derive(Debug, Clone)]
@@ -74,8 +84,9 @@ pub struct CreateReport {
 /// Whether a data-directory entry is left out of backups (see the module documentation).
 pub fn is_skipped(rel: &str) -> bool {
     let name = rel.rsplit('/').next().unwrap_or(rel);
-    rel == ".locks"
-        || rel.starts_with(".locks/")
+    let top = rel.split('/').next().unwrap_or(rel);
+    top == ".locks"
+        || top == SCRATCH_DIR
         || name.ends_with(".lock")
         || name.ends_with(".tmp")
         || (name.starts_with('.') && name.contains(".tmp-"))
@@ -107,7 +118,7 @@ fn walk(root: &Path, exclude: Option<&Path>) -> anyhow::Result<Vec<Candidate>> {
             let Ok(rel) = abs.strip_prefix(root) else {
                 continue;
             };
-            let Some(rel) = rel.to_str().map(|s| s.replace('\\', "/")) else {
+            let Some(rel) = rel.to_str().map(str::to_string) else {
                 tracing::warn!("skipping {} (name is not UTF-8)", abs.display());
                 continue;
             };
@@ -215,7 +226,7 @@ impl Run<'_> {
                 size: before.len(),
                 sha256: String::new(),
                 kind: EntryKind::File,
-                mode: before.mode() & 0o7777,
+                mode: before.mode() & manifest::PERMISSION_BITS,
                 mtime_ns: mtime_ns(&before),
                 ctime_ns: ctime_ns(&before),
                 ino: before.ino(),
@@ -225,7 +236,7 @@ impl Run<'_> {
                 && prev.mtime_ns == entry.mtime_ns
                 && prev.ctime_ns == entry.ctime_ns
                 && prev.ino == entry.ino
-                && prev.ctime_ns < prev_started_ns - RACY_MARGIN_NS
+                && prev.ctime_ns < prev_started_ns.saturating_sub(RACY_MARGIN_NS)
                 && self
                     .blobs
                     .lock()
@@ -261,12 +272,14 @@ impl Run<'_> {
             .copies
             .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let copy = self.tmp.join(format!("copy-{n}"));
-        match std::fs::copy(&c.abs, &copy) {
-            Ok(_) => {}
+        let mut src = match File::open(&c.abs) {
+            Ok(f) => f,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-            Err(e) => return Err(anyhow::anyhow!("cannot copy {}: {e}", c.abs.display())),
-        }
-        let meta = std::fs::metadata(&copy)?;
+            Err(e) => return Err(anyhow::anyhow!("cannot open {}: {e}", c.abs.display())),
+        };
+        std::io::copy(&mut src, &mut create_private_file(&copy)?)
+            .map_err(|e| anyhow::anyhow!("cannot copy {}: {e}", c.abs.display()))?;
+        let src_meta = src.metadata()?;
         let (sha, read) = hash_stream(&mut File::open(&copy)?)?;
         if !self.store_blob(&copy, read, &sha)? {
             anyhow::bail!("private copy {} changed while stored", copy.display());
@@ -283,8 +296,8 @@ impl Run<'_> {
             size: read,
             sha256: sha,
             kind: EntryKind::File,
-            mode: meta.mode() & 0o7777,
-            mtime_ns: mtime_ns(&meta),
+            mode: src_meta.mode() & manifest::PERMISSION_BITS,
+            mtime_ns: mtime_ns(&src_meta),
             // Never trusted by the hash cache.
             ctime_ns: 0,
             ino: 0,
@@ -299,6 +312,8 @@ impl Run<'_> {
             Err(e) => return Err(e.into()),
         };
         let copy = self.tmp.join(format!("{n}.sqlite"));
+        // VACUUM INTO fills an empty file: created here, so it is private from the start.
+        drop(create_private_file(&copy)?);
         snapshot_sqlite(&c.abs, &copy).with_context(|| format!("snapshot of {}", c.rel))?;
         let (sha, size) = hash_stream(&mut File::open(&copy)?)?;
         if let Ok(mut h) = self.hashed.lock() {
@@ -314,7 +329,7 @@ impl Run<'_> {
             size,
             sha256: sha,
             kind: EntryKind::Sqlite,
-            mode: meta.mode() & 0o7777,
+            mode: meta.mode() & manifest::PERMISSION_BITS,
             mtime_ns: mtime_ns(&meta),
             ctime_ns: 0,
             ino: 0,
@@ -352,6 +367,12 @@ pub fn create(
     }
     repo.init_if_needed()?;
     let lock = repo.lock(LockKind::Create, opts.lock_wait)?;
+    // Temporary state of killed runs: removed before this run adds its own.
+    let scratch_parent = data_dir.join(SCRATCH_DIR);
+    let leftovers = scratch::remove_dead(&scratch_parent, "")? + repo.store().remove_leftovers()?;
+    if leftovers > 0 {
+        tracing::info!("removed {leftovers} leftovers of interrupted backups");
+    }
     let started_ns = now_ns();
     let start_time = chrono::DateTime::from_timestamp_nanos(started_ns);
     let mut id = manifest::make_id(start_time);
@@ -392,9 +413,7 @@ pub fn create(
     let candidates = walk(&data_dir, repo_dir.as_deref())?;
     progress.start(candidates.len() as u64, "files");
 
-    let tmp = tempfile::Builder::new()
-        .prefix("systrade-backup-")
-        .tempdir()?;
+    let tmp = Scratch::create(&scratch_parent, "")?;
     let run = Run {
         repo,
         blobs: Mutex::new(blobs),

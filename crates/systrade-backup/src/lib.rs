@@ -18,6 +18,7 @@ pub mod repo;
 pub mod restore;
 pub mod retention;
 pub mod s3;
+pub mod scratch;
 pub mod store;
 pub mod verify;
 

@@ -5,6 +5,12 @@
 //! last, in one atomic step, so a backup is listed only once all its blobs are stored. The stored
 //! JSON carries a SHA-256 of the manifest's own serialisation, so a flipped byte in the manifest is
 //! detected like a flipped byte in a blob.
+//!
+//! The checksum detects damage, not tampering: anyone who can write the repository can write a
+//! manifest with a matching checksum. So every manifest is also validated before it is used
+//! ([`Manifest::problems`]; the rules are listed in docs/ARCHITECTURE.md, "Backup manifests"):
+//! a path names a file inside the data directory that a backup can contain, a hash is a hash
+//! (it becomes a key in the repository), a mode has permission bits only.
 
 use anyhow::Context as _;
 use chrono::{DateTime, NaiveDateTime, Utc};
@@ -72,9 +78,114 @@ pub struct Manifest {
 }
 
 impl Manifest {
-    /// Total size of all files.
+    /// Total size of all files (saturating: a crafted manifest may name absurd sizes).
     pub fn total_bytes(&self) -> u64 {
-        self.files.iter().map(|e| e.size).sum()
+        self.files
+            .iter()
+            .fold(0u64, |t, e| t.saturating_add(e.size))
+    }
+
+    /// Everything wrong with the manifest's fields, in order (empty for a valid manifest). The
+    /// rules (docs/ARCHITECTURE.md, "Backup manifests"):
+    /// - `id`: a backup id ([`ID_FORMAT`]); `started_ns` ≥ 0;
+    /// - `files`: sorted by path, strictly (no duplicates); no path is also a directory of another;
+    /// - `path`: relative and `/`-separated, each component non-empty, not `.` or `..`, at most
+    ///   255 bytes, no control characters; at most 4096 bytes in all; not a name backups skip
+    ///   (locks, temporary files, SQLite journals, the backup's own scratch directory);
+    /// - `sha256`: exactly 64 lower-case hex digits;
+    /// - `kind`: `sqlite` exactly for `*.sqlite` paths;
+    /// - `size`: the sizes add up without overflow;
+    /// - `mode`: permission bits only (`0o777`); setuid, setgid, sticky and file-type bits are
+    ///   reported but do not block a restore, which applies `mode & 0o777` only.
+    pub fn problems(&self) -> Vec<ManifestProblem> {
+        let mut out = Vec::new();
+        let top = |field, message: String| ManifestProblem {
+            entry: None,
+            field,
+            message,
+        };
+        if parse_id(&self.id).is_none() {
+            out.push(top(
+                Field::Id,
+                format!("{} is not a backup id", quoted(&self.id)),
+            ));
+        }
+        if self.started_ns < 0 {
+            out.push(top(
+                Field::StartedNs,
+                format!("{} is negative", self.started_ns),
+            ));
+        }
+        let files: std::collections::HashSet<&str> =
+            self.files.iter().map(|e| e.path.as_str()).collect();
+        let mut total = 0u64;
+        for (i, e) in self.files.iter().enumerate() {
+            let mut problem = |field, message: String| {
+                out.push(ManifestProblem {
+                    entry: Some((i, quoted(&e.path))),
+                    field,
+                    message,
+                });
+            };
+            if let Err(why) = check_path(&e.path) {
+                problem(Field::Path, why);
+            } else if let Some(dir) = parent_dirs(&e.path).find(|d| files.contains(d)) {
+                problem(
+                    Field::Path,
+                    format!(
+                        "lies inside {}, which is a file of this backup",
+                        quoted(dir)
+                    ),
+                );
+            }
+            if i > 0 && self.files[i - 1].path >= e.path {
+                problem(
+                    Field::Path,
+                    format!(
+                        "does not sort after the previous entry {} (files must be sorted, without duplicates)",
+                        quoted(&self.files[i - 1].path)
+                    ),
+                );
+            }
+            if !is_sha256_hex(&e.sha256) {
+                problem(
+                    Field::Sha256,
+                    format!(
+                        "{} is not a SHA-256 (64 lower-case hex digits)",
+                        quoted(&e.sha256)
+                    ),
+                );
+            }
+            let sqlite_path = crate::create::is_sqlite(&e.path);
+            if (e.kind == EntryKind::Sqlite) != sqlite_path {
+                problem(
+                    Field::Kind,
+                    if sqlite_path {
+                        "a .sqlite file must be of kind sqlite".to_string()
+                    } else {
+                        "kind sqlite is only for .sqlite files".to_string()
+                    },
+                );
+            }
+            match total.checked_add(e.size) {
+                Some(t) => total = t,
+                None => problem(
+                    Field::Size,
+                    format!("{} makes the backup's total size overflow", e.size),
+                ),
+            }
+            if e.mode & !PERMISSION_BITS != 0 {
+                problem(
+                    Field::Mode,
+                    format!(
+                        "{:#o} has bits outside the permission bits {PERMISSION_BITS:#o} (setuid, setgid, sticky or file type); restore applies {:#o} only",
+                        e.mode,
+                        e.mode & PERMISSION_BITS
+                    ),
+                );
+            }
+        }
+        out
     }
 
     /// The stored form: the manifest plus the SHA-256 of its JSON serialisation.
@@ -122,13 +233,137 @@ struct Stored {
     sha256: String,
 }
 
+/// The permission bits a backup records and a restore applies.
+pub const PERMISSION_BITS: u32 = 0o777;
+
+/// The field of a manifest a [`ManifestProblem`] is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Field {
+    Id,
+    StartedNs,
+    Path,
+    Sha256,
+    Kind,
+    Size,
+    Mode,
+}
+
+impl Field {
+    /// The field's name in the manifest's JSON.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Id => "id",
+            Self::StartedNs => "started_ns",
+            Self::Path => "path",
+            Self::Sha256 => "sha256",
+            Self::Kind => "kind",
+            Self::Size => "size",
+            Self::Mode => "mode",
+        }
+    }
+}
+
+/// One invalid field of a manifest (see [`Manifest::problems`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ManifestProblem {
+    /// Index in `files` and the entry's path (quoted and escaped, shortened when long); `None`
+    /// for a top-level field.
+    pub entry: Option<(usize, String)>,
+    pub field: Field,
+    pub message: String,
+}
+
+impl ManifestProblem {
+    /// Whether the backup can still be restored safely despite this problem (only a mode with
+    /// bits outside 0o777: restore applies the permission bits only).
+    pub fn allows_restore(&self) -> bool {
+        self.field == Field::Mode
+    }
+}
+
+impl std::fmt::Display for ManifestProblem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.entry {
+            Some((i, path)) => write!(
+                f,
+                "files[{i}] (path {path}): field {}: {}",
+                self.field.name(),
+                self.message
+            ),
+            None => write!(f, "field {}: {}", self.field.name(), self.message),
+        }
+    }
+}
+
+/// `s` quoted and escaped for a message (control characters visible), cut after 100 characters.
+pub fn quoted(s: &str) -> String {
+    const MAX: usize = 100;
+    match s.char_indices().nth(MAX) {
+        Some((cut, _)) => format!("{:?}…", &s[..cut]),
+        None => format!("{s:?}"),
+    }
+}
+
+/// Longest path and file name a manifest may hold (Linux `PATH_MAX`, `NAME_MAX`).
+const MAX_PATH_BYTES: usize = 4096;
+const MAX_NAME_BYTES: usize = 255;
+
+/// Checks a manifest path (rules in [`Manifest::problems`]); `Err` says what is wrong.
+pub fn check_path(path: &str) -> Result<(), String> {
+    if path.is_empty() {
+        return Err("is empty".into());
+    }
+    if path.len() > MAX_PATH_BYTES {
+        return Err(format!("is longer than {MAX_PATH_BYTES} bytes"));
+    }
+    if path.starts_with('/') {
+        return Err("is absolute (must be relative to the data directory)".into());
+    }
+    for component in path.split('/') {
+        match component {
+            "" => return Err("has an empty component (`//` or a trailing `/`)".into()),
+            "." | ".." => {
+                return Err(format!(
+                    "has a {component:?} component (must stay inside the data directory)"
+                ));
+            }
+            c if c.len() > MAX_NAME_BYTES => {
+                return Err(format!(
+                    "has a component longer than {MAX_NAME_BYTES} bytes"
+                ));
+            }
+            c if c.chars().any(char::is_control) => {
+                return Err("has a control character".into());
+            }
+            _ => {}
+        }
+    }
+    if crate::create::is_skipped(path) {
+        return Err(
+            "names a file backups never contain (a lock, temporary or SQLite journal file, or the backup's scratch directory)"
+                .into(),
+        );
+    }
+    Ok(())
+}
+
+/// `a`, `a/b` for `a/b/c`.
+fn parent_dirs(path: &str) -> impl Iterator<Item = &str> {
+    path.match_indices('/').map(move |(i, _)| &path[..i])
+}
+
 /// Key of a manifest in the repository.
 pub fn manifest_key(id: &str) -> String {
     format!("snapshots/{id}.json")
 }
 
-/// Key of a blob in the repository: `blobs/<first two hex digits>/<sha256>`.
+/// Key of a blob in the repository: `blobs/<first two hex digits>/<sha256>`. `sha256` must be
+/// valid ([`is_sha256_hex`]; every manifest is validated before its hashes are used); an invalid
+/// one yields a key no blob has (never a panic, never a key outside `blobs/`).
 pub fn blob_key(sha256: &str) -> String {
+    if !is_sha256_hex(sha256) {
+        return "blobs/invalid".to_string();
+    }
     format!("blobs/{}/{sha256}", &sha256[..2])
 }
 
@@ -213,6 +448,76 @@ mod tests {
         assert_ne!(tampered, text);
         let err = Manifest::from_stored_bytes(tampered.as_bytes()).unwrap_err();
         assert!(err.to_string().contains("checksum mismatch"), "{err}");
+    }
+
+    #[test]
+    fn path_rules() {
+        for good in [
+            "state.sqlite",
+            "prices/adjusted/SP500.parquet",
+            ".systrade-demo",
+            "config/tmp.csv",
+            "a\\b",
+            "é/ü.csv",
+        ] {
+            assert_eq!(check_path(good), Ok(()), "{good}");
+        }
+        for bad in [
+            "",
+            "/etc/passwd",
+            "../x",
+            "a/../../x",
+            "./a",
+            "a/./b",
+            "a//b",
+            "a/",
+            "a/b\0",
+            "a\nb",
+            ".locks/x",
+            ".write.lock",
+            "state.sqlite-wal",
+            "p/.x.parquet.tmp-1-2",
+            ".backup-tmp/x",
+        ] {
+            assert!(check_path(bad).is_err(), "{bad:?}");
+        }
+        assert!(check_path(&"x".repeat(256)).is_err());
+        assert!(check_path(&["x"; 2100].join("/")).is_err());
+    }
+
+    #[test]
+    fn problems_name_entry_and_field() {
+        let mut m = sample();
+        assert_eq!(m.problems(), vec![]);
+        m.files.push(Entry {
+            path: "prices/../x".into(),
+            sha256: "../../etc/hostname".into(),
+            mode: 0o6777,
+            ..m.files[0].clone()
+        });
+        m.started_ns = -1;
+        let text: Vec<String> = m.problems().iter().map(ToString::to_string).collect();
+        assert_eq!(text.len(), 5, "{text:#?}");
+        assert!(text[0].starts_with("field started_ns: -1"), "{}", text[0]);
+        assert!(
+            text[1].starts_with("files[1] (path \"prices/../x\"): field path: has a \"..\""),
+            "{}",
+            text[1]
+        );
+        assert!(
+            text[2].contains("field path: does not sort after"),
+            "{}",
+            text[2]
+        );
+        assert!(text[3].contains("field sha256"), "{}", text[3]);
+        assert!(text[4].contains("field mode: 0o6777"), "{}", text[4]);
+        assert!(!m.problems()[0].allows_restore());
+        assert!(m.problems()[4].allows_restore());
+        // Keys never leave `blobs/`, whatever the hash; nothing panics.
+        for sha in ["", "a", "é", "../../x", &"A".repeat(64)] {
+            assert_eq!(blob_key(sha), "blobs/invalid");
+        }
+        assert_eq!(quoted(&"é".repeat(150)).chars().count(), 103);
     }
 
     #[test]

@@ -54,6 +54,9 @@ pub enum BackupError {
     /// The destination holds no repository.
     #[error("{0} is not a backup repository (no config.json); `backup create` makes one")]
     NotARepository(String),
+    /// A manifest or blob is damaged or invalid (a data problem: `backup verify` lists them all).
+    #[error("{0}")]
+    Damaged(String),
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -134,18 +137,51 @@ impl Repo {
         found.ok_or_else(|| BackupError::NoSuchBackup(id.to_string(), self.store.describe()).into())
     }
 
-    /// Reads and checks the manifest of backup `id`.
-    pub fn load_manifest(&self, id: &str) -> anyhow::Result<Manifest> {
+    /// Reads the manifest of backup `id` and checks its checksum, format and id, but not its
+    /// other fields (`verify` reports those one by one; everything else uses [`load_manifest`]).
+    ///
+    /// [`load_manifest`]: Repo::load_manifest
+    pub fn read_manifest(&self, id: &str) -> anyhow::Result<Manifest> {
         let key = manifest::manifest_key(id);
         let bytes = self
             .store
             .get_bytes(&key)?
             .ok_or_else(|| BackupError::NoSuchBackup(id.to_string(), self.store.describe()))?;
-        let m = Manifest::from_stored_bytes(&bytes).with_context(|| format!("backup {id}"))?;
+        let m = Manifest::from_stored_bytes(&bytes)
+            .map_err(|e| BackupError::Damaged(format!("backup {id}: manifest {key}: {e:#}")))?;
         if m.id != id {
-            anyhow::bail!("backup {id}: its manifest names another backup ({})", m.id);
+            return Err(BackupError::Damaged(format!(
+                "backup {id}: manifest {key}: field id: {} names another backup",
+                manifest::quoted(&m.id)
+            ))
+            .into());
         }
         Ok(m)
+    }
+
+    /// Reads and validates the manifest of backup `id`: any problem that makes it unsafe to use
+    /// ([`Manifest::problems`]) is an error naming the manifest, the entry and the field.
+    pub fn load_manifest(&self, id: &str) -> anyhow::Result<Manifest> {
+        let m = self.read_manifest(id)?;
+        let blocking: Vec<String> = m
+            .problems()
+            .iter()
+            .filter(|p| !p.allows_restore())
+            .map(ToString::to_string)
+            .collect();
+        if blocking.is_empty() {
+            return Ok(m);
+        }
+        const SHOWN: usize = 5;
+        let mut text = blocking[..blocking.len().min(SHOWN)].join("; ");
+        if blocking.len() > SHOWN {
+            text.push_str(&format!("; and {} more", blocking.len() - SHOWN));
+        }
+        Err(BackupError::Damaged(format!(
+            "backup {id}: manifest {} is invalid: {text}; not using it (run `backup verify`)",
+            manifest::manifest_key(id)
+        ))
+        .into())
     }
 
     /// Takes a lock of `kind`, following the protocol in the module documentation.
@@ -348,7 +384,7 @@ pub fn hostname() -> String {
         .unwrap_or_else(|| "unknown".to_string())
 }
 
-fn sanitize(s: &str) -> String {
+pub(crate) fn sanitize(s: &str) -> String {
     s.chars()
         .map(|c| {
             if c.is_ascii_alphanumeric() || c == '-' {

@@ -234,12 +234,14 @@ impl S3Store {
         Self::new(S3Config::from_url_and_env(url)?)
     }
 
-    fn full_key(&self, key: &str) -> String {
-        if self.config.prefix.is_empty() {
+    /// The object key of `key` under the prefix; a listing prefix (`blobs/`) may end with `/`.
+    fn full_key(&self, key: &str) -> anyhow::Result<String> {
+        crate::store::check_key(key.strip_suffix('/').unwrap_or(key))?;
+        Ok(if self.config.prefix.is_empty() {
             key.to_string()
         } else {
             format!("{}/{key}", self.config.prefix)
-        }
+        })
     }
 
     /// (scheme://host[:port], host for signing, encoded path) of an object key (`None` = bucket).
@@ -371,7 +373,7 @@ impl ObjectStore for S3Store {
     }
 
     fn put_file(&self, key: &str, src: &Path, size: u64, sha256: &str) -> anyhow::Result<()> {
-        let full = self.full_key(key);
+        let full = self.full_key(key)?;
         // The payload hash is the blob's SHA-256: S3 refuses the upload when the bytes sent do not
         // match it, so a file that changed after hashing is never stored under the wrong name.
         let resp = self.send(
@@ -393,7 +395,7 @@ impl ObjectStore for S3Store {
     }
 
     fn put_bytes(&self, key: &str, data: &[u8]) -> anyhow::Result<()> {
-        let full = self.full_key(key);
+        let full = self.full_key(key)?;
         let resp = self.send(
             reqwest::Method::PUT,
             Some(&full),
@@ -408,7 +410,7 @@ impl ObjectStore for S3Store {
     }
 
     fn get_reader(&self, key: &str) -> anyhow::Result<Option<Box<dyn Read + Send>>> {
-        let full = self.full_key(key);
+        let full = self.full_key(key)?;
         let resp = self.send(
             reqwest::Method::GET,
             Some(&full),
@@ -426,7 +428,7 @@ impl ObjectStore for S3Store {
     }
 
     fn list(&self, prefix: &str) -> anyhow::Result<Vec<ObjectInfo>> {
-        let full_prefix = self.full_key(prefix);
+        let full_prefix = self.full_key(prefix)?;
         let strip = if self.config.prefix.is_empty() {
             0
         } else {
@@ -483,7 +485,7 @@ impl ObjectStore for S3Store {
     }
 
     fn delete(&self, key: &str) -> anyhow::Result<()> {
-        let full = self.full_key(key);
+        let full = self.full_key(key)?;
         let resp = self.send(
             reqwest::Method::DELETE,
             Some(&full),

@@ -1,17 +1,17 @@
 //! Where a repository's objects live: a local (or mounted) directory, or an S3 bucket.
 //!
 //! Keys are `/`-separated relative names (`config.json`, `blobs/ab/<sha256>`, `snapshots/<id>.json`,
-//! `locks/<name>.json`). Every put is atomic: a reader sees the old object, no object, or the whole
-//! new object, never a part.
+//! `locks/<name>.json`; [`check_key`]). Every put is atomic: a reader sees the old object, no
+//! object, or the whole new object, never a part.
 
 use crate::manifest::hex;
+use crate::scratch::{self, Scratch, create_private_dir_all, create_private_file};
 use sha2::{Digest, Sha256};
 use std::collections::BTreeSet;
 use std::fs::File;
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicU64, Ordering};
 
 /// One object of a listing.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -50,6 +50,20 @@ pub fn hash_stream(r: &mut dyn Read) -> std::io::Result<(String, u64)> {
 #[derive(Debug, thiserror::Error)]
 #[error("{0} changed while it was being backed up")]
 pub struct SourceChanged(pub PathBuf);
+
+/// Refuses a key that is not a plain relative name (`..`, `.`, empty components, absolute): keys
+/// come from validated manifests, and this keeps any other key from reaching outside the
+/// repository or its prefix.
+pub fn check_key(key: &str) -> anyhow::Result<()> {
+    let plain = !key.is_empty()
+        && key
+            .split('/')
+            .all(|c| !c.is_empty() && c != "." && c != ".." && !c.contains('\0'));
+    if !plain {
+        anyhow::bail!("refusing the repository key {key:?} (not a plain relative name)");
+    }
+    Ok(())
+}
 
 /// A place that holds objects.
 pub trait ObjectStore: Send + Sync {
@@ -130,7 +144,8 @@ pub trait ObjectStore: Send + Sync {
 
 /// A repository in a local or mounted directory.
 ///
-/// Blobs are written to temporary files under `tmp/` without waiting for the disk; [`flush`]
+/// Files are created 0600 and directories 0700 (see [`crate::scratch`]). Blobs are written to
+/// temporary files in this process's scratch directory under `tmp/` without waiting for the disk; [`flush`]
 /// (before the manifest is committed) makes them durable with one `syncfs` of the repository's
 /// file system, renames them to their keys, and makes the renames durable with a second `syncfs`
 /// (per-file `fsync` when `syncfs` is not supported). A blob is therefore never visible under its
@@ -141,7 +156,8 @@ pub trait ObjectStore: Send + Sync {
 /// [`flush`]: ObjectStore::flush
 pub struct LocalStore {
     root: PathBuf,
-    counter: AtomicU64,
+    /// This process's directory under `tmp/`, made by the first put (removed on drop).
+    scratch: Mutex<Option<Scratch>>,
     /// Blobs written to `tmp/` and not yet renamed: (temporary path, key).
     pending: Mutex<Vec<(PathBuf, String)>>,
 }
@@ -155,27 +171,35 @@ impl LocalStore {
         };
         Ok(Self {
             root,
-            counter: AtomicU64::new(0),
+            scratch: Mutex::new(None),
             pending: Mutex::new(Vec::new()),
         })
     }
 
-    fn path_of(&self, key: &str) -> PathBuf {
-        self.root.join(key)
+    fn path_of(&self, key: &str) -> anyhow::Result<PathBuf> {
+        check_key(key)?;
+        Ok(self.root.join(key))
     }
 
     fn temp_path(&self) -> anyhow::Result<PathBuf> {
-        let dir = self.root.join("tmp");
-        std::fs::create_dir_all(&dir)?;
-        let n = self.counter.fetch_add(1, Ordering::Relaxed);
-        Ok(dir.join(format!("{}-{n}.tmp", std::process::id())))
+        let mut guard = match self.scratch.lock() {
+            Ok(g) => g,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        if guard.is_none() {
+            *guard = Some(Scratch::create(&self.root.join("tmp"), "")?);
+        }
+        match guard.as_ref() {
+            Some(s) => Ok(s.new_path("put")),
+            None => anyhow::bail!("no scratch directory"),
+        }
     }
 
     /// Copies `reader` into a new temporary file while hashing it: (path, sha256, size).
     fn copy_to_temp(&self, reader: &mut dyn Read) -> anyhow::Result<(PathBuf, String, u64)> {
         let tmp = self.temp_path()?;
         let result = (|| -> std::io::Result<(String, u64)> {
-            let mut out = File::create(&tmp)?;
+            let mut out = create_private_file(&tmp)?;
             let mut hasher = Sha256::new();
             let mut buf = vec![0u8; 1 << 20];
             let mut total = 0u64;
@@ -221,9 +245,9 @@ impl LocalStore {
 
     /// Renames `tmp` to `key`'s path, creating its directory.
     fn commit(&self, tmp: &Path, key: &str) -> anyhow::Result<PathBuf> {
-        let dest = self.path_of(key);
+        let dest = self.path_of(key)?;
         let dir = dest.parent().unwrap_or(&self.root).to_path_buf();
-        std::fs::create_dir_all(&dir)?;
+        create_private_dir_all(&dir)?;
         std::fs::rename(tmp, &dest)
             .map_err(|e| anyhow::anyhow!("cannot rename into {}: {e}", dest.display()))?;
         Ok(dir)
@@ -283,7 +307,7 @@ impl ObjectStore for LocalStore {
     fn put_bytes(&self, key: &str, data: &[u8]) -> anyhow::Result<()> {
         let tmp = self.temp_path()?;
         let write = (|| -> std::io::Result<()> {
-            let mut out = File::create(&tmp)?;
+            let mut out = create_private_file(&tmp)?;
             out.write_all(data)?;
             out.sync_all()
         })();
@@ -297,7 +321,7 @@ impl ObjectStore for LocalStore {
     }
 
     fn get_reader(&self, key: &str) -> anyhow::Result<Option<Box<dyn Read + Send>>> {
-        match File::open(self.path_of(key)) {
+        match File::open(self.path_of(key)?) {
             Ok(f) => Ok(Some(Box::new(std::io::BufReader::with_capacity(
                 1 << 20,
                 f,
@@ -340,7 +364,7 @@ impl ObjectStore for LocalStore {
     }
 
     fn delete(&self, key: &str) -> anyhow::Result<()> {
-        match std::fs::remove_file(self.path_of(key)) {
+        match std::fs::remove_file(self.path_of(key)?) {
             Ok(()) => Ok(()),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
             Err(e) => Err(anyhow::anyhow!("cannot delete {key}: {e}")),
@@ -365,11 +389,24 @@ impl ObjectStore for LocalStore {
         self.sync_all_or(&dirs)
     }
 
+    /// Removes the scratch directories of dead processes under `tmp/` and the loose temporary
+    /// files (`<pid>-<n>.tmp`) earlier versions left there when their process is dead.
     fn remove_leftovers(&self) -> anyhow::Result<u64> {
-        let mut n = 0;
-        if let Ok(entries) = std::fs::read_dir(self.root.join("tmp")) {
+        let tmp = self.root.join("tmp");
+        let mut n = scratch::remove_dead(&tmp, "")?;
+        if let Ok(entries) = std::fs::read_dir(&tmp) {
             for entry in entries.flatten() {
-                if std::fs::remove_file(entry.path()).is_ok() {
+                let name = entry.file_name();
+                let pid = name
+                    .to_str()
+                    .and_then(|n| n.strip_suffix(".tmp"))
+                    .and_then(|n| n.split_once('-'))
+                    .and_then(|(pid, _)| pid.parse::<u32>().ok());
+                let dead = pid.is_some_and(|p| !Path::new(&format!("/proc/{p}")).exists());
+                if dead
+                    && entry.file_type().is_ok_and(|t| t.is_file())
+                    && std::fs::remove_file(entry.path()).is_ok()
+                {
                     n += 1;
                 }
             }

@@ -1,10 +1,17 @@
-//! `backup verify`: re-reads every blob a backup needs, checks its size and SHA-256, and opens
+//! `backup verify`: validates every manifest field by field ([`Manifest::problems`]: paths, hashes,
+//! kinds, modes, ...), re-reads every blob a backup needs, checks its size and SHA-256, and opens
 //! every SQLite copy and runs `PRAGMA integrity_check`. Each blob is read once even when many
-//! backups share it.
+//! backups share it. An entry whose path or hash is invalid is reported and its blob is not read
+//! (an invalid hash could name anything).
+//!
+//! Verify writes nothing to the repository (it may be mounted read-only): SQLite copies go to a
+//! scratch directory in the system temporary directory ([`crate::scratch`]), removed at the end;
+//! those of killed runs are removed by the next verify.
 
 use crate::ProgressSink;
-use crate::manifest::{self, EntryKind, Manifest};
+use crate::manifest::{self, EntryKind, Field, Manifest};
 use crate::repo::Repo;
+use crate::scratch::{self, Scratch, create_private_file};
 use rayon::prelude::*;
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
@@ -41,11 +48,13 @@ pub struct VerifyReport {
 }
 
 struct BlobUse {
-    size: u64,
     sqlite: bool,
-    /// (backup, path) of every file with this content.
-    users: Vec<(String, String)>,
+    /// (backup, path, size in the manifest) of every file with this content.
+    users: Vec<(String, String, u64)>,
 }
+
+/// Prefix of verify's scratch directories in the system temporary directory.
+const SCRATCH_PREFIX: &str = ".systrade-backup-verify-";
 
 /// Verifies backup `id` (`latest` allowed), or all backups when `None`.
 pub fn verify(
@@ -61,7 +70,7 @@ pub fn verify(
     let mut report = VerifyReport::default();
     let mut manifests: Vec<Manifest> = Vec::new();
     for id in &ids {
-        match repo.load_manifest(id) {
+        match repo.read_manifest(id) {
             Ok(m) => manifests.push(m),
             Err(e) => report.problems.push(Problem {
                 backup: id.clone(),
@@ -73,35 +82,72 @@ pub fn verify(
     report.ids = ids;
     let mut blobs: BTreeMap<String, BlobUse> = BTreeMap::new();
     for m in &manifests {
-        for e in &m.files {
+        let key = manifest::manifest_key(&m.id);
+        let mut unusable = std::collections::BTreeSet::new();
+        for p in m.problems() {
+            if let Some((i, _)) = p.entry
+                && matches!(p.field, Field::Path | Field::Sha256)
+            {
+                unusable.insert(i);
+            }
+            // The entry's path may be the invalid part: the message names it, quoted.
+            report.problems.push(Problem {
+                backup: m.id.clone(),
+                path: String::new(),
+                message: format!("manifest {key}: {p}"),
+            });
+        }
+        for (i, e) in m.files.iter().enumerate() {
+            if unusable.contains(&i) {
+                continue;
+            }
             let u = blobs.entry(e.sha256.clone()).or_insert_with(|| BlobUse {
-                size: e.size,
                 sqlite: false,
                 users: Vec::new(),
             });
             u.sqlite |= e.kind == EntryKind::Sqlite;
-            u.users.push((m.id.clone(), e.path.clone()));
+            u.users.push((m.id.clone(), e.path.clone(), e.size));
         }
     }
     report.blobs = blobs.len() as u64;
+    // Removes the scratch directories of killed verifies first; ours only when needed.
+    let temp_root = std::env::temp_dir();
+    if let Err(e) = scratch::remove_dead(&temp_root, SCRATCH_PREFIX) {
+        tracing::debug!("cannot clean {}: {e}", temp_root.display());
+    }
+    let scratch = if blobs.values().any(|u| u.sqlite) {
+        Some(Scratch::create(&temp_root, SCRATCH_PREFIX)?)
+    } else {
+        None
+    };
     progress.start(blobs.len() as u64, "blobs");
     let results: Vec<(u64, Vec<Problem>)> = blobs
         .par_iter()
         .map(|(sha, u)| {
-            let r = check_blob(repo, sha, u);
+            let r = check_blob(repo, sha, u, scratch.as_ref());
             progress.inc(1);
             let (bytes, message) = match r {
-                Ok((bytes, None)) => return (bytes, Vec::new()),
-                Ok((bytes, Some(msg))) => (bytes, msg),
-                Err(e) => (0, format!("cannot check blob {sha}: {e:#}")),
+                Ok((bytes, None)) => (bytes, None),
+                Ok((bytes, Some(msg))) => (bytes, Some(msg)),
+                Err(e) => (0, Some(format!("cannot check blob {sha}: {e:#}"))),
             };
             let problems = u
                 .users
                 .iter()
-                .map(|(backup, path)| Problem {
-                    backup: backup.clone(),
-                    path: path.clone(),
-                    message: message.clone(),
+                .filter_map(|(backup, path, size)| {
+                    let message = match &message {
+                        Some(m) => m.clone(),
+                        // Intact, but another entry with this content may give another size.
+                        None if *size != bytes => format!(
+                            "blob {sha} has {bytes} bytes, the manifest says {size} (field size)"
+                        ),
+                        None => return None,
+                    };
+                    Some(Problem {
+                        backup: backup.clone(),
+                        path: path.clone(),
+                        message,
+                    })
                 })
                 .collect();
             (bytes, problems)
@@ -118,8 +164,14 @@ pub fn verify(
     Ok(report)
 }
 
-/// Reads one blob: (bytes read, problem if any).
-fn check_blob(repo: &Repo, sha: &str, u: &BlobUse) -> anyhow::Result<(u64, Option<String>)> {
+/// Reads one blob: (bytes read, problem if any other than its size; the caller compares the
+/// size with each entry's).
+fn check_blob(
+    repo: &Repo,
+    sha: &str,
+    u: &BlobUse,
+    scratch: Option<&Scratch>,
+) -> anyhow::Result<(u64, Option<String>)> {
     let key = manifest::blob_key(sha);
     let Some(mut reader) = repo.store().get_reader(&key)? else {
         return Ok((
@@ -128,10 +180,13 @@ fn check_blob(repo: &Repo, sha: &str, u: &BlobUse) -> anyhow::Result<(u64, Optio
         ));
     };
     // SQLite blobs are also written to a temporary file to be opened after hashing.
-    let mut copy = if u.sqlite {
-        Some(tempfile::NamedTempFile::new()?)
-    } else {
-        None
+    let mut copy = match scratch.filter(|_| u.sqlite) {
+        Some(s) => {
+            let path = s.new_path("sqlite");
+            let file = create_private_file(&path)?;
+            Some(TempCopy { path, file })
+        }
+        None => None,
     };
     let mut hasher = Sha256::new();
     let mut buf = vec![0u8; 1 << 20];
@@ -143,7 +198,7 @@ fn check_blob(repo: &Repo, sha: &str, u: &BlobUse) -> anyhow::Result<(u64, Optio
         }
         hasher.update(&buf[..n]);
         if let Some(c) = copy.as_mut() {
-            c.write_all(&buf[..n])?;
+            c.file.write_all(&buf[..n])?;
         }
         total += n as u64;
     }
@@ -152,27 +207,29 @@ fn check_blob(repo: &Repo, sha: &str, u: &BlobUse) -> anyhow::Result<(u64, Optio
         return Ok((
             total,
             Some(format!(
-                "blob {sha} is corrupt: its content hashes to {actual} ({total} bytes, expected {})",
-                u.size
-            )),
-        ));
-    }
-    if total != u.size {
-        return Ok((
-            total,
-            Some(format!(
-                "blob {sha} has {total} bytes, the manifest says {}",
-                u.size
+                "blob {sha} is corrupt: its content hashes to {actual} ({total} bytes)"
             )),
         ));
     }
     if let Some(c) = copy {
-        c.as_file().sync_all()?;
-        if let Some(msg) = sqlite_problem(c.path()) {
+        c.file.sync_all()?;
+        if let Some(msg) = sqlite_problem(&c.path) {
             return Ok((total, Some(format!("SQLite copy (blob {sha}) {msg}"))));
         }
     }
     Ok((total, None))
+}
+
+/// A private copy of a SQLite blob, removed on drop.
+struct TempCopy {
+    path: std::path::PathBuf,
+    file: std::fs::File,
+}
+
+impl Drop for TempCopy {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.path);
+    }
 }
 
 /// `PRAGMA integrity_check` of a database file: `None` when it answers `ok`.

@@ -81,7 +81,12 @@ pub fn make_data_dir(root: &Path, instruments: usize, file_size: usize) -> PathB
 
 /// The `backup` binary with the data directory and repository set through the environment.
 pub fn backup(data: &Path, repo: &str) -> Command {
-    let mut cmd = Command::cargo_bin("backup").unwrap();
+    Command::from(backup_std(data, repo))
+}
+
+/// [`backup`] as a `std::process::Command` (to spawn, kill, or wrap).
+pub fn backup_std(data: &Path, repo: &str) -> std::process::Command {
+    let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("backup"));
     cmd.env("SYSTRADE_DATA", data)
         .env("SYSTRADE_BACKUP_REPO", repo)
         .env_remove("SYSTRADE_LOG")
@@ -194,4 +199,119 @@ pub fn sha256_hex(data: &[u8]) -> String {
         .iter()
         .map(|b| format!("{b:02x}"))
         .collect()
+}
+
+/// One entry of a directory tree, as [`tree`] records it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Node {
+    Dir { mode: u32 },
+    File { mode: u32, content: Vec<u8> },
+    Link { target: PathBuf },
+}
+
+/// Every entry under `root` (not following symbolic links) with its permission bits and content:
+/// two equal trees are byte-identical, modes included.
+pub fn tree(root: &Path) -> BTreeMap<String, Node> {
+    use std::os::unix::fs::MetadataExt as _;
+    let mut out = BTreeMap::new();
+    if !root.exists() {
+        return out;
+    }
+    let mut stack = vec![root.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            let rel = p.strip_prefix(root).unwrap().to_string_lossy().into_owned();
+            let meta = std::fs::symlink_metadata(&p).unwrap();
+            let mode = meta.mode() & 0o7777;
+            let node = if meta.file_type().is_symlink() {
+                Node::Link {
+                    target: std::fs::read_link(&p).unwrap(),
+                }
+            } else if meta.is_dir() {
+                stack.push(p.clone());
+                Node::Dir { mode }
+            } else {
+                Node::File {
+                    mode,
+                    content: std::fs::read(&p).unwrap(),
+                }
+            };
+            out.insert(rel, node);
+        }
+    }
+    out
+}
+
+/// Asserts that a `backup` run did not panic (Rust's panic message or exit code 101).
+pub fn assert_no_panic(code: i32, out: &str, err: &str) {
+    assert!(
+        code != 101 && !err.contains("panicked") && !out.contains("panicked"),
+        "panic (exit {code}): {out}{err}"
+    );
+}
+
+/// A tiny seeded generator (splitmix64) for the bounded, reproducible campaigns.
+pub struct Rng(pub u64);
+
+impl Rng {
+    pub fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    /// Uniform in `lo..=hi`.
+    pub fn range(&mut self, lo: u64, hi: u64) -> u64 {
+        lo + self.next() % (hi - lo + 1)
+    }
+}
+
+/// Paths (relative to `root`, recursively) of every file and directory under `root`.
+pub fn entries(root: &Path) -> Vec<String> {
+    tree(root).into_keys().collect()
+}
+
+/// Number of files (not directories) under each of `dirs`, recursively; missing dirs count 0.
+pub fn files_under(dirs: &[PathBuf]) -> usize {
+    dirs.iter()
+        .map(|d| {
+            tree(d)
+                .values()
+                .filter(|n| !matches!(n, Node::Dir { .. }))
+                .count()
+        })
+        .sum()
+}
+
+/// Runs `cmd` (a `backup create`) and kills it with SIGKILL once `threshold` files exist under
+/// `watch` (its temporary state). Returns whether it was killed (false: it ended first).
+pub fn kill_when_temp_files(
+    mut cmd: std::process::Command,
+    watch: &[PathBuf],
+    threshold: usize,
+) -> bool {
+    use std::time::{Duration, Instant};
+    let mut child = cmd
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let t0 = Instant::now();
+    loop {
+        if child.try_wait().unwrap().is_some() {
+            return false;
+        }
+        if files_under(watch) >= threshold {
+            break;
+        }
+        assert!(t0.elapsed() < Duration::from_secs(60), "backup stalled");
+        std::thread::sleep(Duration::from_micros(500));
+    }
+    let killed = child.try_wait().unwrap().is_none();
+    child.kill().unwrap(); // SIGKILL
+    child.wait().unwrap();
+    killed
 }
