@@ -344,8 +344,8 @@ fn print(
             }
             RollOutcome::NotRollAdjusted(state) => {
                 let note = format!(
-                    "state {state}, not Roll_Adjusted: not rolled (`roll-contracts state {i} \
-                     --set Roll_Adjusted` first)"
+                    "in {state} (not Roll_Adjusted): not rolled; `roll-contracts state {i} \
+                     --set Roll_Adjusted` to roll it"
                 );
                 outcomes.skipped(i, &note);
                 (false, Value::Null, *state, note)

@@ -459,8 +459,8 @@ fn roll_states_and_production_roll() {
     assert_eq!(
         String::from_utf8_lossy(&out.stdout).lines().nth(1),
         Some(
-            "EUROSTX,false,,Passive,state Passive, not Roll_Adjusted: not rolled \
-             (`roll-contracts state EUROSTX --set Roll_Adjusted` first)"
+            "EUROSTX,false,,Passive,in Passive (not Roll_Adjusted): not rolled; \
+             `roll-contracts state EUROSTX --set Roll_Adjusted` to roll it"
         )
     );
     assert!(String::from_utf8_lossy(&out.stderr).contains("roll: 0 ok, 1 skipped (EUROSTX)"));
