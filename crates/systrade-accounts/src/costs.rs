@@ -3,7 +3,7 @@
 //! (`pandl_SR_cost.py`, `account_costs.py`).
 
 use chrono::{Datelike, NaiveDate};
-use systrade_series::index::reindex_ffill_sorted as reindex_ffill;
+use systrade_series::reindex_ffill;
 use systrade_series::{DailySeries, diff, ffill, rolling_std};
 
 /// Calendar days per year used to space roll dates.
@@ -42,6 +42,18 @@ impl InstrumentCosts {
         } else {
             0.0
         };
+        slippage + self.commission_instrument_currency(blocks, price, value_per_point)
+    }
+
+    /// Commission of trading `blocks` contracts at `price`, in instrument currency:
+    /// `max(|n| × PerBlock, PerTrade, Percentage × |n| × price × Pointsize)` (a NaN percentage
+    /// term never wins).
+    pub fn commission_instrument_currency(
+        &self,
+        blocks: f64,
+        price: f64,
+        value_per_point: f64,
+    ) -> f64 {
         let value_per_block = price * value_per_point;
         let per_block = blocks.abs() * self.value_of_block_commission;
         let per_trade = self.value_of_pertrade_commission;
@@ -52,7 +64,7 @@ impl InstrumentCosts {
                 commission = c;
             }
         }
-        slippage + commission
+        commission
     }
 
     /// Cost of one contract as a fraction of annual risk:
@@ -277,11 +289,20 @@ pub fn holding_pseudo_fills(
     fills
 }
 
+/// Window and minimum observations of the cost deflator's rolling standard deviation.
+pub const COST_DEFLATOR_WINDOW: usize = 180;
+pub const COST_DEFLATOR_MIN_PERIODS: usize = 3;
+
 /// Cost deflator (`calculate_cost_deflator`): with `r = price.ffill().diff()` on business days,
-/// `vol = r.rolling(180, min_periods=3).std().ffill()` and `deflator = vol / vol[last]`.
+/// `vol = r.rolling(180, min_periods=3).std().ffill()` and `deflator = vol / vol[last]`. The
+/// optimiser's deflator is this one over raw prices moved to business days.
 pub fn cost_deflator(price: &DailySeries) -> DailySeries {
     let returns = diff(&ffill(&price.values), 1);
-    let vol = ffill(&rolling_std(&returns, 180, 3));
+    let vol = ffill(&rolling_std(
+        &returns,
+        COST_DEFLATOR_WINDOW,
+        COST_DEFLATOR_MIN_PERIODS,
+    ));
     let last = vol.last().copied().unwrap_or(f64::NAN);
     price.with_values(vol.iter().map(|v| v / last).collect())
 }

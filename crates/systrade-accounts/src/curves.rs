@@ -7,8 +7,8 @@ use crate::costs::{
     holding_pseudo_fills,
 };
 use crate::pandl::{GrossPandl, PandlInputs, gross_pandl, to_base_currency, to_percent};
-use systrade_series::index::reindex_sorted as reindex;
 use systrade_series::index::{union, union_all};
+use systrade_series::reindex;
 use systrade_series::{DailySeries, business_day_floor, business_days};
 
 /// `a.add(b, fill_value=0)`: on the union of both indexes, a missing or NaN side counts as 0; NaN
@@ -215,11 +215,7 @@ pub struct PortfolioAccount {
 /// `100 × series / capital.reindex(series.index, method="ffill")` for a varying capital (actual
 /// capital under compounding).
 pub fn percent_of_capital(series: &DailySeries, capital: &DailySeries) -> DailySeries {
-    let c = systrade_series::index::reindex_ffill_sorted(
-        &capital.dates,
-        &capital.values,
-        &series.dates,
-    );
+    let c = systrade_series::reindex_ffill(&capital.dates, &capital.values, &series.dates);
     series.with_values(
         series
             .values

@@ -3,8 +3,8 @@
 
 use systrade_model::{FxRates, Timestamp};
 use systrade_series::index::union;
-use systrade_series::index::{reindex_ffill_sorted as reindex_ffill, reindex_sorted as reindex};
 use systrade_series::{DailySeries, diff, ffill, shift};
+use systrade_series::{reindex, reindex_ffill};
 
 /// Everything needed to value one instrument's positions.
 #[derive(Debug, Clone, Copy)]

@@ -1,7 +1,7 @@
 //! Account-curve statistics (spec §3.8 "Statistics", §8 item 19; pysystemtrade
 //! `systems/accounts/curves/account_curve.py`) and turnover (`syscore/pandas/strategy_functions.py`).
 
-use systrade_series::index::reindex_ffill_sorted as reindex_ffill;
+use systrade_series::reindex_ffill;
 use systrade_series::{DailySeries, Ewm, ewm_mean, ffill};
 
 /// Business days per year.

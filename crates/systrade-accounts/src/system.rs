@@ -27,16 +27,15 @@ use systrade_portfolio::portfolio::{
     notional_position, notional_position_without_idm,
 };
 use systrade_portfolio::risk_overlay::{
-    OverlayInstrument, RiskOverlayLimits, WeeklyBins, annualised_percentage_vol,
-    daily_percentage_returns, per_contract_value_as_proportion_of_capital, portfolio_weight,
-    risk_overlay, shocked_vol,
+    OverlayInstrument, RiskOverlayLimits, annualised_percentage_vol, daily_percentage_returns,
+    per_contract_value_as_proportion_of_capital, portfolio_weight, risk_overlay, shocked_vol,
 };
 use systrade_portfolio::sizing::{SizedInstrument, SizingInputs, VolTarget, size_instrument};
 use systrade_portfolio::weights::{
     InstrumentFrame, equal_weights, fixed_idm, fixed_instrument_weights,
 };
-use systrade_series::DailySeries;
 use systrade_series::index::union_all;
+use systrade_series::{DailySeries, WeeklyBins};
 
 /// Market data, forecast and static data of one instrument.
 #[derive(Debug, Clone)]

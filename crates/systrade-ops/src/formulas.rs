@@ -1,4 +1,8 @@
-//! Report formulas (spec §6). Pure functions, no I/O.
+//! Report formulas (spec §6). Pure functions, no I/O; costs and EWM come from systrade-accounts and
+//! systrade-series.
+
+use systrade_accounts::costs::InstrumentCosts;
+use systrade_series::ewma_span;
 
 /// Business days per year used to annualise daily figures (√256 = 16).
 pub const DAYS_PER_YEAR: f64 = 256.0;
@@ -53,8 +57,10 @@ pub fn min_capital(pointsize_base: f64, price: f64, annual_pct_std: f64) -> (f64
 }
 
 /// Cost of one contract traded, in price units: the configured slippage (`SpreadCost`, half the
-/// bid/ask spread, spec §1.4) plus commission converted to price points:
-/// `slippage + (per_block + percentage × price × pointsize + per_trade) / pointsize`.
+/// bid/ask spread, spec §1.4) plus the commission of one contract converted to price points,
+/// `slippage + max(per_block, per_trade, percentage × price × pointsize) / pointsize` — the
+/// backtest's cost rule ([`InstrumentCosts::commission_instrument_currency`], pysystemtrade's
+/// `calculate_cost_instrument_currency`).
 pub fn cost_per_trade_price_units(
     slippage: f64,
     price: f64,
@@ -63,10 +69,15 @@ pub fn cost_per_trade_price_units(
     percentage: f64,
     per_trade: f64,
 ) -> f64 {
-    let commission = per_block + percentage * price * pointsize + per_trade;
+    let costs = InstrumentCosts {
+        price_slippage: slippage,
+        value_of_block_commission: per_block,
+        percentage_cost: percentage,
+        value_of_pertrade_commission: per_trade,
+    };
     slippage
         + if pointsize > 0.0 {
-            commission / pointsize
+            costs.commission_instrument_currency(1.0, price, pointsize) / pointsize
         } else {
             0.0
         }
@@ -83,17 +94,13 @@ pub fn volume_risk(contracts: f64, pointsize_base: f64, price: f64, annual_pct_s
     contracts * pointsize_base * price * annual_pct_std / 100.0
 }
 
-/// Last value of an exponentially weighted mean with pandas' `adjust=True` semantics:
-/// `Σ (1−α)^i x_{n−1−i} / Σ (1−α)^i`, `α = 2 / (span + 1)`; `None` for no values.
+/// Last value of pandas `x.ewm(span=span).mean()` (`adjust=True`, systrade-series' [`ewma_span`]);
+/// `None` for no values or no non-NaN value. `span` must be at least 1.
 pub fn ewma_last(values: &[f64], span: f64) -> Option<f64> {
-    let alpha = 2.0 / (span + 1.0);
-    let (mut num, mut den, mut w) = (0.0, 0.0, 1.0);
-    for v in values.iter().rev() {
-        num += w * v;
-        den += w;
-        w *= 1.0 - alpha;
-    }
-    (den > 0.0).then(|| num / den)
+    ewma_span(values, span, 1)
+        .last()
+        .copied()
+        .filter(|v| !v.is_nan())
 }
 
 /// Pearson correlation of two equally long series; `None` if either has no variance.
@@ -206,6 +213,7 @@ mod tests {
         let v = ewma_last(&[1.0, 2.0, 4.0], 3.0).unwrap();
         assert!((v - 5.25 / 1.75).abs() < 1e-12);
         assert_eq!(ewma_last(&[], 3.0), None);
+        assert_eq!(ewma_last(&[f64::NAN], 3.0), None);
     }
 
     #[test]
@@ -228,6 +236,13 @@ mod tests {
         assert_eq!(r.len(), 2, "{r:?}");
         let c = cost_per_trade_price_units(0.5, 100.0, 10.0, 2.0, 0.0, 0.0);
         assert!((c - 0.7).abs() < 1e-12);
+        // the largest commission counts, not their sum: max(2, 5, 0.001 × 100 × 10) / 10
+        let c = cost_per_trade_price_units(0.5, 100.0, 10.0, 2.0, 0.001, 5.0);
+        assert!((c - 1.0).abs() < 1e-12);
+        assert_eq!(
+            cost_per_trade_price_units(0.5, 100.0, 0.0, 2.0, 0.0, 5.0),
+            0.5
+        );
         assert!((sr_cost_per_trade(1.6, 100.0, 16.0).unwrap() - 0.1).abs() < 1e-12);
     }
 }

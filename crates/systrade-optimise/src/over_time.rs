@@ -26,8 +26,8 @@
 //! crate: they come in as [`CorrelationHistory`].
 
 use chrono::NaiveDate;
-use systrade_series::index::{reindex_ffill_sorted, reindex_sorted, union_all};
-use systrade_series::{DailySeries, bfill, ffill};
+use systrade_series::index::union_all;
+use systrade_series::{DailySeries, bfill, ffill, reindex_ffill};
 
 use crate::buffer::SpeedControl;
 use crate::constraints::Constraints;
@@ -232,7 +232,7 @@ impl AlignedInputs {
 }
 
 fn reindex(series: &DailySeries, dates: &[NaiveDate]) -> Vec<f64> {
-    reindex_sorted(&series.dates, &series.values, dates)
+    systrade_series::reindex(&series.dates, &series.values, dates)
 }
 
 /// The stdev frame's column: on the union of all instruments' stdev dates, forward-filled; on each
@@ -240,7 +240,7 @@ fn reindex(series: &DailySeries, dates: &[NaiveDate]) -> Vec<f64> {
 fn stdev_on_dates(series: &DailySeries, union: &[NaiveDate], dates: &[NaiveDate]) -> Vec<f64> {
     let on_union = ffill(&reindex(series, union));
     let first = on_union.first().copied().unwrap_or(f64::NAN);
-    let mut out = reindex_ffill_sorted(union, &on_union, dates);
+    let mut out = reindex_ffill(union, &on_union, dates);
     for (v, d) in out.iter_mut().zip(dates) {
         if union.first().is_some_and(|f| d < f) {
             *v = first;

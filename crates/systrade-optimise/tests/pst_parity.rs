@@ -475,7 +475,7 @@ fn whole_history_matches_pysystemtrade() {
             ),
         );
         let aligned_value = systrade_series::bfill(&systrade_series::ffill(
-            &systrade_series::index::reindex_sorted(&value.dates, &value.values, &dates),
+            &systrade_series::reindex(&value.dates, &value.values, &dates),
         ));
         assert_same(
             &format!("{code} per-contract value"),

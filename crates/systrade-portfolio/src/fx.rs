@@ -6,8 +6,8 @@
 use chrono::NaiveDate;
 use systrade_model::{FxRates, Timestamp};
 use systrade_series::index::union;
-use systrade_series::index::{reindex_ffill_sorted as reindex_ffill, reindex_sorted as reindex};
 use systrade_series::{DailySeries, ffill};
+use systrade_series::{reindex, reindex_ffill};
 
 /// The rate that multiplies an amount in `instrument_ccy` to give `base_ccy`:
 /// - same currency: 1.0 on `unity_index` (pysystemtrade uses business days from 1970);

@@ -1,8 +1,8 @@
 //! Portfolio level (spec §3.7): notional positions, position buffers, capital multiplier
 //! (pysystemtrade `systems/portfolio.py`, `systems/buffering.py`, `syscore/capital.py`).
 
-use systrade_series::index::{reindex_ffill_sorted, reindex_sorted};
 use systrade_series::{DailySeries, cumsum, diff, ffill};
+use systrade_series::{reindex, reindex_ffill};
 
 /// Default `buffer_size`.
 pub const DEFAULT_BUFFER_SIZE: f64 = 0.10;
@@ -15,7 +15,7 @@ pub fn notional_position_without_idm(
     subsystem_position: &DailySeries,
     instrument_weight: &DailySeries,
 ) -> DailySeries {
-    let w = reindex_ffill_sorted(
+    let w = reindex_ffill(
         &instrument_weight.dates,
         &instrument_weight.values,
         &subsystem_position.dates,
@@ -37,7 +37,7 @@ pub fn notional_position(
     idm: &DailySeries,
     risk_scalar: Option<&DailySeries>,
 ) -> DailySeries {
-    let idm = ffill(&reindex_sorted(&idm.dates, &idm.values, &without_idm.dates));
+    let idm = ffill(&reindex(&idm.dates, &idm.values, &without_idm.dates));
     let mut values: Vec<f64> = without_idm
         .values
         .iter()
@@ -45,7 +45,7 @@ pub fn notional_position(
         .map(|(p, m)| p * m)
         .collect();
     if let Some(r) = risk_scalar {
-        let r = ffill(&reindex_sorted(&r.dates, &r.values, &without_idm.dates));
+        let r = ffill(&reindex(&r.dates, &r.values, &without_idm.dates));
         values.iter_mut().zip(r).for_each(|(p, r)| *p *= r);
     }
     without_idm.with_values(values)
@@ -59,12 +59,12 @@ pub fn average_position_at_portfolio_level(
     instrument_weight: &DailySeries,
     idm: &DailySeries,
 ) -> DailySeries {
-    let w = reindex_ffill_sorted(
+    let w = reindex_ffill(
         &instrument_weight.dates,
         &instrument_weight.values,
         &vol_scalar.dates,
     );
-    let m = reindex_ffill_sorted(&idm.dates, &idm.values, &vol_scalar.dates);
+    let m = reindex_ffill(&idm.dates, &idm.values, &vol_scalar.dates);
     vol_scalar.with_values(
         vol_scalar
             .values
@@ -118,9 +118,9 @@ pub fn buffer(
     let ix = &position.dates;
     let values = match method {
         BufferMethod::Forecast => {
-            let vs = ffill(&reindex_sorted(&vol_scalar.dates, &vol_scalar.values, ix));
-            let w = instrument_weight.map(|w| ffill(&reindex_sorted(&w.dates, &w.values, ix)));
-            let m = idm.map(|m| ffill(&reindex_sorted(&m.dates, &m.values, ix)));
+            let vs = ffill(&reindex(&vol_scalar.dates, &vol_scalar.values, ix));
+            let w = instrument_weight.map(|w| ffill(&reindex(&w.dates, &w.values, ix)));
+            let m = idm.map(|m| ffill(&reindex(&m.dates, &m.values, ix)));
             (0..ix.len())
                 .map(|t| {
                     let mut avg = vs[t];
@@ -229,7 +229,7 @@ pub fn capital_multiplier(
 
 /// `actual = notional × capital_multiplier.reindex(index).ffill()` (positions or buffer edges).
 pub fn apply_capital_multiplier(series: &DailySeries, multiplier: &DailySeries) -> DailySeries {
-    let m = ffill(&reindex_sorted(
+    let m = ffill(&reindex(
         &multiplier.dates,
         &multiplier.values,
         &series.dates,

@@ -6,8 +6,9 @@
 
 use crate::fx::fx_on_dates;
 use systrade_model::FxRates;
-use systrade_series::index::{intersection, reindex_ffill_sorted, reindex_sorted};
+use systrade_series::index::intersection;
 use systrade_series::{DailySeries as Series, ffill};
+use systrade_series::{reindex, reindex_ffill};
 
 /// √256: business days per year under the square root (spec §8 item 1).
 pub const ROOT_BDAYS_INYEAR: f64 = 16.0;
@@ -102,7 +103,7 @@ pub fn subsystem_position(
     average_absolute_forecast: f64,
     long_only: bool,
 ) -> Vec<f64> {
-    let vs = reindex_ffill_sorted(
+    let vs = reindex_ffill(
         &vol_scalar.dates,
         &vol_scalar.values,
         &combined_forecast.dates,
@@ -152,8 +153,8 @@ pub fn size_instrument(inputs: SizingInputs<'_>, target: VolTarget) -> SizedInst
     // inner join of block value and percentage vol
     let pv = inputs.daily_percentage_volatility;
     let dates = intersection(&bv.dates, &pv.dates);
-    let b = reindex_sorted(&bv.dates, &bv.values, &dates);
-    let v = reindex_sorted(&pv.dates, &pv.values, &dates);
+    let b = reindex(&bv.dates, &bv.values, &dates);
+    let v = reindex(&pv.dates, &pv.values, &dates);
     let icv = Series::new(dates, instrument_currency_vol(&b, &v));
     let ivv = Series::new(
         icv.dates.clone(),

@@ -39,11 +39,7 @@ pub fn subsystem_positions_frame(positions: &[(String, DailySeries)]) -> Instrum
     let dates = union_all(positions.iter().map(|(_, s)| s.dates.as_slice()));
     let columns = positions
         .iter()
-        .map(|(_, s)| {
-            ffill(&systrade_series::index::reindex_sorted(
-                &s.dates, &s.values, &dates,
-            ))
-        })
+        .map(|(_, s)| ffill(&systrade_series::reindex(&s.dates, &s.values, &dates)))
         .collect();
     InstrumentFrame {
         dates,

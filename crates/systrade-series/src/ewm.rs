@@ -175,18 +175,9 @@ pub fn ewm_std(values: &[f64], ewm: Ewm, min_periods: usize) -> Vec<f64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::test_support::assert_close;
 
     const NAN: f64 = f64::NAN;
-
-    fn assert_close(got: &[f64], want: &[f64]) {
-        assert_eq!(got.len(), want.len(), "{got:?} vs {want:?}");
-        for (i, (g, w)) in got.iter().zip(want).enumerate() {
-            assert!(
-                (g.is_nan() && w.is_nan()) || (g - w).abs() <= 1e-12 * w.abs().max(1.0),
-                "row {i}: got {g}, want {w} ({got:?})"
-            );
-        }
-    }
 
     #[test]
     fn span_and_com_give_pandas_alpha() {

@@ -1,8 +1,6 @@
-//! Outer and inner joins of sorted indexes (pandas `concat(..., axis=1, join="outer")` /
-//! `add(fill_value=…)` alignment) and linear-merge reindexing for sorted targets. The semantics of
-//! [`reindex_sorted`] / [`reindex_ffill_sorted`] are those of `crate::reindex` /
-//! `reindex_ffill`; they walk both indexes once (and copy when the indexes are equal, the common
-//! case) instead of a binary search per target.
+//! Indexes: outer and inner joins of sorted indexes (pandas `concat(..., axis=1, join="outer")` /
+//! `add(fill_value=…)` alignment) and reindexing one series onto another index (pandas
+//! `reindex`, exact and forward-filled), the one implementation of both in the workspace.
 
 use chrono::NaiveDate;
 
@@ -72,41 +70,58 @@ pub fn intersection(a: &[NaiveDate], b: &[NaiveDate]) -> Vec<NaiveDate> {
     out
 }
 
-/// pandas `x.reindex(target)` for a sorted `target`: the value at the same key, NaN where absent.
-pub fn reindex_sorted<K: Ord + Copy>(keys: &[K], values: &[f64], target: &[K]) -> Vec<f64> {
-    assert_eq!(keys.len(), values.len(), "one value per key");
-    if keys == target {
-        return values.to_vec();
-    }
-    let mut out = Vec::with_capacity(target.len());
-    let mut j = 0;
-    for t in target {
-        while j < keys.len() && keys[j] < *t {
-            j += 1;
-        }
-        out.push(if j < keys.len() && keys[j] == *t {
-            values[j]
-        } else {
-            f64::NAN
-        });
-    }
-    out
+/// Former names of [`reindex`] / [`reindex_ffill`], kept for `systrade-forecast` until its
+/// `align.rs` moves into this crate.
+#[doc(hidden)]
+pub use self::{reindex as reindex_sorted, reindex_ffill as reindex_ffill_sorted};
+
+/// Below this many targets per key, a binary search per target beats one walk over the keys.
+const SEARCH_BELOW: usize = 16;
+
+/// How to find each target among the keys: one linear walk when the targets are sorted and not
+/// much fewer than the keys, else a binary search per target. Both give the same values.
+fn walks(keys_len: usize, target: &[impl Ord]) -> bool {
+    target.len().saturating_mul(SEARCH_BELOW) >= keys_len && target.is_sorted()
 }
 
-/// pandas `x.reindex(target, method="ffill")` for a sorted `target`: the value at the last key
-/// `<=` each target (even if NaN); NaN before the first key.
-pub fn reindex_ffill_sorted<K: Ord + Copy>(keys: &[K], values: &[f64], target: &[K]) -> Vec<f64> {
+/// pandas `x.reindex(target)`: the value at the same key, NaN where `target` has a key `keys`
+/// lacks. `keys` must be sorted ascending without duplicates; `target` may be in any order.
+/// Copies when the indexes are equal (the common case) and walks both once when `target` is sorted.
+pub fn reindex<K: Ord>(keys: &[K], values: &[f64], target: &[K]) -> Vec<f64> {
+    reindex_with(keys, values, target, true)
+}
+
+/// pandas `x.reindex(target, method="ffill")`: for each target key, the value at the last key
+/// `<= target` (even if that value is NaN — follow with [`crate::ffill`] for `.ffill()` semantics);
+/// NaN before the first key. `keys` must be sorted ascending; `target` may be in any order.
+pub fn reindex_ffill<K: Ord>(keys: &[K], values: &[f64], target: &[K]) -> Vec<f64> {
+    reindex_with(keys, values, target, false)
+}
+
+/// Both reindexes: for each target `t`, `n` = the number of keys `<= t`, and the value at key
+/// `n − 1` when there is one (and, if `exact`, it equals `t`), else NaN.
+fn reindex_with<K: Ord>(keys: &[K], values: &[f64], target: &[K], exact: bool) -> Vec<f64> {
     assert_eq!(keys.len(), values.len(), "one value per key");
     if keys == target {
         return values.to_vec();
     }
+    let pick = |n: usize, t: &K| match n.checked_sub(1) {
+        Some(i) if !exact || keys[i] == *t => values[i],
+        _ => f64::NAN,
+    };
+    if !walks(keys.len(), target) {
+        return target
+            .iter()
+            .map(|t| pick(keys.partition_point(|k| k <= t), t))
+            .collect();
+    }
     let mut out = Vec::with_capacity(target.len());
-    let mut j = 0;
+    let mut n = 0;
     for t in target {
-        while j < keys.len() && keys[j] <= *t {
-            j += 1;
+        while n < keys.len() && keys[n] <= *t {
+            n += 1;
         }
-        out.push(if j == 0 { f64::NAN } else { values[j - 1] });
+        out.push(pick(n, t));
     }
     out
 }
@@ -128,17 +143,61 @@ mod tests {
         assert_eq!(union_all([&a[..], &b[..], &[d(4)][..]]).len(), 6);
     }
 
+    const NAN: f64 = f64::NAN;
+
+    fn same(got: &[f64], want: &[f64]) {
+        assert_eq!(got.len(), want.len(), "{got:?} vs {want:?}");
+        for (g, w) in got.iter().zip(want) {
+            assert!(g.to_bits() == w.to_bits(), "{got:?} vs {want:?}");
+        }
+    }
+
     #[test]
-    fn merge_reindex_agrees_with_series_crate() {
-        let keys = [d(2), d(4), d(6)];
-        let values = [1.0, f64::NAN, 3.0];
-        for target in [vec![d(1), d(2), d(3), d(4), d(7)], keys.to_vec(), vec![]] {
-            let a = reindex_sorted(&keys, &values, &target);
-            let b = crate::reindex(&keys, &values, &target);
-            assert!(a.iter().zip(&b).all(|(x, y)| x.to_bits() == y.to_bits()));
-            let a = reindex_ffill_sorted(&keys, &values, &target);
-            let b = crate::reindex_ffill(&keys, &values, &target);
-            assert!(a.iter().zip(&b).all(|(x, y)| x.to_bits() == y.to_bits()));
+    fn reindexing() {
+        let keys = [1, 3, 5];
+        let vals = [10.0, NAN, 50.0];
+        same(
+            &reindex(&keys, &vals, &[0, 1, 2, 5]),
+            &[NAN, 10.0, NAN, 50.0],
+        );
+        // ffill reindex takes the last key's value even when it is NaN.
+        same(
+            &reindex_ffill(&keys, &vals, &[0, 1, 2, 4, 9]),
+            &[NAN, 10.0, 10.0, NAN, 50.0],
+        );
+        // unsorted targets
+        same(&reindex(&keys, &vals, &[5, 0, 1]), &[50.0, NAN, 10.0]);
+        same(&reindex_ffill(&keys, &vals, &[9, 0, 2]), &[50.0, NAN, 10.0]);
+    }
+
+    #[test]
+    fn walk_and_search_agree() {
+        // many keys and few targets (search), as many targets (walk), equal indexes (copy)
+        let keys: Vec<NaiveDate> = (1..=28).map(d).collect();
+        let values: Vec<f64> = (0..keys.len())
+            .map(|i| if i % 5 == 0 { NAN } else { i as f64 })
+            .collect();
+        let direct = |target: &[NaiveDate], ffill: bool| -> Vec<f64> {
+            target
+                .iter()
+                .map(|t| {
+                    let at = keys
+                        .iter()
+                        .rposition(|k| if ffill { k <= t } else { k == t });
+                    at.map_or(NAN, |i| values[i])
+                })
+                .collect()
+        };
+        let few = vec![d(3), d(30)];
+        let many: Vec<NaiveDate> = (0..40)
+            .map(|i| d(1) + chrono::Days::new(i) - chrono::Days::new(2))
+            .collect();
+        for target in [few, many, keys.clone(), vec![]] {
+            same(&reindex(&keys, &values, &target), &direct(&target, false));
+            same(
+                &reindex_ffill(&keys, &values, &target),
+                &direct(&target, true),
+            );
         }
     }
 }

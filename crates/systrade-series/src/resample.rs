@@ -1,6 +1,7 @@
-//! Resampling timestamped observations to business days (pandas `resample("1B")`) and reindexing
-//! one series onto another index.
+//! Resampling timestamped observations to business days (pandas `resample("1B")` with `last`,
+//! `mean` and `ffill`).
 
+use crate::calendar::{business_day_floor, business_days};
 use crate::series::DailySeries;
 use systrade_model::Timestamp;
 use systrade_model::time::MICROS_PER_DAY;
@@ -118,28 +119,50 @@ pub fn resample_business_day_mean(timestamps: &[Timestamp], values: &[f64]) -> D
     DailySeries::new(dates, values)
 }
 
-/// pandas `x.reindex(target)`: the value at the same key, NaN where `target` has a key `keys` lacks.
-/// `keys` must be sorted ascending without duplicates.
-pub fn reindex<K: Ord>(keys: &[K], values: &[f64], target: &[K]) -> Vec<f64> {
-    assert_eq!(keys.len(), values.len(), "one value per key");
-    target
-        .iter()
-        .map(|k| keys.binary_search(k).map_or(f64::NAN, |i| values[i]))
-        .collect()
+/// pandas `price.resample("1B").ffill()` for timestamped prices (sorted, unique): one label per
+/// business day from the first stamp's business day to the last's; label `d` (at 00:00) takes
+/// the value of the last stamp `≤ d 00:00` (NaN values included: follow with `ffill`), NaN before
+/// the first stamp.
+///
+/// pandas skips the lookup when the stamps already have business-day frequency (one stamp on every
+/// business day at the same time of day, over at least 3 stamps and one weekend) and then simply
+/// relabels the values to their dates; that case is reproduced.
+pub fn resample_business_day_ffill(timestamps: &[Timestamp], values: &[f64]) -> DailySeries {
+    assert_eq!(timestamps.len(), values.len(), "one value per timestamp");
+    let (Some(first), Some(last)) = (timestamps.first(), timestamps.last()) else {
+        return DailySeries::default();
+    };
+    let labels = business_days(
+        business_day_floor(first.date()),
+        business_day_floor(last.date()),
+    );
+    if has_business_day_frequency(timestamps) && labels.len() == timestamps.len() {
+        return DailySeries::new(labels, values.to_vec());
+    }
+    let label_stamps: Vec<Timestamp> = labels.iter().map(|&d| Timestamp::from_date(d)).collect();
+    let daily = crate::reindex_ffill(timestamps, values, &label_stamps);
+    DailySeries::new(labels, daily)
 }
 
-/// pandas `x.reindex(target, method="ffill")`: for each target key, the value at the last key
-/// `<= target` (even if that value is NaN — follow with [`crate::ffill`] for `.ffill()` semantics);
-/// NaN before the first key. `keys` must be sorted ascending.
-pub fn reindex_ffill<K: Ord>(keys: &[K], values: &[f64], target: &[K]) -> Vec<f64> {
-    assert_eq!(keys.len(), values.len(), "one value per key");
-    target
-        .iter()
-        .map(|k| {
-            let n = keys.partition_point(|x| x <= k);
-            if n == 0 { f64::NAN } else { values[n - 1] }
-        })
-        .collect()
+/// pandas' `inferred_freq == "B"`: at least 3 stamps, all on weekdays, consecutive gaps of exactly
+/// one day except exactly three days from a Friday to a Monday, and both kinds of gap present.
+fn has_business_day_frequency(timestamps: &[Timestamp]) -> bool {
+    if timestamps.len() < 3 {
+        return false;
+    }
+    let (mut one, mut three) = (false, false);
+    for pair in timestamps.windows(2) {
+        let gap = pair[1].micros() - pair[0].micros();
+        let weekday = (pair[1].day_number() + 3).rem_euclid(7); // Monday = 0
+        if gap == MICROS_PER_DAY && (1..=4).contains(&weekday) {
+            one = true;
+        } else if gap == 3 * MICROS_PER_DAY && weekday == 0 {
+            three = true;
+        } else {
+            return false;
+        }
+    }
+    one && three
 }
 
 #[cfg(test)]
@@ -257,17 +280,51 @@ mod tests {
     }
 
     #[test]
-    fn reindexing() {
-        let keys = [1, 3, 5];
-        let vals = [10.0, NAN, 50.0];
-        same(
-            &reindex(&keys, &vals, &[0, 1, 2, 5]),
-            &[NAN, 10.0, NAN, 50.0],
+    fn resample_ffill_takes_the_last_stamp_before_midnight() {
+        // Thu 17th 23:00, Fri 18th 10:00 and 23:00, Mon 21st 00:00 (exactly at the label), Tue 22nd
+        let t = [
+            ts("2023-08-17 23:00:00"),
+            ts("2023-08-18 10:00:00"),
+            ts("2023-08-18 23:00:00"),
+            ts("2023-08-21 00:00:00"),
+            ts("2023-08-22 17:00:00"),
+        ];
+        let r = resample_business_day_ffill(&t, &[1.0, 2.0, NAN, 4.0, 5.0]);
+        assert_eq!(
+            r.dates,
+            vec![
+                d("2023-08-17"),
+                d("2023-08-18"),
+                d("2023-08-21"),
+                d("2023-08-22")
+            ]
         );
-        // ffill reindex takes the last key's value even when it is NaN.
-        same(
-            &reindex_ffill(&keys, &vals, &[0, 1, 2, 4, 9]),
-            &[NAN, 10.0, 10.0, NAN, 50.0],
-        );
+        // 17th 00:00: nothing yet; 18th: Thu's 1.0; 21st 00:00: the stamp at the label; 22nd: 4.0
+        let v = r.values;
+        assert!(v[0].is_nan());
+        assert_eq!(&v[1..], &[1.0, 4.0, 4.0]);
+        // Fri 18th's last value was NaN: Mon gets 4.0 only because a stamp sits on its label
+        let r = resample_business_day_ffill(&t[..3], &[1.0, 2.0, NAN]);
+        assert_eq!(r.dates.len(), 2);
+        assert_eq!(r.values[1], 1.0);
+        assert!(resample_business_day_ffill(&[], &[]).is_empty());
+    }
+
+    #[test]
+    fn business_daily_stamps_are_relabelled() {
+        // one stamp every business day at 23:00, across a weekend: pandas relabels
+        let t = [
+            ts("2023-08-17 23:00:00"),
+            ts("2023-08-18 23:00:00"),
+            ts("2023-08-21 23:00:00"),
+            ts("2023-08-22 23:00:00"),
+        ];
+        let r = resample_business_day_ffill(&t, &[1.0, 2.0, 3.0, 4.0]);
+        assert_eq!(r.values, vec![1.0, 2.0, 3.0, 4.0]);
+        assert_eq!(r.dates[2], d("2023-08-21"));
+        // a missing day (no weekend gap pattern) → lookup
+        let r = resample_business_day_ffill(&[t[0], t[1], t[3]], &[1.0, 2.0, 4.0]);
+        assert!(r.values[0].is_nan());
+        assert_eq!(&r.values[1..], &[1.0, 2.0, 2.0]);
     }
 }

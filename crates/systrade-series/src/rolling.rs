@@ -412,18 +412,9 @@ pub fn rolling_skew_days(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::test_support::assert_close;
 
     const NAN: f64 = f64::NAN;
-
-    fn assert_close(got: &[f64], want: &[f64]) {
-        assert_eq!(got.len(), want.len(), "{got:?} vs {want:?}");
-        for (i, (g, w)) in got.iter().zip(want).enumerate() {
-            assert!(
-                (g.is_nan() && w.is_nan()) || (g - w).abs() <= 1e-12 * w.abs().max(1.0),
-                "row {i}: got {g}, want {w} ({got:?})"
-            );
-        }
-    }
 
     #[test]
     fn rolling_mean_counts_rows_and_skips_nan() {

@@ -52,7 +52,7 @@ impl DailySeries {
     pub fn reindex(&self, dates: &[NaiveDate]) -> Self {
         Self::new(
             dates.to_vec(),
-            crate::resample::reindex(&self.dates, &self.values, dates),
+            crate::index::reindex(&self.dates, &self.values, dates),
         )
     }
 
@@ -60,7 +60,7 @@ impl DailySeries {
     pub fn reindex_ffill(&self, dates: &[NaiveDate]) -> Self {
         Self::new(
             dates.to_vec(),
-            crate::resample::reindex_ffill(&self.dates, &self.values, dates),
+            crate::index::reindex_ffill(&self.dates, &self.values, dates),
         )
     }
 
