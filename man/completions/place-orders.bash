@@ -173,7 +173,7 @@ _place__orders() {
 
     case "${cmd}" in
         place__orders)
-            opts="-v -q -h -V --broker --strategies --dry-run --date --sim-slippage --ibkr-url --ibkr-account --ibkr-insecure --wait --poll-interval --format --data-dir --instruments --verbose --quiet --log-format --no-progress --help --version positions orders overrides limits locks audit help"
+            opts="-v -q -h -V --broker --strategies --dry-run --date --sim-slippage --ibkr-url --ibkr-account --ibkr-insecure --wait --poll-interval --max-contracts --lock-timeout --format --data-dir --instruments --verbose --quiet --log-format --no-progress --help --version positions orders overrides limits locks audit help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -208,6 +208,14 @@ _place__orders() {
                     return 0
                     ;;
                 --poll-interval)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-contracts)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --lock-timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

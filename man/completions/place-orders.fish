@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_place_orders_global_optspecs
-    string join \n broker= strategies= dry-run date= sim-slippage= ibkr-url= ibkr-account= ibkr-insecure wait= poll-interval= format= data-dir= instruments= v/verbose q/quiet log-format= no-progress h/help V/version
+    string join \n broker= strategies= dry-run date= sim-slippage= ibkr-url= ibkr-account= ibkr-insecure wait= poll-interval= max-contracts= lock-timeout= format= data-dir= instruments= v/verbose q/quiet log-format= no-progress h/help V/version
 end
 
 function __fish_place_orders_needs_command
@@ -33,6 +33,8 @@ complete -c place-orders -n "__fish_place_orders_needs_command" -l ibkr-url -d '
 complete -c place-orders -n "__fish_place_orders_needs_command" -l ibkr-account -d 'IB account id; default: the gateway\'s selected account' -r
 complete -c place-orders -n "__fish_place_orders_needs_command" -l wait -d 'Seconds to keep polling working orders for fills (they are picked up by the next run otherwise)' -r
 complete -c place-orders -n "__fish_place_orders_needs_command" -l poll-interval -d 'Milliseconds between status polls' -r
+complete -c place-orders -n "__fish_place_orders_needs_command" -l max-contracts -d 'Sanity bound: the most contracts a position or order of any one instrument may reach (per strategy and for the instrument as a whole). An optimal position, order or resulting position beyond it (or not a finite number) is refused and the instrument locked (source `sanity`, exit 4). Default per instrument: min(10000, max(1, floor(100 × capital / contract value))), capital from state.sqlite (run-step capital), contract value |reference price × Pointsize| × FX rate to USD; 10000 when either is unknown' -r
+complete -c place-orders -n "__fish_place_orders_needs_command" -l lock-timeout -d 'Seconds to wait for another process writing to the data directory (its write lock, which an order run holds from before it reads any input until it is done) before giving up (exit 6)' -r
 complete -c place-orders -n "__fish_place_orders_needs_command" -l format -d 'Output format of summaries and listings on stdout (json: one object per line)' -r -f -a "table\t'Aligned columns (or readable text) for people'
 csv\t'A header line, then one line per row'
 json\t'JSON Lines: one object per row (a summary is one object)'"

@@ -26,7 +26,7 @@ use systrade_accounts::{DailySeries, curves::Curves};
 use systrade_cli::{CommonArgs, ExitCode, FormatArg, Outcomes, Printer, Progress};
 use systrade_portfolio::portfolio::CapitalMultiplier;
 use systrade_store::Store;
-use systrade_system::{ForecastSetup, Overrides, StaticData, forecasts};
+use systrade_system::{ForecastSetup, Load, Overrides, StaticData, forecasts};
 
 /// How trading costs are charged.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -90,18 +90,27 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     }
     let store = Store::open(&args.common.data_dir);
     let (cfg, config_path) = systrade_system::load_config(&store, args.config.as_deref())?;
-    let list = systrade_system::instrument_list(&store, &cfg, &args.common)?;
+    let list = systrade_system::instrument_list(&store, &cfg, args.common.instruments.as_deref())?;
     let codes = &list.codes;
     let statics = StaticData::read(&store)?;
-    let setup = ForecastSetup::new(&cfg, codes, &statics)?;
+    let mut setup = ForecastSetup::new(&cfg, codes)?;
+    setup.set_asset_classes(statics.instruments.values());
 
     let t0 = std::time::Instant::now();
     let systrade_system::PricesAndData {
         prices,
         jobs,
-        data,
+        inputs,
         failures,
-    } = systrade_system::load_for_forecasts(&store, &list, &setup);
+    } = systrade_system::load_instruments(
+        &store,
+        &list,
+        &setup,
+        Load {
+            as_of: None,
+            forecast_inputs: true,
+        },
+    );
     tracing::debug!(
         "prices and raw data: {:?}, peak RSS {}",
         t0.elapsed(),
@@ -109,7 +118,7 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     );
     let progress = Progress::new(prices.len() as u64, "instruments", args.common.no_progress);
     progress.set_message("forecasts");
-    let combined = forecasts::compute_from_loaded(&jobs, data, &setup, &|| progress.inc(1));
+    let combined = forecasts::compute(&jobs, inputs, setup.scalars, &|| progress.inc(1));
     drop(jobs);
     tracing::debug!(
         "prices and forecasts: {:?}, peak RSS {}",

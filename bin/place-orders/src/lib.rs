@@ -4,10 +4,13 @@
 //! Without a subcommand it runs the order flow of [`systrade_orders::engine`] against the `sim`
 //! paper broker (default) or the IB Client Portal gateway (`--broker ibkr`). Subcommands manage the
 //! risk controls (`overrides`, `limits`, `locks`) and show state (`positions`, `orders`, `audit`).
-//! All state lives in `state.sqlite` of the data directory (migrations 3 and 4).
+//! All state lives in `state.sqlite` of the data directory (migrations 3, 4 and 6).
 //!
-//! Exit codes: 0 done; 3 some instruments could not be processed or orders were refused; 4 a
-//! position break was found (the instrument is locked until it is resolved); 5 broker unavailable.
+//! Exit codes: 0 done; 3 some instruments could not be processed or orders were refused by the
+//! broker; 4 a position break was found (the instrument is locked until it is resolved) or an order
+//! was beyond the sanity bound (`--max-contracts`; the instrument is locked until cleared by hand);
+//! 5 broker unavailable; 6 another process held the data directory's write lock past
+//! `--lock-timeout`.
 
 use anyhow::Context;
 use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
@@ -17,7 +20,9 @@ use std::time::Duration;
 use systrade_cli::{CommonArgs, ExitCode, ExitCodeError, OutputFormat};
 use systrade_model::InstrumentCode;
 use systrade_orders::broker::{Broker, BrokerError, IbkrBroker, IbkrConfig, SimBroker};
-use systrade_orders::engine::{self, EngineError, ForwardInfo, RunOptions, RunReport};
+use systrade_orders::engine::{
+    self, EngineError, ForwardInfo, RunOptions, RunReport, SanityBounds,
+};
 use systrade_orders::logic::Override;
 use systrade_store::state::controls::LockSource;
 use systrade_store::{StateWriter, Store, now_text};
@@ -99,6 +104,20 @@ pub struct RunArgs {
     /// Milliseconds between status polls.
     #[arg(long, value_name = "MS", default_value_t = 500)]
     pub poll_interval: u64,
+
+    /// Sanity bound: the most contracts a position or order of any one instrument may reach (per
+    /// strategy and for the instrument as a whole). An optimal position, order or resulting
+    /// position beyond it (or not a finite number) is refused and the instrument locked (source
+    /// `sanity`, exit 4). Default per instrument: min(10000, max(1, floor(100 × capital /
+    /// contract value))), capital from state.sqlite (run-step capital), contract value
+    /// |reference price × Pointsize| × FX rate to USD; 10000 when either is unknown.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_contracts: Option<u32>,
+
+    /// Seconds to wait for another process writing to the data directory (its write lock, which an
+    /// order run holds from before it reads any input until it is done) before giving up (exit 6).
+    #[arg(long, value_name = "SECONDS", default_value_t = 60.0)]
+    pub lock_timeout: f64,
 }
 
 #[derive(Debug, Subcommand)]
@@ -214,6 +233,13 @@ pub fn command() -> clap::Command {
 /// Runs the tool.
 pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     let store = Store::open(&args.common.data_dir);
+    // An order run reads optimal positions, prices and controls that other tools write: it holds
+    // the data directory's write lock from before it reads anything until it is done, so it never
+    // sees a half-written input and two runs never interleave (issue 15 item 4).
+    let _lock = match &args.command {
+        None => Some(write_lock(&store, args.run.lock_timeout)?),
+        Some(_) => None,
+    };
     let mut db = store
         .open_state_for_writing()
         .context("opening state.sqlite")?;
@@ -569,6 +595,64 @@ fn locks(
     Ok(ExitCode::Success)
 }
 
+/// The sanity bound of each instrument with an optimal position: `--max-contracts` for all, or
+/// derived from capital and contract value ([`systrade_orders::logic::default_max_contracts`]).
+fn sanity_bounds(
+    max_contracts: Option<u32>,
+    store: &Store,
+    db: &StateWriter,
+) -> anyhow::Result<SanityBounds> {
+    use systrade_orders::logic::{HARD_MAX_CONTRACTS, default_max_contracts};
+    if let Some(n) = max_contracts {
+        return Ok(SanityBounds::uniform(i64::from(n)));
+    }
+    let capital = match db.current_capital()? {
+        Some(c) => Some(c.total_capital),
+        None => {
+            let s = db.strategy_capitals()?;
+            (!s.is_empty()).then(|| s.iter().map(|c| c.capital).sum())
+        }
+    };
+    let mut bounds = SanityBounds::uniform(HARD_MAX_CONTRACTS);
+    let Some(capital) = capital else {
+        return Ok(bounds);
+    };
+    let instruments = match store.read_instruments() {
+        Ok(v) => v,
+        Err(e) => {
+            if !e.is_not_found() {
+                tracing::warn!(
+                    "instrument config unreadable, sanity bound {HARD_MAX_CONTRACTS} contracts: {e}"
+                );
+            }
+            return Ok(bounds);
+        }
+    };
+    let mut fx: std::collections::BTreeMap<String, Option<f64>> = Default::default();
+    for op in db.latest_optimal_positions()? {
+        let Some(inst) = instruments.iter().find(|i| i.code == op.instrument) else {
+            continue;
+        };
+        let rate = *fx.entry(inst.currency.clone()).or_insert_with(|| {
+            if inst.currency == "USD" {
+                return Some(1.0);
+            }
+            store
+                .read_fx_rates(&inst.currency)
+                .ok()
+                .and_then(|s| s.values.iter().rev().copied().find(|v| v.is_finite()))
+        });
+        let value = rate.map(|r| (op.reference_price * inst.pointsize).abs() * r);
+        let n = default_max_contracts(Some(capital), value);
+        let e = bounds
+            .per_instrument
+            .entry(op.instrument.as_str().to_string())
+            .or_insert(n);
+        *e = (*e).min(n);
+    }
+    Ok(bounds)
+}
+
 /// The forward contract and forward − priced price difference from the last multiple-prices row
 /// with both prices (spec §1.6), for instruments in a roll state that trades the forward.
 fn forward_from_store(store: &Store, instrument: &str) -> Option<ForwardInfo> {
@@ -627,6 +711,18 @@ fn connect_ibkr(args: &Args) -> anyhow::Result<IbkrBroker> {
     })
 }
 
+fn write_lock(store: &Store, seconds: f64) -> anyhow::Result<systrade_store::Writer<'_>> {
+    let timeout = Duration::try_from_secs_f64(seconds)
+        .map_err(|_| usage("--lock-timeout must be a non-negative number of seconds"))?;
+    store.lock_for_writing(timeout).map_err(|e| {
+        if e.is_locked() {
+            anyhow::Error::new(ExitCodeError(ExitCode::Locked)).context(e.to_string())
+        } else {
+            anyhow::Error::from(e)
+        }
+    })
+}
+
 fn broker_unavailable(e: BrokerError) -> anyhow::Error {
     anyhow::Error::new(ExitCodeError(ExitCode::BrokerUnavailable)).context(e.to_string())
 }
@@ -672,11 +768,15 @@ fn run_orders(
         wait: Duration::from_secs_f64(r.wait.max(0.0)),
         poll_interval: Duration::from_millis(r.poll_interval),
         run_id,
+        bounds: sanity_bounds(r.max_contracts, store, db)?,
     };
     let report = match engine::run(db, broker.as_mut(), &forward, &opts) {
         Ok(rep) => rep,
         Err(EngineError::Broker(e @ BrokerError::Unavailable(_))) => {
             return Err(broker_unavailable(e));
+        }
+        Err(EngineError::Arithmetic(m)) => {
+            return Err(anyhow::Error::new(ExitCodeError(ExitCode::DataProblem)).context(m));
         }
         Err(e) => return Err(e.into()),
     };
@@ -689,6 +789,10 @@ fn run_orders(
         }
         if l.status == "locked" {
             tracing::warn!(instrument = %l.instrument, "locked, no order: {}", l.detail);
+        }
+        if l.status == "refused" {
+            tracing::error!(strategy = %l.strategy, instrument = %l.instrument, "order refused, instrument locked: {}", l.detail);
+            code = code.worst(ExitCode::DataProblem);
         }
     }
     for o in &report.orders {
@@ -704,7 +808,12 @@ fn run_orders(
     for i in &report.unlocked {
         tracing::info!(instrument = %i, "position break resolved; lock cleared");
     }
-    let placed = report.lines.iter().filter(|l| l.status == "placed").count();
+    let generated = report.lines.iter().filter(|l| l.status == "placed").count();
+    let refused = report
+        .lines
+        .iter()
+        .filter(|l| l.status == "refused")
+        .count();
     let filled = report
         .orders
         .iter()
@@ -712,9 +821,11 @@ fn run_orders(
         .count();
     tracing::info!(
         instruments = report.lines.len(),
-        placed,
-        orders = report.orders.len(),
+        generated,
+        sent = report.submitted,
         filled,
+        held = report.held.len(),
+        refused,
         resumed = report.resumed,
         breaks = report.breaks.len(),
         dry_run = r.dry_run,

@@ -6,38 +6,37 @@
 //! notional position and buffers (forecast, position or none).
 //!
 //! - Inputs: combined forecasts from `forecasts/<INSTRUMENT>.parquet` (compute-forecasts' files,
-//!   read with its reader) or, with `--forecasts -`, the CSV `date,instrument,rule,forecast` on
+//!   read through the store) or, with `--forecasts -`, the CSV `date,instrument,rule,forecast` on
 //!   stdin; adjusted and multiple prices, FX, `config/*.csv`; the system config (default
 //!   `DATA/config/system.yaml`); capital: `--capital`, else `notional_trading_capital`.
 //! - Position limits: when `state.sqlite` has `position_limits` rows (place-orders) for the
 //!   strategy (or every strategy) and instrument, the notional position and both buffers are
 //!   capped at ±limit (logged).
-//! - Output: `positions/<INSTRUMENT>.parquet` with the full history ([`positions`] documents the
-//!   layout) and one `optimal_positions` row per instrument in `state.sqlite` (strategy
+//! - Output: `positions/<INSTRUMENT>.parquet` with the full history
+//!   ([`systrade_store::position_history`] documents the layout) and one `optimal_positions` row per instrument in `state.sqlite` (strategy
 //!   `--strategy`; latest lower and upper buffer, reference price and contract from the last
 //!   multiple-prices row, its timestamp), all under the data directory's write lock, files
 //!   atomically; or with `--output -` the CSV `date,instrument,subsystem_position,
-//!   notional_position,lower,upper` on stdout and nothing written.
+//!   notional_position,lower,upper` on stdout ([`csv_output`]) and nothing written.
 //! - An instrument that cannot be sized (no forecast, prices, FX, static data) is reported and the
 //!   others go on (exit 3).
 
-pub mod positions;
+pub mod csv_output;
 
 use anyhow::Context;
 use clap::{CommandFactory, Parser};
-use positions::{COLUMNS, PositionHistory, positions_file};
 use rayon::prelude::*;
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::PathBuf;
 use std::time::Duration;
 use systrade_accounts::system::{CostMethod, InstrumentResult, run_system};
-use systrade_cli::{CommonArgs, ExitCode, ExitCodeError, Progress};
-use systrade_model::InstrumentCode;
+use systrade_cli::{CommonArgs, ExitCode, ExitCodeError, Outcomes, Progress};
+use systrade_model::{InstrumentCode, PositionHistory};
 use systrade_series::DailySeries;
-use systrade_store::Store;
 use systrade_store::state::optimal::OptimalPosition;
-use systrade_system::{ForecastSetup, InstrumentPrices, Overrides, StaticData, forecasts};
+use systrade_store::{PreparedFile, Store};
+use systrade_system::{ForecastSetup, InstrumentPrices, Load, Overrides, StaticData, forecasts};
 
 /// Size positions from combined forecasts: subsystem, notional and buffered (lower/upper)
 /// positions per instrument. Writes positions/<INSTRUMENT>.parquet (full history) and the latest
@@ -120,19 +119,18 @@ fn history(
 ) -> PositionHistory {
     let dates = r.notional_position.dates.clone();
     let on = |s: &DailySeries| s.reindex(&dates).values;
-    let values: [Vec<f64>; 9] = [
-        on(forecast),
-        r.sizing.volatility_scalar.reindex_ffill(&dates).values,
-        on(&r.sizing.subsystem_position),
-        weight.reindex_ffill(&dates).values,
-        idm.reindex_ffill(&dates).values,
-        r.notional_position.values.clone(),
-        on(&r.buffers.bottom),
-        on(&r.buffers.top),
-        on(&r.buffered_position),
-    ];
-    debug_assert_eq!(values.len(), COLUMNS.len());
-    PositionHistory { dates, values }
+    PositionHistory {
+        combined_forecast: on(forecast),
+        volatility_scalar: r.sizing.volatility_scalar.reindex_ffill(&dates).values,
+        subsystem_position: on(&r.sizing.subsystem_position),
+        instrument_weight: weight.reindex_ffill(&dates).values,
+        idm: idm.reindex_ffill(&dates).values,
+        notional_position: r.notional_position.values.clone(),
+        lower: on(&r.buffers.bottom),
+        upper: on(&r.buffers.top),
+        buffered_position: on(&r.buffered_position),
+        dates,
+    }
 }
 
 fn latest(
@@ -140,11 +138,7 @@ fn latest(
     h: &PositionHistory,
     p: &InstrumentPrices,
 ) -> Result<Optimal, String> {
-    let (lower, upper, notional) = (
-        h.column("lower"),
-        h.column("upper"),
-        h.column("notional_position"),
-    );
+    let (lower, upper, notional) = (&h.lower, &h.upper, &h.notional_position);
     let i = (0..h.dates.len())
         .rev()
         .find(|&i| !lower[i].is_nan() && !upper[i].is_nan())
@@ -199,29 +193,29 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         .context("--lock-timeout must be a non-negative number of seconds")?;
     let store = Store::open(&args.common.data_dir);
     let (cfg, config_path) = systrade_system::load_config(&store, args.config.as_deref())?;
-    let list = systrade_system::instrument_list(&store, &cfg, &args.common)?;
+    let list = systrade_system::instrument_list(&store, &cfg, args.common.instruments.as_deref())?;
     let codes = &list.codes;
     let statics = StaticData::read(&store)?;
-    let setup = ForecastSetup::new(&cfg, codes, &statics)?;
+    let mut setup = ForecastSetup::new(&cfg, codes)?;
+    setup.set_asset_classes(statics.instruments.values());
     let limits = position_limits(&store, &args.strategy)?;
 
     let combined = if from_stdin {
-        let mut c = forecasts::read_csv(std::io::stdin().lock())
-            .map_err(|e| systrade_system::fail(format!("{e:#}")))?;
+        let mut c = forecasts::read_csv(std::io::stdin().lock())?;
         c.retain(|code, _| codes.contains(code));
         c
     } else {
         forecasts::read_files(&store, codes)
     };
     let progress = Progress::new(codes.len() as u64, "instruments", args.common.no_progress);
-    let (prices, jobs, failures) = systrade_system::load_prices(&store, &list, &setup);
-    drop(jobs);
+    let loaded = systrade_system::load_instruments(&store, &list, &setup, Load::default());
+    let (prices, failures) = (loaded.prices, loaded.failures);
     progress.inc(failures.len() as u64);
     let loaded = systrade_system::assemble(&store, &cfg, &statics, prices, combined, failures);
     let mut failures = loaded.failures;
     if loaded.inputs.is_empty() {
         progress.finish();
-        return systrade_system::outcome(&failures, 0);
+        return Ok(outcome("size-positions", &failures, std::iter::empty()));
     }
     let kept: Vec<InstrumentCode> = loaded.prices.iter().map(|p| p.code.clone()).collect();
     let sys_cfg = systrade_system::accounts_config(
@@ -256,11 +250,7 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         let mut h = history(r, &inp.combined_forecast, &weight, &result.idm);
         if let Some(limit) = limits.get(&code) {
             let l = *limit as f64;
-            let mut n = 0;
-            for name in ["notional_position", "lower", "upper"] {
-                let k = COLUMNS.iter().position(|c| *c == name).expect("column");
-                n += cap(&mut h.values[k], l);
-            }
+            let n = cap(&mut h.notional_position, l) + cap(&mut h.lower, l) + cap(&mut h.upper, l);
             if n > 0 {
                 tracing::warn!(
                     "{code}: position limit {limit} (state.sqlite position_limits) caps {n} values of the notional position and buffers"
@@ -279,16 +269,16 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     if to_stdout {
         let stdout = std::io::stdout();
         let mut out = std::io::BufWriter::with_capacity(1 << 20, stdout.lock());
-        positions::write_csv_header(&mut out)?;
+        csv_output::write_csv_header(&mut out)?;
         for (code, h, _) in &done {
-            positions::write_csv_rows(&mut out, code, h)?;
+            csv_output::write_csv_rows(&mut out, code, h)?;
         }
         out.flush()?;
     } else if !done.is_empty() {
-        let encoded: Vec<(PathBuf, Vec<u8>)> = done
+        let encoded: Vec<PreparedFile> = done
             .par_iter()
-            .map(|(code, h, _)| Ok((positions_file(&store, code), positions::encode(h)?)))
-            .collect::<anyhow::Result<_>>()?;
+            .map(|(code, h, _)| store.prepare_position_history(code, h))
+            .collect::<Result<_, _>>()?;
         let writer = store.lock_for_writing(timeout).map_err(|e| {
             if e.is_locked() {
                 anyhow::Error::new(ExitCodeError(ExitCode::Locked)).context(e.to_string())
@@ -297,14 +287,14 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
             }
         })?;
         // temporary files of a killed earlier run (only ours can exist: we hold the lock)
-        let stale = systrade_store::atomic::remove_stale_temp_files(&store.dir().positions_dir())?;
+        let stale = writer.remove_stale_temp_files_in(&store.dir().positions_dir())?;
         if stale > 0 {
             tracing::info!("removed {stale} temporary file(s) left by an interrupted run");
         }
         // every file replaced atomically, all made durable with one filesystem flush
-        let staged = systrade_store::atomic::StagedFiles::new();
-        for (path, bytes) in &encoded {
-            staged.stage(path, bytes)?;
+        let staged = writer.staged();
+        for file in &encoded {
+            staged.stage(file)?;
         }
         staged.commit()?;
         write_optimal_positions(&store, &args.strategy, &done)?;
@@ -335,7 +325,11 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
             )?;
         }
     }
-    systrade_system::outcome(&failures, done.len())
+    Ok(outcome(
+        "size-positions",
+        &failures,
+        done.iter().map(|d| &d.0),
+    ))
 }
 
 fn write_optimal_positions(
@@ -357,4 +351,21 @@ fn write_optimal_positions(
         }
         Ok(())
     })
+}
+
+/// The per-instrument outcome summary (logged) and the run's exit code: 0 when every instrument
+/// was done, 3 when some failed, 1 when all did.
+fn outcome<'a>(
+    what: &str,
+    failures: &[(InstrumentCode, String)],
+    done: impl Iterator<Item = &'a InstrumentCode>,
+) -> ExitCode {
+    let outcomes = Outcomes::new(what);
+    for (code, reason) in failures {
+        outcomes.failed_with(code, ExitCode::Failure, reason);
+    }
+    for code in done {
+        outcomes.ok(code);
+    }
+    outcomes.finish()
 }

@@ -61,7 +61,7 @@ pub struct InstrumentInputs {
 
 /// System parameters (pysystemtrade config keys in brackets).
 #[derive(Debug, Clone, PartialEq)]
-pub struct SystemConfig {
+pub struct AccountsConfig {
     /// `notional_trading_capital`, `percentage_vol_target`.
     pub vol_target: VolTarget,
     /// `instrument_weights` in the order of the instruments; `None` = equal weights.
@@ -99,7 +99,7 @@ pub enum CostMethod {
     Sr,
 }
 
-impl Default for SystemConfig {
+impl Default for AccountsConfig {
     fn default() -> Self {
         Self {
             vol_target: VolTarget::default(),
@@ -173,7 +173,7 @@ pub struct SystemResult {
 /// instruments, per instrument in parallel. Instrument order is the weights' column order.
 pub fn compute_positions(
     instruments: &[InstrumentInputs],
-    config: &SystemConfig,
+    config: &AccountsConfig,
 ) -> PositionsResult {
     let sized = size_all(instruments, config);
     let codes: Vec<String> = instruments.iter().map(|i| i.code.clone()).collect();
@@ -208,7 +208,7 @@ fn risk_multiplier(
     sized: &[SizedInstrument],
     weights: &InstrumentFrame,
     idm: &DailySeries,
-    config: &SystemConfig,
+    config: &AccountsConfig,
     limits: RiskOverlayLimits,
 ) -> DailySeries {
     let capital = config.vol_target.notional_trading_capital;
@@ -260,7 +260,7 @@ fn risk_multiplier(
 }
 
 /// Position sizing of every instrument (§3.6), in parallel.
-fn size_all(instruments: &[InstrumentInputs], config: &SystemConfig) -> Vec<SizedInstrument> {
+fn size_all(instruments: &[InstrumentInputs], config: &AccountsConfig) -> Vec<SizedInstrument> {
     instruments
         .par_iter()
         .map(|i| {
@@ -283,7 +283,7 @@ fn size_all(instruments: &[InstrumentInputs], config: &SystemConfig) -> Vec<Size
 fn weights_and_idm(
     codes: &[String],
     sized: &[SizedInstrument],
-    config: &SystemConfig,
+    config: &AccountsConfig,
 ) -> (InstrumentFrame, DailySeries) {
     let fixed = config
         .instrument_weights
@@ -301,7 +301,7 @@ fn weights_and_idm(
 
 /// One instrument's notional position, buffers, buffered position and average position.
 fn positions_of(
-    config: &SystemConfig,
+    config: &AccountsConfig,
     code: String,
     sizing: SizedInstrument,
     w: DailySeries,
@@ -335,7 +335,7 @@ fn positions_of(
 
 /// The buffered position per the config (`none` → rounded optimal).
 fn walk(
-    config: &SystemConfig,
+    config: &AccountsConfig,
     optimal: &DailySeries,
     top: &DailySeries,
     bottom: &DailySeries,
@@ -360,7 +360,7 @@ fn walk(
 pub fn account_instrument(
     inp: &InstrumentInputs,
     positions: &InstrumentPositions,
-    config: &SystemConfig,
+    config: &AccountsConfig,
 ) -> (InstrumentAccount, f64) {
     let capital = config.vol_target.notional_trading_capital;
     let pandl_inputs = PandlInputs {
@@ -402,7 +402,7 @@ pub fn account_instrument(
     (account, instrument_turnover)
 }
 
-fn cash_params(inp: &InstrumentInputs, config: &SystemConfig) -> CashCostParams {
+fn cash_params(inp: &InstrumentInputs, config: &AccountsConfig) -> CashCostParams {
     CashCostParams {
         costs: inp.costs,
         rolls_per_year: inp.rolls_per_year,
@@ -415,7 +415,7 @@ fn cash_params(inp: &InstrumentInputs, config: &SystemConfig) -> CashCostParams 
 /// its instrument list order) with fixed capital: [`compute_positions`], then
 /// [`account_instrument`] per instrument (in parallel) and the portfolio curves. Panics when SR
 /// costs are asked for and an instrument lacks `daily_returns_volatility`.
-pub fn run_system(instruments: &[InstrumentInputs], config: &SystemConfig) -> SystemResult {
+pub fn run_system(instruments: &[InstrumentInputs], config: &AccountsConfig) -> SystemResult {
     let positions = compute_positions(instruments, config);
     let results: Vec<InstrumentResult> = instruments
         .par_iter()
@@ -476,7 +476,7 @@ pub struct LeanSystemResult {
 /// ([`compound`] needs the full [`SystemResult`]).
 pub fn run_system_lean(
     instruments: Vec<InstrumentInputs>,
-    config: &SystemConfig,
+    config: &AccountsConfig,
 ) -> LeanSystemResult {
     let mut sized = size_all(&instruments, config);
     for s in &mut sized {
@@ -557,7 +557,7 @@ pub struct CompoundedResult {
 /// buffered walk and cash costs are re-run on them; percentages are of the actual capital.
 pub fn compound(
     instruments: &[InstrumentInputs],
-    config: &SystemConfig,
+    config: &AccountsConfig,
     fixed: &SystemResult,
     method: CapitalMultiplier,
 ) -> CompoundedResult {
@@ -660,9 +660,9 @@ mod tests {
         for costs in [CostMethod::Cash, CostMethod::Sr] {
             let r = run_system(
                 &[good.clone(), empty.clone(), none.clone()],
-                &SystemConfig {
+                &AccountsConfig {
                     costs,
-                    ..SystemConfig::default()
+                    ..AccountsConfig::default()
                 },
             );
             assert_eq!(r.instruments.len(), 3);
@@ -700,10 +700,10 @@ mod tests {
             BufferMethod::Position,
             BufferMethod::None,
         ] {
-            let config = SystemConfig {
+            let config = AccountsConfig {
                 buffer_method: method,
                 buffer_trade_to_edge: false,
-                ..SystemConfig::default()
+                ..AccountsConfig::default()
             };
             let p = compute_positions(std::slice::from_ref(&long), &config);
             let i = &p.instruments[0];
@@ -744,7 +744,7 @@ mod tests {
         let a = instrument("A", n, |i| if i % 60 < 30 { 15.0 } else { -5.0 });
         let b = instrument("B", n, |i| if i % 45 < 20 { 8.0 } else { -12.0 });
         let inputs = [a, b];
-        let base = compute_positions(&inputs, &SystemConfig::default());
+        let base = compute_positions(&inputs, &AccountsConfig::default());
         assert!(base.risk_multiplier.is_none());
         let loose = RiskOverlayLimits {
             max_risk_fraction_normal_risk: 1e9,
@@ -755,9 +755,9 @@ mod tests {
         let with = |limits| {
             compute_positions(
                 &inputs,
-                &SystemConfig {
+                &AccountsConfig {
                     risk_overlay: Some(limits),
-                    ..SystemConfig::default()
+                    ..AccountsConfig::default()
                 },
             )
         };
@@ -794,12 +794,12 @@ mod tests {
         }
         assert!(scaled > 0);
         // the lean run applies the same overlay
-        let config = SystemConfig {
+        let config = AccountsConfig {
             risk_overlay: Some(RiskOverlayLimits {
                 max_risk_leverage: 0.5,
                 ..loose
             }),
-            ..SystemConfig::default()
+            ..AccountsConfig::default()
         };
         let full = run_system(&inputs, &config);
         let lean = run_system_lean(inputs.to_vec(), &config);

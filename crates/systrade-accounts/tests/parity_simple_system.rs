@@ -359,7 +359,7 @@ fn whole_system_from_forecasts_matches_pysystemtrade() {
     else {
         return;
     };
-    use systrade_accounts::system::{InstrumentInputs, SystemConfig, run_system};
+    use systrade_accounts::system::{AccountsConfig, InstrumentInputs, run_system};
     let summary = summary(&root);
     let gbpusd = {
         let t = systrade_test::read_csv(&data.join("fx_prices_csv/GBPUSD.csv.gz"));
@@ -408,14 +408,14 @@ fn whole_system_from_forecasts_matches_pysystemtrade() {
             }
         })
         .collect();
-    let config = SystemConfig {
+    let config = AccountsConfig {
         vol_target: systrade_portfolio::sizing::VolTarget {
             notional_trading_capital: CAPITAL,
             percentage_vol_target: VOL_TARGET,
         },
         instrument_weights: Some(INSTRUMENTS.iter().map(|c| weight(c)).collect()),
         idm: IDM,
-        ..SystemConfig::default()
+        ..AccountsConfig::default()
     };
     let result = run_system(&inputs, &config);
     for r in &result.instruments {
@@ -477,7 +477,7 @@ fn whole_system_from_forecasts_matches_pysystemtrade() {
     // numbers exist for this variant; pysystemtrade's simple system uses cash costs).
     let sr = run_system(
         &inputs,
-        &SystemConfig {
+        &AccountsConfig {
             costs: systrade_accounts::system::CostMethod::Sr,
             ..config.clone()
         },

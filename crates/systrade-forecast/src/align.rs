@@ -49,6 +49,12 @@ pub fn reindex_ffill_to(b: &DailySeries, a: &DailySeries) -> Vec<f64> {
     systrade_series::index::reindex_ffill_sorted(&b.dates, &b.values, &a.dates)
 }
 
+/// `x` as of each date of `index`: the last non-NaN value of `x` on or before the date
+/// (pandas `x.reindex(index.index, method="ffill").ffill()`), on `index`'s dates.
+pub fn asof(x: &DailySeries, index: &DailySeries) -> DailySeries {
+    index.with_values(systrade_series::ffill(&reindex_ffill_to(x, index)))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -88,17 +88,25 @@ pub fn smoothed_carry(raw_carry: &DailySeries, smooth_days: f64) -> DailySeries 
     raw_carry.with_values(crate::rules::carry(&raw_carry.values, smooth_days))
 }
 
-/// `median_carry_for_asset_class`: the cross-sectional median (NaN ignored) of the instruments'
-/// `raw_carry.ewm(com = 90).mean()` within one asset class, reindexed with forward fill onto
-/// `index`.
+/// Smoothing of the raw carries whose median is an asset class's carry (`ewm(com = 90)`).
+pub const ASSET_CLASS_CARRY_SMOOTH_DAYS: f64 = 90.0;
+
+/// The median carry of one asset class: the cross-sectional median (NaN ignored) of the
+/// instruments' `raw_carry.ewm(com = 90).mean()` ([`smoothed_carry`] with
+/// [`ASSET_CLASS_CARRY_SMOOTH_DAYS`]). Computed once per class;
+/// [`median_carry_for_asset_class`] aligns it to an instrument.
+pub fn asset_class_median_carry(smoothed_carries: &[&DailySeries]) -> DailySeries {
+    crate::rawdata::cross_sectional_median(smoothed_carries)
+}
+
+/// `median_carry_for_asset_class` of one instrument: its class's [`asset_class_median_carry`] as
+/// of each date of `index` (the instrument's raw carry: reindexed with forward fill, then
+/// forward-filled).
 pub fn median_carry_for_asset_class(
-    smoothed_carries: &[&DailySeries],
+    class_median: &DailySeries,
     index: &DailySeries,
 ) -> DailySeries {
-    let median = crate::rawdata::cross_sectional_median(smoothed_carries);
-    index.with_values(systrade_series::ffill(&crate::align::reindex_ffill_to(
-        &median, index,
-    )))
+    crate::align::asof(class_median, index)
 }
 
 #[cfg(test)]

@@ -8,8 +8,16 @@
 //! union of their dates, then smoothed over time with that EWMA, then reindexed with forward fill
 //! onto the instrument's index.
 
-use crate::align::{align_union, reindex_ffill_to};
-use systrade_series::{DailySeries, ewma_com, ffill, rolling_skew_days};
+use crate::align::{align_union, asof};
+use crate::spec::FactorSpec;
+use systrade_series::{DailySeries, ewma_com, rolling_skew_days};
+
+/// `_demean_method` averaging over all instruments.
+pub const ALL_ASSETS_DEMEAN: &str = "historic_average_factor_value_all_assets";
+/// `_demean_method` averaging over the instrument's asset class.
+pub const ASSET_CLASS_DEMEAN: &str = "average_factor_value_in_asset_class_for_instrument";
+/// The factors [`factor_value`] computes (`_factor_name`).
+pub const FACTOR_NAMES: [&str; 2] = ["neg_skew", "skew"];
 
 /// Centre of mass of the EWMA used for historic factor averages: 256 × 15 business days.
 pub const FACTOR_AVERAGE_COM: f64 = 256.0 * 15.0;
@@ -28,6 +36,17 @@ pub fn skew(daily_percentage_returns: &DailySeries, lookback_days: i64) -> Daily
 /// `neg_skew = −skew`.
 pub fn neg_skew(daily_percentage_returns: &DailySeries, lookback_days: i64) -> DailySeries {
     skew(daily_percentage_returns, lookback_days).map(|v| -v)
+}
+
+/// The factor `spec` names on one instrument's daily percentage returns: [`skew`] or
+/// [`neg_skew`] over `lookback_days` ([`FactorSpec::check`] rejects other names).
+pub fn factor_value(spec: &FactorSpec, daily_percentage_returns: &DailySeries) -> DailySeries {
+    let lookback = spec.lookback_days as i64;
+    if spec.factor_name == "skew" {
+        skew(daily_percentage_returns, lookback)
+    } else {
+        neg_skew(daily_percentage_returns, lookback)
+    }
 }
 
 /// Historic average of a factor over a set of instruments (all instruments for
@@ -52,8 +71,15 @@ pub fn average_factor_value(factors: &[&DailySeries]) -> DailySeries {
 /// `get_demeanded_factor_value`: `factor − average`, the average taken as of each of the factor's
 /// dates (reindexed with forward fill).
 pub fn demeaned_factor_value(factor: &DailySeries, average: &DailySeries) -> DailySeries {
-    let avg = ffill(&reindex_ffill_to(average, factor));
-    factor.with_values(factor.values.iter().zip(&avg).map(|(f, a)| f - a).collect())
+    let avg = asof(average, factor);
+    factor.with_values(
+        factor
+            .values
+            .iter()
+            .zip(&avg.values)
+            .map(|(f, a)| f - a)
+            .collect(),
+    )
 }
 
 #[cfg(test)]

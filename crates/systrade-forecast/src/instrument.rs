@@ -1,38 +1,28 @@
 //! All forecast series of one instrument: raw data → raw forecasts per rule → scaled and capped →
 //! combined (spec §3.2–3.5). Cross-sectional inputs (asset-class normalised price, median carry,
-//! pooled scalars, demeaned factors) are computed by the caller from all instruments and passed in.
+//! pooled scalars, demeaned factors) come from all instruments ([`crate::cross_section`],
+//! [`crate::pipeline`]) and are passed in.
 
 use crate::align::align_union;
-use crate::carry::{CarryInputs, carry_inputs, raw_carry, smoothed_carry};
+use crate::carry::{carry_inputs, raw_carry, smoothed_carry};
 use crate::combine::{Combination, DEFAULT_WEIGHT_EWMA_SPAN, combine_forecasts};
-use crate::rawdata::{RawData, VolConfig};
-use crate::rules;
+use crate::cross_section::CrossSectionalInputs;
+use crate::rawdata::{RawData, RobustVol, VolConfig, robust_vol_calc};
+use crate::rules::{self, VolOf};
 use crate::scaling::{DEFAULT_FORECAST_CAP, cap_forecast, scalar_for_forecast, scale};
-use crate::spec::{DataInput, FactorSpec, RuleFunction, TradingRule};
+use crate::spec::{DataInput, RuleFunction, TradingRule};
 use std::collections::BTreeMap;
 use std::sync::Arc;
-use systrade_model::{AdjustedPrices, CarryPrices};
-use systrade_series::DailySeries;
+use systrade_model::{AdjustedPrices, COMBINED_RULE, CarryPrices, ForecastSeries};
+use systrade_series::{DailySeries, diff};
 
-/// One instrument's price inputs.
+/// One instrument's prices, what the raw-data stage reads.
 #[derive(Debug, Clone, Copy)]
-pub struct InstrumentInputs<'a> {
+pub struct PriceInputs<'a> {
     pub adjusted: &'a AdjustedPrices,
     /// The carry columns of the multiple prices (needed for carry and the percentage-vol
     /// denominator).
     pub multiple: Option<&'a CarryPrices>,
-}
-
-/// Inputs that depend on other instruments, computed by the caller.
-#[derive(Debug, Clone, Default)]
-pub struct CrossSectionalInputs {
-    /// `normalised_price_for_asset_class` for this instrument
-    /// ([`crate::rawdata::normalised_price_for_asset_class`]).
-    pub normalised_price_for_asset_class: Option<DailySeries>,
-    /// `median_carry_for_asset_class` ([`crate::carry::median_carry_for_asset_class`]).
-    pub median_carry_for_asset_class: Option<DailySeries>,
-    /// `get_demeanded_factor_value` per factor specification.
-    pub demeaned_factors: Vec<(FactorSpec, DailySeries)>,
 }
 
 /// Why a forecast cannot be computed.
@@ -44,26 +34,28 @@ pub enum ForecastError {
     UnknownRule(String),
 }
 
-/// Raw-data stage output of one instrument, plus carry when multiple prices are given.
+/// What the trading rules of one instrument read from its own prices: the raw-data stage and,
+/// with multiple prices, the raw carry.
 #[derive(Debug, Clone, PartialEq)]
-pub struct InstrumentData {
+pub struct ForecastInputs {
     /// Shared with callers that keep the raw data beyond the forecasts (e.g. position sizing).
     pub raw: Arc<RawData>,
-    pub carry: Option<CarryInputs>,
-    /// `raw_carry` (on the union of the daily annualised roll and vol indices).
+    /// `raw_carry` (on the union of the daily annualised roll and vol indices), from the carry
+    /// inputs of the multiple prices ([`crate::carry::carry_inputs`]).
     pub raw_carry: Option<DailySeries>,
 }
 
-impl InstrumentData {
-    pub fn compute(inputs: InstrumentInputs<'_>, vol: &VolConfig) -> Self {
-        let raw = RawData::compute(inputs.adjusted, inputs.multiple, vol);
-        let carry = inputs.multiple.map(carry_inputs);
-        let raw_carry = carry
-            .as_ref()
-            .map(|c| raw_carry(&c.daily_annualised_roll(), &raw.daily_returns_volatility));
+impl ForecastInputs {
+    pub fn compute(prices: PriceInputs<'_>, vol: &VolConfig) -> Self {
+        let raw = RawData::compute(prices.adjusted, prices.multiple, vol);
+        let raw_carry = prices.multiple.map(|m| {
+            raw_carry(
+                &carry_inputs(m).daily_annualised_roll(),
+                &raw.daily_returns_volatility,
+            )
+        });
         Self {
             raw: Arc::new(raw),
-            carry,
             raw_carry,
         }
     }
@@ -158,12 +150,16 @@ impl InstrumentData {
         Ok(DailySeries::new(dates, values))
     }
 
-    /// The raw forecast of every weighted rule of `config`, in `forecast_weights` order.
+    /// The raw forecast of every weighted rule of `config`, in `forecast_weights` order. Rules
+    /// `ewmac_calc_vol` on the same input with the same `vol_days` and vol basis (e.g.
+    /// assettrend2…64 on the asset-class normalised price) share one volatility
+    /// ([`Self::raw_forecast_sharing_vol`]).
     pub fn raw_forecasts(
         &self,
         config: &ForecastConfig,
         cross: &CrossSectionalInputs,
     ) -> Result<Vec<DailySeries>, ForecastError> {
+        let mut vols = VolCache::default();
         config
             .forecast_weights
             .iter()
@@ -172,11 +168,60 @@ impl InstrumentData {
                     .rules
                     .get(name)
                     .ok_or_else(|| ForecastError::UnknownRule(name.clone()))?;
-                self.raw_forecast(name, rule, cross)
+                self.raw_forecast_sharing_vol(name, rule, cross, &mut vols)
             })
             .collect()
     }
+
+    /// [`Self::raw_forecast`], except that a [`RuleFunction::EwmacCalcVol`] rule reuses the
+    /// `robust_vol_calc` of an earlier rule with the same input, `vol_days` and vol basis:
+    /// `ewmac(x, robust_vol_calc(x or diff(x), vol_days), Lfast, Lslow)`, exactly the calls
+    /// [`rules::ewmac_calc_vol`] makes.
+    fn raw_forecast_sharing_vol(
+        &self,
+        name: &str,
+        rule: &TradingRule,
+        cross: &CrossSectionalInputs,
+        vols: &mut VolCache,
+    ) -> Result<DailySeries, ForecastError> {
+        let RuleFunction::EwmacCalcVol {
+            lfast,
+            lslow,
+            vol_days,
+            vol_of,
+        } = rule.function
+        else {
+            return self.raw_forecast(name, rule, cross);
+        };
+        let [input] = rule.data.as_slice() else {
+            return self.raw_forecast(name, rule, cross);
+        };
+        let key = (input.clone(), vol_days, vol_of);
+        let i = match vols.0.iter().position(|(k, ..)| *k == key) {
+            Some(i) => i,
+            None => {
+                let x = self.input(input, cross, name)?;
+                let vol_input = match vol_of {
+                    VolOf::PriceLevel => x.values.clone(),
+                    VolOf::PriceDifferences => diff(&x.values, 1),
+                };
+                let vol = robust_vol_calc(&vol_input, &RobustVol::with_days(vol_days));
+                vols.0.push((key, x, vol));
+                vols.0.len() - 1
+            }
+        };
+        let (_, x, vol) = &vols.0[i];
+        Ok(x.with_values(rules::ewmac(&x.values, vol, lfast, lslow)))
+    }
 }
+
+/// Volatilities of `ewmac_calc_vol` rules of one instrument, by [`VolKey`], with the input they
+/// were computed on.
+#[derive(Default)]
+struct VolCache(Vec<(VolKey, DailySeries, Vec<f64>)>);
+
+/// Input, `vol_days` and vol basis of an `ewmac_calc_vol` volatility.
+type VolKey = (DataInput, usize, VolOf);
 
 /// A forecast scalar: fixed, or an estimated series (reindexed with forward fill to the forecast).
 #[derive(Debug, Clone, PartialEq)]
@@ -221,7 +266,7 @@ impl RuleForecast {
     }
 }
 
-/// Everything `compute-forecasts` needs from the system config for one instrument.
+/// Everything the forecasts of one instrument need from the system config.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ForecastConfig {
     /// Rule definitions by name.
@@ -242,6 +287,17 @@ pub struct ForecastConfig {
     pub vol: VolConfig,
 }
 
+impl ForecastConfig {
+    /// The fixed scalar of every weighted rule (in `forecast_weights` order) from
+    /// [`Self::scalars`]; 1.0, pysystemtrade's global default, for a rule without one.
+    pub fn fixed_scalars(&self) -> Vec<ForecastScalar> {
+        self.forecast_weights
+            .iter()
+            .map(|(name, _)| ForecastScalar::Fixed(self.scalars.get(name).copied().unwrap_or(1.0)))
+            .collect()
+    }
+}
+
 impl Default for ForecastConfig {
     fn default() -> Self {
         Self {
@@ -260,7 +316,7 @@ impl Default for ForecastConfig {
 /// All forecast series of one instrument.
 #[derive(Debug, Clone, PartialEq)]
 pub struct InstrumentForecasts {
-    pub data: InstrumentData,
+    pub data: ForecastInputs,
     /// One per weighted rule, in `forecast_weights` order.
     pub rules: Vec<RuleForecast>,
     pub combination: Combination,
@@ -269,26 +325,19 @@ pub struct InstrumentForecasts {
 impl InstrumentForecasts {
     /// Computes everything with fixed scalars from `config.scalars`.
     pub fn compute(
-        inputs: InstrumentInputs<'_>,
+        prices: PriceInputs<'_>,
         cross: &CrossSectionalInputs,
         config: &ForecastConfig,
     ) -> Result<Self, ForecastError> {
-        let data = InstrumentData::compute(inputs, &config.vol);
-        let scalars = config
-            .forecast_weights
-            .iter()
-            .map(|(name, _)| {
-                ForecastScalar::Fixed(config.scalars.get(name).copied().unwrap_or(1.0))
-            })
-            .collect::<Vec<_>>();
-        Self::with_scalars(data, cross, config, &scalars)
+        let data = ForecastInputs::compute(prices, &config.vol);
+        Self::with_scalars(data, cross, config, &config.fixed_scalars())
     }
 
     /// Computes the forecasts from already computed raw data with one scalar per weighted rule
     /// (in `forecast_weights` order) — the entry point when scalars are estimated across
     /// instruments.
     pub fn with_scalars(
-        data: InstrumentData,
+        data: ForecastInputs,
         cross: &CrossSectionalInputs,
         config: &ForecastConfig,
         scalars: &[ForecastScalar],
@@ -298,48 +347,87 @@ impl InstrumentForecasts {
     }
 
     /// Scales, caps and combines raw forecasts already computed with
-    /// [`InstrumentData::raw_forecasts`] (one per weighted rule, in `forecast_weights` order) —
+    /// [`ForecastInputs::raw_forecasts`] (one per weighted rule, in `forecast_weights` order) —
     /// for callers that needed the raw forecasts of all instruments first (pooled scalar
     /// estimates).
     pub fn from_raw_forecasts(
-        data: InstrumentData,
+        data: ForecastInputs,
         raw_forecasts: Vec<DailySeries>,
         config: &ForecastConfig,
         scalars: &[ForecastScalar],
     ) -> Self {
-        let n = config.forecast_weights.len();
-        assert_eq!(scalars.len(), n, "one scalar per weighted rule");
-        assert_eq!(raw_forecasts.len(), n, "one raw forecast per weighted rule");
-        let rules: Vec<RuleForecast> = config
-            .forecast_weights
-            .iter()
-            .zip(raw_forecasts)
-            .zip(scalars)
-            .map(|(((name, _), raw), scalar)| {
-                RuleForecast::new(
-                    name,
-                    raw,
-                    scalar,
-                    config.forecast_cap,
-                    config.forecast_floor,
-                )
-            })
-            .collect();
-        let capped: Vec<&DailySeries> = rules.iter().map(|r| &r.capped).collect();
-        let weights: Vec<f64> = config.forecast_weights.iter().map(|(_, w)| *w).collect();
-        let combination = combine_forecasts(
-            &capped,
-            &weights,
-            config.fdm,
-            config.forecast_cap,
-            config.weight_ewma_span,
-        );
+        let (rules, combination) = scale_cap_combine(config, raw_forecasts, scalars);
         Self {
             data,
             rules,
             combination,
         }
     }
+}
+
+/// Scales and caps each raw forecast (spec §3.4) and combines the capped forecasts (§3.5): one
+/// [`RuleForecast`] per weighted rule (raw forecasts and scalars in `forecast_weights` order)
+/// and their [`Combination`].
+///
+/// # Panics
+/// When there is not one raw forecast and one scalar per weighted rule.
+pub fn scale_cap_combine(
+    config: &ForecastConfig,
+    raw_forecasts: Vec<DailySeries>,
+    scalars: &[ForecastScalar],
+) -> (Vec<RuleForecast>, Combination) {
+    let n = config.forecast_weights.len();
+    assert_eq!(scalars.len(), n, "one scalar per weighted rule");
+    assert_eq!(raw_forecasts.len(), n, "one raw forecast per weighted rule");
+    let rules: Vec<RuleForecast> = config
+        .forecast_weights
+        .iter()
+        .zip(raw_forecasts)
+        .zip(scalars)
+        .map(|(((name, _), raw), scalar)| {
+            RuleForecast::new(
+                name,
+                raw,
+                scalar,
+                config.forecast_cap,
+                config.forecast_floor,
+            )
+        })
+        .collect();
+    let capped: Vec<&DailySeries> = rules.iter().map(|r| &r.capped).collect();
+    let weights: Vec<f64> = config.forecast_weights.iter().map(|(_, w)| *w).collect();
+    let combination = combine_forecasts(
+        &capped,
+        &weights,
+        config.fdm,
+        config.forecast_cap,
+        config.weight_ewma_span,
+    );
+    (rules, combination)
+}
+
+/// The series of the forecasts file: per rule its raw forecast, scalar and capped forecast, then
+/// the combined forecast (raw: the weighted sum before the FDM; scalar: the FDM; capped: the
+/// final combined forecast).
+pub fn forecast_series(rules: Vec<RuleForecast>, combination: Combination) -> Vec<ForecastSeries> {
+    let mut out: Vec<ForecastSeries> = rules
+        .into_iter()
+        .map(|r| ForecastSeries {
+            rule: r.rule,
+            dates: r.raw.dates,
+            raw: r.raw.values,
+            scalar: r.scalar.values,
+            capped: r.capped.values,
+        })
+        .collect();
+    out.push(ForecastSeries {
+        rule: COMBINED_RULE.to_string(),
+        dates: combination.combined.dates,
+        raw: combination.combined_without_fdm.values,
+        scalar: combination.fdm.values,
+        capped: combination.combined.values,
+    });
+    out
 }
 
 #[cfg(test)]
@@ -387,7 +475,7 @@ mod tests {
     #[test]
     fn missing_inputs_are_errors() {
         let adj = prices(50);
-        let inputs = InstrumentInputs {
+        let inputs = PriceInputs {
             adjusted: &adj,
             multiple: None,
         };
@@ -408,7 +496,7 @@ mod tests {
     #[test]
     fn fixed_and_estimated_scalars() {
         let adj = prices(300);
-        let inputs = InstrumentInputs {
+        let inputs = PriceInputs {
             adjusted: &adj,
             multiple: None,
         };
@@ -446,7 +534,7 @@ mod tests {
         assert!((comb - want).abs() < 1e-12, "{comb} vs {want}");
 
         // Estimated scalar from this instrument alone, fed back through from_raw_forecasts.
-        let data = InstrumentData::compute(inputs, &c.vol);
+        let data = ForecastInputs::compute(inputs, &c.vol);
         let raws = data.raw_forecasts(&c, &cross).unwrap();
         let est = crate::scaling::estimated_forecast_scalar(
             &[&raws[0]],
@@ -463,5 +551,73 @@ mod tests {
         assert_eq!(f.rules[0].scalar.values, est.values);
         // Backfilled: the first scalar equals the first estimate.
         assert!(!f.rules[0].scalar.values[0].is_nan());
+    }
+
+    #[test]
+    fn shared_ewmac_calc_vol_equals_the_rule_computed_alone() {
+        let adjusted = prices(420);
+        let d = ForecastInputs::compute(
+            PriceInputs {
+                adjusted: &adjusted,
+                multiple: None,
+            },
+            &VolConfig::default(),
+        );
+        let cross = CrossSectionalInputs::default();
+        let mut cache = VolCache::default();
+        for (lfast, vol_of) in [
+            (2, VolOf::PriceLevel),
+            (8, VolOf::PriceLevel),
+            (4, VolOf::PriceDifferences),
+        ] {
+            let rule = TradingRule {
+                function: RuleFunction::EwmacCalcVol {
+                    lfast,
+                    lslow: 4 * lfast,
+                    vol_days: 35,
+                    vol_of,
+                },
+                data: vec![DataInput::NormalisedPrice],
+            };
+            let shared = d
+                .raw_forecast_sharing_vol("r", &rule, &cross, &mut cache)
+                .unwrap();
+            let alone = d.raw_forecast("r", &rule, &cross).unwrap();
+            assert_eq!(shared.dates, alone.dates);
+            assert!(
+                shared
+                    .values
+                    .iter()
+                    .zip(&alone.values)
+                    .all(|(a, b)| a.to_bits() == b.to_bits())
+            );
+            assert!(shared.values.iter().any(|v| !v.is_nan()));
+        }
+        assert_eq!(cache.0.len(), 2, "one volatility per input and basis");
+    }
+
+    #[test]
+    fn forecast_series_ends_with_the_combined_forecast() {
+        let adj = prices(300);
+        let inputs = PriceInputs {
+            adjusted: &adj,
+            multiple: None,
+        };
+        let c = config(
+            &[("brk", "breakout", &[("lookback", 20.0)])],
+            &[("brk", 1.0)],
+        );
+        let f = InstrumentForecasts::compute(inputs, &CrossSectionalInputs::default(), &c).unwrap();
+        let series = forecast_series(f.rules.clone(), f.combination.clone());
+        assert_eq!(series.len(), 2);
+        assert_eq!(series[0].rule, "brk");
+        let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+        assert_eq!(bits(&series[0].capped), bits(&f.rules[0].capped.values));
+        assert!(series[1].is_combined());
+        assert_eq!(
+            bits(&series[1].capped),
+            bits(&f.combination.combined.values)
+        );
+        assert_eq!(bits(&series[1].scalar), bits(&f.combination.fdm.values));
     }
 }

@@ -11,22 +11,35 @@
 //! - [`scaling`]: fixed and estimated (pooled) forecast scalars, cap and floor.
 //! - [`factors`]: skew factor inputs (rolling calendar-window skew, demeaning).
 //! - [`combine`]: forecast weights (alignment, smoothing, renormalisation), FDM, combined forecast.
-//! - [`instrument`]: everything for one instrument in one call ([`InstrumentForecasts`]).
+//! - [`instrument`]: everything for one instrument ([`ForecastInputs`], [`InstrumentForecasts`],
+//!   [`instrument::scale_cap_combine`]).
+//! - [`cross_section`]: inputs computed from several instruments (asset-class normalised price
+//!   and median carry, demeaned factors).
+//! - [`pipeline`]: the whole forecast stage over all instruments of a system
+//!   ([`pipeline::compute_forecasts`]), used by `compute-forecasts`, `size-positions` and
+//!   `backtest`.
 //!
-//! No I/O: inputs are prices already in memory, outputs are [`DailySeries`].
+//! No I/O: inputs are prices already in memory, outputs are [`DailySeries`] and
+//! [`systrade_model::ForecastSeries`].
 
 pub mod align;
 pub mod attenuation;
 pub mod carry;
 pub mod combine;
+pub mod cross_section;
 pub mod factors;
 pub mod instrument;
+pub mod pipeline;
 pub mod rawdata;
 pub mod rules;
 pub mod scaling;
 pub mod spec;
 
-pub use instrument::{ForecastConfig, InstrumentForecasts, InstrumentInputs, RuleForecast};
+pub use cross_section::{CrossSectionalInputs, CrossSectionalNeeds};
+pub use instrument::{
+    ForecastConfig, ForecastInputs, ForecastScalar, InstrumentForecasts, PriceInputs, RuleForecast,
+};
+pub use pipeline::{ForecastJob, ScalarMethod};
 pub use rawdata::{RawData, VolConfig, VolEstimator};
-pub use spec::{DataInput, RuleError, RuleFunction, TradingRule};
+pub use spec::{DataInput, FactorSpec, RuleError, RuleFunction, TradingRule};
 pub use systrade_series::DailySeries;

@@ -1,7 +1,7 @@
 //! The raw-data stage (spec §3.1–3.2): daily prices, returns, volatility and the price-derived series
 //! the trading rules read.
 
-use crate::align::{binary_op, reindex_ffill_to};
+use crate::align::{asof, binary_op, reindex_ffill_to};
 use systrade_model::{AdjustedPrices, CarryPrices, ROOT_BUSINESS_DAYS_IN_YEAR};
 use systrade_series::{
     DailySeries, Ewm, bfill, cumsum, diff, ewm_mean, ewm_std, ffill, resample_business_day_last,
@@ -362,16 +362,23 @@ impl RawData {
     }
 }
 
-/// `normalised_price_for_asset_class`: the cross-sectional median (over instruments, ignoring NaN)
-/// of the daily vol-normalised returns of the instruments in one asset class, cumulatively summed,
-/// then reindexed with forward fill onto `index`.
+/// The normalised price of one asset class: the cross-sectional median (over instruments,
+/// ignoring NaN) of the daily vol-normalised returns of the instruments in the class, cumulatively
+/// summed. Computed once per class; [`normalised_price_for_asset_class`] aligns it to an
+/// instrument.
+pub fn asset_class_normalised_price(vol_normalised_returns: &[&DailySeries]) -> DailySeries {
+    let median = cross_sectional_median(vol_normalised_returns);
+    median.with_values(cumsum(&median.values))
+}
+
+/// `normalised_price_for_asset_class` of one instrument: its class's
+/// [`asset_class_normalised_price`] as of each date of `index` (the instrument's own normalised
+/// price: reindexed with forward fill, then forward-filled).
 pub fn normalised_price_for_asset_class(
-    vol_normalised_returns: &[&DailySeries],
+    class_price: &DailySeries,
     index: &DailySeries,
 ) -> DailySeries {
-    let median = cross_sectional_median(vol_normalised_returns);
-    let cum = median.with_values(cumsum(&median.values));
-    index.with_values(ffill(&reindex_ffill_to(&cum, index)))
+    asof(class_price, index)
 }
 
 /// Row-wise median across series on the union of their dates, ignoring NaN (pandas
@@ -535,7 +542,7 @@ mod tests {
         let m = cross_sectional_median(&[&a, &b, &c]);
         assert_eq!(m.values, vec![2.0, 5.0, 5.0]);
         // Asset-class normalised price: cumsum of the median, as of each target date.
-        let np = normalised_price_for_asset_class(&[&a, &b, &c], &b);
+        let np = normalised_price_for_asset_class(&asset_class_normalised_price(&[&a, &b, &c]), &b);
         assert_eq!(np.values, vec![7.0, 12.0]);
     }
 }

@@ -122,12 +122,59 @@ pub struct FactorSpec {
     pub demean_method: String,
 }
 
+/// A factor specification systrade cannot compute.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum FactorError {
+    #[error("unknown factor '{0}' (supported: neg_skew, skew)")]
+    UnknownFactor(String),
+    #[error(
+        "unknown demean method '{0}' (supported: historic_average_factor_value_all_assets, average_factor_value_in_asset_class_for_instrument)"
+    )]
+    UnknownDemeanMethod(String),
+}
+
+impl FactorSpec {
+    /// Checks that the factor and its demean method are ones systrade computes
+    /// ([`crate::factors::FACTOR_NAMES`], [`crate::factors::ALL_ASSETS_DEMEAN`],
+    /// [`crate::factors::ASSET_CLASS_DEMEAN`]).
+    ///
+    /// # Errors
+    /// The first unsupported part.
+    pub fn check(&self) -> Result<(), FactorError> {
+        use crate::factors::{ALL_ASSETS_DEMEAN, ASSET_CLASS_DEMEAN, FACTOR_NAMES};
+        if !FACTOR_NAMES.contains(&self.factor_name.as_str()) {
+            return Err(FactorError::UnknownFactor(self.factor_name.clone()));
+        }
+        if self.demean_method != ALL_ASSETS_DEMEAN && self.demean_method != ASSET_CLASS_DEMEAN {
+            return Err(FactorError::UnknownDemeanMethod(self.demean_method.clone()));
+        }
+        Ok(())
+    }
+
+    /// True when the factor is demeaned within the instrument's asset class (which then must be
+    /// known).
+    pub fn demeaned_by_asset_class(&self) -> bool {
+        self.demean_method != crate::factors::ALL_ASSETS_DEMEAN
+    }
+}
+
+/// `neg_skew(365d, historic_average_factor_value_all_assets)`: the form of debug logs.
+impl std::fmt::Display for FactorSpec {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{}({}d, {})",
+            self.factor_name, self.lookback_days, self.demean_method
+        )
+    }
+}
+
 impl Default for FactorSpec {
     fn default() -> Self {
         Self {
             factor_name: "neg_skew".into(),
             lookback_days: 365,
-            demean_method: "historic_average_factor_value_all_assets".into(),
+            demean_method: crate::factors::ALL_ASSETS_DEMEAN.into(),
         }
     }
 }

@@ -14,10 +14,8 @@
 use chrono::NaiveDate;
 use std::collections::BTreeMap;
 use std::path::Path;
-use systrade_forecast::instrument::{
-    CrossSectionalInputs, ForecastConfig, InstrumentForecasts, InstrumentInputs,
-};
 use systrade_forecast::spec::{ArgValue, TradingRule};
+use systrade_forecast::{CrossSectionalInputs, ForecastConfig, InstrumentForecasts, PriceInputs};
 use systrade_model::{AdjustedPrices, CarryPrices, ContractDate, MultiplePricesRow, Timestamp};
 use systrade_series::{DailySeries, reindex};
 use systrade_test::{CsvTable, close_f64, read_csv, require_pst_data, require_pst_reference};
@@ -259,7 +257,7 @@ fn run_parity(test: &str, floats: Floats) -> (usize, usize) {
             floats,
         );
         let f = InstrumentForecasts::compute(
-            InstrumentInputs {
+            PriceInputs {
                 adjusted: &adjusted,
                 multiple: Some(&multiple),
             },

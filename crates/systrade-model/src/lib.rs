@@ -1,14 +1,17 @@
 //! Domain types of systrade, after pysystemtrade's `sysobjects/`: instrument codes and their static
 //! configuration, contract dates (`YYYYMMDD`, day `00` for monthly contracts), futures month letters,
 //! roll cycles and roll parameters, roll states and pending rolls, position overrides, timestamps,
-//! and how instruments are named at the broker. Pure: no file, network or clock access.
+//! how instruments are named at the broker, and the forecast series and position histories the
+//! system computes. Pure: no file, network or clock access.
 
 pub mod broker_mapping;
 pub mod contract;
+pub mod forecast;
 pub mod instrument;
 pub mod month;
 pub mod overrides;
 pub mod pending_roll;
+pub mod position_history;
 pub mod prices;
 pub mod roll_cycle;
 pub mod roll_state;
@@ -16,6 +19,7 @@ pub mod time;
 
 pub use broker_mapping::{BrokerMappingError, IbkrFx, IbkrInstrument};
 pub use contract::{ContractDate, ContractDateError};
+pub use forecast::{COMBINED_RULE, ForecastSeries};
 pub use instrument::{
     AssetClass, CarryOffset, Instrument, InstrumentCode, InstrumentCodeError, RollParameters,
     RollParametersError,
@@ -23,6 +27,7 @@ pub use instrument::{
 pub use month::{FuturesMonth, MonthLetterError};
 pub use overrides::Override;
 pub use pending_roll::{MultipleEnd, PendingRoll, RollProgress};
+pub use position_history::PositionHistory;
 pub use prices::{
     AdjustedPrices, CarryPrices, ContractBar, ContractPrices, FxRates, MultiplePrices,
     MultiplePricesRow, PriceSeries, RollCalendar, RollCalendarRow,

@@ -48,6 +48,35 @@ pub struct RunOptions {
     pub poll_interval: Duration,
     /// Identifies the run in the audit table.
     pub run_id: String,
+    /// The sanity bound: the most contracts any position or order of an instrument may reach.
+    pub bounds: SanityBounds,
+}
+
+/// Sanity bounds per instrument (issue 15): an optimal position, order or resulting position
+/// beyond its bound is refused and the instrument locked (source `sanity`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct SanityBounds {
+    /// Bounds of particular instruments (derived from capital and contract value by the caller).
+    pub per_instrument: BTreeMap<String, i64>,
+    /// The bound of every other instrument.
+    pub default: i64,
+}
+
+impl SanityBounds {
+    /// The same bound for every instrument.
+    pub fn uniform(max_contracts: i64) -> Self {
+        Self {
+            per_instrument: BTreeMap::new(),
+            default: max_contracts,
+        }
+    }
+
+    pub fn max_contracts(&self, instrument: &str) -> i64 {
+        self.per_instrument
+            .get(instrument)
+            .copied()
+            .unwrap_or(self.default)
+    }
 }
 
 /// The forward contract of an instrument and the price difference forward − priced (to shift
@@ -71,7 +100,9 @@ pub struct InstrumentLine {
     pub buffered_trade: i64,
     /// Trade placed after the remainder of working orders and all controls.
     pub trade: i64,
-    /// `placed`, `no-trade`, `blocked`, `locked`, `held`, `error`, `dry-run`.
+    /// `placed` (an order generated in this run), `resumed` (no new order, but one of an earlier
+    /// run was sent or filled in this run), `no-trade`, `blocked`, `locked`, `held`, `refused`
+    /// (beyond the sanity bound: the instrument is locked), `error`, `dry-run`.
     pub status: String,
     pub detail: String,
 }
@@ -105,6 +136,8 @@ pub struct RunReport {
     pub resumed: usize,
     /// Orders sent to the broker in this run (resends included).
     pub submitted: usize,
+    /// Pending orders not sent because their instrument is locked: client order id → why.
+    pub held: BTreeMap<String, String>,
 }
 
 /// Run failures (per-instrument problems are reported in [`InstrumentLine`]s instead).
@@ -114,6 +147,9 @@ pub enum EngineError {
     Store(#[from] StoreError),
     #[error(transparent)]
     Broker(#[from] BrokerError),
+    /// Position or fill arithmetic that would overflow (bad broker or stored data).
+    #[error("{0}")]
+    Arithmetic(String),
 }
 
 type Result<T> = std::result::Result<T, EngineError>;
@@ -153,7 +189,40 @@ pub fn run(
     report.breaks.clear();
     reconcile(db, broker, &universe, opts, &mut report)?;
     report.orders = order_lines(db, &touched, &acks)?;
+    for o in &mut report.orders {
+        if let Some(why) = report.held.get(&o.client_order_id) {
+            o.status = "locked".into();
+            o.message = Some(why.clone());
+        }
+    }
+    mark_resumed(&mut report);
     Ok(report)
+}
+
+/// A line without a new order whose strategy and instrument had an earlier run's order sent or
+/// filled in this run says so (`resumed`), instead of `no-trade`.
+fn mark_resumed(report: &mut RunReport) {
+    for l in &mut report.lines {
+        if !matches!(l.status.as_str(), "no-trade" | "blocked") {
+            continue;
+        }
+        let done: Vec<String> = report
+            .orders
+            .iter()
+            .filter(|o| o.strategy == l.strategy && o.instrument == l.instrument)
+            .filter(|o| o.ack_ms.is_some() || o.status == "filled")
+            .map(|o| format!("{} {:+} {}", o.client_order_id, o.trade, o.status))
+            .collect();
+        if !done.is_empty() {
+            l.status = "resumed".into();
+            let note = format!("earlier order {}", done.join(", "));
+            l.detail = if l.detail.is_empty() {
+                note
+            } else {
+                format!("{}; {note}", l.detail)
+            };
+        }
+    }
 }
 
 fn selected(opts: &RunOptions, strategy: &str, instrument: &str) -> bool {
@@ -269,6 +338,8 @@ fn reconcile(
     let breaks = logic::position_breaks(&ours, &theirs);
     db.transaction(|tx| -> Result<()> {
         let broken: BTreeSet<&str> = breaks.iter().map(|b| b.instrument.as_str()).collect();
+        // One lock per instrument, its reason naming every broken contract.
+        let mut details: BTreeMap<InstrumentCode, Vec<String>> = BTreeMap::new();
         for b in &breaks {
             let detail = format!(
                 "contract {}: ours {}, broker {}",
@@ -282,9 +353,18 @@ fn reconcile(
                 tracing::warn!(%detail, instrument = %b.instrument, "broker position in an instrument that is not an instrument code");
                 continue;
             };
+            details.entry(instrument).or_default().push(detail);
+        }
+        for (instrument, ds) in details {
+            let detail = ds.join("; ");
+            let i = instrument.as_str();
             if tx.add_lock(&instrument, LockSource::Reconciliation, &detail, &at)? {
-                tx.audit(&opts.run_id, "", &b.instrument, "lock", &detail)?;
-                report.locked.push(b.instrument.clone());
+                tx.audit(&opts.run_id, "", i, "lock", &detail)?;
+                report.locked.push(i.to_string());
+            } else if tx.update_lock_reason(&instrument, LockSource::Reconciliation, &detail)? {
+                // The break changed: the lock says what it is now.
+                tracing::warn!(instrument = %i, "position break changed: {detail}");
+                tx.audit(&opts.run_id, "", i, "lock_reason", &detail)?;
             }
         }
         for lock in tx.locks()? {
@@ -457,7 +537,9 @@ fn generate(
             }
         };
         let position = tx.strategy_position(s, i)?;
-        let buffered = logic::buffered_trade(position, op.lower, op.upper);
+        let bound = opts.bounds.max_contracts(i.as_str());
+        let checked = logic::checked_buffered_trade(position, op.lower, op.upper, bound);
+        let buffered = checked.as_ref().copied().unwrap_or(0);
         let mut line = InstrumentLine {
             strategy: s.to_string(),
             instrument: i.as_str().to_string(),
@@ -470,6 +552,10 @@ fn generate(
             status: "no-trade".into(),
             detail: String::new(),
         };
+        if let Err(why) = checked {
+            refuse(tx, opts, report, line, why)?;
+            continue;
+        }
         if let Some(why) = tx.lock_reason(i)? {
             line.status = "locked".into();
             line.detail = why.clone();
@@ -484,8 +570,20 @@ fn generate(
             continue;
         }
         let remainder = tx.unfilled_instrument_remainder(s, i)?;
-        let mut trade = buffered - remainder;
-        let eff = position + remainder;
+        let sums = || -> std::result::Result<(i64, i64), String> {
+            let t = buffered
+                .checked_sub(remainder)
+                .ok_or_else(|| format!("trade {buffered} less {remainder} working overflows"))?;
+            let e = logic::checked_sum("position with working orders", position, remainder)?;
+            Ok((t, e))
+        };
+        let (mut trade, eff) = match sums() {
+            Ok(x) => x,
+            Err(why) => {
+                refuse(tx, opts, report, line, why)?;
+                continue;
+            }
+        };
         let mut notes: Vec<String> = Vec::new();
         if remainder != 0 {
             notes.push(format!("{remainder} still working"));
@@ -533,6 +631,31 @@ fn generate(
         }
         line.trade = trade;
         line.detail = notes.join("; ");
+        if trade != 0 {
+            let inst = logic::checked_sum(
+                "instrument position with working orders",
+                tx.instrument_position(i)?,
+                tx.unfilled_instrument_remainder_all(i)?,
+            );
+            let bounded = |what: &str,
+                           from: std::result::Result<i64, String>|
+             -> std::result::Result<(), String> {
+                let from = from?;
+                let to = logic::checked_sum(what, from, trade)?;
+                // A trade that only reduces a position beyond the bound is let through.
+                if to.signum() * from.signum() >= 0 && to.unsigned_abs() < from.unsigned_abs() {
+                    return Ok(());
+                }
+                logic::check_position_bound(what, to, bound)
+            };
+            if let Err(why) = bounded("strategy position", Ok(eff))
+                .and_then(|()| bounded("instrument position", inst))
+            {
+                line.trade = 0;
+                refuse(tx, opts, report, line, why)?;
+                continue;
+            }
+        }
         if trade == 0 {
             line.status = if buffered - remainder != 0 {
                 "blocked"
@@ -615,6 +738,26 @@ fn generate(
             continue;
         };
         let pp = tx.contract_position(i, priced)?;
+        if let Err(why) = logic::check_position_bound(
+            "priced contract position",
+            pp,
+            opts.bounds.max_contracts(i.as_str()),
+        ) {
+            let line = InstrumentLine {
+                strategy: ROLL_PSEUDO_STRATEGY.to_string(),
+                instrument: i.as_str().to_string(),
+                roll_state: state.to_string(),
+                position: pp,
+                lower: f64::NAN,
+                upper: f64::NAN,
+                buffered_trade: 0,
+                trade: 0,
+                status: String::new(),
+                detail: String::new(),
+            };
+            refuse(tx, opts, report, line, why)?;
+            continue;
+        }
         let fwd = forward_if_needed(state, i, forward);
         let plan = match logic::force_roll_plan(state, priced, fwd.map(|f| f.forward), pp) {
             Ok(Some(p)) => p,
@@ -705,6 +848,36 @@ fn generate(
     Ok(())
 }
 
+/// Refuses an instrument's order beyond the sanity bound: the line says why, the decision is
+/// audited and the instrument locked (source `sanity`, cleared by hand).
+fn refuse(
+    tx: &StateTx<'_>,
+    opts: &RunOptions,
+    report: &mut RunReport,
+    mut line: InstrumentLine,
+    why: String,
+) -> Result<()> {
+    let i = InstrumentCode::new(&line.instrument)
+        .map_err(|e| EngineError::Arithmetic(e.to_string()))?;
+    let reason = format!("sanity bound: {why}");
+    tx.audit(
+        &opts.run_id,
+        &line.strategy,
+        &line.instrument,
+        "sanity_bound",
+        &why,
+    )?;
+    if tx.add_lock(&i, LockSource::Sanity, &reason, &now_text())? {
+        tx.audit(&opts.run_id, "", &line.instrument, "lock", &reason)?;
+        report.locked.push(line.instrument.clone());
+    }
+    line.status = "refused".into();
+    line.trade = 0;
+    line.detail = format!("{why}; {} locked", line.instrument);
+    report.lines.push(line);
+    Ok(())
+}
+
 fn forward_if_needed(
     state: RollState,
     instrument: &InstrumentCode,
@@ -736,6 +909,23 @@ fn submit_pending(
     let account = broker.account().to_string();
     for row in rows {
         touched.insert(row.client_order_id.clone());
+        // A locked instrument sends nothing: an order of an earlier run stays pending (its
+        // remainder keeps new orders from repeating it) until the lock is cleared.
+        if let Some(why) = db.lock_reason(&row.instrument)? {
+            let msg = format!("not sent: {} is locked ({why})", row.instrument.as_str());
+            tracing::warn!(client_order_id = %row.client_order_id, instrument = %row.instrument, "{msg}");
+            db.transaction(|tx| {
+                tx.audit(
+                    &opts.run_id,
+                    &row.strategy,
+                    row.instrument.as_str(),
+                    "held_locked",
+                    &format!("{} {:+}: {msg}", row.client_order_id, row.trade),
+                )
+            })?;
+            report.held.insert(row.client_order_id.clone(), msg);
+            continue;
+        }
         // Commit the attempt before the request leaves: after a crash the next run looks it up.
         db.transaction(|tx| tx.record_submission(row.id, &now_text(), &account))?;
         let t0 = Instant::now();
@@ -831,7 +1021,18 @@ fn apply_status(
     db.transaction(|tx| -> Result<()> {
         let old = tx.broker_order_fill(row.id)?;
         let (old_fill, old_price) = (old.fill, old.filled_price);
-        let delta = st.filled - old_fill;
+        let overflow = |what: &str| {
+            EngineError::Arithmetic(format!(
+                "{} ({}): {what} overflows (broker reports a fill of {})",
+                row.client_order_id,
+                row.instrument.as_str(),
+                st.filled
+            ))
+        };
+        let delta = st
+            .filled
+            .checked_sub(old_fill)
+            .ok_or_else(|| overflow("the new fill"))?;
         if delta != 0 {
             let new_avg = st
                 .average_price
@@ -860,7 +1061,10 @@ fn apply_status(
             let co = tx.contract_order_fill(row.contract_order_id)?;
             tx.set_contract_order_fill(
                 row.contract_order_id,
-                co.fill.fill + delta,
+                co.fill
+                    .fill
+                    .checked_add(delta)
+                    .ok_or_else(|| overflow("the contract order fill"))?,
                 logic::average_fill_price(co.fill.fill, co.fill.filled_price, delta, dp),
                 &fill_time,
             )?;
@@ -870,7 +1074,10 @@ fn apply_status(
             if io.trade != 0 {
                 tx.set_instrument_order_fill(
                     co.instrument_order_id,
-                    io.fill.fill + delta,
+                    io.fill
+                        .fill
+                        .checked_add(delta)
+                        .ok_or_else(|| overflow("the instrument order fill"))?,
                     logic::average_fill_price(io.fill.fill, io.fill.filled_price, delta, dp),
                     &fill_time,
                 )?;
@@ -882,10 +1089,18 @@ fn apply_status(
                 let reset = NaiveDate::parse_from_str(&l.last_reset, "%Y-%m-%d").is_ok_and(|d| {
                     logic::trade_limit_needs_reset((date - d).num_days(), l.period_days)
                 });
+                let size = delta
+                    .checked_abs()
+                    .ok_or_else(|| overflow("the traded size"))?;
                 let (traded, last_reset) = if reset {
-                    (delta.abs(), today.clone())
+                    (size, today.clone())
                 } else {
-                    (l.traded + delta.abs(), l.last_reset.clone())
+                    (
+                        l.traded
+                            .checked_add(size)
+                            .ok_or_else(|| overflow("the trade-limit counter"))?,
+                        l.last_reset.clone(),
+                    )
                 };
                 tx.set_trade_limit_count(&l, traded, &last_reset)?;
             }

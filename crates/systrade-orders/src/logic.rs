@@ -24,6 +24,83 @@ pub fn buffered_trade(current: i64, lower: f64, upper: f64) -> i64 {
     buffered_required_position(current, lower, upper) - current
 }
 
+/// Absolute ceiling of the sanity bound: no instrument position or order beyond this many
+/// contracts unless `--max-contracts` says otherwise (issue 15).
+pub const HARD_MAX_CONTRACTS: i64 = 10_000;
+
+/// The derived sanity bound allows a position whose notional value is at most this multiple of
+/// capital (far beyond any position a vol-targeted system asks for: 20 % risk on a 0.5 %-vol
+/// instrument is 40×).
+pub const MAX_NOTIONAL_MULTIPLE: f64 = 100.0;
+
+/// The default sanity bound of an instrument (documented in docs/ARCHITECTURE.md):
+/// `min(HARD_MAX_CONTRACTS, max(1, floor(MAX_NOTIONAL_MULTIPLE × capital / contract_value)))`,
+/// where `contract_value` is the base-currency value of one contract (`|price × Pointsize| × FX`);
+/// `HARD_MAX_CONTRACTS` when either is unknown, not finite or not positive.
+pub fn default_max_contracts(capital: Option<f64>, contract_value: Option<f64>) -> i64 {
+    match (capital, contract_value) {
+        (Some(c), Some(v)) if c.is_finite() && c > 0.0 && v.is_finite() && v > 0.0 => {
+            let n = (MAX_NOTIONAL_MULTIPLE * c / v).floor();
+            if n.is_finite() && n < HARD_MAX_CONTRACTS as f64 {
+                (n as i64).max(1)
+            } else {
+                HARD_MAX_CONTRACTS
+            }
+        }
+        _ => HARD_MAX_CONTRACTS,
+    }
+}
+
+/// A buffer edge (`lower`/`upper` of an optimal position) as whole contracts (Python rounding),
+/// refused when it is not finite or rounds beyond `±bound` contracts.
+pub fn checked_contracts(what: &str, x: f64, bound: i64) -> Result<i64, String> {
+    if !x.is_finite() {
+        return Err(format!("{what} {x} is not a number of contracts"));
+    }
+    let r = x.round_ties_even();
+    if r.abs() > bound as f64 {
+        return Err(format!(
+            "{what} {x} is beyond the sanity bound of {bound} contracts"
+        ));
+    }
+    Ok(r as i64)
+}
+
+/// The buffer-rule trade ([`buffered_trade`]) with every input checked: both buffer edges finite
+/// and within `±bound` contracts, the subtraction without overflow.
+pub fn checked_buffered_trade(
+    current: i64,
+    lower: f64,
+    upper: f64,
+    bound: i64,
+) -> Result<i64, String> {
+    checked_contracts("optimal lower", lower, bound)?;
+    checked_contracts("optimal upper", upper, bound)?;
+    if lower > upper {
+        return Err(format!("optimal lower {lower} is above upper {upper}"));
+    }
+    buffered_required_position(current, lower, upper)
+        .checked_sub(current)
+        .ok_or_else(|| format!("trade from position {current} overflows"))
+}
+
+/// `a + b` or a message naming what overflowed.
+pub fn checked_sum(what: &str, a: i64, b: i64) -> Result<i64, String> {
+    a.checked_add(b)
+        .ok_or_else(|| format!("{what}: {a} + {b} overflows"))
+}
+
+/// Refuses a resulting position beyond `±bound` contracts.
+pub fn check_position_bound(what: &str, position: i64, bound: i64) -> Result<(), String> {
+    if position.checked_abs().is_none_or(|p| p > bound) {
+        Err(format!(
+            "{what} {position} would be beyond the sanity bound of {bound} contracts"
+        ))
+    } else {
+        Ok(())
+    }
+}
+
 /// Applies an absolute position limit `limit` to `trade` from position `p` (§4.7), `n = p + trade`:
 /// `|n| ≤ L` → keep; within the limit now → clip to `±L` in the direction of `n`; beyond the limit
 /// and staying on the same side → the trade to `sign(p)·L`; crossing beyond `L` on the other side →
@@ -500,5 +577,44 @@ mod tests {
         assert_eq!(incremental_fill_price(2, 100.0, 4, 101.0), 102.0);
         assert_eq!(average_fill_price(2, Some(100.0), 2, 102.0), 101.0);
         assert_eq!(average_fill_price(0, None, -3, 99.0), 99.0);
+    }
+
+    #[test]
+    fn sanity_bound_refuses_absurd_optimal_positions() {
+        assert_eq!(checked_buffered_trade(0, 2.4, 4.6, 100), Ok(2));
+        for (lo, hi) in [
+            (1e19, 1e19),
+            (-9.223372036854776e18, -9.223372036854776e18),
+            (f64::NAN, 1.0),
+            (0.0, f64::INFINITY),
+            (101.0, 101.0),
+            (-100.6, 0.0),
+        ] {
+            let r = checked_buffered_trade(0, lo, hi, 100);
+            assert!(r.is_err(), "{lo} {hi}: {r:?}");
+        }
+        assert!(checked_buffered_trade(0, 3.0, 2.0, 100).is_err());
+        assert_eq!(checked_buffered_trade(-100, 100.0, 100.0, 100), Ok(200));
+        assert!(checked_sum("x", i64::MAX, 1).is_err());
+        assert!(check_position_bound("p", i64::MIN, 10).is_err());
+        assert!(check_position_bound("p", -11, 10).is_err());
+        assert!(check_position_bound("p", -10, 10).is_ok());
+    }
+
+    #[test]
+    fn default_sanity_bound_from_capital_and_contract_value() {
+        // 100 × 1,000,000 / 50,000 = 2,000 contracts.
+        assert_eq!(default_max_contracts(Some(1e6), Some(5e4)), 2_000);
+        // Capped by the hard maximum (a pointsize of 1e-300 makes a contract worth nothing).
+        assert_eq!(
+            default_max_contracts(Some(1e6), Some(1e-298)),
+            HARD_MAX_CONTRACTS
+        );
+        // At least one contract.
+        assert_eq!(default_max_contracts(Some(1e3), Some(1e6)), 1);
+        for v in [None, Some(0.0), Some(-5.0), Some(f64::NAN)] {
+            assert_eq!(default_max_contracts(Some(1e6), v), HARD_MAX_CONTRACTS);
+        }
+        assert_eq!(default_max_contracts(None, Some(5e4)), HARD_MAX_CONTRACTS);
     }
 }

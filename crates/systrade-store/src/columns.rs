@@ -85,12 +85,12 @@ fn schema(columns: &[(&str, ColumnType)]) -> Arc<Schema> {
 /// zstd level of every file. Measured on a 62,676-row contract-price file (40 years × 6 contracts, 2
 /// cores, release): level 1 encodes in about half the time of level 3 and, without dictionary pages
 /// on the float and timestamp columns, gives smaller files than the old level 3 + dictionary layout.
-const ZSTD_LEVEL: i32 = 1;
+pub(crate) const ZSTD_LEVEL: i32 = 1;
 
 /// `created_by` of the files this crate writes. Row-group hashes ([`HASHES_KEY`]) are trusted only in
 /// files with this `created_by`: a file rewritten by another tool (pyarrow keeps key-value metadata)
 /// gets a full rewrite instead of an append.
-const CREATED_BY: &str = "systrade";
+pub(crate) const CREATED_BY: &str = "systrade";
 
 /// Key-value metadata entry holding, per row group in file order, the xxh3-128 hash of its decoded
 /// content ([`rows_hash`]) as 32 hex digits, comma-separated. Lets an append check that the rows it

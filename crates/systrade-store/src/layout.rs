@@ -188,6 +188,16 @@ impl DataDir {
         self.series_file(SeriesKind::Rolls, instrument.as_str())
     }
 
+    /// `forecasts/<I>.parquet`.
+    pub fn forecasts_file(&self, instrument: &InstrumentCode) -> PathBuf {
+        self.forecasts_dir().join(format!("{instrument}.parquet"))
+    }
+
+    /// `positions/<I>.parquet`.
+    pub fn positions_file(&self, instrument: &InstrumentCode) -> PathBuf {
+        self.positions_dir().join(format!("{instrument}.parquet"))
+    }
+
     /// Names (file stems) of the stored series of one kind, sorted. Hidden and temporary files are
     /// ignored; a missing directory is an empty list.
     pub fn list(&self, kind: SeriesKind) -> Result<Vec<String>> {

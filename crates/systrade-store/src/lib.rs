@@ -15,6 +15,8 @@
 //! | adjusted prices | `prices/adjusted/<I>.parquet` | `AdjustedPrices` |
 //! | FX rates | `prices/fx/<CCY>USD.parquet` | `FxRates` |
 //! | roll calendars | `rolls/<I>.parquet` | `RollCalendar` |
+//! | forecasts | `forecasts/<I>.parquet` | `Vec<ForecastSeries>` ([`forecasts`]) |
+//! | position histories | `positions/<I>.parquet` | `PositionHistory` ([`position_history`]) |
 //! | operational state | `state.sqlite` | [`StateReader`], [`StateWriter`] (one module per table group, [`state`]) |
 //!
 //! Reading needs only a [`Store`]. Writing needs a [`Writer`], obtained with
@@ -30,10 +32,12 @@ pub mod atomic;
 mod columns;
 pub mod config;
 pub mod error;
+pub mod forecasts;
 mod kinds;
 pub mod layout;
 pub mod lock;
 pub mod merge;
+pub mod position_history;
 pub mod pst;
 pub mod state;
 
@@ -89,6 +93,11 @@ impl PreparedFile {
 
     pub fn is_empty(&self) -> bool {
         self.bytes.is_empty()
+    }
+
+    /// The encoded file.
+    pub fn bytes(&self) -> &[u8] {
+        &self.bytes
     }
 }
 
@@ -358,6 +367,21 @@ impl Writer<'_> {
         atomic::remove_stale_temp_files(self.store.root())
     }
 
+    /// [`Writer::remove_stale_temp_files`] in one directory of the data directory (e.g.
+    /// [`DataDir::forecasts_dir`]) and its subdirectories only.
+    pub fn remove_stale_temp_files_in(&self, dir: &Path) -> Result<usize> {
+        atomic::remove_stale_temp_files(dir)
+    }
+
+    /// Replaces many prepared files with one flush to disk ([`atomic::StagedFiles`]): stage them
+    /// (from any thread), then commit them together.
+    pub fn staged(&self) -> StagedWrites<'_> {
+        StagedWrites {
+            _writer: self,
+            files: atomic::StagedFiles::new(),
+        }
+    }
+
     // ---- explicit replacement -----------------------------------------------------------------
 
     pub fn write_instruments(&self, rows: &[Instrument]) -> Result<WriteOutcome> {
@@ -517,6 +541,50 @@ impl Writer<'_> {
             self.write_roll_calendar(instrument, &stored)?;
         }
         Ok(added)
+    }
+}
+
+/// Prepared files staged for replacement under a [`Writer`]'s lock ([`Writer::staged`]): each
+/// is written beside its target now and renamed over it by [`StagedWrites::commit`], after one
+/// flush of all of them. Dropped without commit, the targets keep their content.
+#[derive(Debug)]
+pub struct StagedWrites<'a> {
+    _writer: &'a Writer<'a>,
+    files: atomic::StagedFiles,
+}
+
+impl StagedWrites<'_> {
+    /// Stages `file` (its target is replaced on commit). May be called from several threads.
+    pub fn stage(&self, file: &PreparedFile) -> Result<()> {
+        self.files.stage(&file.path, &file.bytes)
+    }
+
+    /// Stages `file` unless its target already has exactly this content
+    /// ([`WriteOutcome::Unchanged`]: nothing is staged, the file is left untouched).
+    pub fn stage_if_changed(&self, file: &PreparedFile) -> Result<WriteOutcome> {
+        if atomic::same_content(&file.path, &file.bytes)? {
+            return Ok(WriteOutcome::Unchanged);
+        }
+        self.stage(file)?;
+        Ok(WriteOutcome::Written)
+    }
+
+    /// Number of files staged so far.
+    pub fn len(&self) -> usize {
+        self.files.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.files.is_empty()
+    }
+
+    /// Makes every staged file durable and renames each over its target; returns how many.
+    ///
+    /// # Errors
+    /// As [`atomic::StagedFiles::commit`]: targets renamed before a failure hold their new
+    /// content, the others their old one.
+    pub fn commit(self) -> Result<usize> {
+        self.files.commit()
     }
 }
 

@@ -1,85 +1,52 @@
-//! Combined forecasts for sizing: computed in process (backtest), read from
-//! `forecasts/<INSTRUMENT>.parquet` (compute-forecasts' files, read with its reader), or read from
-//! the CSV `date,instrument,rule,forecast` that `compute-forecasts --output -` writes.
+//! Combined forecasts for sizing: computed in process ([`compute`], the forecast pipeline of
+//! `compute-forecasts`), read from `forecasts/<INSTRUMENT>.parquet` ([`read_files`]), or read from
+//! the CSV `date,instrument,rule,forecast` that `compute-forecasts --output -` writes
+//! ([`read_csv`]).
 
-use crate::ForecastSetup;
-use compute_forecasts::compute::InstrumentJob;
-use compute_forecasts::compute::{compute_all, compute_from_data};
-use compute_forecasts::output::{COMBINED, RuleSeries, forecasts_file, read_forecasts};
 use rayon::prelude::*;
 use std::collections::BTreeMap;
 use std::io::Read;
-use systrade_forecast::instrument::InstrumentData;
-use systrade_model::InstrumentCode;
+use systrade_forecast::pipeline::{ScalarMethod, compute_forecasts};
+use systrade_forecast::{ForecastInputs, ForecastJob};
+use systrade_model::{COMBINED_RULE, ForecastSeries, InstrumentCode};
 use systrade_series::DailySeries;
 use systrade_store::Store;
 
 /// Per instrument: its combined forecast or why there is none.
 pub type Combined = BTreeMap<InstrumentCode, Result<DailySeries, String>>;
 
-fn combined_of(series: &[RuleSeries]) -> Result<DailySeries, String> {
+fn combined_of(series: &[ForecastSeries]) -> Result<DailySeries, String> {
     series
         .iter()
-        .find(|s| s.rule == COMBINED)
+        .find(|s| s.is_combined())
         .map(|s| DailySeries::new(s.dates.clone(), s.capped.clone()))
-        .ok_or_else(|| format!("no '{COMBINED}' forecast"))
+        .ok_or_else(|| format!("no '{COMBINED_RULE}' forecast"))
 }
 
-/// Computes every instrument's forecasts as `compute-forecasts` does (pooled scalars and
-/// cross-sectional rules over the loaded instruments). `on_done` is called per instrument.
-/// The jobs' prices may be released as they are used.
+/// Computes every instrument's combined forecast as `compute-forecasts` does (pooled scalars and
+/// cross-sectional rules over the loaded instruments), from the raw-data stage computed while
+/// loading ([`crate::load_instruments`] with forecast inputs; `inputs[i]` belongs to `jobs[i]`).
+/// `on_done` is called per instrument.
 pub fn compute(
-    jobs: &mut [InstrumentJob],
-    setup: &ForecastSetup,
+    jobs: &[ForecastJob],
+    inputs: Vec<ForecastInputs>,
+    scalars: ScalarMethod,
     on_done: &(dyn Fn() + Sync),
 ) -> Combined {
-    let codes: Vec<InstrumentCode> = jobs.iter().map(|j| j.code.clone()).collect();
     let mut out = Combined::new();
-    let collected = compute_all(
+    let times = compute_forecasts(
         jobs,
-        setup.scalars,
+        inputs.into_iter().map(Ok).collect(),
+        scalars,
         on_done,
         &|_, series| combined_of(&series),
         &mut |job, r| {
             out.insert(job.code.clone(), r);
-            Ok(())
+            Ok::<(), std::convert::Infallible>(())
         },
     );
-    if let Err(e) = collected {
-        // the sink above never fails; keep the message for every instrument if it ever does
-        for code in codes {
-            out.entry(code).or_insert_with(|| Err(format!("{e:#}")));
-        }
-    }
-    out
-}
-
-/// As [`compute`], from the raw-data stage already computed while loading
-/// ([`crate::load_for_forecasts`]; `data[i]` belongs to `jobs[i]`), so the jobs need no prices.
-pub fn compute_from_loaded(
-    jobs: &[InstrumentJob],
-    data: Vec<InstrumentData>,
-    setup: &ForecastSetup,
-    on_done: &(dyn Fn() + Sync),
-) -> Combined {
-    let codes: Vec<InstrumentCode> = jobs.iter().map(|j| j.code.clone()).collect();
-    let mut out = Combined::new();
-    let collected = compute_from_data(
-        jobs,
-        data.into_iter().map(Ok).collect(),
-        setup.scalars,
-        on_done,
-        &|_, series| combined_of(&series),
-        &mut |job, r| {
-            out.insert(job.code.clone(), r);
-            Ok(())
-        },
-    );
-    if let Err(e) = collected {
-        for code in codes {
-            out.entry(code).or_insert_with(|| Err(format!("{e:#}")));
-        }
-    }
+    let Ok(times) = times;
+    tracing::debug!("forecast phases: {times:?}");
     out
 }
 
@@ -88,19 +55,28 @@ pub fn read_files(store: &Store, codes: &[InstrumentCode]) -> Combined {
     codes
         .par_iter()
         .map(|c| {
-            let r = if forecasts_file(store, c).exists() {
-                read_forecasts(store, c)
-                    .map_err(|e| format!("{e:#}"))
-                    .and_then(|s| combined_of(&s))
-            } else {
-                Err(format!(
+            let r = match store.read_forecasts(c) {
+                Ok(s) => combined_of(&s),
+                Err(e) if e.is_not_found() => Err(format!(
                     "no forecasts file {} (run compute-forecasts first)",
-                    forecasts_file(store, c).display()
-                ))
+                    store.dir().forecasts_file(c).display()
+                )),
+                Err(e) => Err(e.to_string()),
             };
             (c.clone(), r)
         })
         .collect()
+}
+
+/// A malformed forecast CSV.
+#[derive(Debug, thiserror::Error)]
+pub enum ForecastCsvError {
+    #[error("forecast CSV: {0}")]
+    Csv(#[from] csv::Error),
+    #[error("forecast CSV: header must be date,instrument,rule,forecast, got {0}")]
+    Header(String),
+    #[error("forecast CSV line {line}: {problem}")]
+    Line { line: usize, problem: String },
 }
 
 /// Reads the `combined` rows of a `date,instrument,rule,forecast` CSV (other rules are ignored; an
@@ -108,38 +84,34 @@ pub fn read_files(store: &Store, codes: &[InstrumentCode]) -> Combined {
 ///
 /// # Errors
 /// Malformed CSV (wrong header, bad date or number, dates out of order), naming the line.
-pub fn read_csv(input: impl Read) -> anyhow::Result<Combined> {
+pub fn read_csv(input: impl Read) -> Result<Combined, ForecastCsvError> {
     let mut reader = csv::Reader::from_reader(input);
     let header: Vec<String> = reader.headers()?.iter().map(str::to_string).collect();
-    anyhow::ensure!(
-        header == ["date", "instrument", "rule", "forecast"],
-        "forecast CSV: header must be date,instrument,rule,forecast, got {}",
-        header.join(",")
-    );
+    if header != ["date", "instrument", "rule", "forecast"] {
+        return Err(ForecastCsvError::Header(header.join(",")));
+    }
     let mut out: BTreeMap<InstrumentCode, (Vec<chrono::NaiveDate>, Vec<f64>)> = BTreeMap::new();
     for (i, rec) in reader.records().enumerate() {
         let line = i + 2;
         let rec = rec?;
-        if &rec[2] != COMBINED {
+        if &rec[2] != COMBINED_RULE {
             continue;
         }
-        let date = chrono::NaiveDate::parse_from_str(&rec[0], "%Y-%m-%d").map_err(|e| {
-            anyhow::anyhow!("forecast CSV line {line}: bad date '{}': {e}", &rec[0])
-        })?;
-        let code = InstrumentCode::new(&rec[1])
-            .map_err(|e| anyhow::anyhow!("forecast CSV line {line}: {e}"))?;
+        let bad = |problem: String| ForecastCsvError::Line { line, problem };
+        let date = chrono::NaiveDate::parse_from_str(&rec[0], "%Y-%m-%d")
+            .map_err(|e| bad(format!("bad date '{}': {e}", &rec[0])))?;
+        let code = InstrumentCode::new(&rec[1]).map_err(|e| bad(e.to_string()))?;
         let v = if rec[3].is_empty() {
             f64::NAN
         } else {
-            rec[3].parse::<f64>().map_err(|e| {
-                anyhow::anyhow!("forecast CSV line {line}: bad forecast '{}': {e}", &rec[3])
-            })?
+            rec[3]
+                .parse::<f64>()
+                .map_err(|e| bad(format!("bad forecast '{}': {e}", &rec[3])))?
         };
         let (dates, values) = out.entry(code.clone()).or_default();
-        anyhow::ensure!(
-            dates.last().is_none_or(|d| *d < date),
-            "forecast CSV line {line}: {code} {date} is not after the previous date"
-        );
+        if dates.last().is_some_and(|d| *d >= date) {
+            return Err(bad(format!("{code} {date} is not after the previous date")));
+        }
         dates.push(date);
         values.push(v);
     }

@@ -79,15 +79,7 @@ const ONLY_IN: &[(&str, &[&str])] = &[
 
 /// Violations on main that an in-flight branch removes, as `(crate, dependency, branch)`. The test
 /// fails when one of them is no longer a violation, so that the entry is deleted with the fix.
-const PENDING: &[(&str, &str, &str)] = &[
-    ("systrade-system", "compute-forecasts", "forecast"),
-    ("compute-forecasts", "parquet", "forecast"),
-    ("compute-forecasts", "arrow-array", "forecast"),
-    ("compute-forecasts", "arrow-schema", "forecast"),
-    ("size-positions", "parquet", "forecast"),
-    ("size-positions", "arrow-array", "forecast"),
-    ("size-positions", "arrow-schema", "forecast"),
-];
+const PENDING: &[(&str, &str, &str)] = &[];
 
 /// One workspace member as the rules see it.
 struct Member {

@@ -3,7 +3,6 @@
 
 use crate::common::{SYNTHETIC_CONFIG, cmd, code, synthetic_data_dir, write_config};
 use chrono::NaiveDate;
-use compute_forecasts::output::read_forecasts;
 use systrade_store::Store;
 
 #[test]
@@ -21,7 +20,7 @@ fn as_of_truncates_inputs_and_keeps_history() {
         "{}",
         String::from_utf8_lossy(&full_out.stderr)
     );
-    let full = read_forecasts(&store, &code("BBB")).unwrap();
+    let full = store.read_forecasts(&code("BBB")).unwrap();
 
     // 2021-07-04 is a Sunday: the last business day on or before it is Friday 2021-07-02.
     let out = cmd(data.path())
@@ -42,7 +41,7 @@ fn as_of_truncates_inputs_and_keeps_history() {
             .any(|l| l.starts_with("BBB") && l.contains("last 2021-07-02")),
         "{stdout}"
     );
-    let cut = read_forecasts(&store, &code("BBB")).unwrap();
+    let cut = store.read_forecasts(&code("BBB")).unwrap();
     let last = NaiveDate::from_ymd_opt(2021, 7, 2).unwrap();
     assert_eq!(full.len(), cut.len());
     for (f, c) in full.iter().zip(&cut) {

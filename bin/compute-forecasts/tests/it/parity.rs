@@ -4,8 +4,8 @@
 
 use crate::common::{cmd, code, parse_csv, pst_data_dir_with};
 use chrono::NaiveDate;
-use compute_forecasts::output::{RuleSeries, read_forecasts};
 use std::collections::BTreeMap;
+use systrade_model::ForecastSeries;
 use systrade_store::Store;
 use systrade_test::{close_f64, read_csv, require_pst_data, require_pst_reference};
 
@@ -109,7 +109,7 @@ fn simple_system_forecasts_match_pysystemtrade() {
             .iter()
             .map(|s| NaiveDate::parse_from_str(&s[..10], "%Y-%m-%d").unwrap())
             .collect();
-        let series: Vec<RuleSeries> = read_forecasts(&store, &code(c)).unwrap();
+        let series: Vec<ForecastSeries> = store.read_forecasts(&code(c)).unwrap();
         let names: Vec<&str> = series.iter().map(|s| s.rule.as_str()).collect();
         assert_eq!(names, ["ewmac32", "ewmac8", "combined"], "{c}");
         for s in &series {

@@ -20,7 +20,7 @@ fn corrupt_instrument_gives_partial_exit() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(3), "{stderr}");
     assert!(
-        stderr.contains("BBB") && stderr.contains("1 of 3 instruments failed"),
+        stderr.contains("BBB: ") && stderr.contains("compute-forecasts: 2 ok, 1 failed (BBB)"),
         "{stderr}"
     );
     let stdout = String::from_utf8(out.stdout).unwrap();

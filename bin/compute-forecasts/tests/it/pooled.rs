@@ -5,7 +5,6 @@
 
 use crate::common::{SYNTHETIC, SYNTHETIC_CONFIG, cmd, code, synthetic_data_dir, write_config};
 use chrono::NaiveDate;
-use compute_forecasts::output::read_forecasts;
 use std::collections::BTreeMap;
 use systrade_store::Store;
 
@@ -42,7 +41,7 @@ fn pooled_estimated_scalars() {
     let store = Store::open(data.path());
     let files: Vec<_> = SYNTHETIC
         .iter()
-        .map(|(c, _, _)| read_forecasts(&store, &code(c)).unwrap())
+        .map(|(c, _, _)| store.read_forecasts(&code(c)).unwrap())
         .collect();
     for rule in ["carry", "ewmac32", "ewmac8"] {
         let series: Vec<_> = files

@@ -2,7 +2,6 @@
 //! rob_system-like set of ~40 rules (configs/ of this crate).
 
 use crate::common::{cmd, code, pst_codes, pst_data_dir_with};
-use compute_forecasts::output::read_forecasts;
 use std::path::PathBuf;
 use systrade_store::Store;
 
@@ -43,7 +42,7 @@ fn all_pst_instruments_chapter15_and_rob_system_like() {
         let stdout = String::from_utf8(out.stdout).unwrap();
         assert_eq!(stdout.lines().count(), with_multiple.len(), "{file}");
         for c in &with_multiple {
-            let series = read_forecasts(&store, &code(c)).unwrap();
+            let series = store.read_forecasts(&code(c)).unwrap();
             assert_eq!(series.len(), n_rules + 1, "{file} {c}");
             let combined = series.last().unwrap();
             assert_eq!(combined.rule, "combined");

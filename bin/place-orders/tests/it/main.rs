@@ -968,3 +968,350 @@ fn ibkr_refuses_unmapped_instruments_and_untrusted_certificates() {
         .success();
     assert_eq!(strategy_pos(p, "s1", "ZZZ"), 1);
 }
+
+/// Issue 14 item 1: the reproduction of the issue (three runs for capitals 2.5 M, 5 M and 1 M, so
+/// every run opens, grows or shrinks positions and every family moves to history). Ids must be
+/// unique for the life of the data directory and every fill must carry its own order's
+/// reference price.
+#[test]
+fn order_ids_are_unique_across_runs_and_history() {
+    let d = data_dir();
+    let p = d.path();
+    let instruments = [
+        ("CORN", 450.0),
+        ("MES", 5000.0),
+        ("GOLD", 2000.0),
+        ("BUND", 130.0),
+    ];
+    for capital in [2.5, 5.0, 1.0] {
+        for (k, (i, price)) in instruments.iter().enumerate() {
+            let pos = capital * (k as f64 + 1.0);
+            seed(p, "s1", i, pos, pos, *price, "20240300");
+        }
+        po(p).assert().success();
+    }
+    let out = po(p)
+        .args(["orders", "--history", "--format", "json"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let j = json_lines(&out);
+    for kind in ["instrument", "broker"] {
+        let ids: Vec<i64> = j
+            .iter()
+            .filter(|v| v["kind"] == kind)
+            .map(|v| v["id"].as_i64().unwrap())
+            .collect();
+        let unique: std::collections::BTreeSet<i64> = ids.iter().copied().collect();
+        assert_eq!(ids.len(), unique.len(), "{kind} ids reused: {ids:?}");
+        assert_eq!(
+            ids.len(),
+            12,
+            "{kind}: 4 instruments × 3 runs, each listed once"
+        );
+    }
+    let coids: std::collections::BTreeSet<&str> = j
+        .iter()
+        .filter(|v| v["kind"] == "broker")
+        .map(|v| v["client_order_id"].as_str().unwrap())
+        .collect();
+    assert_eq!(coids.len(), 12, "each broker order listed once");
+    assert_eq!(count(p, "SELECT COUNT(*) FROM sim_executions"), 12);
+    // Every fill joins its own order's reference price (report trades' slippage).
+    let fills = state(p).fills().unwrap();
+    assert_eq!(fills.len(), 12);
+    for f in &fills {
+        let (_, price) = instruments
+            .iter()
+            .find(|(i, _)| *i == f.instrument.as_str())
+            .unwrap();
+        assert_eq!(f.reference_price, Some(*price), "{f:?}");
+    }
+    // The ids of a later order stay above every id in history.
+    seed(p, "s1", "CORN", 9.0, 9.0, 450.0, "20240300");
+    po(p).assert().success();
+    let max_hist = count(p, "SELECT MAX(id) FROM instrument_orders_history");
+    assert_eq!(max_hist, 13);
+}
+
+/// A family stored but not sent, as an earlier run killed between generate and submit leaves it.
+fn pending_order(dir: &Path, instrument: &str, trade: i64, price: f64) -> String {
+    use systrade_store::state::orders::{NewBrokerOrder, NewContractOrder, NewInstrumentOrder};
+    let i = code(instrument);
+    let contract: ContractDate = "20240300".parse().unwrap();
+    let at = "2024-01-04T21:00:00.000Z";
+    Store::open(dir)
+        .open_state_for_writing()
+        .unwrap()
+        .transaction(|tx| {
+            let io = tx.insert_instrument_order(&NewInstrumentOrder {
+                strategy: "s1",
+                instrument: &i,
+                trade,
+                order_type: "best",
+                reference_price: price,
+                reference_contract: "20240300",
+                reference_datetime: at,
+                generated_datetime: at,
+                roll_order: false,
+            })?;
+            let co = tx.insert_contract_order(&NewContractOrder {
+                instrument_order_id: io,
+                strategy: "s1",
+                instrument: &i,
+                contract,
+                trade,
+                reference_price: Some(price),
+                roll_order: false,
+                spread_group: None,
+                generated_datetime: at,
+            })?;
+            let seq = tx.next_client_order_sequence("s1", &i, "20240104")?;
+            let coid = format!("s1-{instrument}-20240104-{seq:03}");
+            tx.insert_broker_order(&NewBrokerOrder {
+                contract_order_id: co,
+                strategy: "s1",
+                instrument: &i,
+                contract,
+                client_order_id: &coid,
+                trade,
+                broker: "sim",
+                created_at: at,
+            })?;
+            Ok::<_, systrade_store::StoreError>(coid)
+        })
+        .unwrap()
+}
+
+/// Issue 14 item 2: a pending order of an earlier run is not sent once reconciliation (or a
+/// person) has locked its instrument, and the run says so.
+#[test]
+fn locked_instrument_sends_no_pending_order() {
+    let d = data_dir();
+    let p = d.path();
+    seed(p, "s1", "LKP", 2.0, 2.0, 100.0, "20240300");
+    seed(p, "s1", "LKM", 2.0, 2.0, 100.0, "20240300");
+    let brk = pending_order(p, "LKP", 2, 100.0);
+    let man = pending_order(p, "LKM", 2, 100.0);
+    // A trade behind our back breaks LKP; LKM is locked by hand.
+    conn(p)
+        .execute(
+            "INSERT INTO sim_executions (client_order_id, broker_order_id, instrument, contract, quantity, price, executed_at)
+             VALUES ('manual', 'X1', 'LKP', '20240300', 1, 100.0, '2024-01-05')",
+            [],
+        )
+        .unwrap();
+    po(p)
+        .args(["locks", "add", "LKM", "--reason", "exchange halt"])
+        .assert()
+        .success();
+    let out = po(p)
+        .args(["--format", "json"])
+        .assert()
+        .code(4)
+        .get_output()
+        .stdout
+        .clone();
+    let sent = |coid: &str| {
+        count(
+            p,
+            &format!("SELECT COUNT(*) FROM sim_executions WHERE client_order_id = '{coid}'"),
+        )
+    };
+    assert_eq!(sent(&brk), 0, "order sent for an instrument the run locked");
+    assert_eq!(sent(&man), 0, "order sent for a manually locked instrument");
+    assert_eq!(strategy_pos(p, "s1", "LKP"), 0);
+    let j = json_lines(&out);
+    for (coid, instrument, why) in [
+        (&brk, "LKP", "ours 0, broker 1"),
+        (&man, "LKM", "exchange halt"),
+    ] {
+        let o = j
+            .iter()
+            .find(|v| v["kind"] == "order" && v["client_order_id"] == coid.as_str())
+            .unwrap_or_else(|| panic!("no order line for {coid}: {j:?}"));
+        assert_eq!(o["status"], "locked", "{o}");
+        let msg = o["message"].as_str().unwrap();
+        assert!(
+            msg.contains(&format!("{instrument} is locked")) && msg.contains(why),
+            "{msg}"
+        );
+        assert!(audit_events(p, instrument).contains(&"held_locked".to_string()));
+    }
+    // Still pending: it goes out once the lock is cleared and nothing else is wrong.
+    po(p).args(["locks", "clear", "LKM"]).assert().success();
+    po(p).assert().code(4);
+    assert_eq!(sent(&man), 1);
+    assert_eq!(
+        strategy_pos(p, "s1", "LKM"),
+        2,
+        "the pending order covered the trade"
+    );
+    assert_eq!(sent(&brk), 0);
+}
+
+/// Issue 15 item 1 (order side): absurd optimal positions (what a Pointsize of 1e-300 or an
+/// overflow produces) are refused, reported, and lock the instrument; sane ones still trade.
+#[test]
+fn absurd_optimal_positions_are_refused_and_lock_the_instrument() {
+    let d = data_dir();
+    let p = d.path();
+    seed(p, "s1", "HUGE", 1e19, 1e19, 100.0, "20240300");
+    seed(
+        p,
+        "s1",
+        "MINI",
+        -9.223372036854776e18,
+        -9.223372036854776e18,
+        100.0,
+        "20240300",
+    );
+    seed(p, "s1", "WIDE", 0.0, 1e300, 100.0, "20240300");
+    seed(p, "s1", "BIG", 25.0, 25.0, 100.0, "20240300");
+    seed(p, "s1", "FINE", 15.0, 15.0, 100.0, "20240300");
+    let out = po(p)
+        .args(["--max-contracts", "20", "--format", "json"])
+        .assert()
+        .code(4)
+        .get_output()
+        .stdout
+        .clone();
+    let j = json_lines(&out);
+    for i in ["HUGE", "MINI", "WIDE", "BIG"] {
+        let l = j
+            .iter()
+            .find(|v| v["kind"] == "instrument" && v["instrument"] == i)
+            .unwrap();
+        assert_eq!(l["status"], "refused", "{l}");
+        assert_eq!(l["trade"], 0, "{l}");
+        assert!(
+            l["detail"].as_str().unwrap().contains("sanity bound"),
+            "{l}"
+        );
+        assert_eq!(strategy_pos(p, "s1", i), 0, "{i}");
+        assert!(audit_events(p, i).contains(&"sanity_bound".to_string()));
+    }
+    assert_eq!(strategy_pos(p, "s1", "FINE"), 15);
+    let locks = state(p).locks().unwrap();
+    let locked: Vec<(&str, LockSource)> = locks
+        .iter()
+        .map(|l| (l.instrument.as_str(), l.source))
+        .collect();
+    assert_eq!(
+        locked,
+        vec![
+            ("BIG", LockSource::Sanity),
+            ("HUGE", LockSource::Sanity),
+            ("MINI", LockSource::Sanity),
+            ("WIDE", LockSource::Sanity)
+        ]
+    );
+    assert_eq!(count(p, "SELECT COUNT(*) FROM sim_executions"), 1);
+    // The default bound (10000 contracts without capital) refuses the absurd ones again and
+    // positions still read.
+    po(p).assert().code(4);
+    po(p).args(["positions"]).assert().success();
+    assert_eq!(count(p, "SELECT COUNT(*) FROM sim_executions"), 1);
+    // Fixed inputs and a cleared lock: BIG trades under the default bound.
+    po(p).args(["locks", "clear", "BIG"]).assert().success();
+    po(p).assert().code(4);
+    assert_eq!(strategy_pos(p, "s1", "BIG"), 25);
+    po(p).args(["--max-contracts", "0"]).assert().code(2);
+}
+
+/// Issue 14 item 9: a run that sent and filled an order (one left pending by an earlier run) says
+/// so — its line is `resumed`, the summary counts it as sent — and a lock's reason follows the
+/// position break when the break changes.
+#[test]
+fn run_lines_say_what_happened_and_lock_reasons_follow_the_break() {
+    let d = data_dir();
+    let p = d.path();
+    seed(p, "s1", "RES", 2.0, 2.0, 100.0, "20240300");
+    let coid = pending_order(p, "RES", 2, 100.0);
+    let out = po(p)
+        .args(["--format", "json"])
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    let j = json_lines(&out.stdout);
+    let line = j
+        .iter()
+        .find(|v| v["kind"] == "instrument" && v["instrument"] == "RES")
+        .unwrap();
+    assert_eq!(line["status"], "resumed", "{line}");
+    assert!(line["detail"].as_str().unwrap().contains(&coid), "{line}");
+    let o = j.iter().find(|v| v["kind"] == "order").unwrap();
+    assert_eq!(o["status"], "filled");
+    let log = String::from_utf8_lossy(&out.stderr);
+    assert!(!log.contains("placed=0"), "{log}");
+    assert!(log.contains("sent=1") && log.contains("filled=1"), "{log}");
+    assert_eq!(strategy_pos(p, "s1", "RES"), 2);
+
+    // A break locks with its reason; when the break changes, so does the reason.
+    let behind_our_back = |id: &str, qty: i64| {
+        conn(p)
+            .execute(
+                "INSERT INTO sim_executions (client_order_id, broker_order_id, instrument, contract, quantity, price, executed_at)
+                 VALUES (?1, ?1, 'RES', '20240300', ?2, 100.0, '2024-01-05')",
+                rusqlite::params![id, qty],
+            )
+            .unwrap();
+    };
+    behind_our_back("manual-1", 1);
+    po(p).assert().code(4);
+    let reason = || state(p).locks().unwrap()[0].reason.clone();
+    assert!(reason().contains("ours 2, broker 3"), "{}", reason());
+    behind_our_back("manual-2", 2);
+    po(p).assert().code(4);
+    assert!(reason().contains("ours 2, broker 5"), "{}", reason());
+    assert!(audit_events(p, "RES").contains(&"lock_reason".to_string()));
+}
+
+/// Issue 15 item 4 (place-orders): an order run takes the data directory's write lock before it
+/// reads inputs — held elsewhere past --lock-timeout it exits 6 having done nothing; two
+/// concurrent runs serialise (never "database is locked") and send each order once.
+#[test]
+fn order_run_takes_the_data_directory_write_lock() {
+    let d = data_dir();
+    let p = d.path();
+    seed(p, "s1", "LCKD", 2.0, 2.0, 100.0, "20240300");
+    let store = Store::open(p);
+    let held = store.lock_for_writing(Duration::from_secs(5)).unwrap();
+    let out = po(p)
+        .args(["--lock-timeout", "0.3"])
+        .assert()
+        .code(6)
+        .get_output()
+        .clone();
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("lock"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(count(p, "SELECT COUNT(*) FROM broker_orders"), 0);
+    assert_eq!(count(p, "SELECT COUNT(*) FROM sim_executions"), 0);
+    drop(held);
+    let bin = assert_cmd::cargo::cargo_bin("place-orders");
+    let spawn = || {
+        std::process::Command::new(&bin)
+            .arg("--data-dir")
+            .arg(p)
+            .args(["--no-progress", "--date", DATE])
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
+    let (a, b) = (spawn(), spawn());
+    for c in [a, b] {
+        let o = c.wait_with_output().unwrap();
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(o.status.success(), "{err}");
+        assert!(!err.contains("database is locked"), "{err}");
+    }
+    assert_eq!(count(p, "SELECT COUNT(*) FROM sim_executions"), 1);
+    assert_eq!(strategy_pos(p, "s1", "LCKD"), 2);
+}

@@ -50,6 +50,9 @@ pub enum LockSource {
     Manual,
     /// A position break found by reconciliation; cleared when the break is gone.
     Reconciliation,
+    /// An order or position beyond place-orders' sanity bound (or arithmetic that would overflow);
+    /// cleared by hand once the inputs are fixed.
+    Sanity,
 }
 
 impl LockSource {
@@ -57,6 +60,7 @@ impl LockSource {
         match self {
             Self::Manual => "manual",
             Self::Reconciliation => "reconciliation",
+            Self::Sanity => "sanity",
         }
     }
 }
@@ -67,7 +71,8 @@ impl std::str::FromStr for LockSource {
         match s {
             "manual" => Ok(Self::Manual),
             "reconciliation" => Ok(Self::Reconciliation),
-            _ => Err("not a lock source (manual, reconciliation)".into()),
+            "sanity" => Ok(Self::Sanity),
+            _ => Err("not a lock source (manual, reconciliation, sanity)".into()),
         }
     }
 }
@@ -396,6 +401,20 @@ impl StateTx<'_> {
         Ok(self.exec(
             "INSERT OR IGNORE INTO locks (instrument, source, reason, locked_at) VALUES (?1, ?2, ?3, ?4)",
             params![instrument.as_str(), source.as_str(), reason, at],
+        )? > 0)
+    }
+
+    /// Replaces the reason of an instrument's lock from `source` (e.g. a position break that
+    /// changed); returns whether it changed.
+    pub fn update_lock_reason(
+        &self,
+        instrument: &InstrumentCode,
+        source: LockSource,
+        reason: &str,
+    ) -> Result<bool> {
+        Ok(self.exec(
+            "UPDATE locks SET reason = ?3 WHERE instrument = ?1 AND source = ?2 AND reason <> ?3",
+            params![instrument.as_str(), source.as_str(), reason],
         )? > 0)
     }
 

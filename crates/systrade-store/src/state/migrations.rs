@@ -76,6 +76,17 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "operations",
         sql: OPERATIONS_SQL,
     },
+    // Version 6: order ids unique for the life of the data directory (issue 14 item 1). The order
+    // tables had `INTEGER PRIMARY KEY` without AUTOINCREMENT while finished families move to the
+    // `*_history` tables, so a later order reused an id; history ids clashing with the active
+    // tables or with each other are renumbered (children follow their parent by old id and
+    // generation time), the active tables become AUTOINCREMENT with their sequence above every id
+    // ever used, and history ids get unique indexes. Also: locks from the sanity bound (issue 15).
+    Migration {
+        version: 6,
+        name: "unique_order_ids",
+        sql: UNIQUE_ORDER_IDS_SQL,
+    },
     // Version 7 (6 is taken by the order tables' unique ids): rolls written ahead (roll-contracts,
     // issue 15 item 2). A row is inserted (durably) before a production roll changes a file and
     // deleted in the transaction that stores the roll's new state; a row left by a killed run is
@@ -99,6 +110,171 @@ pub const MIGRATIONS: &[Migration] = &[
           );",
     },
 ];
+
+/// Migration 6: see its entry in [`MIGRATIONS`]. A history row keeps its id when no active row and
+/// no earlier history row (by rowid) has it; otherwise it gets a new id above every id in use.
+/// Contract orders find their renumbered parent by (old id, `generated_datetime`), broker orders
+/// theirs by (old id, `created_at`): one family is generated at one time stamp, so the pair is
+/// unique. Column order is kept (history rows are copied with `SELECT *`).
+const UNIQUE_ORDER_IDS_SQL: &str = "
+CREATE TEMP TABLE io_renumber AS
+    SELECT h.rowid AS hrow, h.id AS old_id, h.generated_datetime AS gen FROM instrument_orders_history h
+    WHERE h.id IN (SELECT id FROM instrument_orders)
+       OR h.rowid <> (SELECT MIN(h2.rowid) FROM instrument_orders_history h2 WHERE h2.id = h.id);
+CREATE TEMP TABLE io_map AS
+    SELECT hrow, old_id, gen,
+           (SELECT COALESCE(MAX(id), 0) FROM (SELECT id FROM instrument_orders
+                UNION ALL SELECT id FROM instrument_orders_history))
+           + ROW_NUMBER() OVER (ORDER BY hrow) AS new_id
+    FROM io_renumber;
+UPDATE contract_orders_history SET instrument_order_id = (SELECT m.new_id FROM io_map m
+        WHERE m.old_id = contract_orders_history.instrument_order_id
+          AND m.gen = contract_orders_history.generated_datetime)
+    WHERE EXISTS (SELECT 1 FROM io_map m WHERE m.old_id = contract_orders_history.instrument_order_id
+          AND m.gen = contract_orders_history.generated_datetime);
+UPDATE contract_orders_history SET spread_group = (SELECT m.new_id FROM io_map m
+        WHERE m.old_id = contract_orders_history.spread_group
+          AND m.gen = contract_orders_history.generated_datetime)
+    WHERE EXISTS (SELECT 1 FROM io_map m WHERE m.old_id = contract_orders_history.spread_group
+          AND m.gen = contract_orders_history.generated_datetime);
+UPDATE instrument_orders_history SET id = (SELECT m.new_id FROM io_map m
+        WHERE m.hrow = instrument_orders_history.rowid)
+    WHERE rowid IN (SELECT hrow FROM io_map);
+
+CREATE TEMP TABLE co_renumber AS
+    SELECT h.rowid AS hrow, h.id AS old_id, h.generated_datetime AS gen FROM contract_orders_history h
+    WHERE h.id IN (SELECT id FROM contract_orders)
+       OR h.rowid <> (SELECT MIN(h2.rowid) FROM contract_orders_history h2 WHERE h2.id = h.id);
+CREATE TEMP TABLE co_map AS
+    SELECT hrow, old_id, gen,
+           (SELECT COALESCE(MAX(id), 0) FROM (SELECT id FROM contract_orders
+                UNION ALL SELECT id FROM contract_orders_history))
+           + ROW_NUMBER() OVER (ORDER BY hrow) AS new_id
+    FROM co_renumber;
+UPDATE broker_orders_history SET contract_order_id = (SELECT m.new_id FROM co_map m
+        WHERE m.old_id = broker_orders_history.contract_order_id
+          AND m.gen = broker_orders_history.created_at)
+    WHERE EXISTS (SELECT 1 FROM co_map m WHERE m.old_id = broker_orders_history.contract_order_id
+          AND m.gen = broker_orders_history.created_at);
+UPDATE contract_orders_history SET id = (SELECT m.new_id FROM co_map m
+        WHERE m.hrow = contract_orders_history.rowid)
+    WHERE rowid IN (SELECT hrow FROM co_map);
+
+CREATE TEMP TABLE bo_renumber AS
+    SELECT h.rowid AS hrow FROM broker_orders_history h
+    WHERE h.id IN (SELECT id FROM broker_orders)
+       OR h.rowid <> (SELECT MIN(h2.rowid) FROM broker_orders_history h2 WHERE h2.id = h.id);
+CREATE TEMP TABLE bo_map AS
+    SELECT hrow,
+           (SELECT COALESCE(MAX(id), 0) FROM (SELECT id FROM broker_orders
+                UNION ALL SELECT id FROM broker_orders_history))
+           + ROW_NUMBER() OVER (ORDER BY hrow) AS new_id
+    FROM bo_renumber;
+UPDATE broker_orders_history SET id = (SELECT m.new_id FROM bo_map m
+        WHERE m.hrow = broker_orders_history.rowid)
+    WHERE rowid IN (SELECT hrow FROM bo_map);
+DROP TABLE io_renumber; DROP TABLE io_map; DROP TABLE co_renumber; DROP TABLE co_map;
+DROP TABLE bo_renumber; DROP TABLE bo_map;
+
+CREATE TABLE instrument_orders_v6 (
+    id                 INTEGER PRIMARY KEY AUTOINCREMENT,
+    strategy           TEXT NOT NULL,
+    instrument         TEXT NOT NULL,
+    trade              INTEGER NOT NULL,
+    fill               INTEGER NOT NULL DEFAULT 0,
+    filled_price       REAL,
+    fill_datetime      TEXT,
+    order_type         TEXT NOT NULL,
+    reference_price    REAL,
+    reference_contract TEXT,
+    reference_datetime TEXT,
+    generated_datetime TEXT NOT NULL,
+    roll_order         INTEGER NOT NULL DEFAULT 0,
+    completed_at       TEXT
+);
+INSERT INTO instrument_orders_v6 SELECT * FROM instrument_orders;
+DROP TABLE instrument_orders;
+ALTER TABLE instrument_orders_v6 RENAME TO instrument_orders;
+CREATE INDEX instrument_orders_key ON instrument_orders (strategy, instrument);
+
+CREATE TABLE contract_orders_v6 (
+    id                  INTEGER PRIMARY KEY AUTOINCREMENT,
+    instrument_order_id INTEGER NOT NULL,
+    strategy            TEXT NOT NULL,
+    instrument          TEXT NOT NULL,
+    contract            TEXT NOT NULL,
+    trade               INTEGER NOT NULL,
+    fill                INTEGER NOT NULL DEFAULT 0,
+    filled_price        REAL,
+    fill_datetime       TEXT,
+    reference_price     REAL,
+    roll_order          INTEGER NOT NULL DEFAULT 0,
+    spread_group        INTEGER,
+    generated_datetime  TEXT NOT NULL,
+    completed_at        TEXT
+);
+INSERT INTO contract_orders_v6 SELECT * FROM contract_orders;
+DROP TABLE contract_orders;
+ALTER TABLE contract_orders_v6 RENAME TO contract_orders;
+CREATE INDEX contract_orders_parent ON contract_orders (instrument_order_id);
+
+CREATE TABLE broker_orders_v6 (
+    id                INTEGER PRIMARY KEY AUTOINCREMENT,
+    contract_order_id INTEGER NOT NULL,
+    strategy          TEXT NOT NULL,
+    instrument        TEXT NOT NULL,
+    contract          TEXT NOT NULL,
+    client_order_id   TEXT NOT NULL UNIQUE,
+    trade             INTEGER NOT NULL,
+    fill              INTEGER NOT NULL DEFAULT 0,
+    filled_price      REAL,
+    fill_datetime     TEXT,
+    commission        REAL,
+    order_type        TEXT NOT NULL,
+    limit_price       REAL,
+    broker            TEXT NOT NULL,
+    broker_account    TEXT,
+    broker_order_id   TEXT,
+    status            TEXT NOT NULL,
+    message           TEXT,
+    created_at        TEXT NOT NULL,
+    submitted_at      TEXT,
+    acknowledged_at   TEXT,
+    completed_at      TEXT
+);
+INSERT INTO broker_orders_v6 SELECT * FROM broker_orders;
+DROP TABLE broker_orders;
+ALTER TABLE broker_orders_v6 RENAME TO broker_orders;
+CREATE INDEX broker_orders_parent ON broker_orders (contract_order_id);
+
+DELETE FROM sqlite_sequence WHERE name IN ('instrument_orders', 'instrument_orders_v6',
+    'contract_orders', 'contract_orders_v6', 'broker_orders', 'broker_orders_v6');
+INSERT INTO sqlite_sequence (name, seq)
+    SELECT 'instrument_orders', COALESCE(MAX(id), 0) FROM (SELECT id FROM instrument_orders
+        UNION ALL SELECT id FROM instrument_orders_history);
+INSERT INTO sqlite_sequence (name, seq)
+    SELECT 'contract_orders', COALESCE(MAX(id), 0) FROM (SELECT id FROM contract_orders
+        UNION ALL SELECT id FROM contract_orders_history);
+INSERT INTO sqlite_sequence (name, seq)
+    SELECT 'broker_orders', COALESCE(MAX(id), 0) FROM (SELECT id FROM broker_orders
+        UNION ALL SELECT id FROM broker_orders_history);
+CREATE UNIQUE INDEX instrument_orders_history_id ON instrument_orders_history (id);
+CREATE UNIQUE INDEX contract_orders_history_id ON contract_orders_history (id);
+CREATE UNIQUE INDEX broker_orders_history_id ON broker_orders_history (id);
+CREATE INDEX contract_orders_history_parent ON contract_orders_history (instrument_order_id);
+CREATE INDEX broker_orders_history_parent ON broker_orders_history (contract_order_id);
+CREATE INDEX broker_orders_history_client ON broker_orders_history (client_order_id);
+
+CREATE TABLE locks_v6 (
+    instrument TEXT PRIMARY KEY,
+    source     TEXT NOT NULL CHECK (source IN ('manual', 'reconciliation', 'sanity')),
+    reason     TEXT NOT NULL,
+    locked_at  TEXT NOT NULL
+);
+INSERT INTO locks_v6 SELECT instrument, source, reason, locked_at FROM locks;
+DROP TABLE locks;
+ALTER TABLE locks_v6 RENAME TO locks;
+";
 
 /// Migration 5 (run-step, systrade-ops). `run_date` is the trading day a run belongs to
 /// (`YYYY-MM-DD`); times are ISO 8601 UTC text. A run with `finished_at IS NULL` is in progress

@@ -1,4 +1,4 @@
-//! The order stack of place-orders (migration 4; spec §4.4–4.5): tables `instrument_orders`,
+//! The order stack of place-orders (migrations 4 and 6; spec §4.4–4.5): tables `instrument_orders`,
 //! `contract_orders` and `broker_orders`, their `*_history` copies (an order family moves there
 //! once all its broker orders are final), `fills` and `client_order_sequences`.
 //!
@@ -6,6 +6,11 @@
 //! broker order is stored as `pending_submit` with its deterministic client order id *before* it is
 //! sent; `submitted_at` records that a submission was attempted (the next run looks such an order
 //! up by its id before it would resend it).
+//!
+//! Order ids (instrument, contract and broker) are unique for the life of the database, across
+//! the active and history tables (migration 6: AUTOINCREMENT, unique history indexes, and new ids
+//! above every id ever used); joins between the levels pair active with active and history with
+//! history rows, and fills find their order by the unique client order id.
 
 use super::{StateReader, StateTx, display};
 use crate::error::Result;
@@ -411,14 +416,14 @@ impl StateReader {
     /// Every fill in id order, with the reference price of its contract order.
     pub fn fills(&self) -> Result<Vec<Fill>> {
         let raw = self.rows(
-            "WITH b AS (SELECT client_order_id, contract_order_id FROM broker_orders
-                        UNION ALL SELECT client_order_id, contract_order_id FROM broker_orders_history),
-                  c AS (SELECT id, reference_price FROM contract_orders
-                        UNION ALL SELECT id, reference_price FROM contract_orders_history)
+            "WITH r AS (SELECT b.client_order_id, c.reference_price FROM broker_orders b
+                            JOIN contract_orders c ON c.id = b.contract_order_id
+                        UNION ALL SELECT b.client_order_id, c.reference_price
+                            FROM broker_orders_history b
+                            JOIN contract_orders_history c ON c.id = b.contract_order_id)
              SELECT f.client_order_id, f.strategy, f.instrument, f.contract, f.quantity, f.price,
                     f.fill_datetime,
-                    (SELECT c.reference_price FROM b JOIN c ON c.id = b.contract_order_id
-                     WHERE b.client_order_id = f.client_order_id LIMIT 1)
+                    (SELECT r.reference_price FROM r WHERE r.client_order_id = f.client_order_id)
              FROM fills f ORDER BY f.id",
             [],
             |r| {
@@ -468,13 +473,29 @@ impl StateReader {
     }
 }
 
+/// The id a new row of active order table `table` gets: above every id its active and history
+/// tables hold and its AUTOINCREMENT sequence has handed out (migration 6), so an id is never
+/// reused — not after a family moved to history, nor if the sequence was lost (e.g. rows copied
+/// into a fresh database).
+fn next_id(table: &str) -> String {
+    format!(
+        "(SELECT MAX(COALESCE((SELECT MAX(id) FROM {table}), 0),
+                     COALESCE((SELECT MAX(id) FROM {table}_history), 0),
+                     COALESCE((SELECT seq FROM sqlite_sequence WHERE name = '{table}'), 0)) + 1)"
+    )
+}
+
 impl StateTx<'_> {
-    /// Adds an instrument order; returns its id.
+    /// Adds an instrument order; returns its id (unique for the life of the database).
     pub fn insert_instrument_order(&self, o: &NewInstrumentOrder<'_>) -> Result<i64> {
         self.insert(
-            "INSERT INTO instrument_orders (strategy, instrument, trade, order_type, reference_price,
-                 reference_contract, reference_datetime, generated_datetime, roll_order)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+            &format!(
+                "INSERT INTO instrument_orders (id, strategy, instrument, trade, order_type,
+                     reference_price, reference_contract, reference_datetime, generated_datetime,
+                     roll_order)
+                 VALUES ({}, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                next_id("instrument_orders")
+            ),
             params![
                 o.strategy,
                 o.instrument.as_str(),
@@ -492,9 +513,12 @@ impl StateTx<'_> {
     /// Adds a contract order; returns its id.
     pub fn insert_contract_order(&self, o: &NewContractOrder<'_>) -> Result<i64> {
         self.insert(
-            "INSERT INTO contract_orders (instrument_order_id, strategy, instrument, contract, trade,
-                 reference_price, roll_order, spread_group, generated_datetime)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+            &format!(
+                "INSERT INTO contract_orders (id, instrument_order_id, strategy, instrument,
+                     contract, trade, reference_price, roll_order, spread_group, generated_datetime)
+                 VALUES ({}, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                next_id("contract_orders")
+            ),
             params![
                 o.instrument_order_id,
                 o.strategy,
@@ -533,9 +557,12 @@ impl StateTx<'_> {
     /// Adds a broker order as `pending_submit` (the client order id must be new); returns its id.
     pub fn insert_broker_order(&self, o: &NewBrokerOrder<'_>) -> Result<i64> {
         self.insert(
-            "INSERT INTO broker_orders (contract_order_id, strategy, instrument, contract,
-                 client_order_id, trade, order_type, broker, status, created_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'market', ?7, 'pending_submit', ?8)",
+            &format!(
+                "INSERT INTO broker_orders (id, contract_order_id, strategy, instrument, contract,
+                     client_order_id, trade, order_type, broker, status, created_at)
+                 VALUES ({}, ?1, ?2, ?3, ?4, ?5, ?6, 'market', ?7, 'pending_submit', ?8)",
+                next_id("broker_orders")
+            ),
             params![
                 o.contract_order_id,
                 o.strategy,

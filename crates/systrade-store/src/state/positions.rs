@@ -121,7 +121,26 @@ impl StateReader {
 }
 
 impl StateTx<'_> {
-    /// Adds `delta` to a strategy position.
+    /// Refuses a position update whose integer sum overflows (SQLite would store it as a REAL).
+    fn check_position_sum(
+        &self,
+        table: &str,
+        instrument: &InstrumentCode,
+        from: i64,
+        delta: i64,
+    ) -> Result<()> {
+        match from.checked_add(delta) {
+            Some(_) => Ok(()),
+            None => Err(crate::error::StoreError::value(
+                self.path(),
+                0,
+                &format!("{table}.position"),
+                format!("{instrument}: {from} + {delta} overflows"),
+            )),
+        }
+    }
+
+    /// Adds `delta` to a strategy position (an overflowing sum is an error).
     pub fn add_strategy_position(
         &self,
         strategy: &str,
@@ -129,6 +148,8 @@ impl StateTx<'_> {
         delta: i64,
         at: &str,
     ) -> Result<()> {
+        let from = self.strategy_position(strategy, instrument)?;
+        self.check_position_sum("strategy_positions", instrument, from, delta)?;
         self.exec(
             "INSERT INTO strategy_positions (strategy, instrument, position, updated_at)
              VALUES (?1, ?2, ?3, ?4)
@@ -139,7 +160,7 @@ impl StateTx<'_> {
         Ok(())
     }
 
-    /// Adds `delta` to a contract position.
+    /// Adds `delta` to a contract position (an overflowing sum is an error).
     pub fn add_contract_position(
         &self,
         instrument: &InstrumentCode,
@@ -147,6 +168,8 @@ impl StateTx<'_> {
         delta: i64,
         at: &str,
     ) -> Result<()> {
+        let from = self.contract_position(instrument, contract)?;
+        self.check_position_sum("contract_positions", instrument, from, delta)?;
         self.exec(
             "INSERT INTO contract_positions (instrument, contract, position, updated_at)
              VALUES (?1, ?2, ?3, ?4)

@@ -837,3 +837,152 @@ fn import_runs_round_trip() {
     );
     assert!(runs[0].finished_at.ends_with('Z'));
 }
+
+/// Migration 6 (issue 14 item 1): a database whose history holds the same order ids several times
+/// (ids were reused once families moved to history) gets unique ids, each child still pointing at
+/// its own parent, and new orders get ids above every id ever used.
+#[test]
+fn migration_6_renumbers_reused_order_ids_and_keeps_families_together() {
+    let (_d, store) = store();
+    let path = store.dir().state_sqlite();
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    {
+        let conn = rusqlite::Connection::open(&path).unwrap();
+        conn.execute_batch(
+            "CREATE TABLE migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL,
+                 applied_at TEXT NOT NULL DEFAULT 'x');",
+        )
+        .unwrap();
+        for m in MIGRATIONS.iter().filter(|m| m.version <= 5) {
+            conn.execute_batch(m.sql).unwrap();
+            conn.execute(
+                "INSERT INTO migrations (version, name) VALUES (?1, ?2)",
+                rusqlite::params![m.version, m.name],
+            )
+            .unwrap();
+        }
+        // Three families with ids 1/1/1: two finished (history), one still active.
+        for (table, instrument, price, at, status) in [
+            ("_history", "CORN", 450.0, "T1", "filled"),
+            ("_history", "MES", 5000.0, "T2", "filled"),
+            ("", "GOLD", 2000.0, "T3", "pending_submit"),
+        ] {
+            conn.execute_batch(&format!(
+                "INSERT INTO instrument_orders{table} (id, strategy, instrument, trade, fill,
+                     order_type, roll_order, generated_datetime)
+                     VALUES (1, 's1', '{instrument}', 2, 0, 'best', 0, '{at}');
+                 INSERT INTO contract_orders{table} (id, instrument_order_id, strategy, instrument,
+                     contract, trade, fill, reference_price, roll_order, generated_datetime)
+                     VALUES (1, 1, 's1', '{instrument}', '20240300', 2, 0, {price}, 0, '{at}');
+                 INSERT INTO broker_orders{table} (id, contract_order_id, strategy, instrument,
+                     contract, client_order_id, trade, fill, order_type, broker, status, created_at)
+                     VALUES (1, 1, 's1', '{instrument}', '20240300', 'c-{instrument}', 2, 0, 'market',
+                     'sim', '{status}', '{at}');"
+            ))
+            .unwrap();
+        }
+        conn.execute_batch(
+            "INSERT INTO fills (client_order_id, strategy, instrument, contract, quantity, price,
+                 fill_datetime, recorded_at)
+             VALUES ('c-CORN', 's1', 'CORN', '20240300', 2, 451.0, 'T1', 'T1'),
+                    ('c-MES', 's1', 'MES', '20240300', 2, 5001.0, 'T2', 'T2');",
+        )
+        .unwrap();
+    }
+    let mut w = store.open_state_for_writing().unwrap();
+    assert_eq!(
+        w.schema_version().unwrap(),
+        MIGRATIONS.last().unwrap().version
+    );
+    let hist = w.broker_orders(true).unwrap();
+    assert_eq!(hist.len(), 2, "each broker order listed once: {hist:?}");
+    let refs: Vec<(&str, Option<f64>)> = hist
+        .iter()
+        .map(|b| (b.instrument.as_str(), b.reference_price))
+        .collect();
+    assert_eq!(refs, vec![("CORN", Some(450.0)), ("MES", Some(5000.0))]);
+    assert_ne!(hist[0].id, hist[1].id);
+    let ios = w.instrument_orders(true).unwrap();
+    assert_eq!(ios.len(), 2);
+    assert_ne!(ios[0].id, ios[1].id);
+    let active = w.broker_orders(false).unwrap();
+    assert_eq!((active[0].id, active[0].reference_price), (1, Some(2000.0)));
+    let fills = w.fills().unwrap();
+    let f: Vec<(&str, Option<f64>)> = fills
+        .iter()
+        .map(|f| (f.instrument.as_str(), f.reference_price))
+        .collect();
+    assert_eq!(f, vec![("CORN", Some(450.0)), ("MES", Some(5000.0))]);
+    // Every history family still links instrument → contract → broker.
+    let linked: i64 = w
+        .value(
+            "SELECT COUNT(*) FROM broker_orders_history b
+             JOIN contract_orders_history c ON c.id = b.contract_order_id
+             JOIN instrument_orders_history i ON i.id = c.instrument_order_id
+             WHERE i.instrument = b.instrument",
+            [],
+        )
+        .unwrap();
+    assert_eq!(linked, 2);
+    // A new order gets an id no row has had, and moving to history keeps it unique.
+    let new_id = write(&mut w, |tx| {
+        tx.insert_instrument_order(&NewInstrumentOrder {
+            strategy: "s1",
+            instrument: &code("ZN"),
+            trade: 1,
+            order_type: "best",
+            reference_price: 110.0,
+            reference_contract: "20240300",
+            reference_datetime: "T4",
+            generated_datetime: "T4",
+            roll_order: false,
+        })
+    });
+    let max_seen = ios.iter().map(|o| o.id).max().unwrap().max(1);
+    assert!(new_id > max_seen, "{new_id} ≤ {max_seen}");
+    assert!(
+        w.value::<i64>(
+            "SELECT COUNT(*) FROM sqlite_master WHERE sql LIKE '%AUTOINCREMENT%'",
+            []
+        )
+        .unwrap()
+            >= 3
+    );
+}
+
+/// Ids are not reused after the highest-numbered family moved to history and the active table
+/// emptied (the bug of issue 14 item 1 in its smallest form).
+#[test]
+fn order_ids_are_never_reused_after_completion() {
+    let (_d, mut w) = writer();
+    let insert = |w: &mut StateWriter| {
+        write(w, |tx| {
+            tx.insert_instrument_order(&NewInstrumentOrder {
+                strategy: "s1",
+                instrument: &code("ZN"),
+                trade: 0,
+                order_type: "best",
+                reference_price: 110.0,
+                reference_contract: "20240300",
+                reference_datetime: "T",
+                generated_datetime: "T",
+                roll_order: false,
+            })
+        })
+    };
+    let first = insert(&mut w);
+    // No contract orders: the family is complete at once.
+    assert_eq!(write(&mut w, |tx| tx.complete_finished_orders("T")), 1);
+    let second = insert(&mut w);
+    assert!(
+        second > first,
+        "id {second} reused after {first} moved to history"
+    );
+    // Even if the sequence were lost (rows copied into a fresh database), history counts.
+    write(&mut w, |tx| {
+        tx.complete_finished_orders("T")?;
+        tx.batch("DELETE FROM sqlite_sequence")
+    });
+    let third = insert(&mut w);
+    assert!(third > second);
+}

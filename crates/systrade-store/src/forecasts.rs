@@ -1,4 +1,4 @@
-//! The forecast files and the CSV stream.
+//! The forecast files (`compute-forecasts` writes them, `size-positions` reads them).
 //!
 //! `forecasts/<INSTRUMENT>.parquet`, long format, one row per (rule, business day):
 //!
@@ -10,7 +10,7 @@
 //! | `scalar` | `Float64`, nullable | forecast scalar; for `combined`: the forecast diversification multiplier |
 //! | `capped` | `Float64`, nullable | `clip(raw × scalar, floor, cap)`; for `combined`: the final combined forecast |
 //!
-//! The scaled forecast is `raw × scalar` exactly ([`RuleSeries::scaled`]); it is not stored, to keep
+//! The scaled forecast is `raw × scalar` exactly ([`ForecastSeries::scaled`]); it is not stored, to keep
 //! the files small. Rows are grouped by rule (in `forecast_weights` order, `combined` last), dates
 //! ascending within a rule. Null = NaN (no forecast that day).
 //!
@@ -20,12 +20,10 @@
 //! zstd level 1 (constant within a rule for fixed scalars, so it compresses to almost nothing);
 //! `raw` and `capped` PLAIN **uncompressed** (zstd saves only 10–15 % on these dense floats and
 //! nearly doubled the encoding time). No dictionaries; one row group.
-//!
-//! The CSV stream (`--output -`): header `date,instrument,rule,forecast`, the capped forecast of
-//! each rule and the combined forecast, grouped by instrument, then rule (as above), then date;
-//! dates `YYYY-MM-DD`, numbers in shortest round-trip form, an empty field for NaN.
 
-use anyhow::Context;
+use crate::columns::{CREATED_BY, ZSTD_LEVEL};
+use crate::error::{Result, StoreError};
+use crate::{PreparedFile, Store};
 use arrow_array::{Array, Float64Array, StringArray, TimestampMicrosecondArray};
 use arrow_schema::{DataType, Field, Schema, TimeUnit};
 use chrono::Datelike;
@@ -33,48 +31,16 @@ use chrono::NaiveDate;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use parquet::basic::{Compression, Encoding, ZstdLevel};
 use parquet::data_type::{ByteArray, ByteArrayType, DoubleType, Int64Type};
+use parquet::errors::ParquetError;
 use parquet::file::properties::{EnabledStatistics, WriterProperties};
-use parquet::file::writer::SerializedFileWriter;
+use parquet::file::writer::{
+    SerializedColumnWriter, SerializedFileWriter, SerializedRowGroupWriter,
+};
 use parquet::schema::parser::parse_message_type;
 use parquet::schema::types::ColumnPath;
-use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
-use systrade_model::{InstrumentCode, Timestamp};
-use systrade_store::Store;
-
-/// The rule name of the combined forecast.
-pub const COMBINED: &str = "combined";
-
-/// One rule's (or the combined) forecast series of one instrument.
-#[derive(Debug, Clone, PartialEq)]
-pub struct RuleSeries {
-    pub rule: String,
-    pub dates: Vec<NaiveDate>,
-    pub raw: Vec<f64>,
-    /// Forecast scalar (FDM for `combined`).
-    pub scalar: Vec<f64>,
-    pub capped: Vec<f64>,
-}
-
-impl RuleSeries {
-    /// The scaled forecast, `raw × scalar` (for `combined`: × FDM, before the cap).
-    pub fn scaled(&self) -> Vec<f64> {
-        self.raw
-            .iter()
-            .zip(&self.scalar)
-            .map(|(r, s)| r * s)
-            .collect()
-    }
-}
-
-/// `forecasts/<INSTRUMENT>.parquet` in the data directory.
-pub fn forecasts_file(store: &Store, instrument: &InstrumentCode) -> PathBuf {
-    store
-        .root()
-        .join("forecasts")
-        .join(format!("{instrument}.parquet"))
-}
+use systrade_model::{ForecastSeries, InstrumentCode, Timestamp};
 
 fn schema() -> Arc<Schema> {
     Arc::new(Schema::new(vec![
@@ -121,26 +87,26 @@ const RULE_CHUNK: usize = 256;
 /// Encodes one instrument's forecast series as Parquet bytes (layout in the module docs).
 ///
 /// Written for speed (this was most of `compute-forecasts`' CPU on large rule sets; measured on
-/// the rob_system_like config with `examples/encode_bench.rs`): Parquet's column writers are fed
+/// the rob_system_like config with `examples/encode_forecasts.rs`): Parquet's column writers are fed
 /// each rule's slices directly (no Arrow arrays, no concatenated copies; a float column with no
 /// NaN in a rule is passed as is, otherwise its non-NaN values with definition levels),
 /// `raw` and `capped` are stored uncompressed (zstd saved only 10–15 % on these dense floats and
 /// nearly doubled the encoding time), and the output buffer is allocated once at its expected
 /// size. Parquet dictionary encoding of `rule` (it hashes every row) and DELTA_BYTE_ARRAY were
 /// slower than PLAIN + zstd.
-pub fn encode_forecasts(series: &[RuleSeries]) -> anyhow::Result<Vec<u8>> {
+pub(crate) fn encode_forecasts(series: &[ForecastSeries]) -> Result<Vec<u8>, ParquetError> {
     let rows: usize = series.iter().map(|s| s.dates.len()).sum();
     let longest = series.iter().map(|s| s.dates.len()).max().unwrap_or(0);
     let column = |name: &str| ColumnPath::from(name);
     let props = WriterProperties::builder()
-        .set_compression(Compression::ZSTD(ZstdLevel::try_new(1)?))
+        .set_compression(Compression::ZSTD(ZstdLevel::try_new(ZSTD_LEVEL)?))
         .set_column_compression(column("raw"), Compression::UNCOMPRESSED)
         .set_column_compression(column("capped"), Compression::UNCOMPRESSED)
         .set_dictionary_enabled(false)
         .set_statistics_enabled(EnabledStatistics::None)
         .set_column_statistics_enabled(column("date"), EnabledStatistics::Chunk)
         .set_column_encoding(column("date"), Encoding::DELTA_BINARY_PACKED)
-        .set_created_by("systrade".to_string())
+        .set_created_by(CREATED_BY.to_string())
         .build();
     let mut bytes = Vec::with_capacity(rows * BYTES_PER_ROW + (1 << 16));
     let schema = Arc::new(parse_message_type(PARQUET_SCHEMA)?);
@@ -148,7 +114,7 @@ pub fn encode_forecasts(series: &[RuleSeries]) -> anyhow::Result<Vec<u8>> {
     let mut group = file.next_row_group()?;
 
     // the rule name repeated, written in chunks (each copy of a ByteArray is a reference count)
-    let mut col = group.next_column()?.context("no rule column")?;
+    let mut col = next_column(&mut group)?;
     for s in series {
         let names = vec![ByteArray::from(s.rule.as_str()); s.dates.len().min(RULE_CHUNK)];
         let mut left = s.dates.len();
@@ -161,7 +127,7 @@ pub fn encode_forecasts(series: &[RuleSeries]) -> anyhow::Result<Vec<u8>> {
     }
     col.close()?;
 
-    let mut col = group.next_column()?.context("no date column")?;
+    let mut col = next_column(&mut group)?;
     let mut micros: Vec<i64> = Vec::with_capacity(longest);
     for s in series {
         micros.clear();
@@ -175,9 +141,9 @@ pub fn encode_forecasts(series: &[RuleSeries]) -> anyhow::Result<Vec<u8>> {
     let ones = vec![1i16; longest];
     let mut levels: Vec<i16> = Vec::with_capacity(longest);
     let mut present: Vec<f64> = Vec::with_capacity(longest);
-    let floats: [fn(&RuleSeries) -> &[f64]; 3] = [|s| &s.raw, |s| &s.scalar, |s| &s.capped];
+    let floats: [fn(&ForecastSeries) -> &[f64]; 3] = [|s| &s.raw, |s| &s.scalar, |s| &s.capped];
     for values in floats {
-        let mut col = group.next_column()?.context("no float column")?;
+        let mut col = next_column(&mut group)?;
         for s in series {
             let v = values(s);
             if v.iter().any(|x| x.is_nan()) {
@@ -194,70 +160,83 @@ pub fn encode_forecasts(series: &[RuleSeries]) -> anyhow::Result<Vec<u8>> {
         }
         col.close()?;
     }
-    anyhow::ensure!(group.next_column()?.is_none(), "unwritten columns");
+    if group.next_column()?.is_some() {
+        return Err(ParquetError::General("unwritten columns".into()));
+    }
     group.close()?;
     file.close()?;
     bytes.shrink_to_fit();
     Ok(bytes)
 }
 
-/// Reads a forecasts file back into one [`RuleSeries`] per rule, in file order.
+/// The next column writer of a row group of the forecasts schema.
+fn next_column<'a, W: std::io::Write + Send>(
+    group: &'a mut SerializedRowGroupWriter<'_, W>,
+) -> Result<SerializedColumnWriter<'a>, ParquetError> {
+    group
+        .next_column()?
+        .ok_or_else(|| ParquetError::General("fewer columns than the forecasts schema".into()))
+}
+
+/// Reads a forecasts file back into one [`ForecastSeries`] per rule, in file order.
 ///
 /// # Errors
 /// Missing file, missing column or wrong type (naming the file and column), nulls in `rule`/`date`.
-pub fn read_forecasts_file(path: &Path) -> anyhow::Result<Vec<RuleSeries>> {
-    let ctx = || path.display().to_string();
-    let file = std::fs::File::open(path).with_context(ctx)?;
-    let builder = ParquetRecordBatchReaderBuilder::try_new(file).with_context(ctx)?;
+pub(crate) fn decode_forecasts(path: &Path) -> Result<Vec<ForecastSeries>> {
+    let format = |e: ParquetError| StoreError::format(path, e);
+    let file = std::fs::File::open(path).map_err(|e| StoreError::io(path, e))?;
+    let builder = ParquetRecordBatchReaderBuilder::try_new(file).map_err(format)?;
     let want = schema();
     for f in want.fields() {
         let (_, got) = builder
             .schema()
             .column_with_name(f.name())
-            .with_context(|| format!("{}: missing column '{}'", path.display(), f.name()))?;
-        anyhow::ensure!(
-            got.data_type() == f.data_type(),
-            "{}: column '{}' has type {}, expected {}",
-            path.display(),
-            f.name(),
-            got.data_type(),
-            f.data_type()
-        );
+            .ok_or_else(|| StoreError::schema(path, f.name(), "missing column"))?;
+        if got.data_type() != f.data_type() {
+            return Err(StoreError::schema(
+                path,
+                f.name(),
+                format!("has type {}, expected {}", got.data_type(), f.data_type()),
+            ));
+        }
     }
     let file_schema = builder.schema().clone();
-    let reader = builder.build().with_context(ctx)?;
-    let mut out: Vec<RuleSeries> = Vec::new();
+    let reader = builder.build().map_err(format)?;
+    let mut out: Vec<ForecastSeries> = Vec::new();
+    let mut row = 0;
     for batch in reader {
-        let batch = batch.with_context(ctx)?;
+        let batch = batch.map_err(|e| StoreError::format(path, e))?;
         let column = |name: &str| batch.column(file_schema.index_of(name).expect("checked above"));
+        // the types were checked above
         let rule = column("rule");
         let rule = rule
             .as_any()
             .downcast_ref::<StringArray>()
-            .context("rule is not Utf8")?;
+            .ok_or_else(|| StoreError::schema(path, "rule", "is not Utf8"))?;
         let date = column("date");
         let date = date
             .as_any()
             .downcast_ref::<TimestampMicrosecondArray>()
-            .context("date is not a timestamp")?;
-        let floats = |name: &str| -> anyhow::Result<Vec<f64>> {
+            .ok_or_else(|| StoreError::schema(path, "date", "is not a timestamp"))?;
+        let floats = |name: &str| -> Result<Vec<f64>> {
             let c = column(name);
             let a = c
                 .as_any()
                 .downcast_ref::<Float64Array>()
-                .with_context(|| format!("{name} is not Float64"))?;
+                .ok_or_else(|| StoreError::schema(path, name, "is not Float64"))?;
             Ok(a.iter().map(|v| v.unwrap_or(f64::NAN)).collect())
         };
         let (raw, scalar, capped) = (floats("raw")?, floats("scalar")?, floats("capped")?);
         for i in 0..batch.num_rows() {
-            anyhow::ensure!(
-                rule.is_valid(i) && date.is_valid(i),
-                "{}: null rule or date",
-                path.display()
-            );
+            row += 1;
+            for (field, valid) in [("rule", rule.is_valid(i)), ("date", date.is_valid(i))] {
+                if !valid {
+                    return Err(StoreError::value(path, row, field, "null"));
+                }
+            }
             let name = rule.value(i);
             if out.last().is_none_or(|s| s.rule != name) {
-                out.push(RuleSeries {
+                out.push(ForecastSeries {
                     rule: name.to_string(),
                     dates: Vec::new(),
                     raw: Vec::new(),
@@ -275,82 +254,26 @@ pub fn read_forecasts_file(path: &Path) -> anyhow::Result<Vec<RuleSeries>> {
     Ok(out)
 }
 
-/// Reads `forecasts/<INSTRUMENT>.parquet` of a data directory.
-///
-/// # Errors
-/// As [`read_forecasts_file`].
-pub fn read_forecasts(
-    store: &Store,
-    instrument: &InstrumentCode,
-) -> anyhow::Result<Vec<RuleSeries>> {
-    read_forecasts_file(&forecasts_file(store, instrument))
-}
-
-/// The encoded forecasts of one instrument, ready to be written under the write lock.
-#[derive(Debug, Clone)]
-pub struct PreparedForecasts {
-    pub path: PathBuf,
-    pub rows: usize,
-    pub bytes: Vec<u8>,
-}
-
-/// Encodes one instrument's forecasts for `forecasts/<INSTRUMENT>.parquet` (no I/O, no lock).
-///
-/// # Errors
-/// Encoding failures (not expected for valid series).
-pub fn prepare_forecasts(
-    store: &Store,
-    instrument: &InstrumentCode,
-    series: &[RuleSeries],
-) -> anyhow::Result<PreparedForecasts> {
-    Ok(PreparedForecasts {
-        path: forecasts_file(store, instrument),
-        rows: series.iter().map(|s| s.dates.len()).sum(),
-        bytes: encode_forecasts(series)?,
-    })
-}
-
-/// Writes a prepared file atomically (the caller holds the data directory's write lock); returns
-/// false when the file already had exactly this content and was left untouched.
-///
-/// # Errors
-/// I/O errors naming the file.
-pub fn commit_forecasts(file: &PreparedForecasts) -> anyhow::Result<bool> {
-    let same_len = std::fs::metadata(&file.path).is_ok_and(|m| m.len() == file.bytes.len() as u64);
-    if same_len && std::fs::read(&file.path).is_ok_and(|old| old == file.bytes) {
-        return Ok(false);
+impl Store {
+    /// `forecasts/<I>.parquet`: one series per rule and the combined forecast, in file order.
+    pub fn read_forecasts(&self, instrument: &InstrumentCode) -> Result<Vec<ForecastSeries>> {
+        decode_forecasts(&self.dir().forecasts_file(instrument))
     }
-    systrade_store::atomic::write_atomic(&file.path, &file.bytes)?;
-    Ok(true)
-}
 
-/// Writes the CSV header.
-///
-/// # Errors
-/// Write errors (a broken pipe included).
-pub fn write_csv_header(out: &mut impl Write) -> std::io::Result<()> {
-    writeln!(out, "date,instrument,rule,forecast")
-}
-
-/// Writes the CSV rows of one instrument: the capped forecast of every series.
-///
-/// # Errors
-/// Write errors (a broken pipe included).
-pub fn write_csv_rows(
-    out: &mut impl Write,
-    instrument: &InstrumentCode,
-    series: &[RuleSeries],
-) -> std::io::Result<()> {
-    for s in series {
-        for (d, v) in s.dates.iter().zip(&s.capped) {
-            if v.is_nan() {
-                writeln!(out, "{d},{instrument},{},", s.rule)?;
-            } else {
-                writeln!(out, "{d},{instrument},{},{v}", s.rule)?;
-            }
-        }
+    /// Encodes one instrument's forecasts for `forecasts/<I>.parquet` (no I/O, no lock).
+    pub fn prepare_forecasts(
+        &self,
+        instrument: &InstrumentCode,
+        series: &[ForecastSeries],
+    ) -> Result<PreparedFile> {
+        let path = self.dir().forecasts_file(instrument);
+        let bytes = encode_forecasts(series).map_err(|e| StoreError::format(&path, e))?;
+        Ok(PreparedFile {
+            path,
+            rows: series.iter().map(|s| s.dates.len()).sum(),
+            bytes,
+        })
     }
-    Ok(())
 }
 
 #[cfg(test)]
@@ -372,22 +295,22 @@ mod tests {
         let d = |day| NaiveDate::from_ymd_opt(1969, 12, day).unwrap();
         let nan = f64::NAN;
         let series = vec![
-            RuleSeries {
+            ForecastSeries {
                 rule: "carry".into(),
                 dates: vec![d(29), d(30), d(31)],
                 raw: vec![nan, -0.0, nan],
                 scalar: vec![30.0, 30.0, 30.0],
                 capped: vec![nan, 1e-300, nan],
             },
-            RuleSeries {
+            ForecastSeries {
                 rule: "ewmac2_8".into(),
                 dates: vec![d(30), d(31)],
                 raw: vec![nan, nan],
                 scalar: vec![nan, 10.6],
                 capped: vec![nan, nan],
             },
-            RuleSeries {
-                rule: COMBINED.into(),
+            ForecastSeries {
+                rule: systrade_model::COMBINED_RULE.into(),
                 dates: vec![d(31)],
                 raw: vec![0.5],
                 scalar: vec![1.1],
@@ -398,7 +321,7 @@ mod tests {
         let p = dir.path().join("X.parquet");
         std::fs::write(&p, encode_forecasts(&series).unwrap()).unwrap();
 
-        let back = read_forecasts_file(&p).unwrap();
+        let back = decode_forecasts(&p).unwrap();
         let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
         assert_eq!(back.len(), series.len());
         for (a, b) in series.iter().zip(&back) {
@@ -438,13 +361,13 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("X.parquet");
         std::fs::write(&p, encode_forecasts(&[]).unwrap()).unwrap();
-        assert!(read_forecasts_file(&p).unwrap().is_empty());
+        assert!(decode_forecasts(&p).unwrap().is_empty());
 
         // more rows than a rule chunk and a write batch (1024), NaN runs across their boundaries
         let start = NaiveDate::from_ymd_opt(1980, 1, 1).unwrap();
         let n = 4 * RULE_CHUNK + 7;
-        let series: Vec<RuleSeries> = (0..3)
-            .map(|r| RuleSeries {
+        let series: Vec<ForecastSeries> = (0..3)
+            .map(|r| ForecastSeries {
                 rule: format!("rule{r}"),
                 dates: (0..n)
                     .map(|i| start + chrono::TimeDelta::days(i as i64))
@@ -463,7 +386,7 @@ mod tests {
             })
             .collect();
         std::fs::write(&p, encode_forecasts(&series).unwrap()).unwrap();
-        let back = read_forecasts_file(&p).unwrap();
+        let back = decode_forecasts(&p).unwrap();
         let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
         assert_eq!(back.len(), 3);
         for (a, b) in series.iter().zip(&back) {
@@ -478,15 +401,15 @@ mod tests {
     fn parquet_round_trip_keeps_nan_and_order() {
         let d = |day| NaiveDate::from_ymd_opt(2024, 1, day).unwrap();
         let series = vec![
-            RuleSeries {
+            ForecastSeries {
                 rule: "ewmac8".into(),
                 dates: vec![d(1), d(2)],
                 raw: vec![f64::NAN, 1.5],
                 scalar: vec![2.0, 2.0],
                 capped: vec![f64::NAN, 3.0],
             },
-            RuleSeries {
-                rule: COMBINED.into(),
+            ForecastSeries {
+                rule: systrade_model::COMBINED_RULE.into(),
                 dates: vec![d(2)],
                 raw: vec![0.1],
                 scalar: vec![1.25],
@@ -497,7 +420,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("X.parquet");
         std::fs::write(&p, bytes).unwrap();
-        let back = read_forecasts_file(&p).unwrap();
+        let back = decode_forecasts(&p).unwrap();
         assert_eq!(back.len(), 2);
         assert_eq!(back[0].rule, "ewmac8");
         assert!(back[0].raw[0].is_nan());
@@ -505,13 +428,41 @@ mod tests {
         assert_eq!(back[0].scaled()[1], 3.0);
         assert_eq!(back[1].dates, vec![d(2)]);
         assert_eq!(back[1].capped, vec![-20.0]);
-        let mut csv = Vec::new();
+    }
+
+    #[test]
+    fn store_reads_what_it_prepared_and_names_bad_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path());
         let code = InstrumentCode::new("X").unwrap();
-        write_csv_header(&mut csv).unwrap();
-        write_csv_rows(&mut csv, &code, &back).unwrap();
-        assert_eq!(
-            String::from_utf8(csv).unwrap(),
-            "date,instrument,rule,forecast\n2024-01-01,X,ewmac8,\n2024-01-02,X,ewmac8,3\n2024-01-02,X,combined,-20\n"
+        let d = NaiveDate::from_ymd_opt(2024, 1, 2).unwrap();
+        let series = vec![ForecastSeries {
+            rule: systrade_model::COMBINED_RULE.into(),
+            dates: vec![d],
+            raw: vec![0.5],
+            scalar: vec![1.1],
+            capped: vec![0.55],
+        }];
+        let file = store.prepare_forecasts(&code, &series).unwrap();
+        assert_eq!(file.path(), dir.path().join("forecasts/X.parquet"));
+        assert_eq!(file.rows(), 1);
+        let e = store.read_forecasts(&code).unwrap_err();
+        assert!(e.is_not_found(), "{e}");
+        let w = store.lock_for_writing(std::time::Duration::ZERO).unwrap();
+        w.commit(&file).unwrap();
+        assert_eq!(store.read_forecasts(&code).unwrap(), series);
+        // another Parquet file under the name: the missing column is named
+        w.write_adjusted_prices(&code, &systrade_model::AdjustedPrices::default())
+            .unwrap();
+        std::fs::copy(
+            store.dir().adjusted_prices_file(&code),
+            store.dir().forecasts_file(&code),
+        )
+        .unwrap();
+        let e = store.read_forecasts(&code).unwrap_err().to_string();
+        assert!(
+            e.contains("X.parquet") && e.contains("column 'rule'"),
+            "{e}"
         );
     }
 }

@@ -1,32 +1,33 @@
 //! Maps the system config ([`systrade_config::SystemConfig`]) onto the forecast library's types
-//! ([`systrade_forecast`]): trading rules (spec §3.3), the volatility calculation (§3.2) and the
-//! per-instrument forecast configuration (scalars §3.4, weights / FDM / cap §3.5).
+//! ([`systrade_forecast`]): trading rules (spec §3.3), the volatility calculation (§3.2), the
+//! per-instrument forecast configuration (scalars §3.4, weights / FDM / cap §3.5) and how scalars
+//! are obtained — [`ForecastSetup`], what `compute-forecasts`, `size-positions` and `backtest`
+//! hand to [`systrade_forecast::pipeline`].
 //!
-//! Every error names the config file and the key path (`trading_rules.ewmac8.other_args.Lfast`), so
-//! the tool can fail the whole run with a message the user can act on.
+//! The mapping lives here rather than in `systrade-forecast` so that the forecast library depends
+//! on no config reader (docs/adr/0004-forecast-pipeline.md). Every error names the
+//! config file and the key path (`trading_rules.ewmac8.other_args.Lfast`), so a tool can fail the
+//! whole run with a message the user can act on.
 
 use std::collections::BTreeMap;
 use systrade_config::{SystemConfig, VolFunction, VolatilityCalculation};
 use systrade_forecast::rawdata::VolReturns;
+use systrade_forecast::scaling::ScalarEstimate;
 use systrade_forecast::spec::{ArgValue, DataInput, RuleError};
-use systrade_forecast::{ForecastConfig, TradingRule, VolConfig, VolEstimator};
-use systrade_model::InstrumentCode;
+use systrade_forecast::{
+    CrossSectionalNeeds, ForecastConfig, ForecastJob, ScalarMethod, TradingRule, VolConfig,
+    VolEstimator,
+};
+use systrade_model::{Instrument, InstrumentCode};
 
-/// A config problem: the file, the key path and what is wrong. Fails the whole run (exit 1).
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A config problem: the file, the key path and what is wrong.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{source_name}: {key}: {message}")]
 pub struct ConfigProblem {
     pub source_name: String,
     pub key: String,
     pub message: String,
 }
-
-impl std::fmt::Display for ConfigProblem {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}: {}: {}", self.source_name, self.key, self.message)
-    }
-}
-
-impl std::error::Error for ConfigProblem {}
 
 fn problem(
     cfg: &SystemConfig,
@@ -208,54 +209,8 @@ pub fn forecast_config(
     })
 }
 
-/// What cross-sectional inputs (computed from all instruments) a set of rules needs.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct CrossSectionalNeeds {
-    pub normalised_price_for_asset_class: bool,
-    pub median_carry_for_asset_class: bool,
-    /// Distinct factor specifications of `get_demeanded_factor_value` inputs.
-    pub factors: Vec<systrade_forecast::spec::FactorSpec>,
-}
-
-impl CrossSectionalNeeds {
-    /// The needs of all rules used by any instrument.
-    pub fn of<'a>(rules: impl IntoIterator<Item = &'a TradingRule>) -> Self {
-        let mut n = Self::default();
-        for r in rules {
-            for d in &r.data {
-                match d {
-                    DataInput::NormalisedPriceForAssetClass => {
-                        n.normalised_price_for_asset_class = true;
-                    }
-                    DataInput::MedianCarryForAssetClass => n.median_carry_for_asset_class = true,
-                    DataInput::DemeanedFactorValue(f) if !n.factors.contains(f) => {
-                        n.factors.push(f.clone());
-                    }
-                    _ => {}
-                }
-            }
-        }
-        n
-    }
-
-    /// True when asset classes (from `config/instruments.csv`) are needed.
-    pub fn needs_asset_classes(&self) -> bool {
-        self.normalised_price_for_asset_class
-            || self.median_carry_for_asset_class
-            || self
-                .factors
-                .iter()
-                .any(|f| f.demean_method != ALL_ASSETS_DEMEAN)
-    }
-}
-
-/// `_demean_method` averaging over all instruments.
-pub const ALL_ASSETS_DEMEAN: &str = "historic_average_factor_value_all_assets";
-/// `_demean_method` averaging over the instrument's asset class.
-pub const ASSET_CLASS_DEMEAN: &str = "average_factor_value_in_asset_class_for_instrument";
-
-/// Checks the factor specifications the tool can compute (`neg_skew` / `skew`; the two demean
-/// methods).
+/// Checks that every factor specification is one the forecast library computes
+/// ([`systrade_forecast::FactorSpec::check`]).
 ///
 /// # Errors
 /// Names the first rule with an unsupported factor or demean method.
@@ -266,30 +221,124 @@ pub fn check_factors(
     for (name, r) in rules {
         for d in &r.data {
             if let DataInput::DemeanedFactorValue(f) = d {
-                if !matches!(f.factor_name.as_str(), "neg_skew" | "skew") {
-                    return Err(problem(
+                f.check().map_err(|e| {
+                    let arg = match e {
+                        systrade_forecast::spec::FactorError::UnknownFactor(_) => "_factor_name",
+                        systrade_forecast::spec::FactorError::UnknownDemeanMethod(_) => {
+                            "_demean_method"
+                        }
+                    };
+                    problem(
                         cfg,
-                        format!("trading_rules.{name}.other_args._factor_name"),
-                        format!(
-                            "unknown factor '{}' (supported: neg_skew, skew)",
-                            f.factor_name
-                        ),
-                    ));
-                }
-                if f.demean_method != ALL_ASSETS_DEMEAN && f.demean_method != ASSET_CLASS_DEMEAN {
-                    return Err(problem(
-                        cfg,
-                        format!("trading_rules.{name}.other_args._demean_method"),
-                        format!(
-                            "unknown demean method '{}' (supported: {ALL_ASSETS_DEMEAN}, {ASSET_CLASS_DEMEAN})",
-                            f.demean_method
-                        ),
-                    ));
-                }
+                        format!("trading_rules.{name}.other_args.{arg}"),
+                        e.to_string(),
+                    )
+                })?;
             }
         }
     }
     Ok(())
+}
+
+/// The forecast side of the config for a set of instruments: every instrument's forecast
+/// configuration, how scalars are obtained, the volatility calculation and the asset classes
+/// (when a rule needs them).
+#[derive(Debug, Clone)]
+pub struct ForecastSetup {
+    pub configs: BTreeMap<InstrumentCode, ForecastConfig>,
+    pub scalars: ScalarMethod,
+    pub vol: VolConfig,
+    /// Distinct trading rules of the config (`trading_rules`).
+    pub rule_count: usize,
+    /// What the instruments' rules need from other instruments.
+    pub needs: CrossSectionalNeeds,
+    /// Asset classes, when a rule needs them ([`Self::set_asset_classes`]).
+    pub asset_classes: BTreeMap<InstrumentCode, String>,
+}
+
+impl ForecastSetup {
+    /// Builds every instrument's forecast config from the system config. Logs a warning when the
+    /// config has no `forecast_weights`. Asset classes are empty: when [`Self::needs`] says so,
+    /// give them with [`Self::set_asset_classes`].
+    ///
+    /// # Errors
+    /// Config problems (unknown rule arguments, unsupported factors, per-instrument values
+    /// missing for an instrument of `codes`).
+    pub fn new(cfg: &SystemConfig, codes: &[InstrumentCode]) -> Result<Self, ConfigProblem> {
+        let rules = trading_rules(cfg)?;
+        check_factors(cfg, &rules)?;
+        let vol = vol_config(cfg)?;
+        let mut configs = BTreeMap::new();
+        for code in codes {
+            configs.insert(code.clone(), forecast_config(cfg, &rules, vol, code)?);
+        }
+        if cfg.forecast_weights.is_none() {
+            tracing::warn!(
+                "{}: no forecast_weights; using equal weights over all {} trading rules",
+                cfg.source_name,
+                rules.len()
+            );
+        }
+        let needs = CrossSectionalNeeds::of(configs.values().flat_map(|c| c.rules.values()));
+        let scalars = if cfg.use_forecast_scale_estimates {
+            let e = &cfg.forecast_scalar_estimate;
+            ScalarMethod::Estimated {
+                estimate: ScalarEstimate {
+                    window: e.window,
+                    min_periods: e.min_periods,
+                    backfill: e.backfill,
+                    target_abs_forecast: cfg.average_absolute_forecast,
+                },
+                pool: e.pool_instruments,
+            }
+        } else {
+            ScalarMethod::Fixed
+        };
+        Ok(Self {
+            configs,
+            scalars,
+            vol,
+            rule_count: rules.len(),
+            needs,
+            asset_classes: BTreeMap::new(),
+        })
+    }
+
+    /// The asset classes of `instruments` (from `config/instruments.csv`), for the rules that
+    /// need them; ignored when no rule does.
+    pub fn set_asset_classes<'a>(&mut self, instruments: impl IntoIterator<Item = &'a Instrument>) {
+        if self.needs.needs_asset_classes() {
+            self.asset_classes = instruments
+                .into_iter()
+                .map(|i| (i.code.clone(), i.asset_class.clone()))
+                .collect();
+        }
+    }
+
+    /// Whether an instrument's rules need multiple prices (carry).
+    pub fn needs_carry(&self, code: &InstrumentCode) -> bool {
+        self.configs.get(code).is_some_and(|c| {
+            c.rules.values().any(|r| {
+                r.data.iter().any(|d| {
+                    matches!(
+                        d,
+                        DataInput::RawCarry
+                            | DataInput::SmoothedCarry { .. }
+                            | DataInput::MedianCarryForAssetClass
+                    )
+                })
+            })
+        })
+    }
+
+    /// The pipeline job of one instrument of [`Self::configs`].
+    pub fn job(&self, code: &InstrumentCode) -> Option<ForecastJob> {
+        Some(ForecastJob {
+            code: code.clone(),
+            asset_class: self.asset_classes.get(code).cloned(),
+            config: self.configs.get(code)?.clone(),
+        })
+    }
 }
 
 #[cfg(test)]

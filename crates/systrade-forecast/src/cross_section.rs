@@ -1,0 +1,297 @@
+//! Rule inputs that depend on other instruments (spec §3.2): the asset-class normalised price, the
+//! asset-class median carry and demeaned factors. Each is computed once per asset class (or once
+//! for all instruments) and then aligned to every member.
+
+use crate::carry::{
+    ASSET_CLASS_CARRY_SMOOTH_DAYS, asset_class_median_carry, median_carry_for_asset_class,
+    smoothed_carry,
+};
+use crate::factors::{average_factor_value, demeaned_factor_value, factor_value};
+use crate::instrument::ForecastInputs;
+use crate::rawdata::{asset_class_normalised_price, normalised_price_for_asset_class};
+use crate::spec::{DataInput, FactorSpec, TradingRule};
+use rayon::prelude::*;
+use std::collections::BTreeMap;
+use systrade_series::DailySeries;
+
+/// Inputs of one instrument that depend on other instruments.
+#[derive(Debug, Clone, Default)]
+pub struct CrossSectionalInputs {
+    /// `normalised_price_for_asset_class` for this instrument
+    /// ([`crate::rawdata::normalised_price_for_asset_class`]).
+    pub normalised_price_for_asset_class: Option<DailySeries>,
+    /// `median_carry_for_asset_class` ([`crate::carry::median_carry_for_asset_class`]).
+    pub median_carry_for_asset_class: Option<DailySeries>,
+    /// `get_demeanded_factor_value` per factor specification.
+    pub demeaned_factors: Vec<(FactorSpec, DailySeries)>,
+}
+
+/// What cross-sectional inputs a set of rules needs.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CrossSectionalNeeds {
+    pub normalised_price_for_asset_class: bool,
+    pub median_carry_for_asset_class: bool,
+    /// Distinct factor specifications of `get_demeanded_factor_value` inputs.
+    pub factors: Vec<FactorSpec>,
+}
+
+impl CrossSectionalNeeds {
+    /// The needs of all rules used by any instrument.
+    pub fn of<'a>(rules: impl IntoIterator<Item = &'a TradingRule>) -> Self {
+        let mut n = Self::default();
+        for r in rules {
+            for d in &r.data {
+                match d {
+                    DataInput::NormalisedPriceForAssetClass => {
+                        n.normalised_price_for_asset_class = true;
+                    }
+                    DataInput::MedianCarryForAssetClass => n.median_carry_for_asset_class = true,
+                    DataInput::DemeanedFactorValue(f) if !n.factors.contains(f) => {
+                        n.factors.push(f.clone());
+                    }
+                    _ => {}
+                }
+            }
+        }
+        n
+    }
+
+    /// True when instruments' asset classes are needed.
+    pub fn needs_asset_classes(&self) -> bool {
+        self.normalised_price_for_asset_class
+            || self.median_carry_for_asset_class
+            || self.factors.iter().any(FactorSpec::demeaned_by_asset_class)
+    }
+}
+
+/// Groups instrument indices by asset class (instruments without one are left out).
+fn by_class(asset_classes: &[Option<&str>]) -> BTreeMap<String, Vec<usize>> {
+    let mut m: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+    for (i, c) in asset_classes.iter().enumerate() {
+        if let Some(c) = c {
+            m.entry((*c).to_string()).or_default().push(i);
+        }
+    }
+    m
+}
+
+/// The cross-sectional inputs `needs` names for every instrument (in parallel per instrument and
+/// per asset class). `data[i]` is `None` for an instrument that failed: it is left out of every
+/// cross-section and gets empty inputs; `asset_classes[i]` is `None` for an instrument without
+/// an asset class (it gets no asset-class input).
+pub fn cross_sectional_inputs(
+    data: &[Option<ForecastInputs>],
+    asset_classes: &[Option<&str>],
+    needs: &CrossSectionalNeeds,
+) -> Vec<CrossSectionalInputs> {
+    assert_eq!(
+        data.len(),
+        asset_classes.len(),
+        "one asset class per instrument"
+    );
+    let n = data.len();
+    let mut cross = vec![CrossSectionalInputs::default(); n];
+    let classes = by_class(asset_classes);
+    let class_of = |i: usize| asset_classes[i].map(str::to_string);
+
+    if needs.normalised_price_for_asset_class {
+        // aligned to each instrument's own normalised price
+        let returns: Vec<Option<DailySeries>> = data
+            .par_iter()
+            .map(|d| d.as_ref().map(|d| d.raw.daily_vol_normalised_returns()))
+            .collect();
+        let class_price: BTreeMap<&String, DailySeries> = classes
+            .par_iter()
+            .map(|(class, members)| {
+                let series: Vec<&DailySeries> = members
+                    .iter()
+                    .filter_map(|&i| returns[i].as_ref())
+                    .collect();
+                (class, asset_class_normalised_price(&series))
+            })
+            .collect();
+        let own: Vec<Option<DailySeries>> = data
+            .par_iter()
+            .enumerate()
+            .map(|(i, d)| {
+                let d = d.as_ref()?;
+                let class = class_price.get(&class_of(i)?)?;
+                Some(normalised_price_for_asset_class(
+                    class,
+                    &d.raw.cumulative_daily_vol_normalised_returns(),
+                ))
+            })
+            .collect();
+        for (c, p) in cross.iter_mut().zip(own) {
+            c.normalised_price_for_asset_class = p;
+        }
+    }
+
+    if needs.median_carry_for_asset_class {
+        // aligned to each instrument's raw carry
+        let smoothed: Vec<Option<DailySeries>> = data
+            .par_iter()
+            .map(|d| {
+                d.as_ref()
+                    .and_then(|d| d.raw_carry.as_ref())
+                    .map(|rc| smoothed_carry(rc, ASSET_CLASS_CARRY_SMOOTH_DAYS))
+            })
+            .collect();
+        let class_median: BTreeMap<&String, DailySeries> = classes
+            .par_iter()
+            .map(|(class, members)| {
+                let series: Vec<&DailySeries> = members
+                    .iter()
+                    .filter_map(|&i| smoothed[i].as_ref())
+                    .collect();
+                (class, asset_class_median_carry(&series))
+            })
+            .collect();
+        for (i, c) in cross.iter_mut().enumerate() {
+            let raw_carry = data[i].as_ref().and_then(|d| d.raw_carry.as_ref());
+            let class = class_of(i).and_then(|a| class_median.get(&a));
+            if let (Some(rc), Some(m)) = (raw_carry, class) {
+                c.median_carry_for_asset_class = Some(median_carry_for_asset_class(m, rc));
+            }
+        }
+    }
+
+    for spec in &needs.factors {
+        let factors: Vec<Option<DailySeries>> = data
+            .par_iter()
+            .map(|d| {
+                Some(factor_value(
+                    spec,
+                    &d.as_ref()?.raw.daily_percentage_returns(),
+                ))
+            })
+            .collect();
+        let averages: Vec<Option<DailySeries>> = if spec.demeaned_by_asset_class() {
+            let class_avg: BTreeMap<&String, DailySeries> = classes
+                .par_iter()
+                .map(|(class, members)| {
+                    let series: Vec<&DailySeries> = members
+                        .iter()
+                        .filter_map(|&i| factors[i].as_ref())
+                        .collect();
+                    (class, average_factor_value(&series))
+                })
+                .collect();
+            (0..n)
+                .map(|i| class_of(i).and_then(|a| class_avg.get(&a)).cloned())
+                .collect()
+        } else {
+            let all: Vec<&DailySeries> = factors.iter().flatten().collect();
+            let avg = average_factor_value(&all);
+            (0..n).map(|_| Some(avg.clone())).collect()
+        };
+        let demeaned: Vec<Option<DailySeries>> = factors
+            .par_iter()
+            .zip(&averages)
+            .map(|(f, a)| Some(demeaned_factor_value(f.as_ref()?, a.as_ref()?)))
+            .collect();
+        for (c, d) in cross.iter_mut().zip(demeaned) {
+            if let Some(d) = d {
+                c.demeaned_factors.push((spec.clone(), d));
+            }
+        }
+    }
+    cross
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::instrument::PriceInputs;
+    use crate::rawdata::VolConfig;
+    use chrono::NaiveDate;
+    use systrade_model::{AdjustedPrices, Timestamp};
+
+    fn inputs(n: usize, wiggle: f64) -> ForecastInputs {
+        let start = NaiveDate::from_ymd_opt(2020, 1, 6).unwrap();
+        let dates = systrade_series::business_days(start, start + chrono::Days::new(2 * n as u64));
+        let adjusted = AdjustedPrices::new(
+            dates[..n]
+                .iter()
+                .map(|d| Timestamp::from_date(*d))
+                .collect(),
+            (0..n)
+                .map(|t| 100.0 + (t as f64 * wiggle).sin() * 3.0 + t as f64 * 0.01)
+                .collect(),
+        );
+        ForecastInputs::compute(
+            PriceInputs {
+                adjusted: &adjusted,
+                multiple: None,
+            },
+            &VolConfig::default(),
+        )
+    }
+
+    #[test]
+    fn needs_of_rules() {
+        let rule = |f: &str, data: &[&str]| {
+            let data: Vec<String> = data.iter().map(ToString::to_string).collect();
+            TradingRule::from_pysystemtrade(f, &data, &BTreeMap::new()).unwrap()
+        };
+        let rules = [
+            rule("ewmac", &[]),
+            rule("relative_momentum", &[]),
+            rule("factor_trading_rule", &[]),
+        ];
+        let n = CrossSectionalNeeds::of(&rules);
+        assert!(n.normalised_price_for_asset_class && !n.median_carry_for_asset_class);
+        assert_eq!(n.factors, vec![FactorSpec::default()]);
+        assert!(n.needs_asset_classes());
+        assert!(!CrossSectionalNeeds::of(&rules[..1]).needs_asset_classes());
+        let all_assets = CrossSectionalNeeds {
+            factors: vec![FactorSpec::default()],
+            ..CrossSectionalNeeds::default()
+        };
+        assert!(!all_assets.needs_asset_classes());
+    }
+
+    #[test]
+    fn asset_class_inputs_skip_failed_and_unclassified_instruments() {
+        let data = vec![
+            Some(inputs(400, 0.1)),
+            None,
+            Some(inputs(300, 0.3)),
+            Some(inputs(300, 0.2)),
+        ];
+        let classes = [Some("Bond"), Some("Bond"), Some("Bond"), None];
+        let needs = CrossSectionalNeeds {
+            normalised_price_for_asset_class: true,
+            factors: vec![FactorSpec::default()],
+            ..CrossSectionalNeeds::default()
+        };
+        let cross = cross_sectional_inputs(&data, &classes, &needs);
+        assert!(cross[0].normalised_price_for_asset_class.is_some());
+        assert!(
+            cross[1].normalised_price_for_asset_class.is_none(),
+            "failed"
+        );
+        assert!(
+            cross[3].normalised_price_for_asset_class.is_none(),
+            "no class"
+        );
+        // the class price is the cumulated median of the two members' normalised returns
+        let r0 = data[0].as_ref().unwrap().raw.daily_vol_normalised_returns();
+        let r2 = data[2].as_ref().unwrap().raw.daily_vol_normalised_returns();
+        let class = asset_class_normalised_price(&[&r0, &r2]);
+        let own = data[0]
+            .as_ref()
+            .unwrap()
+            .raw
+            .cumulative_daily_vol_normalised_returns();
+        let got = cross[0].normalised_price_for_asset_class.as_ref().unwrap();
+        let want = normalised_price_for_asset_class(&class, &own);
+        assert_eq!(got.dates, want.dates);
+        let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+        assert_eq!(bits(&got.values), bits(&want.values));
+        assert!(got.values.iter().any(|v| !v.is_nan()));
+        // demeaned over all assets: every successful instrument, with or without a class
+        assert_eq!(cross[3].demeaned_factors.len(), 1);
+        assert!(cross[1].demeaned_factors.is_empty());
+    }
+}

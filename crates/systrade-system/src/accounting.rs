@@ -1,0 +1,220 @@
+//! The accounting side of a system: the config's position-sizing and accounting parameters
+//! ([`accounts_config`]) and each instrument's prices, combined forecast, FX and static data
+//! wired into [`systrade_accounts::system::InstrumentInputs`] ([`assemble`]).
+
+use crate::load::{Failure, InstrumentPrices, StaticData, fx_to_base};
+use chrono::NaiveDate;
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use systrade_accounts::system::{CostMethod, InstrumentInputs};
+use systrade_config::SystemConfig;
+use systrade_forecast::RawData;
+use systrade_model::{FxRates, InstrumentCode};
+use systrade_portfolio::portfolio::{BufferMethod, CapitalMultiplier};
+use systrade_portfolio::risk_overlay::RiskOverlayLimits;
+use systrade_portfolio::sizing::VolTarget;
+use systrade_series::DailySeries;
+use systrade_store::Store;
+
+/// Run-level overrides of the config.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Overrides {
+    /// `--capital`: replaces `notional_trading_capital`.
+    pub capital: Option<f64>,
+    /// `--costs`: replaces `use_SR_costs`.
+    pub costs: Option<CostMethod>,
+}
+
+/// The accounting config from the system config, with instrument weights in the order of `codes`
+/// (`None`, equal weights with a warning, when the config gives none).
+pub fn accounts_config(
+    cfg: &SystemConfig,
+    codes: &[InstrumentCode],
+    overrides: Overrides,
+) -> systrade_accounts::system::AccountsConfig {
+    let instrument_weights = match &cfg.instrument_weights {
+        Some(w) => Some(
+            codes
+                .iter()
+                .map(|c| w.get(c).copied().unwrap_or(0.0))
+                .collect(),
+        ),
+        None => {
+            tracing::warn!(
+                "{}: no instrument_weights; using equal weights over {} instruments",
+                cfg.source_name,
+                codes.len()
+            );
+            None
+        }
+    };
+    systrade_accounts::system::AccountsConfig {
+        vol_target: VolTarget {
+            notional_trading_capital: overrides.capital.unwrap_or(cfg.notional_trading_capital),
+            percentage_vol_target: cfg.percentage_vol_target,
+        },
+        instrument_weights,
+        idm: cfg.instrument_div_multiplier,
+        instrument_weight_ewma_span: cfg.instrument_weight_ewma_span as f64,
+        buffer_method: match cfg.buffer_method {
+            systrade_config::BufferMethod::Forecast => BufferMethod::Forecast,
+            systrade_config::BufferMethod::Position => BufferMethod::Position,
+            systrade_config::BufferMethod::None => BufferMethod::None,
+        },
+        buffer_size: cfg.buffer_size,
+        buffer_trade_to_edge: cfg.buffer_trade_to_edge,
+        round_positions: true,
+        multiply_roll_costs_by: cfg.multiply_roll_costs_by,
+        vol_normalise_currency_costs: cfg.vol_normalise_currency_costs,
+        costs: overrides.costs.unwrap_or(if cfg.use_sr_costs {
+            CostMethod::Sr
+        } else {
+            CostMethod::Cash
+        }),
+        risk_overlay: cfg.risk_overlay.map(|r| RiskOverlayLimits {
+            max_risk_fraction_normal_risk: r.max_risk_fraction_normal_risk,
+            max_risk_fraction_stdev_risk: r.max_risk_fraction_stdev_risk,
+            max_risk_limit_sum_abs_risk: r.max_risk_limit_sum_abs_risk,
+            max_risk_leverage: r.max_risk_leverage,
+        }),
+    }
+}
+
+/// The configured capital multiplier (`capital_multiplier.func`).
+pub fn capital_multiplier(cfg: &SystemConfig) -> CapitalMultiplier {
+    match cfg.capital_multiplier {
+        systrade_config::CapitalMultiplier::FixedCapital => CapitalMultiplier::Fixed,
+        systrade_config::CapitalMultiplier::FullCompounding => CapitalMultiplier::Full,
+        systrade_config::CapitalMultiplier::HalfCompounding => CapitalMultiplier::Half,
+    }
+}
+
+/// The last date of any instrument's prices (end of the unity FX index).
+pub fn last_price_date(prices: &[InstrumentPrices]) -> NaiveDate {
+    prices
+        .iter()
+        .filter_map(|p| p.raw.daily_prices.dates.last().copied())
+        .max()
+        .unwrap_or_else(|| chrono::Utc::now().date_naive())
+}
+
+/// Wires one instrument's prices, combined forecast, FX and static data into the inputs of
+/// [`systrade_accounts::system::run_system`].
+///
+/// # Errors
+/// Missing static data or FX for the instrument, as a message for its [`Failure`].
+pub fn instrument_inputs(
+    p: &InstrumentPrices,
+    combined_forecast: DailySeries,
+    statics: &StaticData,
+    fx: &BTreeMap<String, Result<Arc<FxRates>, String>>,
+    cfg: &SystemConfig,
+) -> Result<InstrumentInputs, String> {
+    take_instrument_inputs(&mut p.clone(), combined_forecast, statics, fx, cfg)
+}
+
+/// [`instrument_inputs`] moving the daily series out of `p.raw` instead of copying them (on
+/// success `p.raw` is left empty).
+fn take_instrument_inputs(
+    p: &mut InstrumentPrices,
+    combined_forecast: DailySeries,
+    statics: &StaticData,
+    fx: &BTreeMap<String, Result<Arc<FxRates>, String>>,
+    cfg: &SystemConfig,
+) -> Result<InstrumentInputs, String> {
+    let code = &p.code;
+    let info = statics
+        .instruments
+        .get(code)
+        .ok_or_else(|| "not in config/instruments.csv (point size, currency)".to_string())?;
+    let fx = fx
+        .get(&info.currency)
+        .ok_or_else(|| format!("no FX for {}", info.currency))?
+        .clone()?;
+    let costs = statics.costs(code).expect("instrument has static data");
+    let daily_percentage_volatility = p.raw.daily_percentage_volatility();
+    let empty = || DailySeries::new(Vec::new(), Vec::new());
+    let raw = std::mem::replace(
+        &mut p.raw,
+        Arc::new(RawData {
+            daily_prices: empty(),
+            daily_returns: empty(),
+            daily_returns_volatility: empty(),
+            denominator_price: empty(),
+        }),
+    );
+    // unique once the forecasts are computed: moved out without copying
+    let raw = Arc::try_unwrap(raw).unwrap_or_else(|shared| (*shared).clone());
+    Ok(InstrumentInputs {
+        code: code.to_string(),
+        daily_price: raw.daily_prices,
+        denominator_price: raw.denominator_price,
+        daily_percentage_volatility,
+        combined_forecast,
+        daily_returns_volatility: Some(raw.daily_returns_volatility),
+        fx,
+        value_of_block_price_move: info.pointsize,
+        costs,
+        rolls_per_year: statics.rolls.get(code).map_or(0, |r| r.rolls_per_year()),
+        long_only: cfg.long_only_instruments.contains(code),
+    })
+}
+
+/// Everything loaded for a run: instruments that made it (in instrument-list order) and those that
+/// failed.
+pub struct Loaded {
+    pub inputs: Vec<InstrumentInputs>,
+    /// The instruments' codes and reference prices; their daily series (`raw`) have been moved
+    /// into `inputs` and are empty here.
+    pub prices: Vec<InstrumentPrices>,
+    pub failures: Vec<Failure>,
+}
+
+/// Pairs loaded prices with forecasts (by code) and wires them into inputs; instruments without a
+/// forecast, static data or FX become failures.
+pub fn assemble(
+    store: &Store,
+    cfg: &SystemConfig,
+    statics: &StaticData,
+    prices: Vec<InstrumentPrices>,
+    mut forecasts: BTreeMap<InstrumentCode, Result<DailySeries, String>>,
+    mut failures: Vec<Failure>,
+) -> Loaded {
+    let currencies: Vec<String> = {
+        let mut c: Vec<String> = prices
+            .iter()
+            .filter_map(|p| statics.instruments.get(&p.code))
+            .map(|i| i.currency.clone())
+            .collect();
+        c.sort();
+        c.dedup();
+        c
+    };
+    let fx = fx_to_base(
+        store,
+        &cfg.base_currency,
+        &currencies,
+        last_price_date(&prices),
+    );
+    let mut inputs = Vec::with_capacity(prices.len());
+    let mut kept = Vec::with_capacity(prices.len());
+    for mut p in prices {
+        let code = p.code.clone();
+        let forecast = forecasts
+            .remove(&code)
+            .unwrap_or_else(|| Err("no combined forecast".to_string()));
+        match forecast.and_then(|f| take_instrument_inputs(&mut p, f, statics, &fx, cfg)) {
+            Ok(i) => {
+                inputs.push(i);
+                kept.push(p);
+            }
+            Err(e) => failures.push((code, e)),
+        }
+    }
+    failures.sort();
+    Loaded {
+        inputs,
+        prices: kept,
+        failures,
+    }
+}
