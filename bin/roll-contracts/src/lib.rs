@@ -9,7 +9,10 @@
 //! missing or bad price in the daily update); 1 every instrument failed; 6 another process holds the
 //! data directory's write lock. `state`, `roll` and `report` print a table (`--format`).
 
+mod fault;
+mod pending;
 mod report;
+mod roll;
 mod roll_state;
 
 use anyhow::Context;
@@ -21,10 +24,7 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 use systrade_cli::{CommonArgs, ExitCode, FormatArg, Outcomes, Printer, Progress, Value};
 use systrade_model::{InstrumentCode, MultiplePrices, RollParameters};
-use systrade_roll::{
-    AdjustMethod, AutoRollConfig, AutoRollDecision, PricesByContract, RollError, RollState,
-    is_allowed,
-};
+use systrade_roll::{AdjustMethod, PricesByContract, RollError, RollState, is_allowed};
 use systrade_store::{PreparedFile, SeriesKind, Store, StoreError, Writer};
 
 /// Build roll calendars, multiple prices and back-adjusted prices from per-contract prices, keep
@@ -91,17 +91,21 @@ pub enum Command {
         #[arg(long, value_name = "STATE", requires = "instrument", value_parser = parse_state)]
         set: Option<RollState>,
     },
-    /// The production roll to the next contract (§2.6): new multiple-prices row, adjusted prices
-    /// re-stitched; refused while the priced contract has a position. The roll state returns to
-    /// No_Roll.
+    /// The production roll to the next contract (§2.6) of the named instrument, or of every
+    /// instrument (or those of --instruments) in roll state Roll_Adjusted: new multiple-prices row,
+    /// adjusted prices re-stitched, roll state back to No_Roll. Refused while the priced contract
+    /// has a position; an instrument in another state is left alone (a warning).
     ///
     /// With --auto the auto-roll rule decides per instrument (forward volume relative to priced,
     /// days to the roll date and to expiry, §4.8): roll, set another state, or leave it to a person;
-    /// an instrument a person put in Roll_Adjusted (`state --set Roll_Adjusted`) is rolled. Without
-    /// INSTRUMENT, --auto is required and all instruments are considered.
+    /// an instrument a person put in Roll_Adjusted (`state --set Roll_Adjusted`) is rolled.
+    ///
+    /// Crash-safe: each roll is recorded in state.sqlite before a file changes; a roll interrupted
+    /// (killed, power lost) is finished or undone by the next `roll` or `update`, and a finished
+    /// roll is never repeated by running the command again.
     Roll {
-        /// The instrument to roll.
-        #[arg(value_name = "INSTRUMENT", required_unless_present = "auto")]
+        /// The instrument to roll (default: every instrument in Roll_Adjusted).
+        #[arg(value_name = "INSTRUMENT")]
         instrument: Option<InstrumentCode>,
         /// Apply the auto-roll rule.
         #[arg(long)]
@@ -155,13 +159,15 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
             auto,
             forward_fill,
             as_of,
-        } => roll(
+        } => roll::roll(
             args,
             &store,
-            instrument.as_ref(),
-            *auto,
-            *forward_fill,
-            *as_of,
+            &roll::RollRequest {
+                instrument: instrument.as_ref(),
+                auto: *auto,
+                forward_fill: *forward_fill,
+                as_of: *as_of,
+            },
         ),
         Command::Report { as_of } => report::report(args, &store, *as_of),
     }
@@ -186,16 +192,22 @@ fn instruments(
     Ok(list)
 }
 
+/// Takes the data directory's write lock and deletes the temporary files killed writers left.
 fn lock<'s>(args: &Args, store: &'s Store) -> anyhow::Result<Writer<'s>> {
-    store
+    let writer = store
         .lock_for_writing(Duration::from_secs_f64(args.lock_timeout.max(0.0)))
         .map_err(|e| {
             if e.is_locked() {
                 systrade_cli::locked(e)
             } else {
-                e.into()
+                anyhow::Error::from(e)
             }
-        })
+        })?;
+    let removed = writer.remove_stale_temp_files()?;
+    if removed > 0 {
+        tracing::info!("removed {removed} temporary files left by killed writers");
+    }
+    Ok(writer)
 }
 
 fn roll_parameters(store: &Store) -> anyhow::Result<BTreeMap<InstrumentCode, RollParameters>> {
@@ -233,31 +245,36 @@ fn record<T>(outcomes: &Outcomes, i: &InstrumentCode, r: anyhow::Result<T>) -> O
     outcomes.record(i, r.map_err(with_roll_exit_code))
 }
 
-/// Runs `work` for every instrument in parallel, recording each outcome as it ends; returns the
-/// exit code ([`systrade_cli::outcome`]: 3 some failed, 4 a data problem among them, 1 or the
-/// shared specific code when all failed) and the results of those that succeeded.
+/// Records the failure of `i` (logged at once, with its exit code).
+fn failure(outcomes: &Outcomes, i: &InstrumentCode, e: anyhow::Error) {
+    outcomes.failed(i, &with_roll_exit_code(e));
+}
+
+/// Runs `work` for every instrument in parallel, recording each outcome in `outcomes` as it ends
+/// (its `finish` makes the exit code, [`systrade_cli::outcome`]: 3 some failed, 4 a data problem
+/// among them, 1 or the shared specific code when all failed); returns the results of those that
+/// succeeded.
 fn for_each_instrument<T: Send>(
     args: &Args,
-    what: &str,
+    outcomes: &Outcomes,
     instruments: &[InstrumentCode],
     work: impl Fn(&InstrumentCode) -> anyhow::Result<T> + Sync,
-) -> (ExitCode, Vec<(InstrumentCode, T)>) {
+) -> Vec<(InstrumentCode, T)> {
     let progress = Progress::new(
         instruments.len() as u64,
         "instruments",
         args.common.no_progress,
     );
-    let outcomes = Outcomes::new(what);
     let done: Vec<(InstrumentCode, T)> = instruments
         .par_iter()
         .filter_map(|i| {
-            let r = record(&outcomes, i, work(i));
+            let r = record(outcomes, i, work(i));
             progress.inc(1);
             r.map(|v| (i.clone(), v))
         })
         .collect();
     progress.finish();
-    (outcomes.finish(), done)
+    done
 }
 
 /// Threads that only wait for the disk: each atomic write ends in two fsyncs, which overlap well.
@@ -396,9 +413,19 @@ fn adjust(
 // ---- update -------------------------------------------------------------------------------------
 
 fn update(args: &Args, store: &Store) -> anyhow::Result<ExitCode> {
-    let list = instruments(args, store, SeriesKind::Multiple)?;
+    let mut list = instruments(args, store, SeriesKind::Multiple)?;
     let writer = lock(args, store)?;
-    let (code, done) = for_each_instrument(args, "update", &list, |i| {
+    let outcomes = Outcomes::new("update");
+    // rolls left pending by a killed `roll` first: finished or undone
+    let mut db = store.open_state_for_writing()?;
+    for (i, r) in pending::resolve(store, &writer, &mut db, &list)? {
+        if let Err(e) = r {
+            failure(&outcomes, &i, e);
+            list.retain(|x| *x != i);
+        }
+    }
+    drop(db);
+    let done = for_each_instrument(args, &outcomes, &list, |i| {
         let m = store
             .read_multiple_prices(i)
             .map_err(|e| not_found_hint(e, "no multiple prices"))?;
@@ -437,7 +464,7 @@ fn update(args: &Args, store: &Store) -> anyhow::Result<ExitCode> {
         .iter()
         .fold((0, 0), |(a, b), (_, (x, y))| (a + x, b + y));
     tracing::info!("update: {rows} multiple-prices rows and {values} adjusted values added");
-    Ok(code)
+    Ok(outcomes.finish())
 }
 
 // ---- state ---------------------------------------------------------------------------------------
@@ -469,6 +496,14 @@ fn state(
     let mut rows: Vec<(InstrumentCode, RollState)> = Vec::new();
     match (instrument, set) {
         (Some(i), Some(wanted)) => {
+            if let Some(p) = db.pending_rolls()?.iter().find(|p| p.instrument == *i) {
+                anyhow::bail!(
+                    "{i}: the roll from {} to {} was interrupted and is still pending: run \
+                     `roll-contracts roll {i}` or `roll-contracts update` to finish it first",
+                    p.before.price_contract,
+                    p.after.price_contract
+                );
+            }
             let position = priced_position(store, &book, i)?;
             let from = book.state(i);
             if !is_allowed(from, wanted, position) {
@@ -516,150 +551,4 @@ fn state(
     }
     out.finish()?;
     Ok(ExitCode::Success)
-}
-
-// ---- roll ----------------------------------------------------------------------------------------
-
-/// What `roll` did to one instrument.
-enum RollOutcome {
-    Rolled {
-        from: RollState,
-        to_contract: String,
-    },
-    StateChanged {
-        from: RollState,
-        to: RollState,
-    },
-    Unchanged(String),
-}
-
-fn roll(
-    args: &Args,
-    store: &Store,
-    instrument: Option<&InstrumentCode>,
-    auto: bool,
-    forward_fill: bool,
-    as_of: Option<NaiveDate>,
-) -> anyhow::Result<ExitCode> {
-    let list = match instrument {
-        Some(i) => vec![i.clone()],
-        None => instruments(args, store, SeriesKind::Multiple)?,
-    };
-    let params = roll_parameters(store)?;
-    let mut db = store.open_state_for_writing()?;
-    let book = RollBook::load(&db)?;
-    let as_of = as_of.unwrap_or_else(|| chrono::Utc::now().date_naive());
-    let config = AutoRollConfig::default();
-    let writer = lock(args, store)?;
-    let (code, done) = for_each_instrument(args, "roll", &list, |i| {
-        let from = book.state(i);
-        let p = params
-            .get(i)
-            .with_context(|| format!("no roll parameters for {i} in config/rolls.csv"))?;
-        let m = store
-            .read_multiple_prices(i)
-            .map_err(|e| not_found_hint(e, "no multiple prices"))?;
-        let last = *m.last().context("empty multiple prices")?;
-        let position = book.position_in(i, last.price_contract);
-        let bars = match store.read_contract_prices(i) {
-            Ok(b) => Some(b),
-            Err(e) if e.is_not_found() => None,
-            Err(e) => return Err(e.into()),
-        };
-        // a person's Roll_Adjusted is carried out as it stands; otherwise --auto applies the rule
-        if auto && from != RollState::RollAdjusted {
-            let facts = report::facts(p, &m, bars.as_ref(), position, as_of);
-            match systrade_roll::auto_roll_decision(&facts.inputs(), &config) {
-                AutoRollDecision::Set(RollState::RollAdjusted) => {}
-                AutoRollDecision::Set(to) if to == from => {
-                    return Ok(RollOutcome::Unchanged(format!("stays {from}")));
-                }
-                AutoRollDecision::Set(to) if is_allowed(from, to, position) => {
-                    return Ok(RollOutcome::StateChanged { from, to });
-                }
-                AutoRollDecision::Set(to) => {
-                    return Ok(RollOutcome::Unchanged(format!(
-                        "rule says {to}, not allowed from {from} with position {position}"
-                    )));
-                }
-                AutoRollDecision::Ask => {
-                    return Ok(RollOutcome::Unchanged(
-                        "forward liquid, position open, roll near: needs a decision".to_string(),
-                    ));
-                }
-            }
-        }
-        if position != 0 {
-            anyhow::bail!(
-                "refused: the priced contract {} still has a position of {position}",
-                last.price_contract
-            );
-        }
-        let prices = bars.as_ref().map(PricesByContract::from_bars);
-        let rolled = systrade_roll::roll_adjusted(&m, p, prices.as_ref(), forward_fill)?;
-        let original = store.prepare_multiple_prices(i, &m)?;
-        let mfile = store.prepare_multiple_prices(i, &rolled.multiple)?;
-        let afile = store.prepare_adjusted_prices(i, &rolled.adjusted)?;
-        writer.commit(&mfile)?;
-        if let Err(e) = writer.commit(&afile) {
-            writer
-                .commit(&original)
-                .context("restoring the original multiple prices after a failed write")?;
-            return Err(anyhow::Error::new(e).context("writing adjusted prices; rolled back"));
-        }
-        let new = rolled.multiple.last().expect("a roll appends a row");
-        tracing::info!(
-            "{i}: rolled {} -> {} at {}",
-            last.price_contract,
-            new.price_contract,
-            new.timestamp
-        );
-        Ok(RollOutcome::Rolled {
-            from,
-            to_contract: new.price_contract.to_string(),
-        })
-    });
-    // The new roll states, in one transaction, while the write lock is held.
-    db.transaction(|tx| {
-        for (i, outcome) in &done {
-            match outcome {
-                RollOutcome::Rolled { from, .. } => {
-                    tx.set_roll_state(i, RollState::NoRoll, *from)?
-                }
-                RollOutcome::StateChanged { from, to } => tx.set_roll_state(i, *to, *from)?,
-                RollOutcome::Unchanged(_) => {}
-            }
-        }
-        Ok::<_, StoreError>(())
-    })
-    .context("storing the new roll states")?;
-    let mut out = Printer::stdout(args.stdout.format);
-    out.table(
-        "rolls",
-        "Rolls",
-        systrade_cli::output::columns(&["instrument", "rolled", "priced", "state", "note"]),
-    )?;
-    for (i, outcome) in &done {
-        let (rolled, priced, state, note) = match outcome {
-            RollOutcome::Rolled { to_contract, .. } => (
-                true,
-                Value::text(to_contract),
-                RollState::NoRoll,
-                String::new(),
-            ),
-            RollOutcome::StateChanged { from, to } => {
-                (false, Value::Null, *to, format!("state {from} -> {to}"))
-            }
-            RollOutcome::Unchanged(why) => (false, Value::Null, book.state(i), why.clone()),
-        };
-        out.row(vec![
-            Value::text(i),
-            rolled.into(),
-            priced,
-            Value::text(state),
-            note.into(),
-        ])?;
-    }
-    out.finish()?;
-    Ok(code)
 }

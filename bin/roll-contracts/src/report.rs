@@ -6,7 +6,7 @@ use crate::roll_state::RollBook;
 use crate::{Args, for_each_instrument, instruments, roll_parameters};
 use anyhow::Context;
 use chrono::NaiveDate;
-use systrade_cli::{Column, ExitCode, Printer, Value};
+use systrade_cli::{Column, ExitCode, Outcomes, Printer, Value};
 use systrade_model::{ContractDate, ContractPrices, MultiplePrices, RollParameters, Timestamp};
 use systrade_roll::{AutoRollConfig, AutoRollInputs, daily_volumes, smoothed_volume};
 use systrade_store::{SeriesKind, Store};
@@ -135,7 +135,8 @@ pub(crate) fn report(
     let book = RollBook::load(&store.open_state()?)?;
     let as_of = as_of.unwrap_or_else(|| chrono::Utc::now().date_naive());
     let config = AutoRollConfig::default();
-    let (code, rows) = for_each_instrument(args, "report", &list, |i| {
+    let outcomes = Outcomes::new("report");
+    let rows = for_each_instrument(args, &outcomes, &list, |i| {
         let p = params
             .get(i)
             .with_context(|| format!("no roll parameters for {i} in config/rolls.csv"))?;
@@ -162,5 +163,5 @@ pub(crate) fn report(
         out.row(r.values())?;
     }
     out.finish()?;
-    Ok(code)
+    Ok(outcomes.finish())
 }

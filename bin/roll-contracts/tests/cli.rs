@@ -5,6 +5,8 @@
 
 #![allow(clippy::print_stderr)]
 
+mod crash;
+
 use assert_cmd::Command;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -445,6 +447,28 @@ fn roll_states_and_production_roll() {
             .transaction(|tx| tx.add_contract_position(&eurostx, last.price_contract, delta, "now"))
             .unwrap()
     };
+    // only an instrument in Roll_Adjusted is rolled: from Passive nothing happens (a warning)
+    let multiple_file = data.join("prices/multiple/EUROSTX.parquet");
+    let bytes0 = std::fs::read(&multiple_file).unwrap();
+    let out = roll_contracts(data)
+        .args(["roll", "EUROSTX", "--format", "csv"])
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).lines().nth(1),
+        Some(
+            "EUROSTX,false,,Passive,in Passive (not Roll_Adjusted): not rolled; \
+             `roll-contracts state EUROSTX --set Roll_Adjusted` to roll it"
+        )
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("roll: 0 ok, 1 skipped (EUROSTX)"));
+    assert_eq!(std::fs::read(&multiple_file).unwrap(), bytes0);
+    roll_contracts(data)
+        .args(["-q", "state", "EUROSTX", "--set", "Roll_Adjusted"])
+        .assert()
+        .success();
     position(2);
     let out = roll_contracts(data)
         .args(["roll", "EUROSTX"])
@@ -491,6 +515,13 @@ fn roll_states_and_production_roll() {
         String::from_utf8_lossy(&out),
         "instrument  state\nEUROSTX     No_Roll\n"
     );
+    // running it again does not roll twice
+    let bytes1 = std::fs::read(&multiple_file).unwrap();
+    roll_contracts(data)
+        .args(["-q", "roll", "EUROSTX"])
+        .assert()
+        .success();
+    assert_eq!(std::fs::read(&multiple_file).unwrap(), bytes1);
 }
 
 #[test]

@@ -1,7 +1,8 @@
 //! Domain types of systrade, after pysystemtrade's `sysobjects/`: instrument codes and their static
 //! configuration, contract dates (`YYYYMMDD`, day `00` for monthly contracts), futures month letters,
-//! roll cycles and roll parameters, roll states, position overrides, timestamps, how instruments
-//! are named at the broker, and the forecast series and position histories the system computes. Pure: no file, network or clock access.
+//! roll cycles and roll parameters, roll states and pending rolls, position overrides, timestamps,
+//! how instruments are named at the broker, and the forecast series and position histories the
+//! system computes. Pure: no file, network or clock access.
 
 pub mod broker_mapping;
 pub mod contract;
@@ -9,6 +10,7 @@ pub mod forecast;
 pub mod instrument;
 pub mod month;
 pub mod overrides;
+pub mod pending_roll;
 pub mod position_history;
 pub mod prices;
 pub mod roll_cycle;
@@ -25,6 +27,7 @@ pub use instrument::{
 };
 pub use month::{FuturesMonth, MonthLetterError};
 pub use overrides::Override;
+pub use pending_roll::{MultipleEnd, PendingRoll, RollProgress};
 pub use position_history::PositionHistory;
 pub use prices::{
     AdjustedPrices, CarryPrices, ContractBar, ContractPrices, FxRates, MultiplePrices,

@@ -26,7 +26,7 @@ pub use calendar::{calendar_from_contract_prices, calendar_from_multiple};
 pub use contract_prices::PricesByContract;
 pub use error::RollError;
 pub use multiple::{multiple_from_calendar, update_adjusted_no_roll, update_multiple_no_roll};
-pub use production::{RolledPrices, roll_adjusted};
+pub use production::{RolledPrices, restitched, roll_adjusted};
 pub use state::{
     AutoRollConfig, AutoRollDecision, AutoRollInputs, RollState, RollStateError,
     allowed_transitions, auto_roll_decision, daily_volumes, is_allowed, smoothed_volume,

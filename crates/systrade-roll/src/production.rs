@@ -80,12 +80,26 @@ pub fn roll_adjusted(
         carry: matched(new_carry),
         carry_contract: new_carry,
     });
-    let adjusted = without_trailing_missing(panama_adjust(&rows, forward_fill)?);
+    let adjusted = restitched(&rows, forward_fill)?;
     Ok(RolledPrices {
         multiple: rows,
         adjusted,
         inferred,
     })
+}
+
+/// The adjusted prices of a roll (step 6 of [`roll_adjusted`]): `multiple` (the multiple prices
+/// after the roll) re-stitched with [`panama_adjust`], trailing missing values dropped. Given the
+/// multiple prices a roll wrote, this is the adjusted series it wrote (or was about to write): how
+/// an interrupted roll is finished.
+pub fn restitched(
+    multiple: &MultiplePrices,
+    forward_fill: bool,
+) -> Result<AdjustedPrices, RollError> {
+    Ok(without_trailing_missing(panama_adjust(
+        multiple,
+        forward_fill,
+    )?))
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -196,6 +210,22 @@ mod tests {
         assert!(new.forward.is_nan());
         assert_eq!(rolled.adjusted.values[1], 109.515625);
         assert_eq!(rolled.adjusted.values.len(), 3);
+    }
+
+    #[test]
+    fn restitching_the_written_multiple_prices_gives_the_rolled_adjusted_prices() {
+        let m = vec![
+            row("2023-08-18 20:00:00", 109.0, 109.5),
+            row("2023-08-21 20:00:00", f64::NAN, 110.0),
+            row("2023-08-22 20:00:00", f64::NAN, f64::NAN),
+        ];
+        for forward_fill in [false, true] {
+            let rolled = roll_adjusted(&m, &params(), None, forward_fill).unwrap();
+            let again = restitched(&rolled.multiple, forward_fill).unwrap();
+            assert_eq!(again.timestamps, rolled.adjusted.timestamps);
+            let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+            assert_eq!(bits(&again.values), bits(&rolled.adjusted.values));
+        }
     }
 
     #[test]

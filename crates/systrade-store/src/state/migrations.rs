@@ -87,6 +87,28 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "unique_order_ids",
         sql: UNIQUE_ORDER_IDS_SQL,
     },
+    // Version 7 (6 is taken by the order tables' unique ids): rolls written ahead (roll-contracts,
+    // issue 15 item 2). A row is inserted (durably) before a production roll changes a file and
+    // deleted in the transaction that stores the roll's new state; a row left by a killed run is
+    // finished or undone by the next roll-contracts run. Contracts are `YYYYMMDD`, timestamps
+    // `YYYY-MM-DD HH:MM:SS`.
+    Migration {
+        version: 7,
+        name: "pending_rolls",
+        sql: "CREATE TABLE pending_rolls (
+              instrument     TEXT PRIMARY KEY,
+              previous_state TEXT NOT NULL CHECK (previous_state IN ('No_Roll', 'Passive', 'Force',
+                                 'Force_Outright', 'Close', 'Roll_Adjusted', 'No_Open')),
+              rows_before    INTEGER NOT NULL CHECK (rows_before > 0),
+              last_before    TEXT NOT NULL,
+              priced_before  TEXT NOT NULL,
+              rows_after     INTEGER NOT NULL CHECK (rows_after > 0),
+              last_after     TEXT NOT NULL,
+              priced_after   TEXT NOT NULL,
+              forward_fill   INTEGER NOT NULL CHECK (forward_fill IN (0, 1)),
+              started_at     TEXT NOT NULL
+          );",
+    },
 ];
 
 /// Migration 6: see its entry in [`MIGRATIONS`]. A history row keeps its id when no active row and

@@ -288,6 +288,47 @@ fn roll_states_round_trip_and_default_to_no_roll() {
 }
 
 #[test]
+fn pending_rolls_round_trip_and_finish_with_the_roll_state() {
+    use systrade_model::{MultipleEnd, PendingRoll, Timestamp};
+    let (_d, mut w) = writer();
+    let end = |rows, ts: &str, id| MultipleEnd {
+        rows,
+        timestamp: Timestamp::parse(ts).unwrap(),
+        price_contract: c(id),
+    };
+    let roll = |i: &str| PendingRoll {
+        instrument: code(i),
+        previous_state: RollState::RollAdjusted,
+        before: end(10, "2023-08-21 20:00:00", 20230900),
+        after: end(11, "2023-08-21 20:00:01", 20231200),
+        forward_fill: true,
+    };
+    assert!(w.pending_rolls().unwrap().is_empty());
+    w.record_pending_rolls(&[roll("AAA"), roll("BBB")]).unwrap();
+    assert_eq!(w.pending_rolls().unwrap(), vec![roll("AAA"), roll("BBB")]);
+    let sync: i64 = w.value("PRAGMA synchronous", []).unwrap();
+    assert_eq!(sync, 1, "back to NORMAL after the durable commit");
+    // a second record for an instrument with one pending is refused, nothing written
+    assert!(w.record_pending_rolls(&[roll("CCC"), roll("AAA")]).is_err());
+    assert_eq!(w.pending_rolls().unwrap().len(), 2);
+    write(&mut w, |tx| {
+        tx.finish_roll(&roll("AAA"))?;
+        tx.forget_pending_roll(&code("BBB"))
+    });
+    assert!(w.pending_rolls().unwrap().is_empty());
+    assert_eq!(w.roll_state(&code("AAA")).unwrap(), RollState::NoRoll);
+    let prev: String = w
+        .value(
+            "SELECT previous_state FROM roll_states WHERE instrument = 'AAA'",
+            [],
+        )
+        .unwrap();
+    assert_eq!(prev, "Roll_Adjusted");
+    assert_eq!(w.roll_state(&code("BBB")).unwrap(), RollState::NoRoll);
+    assert!(!w.roll_states().unwrap().contains_key(&code("BBB")));
+}
+
+#[test]
 fn optimal_positions_latest_by_timestamp_then_id_and_lower_above_upper_refused() {
     let (_d, mut w) = writer();
     let op = |s: &str, i: &str, ts: &str, lower: f64| OptimalPosition {
