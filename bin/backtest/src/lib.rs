@@ -89,7 +89,14 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         );
     }
     let store = Store::open(&args.common.data_dir);
-    let (cfg, config_path) = systrade_system::load_config(&store, args.config.as_deref())?;
+    let (cfg, config_path) =
+        systrade_system::load_config(&store, args.config.as_deref()).map_err(|e| {
+            if e.is_data_problem() {
+                systrade_cli::data_problem(e)
+            } else {
+                anyhow::Error::new(e)
+            }
+        })?;
     let list = systrade_system::instrument_list(&store, &cfg, args.common.instruments.as_deref())?;
     let codes = &list.codes;
     let statics = StaticData::read(&store)?;

@@ -102,7 +102,7 @@ fn fail(msg: impl std::fmt::Display) -> anyhow::Error {
 /// Stages one forecast file unless the stored one has the same bytes; `Ok(true)` when staged.
 fn stage(staged: &StagedWrites<'_>, file: &PreparedFile) -> Result<bool, String> {
     staged
-        .stage_if_changed(file)
+        .stage_if_changed_keeping_rows(file)
         .map(|o| o == WriteOutcome::Written)
         .map_err(|e| e.to_string())
 }
@@ -122,7 +122,13 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
 
     // ---- config and instruments ---------------------------------------------------------------
     let (cfg, config_path) =
-        systrade_system::load_config(&store, args.config.as_deref()).map_err(fail)?;
+        systrade_system::load_config(&store, args.config.as_deref()).map_err(|e| {
+            if e.is_data_problem() {
+                systrade_cli::data_problem(format!("{e}; nothing was written"))
+            } else {
+                fail(e)
+            }
+        })?;
     let mut list =
         instrument_list(&store, &cfg, args.common.instruments.as_deref()).map_err(fail)?;
     let mut setup = ForecastSetup::new(&cfg, &list.codes).map_err(fail)?;

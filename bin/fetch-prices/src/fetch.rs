@@ -30,6 +30,8 @@ pub(crate) struct FetchError {
     pub message: String,
     /// The source could not be reached or refused the session.
     pub unavailable: bool,
+    /// The source delivered values that break the validation rules (exit 4).
+    pub invalid: bool,
 }
 
 impl FetchError {
@@ -37,6 +39,14 @@ impl FetchError {
         Self {
             message: message.into(),
             unavailable: false,
+            invalid: false,
+        }
+    }
+
+    fn invalid(message: impl Into<String>) -> Self {
+        Self {
+            invalid: true,
+            ..Self::data(message)
         }
     }
 }
@@ -46,6 +56,7 @@ impl From<HttpError> for FetchError {
         Self {
             unavailable: e.is_unavailable(),
             message: e.to_string(),
+            invalid: false,
         }
     }
 }
@@ -55,13 +66,14 @@ impl From<IbkrError> for FetchError {
         Self {
             unavailable: e.is_unavailable(),
             message: e.to_string(),
+            invalid: false,
         }
     }
 }
 
 impl From<systrade_sources::csvfmt::CsvError> for FetchError {
     fn from(e: systrade_sources::csvfmt::CsvError) -> Self {
-        Self::data(e.to_string())
+        Self::invalid(e.to_string())
     }
 }
 
@@ -107,10 +119,13 @@ pub(crate) fn fetch_all(
                 loop {
                     let i = next.fetch_add(1, Ordering::SeqCst);
                     let Some(job) = plan.jobs.get(i) else { break };
-                    let result = fetch_one(args, plan, store, job);
+                    let result = fetch_one(args, plan, store, job)
+                        .and_then(|p| validate(plan, source_label(&args.source), p));
                     if let Err(e) = &result {
                         let code = if e.unavailable {
                             ExitCode::BrokerUnavailable
+                        } else if e.invalid {
+                            ExitCode::DataProblem
                         } else {
                             ExitCode::Failure
                         };
@@ -134,6 +149,27 @@ pub(crate) fn fetch_all(
         .into_iter()
         .flatten()
         .collect())
+}
+
+/// Every source's payload passes the same validation rules as `import-pst`'s files
+/// (`systrade_model::validation`); CSV rows were checked as they were read, with line numbers.
+fn source_label(source: &crate::SourceArg) -> &'static str {
+    match source {
+        crate::SourceArg::Csv(_) => "csv source",
+        crate::SourceArg::Http(_) => "http source",
+        crate::SourceArg::Ibkr => "ibkr source",
+    }
+}
+
+fn validate(plan: &Plan, source: &str, payload: Payload) -> Result<Payload, FetchError> {
+    let checked = match &payload {
+        Payload::Contracts(series) => {
+            systrade_sources::bar::validate_contracts(source, series, plan.today)
+        }
+        Payload::Fx(fx) => systrade_sources::bar::validate_fx(source, fx, plan.today),
+    };
+    checked.map_err(FetchError::invalid)?;
+    Ok(payload)
 }
 
 fn fetch_one(args: &Args, plan: &Plan, store: &Store, job: &Job) -> Result<Payload, FetchError> {

@@ -71,11 +71,14 @@ impl Plan {
         let csv = CsvOptions {
             format: args.csv_format.into(),
             daily_time: args.daily_time,
+            today: Some(today),
         };
         let configured: Option<Vec<InstrumentCode>> = match store.read_instruments() {
             Ok(list) => Some(list.into_iter().map(|i| i.code).collect()),
             Err(e) if e.is_not_found() => None,
-            Err(e) => return Err(e).context("reading the instrument configuration"),
+            Err(e) => {
+                return Err(config_error(e)).context("reading the instrument configuration");
+            }
         };
         let rolls = match store.read_roll_parameters() {
             Ok(list) => list
@@ -83,7 +86,7 @@ impl Plan {
                 .map(|r| (r.instrument.clone(), r))
                 .collect(),
             Err(e) if e.is_not_found() => HashMap::new(),
-            Err(e) => return Err(e).context("reading the roll configuration"),
+            Err(e) => return Err(config_error(e)).context("reading the roll configuration"),
         };
         let wanted = |name: &str| {
             args.common
@@ -265,4 +268,15 @@ impl Plan {
 /// `GBPUSD`-style codes: three capital letters then `USD`.
 pub(crate) fn is_fx_code(name: &str) -> bool {
     name.len() == 6 && name.ends_with("USD") && name.bytes().all(|b| b.is_ascii_uppercase())
+}
+
+/// A config file that breaks the validation rules is a data problem (exit 4); other errors exit 1.
+fn config_error(e: systrade_store::StoreError) -> anyhow::Error {
+    use systrade_cli::ResultExt;
+    let code = if e.is_data_error() {
+        systrade_cli::ExitCode::DataProblem
+    } else {
+        systrade_cli::ExitCode::Failure
+    };
+    Err::<(), _>(e).exit_code(code).unwrap_err()
 }

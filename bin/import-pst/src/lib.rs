@@ -23,6 +23,11 @@
 //! - `csvconfig/moreinstrumentinfo.csv` (reporting classification only, spec §1.5) is not imported.
 //! - Files that are not `.csv`/`.csv.gz` are ignored; `X.csv` next to `X.csv.gz` is an error.
 //! - Empty numeric cells in `instrumentconfig.csv` become 0 and an empty Region `NO_REGION` (spec §1.2).
+//!
+//! Every value passes the validation rules of `systrade_model::validation` (docs/ARCHITECTURE.md,
+//! "Validation rules"): point sizes, currencies, commissions, spread costs and roll offsets in range,
+//! FX rates > 0, finite prices, HIGH ≥ LOW, volume ≥ 0, timestamps from 1900-01-01 to a year after
+//! today. A violation is a data problem (exit 4) naming file, row and field.
 
 use anyhow::Context;
 use clap::{CommandFactory, Parser};
@@ -124,7 +129,9 @@ fn list_csv(dir: &Path) -> anyhow::Result<Option<BTreeMap<String, PathBuf>>> {
 
 fn is_currency_pair(name: &str) -> Option<&str> {
     let ccy = name.strip_suffix("USD")?;
-    (ccy.len() == 3 && ccy.bytes().all(|b| b.is_ascii_uppercase())).then_some(ccy)
+    systrade_model::validation::check_currency(ccy)
+        .is_ok()
+        .then_some(ccy)
 }
 
 pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
@@ -272,10 +279,11 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     }
     tracing::info!("reading {} files from {}", jobs.len(), source.display());
     let progress = Progress::new(jobs.len() as u64, "files read", args.common.no_progress);
+    let today = chrono::Utc::now().date_naive();
     let parsed: Vec<Result<Parsed, StoreError>> = jobs
         .par_iter()
         .map(|job| {
-            let r = parse_job(&store, job);
+            let r = parse_job(&store, job, today);
             progress.inc(1);
             r
         })
@@ -442,28 +450,37 @@ enum Parsed {
     Contract(InstrumentCode, ContractPrices),
 }
 
-fn parse_job(store: &Store, job: &Job) -> Result<Parsed, StoreError> {
+/// Reads, parses and validates one file (timestamps from 1900-01-01 to a year after `today`).
+fn parse_job(store: &Store, job: &Job, today: chrono::NaiveDate) -> Result<Parsed, StoreError> {
     let bytes = pst::read_file(&job.path)?;
     let p = &job.path;
+    let check = |field: &str, ts: &mut dyn Iterator<Item = systrade_model::Timestamp>| {
+        pst::check_price_timestamps(p, field, ts, today)
+    };
     Ok(match (&job.target, job.kind) {
-        (Target::Contract(code, contract), _) => Parsed::Contract(
-            code.clone(),
-            pst::parse_contract_prices(p, &bytes, *contract)?,
-        ),
-        (Target::Currency(ccy), _) => Parsed::File(
-            job.kind,
-            store.prepare_fx_rates(ccy, &pst::parse_fx_rates(p, &bytes)?)?,
-        ),
-        (Target::Instrument(code), SeriesKind::Adjusted) => Parsed::File(
-            job.kind,
-            store.prepare_adjusted_prices(code, &pst::parse_adjusted_prices(p, &bytes)?)?,
-        ),
-        (Target::Instrument(code), SeriesKind::Multiple) => Parsed::File(
-            job.kind,
-            store.prepare_multiple_prices(code, &pst::parse_multiple_prices(p, &bytes)?)?,
-        ),
+        (Target::Contract(code, contract), _) => {
+            let rows = pst::parse_contract_prices(p, &bytes, *contract)?;
+            check("DATETIME", &mut rows.iter().map(|r| r.timestamp))?;
+            Parsed::Contract(code.clone(), rows)
+        }
+        (Target::Currency(ccy), _) => {
+            let rates = pst::parse_fx_rates(p, &bytes)?;
+            check("DATETIME", &mut rates.timestamps.iter().copied())?;
+            Parsed::File(job.kind, store.prepare_fx_rates(ccy, &rates)?)
+        }
+        (Target::Instrument(code), SeriesKind::Adjusted) => {
+            let prices = pst::parse_adjusted_prices(p, &bytes)?;
+            check("DATETIME", &mut prices.timestamps.iter().copied())?;
+            Parsed::File(job.kind, store.prepare_adjusted_prices(code, &prices)?)
+        }
+        (Target::Instrument(code), SeriesKind::Multiple) => {
+            let rows = pst::parse_multiple_prices(p, &bytes)?;
+            check("DATETIME", &mut rows.iter().map(|r| r.timestamp))?;
+            Parsed::File(job.kind, store.prepare_multiple_prices(code, &rows)?)
+        }
         (Target::Instrument(code), _) => {
             let calendar = pst::parse_roll_calendar(p, &bytes)?;
+            check("DATE_TIME", &mut calendar.iter().map(|r| r.timestamp))?;
             for row in systrade_store::roll_calendar_time_anomalies(&calendar) {
                 tracing::warn!(
                     "{}: row {row}, field 'DATE_TIME': roll date {} is not after the previous \

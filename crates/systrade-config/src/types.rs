@@ -704,6 +704,66 @@ impl SystemConfig {
         Ok(())
     }
 
+    /// Fails when the config cannot drive a system at all: no trading rules (an empty or rule-less
+    /// file), an empty `instruments` list, or `instrument_weights`/`forecast_weights` that are empty
+    /// or hold no positive weight. Such a config would otherwise make every forecast file empty
+    /// (issue 15). The message names the file and the key; the tools exit 4.
+    ///
+    /// # Errors
+    /// [`ConfigErrorKind::Invalid`] naming the first offending key.
+    pub fn check_usable(&self) -> Result<(), ConfigError> {
+        let invalid = |key: &str, message: String| {
+            Err(ConfigError::new(
+                &self.source_name,
+                ConfigErrorKind::Invalid,
+                Some(key),
+                0,
+                message,
+            ))
+        };
+        if self.trading_rules.is_empty() {
+            return invalid(
+                "trading_rules",
+                "no trading rules are defined (is the file empty?): a system needs at least one"
+                    .to_string(),
+            );
+        }
+        if self.instruments.as_ref().is_some_and(Vec::is_empty) {
+            return invalid("instruments", "the list is empty".to_string());
+        }
+        if let Some(w) = &self.instrument_weights
+            && no_positive(w.values())
+        {
+            return invalid(
+                "instrument_weights",
+                "no instrument has a positive weight".to_string(),
+            );
+        }
+        match &self.forecast_weights {
+            Some(ForecastWeights::Shared(w)) if no_positive(w.values()) => {
+                return invalid(
+                    "forecast_weights",
+                    "no trading rule has a positive weight".to_string(),
+                );
+            }
+            Some(ForecastWeights::PerInstrument(m)) => {
+                if m.is_empty() {
+                    return invalid("forecast_weights", "no instrument has weights".to_string());
+                }
+                for (instrument, w) in m {
+                    if no_positive(w.values()) {
+                        return invalid(
+                            &format!("forecast_weights.{instrument}"),
+                            "no trading rule has a positive weight".to_string(),
+                        );
+                    }
+                }
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+
     fn auto_group_error(&self) -> ConfigError {
         ConfigError::new(
             &self.source_name,
@@ -713,4 +773,9 @@ impl SystemConfig {
             "auto-grouped forecast weights are not supported yet; give a flat or per-instrument map of weights",
         )
     }
+}
+
+/// True when none of the weights is positive (also for no weights at all).
+fn no_positive<'a>(mut weights: impl Iterator<Item = &'a f64>) -> bool {
+    !weights.any(|x| *x > 0.0)
 }

@@ -1216,3 +1216,38 @@ fn rob_system_sized_config() {
         1.8
     );
 }
+
+#[test]
+fn empty_or_ruleless_configs_are_not_usable() {
+    let unusable = |yaml: &str, key: &str| {
+        let (cfg, _) = read(yaml);
+        let e = cfg.check_usable().unwrap_err();
+        assert_eq!(e.key.as_deref(), Some(key), "{yaml}: {e}");
+        let text = e.to_string();
+        assert!(text.contains("test.yaml") && text.contains(key), "{text}");
+    };
+    let rules = "trading_rules:\n  ewmac8:\n    function: systems.provided.rules.ewmac.ewmac_forecast_with_defaults\n    other_args: {Lfast: 8, Lslow: 32}\n";
+    unusable("", "trading_rules");
+    unusable("percentage_vol_target: 20\n", "trading_rules");
+    unusable("trading_rules: {}\n", "trading_rules");
+    unusable(&format!("{rules}instruments: []\n"), "instruments");
+    unusable(
+        &format!("{rules}instrument_weights: {{}}\n"),
+        "instrument_weights",
+    );
+    unusable(
+        &format!("{rules}instrument_weights: {{CORN: 0.0}}\n"),
+        "instrument_weights",
+    );
+    unusable(
+        &format!("{rules}forecast_weights: {{ewmac8: 0.0}}\n"),
+        "forecast_weights",
+    );
+    let (cfg, _) = read(&format!("{rules}forecast_weights: {{ewmac8: 1.0}}\n"));
+    assert!(cfg.check_usable().is_ok());
+    let (cfg, _) = read(rules);
+    assert!(
+        cfg.check_usable().is_ok(),
+        "no weights at all means equal weights"
+    );
+}

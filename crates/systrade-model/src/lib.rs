@@ -16,6 +16,7 @@ pub mod prices;
 pub mod roll_cycle;
 pub mod roll_state;
 pub mod time;
+pub mod validation;
 
 pub use broker_mapping::{BrokerMappingError, IbkrFx, IbkrInstrument};
 pub use contract::{ContractDate, ContractDateError};
@@ -35,6 +36,7 @@ pub use prices::{
 pub use roll_cycle::{RollCycle, RollCycleError};
 pub use roll_state::{RollState, RollStateError};
 pub use time::{Timestamp, TimestampError};
+pub use validation::{BarField, Invalid};
 
 /// Business days per year (pysystemtrade `syscore/dateutils.py` `BUSINESS_DAYS_IN_YEAR`).
 pub const BUSINESS_DAYS_IN_YEAR: f64 = 256.0;

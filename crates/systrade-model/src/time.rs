@@ -33,10 +33,14 @@ impl Timestamp {
         Self::from_datetime(date.and_hms_opt(0, 0, 0).expect("midnight exists"))
     }
 
+    /// The date-time; instants beyond chrono's range (about ±262,000 years, reachable only from a
+    /// corrupt file, which readers reject) saturate to its limits instead of panicking.
     pub fn datetime(self) -> NaiveDateTime {
-        chrono::DateTime::from_timestamp_micros(self.0)
-            .expect("timestamp in chrono's range")
-            .naive_utc()
+        match chrono::DateTime::from_timestamp_micros(self.0) {
+            Some(dt) => dt.naive_utc(),
+            None if self.0 < 0 => NaiveDateTime::MIN,
+            None => NaiveDateTime::MAX,
+        }
     }
 
     pub fn date(self) -> NaiveDate {
@@ -49,7 +53,10 @@ impl Timestamp {
     }
 
     pub fn plus_seconds(self, seconds: i64) -> Self {
-        Self(self.0 + seconds * MICROS_PER_SECOND)
+        Self(
+            self.0
+                .saturating_add(seconds.saturating_mul(MICROS_PER_SECOND)),
+        )
     }
 
     /// Parses `YYYY-MM-DD HH:MM:SS`, with optional fractional seconds, a `T` separator, or a bare date.
@@ -73,6 +80,9 @@ impl Timestamp {
 impl fmt::Display for Timestamp {
     /// `YYYY-MM-DD HH:MM:SS`, with `.ffffff` only when there are sub-second digits.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if chrono::DateTime::from_timestamp_micros(self.0).is_none() {
+            return write!(f, "{} microseconds after 1970-01-01 (out of range)", self.0);
+        }
         let dt = self.datetime();
         if self.0.rem_euclid(MICROS_PER_SECOND) == 0 {
             write!(f, "{}", dt.format("%Y-%m-%d %H:%M:%S"))
@@ -103,5 +113,14 @@ mod tests {
         );
         assert!(Timestamp::parse("2023-13-01").is_err());
         assert!(Timestamp::parse("yesterday").is_err());
+    }
+
+    #[test]
+    fn extreme_instants_do_not_panic() {
+        for m in [i64::MAX, i64::MIN] {
+            let t = Timestamp::from_micros(m);
+            assert!(t.to_string().contains("out of range"));
+            let _ = (t.date(), t.day_number(), t.plus_seconds(86_400));
+        }
     }
 }

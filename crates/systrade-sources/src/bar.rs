@@ -1,7 +1,8 @@
 //! What a source delivers: daily (or intraday) OHLCV bars of one futures contract, or one FX rate per
 //! timestamp. Missing values are `f64::NAN`.
 
-use systrade_model::{ContractBar, ContractDate, InstrumentCode, Timestamp};
+use chrono::NaiveDate;
+use systrade_model::{BarField, ContractBar, ContractDate, InstrumentCode, Timestamp, validation};
 
 /// One OHLCV bar; pysystemtrade calls the close `FINAL` (spec §1.10).
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -26,6 +27,15 @@ impl Bar {
             close: self.close,
             volume: self.volume,
         }
+    }
+
+    /// The validation rules of [`systrade_model::validation`]: finite prices, HIGH ≥ LOW,
+    /// volume ≥ 0, a timestamp from 1900-01-01 to a year after `today` (when given; else before
+    /// 2200). The error names the failing value (`None`: the timestamp).
+    pub fn validate(&self, today: Option<NaiveDate>) -> Result<(), (Option<BarField>, String)> {
+        check_timestamp(self.timestamp, today).map_err(|m| (None, m))?;
+        validation::check_bar(self.open, self.high, self.low, self.close, self.volume)
+            .map_err(|(f, m)| (Some(f), m))
     }
 
     pub fn from_contract_bar(b: &ContractBar) -> Self {
@@ -53,6 +63,64 @@ pub struct ContractSeries {
 pub struct FxPoint {
     pub timestamp: Timestamp,
     pub rate: f64,
+}
+
+impl FxPoint {
+    /// The validation rules: a rate > 0 within range, or missing (`NaN`, dropped by cleaning); a
+    /// timestamp as for [`Bar::validate`]. The error says whether the rate (`true`) or the
+    /// timestamp failed.
+    pub fn validate(&self, today: Option<NaiveDate>) -> Result<(), (bool, String)> {
+        check_timestamp(self.timestamp, today).map_err(|m| (false, m))?;
+        if self.rate.is_nan() {
+            return Ok(());
+        }
+        validation::check_fx_rate(self.rate).map_err(|m| (true, m))
+    }
+}
+
+fn check_timestamp(t: Timestamp, today: Option<NaiveDate>) -> Result<(), String> {
+    match today {
+        Some(today) => validation::check_price_timestamp(t, today),
+        None => validation::check_stored_timestamp(t),
+    }
+}
+
+/// Checks everything one source delivered for one instrument or FX code with [`Bar::validate`] and
+/// [`FxPoint::validate`]; the error names the source (`what`), the contract, the bar and the field.
+pub fn validate_contracts(
+    what: &str,
+    series: &[ContractSeries],
+    today: NaiveDate,
+) -> Result<(), String> {
+    for s in series {
+        for b in &s.bars {
+            b.validate(Some(today)).map_err(|(f, m)| {
+                format!(
+                    "{what}: {} contract {}, bar {}, field '{}': {m}",
+                    s.instrument,
+                    s.contract,
+                    b.timestamp,
+                    f.map_or("DATETIME", BarField::pst_name)
+                )
+            })?;
+        }
+    }
+    Ok(())
+}
+
+/// [`validate_contracts`] for FX rates.
+pub fn validate_fx(what: &str, fx: &FxSeries, today: NaiveDate) -> Result<(), String> {
+    for p in &fx.points {
+        p.validate(Some(today)).map_err(|(is_rate, m)| {
+            format!(
+                "{what}: {} at {}, field '{}': {m}",
+                fx.code,
+                p.timestamp,
+                if is_rate { "PRICE" } else { "DATETIME" }
+            )
+        })?;
+    }
+    Ok(())
 }
 
 /// The rates one source delivered for one FX code such as `GBPUSD`, in time order.

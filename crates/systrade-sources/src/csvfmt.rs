@@ -14,14 +14,16 @@
 //! `YYYYMM`, and `.csv.gz`), or the instrument from `<INSTRUMENT>.csv` and the contract from a column.
 //! Dates without a time of day get the configured daily time (default 23:00:00, the stamp
 //! pysystemtrade gives daily closes, spec §1.6). Empty cells and `NaN` are missing values.
-//! Every error names the file, the line and the field.
+//! Every error names the file, the line and the field. Every row passes the validation rules of
+//! [`systrade_model::validation`] (finite prices, HIGH ≥ LOW, volume ≥ 0, FX rates > 0, timestamps
+//! from 1900-01-01 to a year after today), the same rules `import-pst` applies.
 
 use crate::bar::{Bar, ContractSeries, FxPoint, FxSeries, sort_dedup_bars, sort_dedup_fx};
 use chrono::{NaiveDate, NaiveTime};
 use std::collections::BTreeMap;
 use std::io::Read;
 use std::path::{Path, PathBuf};
-use systrade_model::{ContractDate, InstrumentCode, Timestamp};
+use systrade_model::{BarField, ContractDate, InstrumentCode, Timestamp};
 
 /// A price file format; `Auto` detects it from the header.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -49,6 +51,9 @@ pub struct CsvOptions {
     pub format: CsvFormat,
     /// Time of day given to rows that carry only a date.
     pub daily_time: NaiveTime,
+    /// Today's date: rows dated more than a year after it (or before 1900) are errors
+    /// ([`systrade_model::validation::check_price_timestamp`]); `None` checks only 1900..2200.
+    pub today: Option<NaiveDate>,
 }
 
 impl Default for CsvOptions {
@@ -56,6 +61,7 @@ impl Default for CsvOptions {
         Self {
             format: CsvFormat::Auto,
             daily_time: NaiveTime::from_hms_opt(23, 0, 0).expect("valid time"),
+            today: None,
         }
     }
 }
@@ -256,6 +262,18 @@ pub fn parse_contract_csv(
             close: num(Some(layout.close))?,
             volume: num(layout.volume)?,
         };
+        bar.validate(opts.today).map_err(|(field, m)| {
+            let idx = match field {
+                Some(BarField::Open) => layout.open,
+                Some(BarField::High) => layout.high,
+                Some(BarField::Low) => layout.low,
+                Some(BarField::Close) => Some(layout.close),
+                Some(BarField::Volume) => layout.volume,
+                None => Some(layout.date),
+            };
+            let name = idx.map_or("?", |i| header[i].as_str());
+            CsvError::field(file, line, name, m)
+        })?;
         let c = match (layout.contract, contract) {
             (Some(idx), _) => {
                 let (v, name) = get(idx);
@@ -339,7 +357,12 @@ pub fn parse_fx_csv(
             .map_err(|m| CsvError::field(file, line, &header[date], m))?;
         let rate = parse_number(rec.get(value).unwrap_or(""))
             .map_err(|m| CsvError::field(file, line, &header[value], m))?;
-        points.push(FxPoint { timestamp, rate });
+        let point = FxPoint { timestamp, rate };
+        point.validate(opts.today).map_err(|(is_rate, m)| {
+            let col = if is_rate { value } else { date };
+            CsvError::field(file, line, &header[col], m)
+        })?;
+        points.push(point);
     }
     sort_dedup_fx(&mut points);
     Ok(FxSeries {

@@ -4,12 +4,15 @@
 //! `sysbrokers/IB/config/ib_config_futures.csv` and `ib_config_spot_FX.csv`; spec §1.11).
 //! Readers take columns by name and ignore extra columns; empty numeric cells of instruments are 0 and
 //! an empty Region is `NO_REGION`, as in pysystemtrade (`sysobjects/instruments.py`, spec §1.2).
+//! Every row passes the validation rules of [`systrade_model::validation`] (point size, currency,
+//! commissions, spread cost, roll offsets) on every read, so a hand-edited file cannot feed an absurd
+//! value to any tool; a violation names the file, the row and the field.
 
 use crate::error::{Result, StoreError};
 use std::path::Path;
 use systrade_model::{
     BrokerMappingError, CarryOffset, IbkrFx, IbkrInstrument, Instrument, InstrumentCode, RollCycle,
-    RollParameters,
+    RollParameters, validation,
 };
 
 /// Columns of `config/instruments.csv`.
@@ -142,6 +145,11 @@ impl<'a> Table<'a> {
         }
     }
 
+    /// A row that failed a validation rule, named by file, row and field.
+    fn invalid(&self, i: usize, e: validation::Invalid) -> StoreError {
+        StoreError::value(self.path, i + 1, e.field, e.problem)
+    }
+
     /// A mapping row that failed its checks, named by file, row and field.
     fn mapping(&self, i: usize, e: BrokerMappingError) -> StoreError {
         StoreError::value(self.path, i + 1, e.field, e.problem)
@@ -164,7 +172,7 @@ pub fn parse_instruments(path: &Path, bytes: &[u8]) -> Result<Vec<Instrument>> {
         .enumerate()
         .map(|(i, r)| {
             let region = t.cell(r, c[8]);
-            Ok(Instrument {
+            let instrument = Instrument {
                 code: t.code(i, r, c[0])?,
                 description: t.cell(r, c[1]).to_string(),
                 pointsize: t.number(i, r, c[2], Some(0.0))?,
@@ -178,7 +186,9 @@ pub fn parse_instruments(path: &Path, bytes: &[u8]) -> Result<Vec<Instrument>> {
                 } else {
                     region.to_string()
                 },
-            })
+            };
+            validation::check_instrument(&instrument).map_err(|e| t.invalid(i, e))?;
+            Ok(instrument)
         })
         .collect()
 }
@@ -202,7 +212,7 @@ pub fn parse_roll_parameters(path: &Path, bytes: &[u8]) -> Result<Vec<RollParame
         .enumerate()
         .map(|(i, r)| {
             let carry: i64 = t.number(i, r, c[3], None)?;
-            Ok(RollParameters {
+            let parameters = RollParameters {
                 instrument: t.code(i, r, c[0])?,
                 hold_cycle: cycle(i, r, c[1])?,
                 roll_offset_days: t.number(i, r, c[2], None)?,
@@ -216,7 +226,9 @@ pub fn parse_roll_parameters(path: &Path, bytes: &[u8]) -> Result<Vec<RollParame
                 })?,
                 priced_cycle: cycle(i, r, c[4])?,
                 expiry_offset: t.number(i, r, c[5], None)?,
-            })
+            };
+            validation::check_roll_parameters(&parameters).map_err(|e| t.invalid(i, e))?;
+            Ok(parameters)
         })
         .collect()
 }
@@ -232,9 +244,13 @@ pub fn parse_spread_costs(path: &Path, bytes: &[u8]) -> Result<Vec<SpreadCost>> 
         .iter()
         .enumerate()
         .map(|(i, r)| {
+            let instrument = t.code(i, r, c[0])?;
+            let spread_cost = t.number(i, r, c[1], Some(0.0))?;
+            validation::check_cost(spread_cost)
+                .map_err(|p| StoreError::value(path, i + 1, &t.header[c[1]], p))?;
             Ok(SpreadCost {
-                instrument: t.code(i, r, c[0])?,
-                spread_cost: t.number(i, r, c[1], Some(0.0))?,
+                instrument,
+                spread_cost,
             })
         })
         .collect()
@@ -353,6 +369,10 @@ fn to_csv(
 }
 
 pub(crate) fn encode_instruments(path: &Path, rows: &[Instrument]) -> Result<Vec<u8>> {
+    for (i, r) in rows.iter().enumerate() {
+        validation::check_instrument(r)
+            .map_err(|e| StoreError::value(path, i + 1, e.field, e.problem))?;
+    }
     to_csv(
         path,
         &INSTRUMENT_COLUMNS,
@@ -373,6 +393,10 @@ pub(crate) fn encode_instruments(path: &Path, rows: &[Instrument]) -> Result<Vec
 }
 
 pub(crate) fn encode_roll_parameters(path: &Path, rows: &[RollParameters]) -> Result<Vec<u8>> {
+    for (i, r) in rows.iter().enumerate() {
+        validation::check_roll_parameters(r)
+            .map_err(|e| StoreError::value(path, i + 1, e.field, e.problem))?;
+    }
     to_csv(
         path,
         &ROLL_COLUMNS,
@@ -390,6 +414,10 @@ pub(crate) fn encode_roll_parameters(path: &Path, rows: &[RollParameters]) -> Re
 }
 
 pub(crate) fn encode_spread_costs(path: &Path, rows: &[SpreadCost]) -> Result<Vec<u8>> {
+    for (i, r) in rows.iter().enumerate() {
+        validation::check_cost(r.spread_cost)
+            .map_err(|p| StoreError::value(path, i + 1, SPREAD_COLUMNS[1], p))?;
+    }
     to_csv(
         path,
         &SPREAD_COLUMNS,

@@ -128,8 +128,20 @@ fn contract_dates(path: &Path, column: &str, values: Vec<i64>) -> Result<Vec<Con
     Ok(out)
 }
 
-fn timestamps(values: Vec<i64>) -> Vec<Timestamp> {
-    values.into_iter().map(Timestamp::from_micros).collect()
+/// Timestamps checked against the range a stored file may hold
+/// ([`systrade_model::validation::check_stored_timestamp`]), so a corrupt or hand-made file (say
+/// one ending at `i64::MAX` microseconds) is an error naming the file, not a panic downstream.
+fn timestamps(path: &Path, column: &str, values: Vec<i64>) -> Result<Vec<Timestamp>> {
+    values
+        .into_iter()
+        .enumerate()
+        .map(|(i, m)| {
+            let t = Timestamp::from_micros(m);
+            systrade_model::validation::check_stored_timestamp(t)
+                .map(|()| t)
+                .map_err(|p| StoreError::value(path, i + 1, column, p))
+        })
+        .collect()
 }
 
 /// Checks a roll calendar's order: `current_contract` strictly increasing (the contract chain).
@@ -213,7 +225,7 @@ pub(crate) fn decode_contract_prices(path: &Path) -> Result<ContractPrices> {
     let mut cols = decode(path, CONTRACT_COLUMNS)?.into_iter();
     let mut next = || cols.next().expect("one column per declared column");
     let contract = contract_dates(path, "contract", next().into_int())?;
-    let ts = timestamps(next().into_int());
+    let ts = timestamps(path, "timestamp", next().into_int())?;
     let (open, high, low, close, volume) = (
         next().into_float(),
         next().into_float(),
@@ -257,7 +269,7 @@ pub(crate) fn decode_contract_closes(path: &Path) -> Result<Vec<ContractClose>> 
         decode_projected(path, CONTRACT_COLUMNS, &["contract", "timestamp", "close"])?.into_iter();
     let mut next = || cols.next().expect("one column per wanted column");
     let contract = contract_dates(path, "contract", next().into_int())?;
-    let ts = timestamps(next().into_int());
+    let ts = timestamps(path, "timestamp", next().into_int())?;
     let close = next().into_float();
     let rows: Vec<ContractClose> = (0..ts.len())
         .map(|i| ContractClose {
@@ -307,7 +319,7 @@ pub(crate) fn append_multiple_prices_after_last(
 pub(crate) fn decode_multiple_prices(path: &Path) -> Result<MultiplePrices> {
     let mut cols = decode(path, MULTIPLE_COLUMNS)?.into_iter();
     let mut next = || cols.next().expect("one column per declared column");
-    let ts = timestamps(next().into_int());
+    let ts = timestamps(path, "timestamp", next().into_int())?;
     let price = next().into_float();
     let price_contract = contract_dates(path, "price_contract", next().into_int())?;
     let forward = next().into_float();
@@ -340,7 +352,7 @@ pub(crate) fn decode_carry_prices(path: &Path) -> Result<CarryPrices> {
     ];
     let mut cols = decode_projected(path, MULTIPLE_COLUMNS, &wanted)?.into_iter();
     let mut next = || cols.next().expect("one column per wanted column");
-    let timestamps = timestamps(next().into_int());
+    let timestamps = timestamps(path, "timestamp", next().into_int())?;
     let price = next().into_float();
     let price_contract = contract_dates(path, "price_contract", next().into_int())?;
     let carry = next().into_float();
@@ -402,7 +414,11 @@ pub(crate) fn append_series_after_last(
 
 pub(crate) fn decode_series(path: &Path, columns: &[(&str, ColumnType)]) -> Result<PriceSeries> {
     let mut cols = decode(path, columns)?.into_iter();
-    let ts = timestamps(cols.next().expect("timestamp column").into_int());
+    let ts = timestamps(
+        path,
+        columns[0].0,
+        cols.next().expect("timestamp column").into_int(),
+    )?;
     let values = cols.next().expect("value column").into_float();
     check_order(path, ts.iter().map(|t| (*t, 0)), None)?;
     Ok(PriceSeries::new(ts, values))
@@ -424,7 +440,7 @@ pub(crate) fn encode_roll_calendar(path: &Path, rows: &RollCalendar) -> Result<V
 pub(crate) fn decode_roll_calendar(path: &Path) -> Result<RollCalendar> {
     let mut cols = decode(path, ROLL_COLUMNS)?.into_iter();
     let mut next = || cols.next().expect("one column per declared column");
-    let ts = timestamps(next().into_int());
+    let ts = timestamps(path, "timestamp", next().into_int())?;
     let current = contract_dates(path, "current_contract", next().into_int())?;
     let next_c = contract_dates(path, "next_contract", next().into_int())?;
     let carry = contract_dates(path, "carry_contract", next().into_int())?;

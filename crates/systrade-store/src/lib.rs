@@ -569,6 +569,34 @@ impl StagedWrites<'_> {
         Ok(WriteOutcome::Written)
     }
 
+    /// As [`Self::stage_if_changed`], but an empty `file` never replaces a stored Parquet file
+    /// that has rows (issue 15: a run that computed nothing must not wipe its previous output);
+    /// that is an error naming the file, and the stored file is kept.
+    pub fn stage_if_changed_keeping_rows(&self, file: &PreparedFile) -> Result<WriteOutcome> {
+        if file.rows == 0 && file.path.exists() {
+            let bytes = bytes::Bytes::from(
+                std::fs::read(&file.path).map_err(|e| StoreError::io(&file.path, e))?,
+            );
+            let stored = {
+                use parquet::file::reader::FileReader;
+                parquet::file::reader::SerializedFileReader::new(bytes)
+                    .map_err(|e| StoreError::format(&file.path, e))?
+                    .metadata()
+                    .file_metadata()
+                    .num_rows()
+            };
+            if stored > 0 {
+                return Err(StoreError::format(
+                    &file.path,
+                    format!(
+                        "not replacing {stored} stored rows with an empty result (kept as it was)"
+                    ),
+                ));
+            }
+        }
+        self.stage_if_changed(file)
+    }
+
     /// Number of files staged so far.
     pub fn len(&self) -> usize {
         self.files.len()

@@ -5,7 +5,9 @@
 //! does not parse, a contract id that is not `YYYYMMDD`, duplicate or out-of-order timestamps and files
 //! without data rows are errors (roll calendars are ordered by contract, see
 //! [`crate::check_roll_calendar_order`]) naming the file, the row (data rows counted from 1, so row N is line
-//! N+1) and the field.
+//! N+1) and the field. Values pass the rules of [`systrade_model::validation`]: prices finite (any
+//! sign), FX rates in range and > 0, HIGH ≥ LOW, volume ≥ 0, timestamps from 1900 to 2200 (the caller
+//! checks them against today's date with [`check_price_timestamps`]).
 
 use crate::error::{Result, StoreError};
 use crate::kinds::{check_order_named, check_roll_calendar_order};
@@ -14,7 +16,7 @@ use std::io::Read;
 use std::path::Path;
 use systrade_model::{
     AdjustedPrices, ContractBar, ContractDate, ContractPrices, FxRates, MultiplePrices,
-    MultiplePricesRow, PriceSeries, RollCalendar, RollCalendarRow, Timestamp,
+    MultiplePricesRow, PriceSeries, RollCalendar, RollCalendarRow, Timestamp, validation,
 };
 
 /// Header of `adjusted_prices_csv/<I>.csv`.
@@ -94,18 +96,22 @@ impl Cells<'_> {
         StoreError::value(self.path, row, self.names[col], problem)
     }
 
+    /// A timestamp within the range a stored file may hold (1900-01-01..2200-01-01); the caller
+    /// applies [`validation::check_price_timestamp`] against today's date.
     fn timestamp(&self, row: usize, col: usize, s: &str) -> Result<Timestamp> {
-        parse_timestamp(s.trim()).ok_or_else(|| {
+        let t = parse_timestamp(s.trim()).ok_or_else(|| {
             self.err(
                 row,
                 col,
                 format!("'{s}' is not a timestamp (YYYY-MM-DD HH:MM:SS)"),
             )
-        })
+        })?;
+        validation::check_stored_timestamp(t).map_err(|p| self.err(row, col, p))?;
+        Ok(t)
     }
 
     /// Empty (or `nan`) → NaN; otherwise a finite number.
-    fn price(&self, row: usize, col: usize, s: &str) -> Result<f64> {
+    fn number(&self, row: usize, col: usize, s: &str) -> Result<f64> {
         let t = s.trim();
         if t.is_empty() {
             return Ok(f64::NAN);
@@ -115,6 +121,22 @@ impl Cells<'_> {
             Ok(v) if v.is_nan() => Ok(f64::NAN),
             _ => Err(self.err(row, col, format!("'{s}' is not a number"))),
         }
+    }
+
+    /// A price: [`Self::number`] passing [`validation::check_price`].
+    fn price(&self, row: usize, col: usize, s: &str) -> Result<f64> {
+        let v = self.number(row, col, s)?;
+        validation::check_price(v).map_err(|p| self.err(row, col, p))?;
+        Ok(v)
+    }
+
+    /// An FX rate: missing (`NaN`) or passing [`validation::check_fx_rate`].
+    fn fx_rate(&self, row: usize, col: usize, s: &str) -> Result<f64> {
+        let v = self.number(row, col, s)?;
+        if !v.is_nan() {
+            validation::check_fx_rate(v).map_err(|p| self.err(row, col, p))?;
+        }
+        Ok(v)
     }
 
     fn contract(&self, row: usize, col: usize, s: &str) -> Result<ContractDate> {
@@ -195,9 +217,14 @@ fn parse_rows<R>(
     Ok(out)
 }
 
-fn series(path: &Path, bytes: &[u8], header: &[&str]) -> Result<PriceSeries> {
+fn series(path: &Path, bytes: &[u8], header: &[&str], fx: bool) -> Result<PriceSeries> {
     let rows = parse_rows(path, bytes, header, |c, row, f| {
-        Ok((c.timestamp(row, 0, f[0])?, c.price(row, 1, f[1])?))
+        let value = if fx {
+            c.fx_rate(row, 1, f[1])?
+        } else {
+            c.price(row, 1, f[1])?
+        };
+        Ok((c.timestamp(row, 0, f[0])?, value))
     })?;
     check_order_named(path, rows.iter().map(|r| (r.0, 0)), header[0], None)?;
     let (timestamps, values) = rows.into_iter().unzip();
@@ -206,12 +233,12 @@ fn series(path: &Path, bytes: &[u8], header: &[&str]) -> Result<PriceSeries> {
 
 /// Parses an adjusted prices file (`DATETIME,price`).
 pub fn parse_adjusted_prices(path: &Path, bytes: &[u8]) -> Result<AdjustedPrices> {
-    series(path, bytes, &ADJUSTED_HEADER)
+    series(path, bytes, &ADJUSTED_HEADER, false)
 }
 
 /// Parses an FX file (`DATETIME,PRICE`).
 pub fn parse_fx_rates(path: &Path, bytes: &[u8]) -> Result<FxRates> {
-    series(path, bytes, &FX_HEADER)
+    series(path, bytes, &FX_HEADER, true)
 }
 
 /// Parses a multiple prices file (`DATETIME,CARRY,CARRY_CONTRACT,PRICE,PRICE_CONTRACT,FORWARD,FORWARD_CONTRACT`).
@@ -259,15 +286,18 @@ pub fn parse_contract_prices(
     contract: ContractDate,
 ) -> Result<ContractPrices> {
     let rows = parse_rows(path, bytes, &CONTRACT_HEADER, |c, row, f| {
-        Ok(ContractBar {
+        let bar = ContractBar {
             contract,
             timestamp: c.timestamp(row, 0, f[0])?,
-            open: c.price(row, 1, f[1])?,
-            high: c.price(row, 2, f[2])?,
-            low: c.price(row, 3, f[3])?,
-            close: c.price(row, 4, f[4])?,
-            volume: c.price(row, 5, f[5])?,
-        })
+            open: c.number(row, 1, f[1])?,
+            high: c.number(row, 2, f[2])?,
+            low: c.number(row, 3, f[3])?,
+            close: c.number(row, 4, f[4])?,
+            volume: c.number(row, 5, f[5])?,
+        };
+        validation::check_bar(bar.open, bar.high, bar.low, bar.close, bar.volume)
+            .map_err(|(field, p)| StoreError::value(path, row, field.pst_name(), p))?;
+        Ok(bar)
     })?;
     check_order_named(
         path,
@@ -276,6 +306,21 @@ pub fn parse_contract_prices(
         None,
     )?;
     Ok(rows)
+}
+
+/// Checks timestamps parsed from one file (`timestamps[i]` from data row `i + 1`) against
+/// [`validation::check_price_timestamp`]: from 1900-01-01 to a year after `today`.
+pub fn check_price_timestamps(
+    path: &Path,
+    field: &str,
+    timestamps: impl IntoIterator<Item = Timestamp>,
+    today: NaiveDate,
+) -> Result<()> {
+    for (i, t) in timestamps.into_iter().enumerate() {
+        validation::check_price_timestamp(t, today)
+            .map_err(|p| StoreError::value(path, i + 1, field, p))?;
+    }
+    Ok(())
 }
 
 /// Splits a per-contract file stem `<INSTRUMENT>_<YYYYMMDD>` (e.g. `CORN_mini_20230300`) at its last

@@ -12,6 +12,11 @@ pub enum SystemError {
     #[error(transparent)]
     Config(#[from] systrade_config::ConfigError),
 
+    /// The config is valid but yields nothing to run: no trading rules, no instruments or no
+    /// positive weights (a data problem: exit 4 in the binaries).
+    #[error("{0}")]
+    Unusable(systrade_config::ConfigError),
+
     /// The config cannot be mapped onto the forecast library (rule arguments, factors, weights).
     #[error(transparent)]
     ForecastConfig(#[from] crate::forecast_setup::ConfigProblem),
@@ -46,6 +51,14 @@ pub enum SystemError {
     /// Another data directory problem (e.g. listing the stored instruments).
     #[error(transparent)]
     Store(#[from] StoreError),
+}
+
+impl SystemError {
+    /// The run is refused because of what the data directory holds (the config yields nothing to
+    /// run), not because something failed: binaries exit 4.
+    pub fn is_data_problem(&self) -> bool {
+        matches!(self, Self::Unusable(_))
+    }
 }
 
 fn join(codes: &[InstrumentCode]) -> String {

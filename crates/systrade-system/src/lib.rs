@@ -53,5 +53,6 @@ pub fn load_config(
         tracing::warn!("{w}");
     }
     cfg.check_supported()?;
+    cfg.check_usable().map_err(SystemError::Unusable)?;
     Ok((cfg, path))
 }

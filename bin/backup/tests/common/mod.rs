@@ -275,15 +275,23 @@ pub fn entries(root: &Path) -> Vec<String> {
 }
 
 /// Number of files (not directories) under each of `dirs`, recursively; missing dirs count 0.
+/// Safe to call while a process writes there: an entry that vanishes between listing and looking
+/// at it is not counted (only names and types are read, never contents).
 pub fn files_under(dirs: &[PathBuf]) -> usize {
-    dirs.iter()
-        .map(|d| {
-            tree(d)
-                .values()
-                .filter(|n| !matches!(n, Node::Dir { .. }))
-                .count()
-        })
-        .sum()
+    fn count(dir: &Path) -> usize {
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return 0;
+        };
+        entries
+            .filter_map(Result::ok)
+            .map(|e| match e.file_type() {
+                Ok(t) if t.is_dir() => count(&e.path()),
+                Ok(_) => 1,
+                Err(_) => 0,
+            })
+            .sum()
+    }
+    dirs.iter().map(PathBuf::as_path).map(count).sum()
 }
 
 /// Runs `cmd` (a `backup create`) and kills it with SIGKILL once `threshold` files exist under

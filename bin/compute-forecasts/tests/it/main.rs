@@ -4,6 +4,7 @@
 
 mod as_of;
 mod bad_configs;
+mod bad_inputs;
 mod common;
 mod csv_output;
 mod parity;

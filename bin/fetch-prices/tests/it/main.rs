@@ -1,6 +1,7 @@
 //! Integration tests: `fetch-prices` runs as a process against files in a temporary directory, the
 //! fake IB Client Portal gateway and the fake CSV server (127.0.0.1, ephemeral ports).
 
+mod catalogue;
 mod common;
 mod csv_source;
 mod http_source;

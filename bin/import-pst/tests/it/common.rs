@@ -168,13 +168,16 @@ pub(crate) fn write_source(dir: &Path, spec: &Spec) {
             let id = 20000300 + 300 * c;
             let mut text = String::from("DATETIME,OPEN,HIGH,LOW,FINAL,VOLUME\n");
             for r in (c..spec.rows).step_by(1 + c) {
+                // HIGH ≥ LOW (a validation rule); any of the four may be empty.
+                let (open, close) = (price(&mut rng), price(&mut rng));
+                let (a, b) = (price(&mut rng), price(&mut rng));
+                let (high, low) = match (a.parse::<f64>(), b.parse::<f64>()) {
+                    (Ok(x), Ok(y)) if x < y => (b, a),
+                    _ => (a, b),
+                };
                 text.push_str(&format!(
-                    "{},{},{},{},{},{}\n",
+                    "{},{open},{high},{low},{close},{}\n",
                     ts(r),
-                    price(&mut rng),
-                    price(&mut rng),
-                    price(&mut rng),
-                    price(&mut rng),
                     rng.random_range(0..1000)
                 ));
             }

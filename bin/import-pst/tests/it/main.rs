@@ -2,6 +2,7 @@
 
 #![allow(clippy::print_stderr)] // tests report timings and skips on stderr
 
+mod catalogue;
 mod common;
 mod kill;
 mod lock;
