@@ -7,7 +7,7 @@
 //! quantile definition; here `q_t` is the empirical distribution function of the history so far:
 //! the share of non-NaN `v_i` (`i <= t`) strictly below `v_t` (NaN where `v_t` is NaN).
 
-use crate::align::reindex_ffill_to;
+use systrade_series::align::reindex_ffill_to;
 use systrade_series::{DailySeries, ewma_span, rolling_mean};
 
 /// Window of the rolling mean that normalises percentage vol.

@@ -1,7 +1,7 @@
 //! Carry inputs from multiple prices (spec §3.2 "Carry inputs", `sysobjects/carry_data.py`).
 
-use crate::align::binary_op;
 use systrade_model::{CALENDAR_DAYS_IN_YEAR, CarryPrices, ROOT_BUSINESS_DAYS_IN_YEAR, Timestamp};
+use systrade_series::align::binary_op;
 use systrade_series::{DailySeries, resample_business_day_mean};
 
 /// Carry series at the multiple prices' own timestamps (duplicates removed, last kept).
@@ -106,7 +106,7 @@ pub fn median_carry_for_asset_class(
     class_median: &DailySeries,
     index: &DailySeries,
 ) -> DailySeries {
-    crate::align::asof(class_median, index)
+    systrade_series::align::asof(class_median, index)
 }
 
 #[cfg(test)]

@@ -8,8 +8,8 @@
 //! union of their dates, then smoothed over time with that EWMA, then reindexed with forward fill
 //! onto the instrument's index.
 
-use crate::align::{align_union, asof};
 use crate::spec::FactorSpec;
+use systrade_series::align::{align_union, asof};
 use systrade_series::{DailySeries, ewma_com, rolling_skew_days};
 
 /// `_demean_method` averaging over all instruments.
