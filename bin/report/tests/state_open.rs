@@ -65,7 +65,10 @@ impl Drop for Immutable {
 fn report_reads_a_data_directory_that_cannot_be_written() {
     let d = data_dir();
     let Some(_guard) = Immutable::set(d.path()) else {
-        println!("skipped: chattr +i is not permitted here (needs root)");
+        #[allow(clippy::print_stderr)]
+        {
+            eprintln!("skipped: chattr +i is not permitted here (needs root)");
+        }
         return;
     };
     let out = report(d.path()).output().unwrap();
@@ -94,5 +97,9 @@ fn a_database_from_a_newer_systrade_is_refused_with_exit_4() {
         stderr.contains("made by a newer systrade") && stderr.contains("state.sqlite"),
         "{stderr}"
     );
-    assert_eq!(std::fs::read(&path).unwrap(), before, "the file is untouched");
+    assert_eq!(
+        std::fs::read(&path).unwrap(),
+        before,
+        "the file is untouched"
+    );
 }

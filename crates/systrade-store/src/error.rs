@@ -75,7 +75,11 @@ pub enum StoreError {
          use that systrade or a newer one",
         path.display()
     )]
-    NewerSchema { path: PathBuf, found: i64, known: i64 },
+    NewerSchema {
+        path: PathBuf,
+        found: i64,
+        known: i64,
+    },
 
     /// SQLite failed on `state.sqlite`.
     #[error("{}: {source}", path.display())]

@@ -1062,7 +1062,10 @@ fn a_reader_opens_read_only_and_reads_an_unwritable_directory() {
         .map(|s| s.success())
         .unwrap_or(false);
     if !immutable {
-        println!("skipped the unwritable-directory part: chattr +i not permitted here");
+        #[allow(clippy::print_stderr)]
+        {
+            eprintln!("skipped the unwritable-directory part: chattr +i not permitted here");
+        }
         let r = store.open_state().unwrap();
         assert_eq!(r.control_status("x").unwrap(), ControlStatus::Stop);
         return;
