@@ -13,7 +13,7 @@
 //! 5. the attenuated raw forecast is `raw × attenuation.reindex(raw.index, method="ffill")`
 //!    ([`attenuate`]); scaling, pooled scalar estimates and capping then see this product.
 
-use crate::align::reindex_ffill_to;
+use systrade_series::align::reindex_ffill_to;
 use systrade_series::{DailySeries, ewma_span, rolling_mean};
 
 /// Window of the rolling mean that normalises percentage vol.

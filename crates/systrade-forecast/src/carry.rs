@@ -1,7 +1,7 @@
 //! Carry inputs from multiple prices (spec §3.2 "Carry inputs", `sysobjects/carry_data.py`).
 
-use crate::align::binary_op;
 use systrade_model::{CALENDAR_DAYS_IN_YEAR, CarryPrices, ROOT_BUSINESS_DAYS_IN_YEAR, Timestamp};
+use systrade_series::align::binary_op;
 use systrade_series::{DailySeries, resample_business_day_mean};
 
 /// Carry series at the multiple prices' own timestamps (duplicates removed, last kept).
@@ -97,7 +97,7 @@ pub const ASSET_CLASS_CARRY_SMOOTH_DAYS: f64 = 90.0;
 /// keeps its last smoothed value on the later dates), then the median per date of the non-NaN
 /// values. Computed once per class; [`median_carry_for_asset_class`] aligns it to an instrument.
 pub fn asset_class_median_carry(raw_carries: &[&DailySeries]) -> DailySeries {
-    let (dates, cols) = crate::align::align_union(raw_carries);
+    let (dates, cols) = systrade_series::align::align_union(raw_carries);
     let smoothed: Vec<DailySeries> = cols
         .into_iter()
         .map(|c| {
@@ -118,7 +118,7 @@ pub fn median_carry_for_asset_class(
     class_median: &DailySeries,
     index: &DailySeries,
 ) -> DailySeries {
-    crate::align::asof(class_median, index)
+    systrade_series::align::asof(class_median, index)
 }
 
 #[cfg(test)]

@@ -11,8 +11,8 @@
 //!   the instrument's asset class (not smoothed);
 //! - `get_demeanded_factor_value = factor − demean.reindex(factor.index).ffill()`.
 
-use crate::align::{align_union, asof};
 use crate::spec::FactorSpec;
+use systrade_series::align::{align_union, asof};
 use systrade_series::{DailySeries, ewma_com, ffill, rolling_kurt_days, rolling_skew_days};
 
 /// The factors [`factor_value`] computes (`_factor_name`: the `myFuturesRawData` methods).

@@ -3,7 +3,6 @@
 //! pooled scalars, demeaned factors) come from all instruments ([`crate::cross_section`],
 //! [`crate::pipeline`]) and are passed in.
 
-use crate::align::align_union;
 use crate::attenuation::{attenuate, vol_attenuation};
 use crate::carry::{carry_inputs, raw_carry, smoothed_carry};
 use crate::combine::{Combination, DEFAULT_WEIGHT_EWMA_SPAN, combine_forecasts};
@@ -15,6 +14,7 @@ use crate::spec::{DataInput, RuleFunction, TradingRule};
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 use systrade_model::{AdjustedPrices, COMBINED_RULE, CarryPrices, ForecastSeries};
+use systrade_series::align::align_union;
 use systrade_series::{DailySeries, diff};
 
 /// One instrument's prices, what the raw-data stage reads.

@@ -22,7 +22,6 @@
 //! No I/O: inputs are prices already in memory, outputs are [`DailySeries`] and
 //! [`systrade_model::ForecastSeries`].
 
-pub mod align;
 pub mod attenuation;
 pub mod carry;
 pub mod combine;
