@@ -2,8 +2,9 @@
 //! the desired roll date and to expiry, smoothed volumes and the auto-roll rule's suggestion
 //! (spec §4.8; pysystemtrade's roll report).
 
+use crate::Args;
+use crate::per_instrument::{for_each_instrument, instruments, roll_parameters};
 use crate::roll_state::RollBook;
-use crate::{Args, for_each_instrument, instruments, roll_parameters};
 use anyhow::Context;
 use chrono::NaiveDate;
 use systrade_cli::{Column, ExitCode, Outcomes, Printer, Value};

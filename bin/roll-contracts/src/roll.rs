@@ -17,8 +17,9 @@
 
 use crate::fault::pause_point;
 use crate::pending::{self, Resolution};
+use crate::per_instrument::{failure, instruments, lock, not_found_hint, roll_parameters};
 use crate::roll_state::RollBook;
-use crate::{Args, failure, instruments, lock, not_found_hint, report, roll_parameters};
+use crate::{Args, report};
 use anyhow::Context;
 use chrono::NaiveDate;
 use rayon::prelude::*;

@@ -4,6 +4,46 @@ use std::collections::BTreeMap;
 pub use systrade_model::Override;
 use systrade_model::{ContractDate, RollState};
 
+/// Why an order computation refuses its inputs (the messages are shown in run lines and audited).
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum OrderLogicError {
+    /// A buffer edge that is not a finite number.
+    #[error("{what} {value} is not a number of contracts")]
+    NotContracts { what: String, value: f64 },
+    /// A buffer edge beyond the sanity bound.
+    #[error("{what} {value} is beyond the sanity bound of {bound} contracts")]
+    EdgeBeyondBound {
+        what: String,
+        value: f64,
+        bound: i64,
+    },
+    /// `lower > upper`.
+    #[error("optimal lower {lower} is above upper {upper}")]
+    InvertedBuffer { lower: f64, upper: f64 },
+    /// The buffer-rule trade overflows.
+    #[error("trade from position {current} overflows")]
+    TradeOverflow { current: i64 },
+    /// A trade less the unfilled remainder of working orders overflows.
+    #[error("trade {trade} less {working} working overflows")]
+    WorkingOverflow { trade: i64, working: i64 },
+    /// `a + b` overflows.
+    #[error("{what}: {a} + {b} overflows")]
+    SumOverflow { what: String, a: i64, b: i64 },
+    /// A resulting position beyond the sanity bound.
+    #[error("{what} {position} would be beyond the sanity bound of {bound} contracts")]
+    PositionBeyondBound {
+        what: String,
+        position: i64,
+        bound: i64,
+    },
+    /// A roll state that trades the forward contract, none known (new orders).
+    #[error("roll state {state} needs the forward contract, none is known")]
+    ForwardUnknown { state: RollState },
+    /// A roll state that trades the forward contract, none known (roll orders).
+    #[error("roll state {state} needs the forward contract")]
+    NoForward { state: RollState },
+}
+
 /// The buffer rule (§4.3 item 8, `classic_buffered_positions.py`): the position to hold given the
 /// current position `p` and the buffer `[lower, upper]`:
 /// `required = round(lower)` if `p < lower`; `round(upper)` if `p > upper`; else `p`.
@@ -53,15 +93,20 @@ pub fn default_max_contracts(capital: Option<f64>, contract_value: Option<f64>) 
 
 /// A buffer edge (`lower`/`upper` of an optimal position) as whole contracts (Python rounding),
 /// refused when it is not finite or rounds beyond `±bound` contracts.
-pub fn checked_contracts(what: &str, x: f64, bound: i64) -> Result<i64, String> {
+pub fn checked_contracts(what: &str, x: f64, bound: i64) -> Result<i64, OrderLogicError> {
     if !x.is_finite() {
-        return Err(format!("{what} {x} is not a number of contracts"));
+        return Err(OrderLogicError::NotContracts {
+            what: what.into(),
+            value: x,
+        });
     }
     let r = x.round_ties_even();
     if r.abs() > bound as f64 {
-        return Err(format!(
-            "{what} {x} is beyond the sanity bound of {bound} contracts"
-        ));
+        return Err(OrderLogicError::EdgeBeyondBound {
+            what: what.into(),
+            value: x,
+            bound,
+        });
     }
     Ok(r as i64)
 }
@@ -73,29 +118,35 @@ pub fn checked_buffered_trade(
     lower: f64,
     upper: f64,
     bound: i64,
-) -> Result<i64, String> {
+) -> Result<i64, OrderLogicError> {
     checked_contracts("optimal lower", lower, bound)?;
     checked_contracts("optimal upper", upper, bound)?;
     if lower > upper {
-        return Err(format!("optimal lower {lower} is above upper {upper}"));
+        return Err(OrderLogicError::InvertedBuffer { lower, upper });
     }
     buffered_required_position(current, lower, upper)
         .checked_sub(current)
-        .ok_or_else(|| format!("trade from position {current} overflows"))
+        .ok_or(OrderLogicError::TradeOverflow { current })
 }
 
 /// `a + b` or a message naming what overflowed.
-pub fn checked_sum(what: &str, a: i64, b: i64) -> Result<i64, String> {
+pub fn checked_sum(what: &str, a: i64, b: i64) -> Result<i64, OrderLogicError> {
     a.checked_add(b)
-        .ok_or_else(|| format!("{what}: {a} + {b} overflows"))
+        .ok_or_else(|| OrderLogicError::SumOverflow {
+            what: what.into(),
+            a,
+            b,
+        })
 }
 
 /// Refuses a resulting position beyond `±bound` contracts.
-pub fn check_position_bound(what: &str, position: i64, bound: i64) -> Result<(), String> {
+pub fn check_position_bound(what: &str, position: i64, bound: i64) -> Result<(), OrderLogicError> {
     if position.checked_abs().is_none_or(|p| p > bound) {
-        Err(format!(
-            "{what} {position} would be beyond the sanity bound of {bound} contracts"
-        ))
+        Err(OrderLogicError::PositionBeyondBound {
+            what: what.into(),
+            position,
+            bound,
+        })
     } else {
         Ok(())
     }
@@ -167,7 +218,7 @@ pub fn spawn_legs(
     priced: ContractDate,
     forward: Option<ContractDate>,
     priced_position: i64,
-) -> Result<Spawn, String> {
+) -> Result<Spawn, OrderLogicError> {
     if trade == 0 {
         return Ok(Spawn::Legs(Vec::new()));
     }
@@ -180,9 +231,7 @@ pub fn spawn_legs(
             "roll state {state}: no new orders in the instrument"
         ))),
         RollState::Passive => {
-            let forward = forward.ok_or_else(|| {
-                format!("roll state {state} needs the forward contract, none is known")
-            })?;
+            let forward = forward.ok_or(OrderLogicError::ForwardUnknown { state })?;
             Ok(Spawn::Legs(passive_split(
                 trade,
                 priced,
@@ -249,12 +298,12 @@ pub fn force_roll_plan(
     priced: ContractDate,
     forward: Option<ContractDate>,
     priced_position: i64,
-) -> Result<Option<RollOrderPlan>, String> {
+) -> Result<Option<RollOrderPlan>, OrderLogicError> {
     let pos = priced_position;
     if pos == 0 {
         return Ok(None);
     }
-    let fwd = || forward.ok_or_else(|| format!("roll state {state} needs the forward contract"));
+    let fwd = || forward.ok_or(OrderLogicError::NoForward { state });
     Ok(match state {
         RollState::Force | RollState::ForceOutright => Some(RollOrderPlan {
             instrument_trade: 0,
@@ -599,6 +648,45 @@ mod tests {
         assert!(check_position_bound("p", i64::MIN, 10).is_err());
         assert!(check_position_bound("p", -11, 10).is_err());
         assert!(check_position_bound("p", -10, 10).is_ok());
+    }
+
+    #[test]
+    fn refusal_messages_name_what_and_bound() {
+        let msg = |r: Result<i64, OrderLogicError>| r.unwrap_err().to_string();
+        assert_eq!(
+            msg(checked_buffered_trade(0, f64::NAN, 1.0, 100)),
+            "optimal lower NaN is not a number of contracts"
+        );
+        assert_eq!(
+            msg(checked_buffered_trade(0, 0.0, 101.0, 100)),
+            "optimal upper 101 is beyond the sanity bound of 100 contracts"
+        );
+        assert_eq!(
+            msg(checked_buffered_trade(0, 3.0, 2.0, 100)),
+            "optimal lower 3 is above upper 2"
+        );
+        assert_eq!(
+            msg(checked_sum("x", i64::MAX, 1)),
+            format!("x: {} + 1 overflows", i64::MAX)
+        );
+        assert_eq!(
+            check_position_bound("strategy position", -11, 10)
+                .unwrap_err()
+                .to_string(),
+            "strategy position -11 would be beyond the sanity bound of 10 contracts"
+        );
+        assert_eq!(
+            spawn_legs(RollState::Passive, 2, c(20240300), None, 0)
+                .unwrap_err()
+                .to_string(),
+            "roll state Passive needs the forward contract, none is known"
+        );
+        assert_eq!(
+            force_roll_plan(RollState::Force, c(20240300), None, 3)
+                .unwrap_err()
+                .to_string(),
+            "roll state Force needs the forward contract"
+        );
     }
 
     #[test]

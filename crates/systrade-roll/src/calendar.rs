@@ -94,7 +94,9 @@ struct ApproxRow {
 ///    that has not expired yet is not listed yet, and the calendar stops before it.
 /// 3. Each row is moved to the timestamp where current and next (and, for CarryOffset −1, this
 ///    row's and the next row's carry) contracts all have prices, later than the previous row's
-///    approximate date, closest in whole days `|floor((t − approx)/1 day)|` (ties → earliest);
+///    approximate date and than the previous roll (systrade: upstream only warns when the dates
+///    do not increase, which happens when the data starts after two desired roll dates), closest
+///    in whole days `|floor((t − approx)/1 day)|` (ties → earliest);
 ///    without a match the carry requirement is dropped; still none: skipped at the start, otherwise
 ///    the calendar is truncated there.
 /// 4. Checks: strictly increasing dates, current and next prices on every roll date.
@@ -164,7 +166,13 @@ pub fn calendar_from_contract_prices(
         if row.date > end_of_data {
             break;
         }
-        let after = (i > 0).then(|| approx[i - 1].date);
+        // after the previous row's approximate date (upstream, against double rolls) and after the
+        // previous roll itself: when the data starts after two desired roll dates, both rows would
+        // otherwise land on its first day (upstream only warns that the dates do not increase)
+        let after = match ((i > 0).then(|| approx[i - 1].date), calendar.last()) {
+            (Some(a), Some(prev)) => Some(a.max(prev.timestamp)),
+            (a, prev) => a.or(prev.map(|r| r.timestamp)),
+        };
         let mut required = vec![row.current, row.next];
         let with_carry = params.carry_offset == CarryOffset::Previous;
         if with_carry {

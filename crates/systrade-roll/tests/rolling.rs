@@ -430,3 +430,50 @@ fn production_roll_then_daily_update() {
     let adj_new = update_adjusted_no_roll(&rolled.adjusted, &extended).unwrap();
     assert_eq!(adj_new.len(), extended.len() - rolled.multiple.len());
 }
+
+/// Issue 15 item 9 (`gen-universe --instruments 1000 --years 30 --seed 1`, a VOL instrument): data
+/// that starts on the last bar of its first contract, for a monthly cycle with a −60 day roll
+/// offset. The desired roll dates of the first two rows both lie before the data, so both rows
+/// found the first day of data as their closest matching date (the previous row's desired date,
+/// pysystemtrade's only constraint, is before the data too): two rolls on one day, and the calendar
+/// was refused ("not strictly increasing"). A roll date must also come after the previous roll.
+#[test]
+fn data_starting_after_two_desired_roll_dates_gives_increasing_rolls() {
+    let p = params("FGHJKMNQUVXZ", "FGHJKMNQUVXZ", -60, -1, 15);
+    let contracts = [
+        20080100, 20080200, 20080300, 20080400, 20080500, 20080600, 20080700, 20080800,
+    ];
+    let start = ts("2008-01-16 00:00:00");
+    let bars: ContractPrices = market_with_history(&p, &contracts, 180, &[])
+        .into_iter()
+        .filter(|b| b.timestamp >= start)
+        .collect();
+    // the first contract has its last bar only
+    assert_eq!(bars.iter().filter(|b| b.contract == c(20080100)).count(), 1);
+    let prices = PricesByContract::from_bars(&bars);
+    let cal = calendar_from_contract_prices(&p, &prices).unwrap();
+    assert!(
+        cal.windows(2).all(|w| w[0].timestamp < w[1].timestamp),
+        "{:?}",
+        rolls(&cal)
+    );
+    assert_eq!(
+        rolls(&cal)[..2],
+        [
+            (
+                "2008-01-16 23:00:00".to_string(),
+                20080200,
+                20080300,
+                20080100
+            ),
+            (
+                "2008-01-17 23:00:00".to_string(),
+                20080300,
+                20080400,
+                20080200
+            ),
+        ]
+    );
+    let m = multiple_from_calendar(&cal, &prices).unwrap();
+    assert!(m.windows(2).all(|w| w[0].timestamp < w[1].timestamp));
+}
