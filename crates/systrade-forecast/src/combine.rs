@@ -1,7 +1,7 @@
 //! Forecast combination with fixed weights (spec §3.5).
 
-use crate::align::align_union;
 use chrono::NaiveDate;
+use systrade_series::align::align_union;
 use systrade_series::{DailySeries, business_days, ewma_span, ffill, reindex, reindex_ffill};
 
 /// `forecast_weight_ewma_span` default.

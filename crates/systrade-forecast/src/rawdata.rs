@@ -1,8 +1,8 @@
 //! The raw-data stage (spec §3.1–3.2): daily prices, returns, volatility and the price-derived series
 //! the trading rules read.
 
-use crate::align::{asof, binary_op, reindex_ffill_to};
 use systrade_model::{AdjustedPrices, CarryPrices, ROOT_BUSINESS_DAYS_IN_YEAR};
+use systrade_series::align::{asof, binary_op, reindex_ffill_to};
 use systrade_series::{
     DailySeries, Ewm, bfill, cumsum, diff, ewm_mean, ewm_std, ffill, resample_business_day_last,
     rolling_quantile, rolling_std, shift,
@@ -384,7 +384,7 @@ pub fn normalised_price_for_asset_class(
 /// Row-wise median across series on the union of their dates, ignoring NaN (pandas
 /// `pd.concat(axis=1).median(axis=1)`); NaN where all are NaN.
 pub fn cross_sectional_median(series: &[&DailySeries]) -> DailySeries {
-    let (dates, cols) = crate::align::align_union(series);
+    let (dates, cols) = systrade_series::align::align_union(series);
     let mut row = Vec::with_capacity(cols.len());
     let values = (0..dates.len())
         .map(|t| {

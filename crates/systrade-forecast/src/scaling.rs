@@ -1,7 +1,7 @@
 //! Forecast scaling and capping (spec §3.4).
 
-use crate::align::{align_union, reindex_ffill_to};
 use crate::rawdata::median;
+use systrade_series::align::{align_union, reindex_ffill_to};
 use systrade_series::{DailySeries, bfill, ffill, rolling_mean};
 
 /// pysystemtrade's forecast cap (`forecast_cap`).

@@ -70,11 +70,6 @@ pub fn intersection(a: &[NaiveDate], b: &[NaiveDate]) -> Vec<NaiveDate> {
     out
 }
 
-/// Former names of [`reindex`] / [`reindex_ffill`], kept for `systrade-forecast` until its
-/// `align.rs` moves into this crate.
-#[doc(hidden)]
-pub use self::{reindex as reindex_sorted, reindex_ffill as reindex_ffill_sorted};
-
 /// Below this many targets per key, a binary search per target beats one walk over the keys.
 const SEARCH_BELOW: usize = 16;
 

@@ -2,6 +2,7 @@
 //! reproduced with pandas 2.1 semantics (spec §3.11) so that results match pysystemtrade's to the
 //! last bits where the arithmetic order allows it.
 //!
+//! - [`align`]: series on the union of their dates, pandas Series arithmetic, as-of alignment.
 //! - [`calendar`]: business days (Mon–Fri), the business-day index.
 //! - [`ewm`]: exponentially weighted mean / variance / std (`adjust=True`, `ignore_na=False`).
 //! - [`rolling`]: rolling (by observation count) and expanding mean, std, min, max, quantile.
@@ -14,6 +15,7 @@
 //!
 //! Everything is a pure function over slices; no I/O.
 
+pub mod align;
 pub mod calendar;
 pub mod covariance;
 pub mod ewm;
@@ -33,8 +35,8 @@ pub use resample::{
     resample_business_day_ffill, resample_business_day_last, resample_business_day_mean,
 };
 pub use rolling::{
-    expanding_mean, rolling_max, rolling_mean, rolling_min, rolling_quantile, rolling_skew,
-    rolling_skew_days, rolling_std, rolling_var,
+    expanding_mean, rolling_kurt_days, rolling_max, rolling_mean, rolling_min, rolling_quantile,
+    rolling_skew, rolling_skew_days, rolling_std, rolling_var,
 };
 pub use series::DailySeries;
 pub use weekly::WeeklyBins;

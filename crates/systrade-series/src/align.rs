@@ -1,8 +1,9 @@
-//! Aligning daily series on a common index, as pandas does when combining Series.
+//! Aligning daily series on a common index, as pandas does when combining Series (arithmetic on
+//! two Series, `pd.concat(axis=1)`, `reindex(…, method="ffill")`).
 
+use crate::DailySeries;
+use crate::index::union_all;
 use chrono::NaiveDate;
-use systrade_series::DailySeries;
-use systrade_series::index::{reindex_sorted, union_all};
 
 /// Sorted union of the series' dates (pandas index union when two Series meet in arithmetic or
 /// `pd.concat(axis=1)`), by linear merges of the already sorted indexes.
@@ -15,7 +16,7 @@ pub fn align_union(series: &[&DailySeries]) -> (Vec<NaiveDate>, Vec<Vec<f64>>) {
     let dates = union_dates(series);
     let cols = series
         .iter()
-        .map(|s| reindex_sorted(&s.dates, &s.values, &dates))
+        .map(|s| crate::reindex(&s.dates, &s.values, &dates))
         .collect();
     (dates, cols)
 }
@@ -43,16 +44,13 @@ pub fn binary_op(a: &DailySeries, b: &DailySeries, op: impl Fn(f64, f64) -> f64)
 /// `b` aligned to `a`'s dates: pandas `b.reindex(a.index, method="ffill")` — the value at the
 /// last date of `b` on or before each date of `a`.
 pub fn reindex_ffill_to(b: &DailySeries, a: &DailySeries) -> Vec<f64> {
-    if a.dates == b.dates {
-        return b.values.clone();
-    }
-    systrade_series::index::reindex_ffill_sorted(&b.dates, &b.values, &a.dates)
+    crate::reindex_ffill(&b.dates, &b.values, &a.dates)
 }
 
 /// `x` as of each date of `index`: the last non-NaN value of `x` on or before the date
 /// (pandas `x.reindex(index.index, method="ffill").ffill()`), on `index`'s dates.
 pub fn asof(x: &DailySeries, index: &DailySeries) -> DailySeries {
-    index.with_values(systrade_series::ffill(&reindex_ffill_to(x, index)))
+    index.with_values(crate::ffill(&reindex_ffill_to(x, index)))
 }
 
 #[cfg(test)]
@@ -69,5 +67,7 @@ mod tests {
         assert!(s.values[0].is_nan() && s.values[2].is_nan());
         assert_eq!(s.values[1], 12.0);
         assert_eq!(reindex_ffill_to(&a, &b), vec![2.0, 2.0]);
+        let x = DailySeries::new(vec![d("2023-01-02"), d("2023-01-03")], vec![1.0, f64::NAN]);
+        assert_eq!(asof(&x, &a).values, vec![1.0, 1.0]);
     }
 }
