@@ -987,6 +987,44 @@ fn order_ids_are_never_reused_after_completion() {
     assert!(third > second);
 }
 
+/// The client order id prefix is created once and kept; a copy of `state.sqlite` (a second data
+/// directory, or a restored backup) gets its own (issue 14 item 8).
+#[test]
+fn client_order_prefix_is_kept_per_file_and_renewed_in_a_copy() {
+    let (dir, store) = store();
+    let mut w = store.open_state_for_writing().unwrap();
+    let p1 = write(&mut w, |tx| tx.client_order_prefix());
+    assert_eq!(p1.len(), 8);
+    assert!(
+        p1.chars()
+            .all(|c| c.is_ascii_digit() || c.is_ascii_lowercase()),
+        "{p1}"
+    );
+    assert_eq!(write(&mut w, |tx| tx.client_order_prefix()), p1, "kept");
+    drop(w);
+    let mut w = store.open_state_for_writing().unwrap();
+    assert_eq!(
+        write(&mut w, |tx| tx.client_order_prefix()),
+        p1,
+        "kept across opens"
+    );
+    drop(w);
+    // A copy of the data directory, as a restore or a second checkout would make it.
+    let copy = Store::open(dir.path().join("copy"));
+    std::fs::create_dir_all(dir.path().join("copy")).unwrap();
+    std::fs::copy(
+        dir.path().join("data/state.sqlite"),
+        dir.path().join("copy/state.sqlite"),
+    )
+    .unwrap();
+    let mut c = copy.open_state_for_writing().unwrap();
+    let p2 = write(&mut c, |tx| tx.client_order_prefix());
+    assert_ne!(p2, p1, "the copy draws its own prefix");
+    assert_eq!(write(&mut c, |tx| tx.client_order_prefix()), p2);
+    let mut w = store.open_state_for_writing().unwrap();
+    assert_eq!(write(&mut w, |tx| tx.client_order_prefix()), p1);
+}
+
 /// Issue 15 item 8: a database that records a migration this build does not know was made by a
 /// newer systrade; readers and writers refuse it, naming the file and both versions, and leave it
 /// untouched.
