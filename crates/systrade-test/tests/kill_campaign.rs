@@ -263,7 +263,6 @@ fn killed_daily_steps_leave_old_or_new_files_and_rerun_to_the_same_result() {
     }
     // Most trials must have killed a running process, or the campaign proves little.
     let trials = STEPS.len() * TRIALS_PER_STEP;
-    eprintln!("kill campaign: {kills} of {trials} runs killed mid-way");
     assert!(
         kills * 2 >= trials,
         "only {kills} of {trials} runs were killed mid-way"
