@@ -125,7 +125,15 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     );
     let progress = Progress::new(prices.len() as u64, "instruments", args.common.no_progress);
     progress.set_message("forecasts");
-    let combined = forecasts::compute(&jobs, inputs, setup.scalars, &|| progress.inc(1));
+    let (peers, peer_failures) =
+        systrade_system::class_peers(&store, &list, &setup, statics.instruments.values(), None);
+    for (code, e) in &peer_failures {
+        tracing::warn!("{code}: left out of its asset class's factor average: {e}");
+    }
+    let combined = forecasts::compute(&jobs, inputs, &peers, setup.scalars, &|| {
+        progress.inc(1);
+    });
+    drop(peers);
     drop(jobs);
     tracing::debug!(
         "prices and forecasts: {:?}, peak RSS {}",

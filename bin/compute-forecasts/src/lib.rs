@@ -183,6 +183,7 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
             .collect();
         tracing::debug!("factors: {}", factors.join(", "));
     }
+    let mut peers = Vec::new();
     if setup.needs.needs_asset_classes() {
         let instruments = store.read_instruments().map_err(|e| {
             fail(format!(
@@ -207,6 +208,18 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
             )));
         }
         setup.set_asset_classes(&instruments);
+        let (p, peer_failures) =
+            systrade_system::class_peers(&store, &list, &setup, &instruments, args.as_of);
+        for (code, e) in &peer_failures {
+            tracing::warn!("{code}: left out of its asset class's factor average: {e}");
+        }
+        if !p.is_empty() {
+            tracing::debug!(
+                "{} instruments outside the system in asset-class factor averages",
+                p.len()
+            );
+        }
+        peers = p;
     }
 
     // ---- read prices and compute the raw-data stage (parallel) --------------------------------
@@ -281,6 +294,7 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
             let computed = compute_forecasts(
                 &jobs,
                 inputs,
+                &peers,
                 setup.scalars,
                 &|| progress.inc(1),
                 &|job, series| {
@@ -342,6 +356,7 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         let times = compute_forecasts(
             &jobs,
             inputs,
+            &peers,
             setup.scalars,
             &|| progress.inc(1),
             &|job, series| {

@@ -85,9 +85,18 @@ pub fn locked(message: impl fmt::Display) -> anyhow::Error {
     coded(ExitCode::Locked, message)
 }
 
-/// The exit code an error ends the tool with: the outermost code attached anywhere in its chain,
-/// else 1.
+/// The exit code an error ends the tool with: 4 for a `state.sqlite` made by a newer systrade
+/// (whichever tool opened it), else the outermost code attached anywhere in its chain, else 1.
 pub fn exit_code_of(error: &anyhow::Error) -> ExitCode {
+    let newer_schema = error.chain().any(|cause| {
+        matches!(
+            cause.downcast_ref::<systrade_store::StoreError>(),
+            Some(systrade_store::StoreError::NewerSchema { .. })
+        )
+    });
+    if newer_schema {
+        return ExitCode::DataProblem;
+    }
     error
         .chain()
         .find_map(|cause| {

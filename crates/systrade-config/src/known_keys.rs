@@ -53,7 +53,6 @@ pub(crate) const KNOWN_UNUSED_KEYS: &[&str] = &[
     "style_groups",
     "countries",
     "asset_classes",
-    "use_attenuation",
     "start_date",
 ];
 

@@ -256,6 +256,7 @@ impl<'a> Reader<'a> {
             notional_trading_capital: 1_000_000.0,
             base_currency: "USD".to_string(),
             long_only_instruments: Vec::new(),
+            use_attenuation: Vec::new(),
             instruments: None,
             instrument_weights: None,
             instrument_weight_ewma_span: 125,
@@ -371,6 +372,9 @@ impl<'a> Reader<'a> {
         }
         if let Some(n) = get(top, "long_only_instruments") {
             c.long_only_instruments = self.instrument_list("long_only_instruments", n)?;
+        }
+        if let Some(n) = get(top, "use_attenuation") {
+            c.use_attenuation = self.text_list("use_attenuation", n)?;
         }
 
         if let Some(n) = get(top, "instruments") {
@@ -1022,6 +1026,7 @@ pub(crate) const KNOWN_KEYS: &[&str] = &[
     "notional_trading_capital",
     "base_currency",
     "long_only_instruments",
+    "use_attenuation",
     "instruments",
     "instrument_weights",
     "instrument_weight_ewma_span",

@@ -63,6 +63,9 @@ pub struct SystemConfig {
     /// `long_only_instruments`: negative subsystem positions of these are set to 0. Default empty
     /// (pysystemtrade's defaults.yaml lists two placeholder names, which are dropped here).
     pub long_only_instruments: Vec<InstrumentCode>,
+    /// `use_attenuation` (rob_system's `volAttenForecastScaleCap`): the rules whose raw forecasts
+    /// are multiplied by the instrument's vol attenuation before scaling. Default empty.
+    pub use_attenuation: Vec<String>,
 
     // ---- portfolio (§3.7)
     /// `instruments`: the instrument list when `instrument_weights` is absent.

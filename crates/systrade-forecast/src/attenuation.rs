@@ -1,11 +1,17 @@
-//! Optional volatility attenuation of raw forecasts (spec §3.3, last paragraph:
-//! `systems/provided/attenuate_vol/vol_attenuation_forecast_scale_cap.py`, used for the rules
-//! listed in `use_attenuation`).
+//! Volatility attenuation of raw forecasts, pysystemtrade's `volAttenForecastScaleCap`
+//! (`systems/provided/attenuate_vol/vol_attenuation_forecast_scale_cap.py`; the quantile is
+//! `syscore.pandas.strategy_functions.quantile_of_points_in_data_series`), applied to the rules
+//! listed in `use_attenuation` ([`crate::ForecastConfig::attenuated_rules`]):
 //!
-//! `attenuation = EWMA_span=10(2 − 1.5·q)` where `q` is the expanding quantile of
-//! `v = daily % vol / v.rolling(2500, min_periods=10).mean()`. The spec does not pin down the
-//! quantile definition; here `q_t` is the empirical distribution function of the history so far:
-//! the share of non-NaN `v_i` (`i <= t`) strictly below `v_t` (NaN where `v_t` is NaN).
+//! 1. `v = pct_vol / pct_vol.rolling(2500, min_periods=10).mean()` on the index of
+//!    `get_daily_percentage_volatility`;
+//! 2. `q_t = #{i < t : v_i < v_t} / (t + 1)`, counted over row positions of the whole index: a
+//!    NaN `v_i` is never below anything and a NaN `v_t` has nothing below it (`q_t = 0`), but
+//!    both count in the denominator;
+//! 3. multiplier `2 − 1.5·q` (1 for a NaN quantile, which step 2 never produces);
+//! 4. `ewm(span=10).mean()` of the multiplier ([`vol_attenuation`]);
+//! 5. the attenuated raw forecast is `raw × attenuation.reindex(raw.index, method="ffill")`
+//!    ([`attenuate`]); scaling, pooled scalar estimates and capping then see this product.
 
 use systrade_series::align::reindex_ffill_to;
 use systrade_series::{DailySeries, ewma_span, rolling_mean};
@@ -17,24 +23,25 @@ pub const NORMALISING_MIN_PERIODS: usize = 10;
 /// Span of the EWMA applied to the multiplier.
 pub const ATTENUATION_SPAN: f64 = 10.0;
 
-/// Expanding quantile position: `q_t = #{i <= t: x_i < x_t} / #{i <= t: x_i not NaN}`, NaN where
-/// `x_t` is NaN. O(n log n) (Fenwick tree over value ranks).
-pub fn expanding_quantile_of_points(values: &[f64]) -> Vec<f64> {
+/// `quantile_of_points_in_data_series`: `q_t = #{i < t: x_i < x_t} / (t + 1)` over positions of
+/// the whole slice (NaN never compares below, so a NaN `x_t` gives 0 and NaN rows count in the
+/// denominator). O(n log n) (Fenwick tree over value ranks).
+pub fn quantile_of_points(values: &[f64]) -> Vec<f64> {
     let mut sorted: Vec<f64> = values.iter().copied().filter(|v| !v.is_nan()).collect();
     sorted.sort_by(f64::total_cmp);
     sorted.dedup();
     let mut tree = vec![0usize; sorted.len() + 1];
-    let mut seen = 0usize;
     values
         .iter()
-        .map(|&v| {
+        .enumerate()
+        .map(|(t, &v)| {
             if v.is_nan() {
-                return f64::NAN;
+                return 0.0;
             }
             // 1-based rank of v among distinct values; values below it have ranks < rank.
             let rank = sorted.partition_point(|&x| x < v) + 1;
             let mut i = rank - 1;
-            let mut below = 0;
+            let mut below = 0usize;
             while i > 0 {
                 below += tree[i];
                 i &= i - 1;
@@ -44,24 +51,30 @@ pub fn expanding_quantile_of_points(values: &[f64]) -> Vec<f64> {
                 tree[i] += 1;
                 i += i & i.wrapping_neg();
             }
-            seen += 1;
-            below as f64 / seen as f64
+            below as f64 / (t + 1) as f64
         })
         .collect()
 }
 
-/// The smoothed attenuation multiplier from daily percentage volatility:
-/// `EWMA_span=10(2 − 1.5·q)` with `q` the [`expanding_quantile_of_points`] of
-/// `pct_vol / pct_vol.rolling(2500, min_periods=10).mean()`.
-pub fn vol_attenuation(daily_percentage_vol: &DailySeries) -> DailySeries {
+/// `get_vol_quantile_points`: [`quantile_of_points`] of percentage vol over its 2500-row rolling
+/// mean (min 10 observations), on the percentage vol's index.
+pub fn vol_quantile(daily_percentage_vol: &DailySeries) -> DailySeries {
     let v = &daily_percentage_vol.values;
     let avg = rolling_mean(v, NORMALISING_WINDOW, NORMALISING_MIN_PERIODS);
     let normalised: Vec<f64> = v.iter().zip(&avg).map(|(x, m)| x / m).collect();
-    let multiplier: Vec<f64> = expanding_quantile_of_points(&normalised)
-        .into_iter()
-        .map(|q| 2.0 - 1.5 * q)
+    daily_percentage_vol.with_values(quantile_of_points(&normalised))
+}
+
+/// `get_vol_attenuation`: `ewm(span=10).mean()` of `multiplier(q) = 2 − 1.5·q` (1 where `q` is
+/// NaN) with `q` the [`vol_quantile`].
+pub fn vol_attenuation(daily_percentage_vol: &DailySeries) -> DailySeries {
+    let q = vol_quantile(daily_percentage_vol);
+    let multiplier: Vec<f64> = q
+        .values
+        .iter()
+        .map(|&q| if q.is_nan() { 1.0 } else { 2.0 - 1.5 * q })
         .collect();
-    daily_percentage_vol.with_values(ewma_span(&multiplier, ATTENUATION_SPAN, 1))
+    q.with_values(ewma_span(&multiplier, ATTENUATION_SPAN, 1))
 }
 
 /// `raw × attenuation`, the attenuation taken as of each forecast date (reindexed with forward
@@ -86,13 +99,10 @@ mod tests {
 
     #[test]
     fn quantile_positions_by_hand() {
-        // 3 → 0/1; NaN; 1 → 0/2; 2 → 1/3 (1 below); 3 → 2/4 (1, 2 below; the earlier 3 is not);
-        // 0 → 0/5
-        let q = expanding_quantile_of_points(&[3.0, NAN, 1.0, 2.0, 3.0, 0.0]);
-        let want = [0.0, NAN, 0.0, 1.0 / 3.0, 0.5, 0.0];
-        for (g, w) in q.iter().zip(want) {
-            assert!((g.is_nan() && w.is_nan()) || g == &w, "{q:?}");
-        }
+        // t=0: 3 → 0/1; t=1: NaN → 0; t=2: 1 → 0/3; t=3: 2 → 1/4 (1 below);
+        // t=4: 3 → 2/5 (1, 2 below; the earlier 3 is not); t=5: 0 → 0/6
+        let q = quantile_of_points(&[3.0, NAN, 1.0, 2.0, 3.0, 0.0]);
+        assert_eq!(q, vec![0.0, 0.0, 0.0, 0.25, 0.4, 0.0]);
     }
 
     #[test]
@@ -106,11 +116,14 @@ mod tests {
             .collect();
         let s = DailySeries::new(d, vol);
         let a = vol_attenuation(&s);
-        // NaN until the normalising mean has 10 observations, then within [0.5, 2].
-        assert!(a.values[..9].iter().all(|v| v.is_nan()));
-        assert!(a.values[9..].iter().all(|v| (0.5..=2.0).contains(v)));
-        // The first multiplier: q = 0 → 2.
-        assert_eq!(a.values[9], 2.0);
+        // Before the normalising mean has 10 observations the quantile is 0: multiplier 2.
+        assert!(
+            a.values[..10].iter().all(|v| *v == 2.0),
+            "{:?}",
+            &a.values[..10]
+        );
+        assert!(a.values.iter().all(|v| (0.5..=2.0).contains(v)));
+        assert!(a.values.iter().any(|v| *v < 1.9));
         let f = s.map(|_| 10.0);
         let att = attenuate(&f, &a);
         assert_eq!(att.values[9], 20.0);

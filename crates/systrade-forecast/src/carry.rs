@@ -91,12 +91,24 @@ pub fn smoothed_carry(raw_carry: &DailySeries, smooth_days: f64) -> DailySeries 
 /// Smoothing of the raw carries whose median is an asset class's carry (`ewm(com = 90)`).
 pub const ASSET_CLASS_CARRY_SMOOTH_DAYS: f64 = 90.0;
 
-/// The median carry of one asset class: the cross-sectional median (NaN ignored) of the
-/// instruments' `raw_carry.ewm(com = 90).mean()` ([`smoothed_carry`] with
-/// [`ASSET_CLASS_CARRY_SMOOTH_DAYS`]). Computed once per class;
-/// [`median_carry_for_asset_class`] aligns it to an instrument.
-pub fn asset_class_median_carry(smoothed_carries: &[&DailySeries]) -> DailySeries {
-    crate::rawdata::cross_sectional_median(smoothed_carries)
+/// The median carry of one asset class (`rawdata._by_asset_class_median_carry_for_asset_class`,
+/// `systems/rawdata.py`): the instruments' raw carries concatenated on the union of their dates,
+/// each column smoothed there with `ewm(com = 90).mean()` (so an instrument whose carry ends early
+/// keeps its last smoothed value on the later dates), then the median per date of the non-NaN
+/// values. Computed once per class; [`median_carry_for_asset_class`] aligns it to an instrument.
+pub fn asset_class_median_carry(raw_carries: &[&DailySeries]) -> DailySeries {
+    let (dates, cols) = systrade_series::align::align_union(raw_carries);
+    let smoothed: Vec<DailySeries> = cols
+        .into_iter()
+        .map(|c| {
+            DailySeries::new(
+                dates.clone(),
+                crate::rules::carry(&c, ASSET_CLASS_CARRY_SMOOTH_DAYS),
+            )
+        })
+        .collect();
+    let refs: Vec<&DailySeries> = smoothed.iter().collect();
+    crate::rawdata::cross_sectional_median(&refs)
 }
 
 /// `median_carry_for_asset_class` of one instrument: its class's [`asset_class_median_carry`] as

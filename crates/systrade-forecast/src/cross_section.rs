@@ -1,12 +1,18 @@
 //! Rule inputs that depend on other instruments (spec §3.2): the asset-class normalised price, the
 //! asset-class median carry and demeaned factors. Each is computed once per asset class (or once
 //! for all instruments) and then aligned to every member.
+//!
+//! Which instruments make a cross-section follows pysystemtrade: the normalised price and the
+//! median carry of a class, and the all-asset factor averages, use the system's instruments
+//! (`RawData.all_instruments_in_asset_class` intersects the data's class with the instrument
+//! list); the asset-class factor average (`average_factor_value_in_asset_class_for_instrument`)
+//! uses every instrument of the data in the class — the system's, plus the [`ClassPeer`]s the
+//! caller supplies.
 
-use crate::carry::{
-    ASSET_CLASS_CARRY_SMOOTH_DAYS, asset_class_median_carry, median_carry_for_asset_class,
-    smoothed_carry,
+use crate::carry::{asset_class_median_carry, median_carry_for_asset_class};
+use crate::factors::{
+    DemeanMethod, cross_sectional_mean, demeaned_factor_value, factor_value, historic_average,
 };
-use crate::factors::{average_factor_value, demeaned_factor_value, factor_value};
 use crate::instrument::ForecastInputs;
 use crate::rawdata::{asset_class_normalised_price, normalised_price_for_asset_class};
 use crate::spec::{DataInput, FactorSpec, TradingRule};
@@ -24,6 +30,15 @@ pub struct CrossSectionalInputs {
     pub median_carry_for_asset_class: Option<DailySeries>,
     /// `get_demeanded_factor_value` per factor specification.
     pub demeaned_factors: Vec<(FactorSpec, DailySeries)>,
+}
+
+/// An instrument of the data that is not in the system: it only contributes its factor values to
+/// the asset-class factor averages (`average_factor_value_in_asset_class_for_instrument`).
+#[derive(Debug, Clone)]
+pub struct ClassPeer {
+    pub asset_class: String,
+    /// `get_daily_percentage_returns` ([`crate::RawData::daily_percentage_returns`]).
+    pub daily_percentage_returns: DailySeries,
 }
 
 /// What cross-sectional inputs a set of rules needs.
@@ -78,11 +93,13 @@ fn by_class(asset_classes: &[Option<&str>]) -> BTreeMap<String, Vec<usize>> {
 /// The cross-sectional inputs `needs` names for every instrument (in parallel per instrument and
 /// per asset class). `data[i]` is `None` for an instrument that failed: it is left out of every
 /// cross-section and gets empty inputs; `asset_classes[i]` is `None` for an instrument without
-/// an asset class (it gets no asset-class input).
+/// an asset class (it gets no asset-class input). `peers` are the instruments of the data outside
+/// the system, for asset-class factor averages (empty when no rule needs them).
 pub fn cross_sectional_inputs(
     data: &[Option<ForecastInputs>],
     asset_classes: &[Option<&str>],
     needs: &CrossSectionalNeeds,
+    peers: &[ClassPeer],
 ) -> Vec<CrossSectionalInputs> {
     assert_eq!(
         data.len(),
@@ -129,20 +146,12 @@ pub fn cross_sectional_inputs(
 
     if needs.median_carry_for_asset_class {
         // aligned to each instrument's raw carry
-        let smoothed: Vec<Option<DailySeries>> = data
-            .par_iter()
-            .map(|d| {
-                d.as_ref()
-                    .and_then(|d| d.raw_carry.as_ref())
-                    .map(|rc| smoothed_carry(rc, ASSET_CLASS_CARRY_SMOOTH_DAYS))
-            })
-            .collect();
         let class_median: BTreeMap<&String, DailySeries> = classes
             .par_iter()
             .map(|(class, members)| {
                 let series: Vec<&DailySeries> = members
                     .iter()
-                    .filter_map(|&i| smoothed[i].as_ref())
+                    .filter_map(|&i| data[i].as_ref().and_then(|d| d.raw_carry.as_ref()))
                     .collect();
                 (class, asset_class_median_carry(&series))
             })
@@ -157,6 +166,9 @@ pub fn cross_sectional_inputs(
     }
 
     for spec in &needs.factors {
+        // FactorSpec::check rejected unknown methods before; an instrument without the input
+        // reports it as missing.
+        let Ok(method) = spec.method() else { continue };
         let factors: Vec<Option<DailySeries>> = data
             .par_iter()
             .map(|d| {
@@ -166,24 +178,49 @@ pub fn cross_sectional_inputs(
                 ))
             })
             .collect();
-        let averages: Vec<Option<DailySeries>> = if spec.demeaned_by_asset_class() {
-            let class_avg: BTreeMap<&String, DailySeries> = classes
+        let averages: Vec<Option<DailySeries>> = match method {
+            DemeanMethod::CurrentAllAssets | DemeanMethod::HistoricAllAssets => {
+                let all: Vec<&DailySeries> = factors.iter().flatten().collect();
+                let mut avg = cross_sectional_mean(&all);
+                if method == DemeanMethod::HistoricAllAssets {
+                    avg = historic_average(&avg);
+                }
+                (0..n).map(|_| Some(avg.clone())).collect()
+            }
+            DemeanMethod::OwnHistoric => factors
                 .par_iter()
-                .map(|(class, members)| {
-                    let series: Vec<&DailySeries> = members
-                        .iter()
-                        .filter_map(|&i| factors[i].as_ref())
-                        .collect();
-                    (class, average_factor_value(&series))
-                })
-                .collect();
-            (0..n)
-                .map(|i| class_of(i).and_then(|a| class_avg.get(&a)).cloned())
-                .collect()
-        } else {
-            let all: Vec<&DailySeries> = factors.iter().flatten().collect();
-            let avg = average_factor_value(&all);
-            (0..n).map(|_| Some(avg.clone())).collect()
+                .map(|f| f.as_ref().map(historic_average))
+                .collect(),
+            DemeanMethod::AssetClass => {
+                let peer_factors: Vec<(&str, DailySeries)> = peers
+                    .par_iter()
+                    .map(|p| {
+                        (
+                            p.asset_class.as_str(),
+                            factor_value(spec, &p.daily_percentage_returns),
+                        )
+                    })
+                    .collect();
+                let class_avg: BTreeMap<&String, DailySeries> = classes
+                    .par_iter()
+                    .map(|(class, members)| {
+                        let series: Vec<&DailySeries> = members
+                            .iter()
+                            .filter_map(|&i| factors[i].as_ref())
+                            .chain(
+                                peer_factors
+                                    .iter()
+                                    .filter(|(c, _)| c == class)
+                                    .map(|(_, f)| f),
+                            )
+                            .collect();
+                        (class, cross_sectional_mean(&series))
+                    })
+                    .collect();
+                (0..n)
+                    .map(|i| class_of(i).and_then(|a| class_avg.get(&a)).cloned())
+                    .collect()
+            }
         };
         let demeaned: Vec<Option<DailySeries>> = factors
             .par_iter()
@@ -265,7 +302,7 @@ mod tests {
             factors: vec![FactorSpec::default()],
             ..CrossSectionalNeeds::default()
         };
-        let cross = cross_sectional_inputs(&data, &classes, &needs);
+        let cross = cross_sectional_inputs(&data, &classes, &needs, &[]);
         assert!(cross[0].normalised_price_for_asset_class.is_some());
         assert!(
             cross[1].normalised_price_for_asset_class.is_none(),

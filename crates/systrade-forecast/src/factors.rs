@@ -1,26 +1,68 @@
-//! Factor inputs for the skew rules of pysystemtrade's `rob_system` (spec §3.2 "Skew/kurtosis
-//! helpers", §3.3 `factor_trading_rule`).
+//! Factor inputs of pysystemtrade's `rob_system` (`systems/provided/rob_system/rawdata.py`,
+//! `myFuturesRawData`; spec §3.2 "Skew/kurtosis helpers", §3.3 `factor_trading_rule`):
 //!
-//! The spec pins the factor itself (rolling calendar-window skew of daily percentage returns,
-//! negated for `neg_skew`) and the smoothing of averages (`ewm(com = 256 × 15)`), but not how the
-//! cross-section and the time average are composed. Assumption made here, pending a reference:
-//! the average is the cross-sectional mean (NaN skipped) of the instruments' factor values on the
-//! union of their dates, then smoothed over time with that EWMA, then reindexed with forward fill
-//! onto the instrument's index.
+//! - the factor of one instrument, a `rawdata` method named by `_factor_name`: `skew`
+//!   (`daily_percentage_returns.rolling("{lookback_days}D").skew()`), `neg_skew` (its negative)
+//!   or `kurtosis` (`….rolling("{lookback_days}D").kurt()`), `lookback_days` default 365;
+//! - the value it is demeaned by, chosen by `_demean_method` ([`DemeanMethod`]): the
+//!   cross-sectional mean of the forward-filled factors over the system's instruments (as is, or
+//!   smoothed with `ewm(com = 256 × 15)`), the instrument's own factor smoothed that way
+//!   (pysystemtrade's default), or the cross-sectional mean over *every instrument of the data* in
+//!   the instrument's asset class (not smoothed);
+//! - `get_demeanded_factor_value = factor − demean.reindex(factor.index).ffill()`.
 
 use crate::spec::FactorSpec;
 use systrade_series::align::{align_union, asof};
-use systrade_series::{DailySeries, ewma_com, rolling_skew_days};
+use systrade_series::{DailySeries, ewma_com, ffill, rolling_kurt_days, rolling_skew_days};
 
-/// `_demean_method` averaging over all instruments.
-pub const ALL_ASSETS_DEMEAN: &str = "historic_average_factor_value_all_assets";
-/// `_demean_method` averaging over the instrument's asset class.
-pub const ASSET_CLASS_DEMEAN: &str = "average_factor_value_in_asset_class_for_instrument";
-/// The factors [`factor_value`] computes (`_factor_name`).
-pub const FACTOR_NAMES: [&str; 2] = ["neg_skew", "skew"];
+/// The factors [`factor_value`] computes (`_factor_name`: the `myFuturesRawData` methods).
+pub const FACTOR_NAMES: [&str; 3] = ["skew", "neg_skew", "kurtosis"];
 
-/// Centre of mass of the EWMA used for historic factor averages: 256 × 15 business days.
+/// Centre of mass of the EWMA used for historic factor averages: 256 × 15 business days
+/// (pysystemtrade's positional `ewm(BUSINESS_DAYS_IN_YEAR * span_years)`).
 pub const FACTOR_AVERAGE_COM: f64 = 256.0 * 15.0;
+
+/// `_demean_method` of `get_demeanded_factor_value`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DemeanMethod {
+    /// `current_average_factor_values_over_all_assets`: [`cross_sectional_mean`] of the factor
+    /// over the system's instruments.
+    CurrentAllAssets,
+    /// `historic_average_factor_value_all_assets`: that mean smoothed with
+    /// `ewm(com = 3840).mean()`.
+    HistoricAllAssets,
+    /// `average_factor_value_for_instrument` (pysystemtrade's default): the instrument's own
+    /// factor smoothed with `ewm(com = 3840).mean()`.
+    OwnHistoric,
+    /// `average_factor_value_in_asset_class_for_instrument`: [`cross_sectional_mean`] over every
+    /// instrument of the data in the instrument's asset class (the system's or not).
+    AssetClass,
+}
+
+impl DemeanMethod {
+    /// Every method, in pysystemtrade's order.
+    pub const ALL: [Self; 4] = [
+        Self::CurrentAllAssets,
+        Self::HistoricAllAssets,
+        Self::OwnHistoric,
+        Self::AssetClass,
+    ];
+
+    /// pysystemtrade's name of the method.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::CurrentAllAssets => "current_average_factor_values_over_all_assets",
+            Self::HistoricAllAssets => "historic_average_factor_value_all_assets",
+            Self::OwnHistoric => "average_factor_value_for_instrument",
+            Self::AssetClass => "average_factor_value_in_asset_class_for_instrument",
+        }
+    }
+
+    /// The method named `name`, if any.
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|m| m.name() == name)
+    }
+}
 
 /// `skew`: `daily_percentage_returns.rolling("{lookback_days}D").skew()` — sample skewness over the
 /// calendar window `(t − lookback_days, t]`, at least 3 observations.
@@ -38,23 +80,33 @@ pub fn neg_skew(daily_percentage_returns: &DailySeries, lookback_days: i64) -> D
     skew(daily_percentage_returns, lookback_days).map(|v| -v)
 }
 
-/// The factor `spec` names on one instrument's daily percentage returns: [`skew`] or
-/// [`neg_skew`] over `lookback_days` ([`FactorSpec::check`] rejects other names).
+/// `kurtosis`: `daily_percentage_returns.rolling("{lookback_days}D").kurt()` — bias-corrected
+/// excess kurtosis over the calendar window, at least 4 observations.
+pub fn kurtosis(daily_percentage_returns: &DailySeries, lookback_days: i64) -> DailySeries {
+    daily_percentage_returns.with_values(rolling_kurt_days(
+        &daily_percentage_returns.dates,
+        &daily_percentage_returns.values,
+        lookback_days,
+        1,
+    ))
+}
+
+/// The factor `spec` names on one instrument's daily percentage returns ([`FactorSpec::check`]
+/// rejects names other than [`FACTOR_NAMES`]).
 pub fn factor_value(spec: &FactorSpec, daily_percentage_returns: &DailySeries) -> DailySeries {
     let lookback = spec.lookback_days as i64;
-    if spec.factor_name == "skew" {
-        skew(daily_percentage_returns, lookback)
-    } else {
-        neg_skew(daily_percentage_returns, lookback)
+    match spec.factor_name.as_str() {
+        "skew" => skew(daily_percentage_returns, lookback),
+        "kurtosis" => kurtosis(daily_percentage_returns, lookback),
+        _ => neg_skew(daily_percentage_returns, lookback),
     }
 }
 
-/// Historic average of a factor over a set of instruments (all instruments for
-/// `historic_average_factor_value_all_assets`, the instrument's asset class for
-/// `average_factor_value_in_asset_class_for_instrument`): cross-sectional mean per date (NaN
-/// skipped, NaN if none), then `ewm(com = 3840).mean()`.
-pub fn average_factor_value(factors: &[&DailySeries]) -> DailySeries {
+/// `pd.concat(factors, axis=1).ffill().mean(axis=1)`: on the union of the dates, each factor
+/// forward-filled, then the mean of the non-NaN values per date (NaN where there are none).
+pub fn cross_sectional_mean(factors: &[&DailySeries]) -> DailySeries {
     let (dates, cols) = align_union(factors);
+    let cols: Vec<Vec<f64>> = cols.iter().map(|c| ffill(c)).collect();
     let mean: Vec<f64> = (0..dates.len())
         .map(|t| {
             let (s, n) = cols
@@ -65,11 +117,16 @@ pub fn average_factor_value(factors: &[&DailySeries]) -> DailySeries {
             if n == 0 { f64::NAN } else { s / n as f64 }
         })
         .collect();
-    DailySeries::new(dates, ewma_com(&mean, FACTOR_AVERAGE_COM, 1))
+    DailySeries::new(dates, mean)
+}
+
+/// `x.ewm(com = 3840).mean()`: the smoothing of historic factor averages.
+pub fn historic_average(x: &DailySeries) -> DailySeries {
+    x.with_values(ewma_com(&x.values, FACTOR_AVERAGE_COM, 1))
 }
 
 /// `get_demeanded_factor_value`: `factor − average`, the average taken as of each of the factor's
-/// dates (reindexed with forward fill).
+/// dates (reindexed, then forward-filled).
 pub fn demeaned_factor_value(factor: &DailySeries, average: &DailySeries) -> DailySeries {
     let avg = asof(average, factor);
     factor.with_values(
@@ -107,20 +164,27 @@ mod tests {
         assert!((neg_skew(&r, 365).values[2] + 3.0_f64.sqrt()).abs() < 1e-12);
         // A 2-day window never holds 3 observations.
         assert!(skew(&r, 2).values.iter().all(|v| v.is_nan()));
+        // Kurtosis needs 4.
+        assert!(kurtosis(&r, 365).values.iter().all(|v| v.is_nan()));
     }
 
     #[test]
     fn demeaning() {
         let a = DailySeries::new(vec![d(1), d(2)], vec![1.0, NAN]);
         let b = DailySeries::new(vec![d(1), d(3)], vec![3.0, 5.0]);
-        let avg = average_factor_value(&[&a, &b]);
-        // Cross-sectional means 2, NaN, 5; EWMA α = 1/3841 keeps 2 then moves slightly to 5.
+        // ffilled on the union: a = 1, 1, 1; b = 3, 3, 5 → means 2, 2, 3
+        let avg = cross_sectional_mean(&[&a, &b]);
+        assert_eq!(avg.values, vec![2.0, 2.0, 3.0]);
+        let hist = historic_average(&avg);
         let w = 1.0 - 1.0 / (1.0 + FACTOR_AVERAGE_COM);
-        assert_eq!(avg.values[0], 2.0);
-        assert_eq!(avg.values[1], 2.0);
-        assert!((avg.values[2] - (w * w * 2.0 + 5.0) / (w * w + 1.0)).abs() < 1e-12);
+        assert_eq!(hist.values[1], 2.0);
+        assert!((hist.values[2] - (w * w * 2.0 + w * 2.0 + 3.0) / (w * w + w + 1.0)).abs() < 1e-12);
         let dm = demeaned_factor_value(&a, &avg);
         assert_eq!(dm.values[0], -1.0);
         assert!(dm.values[1].is_nan());
+        for m in DemeanMethod::ALL {
+            assert_eq!(DemeanMethod::from_name(m.name()), Some(m));
+        }
+        assert_eq!(DemeanMethod::from_name("average"), None);
     }
 }

@@ -3,6 +3,7 @@
 //! pooled scalars, demeaned factors) come from all instruments ([`crate::cross_section`],
 //! [`crate::pipeline`]) and are passed in.
 
+use crate::attenuation::{attenuate, vol_attenuation};
 use crate::carry::{carry_inputs, raw_carry, smoothed_carry};
 use crate::combine::{Combination, DEFAULT_WEIGHT_EWMA_SPAN, combine_forecasts};
 use crate::cross_section::CrossSectionalInputs;
@@ -10,7 +11,7 @@ use crate::rawdata::{RawData, RobustVol, VolConfig, robust_vol_calc};
 use crate::rules::{self, VolOf};
 use crate::scaling::{DEFAULT_FORECAST_CAP, cap_forecast, scalar_for_forecast, scale};
 use crate::spec::{DataInput, RuleFunction, TradingRule};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 use systrade_model::{AdjustedPrices, COMBINED_RULE, CarryPrices, ForecastSeries};
 use systrade_series::align::align_union;
@@ -105,7 +106,7 @@ impl ForecastInputs {
     }
 
     /// `rules.get_raw_forecast`: the rule applied to its data inputs, aligned on the union of
-    /// their dates.
+    /// their dates, with every exact zero replaced by NaN ([`zeros_to_nan`]).
     pub fn raw_forecast(
         &self,
         name: &str,
@@ -147,10 +148,13 @@ impl ForecastInputs {
                 rules::conditioned_factor_trading_rule(x, y(), smooth)
             }
         };
-        Ok(DailySeries::new(dates, values))
+        Ok(zeros_to_nan(DailySeries::new(dates, values)))
     }
 
-    /// The raw forecast of every weighted rule of `config`, in `forecast_weights` order. Rules
+    /// The raw forecast of every weighted rule of `config`, in `forecast_weights` order, as the
+    /// scaling stage sees it: rules in [`ForecastConfig::attenuated_rules`] multiplied by the
+    /// instrument's vol attenuation ([`crate::attenuation`]; pysystemtrade's
+    /// `volAttenForecastScaleCap.get_raw_forecast`), the others as the rule returns them. Rules
     /// `ewmac_calc_vol` on the same input with the same `vol_days` and vol basis (e.g.
     /// assettrend2…64 on the asset-class normalised price) share one volatility
     /// ([`Self::raw_forecast_sharing_vol`]).
@@ -160,6 +164,7 @@ impl ForecastInputs {
         cross: &CrossSectionalInputs,
     ) -> Result<Vec<DailySeries>, ForecastError> {
         let mut vols = VolCache::default();
+        let mut attenuation: Option<DailySeries> = None;
         config
             .forecast_weights
             .iter()
@@ -168,9 +173,21 @@ impl ForecastInputs {
                     .rules
                     .get(name)
                     .ok_or_else(|| ForecastError::UnknownRule(name.clone()))?;
-                self.raw_forecast_sharing_vol(name, rule, cross, &mut vols)
+                let raw =
+                    zeros_to_nan(self.raw_forecast_sharing_vol(name, rule, cross, &mut vols)?);
+                if !config.attenuated_rules.contains(name) {
+                    return Ok(raw);
+                }
+                let a = attenuation.get_or_insert_with(|| self.vol_attenuation());
+                Ok(attenuate(&raw, a))
             })
             .collect()
+    }
+
+    /// This instrument's [`crate::attenuation::vol_attenuation`] (from its daily percentage
+    /// volatility).
+    pub fn vol_attenuation(&self) -> DailySeries {
+        vol_attenuation(&self.raw.daily_percentage_volatility())
     }
 
     /// [`Self::raw_forecast`], except that a [`RuleFunction::EwmacCalcVol`] rule reuses the
@@ -211,8 +228,24 @@ impl ForecastInputs {
             }
         };
         let (_, x, vol) = &vols.0[i];
-        Ok(x.with_values(rules::ewmac(&x.values, vol, lfast, lslow)))
+        Ok(zeros_to_nan(
+            x.with_values(rules::ewmac(&x.values, vol, lfast, lslow)),
+        ))
     }
+}
+
+/// What pysystemtrade's `TradingRule.call` does to every rule's output
+/// (`replace_all_zeros_with_nan`, `syscore/pandas/strategy_functions.py`): each value equal to
+/// zero (either sign) becomes NaN — e.g. the first value of an `ewmac` (fast and slow EWMA
+/// agree), or a relative rule where the instrument is alone in its asset class.
+pub fn zeros_to_nan(forecast: DailySeries) -> DailySeries {
+    let mut f = forecast;
+    for v in &mut f.values {
+        if *v == 0.0 {
+            *v = f64::NAN;
+        }
+    }
+    f
 }
 
 /// Volatilities of `ewmac_calc_vol` rules of one instrument, by [`VolKey`], with the input they
@@ -285,6 +318,10 @@ pub struct ForecastConfig {
     pub weight_ewma_span: f64,
     /// `volatility_calculation`.
     pub vol: VolConfig,
+    /// `use_attenuation`: rules whose raw forecast is multiplied by the instrument's
+    /// [`crate::attenuation::vol_attenuation`] before scaling (pysystemtrade's
+    /// `volAttenForecastScaleCap`).
+    pub attenuated_rules: BTreeSet<String>,
 }
 
 impl ForecastConfig {
@@ -309,6 +346,7 @@ impl Default for ForecastConfig {
             forecast_floor: None,
             weight_ewma_span: DEFAULT_WEIGHT_EWMA_SPAN,
             vol: VolConfig::default(),
+            attenuated_rules: BTreeSet::new(),
         }
     }
 }

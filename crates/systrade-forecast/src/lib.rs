@@ -9,7 +9,7 @@
 //!   pysystemtrade's dotted function names (or short names) and `other_args`.
 //! - [`attenuation`]: optional vol attenuation of raw forecasts (`use_attenuation`).
 //! - [`scaling`]: fixed and estimated (pooled) forecast scalars, cap and floor.
-//! - [`factors`]: skew factor inputs (rolling calendar-window skew, demeaning).
+//! - [`factors`]: factor inputs (rolling calendar-window skew and kurtosis, demean methods).
 //! - [`combine`]: forecast weights (alignment, smoothing, renormalisation), FDM, combined forecast.
 //! - [`instrument`]: everything for one instrument ([`ForecastInputs`], [`InstrumentForecasts`],
 //!   [`instrument::scale_cap_combine`]).
@@ -34,7 +34,7 @@ pub mod rules;
 pub mod scaling;
 pub mod spec;
 
-pub use cross_section::{CrossSectionalInputs, CrossSectionalNeeds};
+pub use cross_section::{ClassPeer, CrossSectionalInputs, CrossSectionalNeeds};
 pub use instrument::{
     ForecastConfig, ForecastInputs, ForecastScalar, InstrumentForecasts, PriceInputs, RuleForecast,
 };

@@ -12,7 +12,7 @@
 //! A failure of one instrument (no prices, a rule input it lacks) is isolated: the instrument is
 //! reported and left out of every pool; the others go on.
 
-use crate::cross_section::{CrossSectionalNeeds, cross_sectional_inputs};
+use crate::cross_section::{ClassPeer, CrossSectionalNeeds, cross_sectional_inputs};
 use crate::instrument::{
     ForecastConfig, ForecastInputs, ForecastScalar, forecast_series, scale_cap_combine,
 };
@@ -67,7 +67,8 @@ pub type Sink<'a, T, E> = dyn FnMut(&ForecastJob, Result<T, String>) -> Result<(
 const BATCH: usize = 16;
 
 /// Computes every instrument's forecasts. `inputs[i]` is the raw-data stage of `jobs[i]`, or why
-/// it has none. Each instrument's finished series go to `per_instrument` (in parallel; e.g.
+/// it has none; `peers` are the instruments of the data outside the system that asset-class
+/// factor averages include ([`ClassPeer`]; empty when no rule demeans by asset class). Each instrument's finished series go to `per_instrument` (in parallel; e.g.
 /// encode a file), whose result goes to `sink` in `jobs` order (sequentially; e.g. print or
 /// write). `on_done` is called once per instrument as it finishes. The inputs are released as
 /// soon as the raw forecasts are computed.
@@ -80,6 +81,7 @@ const BATCH: usize = 16;
 pub fn compute_forecasts<T: Send, E>(
     jobs: &[ForecastJob],
     inputs: Vec<Result<ForecastInputs, String>>,
+    peers: &[ClassPeer],
     scalars: ScalarMethod,
     on_done: &(dyn Fn() + Sync),
     per_instrument: &PerInstrument<'_, T>,
@@ -94,7 +96,7 @@ pub fn compute_forecasts<T: Send, E>(
 
     let needs = CrossSectionalNeeds::of(jobs.iter().flat_map(|j| j.config.rules.values()));
     let classes: Vec<Option<&str>> = jobs.iter().map(|j| j.asset_class.as_deref()).collect();
-    let cross = cross_sectional_inputs(&data, &classes, &needs);
+    let cross = cross_sectional_inputs(&data, &classes, &needs, peers);
     times.cross_sectional_inputs = t.elapsed();
 
     let t = Instant::now();

@@ -125,36 +125,41 @@ pub struct FactorSpec {
 /// A factor specification systrade cannot compute.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum FactorError {
-    #[error("unknown factor '{0}' (supported: neg_skew, skew)")]
+    #[error("unknown factor '{0}' (supported: skew, neg_skew, kurtosis)")]
     UnknownFactor(String),
     #[error(
-        "unknown demean method '{0}' (supported: historic_average_factor_value_all_assets, average_factor_value_in_asset_class_for_instrument)"
+        "unknown demean method '{0}' (supported: current_average_factor_values_over_all_assets, historic_average_factor_value_all_assets, average_factor_value_for_instrument, average_factor_value_in_asset_class_for_instrument)"
     )]
     UnknownDemeanMethod(String),
 }
 
 impl FactorSpec {
     /// Checks that the factor and its demean method are ones systrade computes
-    /// ([`crate::factors::FACTOR_NAMES`], [`crate::factors::ALL_ASSETS_DEMEAN`],
-    /// [`crate::factors::ASSET_CLASS_DEMEAN`]).
+    /// ([`crate::factors::FACTOR_NAMES`], [`crate::factors::DemeanMethod`]).
     ///
     /// # Errors
     /// The first unsupported part.
     pub fn check(&self) -> Result<(), FactorError> {
-        use crate::factors::{ALL_ASSETS_DEMEAN, ASSET_CLASS_DEMEAN, FACTOR_NAMES};
-        if !FACTOR_NAMES.contains(&self.factor_name.as_str()) {
+        if !crate::factors::FACTOR_NAMES.contains(&self.factor_name.as_str()) {
             return Err(FactorError::UnknownFactor(self.factor_name.clone()));
         }
-        if self.demean_method != ALL_ASSETS_DEMEAN && self.demean_method != ASSET_CLASS_DEMEAN {
-            return Err(FactorError::UnknownDemeanMethod(self.demean_method.clone()));
-        }
+        self.method()?;
         Ok(())
+    }
+
+    /// The demean method `demean_method` names.
+    ///
+    /// # Errors
+    /// An unknown name.
+    pub fn method(&self) -> Result<crate::factors::DemeanMethod, FactorError> {
+        crate::factors::DemeanMethod::from_name(&self.demean_method)
+            .ok_or_else(|| FactorError::UnknownDemeanMethod(self.demean_method.clone()))
     }
 
     /// True when the factor is demeaned within the instrument's asset class (which then must be
     /// known).
     pub fn demeaned_by_asset_class(&self) -> bool {
-        self.demean_method != crate::factors::ALL_ASSETS_DEMEAN
+        self.method() == Ok(crate::factors::DemeanMethod::AssetClass)
     }
 }
 
@@ -169,12 +174,14 @@ impl std::fmt::Display for FactorSpec {
     }
 }
 
+/// pysystemtrade's defaults of `get_demeanded_factor_value`: `skew` over 365 days, demeaned by
+/// the instrument's own historic average (`average_factor_value_for_instrument`).
 impl Default for FactorSpec {
     fn default() -> Self {
         Self {
-            factor_name: "neg_skew".into(),
+            factor_name: "skew".into(),
             lookback_days: 365,
-            demean_method: crate::factors::ALL_ASSETS_DEMEAN.into(),
+            demean_method: crate::factors::DemeanMethod::OwnHistoric.name().into(),
         }
     }
 }

@@ -331,10 +331,18 @@ pub fn force_roll_plan(
     })
 }
 
-/// The deterministic client order id (IB `cOID`) of the `sequence`-th broker order of a strategy and
-/// instrument on `date` (`YYYYMMDD`): `<strategy>-<instrument>-<date>-<sequence, 3 digits>`, with
-/// characters outside `[A-Za-z0-9_.]` in the names replaced by `_`.
-pub fn client_order_id(strategy: &str, instrument: &str, date: &str, sequence: i64) -> String {
+/// The client order id (IB `cOID`) of the `sequence`-th broker order of a strategy and instrument
+/// on `date` (`YYYYMMDD`) in the data directory with client order id prefix `prefix` (random per
+/// data directory, so ids are unique per account): `<prefix>-<strategy>-<instrument>-<date>-
+/// <sequence, 3 digits>`, with characters outside `[A-Za-z0-9_.]` in the names replaced by `_`.
+/// The id is stored with the order before it is sent; re-runs use the stored id.
+pub fn client_order_id(
+    prefix: &str,
+    strategy: &str,
+    instrument: &str,
+    date: &str,
+    sequence: i64,
+) -> String {
     let clean = |s: &str| -> String {
         s.chars()
             .map(|c| {
@@ -347,7 +355,8 @@ pub fn client_order_id(strategy: &str, instrument: &str, date: &str, sequence: i
             .collect()
     };
     format!(
-        "{}-{}-{date}-{sequence:03}",
+        "{}-{}-{}-{date}-{sequence:03}",
+        clean(prefix),
         clean(strategy),
         clean(instrument)
     )
@@ -592,8 +601,8 @@ mod tests {
     #[test]
     fn client_order_ids_are_deterministic() {
         assert_eq!(
-            client_order_id("medium speed", "US10", "20240105", 7),
-            "medium_speed-US10-20240105-007"
+            client_order_id("k3x9a0qz", "medium speed", "US10", "20240105", 7),
+            "k3x9a0qz-medium_speed-US10-20240105-007"
         );
     }
 

@@ -35,8 +35,8 @@ pub use resample::{
     resample_business_day_ffill, resample_business_day_last, resample_business_day_mean,
 };
 pub use rolling::{
-    expanding_mean, rolling_max, rolling_mean, rolling_min, rolling_quantile, rolling_skew,
-    rolling_skew_days, rolling_std, rolling_var,
+    expanding_mean, rolling_kurt_days, rolling_max, rolling_mean, rolling_min, rolling_quantile,
+    rolling_skew, rolling_skew_days, rolling_std, rolling_var,
 };
 pub use series::DailySeries;
 pub use weekly::WeeklyBins;

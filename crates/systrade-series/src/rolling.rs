@@ -284,17 +284,55 @@ pub fn rolling_quantile(values: &[f64], window: usize, min_periods: usize, q: f6
     out
 }
 
-/// Kahan-compensated power sums for rolling skew (pandas `roll_skew`).
-#[derive(Default)]
-struct SkewSums {
-    nobs: usize,
-    x: [f64; 3],
-    comp_add: [f64; 3],
-    comp_remove: [f64; 3],
+/// Which higher moment a rolling window computes (pandas `roll_skew` / `roll_kurt`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Moment {
+    Skew,
+    Kurt,
 }
 
-impl SkewSums {
-    fn update(&mut self, v: f64, sign: f64) {
+impl Moment {
+    /// Fewest observations with a defined result.
+    fn min_obs(self) -> usize {
+        match self {
+            Self::Skew => 3,
+            Self::Kurt => 4,
+        }
+    }
+
+    /// pandas pre-centres by the rounded mean when `min − mean` exceeds this.
+    fn centring_threshold(self) -> f64 {
+        match self {
+            Self::Skew => -1e5,
+            Self::Kurt => -1e4,
+        }
+    }
+}
+
+/// Kahan-compensated power sums `Σx, Σx², Σx³, Σx⁴` of a rolling window (pandas `roll_skew` /
+/// `roll_kurt` keep the first three or all four), with the run length of identical values added
+/// last (pandas GH 42064: a window of one repeated value has skew 0 and kurtosis −3).
+#[derive(Default)]
+struct MomentSums {
+    nobs: usize,
+    x: [f64; 4],
+    comp_add: [f64; 4],
+    comp_remove: [f64; 4],
+    same_run: usize,
+    prev: f64,
+}
+
+impl MomentSums {
+    /// Empty sums for a window starting at a value whose uncentred value is `first` (pandas
+    /// seeds its "previous value" with the uncentred first value of the window).
+    fn restart(first: f64) -> Self {
+        Self {
+            prev: first,
+            ..Self::default()
+        }
+    }
+
+    fn update(&mut self, v: f64, sign: f64, powers_used: usize) {
         if v.is_nan() {
             return;
         }
@@ -303,26 +341,44 @@ impl SkewSums {
         } else {
             self.nobs -= 1;
         }
-        let powers = [v, v * v, v * v * v];
+        let powers = [v, v * v, v * v * v, v * v * v * v];
         let comps = if sign > 0.0 {
             &mut self.comp_add
         } else {
             &mut self.comp_remove
         };
-        for ((sum, comp), p) in self.x.iter_mut().zip(comps.iter_mut()).zip(powers) {
+        for ((sum, comp), p) in self
+            .x
+            .iter_mut()
+            .zip(comps.iter_mut())
+            .zip(powers)
+            .take(powers_used)
+        {
             let y = sign * p - *comp;
             let t = *sum + y;
             *comp = t - *sum - y;
             *sum = t;
         }
+        if sign > 0.0 {
+            if v == self.prev {
+                self.same_run += 1;
+            } else {
+                self.same_run = 1;
+            }
+            self.prev = v;
+        }
     }
 
     /// pandas `calc_skew`: with `A = Σx/n`, `B = Σx²/n − A²`, `C = Σx³/n − A³ − 3AB`,
-    /// `skew = sqrt(n(n−1)) C / ((n−2) B^{3/2})`; NaN if `n < max(minp, 3)` or `B <= 1e-14`.
+    /// `skew = sqrt(n(n−1)) C / ((n−2) B^{3/2})`; NaN if `n < max(minp, 3)` or `B <= 1e-14`, 0
+    /// when the window is one repeated value.
     fn skew(&self, minp: usize) -> f64 {
         let n = self.nobs;
         if n < minp.max(3) {
             return f64::NAN;
+        }
+        if self.same_run >= n {
+            return 0.0;
         }
         let dn = n as f64;
         let a = self.x[0] / dn;
@@ -334,11 +390,37 @@ impl SkewSums {
         let r = b.sqrt();
         (dn * (dn - 1.0)).sqrt() * c / ((dn - 2.0) * r * r * r)
     }
+
+    /// pandas `calc_kurt` (excess kurtosis, bias-corrected): with `A`, `B`, `C` as for skew and
+    /// `D = Σx⁴/n − A⁴ − 6BA² − 4CA`, `K = (n²−1) D / B² − 3(n−1)²`, result `K / ((n−2)(n−3))`;
+    /// NaN if `n < max(minp, 4)` or `B <= 1e-14`, −3 when the window is one repeated value.
+    fn kurt(&self, minp: usize) -> f64 {
+        let n = self.nobs;
+        if n < minp.max(4) {
+            return f64::NAN;
+        }
+        if self.same_run >= n {
+            return -3.0;
+        }
+        let dn = n as f64;
+        let a = self.x[0] / dn;
+        let mut r = a * a;
+        let b = self.x[1] / dn - r;
+        r *= a;
+        let c = self.x[2] / dn - r - 3.0 * a * b;
+        r *= a;
+        let d = self.x[3] / dn - r - 6.0 * b * a * a - 4.0 * c * a;
+        if b <= 1e-14 {
+            return f64::NAN;
+        }
+        let k = (dn * dn - 1.0) * d / (b * b) - 3.0 * ((dn - 1.0) * (dn - 1.0));
+        k / ((dn - 2.0) * (dn - 3.0))
+    }
 }
 
-/// pandas' pre-centring for rolling skew: subtract the rounded mean of all non-NaN values when
-/// `min − mean > −1e5` (keeps the power sums small).
-fn centred_for_skew(values: &[f64]) -> Vec<f64> {
+/// pandas' pre-centring for rolling skew / kurtosis: subtract the rounded mean of all non-NaN
+/// values when `min − mean` is above the moment's threshold (keeps the power sums small).
+fn centred(values: &[f64], moment: Moment) -> Vec<f64> {
     let (sum, n, min) = values
         .iter()
         .filter(|v| !v.is_nan())
@@ -349,7 +431,7 @@ fn centred_for_skew(values: &[f64]) -> Vec<f64> {
         return values.to_vec();
     }
     let mean = sum / n as f64;
-    if min - mean > -1e5 {
+    if min - mean > moment.centring_threshold() {
         let m = mean.round();
         values.iter().map(|v| v - m).collect()
     } else {
@@ -357,36 +439,69 @@ fn centred_for_skew(values: &[f64]) -> Vec<f64> {
     }
 }
 
-fn skew_over_windows(
+/// The moment over each window `[s, e)` of `bounds` (both ends non-decreasing), updating the sums
+/// by the values leaving and entering; a window that shares no row with the previous one starts
+/// from empty sums, as pandas does.
+fn moment_over_windows(
     values: &[f64],
     bounds: impl Iterator<Item = (usize, usize)>,
     min_periods: usize,
+    moment: Moment,
 ) -> Vec<f64> {
-    let v = centred_for_skew(values);
-    let mut sums = SkewSums::default();
+    let v = centred(values, moment);
+    let powers = match moment {
+        Moment::Skew => 3,
+        Moment::Kurt => 4,
+    };
+    let mut sums = MomentSums::default();
     let (mut prev_s, mut prev_e) = (0usize, 0usize);
     let mut out = Vec::with_capacity(values.len());
-    for (s, e) in bounds {
-        for &x in &v[prev_s..s] {
-            sums.update(x, -1.0);
-        }
-        for &x in &v[prev_e..e] {
-            sums.update(x, 1.0);
+    for (i, (s, e)) in bounds.enumerate() {
+        if i == 0 || s >= prev_e {
+            sums = MomentSums::restart(values.get(s).copied().unwrap_or(f64::NAN));
+            for &x in &v[s..e] {
+                sums.update(x, 1.0, powers);
+            }
+        } else {
+            for &x in &v[prev_s..s] {
+                sums.update(x, -1.0, powers);
+            }
+            for &x in &v[prev_e..e] {
+                sums.update(x, 1.0, powers);
+            }
         }
         (prev_s, prev_e) = (s, e);
-        out.push(sums.skew(min_periods));
+        out.push(match moment {
+            Moment::Skew => sums.skew(min_periods),
+            Moment::Kurt => sums.kurt(min_periods.max(moment.min_obs())),
+        });
     }
     out
+}
+
+/// Row bounds `[s, e)` of pandas' calendar window `"{days}D"` (`closed="right"`): the rows with
+/// `date_t − days < date <= date_t`.
+fn calendar_day_bounds(
+    dates: &[chrono::NaiveDate],
+    days: i64,
+) -> impl Iterator<Item = (usize, usize)> + '_ {
+    let mut start = 0usize;
+    (0..dates.len()).map(move |t| {
+        while (dates[t] - dates[start]).num_days() >= days {
+            start += 1;
+        }
+        (start, t + 1)
+    })
 }
 
 /// Rolling skewness over `window` rows, pandas `x.rolling(n, min_periods=m).skew()`: the
 /// bias-corrected sample skewness `sqrt(k(k−1))/(k−2) × m₃/m₂^{3/2}` of the window's `k` non-NaN
 /// values (moments from Kahan-summed power sums of pre-centred values, as pandas), NaN when
-/// `k < max(m, 3)` or the variance `m₂ <= 1e-14`.
+/// `k < max(m, 3)` or the variance `m₂ <= 1e-14`, 0 for a window of one repeated value.
 pub fn rolling_skew(values: &[f64], window: usize, min_periods: usize) -> Vec<f64> {
     assert!(window >= 1, "rolling window must be >= 1");
     let bounds = (0..values.len()).map(|t| (window_start(t, window), t + 1));
-    skew_over_windows(values, bounds, min_periods)
+    moment_over_windows(values, bounds, min_periods, Moment::Skew)
 }
 
 /// Rolling skewness over a calendar window, pandas `x.rolling("{days}D").skew()` on a date index:
@@ -399,14 +514,31 @@ pub fn rolling_skew_days(
     min_periods: usize,
 ) -> Vec<f64> {
     assert_eq!(dates.len(), values.len(), "one value per date");
-    let mut start = 0usize;
-    let bounds = (0..dates.len()).map(move |t| {
-        while (dates[t] - dates[start]).num_days() >= days {
-            start += 1;
-        }
-        (start, t + 1)
-    });
-    skew_over_windows(values, bounds, min_periods)
+    moment_over_windows(
+        values,
+        calendar_day_bounds(dates, days),
+        min_periods,
+        Moment::Skew,
+    )
+}
+
+/// Rolling excess kurtosis over a calendar window, pandas `x.rolling("{days}D").kurt()` on a date
+/// index: the window as [`rolling_skew_days`], `min_periods` raised to 4, the bias-corrected
+/// sample excess kurtosis of pandas `roll_kurt` (pre-centred Kahan-summed power sums; NaN when the
+/// variance is `<= 1e-14`, −3 for a window of one repeated value). `dates` ascending.
+pub fn rolling_kurt_days(
+    dates: &[chrono::NaiveDate],
+    values: &[f64],
+    days: i64,
+    min_periods: usize,
+) -> Vec<f64> {
+    assert_eq!(dates.len(), values.len(), "one value per date");
+    moment_over_windows(
+        values,
+        calendar_day_bounds(dates, days),
+        min_periods,
+        Moment::Kurt,
+    )
 }
 
 #[cfg(test)]
@@ -415,6 +547,22 @@ mod tests {
     use crate::test_support::assert_close;
 
     const NAN: f64 = f64::NAN;
+
+    #[test]
+    fn kurtosis_by_hand() {
+        let d: Vec<chrono::NaiveDate> = (1..=6)
+            .map(|i| chrono::NaiveDate::from_ymd_opt(2024, 1, i).unwrap())
+            .collect();
+        // [0, 0, 0, 4]: deviations −1, −1, −1, 3; m2 = 3, m4 = 21;
+        // (n²−1)·m4/m2² − 3(n−1)² = 35 − 27 = 8, / ((n−2)(n−3)) = 4.
+        let k = rolling_kurt_days(&d, &[0.0, 0.0, 0.0, 4.0, 2.0, 2.0], 4, 1);
+        assert!(k[..3].iter().all(|v| v.is_nan()), "{k:?}");
+        assert!((k[3] - 4.0).abs() < 1e-12, "{k:?}");
+        // A window of one repeated value: −3 (pandas GH 42064); the skew of it is 0.
+        let flat = [2.0, 2.0, 2.0, 2.0, 2.0, 2.0];
+        assert_eq!(rolling_kurt_days(&d, &flat, 4, 1)[5], -3.0);
+        assert_eq!(rolling_skew_days(&d, &flat, 3, 1)[5], 0.0);
+    }
 
     #[test]
     fn rolling_mean_counts_rows_and_skips_nan() {

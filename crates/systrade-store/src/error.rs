@@ -69,6 +69,18 @@ pub enum StoreError {
         problem: String,
     },
 
+    /// `state.sqlite` records a migration newer than this build knows.
+    #[error(
+        "{}: made by a newer systrade (schema version {found}; this build knows up to {known}); \
+         use that systrade or a newer one",
+        path.display()
+    )]
+    NewerSchema {
+        path: PathBuf,
+        found: i64,
+        known: i64,
+    },
+
     /// SQLite failed on `state.sqlite`.
     #[error("{}: {source}", path.display())]
     Sqlite {
@@ -152,6 +164,7 @@ impl StoreError {
                 | Self::Value { .. }
                 | Self::Order { .. }
                 | Self::Column { .. }
+                | Self::NewerSchema { .. }
         )
     }
 }

@@ -834,3 +834,58 @@ mod appending {
         );
     }
 }
+
+/// Issue 15 item 8: Parquet written by other tools with their default codecs (pyarrow: snappy;
+/// others: lz4, gzip) is readable, not only our own zstd.
+#[test]
+fn files_compressed_with_snappy_lz4_or_gzip_are_readable() {
+    use arrow_array::TimestampMicrosecondArray;
+    use parquet::basic::{Compression, GzipLevel};
+    use parquet::file::properties::WriterProperties;
+    let codecs = [
+        ("snappy", Compression::SNAPPY),
+        ("lz4", Compression::LZ4),
+        ("lz4_raw", Compression::LZ4_RAW),
+        ("gzip", Compression::GZIP(GzipLevel::default())),
+        ("uncompressed", Compression::UNCOMPRESSED),
+    ];
+    for (name, codec) in codecs {
+        let (_d, store) = store();
+        let path = store.dir().adjusted_prices_file(&code("CODEC"));
+        let schema = Arc::new(Schema::new(vec![
+            Field::new(
+                "timestamp",
+                DataType::Timestamp(TimeUnit::Microsecond, None),
+                false,
+            ),
+            Field::new("price", DataType::Float64, true),
+        ]));
+        let day = 86_400_000_000_i64;
+        let start = 1_600_000_000_000_000_i64;
+        let n = 500;
+        let batch = RecordBatch::try_new(
+            schema,
+            vec![
+                Arc::new(TimestampMicrosecondArray::from(
+                    (0..n).map(|i| start + i * day).collect::<Vec<_>>(),
+                )),
+                Arc::new(Float64Array::from(
+                    (0..n).map(|i| 100.0 + i as f64 * 0.25).collect::<Vec<_>>(),
+                )),
+            ],
+        )
+        .unwrap();
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        let f = std::fs::File::create(&path).unwrap();
+        let props = WriterProperties::builder().set_compression(codec).build();
+        let mut w = parquet::arrow::ArrowWriter::try_new(f, batch.schema(), Some(props)).unwrap();
+        w.write(&batch).unwrap();
+        w.close().unwrap();
+        let read = store
+            .read_adjusted_prices(&code("CODEC"))
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
+        let values = &read.values;
+        assert_eq!(values.len(), n as usize, "{name}");
+        assert_eq!(values[499], 100.0 + 499.0 * 0.25, "{name}");
+    }
+}

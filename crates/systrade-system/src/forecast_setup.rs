@@ -194,6 +194,12 @@ pub fn forecast_config(
         .keys()
         .map(|k| (k.clone(), rules[k].clone()))
         .collect();
+    let attenuated_rules = cfg
+        .use_attenuation
+        .iter()
+        .filter(|r| used.contains_key(*r))
+        .cloned()
+        .collect();
     Ok(ForecastConfig {
         scalars: used
             .keys()
@@ -206,6 +212,7 @@ pub fn forecast_config(
         forecast_floor: cfg.forecast_floor,
         weight_ewma_span: cfg.forecast_weight_ewma_span as f64,
         vol,
+        attenuated_rules,
     })
 }
 

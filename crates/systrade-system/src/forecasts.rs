@@ -7,7 +7,7 @@ use rayon::prelude::*;
 use std::collections::BTreeMap;
 use std::io::Read;
 use systrade_forecast::pipeline::{ScalarMethod, compute_forecasts};
-use systrade_forecast::{ForecastInputs, ForecastJob};
+use systrade_forecast::{ClassPeer, ForecastInputs, ForecastJob};
 use systrade_model::{COMBINED_RULE, ForecastSeries, InstrumentCode};
 use systrade_series::DailySeries;
 use systrade_store::Store;
@@ -26,10 +26,12 @@ fn combined_of(series: &[ForecastSeries]) -> Result<DailySeries, String> {
 /// Computes every instrument's combined forecast as `compute-forecasts` does (pooled scalars and
 /// cross-sectional rules over the loaded instruments), from the raw-data stage computed while
 /// loading ([`crate::load_instruments`] with forecast inputs; `inputs[i]` belongs to `jobs[i]`).
-/// `on_done` is called per instrument.
+/// `peers` are the data's instruments outside the system for asset-class factor averages
+/// ([`crate::class_peers`]). `on_done` is called per instrument.
 pub fn compute(
     jobs: &[ForecastJob],
     inputs: Vec<ForecastInputs>,
+    peers: &[ClassPeer],
     scalars: ScalarMethod,
     on_done: &(dyn Fn() + Sync),
 ) -> Combined {
@@ -37,6 +39,7 @@ pub fn compute(
     let times = compute_forecasts(
         jobs,
         inputs.into_iter().map(Ok).collect(),
+        peers,
         scalars,
         on_done,
         &|_, series| combined_of(&series),

@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use systrade_accounts::costs::InstrumentCosts;
 use systrade_config::{InstrumentListSource, SystemConfig};
-use systrade_forecast::{ForecastInputs, ForecastJob, PriceInputs, RawData};
+use systrade_forecast::{ClassPeer, ForecastInputs, ForecastJob, PriceInputs, RawData};
 use systrade_model::{
     AdjustedPrices, FxRates, Instrument, InstrumentCode, RollParameters, Timestamp,
 };
@@ -327,6 +327,72 @@ pub fn load_instruments(
         }
     }
     out
+}
+
+/// The instruments of the data outside the system that asset-class factor averages include
+/// (pysystemtrade's `average_factor_value_in_asset_class_for_instrument` averages over every
+/// instrument of the data in the class): for each asset class of the system's instruments, every
+/// instrument of `instruments` (`config/instruments.csv`) in that class, not in `list`, with
+/// adjusted prices in the store; their daily percentage returns (multiple prices as the
+/// denominator when present, else the adjusted price, as pysystemtrade). Empty when no rule
+/// demeans a factor by asset class. Peers whose prices cannot be read are returned as failures.
+pub fn class_peers<'a>(
+    store: &Store,
+    list: &InstrumentList,
+    setup: &ForecastSetup,
+    instruments: impl IntoIterator<Item = &'a Instrument>,
+    as_of: Option<NaiveDate>,
+) -> (Vec<ClassPeer>, Vec<Failure>) {
+    if !setup
+        .needs
+        .factors
+        .iter()
+        .any(|f| f.demeaned_by_asset_class())
+    {
+        return (Vec::new(), Vec::new());
+    }
+    let classes: std::collections::BTreeSet<&String> = setup.asset_classes.values().collect();
+    let candidates: Vec<&Instrument> = instruments
+        .into_iter()
+        .filter(|i| classes.contains(&i.asset_class) && !list.codes.contains(&i.code))
+        .filter(|i| store.dir().adjusted_prices_file(&i.code).exists())
+        .collect();
+    let keep = |t: &Timestamp| as_of.is_none_or(|d| t.date() <= d);
+    let loaded: Vec<Result<ClassPeer, Failure>> = candidates
+        .par_iter()
+        .map(|i| {
+            let fail = |e: String| (i.code.clone(), e);
+            let mut adjusted = store
+                .read_adjusted_prices(&i.code)
+                .map_err(|e| fail(e.to_string()))?;
+            let n = adjusted.timestamps.iter().take_while(|t| keep(t)).count();
+            adjusted.timestamps.truncate(n);
+            adjusted.values.truncate(n);
+            let multiple = if store.dir().multiple_prices_file(&i.code).exists() {
+                let mut m = store
+                    .read_carry_prices(&i.code)
+                    .map_err(|e| fail(e.to_string()))?;
+                m.truncate(m.timestamps.iter().take_while(|t| keep(t)).count());
+                Some(m).filter(|m| !m.is_empty())
+            } else {
+                None
+            };
+            let raw = RawData::compute(&adjusted, multiple.as_ref(), &setup.vol);
+            Ok(ClassPeer {
+                asset_class: i.asset_class.clone(),
+                daily_percentage_returns: raw.daily_percentage_returns(),
+            })
+        })
+        .collect();
+    let mut peers = Vec::new();
+    let mut failures = Vec::new();
+    for l in loaded {
+        match l {
+            Ok(p) => peers.push(p),
+            Err(f) => failures.push(f),
+        }
+    }
+    (peers, failures)
 }
 
 /// One instrument: reads its prices, reduces them to daily series (and with

@@ -62,6 +62,18 @@ fn seed(
         .unwrap();
 }
 
+/// The client order id `<prefix>-<rest>` of the data directory's prefix.
+fn coid(dir: &Path, rest: &str) -> String {
+    let prefix: String = conn(dir)
+        .query_row(
+            "SELECT value FROM meta WHERE key = 'client_order_prefix'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    format!("{prefix}-{rest}")
+}
+
 fn po(dir: &Path) -> Command {
     let mut c = Command::cargo_bin("place-orders").unwrap();
     c.arg("--data-dir")
@@ -119,7 +131,7 @@ fn sim_buffer_rule_fills_positions_history_and_idempotent_rerun() {
     let j = json_lines(&out);
     let orders: Vec<&Value> = j.iter().filter(|v| v["kind"] == "order").collect();
     assert_eq!(orders.len(), 2);
-    assert_eq!(orders[0]["client_order_id"], "s1-AAA-20240105-001");
+    assert_eq!(orders[0]["client_order_id"], coid(p, "s1-AAA-20240105-001"));
     assert_eq!(orders[0]["status"], "filled");
     assert_eq!(orders[0]["filled_price"], 100.5, "buy pays slippage");
     assert_eq!(orders[1]["filled_price"], 49.5, "sell receives less");
@@ -207,7 +219,10 @@ fn dry_run_writes_and_sends_nothing() {
     assert_eq!(
         count(
             p,
-            "SELECT COUNT(*) FROM fills WHERE client_order_id = 's1-AAA-20240105-001'"
+            &format!(
+                "SELECT COUNT(*) FROM fills WHERE client_order_id = '{}'",
+                coid(p, "s1-AAA-20240105-001")
+            )
         ),
         1
     );
@@ -628,7 +643,7 @@ fn ibkr_four_answer_shapes_and_fills() {
     assert!(
         fake.orders()
             .iter()
-            .any(|(c, ..)| c == "s1-A2-20240105-002")
+            .any(|(c, ..)| *c == coid(p, "s1-A2-20240105-002"))
     );
 }
 
@@ -761,7 +776,10 @@ fn ibkr_kill_between_submission_and_fill_never_sends_twice() {
     assert_eq!(
         count(
             p,
-            "SELECT COUNT(*) FROM broker_orders_history WHERE client_order_id = 's1-KIL-20240105-001' AND status = 'filled'"
+            &format!(
+                "SELECT COUNT(*) FROM broker_orders_history WHERE client_order_id = '{}' AND status = 'filled'",
+                coid(p, "s1-KIL-20240105-001")
+            )
         ),
         1
     );
@@ -1314,4 +1332,44 @@ fn order_run_takes_the_data_directory_write_lock() {
     }
     assert_eq!(count(p, "SELECT COUNT(*) FROM sim_executions"), 1);
     assert_eq!(strategy_pos(p, "s1", "LCKD"), 2);
+}
+
+/// Issue 14 item 8: client order ids are unique per account. A data directory restored from a
+/// backup (or a second one made by copying) on the same account draws its own prefix, so an order
+/// it places does not reuse an id the account has already seen (the gateway refuses a duplicate
+/// `cOID`, and a lookup by id would find the other directory's order).
+#[test]
+fn client_order_ids_are_unique_per_account_across_restored_data_dirs() {
+    let a = data_dir();
+    let b = tempfile::tempdir().unwrap();
+    let (pa, pb) = (a.path(), b.path());
+    let fake = FakeGateway::start(orders_config());
+    // A trades AAA: its state now has the client order id prefix (and AAA +2, as the broker).
+    seed(pa, "s1", "AAA", 2.0, 2.0, 100.0, "20240300");
+    ibkr(pa, &fake).assert().success();
+    // The backup, restored into another data directory later.
+    std::fs::create_dir_all(pb.join("config")).unwrap();
+    std::fs::copy(pa.join("config/ibkr.csv"), pb.join("config/ibkr.csv")).unwrap();
+    std::fs::copy(pa.join("state.sqlite"), pb.join("state.sqlite")).unwrap();
+    // A buys and sells KIL the same day: the account's KIL position is 0 again.
+    seed(pa, "s1", "KIL", 4.0, 4.0, 100.0, "20240300");
+    ibkr(pa, &fake).assert().success();
+    seed(pa, "s1", "KIL", 0.0, 0.0, 100.0, "20240300");
+    ibkr(pa, &fake).assert().success();
+    assert_eq!(strategy_pos(pa, "s1", "KIL"), 0);
+    // The restored directory buys KIL: its first KIL order of the day must not reuse A's id.
+    seed(pb, "s1", "KIL", 4.0, 4.0, 100.0, "20240300");
+    ibkr(pb, &fake).assert().success();
+    assert_eq!(strategy_pos(pb, "s1", "KIL"), 4);
+    assert_ne!(
+        coid(pa, "s1-KIL-20240105-001"),
+        coid(pb, "s1-KIL-20240105-001")
+    );
+    let ids: Vec<String> = fake.orders().into_iter().map(|o| o.0).collect();
+    assert_eq!(ids.len(), 4, "{ids:?}");
+    let unique: std::collections::BTreeSet<&String> = ids.iter().collect();
+    assert_eq!(unique.len(), 4, "{ids:?}");
+    // The same data directory keeps its prefix: a re-run resends nothing and ids stay put.
+    ibkr(pb, &fake).assert().success();
+    assert_eq!(fake.orders().len(), 4);
 }

@@ -75,6 +75,7 @@ pub(super) fn insert_family(
     })?;
     let spread_group = spread.then_some(io);
     let day = date.format("%Y%m%d").to_string();
+    let prefix = tx.client_order_prefix()?;
     for leg in legs {
         let co = tx.insert_contract_order(&NewContractOrder {
             instrument_order_id: io,
@@ -88,7 +89,7 @@ pub(super) fn insert_family(
             generated_datetime: &at,
         })?;
         let seq = tx.next_client_order_sequence(strategy, instrument, &day)?;
-        let coid = logic::client_order_id(strategy, instrument.as_str(), &day, seq);
+        let coid = logic::client_order_id(&prefix, strategy, instrument.as_str(), &day, seq);
         tx.insert_broker_order(&NewBrokerOrder {
             contract_order_id: co,
             strategy,

@@ -2,11 +2,15 @@
 //! orders, fills, positions, risk controls, the audit trail, step runs, capital, import runs and the
 //! sim broker's book. This module is the only code that opens it or speaks SQL to it.
 //!
-//! **Opening.** One function opens the file ([`open_connection`]: busy timeout, WAL, `synchronous =
-//! NORMAL`, foreign keys, then every pending migration of [`MIGRATIONS`]), used by two handles:
+//! **Opening.** One function opens the file for writing ([`open_connection`]: created 0600, busy
+//! timeout, WAL, `synchronous = FULL`, foreign keys, then every pending migration of
+//! [`MIGRATIONS`]). A database recording a migration this build does not know is refused
+//! ([`StoreError::NewerSchema`]: made by a newer systrade). Two handles:
 //!
-//! - [`StateReader`] ([`crate::Store::open_state`]): the read queries. Its connection is
-//!   `query_only`, so a reader cannot write by mistake. A data directory without `state.sqlite`
+//! - [`StateReader`] ([`crate::Store::open_state`]): the read queries. An up-to-date file is
+//!   opened read-only (`mode=ro`, or `immutable=1` when its directory cannot be written, e.g. a
+//!   read-only filesystem), an older one is migrated first; the connection is `query_only`, so a
+//!   reader cannot write by mistake. A data directory without `state.sqlite`
 //!   reads as an empty database (an in-memory one, migrated): reading creates nothing.
 //! - [`StateWriter`] ([`crate::Store::open_state_for_writing`]): creates the file if needed; derefs
 //!   to [`StateReader`] for reads, and writes only inside [`StateWriter::transaction`] (`BEGIN
@@ -66,11 +70,33 @@ fn open_connection(path: &Path) -> Result<Connection> {
     if let Some(dir) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
         ensure_dir(dir)?;
     }
+    create_private(path)?;
     let conn = Connection::open(path).map_err(|e| sqlite_err(path, e))?;
     configure(&conn, path, true)?;
     Ok(conn)
 }
 
+/// Creates `path` empty with mode 0600 when it does not exist, so `state.sqlite` (and the `-wal`
+/// and `-shm` files SQLite gives the database's mode) is private whatever the umask.
+fn create_private(path: &Path) -> Result<()> {
+    use std::os::unix::fs::{OpenOptionsExt as _, PermissionsExt as _};
+    match std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+    {
+        Ok(f) => f
+            .set_permissions(std::fs::Permissions::from_mode(0o600))
+            .map_err(|e| StoreError::io(path, e)),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(e) => Err(StoreError::io(path, e)),
+    }
+}
+
+/// `synchronous = FULL`: a committed transaction (an order's "about to send" marker among them)
+/// is on disk when the commit returns, even across a power loss; `NORMAL` in WAL mode may lose
+/// the last commits.
 fn configure(conn: &Connection, path: &Path, wal: bool) -> Result<()> {
     let err = |e| sqlite_err(path, e);
     conn.busy_timeout(BUSY_TIMEOUT).map_err(err)?;
@@ -78,12 +104,100 @@ fn configure(conn: &Connection, path: &Path, wal: bool) -> Result<()> {
         conn.pragma_update(None, "journal_mode", "WAL")
             .map_err(err)?;
     }
-    conn.pragma_update(None, "synchronous", "NORMAL")
+    conn.pragma_update(None, "synchronous", "FULL")
         .map_err(err)?;
     conn.pragma_update(None, "foreign_keys", "ON")
         .map_err(err)?;
     migrate(conn, path, MIGRATIONS)?;
     Ok(())
+}
+
+/// The highest migration of `list` (of [`MIGRATIONS`]: the highest this build knows).
+fn latest_of(list: &[Migration]) -> i64 {
+    list.iter().map(|m| m.version).max().unwrap_or(0)
+}
+
+/// The migrations recorded in the database, or none when it has no `migrations` table yet.
+fn recorded_versions(conn: &Connection, path: &Path) -> Result<Vec<i64>> {
+    let err = |e| sqlite_err(path, e);
+    let has_table: bool = conn
+        .query_row(
+            "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'migrations')",
+            [],
+            |r| r.get(0),
+        )
+        .map_err(err)?;
+    if !has_table {
+        return Ok(Vec::new());
+    }
+    let mut stmt = conn
+        .prepare("SELECT version FROM migrations ORDER BY version")
+        .map_err(err)?;
+    let rows = stmt.query_map([], |r| r.get(0)).map_err(err)?;
+    rows.collect::<rusqlite::Result<Vec<i64>>>().map_err(err)
+}
+
+/// Refuses a database that records a migration this build does not know: it was made by a newer
+/// systrade, whose tables this build would misread or damage.
+fn refuse_newer(path: &Path, recorded: &[i64], known: i64) -> Result<()> {
+    match recorded.iter().copied().max() {
+        Some(found) if found > known => Err(StoreError::NewerSchema {
+            path: path.to_path_buf(),
+            found,
+            known,
+        }),
+        _ => Ok(()),
+    }
+}
+
+/// Opens an existing `path` without write access: `mode=ro`, or, when even that fails because
+/// the directory cannot be written (a read-only filesystem or directory: SQLite cannot create the
+/// WAL index), `immutable=1` — nothing can change the file there, so nothing is missed.
+fn open_read_only(path: &Path) -> Result<Connection> {
+    use rusqlite::OpenFlags;
+    let flags = OpenFlags::SQLITE_OPEN_READ_ONLY
+        | OpenFlags::SQLITE_OPEN_URI
+        | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let probe = |conn: Connection| -> rusqlite::Result<Connection> {
+        conn.busy_timeout(BUSY_TIMEOUT)?;
+        conn.query_row("SELECT COUNT(*) FROM sqlite_master", [], |r| {
+            r.get::<_, i64>(0)
+        })?;
+        Ok(conn)
+    };
+    let first = Connection::open_with_flags(path, flags).and_then(probe);
+    match first {
+        Ok(conn) => Ok(conn),
+        Err(e) if dir_is_writable(path) => Err(sqlite_err(path, e)),
+        Err(_) => {
+            let uri = format!("file:{}?immutable=1", uri_path(path));
+            Connection::open_with_flags(uri, flags)
+                .and_then(probe)
+                .map_err(|e| sqlite_err(path, e))
+        }
+    }
+}
+
+/// Whether a file could be created beside `path` (`access(W_OK)` on its directory).
+fn dir_is_writable(path: &Path) -> bool {
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    rustix::fs::access(dir, rustix::fs::Access::WRITE_OK).is_ok()
+}
+
+/// `path` percent-encoded for a SQLite URI (`?`, `#` and `%` would end or change the path).
+fn uri_path(path: &Path) -> String {
+    let abs = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+    let mut out = String::new();
+    for b in abs.as_os_str().as_encoded_bytes() {
+        match b {
+            b'?' | b'#' | b'%' => out.push_str(&format!("%{b:02X}")),
+            _ => out.push(char::from(*b)),
+        }
+    }
+    out
 }
 
 fn sqlite_err(path: &Path, source: rusqlite::Error) -> StoreError {
@@ -108,6 +222,7 @@ fn migrate(conn: &Connection, path: &Path, list: &[Migration]) -> Result<usize> 
          );",
     )
     .map_err(err)?;
+    refuse_newer(path, &recorded_versions(conn, path)?, latest_of(list))?;
     let mut ordered: Vec<&Migration> = list.iter().collect();
     ordered.sort_by_key(|m| m.version);
     let mut applied = 0;
@@ -155,7 +270,18 @@ impl StateReader {
     /// Opens `path` for reading (see the module documentation); a missing file reads as empty.
     pub(crate) fn open(path: &Path) -> Result<Self> {
         let conn = if path.exists() {
-            open_connection(path)?
+            let conn = open_read_only(path)?;
+            let recorded = recorded_versions(&conn, path)?;
+            refuse_newer(path, &recorded, latest_of(MIGRATIONS))?;
+            if MIGRATIONS.iter().all(|m| recorded.contains(&m.version)) {
+                conn.pragma_update(None, "foreign_keys", "ON")
+                    .map_err(|e| sqlite_err(path, e))?;
+                conn
+            } else {
+                // An older schema: migrate it once through a writable connection.
+                drop(conn);
+                open_connection(path)?
+            }
         } else {
             let conn = Connection::open_in_memory().map_err(|e| sqlite_err(path, e))?;
             configure(&conn, path, false)?;

@@ -533,6 +533,38 @@ impl StateTx<'_> {
         )
     }
 
+    /// The client order id prefix of this data directory (issue 14 item 8): 8 random characters
+    /// `[0-9a-z]`, created on first use and kept in `meta` (`client_order_prefix`) with the
+    /// identity (device and inode) of `state.sqlite` it was created for. A copied or restored
+    /// database is a different file: it gets a new prefix, so two data directories trading the same
+    /// account never send the same client order id. Orders already stored keep their ids (a
+    /// re-run resends or looks up exactly the id it stored).
+    pub fn client_order_prefix(&self) -> Result<String> {
+        let identity = file_identity(self.path());
+        let stored = |key: &str| -> Result<Option<String>> {
+            self.row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))
+        };
+        if let Some(prefix) = stored(CLIENT_ORDER_PREFIX)?
+            && (identity.is_none() || stored(CLIENT_ORDER_PREFIX_FILE)? == identity)
+        {
+            return Ok(prefix);
+        }
+        let prefix = random_prefix();
+        for (key, value) in [
+            (CLIENT_ORDER_PREFIX, Some(prefix.as_str())),
+            (CLIENT_ORDER_PREFIX_FILE, identity.as_deref()),
+        ] {
+            if let Some(value) = value {
+                self.exec(
+                    "INSERT INTO meta (key, value) VALUES (?1, ?2)
+                     ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                    params![key, value],
+                )?;
+            }
+        }
+        Ok(prefix)
+    }
+
     /// The next client order sequence number of a strategy and instrument on `day`
     /// (`YYYYMMDD`): 1, 2, … — never reused, also across runs.
     pub fn next_client_order_sequence(
@@ -710,4 +742,44 @@ impl StateTx<'_> {
         let n: i64 = self.value("SELECT COUNT(*) FROM done_orders", [])?;
         Ok(n as usize)
     }
+}
+
+/// `meta` key of the client order id prefix.
+const CLIENT_ORDER_PREFIX: &str = "client_order_prefix";
+/// `meta` key of the `state.sqlite` identity the prefix was created for.
+const CLIENT_ORDER_PREFIX_FILE: &str = "client_order_prefix_file";
+
+/// `device:inode` of a file (`None` where unknown).
+fn file_identity(path: &std::path::Path) -> Option<String> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        std::fs::metadata(path)
+            .ok()
+            .map(|m| format!("{}:{}", m.dev(), m.ino()))
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = path;
+        None
+    }
+}
+
+/// 8 characters `[0-9a-z]` from the standard library's randomly keyed hasher, the clock and the
+/// process id (about 41 bits: two data directories practically never draw the same prefix).
+fn random_prefix() -> String {
+    use std::hash::BuildHasher;
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    let mut x =
+        std::collections::hash_map::RandomState::new().hash_one((nanos, std::process::id()));
+    let digits = b"0123456789abcdefghijklmnopqrstuvwxyz";
+    (0..8)
+        .map(|_| {
+            let c = digits[(x % 36) as usize] as char;
+            x /= 36;
+            c
+        })
+        .collect()
 }

@@ -986,3 +986,142 @@ fn order_ids_are_never_reused_after_completion() {
     let third = insert(&mut w);
     assert!(third > second);
 }
+
+/// The client order id prefix is created once and kept; a copy of `state.sqlite` (a second data
+/// directory, or a restored backup) gets its own (issue 14 item 8).
+#[test]
+fn client_order_prefix_is_kept_per_file_and_renewed_in_a_copy() {
+    let (dir, store) = store();
+    let mut w = store.open_state_for_writing().unwrap();
+    let p1 = write(&mut w, |tx| tx.client_order_prefix());
+    assert_eq!(p1.len(), 8);
+    assert!(
+        p1.chars()
+            .all(|c| c.is_ascii_digit() || c.is_ascii_lowercase()),
+        "{p1}"
+    );
+    assert_eq!(write(&mut w, |tx| tx.client_order_prefix()), p1, "kept");
+    drop(w);
+    let mut w = store.open_state_for_writing().unwrap();
+    assert_eq!(
+        write(&mut w, |tx| tx.client_order_prefix()),
+        p1,
+        "kept across opens"
+    );
+    drop(w);
+    // A copy of the data directory, as a restore or a second checkout would make it.
+    let copy = Store::open(dir.path().join("copy"));
+    std::fs::create_dir_all(dir.path().join("copy")).unwrap();
+    std::fs::copy(
+        dir.path().join("data/state.sqlite"),
+        dir.path().join("copy/state.sqlite"),
+    )
+    .unwrap();
+    let mut c = copy.open_state_for_writing().unwrap();
+    let p2 = write(&mut c, |tx| tx.client_order_prefix());
+    assert_ne!(p2, p1, "the copy draws its own prefix");
+    assert_eq!(write(&mut c, |tx| tx.client_order_prefix()), p2);
+    let mut w = store.open_state_for_writing().unwrap();
+    assert_eq!(write(&mut w, |tx| tx.client_order_prefix()), p1);
+}
+
+/// Issue 15 item 8: a database that records a migration this build does not know was made by a
+/// newer systrade; readers and writers refuse it, naming the file and both versions, and leave it
+/// untouched.
+#[test]
+fn a_database_from_a_newer_systrade_is_refused() {
+    let (_d, store) = store();
+    drop(store.open_state_for_writing().unwrap());
+    let path = store.dir().state_sqlite();
+    let future = MIGRATIONS.last().unwrap().version + 1;
+    {
+        let conn = rusqlite::Connection::open(&path).unwrap();
+        conn.execute(
+            "INSERT INTO migrations (version, name) VALUES (?1, 'from the future')",
+            [future],
+        )
+        .unwrap();
+    }
+    let before = std::fs::read(&path).unwrap();
+    for e in [
+        store.open_state().unwrap_err(),
+        store.open_state_for_writing().unwrap_err(),
+    ] {
+        assert!(matches!(e, StoreError::NewerSchema { found, .. } if found == future));
+        assert!(e.is_data_error());
+        let msg = e.to_string();
+        assert!(
+            msg.contains("made by a newer systrade") && msg.contains("state.sqlite"),
+            "{msg}"
+        );
+    }
+    assert_eq!(std::fs::read(&path).unwrap(), before);
+}
+
+/// Issue 15 item 8: the order database commits with `synchronous = FULL`.
+#[test]
+fn writers_commit_with_synchronous_full() {
+    let (_d, w) = writer();
+    let sync: i64 = w.value("PRAGMA synchronous", []).unwrap();
+    assert_eq!(sync, 2, "FULL");
+}
+
+/// Issue 15 item 7: `state.sqlite` is created 0600 whatever the umask.
+#[test]
+fn state_sqlite_is_created_private() {
+    use std::os::unix::fs::PermissionsExt as _;
+    let (_d, store) = store();
+    drop(store.open_state_for_writing().unwrap());
+    let mode = std::fs::metadata(store.dir().state_sqlite())
+        .unwrap()
+        .permissions()
+        .mode();
+    assert_eq!(mode & 0o777, 0o600, "{mode:o}");
+}
+
+/// Issue 15 item 8: an up-to-date database is read without write access (`mode=ro`): opening a
+/// reader changes nothing, and on a directory that cannot be written (`chattr +i`, as root; a
+/// read-only filesystem behaves the same) it still reads.
+#[test]
+fn a_reader_opens_read_only_and_reads_an_unwritable_directory() {
+    let (_d, store) = store();
+    {
+        let mut w = store.open_state_for_writing().unwrap();
+        write(&mut w, |tx| {
+            tx.set_control_status("x", ControlStatus::Stop, "")
+        });
+    }
+    let path = store.dir().state_sqlite();
+    let dir = path.parent().unwrap().to_path_buf();
+    let immutable = std::process::Command::new("chattr")
+        .arg("+i")
+        .arg(&dir)
+        .status()
+        .map(|s| s.success())
+        .unwrap_or(false);
+    if !immutable {
+        #[allow(clippy::print_stderr)]
+        {
+            eprintln!("skipped the unwritable-directory part: chattr +i not permitted here");
+        }
+        let r = store.open_state().unwrap();
+        assert_eq!(r.control_status("x").unwrap(), ControlStatus::Stop);
+        return;
+    }
+    struct Undo(std::path::PathBuf);
+    impl Drop for Undo {
+        fn drop(&mut self) {
+            let _ = std::process::Command::new("chattr")
+                .arg("-i")
+                .arg(&self.0)
+                .status();
+        }
+    }
+    let _undo = Undo(dir.clone());
+    // The writer's close removed the WAL index (`-shm`): a reader would have to create one.
+    let r = store.open_state().unwrap();
+    assert_eq!(r.control_status("x").unwrap(), ControlStatus::Stop);
+    drop(r);
+    let e = store.open_state_for_writing().map(|_| ()).unwrap_err();
+    assert!(e.to_string().contains("state.sqlite"), "{e}");
+}
