@@ -19,6 +19,7 @@ use crate::json;
 use crate::transport::{Method, Retry};
 use crate::units::IbPrice;
 use serde_json::{Value, json};
+use systrade_model::validation;
 
 /// An order to send, in the gateway's terms.
 #[derive(Debug, Clone, PartialEq)]
@@ -141,9 +142,14 @@ fn classify(v: &Value) -> Answer {
     Answer::Other(v.to_string())
 }
 
-/// The IB side sign of an order row; `None` when the row does not say.
-fn signed(quantity: Option<f64>, side: Option<i64>) -> i64 {
-    (quantity.unwrap_or(0.0).round() as i64) * side.unwrap_or(1)
+/// A quantity of an order row, signed by the row's side (`None` when the row does not say: as a
+/// buy); a missing quantity is 0. A quantity that is not a whole number of contracts within
+/// [`validation::MAX_BROKER_CONTRACTS`] is a protocol error naming `what`, never a fill of
+/// ±9.2e18 contracts.
+fn signed(what: &str, quantity: Option<f64>, side: Option<i64>) -> Result<i64, IbkrError> {
+    let n = validation::check_contracts(quantity.unwrap_or(0.0))
+        .map_err(|problem| IbkrError::protocol(what, problem))?;
+    Ok(n * side.unwrap_or(1).signum())
 }
 
 impl Gateway {
@@ -225,21 +231,22 @@ impl Gateway {
             None | Some(Value::Null) => &[],
             Some(_) => return Err(IbkrError::protocol(path, "orders is not a list")),
         };
-        Ok(rows
-            .iter()
+        rows.iter()
             .filter_map(|o| {
+                let order_id = json::text(o.get("orderId"))?;
                 let side = json::side(o.get("side"));
-                Some(LiveOrder {
-                    order_id: json::text(o.get("orderId"))?,
+                let filled = signed(path, json::number(o.get("filledQuantity")), side);
+                Some(filled.map(|filled| LiveOrder {
+                    order_id,
                     conid: json::int(o.get("conid")),
                     client_order_id: json::text(o.get("order_ref")),
                     status: json::text(o.get("status")).unwrap_or_default(),
-                    filled: signed(json::number(o.get("filledQuantity")), side),
+                    filled,
                     average_price: json::number(o.get("avgPrice")).map(IbPrice::from_gateway),
                     last_execution_time: json::text(o.get("lastExecutionTime")),
-                })
+                }))
             })
-            .collect())
+            .collect()
     }
 
     /// Executions of the last `days` days (at most 7; `/iserver/account/trades?days=N`).
@@ -261,7 +268,11 @@ impl Gateway {
                     order_id: json::text(t.get("order_id")),
                     client_order_id: json::text(t.get("order_ref")),
                     conid: json::int(t.get("conid")),
-                    quantity: signed(json::number(t.get("size")), json::side(t.get("side"))),
+                    quantity: signed(
+                        &path,
+                        json::number(t.get("size")),
+                        json::side(t.get("side")),
+                    )?,
                     price: IbPrice::from_gateway(price),
                     commission: json::number(t.get("commission")),
                     trade_time: json::text(t.get("trade_time")),
@@ -285,7 +296,11 @@ impl Gateway {
             order_id: order_id.to_string(),
             status,
             conid: json::int(v.get("conid")),
-            filled: signed(json::number(v.get("cum_fill")), json::side(v.get("side"))),
+            filled: signed(
+                &path,
+                json::number(v.get("cum_fill")),
+                json::side(v.get("side")),
+            )?,
             average_price: json::number(v.get("average_price")).map(IbPrice::from_gateway),
             commission: json::number(v.get("commission")),
         }))

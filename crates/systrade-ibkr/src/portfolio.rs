@@ -9,6 +9,7 @@ use crate::gateway::Gateway;
 use crate::json;
 use crate::units::IbPrice;
 use serde_json::Value;
+use systrade_model::validation;
 
 /// `/iserver/accounts`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -103,6 +104,17 @@ impl Gateway {
                 if position == 0.0 {
                     continue;
                 }
+                let asset_class = json::text(p.get("assetClass"));
+                // Futures are whole contracts; anything else (fractional shares) only in range,
+                // so that every position converts to contracts without overflow.
+                let checked = if asset_class.as_deref().is_none_or(|c| c == "FUT") {
+                    validation::check_contracts(position).map(drop)
+                } else {
+                    validation::check_contracts(position.round()).map(drop)
+                };
+                checked.map_err(|problem| {
+                    IbkrError::protocol(&path, format!("position of conid {conid}: {problem}"))
+                })?;
                 out.push(IbPosition {
                     conid,
                     position,
@@ -112,7 +124,7 @@ impl Gateway {
                     multiplier: json::number(p.get("multiplier")),
                     description: json::text(p.get("contractDesc"))
                         .unwrap_or_else(|| conid.to_string()),
-                    asset_class: json::text(p.get("assetClass")),
+                    asset_class,
                 });
             }
             if rows.len() < 100 {

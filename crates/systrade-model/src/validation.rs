@@ -37,6 +37,9 @@ pub const MAX_EXPIRY_OFFSET_DAYS: i64 = 366;
 /// How far after today a price timestamp may lie (pysystemtrade drops future-dated fetched bars;
 /// anything beyond this is an error).
 pub const MAX_DAYS_AHEAD: u64 = 366;
+/// The largest number of contracts a broker answer may report for one order or position; beyond
+/// it the answer is refused as garbage (no account holds a billion contracts of one future).
+pub const MAX_BROKER_CONTRACTS: i64 = 1_000_000_000;
 
 /// A number as messages show it: plain for ordinary magnitudes, scientific for tiny or huge ones
 /// (so 1e-300 is not printed with 300 digits).
@@ -186,6 +189,22 @@ pub fn check_volume(v: f64) -> Result<(), BadValue> {
         Ok(())
     } else {
         Err(BadValue::Volume(v))
+    }
+}
+
+/// A number of contracts a broker reports (a fill, a filled quantity, a position): finite, whole
+/// (within 1e-6) and at most [`MAX_BROKER_CONTRACTS`] in magnitude. Returns it as an integer; the
+/// sign is the caller's.
+pub fn check_contracts(v: f64) -> Result<i64, String> {
+    let whole = v.round();
+    if v.is_finite() && (v - whole).abs() <= 1e-6 && whole.abs() <= MAX_BROKER_CONTRACTS as f64 {
+        // In range by the check above, so the conversion is exact.
+        Ok(whole as i64)
+    } else {
+        Err(format!(
+            "{} is not a number of contracts (a whole number, |n| ≤ {MAX_BROKER_CONTRACTS:e})",
+            show(v)
+        ))
     }
 }
 
