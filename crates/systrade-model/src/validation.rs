@@ -85,6 +85,8 @@ pub enum BadValue {
     Price(f64),
     #[error("{} is not a volume (a number ≥ 0)", show(*.0))]
     Volume(f64),
+    #[error("{} is not a number of contracts (a whole number, |n| ≤ {MAX_BROKER_CONTRACTS:e})", show(*.0))]
+    Contracts(f64),
     #[error("HIGH {} is below LOW {}", show(*high), show(*low))]
     HighBelowLow { high: f64, low: f64 },
     /// A roll or expiry offset beyond ±`max` days.
@@ -195,16 +197,13 @@ pub fn check_volume(v: f64) -> Result<(), BadValue> {
 /// A number of contracts a broker reports (a fill, a filled quantity, a position): finite, whole
 /// (within 1e-6) and at most [`MAX_BROKER_CONTRACTS`] in magnitude. Returns it as an integer; the
 /// sign is the caller's.
-pub fn check_contracts(v: f64) -> Result<i64, String> {
+pub fn check_contracts(v: f64) -> Result<i64, BadValue> {
     let whole = v.round();
     if v.is_finite() && (v - whole).abs() <= 1e-6 && whole.abs() <= MAX_BROKER_CONTRACTS as f64 {
         // In range by the check above, so the conversion is exact.
         Ok(whole as i64)
     } else {
-        Err(format!(
-            "{} is not a number of contracts (a whole number, |n| ≤ {MAX_BROKER_CONTRACTS:e})",
-            show(v)
-        ))
+        Err(BadValue::Contracts(v))
     }
 }
 
