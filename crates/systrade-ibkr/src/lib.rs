@@ -32,6 +32,7 @@ mod json;
 pub mod market;
 pub mod orders;
 pub mod portfolio;
+pub mod redact;
 pub mod resolve;
 pub mod retry;
 pub mod transport;

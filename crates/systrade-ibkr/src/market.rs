@@ -440,6 +440,8 @@ impl Ibkr {
 
     /// The account's futures positions, mapped to the contracts of `instruments` where they are
     /// one (by conid, multiplier and currency); market and average prices in our units for those.
+    /// An instrument whose futures cannot be listed (other than the gateway being unavailable) is
+    /// left out of the mapping with a warning: its positions come back unmapped.
     pub fn positions(
         &self,
         account: &str,
@@ -450,7 +452,15 @@ impl Ibkr {
             .iter()
             .filter(|i| self.instruments.contains_key(*i))
         {
-            for f in self.listed(i)?.iter() {
+            let listed = match self.listed(i) {
+                Ok(l) => l,
+                Err(e) if e.is_unavailable() => return Err(e),
+                Err(e) => {
+                    tracing::warn!(instrument = %i, "its positions cannot be mapped: {e}");
+                    continue;
+                }
+            };
+            for f in listed.iter() {
                 by_conid.entry(f.conid).or_default().push((i, *f));
             }
         }

@@ -2,7 +2,7 @@
 //! the `http:` price source in systrade-sources): a minimum interval between request starts,
 //! retries with exponential backoff on 429 (too many requests), 503 (unavailable) and connection
 //! failures, a `Retry-After` header (seconds) winning over the backoff, every wait capped at 30 s,
-//! and the start of an error body on one line for messages.
+//! and the start of an error body on one line, secrets redacted, for messages.
 
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
@@ -29,10 +29,11 @@ pub fn retry_after(resp: &reqwest::blocking::Response) -> Option<Duration> {
         .map(Duration::from_secs)
 }
 
-/// The start of a response body for an error message: at most 200 characters, control
-/// characters (line breaks) as spaces, trimmed.
+/// The start of a response body for an error message: secrets redacted first (a vendor may echo
+/// the request, `?key=…` included), at most 200 characters, control characters (line breaks) as
+/// spaces, trimmed.
 pub fn body_snippet(body: &str) -> String {
-    let one_line: String = body
+    let one_line: String = crate::redact::redact(body)
         .chars()
         .take(200)
         .map(|c| if c.is_control() { ' ' } else { c })

@@ -100,6 +100,7 @@ impl Transport {
         retry: Retry,
     ) -> Result<String, IbkrError> {
         let url = format!("{}{}", self.base, path);
+        let shown = crate::redact::redact(&url);
         let max_retries = match retry {
             Retry::WhenBusy => self.opts.retries,
             Retry::Never => 0,
@@ -120,14 +121,14 @@ impl Transport {
             if let Some(cookie) = self.cookie_header() {
                 req = req.header(reqwest::header::COOKIE, cookie);
             }
-            tracing::debug!(%url, attempt, "gateway request");
+            tracing::debug!(url = %shown, attempt, "gateway request");
             match req.send() {
                 Err(e) => {
-                    let err = classify(&url, &e);
+                    let err = classify(&shown, &e);
                     if last || matches!(err, IbkrError::CertificateRefused { .. }) {
                         return Attempt::Done(Err(err));
                     }
-                    tracing::warn!(%url, attempt, error = %err, "request failed, retrying");
+                    tracing::warn!(url = %shown, attempt, error = %err, "request failed, retrying");
                     Attempt::Retry { after: None }
                 }
                 Ok(resp) => {
@@ -135,25 +136,25 @@ impl Transport {
                     let status = resp.status().as_u16();
                     if resp.status().is_success() {
                         return Attempt::Done(resp.text().map_err(|e| IbkrError::Connect {
-                            url: url.clone(),
+                            url: shown.clone(),
                             message: e.without_url().to_string(),
                         }));
                     }
                     if !retry::is_busy(status) {
                         return Attempt::Done(Err(IbkrError::Status {
-                            url: url.clone(),
+                            url: shown.clone(),
                             status,
                             body: retry::body_snippet(&resp.text().unwrap_or_default()),
                         }));
                     }
                     if last {
                         return Attempt::Done(Err(IbkrError::Busy {
-                            url: url.clone(),
+                            url: shown.clone(),
                             status,
                             attempts: attempt + 1,
                         }));
                     }
-                    tracing::warn!(%url, attempt, status, "gateway busy, retrying");
+                    tracing::warn!(url = %shown, attempt, status, "gateway busy, retrying");
                     Attempt::Retry {
                         after: retry::retry_after(&resp),
                     }

@@ -1,7 +1,8 @@
 //! The `http:` source's blocking HTTP client: a timeout, a minimum interval between requests (rate
 //! limit), and retries with exponential backoff on 429 (too many requests), 503 (unavailable) and
-//! connection failures (the one retry policy, `systrade_ibkr::retry`). URLs are logged only in their redacted form. TLS certificates are always
-//! verified (only the IB gateway's client may accept a self-signed one, explicitly).
+//! connection failures (the one retry policy, `systrade_ibkr::retry`). URLs and response bodies
+//! appear in logs and errors only with their secrets redacted (`systrade_ibkr::redact`). TLS
+//! certificates are always verified (only the IB gateway's client may accept a self-signed one, explicitly).
 
 use std::time::Duration;
 use systrade_ibkr::retry::{self, Attempt, Pacer};
@@ -120,6 +121,8 @@ impl HttpClient {
         shown: &str,
         json_body: Option<&serde_json::Value>,
     ) -> Result<HttpResponse, HttpError> {
+        let shown = systrade_ibkr::redact::redact(shown);
+        let shown = shown.as_str();
         retry::with_retries(self.opts.max_retries, self.opts.backoff, |attempt, last| {
             self.pacer.wait();
             let mut req = match method {

@@ -1373,3 +1373,44 @@ fn client_order_ids_are_unique_per_account_across_restored_data_dirs() {
     ibkr(pb, &fake).assert().success();
     assert_eq!(fake.orders().len(), 4);
 }
+
+/// Issue 14 item 5: `--instruments A` reconciles A only; the account's positions in other
+/// configured instruments are mapped (not unknown positions) and are not breaks.
+#[test]
+fn ibkr_selected_instruments_do_not_make_other_holdings_breaks() {
+    let d = data_dir();
+    let p = d.path();
+    let fake = FakeGateway::start(orders_config());
+    seed(p, "s1", "KIL", 4.0, 4.0, 100.0, "20240300");
+    seed(p, "s1", "AAA", 2.0, 2.0, 100.0, "20240300");
+    ibkr(p, &fake).assert().success();
+    assert_eq!(strategy_pos(p, "s1", "KIL"), 4);
+    assert_eq!(strategy_pos(p, "s1", "AAA"), 2);
+    seed(p, "s1", "AAA", 3.0, 3.0, 100.0, "20240300");
+    let out = ibkr(p, &fake)
+        .args(["--instruments", "AAA", "--format", "json"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let j = json_lines(&out);
+    assert!(!j.iter().any(|v| v["kind"] == "break"), "{j:?}");
+    assert!(
+        j.iter()
+            .all(|v| v["kind"] != "instrument" || v["instrument"] == "AAA"),
+        "{j:?}"
+    );
+    assert_eq!(strategy_pos(p, "s1", "AAA"), 3);
+    assert!(state(p).locks().unwrap().is_empty());
+    // A break in the selected instrument is still found (and only that one).
+    let conid = fake.conid("AAA", 202403).unwrap();
+    fake.configure(|c| c.extra_positions = vec![(conid, 1)]);
+    ibkr(p, &fake)
+        .args(["--instruments", "AAA"])
+        .assert()
+        .code(4);
+    let locks = state(p).locks().unwrap();
+    assert_eq!(locks.len(), 1);
+    assert_eq!(locks[0].instrument.as_str(), "AAA");
+}

@@ -179,16 +179,21 @@ impl Broker for IbkrBroker {
         }
     }
 
+    /// Maps positions with every instrument of `config/ibkr.csv` (issue 14 item 5: a position
+    /// in a configured instrument outside `instruments` is not an unknown position) and returns
+    /// those of `instruments` (all when empty) and the ones no configured instrument maps (`?`).
     fn positions(&mut self, instruments: &[String]) -> Result<Vec<BrokerPosition>, BrokerError> {
-        let codes: Vec<InstrumentCode> = instruments
-            .iter()
-            .filter_map(|i| InstrumentCode::new(i).ok())
-            .collect();
+        let configured: Vec<InstrumentCode> = self.ibkr.instruments().cloned().collect();
+        let wanted = |p: &systrade_ibkr::Position| match &p.contract {
+            Some((i, _)) => instruments.is_empty() || instruments.iter().any(|w| w == i.as_str()),
+            None => true,
+        };
         Ok(self
             .ibkr
-            .positions(&self.account, &codes)
+            .positions(&self.account, &configured)
             .map_err(broker_error)?
             .into_iter()
+            .filter(wanted)
             .map(|p| match p.contract {
                 Some((i, c)) => BrokerPosition {
                     instrument: i.to_string(),

@@ -111,7 +111,9 @@ pub trait Broker {
         broker_order_id: &str,
         order: &OrderRequest,
     ) -> Result<OrderStatus, BrokerError>;
-    /// Current futures positions, for the instruments given (positions the broker cannot map to one
-    /// of them are returned with instrument `?` and the broker's description as contract).
+    /// Current futures positions of the instruments given (all when empty). Positions are mapped
+    /// with every instrument the broker is configured for, so a holding in a configured
+    /// instrument outside the list is left out, not reported as unknown; positions no configured
+    /// instrument maps are returned with instrument `?` and the broker's description as contract.
     fn positions(&mut self, instruments: &[String]) -> Result<Vec<BrokerPosition>, BrokerError>;
 }
