@@ -141,6 +141,10 @@ pub fn list_csv_files(path: &Path) -> Result<Vec<PathBuf>, CsvError> {
         file: file.clone(),
         source,
     })?;
+    let root = std::fs::canonicalize(path).map_err(|source| CsvError::Io {
+        file: file.clone(),
+        source,
+    })?;
     let mut out = Vec::new();
     for entry in entries {
         let entry = entry.map_err(|source| CsvError::Io {
@@ -150,6 +154,17 @@ pub fn list_csv_files(path: &Path) -> Result<Vec<PathBuf>, CsvError> {
         let p = entry.path();
         let name = entry.file_name();
         let name = name.to_string_lossy();
+        // A symbolic link is followed only to a file inside the source directory: a link to
+        // `/etc/shadow` must not be read, nor its content echoed in a parse error.
+        if entry.file_type().is_ok_and(|t| t.is_symlink())
+            && !std::fs::canonicalize(&p).is_ok_and(|target| target.starts_with(&root))
+        {
+            tracing::warn!(
+                file = %p.display(),
+                "skipped: a symbolic link to a file outside the source directory is not followed"
+            );
+            continue;
+        }
         if p.is_file()
             && (name.ends_with(".csv") || name.ends_with(".csv.gz") || name.ends_with(".CSV"))
         {

@@ -398,3 +398,29 @@ fn stale_temporary_files_of_a_killed_run_are_removed() {
     assert!(!stale.exists(), "the stale temporary file is removed");
     assert!(target.is_file());
 }
+
+/// Issue 15 item 8: a source file that is a symbolic link to a file outside the source directory
+/// is not followed, and nothing of that file's content appears in any message.
+#[test]
+fn a_symlink_out_of_the_source_directory_is_not_followed() {
+    let env = Env::new(&["CORN"]);
+    env.write_src("CORN_20240500.csv", BARCHART);
+    let outside = tempfile::tempdir().unwrap();
+    let secret = outside.path().join("shadow");
+    std::fs::write(&secret, "root:SECRETHASH:19000:0:99999:7:::\n").unwrap();
+    let link = env.src().join("CORN_20240700.csv");
+    std::os::unix::fs::symlink(&secret, &link).unwrap();
+    let source = format!("csv:{}", env.src().display());
+    let out = env
+        .cmd(&["--source", &source, "--format", "csv"])
+        .output()
+        .unwrap();
+    let (stdout, stderr) = (stdout_of(&out), stderr_of(&out));
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(!stderr.contains("SECRETHASH") && !stdout.contains("SECRETHASH"));
+    assert!(
+        stderr.contains("CORN_20240700.csv"),
+        "the link is named: {stderr}"
+    );
+    assert!(stderr.contains("not followed"), "{stderr}");
+}
