@@ -1414,3 +1414,34 @@ fn ibkr_selected_instruments_do_not_make_other_holdings_breaks() {
     assert_eq!(locks.len(), 1);
     assert_eq!(locks[0].instrument.as_str(), "AAA");
 }
+
+/// Issue 14 item 7: a gateway that is not listening is "connection refused" (exit 5), naming
+/// the URL flag, not a bare "error sending request".
+#[test]
+fn ibkr_connection_refused_says_so() {
+    let d = data_dir();
+    let p = d.path();
+    seed(p, "s1", "AAA", 1.0, 1.0, 100.0, "20240300");
+    write_ibkr_csv(p, "AAA,AAA,CME,USD,,1,FALSE\n");
+    // A port nobody listens on: bind one, then close it.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let out = po(p)
+        .args(["--broker", "ibkr", "--ibkr-url"])
+        .arg(format!("http://127.0.0.1:{port}/v1/api"))
+        .assert()
+        .code(5)
+        .get_output()
+        .stderr
+        .clone();
+    let err = String::from_utf8_lossy(&out);
+    assert!(
+        err.to_lowercase().contains("refused") && err.contains("--ibkr-url"),
+        "{err}"
+    );
+    assert!(!err.contains("error sending request"), "{err}");
+    assert_eq!(count(p, "SELECT COUNT(*) FROM broker_orders"), 0);
+}
