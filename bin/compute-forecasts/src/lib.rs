@@ -122,13 +122,15 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
 
     // ---- config and instruments ---------------------------------------------------------------
     let (cfg, config_path) =
-        systrade_system::load_config(&store, args.config.as_deref()).map_err(|e| {
-            if e.is_data_problem() {
-                systrade_cli::data_problem(format!("{e}; nothing was written"))
-            } else {
-                fail(e)
-            }
-        })?;
+        systrade_system::load_config_for_forecasts(&store, args.config.as_deref()).map_err(
+            |e| {
+                if e.is_data_problem() {
+                    systrade_cli::data_problem(format!("{e}; nothing was written"))
+                } else {
+                    fail(e)
+                }
+            },
+        )?;
     let mut list =
         instrument_list(&store, &cfg, args.common.instruments.as_deref()).map_err(fail)?;
     let mut setup = ForecastSetup::new(&cfg, &list.codes).map_err(fail)?;

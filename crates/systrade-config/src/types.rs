@@ -654,22 +654,13 @@ impl SystemConfig {
     /// Fails with a clear message naming the key if the config asks for something not implemented yet:
     /// estimated forecast weights, FDM, instrument weights or IDM (`use_*_estimates: true`; estimated
     /// forecast scalars are supported), auto-grouped forecast weights, or `base_config`.
-    /// The tools call this before computing anything.
+    /// The tools that size positions call this before computing anything.
     ///
     /// # Errors
     /// [`ConfigErrorKind::Unsupported`] naming the first offending key.
     pub fn check_supported(&self) -> Result<(), ConfigError> {
-        let flags = [
-            (
-                self.use_forecast_weight_estimates,
-                "use_forecast_weight_estimates",
-                "estimated forecast weights are not supported yet; set it to false and give fixed forecast_weights",
-            ),
-            (
-                self.use_forecast_div_mult_estimates,
-                "use_forecast_div_mult_estimates",
-                "an estimated forecast diversification multiplier is not supported yet; set it to false and give a fixed forecast_div_multiplier",
-            ),
+        self.check_supported_for_forecasts()?;
+        self.unsupported_flag(&[
             (
                 self.use_instrument_weight_estimates,
                 "use_instrument_weight_estimates",
@@ -680,16 +671,28 @@ impl SystemConfig {
                 "use_instrument_div_mult_estimates",
                 "an estimated instrument diversification multiplier is not supported yet; set it to false and give a fixed instrument_div_multiplier",
             ),
-        ];
-        if let Some((_, key, message)) = flags.iter().find(|(on, _, _)| *on) {
-            return Err(ConfigError::new(
-                &self.source_name,
-                ConfigErrorKind::Unsupported,
-                Some(key),
-                0,
-                *message,
-            ));
-        }
+        ])
+    }
+
+    /// [`Self::check_supported`] for the forecast stages only (rules to combined forecast), what
+    /// `compute-forecasts` runs: the keys of the portfolio stage (estimated instrument weights,
+    /// IDM) do not stop it.
+    ///
+    /// # Errors
+    /// [`ConfigErrorKind::Unsupported`] naming the first offending key.
+    pub fn check_supported_for_forecasts(&self) -> Result<(), ConfigError> {
+        self.unsupported_flag(&[
+            (
+                self.use_forecast_weight_estimates,
+                "use_forecast_weight_estimates",
+                "estimated forecast weights are not supported yet; set it to false and give fixed forecast_weights",
+            ),
+            (
+                self.use_forecast_div_mult_estimates,
+                "use_forecast_div_mult_estimates",
+                "an estimated forecast diversification multiplier is not supported yet; set it to false and give a fixed forecast_div_multiplier",
+            ),
+        ])?;
         if self.forecast_weights == Some(ForecastWeights::AutoGroup) {
             return Err(self.auto_group_error());
         }
@@ -705,6 +708,20 @@ impl SystemConfig {
             ));
         }
         Ok(())
+    }
+
+    /// The first `(set, key, message)` that is set, as an unsupported-key error.
+    fn unsupported_flag(&self, flags: &[(bool, &str, &str)]) -> Result<(), ConfigError> {
+        match flags.iter().find(|(on, _, _)| *on) {
+            Some((_, key, message)) => Err(ConfigError::new(
+                &self.source_name,
+                ConfigErrorKind::Unsupported,
+                Some(key),
+                0,
+                *message,
+            )),
+            None => Ok(()),
+        }
     }
 
     /// Fails when the config cannot drive a system at all: no trading rules (an empty or rule-less

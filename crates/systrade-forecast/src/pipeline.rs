@@ -30,6 +30,10 @@ pub struct ForecastJob {
     /// `AssetClass` from `config/instruments.csv` (needed by asset-class rules only).
     pub asset_class: Option<String>,
     pub config: ForecastConfig,
+    /// Why this instrument gets no forecasts of its own although its raw data takes part in the
+    /// cross-sectional inputs of the others (e.g. the config gives no forecast weights for it);
+    /// `None` for a normal job.
+    pub unavailable: Option<String>,
 }
 
 /// How forecast scalars are obtained (spec §3.4).
@@ -104,11 +108,12 @@ pub fn compute_forecasts<T: Send, E>(
         .par_iter()
         .zip(&data)
         .zip(&cross)
-        .map(|((job, d), cross)| match d {
-            Some(d) => d
+        .map(|((job, d), cross)| match (d, &job.unavailable) {
+            (_, Some(why)) => Err(why.clone()),
+            (Some(d), None) => d
                 .raw_forecasts(&job.config, cross)
                 .map_err(|e| e.to_string()),
-            None => Err(String::new()),
+            (None, None) => Err(String::new()),
         })
         .collect();
     drop(cross);

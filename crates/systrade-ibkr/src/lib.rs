@@ -31,6 +31,7 @@ mod json;
 pub mod market;
 pub mod orders;
 pub mod portfolio;
+pub mod redact;
 pub mod resolve;
 pub mod transport;
 pub mod units;

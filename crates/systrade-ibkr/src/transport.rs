@@ -98,6 +98,7 @@ impl Transport {
         retry: Retry,
     ) -> Result<String, IbkrError> {
         let url = format!("{}{}", self.base, path);
+        let shown = crate::redact::redact(&url);
         let max_retries = match retry {
             Retry::WhenBusy => self.opts.retries,
             Retry::Never => 0,
@@ -119,15 +120,15 @@ impl Transport {
             if let Some(cookie) = self.cookie_header() {
                 req = req.header(reqwest::header::COOKIE, cookie);
             }
-            tracing::debug!(%url, attempt, "gateway request");
+            tracing::debug!(url = %shown, attempt, "gateway request");
             let retry_after = match req.send() {
                 Err(e) => {
-                    let err = classify(&url, &e);
+                    let err = classify(&shown, &e);
                     if attempt >= max_retries || matches!(err, IbkrError::CertificateRefused { .. })
                     {
                         return Err(err);
                     }
-                    tracing::warn!(%url, attempt, error = %err, "request failed, retrying");
+                    tracing::warn!(url = %shown, attempt, error = %err, "request failed, retrying");
                     None
                 }
                 Ok(resp) => {
@@ -135,25 +136,25 @@ impl Transport {
                     let status = resp.status().as_u16();
                     if resp.status().is_success() {
                         return resp.text().map_err(|e| IbkrError::Connect {
-                            url: url.clone(),
+                            url: shown.clone(),
                             message: e.without_url().to_string(),
                         });
                     }
                     if status != 429 && status != 503 {
                         return Err(IbkrError::Status {
-                            url,
+                            url: shown,
                             status,
                             body: snippet(&resp.text().unwrap_or_default()),
                         });
                     }
                     if attempt >= max_retries {
                         return Err(IbkrError::Busy {
-                            url,
+                            url: shown,
                             status,
                             attempts: attempt + 1,
                         });
                     }
-                    tracing::warn!(%url, attempt, status, "gateway busy, retrying");
+                    tracing::warn!(url = %shown, attempt, status, "gateway busy, retrying");
                     resp.headers()
                         .get(reqwest::header::RETRY_AFTER)
                         .and_then(|v| v.to_str().ok())
@@ -266,8 +267,10 @@ pub(crate) fn backoff(base: Duration, attempt: u32) -> Duration {
         .min(Duration::from_secs(30))
 }
 
+/// The start of a body for an error message, secrets redacted first (a vendor may echo the
+/// request).
 fn snippet(body: &str) -> String {
-    let one_line: String = body
+    let one_line: String = crate::redact::redact(body)
         .chars()
         .take(200)
         .map(|c| if c.is_control() { ' ' } else { c })

@@ -1,6 +1,7 @@
 //! The `http:` source's blocking HTTP client: a timeout, a minimum interval between requests (rate
 //! limit), and retries with exponential backoff on 429 (too many requests), 503 (unavailable) and
-//! connection failures. URLs are logged only in their redacted form. TLS certificates are always
+//! connection failures. URLs and response bodies appear in logs and errors only with their secrets
+//! redacted (`systrade_ibkr::redact`). TLS certificates are always
 //! verified (only the IB gateway's client may accept a self-signed one, explicitly).
 
 use std::sync::Mutex;
@@ -120,6 +121,8 @@ impl HttpClient {
         shown: &str,
         json_body: Option<&serde_json::Value>,
     ) -> Result<HttpResponse, HttpError> {
+        let shown = systrade_ibkr::redact::redact(shown);
+        let shown = shown.as_str();
         let mut attempt = 0;
         loop {
             self.pace();
@@ -211,8 +214,10 @@ pub fn backoff(base: Duration, attempt: u32) -> Duration {
         .min(Duration::from_secs(30))
 }
 
+/// The start of a body for an error message, secrets redacted first (a vendor may echo the
+/// request, `?key=…` included).
 fn snippet(body: &str) -> String {
-    let one_line: String = body
+    let one_line: String = systrade_ibkr::redact::redact(body)
         .chars()
         .take(200)
         .map(|c| if c.is_control() { ' ' } else { c })

@@ -261,23 +261,50 @@ pub struct ForecastSetup {
     pub needs: CrossSectionalNeeds,
     /// Asset classes, when a rule needs them ([`Self::set_asset_classes`]).
     pub asset_classes: BTreeMap<InstrumentCode, String>,
+    /// Instruments the config gives no forecast weights or FDM for while giving them per
+    /// instrument, with the reason: they have no forecast config (pysystemtrade cannot combine
+    /// their forecasts either) and fail individually, but their raw data still takes part in the
+    /// cross-sectional inputs of the others ([`Self::job`]).
+    pub unconfigured: BTreeMap<InstrumentCode, String>,
 }
 
 impl ForecastSetup {
     /// Builds every instrument's forecast config from the system config. Logs a warning when the
-    /// config has no `forecast_weights`. Asset classes are empty: when [`Self::needs`] says so,
-    /// give them with [`Self::set_asset_classes`].
+    /// config has no `forecast_weights`, and one naming the instruments of `codes` that
+    /// per-instrument forecast weights or FDM leave out (recorded in [`Self::unconfigured`]; they
+    /// fail individually). Asset classes are empty: when [`Self::needs`] says so, give them with
+    /// [`Self::set_asset_classes`].
     ///
     /// # Errors
-    /// Config problems (unknown rule arguments, unsupported factors, per-instrument values
-    /// missing for an instrument of `codes`).
+    /// Config problems (unknown rule arguments, unsupported factors, weights naming undefined
+    /// rules).
     pub fn new(cfg: &SystemConfig, codes: &[InstrumentCode]) -> Result<Self, ConfigProblem> {
         let rules = trading_rules(cfg)?;
         check_factors(cfg, &rules)?;
         let vol = vol_config(cfg)?;
         let mut configs = BTreeMap::new();
+        let mut unconfigured = BTreeMap::new();
         for code in codes {
+            let missing = [
+                cfg.forecast_weights_for(code).err(),
+                cfg.forecast_div_multiplier_for(code).err(),
+            ]
+            .into_iter()
+            .flatten()
+            .find(|e| e.kind == systrade_config::ConfigErrorKind::MissingInstrument);
+            if let Some(e) = missing {
+                unconfigured.insert(code.clone(), e.to_string());
+                continue;
+            }
             configs.insert(code.clone(), forecast_config(cfg, &rules, vol, code)?);
+        }
+        if !unconfigured.is_empty() {
+            let names: Vec<&str> = unconfigured.keys().map(InstrumentCode::as_str).collect();
+            tracing::warn!(
+                "{}: forecast weights or forecast_div_multiplier are given per instrument but not for {}; these instruments get no forecasts",
+                cfg.source_name,
+                names.join(", ")
+            );
         }
         if cfg.forecast_weights.is_none() {
             tracing::warn!(
@@ -308,6 +335,7 @@ impl ForecastSetup {
             rule_count: rules.len(),
             needs,
             asset_classes: BTreeMap::new(),
+            unconfigured,
         })
     }
 
@@ -338,12 +366,26 @@ impl ForecastSetup {
         })
     }
 
-    /// The pipeline job of one instrument of [`Self::configs`].
+    /// The pipeline job of one instrument of [`Self::configs`], or of [`Self::unconfigured`]: that
+    /// one has no rules and says why ([`ForecastJob::unavailable`]), so its raw data still takes
+    /// part in the cross-sectional inputs of the others, as in pysystemtrade.
     pub fn job(&self, code: &InstrumentCode) -> Option<ForecastJob> {
+        let (config, unavailable) = match (self.configs.get(code), self.unconfigured.get(code)) {
+            (Some(c), _) => (c.clone(), None),
+            (None, Some(why)) => (
+                ForecastConfig {
+                    vol: self.vol,
+                    ..ForecastConfig::default()
+                },
+                Some(why.clone()),
+            ),
+            (None, None) => return None,
+        };
         Some(ForecastJob {
             code: code.clone(),
             asset_class: self.asset_classes.get(code).cloned(),
-            config: self.configs.get(code)?.clone(),
+            config,
+            unavailable,
         })
     }
 }
@@ -402,5 +444,34 @@ mod tests {
         let e = forecast_config(&cfg, &rules, vol, &us10).unwrap_err();
         assert_eq!(e.key, "forecast_div_multiplier");
         assert!(e.message.contains("US10"), "{e}");
+    }
+
+    #[test]
+    fn setup_leaves_out_instruments_without_per_instrument_values() {
+        let cfg = config(
+            "trading_rules:\n  a:\n    function: breakout\n    other_args: {lookback: 20}\n  b:\n    function: breakout\n    other_args: {lookback: 40}\nforecast_weights: {CORN: {a: 0.5, b: 0.5}, US10: {a: 1.0}}\nforecast_div_multiplier: {CORN: 1.2}\nuse_attenuation: [a, c]\n",
+        );
+        let code = |c: &str| InstrumentCode::new(c).unwrap();
+        let setup = ForecastSetup::new(&cfg, &[code("CORN"), code("US10"), code("GOLD")]).unwrap();
+        assert_eq!(
+            setup.configs.keys().collect::<Vec<_>>(),
+            vec![&code("CORN")]
+        );
+        let why = &setup.unconfigured;
+        assert!(
+            why[&code("US10")].contains("forecast_div_multiplier"),
+            "{why:?}"
+        );
+        assert!(why[&code("GOLD")].contains("forecast_weights"), "{why:?}");
+        let gold = setup.job(&code("GOLD")).unwrap();
+        assert!(gold.unavailable.unwrap().contains("forecast_weights"));
+        assert!(gold.config.forecast_weights.is_empty());
+        assert!(
+            setup.job(&code("SP500")).is_none(),
+            "not an instrument of the setup"
+        );
+        // use_attenuation keeps the instrument's weighted rules it names
+        let corn = &setup.configs[&code("CORN")];
+        assert_eq!(corn.attenuated_rules.iter().collect::<Vec<_>>(), vec!["a"]);
     }
 }

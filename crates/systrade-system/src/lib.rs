@@ -47,12 +47,33 @@ pub fn load_config(
     store: &Store,
     path: Option<&Path>,
 ) -> Result<(SystemConfig, PathBuf), SystemError> {
+    let (cfg, path) = read_config(store, path)?;
+    cfg.check_supported()?;
+    cfg.check_usable().map_err(SystemError::Unusable)?;
+    Ok((cfg, path))
+}
+
+/// [`load_config`] for a tool that runs the forecast stages only (`compute-forecasts`): keys of
+/// the portfolio stages (estimated instrument weights or IDM) do not stop it
+/// ([`SystemConfig::check_supported_for_forecasts`]).
+///
+/// # Errors
+/// Unreadable or invalid config, unsupported forecast features.
+pub fn load_config_for_forecasts(
+    store: &Store,
+    path: Option<&Path>,
+) -> Result<(SystemConfig, PathBuf), SystemError> {
+    let (cfg, path) = read_config(store, path)?;
+    cfg.check_supported_for_forecasts()?;
+    cfg.check_usable().map_err(SystemError::Unusable)?;
+    Ok((cfg, path))
+}
+
+fn read_config(store: &Store, path: Option<&Path>) -> Result<(SystemConfig, PathBuf), SystemError> {
     let path = path.map_or_else(|| store.dir().system_yaml(), Path::to_path_buf);
     let (cfg, warnings) = SystemConfig::from_file(&path)?;
     for w in &warnings {
         tracing::warn!("{w}");
     }
-    cfg.check_supported()?;
-    cfg.check_usable().map_err(SystemError::Unusable)?;
     Ok((cfg, path))
 }

@@ -10,4 +10,5 @@ mod csv_output;
 mod parity;
 mod partial;
 mod pooled;
+mod rob_system;
 mod smoke;

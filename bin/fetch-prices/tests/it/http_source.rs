@@ -233,3 +233,50 @@ fn fx_over_http() {
     assert_eq!(csv_line(&stdout_of(&out), "GBPUSD")[3], "2");
     assert_eq!(server.requests()[0].query["d1"], "20230316");
 }
+
+/// Issue 15 item 7: a vendor's error body that echoes the request (its query string and an
+/// Authorization header) and a template with a literal key never put a secret on stderr or into
+/// the stdout CSV.
+#[test]
+fn secrets_echoed_by_a_vendor_error_are_redacted() {
+    use systrade_sources::fakes::{Response, TestServer};
+    let env = Env::new(&["CORN"]);
+    env.write_config("http-symbols.csv", "Instrument,Symbol\nCORN,ZC\n");
+    let server = TestServer::start(|req| {
+        Response::text(
+            403,
+            format!(
+                "denied: GET {}?{} Authorization: Bearer S3CRETBEARER",
+                req.path, req.raw_query
+            ),
+        )
+    });
+    let template = format!(
+        "http:{}/q/{{symbol}}/{{contract}}.csv?apikey=LITERALKEY&key={{token}}",
+        server.url()
+    );
+    let out = env
+        .cmd(&[
+            "--source",
+            &template,
+            "--contracts",
+            "202405",
+            "--format",
+            "csv",
+            "-vv",
+        ])
+        .env("SYSTRADE_SOURCE_TOKEN", "S3CRETTOKEN")
+        .output()
+        .unwrap();
+    let (stdout, stderr) = (stdout_of(&out), stderr_of(&out));
+    assert_ne!(out.status.code(), Some(0), "{stderr}");
+    assert!(
+        stderr.contains("HTTP 403"),
+        "the error is reported: {stderr}"
+    );
+    for secret in ["S3CRETTOKEN", "LITERALKEY", "S3CRETBEARER"] {
+        assert!(!stderr.contains(secret), "{secret} on stderr: {stderr}");
+        assert!(!stdout.contains(secret), "{secret} on stdout: {stdout}");
+    }
+    assert!(stdout.contains("[redacted]"), "{stdout}");
+}
