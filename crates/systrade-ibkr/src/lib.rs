@@ -3,7 +3,8 @@
 //!
 //! - [`gateway`]: the [`Gateway`] and its session (tickle, auth status, `ssodh/init`, keep-alive,
 //!   re-authentication on 401), over [`transport`] (cookies, pacing, retries of idempotent calls,
-//!   the TLS choice, errors that name a refused connection or certificate);
+//!   the TLS choice, errors that name a refused connection or certificate) and [`retry`] (pacing,
+//!   backoff, `Retry-After`: the policy of every HTTP client in the workspace);
 //! - [`contracts`], [`history`], [`orders`], [`portfolio`]: the endpoint groups, typed, prices as
 //!   [`IbPrice`] in the gateway's units;
 //! - [`resolve`]: which listed future is one of our contracts and back (`IgnoreWeekly`, crude-style
@@ -33,6 +34,7 @@ pub mod orders;
 pub mod portfolio;
 pub mod redact;
 pub mod resolve;
+pub mod retry;
 pub mod transport;
 pub mod units;
 

@@ -1,11 +1,13 @@
-//! HTTP to the gateway: one blocking reqwest client per gateway, the session cookie jar, pacing,
-//! retries of idempotent calls on 429/503 and connection failures, and errors that say what went
-//! wrong (connection refused, certificate refused) instead of "error sending request".
+//! HTTP to the gateway: one blocking reqwest client per gateway, the session cookie jar, pacing and
+//! retries of idempotent calls on 429/503 and connection failures (the policy of
+//! [`crate::retry`]), and errors that say what went wrong (connection refused, certificate
+//! refused) instead of "error sending request".
 
 use crate::error::IbkrError;
+use crate::retry::{self, Attempt, Pacer};
 use std::collections::BTreeMap;
 use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// How requests are sent.
 #[derive(Debug, Clone)]
@@ -57,7 +59,7 @@ pub(crate) struct Transport {
     client: reqwest::blocking::Client,
     base: String,
     opts: TransportOptions,
-    last_start: Mutex<Option<Instant>>,
+    pacer: Pacer,
     /// Session cookies the gateway set, sent back on every request.
     cookies: Mutex<BTreeMap<String, String>>,
 }
@@ -79,8 +81,8 @@ impl Transport {
         Ok(Self {
             client,
             base: base.trim_end_matches('/').to_string(),
+            pacer: Pacer::new(opts.min_interval),
             opts,
-            last_start: Mutex::new(None),
             cookies: Mutex::new(BTreeMap::new()),
         })
     }
@@ -103,9 +105,8 @@ impl Transport {
             Retry::WhenBusy => self.opts.retries,
             Retry::Never => 0,
         };
-        let mut attempt = 0;
-        loop {
-            self.pace();
+        retry::with_retries(max_retries, self.opts.backoff, |attempt, last| {
+            self.pacer.wait();
             let mut req = match method {
                 Method::Get => self.client.get(&url),
                 Method::Post => self.client.post(&url),
@@ -121,51 +122,45 @@ impl Transport {
                 req = req.header(reqwest::header::COOKIE, cookie);
             }
             tracing::debug!(url = %shown, attempt, "gateway request");
-            let retry_after = match req.send() {
+            match req.send() {
                 Err(e) => {
                     let err = classify(&shown, &e);
-                    if attempt >= max_retries || matches!(err, IbkrError::CertificateRefused { .. })
-                    {
-                        return Err(err);
+                    if last || matches!(err, IbkrError::CertificateRefused { .. }) {
+                        return Attempt::Done(Err(err));
                     }
                     tracing::warn!(url = %shown, attempt, error = %err, "request failed, retrying");
-                    None
+                    Attempt::Retry { after: None }
                 }
                 Ok(resp) => {
                     self.keep_cookies(&resp);
                     let status = resp.status().as_u16();
                     if resp.status().is_success() {
-                        return resp.text().map_err(|e| IbkrError::Connect {
+                        return Attempt::Done(resp.text().map_err(|e| IbkrError::Connect {
                             url: shown.clone(),
                             message: e.without_url().to_string(),
-                        });
+                        }));
                     }
-                    if status != 429 && status != 503 {
-                        return Err(IbkrError::Status {
-                            url: shown,
+                    if !retry::is_busy(status) {
+                        return Attempt::Done(Err(IbkrError::Status {
+                            url: shown.clone(),
                             status,
-                            body: snippet(&resp.text().unwrap_or_default()),
-                        });
+                            body: retry::body_snippet(&resp.text().unwrap_or_default()),
+                        }));
                     }
-                    if attempt >= max_retries {
-                        return Err(IbkrError::Busy {
-                            url: shown,
+                    if last {
+                        return Attempt::Done(Err(IbkrError::Busy {
+                            url: shown.clone(),
                             status,
                             attempts: attempt + 1,
-                        });
+                        }));
                     }
                     tracing::warn!(url = %shown, attempt, status, "gateway busy, retrying");
-                    resp.headers()
-                        .get(reqwest::header::RETRY_AFTER)
-                        .and_then(|v| v.to_str().ok())
-                        .and_then(|v| v.trim().parse::<u64>().ok())
-                        .map(Duration::from_secs)
+                    Attempt::Retry {
+                        after: retry::retry_after(&resp),
+                    }
                 }
-            };
-            let wait = retry_after.unwrap_or_else(|| backoff(self.opts.backoff, attempt));
-            std::thread::sleep(wait.min(Duration::from_secs(30)));
-            attempt += 1;
-        }
+            }
+        })
     }
 
     fn cookie_header(&self) -> Option<String> {
@@ -193,22 +188,6 @@ impl Transport {
             let jar = jar.get_or_insert_with(|| lock(&self.cookies));
             jar.insert(name.trim().to_string(), value.trim().to_string());
         }
-    }
-
-    /// Waits until `min_interval` has passed since the previous request started.
-    fn pace(&self) {
-        if self.opts.min_interval.is_zero() {
-            return;
-        }
-        let mut last = lock(&self.last_start);
-        if let Some(prev) = *last {
-            let next = prev + self.opts.min_interval;
-            let now = Instant::now();
-            if next > now {
-                std::thread::sleep(next - now);
-            }
-        }
-        *last = Some(Instant::now());
     }
 }
 
@@ -261,34 +240,9 @@ fn describe(e: &reqwest::Error) -> String {
     parts.join(": ")
 }
 
-/// `base × 2^attempt`, capped at 30 s.
-pub(crate) fn backoff(base: Duration, attempt: u32) -> Duration {
-    base.saturating_mul(1u32 << attempt.min(16))
-        .min(Duration::from_secs(30))
-}
-
-/// The start of a body for an error message, secrets redacted first (a vendor may echo the
-/// request).
-fn snippet(body: &str) -> String {
-    let one_line: String = crate::redact::redact(body)
-        .chars()
-        .take(200)
-        .map(|c| if c.is_control() { ' ' } else { c })
-        .collect();
-    one_line.trim().to_string()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn backoff_doubles_and_caps() {
-        let b = Duration::from_millis(100);
-        assert_eq!(backoff(b, 0), Duration::from_millis(100));
-        assert_eq!(backoff(b, 3), Duration::from_millis(800));
-        assert_eq!(backoff(b, 20), Duration::from_secs(30));
-    }
 
     #[test]
     fn a_closed_port_is_connection_refused() {

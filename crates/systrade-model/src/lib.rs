@@ -36,7 +36,7 @@ pub use prices::{
 pub use roll_cycle::{RollCycle, RollCycleError};
 pub use roll_state::{RollState, RollStateError};
 pub use time::{Timestamp, TimestampError};
-pub use validation::{BarField, Invalid};
+pub use validation::{BadValue, BarField, Invalid};
 
 /// Business days per year (pysystemtrade `syscore/dateutils.py` `BUSINESS_DAYS_IN_YEAR`).
 pub const BUSINESS_DAYS_IN_YEAR: f64 = 256.0;

@@ -2,7 +2,8 @@
 //! sources of `fetch-prices` and the config CSV readers all apply these functions, so one rule
 //! holds everywhere (docs/ARCHITECTURE.md, "Validation rules", states them as a table).
 //!
-//! Each check returns the problem as text; the caller names the file, the row and the field. The
+//! Each check returns the problem as a [`BadValue`] (its text is the message); the caller names
+//! the file, the row and the field. The
 //! checks are deliberately about values that cannot be right (a point size of −50 or 1e-300, an FX
 //! rate ≤ 0, a HIGH below its LOW, a timestamp in 9999), not about values that are merely unusual.
 //!
@@ -61,138 +62,148 @@ pub fn stored_timestamp_end() -> Timestamp {
     Timestamp::from_date(NaiveDate::from_ymd_opt(2200, 1, 1).expect("valid date"))
 }
 
+/// What is wrong with one value; the caller names the file, the row and the field.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum BadValue {
+    #[error("{0} is before 1900-01-01")]
+    BeforeEarliest(Timestamp),
+    #[error("{t} is more than a year in the future (after {latest})")]
+    TooFarAhead { t: Timestamp, latest: NaiveDate },
+    #[error("{0} is outside 1900-01-01..2200-01-01 (a corrupt or hand-made file?)")]
+    OutsideStoredRange(Timestamp),
+    #[error("{} is not a point size (a number from {MIN_POINTSIZE} to {MAX_POINTSIZE:e})", show(*.0))]
+    Pointsize(f64),
+    #[error("'{}' is not a currency code (three capital letters such as USD)", .0.escape_debug())]
+    Currency(String),
+    #[error("{} is not a cost (a number ≥ 0)", show(*.0))]
+    Cost(f64),
+    #[error("{} is not a fraction of notional value (0 ≤ x < 1)", show(*.0))]
+    Fraction(f64),
+    #[error("{} is not an FX rate (USD per unit, from {MIN_FX_RATE:e} to {MAX_FX_RATE})", show(*.0))]
+    FxRate(f64),
+    #[error("{} is not a price (|price| ≤ {MAX_ABS_PRICE:e})", show(*.0))]
+    Price(f64),
+    #[error("{} is not a volume (a number ≥ 0)", show(*.0))]
+    Volume(f64),
+    #[error("{} is not a number of contracts (a whole number, |n| ≤ {MAX_BROKER_CONTRACTS:e})", show(*.0))]
+    Contracts(f64),
+    #[error("HIGH {} is below LOW {}", show(*high), show(*low))]
+    HighBelowLow { high: f64, low: f64 },
+    /// A roll or expiry offset beyond ±`max` days.
+    #[error("{days} is not a number of days from -{max} to {max}")]
+    OffsetDays { days: i64, max: i64 },
+}
+
 /// A field that failed its rule: the field's name as the file spells it, and the problem.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
 #[error("field '{field}': {problem}")]
 pub struct Invalid {
     pub field: &'static str,
-    pub problem: String,
+    pub problem: BadValue,
 }
 
 impl Invalid {
-    fn new(field: &'static str, problem: String) -> Self {
+    fn new(field: &'static str, problem: BadValue) -> Self {
         Self { field, problem }
     }
 }
 
 /// A timestamp of a price, an FX rate or a roll: from 1900-01-01 to `today` + [`MAX_DAYS_AHEAD`].
-pub fn check_price_timestamp(t: Timestamp, today: NaiveDate) -> Result<(), String> {
+pub fn check_price_timestamp(t: Timestamp, today: NaiveDate) -> Result<(), BadValue> {
     let latest = today + chrono::Days::new(MAX_DAYS_AHEAD);
     if t < earliest_timestamp() {
-        Err(format!("{t} is before 1900-01-01"))
+        Err(BadValue::BeforeEarliest(t))
     } else if t.day_number() > Timestamp::from_date(latest).day_number() {
-        Err(format!(
-            "{t} is more than a year in the future (after {latest})"
-        ))
+        Err(BadValue::TooFarAhead { t, latest })
     } else {
         Ok(())
     }
 }
 
 /// A timestamp read back from a stored file: from 1900-01-01 up to (not including) 2200-01-01.
-pub fn check_stored_timestamp(t: Timestamp) -> Result<(), String> {
+pub fn check_stored_timestamp(t: Timestamp) -> Result<(), BadValue> {
     if t < earliest_timestamp() || t >= stored_timestamp_end() {
-        Err(format!(
-            "{t} is outside 1900-01-01..2200-01-01 (a corrupt or hand-made file?)"
-        ))
+        Err(BadValue::OutsideStoredRange(t))
     } else {
         Ok(())
     }
 }
 
 /// `Pointsize`: finite, in `[MIN_POINTSIZE, MAX_POINTSIZE]`.
-pub fn check_pointsize(v: f64) -> Result<(), String> {
+pub fn check_pointsize(v: f64) -> Result<(), BadValue> {
     if v.is_finite() && (MIN_POINTSIZE..=MAX_POINTSIZE).contains(&v) {
         Ok(())
     } else {
-        Err(format!(
-            "{} is not a point size (a number from {MIN_POINTSIZE} to {MAX_POINTSIZE:e})",
-            show(v)
-        ))
+        Err(BadValue::Pointsize(v))
     }
 }
 
 /// A currency code: three ASCII capital letters (`USD`, `EUR`, pysystemtrade's `MXP`).
-pub fn check_currency(code: &str) -> Result<(), String> {
+pub fn check_currency(code: &str) -> Result<(), BadValue> {
     if code.len() == 3 && code.bytes().all(|b| b.is_ascii_uppercase()) {
         Ok(())
     } else {
-        Err(format!(
-            "'{}' is not a currency code (three capital letters such as USD)",
-            code.escape_debug()
-        ))
+        Err(BadValue::Currency(code.to_string()))
     }
 }
 
 /// A cost or commission (spread cost, per-block, per-trade): finite, ≥ 0, at most [`MAX_ABS_PRICE`].
-pub fn check_cost(v: f64) -> Result<(), String> {
+pub fn check_cost(v: f64) -> Result<(), BadValue> {
     if v.is_finite() && (0.0..=MAX_ABS_PRICE).contains(&v) {
         Ok(())
     } else {
-        Err(format!("{} is not a cost (a number ≥ 0)", show(v)))
+        Err(BadValue::Cost(v))
     }
 }
 
 /// A percentage commission (a fraction of notional value): finite, in `[0, 1)`.
-pub fn check_fraction(v: f64) -> Result<(), String> {
+pub fn check_fraction(v: f64) -> Result<(), BadValue> {
     if v.is_finite() && (0.0..1.0).contains(&v) {
         Ok(())
     } else {
-        Err(format!(
-            "{} is not a fraction of notional value (0 ≤ x < 1)",
-            show(v)
-        ))
+        Err(BadValue::Fraction(v))
     }
 }
 
 /// An FX rate: finite, in `[MIN_FX_RATE, MAX_FX_RATE]` (so never ≤ 0). `NaN` (a missing value in a
 /// file) is accepted by the caller where files allow gaps.
-pub fn check_fx_rate(v: f64) -> Result<(), String> {
+pub fn check_fx_rate(v: f64) -> Result<(), BadValue> {
     if v.is_finite() && (MIN_FX_RATE..=MAX_FX_RATE).contains(&v) {
         Ok(())
     } else {
-        Err(format!(
-            "{} is not an FX rate (USD per unit, from {MIN_FX_RATE:e} to {MAX_FX_RATE})",
-            show(v)
-        ))
+        Err(BadValue::FxRate(v))
     }
 }
 
 /// A price: missing (`NaN`), or finite with magnitude at most [`MAX_ABS_PRICE`] (any sign: see the
 /// module documentation).
-pub fn check_price(v: f64) -> Result<(), String> {
+pub fn check_price(v: f64) -> Result<(), BadValue> {
     if v.is_nan() || (v.is_finite() && v.abs() <= MAX_ABS_PRICE) {
         Ok(())
     } else {
-        Err(format!(
-            "{} is not a price (|price| ≤ {MAX_ABS_PRICE:e})",
-            show(v)
-        ))
+        Err(BadValue::Price(v))
     }
 }
 
 /// A volume: missing (`NaN`), or finite, ≥ 0.
-pub fn check_volume(v: f64) -> Result<(), String> {
+pub fn check_volume(v: f64) -> Result<(), BadValue> {
     if v.is_nan() || (v.is_finite() && (0.0..=MAX_ABS_PRICE).contains(&v)) {
         Ok(())
     } else {
-        Err(format!("{} is not a volume (a number ≥ 0)", show(v)))
+        Err(BadValue::Volume(v))
     }
 }
 
 /// A number of contracts a broker reports (a fill, a filled quantity, a position): finite, whole
 /// (within 1e-6) and at most [`MAX_BROKER_CONTRACTS`] in magnitude. Returns it as an integer; the
 /// sign is the caller's.
-pub fn check_contracts(v: f64) -> Result<i64, String> {
+pub fn check_contracts(v: f64) -> Result<i64, BadValue> {
     let whole = v.round();
     if v.is_finite() && (v - whole).abs() <= 1e-6 && whole.abs() <= MAX_BROKER_CONTRACTS as f64 {
         // In range by the check above, so the conversion is exact.
         Ok(whole as i64)
     } else {
-        Err(format!(
-            "{} is not a number of contracts (a whole number, |n| ≤ {MAX_BROKER_CONTRACTS:e})",
-            show(v)
-        ))
+        Err(BadValue::Contracts(v))
     }
 }
 
@@ -227,7 +238,7 @@ pub fn check_bar(
     low: f64,
     close: f64,
     volume: f64,
-) -> Result<(), (BarField, String)> {
+) -> Result<(), (BarField, BadValue)> {
     for (f, v) in [
         (BarField::Open, open),
         (BarField::High, high),
@@ -238,10 +249,7 @@ pub fn check_bar(
     }
     check_volume(volume).map_err(|p| (BarField::Volume, p))?;
     if high < low {
-        return Err((
-            BarField::High,
-            format!("HIGH {} is below LOW {}", show(high), show(low)),
-        ));
+        return Err((BarField::High, BadValue::HighBelowLow { high, low }));
     }
     Ok(())
 }
@@ -263,19 +271,19 @@ pub fn check_roll_parameters(r: &RollParameters) -> Result<(), Invalid> {
     if r.roll_offset_days.unsigned_abs() > MAX_ROLL_OFFSET_DAYS.unsigned_abs() {
         return Err(Invalid::new(
             "RollOffsetDays",
-            format!(
-                "{} is not a number of days from -{MAX_ROLL_OFFSET_DAYS} to {MAX_ROLL_OFFSET_DAYS}",
-                r.roll_offset_days
-            ),
+            BadValue::OffsetDays {
+                days: r.roll_offset_days,
+                max: MAX_ROLL_OFFSET_DAYS,
+            },
         ));
     }
     if r.expiry_offset.unsigned_abs() > MAX_EXPIRY_OFFSET_DAYS.unsigned_abs() {
         return Err(Invalid::new(
             "ExpiryOffset",
-            format!(
-                "{} is not a number of days from -{MAX_EXPIRY_OFFSET_DAYS} to {MAX_EXPIRY_OFFSET_DAYS}",
-                r.expiry_offset
-            ),
+            BadValue::OffsetDays {
+                days: r.expiry_offset,
+                max: MAX_EXPIRY_OFFSET_DAYS,
+            },
         ));
     }
     Ok(())
@@ -351,7 +359,27 @@ mod tests {
         assert!(
             check_pointsize(1e-300)
                 .unwrap_err()
+                .to_string()
                 .starts_with("1e-300 is not")
+        );
+        assert_eq!(
+            check_pointsize(-50.0).unwrap_err().to_string(),
+            "-50 is not a point size (a number from 0.0001 to 1e10)"
+        );
+        assert_eq!(
+            check_fx_rate(0.0).unwrap_err().to_string(),
+            "0 is not an FX rate (USD per unit, from 1e-7 to 10000)"
+        );
+        assert_eq!(
+            check_currency("u\n").unwrap_err().to_string(),
+            "'u\\n' is not a currency code (three capital letters such as USD)"
+        );
+        assert_eq!(
+            check_bar(1.0, 0.5, 2.0, 1.0, 1.0)
+                .unwrap_err()
+                .1
+                .to_string(),
+            "HIGH 0.5 is below LOW 2"
         );
         assert_eq!(show(2.5), "2.5");
         assert_eq!(show(1e300), "1e300");

@@ -2,7 +2,9 @@
 //! timestamp. Missing values are `f64::NAN`.
 
 use chrono::NaiveDate;
-use systrade_model::{BarField, ContractBar, ContractDate, InstrumentCode, Timestamp, validation};
+use systrade_model::{
+    BadValue, BarField, ContractBar, ContractDate, InstrumentCode, Timestamp, validation,
+};
 
 /// One OHLCV bar; pysystemtrade calls the close `FINAL` (spec §1.10).
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -32,7 +34,7 @@ impl Bar {
     /// The validation rules of [`systrade_model::validation`]: finite prices, HIGH ≥ LOW,
     /// volume ≥ 0, a timestamp from 1900-01-01 to a year after `today` (when given; else before
     /// 2200). The error names the failing value (`None`: the timestamp).
-    pub fn validate(&self, today: Option<NaiveDate>) -> Result<(), (Option<BarField>, String)> {
+    pub fn validate(&self, today: Option<NaiveDate>) -> Result<(), (Option<BarField>, BadValue)> {
         check_timestamp(self.timestamp, today).map_err(|m| (None, m))?;
         validation::check_bar(self.open, self.high, self.low, self.close, self.volume)
             .map_err(|(f, m)| (Some(f), m))
@@ -69,7 +71,7 @@ impl FxPoint {
     /// The validation rules: a rate > 0 within range, or missing (`NaN`, dropped by cleaning); a
     /// timestamp as for [`Bar::validate`]. The error says whether the rate (`true`) or the
     /// timestamp failed.
-    pub fn validate(&self, today: Option<NaiveDate>) -> Result<(), (bool, String)> {
+    pub fn validate(&self, today: Option<NaiveDate>) -> Result<(), (bool, BadValue)> {
         check_timestamp(self.timestamp, today).map_err(|m| (false, m))?;
         if self.rate.is_nan() {
             return Ok(());
@@ -78,7 +80,7 @@ impl FxPoint {
     }
 }
 
-fn check_timestamp(t: Timestamp, today: Option<NaiveDate>) -> Result<(), String> {
+fn check_timestamp(t: Timestamp, today: Option<NaiveDate>) -> Result<(), BadValue> {
     match today {
         Some(today) => validation::check_price_timestamp(t, today),
         None => validation::check_stored_timestamp(t),

@@ -93,12 +93,12 @@ impl CsvError {
         }
     }
 
-    fn field(file: &str, line: u64, field: &str, message: impl Into<String>) -> Self {
+    fn field(file: &str, line: u64, field: &str, message: impl std::fmt::Display) -> Self {
         Self::Field {
             file: file.to_string(),
             line,
             field: field.to_string(),
-            message: message.into(),
+            message: message.to_string(),
         }
     }
 }

@@ -1,11 +1,11 @@
 //! The `http:` source's blocking HTTP client: a timeout, a minimum interval between requests (rate
 //! limit), and retries with exponential backoff on 429 (too many requests), 503 (unavailable) and
-//! connection failures. URLs and response bodies appear in logs and errors only with their secrets
-//! redacted (`systrade_ibkr::redact`). TLS certificates are always
-//! verified (only the IB gateway's client may accept a self-signed one, explicitly).
+//! connection failures (the one retry policy, `systrade_ibkr::retry`). URLs and response bodies
+//! appear in logs and errors only with their secrets redacted (`systrade_ibkr::redact`). TLS
+//! certificates are always verified (only the IB gateway's client may accept a self-signed one, explicitly).
 
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::time::Duration;
+use systrade_ibkr::retry::{self, Attempt, Pacer};
 
 /// Client settings.
 #[derive(Debug, Clone)]
@@ -82,7 +82,7 @@ pub struct HttpResponse {
 pub struct HttpClient {
     client: reqwest::blocking::Client,
     opts: HttpOptions,
-    last_start: Mutex<Option<Instant>>,
+    pacer: Pacer,
 }
 
 /// HTTP method of a request.
@@ -102,8 +102,8 @@ impl HttpClient {
             .map_err(|e| HttpError::Build(e.to_string()))?;
         Ok(Self {
             client,
+            pacer: Pacer::new(opts.min_interval),
             opts,
-            last_start: Mutex::new(None),
         })
     }
 
@@ -123,9 +123,8 @@ impl HttpClient {
     ) -> Result<HttpResponse, HttpError> {
         let shown = systrade_ibkr::redact::redact(shown);
         let shown = shown.as_str();
-        let mut attempt = 0;
-        loop {
-            self.pace();
+        retry::with_retries(self.opts.max_retries, self.opts.backoff, |attempt, last| {
+            self.pacer.wait();
             let mut req = match method {
                 Method::Get => self.client.get(url),
                 Method::Post => self.client.post(url),
@@ -136,104 +135,50 @@ impl HttpClient {
                 req = req.header(reqwest::header::CONTENT_LENGTH, "0");
             }
             tracing::debug!(url = shown, attempt, "request");
-            let retry_after;
             match req.send() {
                 Err(e) => {
                     let message = e.without_url().to_string();
-                    if attempt >= self.opts.max_retries {
-                        return Err(HttpError::Connect {
+                    if last {
+                        return Attempt::Done(Err(HttpError::Connect {
                             url: shown.to_string(),
                             message,
-                        });
+                        }));
                     }
                     tracing::warn!(url = shown, attempt, error = %message, "request failed, retrying");
-                    retry_after = None;
+                    Attempt::Retry { after: None }
                 }
                 Ok(resp) => {
                     let code = resp.status().as_u16();
                     if resp.status().is_success() {
-                        let body = resp.text().map_err(|e| HttpError::Body {
-                            url: shown.to_string(),
-                            message: e.without_url().to_string(),
-                        })?;
-                        return Ok(HttpResponse { status: code, body });
+                        return Attempt::Done(
+                            resp.text()
+                                .map(|body| HttpResponse { status: code, body })
+                                .map_err(|e| HttpError::Body {
+                                    url: shown.to_string(),
+                                    message: e.without_url().to_string(),
+                                }),
+                        );
                     }
-                    if code != 429 && code != 503 {
+                    if !retry::is_busy(code) {
                         let body = resp.text().unwrap_or_default();
-                        return Err(HttpError::Status {
+                        return Attempt::Done(Err(HttpError::Status {
                             url: shown.to_string(),
                             status: code,
-                            body: snippet(&body),
-                        });
+                            body: retry::body_snippet(&body),
+                        }));
                     }
-                    if attempt >= self.opts.max_retries {
-                        return Err(HttpError::Exhausted {
+                    if last {
+                        return Attempt::Done(Err(HttpError::Exhausted {
                             url: shown.to_string(),
                             status: code,
                             attempts: attempt + 1,
-                        });
+                        }));
                     }
-                    retry_after = resp
-                        .headers()
-                        .get(reqwest::header::RETRY_AFTER)
-                        .and_then(|v| v.to_str().ok())
-                        .and_then(|v| v.trim().parse::<u64>().ok())
-                        .map(Duration::from_secs);
+                    let after = retry::retry_after(&resp);
                     tracing::warn!(url = shown, attempt, status = code, "server busy, retrying");
+                    Attempt::Retry { after }
                 }
             }
-            let wait = retry_after.unwrap_or_else(|| backoff(self.opts.backoff, attempt));
-            std::thread::sleep(wait.min(Duration::from_secs(30)));
-            attempt += 1;
-        }
-    }
-
-    /// Waits until `min_interval` has passed since the previous request started.
-    fn pace(&self) {
-        if self.opts.min_interval.is_zero() {
-            return;
-        }
-        let mut last = self
-            .last_start
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        if let Some(prev) = *last {
-            let next = prev + self.opts.min_interval;
-            let now = Instant::now();
-            if next > now {
-                std::thread::sleep(next - now);
-            }
-        }
-        *last = Some(Instant::now());
-    }
-}
-
-/// `base × 2^attempt`, capped at 30 s.
-pub fn backoff(base: Duration, attempt: u32) -> Duration {
-    base.saturating_mul(1u32 << attempt.min(16))
-        .min(Duration::from_secs(30))
-}
-
-/// The start of a body for an error message, secrets redacted first (a vendor may echo the
-/// request, `?key=…` included).
-fn snippet(body: &str) -> String {
-    let one_line: String = systrade_ibkr::redact::redact(body)
-        .chars()
-        .take(200)
-        .map(|c| if c.is_control() { ' ' } else { c })
-        .collect();
-    one_line.trim().to_string()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn backoff_doubles_and_caps() {
-        let b = Duration::from_millis(100);
-        assert_eq!(backoff(b, 0), Duration::from_millis(100));
-        assert_eq!(backoff(b, 3), Duration::from_millis(800));
-        assert_eq!(backoff(b, 20), Duration::from_secs(30));
+        })
     }
 }

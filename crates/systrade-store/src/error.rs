@@ -121,13 +121,13 @@ impl StoreError {
         path: impl Into<PathBuf>,
         row: usize,
         field: &str,
-        problem: impl Into<String>,
+        problem: impl std::fmt::Display,
     ) -> Self {
         Self::Value {
             path: path.into(),
             row,
             field: field.to_string(),
-            problem: problem.into(),
+            problem: problem.to_string(),
         }
     }
 

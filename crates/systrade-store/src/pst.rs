@@ -92,7 +92,7 @@ struct Cells<'a> {
 }
 
 impl Cells<'_> {
-    fn err(&self, row: usize, col: usize, problem: String) -> StoreError {
+    fn err(&self, row: usize, col: usize, problem: impl std::fmt::Display) -> StoreError {
         StoreError::value(self.path, row, self.names[col], problem)
     }
 

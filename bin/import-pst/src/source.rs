@@ -1,0 +1,201 @@
+//! The source directory: which files there are and what each becomes (an instrument's series,
+//! an FX rate, one contract's prices), with the per-kind counts of the summary.
+
+use anyhow::Context;
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use systrade_model::{ContractDate, InstrumentCode};
+use systrade_store::{SeriesKind, pst};
+
+/// Source subdirectory of each kind, in summary order.
+pub(crate) const SOURCES: [(SeriesKind, &str); 5] = [
+    (SeriesKind::Adjusted, "adjusted_prices_csv"),
+    (SeriesKind::Multiple, "multiple_prices_csv"),
+    (SeriesKind::Fx, "fx_prices_csv"),
+    (SeriesKind::Rolls, "roll_calendars_csv"),
+    (SeriesKind::Contracts, "contract_prices_csv"),
+];
+
+/// What one source file becomes.
+#[derive(Debug, Clone)]
+pub(crate) enum Target {
+    Instrument(InstrumentCode),
+    Currency(String),
+    Contract(InstrumentCode, ContractDate),
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct Job {
+    pub(crate) kind: SeriesKind,
+    pub(crate) target: Target,
+    pub(crate) path: PathBuf,
+}
+
+/// Per-kind counts for the summary.
+#[derive(Debug, Default, Clone)]
+pub(crate) struct Tally {
+    pub(crate) source_files: usize,
+    pub(crate) files: usize,
+    pub(crate) rows: usize,
+    pub(crate) written: usize,
+    pub(crate) unchanged: usize,
+    pub(crate) skipped: usize,
+}
+
+/// Files named `*.csv` / `*.csv.gz` in `dir`, by stem; a missing directory is `None`.
+fn list_csv(dir: &Path) -> anyhow::Result<Option<BTreeMap<String, PathBuf>>> {
+    let entries = match std::fs::read_dir(dir) {
+        Ok(e) => e,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(e).with_context(|| format!("{}", dir.display())),
+    };
+    let mut out = BTreeMap::new();
+    for entry in entries {
+        let entry = entry.with_context(|| format!("{}", dir.display()))?;
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let Some(stem) = pst::csv_stem(&name) else {
+            tracing::debug!("ignoring {}", entry.path().display());
+            continue;
+        };
+        if let Some(other) = out.insert(stem.to_string(), entry.path()) {
+            anyhow::bail!(
+                "{} and {} hold the same data; keep one of them",
+                other.display(),
+                entry.path().display()
+            );
+        }
+    }
+    Ok(Some(out))
+}
+
+fn is_currency_pair(name: &str) -> Option<&str> {
+    let ccy = name.strip_suffix("USD")?;
+    systrade_model::validation::check_currency(ccy)
+        .is_ok()
+        .then_some(ccy)
+}
+
+/// The files to read, and what the summary counts before reading them.
+#[derive(Debug, Default)]
+pub(crate) struct Scan {
+    pub(crate) jobs: Vec<Job>,
+    pub(crate) tallies: BTreeMap<SeriesKind, Tally>,
+    /// Kinds whose subdirectory exists in the source.
+    pub(crate) present: BTreeSet<SeriesKind>,
+}
+
+/// Lists the source's price subdirectories: a file that cannot become a job (bad name, unknown
+/// instrument) is a problem; instruments outside `selected` are left out.
+pub(crate) fn scan(
+    source: &Path,
+    configured: &BTreeSet<InstrumentCode>,
+    selected: Option<&BTreeSet<InstrumentCode>>,
+    problems: &mut Vec<String>,
+) -> anyhow::Result<Scan> {
+    let mut tallies: BTreeMap<SeriesKind, Tally> = BTreeMap::new();
+    let mut present: BTreeSet<SeriesKind> = BTreeSet::new();
+    let mut jobs: Vec<Job> = Vec::new();
+    let mut variants: Vec<String> = Vec::new();
+    for (kind, sub) in SOURCES {
+        let Some(files) = list_csv(&source.join(sub))? else {
+            continue;
+        };
+        present.insert(kind);
+        let tally = tallies.entry(kind).or_default();
+        for (stem, path) in files {
+            tally.source_files += 1;
+            let target = match kind {
+                SeriesKind::Fx => match is_currency_pair(&stem) {
+                    Some(ccy) => Target::Currency(ccy.to_string()),
+                    None => {
+                        problems.push(format!(
+                            "{}: file name is not <CCY>USD (three capital letters, then USD)",
+                            path.display()
+                        ));
+                        continue;
+                    }
+                },
+                SeriesKind::Rolls if stem.contains('#') => {
+                    variants.push(stem);
+                    tally.skipped += 1;
+                    continue;
+                }
+                SeriesKind::Contracts => {
+                    let Some((inst, contract)) = pst::split_contract_file_stem(&stem) else {
+                        problems.push(format!(
+                            "{}: file name is not <INSTRUMENT>_<YYYYMMDD>",
+                            path.display()
+                        ));
+                        continue;
+                    };
+                    let contract = match contract.parse::<ContractDate>() {
+                        Ok(c) if contract.len() == 8 => c,
+                        Ok(_) => {
+                            problems.push(format!(
+                                "{}: bad contract id '{contract}' in file name: expected YYYYMMDD",
+                                path.display()
+                            ));
+                            continue;
+                        }
+                        Err(e) => {
+                            problems.push(format!(
+                                "{}: bad contract id in file name: {e}",
+                                path.display()
+                            ));
+                            continue;
+                        }
+                    };
+                    match known_instrument(inst, configured, &path) {
+                        Ok(code) => Target::Contract(code, contract),
+                        Err(p) => {
+                            problems.push(p.to_string());
+                            continue;
+                        }
+                    }
+                }
+                _ => match known_instrument(&stem, configured, &path) {
+                    Ok(code) => Target::Instrument(code),
+                    Err(p) => {
+                        problems.push(p.to_string());
+                        continue;
+                    }
+                },
+            };
+            let wanted = match (selected, &target) {
+                (None, _) | (_, Target::Currency(_)) => true,
+                (Some(sel), Target::Instrument(c) | Target::Contract(c, _)) => sel.contains(c),
+            };
+            if wanted {
+                jobs.push(Job { kind, target, path });
+            }
+        }
+    }
+
+    if !variants.is_empty() {
+        tracing::warn!(
+            "skipping {} variant roll calendars in {} (names with '#' are not instrument codes): {}",
+            variants.len(),
+            source.join("roll_calendars_csv").display(),
+            variants.join(", ")
+        );
+    }
+    Ok(Scan {
+        jobs,
+        tallies,
+        present,
+    })
+}
+
+fn known_instrument(
+    name: &str,
+    configured: &BTreeSet<InstrumentCode>,
+    path: &Path,
+) -> anyhow::Result<InstrumentCode> {
+    match InstrumentCode::new(name) {
+        Ok(code) if configured.contains(&code) => Ok(code),
+        _ => anyhow::bail!(
+            "{}: unknown instrument '{name}': not in csvconfig/instrumentconfig.csv",
+            path.display()
+        ),
+    }
+}

@@ -1,0 +1,110 @@
+//! `run-step capital`: total and per-strategy capital (spec §4.3 items 5-6).
+
+use crate::CapitalCmd;
+use crate::table::print_table;
+use anyhow::bail;
+use std::io::Write;
+use systrade_cli::{ExitCode, ExitCodeError};
+use systrade_ops::capital::{self, CapitalMethod, Update};
+use systrade_store::StateWriter;
+
+pub(crate) fn run(db: &mut StateWriter, action: &CapitalCmd) -> anyhow::Result<ExitCode> {
+    match action {
+        CapitalCmd::Show { format } => {
+            let header = [
+                "at",
+                "account_value",
+                "total_capital",
+                "maximum",
+                "acc_pnl",
+                "method",
+                "status",
+                "note",
+            ];
+            let rows: Vec<Vec<String>> = db
+                .capital_history()?
+                .into_iter()
+                .map(|r| {
+                    vec![
+                        r.at,
+                        r.state
+                            .account_value
+                            .map(|v| format!("{v:.2}"))
+                            .unwrap_or_default(),
+                        format!("{:.2}", r.state.total_capital),
+                        format!("{:.2}", r.state.maximum),
+                        format!("{:.2}", r.state.acc_pnl),
+                        r.method,
+                        r.status.as_str().to_string(),
+                        r.note,
+                    ]
+                })
+                .collect();
+            print_table(&header, &rows, *format)?;
+            let strat: Vec<Vec<String>> = db
+                .strategy_capitals()?
+                .into_iter()
+                .map(|s| {
+                    vec![
+                        s.strategy,
+                        format!("{}", s.weight),
+                        format!("{:.2}", s.capital),
+                    ]
+                })
+                .collect();
+            if !strat.is_empty() {
+                writeln!(std::io::stdout())?;
+                print_table(&["strategy", "weight", "capital"], &strat, *format)?;
+            }
+            Ok(ExitCode::Success)
+        }
+        CapitalCmd::Set { amount, note } => {
+            let s = capital::set_manual(db, *amount, note)?;
+            tracing::info!(total_capital = s.total_capital, "capital set by hand");
+            Ok(ExitCode::Success)
+        }
+        CapitalCmd::Update {
+            account_value,
+            method,
+        } => match capital::update(db, *account_value, CapitalMethod::parse(method)?)? {
+            Update::Accepted(s) => {
+                tracing::info!(
+                    total_capital = s.total_capital,
+                    acc_pnl = s.acc_pnl,
+                    "capital updated"
+                );
+                Ok(ExitCode::Success)
+            }
+            Update::NeedsConfirmation { jump, .. } => Err(anyhow::Error::new(ExitCodeError(
+                ExitCode::DataProblem,
+            ))
+            .context(format!(
+                "account value moved {:.1}% (> 10%): capital unchanged until \
+                 `run-step capital confirm` (or `reject`)",
+                jump * 100.0
+            ))),
+        },
+        CapitalCmd::Confirm => {
+            let s = capital::confirm(db)?;
+            tracing::info!(total_capital = s.total_capital, "capital update confirmed");
+            Ok(ExitCode::Success)
+        }
+        CapitalCmd::Reject => {
+            if !capital::reject(db)? {
+                bail!("no capital update is waiting for confirmation");
+            }
+            Ok(ExitCode::Success)
+        }
+        CapitalCmd::Get { strategy } => match capital::strategy_capital(db, strategy)? {
+            Some(c) => {
+                writeln!(std::io::stdout(), "{c}")?;
+                Ok(ExitCode::Success)
+            }
+            None => bail!("no capital set for strategy {strategy} (run-step capital set AMOUNT)"),
+        },
+        CapitalCmd::Weight { strategy, weight } => {
+            capital::set_weight(db, strategy, *weight)?;
+            Ok(ExitCode::Success)
+        }
+    }
+}
