@@ -97,7 +97,14 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
                 anyhow::Error::new(e)
             }
         })?;
-    let list = systrade_system::instrument_list(&store, &cfg, args.common.instruments.as_deref())?;
+    let list = systrade_system::instrument_list(&store, &cfg, args.common.instruments.as_deref())
+        .map_err(|e| {
+        if e.is_usage() {
+            systrade_cli::usage(e)
+        } else {
+            anyhow::Error::new(e)
+        }
+    })?;
     let codes = &list.codes;
     let statics = StaticData::read(&store)?;
     let mut setup = ForecastSetup::new(&cfg, codes)?;

@@ -132,7 +132,13 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
             },
         )?;
     let mut list =
-        instrument_list(&store, &cfg, args.common.instruments.as_deref()).map_err(fail)?;
+        instrument_list(&store, &cfg, args.common.instruments.as_deref()).map_err(|e| {
+            if e.is_usage() {
+                systrade_cli::usage(format!("{e}; nothing was written"))
+            } else {
+                fail(e)
+            }
+        })?;
     let mut setup = ForecastSetup::new(&cfg, &list.codes).map_err(fail)?;
     let from = list.source_name();
     tracing::info!(

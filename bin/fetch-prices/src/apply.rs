@@ -17,7 +17,7 @@ use systrade_sources::bar::{Bar, ContractSeries, FxPoint, FxSeries};
 use systrade_sources::clean::{CleanOptions, clean_bars, clean_fx};
 use systrade_sources::merge::{Merged, Row, merge_rows};
 use systrade_sources::spike::{Spike, find_spikes};
-use systrade_store::{ContractClose, Store, StoreError, Writer};
+use systrade_store::{ContractClose, SeriesKind, Store, StoreError, Writer};
 
 const REVISIONS_HEADER: &str = "recorded_at,instrument,contract,timestamp,field,old,new";
 
@@ -333,6 +333,14 @@ pub(crate) fn apply_all(
                     e.into()
                 }
             })?;
+        // Temporary files a killed fetch-prices left where it writes (contract prices, FX).
+        let mut stale = 0;
+        for kind in [SeriesKind::Contracts, SeriesKind::Fx] {
+            stale += writer.remove_stale_temp_files_in(&store.dir().series_dir(kind))?;
+        }
+        if stale > 0 {
+            tracing::info!(stale, "removed temporary files left by an interrupted run");
+        }
         let progress = Progress::new(work.len() as u64, "instruments", args.common.no_progress);
         progress.set_message("merging");
         let next = AtomicUsize::new(0);

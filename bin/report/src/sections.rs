@@ -306,14 +306,19 @@ fn roll(ctx: &Ctx<'_>) -> anyhow::Result<Vec<Table>> {
             continue;
         };
         let days = |d: NaiveDate| Cell::num((d - ctx.date).num_days() as f64, 0);
-        let (roll_days, exp_days, carry_days) = match &i.roll {
-            Some(p) => (
-                days(p.desired_roll_date(last.price_contract)),
-                days(p.approx_expiry(last.price_contract)),
-                days(p.approx_expiry(last.carry_contract)),
-            ),
-            None => (Cell::Empty, Cell::Empty, Cell::Empty),
+        // Days to expiry: the exact expiry of a contract the broker resolved (contracts table),
+        // else the roll configuration's approximation.
+        let expiry = |c| -> anyhow::Result<Option<NaiveDate>> {
+            Ok(db
+                .contract_expiry(&i.cfg.code, c)?
+                .or_else(|| i.roll.as_ref().map(|p| p.approx_expiry(c))))
         };
+        let cell = |d: Option<NaiveDate>| d.map_or(Cell::Empty, days);
+        let roll_days = i.roll.as_ref().map_or(Cell::Empty, |p| {
+            days(p.desired_roll_date(last.price_contract))
+        });
+        let exp_days = cell(expiry(last.price_contract)?);
+        let carry_days = cell(expiry(last.carry_contract)?);
         let pos = db.contract_position(&i.cfg.code, last.price_contract)?;
         tb.push(vec![
             t(i.code()),
@@ -331,7 +336,7 @@ fn roll(ctx: &Ctx<'_>) -> anyhow::Result<Vec<Table>> {
             ),
         ]);
     }
-    tb.note = Some("forward_volume_ratio: forward contract volume relative to priced (= 1), EWMA span 3 over the last 14 days".into());
+    tb.note = Some("days_to_*_expiry: the exact expiry where the broker resolved the contract (contracts table), else approximated from the roll configuration; forward_volume_ratio: forward contract volume relative to priced (= 1), EWMA span 3 over the last 14 days".into());
     Ok(vec![tb])
 }
 

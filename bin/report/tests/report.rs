@@ -198,3 +198,51 @@ fn all_sections_all_formats() {
     assert!(html.contains("<svg") && html.ends_with("</html>\n"));
     report(&data).args(["bogus-section"]).assert().code(2);
 }
+
+/// Issue 14 item 3: the roll report's days to expiry use the exact expiry of a contract the
+/// broker resolved (the contracts table) instead of the roll configuration's approximation.
+#[test]
+fn roll_days_to_expiry_use_the_resolved_contract() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    setup(&data);
+    let roll_row = |data: &Path| -> serde_json::Value {
+        let out = report(data)
+            .args(["roll", "--format", "json"])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let j: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        rows(&j, "roll")
+            .iter()
+            .find(|r| r["instrument"] == "GOLD")
+            .unwrap()
+            .clone()
+    };
+    let before = roll_row(&data);
+    let priced = before["priced"].as_str().unwrap().to_string();
+    Connection::open(data.join("state.sqlite"))
+        .unwrap()
+        .execute(
+            "INSERT INTO contracts (instrument, contract, broker, conid, expiry, resolved_at)
+             VALUES ('GOLD', ?1, 'ibkr', 7, '2023-09-07', '2023-08-31T00:00:00Z')",
+            [&priced],
+        )
+        .unwrap();
+    let after = roll_row(&data);
+    assert_eq!(
+        after["days_to_priced_expiry"].as_f64(),
+        Some(7.0),
+        "{after}"
+    );
+    assert_ne!(
+        before["days_to_priced_expiry"].as_f64(),
+        Some(7.0),
+        "{before}"
+    );
+    assert_eq!(after["days_to_roll"], before["days_to_roll"]);
+}

@@ -133,6 +133,37 @@ fn history(
     }
 }
 
+/// Why `h` has no buffered position on any date, naming the input to check: no forecast, or a
+/// volatility scalar or notional position that is not a finite number (a zero or missing FX rate,
+/// a capital so large that the arithmetic overflows).
+fn why_no_position(code: &InstrumentCode, h: &PositionHistory) -> String {
+    let forecasts = format!("forecasts/{code}.parquet");
+    let Some(i) = (0..h.dates.len())
+        .rev()
+        .find(|&i| h.combined_forecast[i].is_finite())
+    else {
+        return format!("no position: no combined forecast (check {forecasts})");
+    };
+    let date = &h.dates[i];
+    let vs = h.volatility_scalar[i];
+    if !vs.is_finite() || vs == 0.0 {
+        return format!(
+            "no position: the volatility scalar on {date} is {vs}; check the instrument's FX rate              (prices/fx/<CCY>USD.parquet: zero, negative or missing) and the capital (too large              a capital, e.g. 1e308, overflows)"
+        );
+    }
+    let notional = h.notional_position[i];
+    if !notional.is_finite() {
+        return format!(
+            "no position: the notional position on {date} is {notional} (volatility scalar {vs},              instrument weight {}, IDM {}); check the capital (too large, e.g. 1e308,              overflows), the instrument weight and the IDM",
+            h.instrument_weight[i], h.idm[i]
+        );
+    }
+    format!(
+        "no position: no position buffers on {date} (forecast {}, volatility scalar {vs}); check          the instrument's prices and volatility",
+        h.combined_forecast[i]
+    )
+}
+
 fn latest(
     code: &InstrumentCode,
     h: &PositionHistory,
@@ -142,7 +173,7 @@ fn latest(
     let i = (0..h.dates.len())
         .rev()
         .find(|&i| !lower[i].is_nan() && !upper[i].is_nan())
-        .ok_or_else(|| "no position yet (no forecast or volatility)".to_string())?;
+        .ok_or_else(|| why_no_position(code, h))?;
     let r = p
         .reference
         .as_ref()
@@ -200,7 +231,14 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
                 anyhow::Error::new(e)
             }
         })?;
-    let list = systrade_system::instrument_list(&store, &cfg, args.common.instruments.as_deref())?;
+    let list = systrade_system::instrument_list(&store, &cfg, args.common.instruments.as_deref())
+        .map_err(|e| {
+        if e.is_usage() {
+            systrade_cli::usage(e)
+        } else {
+            anyhow::Error::new(e)
+        }
+    })?;
     let codes = &list.codes;
     let statics = StaticData::read(&store)?;
     let mut setup = ForecastSetup::new(&cfg, codes)?;

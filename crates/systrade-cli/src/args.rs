@@ -40,7 +40,7 @@ pub struct CommonArgs {
 
 impl CommonArgs {
     /// Keeps only the instruments asked for with `--instruments`, in the order given by `all`.
-    /// Errors name any requested instrument that `all` does not contain.
+    /// Errors (exit 2, usage) name any requested instrument that `all` does not contain.
     pub fn select_instruments(
         &self,
         all: &[InstrumentCode],
@@ -54,10 +54,10 @@ impl CommonArgs {
                     .map(InstrumentCode::as_str)
                     .collect();
                 if !unknown.is_empty() {
-                    anyhow::bail!(
+                    return Err(crate::error::usage(format!(
                         "unknown instrument(s) in --instruments: {}",
                         unknown.join(", ")
-                    );
+                    )));
                 }
                 Ok(all.iter().filter(|c| wanted.contains(c)).cloned().collect())
             }

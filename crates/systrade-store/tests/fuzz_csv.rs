@@ -60,37 +60,22 @@ fn pysystemtrade_price_files_never_panic_and_accept_only_valid_rows() {
 
 #[test]
 fn config_files_never_panic_and_accept_only_valid_rows() {
-    const INSTRUMENTS: &[&str] = &[
-        "Instrument",
-        "Description",
-        "Pointsize",
-        "Currency",
-        "AssetClass",
-        "PerBlock",
-        "Percentage",
-        "PerTrade",
-        "Region",
-    ];
-    fuzz("instrumentconfig.csv", INSTRUMENTS, |p, b| {
-        if let Ok(rows) = config::parse_instruments(p, b) {
-            for i in rows {
-                assert!(
-                    i.pointsize.is_finite() && i.pointsize > 0.0,
-                    "accepted point size {}",
-                    i.pointsize
-                );
+    fuzz(
+        "instrumentconfig.csv",
+        &config::INSTRUMENT_COLUMNS,
+        |p, b| {
+            if let Ok(rows) = config::parse_instruments(p, b) {
+                for i in rows {
+                    assert!(
+                        i.pointsize.is_finite() && i.pointsize > 0.0,
+                        "accepted point size {}",
+                        i.pointsize
+                    );
+                }
             }
-        }
-    });
-    const ROLLS: &[&str] = &[
-        "Instrument",
-        "HoldRollCycle",
-        "RollOffsetDays",
-        "CarryOffset",
-        "PricedRollCycle",
-        "ExpiryOffset",
-    ];
-    fuzz("rollconfig.csv", ROLLS, |p, b| {
+        },
+    );
+    fuzz("rollconfig.csv", &config::ROLL_COLUMNS, |p, b| {
         let _ = config::parse_roll_parameters(p, b);
     });
     fuzz("spreadcosts.csv", &["Instrument", "SpreadCost"], |p, b| {
@@ -104,16 +89,7 @@ fn config_files_never_panic_and_accept_only_valid_rows() {
             }
         }
     });
-    const IBKR: &[&str] = &[
-        "Instrument",
-        "IBSymbol",
-        "IBExchange",
-        "IBCurrency",
-        "IBMultiplier",
-        "priceMagnifier",
-        "IgnoreWeekly",
-    ];
-    fuzz("ibkr.csv", IBKR, |p, b| {
+    fuzz("ibkr.csv", &config::IBKR_COLUMNS, |p, b| {
         if let Ok(rows) = config::parse_ibkr_instruments(p, b) {
             for r in rows {
                 assert!(

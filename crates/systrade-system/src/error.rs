@@ -59,6 +59,12 @@ impl SystemError {
     pub fn is_data_problem(&self) -> bool {
         matches!(self, Self::Unusable(_))
     }
+
+    /// `--instruments` names an instrument outside the system: a bad argument, binaries exit 2
+    /// (as every tool does for an unknown `--instruments` name).
+    pub fn is_usage(&self) -> bool {
+        matches!(self, Self::UnknownInstruments { .. })
+    }
 }
 
 fn join(codes: &[InstrumentCode]) -> String {

@@ -1,10 +1,11 @@
 //! Test support: locating `../shared/pst-data` and `../shared/pst-reference` (or the directories named
 //! by `SYSTRADE_PST_DATA` / `SYSTRADE_PST_REFERENCE`), a plain CSV reader (gzip or not) that tests
 //! use to read reference files independently of the project's own readers, and the real binaries
-//! with a data directory made from `testdata/` ([`tools`]), and bounded seeded fuzzing ([`fuzz`]).
+//! with a data directory made from `testdata/` ([`tools`]), bounded seeded fuzzing ([`fuzz`]) and kill -9 campaign support ([`campaign`]).
 
 #![allow(clippy::print_stderr)]
 
+pub mod campaign;
 pub mod fuzz;
 pub mod tools;
 

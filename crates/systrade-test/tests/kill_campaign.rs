@@ -12,34 +12,15 @@
 //!   run (Parquet and CSV files), and for `place-orders` the same positions and the same orders and
 //!   fills (no order sent twice, none lost).
 
-use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
+use systrade_test::campaign::{SplitMix64, copy_dir, data_files};
 use systrade_test::tools::{Tools, assert_ok};
 
 const SEED: u64 = 15;
 const TRIALS_PER_STEP: usize = 10;
 const DATE: &str = "2026-12-04";
-
-/// SplitMix64: a seeded generator with no dependencies.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    /// A duration uniformly in `[0, max]`.
-    fn upto(&mut self, max: Duration) -> Duration {
-        let micros = u64::try_from(max.as_micros()).unwrap_or(u64::MAX).max(1);
-        Duration::from_micros(self.next() % (micros + 1))
-    }
-}
 
 /// One daily step: its tool and arguments.
 struct Step {
@@ -103,35 +84,6 @@ fn run_step(tools: &Tools, step: &Step, data: &Path) -> Duration {
     took
 }
 
-/// Data files: everything but `state.sqlite` (compared through the tools), lock files and
-/// hidden (temporary) files, by path relative to `dir`.
-fn data_files(dir: &Path) -> BTreeMap<String, Vec<u8>> {
-    fn walk(root: &Path, dir: &Path, out: &mut BTreeMap<String, Vec<u8>>) {
-        let Ok(entries) = std::fs::read_dir(dir) else {
-            return;
-        };
-        for e in entries.flatten() {
-            let path = e.path();
-            let name = e.file_name().to_string_lossy().into_owned();
-            if name.starts_with('.') || name.starts_with("state.sqlite") || name == "locks" {
-                continue;
-            }
-            let Ok(kind) = e.file_type() else { continue };
-            if kind.is_dir() {
-                walk(root, &path, out);
-            } else if kind.is_file()
-                && let Ok(bytes) = std::fs::read(&path)
-            {
-                let rel = path.strip_prefix(root).expect("under root");
-                out.insert(rel.to_string_lossy().into_owned(), bytes);
-            }
-        }
-    }
-    let mut out = BTreeMap::new();
-    walk(dir, dir, &mut out);
-    out
-}
-
 /// What `place-orders` reports of the state database: positions, and completed orders and fills
 /// without their row ids and client order id prefixes.
 fn orders_view(tools: &Tools, data: &Path) -> String {
@@ -166,19 +118,6 @@ fn orders_view(tools: &Tools, data: &Path) -> String {
     view
 }
 
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).expect("mkdir");
-    for e in std::fs::read_dir(from).expect("read_dir").flatten() {
-        let target = to.join(e.file_name());
-        let kind = e.file_type().expect("file type");
-        if kind.is_dir() {
-            copy_dir(&e.path(), &target);
-        } else if kind.is_file() {
-            std::fs::copy(e.path(), &target).expect("copy");
-        }
-    }
-}
-
 #[test]
 fn killed_daily_steps_leave_old_or_new_files_and_rerun_to_the_same_result() {
     let tools = Tools::build(&[
@@ -196,7 +135,7 @@ fn killed_daily_steps_leave_old_or_new_files_and_rerun_to_the_same_result() {
     std::fs::remove_dir_all(base.join("prices/multiple")).expect("rm multiple");
     std::fs::remove_dir_all(base.join("prices/adjusted")).expect("rm adjusted");
 
-    let mut rng = Rng(SEED);
+    let mut rng = SplitMix64::new(SEED);
     let mut before = base;
     let mut kills = 0;
     for (n, step) in STEPS.iter().enumerate() {

@@ -381,3 +381,20 @@ fn another_writer_holding_the_lock_means_exit_6_and_nothing_written() {
     assert!(stderr_of(&out).contains("another process holds the write lock"));
     assert!(env.stored("CORN").is_none());
 }
+
+/// Issue 15 item 8: temporary files a killed fetch-prices left beside the files it writes are
+/// removed by the next run (under the write lock).
+#[test]
+fn stale_temporary_files_of_a_killed_run_are_removed() {
+    let env = Env::new(&["CORN"]);
+    env.write_src("CORN_20240500.csv", BARCHART);
+    let source = format!("csv:{}", env.src().display());
+    let target = env.contract_file("CORN");
+    let dir = target.parent().unwrap().to_path_buf();
+    std::fs::create_dir_all(&dir).unwrap();
+    let stale = dir.join(".CORN.parquet.tmp-999999-0");
+    std::fs::write(&stale, b"half a file").unwrap();
+    env.cmd(&["--source", &source]).assert().success();
+    assert!(!stale.exists(), "the stale temporary file is removed");
+    assert!(target.is_file());
+}

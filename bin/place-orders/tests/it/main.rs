@@ -1414,3 +1414,109 @@ fn ibkr_selected_instruments_do_not_make_other_holdings_breaks() {
     assert_eq!(locks.len(), 1);
     assert_eq!(locks[0].instrument.as_str(), "AAA");
 }
+
+/// Issue 14 item 7: a gateway that is not listening is "connection refused" (exit 5), naming
+/// the URL flag, not a bare "error sending request".
+#[test]
+fn ibkr_connection_refused_says_so() {
+    let d = data_dir();
+    let p = d.path();
+    seed(p, "s1", "AAA", 1.0, 1.0, 100.0, "20240300");
+    write_ibkr_csv(p, "AAA,AAA,CME,USD,,1,FALSE\n");
+    // A port nobody listens on: bind one, then close it.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let out = po(p)
+        .args(["--broker", "ibkr", "--ibkr-url"])
+        .arg(format!("http://127.0.0.1:{port}/v1/api"))
+        .assert()
+        .code(5)
+        .get_output()
+        .stderr
+        .clone();
+    let err = String::from_utf8_lossy(&out);
+    assert!(
+        err.to_lowercase().contains("refused") && err.contains("--ibkr-url"),
+        "{err}"
+    );
+    assert!(!err.contains("error sending request"), "{err}");
+    assert_eq!(count(p, "SELECT COUNT(*) FROM broker_orders"), 0);
+}
+
+/// Issue 14 item 3: a crude-style contract (the December contract expires in November) is sent to
+/// the future of its contract month, not the one expiring in December, and the contract as
+/// resolved (conid, exact expiry) is stored in the contracts table for the roll report.
+#[test]
+fn ibkr_crude_style_contract_month_and_stored_expiry() {
+    let d = data_dir();
+    let p = d.path();
+    write_ibkr_csv(
+        p,
+        "CRUDE_W,CL,NYMEX,USD,1000,1,FALSE\nSP500,ES,CME,USD,,1,FALSE\n",
+    );
+    std::fs::write(
+        p.join("config/rolls.csv"),
+        "Instrument,HoldRollCycle,RollOffsetDays,CarryOffset,PricedRollCycle,ExpiryOffset\n\
+         CRUDE_W,Z,-5,1,FGHJKMNQUVXZ,-11\nSP500,HMUZ,-5,1,HMUZ,20\n",
+    )
+    .unwrap();
+    let mut futures = Vec::new();
+    for (k, (exp, month)) in [(20241120, 202412), (20241219, 202501), (20250121, 202502)]
+        .into_iter()
+        .enumerate()
+    {
+        let mut f = FakeFuture::new("CL", "NYMEX", 2000 + k as i64, exp);
+        f.contract_month = Some(month);
+        f.multiplier = 1000.0;
+        f.price = Some(70.0);
+        futures.push(f);
+    }
+    futures.push(FakeFuture::new("ES", "CME", 3001, 20241220));
+    futures.push(FakeFuture::new("ES", "CME", 3002, 20250321));
+    let fake = FakeGateway::start(FakeGatewayConfig {
+        futures,
+        ..orders_config()
+    });
+    seed(p, "s1", "CRUDE_W", 1.0, 1.0, 70.0, "20241200");
+    seed(p, "s1", "SP500", 1.0, 1.0, 5000.0, "20241200");
+    ibkr(p, &fake).assert().success();
+    let mut conids = fake.order_conids();
+    conids.sort_unstable();
+    assert_eq!(
+        conids,
+        vec![2000, 3001],
+        "CL December = the future expiring 20 Nov"
+    );
+    assert_eq!(contract_pos(p, "CRUDE_W", "20241200"), 1);
+    let stored: Vec<(String, String, i64, String)> = state(p)
+        .resolved_contracts()
+        .unwrap()
+        .into_iter()
+        .map(|c| {
+            (
+                c.instrument.to_string(),
+                c.contract.to_string(),
+                c.conid,
+                c.expiry.to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        stored,
+        vec![
+            (
+                "CRUDE_W".into(),
+                "20241200".into(),
+                2000,
+                "2024-11-20".into()
+            ),
+            ("SP500".into(), "20241200".into(), 3001, "2024-12-20".into()),
+        ]
+    );
+    // Positions map back through the same contracts: no break on the next run.
+    ibkr(p, &fake).assert().success();
+    assert!(state(p).locks().unwrap().is_empty());
+}

@@ -12,6 +12,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 use systrade_store::Store;
+use systrade_test::campaign::{SplitMix64, copy_dir};
 
 const TRIALS: u64 = 60;
 const SEED: u64 = 0x15_02;
@@ -27,36 +28,6 @@ const POINTS: [&str; 8] = [
     "roll:adjusted-written@5",
     "roll:finished",
 ];
-
-/// splitmix64: a seeded sequence without a dependency.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), target).unwrap();
-        }
-    }
-}
 
 /// Every file of the data directory but the database and the lock file, by relative path.
 fn files(root: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
@@ -205,7 +176,7 @@ fn killed_rolls_are_finished_or_undone_by_the_next_run() {
     run_ok(&clean, &["update"]);
     let want_update = files(&clean);
 
-    let mut rng = Rng(SEED);
+    let mut rng = SplitMix64::new(SEED);
     let (mut killed, mut pending_after_kill, mut double) = (0, 0, 0);
     for trial in 0..TRIALS {
         let dir = tmp.path().join(format!("trial-{trial}"));

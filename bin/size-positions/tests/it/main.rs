@@ -327,3 +327,32 @@ fn position_limits_cap_and_failures_are_isolated() {
         );
     }
 }
+
+/// Issue 15 item 10: a capital that overflows the arithmetic names the cause (the capital or the
+/// FX rate), not "no position yet (no forecast or volatility)".
+#[test]
+fn an_overflowing_capital_is_named_as_the_cause() {
+    let Some(s) = setup("an_overflowing_capital_is_named_as_the_cause") else {
+        return;
+    };
+    let out = size_positions(&s)
+        .args([
+            "--output",
+            "-",
+            "--instruments",
+            "CORN",
+            "--capital",
+            "1e308",
+        ])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_ne!(out.status.code(), Some(0), "{stderr}");
+    assert!(stderr.contains("CORN"), "{stderr}");
+    assert!(
+        stderr.contains("check the capital") || stderr.contains("and the capital"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("no forecast or volatility"), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}

@@ -16,6 +16,7 @@
 use super::{Broker, BrokerError, BrokerPosition, OrderRequest, OrderState, OrderStatus};
 use systrade_ibkr::{Gateway, GatewayOptions, IbOrderState, Ibkr, IbkrError, Order, OrderReport};
 use systrade_model::{ContractDate, IbkrInstrument, InstrumentCode, RollParameters};
+use systrade_store::state::contracts::ResolvedContract;
 
 /// How to reach the gateway and what it trades.
 #[derive(Debug, Clone)]
@@ -53,6 +54,8 @@ pub struct IbkrBroker {
     ibkr: Ibkr,
     account: String,
     max_replies: usize,
+    /// Contracts resolved for orders since the last [`Broker::take_resolved_contracts`].
+    resolved: Vec<ResolvedContract>,
 }
 
 fn broker_error(e: IbkrError) -> BrokerError {
@@ -98,6 +101,7 @@ impl IbkrBroker {
             ibkr: Ibkr::new(gateway, config.mapping, config.rolls),
             account,
             max_replies: config.max_replies,
+            resolved: Vec::new(),
         })
     }
 }
@@ -133,6 +137,17 @@ impl Broker for IbkrBroker {
                 )));
             }
         };
+        // The exact IB future (conid, expiry) the order goes to, for the contracts table; a
+        // lookup failure here is reported by the submission itself.
+        if let Ok(Some(f)) = self.ibkr.resolve(&instrument, contract) {
+            self.resolved.push(ResolvedContract {
+                instrument: instrument.clone(),
+                contract,
+                broker: "ibkr".into(),
+                conid: f.conid,
+                expiry: f.expiry,
+            });
+        }
         let ours = Order {
             instrument,
             contract,
@@ -177,6 +192,10 @@ impl Broker for IbkrBroker {
                 order.client_order_id
             ))),
         }
+    }
+
+    fn take_resolved_contracts(&mut self) -> Vec<ResolvedContract> {
+        std::mem::take(&mut self.resolved)
     }
 
     /// Maps positions with every instrument of `config/ibkr.csv` (issue 14 item 5: a position

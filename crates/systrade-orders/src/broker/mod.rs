@@ -7,6 +7,7 @@ pub mod sim;
 
 pub use ibkr::{IbkrBroker, IbkrConfig};
 pub use sim::SimBroker;
+use systrade_store::state::contracts::ResolvedContract;
 
 /// An order to send. `quantity` is signed (positive buys).
 #[derive(Debug, Clone, PartialEq)]
@@ -116,4 +117,9 @@ pub trait Broker {
     /// instrument outside the list is left out, not reported as unknown; positions no configured
     /// instrument maps are returned with instrument `?` and the broker's description as contract.
     fn positions(&mut self, instruments: &[String]) -> Result<Vec<BrokerPosition>, BrokerError>;
+    /// Contracts resolved at the broker since the last call (conid and exact expiry), for the
+    /// `contracts` table; none for a broker without contract ids.
+    fn take_resolved_contracts(&mut self) -> Vec<ResolvedContract> {
+        Vec::new()
+    }
 }

@@ -190,6 +190,17 @@ pub fn run(
     db.transaction(|tx| generate::generate(tx, &name, forward, opts, &mut report))?;
     submit::submit_pending(db, broker, opts, &mut acks, &mut touched, &mut report)?;
     submit::poll(db, broker, opts, &mut touched)?;
+    // The contracts the orders went to, as the broker resolved them (conid, exact expiry).
+    let resolved = broker.take_resolved_contracts();
+    if !resolved.is_empty() {
+        let at = now_text();
+        db.transaction(|tx| -> Result<()> {
+            for c in &resolved {
+                tx.record_contract(c, &at)?;
+            }
+            Ok(())
+        })?;
+    }
     db.transaction(|tx| tx.complete_finished_orders(&now_text()))?;
     report.breaks.clear();
     reconcile::reconcile(db, broker, &universe, opts, &mut report)?;

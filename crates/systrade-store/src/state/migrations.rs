@@ -109,6 +109,23 @@ pub const MIGRATIONS: &[Migration] = &[
               started_at     TEXT NOT NULL
           );",
     },
+    // Version 8: contracts as the broker resolved them (issue 14 item 3): our contract (`YYYYMMDD`
+    // id, its month the contract month) of an instrument, the broker's conid and the exact expiry
+    // (`YYYY-MM-DD`; for crude-style futures in the month before the contract month). Written by
+    // whoever resolves a contract at the broker (place-orders), read by the roll report.
+    Migration {
+        version: 8,
+        name: "contracts",
+        sql: "CREATE TABLE contracts (
+              instrument  TEXT NOT NULL,
+              contract    TEXT NOT NULL,
+              broker      TEXT NOT NULL,
+              conid       INTEGER NOT NULL,
+              expiry      TEXT NOT NULL,
+              resolved_at TEXT NOT NULL,
+              PRIMARY KEY (instrument, contract, broker)
+          );",
+    },
 ];
 
 /// Migration 6: see its entry in [`MIGRATIONS`]. A history row keeps its id when no active row and

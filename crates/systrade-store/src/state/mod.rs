@@ -33,6 +33,7 @@
 
 pub mod audit;
 pub mod capital;
+pub mod contracts;
 pub mod controls;
 pub mod imports;
 mod migrations;

@@ -1125,3 +1125,38 @@ fn a_reader_opens_read_only_and_reads_an_unwritable_directory() {
     let e = store.open_state_for_writing().map(|_| ()).unwrap_err();
     assert!(e.to_string().contains("state.sqlite"), "{e}");
 }
+
+/// Resolved contracts (migration 8): stored, updated, and their exact expiry read back; a
+/// crude-style contract expires in the month before its contract month.
+#[test]
+fn resolved_contracts_round_trip() {
+    use super::contracts::ResolvedContract;
+    let (_d, mut w) = writer();
+    let dec = ResolvedContract {
+        instrument: code("CRUDE_W"),
+        contract: c(20241200),
+        broker: "ibkr".into(),
+        conid: 101,
+        expiry: day("2024-11-19"),
+    };
+    write(&mut w, |tx| {
+        tx.record_contract(&dec, "2024-11-01T00:00:00Z")
+    });
+    assert_eq!(
+        w.contract_expiry(&code("CRUDE_W"), c(20241200)).unwrap(),
+        Some(day("2024-11-19"))
+    );
+    assert_eq!(
+        w.contract_expiry(&code("CRUDE_W"), c(20250100)).unwrap(),
+        None
+    );
+    let moved = ResolvedContract {
+        conid: 102,
+        expiry: day("2024-11-20"),
+        ..dec.clone()
+    };
+    write(&mut w, |tx| {
+        tx.record_contract(&moved, "2024-11-02T00:00:00Z")
+    });
+    assert_eq!(w.resolved_contracts().unwrap(), vec![moved]);
+}
