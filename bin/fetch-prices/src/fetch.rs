@@ -168,7 +168,7 @@ fn validate(plan: &Plan, source: &str, payload: Payload) -> Result<Payload, Fetc
         }
         Payload::Fx(fx) => systrade_sources::bar::validate_fx(source, fx, plan.today),
     };
-    checked.map_err(FetchError::invalid)?;
+    checked.map_err(|e| FetchError::invalid(e.to_string()))?;
     Ok(payload)
 }
 

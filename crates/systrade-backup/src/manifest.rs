@@ -128,7 +128,7 @@ impl Manifest {
                 });
             };
             if let Err(why) = check_path(&e.path) {
-                problem(Field::Path, why);
+                problem(Field::Path, why.to_string());
             } else if let Some(dir) = parent_dirs(&e.path).find(|d| files.contains(d)) {
                 problem(
                     Field::Path,
@@ -308,41 +308,52 @@ pub fn quoted(s: &str) -> String {
 const MAX_PATH_BYTES: usize = 4096;
 const MAX_NAME_BYTES: usize = 255;
 
+/// What is wrong with a manifest path (the message follows the path: "path … is empty").
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum BadPath {
+    #[error("is empty")]
+    Empty,
+    #[error("is longer than {MAX_PATH_BYTES} bytes")]
+    TooLong,
+    #[error("is absolute (must be relative to the data directory)")]
+    Absolute,
+    #[error("has an empty component (`//` or a trailing `/`)")]
+    EmptyComponent,
+    #[error("has a {0:?} component (must stay inside the data directory)")]
+    DotComponent(&'static str),
+    #[error("has a component longer than {MAX_NAME_BYTES} bytes")]
+    LongComponent,
+    #[error("has a control character")]
+    ControlCharacter,
+    #[error(
+        "names a file backups never contain (a lock, temporary or SQLite journal file, or the backup's scratch directory)"
+    )]
+    NeverBackedUp,
+}
+
 /// Checks a manifest path (rules in [`Manifest::problems`]); `Err` says what is wrong.
-pub fn check_path(path: &str) -> Result<(), String> {
+pub fn check_path(path: &str) -> Result<(), BadPath> {
     if path.is_empty() {
-        return Err("is empty".into());
+        return Err(BadPath::Empty);
     }
     if path.len() > MAX_PATH_BYTES {
-        return Err(format!("is longer than {MAX_PATH_BYTES} bytes"));
+        return Err(BadPath::TooLong);
     }
     if path.starts_with('/') {
-        return Err("is absolute (must be relative to the data directory)".into());
+        return Err(BadPath::Absolute);
     }
     for component in path.split('/') {
         match component {
-            "" => return Err("has an empty component (`//` or a trailing `/`)".into()),
-            "." | ".." => {
-                return Err(format!(
-                    "has a {component:?} component (must stay inside the data directory)"
-                ));
-            }
-            c if c.len() > MAX_NAME_BYTES => {
-                return Err(format!(
-                    "has a component longer than {MAX_NAME_BYTES} bytes"
-                ));
-            }
-            c if c.chars().any(char::is_control) => {
-                return Err("has a control character".into());
-            }
+            "" => return Err(BadPath::EmptyComponent),
+            "." => return Err(BadPath::DotComponent(".")),
+            ".." => return Err(BadPath::DotComponent("..")),
+            c if c.len() > MAX_NAME_BYTES => return Err(BadPath::LongComponent),
+            c if c.chars().any(char::is_control) => return Err(BadPath::ControlCharacter),
             _ => {}
         }
     }
     if crate::create::is_skipped(path) {
-        return Err(
-            "names a file backups never contain (a lock, temporary or SQLite journal file, or the backup's scratch directory)"
-                .into(),
-        );
+        return Err(BadPath::NeverBackedUp);
     }
     Ok(())
 }

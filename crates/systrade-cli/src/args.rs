@@ -2,7 +2,7 @@
 
 use clap::{Args, ValueEnum};
 use std::path::PathBuf;
-use systrade_model::InstrumentCode;
+use systrade_model::{InstrumentCode, InstrumentCodeError};
 
 /// Common flags, flattened into every tool's arguments.
 #[derive(Debug, Clone, Args)]
@@ -101,16 +101,16 @@ pub struct FormatArg {
 
 /// Parses one instrument code, ignoring surrounding spaces (clap value parser of `--instruments`,
 /// whose values clap splits at commas).
-pub fn parse_instrument(s: &str) -> Result<InstrumentCode, String> {
-    InstrumentCode::new(s.trim()).map_err(|e| e.to_string())
+pub fn parse_instrument(s: &str) -> Result<InstrumentCode, InstrumentCodeError> {
+    InstrumentCode::new(s.trim())
 }
 
 /// Parses `A,B,C` into instrument codes.
-pub fn parse_instrument_list(s: &str) -> Result<Vec<InstrumentCode>, String> {
+pub fn parse_instrument_list(s: &str) -> Result<Vec<InstrumentCode>, InstrumentCodeError> {
     s.split(',')
         .map(str::trim)
         .filter(|p| !p.is_empty())
-        .map(|p| InstrumentCode::new(p).map_err(|e| e.to_string()))
+        .map(InstrumentCode::new)
         .collect()
 }
 

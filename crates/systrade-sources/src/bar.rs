@@ -87,40 +87,52 @@ fn check_timestamp(t: Timestamp, today: Option<NaiveDate>) -> Result<(), BadValu
     }
 }
 
+/// A delivered value that failed the validation rules: the source, the bar or rate (instrument
+/// and contract, or FX code, and timestamp), the field and the problem.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("{source_name}: {item}, field '{field}': {problem}")]
+pub struct InvalidDelivery {
+    pub source_name: String,
+    /// `CORN contract 20231200, bar 2023-10-02 00:00:00` or `GBP at 2023-10-02 00:00:00`.
+    pub item: String,
+    pub field: &'static str,
+    pub problem: BadValue,
+}
+
 /// Checks everything one source delivered for one instrument or FX code with [`Bar::validate`] and
 /// [`FxPoint::validate`]; the error names the source (`what`), the contract, the bar and the field.
 pub fn validate_contracts(
     what: &str,
     series: &[ContractSeries],
     today: NaiveDate,
-) -> Result<(), String> {
+) -> Result<(), InvalidDelivery> {
     for s in series {
         for b in &s.bars {
-            b.validate(Some(today)).map_err(|(f, m)| {
-                format!(
-                    "{what}: {} contract {}, bar {}, field '{}': {m}",
-                    s.instrument,
-                    s.contract,
-                    b.timestamp,
-                    f.map_or("DATETIME", BarField::pst_name)
-                )
-            })?;
+            b.validate(Some(today))
+                .map_err(|(f, problem)| InvalidDelivery {
+                    source_name: what.to_string(),
+                    item: format!(
+                        "{} contract {}, bar {}",
+                        s.instrument, s.contract, b.timestamp
+                    ),
+                    field: f.map_or("DATETIME", BarField::pst_name),
+                    problem,
+                })?;
         }
     }
     Ok(())
 }
 
 /// [`validate_contracts`] for FX rates.
-pub fn validate_fx(what: &str, fx: &FxSeries, today: NaiveDate) -> Result<(), String> {
+pub fn validate_fx(what: &str, fx: &FxSeries, today: NaiveDate) -> Result<(), InvalidDelivery> {
     for p in &fx.points {
-        p.validate(Some(today)).map_err(|(is_rate, m)| {
-            format!(
-                "{what}: {} at {}, field '{}': {m}",
-                fx.code,
-                p.timestamp,
-                if is_rate { "PRICE" } else { "DATETIME" }
-            )
-        })?;
+        p.validate(Some(today))
+            .map_err(|(is_rate, problem)| InvalidDelivery {
+                source_name: what.to_string(),
+                item: format!("{} at {}", fx.code, p.timestamp),
+                field: if is_rate { "PRICE" } else { "DATETIME" },
+                problem,
+            })?;
     }
     Ok(())
 }

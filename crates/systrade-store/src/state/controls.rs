@@ -65,14 +65,19 @@ impl LockSource {
     }
 }
 
+/// A text that is not a [`LockSource`].
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("not a lock source (manual, reconciliation, sanity)")]
+pub struct UnknownLockSource;
+
 impl std::str::FromStr for LockSource {
-    type Err = String;
-    fn from_str(s: &str) -> std::result::Result<Self, String> {
+    type Err = UnknownLockSource;
+    fn from_str(s: &str) -> std::result::Result<Self, UnknownLockSource> {
         match s {
             "manual" => Ok(Self::Manual),
             "reconciliation" => Ok(Self::Reconciliation),
             "sanity" => Ok(Self::Sanity),
-            _ => Err("not a lock source (manual, reconciliation, sanity)".into()),
+            _ => Err(UnknownLockSource),
         }
     }
 }
