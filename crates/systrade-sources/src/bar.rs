@@ -144,27 +144,55 @@ pub struct FxSeries {
     pub points: Vec<FxPoint>,
 }
 
-/// Sorts bars by timestamp and keeps the last of any duplicates (a later line in a file wins).
-pub fn sort_dedup_bars(bars: &mut Vec<Bar>) {
+/// Sorts bars by timestamp and keeps the last of any duplicates (a later line in a file wins);
+/// returns the timestamps whose duplicates disagree (same timestamp, different values), so the
+/// caller reports them instead of silently keeping the last.
+pub fn sort_dedup_bars(bars: &mut Vec<Bar>) -> Vec<Timestamp> {
     bars.sort_by_key(|b| b.timestamp);
-    dedup_keep_last(bars, |b| b.timestamp);
+    dedup_keep_last(
+        bars,
+        |b| b.timestamp,
+        |a, b| {
+            [a.open, a.high, a.low, a.close, a.volume]
+                .iter()
+                .zip([b.open, b.high, b.low, b.close, b.volume])
+                .all(|(x, y)| same(*x, y))
+        },
+    )
 }
 
-/// Sorts FX points by timestamp and keeps the last of any duplicates.
-pub fn sort_dedup_fx(points: &mut Vec<FxPoint>) {
+/// Sorts FX points by timestamp and keeps the last of any duplicates; returns the timestamps
+/// whose duplicates disagree.
+pub fn sort_dedup_fx(points: &mut Vec<FxPoint>) -> Vec<Timestamp> {
     points.sort_by_key(|p| p.timestamp);
-    dedup_keep_last(points, |p| p.timestamp);
+    dedup_keep_last(points, |p| p.timestamp, |a, b| same(a.rate, b.rate))
 }
 
-fn dedup_keep_last<T: Copy>(v: &mut Vec<T>, key: impl Fn(&T) -> Timestamp) {
+/// Equal values, or both missing (NaN).
+fn same(a: f64, b: f64) -> bool {
+    a == b || (a.is_nan() && b.is_nan())
+}
+
+fn dedup_keep_last<T: Copy>(
+    v: &mut Vec<T>,
+    key: impl Fn(&T) -> Timestamp,
+    equal: impl Fn(&T, &T) -> bool,
+) -> Vec<Timestamp> {
     let mut out: Vec<T> = Vec::with_capacity(v.len());
+    let mut conflicts: Vec<Timestamp> = Vec::new();
     for x in v.iter() {
         match out.last_mut() {
-            Some(last) if key(last) == key(x) => *last = *x,
+            Some(last) if key(last) == key(x) => {
+                if !equal(last, x) && conflicts.last() != Some(&key(x)) {
+                    conflicts.push(key(x));
+                }
+                *last = *x;
+            }
             _ => out.push(*x),
         }
     }
     *v = out;
+    conflicts
 }
 
 #[cfg(test)]
@@ -189,9 +217,12 @@ mod tests {
             bar("2024-01-02", 1.0),
             bar("2024-01-02", 2.0),
         ];
-        sort_dedup_bars(&mut v);
+        let conflicts = sort_dedup_bars(&mut v);
+        assert_eq!(conflicts, vec![Timestamp::parse("2024-01-02").unwrap()]);
         assert_eq!(v.len(), 2);
         assert_eq!(v[0].close, 2.0);
         assert_eq!(v[1].close, 3.0);
+        let mut same_twice = vec![bar("2024-01-02", 1.0), bar("2024-01-02", 1.0)];
+        assert!(sort_dedup_bars(&mut same_twice).is_empty());
     }
 }

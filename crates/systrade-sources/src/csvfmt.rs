@@ -319,7 +319,7 @@ pub fn parse_contract_csv(
     Ok(by_contract
         .into_iter()
         .map(|(contract, mut bars)| {
-            sort_dedup_bars(&mut bars);
+            report_conflicts(file, &sort_dedup_bars(&mut bars));
             ContractSeries {
                 instrument: instrument.clone(),
                 contract,
@@ -379,7 +379,7 @@ pub fn parse_fx_csv(
         })?;
         points.push(point);
     }
-    sort_dedup_fx(&mut points);
+    report_conflicts(file, &sort_dedup_fx(&mut points));
     Ok(FxSeries {
         code: code.to_string(),
         points,
@@ -478,6 +478,19 @@ impl Layout {
 
 fn find(lower: &[String], names: &[&str]) -> Option<usize> {
     names.iter().find_map(|n| lower.iter().position(|h| h == n))
+}
+
+/// Warns about rows of `file` with the same timestamp and different values (the later line is
+/// kept, as pysystemtrade does, but not silently).
+fn report_conflicts(file: &str, conflicts: &[systrade_model::Timestamp]) {
+    if let Some(first) = conflicts.first() {
+        tracing::warn!(
+            file,
+            conflicts = conflicts.len(),
+            first = %first,
+            "conflicting duplicate rows (same timestamp, different values); the later line of each is kept"
+        );
+    }
 }
 
 /// Barchart's last line is a one-field note such as "Downloaded from Barchart.com as of …".
