@@ -16,7 +16,7 @@
 //! and below [`MAX_ABS_PRICE`] in magnitude; a missing price is `NaN`.
 
 use crate::instrument::{Instrument, RollParameters};
-use crate::time::Timestamp;
+use crate::time::{MICROS_PER_DAY, Timestamp};
 use chrono::NaiveDate;
 
 /// Smallest accepted `Pointsize` (currency value of a 1.0 price move). pysystemtrade's smallest is
@@ -51,15 +51,17 @@ pub fn show(v: f64) -> String {
     }
 }
 
-/// The earliest timestamp accepted anywhere: 1900-01-01 00:00:00.
-pub fn earliest_timestamp() -> Timestamp {
-    Timestamp::from_date(NaiveDate::from_ymd_opt(1900, 1, 1).expect("valid date"))
+/// The earliest timestamp accepted anywhere: 1900-01-01 00:00:00 (25,567 days before 1970-01-01;
+/// a constant because readers check every stored row against it).
+pub const fn earliest_timestamp() -> Timestamp {
+    Timestamp::from_micros(-25_567 * MICROS_PER_DAY)
 }
 
-/// The end (exclusive) of the range a stored file may hold: 2200-01-01. Readers use it because they
-/// have no clock; entries use the stricter [`check_price_timestamp`].
-pub fn stored_timestamp_end() -> Timestamp {
-    Timestamp::from_date(NaiveDate::from_ymd_opt(2200, 1, 1).expect("valid date"))
+/// The end (exclusive) of the range a stored file may hold: 2200-01-01 (84,006 days after
+/// 1970-01-01). Readers use it because they have no clock; entries use the stricter
+/// [`check_price_timestamp`].
+pub const fn stored_timestamp_end() -> Timestamp {
+    Timestamp::from_micros(84_006 * MICROS_PER_DAY)
 }
 
 /// What is wrong with one value; the caller names the file, the row and the field.
@@ -121,7 +123,9 @@ pub fn check_price_timestamp(t: Timestamp, today: NaiveDate) -> Result<(), BadVa
 }
 
 /// A timestamp read back from a stored file: from 1900-01-01 up to (not including) 2200-01-01.
+#[inline]
 pub fn check_stored_timestamp(t: Timestamp) -> Result<(), BadValue> {
+    // Two integer comparisons: this runs on every row of every stored file that is read.
     if t < earliest_timestamp() || t >= stored_timestamp_end() {
         Err(BadValue::OutsideStoredRange(t))
     } else {
@@ -397,5 +401,11 @@ mod tests {
         assert!(check_stored_timestamp(Timestamp::from_micros(i64::MAX)).is_err());
         assert!(check_stored_timestamp(Timestamp::from_micros(i64::MIN)).is_err());
         assert!(check_stored_timestamp(t("2023-08-31 20:00:00")).is_ok());
+        let date = |y| Timestamp::from_date(NaiveDate::from_ymd_opt(y, 1, 1).unwrap());
+        assert_eq!(earliest_timestamp(), date(1900));
+        assert_eq!(stored_timestamp_end(), date(2200));
+        assert!(check_stored_timestamp(date(1900)).is_ok());
+        assert!(check_stored_timestamp(Timestamp::from_micros(date(1900).micros() - 1)).is_err());
+        assert!(check_stored_timestamp(date(2200)).is_err());
     }
 }
