@@ -152,19 +152,40 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         setup.rule_count,
         config_path.display()
     );
-    let missing: Vec<&str> = list
+    // An instrument the system asks for that has no adjusted prices is a failure of that
+    // instrument (named in the summary, exit 3), not a reason to compute nothing for the others;
+    // with none left there is nothing to do (exit 1).
+    let missing: Vec<InstrumentCode> = list
         .codes
         .iter()
         .filter(|c| !store.dir().adjusted_prices_file(c).exists())
-        .map(InstrumentCode::as_str)
+        .cloned()
         .collect();
-    if !missing.is_empty() {
+    if missing.len() == list.codes.len() {
         return Err(fail(format!(
             "no adjusted prices for instrument(s) {} (expected {}/<INSTRUMENT>.parquet; the list comes from {from})",
-            missing.join(", "),
+            missing
+                .iter()
+                .map(InstrumentCode::as_str)
+                .collect::<Vec<_>>()
+                .join(", "),
             store.dir().series_dir(SeriesKind::Adjusted).display()
         )));
     }
+    list.codes.retain(|c| !missing.contains(c));
+    let no_prices: Vec<(InstrumentCode, String)> = missing
+        .into_iter()
+        .map(|c| {
+            let file = store.dir().adjusted_prices_file(&c);
+            (
+                c,
+                format!(
+                    "no adjusted prices ({} does not exist; the list comes from {from})",
+                    file.display()
+                ),
+            )
+        })
+        .collect();
     if list.explicit {
         let missing = without_multiple_prices(&store, &list, &setup);
         if !missing.is_empty() {
@@ -271,6 +292,7 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         },
     );
     drop(prices);
+    failures.extend(no_prices);
     let inputs: Vec<Result<_, String>> = inputs.into_iter().map(Ok).collect();
     tracing::debug!("prices read, raw data stage: {:?}", started.elapsed());
 
