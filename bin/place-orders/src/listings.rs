@@ -29,7 +29,7 @@ pub(crate) fn positions(db: &StateReader, fmt: OutputFormat) -> anyhow::Result<E
             "contract".into(),
             Value::Null,
             Value::text(&p.instrument),
-            Value::text(&p.contract),
+            Value::text(p.contract),
             p.position.into(),
         ])?;
     }
@@ -83,7 +83,7 @@ pub(crate) fn orders(
             o.id.into(),
             Value::text(&o.strategy),
             Value::text(&o.instrument),
-            Value::text(&o.contract),
+            Value::text(o.contract),
             o.trade.into(),
             o.fill.into(),
             o.filled_price.into(),
