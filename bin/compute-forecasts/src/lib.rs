@@ -152,19 +152,40 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         setup.rule_count,
         config_path.display()
     );
-    let missing: Vec<&str> = list
+    // An instrument the system asks for that has no adjusted prices is a failure of that
+    // instrument (named in the summary, exit 3), not a reason to compute nothing for the others;
+    // with none left there is nothing to do (exit 1).
+    let missing: Vec<InstrumentCode> = list
         .codes
         .iter()
         .filter(|c| !store.dir().adjusted_prices_file(c).exists())
-        .map(InstrumentCode::as_str)
+        .cloned()
         .collect();
-    if !missing.is_empty() {
+    if missing.len() == list.codes.len() {
         return Err(fail(format!(
             "no adjusted prices for instrument(s) {} (expected {}/<INSTRUMENT>.parquet; the list comes from {from})",
-            missing.join(", "),
+            missing
+                .iter()
+                .map(InstrumentCode::as_str)
+                .collect::<Vec<_>>()
+                .join(", "),
             store.dir().series_dir(SeriesKind::Adjusted).display()
         )));
     }
+    list.codes.retain(|c| !missing.contains(c));
+    let no_prices: Vec<(InstrumentCode, String)> = missing
+        .into_iter()
+        .map(|c| {
+            let file = store.dir().adjusted_prices_file(&c);
+            (
+                c,
+                format!(
+                    "no adjusted prices ({} does not exist; the list comes from {from})",
+                    file.display()
+                ),
+            )
+        })
+        .collect();
     if list.explicit {
         let missing = without_multiple_prices(&store, &list, &setup);
         if !missing.is_empty() {
@@ -191,6 +212,28 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
             .collect();
         tracing::debug!("factors: {}", factors.join(", "));
     }
+    // ---- the write lock ------------------------------------------------------------------------
+    // The config and the instrument list are checked: take the data directory's write lock before
+    // reading any prices (of the system's instruments or their asset-class peers), so that a
+    // concurrent fetch-prices or roll-contracts cannot change them between this run's reads, and
+    // the forecasts written are those of the prices as they are when the lock was taken (issue 15).
+    let writer = if to_stdout {
+        None
+    } else {
+        let w = store.lock_for_writing(timeout).map_err(|e| {
+            if e.is_locked() {
+                anyhow::Error::new(ExitCodeError(ExitCode::Locked)).context(e.to_string())
+            } else {
+                anyhow::Error::from(e)
+            }
+        })?;
+        // temporary files of a killed earlier run (only ours can exist: we hold the lock)
+        let stale = w.remove_stale_temp_files_in(&store.dir().forecasts_dir())?;
+        if stale > 0 {
+            tracing::info!("removed {stale} temporary file(s) left by an interrupted run");
+        }
+        Some(w)
+    };
     let mut peers = Vec::new();
     if setup.needs.needs_asset_classes() {
         let instruments = store.read_instruments().map_err(|e| {
@@ -249,29 +292,13 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         },
     );
     drop(prices);
+    failures.extend(no_prices);
     let inputs: Vec<Result<_, String>> = inputs.into_iter().map(Ok).collect();
     tracing::debug!("prices read, raw data stage: {:?}", started.elapsed());
 
     // ---- compute and output -------------------------------------------------------------------
-    // All config checks are done: take the write lock (Parquet output); every instrument's file is
-    // encoded and staged as soon as it is computed, and all are replaced together at the end.
-    let writer = if to_stdout {
-        None
-    } else {
-        let w = store.lock_for_writing(timeout).map_err(|e| {
-            if e.is_locked() {
-                anyhow::Error::new(ExitCodeError(ExitCode::Locked)).context(e.to_string())
-            } else {
-                anyhow::Error::from(e)
-            }
-        })?;
-        // temporary files of a killed earlier run (only ours can exist: we hold the lock)
-        let stale = w.remove_stale_temp_files_in(&store.dir().forecasts_dir())?;
-        if stale > 0 {
-            tracing::info!("removed {stale} temporary file(s) left by an interrupted run");
-        }
-        Some(w)
-    };
+    // Every instrument's file is encoded and staged as soon as it is computed, and all are replaced
+    // together at the end (under the write lock taken above).
     let progress = Progress::new(jobs.len() as u64, "instruments", args.common.no_progress);
     let mut done: Vec<(InstrumentCode, Summary)> = Vec::new();
     let times = if let Some(writer) = &writer {

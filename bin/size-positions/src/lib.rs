@@ -240,6 +240,21 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         }
     })?;
     let codes = &list.codes;
+    // The config and the instrument list are checked: take the data directory's write lock before
+    // reading the inputs a concurrent writer could change (static data, forecasts, prices, limits),
+    // so that a compute-forecasts running at the same time is either finished or not started when
+    // this run reads its forecasts (issue 15); `--output -` writes no file and takes no lock.
+    let writer = if to_stdout {
+        None
+    } else {
+        Some(store.lock_for_writing(timeout).map_err(|e| {
+            if e.is_locked() {
+                anyhow::Error::new(ExitCodeError(ExitCode::Locked)).context(e.to_string())
+            } else {
+                e.into()
+            }
+        })?)
+    };
     let statics = StaticData::read(&store)?;
     let mut setup = ForecastSetup::new(&cfg, codes)?;
     setup.set_asset_classes(statics.instruments.values());
@@ -319,18 +334,11 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
             csv_output::write_csv_rows(&mut out, code, h)?;
         }
         out.flush()?;
-    } else if !done.is_empty() {
+    } else if let Some(writer) = writer.as_ref().filter(|_| !done.is_empty()) {
         let encoded: Vec<PreparedFile> = done
             .par_iter()
             .map(|(code, h, _)| store.prepare_position_history(code, h))
             .collect::<Result<_, _>>()?;
-        let writer = store.lock_for_writing(timeout).map_err(|e| {
-            if e.is_locked() {
-                anyhow::Error::new(ExitCodeError(ExitCode::Locked)).context(e.to_string())
-            } else {
-                e.into()
-            }
-        })?;
         // temporary files of a killed earlier run (only ours can exist: we hold the lock)
         let stale = writer.remove_stale_temp_files_in(&store.dir().positions_dir())?;
         if stale > 0 {
@@ -343,7 +351,6 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         }
         staged.commit()?;
         write_optimal_positions(&store, &args.strategy, &done)?;
-        drop(writer);
         tracing::info!(
             "{} positions files in {}, optimal positions for strategy '{}' in {}",
             encoded.len(),

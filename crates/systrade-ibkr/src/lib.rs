@@ -43,6 +43,6 @@ pub use error::IbkrError;
 pub use gateway::{Gateway, GatewayOptions};
 pub use history::{IbBar, history_period};
 pub use market::{DailyBar, FxDay, IbOrderState, Ibkr, Order, OrderReport, Position};
-pub use portfolio::{AccountValue, Accounts, IbPosition};
+pub use portfolio::{AccountChoiceError, AccountValue, Accounts, IbPosition};
 pub use transport::TransportOptions;
 pub use units::{IbPrice, PriceScale};

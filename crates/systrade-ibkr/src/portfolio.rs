@@ -18,21 +18,33 @@ pub struct Accounts {
     pub selected: Option<String>,
 }
 
+/// Why no account could be chosen.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum AccountChoiceError {
+    #[error("account {wanted} is not among the gateway's accounts {accounts:?}")]
+    NotListed {
+        wanted: String,
+        accounts: Vec<String>,
+    },
+    #[error("the gateway lists no account")]
+    NoAccount,
+}
+
 impl Accounts {
     /// The account to trade: `wanted` if the gateway has it, else the selected one, else the
-    /// first; `Err` with a message when `wanted` is not there or there is none.
-    pub fn choose(&self, wanted: Option<&str>) -> Result<String, String> {
+    /// first.
+    pub fn choose(&self, wanted: Option<&str>) -> Result<String, AccountChoiceError> {
         match wanted {
             Some(a) if self.accounts.iter().any(|x| x == a) => Ok(a.to_string()),
-            Some(a) => Err(format!(
-                "account {a} is not among the gateway's accounts {:?}",
-                self.accounts
-            )),
+            Some(a) => Err(AccountChoiceError::NotListed {
+                wanted: a.to_string(),
+                accounts: self.accounts.clone(),
+            }),
             None => self
                 .selected
                 .clone()
                 .or_else(|| self.accounts.first().cloned())
-                .ok_or_else(|| "the gateway lists no account".to_string()),
+                .ok_or(AccountChoiceError::NoAccount),
         }
     }
 }
@@ -164,11 +176,14 @@ mod tests {
         };
         assert_eq!(a.choose(None).unwrap(), "DU2");
         assert_eq!(a.choose(Some("DU1")).unwrap(), "DU1");
-        assert!(a.choose(Some("U9")).unwrap_err().contains("not among"));
+        assert_eq!(
+            a.choose(Some("U9")).unwrap_err().to_string(),
+            r#"account U9 is not among the gateway's accounts ["DU1", "DU2"]"#
+        );
         let none = Accounts {
             accounts: vec![],
             selected: None,
         };
-        assert!(none.choose(None).is_err());
+        assert_eq!(none.choose(None), Err(AccountChoiceError::NoAccount));
     }
 }

@@ -57,10 +57,26 @@ fn weights_for_an_undefined_rule() {
     );
 }
 
+/// An instrument the config asks for without prices fails alone (issue 15 item 9): named, exit 3,
+/// the others computed and written.
 #[test]
-fn missing_instrument_data() {
+fn missing_instrument_data_fails_that_instrument() {
+    let data = synthetic_data_dir();
     let text = format!("{SYNTHETIC_CONFIG}instrument_weights: {{AAA: 0.5, ZZZ: 0.5}}\n");
-    assert_fails(&text, &["ZZZ", "no adjusted prices"]);
+    let config = write_config(data.path(), "weights.yaml", &text);
+    let out = cmd(data.path())
+        .arg("--config")
+        .arg(&config)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "{stderr}");
+    assert!(
+        stderr.contains("ZZZ: no adjusted prices") && stderr.contains("1 ok, 1 failed (ZZZ)"),
+        "{stderr}"
+    );
+    assert!(data.path().join("forecasts/AAA.parquet").exists());
+    assert!(!data.path().join("forecasts/ZZZ.parquet").exists());
 }
 
 #[test]

@@ -356,3 +356,53 @@ fn an_overflowing_capital_is_named_as_the_cause() {
     assert!(!stderr.contains("no forecast or volatility"), "{stderr}");
     assert!(!stderr.contains("panicked"), "{stderr}");
 }
+
+/// Forecasts are read under the data directory's write lock (issue 15): while another writer
+/// (a compute-forecasts run) holds the lock and rewrites a forecast file, size-positions waits and
+/// then sizes from the file as that writer left it — not from the one it saw before waiting. A
+/// lock never released gives exit 6.
+#[test]
+fn forecasts_are_read_under_the_write_lock() {
+    let Some(s) = setup("forecasts_are_read_under_the_write_lock") else {
+        return;
+    };
+    let corn = s.data.join("forecasts/CORN.parquet");
+    let good = std::fs::read(&corn).unwrap();
+    std::fs::write(&corn, b"not parquet").unwrap();
+    let store = systrade_store::Store::open(&s.data);
+    let held = store
+        .lock_for_writing(std::time::Duration::from_secs(5))
+        .unwrap();
+    let out = size_positions(&s)
+        .args(["--lock-timeout", "0.5"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(6),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    let child = std::process::Command::new(assert_cmd::cargo::cargo_bin("size-positions"))
+        .arg("--data-dir")
+        .arg(&s.data)
+        .arg("--config")
+        .arg(&s.config)
+        .args(["--no-progress", "-q", "--lock-timeout", "60"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    std::fs::write(&corn, &good).unwrap();
+    drop(held);
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "read the forecasts before taking the lock: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(s.data.join("positions/CORN.parquet").exists());
+}

@@ -96,7 +96,7 @@ impl IbkrBroker {
         let account = gateway
             .accounts()?
             .choose(config.account.as_deref())
-            .map_err(IbkrError::Lookup)?;
+            .map_err(|e| IbkrError::Lookup(e.to_string()))?;
         Ok(Self {
             ibkr: Ibkr::new(gateway, config.mapping, config.rolls),
             account,
