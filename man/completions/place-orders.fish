@@ -35,7 +35,7 @@ complete -c place-orders -n "__fish_place_orders_needs_command" -l wait -d 'Seco
 complete -c place-orders -n "__fish_place_orders_needs_command" -l poll-interval -d 'Milliseconds between status polls' -r
 complete -c place-orders -n "__fish_place_orders_needs_command" -l max-contracts -d 'Sanity bound: the most contracts a position or order of any one instrument may reach (per strategy and for the instrument as a whole). An optimal position, order or resulting position beyond it (or not a finite number) is refused and the instrument locked (source `sanity`, exit 4). Default per instrument: min(10000, max(1, floor(100 × capital / contract value))), capital from state.sqlite (run-step capital), contract value |reference price × Pointsize| × FX rate to USD; 10000 when either is unknown' -r
 complete -c place-orders -n "__fish_place_orders_needs_command" -l lock-timeout -d 'Seconds to wait for another process writing to the data directory (its write lock, which an order run holds from before it reads any input until it is done) before giving up (exit 6)' -r
-complete -c place-orders -n "__fish_place_orders_needs_command" -l format -d 'Output format of summaries and listings on stdout (json: one object per line)' -r -f -a "table\t'Aligned columns (or readable text) for people'
+complete -c place-orders -n "__fish_place_orders_needs_command" -l format -d 'Output format of summaries and listings on stdout: table, csv or json (JSON Lines; the order run\'s rows carry "table": "instruments" | "orders" | "breaks")' -r -f -a "table\t'Aligned columns (or readable text) for people'
 csv\t'A header line, then one line per row'
 json\t'JSON Lines: one object per row (a summary is one object)'"
 complete -c place-orders -n "__fish_place_orders_needs_command" -l data-dir -d 'The data directory all tools share (config/, prices/, rolls/, state.sqlite, ...)' -r -F
@@ -57,7 +57,7 @@ complete -c place-orders -n "__fish_place_orders_needs_command" -f -a "locks" -d
 complete -c place-orders -n "__fish_place_orders_needs_command" -f -a "audit" -d 'The append-only audit trail of decisions that changed or blocked orders'
 complete -c place-orders -n "__fish_place_orders_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c place-orders -n "__fish_place_orders_using_subcommand positions" -l date -d 'Trading date (YYYY-MM-DD) for client order ids and trade-limit periods; default today (UTC)' -r
-complete -c place-orders -n "__fish_place_orders_using_subcommand positions" -l format -d 'Output format of summaries and listings on stdout (json: one object per line)' -r -f -a "table\t'Aligned columns (or readable text) for people'
+complete -c place-orders -n "__fish_place_orders_using_subcommand positions" -l format -d 'Output format of summaries and listings on stdout: table, csv or json (JSON Lines; the order run\'s rows carry "table": "instruments" | "orders" | "breaks")' -r -f -a "table\t'Aligned columns (or readable text) for people'
 csv\t'A header line, then one line per row'
 json\t'JSON Lines: one object per row (a summary is one object)'"
 complete -c place-orders -n "__fish_place_orders_using_subcommand positions" -l data-dir -d 'The data directory all tools share (config/, prices/, rolls/, state.sqlite, ...)' -r -F
@@ -69,7 +69,7 @@ complete -c place-orders -n "__fish_place_orders_using_subcommand positions" -s 
 complete -c place-orders -n "__fish_place_orders_using_subcommand positions" -l no-progress -d 'Never draw progress bars (they are drawn only when stderr is a terminal anyway)'
 complete -c place-orders -n "__fish_place_orders_using_subcommand positions" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c place-orders -n "__fish_place_orders_using_subcommand orders" -l date -d 'Trading date (YYYY-MM-DD) for client order ids and trade-limit periods; default today (UTC)' -r
-complete -c place-orders -n "__fish_place_orders_using_subcommand orders" -l format -d 'Output format of summaries and listings on stdout (json: one object per line)' -r -f -a "table\t'Aligned columns (or readable text) for people'
+complete -c place-orders -n "__fish_place_orders_using_subcommand orders" -l format -d 'Output format of summaries and listings on stdout: table, csv or json (JSON Lines; the order run\'s rows carry "table": "instruments" | "orders" | "breaks")' -r -f -a "table\t'Aligned columns (or readable text) for people'
 csv\t'A header line, then one line per row'
 json\t'JSON Lines: one object per row (a summary is one object)'"
 complete -c place-orders -n "__fish_place_orders_using_subcommand orders" -l data-dir -d 'The data directory all tools share (config/, prices/, rolls/, state.sqlite, ...)' -r -F
@@ -82,7 +82,7 @@ complete -c place-orders -n "__fish_place_orders_using_subcommand orders" -s q -
 complete -c place-orders -n "__fish_place_orders_using_subcommand orders" -l no-progress -d 'Never draw progress bars (they are drawn only when stderr is a terminal anyway)'
 complete -c place-orders -n "__fish_place_orders_using_subcommand orders" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c place-orders -n "__fish_place_orders_using_subcommand overrides; and not __fish_seen_subcommand_from set clear list help" -l date -d 'Trading date (YYYY-MM-DD) for client order ids and trade-limit periods; default today (UTC)' -r
-complete -c place-orders -n "__fish_place_orders_using_subcommand overrides; and not __fish_seen_subcommand_from set clear list help" -l format -d 'Output format of summaries and listings on stdout (json: one object per line)' -r -f -a "table\t'Aligned columns (or readable text) for people'
+complete -c place-orders -n "__fish_place_orders_using_subcommand overrides; and not __fish_seen_subcommand_from set clear list help" -l format -d 'Output format of summaries and listings on stdout: table, csv or json (JSON Lines; the order run\'s rows carry "table": "instruments" | "orders" | "breaks")' -r -f -a "table\t'Aligned columns (or readable text) for people'
 csv\t'A header line, then one line per row'
 json\t'JSON Lines: one object per row (a summary is one object)'"
 complete -c place-orders -n "__fish_place_orders_using_subcommand overrides; and not __fish_seen_subcommand_from set clear list help" -l data-dir -d 'The data directory all tools share (config/, prices/, rolls/, state.sqlite, ...)' -r -F
@@ -100,7 +100,7 @@ complete -c place-orders -n "__fish_place_orders_using_subcommand overrides; and
 complete -c place-orders -n "__fish_place_orders_using_subcommand overrides; and __fish_seen_subcommand_from set" -l strategy -d 'Strategy (omit for every strategy)' -r
 complete -c place-orders -n "__fish_place_orders_using_subcommand overrides; and __fish_seen_subcommand_from set" -l instrument -d 'Instrument (omit for every instrument, where allowed)' -r
 complete -c place-orders -n "__fish_place_orders_using_subcommand overrides; and __fish_seen_subcommand_from set" -l date -d 'Trading date (YYYY-MM-DD) for client order ids and trade-limit periods; default today (UTC)' -r
-complete -c place-orders -n "__fish_place_orders_using_subcommand overrides; and __fish_seen_subcommand_from set" -l format -d 'Output format of summaries and listings on stdout (json: one object per line)' -r -f -a "table\t'Aligned columns (or readable text) for people'
+complete -c place-orders -n "__fish_place_orders_using_subcommand overrides; and __fish_seen_subcommand_from set" -l format -d 'Output format of summaries and listings on stdout: table, csv or json (JSON Lines; the order run\'s rows carry "table": "instruments" | "orders" | "breaks")' -r -f -a "table\t'Aligned columns (or readable text) for people'
 csv\t'A header line, then one line per row'
 json\t'JSON Lines: one object per row (a summary is one object)'"
 complete -c place-orders -n "__fish_place_orders_using_subcommand overrides; and __fish_seen_subcommand_from set" -l data-dir -d 'The data directory all tools share (config/, prices/, rolls/, state.sqlite, ...)' -r -F
@@ -114,7 +114,7 @@ complete -c place-orders -n "__fish_place_orders_using_subcommand overrides; and
 complete -c place-orders -n "__fish_place_orders_using_subcommand overrides; and __fish_seen_subcommand_from clear" -l strategy -d 'Strategy (omit for every strategy)' -r
 complete -c place-orders -n "__fish_place_orders_using_subcommand overrides; and __fish_seen_subcommand_from clear" -l instrument -d 'Instrument (omit for every instrument, where allowed)' -r
 complete -c place-orders -n "__fish_place_orders_using_subcommand overrides; and __fish_seen_subcommand_from clear" -l date -d 'Trading date (YYYY-MM-DD) for client order ids and trade-limit periods; default today (UTC)' -r
-complete -c place-orders -n "__fish_place_orders_using_subcommand overrides; and __fish_seen_subcommand_from clear" -l format -d 'Output format of summaries and listings on stdout (json: one object per line)' -r -f -a "table\t'Aligned columns (or readable text) for people'
+complete -c place-orders -n "__fish_place_orders_using_subcommand overrides; and __fish_seen_subcommand_from clear" -l format -d 'Output format of summaries and listings on stdout: table, csv or json (JSON Lines; the order run\'s rows carry "table": "instruments" | "orders" | "breaks")' -r -f -a "table\t'Aligned columns (or readable text) for people'
 csv\t'A header line, then one line per row'
 json\t'JSON Lines: one object per row (a summary is one object)'"
 complete -c place-orders -n "__fish_place_orders_using_subcommand overrides; and __fish_seen_subcommand_from clear" -l data-dir -d 'The data directory all tools share (config/, prices/, rolls/, state.sqlite, ...)' -r -F
@@ -126,7 +126,7 @@ complete -c place-orders -n "__fish_place_orders_using_subcommand overrides; and
 complete -c place-orders -n "__fish_place_orders_using_subcommand overrides; and __fish_seen_subcommand_from clear" -l no-progress -d 'Never draw progress bars (they are drawn only when stderr is a terminal anyway)'
 complete -c place-orders -n "__fish_place_orders_using_subcommand overrides; and __fish_seen_subcommand_from clear" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c place-orders -n "__fish_place_orders_using_subcommand overrides; and __fish_seen_subcommand_from list" -l date -d 'Trading date (YYYY-MM-DD) for client order ids and trade-limit periods; default today (UTC)' -r
-complete -c place-orders -n "__fish_place_orders_using_subcommand overrides; and __fish_seen_subcommand_from list" -l format -d 'Output format of summaries and listings on stdout (json: one object per line)' -r -f -a "table\t'Aligned columns (or readable text) for people'
+complete -c place-orders -n "__fish_place_orders_using_subcommand overrides; and __fish_seen_subcommand_from list" -l format -d 'Output format of summaries and listings on stdout: table, csv or json (JSON Lines; the order run\'s rows carry "table": "instruments" | "orders" | "breaks")' -r -f -a "table\t'Aligned columns (or readable text) for people'
 csv\t'A header line, then one line per row'
 json\t'JSON Lines: one object per row (a summary is one object)'"
 complete -c place-orders -n "__fish_place_orders_using_subcommand overrides; and __fish_seen_subcommand_from list" -l data-dir -d 'The data directory all tools share (config/, prices/, rolls/, state.sqlite, ...)' -r -F
@@ -142,7 +142,7 @@ complete -c place-orders -n "__fish_place_orders_using_subcommand overrides; and
 complete -c place-orders -n "__fish_place_orders_using_subcommand overrides; and __fish_seen_subcommand_from help" -f -a "list"
 complete -c place-orders -n "__fish_place_orders_using_subcommand overrides; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c place-orders -n "__fish_place_orders_using_subcommand limits; and not __fish_seen_subcommand_from position trade clear list help" -l date -d 'Trading date (YYYY-MM-DD) for client order ids and trade-limit periods; default today (UTC)' -r
-complete -c place-orders -n "__fish_place_orders_using_subcommand limits; and not __fish_seen_subcommand_from position trade clear list help" -l format -d 'Output format of summaries and listings on stdout (json: one object per line)' -r -f -a "table\t'Aligned columns (or readable text) for people'
+complete -c place-orders -n "__fish_place_orders_using_subcommand limits; and not __fish_seen_subcommand_from position trade clear list help" -l format -d 'Output format of summaries and listings on stdout: table, csv or json (JSON Lines; the order run\'s rows carry "table": "instruments" | "orders" | "breaks")' -r -f -a "table\t'Aligned columns (or readable text) for people'
 csv\t'A header line, then one line per row'
 json\t'JSON Lines: one object per row (a summary is one object)'"
 complete -c place-orders -n "__fish_place_orders_using_subcommand limits; and not __fish_seen_subcommand_from position trade clear list help" -l data-dir -d 'The data directory all tools share (config/, prices/, rolls/, state.sqlite, ...)' -r -F
@@ -161,7 +161,7 @@ complete -c place-orders -n "__fish_place_orders_using_subcommand limits; and no
 complete -c place-orders -n "__fish_place_orders_using_subcommand limits; and __fish_seen_subcommand_from position" -l strategy -d 'Strategy (omit for every strategy)' -r
 complete -c place-orders -n "__fish_place_orders_using_subcommand limits; and __fish_seen_subcommand_from position" -l instrument -d 'Instrument (omit for every instrument, where allowed)' -r
 complete -c place-orders -n "__fish_place_orders_using_subcommand limits; and __fish_seen_subcommand_from position" -l date -d 'Trading date (YYYY-MM-DD) for client order ids and trade-limit periods; default today (UTC)' -r
-complete -c place-orders -n "__fish_place_orders_using_subcommand limits; and __fish_seen_subcommand_from position" -l format -d 'Output format of summaries and listings on stdout (json: one object per line)' -r -f -a "table\t'Aligned columns (or readable text) for people'
+complete -c place-orders -n "__fish_place_orders_using_subcommand limits; and __fish_seen_subcommand_from position" -l format -d 'Output format of summaries and listings on stdout: table, csv or json (JSON Lines; the order run\'s rows carry "table": "instruments" | "orders" | "breaks")' -r -f -a "table\t'Aligned columns (or readable text) for people'
 csv\t'A header line, then one line per row'
 json\t'JSON Lines: one object per row (a summary is one object)'"
 complete -c place-orders -n "__fish_place_orders_using_subcommand limits; and __fish_seen_subcommand_from position" -l data-dir -d 'The data directory all tools share (config/, prices/, rolls/, state.sqlite, ...)' -r -F
@@ -176,7 +176,7 @@ complete -c place-orders -n "__fish_place_orders_using_subcommand limits; and __
 complete -c place-orders -n "__fish_place_orders_using_subcommand limits; and __fish_seen_subcommand_from trade" -l instrument -d 'Instrument (omit for every instrument, where allowed)' -r
 complete -c place-orders -n "__fish_place_orders_using_subcommand limits; and __fish_seen_subcommand_from trade" -l period-days -r
 complete -c place-orders -n "__fish_place_orders_using_subcommand limits; and __fish_seen_subcommand_from trade" -l date -d 'Trading date (YYYY-MM-DD) for client order ids and trade-limit periods; default today (UTC)' -r
-complete -c place-orders -n "__fish_place_orders_using_subcommand limits; and __fish_seen_subcommand_from trade" -l format -d 'Output format of summaries and listings on stdout (json: one object per line)' -r -f -a "table\t'Aligned columns (or readable text) for people'
+complete -c place-orders -n "__fish_place_orders_using_subcommand limits; and __fish_seen_subcommand_from trade" -l format -d 'Output format of summaries and listings on stdout: table, csv or json (JSON Lines; the order run\'s rows carry "table": "instruments" | "orders" | "breaks")' -r -f -a "table\t'Aligned columns (or readable text) for people'
 csv\t'A header line, then one line per row'
 json\t'JSON Lines: one object per row (a summary is one object)'"
 complete -c place-orders -n "__fish_place_orders_using_subcommand limits; and __fish_seen_subcommand_from trade" -l data-dir -d 'The data directory all tools share (config/, prices/, rolls/, state.sqlite, ...)' -r -F
@@ -192,7 +192,7 @@ complete -c place-orders -n "__fish_place_orders_using_subcommand limits; and __
 complete -c place-orders -n "__fish_place_orders_using_subcommand limits; and __fish_seen_subcommand_from clear" -l kind -r -f -a "position\t''
 trade\t''"
 complete -c place-orders -n "__fish_place_orders_using_subcommand limits; and __fish_seen_subcommand_from clear" -l date -d 'Trading date (YYYY-MM-DD) for client order ids and trade-limit periods; default today (UTC)' -r
-complete -c place-orders -n "__fish_place_orders_using_subcommand limits; and __fish_seen_subcommand_from clear" -l format -d 'Output format of summaries and listings on stdout (json: one object per line)' -r -f -a "table\t'Aligned columns (or readable text) for people'
+complete -c place-orders -n "__fish_place_orders_using_subcommand limits; and __fish_seen_subcommand_from clear" -l format -d 'Output format of summaries and listings on stdout: table, csv or json (JSON Lines; the order run\'s rows carry "table": "instruments" | "orders" | "breaks")' -r -f -a "table\t'Aligned columns (or readable text) for people'
 csv\t'A header line, then one line per row'
 json\t'JSON Lines: one object per row (a summary is one object)'"
 complete -c place-orders -n "__fish_place_orders_using_subcommand limits; and __fish_seen_subcommand_from clear" -l data-dir -d 'The data directory all tools share (config/, prices/, rolls/, state.sqlite, ...)' -r -F
@@ -204,7 +204,7 @@ complete -c place-orders -n "__fish_place_orders_using_subcommand limits; and __
 complete -c place-orders -n "__fish_place_orders_using_subcommand limits; and __fish_seen_subcommand_from clear" -l no-progress -d 'Never draw progress bars (they are drawn only when stderr is a terminal anyway)'
 complete -c place-orders -n "__fish_place_orders_using_subcommand limits; and __fish_seen_subcommand_from clear" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c place-orders -n "__fish_place_orders_using_subcommand limits; and __fish_seen_subcommand_from list" -l date -d 'Trading date (YYYY-MM-DD) for client order ids and trade-limit periods; default today (UTC)' -r
-complete -c place-orders -n "__fish_place_orders_using_subcommand limits; and __fish_seen_subcommand_from list" -l format -d 'Output format of summaries and listings on stdout (json: one object per line)' -r -f -a "table\t'Aligned columns (or readable text) for people'
+complete -c place-orders -n "__fish_place_orders_using_subcommand limits; and __fish_seen_subcommand_from list" -l format -d 'Output format of summaries and listings on stdout: table, csv or json (JSON Lines; the order run\'s rows carry "table": "instruments" | "orders" | "breaks")' -r -f -a "table\t'Aligned columns (or readable text) for people'
 csv\t'A header line, then one line per row'
 json\t'JSON Lines: one object per row (a summary is one object)'"
 complete -c place-orders -n "__fish_place_orders_using_subcommand limits; and __fish_seen_subcommand_from list" -l data-dir -d 'The data directory all tools share (config/, prices/, rolls/, state.sqlite, ...)' -r -F
@@ -221,7 +221,7 @@ complete -c place-orders -n "__fish_place_orders_using_subcommand limits; and __
 complete -c place-orders -n "__fish_place_orders_using_subcommand limits; and __fish_seen_subcommand_from help" -f -a "list"
 complete -c place-orders -n "__fish_place_orders_using_subcommand limits; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c place-orders -n "__fish_place_orders_using_subcommand locks; and not __fish_seen_subcommand_from list add clear help" -l date -d 'Trading date (YYYY-MM-DD) for client order ids and trade-limit periods; default today (UTC)' -r
-complete -c place-orders -n "__fish_place_orders_using_subcommand locks; and not __fish_seen_subcommand_from list add clear help" -l format -d 'Output format of summaries and listings on stdout (json: one object per line)' -r -f -a "table\t'Aligned columns (or readable text) for people'
+complete -c place-orders -n "__fish_place_orders_using_subcommand locks; and not __fish_seen_subcommand_from list add clear help" -l format -d 'Output format of summaries and listings on stdout: table, csv or json (JSON Lines; the order run\'s rows carry "table": "instruments" | "orders" | "breaks")' -r -f -a "table\t'Aligned columns (or readable text) for people'
 csv\t'A header line, then one line per row'
 json\t'JSON Lines: one object per row (a summary is one object)'"
 complete -c place-orders -n "__fish_place_orders_using_subcommand locks; and not __fish_seen_subcommand_from list add clear help" -l data-dir -d 'The data directory all tools share (config/, prices/, rolls/, state.sqlite, ...)' -r -F
@@ -237,7 +237,7 @@ complete -c place-orders -n "__fish_place_orders_using_subcommand locks; and not
 complete -c place-orders -n "__fish_place_orders_using_subcommand locks; and not __fish_seen_subcommand_from list add clear help" -f -a "clear" -d 'Remove a lock (a break that persists locks the instrument again on the next run)'
 complete -c place-orders -n "__fish_place_orders_using_subcommand locks; and not __fish_seen_subcommand_from list add clear help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c place-orders -n "__fish_place_orders_using_subcommand locks; and __fish_seen_subcommand_from list" -l date -d 'Trading date (YYYY-MM-DD) for client order ids and trade-limit periods; default today (UTC)' -r
-complete -c place-orders -n "__fish_place_orders_using_subcommand locks; and __fish_seen_subcommand_from list" -l format -d 'Output format of summaries and listings on stdout (json: one object per line)' -r -f -a "table\t'Aligned columns (or readable text) for people'
+complete -c place-orders -n "__fish_place_orders_using_subcommand locks; and __fish_seen_subcommand_from list" -l format -d 'Output format of summaries and listings on stdout: table, csv or json (JSON Lines; the order run\'s rows carry "table": "instruments" | "orders" | "breaks")' -r -f -a "table\t'Aligned columns (or readable text) for people'
 csv\t'A header line, then one line per row'
 json\t'JSON Lines: one object per row (a summary is one object)'"
 complete -c place-orders -n "__fish_place_orders_using_subcommand locks; and __fish_seen_subcommand_from list" -l data-dir -d 'The data directory all tools share (config/, prices/, rolls/, state.sqlite, ...)' -r -F
@@ -250,7 +250,7 @@ complete -c place-orders -n "__fish_place_orders_using_subcommand locks; and __f
 complete -c place-orders -n "__fish_place_orders_using_subcommand locks; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c place-orders -n "__fish_place_orders_using_subcommand locks; and __fish_seen_subcommand_from add" -l reason -r
 complete -c place-orders -n "__fish_place_orders_using_subcommand locks; and __fish_seen_subcommand_from add" -l date -d 'Trading date (YYYY-MM-DD) for client order ids and trade-limit periods; default today (UTC)' -r
-complete -c place-orders -n "__fish_place_orders_using_subcommand locks; and __fish_seen_subcommand_from add" -l format -d 'Output format of summaries and listings on stdout (json: one object per line)' -r -f -a "table\t'Aligned columns (or readable text) for people'
+complete -c place-orders -n "__fish_place_orders_using_subcommand locks; and __fish_seen_subcommand_from add" -l format -d 'Output format of summaries and listings on stdout: table, csv or json (JSON Lines; the order run\'s rows carry "table": "instruments" | "orders" | "breaks")' -r -f -a "table\t'Aligned columns (or readable text) for people'
 csv\t'A header line, then one line per row'
 json\t'JSON Lines: one object per row (a summary is one object)'"
 complete -c place-orders -n "__fish_place_orders_using_subcommand locks; and __fish_seen_subcommand_from add" -l data-dir -d 'The data directory all tools share (config/, prices/, rolls/, state.sqlite, ...)' -r -F
@@ -262,7 +262,7 @@ complete -c place-orders -n "__fish_place_orders_using_subcommand locks; and __f
 complete -c place-orders -n "__fish_place_orders_using_subcommand locks; and __fish_seen_subcommand_from add" -l no-progress -d 'Never draw progress bars (they are drawn only when stderr is a terminal anyway)'
 complete -c place-orders -n "__fish_place_orders_using_subcommand locks; and __fish_seen_subcommand_from add" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c place-orders -n "__fish_place_orders_using_subcommand locks; and __fish_seen_subcommand_from clear" -l date -d 'Trading date (YYYY-MM-DD) for client order ids and trade-limit periods; default today (UTC)' -r
-complete -c place-orders -n "__fish_place_orders_using_subcommand locks; and __fish_seen_subcommand_from clear" -l format -d 'Output format of summaries and listings on stdout (json: one object per line)' -r -f -a "table\t'Aligned columns (or readable text) for people'
+complete -c place-orders -n "__fish_place_orders_using_subcommand locks; and __fish_seen_subcommand_from clear" -l format -d 'Output format of summaries and listings on stdout: table, csv or json (JSON Lines; the order run\'s rows carry "table": "instruments" | "orders" | "breaks")' -r -f -a "table\t'Aligned columns (or readable text) for people'
 csv\t'A header line, then one line per row'
 json\t'JSON Lines: one object per row (a summary is one object)'"
 complete -c place-orders -n "__fish_place_orders_using_subcommand locks; and __fish_seen_subcommand_from clear" -l data-dir -d 'The data directory all tools share (config/, prices/, rolls/, state.sqlite, ...)' -r -F
@@ -278,7 +278,7 @@ complete -c place-orders -n "__fish_place_orders_using_subcommand locks; and __f
 complete -c place-orders -n "__fish_place_orders_using_subcommand locks; and __fish_seen_subcommand_from help" -f -a "clear" -d 'Remove a lock (a break that persists locks the instrument again on the next run)'
 complete -c place-orders -n "__fish_place_orders_using_subcommand locks; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c place-orders -n "__fish_place_orders_using_subcommand audit" -l date -d 'Trading date (YYYY-MM-DD) for client order ids and trade-limit periods; default today (UTC)' -r
-complete -c place-orders -n "__fish_place_orders_using_subcommand audit" -l format -d 'Output format of summaries and listings on stdout (json: one object per line)' -r -f -a "table\t'Aligned columns (or readable text) for people'
+complete -c place-orders -n "__fish_place_orders_using_subcommand audit" -l format -d 'Output format of summaries and listings on stdout: table, csv or json (JSON Lines; the order run\'s rows carry "table": "instruments" | "orders" | "breaks")' -r -f -a "table\t'Aligned columns (or readable text) for people'
 csv\t'A header line, then one line per row'
 json\t'JSON Lines: one object per row (a summary is one object)'"
 complete -c place-orders -n "__fish_place_orders_using_subcommand audit" -l data-dir -d 'The data directory all tools share (config/, prices/, rolls/, state.sqlite, ...)' -r -F

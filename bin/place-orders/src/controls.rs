@@ -1,8 +1,9 @@
 //! Risk controls: `overrides`, `limits` and `locks` (each change audited).
 
-use crate::output::{emit, tagged};
+use crate::output::scope;
 use crate::{Args, LimitKind, LimitsAction, LocksAction, OverridesAction, Scope, usage};
-use systrade_cli::{ExitCode, OutputFormat};
+use systrade_cli::output::columns;
+use systrade_cli::{ExitCode, OutputFormat, Printer, Value};
 use systrade_model::InstrumentCode;
 use systrade_store::state::controls::LockSource;
 use systrade_store::{StateWriter, now_text};
@@ -52,12 +53,20 @@ pub(crate) fn overrides(
         OverridesAction::List => {}
     }
     let list = db.overrides()?;
-    let rows: Vec<Vec<String>> = list
-        .iter()
-        .map(|o| vec![o.strategy.clone(), o.instrument.clone(), o.value.clone()])
-        .collect();
-    let json: Vec<serde_json::Value> = list.iter().map(|o| tagged("override", o)).collect();
-    emit(fmt, &["strategy", "instrument", "override"], &rows, &json)?;
+    let mut out = Printer::stdout(fmt);
+    out.table(
+        "overrides",
+        "Overrides",
+        columns(&["strategy", "instrument", "override"]),
+    )?;
+    for o in &list {
+        out.row(vec![
+            scope(&o.strategy),
+            scope(&o.instrument),
+            Value::text(&o.value),
+        ])?;
+    }
+    out.finish()?;
     Ok(ExitCode::Success)
 }
 
@@ -133,47 +142,43 @@ pub(crate) fn limits(
     }
     let p = db.position_limits()?;
     let t = db.trade_limits()?;
-    let mut rows: Vec<Vec<String>> = p
-        .iter()
-        .map(|l| {
-            vec![
-                "position".into(),
-                l.strategy.clone(),
-                l.instrument.to_string(),
-                l.max_position.to_string(),
-                String::new(),
-                String::new(),
-            ]
-        })
-        .collect();
-    rows.extend(t.iter().map(|l| {
-        vec![
-            "trade".into(),
-            l.strategy.clone(),
-            l.instrument.to_string(),
-            l.max_trades.to_string(),
-            l.period_days.to_string(),
-            l.traded.to_string(),
-        ]
-    }));
-    let json: Vec<serde_json::Value> = p
-        .iter()
-        .map(|l| tagged("position_limit", l))
-        .chain(t.iter().map(|l| tagged("trade_limit", l)))
-        .collect();
-    emit(
-        fmt,
-        &[
+    let mut out = Printer::stdout(fmt);
+    out.table(
+        "limits",
+        "Limits",
+        columns(&[
             "kind",
             "strategy",
             "instrument",
             "max",
             "period_days",
             "traded",
-        ],
-        &rows,
-        &json,
+            "last_reset",
+        ]),
     )?;
+    for l in &p {
+        out.row(vec![
+            "position".into(),
+            scope(&l.strategy),
+            Value::text(&l.instrument),
+            l.max_position.into(),
+            Value::Null,
+            Value::Null,
+            Value::Null,
+        ])?;
+    }
+    for l in &t {
+        out.row(vec![
+            "trade".into(),
+            scope(&l.strategy),
+            Value::text(&l.instrument),
+            l.max_trades.into(),
+            l.period_days.into(),
+            l.traded.into(),
+            Value::text(&l.last_reset),
+        ])?;
+    }
+    out.finish()?;
     Ok(ExitCode::Success)
 }
 
@@ -208,23 +213,20 @@ pub(crate) fn locks(
         LocksAction::List => {}
     }
     let l = db.locks()?;
-    let rows: Vec<Vec<String>> = l
-        .iter()
-        .map(|k| {
-            vec![
-                k.instrument.to_string(),
-                k.source.as_str().to_string(),
-                k.reason.clone(),
-                k.locked_at.clone(),
-            ]
-        })
-        .collect();
-    let json: Vec<serde_json::Value> = l.iter().map(|k| tagged("lock", k)).collect();
-    emit(
-        fmt,
-        &["instrument", "source", "reason", "locked_at"],
-        &rows,
-        &json,
+    let mut out = Printer::stdout(fmt);
+    out.table(
+        "locks",
+        "Locks",
+        columns(&["instrument", "source", "reason", "locked_at"]),
     )?;
+    for k in &l {
+        out.row(vec![
+            Value::text(&k.instrument),
+            Value::text(k.source.as_str()),
+            Value::text(&k.reason),
+            Value::text(&k.locked_at),
+        ])?;
+    }
+    out.finish()?;
     Ok(ExitCode::Success)
 }

@@ -37,7 +37,8 @@ pub struct Args {
     #[command(flatten)]
     pub run: RunArgs,
 
-    /// Output format of summaries and listings on stdout (json: one object per line).
+    /// Output format of summaries and listings on stdout: table, csv or json (JSON Lines; the
+    /// order run's rows carry "table": "instruments" | "orders" | "breaks").
     #[arg(long, value_enum, default_value_t = OutputFormat::Table, global = true)]
     pub format: OutputFormat,
 

@@ -1,49 +1,44 @@
 //! Listings: `positions`, `orders [--history]`, `audit`.
 
-use crate::output::{emit, price, tagged};
-use systrade_cli::{ExitCode, OutputFormat};
+use crate::output::scope;
+use systrade_cli::output::columns;
+use systrade_cli::{ExitCode, OutputFormat, Printer, Value};
 use systrade_store::StateReader;
 
-/// `place-orders positions`: strategy and contract positions.
+/// `place-orders positions`: strategy and contract positions, one table (`level` says which).
 pub(crate) fn positions(db: &StateReader, fmt: OutputFormat) -> anyhow::Result<ExitCode> {
     let s = db.strategy_positions()?;
     let c = db.contract_positions()?;
-    let mut rows: Vec<Vec<String>> = s
-        .iter()
-        .map(|p| {
-            vec![
-                "strategy".into(),
-                p.strategy.clone(),
-                p.instrument.to_string(),
-                String::new(),
-                p.position.to_string(),
-            ]
-        })
-        .collect();
-    rows.extend(c.iter().map(|p| {
-        vec![
-            "contract".into(),
-            String::new(),
-            p.instrument.to_string(),
-            p.contract.to_string(),
-            p.position.to_string(),
-        ]
-    }));
-    let json: Vec<serde_json::Value> = s
-        .iter()
-        .map(|p| tagged("strategy", p))
-        .chain(c.iter().map(|p| tagged("contract", p)))
-        .collect();
-    emit(
-        fmt,
-        &["level", "strategy", "instrument", "contract", "position"],
-        &rows,
-        &json,
+    let mut out = Printer::stdout(fmt);
+    out.table(
+        "positions",
+        "Positions",
+        columns(&["level", "strategy", "instrument", "contract", "position"]),
     )?;
+    for p in &s {
+        out.row(vec![
+            "strategy".into(),
+            Value::text(&p.strategy),
+            Value::text(&p.instrument),
+            Value::Null,
+            p.position.into(),
+        ])?;
+    }
+    for p in &c {
+        out.row(vec![
+            "contract".into(),
+            Value::Null,
+            Value::text(&p.instrument),
+            Value::text(p.contract),
+            p.position.into(),
+        ])?;
+    }
+    out.finish()?;
     Ok(ExitCode::Success)
 }
 
-/// `place-orders orders`: instrument and broker orders, active or completed (`history`).
+/// `place-orders orders`: instrument and broker orders, active or completed (`history`), one
+/// table (`level` says which).
 pub(crate) fn orders(
     db: &StateReader,
     fmt: OutputFormat,
@@ -51,45 +46,11 @@ pub(crate) fn orders(
 ) -> anyhow::Result<ExitCode> {
     let io = db.instrument_orders(history)?;
     let bo = db.broker_orders(history)?;
-    let mut rows: Vec<Vec<String>> = io
-        .iter()
-        .map(|o| {
-            vec![
-                "instrument".into(),
-                o.id.to_string(),
-                o.strategy.clone(),
-                o.instrument.to_string(),
-                String::new(),
-                o.trade.to_string(),
-                o.fill.to_string(),
-                price(o.filled_price),
-                o.order_type.clone(),
-                String::new(),
-            ]
-        })
-        .collect();
-    rows.extend(bo.iter().map(|o| {
-        vec![
-            "broker".into(),
-            o.id.to_string(),
-            o.strategy.clone(),
-            o.instrument.to_string(),
-            o.contract.to_string(),
-            o.trade.to_string(),
-            o.fill.to_string(),
-            price(o.filled_price),
-            o.status.clone(),
-            o.client_order_id.clone(),
-        ]
-    }));
-    let json: Vec<serde_json::Value> = io
-        .iter()
-        .map(|o| tagged("instrument", o))
-        .chain(bo.iter().map(|o| tagged("broker", o)))
-        .collect();
-    emit(
-        fmt,
-        &[
+    let mut out = Printer::stdout(fmt);
+    out.table(
+        "orders",
+        "Orders",
+        columns(&[
             "level",
             "id",
             "strategy",
@@ -100,35 +61,68 @@ pub(crate) fn orders(
             "price",
             "type_or_status",
             "client_order_id",
-        ],
-        &rows,
-        &json,
+        ]),
     )?;
+    for o in &io {
+        out.row(vec![
+            "instrument".into(),
+            o.id.into(),
+            Value::text(&o.strategy),
+            Value::text(&o.instrument),
+            Value::Null,
+            o.trade.into(),
+            o.fill.into(),
+            o.filled_price.into(),
+            Value::text(&o.order_type),
+            Value::Null,
+        ])?;
+    }
+    for o in &bo {
+        out.row(vec![
+            "broker".into(),
+            o.id.into(),
+            Value::text(&o.strategy),
+            Value::text(&o.instrument),
+            Value::text(o.contract),
+            o.trade.into(),
+            o.fill.into(),
+            o.filled_price.into(),
+            Value::text(&o.status),
+            Value::text(&o.client_order_id),
+        ])?;
+    }
+    out.finish()?;
     Ok(ExitCode::Success)
 }
 
 /// `place-orders audit`: the audit trail.
 pub(crate) fn audit(db: &StateReader, fmt: OutputFormat) -> anyhow::Result<ExitCode> {
     let a = db.audit_rows()?;
-    let rows: Vec<Vec<String>> = a
-        .iter()
-        .map(|r| {
-            vec![
-                r.id.to_string(),
-                r.at.clone(),
-                r.strategy.clone(),
-                r.instrument.clone(),
-                r.event.clone(),
-                r.detail.clone(),
-            ]
-        })
-        .collect();
-    let json: Vec<serde_json::Value> = a.iter().map(|r| tagged("audit", r)).collect();
-    emit(
-        fmt,
-        &["id", "at", "strategy", "instrument", "event", "detail"],
-        &rows,
-        &json,
+    let mut out = Printer::stdout(fmt);
+    out.table(
+        "audit",
+        "Audit",
+        columns(&[
+            "id",
+            "at",
+            "run_id",
+            "strategy",
+            "instrument",
+            "event",
+            "detail",
+        ]),
     )?;
+    for r in &a {
+        out.row(vec![
+            r.id.into(),
+            Value::text(&r.at),
+            Value::text(&r.run_id),
+            scope(&r.strategy),
+            scope(&r.instrument),
+            Value::text(&r.event),
+            Value::text(&r.detail),
+        ])?;
+    }
+    out.finish()?;
     Ok(ExitCode::Success)
 }

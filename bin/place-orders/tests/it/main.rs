@@ -129,12 +129,30 @@ fn sim_buffer_rule_fills_positions_history_and_idempotent_rerun() {
         .stdout
         .clone();
     let j = json_lines(&out);
-    let orders: Vec<&Value> = j.iter().filter(|v| v["kind"] == "order").collect();
+    let orders: Vec<&Value> = j.iter().filter(|v| v["table"] == "orders").collect();
     assert_eq!(orders.len(), 2);
     assert_eq!(orders[0]["client_order_id"], coid(p, "s1-AAA-20240105-001"));
     assert_eq!(orders[0]["status"], "filled");
-    assert_eq!(orders[0]["filled_price"], 100.5, "buy pays slippage");
-    assert_eq!(orders[1]["filled_price"], 49.5, "sell receives less");
+    assert_eq!(orders[0]["price"], 100.5, "buy pays slippage");
+    assert_eq!(orders[1]["price"], 49.5, "sell receives less");
+    // The output convention: every row tagged with its table, keys = the column names, numbers
+    // as numbers, contract ids as strings, missing values null.
+    let text = String::from_utf8(out.clone()).unwrap();
+    assert!(
+        text.lines().all(|l| l.starts_with("{\"table\":\"")),
+        "{text}"
+    );
+    assert_eq!(orders[0]["trade"], 2);
+    assert_eq!(orders[0]["contract"], "20240300");
+    assert!(orders[0]["message"].is_null(), "{}", orders[0]);
+    assert!(
+        j.iter()
+            .all(|v| ["instruments", "orders"].contains(&v["table"].as_str().unwrap()))
+    );
+    let ccc = j.iter().find(|v| v["instrument"] == "CCC").unwrap();
+    assert_eq!(ccc["table"], "instruments");
+    assert_eq!(ccc["lower"], -0.4);
+    assert_eq!(ccc["position"], 0);
     assert_eq!(strategy_pos(p, "s1", "AAA"), 2, "round(2.4) = 2");
     assert_eq!(strategy_pos(p, "s1", "BBB"), -2, "round(-1.7) = -2");
     assert_eq!(strategy_pos(p, "s1", "CCC"), 0);
@@ -179,7 +197,13 @@ fn sim_buffer_rule_fills_positions_history_and_idempotent_rerun() {
         .stdout
         .clone();
     let j = json_lines(&out);
-    assert_eq!(j.iter().filter(|v| v["kind"] == "broker").count(), 2);
+    assert_eq!(j.iter().filter(|v| v["level"] == "broker").count(), 2);
+    let io = j.iter().find(|v| v["level"] == "instrument").unwrap();
+    assert!(io["id"].is_i64(), "{io}");
+    assert!(
+        io["contract"].is_null() && io["client_order_id"].is_null(),
+        "{io}"
+    );
     let out = po(p)
         .args(["orders"])
         .assert()
@@ -207,7 +231,7 @@ fn dry_run_writes_and_sends_nothing() {
         .stdout
         .clone();
     let j = json_lines(&out);
-    let o: Vec<&Value> = j.iter().filter(|v| v["kind"] == "order").collect();
+    let o: Vec<&Value> = j.iter().filter(|v| v["table"] == "orders").collect();
     assert_eq!(o.len(), 1);
     assert_eq!(o[0]["trade"], 2);
     assert_eq!(o[0]["status"], "dry-run");
@@ -288,7 +312,7 @@ fn overrides_position_limits_and_manual_locks() {
     let j = json_lines(&out);
     let status = |s: &str, i: &str| {
         j.iter()
-            .find(|v| v["kind"] == "instrument" && v["strategy"] == s && v["instrument"] == i)
+            .find(|v| v["table"] == "instruments" && v["strategy"] == s && v["instrument"] == i)
             .map(|v| {
                 (
                     v["status"].as_str().unwrap().to_string(),
@@ -381,8 +405,11 @@ fn trade_limits_cap_per_period_and_reset() {
         .stdout
         .clone();
     let j = json_lines(&out);
+    assert_eq!(j[0]["kind"], "trade");
+    assert_eq!(j[0]["max"], 2);
     assert_eq!(j[0]["traded"], 2);
     assert_eq!(j[0]["last_reset"], "2024-01-07");
+    assert!(j[0]["strategy"].is_null(), "instrument-wide: {}", j[0]);
 }
 
 #[test]
@@ -613,7 +640,7 @@ fn ibkr_four_answer_shapes_and_fills() {
     let j = json_lines(&out);
     let o = |i: &str| {
         j.iter()
-            .find(|v| v["kind"] == "order" && v["instrument"] == i)
+            .find(|v| v["table"] == "orders" && v["instrument"] == i)
             .unwrap()
             .clone()
     };
@@ -807,13 +834,11 @@ fn ibkr_reconciliation_break_locks_then_clears() {
     let j = json_lines(&out);
     assert!(
         j.iter()
-            .any(|v| v["kind"] == "break" && v["instrument"] == "REC" && v["broker"] == 2)
+            .any(|v| v["table"] == "breaks" && v["instrument"] == "REC" && v["broker"] == 2)
     );
-    assert!(
-        j.iter().any(|v| v["kind"] == "instrument"
-            && v["instrument"] == "REC"
-            && v["status"] == "locked")
-    );
+    assert!(j.iter().any(|v| v["table"] == "instruments"
+        && v["instrument"] == "REC"
+        && v["status"] == "locked"));
     assert_eq!(fake.submissions(), 0);
     let locks = state(p).locks().unwrap();
     assert_eq!(locks.len(), 1);
@@ -921,7 +946,7 @@ fn ibkr_ignore_weekly_picks_the_monthly_future() {
         .stdout
         .clone();
     let j = json_lines(&out);
-    let order = j.iter().find(|v| v["kind"] == "order").unwrap();
+    let order = j.iter().find(|v| v["table"] == "orders").unwrap();
     assert_eq!(order["status"], "rejected");
     assert!(
         order["message"].as_str().unwrap().contains("IgnoreWeekly"),
@@ -949,7 +974,7 @@ fn ibkr_refuses_unmapped_instruments_and_untrusted_certificates() {
         .stdout
         .clone();
     let j = json_lines(&out);
-    let order = j.iter().find(|v| v["kind"] == "order").unwrap();
+    let order = j.iter().find(|v| v["table"] == "orders").unwrap();
     assert!(
         order["message"]
             .as_str()
@@ -1019,7 +1044,7 @@ fn order_ids_are_unique_across_runs_and_history() {
     for kind in ["instrument", "broker"] {
         let ids: Vec<i64> = j
             .iter()
-            .filter(|v| v["kind"] == kind)
+            .filter(|v| v["level"] == kind)
             .map(|v| v["id"].as_i64().unwrap())
             .collect();
         let unique: std::collections::BTreeSet<i64> = ids.iter().copied().collect();
@@ -1032,7 +1057,7 @@ fn order_ids_are_unique_across_runs_and_history() {
     }
     let coids: std::collections::BTreeSet<&str> = j
         .iter()
-        .filter(|v| v["kind"] == "broker")
+        .filter(|v| v["level"] == "broker")
         .map(|v| v["client_order_id"].as_str().unwrap())
         .collect();
     assert_eq!(coids.len(), 12, "each broker order listed once");
@@ -1148,7 +1173,7 @@ fn locked_instrument_sends_no_pending_order() {
     ] {
         let o = j
             .iter()
-            .find(|v| v["kind"] == "order" && v["client_order_id"] == coid.as_str())
+            .find(|v| v["table"] == "orders" && v["client_order_id"] == coid.as_str())
             .unwrap_or_else(|| panic!("no order line for {coid}: {j:?}"));
         assert_eq!(o["status"], "locked", "{o}");
         let msg = o["message"].as_str().unwrap();
@@ -1200,7 +1225,7 @@ fn absurd_optimal_positions_are_refused_and_lock_the_instrument() {
     for i in ["HUGE", "MINI", "WIDE", "BIG"] {
         let l = j
             .iter()
-            .find(|v| v["kind"] == "instrument" && v["instrument"] == i)
+            .find(|v| v["table"] == "instruments" && v["instrument"] == i)
             .unwrap();
         assert_eq!(l["status"], "refused", "{l}");
         assert_eq!(l["trade"], 0, "{l}");
@@ -1257,11 +1282,11 @@ fn run_lines_say_what_happened_and_lock_reasons_follow_the_break() {
     let j = json_lines(&out.stdout);
     let line = j
         .iter()
-        .find(|v| v["kind"] == "instrument" && v["instrument"] == "RES")
+        .find(|v| v["table"] == "instruments" && v["instrument"] == "RES")
         .unwrap();
     assert_eq!(line["status"], "resumed", "{line}");
     assert!(line["detail"].as_str().unwrap().contains(&coid), "{line}");
-    let o = j.iter().find(|v| v["kind"] == "order").unwrap();
+    let o = j.iter().find(|v| v["table"] == "orders").unwrap();
     assert_eq!(o["status"], "filled");
     let log = String::from_utf8_lossy(&out.stderr);
     assert!(!log.contains("placed=0"), "{log}");
@@ -1395,10 +1420,10 @@ fn ibkr_selected_instruments_do_not_make_other_holdings_breaks() {
         .stdout
         .clone();
     let j = json_lines(&out);
-    assert!(!j.iter().any(|v| v["kind"] == "break"), "{j:?}");
+    assert!(!j.iter().any(|v| v["table"] == "breaks"), "{j:?}");
     assert!(
         j.iter()
-            .all(|v| v["kind"] != "instrument" || v["instrument"] == "AAA"),
+            .all(|v| v["table"] != "instruments" || v["instrument"] == "AAA"),
         "{j:?}"
     );
     assert_eq!(strategy_pos(p, "s1", "AAA"), 3);
