@@ -4,6 +4,7 @@
 //! Release builds ignore the variable.
 
 /// The environment variable read by [`pause_point`] in debug builds.
+#[cfg(debug_assertions)]
 pub(crate) const PAUSE_AT: &str = "SYSTRADE_TEST_PAUSE_AT";
 
 /// Marks `point` (see the module documentation); returns at once in release builds and when the
