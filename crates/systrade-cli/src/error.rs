@@ -108,6 +108,25 @@ pub fn exit_code_of(error: &anyhow::Error) -> ExitCode {
         .unwrap_or(ExitCode::Failure)
 }
 
+/// The message an error is reported with: its chain joined by `: `, each cause once. A cause
+/// whose text the previous one already contains (a library error that prints its source and also
+/// returns it from `source()`, such as `path: No such file or directory (os error 2)`) is not
+/// repeated, and an [`ExitCodeError`] (a code, not a cause) is not shown.
+pub fn message_of(error: &anyhow::Error) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    for cause in error.chain() {
+        if cause.downcast_ref::<ExitCodeError>().is_some() {
+            continue;
+        }
+        let text = cause.to_string();
+        if text.is_empty() || parts.last().is_some_and(|p| p.contains(&text)) {
+            continue;
+        }
+        parts.push(text);
+    }
+    parts.join(": ")
+}
+
 /// The former way to attach a code (as the root cause, under a context message); still read by
 /// [`exit_code_of`] while binaries move to the constructors above.
 #[derive(Debug, Clone, Copy)]
@@ -141,6 +160,40 @@ mod tests {
         let e = data_problem("bad row 3").context("reading prices/SP500.parquet");
         assert_eq!(exit_code_of(&e), ExitCode::DataProblem);
         assert_eq!(format!("{e:#}"), "reading prices/SP500.parquet: bad row 3");
+    }
+
+    #[test]
+    fn each_cause_is_reported_once_and_codes_are_not_causes() {
+        /// Prints its source and returns it, as the store's I/O error does.
+        #[derive(Debug)]
+        struct Io {
+            path: String,
+            source: std::io::Error,
+        }
+        impl fmt::Display for Io {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                write!(f, "{}: {}", self.path, self.source)
+            }
+        }
+        impl std::error::Error for Io {
+            fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+                Some(&self.source)
+            }
+        }
+        let io = std::io::Error::from(std::io::ErrorKind::NotFound);
+        let err = anyhow::Error::new(Io {
+            path: "/d/prices/adjusted/ZZZ.parquet".into(),
+            source: io,
+        })
+        .context("reading prices");
+        assert_eq!(
+            message_of(&err),
+            "reading prices: /d/prices/adjusted/ZZZ.parquet: entity not found"
+        );
+        let coded =
+            anyhow::Error::new(ExitCodeError(ExitCode::Locked)).context("data directory locked");
+        assert_eq!(message_of(&coded), "data directory locked");
+        assert_eq!(exit_code_of(&coded), ExitCode::Locked);
     }
 
     #[test]

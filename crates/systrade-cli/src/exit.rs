@@ -117,8 +117,9 @@ pub fn finish(result: anyhow::Result<ExitCode>) -> std::process::ExitCode {
                 return ExitCode::Success.into();
             }
             let code = crate::error::exit_code_of(&err);
+            let message = crate::error::message_of(&err);
             if crate::logging::json_logs() {
-                tracing::error!(exit_code = code.code(), "{err:#}");
+                tracing::error!(exit_code = code.code(), "{message}");
             } else {
                 let prefix = if std::io::stderr().is_terminal() {
                     "\x1b[1;31merror\x1b[0m"
@@ -127,7 +128,7 @@ pub fn finish(result: anyhow::Result<ExitCode>) -> std::process::ExitCode {
                 };
                 #[allow(clippy::print_stderr)]
                 {
-                    eprintln!("{prefix}: {err:#}");
+                    eprintln!("{prefix}: {message}");
                 }
             }
             code.into()

@@ -21,8 +21,8 @@ pub use args::{
     CommonArgs, FormatArg, LogFormat, OutputFormat, parse_instrument, parse_instrument_list,
 };
 pub use error::{
-    ExitCodeError, ExitError, ResultExt, data_problem, exit_code_of, failure, locked, unavailable,
-    usage, with_exit_code,
+    ExitCodeError, ExitError, ResultExt, data_problem, exit_code_of, failure, locked, message_of,
+    unavailable, usage, with_exit_code,
 };
 pub use exit::{EXIT_STATUS_MAN_SECTION, ExitCode, OUTPUT_MAN_SECTION, finish};
 pub use logging::init_logging;
