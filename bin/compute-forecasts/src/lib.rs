@@ -173,22 +173,18 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         )));
     }
     list.codes.retain(|c| !missing.contains(c));
-    let no_prices: Vec<(InstrumentCode, String)> = missing
+    let mut no_prices: Vec<(InstrumentCode, String)> = missing
         .into_iter()
         .map(|c| {
-            let file = store.dir().adjusted_prices_file(&c);
-            (
-                c,
-                format!(
-                    "no adjusted prices ({} does not exist; the list comes from {from})",
-                    file.display()
-                ),
-            )
+            let why = systrade_system::no_adjusted_prices(&store, &c);
+            (c, format!("{why}; the list comes from {from}"))
         })
         .collect();
     if list.explicit {
+        // named by the config or --instruments: each one lacking the multiple prices its carry
+        // rules need fails by name (exit 3), the others go on
         let missing = without_multiple_prices(&store, &list, &setup);
-        if !missing.is_empty() {
+        if missing.len() == list.codes.len() {
             return Err(fail(format!(
                 "carry rules need multiple prices, which instrument(s) {} lack (expected {}/<INSTRUMENT>.parquet)",
                 missing
@@ -199,6 +195,17 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
                 store.dir().series_dir(SeriesKind::Multiple).display()
             )));
         }
+        list.codes.retain(|c| !missing.contains(c));
+        no_prices.extend(missing.into_iter().map(|c| {
+            let file = store.dir().multiple_prices_file(&c);
+            (
+                c,
+                format!(
+                    "carry rules need multiple prices ({} does not exist)",
+                    file.display()
+                ),
+            )
+        }));
     } else {
         // "Every instrument with data": those without the data the rules need are not candidates.
         skip_without_multiple_prices(&store, &mut list, &setup);

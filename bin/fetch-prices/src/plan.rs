@@ -80,6 +80,23 @@ impl Plan {
                 return Err(config_error(e)).context("reading the instrument configuration");
             }
         };
+        // An unknown name in --instruments is a usage error (exit 2), as in every tool; a known
+        // instrument the source has nothing for is that instrument's failure (below).
+        if let (Some(wanted), Some(conf), false) = (&args.common.instruments, &configured, args.fx)
+        {
+            let unknown: Vec<&str> = wanted
+                .iter()
+                .filter(|w| !conf.contains(w))
+                .map(InstrumentCode::as_str)
+                .collect();
+            if !unknown.is_empty() {
+                return Err(systrade_cli::usage(format!(
+                    "unknown instrument(s) in --instruments: {}: not in {}",
+                    unknown.join(", "),
+                    store.dir().instruments_csv().display()
+                )));
+            }
+        }
         let rolls = match store.read_roll_parameters() {
             Ok(list) => list
                 .into_iter()

@@ -232,6 +232,7 @@ pub fn command() -> clap::Command {
 /// Runs the tool.
 pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     let store = Store::open(&args.common.data_dir);
+    check_instruments(args, &store)?;
     // An order run reads optimal positions, prices and controls that other tools write: it holds
     // the data directory's write lock from before it reads anything until it is done, so it never
     // sees a half-written input and two runs never interleave (issue 15 item 4).
@@ -257,6 +258,31 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         Some(Command::Limits { action }) => controls::limits(&mut db, action, fmt, &run_id, args),
         Some(Command::Locks { action }) => controls::locks(&mut db, action, fmt, &run_id),
     }
+}
+
+/// Every name in `--instruments` must be known (in `config/instruments.csv` or with an optimal
+/// position): an unknown one is a usage error (exit 2) naming it, before anything is opened for
+/// writing, as in every tool (issue 15 item 8).
+fn check_instruments(args: &Args, store: &Store) -> anyhow::Result<()> {
+    if args.common.instruments.is_none() {
+        return Ok(());
+    }
+    let mut known: Vec<systrade_model::InstrumentCode> = match store.read_instruments() {
+        Ok(v) => v.into_iter().map(|i| i.code).collect(),
+        Err(e) if e.is_not_found() => Vec::new(),
+        Err(e) => return Err(e).context("reading config/instruments.csv"),
+    };
+    known.extend(
+        store
+            .open_state()
+            .context("opening state.sqlite")?
+            .latest_optimal_positions()?
+            .into_iter()
+            .map(|o| o.instrument),
+    );
+    known.sort();
+    known.dedup();
+    args.common.select_instruments(&known).map(|_| ())
 }
 
 pub(crate) fn write_lock(

@@ -19,14 +19,73 @@ pub(crate) fn instruments(
     store: &Store,
     kind: SeriesKind,
 ) -> anyhow::Result<Vec<InstrumentCode>> {
-    let mut list = match &args.common.instruments {
-        Some(list) => list.clone(),
-        None => store.list_instruments(kind)?,
+    instruments_of(args, store, &[kind])
+}
+
+/// The instruments to work on: those named with `--instruments` ([`selected`]), else every
+/// instrument with a stored file of one of `kinds`. A stage lists its own input and the earlier
+/// stages' (`multiple`: roll calendars and contract prices), so that an instrument an earlier
+/// stage could not build fails here by name instead of vanishing (issue 15 item 9).
+pub(crate) fn instruments_of(
+    args: &Args,
+    store: &Store,
+    kinds: &[SeriesKind],
+) -> anyhow::Result<Vec<InstrumentCode>> {
+    let mut list = match selected(args, store)? {
+        Some(list) => list,
+        None => {
+            let mut all = Vec::new();
+            for kind in kinds {
+                all.extend(store.list_instruments(*kind)?);
+            }
+            all.sort();
+            all
+        }
     };
     // each instrument once: two tasks must never write the same file
     let mut seen = std::collections::BTreeSet::new();
     list.retain(|i| seen.insert(i.clone()));
     Ok(list)
+}
+
+/// The instruments named with `--instruments`, each of which must be known (in
+/// `config/instruments.csv` or with a stored series): an unknown name is a usage error (exit 2)
+/// naming it, as in every tool.
+pub(crate) fn selected(args: &Args, store: &Store) -> anyhow::Result<Option<Vec<InstrumentCode>>> {
+    let Some(wanted) = &args.common.instruments else {
+        return Ok(None);
+    };
+    let mut known: Vec<InstrumentCode> = match store.read_instruments() {
+        Ok(v) => v.into_iter().map(|i| i.code).collect(),
+        Err(e) if e.is_not_found() => Vec::new(),
+        Err(e) => return Err(e).context("reading config/instruments.csv"),
+    };
+    for kind in [
+        SeriesKind::Contracts,
+        SeriesKind::Rolls,
+        SeriesKind::Multiple,
+        SeriesKind::Adjusted,
+    ] {
+        known.extend(store.list_instruments(kind)?);
+    }
+    if let Ok(params) = store.read_roll_parameters() {
+        known.extend(params.into_iter().map(|p| p.instrument));
+    }
+    known.sort();
+    known.dedup();
+    let unknown: Vec<&str> = wanted
+        .iter()
+        .filter(|w| !known.contains(w))
+        .map(InstrumentCode::as_str)
+        .collect();
+    if !unknown.is_empty() {
+        return Err(systrade_cli::usage(format!(
+            "unknown instrument(s) in --instruments: {}: not in config/instruments.csv and no \
+             stored prices or roll calendar",
+            unknown.join(", ")
+        )));
+    }
+    Ok(Some(wanted.clone()))
 }
 
 /// Takes the data directory's write lock and deletes the temporary files killed writers left.

@@ -2,7 +2,8 @@
 //! one file per instrument.
 
 use crate::per_instrument::{
-    for_each_instrument_writing, instruments, lock, not_found_hint, roll_parameters,
+    for_each_instrument_writing, instruments, instruments_of, lock, not_found_hint,
+    roll_parameters,
 };
 use crate::{Args, Method};
 use anyhow::Context;
@@ -49,7 +50,8 @@ pub(crate) fn calendar(
 }
 
 pub(crate) fn multiple(args: &Args, store: &Store) -> anyhow::Result<ExitCode> {
-    let list = instruments(args, store, SeriesKind::Rolls)?;
+    // with contract prices but no calendar (`calendar` failed for it): a failure, not left out
+    let list = instruments_of(args, store, &[SeriesKind::Rolls, SeriesKind::Contracts])?;
     let writer = lock(args, store)?;
     for_each_instrument_writing(args, "multiple", &list, &writer, |i| {
         let cal = store
@@ -70,7 +72,8 @@ pub(crate) fn adjust(
     method: Method,
     forward_fill: bool,
 ) -> anyhow::Result<ExitCode> {
-    let list = instruments(args, store, SeriesKind::Multiple)?;
+    // with contract prices but no multiple prices (`multiple` failed for it): a failure
+    let list = instruments_of(args, store, &[SeriesKind::Multiple, SeriesKind::Contracts])?;
     let method = match method {
         Method::Panama => AdjustMethod::Panama,
         Method::Ratio => AdjustMethod::Ratio,

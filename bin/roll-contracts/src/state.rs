@@ -71,10 +71,7 @@ pub(crate) fn state(
                 }
             }
             all.sort();
-            let list = match &args.common.instruments {
-                Some(wanted) => wanted.clone(),
-                None => all,
-            };
+            let list = crate::per_instrument::selected(args, store)?.unwrap_or(all);
             for i in list {
                 let st = book.state(&i);
                 rows.push((i, st));

@@ -562,16 +562,30 @@ fn report_formats_and_partial_failure() {
         "{text}"
     );
     assert_eq!(text.lines().count(), 7);
-    // one bad instrument: the others are done, exit 3, summary on stderr
+    // an unknown name: a usage error naming it (exit 2, as every tool), nothing done
     let out = roll_contracts(data)
         .args(["adjust", "--instruments", "US10,NOPE"])
+        .assert()
+        .code(2)
+        .get_output()
+        .stderr
+        .clone();
+    let err = String::from_utf8_lossy(&out);
+    assert!(
+        err.contains("unknown instrument(s) in --instruments: NOPE"),
+        "{err}"
+    );
+    // one instrument without its input: the others are done, exit 3, summary on stderr
+    std::fs::remove_file(data.join("prices/multiple/GOLD.parquet")).unwrap();
+    let out = roll_contracts(data)
+        .args(["adjust", "--instruments", "US10,GOLD"])
         .assert()
         .code(3)
         .get_output()
         .stderr
         .clone();
     let err = String::from_utf8_lossy(&out);
-    assert!(err.contains("adjust: 1 ok, 1 failed (NOPE)"), "{err}");
+    assert!(err.contains("adjust: 1 ok, 1 failed (GOLD)"), "{err}");
 }
 
 #[test]

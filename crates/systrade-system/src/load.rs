@@ -62,11 +62,7 @@ pub fn instrument_list(
     cfg: &SystemConfig,
     selection: Option<&[InstrumentCode]>,
 ) -> Result<InstrumentList, SystemError> {
-    let all_in_data = match store.list_instruments(SeriesKind::Adjusted) {
-        Ok(v) => v,
-        Err(e) if e.is_not_found() => Vec::new(),
-        Err(e) => return Err(e.into()),
-    };
+    let all_in_data = in_data(store, selection)?;
     let (list, source) = cfg.instrument_list_with_source(&all_in_data);
     let codes = match selection {
         None => list,
@@ -99,6 +95,43 @@ pub fn instrument_list(
     })
 }
 
+/// "Every instrument with data": those with adjusted prices, and those with prices of an earlier
+/// stage (contract or multiple prices) but no adjusted prices, which are part of the system and
+/// fail by name ("no adjusted prices") rather than vanish from it when `roll-contracts` could not
+/// build their series (issue 15 item 9); also the instruments of `selection` that
+/// `config/instruments.csv` lists, so that asking for a configured instrument without data is its
+/// failure, not an unknown name.
+fn in_data(
+    store: &Store,
+    selection: Option<&[InstrumentCode]>,
+) -> Result<Vec<InstrumentCode>, SystemError> {
+    let mut all = Vec::new();
+    for kind in [
+        SeriesKind::Adjusted,
+        SeriesKind::Multiple,
+        SeriesKind::Contracts,
+    ] {
+        match store.list_instruments(kind) {
+            Ok(v) => all.extend(v),
+            Err(e) if e.is_not_found() => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
+    if let Some(wanted) = selection
+        && let Ok(configured) = store.read_instruments()
+    {
+        all.extend(
+            wanted
+                .iter()
+                .filter(|w| configured.iter().any(|i| &i.code == *w))
+                .cloned(),
+        );
+    }
+    all.sort();
+    all.dedup();
+    Ok(all)
+}
+
 /// The instruments of `list` whose rules need multiple prices (carry) that the data directory
 /// does not have.
 pub fn without_multiple_prices(
@@ -114,8 +147,9 @@ pub fn without_multiple_prices(
 }
 
 /// For a list that is not [`InstrumentList::explicit`] ("every instrument with data"), removes
-/// the instruments without the multiple prices their carry rules need: they are not candidates
-/// (logged as a warning). An explicit list is left as it is.
+/// the instruments with adjusted prices but without the multiple prices their carry rules need:
+/// they are not candidates (logged as a warning). An explicit list is left as it is, and so is an
+/// instrument without adjusted prices (it fails by name when loaded).
 pub fn skip_without_multiple_prices(
     store: &Store,
     list: &mut InstrumentList,
@@ -124,7 +158,8 @@ pub fn skip_without_multiple_prices(
     if list.explicit {
         return;
     }
-    let skipped = without_multiple_prices(store, list, setup);
+    let mut skipped = without_multiple_prices(store, list, setup);
+    skipped.retain(|c| store.dir().adjusted_prices_file(c).exists());
     if skipped.is_empty() {
         return;
     }
@@ -395,6 +430,24 @@ pub fn class_peers<'a>(
     (peers, failures)
 }
 
+/// Why an instrument of the list has no adjusted prices: the file that does not exist and the
+/// earlier stage that is there (from which `roll-contracts` did not build them).
+pub fn no_adjusted_prices(store: &Store, code: &InstrumentCode) -> String {
+    let dir = store.dir();
+    let stage = if dir.multiple_prices_file(code).exists() {
+        "; it has multiple prices: run `roll-contracts adjust`"
+    } else if dir.contract_prices_file(code).exists() {
+        "; it has contract prices but no multiple prices: `roll-contracts calendar`, `multiple` \
+         and `adjust` did not build them"
+    } else {
+        ""
+    };
+    format!(
+        "no adjusted prices ({} does not exist{stage})",
+        dir.adjusted_prices_file(code).display()
+    )
+}
+
 /// One instrument: reads its prices, reduces them to daily series (and with
 /// [`Load::forecast_inputs`] the forecast raw-data stage) and drops the raw rows.
 fn load_one(
@@ -404,6 +457,9 @@ fn load_one(
     load: Load,
 ) -> Result<(InstrumentPrices, ForecastJob, Option<ForecastInputs>), String> {
     let keep = |t: &Timestamp| load.as_of.is_none_or(|d| t.date() <= d);
+    if !store.dir().adjusted_prices_file(code).exists() {
+        return Err(no_adjusted_prices(store, code));
+    }
     let mut adjusted = store
         .read_adjusted_prices(code)
         .map_err(|e| e.to_string())?;
