@@ -85,7 +85,9 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
 
     // ---- phase 1: validate everything -------------------------------------------------------
     let mut problems: Vec<String> = Vec::new();
-    let config = validate::read_config(source, &mut problems)?;
+    // files are read only inside the source directory (symbolic links out of it are problems)
+    let root = source::SourceRoot::new(source)?;
+    let config = validate::read_config(source, &root, &mut problems)?;
     let configured = config.configured();
     let selected: Option<BTreeSet<InstrumentCode>> = match &args.common.instruments {
         None => None,
@@ -94,7 +96,7 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
             Some(args.common.select_instruments(&all)?.into_iter().collect())
         }
     };
-    let mut scan = source::scan(source, &configured, selected.as_ref(), &mut problems)?;
+    let mut scan = source::scan(source, &root, &configured, selected.as_ref(), &mut problems)?;
     tracing::info!(
         "reading {} files from {}",
         scan.jobs.len(),

@@ -42,8 +42,44 @@ pub(crate) struct Tally {
     pub(crate) skipped: usize,
 }
 
-/// Files named `*.csv` / `*.csv.gz` in `dir`, by stem; a missing directory is `None`.
-fn list_csv(dir: &Path) -> anyhow::Result<Option<BTreeMap<String, PathBuf>>> {
+/// The source directory, resolved: a file is read only when it resolves to a place inside it, so
+/// that a symbolic link (to `/etc/shadow`, or a linked subdirectory) never makes the import read a
+/// file outside the source, nor echo its content in an error (issue 15 item 8).
+#[derive(Debug, Clone)]
+pub(crate) struct SourceRoot {
+    root: PathBuf,
+}
+
+impl SourceRoot {
+    pub(crate) fn new(source: &Path) -> anyhow::Result<Self> {
+        let root = std::fs::canonicalize(source).with_context(|| source.display().to_string())?;
+        Ok(Self { root })
+    }
+
+    /// `Err` (the problem, naming `path` but not where it leads) when `path` exists and resolves
+    /// outside the source directory; a missing path is the caller's business.
+    pub(crate) fn check(&self, path: &Path) -> Result<(), String> {
+        match std::fs::canonicalize(path) {
+            Ok(target) if !target.starts_with(&self.root) => Err(format!(
+                "{}: a symbolic link to outside the source directory; not followed",
+                path.display()
+            )),
+            _ => Ok(()),
+        }
+    }
+}
+
+/// Files named `*.csv` / `*.csv.gz` in `dir`, by stem; a missing directory is `None`. A directory
+/// or file that resolves outside the source directory is a problem and is not read.
+fn list_csv(
+    root: &SourceRoot,
+    dir: &Path,
+    problems: &mut Vec<String>,
+) -> anyhow::Result<Option<BTreeMap<String, PathBuf>>> {
+    if let Err(p) = root.check(dir) {
+        problems.push(p);
+        return Ok(Some(BTreeMap::new()));
+    }
     let entries = match std::fs::read_dir(dir) {
         Ok(e) => e,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
@@ -57,6 +93,13 @@ fn list_csv(dir: &Path) -> anyhow::Result<Option<BTreeMap<String, PathBuf>>> {
             tracing::debug!("ignoring {}", entry.path().display());
             continue;
         };
+        // the directory is inside the source: only a symbolic link can lead out of it
+        if entry.file_type().is_ok_and(|t| t.is_symlink())
+            && let Err(p) = root.check(&entry.path())
+        {
+            problems.push(p);
+            continue;
+        }
         if let Some(other) = out.insert(stem.to_string(), entry.path()) {
             anyhow::bail!(
                 "{} and {} hold the same data; keep one of them",
@@ -88,6 +131,7 @@ pub(crate) struct Scan {
 /// instrument) is a problem; instruments outside `selected` are left out.
 pub(crate) fn scan(
     source: &Path,
+    root: &SourceRoot,
     configured: &BTreeSet<InstrumentCode>,
     selected: Option<&BTreeSet<InstrumentCode>>,
     problems: &mut Vec<String>,
@@ -97,7 +141,7 @@ pub(crate) fn scan(
     let mut jobs: Vec<Job> = Vec::new();
     let mut variants: Vec<String> = Vec::new();
     for (kind, sub) in SOURCES {
-        let Some(files) = list_csv(&source.join(sub))? else {
+        let Some(files) = list_csv(root, &source.join(sub), problems)? else {
             continue;
         };
         present.insert(kind);

@@ -1,7 +1,7 @@
 //! Phase 1: every file read, parsed, validated and encoded in memory; problems collected so that
 //! nothing is written when there is any.
 
-use crate::source::{Job, Target};
+use crate::source::{Job, SourceRoot, Target};
 use anyhow::Context;
 use rayon::prelude::*;
 use std::collections::{BTreeMap, BTreeSet};
@@ -44,17 +44,20 @@ impl SourceConfig {
 /// malformed optional file is a problem.
 pub(crate) fn read_config(
     source: &Path,
+    root: &SourceRoot,
     problems: &mut Vec<String>,
 ) -> anyhow::Result<SourceConfig> {
     let cfg = source.join("csvconfig");
     let instruments_path = cfg.join("instrumentconfig.csv");
+    root.check(&instruments_path)
+        .map_err(|p| systrade_cli::data_problem(format!("{p}; nothing was written")))?;
     let instruments = config::parse_instruments(&instruments_path, &read(&instruments_path)?)
         .map_err(data_problem)?;
     let configured: BTreeSet<InstrumentCode> = instruments.iter().map(|i| i.code.clone()).collect();
     let rolls_path = cfg.join("rollconfig.csv");
-    let rolls = optional(&rolls_path, config::parse_roll_parameters, problems)?;
+    let rolls = optional(root, &rolls_path, config::parse_roll_parameters, problems)?;
     let spreads_path = cfg.join("spreadcosts.csv");
-    let spreads = optional(&spreads_path, config::parse_spread_costs, problems)?;
+    let spreads = optional(root, &spreads_path, config::parse_spread_costs, problems)?;
     for (what, codes) in [
         (
             "rollconfig.csv",
@@ -217,12 +220,17 @@ fn data_problem(e: StoreError) -> anyhow::Error {
 
 /// Parses an optional config file: absent → `None`; malformed → a problem.
 fn optional<T>(
+    root: &SourceRoot,
     path: &Path,
     parse: fn(&Path, &[u8]) -> systrade_store::Result<T>,
     problems: &mut Vec<String>,
 ) -> anyhow::Result<Option<T>> {
     if !path.exists() {
         tracing::warn!("{}: not found; not imported", path.display());
+        return Ok(None);
+    }
+    if let Err(p) = root.check(path) {
+        problems.push(p);
         return Ok(None);
     }
     match parse(path, &read(path)?) {

@@ -609,6 +609,27 @@ fn cases() -> Vec<Case> {
             expect: &["AAA_20001300.csv", "contract id"],
         },
     ];
+    // Symbolic links out of the source directory (to a file holding a secret, or a linked
+    // subdirectory): not followed, named, the outside content never echoed (issue 15 item 8).
+    for (file, name) in [
+        (INST, "instrumentconfig.csv"),
+        (ROLLS, "rollconfig.csv"),
+        (SPREADS, "spreadcosts.csv"),
+        (ADJ, "AAA.csv"),
+        (MULT, "AAA.csv"),
+        (FX, "GBPUSD.csv"),
+        (CAL, "AAA.csv"),
+        (BARS, "AAA_20000300.csv"),
+        ("adjusted_prices_csv", "adjusted_prices_csv"),
+        ("contract_prices_csv", "contract_prices_csv"),
+    ] {
+        v.push(Case {
+            file,
+            line: None,
+            text: LINK,
+            expect: Box::leak(Box::new([name, "symbolic link", "not followed"])),
+        });
+    }
     // More out-of-range point sizes and FX rates at other rows, to cover every row position.
     v.push(row(
         INST,
@@ -645,8 +666,32 @@ fn copy_tree(from: &Path, to: &Path) {
     }
 }
 
+/// `Case::text` that replaces the file (or directory) with a symbolic link to one outside the
+/// source directory, whose first line is [`SECRET`].
+const LINK: &str = "<symbolic link out of the source>";
+const SECRET: &str = "root:SECRET-HASH:19000:0:99999:7:::";
+
+fn link_outside(path: &Path, outside: &Path) {
+    std::fs::create_dir_all(outside).unwrap();
+    let target = outside.join(path.file_name().unwrap());
+    if path.is_dir() {
+        std::fs::rename(path, &target).unwrap();
+        for e in std::fs::read_dir(&target).unwrap() {
+            std::fs::write(e.unwrap().path(), format!("{SECRET}\n")).unwrap();
+        }
+    } else {
+        std::fs::write(&target, format!("{SECRET}\n1,2,3\n")).unwrap();
+        std::fs::remove_file(path).unwrap();
+    }
+    std::os::unix::fs::symlink(&target, path).unwrap();
+}
+
 fn apply(case: &Case, src: &Path) {
     let path = src.join(case.file);
+    if case.text == LINK {
+        let outside = src.with_extension("outside");
+        return link_outside(&path, &outside);
+    }
     match case.line {
         None => std::fs::write(&path, case.text).unwrap(),
         Some(n) => {
@@ -693,6 +738,8 @@ fn bad_inputs_exit_4_name_the_place_and_write_nothing() {
             failures.push(format!("{label}: exit {:?}: {stderr}", out.status.code()));
         } else if stderr.contains("panicked") {
             failures.push(format!("{label}: panic: {stderr}"));
+        } else if stderr.contains("SECRET") {
+            failures.push(format!("{label}: echoes a file outside the source: {stderr}"));
         } else if let Some(e) = case.expect.iter().find(|e| !last.contains(*e)) {
             failures.push(format!("{label}: {e:?} not in the error line: {last}"));
         }
@@ -700,6 +747,7 @@ fn bad_inputs_exit_4_name_the_place_and_write_nothing() {
             panic!("{label}: the data directory changed");
         }
         std::fs::remove_dir_all(&src).unwrap();
+        let _ = std::fs::remove_dir_all(src.with_extension("outside"));
     }
     eprintln!(
         "{} bad inputs checked in {:.1} s",
