@@ -71,9 +71,9 @@ pub fn write_atomic(target: &Path, bytes: &[u8]) -> Result<()> {
             .write(true)
             .create_new(true)
             .open(&tmp)
-            .map_err(|e| StoreError::io(&tmp, e))?;
-        f.write_all(bytes).map_err(|e| StoreError::io(&tmp, e))?;
-        f.sync_all().map_err(|e| StoreError::io(&tmp, e))?;
+            .map_err(|e| StoreError::io(target, e))?;
+        write_bytes(&mut f, target, bytes)?;
+        f.sync_all().map_err(|e| StoreError::io(target, e))?;
         drop(f);
         std::fs::rename(&tmp, target).map_err(|e| StoreError::io(target, e))
     })();
@@ -82,6 +82,15 @@ pub fn write_atomic(target: &Path, bytes: &[u8]) -> Result<()> {
     }
     result?;
     sync_dir(&dir)
+}
+
+/// Writes `bytes` to `w` (the temporary file of `target`); an error (a full disk: ENOSPC, a
+/// quota: EDQUOT) names `target`, the file being written, with the operating system's reason —
+/// not the temporary file, which is removed.
+fn write_bytes(w: &mut impl Write, target: &Path, bytes: &[u8]) -> Result<()> {
+    w.write_all(bytes)
+        .and_then(|()| w.flush())
+        .map_err(|e| StoreError::io(target, e))
 }
 
 /// Many files replaced atomically each, made durable together (module docs). [`StagedFiles::stage`]
@@ -111,10 +120,11 @@ impl StagedFiles {
             .write(true)
             .create_new(true)
             .open(&tmp)
-            .and_then(|mut f| f.write_all(bytes));
+            .map_err(|e| StoreError::io(target, e))
+            .and_then(|mut f| write_bytes(&mut f, target, bytes));
         if let Err(e) = written {
             let _ = std::fs::remove_file(&tmp);
-            return Err(StoreError::io(&tmp, e));
+            return Err(e);
         }
         self.staged
             .lock()
@@ -306,6 +316,28 @@ mod tests {
         }
         assert_eq!(std::fs::read(&a).unwrap(), b"old");
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+
+    /// Issue 15 item 10: a full disk names the file being written and the reason. `/dev/full`
+    /// answers every write with ENOSPC, as a full filesystem does.
+    #[test]
+    fn a_full_disk_names_the_file_being_written() {
+        let Ok(mut full) = OpenOptions::new().write(true).open("/dev/full") else {
+            eprintln!("skipped: no /dev/full");
+            return;
+        };
+        let target = Path::new("/data/prices/adjusted/SP500.parquet");
+        let e = write_bytes(&mut full, target, &[0u8; 1 << 16]).unwrap_err();
+        let msg = e.to_string();
+        assert!(
+            msg.starts_with("/data/prices/adjusted/SP500.parquet: ")
+                && msg.contains("No space left on device"),
+            "{msg}"
+        );
+        assert!(
+            matches!(&e, StoreError::Io { source, .. } if source.raw_os_error() == Some(28)),
+            "{e:?}"
+        );
     }
 
     #[test]

@@ -88,6 +88,16 @@ pub enum StoreError {
         #[source]
         source: rusqlite::Error,
     },
+
+    /// SQLite could not open `state.sqlite`, with the operating system's reason (SQLite alone
+    /// says only "unable to open database file"): a missing or read-only directory, a read-only
+    /// filesystem, a file that cannot be read.
+    #[error("{}: cannot open the database: {reason} ({source})", path.display())]
+    SqliteOpen {
+        path: PathBuf,
+        reason: String,
+        source: rusqlite::Error,
+    },
 }
 
 impl StoreError {

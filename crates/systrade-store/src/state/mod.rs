@@ -72,9 +72,64 @@ fn open_connection(path: &Path) -> Result<Connection> {
         ensure_dir(dir)?;
     }
     create_private(path)?;
-    let conn = Connection::open(path).map_err(|e| sqlite_err(path, e))?;
-    configure(&conn, path, true)?;
+    let conn = Connection::open(path).map_err(|e| open_err(path, e, true))?;
+    configure(&conn, path, true).map_err(|e| with_open_reason(e, true))?;
     Ok(conn)
+}
+
+/// Why `path` cannot be opened (for writing when `write`), as the operating system says it: the
+/// directory is missing, the file is a directory or cannot be read, the directory or file cannot
+/// be written (a read-only filesystem: EROFS). `None` when nothing is visibly wrong.
+pub(crate) fn open_reason(path: &Path, write: bool) -> Option<String> {
+    use rustix::fs::{Access, access};
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    if let Err(e) = std::fs::metadata(dir) {
+        return Some(format!("directory {}: {e}", dir.display()));
+    }
+    if path.is_dir() {
+        return Some("it is a directory".to_string());
+    }
+    if path.exists() {
+        if let Err(e) = access(path, Access::READ_OK) {
+            return Some(format!("cannot read it: {}", std::io::Error::from(e)));
+        }
+        if write && let Err(e) = access(path, Access::WRITE_OK) {
+            return Some(format!("cannot write it: {}", std::io::Error::from(e)));
+        }
+    }
+    // WAL mode creates `-wal` and `-shm` files beside the database
+    if write && let Err(e) = access(dir, Access::WRITE_OK) {
+        return Some(format!(
+            "cannot create files in {}: {}",
+            dir.display(),
+            std::io::Error::from(e)
+        ));
+    }
+    None
+}
+
+/// A SQLite error opening `path`, with the operating system's reason when there is one.
+fn open_err(path: &Path, source: rusqlite::Error, write: bool) -> StoreError {
+    with_open_reason(sqlite_err(path, source), write)
+}
+
+/// [`StoreError::Sqlite`] turned into [`StoreError::SqliteOpen`] when [`open_reason`] finds why
+/// the database cannot be opened; any other error as it is.
+fn with_open_reason(e: StoreError, write: bool) -> StoreError {
+    match e {
+        StoreError::Sqlite { path, source } => match open_reason(&path, write) {
+            Some(reason) => StoreError::SqliteOpen {
+                path,
+                reason,
+                source,
+            },
+            None => StoreError::Sqlite { path, source },
+        },
+        other => other,
+    }
 }
 
 /// Creates `path` empty with mode 0600 when it does not exist, so `state.sqlite` (and the `-wal`
@@ -169,12 +224,12 @@ fn open_read_only(path: &Path) -> Result<Connection> {
     let first = Connection::open_with_flags(path, flags).and_then(probe);
     match first {
         Ok(conn) => Ok(conn),
-        Err(e) if dir_is_writable(path) => Err(sqlite_err(path, e)),
+        Err(e) if dir_is_writable(path) => Err(open_err(path, e, false)),
         Err(_) => {
             let uri = format!("file:{}?immutable=1", uri_path(path));
             Connection::open_with_flags(uri, flags)
                 .and_then(probe)
-                .map_err(|e| sqlite_err(path, e))
+                .map_err(|e| open_err(path, e, false))
         }
     }
 }

@@ -1123,7 +1123,49 @@ fn a_reader_opens_read_only_and_reads_an_unwritable_directory() {
     assert_eq!(r.control_status("x").unwrap(), ControlStatus::Stop);
     drop(r);
     let e = store.open_state_for_writing().map(|_| ()).unwrap_err();
-    assert!(e.to_string().contains("state.sqlite"), "{e}");
+    // issue 15 item 10: the file and the operating system's reason, not only SQLite's "unable
+    // to open database file"
+    let msg = e.to_string();
+    assert!(msg.contains("state.sqlite"), "{msg}");
+    assert!(
+        msg.contains(&format!("cannot create files in {}", dir.display()))
+            && msg.contains("os error"),
+        "{msg}"
+    );
+}
+
+/// Issue 15 item 10: SQLite's "unable to open database file" comes with the operating system's
+/// reason and the file, for readers and writers: here `state.sqlite` is a directory, and a
+/// database in a directory that does not exist names the directory.
+#[test]
+fn a_database_that_cannot_be_opened_says_why() {
+    let (_d, store) = store();
+    let path = store.dir().state_sqlite();
+    std::fs::create_dir_all(&path).unwrap();
+    for e in [
+        store.open_state().map(|_| ()).unwrap_err(),
+        store.open_state_for_writing().map(|_| ()).unwrap_err(),
+    ] {
+        let msg = e.to_string();
+        assert!(
+            msg.starts_with(&format!(
+                "{}: cannot open the database: it is a directory",
+                path.display()
+            )),
+            "{msg}"
+        );
+    }
+    let missing = path.join("no/such/dir/state.sqlite");
+    let reason = super::open_reason(&missing, false).unwrap();
+    assert!(
+        reason.starts_with(&format!(
+            "directory {}: No such file or directory",
+            missing.parent().unwrap().display()
+        )),
+        "{reason}"
+    );
+    let fine = path.parent().unwrap().join("other.sqlite");
+    assert_eq!(super::open_reason(&fine, true), None);
 }
 
 /// Resolved contracts (migration 8): stored, updated, and their exact expiry read back; a
