@@ -133,10 +133,23 @@ fn history(
     }
 }
 
-/// Why `h` has no buffered position on any date, naming the input to check: no forecast, or a
-/// volatility scalar or notional position that is not a finite number (a zero or missing FX rate,
-/// a capital so large that the arithmetic overflows).
-fn why_no_position(code: &InstrumentCode, h: &PositionHistory) -> String {
+/// What sizing one instrument used besides its prices and forecast: its FX rates into the base
+/// currency and the capital, to say which of them is wrong when there is no position.
+struct SizingInputs<'a> {
+    fx: &'a systrade_model::FxRates,
+    currency: &'a str,
+    base: &'a str,
+    capital: f64,
+}
+
+/// A capital above this (in base currency) is not a trading capital but a typo or an overflow
+/// test; named as the cause when the sizing arithmetic gives no finite number.
+const IMPLAUSIBLE_CAPITAL: f64 = 1e15;
+
+/// Why `h` has no buffered position on any date, naming the input that is wrong and its file: no
+/// forecast; an FX rate that is missing, zero or negative; a capital so large that the arithmetic
+/// overflows (issue 15 item 10: not "no position yet (no forecast or volatility)").
+fn why_no_position(code: &InstrumentCode, h: &PositionHistory, s: &SizingInputs<'_>) -> String {
     let forecasts = format!("forecasts/{code}.parquet");
     let Some(i) = (0..h.dates.len())
         .rev()
@@ -145,21 +158,67 @@ fn why_no_position(code: &InstrumentCode, h: &PositionHistory) -> String {
         return format!("no position: no combined forecast (check {forecasts})");
     };
     let date = &h.dates[i];
+    // the rate into the base currency is crossed via USD: the files it comes from
+    let fx_file = [s.currency, s.base]
+        .iter()
+        .filter(|c| **c != "USD")
+        .map(|c| format!("prices/fx/{c}USD.parquet"))
+        .collect::<Vec<_>>()
+        .join(" and ");
+    let rate = s
+        .fx
+        .timestamps
+        .iter()
+        .zip(&s.fx.values)
+        .take_while(|(t, _)| t.date() <= *date)
+        .filter(|(_, v)| !v.is_nan())
+        .last()
+        .map(|(_, v)| *v);
+    let capital_too_large = s.capital > IMPLAUSIBLE_CAPITAL;
     let vs = h.volatility_scalar[i];
     if !vs.is_finite() || vs == 0.0 {
-        return format!(
-            "no position: the volatility scalar on {date} is {vs}; check the instrument's FX rate              (prices/fx/<CCY>USD.parquet: zero, negative or missing) and the capital (too large              a capital, e.g. 1e308, overflows)"
-        );
+        return match rate {
+            None => format!(
+                "no position: no FX rate of {} into {} on or before {date} (check {fx_file})",
+                s.currency, s.base
+            ),
+            Some(r) if !(r.is_finite() && r > 0.0) => format!(
+                "no position: the FX rate of {} into {} on {date} is {r} (check {fx_file}: it \
+                 must be a positive number)",
+                s.currency, s.base
+            ),
+            Some(_) if capital_too_large => format!(
+                "no position: the capital {:e} {} is too large: the volatility scalar on {date} \
+                 is {vs} (use --capital or notional_trading_capital with a real amount)",
+                s.capital, s.base
+            ),
+            Some(r) => format!(
+                "no position: the volatility scalar on {date} is {vs} (capital {} {}, FX rate \
+                 {r}): the instrument's price volatility is zero or not a number (check its \
+                 adjusted prices)",
+                s.capital, s.base
+            ),
+        };
     }
     let notional = h.notional_position[i];
     if !notional.is_finite() {
-        return format!(
-            "no position: the notional position on {date} is {notional} (volatility scalar {vs},              instrument weight {}, IDM {}); check the capital (too large, e.g. 1e308,              overflows), the instrument weight and the IDM",
-            h.instrument_weight[i], h.idm[i]
-        );
+        return if capital_too_large {
+            format!(
+                "no position: the capital {:e} {} is too large: the notional position on {date} \
+                 is {notional} (use --capital or notional_trading_capital with a real amount)",
+                s.capital, s.base
+            )
+        } else {
+            format!(
+                "no position: the notional position on {date} is {notional} (volatility scalar \
+                 {vs}, instrument weight {}, IDM {}); check the instrument weight and the IDM",
+                h.instrument_weight[i], h.idm[i]
+            )
+        };
     }
     format!(
-        "no position: no position buffers on {date} (forecast {}, volatility scalar {vs}); check          the instrument's prices and volatility",
+        "no position: no position buffers on {date} (forecast {}, volatility scalar {vs}); check \
+         the instrument's prices and volatility",
         h.combined_forecast[i]
     )
 }
@@ -168,12 +227,13 @@ fn latest(
     code: &InstrumentCode,
     h: &PositionHistory,
     p: &InstrumentPrices,
+    inputs: &SizingInputs<'_>,
 ) -> Result<Optimal, String> {
     let (lower, upper, notional) = (&h.lower, &h.upper, &h.notional_position);
     let i = (0..h.dates.len())
         .rev()
         .find(|&i| !lower[i].is_nan() && !upper[i].is_nan())
-        .ok_or_else(|| why_no_position(code, h))?;
+        .ok_or_else(|| why_no_position(code, h, inputs))?;
     let r = p
         .reference
         .as_ref()
@@ -286,9 +346,14 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
             costs: Some(CostMethod::Cash),
         },
     );
+    let capital = sys_cfg.vol_target.notional_trading_capital;
     tracing::info!(
         "capital {} {}, vol target {}%, config {}",
-        sys_cfg.vol_target.notional_trading_capital,
+        if capital > IMPLAUSIBLE_CAPITAL {
+            format!("{capital:e}")
+        } else {
+            capital.to_string()
+        },
         cfg.base_currency,
         sys_cfg.vol_target.percentage_vol_target,
         config_path.display()
@@ -318,7 +383,16 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
             }
         }
         progress.inc(1);
-        match latest(&code, &h, p) {
+        let inputs = SizingInputs {
+            fx: &inp.fx,
+            currency: statics
+                .instruments
+                .get(&code)
+                .map_or("?", |i| i.currency.as_str()),
+            base: &cfg.base_currency,
+            capital: sys_cfg.vol_target.notional_trading_capital,
+        };
+        match latest(&code, &h, p, &inputs) {
             Ok(o) => done.push((code, h, o)),
             Err(e) => failures.push((code, e)),
         }

@@ -350,9 +350,56 @@ fn an_overflowing_capital_is_named_as_the_cause() {
     assert_ne!(out.status.code(), Some(0), "{stderr}");
     assert!(stderr.contains("CORN"), "{stderr}");
     assert!(
-        stderr.contains("check the capital") || stderr.contains("and the capital"),
+        stderr.contains("the capital 1e308 ") && stderr.contains("is too large"),
         "{stderr}"
     );
+    assert!(!stderr.contains("FX rate"), "{stderr}");
+    assert!(!stderr.contains("no forecast or volatility"), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}
+
+/// Issue 15 item 10: a zero FX rate names the rate, the currency and its file as the cause, not
+/// "no position yet (no forecast or volatility)" (and not the capital).
+#[test]
+fn a_zero_fx_rate_is_named_as_the_cause() {
+    let Some(s) = setup("a_zero_fx_rate_is_named_as_the_cause") else {
+        return;
+    };
+    let store = systrade_store::Store::open(&s.data);
+    let corn = systrade_model::InstrumentCode::new("CORN").unwrap();
+    let mut instruments = store.read_instruments().unwrap();
+    for i in &mut instruments {
+        if i.code == corn {
+            i.currency = "EUR".to_string();
+        }
+    }
+    let adjusted = store.read_adjusted_prices(&corn).unwrap();
+    {
+        let w = store
+            .lock_for_writing(std::time::Duration::from_secs(5))
+            .unwrap();
+        w.commit(&store.prepare_instruments(&instruments).unwrap())
+            .unwrap();
+        let zero = systrade_model::FxRates::new(
+            adjusted.timestamps.clone(),
+            vec![0.0; adjusted.timestamps.len()],
+        );
+        w.write_fx_rates("EUR", &zero).unwrap();
+    }
+    let out = size_positions(&s)
+        .args(["--output", "-", "--instruments", "CORN"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_ne!(out.status.code(), Some(0), "{stderr}");
+    assert!(
+        stderr.contains("CORN")
+            && stderr.contains("the FX rate of EUR into ")
+            && stderr.contains("is 0")
+            && stderr.contains("prices/fx/EURUSD.parquet"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("is too large"), "{stderr}");
     assert!(!stderr.contains("no forecast or volatility"), "{stderr}");
     assert!(!stderr.contains("panicked"), "{stderr}");
 }
