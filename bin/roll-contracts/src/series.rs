@@ -2,8 +2,7 @@
 //! one file per instrument.
 
 use crate::per_instrument::{
-    for_each_instrument_writing, instruments, instruments_of, lock, not_found_hint,
-    roll_parameters,
+    for_each_instrument_writing, instruments, instruments_of, lock, not_found_hint, roll_parameters,
 };
 use crate::{Args, Method};
 use anyhow::Context;

@@ -165,15 +165,14 @@ fn why_no_position(code: &InstrumentCode, h: &PositionHistory, s: &SizingInputs<
         .map(|c| format!("prices/fx/{c}USD.parquet"))
         .collect::<Vec<_>>()
         .join(" and ");
-    let rate = s
-        .fx
-        .timestamps
-        .iter()
-        .zip(&s.fx.values)
-        .take_while(|(t, _)| t.date() <= *date)
-        .filter(|(_, v)| !v.is_nan())
-        .last()
-        .map(|(_, v)| *v);
+    let rate =
+        s.fx.timestamps
+            .iter()
+            .zip(&s.fx.values)
+            .take_while(|(t, _)| t.date() <= *date)
+            .filter(|(_, v)| !v.is_nan())
+            .last()
+            .map(|(_, v)| *v);
     let capital_too_large = s.capital > IMPLAUSIBLE_CAPITAL;
     let vs = h.volatility_scalar[i];
     if !vs.is_finite() || vs == 0.0 {

@@ -31,8 +31,7 @@ pub use forecast_setup::{ConfigProblem, ForecastSetup};
 pub use load::{
     Failure, InstrumentList, InstrumentPrices, Load, PricesAndData, Reference, StaticData,
     class_peers, fx_to_base, instrument_list, load_instruments, no_adjusted_prices,
-    skip_without_multiple_prices,
-    without_multiple_prices,
+    skip_without_multiple_prices, without_multiple_prices,
 };
 
 use std::path::{Path, PathBuf};

@@ -739,7 +739,9 @@ fn bad_inputs_exit_4_name_the_place_and_write_nothing() {
         } else if stderr.contains("panicked") {
             failures.push(format!("{label}: panic: {stderr}"));
         } else if stderr.contains("SECRET") {
-            failures.push(format!("{label}: echoes a file outside the source: {stderr}"));
+            failures.push(format!(
+                "{label}: echoes a file outside the source: {stderr}"
+            ));
         } else if let Some(e) = case.expect.iter().find(|e| !last.contains(*e)) {
             failures.push(format!("{label}: {e:?} not in the error line: {last}"));
         }
