@@ -75,15 +75,15 @@ impl Plan {
             SourceCtx::Ibkr { ibkr } => ibkr
                 .resolved_contracts()
                 .into_iter()
-                .map(
-                    |(instrument, contract, f)| systrade_store::state::contracts::ResolvedContract {
+                .map(|(instrument, contract, f)| {
+                    systrade_store::state::contracts::ResolvedContract {
                         instrument,
                         contract,
                         broker: "ibkr".into(),
                         conid: f.conid,
                         expiry: f.expiry,
-                    },
-                )
+                    }
+                })
                 .collect(),
             _ => Vec::new(),
         }

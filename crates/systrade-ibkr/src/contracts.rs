@@ -268,8 +268,14 @@ mod tests {
         );
         assert_eq!(monthly(202412), ContractDate::from_id(20241200).ok());
         assert_eq!(monthly(202413), None);
-        assert_eq!(parse_month_code("dec26"), ContractDate::from_id(20261200).ok());
-        assert_eq!(parse_month_code("MAR24"), ContractDate::from_id(20240300).ok());
+        assert_eq!(
+            parse_month_code("dec26"),
+            ContractDate::from_id(20261200).ok()
+        );
+        assert_eq!(
+            parse_month_code("MAR24"),
+            ContractDate::from_id(20240300).ok()
+        );
         assert_eq!(parse_month_code("XYZ24"), None);
         assert_eq!(parse_month_code("DEC2"), None);
     }

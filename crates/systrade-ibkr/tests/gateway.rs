@@ -432,7 +432,10 @@ fn contract_months_are_ibs_own_not_the_expiry_month() {
     );
     let es = ibkr.resolve(&code("SP500"), contract(20241200)).unwrap();
     assert_eq!(es.map(|f| f.conid), Some(1_700_202_412));
-    assert_eq!(ibkr.resolve(&code("SP500"), contract(20241100)).unwrap(), None);
+    assert_eq!(
+        ibkr.resolve(&code("SP500"), contract(20241100)).unwrap(),
+        None
+    );
     // Fetch-prices' list of months with nothing stored: IB's months.
     let months = ibkr.listed_contracts(&crude).unwrap();
     assert_eq!(months.first(), Some(&contract(20240100)));
@@ -452,7 +455,10 @@ fn contract_months_are_ibs_own_not_the_expiry_month() {
     assert_eq!(fake.order_conids(), vec![1_600_202_412, 1_800_202_412]);
     fake.release();
     let corn = code("CORN");
-    let st = ibkr.find_order(&corn, "s1-CORN-20241200", -3).unwrap().unwrap();
+    let st = ibkr
+        .find_order(&corn, "s1-CORN-20241200", -3)
+        .unwrap()
+        .unwrap();
     assert_eq!(st.average_price, Some(480.25));
     let mut pos = ibkr
         .positions(&account, &[crude.clone(), corn.clone()])
@@ -480,10 +486,5 @@ fn contract_months_are_ibs_own_not_the_expiry_month() {
         1_600_202_412,
         "2024-11-20".into()
     )));
-    assert!(resolved.contains(&(
-        "CORN".into(),
-        20241200,
-        1_800_202_412,
-        "2024-12-14".into()
-    )));
+    assert!(resolved.contains(&("CORN".into(), 20241200, 1_800_202_412, "2024-12-14".into())));
 }
