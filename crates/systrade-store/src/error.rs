@@ -92,12 +92,9 @@ pub enum StoreError {
     /// SQLite could not open `state.sqlite`, with the operating system's reason (SQLite alone
     /// says only "unable to open database file"): a missing or read-only directory, a read-only
     /// filesystem, a file that cannot be read.
-    #[error("{}: cannot open the database: {reason} ({source})", path.display())]
-    SqliteOpen {
-        path: PathBuf,
-        reason: String,
-        source: rusqlite::Error,
-    },
+    /// (`reason` ends with SQLite's own message in brackets.)
+    #[error("{}: cannot open the database: {reason}", path.display())]
+    SqliteOpen { path: PathBuf, reason: String },
 }
 
 impl StoreError {

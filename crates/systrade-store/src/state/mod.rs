@@ -123,8 +123,7 @@ fn with_open_reason(e: StoreError, write: bool) -> StoreError {
         StoreError::Sqlite { path, source } => match open_reason(&path, write) {
             Some(reason) => StoreError::SqliteOpen {
                 path,
-                reason,
-                source,
+                reason: format!("{reason} ({source})"),
             },
             None => StoreError::Sqlite { path, source },
         },
