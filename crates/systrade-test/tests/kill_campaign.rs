@@ -1,5 +1,6 @@
 //! The kill -9 campaign over the daily writers (issue 15), bounded and seeded so that every CI run
-//! repeats it in about a minute: `roll-contracts multiple` and `adjust`, `compute-forecasts`,
+//! repeats it in about a minute: `fetch-prices` (a `csv:` source into a directory without contract
+//! prices), `roll-contracts calendar`, `multiple` and `adjust`, `compute-forecasts`,
 //! `size-positions` and `place-orders` (sim broker), each started on the data directory the steps
 //! before it leave, and killed with SIGKILL at a seeded random moment of its run. (`import-pst`,
 //! `roll-contracts roll`, `backup` and place-orders against the IB gateway have their own campaigns
@@ -29,7 +30,20 @@ struct Step {
     args: &'static [&'static str],
 }
 
+/// Replaced by the workspace's `testdata/contract_prices_csv` in a step's arguments.
+const TESTDATA_PRICES: &str = "{testdata-prices}";
+
 const STEPS: &[Step] = &[
+    Step {
+        name: "fetch-prices",
+        tool: "fetch-prices",
+        args: &["--source", TESTDATA_PRICES],
+    },
+    Step {
+        name: "roll-contracts calendar",
+        tool: "roll-contracts",
+        args: &["calendar"],
+    },
     Step {
         name: "roll-contracts multiple",
         tool: "roll-contracts",
@@ -59,11 +73,23 @@ const STEPS: &[Step] = &[
 
 fn step_cmd(tools: &Tools, step: &Step, data: &Path) -> Command {
     let mut c = tools.cmd(step.tool);
-    c.args(step.args)
-        .args(["--no-progress", "-q"])
-        .env("SYSTRADE_DATA", data)
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped());
+    let prices = format!(
+        "csv:{}",
+        systrade_test::workspace_root()
+            .join("testdata/contract_prices_csv")
+            .display()
+    );
+    c.args(step.args.iter().map(|a| {
+        if *a == TESTDATA_PRICES {
+            prices.as_str()
+        } else {
+            a
+        }
+    }))
+    .args(["--no-progress", "-q"])
+    .env("SYSTRADE_DATA", data)
+    .stdout(Stdio::null())
+    .stderr(Stdio::piped());
     c
 }
 
@@ -122,6 +148,7 @@ fn orders_view(tools: &Tools, data: &Path) -> String {
 fn killed_daily_steps_leave_old_or_new_files_and_rerun_to_the_same_result() {
     let tools = Tools::build(&[
         "import-pst",
+        "fetch-prices",
         "roll-contracts",
         "compute-forecasts",
         "size-positions",
@@ -130,10 +157,16 @@ fn killed_daily_steps_leave_old_or_new_files_and_rerun_to_the_same_result() {
     let scratch = tempfile::tempdir().expect("tempdir");
     let base = scratch.path().join("base");
     tools.testdata_data_dir(&base);
-    // The first step redoes multiple prices: start it from a directory without them (and without
-    // the adjusted prices made from them), so each run writes every file.
-    std::fs::remove_dir_all(base.join("prices/multiple")).expect("rm multiple");
-    std::fs::remove_dir_all(base.join("prices/adjusted")).expect("rm adjusted");
+    // The first step fetches the contract prices: start it from a directory without them (and
+    // without the series made from them), so each run of each step writes every file.
+    for dir in [
+        "prices/contracts",
+        "rolls",
+        "prices/multiple",
+        "prices/adjusted",
+    ] {
+        std::fs::remove_dir_all(base.join(dir)).expect("rm a series directory");
+    }
 
     let mut rng = SplitMix64::new(SEED);
     let mut before = base;
