@@ -282,6 +282,40 @@ fn capital_commands() {
 
 /// Every entry of the lead's cron/crontab is a valid five-field line that loads the environment
 /// file before calling a tool or script.
+/// Issue 15 item 7: under any login umask (022 here) cron/systrade.env makes what the cron
+/// entries create private: the logs their `>>` appends to are 0600, directories 0700; the metrics
+/// file run-step writes stays readable (0644) for the node exporter.
+#[test]
+fn cron_logs_are_private_and_metrics_readable_whatever_the_umask() {
+    use std::os::unix::fs::PermissionsExt as _;
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let d = tempfile::tempdir().unwrap();
+    let data = d.path().join("data");
+    let log = d.path().join("daily.log");
+    let run_step = assert_cmd::cargo::cargo_bin("run-step");
+    let script = format!(
+        "umask 022; . {}/cron/systrade.env && mkdir \"$1/reports\" && \
+         unset SYSTRADE_METRICS_FILE SYSTRADE_ALERT_CMD SYSTRADE_CAPITAL_METHOD && \
+         SYSTRADE_DATA=\"$2\" SYSTRADE_RUN_DATE=2023-08-28 {} -q echo -- echo hello \
+         >> \"$3\" 2>&1",
+        repo.display(),
+        run_step.display()
+    );
+    let status = std::process::Command::new("sh")
+        .args(["-c", &script, "sh"])
+        .arg(d.path())
+        .arg(&data)
+        .arg(&log)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(&log), 0o600, "{}", log.display());
+    assert_eq!(mode(&d.path().join("reports")), 0o700);
+    assert_eq!(mode(&data.join("state.sqlite")), 0o600);
+    assert_eq!(mode(&data.join("metrics/systrade.prom")), 0o644);
+}
+
 #[test]
 fn crontab_entries_are_valid() {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../cron/crontab");

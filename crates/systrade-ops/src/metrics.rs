@@ -186,6 +186,14 @@ pub fn write(db: &StateReader, path: &Path) -> anyhow::Result<()> {
     let now = chrono::Utc::now().timestamp_millis() as f64 / 1000.0;
     let text = render(&collect(&db.process_runs(0)?), now);
     systrade_store::atomic::write_atomic(path, text.as_bytes())?;
+    // read by the Prometheus node exporter (another user) even under the private umask 077 of
+    // cron/systrade.env; it holds step outcomes only, no secrets
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o644))
+            .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+    }
     Ok(())
 }
 
