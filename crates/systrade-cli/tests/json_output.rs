@@ -173,8 +173,9 @@ fn every_tool_prints_json_lines_and_logs_json() {
     run(
         &mut w,
         "roll-contracts",
+        // an unknown name is a usage error (exit 2) in every tool, logged as JSON too
         &["adjust", "--instruments", "US10,NOPE"],
-        3,
+        2,
         Nothing,
     );
 
