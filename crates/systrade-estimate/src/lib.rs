@@ -5,13 +5,14 @@
 //! |---|---|---|
 //! | fit periods (`expanding`, `rolling`, `in_sample`; the first "no data" period) | [`fit_dates`] | `sysquant/fitting_dates.py` |
 //! | correlation matrix: cleaning, floor, clip, shrinkage, missing assets | [`correlation`] | `sysquant/estimators/correlations.py` |
+//! | pooling instruments' weekly data (ffill, `resample("W").last()`, µs offsets) | [`pooling`] | `sysquant/estimators/pooled_correlation.py`, `syscore/pandas/list_of_df.py` |
 //! | exponentially weighted correlation per fit period | [`correlation`] | `sysquant/estimators/exponential_correlation.py`, `generic_estimator.py` |
 //! | handcrafted weights (clustering, sub-portfolios, SR adjustment) | [`handcraft`] | `sysquant/optimisation/optimisers/handcraft.py`, `sysquant/estimators/clustering_correlations.py`, `sysquant/optimisation/SR_adjustment.py` |
 //! | equal weights, valid-asset subset, weight cleaning | [`weights`] | `sysquant/optimisation/optimisers/call_optimiser.py`, `sysquant/optimisation/cleaning.py`, `sysquant/optimisation/weights.py` |
 //! | diversification multiplier (single period, over time, smoothing, `dm_max`) | [`diversification`] | `sysquant/estimators/diversification_multipliers.py` |
 //!
 //! Not here yet (issue 17): the returns the estimates are fitted on (pooled gross returns, costs,
-//! `equalise_gross`, `ceiling_cost_SR`), the weekly pooling of forecasts, `shrinkage` and
+//! `equalise_gross`, `ceiling_cost_SR`), `shrinkage` and
 //! `one_period` optimisers (they need a mean-variance optimiser), the smoothing of weights onto
 //! forecast/position indexes, and the wiring into `backtest`.
 
@@ -20,6 +21,7 @@ pub mod diversification;
 pub mod fit_dates;
 pub mod handcraft;
 pub mod normal;
+pub mod pooling;
 pub mod weights;
 
 pub use correlation::{Correlation, CorrelationEstimator, DataFrame};

@@ -11,9 +11,10 @@ use serde_json::Value;
 use std::path::{Path, PathBuf};
 use systrade_estimate::diversification::WeightHistory;
 use systrade_estimate::handcraft::periods_per_year;
+use systrade_estimate::pooling::pooled_weekly;
 use systrade_estimate::{
-    Correlation, DateMethod, Estimates, FitPeriod, Interval, Weights, clean_weights, dm_over_time,
-    fit_periods, handcraft,
+    Correlation, CorrelationEstimator, DataFrame, DateMethod, Estimates, FitPeriod, Interval,
+    Weights, clean_weights, dm_over_time, fit_periods, handcraft,
 };
 use systrade_model::Timestamp;
 use systrade_test::read_csv;
@@ -349,4 +350,81 @@ fn idm_matches_the_reference() {
         .collect();
     let (n, worst) = compare_dm(&dm, &index, &t.f64_column("idm"), "IDM");
     eprintln!("IDM: {n} daily values, max relative difference {worst:e}");
+}
+
+const CORR_TOL: f64 = 1e-12;
+const RULES: [&str; 4] = ["carry", "ewmac16_64", "ewmac32_128", "ewmac64_256"];
+
+/// pysystemtrade's pooled forecast correlations for the FDM (`forecast_correlation_estimate`:
+/// pooled over the eight instruments, weekly, expanding, ew_lookback 250 and min_periods 20
+/// (× 8), cleaning, floor at zero), from the reference's own capped forecasts.
+#[test]
+fn pooled_forecast_correlations_match_the_reference() {
+    let Some(dir) = reference_dir("pooled_forecast_correlations_match_the_reference") else {
+        return;
+    };
+    let mut frames = Vec::new();
+    for code in INSTRUMENTS {
+        let t = read_csv(&dir.join(format!("instruments/{code}/daily_price.csv.gz")));
+        let index = t
+            .str_column("index")
+            .iter()
+            .map(|s| Timestamp::parse(s).unwrap())
+            .collect();
+        let columns = RULES
+            .iter()
+            .map(|r| t.f64_column(&format!("capped_forecast__{r}")))
+            .collect();
+        let names = RULES.iter().map(|r| r.to_string()).collect();
+        frames.push(DataFrame::new(index, names, columns).unwrap());
+    }
+    let (pooled, pooled_count) = pooled_weekly(&frames, true).unwrap();
+    let periods = fit_periods(
+        pooled.index[0],
+        *pooled.index.last().unwrap(),
+        DateMethod::Expanding,
+        20,
+        Interval::YEARLY,
+    )
+    .unwrap();
+    let estimator = CorrelationEstimator {
+        ew_lookback: 250.0,
+        min_periods: 20,
+        cleaning: true,
+        floor_at_zero: true,
+        offdiag: 0.99,
+        clip: None,
+        length_adjustment: pooled_count,
+    };
+    let got = estimator.estimate(&pooled, &periods).unwrap();
+    let fc = json(&dir.join("estimation/forecast_correlations_for_fdm.json"));
+    let (mut n, mut worst) = (0usize, 0.0f64);
+    for code in INSTRUMENTS {
+        let (ref_periods, ref_corr) = correlations(&fc[code]);
+        assert_eq!(
+            periods.periods(),
+            ref_periods.as_slice(),
+            "{code} fit periods"
+        );
+        for (k, (g, e)) in got.iter().zip(&ref_corr).enumerate() {
+            assert_eq!(g.names(), e.names());
+            for (a, b) in g.values().iter().zip(e.values()) {
+                if a.is_nan() || b.is_nan() {
+                    assert!(a.is_nan() && b.is_nan(), "{code} period {k}: {a} vs {b}");
+                    continue;
+                }
+                worst = worst.max((a - b).abs());
+                assert!(
+                    (a - b).abs() <= CORR_TOL,
+                    "{code} period {k} ({}): got {a}, reference {b}",
+                    ref_periods[k].period_start
+                );
+                n += 1;
+            }
+        }
+    }
+    eprintln!(
+        "pooled forecast correlations: {} periods × 8 instruments, {n} values, max abs difference {worst:e}",
+        periods.len()
+    );
 }
