@@ -413,6 +413,38 @@ fn to_csv(
         .map_err(|e| StoreError::format(path, e.to_string()))
 }
 
+/// `config/ibkr.csv` as pysystemtrade writes `ib_config_futures.csv`: `NA` for any currency, an
+/// empty IBMultiplier for any multiplier, `TRUE`/`FALSE`. Reads back to the same rows
+/// ([`parse_ibkr_instruments`]); an instrument listed twice is an error.
+pub(crate) fn encode_ibkr_instruments(path: &Path, rows: &[IbkrInstrument]) -> Result<Vec<u8>> {
+    let mut seen = std::collections::HashMap::new();
+    for (i, r) in rows.iter().enumerate() {
+        if let Some(first) = seen.insert(r.instrument().clone(), i + 1) {
+            return Err(StoreError::value(
+                path,
+                i + 1,
+                IBKR_COLUMNS[0],
+                format!("{} is already mapped in row {first}", r.instrument()),
+            ));
+        }
+    }
+    to_csv(
+        path,
+        &IBKR_COLUMNS,
+        rows.iter().map(|r| {
+            vec![
+                r.instrument().to_string(),
+                r.symbol().to_string(),
+                r.exchange().to_string(),
+                r.currency().unwrap_or("NA").to_string(),
+                r.multiplier().map(|m| m.to_string()).unwrap_or_default(),
+                r.price_magnifier().to_string(),
+                if r.ignore_weekly() { "TRUE" } else { "FALSE" }.to_string(),
+            ]
+        }),
+    )
+}
+
 pub(crate) fn encode_instruments(path: &Path, rows: &[Instrument]) -> Result<Vec<u8>> {
     for (i, r) in rows.iter().enumerate() {
         validation::check_instrument(r)
