@@ -7,13 +7,13 @@
 //! | correlation matrix: cleaning, floor, clip, shrinkage, missing assets | [`correlation`] | `sysquant/estimators/correlations.py` |
 //! | pooling instruments' weekly data (ffill, `resample("W").last()`, µs offsets) | [`pooling`] | `sysquant/estimators/pooled_correlation.py`, `syscore/pandas/list_of_df.py` |
 //! | exponentially weighted correlation per fit period | [`correlation`] | `sysquant/estimators/exponential_correlation.py`, `generic_estimator.py` |
-//! | handcrafted weights (clustering, sub-portfolios, SR adjustment) | [`handcraft`] | `sysquant/optimisation/optimisers/handcraft.py`, `sysquant/estimators/clustering_correlations.py`, `sysquant/optimisation/SR_adjustment.py` |
+//! | handcrafted weights (clustering, sub-portfolios, SR adjustment) | [`handcraft`], [`slsqp`] | `sysquant/optimisation/optimisers/handcraft.py`, `sysquant/estimators/clustering_correlations.py`, `sysquant/optimisation/SR_adjustment.py`, `sysquant/optimisation/shared.py`, scipy's SLSQP |
 //! | equal weights, valid-asset subset, weight cleaning | [`weights`] | `sysquant/optimisation/optimisers/call_optimiser.py`, `sysquant/optimisation/cleaning.py`, `sysquant/optimisation/weights.py` |
 //! | diversification multiplier (single period, over time, smoothing, `dm_max`) | [`diversification`] | `sysquant/estimators/diversification_multipliers.py` |
 //!
 //! Not here yet (issue 17): the returns the estimates are fitted on (pooled gross returns, costs,
-//! `equalise_gross`, `ceiling_cost_SR`), `shrinkage` and
-//! `one_period` optimisers (they need a mean-variance optimiser), the smoothing of weights onto
+//! `equalise_gross`, `ceiling_cost_SR`), the `shrinkage` and
+//! `one_period` optimisers, the smoothing of weights onto
 //! forecast/position indexes, and the wiring into `backtest`.
 
 pub mod correlation;
@@ -22,6 +22,7 @@ pub mod fit_dates;
 pub mod handcraft;
 pub mod normal;
 pub mod pooling;
+pub mod slsqp;
 pub mod weights;
 
 pub use correlation::{Correlation, CorrelationEstimator, DataFrame};
