@@ -11,6 +11,12 @@
 //! least-distance problem) and the same L1 line search. The LINPACK helpers keep Fortran's
 //! summation order. Indices below follow the Fortran (1-based, column-major) so that the code can
 //! be read against it.
+//!
+//! Provenance: a translation of scipy 1.11.4's `scipy/optimize/slsqp/slsqp_optmz.f` (Dieter
+//! Kraft, DFVLR 1988, ACM TOMS algorithm 733; with the LINPACK/Lawson–Hanson routines it
+//! includes) and of the driver loop in `scipy/optimize/_slsqp_py.py`, both distributed under
+//! scipy's BSD-3-Clause licence. HFTI (the branch without inequality rows) and the exact line
+//! search are left out: with finite bounds on every variable and `acc > 0` they are never used.
 
 // The routines keep Fortran's index loops so that they can be checked line by line.
 #![allow(clippy::needless_range_loop, clippy::manual_memcpy)]
