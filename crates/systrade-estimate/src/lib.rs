@@ -9,12 +9,12 @@
 //! | exponentially weighted correlation per fit period | [`correlation`] | `sysquant/estimators/exponential_correlation.py`, `generic_estimator.py` |
 //! | handcrafted weights (clustering, sub-portfolios, SR adjustment) | [`handcraft`], [`slsqp`] | `sysquant/optimisation/optimisers/handcraft.py`, `sysquant/estimators/clustering_correlations.py`, `sysquant/optimisation/SR_adjustment.py`, `sysquant/optimisation/shared.py`, scipy's SLSQP |
 //! | equal weights, valid-asset subset, weight cleaning | [`weights`] | `sysquant/optimisation/optimisers/call_optimiser.py`, `sysquant/optimisation/cleaning.py`, `sysquant/optimisation/weights.py` |
+//! | estimated weights on the forecast/position index: forward fill, zero where no forecast, business days, ewm, sum to one | [`smoothing`] | `syscore/pandas/strategy_functions.py` (`fix_weights_vs_position_or_forecast`), `systems/forecast_combine.py`, `systems/portfolio.py` |
 //! | diversification multiplier (single period, over time, smoothing, `dm_max`) | [`diversification`] | `sysquant/estimators/diversification_multipliers.py` |
 //!
 //! Not here yet (issue 17): the returns the estimates are fitted on (pooled gross returns, costs,
 //! `equalise_gross`, `ceiling_cost_SR`), the `shrinkage` and
-//! `one_period` optimisers, the smoothing of weights onto
-//! forecast/position indexes, and the wiring into `backtest`.
+//! `one_period` optimisers, and the wiring into `backtest`.
 
 pub mod correlation;
 pub mod diversification;
@@ -23,6 +23,7 @@ pub mod handcraft;
 pub mod normal;
 pub mod pooling;
 pub mod slsqp;
+pub mod smoothing;
 pub mod weights;
 
 pub use correlation::{Correlation, CorrelationEstimator, DataFrame};

@@ -12,6 +12,7 @@ use std::path::{Path, PathBuf};
 use systrade_estimate::diversification::WeightHistory;
 use systrade_estimate::handcraft::periods_per_year;
 use systrade_estimate::pooling::pooled_weekly;
+use systrade_estimate::smoothing::{smoothed_weights, unsmoothed_weights};
 use systrade_estimate::{
     Correlation, CorrelationEstimator, DataFrame, DateMethod, Estimates, FitPeriod, Interval,
     Weights, clean_weights, dm_over_time, fit_periods, handcraft,
@@ -426,5 +427,80 @@ fn pooled_forecast_correlations_match_the_reference() {
     eprintln!(
         "pooled forecast correlations: {} periods × 8 instruments, {n} values, max abs difference {worst:e}",
         periods.len()
+    );
+}
+
+/// The raw per-period forecast weights (`forecast_weights_raw_estimated`) fitted to each
+/// instrument's capped forecasts (`forecast_weights_unsmoothed__*`) and smoothed with span 125
+/// (`forecast_weights__*`).
+#[test]
+fn forecast_weight_smoothing_matches_the_reference() {
+    let Some(dir) = reference_dir("forecast_weight_smoothing_matches_the_reference") else {
+        return;
+    };
+    let (mut n, mut worst) = (0usize, 0.0f64);
+    for code in INSTRUMENTS {
+        let raw_t = read_csv(&dir.join(format!(
+            "instruments/{code}/forecast_weights_raw_estimated.csv.gz"
+        )));
+        let raw_cols: Vec<Vec<f64>> = RULES
+            .iter()
+            .map(|r| raw_t.f64_column(&format!("forecast_weights_raw_estimated__{r}")))
+            .collect();
+        let raw_index: Vec<Timestamp> = raw_t
+            .str_column("index")
+            .iter()
+            .map(|s| Timestamp::parse(s).unwrap())
+            .collect();
+        let raw = WeightHistory {
+            rows: (0..raw_index.len())
+                .map(|i| raw_cols.iter().map(|c| c[i]).collect())
+                .collect(),
+            index: raw_index,
+            names: RULES.iter().map(|r| r.to_string()).collect(),
+        };
+        let t = read_csv(&dir.join(format!("instruments/{code}/daily_price.csv.gz")));
+        let index: Vec<Timestamp> = t
+            .str_column("index")
+            .iter()
+            .map(|s| Timestamp::parse(s).unwrap())
+            .collect();
+        let forecasts: Vec<Vec<f64>> = RULES
+            .iter()
+            .map(|r| t.f64_column(&format!("capped_forecast__{r}")))
+            .collect();
+        let unsmoothed = unsmoothed_weights(&raw, &index, &forecasts).unwrap();
+        let smoothed = smoothed_weights(&unsmoothed, 125.0).unwrap();
+        for (what, ours, prefix) in [
+            ("unsmoothed", &unsmoothed, "forecast_weights_unsmoothed__"),
+            ("smoothed", &smoothed, "forecast_weights__"),
+        ] {
+            for (k, r) in RULES.iter().enumerate() {
+                let expected = t.f64_column(&format!("{prefix}{r}"));
+                for (i, (when, e)) in index.iter().zip(&expected).enumerate() {
+                    let d = when.date();
+                    let Ok(p) = ours.dates.binary_search(&d) else {
+                        panic!("{code} {what}: no row for {d}");
+                    };
+                    let g = ours.columns[k][p];
+                    if g.is_nan() || e.is_nan() {
+                        assert!(
+                            g.is_nan() && e.is_nan(),
+                            "{code} {what} {r} {d} (row {i}): {g} vs {e}"
+                        );
+                        continue;
+                    }
+                    worst = worst.max((g - e).abs());
+                    assert!(
+                        (g - e).abs() <= WEIGHT_TOL,
+                        "{code} {what} {r} {d}: got {g}, reference {e}"
+                    );
+                    n += 1;
+                }
+            }
+        }
+    }
+    eprintln!(
+        "forecast weight smoothing: {n} daily values (unsmoothed and smoothed, 8 instruments), max abs difference {worst:e}"
     );
 }
