@@ -504,3 +504,80 @@ fn forecast_weight_smoothing_matches_the_reference() {
         "forecast weight smoothing: {n} daily values (unsmoothed and smoothed, 8 instruments), max abs difference {worst:e}"
     );
 }
+
+/// The raw per-period instrument weights (`instrument_weights_raw_estimated`) fitted to the
+/// subsystem positions on the union of the instruments' dates
+/// (`instrument_weights_unsmoothed_fitted`) and smoothed with span 125 (`instrument_weights`).
+#[test]
+fn instrument_weight_smoothing_matches_the_reference() {
+    let Some(dir) = reference_dir("instrument_weight_smoothing_matches_the_reference") else {
+        return;
+    };
+    let names: Vec<String> = INSTRUMENTS.iter().map(|c| c.to_string()).collect();
+    let (raw, _) = weight_history(
+        &dir.join("portfolio/instrument_weights_raw_estimated.csv.gz"),
+        &names,
+        "",
+    );
+    // subsystem positions on the union of dates
+    let mut per: Vec<(Vec<Timestamp>, Vec<f64>)> = Vec::new();
+    for code in INSTRUMENTS {
+        let t = read_csv(&dir.join(format!("instruments/{code}/daily_price.csv.gz")));
+        let index: Vec<Timestamp> = t
+            .str_column("index")
+            .iter()
+            .map(|s| Timestamp::parse(s).unwrap())
+            .collect();
+        per.push((index, t.f64_column("subsystem_position")));
+    }
+    let mut union: Vec<Timestamp> = per.iter().flat_map(|(i, _)| i.iter().copied()).collect();
+    union.sort();
+    union.dedup();
+    let positions: Vec<Vec<f64>> = per
+        .iter()
+        .map(|(index, values)| {
+            union
+                .iter()
+                .map(|t| index.binary_search(t).map_or(f64::NAN, |k| values[k]))
+                .collect()
+        })
+        .collect();
+    let unsmoothed = unsmoothed_weights(&raw, &union, &positions).unwrap();
+    let smoothed = smoothed_weights(&unsmoothed, 125.0).unwrap();
+    let (mut n, mut worst) = (0usize, 0.0f64);
+    for (what, ours, file) in [
+        (
+            "unsmoothed",
+            &unsmoothed,
+            "instrument_weights_unsmoothed_fitted",
+        ),
+        ("smoothed", &smoothed, "instrument_weights"),
+    ] {
+        let t = read_csv(&dir.join(format!("portfolio/{file}.csv.gz")));
+        let dates: Vec<_> = t
+            .str_column("index")
+            .iter()
+            .map(|s| Timestamp::parse(s).unwrap().date())
+            .collect();
+        for (k, code) in INSTRUMENTS.iter().enumerate() {
+            let expected = t.f64_column(code);
+            for (d, e) in dates.iter().zip(&expected) {
+                let Ok(p) = ours.dates.binary_search(d) else {
+                    panic!("{what}: no row for {d}");
+                };
+                let g = ours.columns[k][p];
+                if g.is_nan() || e.is_nan() {
+                    assert!(g.is_nan() && e.is_nan(), "{what} {code} {d}: {g} vs {e}");
+                    continue;
+                }
+                worst = worst.max((g - e).abs());
+                assert!(
+                    (g - e).abs() <= WEIGHT_TOL,
+                    "{what} {code} {d}: got {g}, reference {e}"
+                );
+                n += 1;
+            }
+        }
+    }
+    eprintln!("instrument weight smoothing: {n} daily values, max abs difference {worst:e}");
+}
