@@ -403,21 +403,20 @@ impl InstrumentForecasts {
     }
 }
 
-/// Scales and caps each raw forecast (spec §3.4) and combines the capped forecasts (§3.5): one
-/// [`RuleForecast`] per weighted rule (raw forecasts and scalars in `forecast_weights` order)
-/// and their [`Combination`].
+/// Scales and caps each raw forecast (spec §3.4): one [`RuleForecast`] per weighted rule (raw
+/// forecasts and scalars in `forecast_weights` order).
 ///
 /// # Panics
 /// When there is not one raw forecast and one scalar per weighted rule.
-pub fn scale_cap_combine(
+pub fn scale_cap(
     config: &ForecastConfig,
     raw_forecasts: Vec<DailySeries>,
     scalars: &[ForecastScalar],
-) -> (Vec<RuleForecast>, Combination) {
+) -> Vec<RuleForecast> {
     let n = config.forecast_weights.len();
     assert_eq!(scalars.len(), n, "one scalar per weighted rule");
     assert_eq!(raw_forecasts.len(), n, "one raw forecast per weighted rule");
-    let rules: Vec<RuleForecast> = config
+    config
         .forecast_weights
         .iter()
         .zip(raw_forecasts)
@@ -431,7 +430,20 @@ pub fn scale_cap_combine(
                 config.forecast_floor,
             )
         })
-        .collect();
+        .collect()
+}
+
+/// [`scale_cap`], then the combination of the capped forecasts (§3.5): one [`RuleForecast`] per
+/// weighted rule and their [`Combination`].
+///
+/// # Panics
+/// When there is not one raw forecast and one scalar per weighted rule.
+pub fn scale_cap_combine(
+    config: &ForecastConfig,
+    raw_forecasts: Vec<DailySeries>,
+    scalars: &[ForecastScalar],
+) -> (Vec<RuleForecast>, Combination) {
+    let rules = scale_cap(config, raw_forecasts, scalars);
     let capped: Vec<&DailySeries> = rules.iter().map(|r| &r.capped).collect();
     let weights: Vec<f64> = config.forecast_weights.iter().map(|(_, w)| *w).collect();
     let combination = combine_forecasts(
@@ -448,16 +460,7 @@ pub fn scale_cap_combine(
 /// the combined forecast (raw: the weighted sum before the FDM; scalar: the FDM; capped: the
 /// final combined forecast).
 pub fn forecast_series(rules: Vec<RuleForecast>, combination: Combination) -> Vec<ForecastSeries> {
-    let mut out: Vec<ForecastSeries> = rules
-        .into_iter()
-        .map(|r| ForecastSeries {
-            rule: r.rule,
-            dates: r.raw.dates,
-            raw: r.raw.values,
-            scalar: r.scalar.values,
-            capped: r.capped.values,
-        })
-        .collect();
+    let mut out = rule_series(rules);
     out.push(ForecastSeries {
         rule: COMBINED_RULE.to_string(),
         dates: combination.combined.dates,
@@ -466,6 +469,21 @@ pub fn forecast_series(rules: Vec<RuleForecast>, combination: Combination) -> Ve
         capped: combination.combined.values,
     });
     out
+}
+
+/// Per rule its raw forecast, scalar and capped forecast, without a combined forecast (an
+/// instrument the config gives no forecast weights for: [`crate::ForecastJob::no_combined`]).
+pub fn rule_series(rules: Vec<RuleForecast>) -> Vec<ForecastSeries> {
+    rules
+        .into_iter()
+        .map(|r| ForecastSeries {
+            rule: r.rule,
+            dates: r.raw.dates,
+            raw: r.raw.values,
+            scalar: r.scalar.values,
+            capped: r.capped.values,
+        })
+        .collect()
 }
 
 #[cfg(test)]

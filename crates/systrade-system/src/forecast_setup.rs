@@ -189,10 +189,27 @@ pub fn forecast_config(
     let fdm = cfg
         .forecast_div_multiplier_for(instrument)
         .map_err(from_config)?;
+    Ok(rules_config(
+        cfg,
+        rules,
+        vol,
+        weights.weights.into_iter().collect(),
+        fdm,
+    ))
+}
+
+/// The forecast configuration of the rules named by `weights` (in that order): their definitions,
+/// fixed scalars and attenuation, with the FDM and the system's cap, floor and smoothing span.
+fn rules_config(
+    cfg: &SystemConfig,
+    rules: &BTreeMap<String, TradingRule>,
+    vol: VolConfig,
+    weights: Vec<(String, f64)>,
+    fdm: f64,
+) -> ForecastConfig {
     let used: BTreeMap<String, TradingRule> = weights
-        .weights
-        .keys()
-        .map(|k| (k.clone(), rules[k].clone()))
+        .iter()
+        .filter_map(|(k, _)| Some((k.clone(), rules.get(k)?.clone())))
         .collect();
     let attenuated_rules = cfg
         .use_attenuation
@@ -200,20 +217,20 @@ pub fn forecast_config(
         .filter(|r| used.contains_key(*r))
         .cloned()
         .collect();
-    Ok(ForecastConfig {
+    ForecastConfig {
         scalars: used
             .keys()
             .map(|k| (k.clone(), cfg.fixed_forecast_scalar(k)))
             .collect(),
         rules: used,
-        forecast_weights: weights.weights.into_iter().collect(),
+        forecast_weights: weights,
         fdm,
         forecast_cap: cfg.forecast_cap,
         forecast_floor: cfg.forecast_floor,
         weight_ewma_span: cfg.forecast_weight_ewma_span as f64,
         vol,
         attenuated_rules,
-    })
+    }
 }
 
 /// Checks that every factor specification is one the forecast library computes
@@ -262,17 +279,18 @@ pub struct ForecastSetup {
     /// Asset classes, when a rule needs them ([`Self::set_asset_classes`]).
     pub asset_classes: BTreeMap<InstrumentCode, String>,
     /// Instruments the config gives no forecast weights or FDM for while giving them per
-    /// instrument, with the reason: they have no forecast config (pysystemtrade cannot combine
-    /// their forecasts either) and fail individually, but their raw data still takes part in the
-    /// cross-sectional inputs of the others ([`Self::job`]).
+    /// instrument, with the reason. As in pysystemtrade (its `ForecastScaleCap` computes every
+    /// rule of `trading_rules` for any instrument; its `ForecastCombine` raises for these), their
+    /// [`Self::configs`] entry lists every rule of `trading_rules` (sorted by name, weights 0):
+    /// every capped forecast is computed, and no combined forecast ([`Self::job`]).
     pub unconfigured: BTreeMap<InstrumentCode, String>,
 }
 
 impl ForecastSetup {
     /// Builds every instrument's forecast config from the system config. Logs a warning when the
     /// config has no `forecast_weights`, and one naming the instruments of `codes` that
-    /// per-instrument forecast weights or FDM leave out (recorded in [`Self::unconfigured`]; they
-    /// fail individually). Asset classes are empty: when [`Self::needs`] says so, give them with
+    /// per-instrument forecast weights or FDM leave out (recorded in [`Self::unconfigured`]: every
+    /// rule's capped forecast, no combined forecast). Asset classes are empty: when [`Self::needs`] says so, give them with
     /// [`Self::set_asset_classes`].
     ///
     /// # Errors
@@ -294,6 +312,11 @@ impl ForecastSetup {
             .find(|e| e.kind == systrade_config::ConfigErrorKind::MissingInstrument);
             if let Some(e) = missing {
                 unconfigured.insert(code.clone(), e.to_string());
+                let every_rule = rules.keys().map(|k| (k.clone(), 0.0)).collect();
+                configs.insert(
+                    code.clone(),
+                    rules_config(cfg, &rules, vol, every_rule, 1.0),
+                );
                 continue;
             }
             configs.insert(code.clone(), forecast_config(cfg, &rules, vol, code)?);
@@ -301,7 +324,7 @@ impl ForecastSetup {
         if !unconfigured.is_empty() {
             let names: Vec<&str> = unconfigured.keys().map(InstrumentCode::as_str).collect();
             tracing::warn!(
-                "{}: forecast weights or forecast_div_multiplier are given per instrument but not for {}; these instruments get no forecasts",
+                "{}: forecast weights or forecast_div_multiplier are given per instrument but not for {}; these instruments get the capped forecast of every rule and no combined forecast (as in pysystemtrade, which cannot combine them either)",
                 cfg.source_name,
                 names.join(", ")
             );
@@ -366,26 +389,15 @@ impl ForecastSetup {
         })
     }
 
-    /// The pipeline job of one instrument of [`Self::configs`], or of [`Self::unconfigured`]: that
-    /// one has no rules and says why ([`ForecastJob::unavailable`]), so its raw data still takes
-    /// part in the cross-sectional inputs of the others, as in pysystemtrade.
+    /// The pipeline job of one instrument of [`Self::configs`]; for one of [`Self::unconfigured`]
+    /// it says why it has no combined forecast ([`ForecastJob::no_combined`]).
     pub fn job(&self, code: &InstrumentCode) -> Option<ForecastJob> {
-        let (config, unavailable) = match (self.configs.get(code), self.unconfigured.get(code)) {
-            (Some(c), _) => (c.clone(), None),
-            (None, Some(why)) => (
-                ForecastConfig {
-                    vol: self.vol,
-                    ..ForecastConfig::default()
-                },
-                Some(why.clone()),
-            ),
-            (None, None) => return None,
-        };
+        let config = self.configs.get(code)?;
         Some(ForecastJob {
             code: code.clone(),
             asset_class: self.asset_classes.get(code).cloned(),
-            config,
-            unavailable,
+            config: config.clone(),
+            no_combined: self.unconfigured.get(code).cloned(),
         })
     }
 }
@@ -455,7 +467,7 @@ mod tests {
         let setup = ForecastSetup::new(&cfg, &[code("CORN"), code("US10"), code("GOLD")]).unwrap();
         assert_eq!(
             setup.configs.keys().collect::<Vec<_>>(),
-            vec![&code("CORN")]
+            vec![&code("CORN"), &code("GOLD"), &code("US10")]
         );
         let why = &setup.unconfigured;
         assert!(
@@ -464,8 +476,14 @@ mod tests {
         );
         assert!(why[&code("GOLD")].contains("forecast_weights"), "{why:?}");
         let gold = setup.job(&code("GOLD")).unwrap();
-        assert!(gold.unavailable.unwrap().contains("forecast_weights"));
-        assert!(gold.config.forecast_weights.is_empty());
+        assert!(gold.no_combined.unwrap().contains("forecast_weights"));
+        // every rule, sorted, for the capped forecasts
+        assert_eq!(
+            gold.config.forecast_weights,
+            vec![("a".to_string(), 0.0), ("b".to_string(), 0.0)]
+        );
+        assert_eq!(gold.config.attenuated_rules.len(), 1);
+        assert!(setup.job(&code("CORN")).unwrap().no_combined.is_none());
         assert!(
             setup.job(&code("SP500")).is_none(),
             "not an instrument of the setup"
