@@ -5,7 +5,7 @@
 
 use crate::attenuation::{attenuate, vol_attenuation};
 use crate::carry::{carry_inputs, raw_carry, smoothed_carry};
-use crate::combine::{Combination, DEFAULT_WEIGHT_EWMA_SPAN, combine_forecasts};
+use crate::combine::{Combination, CombinedLimit, DEFAULT_WEIGHT_EWMA_SPAN, combine_forecasts};
 use crate::cross_section::CrossSectionalInputs;
 use crate::rawdata::{RawData, RobustVol, VolConfig, robust_vol_calc};
 use crate::rules::{self, VolOf};
@@ -314,6 +314,8 @@ pub struct ForecastConfig {
     pub forecast_cap: f64,
     /// `forecast_floor` (default `−cap`).
     pub forecast_floor: Option<f64>,
+    /// The instrument's `forecast_mapping`: mapped instead of capped after the FDM.
+    pub forecast_mapping: Option<ForecastMapping>,
     /// `forecast_weight_ewma_span`.
     pub weight_ewma_span: f64,
     /// `volatility_calculation`.
@@ -324,7 +326,31 @@ pub struct ForecastConfig {
     pub attenuated_rules: BTreeSet<String>,
 }
 
+/// `forecast_mapping` of one instrument (`threshold`, `a_param`, `b_param`).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ForecastMapping {
+    pub threshold: f64,
+    pub a_param: f64,
+    pub b_param: f64,
+}
+
 impl ForecastConfig {
+    /// What limits the combined forecast: the instrument's mapping, else the cap and floor.
+    pub fn combined_limit(&self) -> CombinedLimit {
+        match self.forecast_mapping {
+            Some(m) => CombinedLimit::Mapping {
+                threshold: m.threshold,
+                a_param: m.a_param,
+                b_param: m.b_param,
+                cap: self.forecast_cap,
+            },
+            None => CombinedLimit::Cap {
+                floor: self.forecast_floor.unwrap_or(-self.forecast_cap),
+                cap: self.forecast_cap,
+            },
+        }
+    }
+
     /// The fixed scalar of every weighted rule (in `forecast_weights` order) from
     /// [`Self::scalars`]; 1.0, pysystemtrade's global default, for a rule without one.
     pub fn fixed_scalars(&self) -> Vec<ForecastScalar> {
@@ -344,6 +370,7 @@ impl Default for ForecastConfig {
             fdm: 1.0,
             forecast_cap: DEFAULT_FORECAST_CAP,
             forecast_floor: None,
+            forecast_mapping: None,
             weight_ewma_span: DEFAULT_WEIGHT_EWMA_SPAN,
             vol: VolConfig::default(),
             attenuated_rules: BTreeSet::new(),
@@ -450,7 +477,7 @@ pub fn scale_cap_combine(
         &capped,
         &weights,
         config.fdm,
-        config.forecast_cap,
+        config.combined_limit(),
         config.weight_ewma_span,
     );
     (rules, combination)

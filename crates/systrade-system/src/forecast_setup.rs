@@ -153,11 +153,11 @@ pub fn trading_rules(cfg: &SystemConfig) -> Result<BTreeMap<String, TradingRule>
 }
 
 /// The forecast configuration of one instrument: its rules (keys of its forecast weights), fixed
-/// scalars (lookup order of spec §3.4), fixed FDM, cap/floor, weight smoothing span, volatility.
+/// scalars (lookup order of spec §3.4), fixed FDM, cap/floor or `forecast_mapping`, weight
+/// smoothing span, volatility.
 ///
 /// # Errors
-/// Per-instrument weights or FDM without this instrument, weights naming an undefined rule, a
-/// non-linear `forecast_mapping` for the instrument (not supported yet).
+/// Per-instrument weights or FDM without this instrument, weights naming an undefined rule.
 pub fn forecast_config(
     cfg: &SystemConfig,
     rules: &BTreeMap<String, TradingRule>,
@@ -179,23 +179,21 @@ pub fn forecast_config(
             ));
         }
     }
-    if cfg.forecast_mapping.contains_key(instrument) {
-        return Err(problem(
-            cfg,
-            format!("forecast_mapping.{instrument}"),
-            "non-linear forecast mapping is not supported yet; remove it to cap the combined forecast",
-        ));
-    }
     let fdm = cfg
         .forecast_div_multiplier_for(instrument)
         .map_err(from_config)?;
-    Ok(rules_config(
-        cfg,
-        rules,
-        vol,
-        weights.weights.into_iter().collect(),
-        fdm,
-    ))
+    let mut config = rules_config(cfg, rules, vol, weights.weights.into_iter().collect(), fdm);
+    // pysystemtrade's ForecastCombine._get_forecast_mapping_function: the instrument's mapping
+    // replaces the cap of the combined forecast.
+    config.forecast_mapping =
+        cfg.forecast_mapping
+            .get(instrument)
+            .map(|m| systrade_forecast::ForecastMapping {
+                threshold: m.threshold,
+                a_param: m.a_param,
+                b_param: m.b_param,
+            });
+    Ok(config)
 }
 
 /// The forecast configuration of the rules named by `weights` (in that order): their definitions,
@@ -227,6 +225,7 @@ fn rules_config(
         fdm,
         forecast_cap: cfg.forecast_cap,
         forecast_floor: cfg.forecast_floor,
+        forecast_mapping: None,
         weight_ewma_span: cfg.forecast_weight_ewma_span as f64,
         vol,
         attenuated_rules,
@@ -284,6 +283,9 @@ pub struct ForecastSetup {
     /// [`Self::configs`] entry lists every rule of `trading_rules` (sorted by name, weights 0):
     /// every capped forecast is computed, and no combined forecast ([`Self::job`]).
     pub unconfigured: BTreeMap<InstrumentCode, String>,
+    /// `start_date`: prices before it are not read ([`crate::load_instruments`],
+    /// [`crate::class_peers`]; pysystemtrade's `simData.start_date_for_data`).
+    pub start_date: Option<chrono::NaiveDate>,
 }
 
 impl ForecastSetup {
@@ -359,6 +361,7 @@ impl ForecastSetup {
             needs,
             asset_classes: BTreeMap::new(),
             unconfigured,
+            start_date: cfg.start_date,
         })
     }
 
@@ -452,10 +455,39 @@ mod tests {
         assert_eq!(f.scalars["b"], 0.5);
         assert_eq!(f.fdm, 1.2);
         assert_eq!(f.forecast_cap, 15.0);
+        assert_eq!(f.forecast_mapping, None);
         let us10 = InstrumentCode::new("US10").unwrap();
         let e = forecast_config(&cfg, &rules, vol, &us10).unwrap_err();
         assert_eq!(e.key, "forecast_div_multiplier");
         assert!(e.message.contains("US10"), "{e}");
+    }
+
+    #[test]
+    fn forecast_mapping_replaces_the_combined_cap() {
+        let cfg = config(
+            "trading_rules:\n  a:\n    function: breakout\n    other_args: {lookback: 20}\nforecast_mapping:\n  CORN: {threshold: 1.5, a_param: 1.25, b_param: 1.33}\nforecast_floor: -5\n",
+        );
+        let rules = trading_rules(&cfg).unwrap();
+        let vol = vol_config(&cfg).unwrap();
+        let code = |c: &str| InstrumentCode::new(c).unwrap();
+        let corn = forecast_config(&cfg, &rules, vol, &code("CORN")).unwrap();
+        assert_eq!(
+            corn.combined_limit(),
+            systrade_forecast::CombinedLimit::Mapping {
+                threshold: 1.5,
+                a_param: 1.25,
+                b_param: 1.33,
+                cap: 20.0
+            }
+        );
+        let us10 = forecast_config(&cfg, &rules, vol, &code("US10")).unwrap();
+        assert_eq!(
+            us10.combined_limit(),
+            systrade_forecast::CombinedLimit::Cap {
+                floor: -5.0,
+                cap: 20.0
+            }
+        );
     }
 
     #[test]
