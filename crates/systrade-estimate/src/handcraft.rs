@@ -306,34 +306,40 @@ fn sign(x: f64) -> f64 {
     }
 }
 
-/// The first asset's weight in the long-only, fully invested maximum-Sharpe portfolio of two
-/// assets with equal volatility, correlation `rho` and means `m1`, `m2` (pysystemtrade solves it
-/// with SLSQP from 50/50, `optimise_using_correlation`; this is its exact optimum).
+/// The first asset's weight in pysystemtrade's long-only, fully invested maximum-Sharpe
+/// portfolio of two assets with volatility 0.15, correlation `rho` and means `m1`, `m2`
+/// (`optimise_using_correlation` → `optimise_from_sigma_and_mean_list`): scipy's SLSQP from
+/// 50/50 with `tol=1e-5`, replayed step for step by [`crate::slsqp`] — it stops short of the
+/// exact optimum, and pysystemtrade's weights carry that.
 pub fn two_asset_max_sharpe(m1: f64, m2: f64, rho: f64) -> f64 {
+    const STD: f64 = 0.15;
     if m1.is_nan() || m2.is_nan() || rho.is_nan() {
         return f64::NAN;
     }
-    if rho >= 1.0 {
-        return if m1 > m2 {
-            1.0
-        } else if m1 < m2 {
-            0.0
-        } else {
-            0.5
-        };
-    }
-    let a = m1 - rho * m2;
-    let b = m2 - rho * m1;
-    if a <= 0.0 && b <= 0.0 {
-        // no portfolio with a positive mean: the least negative corner
-        return if m1 >= m2 { 1.0 } else { 0.0 };
-    }
-    if a <= 0.0 {
-        0.0
-    } else if b <= 0.0 {
-        1.0
-    } else {
-        a / (a + b)
+    // sigma = diag(std) · C · diag(std)
+    let s_diag = (STD * 1.0) * STD;
+    let s_off = (STD * rho) * STD;
+    // numpy's two-element dot products (OpenBLAS) fuse the second product into the first:
+    // `a0 b0 + a1 b1` is `fma(a1, b1, a0 b0)`; the steps SLSQP takes depend on those last bits.
+    let neg_sr = |w: &[f64]| {
+        let ret = w[1].mul_add(m2, w[0] * m1);
+        let v0 = w[1].mul_add(s_off, w[0] * s_diag);
+        let v1 = w[1].mul_add(s_diag, w[0] * s_off);
+        let var = v1.mul_add(w[1], v0 * w[0]);
+        -ret / var.sqrt()
+    };
+    let fully_invested = |w: &[f64]| 1.0 - (w[0] + w[1]);
+    match crate::slsqp::minimize(
+        &neg_sr,
+        &[&fully_invested],
+        &[0.5, 0.5],
+        &[0.0, 0.0],
+        &[1.0, 1.0],
+        0.000_01,
+        100,
+    ) {
+        Ok(solution) => solution.x[0],
+        Err(_) => f64::NAN,
     }
 }
 
@@ -439,12 +445,22 @@ mod tests {
         let up = multiplier_from_relative_sr(0.2, 0.5, 10.0);
         let down = multiplier_from_relative_sr(-0.2, 0.5, 10.0);
         assert!(up > 1.0 && down < 1.0 && up < 2.0 && down > 0.0);
-        // by hand at one confidence point: means (0.075 + d, 0.075), ρ = 0 → w ∝ means
-        assert!((two_asset_max_sharpe(0.1, 0.075, 0.0) - 0.1 / 0.175).abs() < 1e-15);
-        assert_eq!(two_asset_max_sharpe(-0.1, 0.075, 0.3), 0.0);
-        assert_eq!(two_asset_max_sharpe(0.3, 0.075, 0.5), 1.0);
-        assert_eq!(two_asset_max_sharpe(0.1, 0.075, 1.0), 1.0);
+        // SLSQP lands near the exact optimum: means (0.075 + d, 0.075), ρ = 0 → w ∝ means;
+        // an asset with a negative mean gets (nearly) nothing
+        assert!((two_asset_max_sharpe(0.1, 0.075, 0.0) - 0.1 / 0.175).abs() < 1e-2);
+        assert!(two_asset_max_sharpe(-0.1, 0.075, 0.3).abs() < 1e-6);
+        assert!((two_asset_max_sharpe(0.3, 0.075, 0.5) - 1.0).abs() < 1e-6);
         assert!(two_asset_max_sharpe(f64::NAN, 0.075, 0.0).is_nan());
+        // extreme inputs run to an answer (or NaN → no adjustment) without panicking
+        for (d, rho, years) in [
+            (1e300, 0.5, 1e-300),
+            (f64::INFINITY, 0.0, 1.0),
+            (-1e10, -0.99, 1e6),
+            (0.3, 0.999_999_999, 0.5),
+        ] {
+            let m = multiplier_from_relative_sr(d, rho, years);
+            assert!(m.is_finite() && m >= 0.0, "{d} {rho} {years}: {m}");
+        }
         // NaN SR or correlation 1 (no uncertainty in the difference): no adjustment
         assert_eq!(multiplier_from_relative_sr(f64::NAN, 0.5, 10.0), 1.0);
         assert_eq!(multiplier_from_relative_sr(0.3, 1.0, 10.0), 1.0);

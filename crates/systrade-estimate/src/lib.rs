@@ -7,14 +7,14 @@
 //! | correlation matrix: cleaning, floor, clip, shrinkage, missing assets | [`correlation`] | `sysquant/estimators/correlations.py` |
 //! | pooling instruments' weekly data (ffill, `resample("W").last()`, µs offsets) | [`pooling`] | `sysquant/estimators/pooled_correlation.py`, `syscore/pandas/list_of_df.py` |
 //! | exponentially weighted correlation per fit period | [`correlation`] | `sysquant/estimators/exponential_correlation.py`, `generic_estimator.py` |
-//! | handcrafted weights (clustering, sub-portfolios, SR adjustment) | [`handcraft`] | `sysquant/optimisation/optimisers/handcraft.py`, `sysquant/estimators/clustering_correlations.py`, `sysquant/optimisation/SR_adjustment.py` |
+//! | handcrafted weights (clustering, sub-portfolios, SR adjustment) | [`handcraft`], [`slsqp`] | `sysquant/optimisation/optimisers/handcraft.py`, `sysquant/estimators/clustering_correlations.py`, `sysquant/optimisation/SR_adjustment.py`, `sysquant/optimisation/shared.py`, scipy's SLSQP |
 //! | equal weights, valid-asset subset, weight cleaning | [`weights`] | `sysquant/optimisation/optimisers/call_optimiser.py`, `sysquant/optimisation/cleaning.py`, `sysquant/optimisation/weights.py` |
+//! | estimated weights on the forecast/position index: forward fill, zero where no forecast, business days, ewm, sum to one | [`smoothing`] | `syscore/pandas/strategy_functions.py` (`fix_weights_vs_position_or_forecast`), `systems/forecast_combine.py`, `systems/portfolio.py` |
 //! | diversification multiplier (single period, over time, smoothing, `dm_max`) | [`diversification`] | `sysquant/estimators/diversification_multipliers.py` |
 //!
 //! Not here yet (issue 17): the returns the estimates are fitted on (pooled gross returns, costs,
-//! `equalise_gross`, `ceiling_cost_SR`), `shrinkage` and
-//! `one_period` optimisers (they need a mean-variance optimiser), the smoothing of weights onto
-//! forecast/position indexes, and the wiring into `backtest`.
+//! `equalise_gross`, `ceiling_cost_SR`), the `shrinkage` and
+//! `one_period` optimisers, and the wiring into `backtest`.
 
 pub mod correlation;
 pub mod diversification;
@@ -22,6 +22,8 @@ pub mod fit_dates;
 pub mod handcraft;
 pub mod normal;
 pub mod pooling;
+pub mod slsqp;
+pub mod smoothing;
 pub mod weights;
 
 pub use correlation::{Correlation, CorrelationEstimator, DataFrame};
