@@ -8,7 +8,6 @@
 pub(crate) const KNOWN_UNUSED_KEYS: &[&str] = &[
     // production: storage, brokers, processes (defaults.yaml "PRODUCTION STUFF", spec §4.12)
     "strategy_capital_allocation",
-    "strategy_list",
     "strategy_weights",
     "backtest_store_directory",
     "csv_backup_directory",
@@ -45,9 +44,7 @@ pub(crate) const KNOWN_UNUSED_KEYS: &[&str] = &[
     "instrument_correlation_estimate",
     "instrument_div_mult_estimate",
     "instrument_weight_estimate",
-    "instrument_returns_correlation",
     "instruments_with_threshold",
-    "small_system",
     // shipped example configs: grouping and optional stages not used by the classic system
     "rule_groups",
     "style_groups",

@@ -31,8 +31,8 @@ pub use instruments::InstrumentListSource;
 pub use types::{
     ArgValue, BufferMethod, CapitalMultiplier, DataSource, DivMultiplier, DuplicateInstruments,
     ExcludeInstrumentLists, ForecastMapping, ForecastScalarEstimate, ForecastWeights, RiskOverlay,
-    RuleFunction, RuleVariations, RuleWeights, SystemConfig, TradingRule, VolFunction,
-    VolatilityCalculation,
+    RuleFunction, RuleVariations, RuleWeights, SmallSystem, Strategy, SystemConfig, TradingRule,
+    VolFunction, VolatilityCalculation,
 };
 
 use std::path::Path;

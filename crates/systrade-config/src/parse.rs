@@ -267,6 +267,8 @@ impl<'a> Reader<'a> {
             duplicate_instruments: DuplicateInstruments::default(),
             exclude_instrument_lists: ExcludeInstrumentLists::default(),
             risk_overlay: None,
+            small_system: SmallSystem::default(),
+            strategy: Strategy::Classic,
             capital_multiplier: CapitalMultiplier::FixedCapital,
             buffer_method: BufferMethod::Forecast,
             buffer_size: 0.1,
@@ -409,6 +411,15 @@ impl<'a> Reader<'a> {
         }
         if let Some(n) = get(top, "risk_overlay") {
             c.risk_overlay = self.risk_overlay(n)?;
+        }
+        if let Some(n) = get(top, "small_system") {
+            c.small_system = self.small_system(n)?;
+        }
+        if let Some(n) = get(top, "instrument_returns_correlation") {
+            self.instrument_returns_correlation(n)?;
+        }
+        if let Some(n) = get(top, "strategy_list") {
+            c.strategy = strategy_of(n);
         }
         if let Some(n) = get(top, "capital_multiplier") {
             c.capital_multiplier = self.capital_multiplier(n)?;
@@ -955,6 +966,86 @@ impl<'a> Reader<'a> {
         }))
     }
 
+    fn small_system(&mut self, node: &Node) -> Result<SmallSystem, ConfigError> {
+        const P: &str = "small_system";
+        let m = self.map(P, node)?;
+        const KEYS: [&str; 4] = [
+            "shadow_cost",
+            "cost_multiplier",
+            "tracking_error_buffer",
+            "shrink_instrument_returns_correlation",
+        ];
+        self.check_keys(P, m, &KEYS);
+        let mut s = SmallSystem::default();
+        if let Some(n) = get(m, KEYS[0]) {
+            s.shadow_cost = self.non_negative(&join(P, KEYS[0]), n)?;
+        }
+        if let Some(n) = get(m, KEYS[1]) {
+            s.cost_multiplier = self.non_negative(&join(P, KEYS[1]), n)?;
+        }
+        if let Some(n) = get(m, KEYS[2]) {
+            s.tracking_error_buffer = self.non_negative(&join(P, KEYS[2]), n)?;
+        }
+        if let Some(n) = get(m, KEYS[3]) {
+            s.shrink_instrument_returns_correlation = self.fraction(&join(P, KEYS[3]), n)?;
+        }
+        Ok(s)
+    }
+
+    /// `instrument_returns_correlation`: only pysystemtrade's defaults are implemented (the risk
+    /// overlay's and the optimiser's weekly correlation walk); any other value is an error.
+    fn instrument_returns_correlation(&mut self, node: &Node) -> Result<(), ConfigError> {
+        const P: &str = "instrument_returns_correlation";
+        enum Want {
+            Text(&'static str),
+            Number(f64),
+            Flag(bool),
+        }
+        const DEFAULTS: [(&str, Want); 13] = [
+            (
+                "func",
+                Want::Text(
+                    "sysquant.estimators.correlation_over_time.correlation_over_time_for_returns",
+                ),
+            ),
+            ("interval_frequency", Want::Text("W")),
+            ("frequency", Want::Text("7D")),
+            ("date_method", Want::Text("rolling")),
+            ("using_exponent", Want::Flag(true)),
+            ("ew_lookback", Want::Number(75.0)),
+            ("min_periods", Want::Number(10.0)),
+            ("cleaning", Want::Flag(true)),
+            ("offdiag", Want::Number(0.0)),
+            ("rollyears", Want::Number(5.0)),
+            ("floor_at_zero", Want::Flag(false)),
+            ("forward_fill_price_index", Want::Flag(true)),
+            ("clip", Want::Number(0.99)),
+        ];
+        let m = self.map(P, node)?;
+        let names: Vec<&str> = DEFAULTS.iter().map(|(k, _)| *k).collect();
+        self.check_keys(P, m, &names);
+        for (k, want) in &DEFAULTS {
+            let Some(n) = get(m, k) else { continue };
+            let key = join(P, k);
+            let (same, shown) = match want {
+                Want::Text(t) => {
+                    let got = self.text(&key, n)?;
+                    (got == *t, (*t).to_string())
+                }
+                Want::Number(x) => (self.number(&key, n)? == *x, x.to_string()),
+                Want::Flag(b) => (self.boolean(&key, n)? == *b, b.to_string()),
+            };
+            if !same {
+                return Err(self.invalid(
+                    &key,
+                    n,
+                    format!("only pysystemtrade's default ({shown}) is implemented"),
+                ));
+            }
+        }
+        Ok(())
+    }
+
     fn capital_multiplier(&mut self, node: &Node) -> Result<CapitalMultiplier, ConfigError> {
         const P: &str = "capital_multiplier";
         let m = self.map(P, node)?;
@@ -1037,6 +1128,9 @@ pub(crate) const KNOWN_KEYS: &[&str] = &[
     "duplicate_instruments",
     "exclude_instrument_lists",
     "risk_overlay",
+    "small_system",
+    "instrument_returns_correlation",
+    "strategy_list",
     "capital_multiplier",
     "buffer_method",
     "buffer_size",
@@ -1089,6 +1183,28 @@ fn near_rule(rule: &str, rules: &[String]) -> String {
     closest(rule, rules.iter().map(String::as_str))
         .map(|k| format!(" (did you mean '{k}'?)"))
         .unwrap_or_default()
+}
+
+/// `strategy_list` (pysystemtrade's production config: strategy → process → `object`/`function`):
+/// dynamically optimised when any text in it names pysystemtrade's dynamic optimised system
+/// (`run_dynamic_optimised_system`) or order generator (`dynamic_optimised_positions`).
+fn strategy_of(node: &Node) -> Strategy {
+    fn names_dynamic(node: &Node) -> bool {
+        match &node.value {
+            Value::Str(s) => {
+                s.contains("run_dynamic_optimised_system")
+                    || s.contains("dynamic_optimised_positions")
+            }
+            Value::Seq(items) => items.iter().any(names_dynamic),
+            Value::Map(entries) => entries.iter().any(|(_, v)| names_dynamic(v)),
+            _ => false,
+        }
+    }
+    if names_dynamic(node) {
+        Strategy::DynamicOptimised
+    } else {
+        Strategy::Classic
+    }
 }
 
 #[cfg(test)]

@@ -88,6 +88,11 @@ pub struct SystemConfig {
     pub exclude_instrument_lists: ExcludeInstrumentLists,
     /// `risk_overlay`; `None` when absent or empty (`risk_overlay: {}` turns it off).
     pub risk_overlay: Option<RiskOverlay>,
+    /// `small_system`: the dynamic optimiser's settings (pysystemtrade's defaults when absent).
+    pub small_system: SmallSystem,
+    /// Which positions the strategy trades: classic buffered or dynamically optimised, from
+    /// `strategy_list` (pysystemtrade's production switch; docs/adr/0007-optimised-strategy.md).
+    pub strategy: Strategy,
     /// `capital_multiplier.func`, default `syscore.capital.fixed_capital`.
     pub capital_multiplier: CapitalMultiplier,
     /// `buffer_method`, default `forecast`.
@@ -516,6 +521,42 @@ impl CapitalMultiplier {
             CapitalMultiplier::HalfCompounding => "half_compounding",
         }
     }
+}
+
+/// `small_system` (pysystemtrade `defaults.yaml`): settings of the dynamic optimiser.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SmallSystem {
+    /// `shadow_cost` (default 50): weight of trading costs against tracking error.
+    pub shadow_cost: f64,
+    /// `cost_multiplier` (default 1.0): multiplies the optimiser's cost per contract.
+    pub cost_multiplier: f64,
+    /// `tracking_error_buffer` (default 0.0125): no trade while the tracking error is below it.
+    pub tracking_error_buffer: f64,
+    /// `shrink_instrument_returns_correlation` (default 0.5): shrinkage toward the identity.
+    pub shrink_instrument_returns_correlation: f64,
+}
+
+impl Default for SmallSystem {
+    fn default() -> Self {
+        Self {
+            shadow_cost: 50.0,
+            cost_multiplier: 1.0,
+            tracking_error_buffer: 0.0125,
+            shrink_instrument_returns_correlation: 0.5,
+        }
+    }
+}
+
+/// The positions a strategy trades.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Strategy {
+    /// Buffered positions of the classic system (pysystemtrade `runSystemClassic`,
+    /// `orderGeneratorForBufferedPositions`).
+    #[default]
+    Classic,
+    /// Dynamically optimised whole-contract positions (`run_dynamic_optimised_system`,
+    /// `orderGeneratorForDynamicPositions`).
+    DynamicOptimised,
 }
 
 /// `risk_overlay` (spec §3.7): each limit is a multiple of the vol target (leverage: absolute).
