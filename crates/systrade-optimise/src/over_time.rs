@@ -344,6 +344,30 @@ impl<'a> OptimiserOverTime<'a> {
         self.decide_with(t, previous_positions, key_order, correlation)
     }
 
+    /// [`Self::decide`] in universe order with the date's raw (unshrunk) correlation matrix
+    /// given (`None`: the identity, before the first correlation period).
+    pub fn decide_with_raw_correlation(
+        &self,
+        t: usize,
+        previous_positions: &[i64],
+        raw: Option<&CorrelationMatrix>,
+    ) -> Result<Decision, InputError> {
+        let shrunk = match raw {
+            Some(m) if m.len() == self.inputs.n => {
+                m.shrink_to_identity(self.config.shrink_instrument_returns_correlation)
+            }
+            Some(m) => {
+                return Err(InputError::Length {
+                    what: "correlation matrix instruments",
+                    expected: self.inputs.n,
+                    got: m.len(),
+                });
+            }
+            None => self.identity.clone(),
+        };
+        self.decide_with(t, previous_positions, &self.universe, &shrunk)
+    }
+
     /// [`Self::decide`] with the (shrunk) correlation matrix given.
     fn decide_with(
         &self,

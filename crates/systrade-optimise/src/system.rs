@@ -28,7 +28,8 @@
 
 use crate::over_time::{AlignedInputs, CorrelationSource, InstrumentHistory, OptimisedHistory};
 use crate::{
-    CorrelationHistory, CorrelationMatrix, InputError, OptimiserOverTime, SmallSystem, common_index,
+    Constraints, CorrelationHistory, CorrelationMatrix, InputError, OptimiserOverTime, SmallSystem,
+    common_index,
 };
 use chrono::NaiveDate;
 use rayon::prelude::*;
@@ -41,7 +42,7 @@ use systrade_accounts::curves::{
 use systrade_accounts::pandl::PandlInputs;
 use systrade_accounts::stats::turnover;
 use systrade_accounts::system::{
-    AccountsConfig, CostMethod, InstrumentInputs, PositionsResult, cash_params,
+    AccountsConfig, CostMethod, InstrumentInputs, InstrumentPositions, PositionsResult, cash_params,
 };
 use systrade_portfolio::fx::fx_on_dates;
 use systrade_portfolio::portfolio::notional_position;
@@ -188,77 +189,26 @@ pub fn optimised_system(
         }
     }
     let capital = config.vol_target.notional_trading_capital;
-    let histories: Vec<InstrumentHistory> = instruments
-        .par_iter()
-        .zip(prices)
-        .zip(&positions.instruments)
-        .map(|((inp, price), pos)| {
-            let optimal =
-                notional_position(&pos.notional_position_without_idm, &positions.idm, None);
-            let underlying = &inp.denominator_price;
-            let fx = fx_on_dates(&inp.fx, &underlying.dates);
-            let value = underlying.with_values(per_contract_value_as_proportion_of_capital(
-                &underlying.values,
-                &fx.values,
-                inp.value_of_block_price_move,
-                capital,
-            ));
-            let last_fx = crate::costs::last_value(&inp.fx.values);
-            let per_contract = crate::costs::cost_per_contract_in_base_ccy(
-                inp.costs.cost_instrument_currency(
-                    1.0,
-                    price.final_price,
-                    inp.value_of_block_price_move,
-                    true,
-                ),
-                last_fx,
-            );
-            let constant = crate::costs::cost_per_notional_weight_as_proportion_of_capital(
-                per_contract,
-                optimised.cost_multiplier,
-                crate::costs::last_value(&value.values),
-                capital,
-            );
-            let vol = &inp.daily_percentage_volatility;
-            InstrumentHistory {
-                optimal_contracts: optimal,
-                per_contract_value: value,
-                annualised_stdev: vol.with_values(annualised_percentage_vol(&vol.values)),
-                cost_deflator: price.cost_deflator.clone(),
-                cost_per_notional_weight: constant,
-                constraints: Default::default(),
-            }
-        })
-        .collect();
-    let dates = common_index(&histories);
-    let aligned = AlignedInputs::new(dates.clone(), &histories)?;
+    let constraints = vec![Constraints::default(); n];
+    let prepared = Prepared::new(
+        instruments,
+        prices,
+        positions,
+        config,
+        optimised,
+        &constraints,
+    )?;
+    let dates = prepared.aligned.dates().to_vec();
     let optimal_on_dates: Vec<Vec<f64>> = (0..n)
         .map(|i| {
             (0..dates.len())
-                .map(|t| aligned.optimal_contracts(t)[i])
+                .map(|t| prepared.aligned.optimal_contracts(t)[i])
                 .collect()
         })
         .collect();
-    drop(histories);
-
-    // weekly returns of every instrument on the union of their price dates
-    let return_dates = union_all(instruments.iter().map(|i| &i.daily_price.dates[..]));
-    let bins = WeeklyBins::new(&return_dates);
-    let weekly: Vec<Vec<f64>> = instruments
-        .par_iter()
-        .map(|inp| {
-            let returns = daily_percentage_returns(&inp.daily_price, &inp.denominator_price);
-            bins.weekly_returns(&return_dates, &returns)
-        })
-        .collect();
-    let mut source = WalkSource {
-        walk: CorrelationWalk::new(&bins.labels, weekly.iter().map(Vec::as_slice).collect()),
-        labels: &bins.labels,
-        n,
-        date: None,
-    };
+    let mut source = prepared.source();
     let optimiser = OptimiserOverTime::new(
-        &aligned,
+        &prepared.aligned,
         &CorrelationHistory::new(n, Vec::new())?,
         optimised.small_system,
     )?;
@@ -331,5 +281,221 @@ pub fn optimised_system(
         history,
         instruments: results,
         portfolio,
+    })
+}
+
+/// The optimiser's inputs aligned on its dates, and the weekly returns of the correlations.
+struct Prepared {
+    aligned: AlignedInputs,
+    labels: Vec<NaiveDate>,
+    weekly: Vec<Vec<f64>>,
+}
+
+impl Prepared {
+    fn new(
+        instruments: &[InstrumentInputs],
+        prices: &[PriceInputs],
+        positions: &PositionsResult,
+        config: &AccountsConfig,
+        optimised: OptimisedConfig,
+        constraints: &[Constraints],
+    ) -> Result<Self, InputError> {
+        let n = instruments.len();
+        for (what, got) in [
+            ("raw-price inputs", prices.len()),
+            ("positions", positions.instruments.len()),
+            ("constraints", constraints.len()),
+        ] {
+            if got != n {
+                return Err(InputError::Length {
+                    what,
+                    expected: n,
+                    got,
+                });
+            }
+        }
+        let capital = config.vol_target.notional_trading_capital;
+        let histories: Vec<InstrumentHistory> = instruments
+            .par_iter()
+            .zip(prices)
+            .zip(&positions.instruments)
+            .zip(constraints)
+            .map(|(((inp, price), pos), constraints)| {
+                instrument_history(
+                    inp,
+                    price,
+                    pos,
+                    &positions.idm,
+                    capital,
+                    optimised,
+                    *constraints,
+                )
+            })
+            .collect();
+        let dates = common_index(&histories);
+        let aligned = AlignedInputs::new(dates, &histories)?;
+        drop(histories);
+        // weekly returns of every instrument on the union of their price dates
+        let return_dates = union_all(instruments.iter().map(|i| &i.daily_price.dates[..]));
+        let bins = WeeklyBins::new(&return_dates);
+        let weekly: Vec<Vec<f64>> = instruments
+            .par_iter()
+            .map(|inp| {
+                let returns = daily_percentage_returns(&inp.daily_price, &inp.denominator_price);
+                bins.weekly_returns(&return_dates, &returns)
+            })
+            .collect();
+        Ok(Self {
+            aligned,
+            labels: bins.labels,
+            weekly,
+        })
+    }
+
+    fn source(&self) -> WalkSource<'_> {
+        WalkSource {
+            walk: CorrelationWalk::new(
+                &self.labels,
+                self.weekly.iter().map(Vec::as_slice).collect(),
+            ),
+            labels: &self.labels,
+            n: self.weekly.len(),
+            date: None,
+        }
+    }
+}
+
+/// One instrument's inputs on its own dates (module documentation).
+fn instrument_history(
+    inp: &InstrumentInputs,
+    price: &PriceInputs,
+    pos: &InstrumentPositions,
+    idm: &DailySeries,
+    capital: f64,
+    optimised: OptimisedConfig,
+    constraints: Constraints,
+) -> InstrumentHistory {
+    let optimal = notional_position(&pos.notional_position_without_idm, idm, None);
+    let underlying = &inp.denominator_price;
+    let fx = fx_on_dates(&inp.fx, &underlying.dates);
+    let value = underlying.with_values(per_contract_value_as_proportion_of_capital(
+        &underlying.values,
+        &fx.values,
+        inp.value_of_block_price_move,
+        capital,
+    ));
+    let last_fx = crate::costs::last_value(&inp.fx.values);
+    let per_contract = crate::costs::cost_per_contract_in_base_ccy(
+        inp.costs.cost_instrument_currency(
+            1.0,
+            price.final_price,
+            inp.value_of_block_price_move,
+            true,
+        ),
+        last_fx,
+    );
+    let constant = crate::costs::cost_per_notional_weight_as_proportion_of_capital(
+        per_contract,
+        optimised.cost_multiplier,
+        crate::costs::last_value(&value.values),
+        capital,
+    );
+    let vol = &inp.daily_percentage_volatility;
+    InstrumentHistory {
+        optimal_contracts: optimal,
+        per_contract_value: value,
+        annualised_stdev: vol.with_values(annualised_percentage_vol(&vol.values)),
+        cost_deflator: price.cost_deflator.clone(),
+        cost_per_notional_weight: constant,
+        constraints,
+    }
+}
+
+/// The production decision of one day ([`optimise_latest`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct LatestDecision {
+    /// The optimiser's last date.
+    pub date: NaiveDate,
+    /// Unrounded optimal positions on that date (NaN: none).
+    pub optimal: Vec<f64>,
+    /// The positions held before the decision.
+    pub previous: Vec<i64>,
+    /// The optimised target positions (whole contracts).
+    pub positions: Vec<i64>,
+    /// Annualised tracking error of the held positions against the optimal ones (NaN when the
+    /// covariance is undefined).
+    pub tracking_error_previous: f64,
+    /// Annualised tracking error of the target positions against the optimal ones.
+    pub tracking_error: f64,
+    /// Set when the optimiser kept the held positions because an input was unusable.
+    pub failure: Option<crate::Failure>,
+}
+
+/// pysystemtrade's production step (`sysexecution/strategies/dynamic_optimised_positions.py`):
+/// the optimiser on the last date of the history, with the positions actually held as the prior
+/// and the production constraints (position limits, reduce-only, no-trade). Costs are the
+/// backtest's on the last date, where the cost deflator is 1 and the constant is the cost of one
+/// contract at the current price over the current per-contract value — production's costs.
+///
+/// # Errors
+/// Inputs that do not fit together; no date to decide.
+pub fn optimise_latest(
+    instruments: &[InstrumentInputs],
+    prices: &[PriceInputs],
+    positions: &PositionsResult,
+    config: &AccountsConfig,
+    optimised: OptimisedConfig,
+    previous: &[i64],
+    constraints: &[Constraints],
+) -> Result<LatestDecision, InputError> {
+    let n = instruments.len();
+    if previous.len() != n {
+        return Err(InputError::Length {
+            what: "previous positions",
+            expected: n,
+            got: previous.len(),
+        });
+    }
+    let prepared = Prepared::new(
+        instruments,
+        prices,
+        positions,
+        config,
+        optimised,
+        constraints,
+    )?;
+    let aligned = &prepared.aligned;
+    let Some(&date) = aligned.dates().last() else {
+        return Err(InputError::Length {
+            what: "optimiser dates",
+            expected: 1,
+            got: 0,
+        });
+    };
+    let t = aligned.dates().len() - 1;
+    let mut source = prepared.source();
+    let raw = source.period_on(date).map(|_| source.matrix());
+    let optimiser = OptimiserOverTime::new(
+        aligned,
+        &CorrelationHistory::new(n, Vec::new())?,
+        optimised.small_system,
+    )?;
+    let decision = optimiser.decide_with_raw_correlation(t, previous, raw.as_ref())?;
+    let problem = &decision.problem;
+    let tracking_error = if decision.failure.is_some() {
+        decision.tracking_error_prior_vs_optimal
+    } else {
+        problem
+            .tracking_error(&decision.final_weights, &problem.weights_optimal)
+            .unwrap_or(f64::NAN)
+    };
+    Ok(LatestDecision {
+        date,
+        optimal: aligned.optimal_contracts(t).to_vec(),
+        previous: previous.to_vec(),
+        positions: decision.positions.clone(),
+        tracking_error_previous: decision.tracking_error_prior_vs_optimal,
+        tracking_error,
+        failure: decision.failure,
     })
 }
