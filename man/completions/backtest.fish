@@ -11,6 +11,7 @@ complete -c backtest -l instruments -d 'Work only on these instruments (comma se
 complete -c backtest -l log-format -d 'Log format on stderr: human-readable text, or one JSON object per line (for cron and log shippers)' -r -f -a "text\t''
 json\t''"
 complete -c backtest -l optimised -d 'Also run the dynamically optimised system (pysystemtrade\'s optimisedPositions stage with the config\'s small_system settings) and report it next to the buffered system; implied when the config\'s strategy_list names the dynamic optimised strategy'
+complete -c backtest -l allow-floored-vol -d 'Size an instrument whose volatility sits at the floor vol_abs_min on some day (flat prices) anyway; by default it is left out with a message (its positions would be absurd)'
 complete -c backtest -s v -l verbose -d 'More log output on stderr (-v debug, -vv trace)'
 complete -c backtest -s q -l quiet -d 'Less log output on stderr (-q warnings and errors only, -qq errors only)'
 complete -c backtest -l no-progress -d 'Never draw progress bars (they are drawn only when stderr is a terminal anyway)'

@@ -78,6 +78,11 @@ pub struct Args {
     #[arg(long)]
     pub optimised: bool,
 
+    /// Size an instrument whose volatility sits at the floor vol_abs_min on some day (flat
+    /// prices) anyway; by default it is left out with a message (its positions would be absurd).
+    #[arg(long)]
+    pub allow_floored_vol: bool,
+
     #[command(flatten)]
     pub stdout: FormatArg,
 
@@ -166,6 +171,16 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         peak_rss()
     );
     progress.finish();
+    let (mut prices, mut failures) = (prices, failures);
+    failures.extend(systrade_system::exclude_floored_vol(
+        &mut prices,
+        &setup.vol,
+        if args.allow_floored_vol {
+            systrade_system::FlooredVolCheck::Allow
+        } else {
+            systrade_system::FlooredVolCheck::AnyDay
+        },
+    ));
     let loaded = systrade_system::assemble(&store, &cfg, &statics, prices, combined, failures);
     let codes: Vec<_> = loaded.prices.iter().map(|p| p.code.clone()).collect();
     // the inputs hold copies of the daily series; the prices are not needed any more
@@ -193,6 +208,13 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     tracing::debug!("inputs: {:?}, peak RSS {}", t0.elapsed(), peak_rss());
     let multiplier = systrade_system::capital_multiplier(&cfg);
     let want_optimised = args.optimised || cfg.strategy == Strategy::DynamicOptimised;
+    if want_optimised && !cfg.instrument_returns_correlation_changes.is_empty() {
+        return Err(systrade_cli::usage(format!(
+            "{}: instrument_returns_correlation: the dynamic optimiser's correlations use pysystemtrade's default settings only; remove {}",
+            config_path.display(),
+            cfg.instrument_returns_correlation_changes.join(", ")
+        )));
+    }
     let mut optimised: Option<OptimisedSystem> = None;
     let mut risk_multiplier = None;
     let (portfolio, instruments): (Curves, Vec<InstrumentOut>) = if multiplier

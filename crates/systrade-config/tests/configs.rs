@@ -1277,13 +1277,17 @@ fn small_system_instrument_returns_correlation_and_strategy_list() {
         w[0]
     );
 
-    // another estimator setting than pysystemtrade's default is refused, naming the key
-    let e = read_err("instrument_returns_correlation:\n  ew_lookback: 50\n");
+    // another estimator setting than pysystemtrade's default is refused for an optimised
+    // strategy, naming the key
+    let (c, _) = read(
+        "instrument_returns_correlation:\n  ew_lookback: 50\nstrategy_list:\n  s:\n    run_strategy_order_generator:\n      object: sysexecution.strategies.dynamic_optimised_positions.orderGeneratorForDynamicPositions\n",
+    );
+    let e = c.check_supported().unwrap_err();
     assert!(
-        e.to_string()
-            .contains("instrument_returns_correlation.ew_lookback"),
+        e.to_string().contains("instrument_returns_correlation"),
         "{e}"
     );
+    assert!(e.to_string().contains("ew_lookback"), "{e}");
     let e = read_err("small_system:\n  shrink_instrument_returns_correlation: 1.5\n");
     assert!(
         e.to_string()
