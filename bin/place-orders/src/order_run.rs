@@ -215,6 +215,18 @@ pub(crate) fn run_orders(
         .iter()
         .filter(|o| o.status == "filled")
         .count();
+    let held = report.held.len();
+    let mut summary = format!(
+        "place-orders: {} instruments, {generated} orders generated, {} sent, {filled} filled, {held} held, {refused} refused, {} resumed, {} position breaks",
+        report.lines.len(),
+        report.submitted,
+        report.resumed,
+        report.breaks.len()
+    );
+    if r.dry_run {
+        summary.push_str(" (dry run)");
+    }
+    systrade_cli::record_summary(&summary);
     tracing::info!(
         instruments = report.lines.len(),
         generated,

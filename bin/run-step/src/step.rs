@@ -2,7 +2,7 @@
 //! metrics and the alert.
 
 use crate::Args;
-use crate::execute::execute;
+use crate::execute::{StepRun, execute};
 use anyhow::bail;
 use chrono::NaiveDate;
 use std::path::Path;
@@ -23,7 +23,10 @@ pub(crate) fn run_step(
     step: &str,
     metrics_path: &Path,
 ) -> anyhow::Result<ExitCode> {
-    if step.is_empty() || step.contains('/') || ["control", "capital", "metrics"].contains(&step) {
+    if step.is_empty()
+        || step.contains('/')
+        || ["control", "capital", "metrics", "instruments"].contains(&step)
+    {
         bail!("invalid step name {step:?}");
     }
     let date = run_date(args);
@@ -96,7 +99,14 @@ pub(crate) fn run_step(
     let id = db.transaction(|tx| tx.record_run_start(step, date, &command_text))?;
     tracing::info!(step, %date, command = %command_text, "step started");
     let orders_before = db.broker_orders_created().ok();
-    let outcome = match execute(&args.command, date) {
+    let summary_file = store.dir().step_summary_file(step);
+    let run = StepRun {
+        step,
+        id,
+        date,
+        summary_file: &summary_file,
+    };
+    let outcome = match execute(&args.command, &run) {
         Ok(o) => o,
         Err(e) => RunOutcome {
             exit_code: 127,
