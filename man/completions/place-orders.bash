@@ -173,7 +173,7 @@ _place__orders() {
 
     case "${cmd}" in
         place__orders)
-            opts="-v -q -h -V --broker --strategies --dry-run --date --sim-slippage --ibkr-url --ibkr-account --ibkr-insecure --wait --poll-interval --max-contracts --lock-timeout --format --data-dir --instruments --verbose --quiet --log-format --no-progress --help --version positions orders overrides limits locks audit help"
+            opts="-v -q -h -V --broker --strategies --dry-run --date --sim-slippage --ibkr-url --ibkr-account --ibkr-insecure --wait --poll-interval --max-contracts --lock-timeout --format --data-dir --instruments --verbose --generate --quiet --log-format --no-progress --help --version positions orders overrides limits locks audit help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -231,6 +231,10 @@ _place__orders() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --generate)
+                    COMPREPLY=($(compgen -W "man bash zsh fish" -- "${cur}"))
+                    return 0
+                    ;;
                 --log-format)
                     COMPREPLY=($(compgen -W "text json" -- "${cur}"))
                     return 0
@@ -242,8 +246,8 @@ _place__orders() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        place__subcmd__orders__subcmd__audit)
-            opts="-v -q -h --date --format --data-dir --instruments --verbose --quiet --log-format --no-progress --help"
+        place__orders__subcmd__audit)
+            opts="-v -q -h --date --format --data-dir --instruments --verbose --generate --quiet --log-format --no-progress --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -265,6 +269,10 @@ _place__orders() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --generate)
+                    COMPREPLY=($(compgen -W "man bash zsh fish" -- "${cur}"))
+                    return 0
+                    ;;
                 --log-format)
                     COMPREPLY=($(compgen -W "text json" -- "${cur}"))
                     return 0
@@ -276,7 +284,7 @@ _place__orders() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        place__subcmd__orders__subcmd__help)
+        place__orders__subcmd__help)
             opts="positions orders overrides limits locks audit help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -290,7 +298,7 @@ _place__orders() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        place__subcmd__orders__subcmd__help__subcmd__audit)
+        place__orders__subcmd__help__subcmd__audit)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -304,7 +312,7 @@ _place__orders() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        place__subcmd__orders__subcmd__help__subcmd__help)
+        place__orders__subcmd__help__subcmd__help)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -318,7 +326,7 @@ _place__orders() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        place__subcmd__orders__subcmd__help__subcmd__limits)
+        place__orders__subcmd__help__subcmd__limits)
             opts="position trade clear list"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -332,7 +340,7 @@ _place__orders() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        place__subcmd__orders__subcmd__help__subcmd__limits__subcmd__clear)
+        place__orders__subcmd__help__subcmd__limits__subcmd__clear)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -346,7 +354,7 @@ _place__orders() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        place__subcmd__orders__subcmd__help__subcmd__limits__subcmd__list)
+        place__orders__subcmd__help__subcmd__limits__subcmd__list)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -360,7 +368,7 @@ _place__orders() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        place__subcmd__orders__subcmd__help__subcmd__limits__subcmd__position)
+        place__orders__subcmd__help__subcmd__limits__subcmd__position)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -374,7 +382,7 @@ _place__orders() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        place__subcmd__orders__subcmd__help__subcmd__limits__subcmd__trade)
+        place__orders__subcmd__help__subcmd__limits__subcmd__trade)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -388,7 +396,7 @@ _place__orders() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        place__subcmd__orders__subcmd__help__subcmd__locks)
+        place__orders__subcmd__help__subcmd__locks)
             opts="list add clear"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -402,7 +410,7 @@ _place__orders() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        place__subcmd__orders__subcmd__help__subcmd__locks__subcmd__add)
+        place__orders__subcmd__help__subcmd__locks__subcmd__add)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -416,7 +424,7 @@ _place__orders() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        place__subcmd__orders__subcmd__help__subcmd__locks__subcmd__clear)
+        place__orders__subcmd__help__subcmd__locks__subcmd__clear)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -430,7 +438,7 @@ _place__orders() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        place__subcmd__orders__subcmd__help__subcmd__locks__subcmd__list)
+        place__orders__subcmd__help__subcmd__locks__subcmd__list)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -444,7 +452,7 @@ _place__orders() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        place__subcmd__orders__subcmd__help__subcmd__orders)
+        place__orders__subcmd__help__subcmd__orders)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -458,7 +466,7 @@ _place__orders() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        place__subcmd__orders__subcmd__help__subcmd__overrides)
+        place__orders__subcmd__help__subcmd__overrides)
             opts="set clear list"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -472,7 +480,7 @@ _place__orders() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        place__subcmd__orders__subcmd__help__subcmd__overrides__subcmd__clear)
+        place__orders__subcmd__help__subcmd__overrides__subcmd__clear)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -486,7 +494,7 @@ _place__orders() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        place__subcmd__orders__subcmd__help__subcmd__overrides__subcmd__list)
+        place__orders__subcmd__help__subcmd__overrides__subcmd__list)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -500,7 +508,7 @@ _place__orders() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        place__subcmd__orders__subcmd__help__subcmd__overrides__subcmd__set)
+        place__orders__subcmd__help__subcmd__overrides__subcmd__set)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -514,7 +522,7 @@ _place__orders() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        place__subcmd__orders__subcmd__help__subcmd__positions)
+        place__orders__subcmd__help__subcmd__positions)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -528,8 +536,8 @@ _place__orders() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        place__subcmd__orders__subcmd__limits)
-            opts="-v -q -h --date --format --data-dir --instruments --verbose --quiet --log-format --no-progress --help position trade clear list help"
+        place__orders__subcmd__limits)
+            opts="-v -q -h --date --format --data-dir --instruments --verbose --generate --quiet --log-format --no-progress --help position trade clear list help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -551,6 +559,10 @@ _place__orders() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --generate)
+                    COMPREPLY=($(compgen -W "man bash zsh fish" -- "${cur}"))
+                    return 0
+                    ;;
                 --log-format)
                     COMPREPLY=($(compgen -W "text json" -- "${cur}"))
                     return 0
@@ -562,8 +574,8 @@ _place__orders() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        place__subcmd__orders__subcmd__limits__subcmd__clear)
-            opts="-v -q -h --strategy --instrument --kind --date --format --data-dir --instruments --verbose --quiet --log-format --no-progress --help"
+        place__orders__subcmd__limits__subcmd__clear)
+            opts="-v -q -h --strategy --instrument --kind --date --format --data-dir --instruments --verbose --generate --quiet --log-format --no-progress --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -597,6 +609,10 @@ _place__orders() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --generate)
+                    COMPREPLY=($(compgen -W "man bash zsh fish" -- "${cur}"))
+                    return 0
+                    ;;
                 --log-format)
                     COMPREPLY=($(compgen -W "text json" -- "${cur}"))
                     return 0
@@ -608,7 +624,7 @@ _place__orders() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        place__subcmd__orders__subcmd__limits__subcmd__help)
+        place__orders__subcmd__limits__subcmd__help)
             opts="position trade clear list help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -622,7 +638,7 @@ _place__orders() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        place__subcmd__orders__subcmd__limits__subcmd__help__subcmd__clear)
+        place__orders__subcmd__limits__subcmd__help__subcmd__clear)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -636,7 +652,7 @@ _place__orders() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        place__subcmd__orders__subcmd__limits__subcmd__help__subcmd__help)
+        place__orders__subcmd__limits__subcmd__help__subcmd__help)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -650,7 +666,7 @@ _place__orders() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        place__subcmd__orders__subcmd__limits__subcmd__help__subcmd__list)
+        place__orders__subcmd__limits__subcmd__help__subcmd__list)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -664,7 +680,7 @@ _place__orders() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        place__subcmd__orders__subcmd__limits__subcmd__help__subcmd__position)
+        place__orders__subcmd__limits__subcmd__help__subcmd__position)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -678,7 +694,7 @@ _place__orders() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        place__subcmd__orders__subcmd__limits__subcmd__help__subcmd__trade)
+        place__orders__subcmd__limits__subcmd__help__subcmd__trade)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -692,8 +708,8 @@ _place__orders() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        place__subcmd__orders__subcmd__limits__subcmd__list)
-            opts="-v -q -h --date --format --data-dir --instruments --verbose --quiet --log-format --no-progress --help"
+        place__orders__subcmd__limits__subcmd__list)
+            opts="-v -q -h --date --format --data-dir --instruments --verbose --generate --quiet --log-format --no-progress --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -715,6 +731,10 @@ _place__orders() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --generate)
+                    COMPREPLY=($(compgen -W "man bash zsh fish" -- "${cur}"))
+                    return 0
+                    ;;
                 --log-format)
                     COMPREPLY=($(compgen -W "text json" -- "${cur}"))
                     return 0
@@ -726,8 +746,8 @@ _place__orders() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        place__subcmd__orders__subcmd__limits__subcmd__position)
-            opts="-v -q -h --strategy --instrument --date --format --data-dir --instruments --verbose --quiet --log-format --no-progress --help"
+        place__orders__subcmd__limits__subcmd__position)
+            opts="-v -q -h --strategy --instrument --date --format --data-dir --instruments --verbose --generate --quiet --log-format --no-progress --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -757,6 +777,10 @@ _place__orders() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --generate)
+                    COMPREPLY=($(compgen -W "man bash zsh fish" -- "${cur}"))
+                    return 0
+                    ;;
                 --log-format)
                     COMPREPLY=($(compgen -W "text json" -- "${cur}"))
                     return 0
@@ -768,8 +792,8 @@ _place__orders() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        place__subcmd__orders__subcmd__limits__subcmd__trade)
-            opts="-v -q -h --strategy --instrument --period-days --date --format --data-dir --instruments --verbose --quiet --log-format --no-progress --help"
+        place__orders__subcmd__limits__subcmd__trade)
+            opts="-v -q -h --strategy --instrument --period-days --date --format --data-dir --instruments --verbose --generate --quiet --log-format --no-progress --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -803,6 +827,10 @@ _place__orders() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --generate)
+                    COMPREPLY=($(compgen -W "man bash zsh fish" -- "${cur}"))
+                    return 0
+                    ;;
                 --log-format)
                     COMPREPLY=($(compgen -W "text json" -- "${cur}"))
                     return 0
@@ -814,8 +842,8 @@ _place__orders() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        place__subcmd__orders__subcmd__locks)
-            opts="-v -q -h --date --format --data-dir --instruments --verbose --quiet --log-format --no-progress --help list add clear help"
+        place__orders__subcmd__locks)
+            opts="-v -q -h --date --format --data-dir --instruments --verbose --generate --quiet --log-format --no-progress --help list add clear help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -837,6 +865,10 @@ _place__orders() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --generate)
+                    COMPREPLY=($(compgen -W "man bash zsh fish" -- "${cur}"))
+                    return 0
+                    ;;
                 --log-format)
                     COMPREPLY=($(compgen -W "text json" -- "${cur}"))
                     return 0
@@ -848,8 +880,8 @@ _place__orders() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        place__subcmd__orders__subcmd__locks__subcmd__add)
-            opts="-v -q -h --reason --date --format --data-dir --instruments --verbose --quiet --log-format --no-progress --help"
+        place__orders__subcmd__locks__subcmd__add)
+            opts="-v -q -h --reason --date --format --data-dir --instruments --verbose --generate --quiet --log-format --no-progress --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -875,6 +907,10 @@ _place__orders() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --generate)
+                    COMPREPLY=($(compgen -W "man bash zsh fish" -- "${cur}"))
+                    return 0
+                    ;;
                 --log-format)
                     COMPREPLY=($(compgen -W "text json" -- "${cur}"))
                     return 0
@@ -886,8 +922,8 @@ _place__orders() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        place__subcmd__orders__subcmd__locks__subcmd__clear)
-            opts="-v -q -h --date --format --data-dir --instruments --verbose --quiet --log-format --no-progress --help"
+        place__orders__subcmd__locks__subcmd__clear)
+            opts="-v -q -h --date --format --data-dir --instruments --verbose --generate --quiet --log-format --no-progress --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -909,6 +945,10 @@ _place__orders() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --generate)
+                    COMPREPLY=($(compgen -W "man bash zsh fish" -- "${cur}"))
+                    return 0
+                    ;;
                 --log-format)
                     COMPREPLY=($(compgen -W "text json" -- "${cur}"))
                     return 0
@@ -920,7 +960,7 @@ _place__orders() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        place__subcmd__orders__subcmd__locks__subcmd__help)
+        place__orders__subcmd__locks__subcmd__help)
             opts="list add clear help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -934,7 +974,7 @@ _place__orders() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        place__subcmd__orders__subcmd__locks__subcmd__help__subcmd__add)
+        place__orders__subcmd__locks__subcmd__help__subcmd__add)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -948,7 +988,7 @@ _place__orders() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        place__subcmd__orders__subcmd__locks__subcmd__help__subcmd__clear)
+        place__orders__subcmd__locks__subcmd__help__subcmd__clear)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -962,7 +1002,7 @@ _place__orders() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        place__subcmd__orders__subcmd__locks__subcmd__help__subcmd__help)
+        place__orders__subcmd__locks__subcmd__help__subcmd__help)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -976,7 +1016,7 @@ _place__orders() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        place__subcmd__orders__subcmd__locks__subcmd__help__subcmd__list)
+        place__orders__subcmd__locks__subcmd__help__subcmd__list)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -990,8 +1030,8 @@ _place__orders() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        place__subcmd__orders__subcmd__locks__subcmd__list)
-            opts="-v -q -h --date --format --data-dir --instruments --verbose --quiet --log-format --no-progress --help"
+        place__orders__subcmd__locks__subcmd__list)
+            opts="-v -q -h --date --format --data-dir --instruments --verbose --generate --quiet --log-format --no-progress --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1013,6 +1053,10 @@ _place__orders() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --generate)
+                    COMPREPLY=($(compgen -W "man bash zsh fish" -- "${cur}"))
+                    return 0
+                    ;;
                 --log-format)
                     COMPREPLY=($(compgen -W "text json" -- "${cur}"))
                     return 0
@@ -1024,8 +1068,8 @@ _place__orders() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        place__subcmd__orders__subcmd__orders)
-            opts="-v -q -h --history --date --format --data-dir --instruments --verbose --quiet --log-format --no-progress --help"
+        place__orders__subcmd__orders)
+            opts="-v -q -h --history --date --format --data-dir --instruments --verbose --generate --quiet --log-format --no-progress --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1047,6 +1091,10 @@ _place__orders() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --generate)
+                    COMPREPLY=($(compgen -W "man bash zsh fish" -- "${cur}"))
+                    return 0
+                    ;;
                 --log-format)
                     COMPREPLY=($(compgen -W "text json" -- "${cur}"))
                     return 0
@@ -1058,8 +1106,8 @@ _place__orders() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        place__subcmd__orders__subcmd__overrides)
-            opts="-v -q -h --date --format --data-dir --instruments --verbose --quiet --log-format --no-progress --help set clear list help"
+        place__orders__subcmd__overrides)
+            opts="-v -q -h --date --format --data-dir --instruments --verbose --generate --quiet --log-format --no-progress --help set clear list help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1081,6 +1129,10 @@ _place__orders() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --generate)
+                    COMPREPLY=($(compgen -W "man bash zsh fish" -- "${cur}"))
+                    return 0
+                    ;;
                 --log-format)
                     COMPREPLY=($(compgen -W "text json" -- "${cur}"))
                     return 0
@@ -1092,8 +1144,8 @@ _place__orders() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        place__subcmd__orders__subcmd__overrides__subcmd__clear)
-            opts="-v -q -h --strategy --instrument --date --format --data-dir --instruments --verbose --quiet --log-format --no-progress --help"
+        place__orders__subcmd__overrides__subcmd__clear)
+            opts="-v -q -h --strategy --instrument --date --format --data-dir --instruments --verbose --generate --quiet --log-format --no-progress --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1123,6 +1175,10 @@ _place__orders() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --generate)
+                    COMPREPLY=($(compgen -W "man bash zsh fish" -- "${cur}"))
+                    return 0
+                    ;;
                 --log-format)
                     COMPREPLY=($(compgen -W "text json" -- "${cur}"))
                     return 0
@@ -1134,7 +1190,7 @@ _place__orders() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        place__subcmd__orders__subcmd__overrides__subcmd__help)
+        place__orders__subcmd__overrides__subcmd__help)
             opts="set clear list help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1148,7 +1204,7 @@ _place__orders() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        place__subcmd__orders__subcmd__overrides__subcmd__help__subcmd__clear)
+        place__orders__subcmd__overrides__subcmd__help__subcmd__clear)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1162,7 +1218,7 @@ _place__orders() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        place__subcmd__orders__subcmd__overrides__subcmd__help__subcmd__help)
+        place__orders__subcmd__overrides__subcmd__help__subcmd__help)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1176,7 +1232,7 @@ _place__orders() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        place__subcmd__orders__subcmd__overrides__subcmd__help__subcmd__list)
+        place__orders__subcmd__overrides__subcmd__help__subcmd__list)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1190,7 +1246,7 @@ _place__orders() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        place__subcmd__orders__subcmd__overrides__subcmd__help__subcmd__set)
+        place__orders__subcmd__overrides__subcmd__help__subcmd__set)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1204,8 +1260,8 @@ _place__orders() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        place__subcmd__orders__subcmd__overrides__subcmd__list)
-            opts="-v -q -h --date --format --data-dir --instruments --verbose --quiet --log-format --no-progress --help"
+        place__orders__subcmd__overrides__subcmd__list)
+            opts="-v -q -h --date --format --data-dir --instruments --verbose --generate --quiet --log-format --no-progress --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1227,6 +1283,10 @@ _place__orders() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --generate)
+                    COMPREPLY=($(compgen -W "man bash zsh fish" -- "${cur}"))
+                    return 0
+                    ;;
                 --log-format)
                     COMPREPLY=($(compgen -W "text json" -- "${cur}"))
                     return 0
@@ -1238,8 +1298,8 @@ _place__orders() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        place__subcmd__orders__subcmd__overrides__subcmd__set)
-            opts="-v -q -h --strategy --instrument --date --format --data-dir --instruments --verbose --quiet --log-format --no-progress --help"
+        place__orders__subcmd__overrides__subcmd__set)
+            opts="-v -q -h --strategy --instrument --date --format --data-dir --instruments --verbose --generate --quiet --log-format --no-progress --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1269,6 +1329,10 @@ _place__orders() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --generate)
+                    COMPREPLY=($(compgen -W "man bash zsh fish" -- "${cur}"))
+                    return 0
+                    ;;
                 --log-format)
                     COMPREPLY=($(compgen -W "text json" -- "${cur}"))
                     return 0
@@ -1280,8 +1344,8 @@ _place__orders() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        place__subcmd__orders__subcmd__positions)
-            opts="-v -q -h --date --format --data-dir --instruments --verbose --quiet --log-format --no-progress --help"
+        place__orders__subcmd__positions)
+            opts="-v -q -h --date --format --data-dir --instruments --verbose --generate --quiet --log-format --no-progress --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1301,6 +1365,10 @@ _place__orders() {
                     ;;
                 --instruments)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --generate)
+                    COMPREPLY=($(compgen -W "man bash zsh fish" -- "${cur}"))
                     return 0
                     ;;
                 --log-format)

@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_place_orders_global_optspecs
-    string join \n broker= strategies= dry-run date= sim-slippage= ibkr-url= ibkr-account= ibkr-insecure wait= poll-interval= max-contracts= lock-timeout= format= data-dir= instruments= v/verbose q/quiet log-format= no-progress h/help V/version
+    string join \n broker= strategies= dry-run date= sim-slippage= ibkr-url= ibkr-account= ibkr-insecure wait= poll-interval= max-contracts= lock-timeout= format= data-dir= instruments= v/verbose generate= q/quiet log-format= no-progress h/help V/version
 end
 
 function __fish_place_orders_needs_command
@@ -40,6 +40,10 @@ csv\t'A header line, then one line per row'
 json\t'JSON Lines: one object per row (a summary is one object)'"
 complete -c place-orders -n "__fish_place_orders_needs_command" -l data-dir -d 'The data directory all tools share (config/, prices/, rolls/, state.sqlite, ...)' -r -F
 complete -c place-orders -n "__fish_place_orders_needs_command" -l instruments -d 'Work only on these instruments (comma separated, e.g. SP500,US10); default: all configured' -r
+complete -c place-orders -n "__fish_place_orders_needs_command" -l generate -d 'Print the man page or a shell completion script (man, bash, zsh, fish) on stdout and exit, e.g. `--generate bash > /etc/bash_completion.d/TOOL`' -r -f -a "man\t'The man page (roff) of the tool'
+bash\t'Bash completion script'
+zsh\t'Zsh completion script'
+fish\t'Fish completion script'"
 complete -c place-orders -n "__fish_place_orders_needs_command" -l log-format -d 'Log format on stderr: human-readable text, or one JSON object per line (for cron and log shippers)' -r -f -a "text\t''
 json\t''"
 complete -c place-orders -n "__fish_place_orders_needs_command" -l dry-run -d 'Show the orders that would be sent; write and send nothing'
@@ -51,8 +55,8 @@ complete -c place-orders -n "__fish_place_orders_needs_command" -s h -l help -d 
 complete -c place-orders -n "__fish_place_orders_needs_command" -s V -l version -d 'Print version'
 complete -c place-orders -n "__fish_place_orders_needs_command" -f -a "positions" -d 'Strategy and contract positions'
 complete -c place-orders -n "__fish_place_orders_needs_command" -f -a "orders" -d 'Active orders (instrument and broker level), or completed ones with --history'
-complete -c place-orders -n "__fish_place_orders_needs_command" -f -a "overrides" -d 'Position multipliers, reduce-only and no-trading overrides (spec §4.6)'
-complete -c place-orders -n "__fish_place_orders_needs_command" -f -a "limits" -d 'Position limits and trade limits (spec §4.7)'
+complete -c place-orders -n "__fish_place_orders_needs_command" -f -a "overrides" -d 'Position multipliers, reduce-only and no-trading overrides'
+complete -c place-orders -n "__fish_place_orders_needs_command" -f -a "limits" -d 'Position limits and trade limits'
 complete -c place-orders -n "__fish_place_orders_needs_command" -f -a "locks" -d 'Instrument locks: manual ones, and those set by a position break'
 complete -c place-orders -n "__fish_place_orders_needs_command" -f -a "audit" -d 'The append-only audit trail of decisions that changed or blocked orders'
 complete -c place-orders -n "__fish_place_orders_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
@@ -62,6 +66,10 @@ csv\t'A header line, then one line per row'
 json\t'JSON Lines: one object per row (a summary is one object)'"
 complete -c place-orders -n "__fish_place_orders_using_subcommand positions" -l data-dir -d 'The data directory all tools share (config/, prices/, rolls/, state.sqlite, ...)' -r -F
 complete -c place-orders -n "__fish_place_orders_using_subcommand positions" -l instruments -d 'Work only on these instruments (comma separated, e.g. SP500,US10); default: all configured' -r
+complete -c place-orders -n "__fish_place_orders_using_subcommand positions" -l generate -d 'Print the man page or a shell completion script (man, bash, zsh, fish) on stdout and exit, e.g. `--generate bash > /etc/bash_completion.d/TOOL`' -r -f -a "man\t'The man page (roff) of the tool'
+bash\t'Bash completion script'
+zsh\t'Zsh completion script'
+fish\t'Fish completion script'"
 complete -c place-orders -n "__fish_place_orders_using_subcommand positions" -l log-format -d 'Log format on stderr: human-readable text, or one JSON object per line (for cron and log shippers)' -r -f -a "text\t''
 json\t''"
 complete -c place-orders -n "__fish_place_orders_using_subcommand positions" -s v -l verbose -d 'More log output on stderr (-v debug, -vv trace)'
@@ -74,6 +82,10 @@ csv\t'A header line, then one line per row'
 json\t'JSON Lines: one object per row (a summary is one object)'"
 complete -c place-orders -n "__fish_place_orders_using_subcommand orders" -l data-dir -d 'The data directory all tools share (config/, prices/, rolls/, state.sqlite, ...)' -r -F
 complete -c place-orders -n "__fish_place_orders_using_subcommand orders" -l instruments -d 'Work only on these instruments (comma separated, e.g. SP500,US10); default: all configured' -r
+complete -c place-orders -n "__fish_place_orders_using_subcommand orders" -l generate -d 'Print the man page or a shell completion script (man, bash, zsh, fish) on stdout and exit, e.g. `--generate bash > /etc/bash_completion.d/TOOL`' -r -f -a "man\t'The man page (roff) of the tool'
+bash\t'Bash completion script'
+zsh\t'Zsh completion script'
+fish\t'Fish completion script'"
 complete -c place-orders -n "__fish_place_orders_using_subcommand orders" -l log-format -d 'Log format on stderr: human-readable text, or one JSON object per line (for cron and log shippers)' -r -f -a "text\t''
 json\t''"
 complete -c place-orders -n "__fish_place_orders_using_subcommand orders" -l history
@@ -87,6 +99,10 @@ csv\t'A header line, then one line per row'
 json\t'JSON Lines: one object per row (a summary is one object)'"
 complete -c place-orders -n "__fish_place_orders_using_subcommand overrides; and not __fish_seen_subcommand_from set clear list help" -l data-dir -d 'The data directory all tools share (config/, prices/, rolls/, state.sqlite, ...)' -r -F
 complete -c place-orders -n "__fish_place_orders_using_subcommand overrides; and not __fish_seen_subcommand_from set clear list help" -l instruments -d 'Work only on these instruments (comma separated, e.g. SP500,US10); default: all configured' -r
+complete -c place-orders -n "__fish_place_orders_using_subcommand overrides; and not __fish_seen_subcommand_from set clear list help" -l generate -d 'Print the man page or a shell completion script (man, bash, zsh, fish) on stdout and exit, e.g. `--generate bash > /etc/bash_completion.d/TOOL`' -r -f -a "man\t'The man page (roff) of the tool'
+bash\t'Bash completion script'
+zsh\t'Zsh completion script'
+fish\t'Fish completion script'"
 complete -c place-orders -n "__fish_place_orders_using_subcommand overrides; and not __fish_seen_subcommand_from set clear list help" -l log-format -d 'Log format on stderr: human-readable text, or one JSON object per line (for cron and log shippers)' -r -f -a "text\t''
 json\t''"
 complete -c place-orders -n "__fish_place_orders_using_subcommand overrides; and not __fish_seen_subcommand_from set clear list help" -s v -l verbose -d 'More log output on stderr (-v debug, -vv trace)'
@@ -105,6 +121,10 @@ csv\t'A header line, then one line per row'
 json\t'JSON Lines: one object per row (a summary is one object)'"
 complete -c place-orders -n "__fish_place_orders_using_subcommand overrides; and __fish_seen_subcommand_from set" -l data-dir -d 'The data directory all tools share (config/, prices/, rolls/, state.sqlite, ...)' -r -F
 complete -c place-orders -n "__fish_place_orders_using_subcommand overrides; and __fish_seen_subcommand_from set" -l instruments -d 'Work only on these instruments (comma separated, e.g. SP500,US10); default: all configured' -r
+complete -c place-orders -n "__fish_place_orders_using_subcommand overrides; and __fish_seen_subcommand_from set" -l generate -d 'Print the man page or a shell completion script (man, bash, zsh, fish) on stdout and exit, e.g. `--generate bash > /etc/bash_completion.d/TOOL`' -r -f -a "man\t'The man page (roff) of the tool'
+bash\t'Bash completion script'
+zsh\t'Zsh completion script'
+fish\t'Fish completion script'"
 complete -c place-orders -n "__fish_place_orders_using_subcommand overrides; and __fish_seen_subcommand_from set" -l log-format -d 'Log format on stderr: human-readable text, or one JSON object per line (for cron and log shippers)' -r -f -a "text\t''
 json\t''"
 complete -c place-orders -n "__fish_place_orders_using_subcommand overrides; and __fish_seen_subcommand_from set" -s v -l verbose -d 'More log output on stderr (-v debug, -vv trace)'
@@ -119,6 +139,10 @@ csv\t'A header line, then one line per row'
 json\t'JSON Lines: one object per row (a summary is one object)'"
 complete -c place-orders -n "__fish_place_orders_using_subcommand overrides; and __fish_seen_subcommand_from clear" -l data-dir -d 'The data directory all tools share (config/, prices/, rolls/, state.sqlite, ...)' -r -F
 complete -c place-orders -n "__fish_place_orders_using_subcommand overrides; and __fish_seen_subcommand_from clear" -l instruments -d 'Work only on these instruments (comma separated, e.g. SP500,US10); default: all configured' -r
+complete -c place-orders -n "__fish_place_orders_using_subcommand overrides; and __fish_seen_subcommand_from clear" -l generate -d 'Print the man page or a shell completion script (man, bash, zsh, fish) on stdout and exit, e.g. `--generate bash > /etc/bash_completion.d/TOOL`' -r -f -a "man\t'The man page (roff) of the tool'
+bash\t'Bash completion script'
+zsh\t'Zsh completion script'
+fish\t'Fish completion script'"
 complete -c place-orders -n "__fish_place_orders_using_subcommand overrides; and __fish_seen_subcommand_from clear" -l log-format -d 'Log format on stderr: human-readable text, or one JSON object per line (for cron and log shippers)' -r -f -a "text\t''
 json\t''"
 complete -c place-orders -n "__fish_place_orders_using_subcommand overrides; and __fish_seen_subcommand_from clear" -s v -l verbose -d 'More log output on stderr (-v debug, -vv trace)'
@@ -131,6 +155,10 @@ csv\t'A header line, then one line per row'
 json\t'JSON Lines: one object per row (a summary is one object)'"
 complete -c place-orders -n "__fish_place_orders_using_subcommand overrides; and __fish_seen_subcommand_from list" -l data-dir -d 'The data directory all tools share (config/, prices/, rolls/, state.sqlite, ...)' -r -F
 complete -c place-orders -n "__fish_place_orders_using_subcommand overrides; and __fish_seen_subcommand_from list" -l instruments -d 'Work only on these instruments (comma separated, e.g. SP500,US10); default: all configured' -r
+complete -c place-orders -n "__fish_place_orders_using_subcommand overrides; and __fish_seen_subcommand_from list" -l generate -d 'Print the man page or a shell completion script (man, bash, zsh, fish) on stdout and exit, e.g. `--generate bash > /etc/bash_completion.d/TOOL`' -r -f -a "man\t'The man page (roff) of the tool'
+bash\t'Bash completion script'
+zsh\t'Zsh completion script'
+fish\t'Fish completion script'"
 complete -c place-orders -n "__fish_place_orders_using_subcommand overrides; and __fish_seen_subcommand_from list" -l log-format -d 'Log format on stderr: human-readable text, or one JSON object per line (for cron and log shippers)' -r -f -a "text\t''
 json\t''"
 complete -c place-orders -n "__fish_place_orders_using_subcommand overrides; and __fish_seen_subcommand_from list" -s v -l verbose -d 'More log output on stderr (-v debug, -vv trace)'
@@ -147,6 +175,10 @@ csv\t'A header line, then one line per row'
 json\t'JSON Lines: one object per row (a summary is one object)'"
 complete -c place-orders -n "__fish_place_orders_using_subcommand limits; and not __fish_seen_subcommand_from position trade clear list help" -l data-dir -d 'The data directory all tools share (config/, prices/, rolls/, state.sqlite, ...)' -r -F
 complete -c place-orders -n "__fish_place_orders_using_subcommand limits; and not __fish_seen_subcommand_from position trade clear list help" -l instruments -d 'Work only on these instruments (comma separated, e.g. SP500,US10); default: all configured' -r
+complete -c place-orders -n "__fish_place_orders_using_subcommand limits; and not __fish_seen_subcommand_from position trade clear list help" -l generate -d 'Print the man page or a shell completion script (man, bash, zsh, fish) on stdout and exit, e.g. `--generate bash > /etc/bash_completion.d/TOOL`' -r -f -a "man\t'The man page (roff) of the tool'
+bash\t'Bash completion script'
+zsh\t'Zsh completion script'
+fish\t'Fish completion script'"
 complete -c place-orders -n "__fish_place_orders_using_subcommand limits; and not __fish_seen_subcommand_from position trade clear list help" -l log-format -d 'Log format on stderr: human-readable text, or one JSON object per line (for cron and log shippers)' -r -f -a "text\t''
 json\t''"
 complete -c place-orders -n "__fish_place_orders_using_subcommand limits; and not __fish_seen_subcommand_from position trade clear list help" -s v -l verbose -d 'More log output on stderr (-v debug, -vv trace)'
@@ -166,6 +198,10 @@ csv\t'A header line, then one line per row'
 json\t'JSON Lines: one object per row (a summary is one object)'"
 complete -c place-orders -n "__fish_place_orders_using_subcommand limits; and __fish_seen_subcommand_from position" -l data-dir -d 'The data directory all tools share (config/, prices/, rolls/, state.sqlite, ...)' -r -F
 complete -c place-orders -n "__fish_place_orders_using_subcommand limits; and __fish_seen_subcommand_from position" -l instruments -d 'Work only on these instruments (comma separated, e.g. SP500,US10); default: all configured' -r
+complete -c place-orders -n "__fish_place_orders_using_subcommand limits; and __fish_seen_subcommand_from position" -l generate -d 'Print the man page or a shell completion script (man, bash, zsh, fish) on stdout and exit, e.g. `--generate bash > /etc/bash_completion.d/TOOL`' -r -f -a "man\t'The man page (roff) of the tool'
+bash\t'Bash completion script'
+zsh\t'Zsh completion script'
+fish\t'Fish completion script'"
 complete -c place-orders -n "__fish_place_orders_using_subcommand limits; and __fish_seen_subcommand_from position" -l log-format -d 'Log format on stderr: human-readable text, or one JSON object per line (for cron and log shippers)' -r -f -a "text\t''
 json\t''"
 complete -c place-orders -n "__fish_place_orders_using_subcommand limits; and __fish_seen_subcommand_from position" -s v -l verbose -d 'More log output on stderr (-v debug, -vv trace)'
@@ -181,6 +217,10 @@ csv\t'A header line, then one line per row'
 json\t'JSON Lines: one object per row (a summary is one object)'"
 complete -c place-orders -n "__fish_place_orders_using_subcommand limits; and __fish_seen_subcommand_from trade" -l data-dir -d 'The data directory all tools share (config/, prices/, rolls/, state.sqlite, ...)' -r -F
 complete -c place-orders -n "__fish_place_orders_using_subcommand limits; and __fish_seen_subcommand_from trade" -l instruments -d 'Work only on these instruments (comma separated, e.g. SP500,US10); default: all configured' -r
+complete -c place-orders -n "__fish_place_orders_using_subcommand limits; and __fish_seen_subcommand_from trade" -l generate -d 'Print the man page or a shell completion script (man, bash, zsh, fish) on stdout and exit, e.g. `--generate bash > /etc/bash_completion.d/TOOL`' -r -f -a "man\t'The man page (roff) of the tool'
+bash\t'Bash completion script'
+zsh\t'Zsh completion script'
+fish\t'Fish completion script'"
 complete -c place-orders -n "__fish_place_orders_using_subcommand limits; and __fish_seen_subcommand_from trade" -l log-format -d 'Log format on stderr: human-readable text, or one JSON object per line (for cron and log shippers)' -r -f -a "text\t''
 json\t''"
 complete -c place-orders -n "__fish_place_orders_using_subcommand limits; and __fish_seen_subcommand_from trade" -s v -l verbose -d 'More log output on stderr (-v debug, -vv trace)'
@@ -197,6 +237,10 @@ csv\t'A header line, then one line per row'
 json\t'JSON Lines: one object per row (a summary is one object)'"
 complete -c place-orders -n "__fish_place_orders_using_subcommand limits; and __fish_seen_subcommand_from clear" -l data-dir -d 'The data directory all tools share (config/, prices/, rolls/, state.sqlite, ...)' -r -F
 complete -c place-orders -n "__fish_place_orders_using_subcommand limits; and __fish_seen_subcommand_from clear" -l instruments -d 'Work only on these instruments (comma separated, e.g. SP500,US10); default: all configured' -r
+complete -c place-orders -n "__fish_place_orders_using_subcommand limits; and __fish_seen_subcommand_from clear" -l generate -d 'Print the man page or a shell completion script (man, bash, zsh, fish) on stdout and exit, e.g. `--generate bash > /etc/bash_completion.d/TOOL`' -r -f -a "man\t'The man page (roff) of the tool'
+bash\t'Bash completion script'
+zsh\t'Zsh completion script'
+fish\t'Fish completion script'"
 complete -c place-orders -n "__fish_place_orders_using_subcommand limits; and __fish_seen_subcommand_from clear" -l log-format -d 'Log format on stderr: human-readable text, or one JSON object per line (for cron and log shippers)' -r -f -a "text\t''
 json\t''"
 complete -c place-orders -n "__fish_place_orders_using_subcommand limits; and __fish_seen_subcommand_from clear" -s v -l verbose -d 'More log output on stderr (-v debug, -vv trace)'
@@ -209,6 +253,10 @@ csv\t'A header line, then one line per row'
 json\t'JSON Lines: one object per row (a summary is one object)'"
 complete -c place-orders -n "__fish_place_orders_using_subcommand limits; and __fish_seen_subcommand_from list" -l data-dir -d 'The data directory all tools share (config/, prices/, rolls/, state.sqlite, ...)' -r -F
 complete -c place-orders -n "__fish_place_orders_using_subcommand limits; and __fish_seen_subcommand_from list" -l instruments -d 'Work only on these instruments (comma separated, e.g. SP500,US10); default: all configured' -r
+complete -c place-orders -n "__fish_place_orders_using_subcommand limits; and __fish_seen_subcommand_from list" -l generate -d 'Print the man page or a shell completion script (man, bash, zsh, fish) on stdout and exit, e.g. `--generate bash > /etc/bash_completion.d/TOOL`' -r -f -a "man\t'The man page (roff) of the tool'
+bash\t'Bash completion script'
+zsh\t'Zsh completion script'
+fish\t'Fish completion script'"
 complete -c place-orders -n "__fish_place_orders_using_subcommand limits; and __fish_seen_subcommand_from list" -l log-format -d 'Log format on stderr: human-readable text, or one JSON object per line (for cron and log shippers)' -r -f -a "text\t''
 json\t''"
 complete -c place-orders -n "__fish_place_orders_using_subcommand limits; and __fish_seen_subcommand_from list" -s v -l verbose -d 'More log output on stderr (-v debug, -vv trace)'
@@ -226,6 +274,10 @@ csv\t'A header line, then one line per row'
 json\t'JSON Lines: one object per row (a summary is one object)'"
 complete -c place-orders -n "__fish_place_orders_using_subcommand locks; and not __fish_seen_subcommand_from list add clear help" -l data-dir -d 'The data directory all tools share (config/, prices/, rolls/, state.sqlite, ...)' -r -F
 complete -c place-orders -n "__fish_place_orders_using_subcommand locks; and not __fish_seen_subcommand_from list add clear help" -l instruments -d 'Work only on these instruments (comma separated, e.g. SP500,US10); default: all configured' -r
+complete -c place-orders -n "__fish_place_orders_using_subcommand locks; and not __fish_seen_subcommand_from list add clear help" -l generate -d 'Print the man page or a shell completion script (man, bash, zsh, fish) on stdout and exit, e.g. `--generate bash > /etc/bash_completion.d/TOOL`' -r -f -a "man\t'The man page (roff) of the tool'
+bash\t'Bash completion script'
+zsh\t'Zsh completion script'
+fish\t'Fish completion script'"
 complete -c place-orders -n "__fish_place_orders_using_subcommand locks; and not __fish_seen_subcommand_from list add clear help" -l log-format -d 'Log format on stderr: human-readable text, or one JSON object per line (for cron and log shippers)' -r -f -a "text\t''
 json\t''"
 complete -c place-orders -n "__fish_place_orders_using_subcommand locks; and not __fish_seen_subcommand_from list add clear help" -s v -l verbose -d 'More log output on stderr (-v debug, -vv trace)'
@@ -242,6 +294,10 @@ csv\t'A header line, then one line per row'
 json\t'JSON Lines: one object per row (a summary is one object)'"
 complete -c place-orders -n "__fish_place_orders_using_subcommand locks; and __fish_seen_subcommand_from list" -l data-dir -d 'The data directory all tools share (config/, prices/, rolls/, state.sqlite, ...)' -r -F
 complete -c place-orders -n "__fish_place_orders_using_subcommand locks; and __fish_seen_subcommand_from list" -l instruments -d 'Work only on these instruments (comma separated, e.g. SP500,US10); default: all configured' -r
+complete -c place-orders -n "__fish_place_orders_using_subcommand locks; and __fish_seen_subcommand_from list" -l generate -d 'Print the man page or a shell completion script (man, bash, zsh, fish) on stdout and exit, e.g. `--generate bash > /etc/bash_completion.d/TOOL`' -r -f -a "man\t'The man page (roff) of the tool'
+bash\t'Bash completion script'
+zsh\t'Zsh completion script'
+fish\t'Fish completion script'"
 complete -c place-orders -n "__fish_place_orders_using_subcommand locks; and __fish_seen_subcommand_from list" -l log-format -d 'Log format on stderr: human-readable text, or one JSON object per line (for cron and log shippers)' -r -f -a "text\t''
 json\t''"
 complete -c place-orders -n "__fish_place_orders_using_subcommand locks; and __fish_seen_subcommand_from list" -s v -l verbose -d 'More log output on stderr (-v debug, -vv trace)'
@@ -255,6 +311,10 @@ csv\t'A header line, then one line per row'
 json\t'JSON Lines: one object per row (a summary is one object)'"
 complete -c place-orders -n "__fish_place_orders_using_subcommand locks; and __fish_seen_subcommand_from add" -l data-dir -d 'The data directory all tools share (config/, prices/, rolls/, state.sqlite, ...)' -r -F
 complete -c place-orders -n "__fish_place_orders_using_subcommand locks; and __fish_seen_subcommand_from add" -l instruments -d 'Work only on these instruments (comma separated, e.g. SP500,US10); default: all configured' -r
+complete -c place-orders -n "__fish_place_orders_using_subcommand locks; and __fish_seen_subcommand_from add" -l generate -d 'Print the man page or a shell completion script (man, bash, zsh, fish) on stdout and exit, e.g. `--generate bash > /etc/bash_completion.d/TOOL`' -r -f -a "man\t'The man page (roff) of the tool'
+bash\t'Bash completion script'
+zsh\t'Zsh completion script'
+fish\t'Fish completion script'"
 complete -c place-orders -n "__fish_place_orders_using_subcommand locks; and __fish_seen_subcommand_from add" -l log-format -d 'Log format on stderr: human-readable text, or one JSON object per line (for cron and log shippers)' -r -f -a "text\t''
 json\t''"
 complete -c place-orders -n "__fish_place_orders_using_subcommand locks; and __fish_seen_subcommand_from add" -s v -l verbose -d 'More log output on stderr (-v debug, -vv trace)'
@@ -267,6 +327,10 @@ csv\t'A header line, then one line per row'
 json\t'JSON Lines: one object per row (a summary is one object)'"
 complete -c place-orders -n "__fish_place_orders_using_subcommand locks; and __fish_seen_subcommand_from clear" -l data-dir -d 'The data directory all tools share (config/, prices/, rolls/, state.sqlite, ...)' -r -F
 complete -c place-orders -n "__fish_place_orders_using_subcommand locks; and __fish_seen_subcommand_from clear" -l instruments -d 'Work only on these instruments (comma separated, e.g. SP500,US10); default: all configured' -r
+complete -c place-orders -n "__fish_place_orders_using_subcommand locks; and __fish_seen_subcommand_from clear" -l generate -d 'Print the man page or a shell completion script (man, bash, zsh, fish) on stdout and exit, e.g. `--generate bash > /etc/bash_completion.d/TOOL`' -r -f -a "man\t'The man page (roff) of the tool'
+bash\t'Bash completion script'
+zsh\t'Zsh completion script'
+fish\t'Fish completion script'"
 complete -c place-orders -n "__fish_place_orders_using_subcommand locks; and __fish_seen_subcommand_from clear" -l log-format -d 'Log format on stderr: human-readable text, or one JSON object per line (for cron and log shippers)' -r -f -a "text\t''
 json\t''"
 complete -c place-orders -n "__fish_place_orders_using_subcommand locks; and __fish_seen_subcommand_from clear" -s v -l verbose -d 'More log output on stderr (-v debug, -vv trace)'
@@ -283,6 +347,10 @@ csv\t'A header line, then one line per row'
 json\t'JSON Lines: one object per row (a summary is one object)'"
 complete -c place-orders -n "__fish_place_orders_using_subcommand audit" -l data-dir -d 'The data directory all tools share (config/, prices/, rolls/, state.sqlite, ...)' -r -F
 complete -c place-orders -n "__fish_place_orders_using_subcommand audit" -l instruments -d 'Work only on these instruments (comma separated, e.g. SP500,US10); default: all configured' -r
+complete -c place-orders -n "__fish_place_orders_using_subcommand audit" -l generate -d 'Print the man page or a shell completion script (man, bash, zsh, fish) on stdout and exit, e.g. `--generate bash > /etc/bash_completion.d/TOOL`' -r -f -a "man\t'The man page (roff) of the tool'
+bash\t'Bash completion script'
+zsh\t'Zsh completion script'
+fish\t'Fish completion script'"
 complete -c place-orders -n "__fish_place_orders_using_subcommand audit" -l log-format -d 'Log format on stderr: human-readable text, or one JSON object per line (for cron and log shippers)' -r -f -a "text\t''
 json\t''"
 complete -c place-orders -n "__fish_place_orders_using_subcommand audit" -s v -l verbose -d 'More log output on stderr (-v debug, -vv trace)'
@@ -291,8 +359,8 @@ complete -c place-orders -n "__fish_place_orders_using_subcommand audit" -l no-p
 complete -c place-orders -n "__fish_place_orders_using_subcommand audit" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c place-orders -n "__fish_place_orders_using_subcommand help; and not __fish_seen_subcommand_from positions orders overrides limits locks audit help" -f -a "positions" -d 'Strategy and contract positions'
 complete -c place-orders -n "__fish_place_orders_using_subcommand help; and not __fish_seen_subcommand_from positions orders overrides limits locks audit help" -f -a "orders" -d 'Active orders (instrument and broker level), or completed ones with --history'
-complete -c place-orders -n "__fish_place_orders_using_subcommand help; and not __fish_seen_subcommand_from positions orders overrides limits locks audit help" -f -a "overrides" -d 'Position multipliers, reduce-only and no-trading overrides (spec §4.6)'
-complete -c place-orders -n "__fish_place_orders_using_subcommand help; and not __fish_seen_subcommand_from positions orders overrides limits locks audit help" -f -a "limits" -d 'Position limits and trade limits (spec §4.7)'
+complete -c place-orders -n "__fish_place_orders_using_subcommand help; and not __fish_seen_subcommand_from positions orders overrides limits locks audit help" -f -a "overrides" -d 'Position multipliers, reduce-only and no-trading overrides'
+complete -c place-orders -n "__fish_place_orders_using_subcommand help; and not __fish_seen_subcommand_from positions orders overrides limits locks audit help" -f -a "limits" -d 'Position limits and trade limits'
 complete -c place-orders -n "__fish_place_orders_using_subcommand help; and not __fish_seen_subcommand_from positions orders overrides limits locks audit help" -f -a "locks" -d 'Instrument locks: manual ones, and those set by a position break'
 complete -c place-orders -n "__fish_place_orders_using_subcommand help; and not __fish_seen_subcommand_from positions orders overrides limits locks audit help" -f -a "audit" -d 'The append-only audit trail of decisions that changed or blocked orders'
 complete -c place-orders -n "__fish_place_orders_using_subcommand help; and not __fish_seen_subcommand_from positions orders overrides limits locks audit help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

@@ -210,8 +210,10 @@ fn parse_time(s: &str) -> Result<NaiveTime, String> {
 
 /// The clap command, for man pages and completions.
 pub fn command() -> clap::Command {
-    Args::command()
+    Args::command().after_help(EXAMPLES)
 }
+/// Examples shown after `--help` and in the man page's EXAMPLES section.
+const EXAMPLES: &str = "Examples:\n  fetch-prices --source ibkr --format csv\n  fetch-prices --source csv:/srv/prices --instruments SP500,US10\n  fetch-prices --fx --source ibkr";
 
 /// What to do about a gateway that cannot be used, when the tool can say: the option accepting the
 /// gateway's self-signed certificate, the option naming its address.

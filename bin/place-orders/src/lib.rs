@@ -128,12 +128,12 @@ pub enum Command {
         #[arg(long)]
         history: bool,
     },
-    /// Position multipliers, reduce-only and no-trading overrides (spec §4.6).
+    /// Position multipliers, reduce-only and no-trading overrides.
     Overrides {
         #[command(subcommand)]
         action: OverridesAction,
     },
-    /// Position limits and trade limits (spec §4.7).
+    /// Position limits and trade limits.
     Limits {
         #[command(subcommand)]
         action: LimitsAction,
@@ -226,8 +226,10 @@ pub enum LocksAction {
 
 /// The clap command, for man pages and completions.
 pub fn command() -> clap::Command {
-    Args::command()
+    Args::command().after_help(EXAMPLES)
 }
+/// Examples shown after `--help` and in the man page's EXAMPLES section.
+const EXAMPLES: &str = "Examples:\n  place-orders --broker sim --dry-run\n  place-orders --broker ibkr --ibkr-url https://localhost:5000 --ibkr-insecure\n  place-orders positions\n  place-orders overrides set 0 --instrument US10 --strategy default";
 
 /// Runs the tool.
 pub fn run(args: &Args) -> anyhow::Result<ExitCode> {

@@ -10,12 +10,14 @@
 //! [`ResultExt::exit_code`].
 
 mod args;
+pub mod docs;
 mod error;
 mod exit;
 mod logging;
 pub mod outcome;
 pub mod output;
 mod progress;
+pub mod summary;
 
 pub use args::{
     CommonArgs, FormatArg, LogFormat, OutputFormat, parse_instrument, parse_instrument_list,
@@ -29,3 +31,4 @@ pub use logging::init_logging;
 pub use outcome::{Outcome, Outcomes};
 pub use output::{Column, Printer, Value};
 pub use progress::Progress;
+pub use summary::{SUMMARY_FILE_ENV, record_summary};
