@@ -23,12 +23,16 @@ _import__pst() {
 
     case "${cmd}" in
         import__pst)
-            opts="-v -q -h -V --lock-timeout --format --data-dir --instruments --verbose --generate --quiet --log-format --no-progress --help --version"
+            opts="-v -q -h -V --ib-config --lock-timeout --format --data-dir --instruments --verbose --generate --quiet --log-format --no-progress --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --ib-config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --lock-timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

@@ -1,3 +1,4 @@
+complete -c import-pst -l ib-config -d 'pysystemtrade\'s IB mapping (`sysbrokers/IB/config/ib_config_futures.csv`: Instrument, IBSymbol, IBExchange, IBCurrency, IBMultiplier, priceMagnifier, IgnoreWeekly) to convert into config/ibkr.csv (every row validated; a bad row is named by file, row and field and nothing is written). Default: SOURCE_DIR/csvconfig/ib_config_futures.csv when it exists' -r -F
 complete -c import-pst -l lock-timeout -d 'Seconds to wait for another process writing to the data directory before giving up (exit 6)' -r
 complete -c import-pst -l format -d 'Output on stdout: table (aligned columns for people), csv (a header line, then one line per row) or json (one JSON object per line; a summary is one object)' -r -f -a "table\t'Aligned columns (or readable text) for people'
 csv\t'A header line, then one line per row'

@@ -37,6 +37,9 @@ _place__orders() {
             place__orders,positions)
                 cmd="place__orders__subcmd__positions"
                 ;;
+            place__orders,trades)
+                cmd="place__orders__subcmd__trades"
+                ;;
             place__orders__subcmd__help,audit)
                 cmd="place__orders__subcmd__help__subcmd__audit"
                 ;;
@@ -57,6 +60,9 @@ _place__orders() {
                 ;;
             place__orders__subcmd__help,positions)
                 cmd="place__orders__subcmd__help__subcmd__positions"
+                ;;
+            place__orders__subcmd__help,trades)
+                cmd="place__orders__subcmd__help__subcmd__trades"
                 ;;
             place__orders__subcmd__help__subcmd__limits,clear)
                 cmd="place__orders__subcmd__help__subcmd__limits__subcmd__clear"
@@ -87,6 +93,12 @@ _place__orders() {
                 ;;
             place__orders__subcmd__help__subcmd__overrides,set)
                 cmd="place__orders__subcmd__help__subcmd__overrides__subcmd__set"
+                ;;
+            place__orders__subcmd__help__subcmd__positions,adopt)
+                cmd="place__orders__subcmd__help__subcmd__positions__subcmd__adopt"
+                ;;
+            place__orders__subcmd__help__subcmd__trades,add)
+                cmd="place__orders__subcmd__help__subcmd__trades__subcmd__add"
                 ;;
             place__orders__subcmd__limits,clear)
                 cmd="place__orders__subcmd__limits__subcmd__clear"
@@ -166,6 +178,30 @@ _place__orders() {
             place__orders__subcmd__overrides__subcmd__help,set)
                 cmd="place__orders__subcmd__overrides__subcmd__help__subcmd__set"
                 ;;
+            place__orders__subcmd__positions,adopt)
+                cmd="place__orders__subcmd__positions__subcmd__adopt"
+                ;;
+            place__orders__subcmd__positions,help)
+                cmd="place__orders__subcmd__positions__subcmd__help"
+                ;;
+            place__orders__subcmd__positions__subcmd__help,adopt)
+                cmd="place__orders__subcmd__positions__subcmd__help__subcmd__adopt"
+                ;;
+            place__orders__subcmd__positions__subcmd__help,help)
+                cmd="place__orders__subcmd__positions__subcmd__help__subcmd__help"
+                ;;
+            place__orders__subcmd__trades,add)
+                cmd="place__orders__subcmd__trades__subcmd__add"
+                ;;
+            place__orders__subcmd__trades,help)
+                cmd="place__orders__subcmd__trades__subcmd__help"
+                ;;
+            place__orders__subcmd__trades__subcmd__help,add)
+                cmd="place__orders__subcmd__trades__subcmd__help__subcmd__add"
+                ;;
+            place__orders__subcmd__trades__subcmd__help,help)
+                cmd="place__orders__subcmd__trades__subcmd__help__subcmd__help"
+                ;;
             *)
                 ;;
         esac
@@ -173,7 +209,7 @@ _place__orders() {
 
     case "${cmd}" in
         place__orders)
-            opts="-v -q -h -V --broker --strategies --dry-run --date --sim-slippage --ibkr-url --ibkr-account --ibkr-insecure --wait --poll-interval --max-contracts --lock-timeout --format --data-dir --instruments --verbose --generate --quiet --log-format --no-progress --help --version positions orders overrides limits locks audit help"
+            opts="-v -q -h -V --broker --strategies --dry-run --date --sim-slippage --ibkr-url --ibkr-account --ibkr-insecure --wait --poll-interval --max-contracts --lock-timeout --format --data-dir --instruments --verbose --generate --quiet --log-format --no-progress --help --version positions trades orders overrides limits locks audit help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -285,7 +321,7 @@ _place__orders() {
             return 0
             ;;
         place__orders__subcmd__help)
-            opts="positions orders overrides limits locks audit help"
+            opts="positions trades orders overrides limits locks audit help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -523,8 +559,50 @@ _place__orders() {
             return 0
             ;;
         place__orders__subcmd__help__subcmd__positions)
-            opts=""
+            opts="adopt"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        place__orders__subcmd__help__subcmd__positions__subcmd__adopt)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        place__orders__subcmd__help__subcmd__trades)
+            opts="add"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        place__orders__subcmd__help__subcmd__trades__subcmd__add)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -1345,7 +1423,7 @@ _place__orders() {
             return 0
             ;;
         place__orders__subcmd__positions)
-            opts="-v -q -h --date --format --data-dir --instruments --verbose --generate --quiet --log-format --no-progress --help"
+            opts="-v -q -h --date --format --data-dir --instruments --verbose --generate --quiet --log-format --no-progress --help adopt help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1375,6 +1453,248 @@ _place__orders() {
                     COMPREPLY=($(compgen -W "text json" -- "${cur}"))
                     return 0
                     ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        place__orders__subcmd__positions__subcmd__adopt)
+            opts="-v -q -h --strategy --csv --yes --ibkr-url --ibkr-account --ibkr-insecure --lock-timeout --date --format --data-dir --instruments --verbose --generate --quiet --log-format --no-progress --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --strategy)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --csv)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ibkr-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ibkr-account)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --lock-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --date)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table csv json" -- "${cur}"))
+                    return 0
+                    ;;
+                --data-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --instruments)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --generate)
+                    COMPREPLY=($(compgen -W "man bash zsh fish" -- "${cur}"))
+                    return 0
+                    ;;
+                --log-format)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        place__orders__subcmd__positions__subcmd__help)
+            opts="adopt help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        place__orders__subcmd__positions__subcmd__help__subcmd__adopt)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        place__orders__subcmd__positions__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        place__orders__subcmd__trades)
+            opts="-v -q -h --date --format --data-dir --instruments --verbose --generate --quiet --log-format --no-progress --help add help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --date)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table csv json" -- "${cur}"))
+                    return 0
+                    ;;
+                --data-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --instruments)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --generate)
+                    COMPREPLY=($(compgen -W "man bash zsh fish" -- "${cur}"))
+                    return 0
+                    ;;
+                --log-format)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        place__orders__subcmd__trades__subcmd__add)
+            opts="-v -q -h --price --strategy --reason --fill-time --max-contracts --lock-timeout --date --format --data-dir --instruments --verbose --generate --quiet --log-format --no-progress --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --price)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --strategy)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --reason)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --fill-time)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-contracts)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --lock-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --date)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table csv json" -- "${cur}"))
+                    return 0
+                    ;;
+                --data-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --instruments)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --generate)
+                    COMPREPLY=($(compgen -W "man bash zsh fish" -- "${cur}"))
+                    return 0
+                    ;;
+                --log-format)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        place__orders__subcmd__trades__subcmd__help)
+            opts="add help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        place__orders__subcmd__trades__subcmd__help__subcmd__add)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        place__orders__subcmd__trades__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
                 *)
                     COMPREPLY=()
                     ;;

@@ -53,29 +53,99 @@ complete -c place-orders -n "__fish_place_orders_needs_command" -s q -l quiet -d
 complete -c place-orders -n "__fish_place_orders_needs_command" -l no-progress -d 'Never draw progress bars (they are drawn only when stderr is a terminal anyway)'
 complete -c place-orders -n "__fish_place_orders_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c place-orders -n "__fish_place_orders_needs_command" -s V -l version -d 'Print version'
-complete -c place-orders -n "__fish_place_orders_needs_command" -f -a "positions" -d 'Strategy and contract positions'
+complete -c place-orders -n "__fish_place_orders_needs_command" -f -a "positions" -d 'Strategy and contract positions; `positions adopt` records the broker\'s as ours'
+complete -c place-orders -n "__fish_place_orders_needs_command" -f -a "trades" -d 'Trades done outside the system (`trades add`)'
 complete -c place-orders -n "__fish_place_orders_needs_command" -f -a "orders" -d 'Active orders (instrument and broker level), or completed ones with --history'
 complete -c place-orders -n "__fish_place_orders_needs_command" -f -a "overrides" -d 'Position multipliers, reduce-only and no-trading overrides'
 complete -c place-orders -n "__fish_place_orders_needs_command" -f -a "limits" -d 'Position limits and trade limits'
 complete -c place-orders -n "__fish_place_orders_needs_command" -f -a "locks" -d 'Instrument locks: manual ones, and those set by a position break'
 complete -c place-orders -n "__fish_place_orders_needs_command" -f -a "audit" -d 'The append-only audit trail of decisions that changed or blocked orders'
 complete -c place-orders -n "__fish_place_orders_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c place-orders -n "__fish_place_orders_using_subcommand positions" -l date -d 'Trading date (YYYY-MM-DD) for client order ids and trade-limit periods; default today (UTC)' -r
-complete -c place-orders -n "__fish_place_orders_using_subcommand positions" -l format -d 'Output format of summaries and listings on stdout: table, csv or json (JSON Lines; the order run\'s rows carry "table": "instruments" | "orders" | "breaks")' -r -f -a "table\t'Aligned columns (or readable text) for people'
+complete -c place-orders -n "__fish_place_orders_using_subcommand positions; and not __fish_seen_subcommand_from adopt help" -l date -d 'Trading date (YYYY-MM-DD) for client order ids and trade-limit periods; default today (UTC)' -r
+complete -c place-orders -n "__fish_place_orders_using_subcommand positions; and not __fish_seen_subcommand_from adopt help" -l format -d 'Output format of summaries and listings on stdout: table, csv or json (JSON Lines; the order run\'s rows carry "table": "instruments" | "orders" | "breaks")' -r -f -a "table\t'Aligned columns (or readable text) for people'
 csv\t'A header line, then one line per row'
 json\t'JSON Lines: one object per row (a summary is one object)'"
-complete -c place-orders -n "__fish_place_orders_using_subcommand positions" -l data-dir -d 'The data directory all tools share (config/, prices/, rolls/, state.sqlite, ...)' -r -F
-complete -c place-orders -n "__fish_place_orders_using_subcommand positions" -l instruments -d 'Work only on these instruments (comma separated, e.g. SP500,US10); default: all configured' -r
-complete -c place-orders -n "__fish_place_orders_using_subcommand positions" -l generate -d 'Print the man page or a shell completion script (man, bash, zsh, fish) on stdout and exit, e.g. `--generate bash > /etc/bash_completion.d/TOOL`' -r -f -a "man\t'The man page (roff) of the tool'
+complete -c place-orders -n "__fish_place_orders_using_subcommand positions; and not __fish_seen_subcommand_from adopt help" -l data-dir -d 'The data directory all tools share (config/, prices/, rolls/, state.sqlite, ...)' -r -F
+complete -c place-orders -n "__fish_place_orders_using_subcommand positions; and not __fish_seen_subcommand_from adopt help" -l instruments -d 'Work only on these instruments (comma separated, e.g. SP500,US10); default: all configured' -r
+complete -c place-orders -n "__fish_place_orders_using_subcommand positions; and not __fish_seen_subcommand_from adopt help" -l generate -d 'Print the man page or a shell completion script (man, bash, zsh, fish) on stdout and exit, e.g. `--generate bash > /etc/bash_completion.d/TOOL`' -r -f -a "man\t'The man page (roff) of the tool'
 bash\t'Bash completion script'
 zsh\t'Zsh completion script'
 fish\t'Fish completion script'"
-complete -c place-orders -n "__fish_place_orders_using_subcommand positions" -l log-format -d 'Log format on stderr: human-readable text, or one JSON object per line (for cron and log shippers)' -r -f -a "text\t''
+complete -c place-orders -n "__fish_place_orders_using_subcommand positions; and not __fish_seen_subcommand_from adopt help" -l log-format -d 'Log format on stderr: human-readable text, or one JSON object per line (for cron and log shippers)' -r -f -a "text\t''
 json\t''"
-complete -c place-orders -n "__fish_place_orders_using_subcommand positions" -s v -l verbose -d 'More log output on stderr (-v debug, -vv trace)'
-complete -c place-orders -n "__fish_place_orders_using_subcommand positions" -s q -l quiet -d 'Less log output on stderr (-q warnings and errors only, -qq errors only)'
-complete -c place-orders -n "__fish_place_orders_using_subcommand positions" -l no-progress -d 'Never draw progress bars (they are drawn only when stderr is a terminal anyway)'
-complete -c place-orders -n "__fish_place_orders_using_subcommand positions" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c place-orders -n "__fish_place_orders_using_subcommand positions; and not __fish_seen_subcommand_from adopt help" -s v -l verbose -d 'More log output on stderr (-v debug, -vv trace)'
+complete -c place-orders -n "__fish_place_orders_using_subcommand positions; and not __fish_seen_subcommand_from adopt help" -s q -l quiet -d 'Less log output on stderr (-q warnings and errors only, -qq errors only)'
+complete -c place-orders -n "__fish_place_orders_using_subcommand positions; and not __fish_seen_subcommand_from adopt help" -l no-progress -d 'Never draw progress bars (they are drawn only when stderr is a terminal anyway)'
+complete -c place-orders -n "__fish_place_orders_using_subcommand positions; and not __fish_seen_subcommand_from adopt help" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c place-orders -n "__fish_place_orders_using_subcommand positions; and not __fish_seen_subcommand_from adopt help" -f -a "adopt" -d 'Going live: read the broker\'s contract positions (IB gateway, or --csv FILE), show where they differ from ours, and after confirmation record them as ours: contract positions set to the broker\'s, the strategy position of --strategy moved so that the instrument\'s strategy positions add up to them; every change audited (who, what, source). Asks on a terminal; --yes for scripts (without a terminal and without --yes: exit 2). Positions the mapping (config/ibkr.csv) cannot place are shown, not adopted (exit 3)'
+complete -c place-orders -n "__fish_place_orders_using_subcommand positions; and not __fish_seen_subcommand_from adopt help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c place-orders -n "__fish_place_orders_using_subcommand positions; and __fish_seen_subcommand_from adopt" -l strategy -d 'The strategy that takes up the difference in each instrument' -r
+complete -c place-orders -n "__fish_place_orders_using_subcommand positions; and __fish_seen_subcommand_from adopt" -l csv -d 'Read the broker\'s positions from this CSV (columns instrument,contract,position; every contract of the selected instruments not in it is taken as 0) instead of the gateway' -r -F
+complete -c place-orders -n "__fish_place_orders_using_subcommand positions; and __fish_seen_subcommand_from adopt" -l ibkr-url -d 'IB Client Portal gateway base URL' -r
+complete -c place-orders -n "__fish_place_orders_using_subcommand positions; and __fish_seen_subcommand_from adopt" -l ibkr-account -d 'IB account id; default: the gateway\'s selected account' -r
+complete -c place-orders -n "__fish_place_orders_using_subcommand positions; and __fish_seen_subcommand_from adopt" -l lock-timeout -d 'Seconds to wait for another process writing to the data directory (exit 6 after)' -r
+complete -c place-orders -n "__fish_place_orders_using_subcommand positions; and __fish_seen_subcommand_from adopt" -l date -d 'Trading date (YYYY-MM-DD) for client order ids and trade-limit periods; default today (UTC)' -r
+complete -c place-orders -n "__fish_place_orders_using_subcommand positions; and __fish_seen_subcommand_from adopt" -l format -d 'Output format of summaries and listings on stdout: table, csv or json (JSON Lines; the order run\'s rows carry "table": "instruments" | "orders" | "breaks")' -r -f -a "table\t'Aligned columns (or readable text) for people'
+csv\t'A header line, then one line per row'
+json\t'JSON Lines: one object per row (a summary is one object)'"
+complete -c place-orders -n "__fish_place_orders_using_subcommand positions; and __fish_seen_subcommand_from adopt" -l data-dir -d 'The data directory all tools share (config/, prices/, rolls/, state.sqlite, ...)' -r -F
+complete -c place-orders -n "__fish_place_orders_using_subcommand positions; and __fish_seen_subcommand_from adopt" -l instruments -d 'Work only on these instruments (comma separated, e.g. SP500,US10); default: all configured' -r
+complete -c place-orders -n "__fish_place_orders_using_subcommand positions; and __fish_seen_subcommand_from adopt" -l generate -d 'Print the man page or a shell completion script (man, bash, zsh, fish) on stdout and exit, e.g. `--generate bash > /etc/bash_completion.d/TOOL`' -r -f -a "man\t'The man page (roff) of the tool'
+bash\t'Bash completion script'
+zsh\t'Zsh completion script'
+fish\t'Fish completion script'"
+complete -c place-orders -n "__fish_place_orders_using_subcommand positions; and __fish_seen_subcommand_from adopt" -l log-format -d 'Log format on stderr: human-readable text, or one JSON object per line (for cron and log shippers)' -r -f -a "text\t''
+json\t''"
+complete -c place-orders -n "__fish_place_orders_using_subcommand positions; and __fish_seen_subcommand_from adopt" -l yes -d 'Record without asking'
+complete -c place-orders -n "__fish_place_orders_using_subcommand positions; and __fish_seen_subcommand_from adopt" -l ibkr-insecure -d 'Accept the IB gateway\'s self-signed or expired TLS certificate (the gateway ships one); only for the gateway at --ibkr-url'
+complete -c place-orders -n "__fish_place_orders_using_subcommand positions; and __fish_seen_subcommand_from adopt" -s v -l verbose -d 'More log output on stderr (-v debug, -vv trace)'
+complete -c place-orders -n "__fish_place_orders_using_subcommand positions; and __fish_seen_subcommand_from adopt" -s q -l quiet -d 'Less log output on stderr (-q warnings and errors only, -qq errors only)'
+complete -c place-orders -n "__fish_place_orders_using_subcommand positions; and __fish_seen_subcommand_from adopt" -l no-progress -d 'Never draw progress bars (they are drawn only when stderr is a terminal anyway)'
+complete -c place-orders -n "__fish_place_orders_using_subcommand positions; and __fish_seen_subcommand_from adopt" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c place-orders -n "__fish_place_orders_using_subcommand positions; and __fish_seen_subcommand_from help" -f -a "adopt" -d 'Going live: read the broker\'s contract positions (IB gateway, or --csv FILE), show where they differ from ours, and after confirmation record them as ours: contract positions set to the broker\'s, the strategy position of --strategy moved so that the instrument\'s strategy positions add up to them; every change audited (who, what, source). Asks on a terminal; --yes for scripts (without a terminal and without --yes: exit 2). Positions the mapping (config/ibkr.csv) cannot place are shown, not adopted (exit 3)'
+complete -c place-orders -n "__fish_place_orders_using_subcommand positions; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c place-orders -n "__fish_place_orders_using_subcommand trades; and not __fish_seen_subcommand_from add help" -l date -d 'Trading date (YYYY-MM-DD) for client order ids and trade-limit periods; default today (UTC)' -r
+complete -c place-orders -n "__fish_place_orders_using_subcommand trades; and not __fish_seen_subcommand_from add help" -l format -d 'Output format of summaries and listings on stdout: table, csv or json (JSON Lines; the order run\'s rows carry "table": "instruments" | "orders" | "breaks")' -r -f -a "table\t'Aligned columns (or readable text) for people'
+csv\t'A header line, then one line per row'
+json\t'JSON Lines: one object per row (a summary is one object)'"
+complete -c place-orders -n "__fish_place_orders_using_subcommand trades; and not __fish_seen_subcommand_from add help" -l data-dir -d 'The data directory all tools share (config/, prices/, rolls/, state.sqlite, ...)' -r -F
+complete -c place-orders -n "__fish_place_orders_using_subcommand trades; and not __fish_seen_subcommand_from add help" -l instruments -d 'Work only on these instruments (comma separated, e.g. SP500,US10); default: all configured' -r
+complete -c place-orders -n "__fish_place_orders_using_subcommand trades; and not __fish_seen_subcommand_from add help" -l generate -d 'Print the man page or a shell completion script (man, bash, zsh, fish) on stdout and exit, e.g. `--generate bash > /etc/bash_completion.d/TOOL`' -r -f -a "man\t'The man page (roff) of the tool'
+bash\t'Bash completion script'
+zsh\t'Zsh completion script'
+fish\t'Fish completion script'"
+complete -c place-orders -n "__fish_place_orders_using_subcommand trades; and not __fish_seen_subcommand_from add help" -l log-format -d 'Log format on stderr: human-readable text, or one JSON object per line (for cron and log shippers)' -r -f -a "text\t''
+json\t''"
+complete -c place-orders -n "__fish_place_orders_using_subcommand trades; and not __fish_seen_subcommand_from add help" -s v -l verbose -d 'More log output on stderr (-v debug, -vv trace)'
+complete -c place-orders -n "__fish_place_orders_using_subcommand trades; and not __fish_seen_subcommand_from add help" -s q -l quiet -d 'Less log output on stderr (-q warnings and errors only, -qq errors only)'
+complete -c place-orders -n "__fish_place_orders_using_subcommand trades; and not __fish_seen_subcommand_from add help" -l no-progress -d 'Never draw progress bars (they are drawn only when stderr is a terminal anyway)'
+complete -c place-orders -n "__fish_place_orders_using_subcommand trades; and not __fish_seen_subcommand_from add help" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c place-orders -n "__fish_place_orders_using_subcommand trades; and not __fish_seen_subcommand_from add help" -f -a "add" -d 'Record a fill done outside the system (a balance trade): a complete, filled order family (broker `manual`, type `balance`) that moves the strategy and contract positions, shows in `orders --history` and `report trades`, and is audited. Refused beyond the sanity bound (exit 4) or when not a valid trade (exit 2)'
+complete -c place-orders -n "__fish_place_orders_using_subcommand trades; and not __fish_seen_subcommand_from add help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c place-orders -n "__fish_place_orders_using_subcommand trades; and __fish_seen_subcommand_from add" -l price -d 'Fill price in the instrument\'s price units (as stored, after priceMagnifier)' -r
+complete -c place-orders -n "__fish_place_orders_using_subcommand trades; and __fish_seen_subcommand_from add" -l strategy -d 'Strategy the trade belongs to' -r
+complete -c place-orders -n "__fish_place_orders_using_subcommand trades; and __fish_seen_subcommand_from add" -l reason -d 'Why (kept in the audit trail and the order\'s message)' -r
+complete -c place-orders -n "__fish_place_orders_using_subcommand trades; and __fish_seen_subcommand_from add" -l fill-time -d 'Fill time (`YYYY-MM-DD HH:MM:SS`, UTC); default now' -r
+complete -c place-orders -n "__fish_place_orders_using_subcommand trades; and __fish_seen_subcommand_from add" -l max-contracts -d 'Sanity bound for this trade and the resulting positions; default as for the order run' -r
+complete -c place-orders -n "__fish_place_orders_using_subcommand trades; and __fish_seen_subcommand_from add" -l lock-timeout -d 'Seconds to wait for another process writing to the data directory (exit 6 after)' -r
+complete -c place-orders -n "__fish_place_orders_using_subcommand trades; and __fish_seen_subcommand_from add" -l date -d 'Trading date (YYYY-MM-DD) for client order ids and trade-limit periods; default today (UTC)' -r
+complete -c place-orders -n "__fish_place_orders_using_subcommand trades; and __fish_seen_subcommand_from add" -l format -d 'Output format of summaries and listings on stdout: table, csv or json (JSON Lines; the order run\'s rows carry "table": "instruments" | "orders" | "breaks")' -r -f -a "table\t'Aligned columns (or readable text) for people'
+csv\t'A header line, then one line per row'
+json\t'JSON Lines: one object per row (a summary is one object)'"
+complete -c place-orders -n "__fish_place_orders_using_subcommand trades; and __fish_seen_subcommand_from add" -l data-dir -d 'The data directory all tools share (config/, prices/, rolls/, state.sqlite, ...)' -r -F
+complete -c place-orders -n "__fish_place_orders_using_subcommand trades; and __fish_seen_subcommand_from add" -l instruments -d 'Work only on these instruments (comma separated, e.g. SP500,US10); default: all configured' -r
+complete -c place-orders -n "__fish_place_orders_using_subcommand trades; and __fish_seen_subcommand_from add" -l generate -d 'Print the man page or a shell completion script (man, bash, zsh, fish) on stdout and exit, e.g. `--generate bash > /etc/bash_completion.d/TOOL`' -r -f -a "man\t'The man page (roff) of the tool'
+bash\t'Bash completion script'
+zsh\t'Zsh completion script'
+fish\t'Fish completion script'"
+complete -c place-orders -n "__fish_place_orders_using_subcommand trades; and __fish_seen_subcommand_from add" -l log-format -d 'Log format on stderr: human-readable text, or one JSON object per line (for cron and log shippers)' -r -f -a "text\t''
+json\t''"
+complete -c place-orders -n "__fish_place_orders_using_subcommand trades; and __fish_seen_subcommand_from add" -s v -l verbose -d 'More log output on stderr (-v debug, -vv trace)'
+complete -c place-orders -n "__fish_place_orders_using_subcommand trades; and __fish_seen_subcommand_from add" -s q -l quiet -d 'Less log output on stderr (-q warnings and errors only, -qq errors only)'
+complete -c place-orders -n "__fish_place_orders_using_subcommand trades; and __fish_seen_subcommand_from add" -l no-progress -d 'Never draw progress bars (they are drawn only when stderr is a terminal anyway)'
+complete -c place-orders -n "__fish_place_orders_using_subcommand trades; and __fish_seen_subcommand_from add" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c place-orders -n "__fish_place_orders_using_subcommand trades; and __fish_seen_subcommand_from help" -f -a "add" -d 'Record a fill done outside the system (a balance trade): a complete, filled order family (broker `manual`, type `balance`) that moves the strategy and contract positions, shows in `orders --history` and `report trades`, and is audited. Refused beyond the sanity bound (exit 4) or when not a valid trade (exit 2)'
+complete -c place-orders -n "__fish_place_orders_using_subcommand trades; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c place-orders -n "__fish_place_orders_using_subcommand orders" -l date -d 'Trading date (YYYY-MM-DD) for client order ids and trade-limit periods; default today (UTC)' -r
 complete -c place-orders -n "__fish_place_orders_using_subcommand orders" -l format -d 'Output format of summaries and listings on stdout: table, csv or json (JSON Lines; the order run\'s rows carry "table": "instruments" | "orders" | "breaks")' -r -f -a "table\t'Aligned columns (or readable text) for people'
 csv\t'A header line, then one line per row'
@@ -88,7 +158,7 @@ zsh\t'Zsh completion script'
 fish\t'Fish completion script'"
 complete -c place-orders -n "__fish_place_orders_using_subcommand orders" -l log-format -d 'Log format on stderr: human-readable text, or one JSON object per line (for cron and log shippers)' -r -f -a "text\t''
 json\t''"
-complete -c place-orders -n "__fish_place_orders_using_subcommand orders" -l history
+complete -c place-orders -n "__fish_place_orders_using_subcommand orders" -l history -d 'Completed orders (moved to history) instead of the active ones'
 complete -c place-orders -n "__fish_place_orders_using_subcommand orders" -s v -l verbose -d 'More log output on stderr (-v debug, -vv trace)'
 complete -c place-orders -n "__fish_place_orders_using_subcommand orders" -s q -l quiet -d 'Less log output on stderr (-q warnings and errors only, -qq errors only)'
 complete -c place-orders -n "__fish_place_orders_using_subcommand orders" -l no-progress -d 'Never draw progress bars (they are drawn only when stderr is a terminal anyway)'
@@ -210,7 +280,7 @@ complete -c place-orders -n "__fish_place_orders_using_subcommand limits; and __
 complete -c place-orders -n "__fish_place_orders_using_subcommand limits; and __fish_seen_subcommand_from position" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c place-orders -n "__fish_place_orders_using_subcommand limits; and __fish_seen_subcommand_from trade" -l strategy -d 'Strategy (omit for every strategy)' -r
 complete -c place-orders -n "__fish_place_orders_using_subcommand limits; and __fish_seen_subcommand_from trade" -l instrument -d 'Instrument (omit for every instrument, where allowed)' -r
-complete -c place-orders -n "__fish_place_orders_using_subcommand limits; and __fish_seen_subcommand_from trade" -l period-days -r
+complete -c place-orders -n "__fish_place_orders_using_subcommand limits; and __fish_seen_subcommand_from trade" -l period-days -d 'The period the limit counts trades over, in days' -r
 complete -c place-orders -n "__fish_place_orders_using_subcommand limits; and __fish_seen_subcommand_from trade" -l date -d 'Trading date (YYYY-MM-DD) for client order ids and trade-limit periods; default today (UTC)' -r
 complete -c place-orders -n "__fish_place_orders_using_subcommand limits; and __fish_seen_subcommand_from trade" -l format -d 'Output format of summaries and listings on stdout: table, csv or json (JSON Lines; the order run\'s rows carry "table": "instruments" | "orders" | "breaks")' -r -f -a "table\t'Aligned columns (or readable text) for people'
 csv\t'A header line, then one line per row'
@@ -229,7 +299,7 @@ complete -c place-orders -n "__fish_place_orders_using_subcommand limits; and __
 complete -c place-orders -n "__fish_place_orders_using_subcommand limits; and __fish_seen_subcommand_from trade" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c place-orders -n "__fish_place_orders_using_subcommand limits; and __fish_seen_subcommand_from clear" -l strategy -d 'Strategy (omit for every strategy)' -r
 complete -c place-orders -n "__fish_place_orders_using_subcommand limits; and __fish_seen_subcommand_from clear" -l instrument -d 'Instrument (omit for every instrument, where allowed)' -r
-complete -c place-orders -n "__fish_place_orders_using_subcommand limits; and __fish_seen_subcommand_from clear" -l kind -r -f -a "position\t''
+complete -c place-orders -n "__fish_place_orders_using_subcommand limits; and __fish_seen_subcommand_from clear" -l kind -d 'Which limits to remove' -r -f -a "position\t''
 trade\t''"
 complete -c place-orders -n "__fish_place_orders_using_subcommand limits; and __fish_seen_subcommand_from clear" -l date -d 'Trading date (YYYY-MM-DD) for client order ids and trade-limit periods; default today (UTC)' -r
 complete -c place-orders -n "__fish_place_orders_using_subcommand limits; and __fish_seen_subcommand_from clear" -l format -d 'Output format of summaries and listings on stdout: table, csv or json (JSON Lines; the order run\'s rows carry "table": "instruments" | "orders" | "breaks")' -r -f -a "table\t'Aligned columns (or readable text) for people'
@@ -304,7 +374,7 @@ complete -c place-orders -n "__fish_place_orders_using_subcommand locks; and __f
 complete -c place-orders -n "__fish_place_orders_using_subcommand locks; and __fish_seen_subcommand_from list" -s q -l quiet -d 'Less log output on stderr (-q warnings and errors only, -qq errors only)'
 complete -c place-orders -n "__fish_place_orders_using_subcommand locks; and __fish_seen_subcommand_from list" -l no-progress -d 'Never draw progress bars (they are drawn only when stderr is a terminal anyway)'
 complete -c place-orders -n "__fish_place_orders_using_subcommand locks; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c place-orders -n "__fish_place_orders_using_subcommand locks; and __fish_seen_subcommand_from add" -l reason -r
+complete -c place-orders -n "__fish_place_orders_using_subcommand locks; and __fish_seen_subcommand_from add" -l reason -d 'Why (shown with the lock and in the audit trail)' -r
 complete -c place-orders -n "__fish_place_orders_using_subcommand locks; and __fish_seen_subcommand_from add" -l date -d 'Trading date (YYYY-MM-DD) for client order ids and trade-limit periods; default today (UTC)' -r
 complete -c place-orders -n "__fish_place_orders_using_subcommand locks; and __fish_seen_subcommand_from add" -l format -d 'Output format of summaries and listings on stdout: table, csv or json (JSON Lines; the order run\'s rows carry "table": "instruments" | "orders" | "breaks")' -r -f -a "table\t'Aligned columns (or readable text) for people'
 csv\t'A header line, then one line per row'
@@ -357,13 +427,16 @@ complete -c place-orders -n "__fish_place_orders_using_subcommand audit" -s v -l
 complete -c place-orders -n "__fish_place_orders_using_subcommand audit" -s q -l quiet -d 'Less log output on stderr (-q warnings and errors only, -qq errors only)'
 complete -c place-orders -n "__fish_place_orders_using_subcommand audit" -l no-progress -d 'Never draw progress bars (they are drawn only when stderr is a terminal anyway)'
 complete -c place-orders -n "__fish_place_orders_using_subcommand audit" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c place-orders -n "__fish_place_orders_using_subcommand help; and not __fish_seen_subcommand_from positions orders overrides limits locks audit help" -f -a "positions" -d 'Strategy and contract positions'
-complete -c place-orders -n "__fish_place_orders_using_subcommand help; and not __fish_seen_subcommand_from positions orders overrides limits locks audit help" -f -a "orders" -d 'Active orders (instrument and broker level), or completed ones with --history'
-complete -c place-orders -n "__fish_place_orders_using_subcommand help; and not __fish_seen_subcommand_from positions orders overrides limits locks audit help" -f -a "overrides" -d 'Position multipliers, reduce-only and no-trading overrides'
-complete -c place-orders -n "__fish_place_orders_using_subcommand help; and not __fish_seen_subcommand_from positions orders overrides limits locks audit help" -f -a "limits" -d 'Position limits and trade limits'
-complete -c place-orders -n "__fish_place_orders_using_subcommand help; and not __fish_seen_subcommand_from positions orders overrides limits locks audit help" -f -a "locks" -d 'Instrument locks: manual ones, and those set by a position break'
-complete -c place-orders -n "__fish_place_orders_using_subcommand help; and not __fish_seen_subcommand_from positions orders overrides limits locks audit help" -f -a "audit" -d 'The append-only audit trail of decisions that changed or blocked orders'
-complete -c place-orders -n "__fish_place_orders_using_subcommand help; and not __fish_seen_subcommand_from positions orders overrides limits locks audit help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c place-orders -n "__fish_place_orders_using_subcommand help; and not __fish_seen_subcommand_from positions trades orders overrides limits locks audit help" -f -a "positions" -d 'Strategy and contract positions; `positions adopt` records the broker\'s as ours'
+complete -c place-orders -n "__fish_place_orders_using_subcommand help; and not __fish_seen_subcommand_from positions trades orders overrides limits locks audit help" -f -a "trades" -d 'Trades done outside the system (`trades add`)'
+complete -c place-orders -n "__fish_place_orders_using_subcommand help; and not __fish_seen_subcommand_from positions trades orders overrides limits locks audit help" -f -a "orders" -d 'Active orders (instrument and broker level), or completed ones with --history'
+complete -c place-orders -n "__fish_place_orders_using_subcommand help; and not __fish_seen_subcommand_from positions trades orders overrides limits locks audit help" -f -a "overrides" -d 'Position multipliers, reduce-only and no-trading overrides'
+complete -c place-orders -n "__fish_place_orders_using_subcommand help; and not __fish_seen_subcommand_from positions trades orders overrides limits locks audit help" -f -a "limits" -d 'Position limits and trade limits'
+complete -c place-orders -n "__fish_place_orders_using_subcommand help; and not __fish_seen_subcommand_from positions trades orders overrides limits locks audit help" -f -a "locks" -d 'Instrument locks: manual ones, and those set by a position break'
+complete -c place-orders -n "__fish_place_orders_using_subcommand help; and not __fish_seen_subcommand_from positions trades orders overrides limits locks audit help" -f -a "audit" -d 'The append-only audit trail of decisions that changed or blocked orders'
+complete -c place-orders -n "__fish_place_orders_using_subcommand help; and not __fish_seen_subcommand_from positions trades orders overrides limits locks audit help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c place-orders -n "__fish_place_orders_using_subcommand help; and __fish_seen_subcommand_from positions" -f -a "adopt" -d 'Going live: read the broker\'s contract positions (IB gateway, or --csv FILE), show where they differ from ours, and after confirmation record them as ours: contract positions set to the broker\'s, the strategy position of --strategy moved so that the instrument\'s strategy positions add up to them; every change audited (who, what, source). Asks on a terminal; --yes for scripts (without a terminal and without --yes: exit 2). Positions the mapping (config/ibkr.csv) cannot place are shown, not adopted (exit 3)'
+complete -c place-orders -n "__fish_place_orders_using_subcommand help; and __fish_seen_subcommand_from trades" -f -a "add" -d 'Record a fill done outside the system (a balance trade): a complete, filled order family (broker `manual`, type `balance`) that moves the strategy and contract positions, shows in `orders --history` and `report trades`, and is audited. Refused beyond the sanity bound (exit 4) or when not a valid trade (exit 2)'
 complete -c place-orders -n "__fish_place_orders_using_subcommand help; and __fish_seen_subcommand_from overrides" -f -a "set" -d 'Set an override: a multiplier in [0, 1], `close` (= 0), `reduce-only` or `no-trading`'
 complete -c place-orders -n "__fish_place_orders_using_subcommand help; and __fish_seen_subcommand_from overrides" -f -a "clear" -d 'Remove an override'
 complete -c place-orders -n "__fish_place_orders_using_subcommand help; and __fish_seen_subcommand_from overrides" -f -a "list"

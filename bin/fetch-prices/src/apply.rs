@@ -17,6 +17,7 @@ use systrade_sources::bar::{Bar, ContractSeries, FxPoint, FxSeries};
 use systrade_sources::clean::{CleanOptions, clean_bars, clean_fx};
 use systrade_sources::merge::{Merged, Row, merge_rows};
 use systrade_sources::spike::{Spike, find_spikes};
+use systrade_store::state::contracts::ResolvedContract;
 use systrade_store::{ContractClose, SeriesKind, Store, StoreError, Writer};
 
 const REVISIONS_HEADER: &str = "recorded_at,instrument,contract,timestamp,field,old,new";
@@ -302,6 +303,7 @@ pub(crate) fn apply_all(
     today: NaiveDate,
     fetched: Vec<Fetched>,
     outcomes_log: &Outcomes,
+    resolved: &[ResolvedContract],
 ) -> anyhow::Result<Vec<Update>> {
     let settings = MergeSettings {
         clean: CleanOptions {
@@ -381,9 +383,28 @@ pub(crate) fn apply_all(
         if !all_revisions.is_empty() {
             append_revisions(store, &all_revisions)?;
         }
+        record_contracts(store, resolved)?;
         drop(writer);
     }
     Ok(outcomes.into_iter().flatten().collect())
+}
+
+/// The contracts the IB source resolved (conid, exact expiry) go to the contracts table of
+/// state.sqlite, as place-orders' do (issue 14 item 3), under the data directory's write lock.
+fn record_contracts(store: &Store, resolved: &[ResolvedContract]) -> anyhow::Result<()> {
+    if resolved.is_empty() {
+        return Ok(());
+    }
+    let mut db = store.open_state_for_writing()?;
+    let at = systrade_store::now_text();
+    db.transaction(|tx| -> Result<(), StoreError> {
+        for c in resolved {
+            tx.record_contract(c, &at)?;
+        }
+        Ok(())
+    })?;
+    tracing::debug!(contracts = resolved.len(), "resolved IB contracts recorded");
+    Ok(())
 }
 
 fn apply_contracts(

@@ -249,7 +249,10 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     }
     let fetched = fetch::fetch_all(args, &plan, &store, &outcomes)?;
     let mut updates = plan.failed.clone();
-    updates.extend(apply::apply_all(args, &store, today, fetched, &outcomes)?);
+    let resolved = plan.resolved_contracts();
+    updates.extend(apply::apply_all(
+        args, &store, today, fetched, &outcomes, &resolved,
+    )?);
     updates.sort_by(|a, b| a.name.cmp(&b.name));
     output::print(args.stdout.format, &updates)?;
     Ok(outcomes.finish())

@@ -67,6 +67,28 @@ pub(crate) struct Plan {
 }
 
 impl Plan {
+    /// The contracts the IB source resolved while fetching (none for other sources).
+    pub(crate) fn resolved_contracts(
+        &self,
+    ) -> Vec<systrade_store::state::contracts::ResolvedContract> {
+        match &self.source {
+            SourceCtx::Ibkr { ibkr } => ibkr
+                .resolved_contracts()
+                .into_iter()
+                .map(|(instrument, contract, f)| {
+                    systrade_store::state::contracts::ResolvedContract {
+                        instrument,
+                        contract,
+                        broker: "ibkr".into(),
+                        conid: f.conid,
+                        expiry: f.expiry,
+                    }
+                })
+                .collect(),
+            _ => Vec::new(),
+        }
+    }
+
     pub(crate) fn build(args: &Args, store: &Store, today: NaiveDate) -> anyhow::Result<Self> {
         let csv = CsvOptions {
             format: args.csv_format.into(),

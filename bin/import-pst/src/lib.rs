@@ -21,6 +21,9 @@
 //! - `rollconfig.csv`/`spreadcosts.csv` rows for instruments missing from `instrumentconfig.csv` are
 //!   kept as given (with a warning): the config files are copied row for row.
 //! - `csvconfig/moreinstrumentinfo.csv` (reporting classification only, spec §1.5) is not imported.
+//! - pysystemtrade's IB mapping `ib_config_futures.csv` (`--ib-config FILE`, or
+//!   `csvconfig/ib_config_futures.csv` when present) becomes `config/ibkr.csv`, validated row by
+//!   row as every reader of that file validates it (issue 14).
 //! - Files that are not `.csv`/`.csv.gz` are ignored; `X.csv` next to `X.csv.gz` is an error.
 //! - Empty numeric cells in `instrumentconfig.csv` become 0 and an empty Region `NO_REGION` (spec §1.2).
 //!
@@ -53,6 +56,13 @@ pub struct Args {
     /// The pysystemtrade data directory to read (e.g. pysystemtrade/data/futures).
     #[arg(value_name = "SOURCE_DIR")]
     pub source: PathBuf,
+
+    /// pysystemtrade's IB mapping (`sysbrokers/IB/config/ib_config_futures.csv`: Instrument,
+    /// IBSymbol, IBExchange, IBCurrency, IBMultiplier, priceMagnifier, IgnoreWeekly) to convert into
+    /// config/ibkr.csv (every row validated; a bad row is named by file, row and field and nothing is
+    /// written). Default: SOURCE_DIR/csvconfig/ib_config_futures.csv when it exists.
+    #[arg(long, value_name = "FILE")]
+    pub ib_config: Option<PathBuf>,
 
     /// Seconds to wait for another process writing to the data directory before giving up (exit 6).
     #[arg(long, value_name = "SECONDS", default_value_t = 60.0)]
@@ -87,7 +97,7 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
 
     // ---- phase 1: validate everything -------------------------------------------------------
     let mut problems: Vec<String> = Vec::new();
-    let config = validate::read_config(source, &mut problems)?;
+    let config = validate::read_config(source, args.ib_config.as_deref(), &mut problems)?;
     let configured = config.configured();
     let selected: Option<BTreeSet<InstrumentCode>> = match &args.common.instruments {
         None => None,

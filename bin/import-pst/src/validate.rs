@@ -7,7 +7,7 @@ use rayon::prelude::*;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 use systrade_cli::Progress;
-use systrade_model::{ContractPrices, Instrument, InstrumentCode, RollParameters};
+use systrade_model::{ContractPrices, IbkrInstrument, Instrument, InstrumentCode, RollParameters};
 use systrade_store::config::SpreadCost;
 use systrade_store::{PreparedFile, SeriesKind, Store, StoreError, config, pst};
 
@@ -16,6 +16,8 @@ pub(crate) struct SourceConfig {
     pub(crate) instruments: Vec<Instrument>,
     pub(crate) rolls: Option<Vec<RollParameters>>,
     pub(crate) spreads: Option<Vec<SpreadCost>>,
+    /// pysystemtrade's `ib_config_futures.csv`, for `config/ibkr.csv`.
+    pub(crate) ibkr: Option<Vec<IbkrInstrument>>,
 }
 
 impl SourceConfig {
@@ -36,14 +38,20 @@ impl SourceConfig {
         if let Some(s) = &self.spreads {
             config_files.push(("spread_costs", store.prepare_spread_costs(s)?));
         }
+        if let Some(m) = &self.ibkr {
+            config_files.push(("ibkr_mapping", store.prepare_ibkr_instruments(m)?));
+        }
         Ok(config_files)
     }
 }
 
 /// Reads `csvconfig/`: a malformed instrumentconfig.csv ends the run (nothing written); a
-/// malformed optional file is a problem.
+/// malformed optional file is a problem. The IB mapping is `ib_config` when given (it must
+/// exist), else `csvconfig/ib_config_futures.csv` when there is one (pysystemtrade keeps it in
+/// `sysbrokers/IB/config/`); every row is validated as `config/ibkr.csv` is on every read.
 pub(crate) fn read_config(
     source: &Path,
+    ib_config: Option<&Path>,
     problems: &mut Vec<String>,
 ) -> anyhow::Result<SourceConfig> {
     let cfg = source.join("csvconfig");
@@ -81,10 +89,40 @@ pub(crate) fn read_config(
             );
         }
     }
+    let ibkr = match ib_config {
+        Some(path) => match config::parse_ibkr_instruments(path, &read(path)?) {
+            Ok(rows) => Some(rows),
+            Err(e) => {
+                problems.push(e.to_string());
+                None
+            }
+        },
+        None => {
+            let path = cfg.join("ib_config_futures.csv");
+            if path.exists() {
+                optional(&path, config::parse_ibkr_instruments, problems)?
+            } else {
+                None
+            }
+        }
+    };
+    if let Some(rows) = &ibkr {
+        let unconfigured = rows
+            .iter()
+            .filter(|r| !configured.contains(r.instrument()))
+            .count();
+        tracing::info!(
+            rows = rows.len(),
+            unconfigured,
+            "IB mapping imported as config/ibkr.csv (rows for instruments not in \
+             instrumentconfig.csv are kept: they map nothing until configured)"
+        );
+    }
     Ok(SourceConfig {
         instruments,
         rolls,
         spreads,
+        ibkr,
     })
 }
 

@@ -13,6 +13,7 @@
 //! `--lock-timeout`.
 
 mod controls;
+mod going_live;
 mod listings;
 mod order_run;
 mod output;
@@ -78,23 +79,8 @@ pub struct RunArgs {
     #[arg(long, value_name = "PRICE", default_value_t = 0.0)]
     pub sim_slippage: f64,
 
-    /// IB Client Portal gateway base URL.
-    #[arg(
-        long,
-        env = "SYSTRADE_IBKR_URL",
-        value_name = "URL",
-        default_value = "https://localhost:5000/v1/api"
-    )]
-    pub ibkr_url: String,
-
-    /// IB account id; default: the gateway's selected account.
-    #[arg(long, env = "SYSTRADE_IBKR_ACCOUNT", value_name = "ID")]
-    pub ibkr_account: Option<String>,
-
-    /// Accept the IB gateway's self-signed or expired TLS certificate (the gateway ships one); only
-    /// for the gateway at --ibkr-url.
-    #[arg(long)]
-    pub ibkr_insecure: bool,
+    #[command(flatten)]
+    pub gateway: GatewayArgs,
 
     /// Seconds to keep polling working orders for fills (they are picked up by the next run otherwise).
     #[arg(long, value_name = "SECONDS", default_value_t = 60.0)]
@@ -121,10 +107,19 @@ pub struct RunArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Strategy and contract positions.
-    Positions,
+    /// Strategy and contract positions; `positions adopt` records the broker's as ours.
+    Positions {
+        #[command(subcommand)]
+        action: Option<PositionsAction>,
+    },
+    /// Trades done outside the system (`trades add`).
+    Trades {
+        #[command(subcommand)]
+        action: TradesAction,
+    },
     /// Active orders (instrument and broker level), or completed ones with --history.
     Orders {
+        /// Completed orders (moved to history) instead of the active ones.
         #[arg(long)]
         history: bool,
     },
@@ -147,6 +142,94 @@ pub enum Command {
     Audit,
 }
 
+/// How to reach the IB Client Portal gateway (for subcommands that read from it).
+#[derive(Debug, Clone, clap::Args)]
+pub struct GatewayArgs {
+    /// IB Client Portal gateway base URL.
+    #[arg(
+        long,
+        env = "SYSTRADE_IBKR_URL",
+        value_name = "URL",
+        default_value = "https://localhost:5000/v1/api"
+    )]
+    pub ibkr_url: String,
+
+    /// IB account id; default: the gateway's selected account.
+    #[arg(long, env = "SYSTRADE_IBKR_ACCOUNT", value_name = "ID")]
+    pub ibkr_account: Option<String>,
+
+    /// Accept the IB gateway's self-signed or expired TLS certificate (the gateway ships one); only
+    /// for the gateway at --ibkr-url.
+    #[arg(long)]
+    pub ibkr_insecure: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PositionsAction {
+    /// Going live: read the broker's contract positions (IB gateway, or --csv FILE), show where
+    /// they differ from ours, and after confirmation record them as ours: contract positions set
+    /// to the broker's, the strategy position of --strategy moved so that the instrument's
+    /// strategy positions add up to them; every change audited (who, what, source). Asks on a
+    /// terminal; --yes for scripts (without a terminal and without --yes: exit 2). Positions the
+    /// mapping (config/ibkr.csv) cannot place are shown, not adopted (exit 3).
+    Adopt {
+        /// The strategy that takes up the difference in each instrument.
+        #[arg(long, value_name = "NAME")]
+        strategy: String,
+
+        /// Read the broker's positions from this CSV (columns instrument,contract,position; every
+        /// contract of the selected instruments not in it is taken as 0) instead of the gateway.
+        #[arg(long, value_name = "FILE")]
+        csv: Option<std::path::PathBuf>,
+
+        /// Record without asking.
+        #[arg(long)]
+        yes: bool,
+
+        #[command(flatten)]
+        gateway: GatewayArgs,
+
+        /// Seconds to wait for another process writing to the data directory (exit 6 after).
+        #[arg(long, value_name = "SECONDS", default_value_t = 60.0)]
+        lock_timeout: f64,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TradesAction {
+    /// Record a fill done outside the system (a balance trade): a complete, filled order family
+    /// (broker `manual`, type `balance`) that moves the strategy and contract positions, shows in
+    /// `orders --history` and `report trades`, and is audited. Refused beyond the sanity bound
+    /// (exit 4) or when not a valid trade (exit 2).
+    #[command(allow_negative_numbers = true)]
+    Add {
+        /// Instrument code.
+        instrument: String,
+        /// Contract (YYYYMMDD or YYYYMM).
+        contract: String,
+        /// Contracts traded, signed: positive bought, negative sold.
+        quantity: i64,
+        /// Fill price in the instrument's price units (as stored, after priceMagnifier).
+        #[arg(long, value_name = "PRICE")]
+        price: f64,
+        /// Strategy the trade belongs to.
+        #[arg(long, value_name = "NAME")]
+        strategy: String,
+        /// Why (kept in the audit trail and the order's message).
+        #[arg(long, value_name = "TEXT", default_value = "manual trade")]
+        reason: String,
+        /// Fill time (`YYYY-MM-DD HH:MM:SS`, UTC); default now.
+        #[arg(long, value_name = "TIME")]
+        fill_time: Option<String>,
+        /// Sanity bound for this trade and the resulting positions; default as for the order run.
+        #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+        max_contracts: Option<u32>,
+        /// Seconds to wait for another process writing to the data directory (exit 6 after).
+        #[arg(long, value_name = "SECONDS", default_value_t = 60.0)]
+        lock_timeout: f64,
+    },
+}
+
 /// Scope of a control: a strategy, an instrument, or both.
 #[derive(Debug, Clone, clap::Args)]
 pub struct Scope {
@@ -164,6 +247,7 @@ pub enum OverridesAction {
     Set {
         #[command(flatten)]
         scope: Scope,
+        /// A multiplier in [0, 1], `close` (= 0), `reduce-only` or `no-trading`.
         #[arg(value_name = "VALUE")]
         value: Override,
     },
@@ -181,6 +265,7 @@ pub enum LimitsAction {
     Position {
         #[command(flatten)]
         scope: Scope,
+        /// The largest absolute position allowed, in contracts.
         #[arg(value_name = "MAX")]
         max: u32,
     },
@@ -188,8 +273,10 @@ pub enum LimitsAction {
     Trade {
         #[command(flatten)]
         scope: Scope,
+        /// The period the limit counts trades over, in days.
         #[arg(long, value_name = "DAYS", default_value_t = 1)]
         period_days: u32,
+        /// The most contracts traded (bought plus sold) in the period.
         #[arg(value_name = "MAX")]
         max: u32,
     },
@@ -197,6 +284,7 @@ pub enum LimitsAction {
     Clear {
         #[command(flatten)]
         scope: Scope,
+        /// Which limits to remove.
         #[arg(long, value_enum)]
         kind: LimitKind,
     },
@@ -214,12 +302,15 @@ pub enum LocksAction {
     List,
     /// Lock an instrument: no new orders until cleared.
     Add {
+        /// The instrument to lock.
         instrument: String,
+        /// Why (shown with the lock and in the audit trail).
         #[arg(long, default_value = "manual lock")]
         reason: String,
     },
     /// Remove a lock (a break that persists locks the instrument again on the next run).
     Clear {
+        /// The instrument to unlock.
         instrument: String,
     },
 }
@@ -239,6 +330,12 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     // sees a half-written input and two runs never interleave (issue 15 item 4).
     let _lock = match &args.command {
         None => Some(write_lock(&store, args.run.lock_timeout)?),
+        Some(Command::Positions {
+            action: Some(PositionsAction::Adopt { lock_timeout, .. }),
+        })
+        | Some(Command::Trades {
+            action: TradesAction::Add { lock_timeout, .. },
+        }) => Some(write_lock(&store, *lock_timeout)?),
         Some(_) => None,
     };
     let mut db = store
@@ -252,7 +349,13 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     );
     match &args.command {
         None => order_run::run_orders(args, &store, &mut db, run_id),
-        Some(Command::Positions) => listings::positions(&db, fmt),
+        Some(Command::Positions { action: None }) => listings::positions(&db, fmt),
+        Some(Command::Positions {
+            action: Some(adopt @ PositionsAction::Adopt { .. }),
+        }) => going_live::adopt(args, adopt, &mut db, &run_id),
+        Some(Command::Trades { action }) => {
+            going_live::trades_add(args, action, &store, &mut db, &run_id)
+        }
         Some(Command::Orders { history }) => listings::orders(&db, fmt, *history),
         Some(Command::Audit) => listings::audit(&db, fmt),
         Some(Command::Overrides { action }) => controls::overrides(&mut db, action, fmt, &run_id),

@@ -2,7 +2,7 @@
 //! [`systrade_orders::engine::run`], then the summary and the exit code.
 
 use crate::output::print_report;
-use crate::{Args, BrokerKind, broker_unavailable};
+use crate::{Args, BrokerKind, GatewayArgs, broker_unavailable};
 use anyhow::Context;
 use std::time::Duration;
 use systrade_cli::{ExitCode, ExitCodeError};
@@ -101,12 +101,11 @@ pub(crate) fn forward_from_store(store: &Store, instrument: &str) -> Option<Forw
 
 /// The IB broker: `config/ibkr.csv` (required), the roll configuration (when there is one), the
 /// session initialised. A gateway that cannot be used is exit 5, with what to do about it.
-pub(crate) fn connect_ibkr(args: &Args) -> anyhow::Result<IbkrBroker> {
-    let r = &args.run;
+pub(crate) fn connect_ibkr(args: &Args, g: &GatewayArgs) -> anyhow::Result<IbkrBroker> {
     let store = Store::open(&args.common.data_dir);
-    let mut cfg = IbkrConfig::new(r.ibkr_url.clone());
-    cfg.account = r.ibkr_account.clone();
-    cfg.gateway.transport.accept_invalid_certs = r.ibkr_insecure;
+    let mut cfg = IbkrConfig::new(g.ibkr_url.clone());
+    cfg.account = g.ibkr_account.clone();
+    cfg.gateway.transport.accept_invalid_certs = g.ibkr_insecure;
     cfg.mapping = store
         .read_ibkr_instruments()
         .context("the ibkr broker needs the IB instrument mapping")?;
@@ -149,7 +148,7 @@ pub(crate) fn run_orders(
                 now_text(),
             ))
         }
-        BrokerKind::Ibkr => Box::new(connect_ibkr(args)?),
+        BrokerKind::Ibkr => Box::new(connect_ibkr(args, &r.gateway)?),
     };
     let forward = |i: &str| forward_from_store(store, i);
     let opts = RunOptions {

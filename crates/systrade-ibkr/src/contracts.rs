@@ -1,12 +1,13 @@
 //! Contract lookup endpoints: the non-expired futures of a symbol (`GET /trsrv/futures`), one
 //! contract's details (`GET /iserver/contract/{conid}/info`: multiplier, currency, contract month,
-//! local symbol), the futures of one contract month (`GET /iserver/secdef/info?…&month=DEC26`) and
-//! a currency pair's conid (`GET /iserver/secdef/search?symbol=EUR.USD&secType=CASH`).
+//! local symbol), the futures of one contract month (`GET /iserver/secdef/info?…&month=DEC26`),
+//! the contract months IB offers for a symbol (`GET /iserver/secdef/search?symbol=CL&secType=FUT`)
+//! and a currency pair's conid (`GET /iserver/secdef/search?symbol=EUR.USD&secType=CASH`).
 
 use crate::error::IbkrError;
 use crate::gateway::{Gateway, encode};
 use crate::json;
-use chrono::{Datelike, NaiveDate};
+use chrono::NaiveDate;
 use serde_json::Value;
 use systrade_model::{ContractDate, FuturesMonth};
 
@@ -57,6 +58,32 @@ pub fn month_code(month: ContractDate) -> String {
         NAMES[usize::from(month.month().number()) - 1],
         month.year() % 100
     )
+}
+
+/// `DEC26` → December 2026 (the month spelling of `/iserver/secdef/search` and `secdef/info`).
+pub fn parse_month_code(code: &str) -> Option<ContractDate> {
+    const NAMES: [&str; 12] = [
+        "JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC",
+    ];
+    let code = code.trim().to_ascii_uppercase();
+    if code.len() != 5 || !code.is_ascii() {
+        return None;
+    }
+    let month = NAMES.iter().position(|n| *n == &code[..3])?;
+    let yy: u16 = code[3..].parse().ok()?;
+    Some(ContractDate::monthly(
+        2000 + yy,
+        FuturesMonth::from_number(u8::try_from(month + 1).ok()?),
+    ))
+}
+
+/// The futures entry of `/iserver/secdef/search` for one symbol on one exchange: the underlying's
+/// conid and the contract months IB offers.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FuturesUnderlying {
+    pub conid: Option<i64>,
+    /// IB's contract months (`sections[].months`, `DEC24;JAN25`), sorted.
+    pub months: Vec<ContractDate>,
 }
 
 fn monthly(yyyymm: i64) -> Option<ContractDate> {
@@ -160,6 +187,56 @@ impl Gateway {
             .collect())
     }
 
+    /// The futures underlying `symbol` on `exchange` (`/iserver/secdef/search?symbol=…&
+    /// secType=FUT`): the entry with a `FUT` section on that exchange (`exchange` may list several,
+    /// `;`-separated); `None` when IB has none.
+    pub fn futures_underlying(
+        &self,
+        symbol: &str,
+        exchange: &str,
+    ) -> Result<Option<FuturesUnderlying>, IbkrError> {
+        let path = format!(
+            "/iserver/secdef/search?symbol={}&secType=FUT",
+            encode(symbol)
+        );
+        let v = self.get(&path)?;
+        let Some(list) = v.as_array() else {
+            return Err(IbkrError::protocol(&path, "not a list"));
+        };
+        let on_exchange = |s: &Value| {
+            s.get("secType").and_then(Value::as_str) == Some("FUT")
+                && s.get("exchange").and_then(Value::as_str).is_some_and(|e| {
+                    e.split(';')
+                        .any(|x| x.trim().eq_ignore_ascii_case(exchange))
+                })
+        };
+        for entry in list {
+            let sections: Vec<&Value> = entry
+                .get("sections")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .filter(|s| on_exchange(s))
+                .collect();
+            if sections.is_empty() {
+                continue;
+            }
+            let mut months: Vec<ContractDate> = sections
+                .iter()
+                .filter_map(|s| s.get("months").and_then(Value::as_str))
+                .flat_map(|m| m.split(';'))
+                .filter_map(parse_month_code)
+                .collect();
+            months.sort();
+            months.dedup();
+            return Ok(Some(FuturesUnderlying {
+                conid: json::int(entry.get("conid")),
+                months,
+            }));
+        }
+        Ok(None)
+    }
+
     /// The conid of a currency pair `CCY1.CCY2`
     /// (`/iserver/secdef/search?symbol=CCY1.CCY2&secType=CASH`).
     pub fn fx_conid(&self, pair: &str) -> Result<i64, IbkrError> {
@@ -173,11 +250,6 @@ impl Gateway {
             .and_then(|r| json::int(r.get("conid")))
             .ok_or_else(|| IbkrError::Lookup(format!("no IB contract for {pair}")))
     }
-}
-
-/// The year and month of a date, as a monthly contract.
-pub(crate) fn month_of(d: NaiveDate) -> ContractDate {
-    ContractDate::monthly(d.year() as u16, FuturesMonth::from_number(d.month() as u8))
 }
 
 #[cfg(test)]
@@ -196,5 +268,15 @@ mod tests {
         );
         assert_eq!(monthly(202412), ContractDate::from_id(20241200).ok());
         assert_eq!(monthly(202413), None);
+        assert_eq!(
+            parse_month_code("dec26"),
+            ContractDate::from_id(20261200).ok()
+        );
+        assert_eq!(
+            parse_month_code("MAR24"),
+            ContractDate::from_id(20240300).ok()
+        );
+        assert_eq!(parse_month_code("XYZ24"), None);
+        assert_eq!(parse_month_code("DEC2"), None);
     }
 }

@@ -7,8 +7,8 @@
 //!   backoff, `Retry-After`: the policy of every HTTP client in the workspace);
 //! - [`contracts`], [`history`], [`orders`], [`portfolio`]: the endpoint groups, typed, prices as
 //!   [`IbPrice`] in the gateway's units;
-//! - [`resolve`]: which listed future is one of our contracts and back (`IgnoreWeekly`, crude-style
-//!   expiries through the roll configuration);
+//! - [`resolve`]: which listed future is one of our contracts and back, by IB's own contract
+//!   month (crude-style futures expire in the month before), `IgnoreWeekly` among weeklies;
 //! - [`units`]: [`PriceScale`], the one conversion between IB's price units and ours
 //!   (`priceMagnifier`, documented there with what pysystemtrade means by it);
 //! - [`market`]: [`Ibkr`], the gateway seen through the instrument mapping (`config/ibkr.csv`
@@ -38,7 +38,7 @@ pub mod retry;
 pub mod transport;
 pub mod units;
 
-pub use contracts::{ContractDetails, ListedFuture, MonthFuture};
+pub use contracts::{ContractDetails, FuturesUnderlying, ListedFuture, MonthFuture};
 pub use error::IbkrError;
 pub use gateway::{Gateway, GatewayOptions};
 pub use history::{IbBar, history_period};

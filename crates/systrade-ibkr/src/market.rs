@@ -4,12 +4,12 @@
 //! instrument's [`PriceScale`]. fetch-prices (through systrade-sources) and place-orders (through
 //! systrade-orders' broker) use it; nothing else needs conids.
 
-use crate::contracts::{ContractDetails, ListedFuture};
+use crate::contracts::{ContractDetails, FuturesUnderlying, ListedFuture};
 use crate::error::IbkrError;
 use crate::gateway::Gateway;
 use crate::history::IbBar;
 use crate::orders::{OrderTicket, Submission};
-use crate::resolve::{candidates, contract_for_expiry, pick};
+use crate::resolve::{expiring_on, pick};
 use crate::units::PriceScale;
 use chrono::NaiveDate;
 use std::collections::{BTreeMap, HashMap};
@@ -126,6 +126,12 @@ pub struct Ibkr {
     /// `/trsrv/futures` by (symbol, exchange).
     listed: Mutex<HashMap<(String, String), Listing>>,
     details: Mutex<HashMap<i64, ContractDetails>>,
+    /// `/iserver/secdef/search` by (symbol, exchange).
+    underlyings: Mutex<HashMap<(String, String), Arc<FuturesUnderlying>>>,
+    /// `/iserver/secdef/info` by (underlying conid, exchange, contract month id).
+    months: Mutex<HashMap<(i64, String, i64), Vec<ListedFuture>>>,
+    /// Every contract resolved, for the contracts table.
+    resolved: Mutex<BTreeMap<(InstrumentCode, ContractDate), ListedFuture>>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -156,6 +162,9 @@ impl Ibkr {
             instruments,
             listed: Mutex::new(HashMap::new()),
             details: Mutex::new(HashMap::new()),
+            underlyings: Mutex::new(HashMap::new()),
+            months: Mutex::new(HashMap::new()),
+            resolved: Mutex::new(BTreeMap::new()),
         }
     }
 
@@ -221,18 +230,100 @@ impl Ibkr {
         same_multiplier && same_currency
     }
 
+    /// The underlying of the instrument's futures at IB (cached): its conid and IB's contract months.
+    fn underlying(&self, instrument: &InstrumentCode) -> Result<Arc<FuturesUnderlying>, IbkrError> {
+        let row = &self.mapped(instrument)?.row;
+        let key = (row.symbol().to_string(), row.exchange().to_string());
+        if let Some(u) = lock(&self.underlyings).get(&key) {
+            return Ok(Arc::clone(u));
+        }
+        let found = self
+            .gateway
+            .futures_underlying(row.symbol(), row.exchange())?
+            .unwrap_or(FuturesUnderlying {
+                conid: None,
+                months: Vec::new(),
+            });
+        let u = Arc::new(found);
+        lock(&self.underlyings).insert(key, Arc::clone(&u));
+        Ok(u)
+    }
+
+    /// The listed futures whose IB contract month is `month` (`/iserver/secdef/info?…&month=DEC24`,
+    /// cached), with their expiries from the listing (else the `maturityDate` IB gives).
+    fn futures_in_month(
+        &self,
+        instrument: &InstrumentCode,
+        month: ContractDate,
+    ) -> Result<Vec<ListedFuture>, IbkrError> {
+        let row = &self.mapped(instrument)?.row;
+        let listed = self.listed(instrument)?;
+        let underlying = match listed.iter().find_map(|f| f.underlying_conid) {
+            Some(u) => u,
+            None => match self.underlying(instrument)?.conid {
+                Some(u) => u,
+                None => {
+                    return Err(IbkrError::Lookup(format!(
+                        "{instrument}: IB gives no underlying for {} on {}",
+                        row.symbol(),
+                        row.exchange()
+                    )));
+                }
+            },
+        };
+        let key = (underlying, row.exchange().to_string(), month.id());
+        if let Some(f) = lock(&self.months).get(&key) {
+            return Ok(f.clone());
+        }
+        let found: Vec<ListedFuture> = self
+            .gateway
+            .futures_of_month(underlying, row.exchange(), month)?
+            .into_iter()
+            .filter_map(|m| {
+                let expiry = listed
+                    .iter()
+                    .find(|f| f.conid == m.conid)
+                    .map(|f| f.expiry)
+                    .or(m.expiry)?;
+                Some(ListedFuture {
+                    conid: m.conid,
+                    expiry,
+                    underlying_conid: Some(underlying),
+                })
+            })
+            .collect();
+        lock(&self.months).insert(key, found.clone());
+        Ok(found)
+    }
+
     /// The IB future of one of our contracts: `Ok(None)` when IB does not list it; an ambiguous
-    /// month is [`IbkrError::Lookup`]. With a multiplier or currency in the mapping, candidates
-    /// are checked against their contract details.
+    /// month is [`IbkrError::Lookup`].
+    ///
+    /// This is the one place our contract ids meet IB's contracts (issue 14 item 3): a monthly
+    /// contract (`YYYYMM00`) is a future whose *IB contract month* is that month, as IB itself
+    /// says (`/iserver/secdef/info?…&month=DEC24`; crude oil's December contract expires in
+    /// November), never "the future expiring in that month". Among several futures of one
+    /// month (weeklies, a mini next to the full contract) the mapping's multiplier and currency
+    /// (checked against `/iserver/contract/{conid}/info`) and `IgnoreWeekly` with the roll
+    /// configuration's approximate expiry choose ([`pick`]). A dated contract (`YYYYMMDD`) is the
+    /// listed future expiring on that day. Every contract resolved is remembered for
+    /// [`Ibkr::resolved_contracts`].
     pub fn resolve(
         &self,
         instrument: &InstrumentCode,
         contract: ContractDate,
     ) -> Result<Option<ListedFuture>, IbkrError> {
+        let key = (instrument.clone(), contract);
+        if let Some(f) = lock(&self.resolved).get(&key) {
+            return Ok(Some(*f));
+        }
         let m = self.mapped(instrument)?;
-        let listed = self.listed(instrument)?;
         let approx = m.roll.as_ref().map(|r| r.approx_expiry(contract));
-        let mut found = candidates(&listed, contract, approx);
+        let mut found = if contract.day() == 0 {
+            self.futures_in_month(instrument, contract)?
+        } else {
+            expiring_on(&self.listed(instrument)?, contract.reference_date())
+        };
         if m.row.multiplier().is_some() || m.row.currency().is_some() {
             let mut same = Vec::with_capacity(found.len());
             for f in found {
@@ -243,36 +334,66 @@ impl Ibkr {
             }
             found = same;
         }
-        pick(&found, contract, approx, m.row.ignore_weekly())
-            .map_err(|e| IbkrError::Lookup(format!("{instrument}: {e}")))
+        let picked = pick(&found, contract, approx, m.row.ignore_weekly())
+            .map_err(|e| IbkrError::Lookup(format!("{instrument}: {e}")))?;
+        if let Some(f) = picked {
+            lock(&self.resolved).insert(key, f);
+        }
+        Ok(picked)
     }
 
-    /// Our contracts of the futures IB lists for the instrument (each resolving back to its
-    /// future), for an instrument with nothing stored yet.
+    /// Every contract [`Ibkr::resolve`] found so far: our contract, IB's conid and the exact
+    /// expiry (for the contracts table), by instrument and contract.
+    pub fn resolved_contracts(&self) -> Vec<(InstrumentCode, ContractDate, ListedFuture)> {
+        lock(&self.resolved)
+            .iter()
+            .map(|((i, c), f)| (i.clone(), *c, *f))
+            .collect()
+    }
+
+    /// Our contracts of the contract months IB offers for the instrument
+    /// (`/iserver/secdef/search`; in the priced cycle when there is a roll configuration), for an
+    /// instrument with nothing stored yet.
     pub fn listed_contracts(
         &self,
         instrument: &InstrumentCode,
     ) -> Result<Vec<ContractDate>, IbkrError> {
         let m = self.mapped(instrument)?;
-        let mut out: Vec<ContractDate> = self
-            .listed(instrument)?
+        let underlying = self.underlying(instrument)?;
+        if underlying.months.is_empty() {
+            return Err(IbkrError::Lookup(format!(
+                "{instrument}: IB gives no contract months for {} on {}",
+                m.row.symbol(),
+                m.row.exchange()
+            )));
+        }
+        Ok(underlying
+            .months
             .iter()
-            .filter_map(|f| contract_for_expiry(f.expiry, m.roll.as_ref()))
-            .collect();
-        out.sort();
-        out.dedup();
-        Ok(out)
+            .copied()
+            .filter(|c| {
+                m.roll
+                    .as_ref()
+                    .is_none_or(|r| r.priced_cycle.contains(c.month()))
+            })
+            .collect())
     }
 
-    /// Our contract of an IB future of the instrument, if the future is one (a weekly listed next
-    /// to the monthly future is not).
+    /// Our contract of an IB future of the instrument, if the future is one: the monthly contract
+    /// of IB's own contract month (`contract_month` of `/iserver/contract/{conid}/info`), provided
+    /// that contract resolves to this very future (a weekly listed next to the monthly future
+    /// does not). A future IB gives no contract month for is none of ours (with a warning).
     pub fn contract_of(
         &self,
         instrument: &InstrumentCode,
         future: &ListedFuture,
     ) -> Result<Option<ContractDate>, IbkrError> {
-        let m = self.mapped(instrument)?;
-        let Some(c) = contract_for_expiry(future.expiry, m.roll.as_ref()) else {
+        let Some(c) = self.details(future.conid)?.contract_month else {
+            tracing::warn!(
+                instrument = %instrument,
+                conid = future.conid,
+                "IB gives no contract month for this future; it is not mapped to a contract"
+            );
             return Ok(None);
         };
         Ok(match self.resolve(instrument, c) {

@@ -397,3 +397,94 @@ fn accounts_and_net_liquidation_value() {
         (2_500_000.5, Some("GBP"))
     );
 }
+
+/// Issue 14 item 3: our contract month is IB's contract month, never "the future expiring in that
+/// month". On the fake's standard market (crude-style CL next to quarterly ES, corn quoted in
+/// dollars) and without any roll configuration (the old mapping fell back to the expiry's month:
+/// December → the future expiring 19-20 December, IB's January contract), orders, positions and
+/// the listed months all go by IB's `contract_month`; resolved contracts keep the exact expiry.
+#[test]
+fn contract_months_are_ibs_own_not_the_expiry_month() {
+    let fake = FakeGateway::start(FakeGatewayConfig {
+        session_initialised: true,
+        ..FakeGatewayConfig::standard()
+    });
+    let ibkr = Ibkr::new(
+        gateway(&fake.base_url()),
+        [
+            row("CRUDE_W", "CL", "NYMEX", Some(1000.0), 1.0, false),
+            row("SP500", "ES", "CME", None, 1.0, false),
+            row("CORN", "ZC", "CBOT", Some(5000.0), 100.0, false),
+        ],
+        [],
+    );
+    let crude = code("CRUDE_W");
+    let dec = ibkr.resolve(&crude, contract(20241200)).unwrap().unwrap();
+    assert_eq!(dec.conid, 1_600_202_412, "IB's DEC24, expiring in November");
+    assert_eq!(dec.expiry, NaiveDate::from_ymd_opt(2024, 11, 20).unwrap());
+    let jan = ibkr.resolve(&crude, contract(20250100)).unwrap().unwrap();
+    assert_eq!(jan.conid, 1_600_202_501);
+    assert_eq!(jan.expiry, NaiveDate::from_ymd_opt(2024, 12, 20).unwrap());
+    // Back: a future maps to its IB contract month.
+    assert_eq!(
+        ibkr.contract_of(&crude, &jan).unwrap(),
+        Some(contract(20250100))
+    );
+    let es = ibkr.resolve(&code("SP500"), contract(20241200)).unwrap();
+    assert_eq!(es.map(|f| f.conid), Some(1_700_202_412));
+    assert_eq!(
+        ibkr.resolve(&code("SP500"), contract(20241100)).unwrap(),
+        None
+    );
+    // Fetch-prices' list of months with nothing stored: IB's months.
+    let months = ibkr.listed_contracts(&crude).unwrap();
+    assert_eq!(months.first(), Some(&contract(20240100)));
+    assert_eq!(months.len(), 48);
+    // Orders go to IB's contract month; positions come back to it, prices in our units.
+    let account = ibkr.gateway().accounts().unwrap().choose(None).unwrap();
+    for (i, c, q) in [("CRUDE_W", 20241200, 2), ("CORN", 20241200, -3)] {
+        let order = Order {
+            instrument: code(i),
+            contract: contract(c),
+            client_order_id: format!("s1-{i}-{c}"),
+            quantity: q,
+            limit_price: None,
+        };
+        ibkr.submit(&account, &order, 10).unwrap();
+    }
+    assert_eq!(fake.order_conids(), vec![1_600_202_412, 1_800_202_412]);
+    fake.release();
+    let corn = code("CORN");
+    let st = ibkr
+        .find_order(&corn, "s1-CORN-20241200", -3)
+        .unwrap()
+        .unwrap();
+    assert_eq!(st.average_price, Some(480.25));
+    let mut pos = ibkr
+        .positions(&account, &[crude.clone(), corn.clone()])
+        .unwrap();
+    pos.sort_by_key(|p| p.conid);
+    let got: Vec<_> = pos
+        .iter()
+        .map(|p| (p.contract.clone(), p.position, p.market_price))
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            (Some((crude.clone(), contract(20241200))), 2, Some(70.0)),
+            (Some((corn.clone(), contract(20241200))), -3, Some(480.25)),
+        ]
+    );
+    let resolved: Vec<(String, i64, i64, String)> = ibkr
+        .resolved_contracts()
+        .into_iter()
+        .map(|(i, c, f)| (i.to_string(), c.id(), f.conid, f.expiry.to_string()))
+        .collect();
+    assert!(resolved.contains(&(
+        "CRUDE_W".into(),
+        20241200,
+        1_600_202_412,
+        "2024-11-20".into()
+    )));
+    assert!(resolved.contains(&("CORN".into(), 20241200, 1_800_202_412, "2024-12-14".into())));
+}

@@ -6,10 +6,13 @@
 //!   Client Portal broker (an adapter over `systrade-ibkr`).
 //! - [`engine`]: one run — resume in-flight orders, reconcile, generate, submit, record fills,
 //!   complete, reconcile again — over the `state.sqlite` tables of `systrade_store::state`.
+//! - [`manual`]: going live — adopting the broker's positions, recording trades done outside the
+//!   system (both audited).
 
 pub mod broker;
 pub mod engine;
 pub mod logic;
+pub mod manual;
 
 /// The pseudo strategy of roll orders (pysystemtrade `_ROLL_PSEUDO_STRATEGY`).
 pub const ROLL_PSEUDO_STRATEGY: &str = "_ROLL_PSEUDO_STRATEGY";

@@ -332,6 +332,51 @@ pub fn parse_ibkr_fx(path: &Path, bytes: &[u8]) -> Result<Vec<IbkrFx>> {
         .collect()
 }
 
+/// Columns of a broker positions CSV (`place-orders positions adopt --csv FILE`; the contract
+/// rows of `place-orders positions --format csv` have them too).
+pub const BROKER_POSITION_COLUMNS: [&str; 3] = ["instrument", "contract", "position"];
+
+/// One row of a broker positions CSV.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BrokerPositionRow {
+    pub instrument: InstrumentCode,
+    pub contract: systrade_model::ContractDate,
+    pub position: i64,
+}
+
+/// Reads a broker positions CSV (columns [`BROKER_POSITION_COLUMNS`], others ignored; a row
+/// whose `contract` cell is empty, such as a strategy row of `place-orders positions`, is
+/// skipped): instrument codes, contract ids (`YYYYMMDD` or `YYYYMM`) and whole positions within
+/// the broker bound ([`validation::check_contracts`]); an error names the file, row and field.
+pub fn read_broker_positions(path: &Path) -> Result<Vec<BrokerPositionRow>> {
+    let bytes = read_bytes(path)?;
+    let t = Table::read(path, &bytes)?;
+    let c: Vec<usize> = BROKER_POSITION_COLUMNS
+        .iter()
+        .map(|n| t.column(n))
+        .collect::<Result<_>>()?;
+    let mut out = Vec::new();
+    for (i, r) in t.rows.iter().enumerate() {
+        let contract = t.cell(r, c[1]);
+        if contract.is_empty() {
+            continue;
+        }
+        let instrument = t.code(i, r, c[0])?;
+        let contract: systrade_model::ContractDate = contract.parse().map_err(|e| {
+            StoreError::value(path, i + 1, BROKER_POSITION_COLUMNS[1], format!("{e}"))
+        })?;
+        let n: f64 = t.number(i, r, c[2], None)?;
+        let position = validation::check_contracts(n)
+            .map_err(|e| StoreError::value(path, i + 1, BROKER_POSITION_COLUMNS[2], e))?;
+        out.push(BrokerPositionRow {
+            instrument,
+            contract,
+            position,
+        });
+    }
+    Ok(out)
+}
+
 pub(crate) fn read_ibkr_instruments(path: &Path) -> Result<Vec<IbkrInstrument>> {
     parse_ibkr_instruments(path, &read_bytes(path)?)
 }
@@ -366,6 +411,38 @@ fn to_csv(
     }
     w.into_inner()
         .map_err(|e| StoreError::format(path, e.to_string()))
+}
+
+/// `config/ibkr.csv` as pysystemtrade writes `ib_config_futures.csv`: `NA` for any currency, an
+/// empty IBMultiplier for any multiplier, `TRUE`/`FALSE`. Reads back to the same rows
+/// ([`parse_ibkr_instruments`]); an instrument listed twice is an error.
+pub(crate) fn encode_ibkr_instruments(path: &Path, rows: &[IbkrInstrument]) -> Result<Vec<u8>> {
+    let mut seen = std::collections::HashMap::new();
+    for (i, r) in rows.iter().enumerate() {
+        if let Some(first) = seen.insert(r.instrument().clone(), i + 1) {
+            return Err(StoreError::value(
+                path,
+                i + 1,
+                IBKR_COLUMNS[0],
+                format!("{} is already mapped in row {first}", r.instrument()),
+            ));
+        }
+    }
+    to_csv(
+        path,
+        &IBKR_COLUMNS,
+        rows.iter().map(|r| {
+            vec![
+                r.instrument().to_string(),
+                r.symbol().to_string(),
+                r.exchange().to_string(),
+                r.currency().unwrap_or("NA").to_string(),
+                r.multiplier().map(|m| m.to_string()).unwrap_or_default(),
+                r.price_magnifier().to_string(),
+                if r.ignore_weekly() { "TRUE" } else { "FALSE" }.to_string(),
+            ]
+        }),
+    )
 }
 
 pub(crate) fn encode_instruments(path: &Path, rows: &[Instrument]) -> Result<Vec<u8>> {

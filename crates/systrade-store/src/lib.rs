@@ -249,6 +249,17 @@ impl Store {
         })
     }
 
+    /// `config/ibkr.csv` (pysystemtrade's `ib_config_futures.csv` columns; import-pst).
+    pub fn prepare_ibkr_instruments(&self, rows: &[IbkrInstrument]) -> Result<PreparedFile> {
+        let path = self.dir.ibkr_csv();
+        let bytes = config::encode_ibkr_instruments(&path, rows)?;
+        Ok(PreparedFile {
+            path,
+            rows: rows.len(),
+            bytes,
+        })
+    }
+
     pub fn prepare_spread_costs(&self, rows: &[SpreadCost]) -> Result<PreparedFile> {
         let path = self.dir.spreads_csv();
         let bytes = config::encode_spread_costs(&path, rows)?;

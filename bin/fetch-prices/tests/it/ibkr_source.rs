@@ -4,6 +4,7 @@ use crate::common::*;
 use chrono::NaiveDate;
 use std::time::Duration;
 use systrade_ibkr::fakes::{FakeBar, FakeFuture, FakeGateway, FakeGatewayConfig, FakeSeries};
+use systrade_store::Store;
 
 const IBKR_CSV: &str = "Instrument,IBSymbol,IBExchange,IBCurrency,IBMultiplier,priceMagnifier,IgnoreWeekly\n\
 CORN,ZC,CBOT,NA,5000,100,FALSE\n\
@@ -307,4 +308,58 @@ fn fx_rates_are_inverted_when_configured() {
         .read_fx_rates("CAD")
         .unwrap();
     assert_eq!(cad.values, vec![0.8, 1.0 / 1.3, 1.0 / 1.3125]);
+}
+
+/// Issue 14 item 3: fetch-prices maps contract months through IB's own contract month, as
+/// place-orders does, and records each contract's exact expiry in the contracts table. The fake's
+/// standard market lists crude-style CL (IB's DEC24 expires on 20 November) and quotes ZC in
+/// dollars; the roll configuration's ExpiryOffset (14, wrong for crude) pointed the old mapping
+/// at the future expiring in December (IB's JAN25).
+#[test]
+fn crude_style_contract_months_and_exact_expiries_are_recorded() {
+    let env = Env::new(&["CRUDE_W", "CORN"]);
+    env.write_config(
+        "ibkr.csv",
+        "Instrument,IBSymbol,IBExchange,IBCurrency,IBMultiplier,priceMagnifier,IgnoreWeekly\n\
+         CRUDE_W,CL,NYMEX,USD,1000,1,FALSE\nCORN,ZC,CBOT,USD,5000,100,FALSE\n",
+    );
+    let fake = FakeGateway::start(FakeGatewayConfig {
+        session_initialised: true,
+        ..FakeGatewayConfig::standard()
+    });
+    let url = fake.base_url();
+    let mut args = ibkr_args(&url);
+    args.extend(["--contracts", "202412", "--lookback-days", "120"]);
+    let out = env.cmd(&args).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+    let corn = env.stored("CORN").unwrap();
+    assert_eq!(corn.last().map(|b| b.contract.id()), Some(20241200));
+    assert!((corn[0].close - 480.25).abs() < 1e-9, "{}", corn[0].close);
+    let stored: Vec<(String, i64, i64, String)> = Store::open(env.data())
+        .open_state()
+        .unwrap()
+        .resolved_contracts()
+        .unwrap()
+        .into_iter()
+        .map(|c| {
+            (
+                c.instrument.to_string(),
+                c.contract.id(),
+                c.conid,
+                c.expiry.to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        stored,
+        vec![
+            ("CORN".into(), 20241200, 1_800_202_412, "2024-12-14".into()),
+            (
+                "CRUDE_W".into(),
+                20241200,
+                1_600_202_412,
+                "2024-11-20".into()
+            ),
+        ]
+    );
 }

@@ -4,6 +4,7 @@
 
 mod catalogue;
 mod common;
+mod ib_config;
 mod kill;
 mod lock;
 mod malformed;

@@ -1545,3 +1545,181 @@ fn ibkr_crude_style_contract_month_and_stored_expiry() {
     ibkr(p, &fake).assert().success();
     assert!(state(p).locks().unwrap().is_empty());
 }
+
+/// Issue 14, going live: `positions adopt --csv` shows the difference, refuses to record without a
+/// terminal or --yes (exit 2), records with --yes (contract positions, the strategy's position,
+/// one audit row per change naming who and the source), is a no-op when positions agree, and a
+/// bad CSV row is refused naming file, row and field.
+#[test]
+fn adopt_positions_from_a_csv_needs_confirmation_and_is_audited() {
+    let d = data_dir();
+    let p = d.path();
+    let csv = p.join("broker.csv");
+    std::fs::write(
+        &csv,
+        "instrument,contract,position\nCORN,202412,3\nSP500,20241200,-2\n",
+    )
+    .unwrap();
+    let adopt = |extra: &[&str]| {
+        let mut c = po(p);
+        c.args(["positions", "adopt", "--strategy", "s1", "--csv"])
+            .arg(&csv)
+            .args(extra)
+            .env("USER", "alice");
+        c
+    };
+    let out = adopt(&["--format", "csv"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("--yes") && err.contains("terminal"), "{err}");
+    let shown = String::from_utf8_lossy(&out.stdout);
+    assert!(shown.contains("CORN,20241200,0,3,+3"), "{shown}");
+    assert_eq!(contract_pos(p, "CORN", "20241200"), 0);
+    assert!(audit_events(p, "CORN").is_empty());
+
+    adopt(&["--yes"]).assert().success();
+    assert_eq!(contract_pos(p, "CORN", "20241200"), 3);
+    assert_eq!(contract_pos(p, "SP500", "20241200"), -2);
+    assert_eq!(strategy_pos(p, "s1", "CORN"), 3);
+    assert_eq!(strategy_pos(p, "s1", "SP500"), -2);
+    let rows: Vec<_> = state(p)
+        .audit_rows()
+        .unwrap()
+        .into_iter()
+        .filter(|a| a.event == "adopt")
+        .collect();
+    assert_eq!(rows.len(), 4, "{rows:?}");
+    assert!(
+        rows.iter()
+            .any(|a| a.instrument == "CORN" && a.detail.contains("ours 0 -> 3")),
+        "{rows:?}"
+    );
+    assert!(rows.iter().all(|a| a.detail.contains("by alice")));
+    assert!(
+        rows.iter()
+            .all(|a| a.detail.contains("broker.csv") || a.detail.contains("strategy s1"))
+    );
+
+    // Agreeing positions: nothing to adopt, nothing audited.
+    adopt(&["--yes"]).assert().success();
+    assert_eq!(
+        count(p, "SELECT COUNT(*) FROM audit WHERE event = 'adopt'"),
+        4
+    );
+
+    // A position that is not whole: file, row and field named; nothing recorded.
+    std::fs::write(&csv, "instrument,contract,position\nCORN,202412,1.5\n").unwrap();
+    let out = adopt(&["--yes"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(4));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("broker.csv") && err.contains("row 1") && err.contains("position"),
+        "{err}"
+    );
+    assert_eq!(contract_pos(p, "CORN", "20241200"), 3);
+}
+
+/// Issue 14, going live: `trades add` records a fill done outside the system as a complete,
+/// filled order family (orders --history, the fills report trades reads), moves strategy and
+/// contract positions, is audited, and is refused when it is no trade (exit 2) or beyond the
+/// sanity bound, for the trade or the resulting position (exit 4).
+#[test]
+fn manual_trades_move_positions_show_in_history_and_are_audited() {
+    let d = data_dir();
+    let p = d.path();
+    let add = |args: &[&str]| {
+        let mut c = po(p);
+        c.args(["trades", "add"]).args(args).env("USER", "bob");
+        c
+    };
+    add(&[
+        "CORN",
+        "202412",
+        "5",
+        "--price",
+        "480.25",
+        "--strategy",
+        "s1",
+        "--reason",
+        "pysystemtrade balance",
+    ])
+    .assert()
+    .success();
+    add(&[
+        "CORN",
+        "20241200",
+        "-2",
+        "--price",
+        "481",
+        "--strategy",
+        "s1",
+    ])
+    .assert()
+    .success();
+    assert_eq!(strategy_pos(p, "s1", "CORN"), 3);
+    assert_eq!(contract_pos(p, "CORN", "20241200"), 3);
+    let out = po(p)
+        .args(["orders", "--history", "--format", "json"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let rows = json_lines(&out.stdout);
+    let broker: Vec<&Value> = rows.iter().filter(|r| r["level"] == "broker").collect();
+    assert_eq!(broker.len(), 2, "{rows:?}");
+    assert!(broker.iter().all(|r| r["type_or_status"] == "filled"));
+    let instrument: Vec<&Value> = rows.iter().filter(|r| r["level"] == "instrument").collect();
+    assert!(instrument.iter().all(|r| r["type_or_status"] == "balance"));
+    let fills = state(p).fills().unwrap();
+    assert_eq!(
+        fills
+            .iter()
+            .map(|f| (f.quantity, f.price, f.reference_price))
+            .collect::<Vec<_>>(),
+        vec![
+            (5, Some(480.25), Some(480.25)),
+            (-2, Some(481.0), Some(481.0))
+        ]
+    );
+    let audit: Vec<_> = state(p)
+        .audit_rows()
+        .unwrap()
+        .into_iter()
+        .filter(|a| a.event == "manual_trade")
+        .collect();
+    assert_eq!(audit.len(), 2);
+    assert!(
+        audit[0].detail.contains("pysystemtrade balance") && audit[0].detail.contains("by bob")
+    );
+
+    // Not a trade: usage errors, nothing recorded.
+    for bad in [
+        vec!["CORN", "202412", "0", "--price", "1", "--strategy", "s1"],
+        vec!["CORN", "202412", "1", "--price", "NaN", "--strategy", "s1"],
+        vec!["corn!", "202412", "1", "--price", "1", "--strategy", "s1"],
+        vec!["CORN", "2024", "1", "--price", "1", "--strategy", "s1"],
+    ] {
+        let out = add(&bad).output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{bad:?}");
+    }
+    // Beyond the sanity bound: the trade itself, or the position it would leave.
+    for (q, why) in [("7", "a trade of 7"), ("2", "would be 5")] {
+        let out = add(&[
+            "CORN",
+            "202412",
+            q,
+            "--price",
+            "1",
+            "--strategy",
+            "s1",
+            "--max-contracts",
+            "4",
+        ])
+        .output()
+        .unwrap();
+        assert_eq!(out.status.code(), Some(4));
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(why) && err.contains("sanity bound"), "{err}");
+    }
+    assert_eq!(strategy_pos(p, "s1", "CORN"), 3);
+    assert_eq!(count(p, "SELECT COUNT(*) FROM fills"), 2);
+}

@@ -1,6 +1,8 @@
 //! Runs the fake IB Client Portal gateway on 127.0.0.1 by hand or for scripts/bench-orders: prints
-//! its API base URL on stdout, then serves until killed. Every symbol it is asked for gets monthly
-//! futures 2020–2035; nobody needs to log in, the brokerage session starts with `ssodh/init` as
+//! its API base URL on stdout, then serves until killed. It lists the standard market
+//! (`FakeGatewayConfig::standard`: crude-style monthly CL, quarterly ES, ZC quoted in dollars for a
+//! `priceMagnifier` of 100); every other symbol it is asked for gets monthly futures 2020–2035;
+//! nobody needs to log in, the brokerage session starts with `ssodh/init` as
 //! with the real gateway.
 //!
 //! `--port N` (default 0 = any free port), `--tls` (HTTPS with a self-signed certificate, as the
@@ -48,9 +50,8 @@ fn main() -> std::process::ExitCode {
         port,
         tls,
         FakeGatewayConfig {
-            synthesize_futures: true,
             fill_plan: plan,
-            ..FakeGatewayConfig::default()
+            ..FakeGatewayConfig::standard()
         },
     );
     #[allow(clippy::print_stdout)]

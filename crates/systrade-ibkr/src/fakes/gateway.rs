@@ -6,6 +6,9 @@
 //!   than the auth calls answers 401 until `POST /iserver/auth/ssodh/init` (unless
 //!   `session_initialised`); `/tickle` sets a session cookie, and the fake counts the requests that
 //!   send it back. The session can be made to expire once after N history calls.
+//! - Market: [`FakeGatewayConfig::standard`] lists crude-style monthly futures (CL, expiring in
+//!   the month before their contract month) next to quarterly ones (ES) and quotes one product in
+//!   a magnified unit (ZC in dollars); see [`standard_futures`].
 //! - Contracts: `GET /trsrv/futures`, `/iserver/contract/{conid}/info` (`contract_month`,
 //!   `multiplier`, `currency`, `local_symbol`), `/iserver/secdef/info?…&month=DEC24` (by IB's
 //!   contract month, which for crude-style futures is the month after the expiry's),
@@ -177,6 +180,83 @@ impl Default for FakeGatewayConfig {
             submit_delay: Duration::ZERO,
             extra_positions: Vec::new(),
             status_unavailable: false,
+        }
+    }
+}
+
+/// The contract months (`YYYYMM`) of the standard market, 2024–2027.
+fn months(cycle: &[i64]) -> impl Iterator<Item = i64> + '_ {
+    (2024..=2027i64).flat_map(move |y| cycle.iter().map(move |m| y * 100 + m))
+}
+
+/// Four daily bars (2024-01-02 to 2024-01-05, 23:00 UTC the evening before each trading date as
+/// IB stamps them) around `price`.
+fn standard_bars(price: f64) -> Vec<FakeBar> {
+    const JAN_1_2024_23H: i64 = 1_704_150_000_000;
+    (0..4)
+        .map(|k| {
+            let c = price * (1.0 + 0.001 * k as f64);
+            FakeBar {
+                t: JAN_1_2024_23H + k * 86_400_000,
+                o: c,
+                h: c * 1.01,
+                l: c * 0.99,
+                c,
+                v: 1000.0,
+            }
+        })
+        .collect()
+}
+
+/// The standard market of the project's fake gateway (what `ibkr-gateway-fake` serves and the
+/// full-flow tests trade), contract months 2024–2027:
+///
+/// - `CL` on NYMEX (conid `1600000000 + YYYYMM`): crude-style monthly futures, multiplier 1000,
+///   each contract month's future expiring on the 20th of the month *before* (IB's contract
+///   month 202412 expires 2024-11-20), price 70;
+/// - `ES` on CME (conid `1700000000 + YYYYMM`): quarterly (H M U Z), multiplier 50, expiring on
+///   the 20th of the contract month, price 5000;
+/// - `ZC` on CBOT (conid `1800000000 + YYYYMM`): corn in H K N U Z, multiplier 5000, quoted in a
+///   magnified unit: dollars (4.8025), where a mapping with `priceMagnifier` 100 stores cents
+///   (480.25); expiring on the 14th of the contract month.
+///
+/// Each has four daily bars (trading dates 2024-01-02 to 2024-01-05) in IB's units.
+pub fn standard_futures() -> Vec<FakeFuture> {
+    let mut out = Vec::new();
+    for ym in months(&[1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]) {
+        let prev = if ym % 100 == 1 { ym - 89 } else { ym - 1 };
+        let mut f = FakeFuture::new("CL", "NYMEX", 1_600_000_000 + ym, prev * 100 + 20);
+        f.contract_month = Some(ym);
+        f.multiplier = 1000.0;
+        f.price = Some(70.0);
+        f.bars = standard_bars(70.0);
+        out.push(f);
+    }
+    for ym in months(&[3, 6, 9, 12]) {
+        let mut f = FakeFuture::new("ES", "CME", 1_700_000_000 + ym, ym * 100 + 20);
+        f.multiplier = 50.0;
+        f.price = Some(5000.0);
+        f.bars = standard_bars(5000.0);
+        out.push(f);
+    }
+    for ym in months(&[3, 5, 7, 9, 12]) {
+        let mut f = FakeFuture::new("ZC", "CBOT", 1_800_000_000 + ym, ym * 100 + 14);
+        f.multiplier = 5000.0;
+        f.price = Some(4.8025);
+        f.bars = standard_bars(4.8025);
+        out.push(f);
+    }
+    out
+}
+
+impl FakeGatewayConfig {
+    /// The fake as `ibkr-gateway-fake` runs it: the [`standard_futures`] (crude-style monthly
+    /// CL next to quarterly ES, corn quoted in dollars), other symbols synthesised.
+    pub fn standard() -> Self {
+        Self {
+            futures: standard_futures(),
+            synthesize_futures: true,
+            ..Self::default()
         }
     }
 }
@@ -758,10 +838,11 @@ impl State {
             .filter(|(_, (p, _))| *p != 0)
             .map(|(conid, (p, cost))| {
                 let f = self.future(conid);
-                let (sym, exp, mult, ccy, exch) = f.map_or_else(
+                let (sym, exp, month, mult, ccy, exch) = f.map_or_else(
                     || {
                         (
                             String::from("?"),
+                            0,
                             0,
                             1.0,
                             String::from("USD"),
@@ -772,6 +853,7 @@ impl State {
                         (
                             f.symbol.clone(),
                             f.expiration,
+                            f.month(),
                             f.multiplier,
                             f.currency.clone(),
                             f.exchange.clone(),
@@ -780,7 +862,7 @@ impl State {
                 );
                 let price = self.price(conid);
                 json!({"acctId": self.cfg.account, "conid": conid,
-                       "contractDesc": format!("{sym} {} @{exch}", month_name(exp / 100)),
+                       "contractDesc": format!("{sym} {} @{exch}", month_name(month)),
                        "position": p as f64, "mktPrice": price, "mktValue": p as f64 * price * mult,
                        "avgPrice": cost / p as f64, "avgCost": cost / p as f64 * mult,
                        "currency": ccy, "assetClass": "FUT", "ticker": sym,
@@ -1023,6 +1105,16 @@ impl FakeGateway {
     /// Changes the set-up while running.
     pub fn configure(&self, f: impl FnOnce(&mut FakeGatewayConfig)) {
         f(&mut lock(&self.state).cfg);
+    }
+
+    /// The conid of `symbol`'s future of IB contract month `yyyymm` (synthesising the list if set
+    /// to).
+    pub fn conid_of_month(&self, symbol: &str, yyyymm: i64) -> Option<i64> {
+        lock(&self.state)
+            .listed(symbol, "")
+            .into_iter()
+            .find(|f| f.month() == yyyymm)
+            .map(|f| f.conid)
     }
 
     /// The conid of `symbol`'s future expiring in `yyyymm` (synthesising the list if set to).

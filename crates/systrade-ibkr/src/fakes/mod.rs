@@ -11,6 +11,6 @@ pub mod server;
 
 pub use gateway::{
     FakeBar, FakeFuture, FakeGateway, FakeGatewayConfig, FakeGatewayStats, FakeSeries, FillPlan,
-    SubmitShape,
+    SubmitShape, standard_futures,
 };
 pub use server::{Request, Response, SELF_SIGNED_CERT_DER, TestServer};

@@ -26,8 +26,8 @@ pub struct IbkrConfig {
     pub account: Option<String>,
     /// `config/ibkr.csv`.
     pub mapping: Vec<IbkrInstrument>,
-    /// The roll configuration (expiry offsets place crude-style expiries and monthly futures
-    /// among weeklies).
+    /// The roll configuration (expiry offsets tell the monthly future among weeklies with
+    /// `IgnoreWeekly`; contract months are IB's own).
     pub rolls: Vec<RollParameters>,
     /// Most `/iserver/reply` confirmations per order before giving up.
     pub max_replies: usize,
@@ -54,7 +54,7 @@ pub struct IbkrBroker {
     ibkr: Ibkr,
     account: String,
     max_replies: usize,
-    /// Contracts resolved for orders since the last [`Broker::take_resolved_contracts`].
+    /// Contracts already returned by [`Broker::take_resolved_contracts`].
     resolved: Vec<ResolvedContract>,
 }
 
@@ -137,17 +137,6 @@ impl Broker for IbkrBroker {
                 )));
             }
         };
-        // The exact IB future (conid, expiry) the order goes to, for the contracts table; a
-        // lookup failure here is reported by the submission itself.
-        if let Ok(Some(f)) = self.ibkr.resolve(&instrument, contract) {
-            self.resolved.push(ResolvedContract {
-                instrument: instrument.clone(),
-                contract,
-                broker: "ibkr".into(),
-                conid: f.conid,
-                expiry: f.expiry,
-            });
-        }
         let ours = Order {
             instrument,
             contract,
@@ -194,8 +183,26 @@ impl Broker for IbkrBroker {
         }
     }
 
+    /// Every contract the gateway mapping resolved (for orders, for positions), each once.
     fn take_resolved_contracts(&mut self) -> Vec<ResolvedContract> {
-        std::mem::take(&mut self.resolved)
+        let all: Vec<ResolvedContract> = self
+            .ibkr
+            .resolved_contracts()
+            .into_iter()
+            .map(|(instrument, contract, f)| ResolvedContract {
+                instrument,
+                contract,
+                broker: "ibkr".into(),
+                conid: f.conid,
+                expiry: f.expiry,
+            })
+            .collect();
+        let fresh: Vec<ResolvedContract> = all
+            .into_iter()
+            .filter(|c| !self.resolved.contains(c))
+            .collect();
+        self.resolved.extend(fresh.iter().cloned());
+        fresh
     }
 
     /// Maps positions with every instrument of `config/ibkr.csv` (issue 14 item 5: a position

@@ -190,7 +190,11 @@ pub fn run(
     db.transaction(|tx| generate::generate(tx, &name, forward, opts, &mut report))?;
     submit::submit_pending(db, broker, opts, &mut acks, &mut touched, &mut report)?;
     submit::poll(db, broker, opts, &mut touched)?;
-    // The contracts the orders went to, as the broker resolved them (conid, exact expiry).
+    db.transaction(|tx| tx.complete_finished_orders(&now_text()))?;
+    report.breaks.clear();
+    reconcile::reconcile(db, broker, &universe, opts, &mut report)?;
+    // The contracts orders went to and positions were mapped to, as the broker resolved them
+    // (conid, exact expiry).
     let resolved = broker.take_resolved_contracts();
     if !resolved.is_empty() {
         let at = now_text();
@@ -201,9 +205,6 @@ pub fn run(
             Ok(())
         })?;
     }
-    db.transaction(|tx| tx.complete_finished_orders(&now_text()))?;
-    report.breaks.clear();
-    reconcile::reconcile(db, broker, &universe, opts, &mut report)?;
     report.orders = lines::order_lines(db, &touched, &acks)?;
     for o in &mut report.orders {
         if let Some(why) = report.held.get(&o.client_order_id) {
