@@ -234,9 +234,10 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
             "--ibkr-insecure accepts the IB gateway's certificate; it is only for --source ibkr",
         ));
     }
-    let today = args
-        .today
-        .unwrap_or_else(|| chrono::Local::now().date_naive());
+    let today = match args.today {
+        Some(d) => d,
+        None => systrade_cli::today()?,
+    };
     let store = systrade_store::Store::open(&args.common.data_dir);
     let plan = plan::Plan::build(args, &store, today).context("preparing the fetch")?;
     let outcomes = Outcomes::new(if args.fx {

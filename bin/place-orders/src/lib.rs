@@ -71,7 +71,7 @@ pub struct RunArgs {
     #[arg(long)]
     pub dry_run: bool,
 
-    /// Trading date (YYYY-MM-DD) for client order ids and trade-limit periods; default today (UTC).
+    /// Trading date (YYYY-MM-DD) for client order ids and trade-limit periods; default today in SYSTRADE_TZ (UTC unless set).
     #[arg(long, value_name = "DATE", global = true)]
     pub date: Option<chrono::NaiveDate>,
 

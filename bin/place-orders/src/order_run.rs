@@ -133,7 +133,10 @@ pub(crate) fn run_orders(
     run_id: String,
 ) -> anyhow::Result<ExitCode> {
     let r = &args.run;
-    let date = r.date.unwrap_or_else(|| chrono::Utc::now().date_naive());
+    let date = match r.date {
+        Some(d) => d,
+        None => systrade_cli::today()?,
+    };
     let mut broker: Box<dyn Broker> = match r.broker {
         BrokerKind::Sim => Box::new(SimBroker::new(
             store.open_state_for_writing()?,

@@ -42,7 +42,7 @@ pub struct Args {
     #[arg(long, short, value_name = "FILE")]
     pub output: Option<PathBuf>,
 
-    /// The report date (staleness, windows); default today (UTC).
+    /// The report date (staleness, windows); default today in SYSTRADE_TZ (UTC unless set).
     #[arg(long, env = "SYSTRADE_RUN_DATE", value_name = "DATE")]
     pub date: Option<NaiveDate>,
 
@@ -107,7 +107,10 @@ const EXAMPLES: &str = "Examples:\n  report status\n  report --format html --out
 pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     let store = Store::open(&args.common.data_dir);
     let db = store.open_state()?;
-    let date = args.date.unwrap_or_else(|| chrono::Utc::now().date_naive());
+    let date = match args.date {
+        Some(d) => d,
+        None => systrade_cli::today()?,
+    };
     let data = data::Data::load(&store, &db, &args.common, args.vol_window)?;
     let sections: Vec<Section> = if args.sections.is_empty() {
         Section::ALL.to_vec()

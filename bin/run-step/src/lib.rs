@@ -54,11 +54,11 @@ pub struct Args {
     #[command(subcommand)]
     pub cmd: Option<Cmd>,
 
-    /// Trading day the run belongs to (YYYY-MM-DD); default today (UTC).
+    /// Trading day the run belongs to (YYYY-MM-DD); default today in SYSTRADE_TZ (UTC unless set).
     #[arg(long, env = "SYSTRADE_RUN_DATE", value_name = "DATE", global = true)]
     pub date: Option<NaiveDate>,
 
-    /// Time of day checked against the step's window (HH:MM); default now (local time).
+    /// Time of day checked against the step's window (HH:MM); default now in SYSTRADE_TZ.
     #[arg(long, value_name = "HH:MM", value_parser = parse_time)]
     pub time: Option<NaiveTime>,
 

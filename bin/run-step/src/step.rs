@@ -12,8 +12,11 @@ use systrade_cli::{ExitCode, ExitCodeError};
 use systrade_ops::process::{self, Decision, RunOutcome, RunStatus};
 use systrade_store::{StateReader, StateWriter, Store, StoreError, WriteLock};
 
-fn run_date(args: &Args) -> NaiveDate {
-    args.date.unwrap_or_else(|| chrono::Utc::now().date_naive())
+fn run_date(args: &Args) -> anyhow::Result<NaiveDate> {
+    match args.date {
+        Some(d) => Ok(d),
+        None => systrade_cli::today(),
+    }
 }
 
 pub(crate) fn run_step(
@@ -29,7 +32,7 @@ pub(crate) fn run_step(
     {
         bail!("invalid step name {step:?}");
     }
-    let date = run_date(args);
+    let date = run_date(args)?;
     let steps = process::load_steps(&store.dir().processes_csv())?;
     let cfg = process::step_config(&steps, step);
 
@@ -65,7 +68,10 @@ pub(crate) fn run_step(
     }
 
     let status = db.control_status(step)?;
-    let now = args.time.unwrap_or_else(|| chrono::Local::now().time());
+    let now = match args.time {
+        Some(t) => t,
+        None => systrade_cli::clock::time_of_day()?,
+    };
     let pred = match &cfg.predecessor {
         Some(p) => db.latest_run_status(p, date)?,
         None => None,

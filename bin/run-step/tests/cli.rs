@@ -352,3 +352,49 @@ fn cron_field_validator() {
     assert!(!valid_field("*/0", 0, 59));
     assert!(!valid_field("x", 0, 23));
 }
+
+/// "Today" is the configured time zone's (SYSTRADE_TZ): two zones 25 hours apart always have
+/// different dates, each the one `date` gives for that zone; a bad name is a usage error.
+#[test]
+fn run_date_is_today_in_the_configured_time_zone() {
+    let shell_date = |tz: &str| {
+        let out = std::process::Command::new("date")
+            .arg("+%F")
+            .env("TZ", tz)
+            .output()
+            .unwrap();
+        String::from_utf8(out.stdout).unwrap().trim().to_string()
+    };
+    let mut dates = Vec::new();
+    for tz in ["Pacific/Kiritimati", "Pacific/Pago_Pago"] {
+        let dir = tempfile::tempdir().unwrap();
+        let before = shell_date(tz);
+        run_step(dir.path())
+            .env_remove("SYSTRADE_RUN_DATE")
+            .env("SYSTRADE_TZ", tz)
+            .args(["probe", "--", "true"])
+            .assert()
+            .success();
+        let after = shell_date(tz);
+        let conn = Connection::open(dir.path().join("state.sqlite")).unwrap();
+        let run_date: String = conn
+            .query_row("SELECT run_date FROM process_runs", [], |r| r.get(0))
+            .unwrap();
+        assert!(
+            run_date == before || run_date == after,
+            "{tz}: {run_date} vs {before}"
+        );
+        dates.push(run_date);
+    }
+    assert_ne!(dates[0], dates[1], "UTC+14 and UTC-11 never share a date");
+
+    let dir = tempfile::tempdir().unwrap();
+    let out = run_step(dir.path())
+        .env_remove("SYSTRADE_RUN_DATE")
+        .env("SYSTRADE_TZ", "Mars/Olympus")
+        .args(["probe", "--", "true"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("SYSTRADE_TZ"));
+}

@@ -38,6 +38,11 @@ pub const ENVIRONMENT: &[(&str, &str, &str)] = &[
         "When set (run-step sets it for a step's command), the run's one-line summary with counts is written to this file.",
     ),
     (
+        "*",
+        "SYSTRADE_TZ",
+        "Time zone of \"today\" (run dates, default dates, time windows): an IANA name such as Europe/London; default UTC.",
+    ),
+    (
         "fetch-prices",
         "SYSTRADE_SOURCE_TOKEN",
         "Token for an http price source that needs one (sent to the source, never logged).",

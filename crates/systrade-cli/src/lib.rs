@@ -10,6 +10,7 @@
 //! [`ResultExt::exit_code`].
 
 mod args;
+pub mod clock;
 pub mod docs;
 mod error;
 mod exit;
@@ -22,6 +23,7 @@ pub mod summary;
 pub use args::{
     CommonArgs, FormatArg, LogFormat, OutputFormat, parse_instrument, parse_instrument_list,
 };
+pub use clock::today;
 pub use error::{
     ExitCodeError, ExitError, ResultExt, data_problem, exit_code_of, failure, locked, message_of,
     unavailable, usage, with_exit_code,
