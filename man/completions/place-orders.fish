@@ -27,7 +27,7 @@ end
 complete -c place-orders -n "__fish_place_orders_needs_command" -l broker -d 'Broker to send orders to' -r -f -a "sim\t'Deterministic paper broker: fills at once at the reference price plus slippage'
 ibkr\t'Interactive Brokers Client Portal Web API gateway'"
 complete -c place-orders -n "__fish_place_orders_needs_command" -l strategies -d 'Only these strategies (comma separated); default: every strategy with optimal positions' -r
-complete -c place-orders -n "__fish_place_orders_needs_command" -l date -d 'Trading date (YYYY-MM-DD) for client order ids and trade-limit periods; default today (UTC)' -r
+complete -c place-orders -n "__fish_place_orders_needs_command" -l date -d 'Trading date (YYYY-MM-DD) for client order ids and trade-limit periods; default today in SYSTRADE_TZ (UTC unless set)' -r
 complete -c place-orders -n "__fish_place_orders_needs_command" -l sim-slippage -d 'Sim broker slippage in price units per contract, against the trade' -r
 complete -c place-orders -n "__fish_place_orders_needs_command" -l ibkr-url -d 'IB Client Portal gateway base URL' -r
 complete -c place-orders -n "__fish_place_orders_needs_command" -l ibkr-account -d 'IB account id; default: the gateway\'s selected account' -r
@@ -61,7 +61,7 @@ complete -c place-orders -n "__fish_place_orders_needs_command" -f -a "limits" -
 complete -c place-orders -n "__fish_place_orders_needs_command" -f -a "locks" -d 'Instrument locks: manual ones, and those set by a position break'
 complete -c place-orders -n "__fish_place_orders_needs_command" -f -a "audit" -d 'The append-only audit trail of decisions that changed or blocked orders'
 complete -c place-orders -n "__fish_place_orders_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c place-orders -n "__fish_place_orders_using_subcommand positions; and not __fish_seen_subcommand_from adopt help" -l date -d 'Trading date (YYYY-MM-DD) for client order ids and trade-limit periods; default today (UTC)' -r
+complete -c place-orders -n "__fish_place_orders_using_subcommand positions; and not __fish_seen_subcommand_from adopt help" -l date -d 'Trading date (YYYY-MM-DD) for client order ids and trade-limit periods; default today in SYSTRADE_TZ (UTC unless set)' -r
 complete -c place-orders -n "__fish_place_orders_using_subcommand positions; and not __fish_seen_subcommand_from adopt help" -l format -d 'Output format of summaries and listings on stdout: table, csv or json (JSON Lines; the order run\'s rows carry "table": "instruments" | "orders" | "breaks")' -r -f -a "table\t'Aligned columns (or readable text) for people'
 csv\t'A header line, then one line per row'
 json\t'JSON Lines: one object per row (a summary is one object)'"
@@ -84,7 +84,7 @@ complete -c place-orders -n "__fish_place_orders_using_subcommand positions; and
 complete -c place-orders -n "__fish_place_orders_using_subcommand positions; and __fish_seen_subcommand_from adopt" -l ibkr-url -d 'IB Client Portal gateway base URL' -r
 complete -c place-orders -n "__fish_place_orders_using_subcommand positions; and __fish_seen_subcommand_from adopt" -l ibkr-account -d 'IB account id; default: the gateway\'s selected account' -r
 complete -c place-orders -n "__fish_place_orders_using_subcommand positions; and __fish_seen_subcommand_from adopt" -l lock-timeout -d 'Seconds to wait for another process writing to the data directory (exit 6 after)' -r
-complete -c place-orders -n "__fish_place_orders_using_subcommand positions; and __fish_seen_subcommand_from adopt" -l date -d 'Trading date (YYYY-MM-DD) for client order ids and trade-limit periods; default today (UTC)' -r
+complete -c place-orders -n "__fish_place_orders_using_subcommand positions; and __fish_seen_subcommand_from adopt" -l date -d 'Trading date (YYYY-MM-DD) for client order ids and trade-limit periods; default today in SYSTRADE_TZ (UTC unless set)' -r
 complete -c place-orders -n "__fish_place_orders_using_subcommand positions; and __fish_seen_subcommand_from adopt" -l format -d 'Output format of summaries and listings on stdout: table, csv or json (JSON Lines; the order run\'s rows carry "table": "instruments" | "orders" | "breaks")' -r -f -a "table\t'Aligned columns (or readable text) for people'
 csv\t'A header line, then one line per row'
 json\t'JSON Lines: one object per row (a summary is one object)'"
@@ -104,7 +104,7 @@ complete -c place-orders -n "__fish_place_orders_using_subcommand positions; and
 complete -c place-orders -n "__fish_place_orders_using_subcommand positions; and __fish_seen_subcommand_from adopt" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c place-orders -n "__fish_place_orders_using_subcommand positions; and __fish_seen_subcommand_from help" -f -a "adopt" -d 'Going live: read the broker\'s contract positions (IB gateway, or --csv FILE), show where they differ from ours, and after confirmation record them as ours: contract positions set to the broker\'s, the strategy position of --strategy moved so that the instrument\'s strategy positions add up to them; every change audited (who, what, source). Asks on a terminal; --yes for scripts (without a terminal and without --yes: exit 2). Positions the mapping (config/ibkr.csv) cannot place are shown, not adopted (exit 3)'
 complete -c place-orders -n "__fish_place_orders_using_subcommand positions; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c place-orders -n "__fish_place_orders_using_subcommand trades; and not __fish_seen_subcommand_from add help" -l date -d 'Trading date (YYYY-MM-DD) for client order ids and trade-limit periods; default today (UTC)' -r
+complete -c place-orders -n "__fish_place_orders_using_subcommand trades; and not __fish_seen_subcommand_from add help" -l date -d 'Trading date (YYYY-MM-DD) for client order ids and trade-limit periods; default today in SYSTRADE_TZ (UTC unless set)' -r
 complete -c place-orders -n "__fish_place_orders_using_subcommand trades; and not __fish_seen_subcommand_from add help" -l format -d 'Output format of summaries and listings on stdout: table, csv or json (JSON Lines; the order run\'s rows carry "table": "instruments" | "orders" | "breaks")' -r -f -a "table\t'Aligned columns (or readable text) for people'
 csv\t'A header line, then one line per row'
 json\t'JSON Lines: one object per row (a summary is one object)'"
@@ -128,7 +128,7 @@ complete -c place-orders -n "__fish_place_orders_using_subcommand trades; and __
 complete -c place-orders -n "__fish_place_orders_using_subcommand trades; and __fish_seen_subcommand_from add" -l fill-time -d 'Fill time (`YYYY-MM-DD HH:MM:SS`, UTC); default now' -r
 complete -c place-orders -n "__fish_place_orders_using_subcommand trades; and __fish_seen_subcommand_from add" -l max-contracts -d 'Sanity bound for this trade and the resulting positions; default as for the order run' -r
 complete -c place-orders -n "__fish_place_orders_using_subcommand trades; and __fish_seen_subcommand_from add" -l lock-timeout -d 'Seconds to wait for another process writing to the data directory (exit 6 after)' -r
-complete -c place-orders -n "__fish_place_orders_using_subcommand trades; and __fish_seen_subcommand_from add" -l date -d 'Trading date (YYYY-MM-DD) for client order ids and trade-limit periods; default today (UTC)' -r
+complete -c place-orders -n "__fish_place_orders_using_subcommand trades; and __fish_seen_subcommand_from add" -l date -d 'Trading date (YYYY-MM-DD) for client order ids and trade-limit periods; default today in SYSTRADE_TZ (UTC unless set)' -r
 complete -c place-orders -n "__fish_place_orders_using_subcommand trades; and __fish_seen_subcommand_from add" -l format -d 'Output format of summaries and listings on stdout: table, csv or json (JSON Lines; the order run\'s rows carry "table": "instruments" | "orders" | "breaks")' -r -f -a "table\t'Aligned columns (or readable text) for people'
 csv\t'A header line, then one line per row'
 json\t'JSON Lines: one object per row (a summary is one object)'"
@@ -146,7 +146,7 @@ complete -c place-orders -n "__fish_place_orders_using_subcommand trades; and __
 complete -c place-orders -n "__fish_place_orders_using_subcommand trades; and __fish_seen_subcommand_from add" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c place-orders -n "__fish_place_orders_using_subcommand trades; and __fish_seen_subcommand_from help" -f -a "add" -d 'Record a fill done outside the system (a balance trade): a complete, filled order family (broker `manual`, type `balance`) that moves the strategy and contract positions, shows in `orders --history` and `report trades`, and is audited. Refused beyond the sanity bound (exit 4) or when not a valid trade (exit 2)'
 complete -c place-orders -n "__fish_place_orders_using_subcommand trades; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c place-orders -n "__fish_place_orders_using_subcommand orders" -l date -d 'Trading date (YYYY-MM-DD) for client order ids and trade-limit periods; default today (UTC)' -r
+complete -c place-orders -n "__fish_place_orders_using_subcommand orders" -l date -d 'Trading date (YYYY-MM-DD) for client order ids and trade-limit periods; default today in SYSTRADE_TZ (UTC unless set)' -r
 complete -c place-orders -n "__fish_place_orders_using_subcommand orders" -l format -d 'Output format of summaries and listings on stdout: table, csv or json (JSON Lines; the order run\'s rows carry "table": "instruments" | "orders" | "breaks")' -r -f -a "table\t'Aligned columns (or readable text) for people'
 csv\t'A header line, then one line per row'
 json\t'JSON Lines: one object per row (a summary is one object)'"
@@ -163,7 +163,7 @@ complete -c place-orders -n "__fish_place_orders_using_subcommand orders" -s v -
 complete -c place-orders -n "__fish_place_orders_using_subcommand orders" -s q -l quiet -d 'Less log output on stderr (-q warnings and errors only, -qq errors only)'
 complete -c place-orders -n "__fish_place_orders_using_subcommand orders" -l no-progress -d 'Never draw progress bars (they are drawn only when stderr is a terminal anyway)'
 complete -c place-orders -n "__fish_place_orders_using_subcommand orders" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c place-orders -n "__fish_place_orders_using_subcommand overrides; and not __fish_seen_subcommand_from set clear list help" -l date -d 'Trading date (YYYY-MM-DD) for client order ids and trade-limit periods; default today (UTC)' -r
+complete -c place-orders -n "__fish_place_orders_using_subcommand overrides; and not __fish_seen_subcommand_from set clear list help" -l date -d 'Trading date (YYYY-MM-DD) for client order ids and trade-limit periods; default today in SYSTRADE_TZ (UTC unless set)' -r
 complete -c place-orders -n "__fish_place_orders_using_subcommand overrides; and not __fish_seen_subcommand_from set clear list help" -l format -d 'Output format of summaries and listings on stdout: table, csv or json (JSON Lines; the order run\'s rows carry "table": "instruments" | "orders" | "breaks")' -r -f -a "table\t'Aligned columns (or readable text) for people'
 csv\t'A header line, then one line per row'
 json\t'JSON Lines: one object per row (a summary is one object)'"
@@ -185,7 +185,7 @@ complete -c place-orders -n "__fish_place_orders_using_subcommand overrides; and
 complete -c place-orders -n "__fish_place_orders_using_subcommand overrides; and not __fish_seen_subcommand_from set clear list help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c place-orders -n "__fish_place_orders_using_subcommand overrides; and __fish_seen_subcommand_from set" -l strategy -d 'Strategy (omit for every strategy)' -r
 complete -c place-orders -n "__fish_place_orders_using_subcommand overrides; and __fish_seen_subcommand_from set" -l instrument -d 'Instrument (omit for every instrument, where allowed)' -r
-complete -c place-orders -n "__fish_place_orders_using_subcommand overrides; and __fish_seen_subcommand_from set" -l date -d 'Trading date (YYYY-MM-DD) for client order ids and trade-limit periods; default today (UTC)' -r
+complete -c place-orders -n "__fish_place_orders_using_subcommand overrides; and __fish_seen_subcommand_from set" -l date -d 'Trading date (YYYY-MM-DD) for client order ids and trade-limit periods; default today in SYSTRADE_TZ (UTC unless set)' -r
 complete -c place-orders -n "__fish_place_orders_using_subcommand overrides; and __fish_seen_subcommand_from set" -l format -d 'Output format of summaries and listings on stdout: table, csv or json (JSON Lines; the order run\'s rows carry "table": "instruments" | "orders" | "breaks")' -r -f -a "table\t'Aligned columns (or readable text) for people'
 csv\t'A header line, then one line per row'
 json\t'JSON Lines: one object per row (a summary is one object)'"
@@ -203,7 +203,7 @@ complete -c place-orders -n "__fish_place_orders_using_subcommand overrides; and
 complete -c place-orders -n "__fish_place_orders_using_subcommand overrides; and __fish_seen_subcommand_from set" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c place-orders -n "__fish_place_orders_using_subcommand overrides; and __fish_seen_subcommand_from clear" -l strategy -d 'Strategy (omit for every strategy)' -r
 complete -c place-orders -n "__fish_place_orders_using_subcommand overrides; and __fish_seen_subcommand_from clear" -l instrument -d 'Instrument (omit for every instrument, where allowed)' -r
-complete -c place-orders -n "__fish_place_orders_using_subcommand overrides; and __fish_seen_subcommand_from clear" -l date -d 'Trading date (YYYY-MM-DD) for client order ids and trade-limit periods; default today (UTC)' -r
+complete -c place-orders -n "__fish_place_orders_using_subcommand overrides; and __fish_seen_subcommand_from clear" -l date -d 'Trading date (YYYY-MM-DD) for client order ids and trade-limit periods; default today in SYSTRADE_TZ (UTC unless set)' -r
 complete -c place-orders -n "__fish_place_orders_using_subcommand overrides; and __fish_seen_subcommand_from clear" -l format -d 'Output format of summaries and listings on stdout: table, csv or json (JSON Lines; the order run\'s rows carry "table": "instruments" | "orders" | "breaks")' -r -f -a "table\t'Aligned columns (or readable text) for people'
 csv\t'A header line, then one line per row'
 json\t'JSON Lines: one object per row (a summary is one object)'"
@@ -219,7 +219,7 @@ complete -c place-orders -n "__fish_place_orders_using_subcommand overrides; and
 complete -c place-orders -n "__fish_place_orders_using_subcommand overrides; and __fish_seen_subcommand_from clear" -s q -l quiet -d 'Less log output on stderr (-q warnings and errors only, -qq errors only)'
 complete -c place-orders -n "__fish_place_orders_using_subcommand overrides; and __fish_seen_subcommand_from clear" -l no-progress -d 'Never draw progress bars (they are drawn only when stderr is a terminal anyway)'
 complete -c place-orders -n "__fish_place_orders_using_subcommand overrides; and __fish_seen_subcommand_from clear" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c place-orders -n "__fish_place_orders_using_subcommand overrides; and __fish_seen_subcommand_from list" -l date -d 'Trading date (YYYY-MM-DD) for client order ids and trade-limit periods; default today (UTC)' -r
+complete -c place-orders -n "__fish_place_orders_using_subcommand overrides; and __fish_seen_subcommand_from list" -l date -d 'Trading date (YYYY-MM-DD) for client order ids and trade-limit periods; default today in SYSTRADE_TZ (UTC unless set)' -r
 complete -c place-orders -n "__fish_place_orders_using_subcommand overrides; and __fish_seen_subcommand_from list" -l format -d 'Output format of summaries and listings on stdout: table, csv or json (JSON Lines; the order run\'s rows carry "table": "instruments" | "orders" | "breaks")' -r -f -a "table\t'Aligned columns (or readable text) for people'
 csv\t'A header line, then one line per row'
 json\t'JSON Lines: one object per row (a summary is one object)'"
@@ -239,7 +239,7 @@ complete -c place-orders -n "__fish_place_orders_using_subcommand overrides; and
 complete -c place-orders -n "__fish_place_orders_using_subcommand overrides; and __fish_seen_subcommand_from help" -f -a "clear" -d 'Remove an override'
 complete -c place-orders -n "__fish_place_orders_using_subcommand overrides; and __fish_seen_subcommand_from help" -f -a "list"
 complete -c place-orders -n "__fish_place_orders_using_subcommand overrides; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c place-orders -n "__fish_place_orders_using_subcommand limits; and not __fish_seen_subcommand_from position trade clear list help" -l date -d 'Trading date (YYYY-MM-DD) for client order ids and trade-limit periods; default today (UTC)' -r
+complete -c place-orders -n "__fish_place_orders_using_subcommand limits; and not __fish_seen_subcommand_from position trade clear list help" -l date -d 'Trading date (YYYY-MM-DD) for client order ids and trade-limit periods; default today in SYSTRADE_TZ (UTC unless set)' -r
 complete -c place-orders -n "__fish_place_orders_using_subcommand limits; and not __fish_seen_subcommand_from position trade clear list help" -l format -d 'Output format of summaries and listings on stdout: table, csv or json (JSON Lines; the order run\'s rows carry "table": "instruments" | "orders" | "breaks")' -r -f -a "table\t'Aligned columns (or readable text) for people'
 csv\t'A header line, then one line per row'
 json\t'JSON Lines: one object per row (a summary is one object)'"
@@ -262,7 +262,7 @@ complete -c place-orders -n "__fish_place_orders_using_subcommand limits; and no
 complete -c place-orders -n "__fish_place_orders_using_subcommand limits; and not __fish_seen_subcommand_from position trade clear list help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c place-orders -n "__fish_place_orders_using_subcommand limits; and __fish_seen_subcommand_from position" -l strategy -d 'Strategy (omit for every strategy)' -r
 complete -c place-orders -n "__fish_place_orders_using_subcommand limits; and __fish_seen_subcommand_from position" -l instrument -d 'Instrument (omit for every instrument, where allowed)' -r
-complete -c place-orders -n "__fish_place_orders_using_subcommand limits; and __fish_seen_subcommand_from position" -l date -d 'Trading date (YYYY-MM-DD) for client order ids and trade-limit periods; default today (UTC)' -r
+complete -c place-orders -n "__fish_place_orders_using_subcommand limits; and __fish_seen_subcommand_from position" -l date -d 'Trading date (YYYY-MM-DD) for client order ids and trade-limit periods; default today in SYSTRADE_TZ (UTC unless set)' -r
 complete -c place-orders -n "__fish_place_orders_using_subcommand limits; and __fish_seen_subcommand_from position" -l format -d 'Output format of summaries and listings on stdout: table, csv or json (JSON Lines; the order run\'s rows carry "table": "instruments" | "orders" | "breaks")' -r -f -a "table\t'Aligned columns (or readable text) for people'
 csv\t'A header line, then one line per row'
 json\t'JSON Lines: one object per row (a summary is one object)'"
@@ -281,7 +281,7 @@ complete -c place-orders -n "__fish_place_orders_using_subcommand limits; and __
 complete -c place-orders -n "__fish_place_orders_using_subcommand limits; and __fish_seen_subcommand_from trade" -l strategy -d 'Strategy (omit for every strategy)' -r
 complete -c place-orders -n "__fish_place_orders_using_subcommand limits; and __fish_seen_subcommand_from trade" -l instrument -d 'Instrument (omit for every instrument, where allowed)' -r
 complete -c place-orders -n "__fish_place_orders_using_subcommand limits; and __fish_seen_subcommand_from trade" -l period-days -d 'The period the limit counts trades over, in days' -r
-complete -c place-orders -n "__fish_place_orders_using_subcommand limits; and __fish_seen_subcommand_from trade" -l date -d 'Trading date (YYYY-MM-DD) for client order ids and trade-limit periods; default today (UTC)' -r
+complete -c place-orders -n "__fish_place_orders_using_subcommand limits; and __fish_seen_subcommand_from trade" -l date -d 'Trading date (YYYY-MM-DD) for client order ids and trade-limit periods; default today in SYSTRADE_TZ (UTC unless set)' -r
 complete -c place-orders -n "__fish_place_orders_using_subcommand limits; and __fish_seen_subcommand_from trade" -l format -d 'Output format of summaries and listings on stdout: table, csv or json (JSON Lines; the order run\'s rows carry "table": "instruments" | "orders" | "breaks")' -r -f -a "table\t'Aligned columns (or readable text) for people'
 csv\t'A header line, then one line per row'
 json\t'JSON Lines: one object per row (a summary is one object)'"
@@ -301,7 +301,7 @@ complete -c place-orders -n "__fish_place_orders_using_subcommand limits; and __
 complete -c place-orders -n "__fish_place_orders_using_subcommand limits; and __fish_seen_subcommand_from clear" -l instrument -d 'Instrument (omit for every instrument, where allowed)' -r
 complete -c place-orders -n "__fish_place_orders_using_subcommand limits; and __fish_seen_subcommand_from clear" -l kind -d 'Which limits to remove' -r -f -a "position\t''
 trade\t''"
-complete -c place-orders -n "__fish_place_orders_using_subcommand limits; and __fish_seen_subcommand_from clear" -l date -d 'Trading date (YYYY-MM-DD) for client order ids and trade-limit periods; default today (UTC)' -r
+complete -c place-orders -n "__fish_place_orders_using_subcommand limits; and __fish_seen_subcommand_from clear" -l date -d 'Trading date (YYYY-MM-DD) for client order ids and trade-limit periods; default today in SYSTRADE_TZ (UTC unless set)' -r
 complete -c place-orders -n "__fish_place_orders_using_subcommand limits; and __fish_seen_subcommand_from clear" -l format -d 'Output format of summaries and listings on stdout: table, csv or json (JSON Lines; the order run\'s rows carry "table": "instruments" | "orders" | "breaks")' -r -f -a "table\t'Aligned columns (or readable text) for people'
 csv\t'A header line, then one line per row'
 json\t'JSON Lines: one object per row (a summary is one object)'"
@@ -317,7 +317,7 @@ complete -c place-orders -n "__fish_place_orders_using_subcommand limits; and __
 complete -c place-orders -n "__fish_place_orders_using_subcommand limits; and __fish_seen_subcommand_from clear" -s q -l quiet -d 'Less log output on stderr (-q warnings and errors only, -qq errors only)'
 complete -c place-orders -n "__fish_place_orders_using_subcommand limits; and __fish_seen_subcommand_from clear" -l no-progress -d 'Never draw progress bars (they are drawn only when stderr is a terminal anyway)'
 complete -c place-orders -n "__fish_place_orders_using_subcommand limits; and __fish_seen_subcommand_from clear" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c place-orders -n "__fish_place_orders_using_subcommand limits; and __fish_seen_subcommand_from list" -l date -d 'Trading date (YYYY-MM-DD) for client order ids and trade-limit periods; default today (UTC)' -r
+complete -c place-orders -n "__fish_place_orders_using_subcommand limits; and __fish_seen_subcommand_from list" -l date -d 'Trading date (YYYY-MM-DD) for client order ids and trade-limit periods; default today in SYSTRADE_TZ (UTC unless set)' -r
 complete -c place-orders -n "__fish_place_orders_using_subcommand limits; and __fish_seen_subcommand_from list" -l format -d 'Output format of summaries and listings on stdout: table, csv or json (JSON Lines; the order run\'s rows carry "table": "instruments" | "orders" | "breaks")' -r -f -a "table\t'Aligned columns (or readable text) for people'
 csv\t'A header line, then one line per row'
 json\t'JSON Lines: one object per row (a summary is one object)'"
@@ -338,7 +338,7 @@ complete -c place-orders -n "__fish_place_orders_using_subcommand limits; and __
 complete -c place-orders -n "__fish_place_orders_using_subcommand limits; and __fish_seen_subcommand_from help" -f -a "clear" -d 'Remove the position or trade limits of a scope'
 complete -c place-orders -n "__fish_place_orders_using_subcommand limits; and __fish_seen_subcommand_from help" -f -a "list"
 complete -c place-orders -n "__fish_place_orders_using_subcommand limits; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c place-orders -n "__fish_place_orders_using_subcommand locks; and not __fish_seen_subcommand_from list add clear help" -l date -d 'Trading date (YYYY-MM-DD) for client order ids and trade-limit periods; default today (UTC)' -r
+complete -c place-orders -n "__fish_place_orders_using_subcommand locks; and not __fish_seen_subcommand_from list add clear help" -l date -d 'Trading date (YYYY-MM-DD) for client order ids and trade-limit periods; default today in SYSTRADE_TZ (UTC unless set)' -r
 complete -c place-orders -n "__fish_place_orders_using_subcommand locks; and not __fish_seen_subcommand_from list add clear help" -l format -d 'Output format of summaries and listings on stdout: table, csv or json (JSON Lines; the order run\'s rows carry "table": "instruments" | "orders" | "breaks")' -r -f -a "table\t'Aligned columns (or readable text) for people'
 csv\t'A header line, then one line per row'
 json\t'JSON Lines: one object per row (a summary is one object)'"
@@ -358,7 +358,7 @@ complete -c place-orders -n "__fish_place_orders_using_subcommand locks; and not
 complete -c place-orders -n "__fish_place_orders_using_subcommand locks; and not __fish_seen_subcommand_from list add clear help" -f -a "add" -d 'Lock an instrument: no new orders until cleared'
 complete -c place-orders -n "__fish_place_orders_using_subcommand locks; and not __fish_seen_subcommand_from list add clear help" -f -a "clear" -d 'Remove a lock (a break that persists locks the instrument again on the next run)'
 complete -c place-orders -n "__fish_place_orders_using_subcommand locks; and not __fish_seen_subcommand_from list add clear help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c place-orders -n "__fish_place_orders_using_subcommand locks; and __fish_seen_subcommand_from list" -l date -d 'Trading date (YYYY-MM-DD) for client order ids and trade-limit periods; default today (UTC)' -r
+complete -c place-orders -n "__fish_place_orders_using_subcommand locks; and __fish_seen_subcommand_from list" -l date -d 'Trading date (YYYY-MM-DD) for client order ids and trade-limit periods; default today in SYSTRADE_TZ (UTC unless set)' -r
 complete -c place-orders -n "__fish_place_orders_using_subcommand locks; and __fish_seen_subcommand_from list" -l format -d 'Output format of summaries and listings on stdout: table, csv or json (JSON Lines; the order run\'s rows carry "table": "instruments" | "orders" | "breaks")' -r -f -a "table\t'Aligned columns (or readable text) for people'
 csv\t'A header line, then one line per row'
 json\t'JSON Lines: one object per row (a summary is one object)'"
@@ -375,7 +375,7 @@ complete -c place-orders -n "__fish_place_orders_using_subcommand locks; and __f
 complete -c place-orders -n "__fish_place_orders_using_subcommand locks; and __fish_seen_subcommand_from list" -l no-progress -d 'Never draw progress bars (they are drawn only when stderr is a terminal anyway)'
 complete -c place-orders -n "__fish_place_orders_using_subcommand locks; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c place-orders -n "__fish_place_orders_using_subcommand locks; and __fish_seen_subcommand_from add" -l reason -d 'Why (shown with the lock and in the audit trail)' -r
-complete -c place-orders -n "__fish_place_orders_using_subcommand locks; and __fish_seen_subcommand_from add" -l date -d 'Trading date (YYYY-MM-DD) for client order ids and trade-limit periods; default today (UTC)' -r
+complete -c place-orders -n "__fish_place_orders_using_subcommand locks; and __fish_seen_subcommand_from add" -l date -d 'Trading date (YYYY-MM-DD) for client order ids and trade-limit periods; default today in SYSTRADE_TZ (UTC unless set)' -r
 complete -c place-orders -n "__fish_place_orders_using_subcommand locks; and __fish_seen_subcommand_from add" -l format -d 'Output format of summaries and listings on stdout: table, csv or json (JSON Lines; the order run\'s rows carry "table": "instruments" | "orders" | "breaks")' -r -f -a "table\t'Aligned columns (or readable text) for people'
 csv\t'A header line, then one line per row'
 json\t'JSON Lines: one object per row (a summary is one object)'"
@@ -391,7 +391,7 @@ complete -c place-orders -n "__fish_place_orders_using_subcommand locks; and __f
 complete -c place-orders -n "__fish_place_orders_using_subcommand locks; and __fish_seen_subcommand_from add" -s q -l quiet -d 'Less log output on stderr (-q warnings and errors only, -qq errors only)'
 complete -c place-orders -n "__fish_place_orders_using_subcommand locks; and __fish_seen_subcommand_from add" -l no-progress -d 'Never draw progress bars (they are drawn only when stderr is a terminal anyway)'
 complete -c place-orders -n "__fish_place_orders_using_subcommand locks; and __fish_seen_subcommand_from add" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c place-orders -n "__fish_place_orders_using_subcommand locks; and __fish_seen_subcommand_from clear" -l date -d 'Trading date (YYYY-MM-DD) for client order ids and trade-limit periods; default today (UTC)' -r
+complete -c place-orders -n "__fish_place_orders_using_subcommand locks; and __fish_seen_subcommand_from clear" -l date -d 'Trading date (YYYY-MM-DD) for client order ids and trade-limit periods; default today in SYSTRADE_TZ (UTC unless set)' -r
 complete -c place-orders -n "__fish_place_orders_using_subcommand locks; and __fish_seen_subcommand_from clear" -l format -d 'Output format of summaries and listings on stdout: table, csv or json (JSON Lines; the order run\'s rows carry "table": "instruments" | "orders" | "breaks")' -r -f -a "table\t'Aligned columns (or readable text) for people'
 csv\t'A header line, then one line per row'
 json\t'JSON Lines: one object per row (a summary is one object)'"
@@ -411,7 +411,7 @@ complete -c place-orders -n "__fish_place_orders_using_subcommand locks; and __f
 complete -c place-orders -n "__fish_place_orders_using_subcommand locks; and __fish_seen_subcommand_from help" -f -a "add" -d 'Lock an instrument: no new orders until cleared'
 complete -c place-orders -n "__fish_place_orders_using_subcommand locks; and __fish_seen_subcommand_from help" -f -a "clear" -d 'Remove a lock (a break that persists locks the instrument again on the next run)'
 complete -c place-orders -n "__fish_place_orders_using_subcommand locks; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c place-orders -n "__fish_place_orders_using_subcommand audit" -l date -d 'Trading date (YYYY-MM-DD) for client order ids and trade-limit periods; default today (UTC)' -r
+complete -c place-orders -n "__fish_place_orders_using_subcommand audit" -l date -d 'Trading date (YYYY-MM-DD) for client order ids and trade-limit periods; default today in SYSTRADE_TZ (UTC unless set)' -r
 complete -c place-orders -n "__fish_place_orders_using_subcommand audit" -l format -d 'Output format of summaries and listings on stdout: table, csv or json (JSON Lines; the order run\'s rows carry "table": "instruments" | "orders" | "breaks")' -r -f -a "table\t'Aligned columns (or readable text) for people'
 csv\t'A header line, then one line per row'
 json\t'JSON Lines: one object per row (a summary is one object)'"

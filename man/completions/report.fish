@@ -3,7 +3,7 @@ csv\t''
 json\t''
 html\t''"
 complete -c report -s o -l output -d 'Write the report to FILE (atomically) instead of stdout; stdout gets a one-line summary' -r -F
-complete -c report -l date -d 'The report date (staleness, windows); default today (UTC)' -r
+complete -c report -l date -d 'The report date (staleness, windows); default today in SYSTRADE_TZ (UTC unless set)' -r
 complete -c report -l stale-days -d 'Prices whose last bar is more than this many business days before the report date are stale' -r
 complete -c report -l vol-window -d 'Days of returns for volatility and correlations' -r
 complete -c report -l data-dir -d 'The data directory all tools share (config/, prices/, rolls/, state.sqlite, ...)' -r -F

@@ -24,8 +24,8 @@ function __fish_run_step_using_subcommand
     contains -- $cmd[1] $argv
 end
 
-complete -c run-step -n "__fish_run_step_needs_command" -l date -d 'Trading day the run belongs to (YYYY-MM-DD); default today (UTC)' -r
-complete -c run-step -n "__fish_run_step_needs_command" -l time -d 'Time of day checked against the step\'s window (HH:MM); default now (local time)' -r
+complete -c run-step -n "__fish_run_step_needs_command" -l date -d 'Trading day the run belongs to (YYYY-MM-DD); default today in SYSTRADE_TZ (UTC unless set)' -r
+complete -c run-step -n "__fish_run_step_needs_command" -l time -d 'Time of day checked against the step\'s window (HH:MM); default now in SYSTRADE_TZ' -r
 complete -c run-step -n "__fish_run_step_needs_command" -l metrics-file -d 'Prometheus textfile to rewrite after the step; default DATA/metrics/systrade.prom' -r -F
 complete -c run-step -n "__fish_run_step_needs_command" -l alert-cmd -d 'Shell command run when the step fails (gets STEP and EXIT_CODE as $1 and $2)' -r
 complete -c run-step -n "__fish_run_step_needs_command" -l data-dir -d 'The data directory all tools share (config/, prices/, rolls/, state.sqlite, ...)' -r -F
@@ -50,7 +50,7 @@ complete -c run-step -n "__fish_run_step_needs_command" -a "help" -d 'Print this
 complete -c run-step -n "__fish_run_step_using_subcommand control; and not __fish_seen_subcommand_from set help" -l format -d 'Output format of the listing' -r -f -a "table\t'Aligned columns (or readable text) for people'
 csv\t'A header line, then one line per row'
 json\t'JSON Lines: one object per row (a summary is one object)'"
-complete -c run-step -n "__fish_run_step_using_subcommand control; and not __fish_seen_subcommand_from set help" -l date -d 'Trading day the run belongs to (YYYY-MM-DD); default today (UTC)' -r
+complete -c run-step -n "__fish_run_step_using_subcommand control; and not __fish_seen_subcommand_from set help" -l date -d 'Trading day the run belongs to (YYYY-MM-DD); default today in SYSTRADE_TZ (UTC unless set)' -r
 complete -c run-step -n "__fish_run_step_using_subcommand control; and not __fish_seen_subcommand_from set help" -l metrics-file -d 'Prometheus textfile to rewrite after the step; default DATA/metrics/systrade.prom' -r -F
 complete -c run-step -n "__fish_run_step_using_subcommand control; and not __fish_seen_subcommand_from set help" -l data-dir -d 'The data directory all tools share (config/, prices/, rolls/, state.sqlite, ...)' -r -F
 complete -c run-step -n "__fish_run_step_using_subcommand control; and not __fish_seen_subcommand_from set help" -l instruments -d 'Work only on these instruments (comma separated, e.g. SP500,US10); default: all configured' -r
@@ -67,7 +67,7 @@ complete -c run-step -n "__fish_run_step_using_subcommand control; and not __fis
 complete -c run-step -n "__fish_run_step_using_subcommand control; and not __fish_seen_subcommand_from set help" -f -a "set" -d 'Set a step\'s status: GO, STOP, PAUSE or NO-RUN'
 complete -c run-step -n "__fish_run_step_using_subcommand control; and not __fish_seen_subcommand_from set help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c run-step -n "__fish_run_step_using_subcommand control; and __fish_seen_subcommand_from set" -l reason -d 'Why (kept with the status and shown by `run-step control`)' -r
-complete -c run-step -n "__fish_run_step_using_subcommand control; and __fish_seen_subcommand_from set" -l date -d 'Trading day the run belongs to (YYYY-MM-DD); default today (UTC)' -r
+complete -c run-step -n "__fish_run_step_using_subcommand control; and __fish_seen_subcommand_from set" -l date -d 'Trading day the run belongs to (YYYY-MM-DD); default today in SYSTRADE_TZ (UTC unless set)' -r
 complete -c run-step -n "__fish_run_step_using_subcommand control; and __fish_seen_subcommand_from set" -l metrics-file -d 'Prometheus textfile to rewrite after the step; default DATA/metrics/systrade.prom' -r -F
 complete -c run-step -n "__fish_run_step_using_subcommand control; and __fish_seen_subcommand_from set" -l data-dir -d 'The data directory all tools share (config/, prices/, rolls/, state.sqlite, ...)' -r -F
 complete -c run-step -n "__fish_run_step_using_subcommand control; and __fish_seen_subcommand_from set" -l instruments -d 'Work only on these instruments (comma separated, e.g. SP500,US10); default: all configured' -r
@@ -83,7 +83,7 @@ complete -c run-step -n "__fish_run_step_using_subcommand control; and __fish_se
 complete -c run-step -n "__fish_run_step_using_subcommand control; and __fish_seen_subcommand_from set" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c run-step -n "__fish_run_step_using_subcommand control; and __fish_seen_subcommand_from help" -f -a "set" -d 'Set a step\'s status: GO, STOP, PAUSE or NO-RUN'
 complete -c run-step -n "__fish_run_step_using_subcommand control; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c run-step -n "__fish_run_step_using_subcommand capital; and not __fish_seen_subcommand_from show set update confirm reject weight get help" -l date -d 'Trading day the run belongs to (YYYY-MM-DD); default today (UTC)' -r
+complete -c run-step -n "__fish_run_step_using_subcommand capital; and not __fish_seen_subcommand_from show set update confirm reject weight get help" -l date -d 'Trading day the run belongs to (YYYY-MM-DD); default today in SYSTRADE_TZ (UTC unless set)' -r
 complete -c run-step -n "__fish_run_step_using_subcommand capital; and not __fish_seen_subcommand_from show set update confirm reject weight get help" -l metrics-file -d 'Prometheus textfile to rewrite after the step; default DATA/metrics/systrade.prom' -r -F
 complete -c run-step -n "__fish_run_step_using_subcommand capital; and not __fish_seen_subcommand_from show set update confirm reject weight get help" -l data-dir -d 'The data directory all tools share (config/, prices/, rolls/, state.sqlite, ...)' -r -F
 complete -c run-step -n "__fish_run_step_using_subcommand capital; and not __fish_seen_subcommand_from show set update confirm reject weight get help" -l instruments -d 'Work only on these instruments (comma separated, e.g. SP500,US10); default: all configured' -r
@@ -108,7 +108,7 @@ complete -c run-step -n "__fish_run_step_using_subcommand capital; and not __fis
 complete -c run-step -n "__fish_run_step_using_subcommand capital; and __fish_seen_subcommand_from show" -l format -d 'Output format' -r -f -a "table\t'Aligned columns (or readable text) for people'
 csv\t'A header line, then one line per row'
 json\t'JSON Lines: one object per row (a summary is one object)'"
-complete -c run-step -n "__fish_run_step_using_subcommand capital; and __fish_seen_subcommand_from show" -l date -d 'Trading day the run belongs to (YYYY-MM-DD); default today (UTC)' -r
+complete -c run-step -n "__fish_run_step_using_subcommand capital; and __fish_seen_subcommand_from show" -l date -d 'Trading day the run belongs to (YYYY-MM-DD); default today in SYSTRADE_TZ (UTC unless set)' -r
 complete -c run-step -n "__fish_run_step_using_subcommand capital; and __fish_seen_subcommand_from show" -l metrics-file -d 'Prometheus textfile to rewrite after the step; default DATA/metrics/systrade.prom' -r -F
 complete -c run-step -n "__fish_run_step_using_subcommand capital; and __fish_seen_subcommand_from show" -l data-dir -d 'The data directory all tools share (config/, prices/, rolls/, state.sqlite, ...)' -r -F
 complete -c run-step -n "__fish_run_step_using_subcommand capital; and __fish_seen_subcommand_from show" -l instruments -d 'Work only on these instruments (comma separated, e.g. SP500,US10); default: all configured' -r
@@ -123,7 +123,7 @@ complete -c run-step -n "__fish_run_step_using_subcommand capital; and __fish_se
 complete -c run-step -n "__fish_run_step_using_subcommand capital; and __fish_seen_subcommand_from show" -l no-progress -d 'Never draw progress bars (they are drawn only when stderr is a terminal anyway)'
 complete -c run-step -n "__fish_run_step_using_subcommand capital; and __fish_seen_subcommand_from show" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c run-step -n "__fish_run_step_using_subcommand capital; and __fish_seen_subcommand_from set" -l note -d 'A note kept with the change' -r
-complete -c run-step -n "__fish_run_step_using_subcommand capital; and __fish_seen_subcommand_from set" -l date -d 'Trading day the run belongs to (YYYY-MM-DD); default today (UTC)' -r
+complete -c run-step -n "__fish_run_step_using_subcommand capital; and __fish_seen_subcommand_from set" -l date -d 'Trading day the run belongs to (YYYY-MM-DD); default today in SYSTRADE_TZ (UTC unless set)' -r
 complete -c run-step -n "__fish_run_step_using_subcommand capital; and __fish_seen_subcommand_from set" -l metrics-file -d 'Prometheus textfile to rewrite after the step; default DATA/metrics/systrade.prom' -r -F
 complete -c run-step -n "__fish_run_step_using_subcommand capital; and __fish_seen_subcommand_from set" -l data-dir -d 'The data directory all tools share (config/, prices/, rolls/, state.sqlite, ...)' -r -F
 complete -c run-step -n "__fish_run_step_using_subcommand capital; and __fish_seen_subcommand_from set" -l instruments -d 'Work only on these instruments (comma separated, e.g. SP500,US10); default: all configured' -r
@@ -141,7 +141,7 @@ complete -c run-step -n "__fish_run_step_using_subcommand capital; and __fish_se
 complete -c run-step -n "__fish_run_step_using_subcommand capital; and __fish_seen_subcommand_from update" -l method -d 'How capital follows the account (pysystemtrade\'s production_capital_method): full (every gain and loss), half (losses reduce it, gains above the high-water mark do not) or fixed (unchanged; the account value is only recorded)' -r -f -a "full\t''
 half\t''
 fixed\t''"
-complete -c run-step -n "__fish_run_step_using_subcommand capital; and __fish_seen_subcommand_from update" -l date -d 'Trading day the run belongs to (YYYY-MM-DD); default today (UTC)' -r
+complete -c run-step -n "__fish_run_step_using_subcommand capital; and __fish_seen_subcommand_from update" -l date -d 'Trading day the run belongs to (YYYY-MM-DD); default today in SYSTRADE_TZ (UTC unless set)' -r
 complete -c run-step -n "__fish_run_step_using_subcommand capital; and __fish_seen_subcommand_from update" -l metrics-file -d 'Prometheus textfile to rewrite after the step; default DATA/metrics/systrade.prom' -r -F
 complete -c run-step -n "__fish_run_step_using_subcommand capital; and __fish_seen_subcommand_from update" -l data-dir -d 'The data directory all tools share (config/, prices/, rolls/, state.sqlite, ...)' -r -F
 complete -c run-step -n "__fish_run_step_using_subcommand capital; and __fish_seen_subcommand_from update" -l instruments -d 'Work only on these instruments (comma separated, e.g. SP500,US10); default: all configured' -r
@@ -155,7 +155,7 @@ complete -c run-step -n "__fish_run_step_using_subcommand capital; and __fish_se
 complete -c run-step -n "__fish_run_step_using_subcommand capital; and __fish_seen_subcommand_from update" -s q -l quiet -d 'Less log output on stderr (-q warnings and errors only, -qq errors only)'
 complete -c run-step -n "__fish_run_step_using_subcommand capital; and __fish_seen_subcommand_from update" -l no-progress -d 'Never draw progress bars (they are drawn only when stderr is a terminal anyway)'
 complete -c run-step -n "__fish_run_step_using_subcommand capital; and __fish_seen_subcommand_from update" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c run-step -n "__fish_run_step_using_subcommand capital; and __fish_seen_subcommand_from confirm" -l date -d 'Trading day the run belongs to (YYYY-MM-DD); default today (UTC)' -r
+complete -c run-step -n "__fish_run_step_using_subcommand capital; and __fish_seen_subcommand_from confirm" -l date -d 'Trading day the run belongs to (YYYY-MM-DD); default today in SYSTRADE_TZ (UTC unless set)' -r
 complete -c run-step -n "__fish_run_step_using_subcommand capital; and __fish_seen_subcommand_from confirm" -l metrics-file -d 'Prometheus textfile to rewrite after the step; default DATA/metrics/systrade.prom' -r -F
 complete -c run-step -n "__fish_run_step_using_subcommand capital; and __fish_seen_subcommand_from confirm" -l data-dir -d 'The data directory all tools share (config/, prices/, rolls/, state.sqlite, ...)' -r -F
 complete -c run-step -n "__fish_run_step_using_subcommand capital; and __fish_seen_subcommand_from confirm" -l instruments -d 'Work only on these instruments (comma separated, e.g. SP500,US10); default: all configured' -r
@@ -169,7 +169,7 @@ complete -c run-step -n "__fish_run_step_using_subcommand capital; and __fish_se
 complete -c run-step -n "__fish_run_step_using_subcommand capital; and __fish_seen_subcommand_from confirm" -s q -l quiet -d 'Less log output on stderr (-q warnings and errors only, -qq errors only)'
 complete -c run-step -n "__fish_run_step_using_subcommand capital; and __fish_seen_subcommand_from confirm" -l no-progress -d 'Never draw progress bars (they are drawn only when stderr is a terminal anyway)'
 complete -c run-step -n "__fish_run_step_using_subcommand capital; and __fish_seen_subcommand_from confirm" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c run-step -n "__fish_run_step_using_subcommand capital; and __fish_seen_subcommand_from reject" -l date -d 'Trading day the run belongs to (YYYY-MM-DD); default today (UTC)' -r
+complete -c run-step -n "__fish_run_step_using_subcommand capital; and __fish_seen_subcommand_from reject" -l date -d 'Trading day the run belongs to (YYYY-MM-DD); default today in SYSTRADE_TZ (UTC unless set)' -r
 complete -c run-step -n "__fish_run_step_using_subcommand capital; and __fish_seen_subcommand_from reject" -l metrics-file -d 'Prometheus textfile to rewrite after the step; default DATA/metrics/systrade.prom' -r -F
 complete -c run-step -n "__fish_run_step_using_subcommand capital; and __fish_seen_subcommand_from reject" -l data-dir -d 'The data directory all tools share (config/, prices/, rolls/, state.sqlite, ...)' -r -F
 complete -c run-step -n "__fish_run_step_using_subcommand capital; and __fish_seen_subcommand_from reject" -l instruments -d 'Work only on these instruments (comma separated, e.g. SP500,US10); default: all configured' -r
@@ -183,7 +183,7 @@ complete -c run-step -n "__fish_run_step_using_subcommand capital; and __fish_se
 complete -c run-step -n "__fish_run_step_using_subcommand capital; and __fish_seen_subcommand_from reject" -s q -l quiet -d 'Less log output on stderr (-q warnings and errors only, -qq errors only)'
 complete -c run-step -n "__fish_run_step_using_subcommand capital; and __fish_seen_subcommand_from reject" -l no-progress -d 'Never draw progress bars (they are drawn only when stderr is a terminal anyway)'
 complete -c run-step -n "__fish_run_step_using_subcommand capital; and __fish_seen_subcommand_from reject" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c run-step -n "__fish_run_step_using_subcommand capital; and __fish_seen_subcommand_from weight" -l date -d 'Trading day the run belongs to (YYYY-MM-DD); default today (UTC)' -r
+complete -c run-step -n "__fish_run_step_using_subcommand capital; and __fish_seen_subcommand_from weight" -l date -d 'Trading day the run belongs to (YYYY-MM-DD); default today in SYSTRADE_TZ (UTC unless set)' -r
 complete -c run-step -n "__fish_run_step_using_subcommand capital; and __fish_seen_subcommand_from weight" -l metrics-file -d 'Prometheus textfile to rewrite after the step; default DATA/metrics/systrade.prom' -r -F
 complete -c run-step -n "__fish_run_step_using_subcommand capital; and __fish_seen_subcommand_from weight" -l data-dir -d 'The data directory all tools share (config/, prices/, rolls/, state.sqlite, ...)' -r -F
 complete -c run-step -n "__fish_run_step_using_subcommand capital; and __fish_seen_subcommand_from weight" -l instruments -d 'Work only on these instruments (comma separated, e.g. SP500,US10); default: all configured' -r
@@ -198,7 +198,7 @@ complete -c run-step -n "__fish_run_step_using_subcommand capital; and __fish_se
 complete -c run-step -n "__fish_run_step_using_subcommand capital; and __fish_seen_subcommand_from weight" -l no-progress -d 'Never draw progress bars (they are drawn only when stderr is a terminal anyway)'
 complete -c run-step -n "__fish_run_step_using_subcommand capital; and __fish_seen_subcommand_from weight" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c run-step -n "__fish_run_step_using_subcommand capital; and __fish_seen_subcommand_from get" -l strategy -d 'The strategy name' -r
-complete -c run-step -n "__fish_run_step_using_subcommand capital; and __fish_seen_subcommand_from get" -l date -d 'Trading day the run belongs to (YYYY-MM-DD); default today (UTC)' -r
+complete -c run-step -n "__fish_run_step_using_subcommand capital; and __fish_seen_subcommand_from get" -l date -d 'Trading day the run belongs to (YYYY-MM-DD); default today in SYSTRADE_TZ (UTC unless set)' -r
 complete -c run-step -n "__fish_run_step_using_subcommand capital; and __fish_seen_subcommand_from get" -l metrics-file -d 'Prometheus textfile to rewrite after the step; default DATA/metrics/systrade.prom' -r -F
 complete -c run-step -n "__fish_run_step_using_subcommand capital; and __fish_seen_subcommand_from get" -l data-dir -d 'The data directory all tools share (config/, prices/, rolls/, state.sqlite, ...)' -r -F
 complete -c run-step -n "__fish_run_step_using_subcommand capital; and __fish_seen_subcommand_from get" -l instruments -d 'Work only on these instruments (comma separated, e.g. SP500,US10); default: all configured' -r
@@ -220,7 +220,7 @@ complete -c run-step -n "__fish_run_step_using_subcommand capital; and __fish_se
 complete -c run-step -n "__fish_run_step_using_subcommand capital; and __fish_seen_subcommand_from help" -f -a "weight" -d 'Set a strategy\'s allocation weight (capital_s = total × w_s / Σw)'
 complete -c run-step -n "__fish_run_step_using_subcommand capital; and __fish_seen_subcommand_from help" -f -a "get" -d 'Print the capital a strategy trades (its allocation, or the total when no strategy has a weight) as a bare number for scripts (`size-positions --capital "$(run-step capital get)"`); exit 1 with nothing on stdout when no capital is set'
 complete -c run-step -n "__fish_run_step_using_subcommand capital; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c run-step -n "__fish_run_step_using_subcommand metrics" -l date -d 'Trading day the run belongs to (YYYY-MM-DD); default today (UTC)' -r
+complete -c run-step -n "__fish_run_step_using_subcommand metrics" -l date -d 'Trading day the run belongs to (YYYY-MM-DD); default today in SYSTRADE_TZ (UTC unless set)' -r
 complete -c run-step -n "__fish_run_step_using_subcommand metrics" -l metrics-file -d 'Prometheus textfile to rewrite after the step; default DATA/metrics/systrade.prom' -r -F
 complete -c run-step -n "__fish_run_step_using_subcommand metrics" -l data-dir -d 'The data directory all tools share (config/, prices/, rolls/, state.sqlite, ...)' -r -F
 complete -c run-step -n "__fish_run_step_using_subcommand metrics" -l instruments -d 'Work only on these instruments (comma separated, e.g. SP500,US10); default: all configured' -r
@@ -235,7 +235,7 @@ complete -c run-step -n "__fish_run_step_using_subcommand metrics" -s q -l quiet
 complete -c run-step -n "__fish_run_step_using_subcommand metrics" -l no-progress -d 'Never draw progress bars (they are drawn only when stderr is a terminal anyway)'
 complete -c run-step -n "__fish_run_step_using_subcommand metrics" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c run-step -n "__fish_run_step_using_subcommand instruments" -l config -d 'System config; default DATA/config/system.yaml' -r -F
-complete -c run-step -n "__fish_run_step_using_subcommand instruments" -l date -d 'Trading day the run belongs to (YYYY-MM-DD); default today (UTC)' -r
+complete -c run-step -n "__fish_run_step_using_subcommand instruments" -l date -d 'Trading day the run belongs to (YYYY-MM-DD); default today in SYSTRADE_TZ (UTC unless set)' -r
 complete -c run-step -n "__fish_run_step_using_subcommand instruments" -l metrics-file -d 'Prometheus textfile to rewrite after the step; default DATA/metrics/systrade.prom' -r -F
 complete -c run-step -n "__fish_run_step_using_subcommand instruments" -l data-dir -d 'The data directory all tools share (config/, prices/, rolls/, state.sqlite, ...)' -r -F
 complete -c run-step -n "__fish_run_step_using_subcommand instruments" -l instruments -d 'Work only on these instruments (comma separated, e.g. SP500,US10); default: all configured' -r
