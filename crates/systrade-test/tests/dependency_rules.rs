@@ -25,6 +25,7 @@ const PURE: &[&str] = &[
     "systrade-accounts",
     "systrade-synth",
     "systrade-optimise",
+    "systrade-estimate",
 ];
 
 /// Crates a pure crate must not reach (besides every `bin/*` crate): the workspace's I/O crates and

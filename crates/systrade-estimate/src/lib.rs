@@ -1,0 +1,66 @@
+//! pysystemtrade's parameter estimation (issue 17), as pure computation over numbers the caller
+//! supplies; no I/O. Each module cites the pysystemtrade 1.80 module whose behaviour it follows:
+//!
+//! | step | module | pysystemtrade |
+//! |---|---|---|
+//! | fit periods (`expanding`, `rolling`, `in_sample`; the first "no data" period) | [`fit_dates`] | `sysquant/fitting_dates.py` |
+//! | correlation matrix: cleaning, floor, clip, shrinkage, missing assets | [`correlation`] | `sysquant/estimators/correlations.py` |
+//! | pooling instruments' weekly data (ffill, `resample("W").last()`, µs offsets) | [`pooling`] | `sysquant/estimators/pooled_correlation.py`, `syscore/pandas/list_of_df.py` |
+//! | exponentially weighted correlation per fit period | [`correlation`] | `sysquant/estimators/exponential_correlation.py`, `generic_estimator.py` |
+//! | handcrafted weights (clustering, sub-portfolios, SR adjustment) | [`handcraft`] | `sysquant/optimisation/optimisers/handcraft.py`, `sysquant/estimators/clustering_correlations.py`, `sysquant/optimisation/SR_adjustment.py` |
+//! | equal weights, valid-asset subset, weight cleaning | [`weights`] | `sysquant/optimisation/optimisers/call_optimiser.py`, `sysquant/optimisation/cleaning.py`, `sysquant/optimisation/weights.py` |
+//! | diversification multiplier (single period, over time, smoothing, `dm_max`) | [`diversification`] | `sysquant/estimators/diversification_multipliers.py` |
+//!
+//! Not here yet (issue 17): the returns the estimates are fitted on (pooled gross returns, costs,
+//! `equalise_gross`, `ceiling_cost_SR`), `shrinkage` and
+//! `one_period` optimisers (they need a mean-variance optimiser), the smoothing of weights onto
+//! forecast/position indexes, and the wiring into `backtest`.
+
+pub mod correlation;
+pub mod diversification;
+pub mod fit_dates;
+pub mod handcraft;
+pub mod normal;
+pub mod pooling;
+pub mod weights;
+
+pub use correlation::{Correlation, CorrelationEstimator, DataFrame};
+pub use diversification::{DiversificationMultiplier, dm_over_time, dm_single_period};
+pub use fit_dates::{DateMethod, FitPeriod, FitPeriods, Interval, fit_periods};
+pub use handcraft::{Estimates, handcraft};
+pub use weights::{Weights, clean_weights};
+
+/// Inputs the estimators cannot work with (reported instead of panicking).
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum EstimateError {
+    #[error("unknown date_method '{0}' (expected expanding, rolling or in_sample)")]
+    UnknownDateMethod(String),
+    #[error("unknown interval frequency '{0}' (expected W, M, 12M, Y or <n>D)")]
+    UnknownInterval(String),
+    #[error("the data end ({end}) is before its start ({start})")]
+    EndBeforeStart { start: String, end: String },
+    #[error(
+        "the data ({start} to {end}) is shorter than one re-estimation interval, so there is no fit period"
+    )]
+    TooShortForFitPeriods { start: String, end: String },
+    #[error("no data to estimate from")]
+    NoData,
+    #[error("a correlation matrix of {names} names needs {expected} values, got {got}")]
+    MatrixShape {
+        names: usize,
+        expected: usize,
+        got: usize,
+    },
+    #[error("{what}: {got} values for {expected} names")]
+    LengthMismatch {
+        what: &'static str,
+        expected: usize,
+        got: usize,
+    },
+    #[error("'{0}' is not among the correlation matrix's names")]
+    UnknownName(String),
+    #[error("the index is not sorted ascending at row {0}")]
+    UnsortedIndex(usize),
+    #[error("{what} must be positive and finite, got {value}")]
+    BadParameter { what: &'static str, value: f64 },
+}
