@@ -112,7 +112,9 @@ complete -c run-step -n "__fish_run_step_using_subcommand capital; and __fish_se
 complete -c run-step -n "__fish_run_step_using_subcommand capital; and __fish_seen_subcommand_from set" -s q -l quiet -d 'Less log output on stderr (-q warnings and errors only, -qq errors only)'
 complete -c run-step -n "__fish_run_step_using_subcommand capital; and __fish_seen_subcommand_from set" -l no-progress -d 'Never draw progress bars (they are drawn only when stderr is a terminal anyway)'
 complete -c run-step -n "__fish_run_step_using_subcommand capital; and __fish_seen_subcommand_from set" -s h -l help -d 'Print help'
-complete -c run-step -n "__fish_run_step_using_subcommand capital; and __fish_seen_subcommand_from update" -l account-value -r
+complete -c run-step -n "__fish_run_step_using_subcommand capital; and __fish_seen_subcommand_from update" -l account-value -d 'The account value, in the base currency' -r
+complete -c run-step -n "__fish_run_step_using_subcommand capital; and __fish_seen_subcommand_from update" -l ibkr-url -d 'IB Client Portal gateway base URL (with --from-broker)' -r
+complete -c run-step -n "__fish_run_step_using_subcommand capital; and __fish_seen_subcommand_from update" -l ibkr-account -d 'IB account id (with --from-broker); default: the gateway\'s selected account' -r
 complete -c run-step -n "__fish_run_step_using_subcommand capital; and __fish_seen_subcommand_from update" -l method -r -f -a "full\t''
 half\t''
 fixed\t''"
@@ -122,10 +124,12 @@ complete -c run-step -n "__fish_run_step_using_subcommand capital; and __fish_se
 complete -c run-step -n "__fish_run_step_using_subcommand capital; and __fish_seen_subcommand_from update" -l instruments -d 'Work only on these instruments (comma separated, e.g. SP500,US10); default: all configured' -r
 complete -c run-step -n "__fish_run_step_using_subcommand capital; and __fish_seen_subcommand_from update" -l log-format -d 'Log format on stderr: human-readable text, or one JSON object per line (for cron and log shippers)' -r -f -a "text\t''
 json\t''"
+complete -c run-step -n "__fish_run_step_using_subcommand capital; and __fish_seen_subcommand_from update" -l from-broker -d 'Read the account value (net liquidation) from the IB gateway at --ibkr-url'
+complete -c run-step -n "__fish_run_step_using_subcommand capital; and __fish_seen_subcommand_from update" -l ibkr-insecure -d 'Accept the IB gateway\'s self-signed or expired TLS certificate (with --from-broker)'
 complete -c run-step -n "__fish_run_step_using_subcommand capital; and __fish_seen_subcommand_from update" -s v -l verbose -d 'More log output on stderr (-v debug, -vv trace)'
 complete -c run-step -n "__fish_run_step_using_subcommand capital; and __fish_seen_subcommand_from update" -s q -l quiet -d 'Less log output on stderr (-q warnings and errors only, -qq errors only)'
 complete -c run-step -n "__fish_run_step_using_subcommand capital; and __fish_seen_subcommand_from update" -l no-progress -d 'Never draw progress bars (they are drawn only when stderr is a terminal anyway)'
-complete -c run-step -n "__fish_run_step_using_subcommand capital; and __fish_seen_subcommand_from update" -s h -l help -d 'Print help'
+complete -c run-step -n "__fish_run_step_using_subcommand capital; and __fish_seen_subcommand_from update" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c run-step -n "__fish_run_step_using_subcommand capital; and __fish_seen_subcommand_from confirm" -l date -d 'Trading day the run belongs to (YYYY-MM-DD); default today (UTC)' -r
 complete -c run-step -n "__fish_run_step_using_subcommand capital; and __fish_seen_subcommand_from confirm" -l metrics-file -d 'Prometheus textfile to rewrite after the step; default DATA/metrics/systrade.prom' -r -F
 complete -c run-step -n "__fish_run_step_using_subcommand capital; and __fish_seen_subcommand_from confirm" -l data-dir -d 'The data directory all tools share (config/, prices/, rolls/, state.sqlite, ...)' -r -F
