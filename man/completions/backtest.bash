@@ -23,7 +23,7 @@ _backtest() {
 
     case "${cmd}" in
         backtest)
-            opts="-v -q -h -V --config --costs --capital --output --format --data-dir --instruments --verbose --quiet --log-format --no-progress --help --version"
+            opts="-v -q -h -V --config --costs --capital --output --allow-floored-vol --format --data-dir --instruments --verbose --quiet --log-format --no-progress --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

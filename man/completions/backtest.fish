@@ -10,6 +10,7 @@ complete -c backtest -l data-dir -d 'The data directory all tools share (config/
 complete -c backtest -l instruments -d 'Work only on these instruments (comma separated, e.g. SP500,US10); default: all configured' -r
 complete -c backtest -l log-format -d 'Log format on stderr: human-readable text, or one JSON object per line (for cron and log shippers)' -r -f -a "text\t''
 json\t''"
+complete -c backtest -l allow-floored-vol -d 'Size an instrument whose volatility sits at the floor vol_abs_min on some day (flat prices) anyway; by default it is left out with a message (its positions would be absurd)'
 complete -c backtest -s v -l verbose -d 'More log output on stderr (-v debug, -vv trace)'
 complete -c backtest -s q -l quiet -d 'Less log output on stderr (-q warnings and errors only, -qq errors only)'
 complete -c backtest -l no-progress -d 'Never draw progress bars (they are drawn only when stderr is a terminal anyway)'

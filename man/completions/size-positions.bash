@@ -23,7 +23,7 @@ _size__positions() {
 
     case "${cmd}" in
         size__positions)
-            opts="-v -q -h -V --config --forecasts --output --capital --strategy --lock-timeout --data-dir --instruments --verbose --quiet --log-format --no-progress --help --version"
+            opts="-v -q -h -V --config --forecasts --output --capital --strategy --lock-timeout --allow-floored-vol --data-dir --instruments --verbose --quiet --log-format --no-progress --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -8,6 +8,7 @@ complete -c size-positions -l data-dir -d 'The data directory all tools share (c
 complete -c size-positions -l instruments -d 'Work only on these instruments (comma separated, e.g. SP500,US10); default: all configured' -r
 complete -c size-positions -l log-format -d 'Log format on stderr: human-readable text, or one JSON object per line (for cron and log shippers)' -r -f -a "text\t''
 json\t''"
+complete -c size-positions -l allow-floored-vol -d 'Size an instrument whose latest volatility sits at the floor vol_abs_min (flat prices) anyway; by default it is left out with a message (its position would be absurd)'
 complete -c size-positions -s v -l verbose -d 'More log output on stderr (-v debug, -vv trace)'
 complete -c size-positions -s q -l quiet -d 'Less log output on stderr (-q warnings and errors only, -qq errors only)'
 complete -c size-positions -l no-progress -d 'Never draw progress bars (they are drawn only when stderr is a terminal anyway)'

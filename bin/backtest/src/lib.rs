@@ -60,6 +60,11 @@ pub struct Args {
     #[arg(long, value_name = "DIR")]
     pub output: Option<PathBuf>,
 
+    /// Size an instrument whose volatility sits at the floor vol_abs_min on some day (flat
+    /// prices) anyway; by default it is left out with a message (its positions would be absurd).
+    #[arg(long)]
+    pub allow_floored_vol: bool,
+
     #[command(flatten)]
     pub stdout: FormatArg,
 
@@ -148,6 +153,16 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         peak_rss()
     );
     progress.finish();
+    let (mut prices, mut failures) = (prices, failures);
+    failures.extend(systrade_system::exclude_floored_vol(
+        &mut prices,
+        &setup.vol,
+        if args.allow_floored_vol {
+            systrade_system::FlooredVolCheck::Allow
+        } else {
+            systrade_system::FlooredVolCheck::AnyDay
+        },
+    ));
     let loaded = systrade_system::assemble(&store, &cfg, &statics, prices, combined, failures);
     let codes: Vec<_> = loaded.prices.iter().map(|p| p.code.clone()).collect();
     // the inputs hold copies of the daily series; the prices are not needed any more

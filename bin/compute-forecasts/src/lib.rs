@@ -344,6 +344,7 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
                             tx.send((done.len(), file))
                                 .map_err(|_| anyhow::anyhow!("forecast writer threads stopped"))?;
                             done.push((job.code.clone(), summary));
+                            no_combined(job, &mut failures);
                         }
                         Err(e) => failures.push((job.code.clone(), e)),
                     }
@@ -405,6 +406,7 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
                     Ok((summary, buf)) => {
                         out.write_all(&buf)?;
                         done.push((job.code.clone(), summary));
+                        no_combined(job, &mut failures);
                     }
                     Err(e) => failures.push((job.code.clone(), e)),
                 }
@@ -444,8 +446,22 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     Ok(outcome(
         "compute-forecasts",
         &failures,
-        done.iter().map(|d| &d.0),
+        done.iter()
+            .map(|d| &d.0)
+            .filter(|c| !setup.unconfigured.contains_key(*c)),
     ))
+}
+
+/// An instrument the config gives no forecast weights or FDM for: its capped forecasts are out
+/// but its combined forecast is not (pysystemtrade's `ForecastCombine` raises for it), so it counts
+/// as failed (exit 3) with the reason.
+fn no_combined(job: &systrade_forecast::ForecastJob, failures: &mut Vec<(InstrumentCode, String)>) {
+    if let Some(why) = &job.no_combined {
+        failures.push((
+            job.code.clone(),
+            format!("capped forecasts of every rule computed, no combined forecast: {why}"),
+        ));
+    }
 }
 
 /// The per-instrument outcome summary (logged) and the run's exit code: 0 when every instrument

@@ -72,6 +72,11 @@ pub struct Args {
     #[arg(long, value_name = "SECONDS", default_value_t = 60.0)]
     pub lock_timeout: f64,
 
+    /// Size an instrument whose latest volatility sits at the floor vol_abs_min (flat prices)
+    /// anyway; by default it is left out with a message (its position would be absurd).
+    #[arg(long)]
+    pub allow_floored_vol: bool,
+
     #[command(flatten)]
     pub common: CommonArgs,
 }
@@ -269,7 +274,16 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     };
     let progress = Progress::new(codes.len() as u64, "instruments", args.common.no_progress);
     let loaded = systrade_system::load_instruments(&store, &list, &setup, Load::default());
-    let (prices, failures) = (loaded.prices, loaded.failures);
+    let (mut prices, mut failures) = (loaded.prices, loaded.failures);
+    failures.extend(systrade_system::exclude_floored_vol(
+        &mut prices,
+        &setup.vol,
+        if args.allow_floored_vol {
+            systrade_system::FlooredVolCheck::Allow
+        } else {
+            systrade_system::FlooredVolCheck::Latest
+        },
+    ));
     progress.inc(failures.len() as u64);
     let loaded = systrade_system::assemble(&store, &cfg, &statics, prices, combined, failures);
     let mut failures = loaded.failures;

@@ -133,9 +133,17 @@ pub fn instrument_account_cash_costs(
         params.rolls_per_year,
         params.multiply_roll_costs_by,
     );
-    let deflator = params
-        .vol_normalise_currency_costs
-        .then(|| cost_deflator(inputs.price));
+    // pysystemtrade prices the cash costs with the daily price reindexed (ffill) to the
+    // positions' index (accountInputs.get_instrument_prices_for_position_or_forecast): for an
+    // instrument whose prices end before the system's last date, the deflator's last volatility
+    // then includes the flat days up to that date.
+    let deflator = params.vol_normalise_currency_costs.then(|| {
+        if inputs.positions.dates == inputs.price.dates {
+            cost_deflator(inputs.price)
+        } else {
+            cost_deflator(&inputs.price.reindex_ffill(&inputs.positions.dates))
+        }
+    });
     let all: Vec<Fill> = trade_fills.iter().chain(&holding_fills).copied().collect();
     let costs_ccy = cash_costs_instrument_currency(
         &all,
@@ -294,6 +302,53 @@ mod tests {
 
     fn d(day: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(2024, 1, day).unwrap()
+    }
+
+    /// Prices ending a day before the positions (an instrument whose data stops before the
+    /// system's last date): the cost deflator is that of the price ffilled to the positions'
+    /// dates, as pysystemtrade reindexes the price to the positions before costing.
+    #[test]
+    fn cost_deflator_runs_on_the_positions_index() {
+        use systrade_model::{FxRates, Timestamp};
+        let dates = vec![d(1), d(2), d(3), d(4), d(5), d(8), d(9)];
+        let price = DailySeries::new(
+            dates[..6].to_vec(),
+            vec![100.0, 101.0, 99.5, 100.5, 102.0, 101.0],
+        );
+        let positions = DailySeries::new(dates.clone(), vec![1.0, 2.0, 2.0, 3.0, 1.0, 1.0, 1.0]);
+        let fx = FxRates::new(vec![Timestamp::from_date(d(1))], vec![1.0]);
+        let a = instrument_account_cash_costs(
+            PandlInputs {
+                price: &price,
+                positions: &positions,
+                fx: &fx,
+                value_per_point: 10.0,
+                capital: 1000.0,
+                delay_fill: true,
+                round_positions: true,
+            },
+            CashCostParams {
+                costs: InstrumentCosts {
+                    price_slippage: 0.1,
+                    ..InstrumentCosts::default()
+                },
+                rolls_per_year: 0,
+                multiply_roll_costs_by: 0.5,
+                vol_normalise_currency_costs: true,
+            },
+        );
+        let extended = price.reindex_ffill(&dates);
+        assert_eq!(extended.values[6], 101.0);
+        let want = cost_deflator(&extended);
+        let got = a.cost_deflator.unwrap();
+        assert_eq!(got.dates, dates);
+        let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+        assert_eq!(bits(&got.values), bits(&want.values));
+        // ... which differs from the price's own deflator by a constant ratio
+        let own = cost_deflator(&price);
+        let ratio = own.values[5] / got.values[5];
+        assert!((ratio - 1.0).abs() > 1e-6, "{ratio}");
+        assert!((own.values[4] / got.values[4] - ratio).abs() < 1e-12);
     }
 
     #[test]

@@ -8,10 +8,12 @@
 //! - wrong types and bad values (negative `buffer_size`, a text where a weight belongs, `forecast_weights`
 //!   naming a rule that `trading_rules` does not define, an unknown rule function, ...) are a
 //!   [`ConfigError`] naming the key path, e.g. `trading_rules.ewmac8.other_args.Lfast`, and the line;
-//! - unknown keys are a [`Warning`]; pysystemtrade's production and estimator keys (`ib_*`, `mongo_*`,
-//!   `execution_algos`, `forecast_weight_estimate`, ...) are recognised and silently ignored;
-//! - features not implemented yet (estimated forecast weights, FDM, instrument weights, IDM) are parsed;
-//!   [`SystemConfig::check_supported`] rejects them with a message naming the key.
+//! - every key pysystemtrade knows is classified in one table, [`keys::CONFIG_KEYS`]: implemented,
+//!   used only with a feature another key turns on, production-only (a stage no tool runs from this
+//!   config), or refused; unknown keys are a [`Warning`];
+//! - features not implemented yet (estimated forecast weights, FDM, instrument weights, IDM, the
+//!   cost ceiling, ...) are parsed; [`SystemConfig::check_supported_for`] rejects them with a message
+//!   naming the key, for the tools that run their stage ([`keys::Stage`]).
 //!
 //! YAML is read with serde-saphyr (YAML 1.2 core schema). For compatibility with PyYAML (YAML 1.1),
 //! booleans may also be written `yes`/`no`/`on`/`off`, and numbers like `1e-10` (a string for PyYAML) are
@@ -21,17 +23,19 @@
 
 mod error;
 mod instruments;
-mod known_keys;
+pub mod keys;
 mod parse;
 mod types;
 mod yaml;
 
 pub use error::{ConfigError, ConfigErrorKind, Warning};
 pub use instruments::InstrumentListSource;
+pub use keys::{BACKTEST_STAGES, FORECAST_STAGES, SIZING_STAGES, Stage};
+pub use types::DEFAULT_FORECAST_POST_CEILING_COST_SR;
 pub use types::{
     ArgValue, BufferMethod, CapitalMultiplier, DataSource, DivMultiplier, DuplicateInstruments,
-    ExcludeInstrumentLists, ForecastMapping, ForecastScalarEstimate, ForecastWeights, RiskOverlay,
-    RuleFunction, RuleVariations, RuleWeights, SystemConfig, TradingRule, VolFunction,
+    ExcludeInstrumentLists, ForecastMapping, ForecastScalarEstimate, ForecastWeights, Refusal,
+    RiskOverlay, RuleFunction, RuleVariations, RuleWeights, SystemConfig, TradingRule, VolFunction,
     VolatilityCalculation,
 };
 

@@ -4,7 +4,7 @@
 //! Like pysystemtrade's `fill_config_dict_with_defaults`, a key whose value is null counts as absent.
 
 use crate::error::{ConfigError, ConfigErrorKind, Warning};
-use crate::known_keys::{KNOWN_UNUSED_KEYS, is_known_unused};
+use crate::keys::{CONFIG_KEYS, classify};
 use crate::types::*;
 use crate::yaml::{Node, Value};
 use std::collections::BTreeMap;
@@ -228,7 +228,7 @@ impl<'a> Reader<'a> {
             }
         };
         for (k, v) in top {
-            if !KNOWN_KEYS.contains(&k.as_str()) && !is_known_unused(k) {
+            if classify(k).is_none() {
                 let near = suggestion(k);
                 self.warn(k, v.line, format!("unknown key, ignored{near}"));
             }
@@ -275,6 +275,9 @@ impl<'a> Reader<'a> {
             vol_normalise_currency_costs: true,
             multiply_roll_costs_by: 0.5,
             base_config: None,
+            start_date: None,
+            forecast_post_ceiling_cost_sr: DEFAULT_FORECAST_POST_CEILING_COST_SR,
+            instrument_returns_correlation_changes: Vec::new(),
         };
 
         // Scalars first, in the order of the spec's sections.
@@ -448,10 +451,67 @@ impl<'a> Reader<'a> {
         if let Some(n) = get(top, "base_config") {
             c.base_config = Some(self.text("base_config", n)?);
         }
+        if let Some(n) = get(top, "start_date") {
+            c.start_date = Some(self.start_date(n)?);
+        }
+        if let Some(n) = get(top, "forecast_post_ceiling_cost_SR") {
+            c.forecast_post_ceiling_cost_sr = self.positive("forecast_post_ceiling_cost_SR", n)?;
+        }
+        if let Some(n) = get(top, "instrument_returns_correlation") {
+            c.instrument_returns_correlation_changes = self.instrument_returns_correlation(n)?;
+        }
         Ok(c)
     }
 
     // ---- sections ---------------------------------------------------------------------------
+
+    /// `start_date`: `YYYY-MM-DD` (a YAML date or text), as pysystemtrade's `_resolve_start_date`
+    /// accepts it (a date, or text in that pattern).
+    fn start_date(&self, node: &Node) -> Result<chrono::NaiveDate, ConfigError> {
+        let text = match &node.value {
+            Value::Str(s) => s.trim().to_string(),
+            _ => return Err(self.expected("start_date", node, "a date such as 2000-01-19")),
+        };
+        chrono::NaiveDate::parse_from_str(&text, "%Y-%m-%d").map_err(|_| {
+            self.invalid(
+                "start_date",
+                node,
+                format!("'{text}' does not conform to the pattern 2000-01-19 (YYYY-MM-DD)"),
+            )
+        })
+    }
+
+    /// `instrument_returns_correlation`: the entries whose values differ from pysystemtrade's
+    /// defaults (the risk overlay has the defaults built in), as `key: value` texts.
+    fn instrument_returns_correlation(&mut self, node: &Node) -> Result<Vec<String>, ConfigError> {
+        const P: &str = "instrument_returns_correlation";
+        let m = self.map(P, node)?;
+        let known: Vec<&str> = INSTRUMENT_RETURNS_CORRELATION_DEFAULTS
+            .iter()
+            .map(|(k, _)| *k)
+            .collect();
+        self.check_keys(P, m, &known);
+        let mut changes = Vec::new();
+        for (key, default) in &INSTRUMENT_RETURNS_CORRELATION_DEFAULTS {
+            let Some(v) = get(m, key) else { continue };
+            let same = match (&v.value, default) {
+                (Value::Str(s), Default::Text(d)) => {
+                    s.trim() == *d || s.trim().rsplit('.').next() == d.rsplit('.').next()
+                }
+                (Value::Bool(b), Default::Bool(d)) => b == d,
+                (Value::Str(_), Default::Bool(d)) => {
+                    self.boolean(&join(P, key), v).is_ok_and(|b| b == *d)
+                }
+                (Value::Int(i), Default::Number(d)) => (*i as f64) == *d,
+                (Value::Float(x), Default::Number(d)) => x == d,
+                _ => false,
+            };
+            if !same {
+                changes.push(format!("{key}: {}", v.value.describe()));
+            }
+        }
+        Ok(changes)
+    }
 
     fn volatility_calculation(
         &mut self,
@@ -1004,47 +1064,34 @@ fn rule_arguments(rule: RuleFunction) -> (&'static [&'static str], &'static [&'s
     }
 }
 
-/// Top-level keys this reader uses.
-pub(crate) const KNOWN_KEYS: &[&str] = &[
-    "volatility_calculation",
-    "trading_rules",
-    "forecast_scalars",
-    "forecast_scalar",
-    "use_forecast_scale_estimates",
-    "forecast_scalar_estimate",
-    "forecast_cap",
-    "forecast_floor",
-    "average_absolute_forecast",
-    "forecast_weights",
-    "forecast_weight_ewma_span",
-    "use_forecast_weight_estimates",
-    "forecast_div_multiplier",
-    "use_forecast_div_mult_estimates",
-    "forecast_mapping",
-    "rule_variations",
-    "percentage_vol_target",
-    "notional_trading_capital",
-    "base_currency",
-    "long_only_instruments",
-    "use_attenuation",
-    "instruments",
-    "instrument_weights",
-    "instrument_weight_ewma_span",
-    "use_instrument_weight_estimates",
-    "instrument_div_multiplier",
-    "use_instrument_div_mult_estimates",
-    "allocate_zero_instrument_weights_to_these_instruments",
-    "duplicate_instruments",
-    "exclude_instrument_lists",
-    "risk_overlay",
-    "capital_multiplier",
-    "buffer_method",
-    "buffer_size",
-    "buffer_trade_to_edge",
-    "use_SR_costs",
-    "vol_normalise_currency_costs",
-    "multiply_roll_costs_by",
-    "base_config",
+/// A default value of a nested setting.
+enum Default {
+    Text(&'static str),
+    Number(f64),
+    Bool(bool),
+}
+
+/// pysystemtrade 1.80's `instrument_returns_correlation` (defaults.yaml), built into the risk
+/// overlay's correlations (`systrade_portfolio::risk_overlay::correlation`).
+const INSTRUMENT_RETURNS_CORRELATION_DEFAULTS: [(&str, Default); 13] = [
+    (
+        "func",
+        Default::Text(
+            "sysquant.estimators.correlation_over_time.correlation_over_time_for_returns",
+        ),
+    ),
+    ("interval_frequency", Default::Text("W")),
+    ("frequency", Default::Text("7D")),
+    ("date_method", Default::Text("rolling")),
+    ("using_exponent", Default::Bool(true)),
+    ("ew_lookback", Default::Number(75.0)),
+    ("min_periods", Default::Number(10.0)),
+    ("cleaning", Default::Bool(true)),
+    ("offdiag", Default::Number(0.0)),
+    ("rollyears", Default::Number(5.0)),
+    ("floor_at_zero", Default::Bool(false)),
+    ("forward_fill_price_index", Default::Bool(true)),
+    ("clip", Default::Number(0.99)),
 ];
 
 /// Levenshtein distance, for "did you mean" hints.
@@ -1077,12 +1124,9 @@ fn closest<'k>(word: &str, candidates: impl Iterator<Item = &'k str>) -> Option<
 
 /// " (did you mean 'x'?)" for a misspelt top-level key, or "".
 fn suggestion(key: &str) -> String {
-    closest(
-        key,
-        KNOWN_KEYS.iter().chain(KNOWN_UNUSED_KEYS.iter()).copied(),
-    )
-    .map(|k| format!(" (did you mean '{k}'?)"))
-    .unwrap_or_default()
+    closest(key, CONFIG_KEYS.iter().map(|r| r.key))
+        .map(|k| format!(" (did you mean '{k}'?)"))
+        .unwrap_or_default()
 }
 
 fn near_rule(rule: &str, rules: &[String]) -> String {

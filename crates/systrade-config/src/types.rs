@@ -108,7 +108,21 @@ pub struct SystemConfig {
     /// `base_config`: another config file pysystemtrade would load first. Not supported yet
     /// ([`SystemConfig::check_supported`] fails when it is set).
     pub base_config: Option<String>,
+
+    /// `start_date`: prices (adjusted, multiple) and FX rates before this date are not used
+    /// (pysystemtrade's `simData.start_date_for_data`, default 1900-01-01: everything).
+    pub start_date: Option<chrono::NaiveDate>,
+    /// `forecast_post_ceiling_cost_SR`, default 999 (no rule is too expensive). A lower value would
+    /// drop rules whose SR cost exceeds it, also from fixed weights
+    /// (`ForecastCombine._remove_expensive_rules_from_weights`): refused for now.
+    pub forecast_post_ceiling_cost_sr: f64,
+    /// `instrument_returns_correlation` entries that differ from pysystemtrade's defaults (which the
+    /// risk overlay has built in), as `key: value`; refused when `risk_overlay` is set.
+    pub instrument_returns_correlation_changes: Vec<String>,
 }
+
+/// pysystemtrade's default `forecast_post_ceiling_cost_SR` (defaults.yaml): no rule is dropped.
+pub const DEFAULT_FORECAST_POST_CEILING_COST_SR: f64 = 999.0;
 
 /// Volatility estimator of the raw data stage (spec §3.2, `sysquant/estimators/vol.py`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -651,77 +665,120 @@ impl SystemConfig {
         self.notional_trading_capital * self.percentage_vol_target / 100.0
     }
 
-    /// Fails with a clear message naming the key if the config asks for something not implemented yet:
-    /// estimated forecast weights, FDM, instrument weights or IDM (`use_*_estimates: true`; estimated
-    /// forecast scalars are supported), auto-grouped forecast weights, or `base_config`.
-    /// The tools that size positions call this before computing anything.
+    /// Fails with a clear message naming the key and the file if the config asks for something not
+    /// implemented yet, in any stage ([`Self::check_supported_for`] with every stage). The tools
+    /// that size positions call this before computing anything.
     ///
     /// # Errors
     /// [`ConfigErrorKind::Unsupported`] naming the first offending key.
     pub fn check_supported(&self) -> Result<(), ConfigError> {
-        self.check_supported_for_forecasts()?;
-        self.unsupported_flag(&[
-            (
-                self.use_instrument_weight_estimates,
-                "use_instrument_weight_estimates",
-                "estimated instrument weights are not supported yet; set it to false and give fixed instrument_weights (or none for equal weights)",
-            ),
-            (
-                self.use_instrument_div_mult_estimates,
-                "use_instrument_div_mult_estimates",
-                "an estimated instrument diversification multiplier is not supported yet; set it to false and give a fixed instrument_div_multiplier",
-            ),
-        ])
+        self.check_supported_for(crate::BACKTEST_STAGES)
     }
 
-    /// [`Self::check_supported`] for the forecast stages only (rules to combined forecast), what
+    /// [`Self::check_supported_for`] for the forecast stages only (rules to combined forecast), what
     /// `compute-forecasts` runs: the keys of the portfolio stage (estimated instrument weights,
     /// IDM) do not stop it.
     ///
     /// # Errors
     /// [`ConfigErrorKind::Unsupported`] naming the first offending key.
     pub fn check_supported_for_forecasts(&self) -> Result<(), ConfigError> {
-        self.unsupported_flag(&[
-            (
-                self.use_forecast_weight_estimates,
-                "use_forecast_weight_estimates",
-                "estimated forecast weights are not supported yet; set it to false and give fixed forecast_weights",
-            ),
-            (
-                self.use_forecast_div_mult_estimates,
-                "use_forecast_div_mult_estimates",
-                "an estimated forecast diversification multiplier is not supported yet; set it to false and give a fixed forecast_div_multiplier",
-            ),
-        ])?;
-        if self.forecast_weights == Some(ForecastWeights::AutoGroup) {
-            return Err(self.auto_group_error());
-        }
-        if let Some(base) = &self.base_config {
-            return Err(ConfigError::new(
-                &self.source_name,
-                ConfigErrorKind::Unsupported,
-                Some("base_config"),
-                0,
-                format!(
-                    "loading another config first ('{base}') is not supported; merge its keys into this file"
-                ),
-            ));
-        }
-        Ok(())
+        self.check_supported_for(crate::FORECAST_STAGES)
     }
 
-    /// The first `(set, key, message)` that is set, as an unsupported-key error.
-    fn unsupported_flag(&self, flags: &[(bool, &str, &str)]) -> Result<(), ConfigError> {
-        match flags.iter().find(|(on, _, _)| *on) {
-            Some((_, key, message)) => Err(ConfigError::new(
+    /// Fails with a clear message naming the key and the file when the config asks, in one of
+    /// `stages`, for something systrade does not do (the refused rows of
+    /// [`crate::keys::CONFIG_KEYS`]: estimated forecast weights, FDM, instrument weights or IDM,
+    /// auto-grouped forecast weights, `base_config`, a cost ceiling below 999, non-default
+    /// risk-overlay correlations). A refused key of a stage not in `stages` does not stop it.
+    ///
+    /// # Errors
+    /// [`ConfigErrorKind::Unsupported`] naming the first offending key.
+    pub fn check_supported_for(&self, stages: &[crate::Stage]) -> Result<(), ConfigError> {
+        match self
+            .refusals()
+            .into_iter()
+            .find(|r| r.active && stages.contains(&r.stage))
+        {
+            Some(r) => Err(ConfigError::new(
                 &self.source_name,
                 ConfigErrorKind::Unsupported,
-                Some(key),
+                Some(&r.key),
                 0,
-                *message,
+                r.message,
             )),
             None => Ok(()),
         }
+    }
+
+    /// Every refusal the config can meet, whether it is set (`active`) and its stage; the refused
+    /// rows of [`crate::keys::CONFIG_KEYS`] (the key-classification test checks they agree).
+    pub fn refusals(&self) -> Vec<Refusal> {
+        use crate::Stage::{Data, Forecasts, Positions};
+        let r = |key: &str, stage, active, message: String| Refusal {
+            key: key.to_string(),
+            stage,
+            active,
+            message,
+        };
+        vec![
+            r(
+                "base_config",
+                Data,
+                self.base_config.is_some(),
+                format!(
+                    "loading another config first ('{}') is not supported; merge its keys into this file",
+                    self.base_config.as_deref().unwrap_or_default()
+                ),
+            ),
+            r(
+                "use_forecast_weight_estimates",
+                Forecasts,
+                self.use_forecast_weight_estimates,
+                "estimated forecast weights are not supported yet; set it to false and give fixed forecast_weights".to_string(),
+            ),
+            r(
+                "use_forecast_div_mult_estimates",
+                Forecasts,
+                self.use_forecast_div_mult_estimates,
+                "an estimated forecast diversification multiplier is not supported yet; set it to false and give a fixed forecast_div_multiplier".to_string(),
+            ),
+            r(
+                "forecast_weights.auto_weight_from_grouping",
+                Forecasts,
+                self.forecast_weights == Some(ForecastWeights::AutoGroup),
+                "auto-grouped forecast weights are not supported yet; give a flat or per-instrument map of weights".to_string(),
+            ),
+            r(
+                "forecast_post_ceiling_cost_SR",
+                Forecasts,
+                self.forecast_post_ceiling_cost_sr < DEFAULT_FORECAST_POST_CEILING_COST_SR,
+                format!(
+                    "dropping trading rules whose SR cost exceeds {} is not supported yet; remove the key (pysystemtrade's default 999 drops none)",
+                    self.forecast_post_ceiling_cost_sr
+                ),
+            ),
+            r(
+                "use_instrument_weight_estimates",
+                Positions,
+                self.use_instrument_weight_estimates,
+                "estimated instrument weights are not supported yet; set it to false and give fixed instrument_weights (or none for equal weights)".to_string(),
+            ),
+            r(
+                "use_instrument_div_mult_estimates",
+                Positions,
+                self.use_instrument_div_mult_estimates,
+                "an estimated instrument diversification multiplier is not supported yet; set it to false and give a fixed instrument_div_multiplier".to_string(),
+            ),
+            r(
+                "instrument_returns_correlation",
+                Positions,
+                self.risk_overlay.is_some() && !self.instrument_returns_correlation_changes.is_empty(),
+                format!(
+                    "the risk overlay's correlations use pysystemtrade's default settings only; remove {}",
+                    self.instrument_returns_correlation_changes.join(", ")
+                ),
+            ),
+        ]
     }
 
     /// Fails when the config cannot drive a system at all: no trading rules (an empty or rule-less
@@ -783,7 +840,9 @@ impl SystemConfig {
         }
         Ok(())
     }
+}
 
+impl SystemConfig {
     fn auto_group_error(&self) -> ConfigError {
         ConfigError::new(
             &self.source_name,
@@ -793,6 +852,18 @@ impl SystemConfig {
             "auto-grouped forecast weights are not supported yet; give a flat or per-instrument map of weights",
         )
     }
+}
+
+/// One thing a config can ask for that systrade refuses ([`SystemConfig::refusals`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Refusal {
+    /// The key path named in the error.
+    pub key: String,
+    /// The stage whose tools refuse it.
+    pub stage: crate::Stage,
+    /// Whether this config sets it.
+    pub active: bool,
+    pub message: String,
 }
 
 /// True when none of the weights is positive (also for no weights at all).

@@ -89,6 +89,15 @@ impl Estimates {
 /// Handcrafted weights for one fit period (`optimiser_for_method("handcraft", …)`): the valid
 /// assets' weights then NaN for the others; empty when no asset is valid.
 pub fn handcraft(estimates: &Estimates, equalise_sr: bool) -> Result<Weights, EstimateError> {
+    for_valid_assets(estimates, |sub| risk_weights(sub, equalise_sr))
+}
+
+/// `optimiser_for_method`'s frame around any optimiser: the assets with data, sorted by name
+/// (numpy `setdiff1d`), get `optimiser`'s weights; the others NaN; empty when none has data.
+pub(crate) fn for_valid_assets(
+    estimates: &Estimates,
+    optimiser: impl Fn(&Estimates) -> Result<Vec<f64>, EstimateError>,
+) -> Result<Weights, EstimateError> {
     estimates.check()?;
     let missing = estimates.assets_with_missing_data();
     let names = estimates.correlation.names();
@@ -100,14 +109,14 @@ pub fn handcraft(estimates: &Estimates, equalise_sr: bool) -> Result<Weights, Es
     }
     valid.sort_by(|&a, &b| names[a].cmp(&names[b]));
     let sub = estimates.subset(&valid);
-    let w = risk_weights(&sub, equalise_sr)?;
+    let w = optimiser(&sub)?;
     let mut entries: Vec<(String, f64)> = sub.correlation.names().iter().cloned().zip(w).collect();
     entries.extend(missing.iter().map(|&i| (names[i].clone(), f64::NAN)));
     Ok(Weights::new(entries))
 }
 
 /// `handcraftPortfolio.risk_weights`, aligned with the estimates' order.
-fn risk_weights(est: &Estimates, equalise_sr: bool) -> Result<Vec<f64>, EstimateError> {
+pub(crate) fn risk_weights(est: &Estimates, equalise_sr: bool) -> Result<Vec<f64>, EstimateError> {
     let n = est.size();
     let raw = if n <= 2 {
         vec![1.0 / n as f64; n]
@@ -306,35 +315,18 @@ fn sign(x: f64) -> f64 {
     }
 }
 
-/// The first asset's weight in the long-only, fully invested maximum-Sharpe portfolio of two
-/// assets with equal volatility, correlation `rho` and means `m1`, `m2` (pysystemtrade solves it
-/// with SLSQP from 50/50, `optimise_using_correlation`; this is its exact optimum).
+/// The first asset's weight in pysystemtrade's long-only, fully invested maximum-Sharpe
+/// portfolio of two assets with volatility 0.15, correlation `rho` and means `m1`, `m2`
+/// (`optimise_using_correlation` → `optimise_from_sigma_and_mean_list`): scipy's SLSQP from
+/// 50/50 with `tol=1e-5`, replayed step for step by [`crate::slsqp`] — it stops short of the
+/// exact optimum, and pysystemtrade's weights carry that.
 pub fn two_asset_max_sharpe(m1: f64, m2: f64, rho: f64) -> f64 {
+    const STD: f64 = 0.15;
     if m1.is_nan() || m2.is_nan() || rho.is_nan() {
         return f64::NAN;
     }
-    if rho >= 1.0 {
-        return if m1 > m2 {
-            1.0
-        } else if m1 < m2 {
-            0.0
-        } else {
-            0.5
-        };
-    }
-    let a = m1 - rho * m2;
-    let b = m2 - rho * m1;
-    if a <= 0.0 && b <= 0.0 {
-        // no portfolio with a positive mean: the least negative corner
-        return if m1 >= m2 { 1.0 } else { 0.0 };
-    }
-    if a <= 0.0 {
-        0.0
-    } else if b <= 0.0 {
-        1.0
-    } else {
-        a / (a + b)
-    }
+    crate::optimisers::max_sharpe(&[m1, m2], &[STD, STD], &[1.0, rho, rho, 1.0])
+        .map_or(f64::NAN, |w| w[0])
 }
 
 #[cfg(test)]
@@ -439,12 +431,22 @@ mod tests {
         let up = multiplier_from_relative_sr(0.2, 0.5, 10.0);
         let down = multiplier_from_relative_sr(-0.2, 0.5, 10.0);
         assert!(up > 1.0 && down < 1.0 && up < 2.0 && down > 0.0);
-        // by hand at one confidence point: means (0.075 + d, 0.075), ρ = 0 → w ∝ means
-        assert!((two_asset_max_sharpe(0.1, 0.075, 0.0) - 0.1 / 0.175).abs() < 1e-15);
-        assert_eq!(two_asset_max_sharpe(-0.1, 0.075, 0.3), 0.0);
-        assert_eq!(two_asset_max_sharpe(0.3, 0.075, 0.5), 1.0);
-        assert_eq!(two_asset_max_sharpe(0.1, 0.075, 1.0), 1.0);
+        // SLSQP lands near the exact optimum: means (0.075 + d, 0.075), ρ = 0 → w ∝ means;
+        // an asset with a negative mean gets (nearly) nothing
+        assert!((two_asset_max_sharpe(0.1, 0.075, 0.0) - 0.1 / 0.175).abs() < 1e-2);
+        assert!(two_asset_max_sharpe(-0.1, 0.075, 0.3).abs() < 1e-6);
+        assert!((two_asset_max_sharpe(0.3, 0.075, 0.5) - 1.0).abs() < 1e-6);
         assert!(two_asset_max_sharpe(f64::NAN, 0.075, 0.0).is_nan());
+        // extreme inputs run to an answer (or NaN → no adjustment) without panicking
+        for (d, rho, years) in [
+            (1e300, 0.5, 1e-300),
+            (f64::INFINITY, 0.0, 1.0),
+            (-1e10, -0.99, 1e6),
+            (0.3, 0.999_999_999, 0.5),
+        ] {
+            let m = multiplier_from_relative_sr(d, rho, years);
+            assert!(m.is_finite() && m >= 0.0, "{d} {rho} {years}: {m}");
+        }
         // NaN SR or correlation 1 (no uncertainty in the difference): no adjustment
         assert_eq!(multiplier_from_relative_sr(f64::NAN, 0.5, 10.0), 1.0);
         assert_eq!(multiplier_from_relative_sr(0.3, 1.0, 10.0), 1.0);

@@ -125,18 +125,49 @@ pub struct Combination {
     pub fdm: DailySeries,
     /// `get_combined_forecast_without_multiplier`.
     pub combined_without_fdm: DailySeries,
-    /// `get_combined_forecast`: `clip(combined_raw × FDM, −cap, cap)`.
+    /// `get_combined_forecast`: `combined_raw × FDM`, capped or mapped ([`CombinedLimit`]).
     pub combined: DailySeries,
+}
+
+/// What limits the combined forecast (`ForecastCombine._get_forecast_mapping_function`).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum CombinedLimit {
+    /// `_cap_combined_forecast`: clipped to `[floor, cap]` (`forecast_floor`, `forecast_cap`).
+    Cap { floor: f64, cap: f64 },
+    /// The instrument's `forecast_mapping` (`map_forecast_value` with `capped_value` the forecast
+    /// cap): [`map_forecast`] instead of the cap.
+    Mapping {
+        threshold: f64,
+        a_param: f64,
+        b_param: f64,
+        cap: f64,
+    },
+}
+
+impl CombinedLimit {
+    /// The limited value of one combined forecast (NaN stays NaN).
+    pub fn apply(self, x: f64) -> f64 {
+        match self {
+            _ if x.is_nan() => x,
+            Self::Cap { floor, cap } => x.max(floor).min(cap),
+            Self::Mapping {
+                threshold,
+                a_param,
+                b_param,
+                cap,
+            } => map_forecast(x, threshold, cap, a_param, b_param),
+        }
+    }
 }
 
 /// The whole fixed-weight combination (spec §3.5): weights fitted to the (forward-filled) capped
 /// forecasts, smoothed with an EWMA of `ewma_span_days` and renormalised, reindexed (ffill) to the
-/// forecast index; `combined = clip(Σ w × f × fdm, −cap, cap)`.
+/// forecast index; `combined = limit(Σ w × f × fdm)` ([`CombinedLimit`]).
 pub fn combine_forecasts(
     capped: &[&DailySeries],
     weights: &[f64],
     fdm: f64,
-    cap: f64,
+    limit: CombinedLimit,
     ewma_span_days: f64,
 ) -> Combination {
     let aligned = AlignedForecasts::new(capped);
@@ -153,7 +184,7 @@ pub fn combine_forecasts(
         })
         .collect();
     let raw = weighted_sum(&on_index, &aligned);
-    let combined = raw.iter().map(|x| (x * fdm).clamp(-cap, cap)).collect();
+    let combined = raw.iter().map(|x| limit.apply(x * fdm)).collect();
     let series = |v: Vec<f64>| DailySeries::new(aligned.dates.clone(), v);
     Combination {
         unsmoothed_weights: fitted
@@ -176,8 +207,8 @@ pub fn combine_forecasts(
     }
 }
 
-/// Non-linear forecast mapping (`forecast_mapping[code]`, spec §3.5) applied instead of the final
-/// cap: `0` where `|x| < threshold`; `b·(x − threshold)` for `threshold <= x <= cap` and
+/// Non-linear forecast mapping (`forecast_mapping[code]`, spec §3.5; pysystemtrade's
+/// `systems/forecast_mapping.py::map_forecast_value_scalar`) applied instead of the final cap: `0` where `|x| < threshold`; `b·(x − threshold)` for `threshold <= x <= cap` and
 /// `b·(x + threshold)` for `−cap <= x <= −threshold`; `sign(x)·cap·a` where `|x| > cap`; NaN
 /// stays NaN.
 pub fn map_forecast(x: f64, threshold: f64, cap: f64, a_param: f64, b_param: f64) -> f64 {
@@ -208,6 +239,32 @@ mod tests {
     }
 
     #[test]
+    fn combined_limit_caps_at_floor_and_cap_or_maps() {
+        let cap = CombinedLimit::Cap {
+            floor: 0.0,
+            cap: 20.0,
+        };
+        assert_eq!(cap.apply(-3.0), 0.0, "forecast_floor, not -cap");
+        assert_eq!(cap.apply(25.0), 20.0);
+        assert!(cap.apply(NAN).is_nan());
+        let map = CombinedLimit::Mapping {
+            threshold: 1.5,
+            a_param: 1.25,
+            b_param: 1.33,
+            cap: 20.0,
+        };
+        assert_eq!(map.apply(1.0), 0.0);
+        assert_eq!(map.apply(-30.0), -25.0);
+        assert_eq!(map.apply(10.0), 1.33 * 8.5);
+        assert!(map.apply(NAN).is_nan());
+        // through the combination: one rule, weight 1, FDM 2
+        let d = dates(3);
+        let f = DailySeries::new(d.clone(), vec![0.5, 5.0, 15.0]);
+        let c = combine_forecasts(&[&f], &[1.0], 2.0, map, 3.0);
+        assert_eq!(c.combined.values, vec![0.0, 1.33 * 8.5, 25.0]);
+    }
+
+    #[test]
     fn forecast_mapping_regions() {
         // threshold 1.5, cap 20, a 1.25, b 1.33
         assert_eq!(map_forecast(1.0, 1.5, 20.0, 1.25, 1.33), 0.0);
@@ -233,7 +290,11 @@ mod tests {
     fn combination_by_hand() {
         let a = DailySeries::new(dates(5), vec![NAN, 1.0, 2.0, NAN, 30.0]);
         let b = DailySeries::new(dates(5), vec![NAN, NAN, NAN, 4.0, 5.0]);
-        let c = combine_forecasts(&[&a, &b], &[0.6, 0.4], 1.5, 20.0, 3.0);
+        let limit = CombinedLimit::Cap {
+            floor: -20.0,
+            cap: 20.0,
+        };
+        let c = combine_forecasts(&[&a, &b], &[0.6, 0.4], 1.5, limit, 3.0);
         // span 3 → decay 0.5. fitted b = [0.4, 0, 0, 0.4, 0.4]
         // EWMA b: t0 0.4; t1 (0.5·0.4)/1.5 = 0.1333…; t2 (0.75·0.1333…)/1.75 = 0.0571…
         // t3: W 0.875: (0.875·0.05714 + 0.4)/1.875 = 0.24; a stays 0.6.

@@ -5,7 +5,7 @@
 
 use crate::attenuation::{attenuate, vol_attenuation};
 use crate::carry::{carry_inputs, raw_carry, smoothed_carry};
-use crate::combine::{Combination, DEFAULT_WEIGHT_EWMA_SPAN, combine_forecasts};
+use crate::combine::{Combination, CombinedLimit, DEFAULT_WEIGHT_EWMA_SPAN, combine_forecasts};
 use crate::cross_section::CrossSectionalInputs;
 use crate::rawdata::{RawData, RobustVol, VolConfig, robust_vol_calc};
 use crate::rules::{self, VolOf};
@@ -314,6 +314,8 @@ pub struct ForecastConfig {
     pub forecast_cap: f64,
     /// `forecast_floor` (default `−cap`).
     pub forecast_floor: Option<f64>,
+    /// The instrument's `forecast_mapping`: mapped instead of capped after the FDM.
+    pub forecast_mapping: Option<ForecastMapping>,
     /// `forecast_weight_ewma_span`.
     pub weight_ewma_span: f64,
     /// `volatility_calculation`.
@@ -324,7 +326,31 @@ pub struct ForecastConfig {
     pub attenuated_rules: BTreeSet<String>,
 }
 
+/// `forecast_mapping` of one instrument (`threshold`, `a_param`, `b_param`).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ForecastMapping {
+    pub threshold: f64,
+    pub a_param: f64,
+    pub b_param: f64,
+}
+
 impl ForecastConfig {
+    /// What limits the combined forecast: the instrument's mapping, else the cap and floor.
+    pub fn combined_limit(&self) -> CombinedLimit {
+        match self.forecast_mapping {
+            Some(m) => CombinedLimit::Mapping {
+                threshold: m.threshold,
+                a_param: m.a_param,
+                b_param: m.b_param,
+                cap: self.forecast_cap,
+            },
+            None => CombinedLimit::Cap {
+                floor: self.forecast_floor.unwrap_or(-self.forecast_cap),
+                cap: self.forecast_cap,
+            },
+        }
+    }
+
     /// The fixed scalar of every weighted rule (in `forecast_weights` order) from
     /// [`Self::scalars`]; 1.0, pysystemtrade's global default, for a rule without one.
     pub fn fixed_scalars(&self) -> Vec<ForecastScalar> {
@@ -344,6 +370,7 @@ impl Default for ForecastConfig {
             fdm: 1.0,
             forecast_cap: DEFAULT_FORECAST_CAP,
             forecast_floor: None,
+            forecast_mapping: None,
             weight_ewma_span: DEFAULT_WEIGHT_EWMA_SPAN,
             vol: VolConfig::default(),
             attenuated_rules: BTreeSet::new(),
@@ -403,21 +430,20 @@ impl InstrumentForecasts {
     }
 }
 
-/// Scales and caps each raw forecast (spec §3.4) and combines the capped forecasts (§3.5): one
-/// [`RuleForecast`] per weighted rule (raw forecasts and scalars in `forecast_weights` order)
-/// and their [`Combination`].
+/// Scales and caps each raw forecast (spec §3.4): one [`RuleForecast`] per weighted rule (raw
+/// forecasts and scalars in `forecast_weights` order).
 ///
 /// # Panics
 /// When there is not one raw forecast and one scalar per weighted rule.
-pub fn scale_cap_combine(
+pub fn scale_cap(
     config: &ForecastConfig,
     raw_forecasts: Vec<DailySeries>,
     scalars: &[ForecastScalar],
-) -> (Vec<RuleForecast>, Combination) {
+) -> Vec<RuleForecast> {
     let n = config.forecast_weights.len();
     assert_eq!(scalars.len(), n, "one scalar per weighted rule");
     assert_eq!(raw_forecasts.len(), n, "one raw forecast per weighted rule");
-    let rules: Vec<RuleForecast> = config
+    config
         .forecast_weights
         .iter()
         .zip(raw_forecasts)
@@ -431,14 +457,27 @@ pub fn scale_cap_combine(
                 config.forecast_floor,
             )
         })
-        .collect();
+        .collect()
+}
+
+/// [`scale_cap`], then the combination of the capped forecasts (§3.5): one [`RuleForecast`] per
+/// weighted rule and their [`Combination`].
+///
+/// # Panics
+/// When there is not one raw forecast and one scalar per weighted rule.
+pub fn scale_cap_combine(
+    config: &ForecastConfig,
+    raw_forecasts: Vec<DailySeries>,
+    scalars: &[ForecastScalar],
+) -> (Vec<RuleForecast>, Combination) {
+    let rules = scale_cap(config, raw_forecasts, scalars);
     let capped: Vec<&DailySeries> = rules.iter().map(|r| &r.capped).collect();
     let weights: Vec<f64> = config.forecast_weights.iter().map(|(_, w)| *w).collect();
     let combination = combine_forecasts(
         &capped,
         &weights,
         config.fdm,
-        config.forecast_cap,
+        config.combined_limit(),
         config.weight_ewma_span,
     );
     (rules, combination)
@@ -448,16 +487,7 @@ pub fn scale_cap_combine(
 /// the combined forecast (raw: the weighted sum before the FDM; scalar: the FDM; capped: the
 /// final combined forecast).
 pub fn forecast_series(rules: Vec<RuleForecast>, combination: Combination) -> Vec<ForecastSeries> {
-    let mut out: Vec<ForecastSeries> = rules
-        .into_iter()
-        .map(|r| ForecastSeries {
-            rule: r.rule,
-            dates: r.raw.dates,
-            raw: r.raw.values,
-            scalar: r.scalar.values,
-            capped: r.capped.values,
-        })
-        .collect();
+    let mut out = rule_series(rules);
     out.push(ForecastSeries {
         rule: COMBINED_RULE.to_string(),
         dates: combination.combined.dates,
@@ -466,6 +496,21 @@ pub fn forecast_series(rules: Vec<RuleForecast>, combination: Combination) -> Ve
         capped: combination.combined.values,
     });
     out
+}
+
+/// Per rule its raw forecast, scalar and capped forecast, without a combined forecast (an
+/// instrument the config gives no forecast weights for: [`crate::ForecastJob::no_combined`]).
+pub fn rule_series(rules: Vec<RuleForecast>) -> Vec<ForecastSeries> {
+    rules
+        .into_iter()
+        .map(|r| ForecastSeries {
+            rule: r.rule,
+            dates: r.raw.dates,
+            raw: r.raw.values,
+            scalar: r.scalar.values,
+            capped: r.capped.values,
+        })
+        .collect()
 }
 
 #[cfg(test)]

@@ -34,9 +34,11 @@ pub mod rules;
 pub mod scaling;
 pub mod spec;
 
+pub use combine::CombinedLimit;
 pub use cross_section::{ClassPeer, CrossSectionalInputs, CrossSectionalNeeds};
 pub use instrument::{
-    ForecastConfig, ForecastInputs, ForecastScalar, InstrumentForecasts, PriceInputs, RuleForecast,
+    ForecastConfig, ForecastInputs, ForecastMapping, ForecastScalar, InstrumentForecasts,
+    PriceInputs, RuleForecast,
 };
 pub use pipeline::{ForecastJob, ScalarMethod};
 pub use rawdata::{RawData, VolConfig, VolEstimator};

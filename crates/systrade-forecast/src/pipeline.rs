@@ -7,14 +7,16 @@
 //!    raw forecast per instrument (parallel), then the forecast scalars, estimated ones pooled
 //!    across the instruments using a rule (parallel over rules);
 //! 2. per instrument (parallel, in batches): scaling, capping and combination
-//!    ([`crate::instrument::scale_cap_combine`]), handed to the caller as [`ForecastSeries`].
+//!    ([`crate::instrument::scale_cap_combine`]; no combination for a job with
+//!    [`ForecastJob::no_combined`]), handed to the caller as [`ForecastSeries`].
 //!
 //! A failure of one instrument (no prices, a rule input it lacks) is isolated: the instrument is
 //! reported and left out of every pool; the others go on.
 
 use crate::cross_section::{ClassPeer, CrossSectionalNeeds, cross_sectional_inputs};
 use crate::instrument::{
-    ForecastConfig, ForecastInputs, ForecastScalar, forecast_series, scale_cap_combine,
+    ForecastConfig, ForecastInputs, ForecastScalar, forecast_series, rule_series, scale_cap,
+    scale_cap_combine,
 };
 use crate::scaling::{ScalarEstimate, estimated_forecast_scalar};
 use rayon::prelude::*;
@@ -30,10 +32,13 @@ pub struct ForecastJob {
     /// `AssetClass` from `config/instruments.csv` (needed by asset-class rules only).
     pub asset_class: Option<String>,
     pub config: ForecastConfig,
-    /// Why this instrument gets no forecasts of its own although its raw data takes part in the
-    /// cross-sectional inputs of the others (e.g. the config gives no forecast weights for it);
-    /// `None` for a normal job.
-    pub unavailable: Option<String>,
+    /// Why this instrument gets no combined forecast (e.g. the config gives forecast weights per
+    /// instrument but none for it: pysystemtrade's `ForecastCombine` raises for it, while its
+    /// `ForecastScaleCap` still gives every rule's capped forecast). Such a job's `config` lists
+    /// every rule; its capped forecasts are computed and handed over without a combined one, and
+    /// its raw data takes part in the cross-sectional inputs of the others. `None` for a normal
+    /// job.
+    pub no_combined: Option<String>,
 }
 
 /// How forecast scalars are obtained (spec §3.4).
@@ -108,12 +113,11 @@ pub fn compute_forecasts<T: Send, E>(
         .par_iter()
         .zip(&data)
         .zip(&cross)
-        .map(|((job, d), cross)| match (d, &job.unavailable) {
-            (_, Some(why)) => Err(why.clone()),
-            (Some(d), None) => d
+        .map(|((job, d), cross)| match d {
+            Some(d) => d
                 .raw_forecasts(&job.config, cross)
                 .map_err(|e| e.to_string()),
-            (None, None) => Err(String::new()),
+            None => Err(String::new()),
         })
         .collect();
     drop(cross);
@@ -156,6 +160,9 @@ pub fn compute_forecasts<T: Send, E>(
             .into_par_iter()
             .map(|(job, raw, scalars, error)| {
                 let r = match (error, raw, scalars) {
+                    (None, Some(raw), Some(scalars)) if job.no_combined.is_some() => {
+                        per_instrument(job, rule_series(scale_cap(&job.config, raw, &scalars)))
+                    }
                     (None, Some(raw), Some(scalars)) => {
                         let (rules, combination) = scale_cap_combine(&job.config, raw, &scalars);
                         per_instrument(job, forecast_series(rules, combination))

@@ -76,6 +76,15 @@ impl VolEstimator {
         backfill: false,
     };
 
+    /// `vol_abs_min`: the floor the estimator puts under the volatility.
+    pub fn vol_abs_min(&self) -> f64 {
+        match *self {
+            Self::Mixed { vol_abs_min, .. }
+            | Self::Robust { vol_abs_min, .. }
+            | Self::Simple { vol_abs_min, .. } => vol_abs_min,
+        }
+    }
+
     /// Applies the estimator to a daily returns series.
     pub fn estimate(&self, returns: &[f64]) -> Vec<f64> {
         match *self {
@@ -143,6 +152,14 @@ pub struct VolConfig {
     pub returns: VolReturns,
     /// `multiplier_to_get_daily_vol` (1.0).
     pub multiplier: f64,
+}
+
+impl VolConfig {
+    /// The value `daily_returns_volatility` takes where the estimator floors it:
+    /// `vol_abs_min × multiplier_to_get_daily_vol`.
+    pub fn floor(&self) -> f64 {
+        self.estimator.vol_abs_min() * self.multiplier
+    }
 }
 
 impl Default for VolConfig {

@@ -347,7 +347,7 @@ fn rob_rules_capped_forecasts_match_pysystemtrade() {
             code: InstrumentCode::new(code).unwrap(),
             asset_class: Some(class_of(code)),
             config: config.clone(),
-            unavailable: None,
+            no_combined: None,
         })
         .collect();
     let results: Mutex<BTreeMap<String, Vec<ForecastSeries>>> = Mutex::new(BTreeMap::new());

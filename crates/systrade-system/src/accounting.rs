@@ -26,19 +26,56 @@ pub struct Overrides {
 }
 
 /// The accounting config from the system config, with instrument weights in the order of `codes`
-/// (`None`, equal weights with a warning, when the config gives none).
+/// (`None`, equal weights with a warning, when the config gives none); the instruments of
+/// `allocate_zero_instrument_weights_to_these_instruments` get weight 0.
 pub fn accounts_config(
     cfg: &SystemConfig,
     codes: &[InstrumentCode],
     overrides: Overrides,
 ) -> systrade_accounts::system::AccountsConfig {
+    // pysystemtrade's Portfolios._add_zero_instrument_weights: the listed instruments get weight
+    // 0 (configured or equal weights; the equal weights are over the others). Instruments without
+    // any non-zero subsystem position get 0 too, in systrade_portfolio::weights.
+    let zero = &cfg.allocate_zero_instrument_weights_to_these_instruments;
+    let zeroed: Vec<&str> = codes
+        .iter()
+        .filter(|c| zero.contains(c))
+        .map(InstrumentCode::as_str)
+        .collect();
+    if !zeroed.is_empty() {
+        tracing::info!(
+            "{}: allocate_zero_instrument_weights_to_these_instruments: {} get instrument weight 0",
+            cfg.source_name,
+            zeroed.join(", ")
+        );
+    }
     let instrument_weights = match &cfg.instrument_weights {
         Some(w) => Some(
             codes
                 .iter()
-                .map(|c| w.get(c).copied().unwrap_or(0.0))
+                .map(|c| {
+                    if zero.contains(c) {
+                        0.0
+                    } else {
+                        w.get(c).copied().unwrap_or(0.0)
+                    }
+                })
                 .collect(),
         ),
+        None if !zeroed.is_empty() => {
+            let n = codes.len() - zeroed.len();
+            tracing::warn!(
+                "{}: no instrument_weights; using equal weights over {n} instruments",
+                cfg.source_name,
+            );
+            let w = if n == 0 { 0.0 } else { 1.0 / n as f64 };
+            Some(
+                codes
+                    .iter()
+                    .map(|c| if zero.contains(c) { 0.0 } else { w })
+                    .collect(),
+            )
+        }
         None => {
             tracing::warn!(
                 "{}: no instrument_weights; using equal weights over {} instruments",
@@ -195,6 +232,7 @@ pub fn assemble(
         &cfg.base_currency,
         &currencies,
         last_price_date(&prices),
+        cfg.start_date,
     );
     let mut inputs = Vec::with_capacity(prices.len());
     let mut kept = Vec::with_capacity(prices.len());
@@ -216,5 +254,31 @@ pub fn assemble(
         inputs,
         prices: kept,
         failures,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn zero_weight_instruments() {
+        let code = |c: &str| InstrumentCode::new(c).unwrap();
+        let codes = [code("A"), code("B"), code("C")];
+        let read = |yaml: &str| SystemConfig::from_yaml_str(yaml, "t.yaml").unwrap().0;
+        let weights = |yaml: &str| {
+            accounts_config(&read(yaml), &codes, Overrides::default()).instrument_weights
+        };
+        assert_eq!(weights("forecast_cap: 20\n"), None);
+        assert_eq!(
+            weights("allocate_zero_instrument_weights_to_these_instruments: [B, Z]\n"),
+            Some(vec![0.5, 0.0, 0.5])
+        );
+        assert_eq!(
+            weights(
+                "instrument_weights: {A: 0.2, B: 0.3, C: 0.5}\nallocate_zero_instrument_weights_to_these_instruments: [C]\n"
+            ),
+            Some(vec![0.2, 0.3, 0.0])
+        );
     }
 }

@@ -153,11 +153,11 @@ pub fn trading_rules(cfg: &SystemConfig) -> Result<BTreeMap<String, TradingRule>
 }
 
 /// The forecast configuration of one instrument: its rules (keys of its forecast weights), fixed
-/// scalars (lookup order of spec §3.4), fixed FDM, cap/floor, weight smoothing span, volatility.
+/// scalars (lookup order of spec §3.4), fixed FDM, cap/floor or `forecast_mapping`, weight
+/// smoothing span, volatility.
 ///
 /// # Errors
-/// Per-instrument weights or FDM without this instrument, weights naming an undefined rule, a
-/// non-linear `forecast_mapping` for the instrument (not supported yet).
+/// Per-instrument weights or FDM without this instrument, weights naming an undefined rule.
 pub fn forecast_config(
     cfg: &SystemConfig,
     rules: &BTreeMap<String, TradingRule>,
@@ -179,20 +179,35 @@ pub fn forecast_config(
             ));
         }
     }
-    if cfg.forecast_mapping.contains_key(instrument) {
-        return Err(problem(
-            cfg,
-            format!("forecast_mapping.{instrument}"),
-            "non-linear forecast mapping is not supported yet; remove it to cap the combined forecast",
-        ));
-    }
     let fdm = cfg
         .forecast_div_multiplier_for(instrument)
         .map_err(from_config)?;
+    let mut config = rules_config(cfg, rules, vol, weights.weights.into_iter().collect(), fdm);
+    // pysystemtrade's ForecastCombine._get_forecast_mapping_function: the instrument's mapping
+    // replaces the cap of the combined forecast.
+    config.forecast_mapping =
+        cfg.forecast_mapping
+            .get(instrument)
+            .map(|m| systrade_forecast::ForecastMapping {
+                threshold: m.threshold,
+                a_param: m.a_param,
+                b_param: m.b_param,
+            });
+    Ok(config)
+}
+
+/// The forecast configuration of the rules named by `weights` (in that order): their definitions,
+/// fixed scalars and attenuation, with the FDM and the system's cap, floor and smoothing span.
+fn rules_config(
+    cfg: &SystemConfig,
+    rules: &BTreeMap<String, TradingRule>,
+    vol: VolConfig,
+    weights: Vec<(String, f64)>,
+    fdm: f64,
+) -> ForecastConfig {
     let used: BTreeMap<String, TradingRule> = weights
-        .weights
-        .keys()
-        .map(|k| (k.clone(), rules[k].clone()))
+        .iter()
+        .filter_map(|(k, _)| Some((k.clone(), rules.get(k)?.clone())))
         .collect();
     let attenuated_rules = cfg
         .use_attenuation
@@ -200,20 +215,21 @@ pub fn forecast_config(
         .filter(|r| used.contains_key(*r))
         .cloned()
         .collect();
-    Ok(ForecastConfig {
+    ForecastConfig {
         scalars: used
             .keys()
             .map(|k| (k.clone(), cfg.fixed_forecast_scalar(k)))
             .collect(),
         rules: used,
-        forecast_weights: weights.weights.into_iter().collect(),
+        forecast_weights: weights,
         fdm,
         forecast_cap: cfg.forecast_cap,
         forecast_floor: cfg.forecast_floor,
+        forecast_mapping: None,
         weight_ewma_span: cfg.forecast_weight_ewma_span as f64,
         vol,
         attenuated_rules,
-    })
+    }
 }
 
 /// Checks that every factor specification is one the forecast library computes
@@ -262,17 +278,21 @@ pub struct ForecastSetup {
     /// Asset classes, when a rule needs them ([`Self::set_asset_classes`]).
     pub asset_classes: BTreeMap<InstrumentCode, String>,
     /// Instruments the config gives no forecast weights or FDM for while giving them per
-    /// instrument, with the reason: they have no forecast config (pysystemtrade cannot combine
-    /// their forecasts either) and fail individually, but their raw data still takes part in the
-    /// cross-sectional inputs of the others ([`Self::job`]).
+    /// instrument, with the reason. As in pysystemtrade (its `ForecastScaleCap` computes every
+    /// rule of `trading_rules` for any instrument; its `ForecastCombine` raises for these), their
+    /// [`Self::configs`] entry lists every rule of `trading_rules` (sorted by name, weights 0):
+    /// every capped forecast is computed, and no combined forecast ([`Self::job`]).
     pub unconfigured: BTreeMap<InstrumentCode, String>,
+    /// `start_date`: prices before it are not read ([`crate::load_instruments`],
+    /// [`crate::class_peers`]; pysystemtrade's `simData.start_date_for_data`).
+    pub start_date: Option<chrono::NaiveDate>,
 }
 
 impl ForecastSetup {
     /// Builds every instrument's forecast config from the system config. Logs a warning when the
     /// config has no `forecast_weights`, and one naming the instruments of `codes` that
-    /// per-instrument forecast weights or FDM leave out (recorded in [`Self::unconfigured`]; they
-    /// fail individually). Asset classes are empty: when [`Self::needs`] says so, give them with
+    /// per-instrument forecast weights or FDM leave out (recorded in [`Self::unconfigured`]: every
+    /// rule's capped forecast, no combined forecast). Asset classes are empty: when [`Self::needs`] says so, give them with
     /// [`Self::set_asset_classes`].
     ///
     /// # Errors
@@ -294,6 +314,11 @@ impl ForecastSetup {
             .find(|e| e.kind == systrade_config::ConfigErrorKind::MissingInstrument);
             if let Some(e) = missing {
                 unconfigured.insert(code.clone(), e.to_string());
+                let every_rule = rules.keys().map(|k| (k.clone(), 0.0)).collect();
+                configs.insert(
+                    code.clone(),
+                    rules_config(cfg, &rules, vol, every_rule, 1.0),
+                );
                 continue;
             }
             configs.insert(code.clone(), forecast_config(cfg, &rules, vol, code)?);
@@ -301,7 +326,7 @@ impl ForecastSetup {
         if !unconfigured.is_empty() {
             let names: Vec<&str> = unconfigured.keys().map(InstrumentCode::as_str).collect();
             tracing::warn!(
-                "{}: forecast weights or forecast_div_multiplier are given per instrument but not for {}; these instruments get no forecasts",
+                "{}: forecast weights or forecast_div_multiplier are given per instrument but not for {}; these instruments get the capped forecast of every rule and no combined forecast (as in pysystemtrade, which cannot combine them either)",
                 cfg.source_name,
                 names.join(", ")
             );
@@ -336,6 +361,7 @@ impl ForecastSetup {
             needs,
             asset_classes: BTreeMap::new(),
             unconfigured,
+            start_date: cfg.start_date,
         })
     }
 
@@ -366,26 +392,15 @@ impl ForecastSetup {
         })
     }
 
-    /// The pipeline job of one instrument of [`Self::configs`], or of [`Self::unconfigured`]: that
-    /// one has no rules and says why ([`ForecastJob::unavailable`]), so its raw data still takes
-    /// part in the cross-sectional inputs of the others, as in pysystemtrade.
+    /// The pipeline job of one instrument of [`Self::configs`]; for one of [`Self::unconfigured`]
+    /// it says why it has no combined forecast ([`ForecastJob::no_combined`]).
     pub fn job(&self, code: &InstrumentCode) -> Option<ForecastJob> {
-        let (config, unavailable) = match (self.configs.get(code), self.unconfigured.get(code)) {
-            (Some(c), _) => (c.clone(), None),
-            (None, Some(why)) => (
-                ForecastConfig {
-                    vol: self.vol,
-                    ..ForecastConfig::default()
-                },
-                Some(why.clone()),
-            ),
-            (None, None) => return None,
-        };
+        let config = self.configs.get(code)?;
         Some(ForecastJob {
             code: code.clone(),
             asset_class: self.asset_classes.get(code).cloned(),
-            config,
-            unavailable,
+            config: config.clone(),
+            no_combined: self.unconfigured.get(code).cloned(),
         })
     }
 }
@@ -440,10 +455,39 @@ mod tests {
         assert_eq!(f.scalars["b"], 0.5);
         assert_eq!(f.fdm, 1.2);
         assert_eq!(f.forecast_cap, 15.0);
+        assert_eq!(f.forecast_mapping, None);
         let us10 = InstrumentCode::new("US10").unwrap();
         let e = forecast_config(&cfg, &rules, vol, &us10).unwrap_err();
         assert_eq!(e.key, "forecast_div_multiplier");
         assert!(e.message.contains("US10"), "{e}");
+    }
+
+    #[test]
+    fn forecast_mapping_replaces_the_combined_cap() {
+        let cfg = config(
+            "trading_rules:\n  a:\n    function: breakout\n    other_args: {lookback: 20}\nforecast_mapping:\n  CORN: {threshold: 1.5, a_param: 1.25, b_param: 1.33}\nforecast_floor: -5\n",
+        );
+        let rules = trading_rules(&cfg).unwrap();
+        let vol = vol_config(&cfg).unwrap();
+        let code = |c: &str| InstrumentCode::new(c).unwrap();
+        let corn = forecast_config(&cfg, &rules, vol, &code("CORN")).unwrap();
+        assert_eq!(
+            corn.combined_limit(),
+            systrade_forecast::CombinedLimit::Mapping {
+                threshold: 1.5,
+                a_param: 1.25,
+                b_param: 1.33,
+                cap: 20.0
+            }
+        );
+        let us10 = forecast_config(&cfg, &rules, vol, &code("US10")).unwrap();
+        assert_eq!(
+            us10.combined_limit(),
+            systrade_forecast::CombinedLimit::Cap {
+                floor: -5.0,
+                cap: 20.0
+            }
+        );
     }
 
     #[test]
@@ -455,7 +499,7 @@ mod tests {
         let setup = ForecastSetup::new(&cfg, &[code("CORN"), code("US10"), code("GOLD")]).unwrap();
         assert_eq!(
             setup.configs.keys().collect::<Vec<_>>(),
-            vec![&code("CORN")]
+            vec![&code("CORN"), &code("GOLD"), &code("US10")]
         );
         let why = &setup.unconfigured;
         assert!(
@@ -464,8 +508,14 @@ mod tests {
         );
         assert!(why[&code("GOLD")].contains("forecast_weights"), "{why:?}");
         let gold = setup.job(&code("GOLD")).unwrap();
-        assert!(gold.unavailable.unwrap().contains("forecast_weights"));
-        assert!(gold.config.forecast_weights.is_empty());
+        assert!(gold.no_combined.unwrap().contains("forecast_weights"));
+        // every rule, sorted, for the capped forecasts
+        assert_eq!(
+            gold.config.forecast_weights,
+            vec![("a".to_string(), 0.0), ("b".to_string(), 0.0)]
+        );
+        assert_eq!(gold.config.attenuated_rules.len(), 1);
+        assert!(setup.job(&code("CORN")).unwrap().no_combined.is_none());
         assert!(
             setup.job(&code("SP500")).is_none(),
             "not an instrument of the setup"

@@ -42,7 +42,10 @@ pub fn compute(
         peers,
         scalars,
         on_done,
-        &|_, series| combined_of(&series),
+        &|job, series| match &job.no_combined {
+            Some(why) => Err(format!("no combined forecast: {why}")),
+            None => combined_of(&series),
+        },
         &mut |job, r| {
             out.insert(job.code.clone(), r);
             Ok::<(), std::convert::Infallible>(())

@@ -10,6 +10,7 @@
 //! - [`load`]: instrument list, static data, FX, prices reduced to daily series.
 //! - [`forecasts`]: combined forecasts computed in process or read back.
 //! - [`accounting`]: the accounting config and per-instrument inputs.
+//! - [`floored_vol`]: instruments whose volatility sits at the floor, left out of sizing.
 //!
 //! Per-instrument problems (missing prices, no FX for its currency, no forecast) are returned as
 //! [`Failure`]s so the binaries can carry on with the others; problems of the whole run (bad
@@ -18,6 +19,7 @@
 
 pub mod accounting;
 mod error;
+pub mod floored_vol;
 pub mod forecast_setup;
 pub mod forecasts;
 pub mod load;
@@ -27,6 +29,7 @@ pub use accounting::{
     last_price_date,
 };
 pub use error::SystemError;
+pub use floored_vol::{FlooredVol, FlooredVolCheck, exclude_floored_vol, floored_vol};
 pub use forecast_setup::{ConfigProblem, ForecastSetup};
 pub use load::{
     Failure, InstrumentList, InstrumentPrices, Load, PricesAndData, Reference, StaticData,

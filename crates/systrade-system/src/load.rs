@@ -12,7 +12,8 @@ use systrade_accounts::costs::InstrumentCosts;
 use systrade_config::{InstrumentListSource, SystemConfig};
 use systrade_forecast::{ClassPeer, ForecastInputs, ForecastJob, PriceInputs, RawData};
 use systrade_model::{
-    AdjustedPrices, FxRates, Instrument, InstrumentCode, RollParameters, Timestamp,
+    AdjustedPrices, CarryPrices, FxRates, Instrument, InstrumentCode, PriceSeries, RollParameters,
+    Timestamp,
 };
 use systrade_store::{SeriesKind, Store};
 
@@ -208,13 +209,14 @@ impl StaticData {
 }
 
 /// The FX rates into `base` of each currency in `currencies` (spec §3.1: same currency 1.0 on
-/// business days from 1970 to `until`; crosses via USD). A currency whose rates are missing maps to
+/// business days from 1970 to `until`; crosses via USD), from `start_date` on when given. A currency whose rates are missing maps to
 /// the reason.
 pub fn fx_to_base(
     store: &Store,
     base: &str,
     currencies: &[String],
     until: NaiveDate,
+    start_date: Option<NaiveDate>,
 ) -> BTreeMap<String, Result<Arc<FxRates>, String>> {
     let mut needed: Vec<String> = currencies
         .iter()
@@ -226,7 +228,13 @@ pub fn fx_to_base(
     needed.dedup();
     let usd: BTreeMap<String, FxRates> = needed
         .par_iter()
-        .filter_map(|c| store.read_fx_rates(c).ok().map(|r| (c.clone(), r)))
+        .filter_map(|c| {
+            let mut r = store.read_fx_rates(c).ok()?;
+            if let Some(start) = start_date {
+                drop_adjusted_before(&mut r, start);
+            }
+            Some((c.clone(), r))
+        })
         .collect();
     let unity = systrade_portfolio::fx::unity_fx_index(until);
     let mut out = BTreeMap::new();
@@ -368,11 +376,17 @@ pub fn class_peers<'a>(
             let n = adjusted.timestamps.iter().take_while(|t| keep(t)).count();
             adjusted.timestamps.truncate(n);
             adjusted.values.truncate(n);
+            if let Some(start) = setup.start_date {
+                drop_adjusted_before(&mut adjusted, start);
+            }
             let multiple = if store.dir().multiple_prices_file(&i.code).exists() {
                 let mut m = store
                     .read_carry_prices(&i.code)
                     .map_err(|e| fail(e.to_string()))?;
                 m.truncate(m.timestamps.iter().take_while(|t| keep(t)).count());
+                if let Some(start) = setup.start_date {
+                    drop_carry_before(&mut m, start);
+                }
                 Some(m).filter(|m| !m.is_empty())
             } else {
                 None
@@ -395,6 +409,24 @@ pub fn class_peers<'a>(
     (peers, failures)
 }
 
+/// `start_date` (pysystemtrade's `simData.start_date_for_data`: `data[start_date:]` of every
+/// price and FX series): drops the rows dated before `start`.
+fn drop_adjusted_before(p: &mut PriceSeries, start: NaiveDate) {
+    let k = p.timestamps.partition_point(|t| t.date() < start);
+    p.timestamps.drain(..k);
+    p.values.drain(..k);
+}
+
+/// [`drop_adjusted_before`] for multiple prices.
+fn drop_carry_before(m: &mut CarryPrices, start: NaiveDate) {
+    let k = m.timestamps.partition_point(|t| t.date() < start);
+    m.timestamps.drain(..k);
+    m.price.drain(..k);
+    m.price_contract.drain(..k);
+    m.carry.drain(..k);
+    m.carry_contract.drain(..k);
+}
+
 /// One instrument: reads its prices, reduces them to daily series (and with
 /// [`Load::forecast_inputs`] the forecast raw-data stage) and drops the raw rows.
 fn load_one(
@@ -410,15 +442,25 @@ fn load_one(
     let n = adjusted.timestamps.iter().take_while(|t| keep(t)).count();
     adjusted.timestamps.truncate(n);
     adjusted.values.truncate(n);
+    if let Some(start) = setup.start_date {
+        drop_adjusted_before(&mut adjusted, start);
+    }
     if adjusted.is_empty() {
-        return Err(match load.as_of {
-            Some(d) => format!("no adjusted prices on or before {d}"),
-            None => "no adjusted prices".to_string(),
+        return Err(match (load.as_of, setup.start_date) {
+            (Some(d), None) => format!("no adjusted prices on or before {d}"),
+            (None, Some(s)) => format!("no adjusted prices on or after start_date {s}"),
+            (Some(d), Some(s)) => {
+                format!("no adjusted prices from start_date {s} to {d}")
+            }
+            (None, None) => "no adjusted prices".to_string(),
         });
     }
     let multiple = if store.dir().multiple_prices_file(code).exists() {
         let mut m = store.read_carry_prices(code).map_err(|e| e.to_string())?;
         m.truncate(m.timestamps.iter().take_while(|t| keep(t)).count());
+        if let Some(start) = setup.start_date {
+            drop_carry_before(&mut m, start);
+        }
         Some(m)
     } else if setup.needs_carry(code) {
         return Err(format!(
@@ -685,6 +727,60 @@ mod tests {
             vec![(
                 code,
                 "no adjusted prices on or before 2022-12-30".to_string()
+            )]
+        );
+    }
+
+    /// `start_date` cuts adjusted and multiple prices (pysystemtrade's `data[start_date:]`): the
+    /// raw data is that of the prices from that date on.
+    #[test]
+    fn start_date_drops_earlier_prices() {
+        let (_dir, store) = data_dir(&["AAA"], &["AAA"]);
+        let cfg = config(&format!("start_date: 2023-03-01\n{CARRY}"));
+        let list = instrument_list(&store, &cfg, None).unwrap();
+        let setup = ForecastSetup::new(&cfg, &list.codes).unwrap();
+        let start = NaiveDate::from_ymd_opt(2023, 3, 1).unwrap();
+        let loaded = load_instruments(
+            &store,
+            &list,
+            &setup,
+            Load {
+                as_of: None,
+                forecast_inputs: true,
+            },
+        );
+        let code = code("AAA");
+        let mut adjusted = store.read_adjusted_prices(&code).unwrap();
+        let mut multiple = store.read_carry_prices(&code).unwrap();
+        drop_adjusted_before(&mut adjusted, start);
+        drop_carry_before(&mut multiple, start);
+        assert_eq!(adjusted.timestamps[0].date(), start);
+        assert_eq!(multiple.timestamps[0].date(), start);
+        let direct = ForecastInputs::compute(
+            PriceInputs {
+                adjusted: &adjusted,
+                multiple: Some(&multiple),
+            },
+            &setup.vol,
+        );
+        assert_eq!(loaded.inputs[0].raw.daily_prices.dates[0], start);
+        assert_eq!(direct.raw.daily_prices, loaded.inputs[0].raw.daily_prices);
+        let bits = |s: &systrade_series::DailySeries| {
+            s.values.iter().map(|v| v.to_bits()).collect::<Vec<_>>()
+        };
+        assert_eq!(
+            bits(direct.raw_carry.as_ref().unwrap()),
+            bits(loaded.inputs[0].raw_carry.as_ref().unwrap())
+        );
+        // a start after every price: the instrument fails, named
+        let cfg = config(&format!("start_date: 2024-06-03\n{CARRY}"));
+        let setup = ForecastSetup::new(&cfg, &list.codes).unwrap();
+        let none = load_instruments(&store, &list, &setup, Load::default());
+        assert_eq!(
+            none.failures,
+            vec![(
+                code,
+                "no adjusted prices on or after start_date 2024-06-03".to_string()
             )]
         );
     }

@@ -2,10 +2,11 @@
 //! attenuation, factor rules, estimated IDM, per-instrument forecast weights for 11 of its 18
 //! instruments) through a real `compute-forecasts` run on every instrument of pysystemtrade's
 //! data: the portfolio-stage keys do not stop it, the 7 instruments without forecast weights are
-//! named and get no forecasts (exit 3), and the capped forecasts of every rule for US10 and CORN
-//! match pysystemtrade's (`rob_rules/instruments/<CODE>/{daily,carry}.csv.gz`) — which needs the
-//! asset-class inputs of the left-out instruments and the skew averages over every instrument of
-//! the data in the class.
+//! named and get the capped forecast of every rule but no combined forecast (pysystemtrade cannot
+//! combine them either; exit 3), and the capped forecasts of every rule for the four reference
+//! instruments (SP500 and EUR among the left-out ones) match pysystemtrade's
+//! (`rob_rules/instruments/<CODE>/{daily,carry}.csv.gz`) — which needs the asset-class inputs of
+//! every instrument and the skew averages over every instrument of the data in the class.
 
 use crate::common::{cmd, parse_csv, pst_codes, pst_data_dir_with};
 use chrono::NaiveDate;
@@ -44,13 +45,26 @@ fn rob_system_config_runs_and_matches_pysystemtrade() {
     for (d, i, r, v) in parse_csv(&String::from_utf8(out.stdout).unwrap()) {
         ours.entry((i, r)).or_default().insert(d, v);
     }
-    assert!(
-        ours.keys().all(|(i, _)| !LEFT_OUT.contains(&i.as_str())),
-        "forecasts for a left-out instrument"
-    );
+    for c in LEFT_OUT {
+        let rules: Vec<&String> = ours
+            .keys()
+            .filter(|(i, _)| i == c)
+            .map(|(_, r)| r)
+            .collect();
+        assert_eq!(
+            rules.len(),
+            40,
+            "{c}: every rule's capped forecast: {rules:?}"
+        );
+        assert!(
+            !rules.iter().any(|r| *r == "combined"),
+            "{c}: a combined forecast"
+        );
+    }
+    assert!(ours.contains_key(&("US10".to_string(), "combined".to_string())));
 
     let mut rules_compared = 0;
-    for c in ["US10", "CORN"] {
+    for c in ["SP500", "US10", "CORN", "EUR"] {
         for file in ["daily.csv.gz", "carry.csv.gz"] {
             let path = dir.join(format!("instruments/{c}/{file}"));
             if !path.exists() {
@@ -83,5 +97,8 @@ fn rob_system_config_runs_and_matches_pysystemtrade() {
             }
         }
     }
-    assert_eq!(rules_compared, 80, "40 rules for each of US10 and CORN");
+    assert_eq!(
+        rules_compared, 160,
+        "40 rules for each of the four instruments"
+    );
 }

@@ -406,3 +406,44 @@ fn forecasts_are_read_under_the_write_lock() {
     );
     assert!(s.data.join("positions/CORN.parquet").exists());
 }
+
+/// Issue 16: an instrument whose latest volatility sits at the floor (flat prices) would get an
+/// absurd position: left out, named (exit 3), unless `--allow-floored-vol`.
+#[test]
+fn floored_volatility_is_left_out_unless_allowed() {
+    let Some(s) = setup("floored_volatility_is_left_out_unless_allowed") else {
+        return;
+    };
+    let store = systrade_store::Store::open(&s.data);
+    let corn = systrade_model::InstrumentCode::new("CORN").unwrap();
+    let mut prices = store.read_adjusted_prices(&corn).unwrap();
+    prices.values.iter_mut().for_each(|v| *v = 400.0);
+    let w = store
+        .lock_for_writing(std::time::Duration::from_secs(5))
+        .unwrap();
+    w.write_adjusted_prices(&corn, &prices).unwrap();
+    drop(w);
+    let out = size_positions(&s)
+        .args(["--output", "-"])
+        .assert()
+        .code(3)
+        .get_output()
+        .clone();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("CORN: volatility at the floor") && stderr.contains("the latest included"),
+        "{stderr}"
+    );
+    let rows = parse_rows(&out.stdout);
+    assert!(!rows.contains_key("CORN") && rows.contains_key("US10"));
+    let out = size_positions(&s)
+        .args(["--output", "-", "--allow-floored-vol"])
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    assert!(String::from_utf8_lossy(&out.stderr).contains("sized anyway"));
+    let rows = parse_rows(&out.stdout);
+    let last = rows["CORN"].values().next_back().unwrap();
+    assert!(last[1].abs() > 1e6, "absurd: {last:?}");
+}
