@@ -549,13 +549,21 @@ _run__step() {
             return 0
             ;;
         run__step__subcmd__capital__subcmd__update)
-            opts="-v -q -h --account-value --method --date --metrics-file --data-dir --instruments --verbose --generate --quiet --log-format --no-progress --help"
+            opts="-v -q -h --account-value --from-broker --ibkr-url --ibkr-account --ibkr-insecure --method --date --metrics-file --data-dir --instruments --verbose --generate --quiet --log-format --no-progress --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --account-value)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ibkr-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ibkr-account)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

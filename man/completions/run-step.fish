@@ -137,7 +137,9 @@ complete -c run-step -n "__fish_run_step_using_subcommand capital; and __fish_se
 complete -c run-step -n "__fish_run_step_using_subcommand capital; and __fish_seen_subcommand_from set" -s q -l quiet -d 'Less log output on stderr (-q warnings and errors only, -qq errors only)'
 complete -c run-step -n "__fish_run_step_using_subcommand capital; and __fish_seen_subcommand_from set" -l no-progress -d 'Never draw progress bars (they are drawn only when stderr is a terminal anyway)'
 complete -c run-step -n "__fish_run_step_using_subcommand capital; and __fish_seen_subcommand_from set" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c run-step -n "__fish_run_step_using_subcommand capital; and __fish_seen_subcommand_from update" -l account-value -d 'The broker account value (net liquidation) in the base currency' -r
+complete -c run-step -n "__fish_run_step_using_subcommand capital; and __fish_seen_subcommand_from update" -l account-value -d 'The account value, in the base currency' -r
+complete -c run-step -n "__fish_run_step_using_subcommand capital; and __fish_seen_subcommand_from update" -l ibkr-url -d 'IB Client Portal gateway base URL (with --from-broker)' -r
+complete -c run-step -n "__fish_run_step_using_subcommand capital; and __fish_seen_subcommand_from update" -l ibkr-account -d 'IB account id (with --from-broker); default: the gateway\'s selected account' -r
 complete -c run-step -n "__fish_run_step_using_subcommand capital; and __fish_seen_subcommand_from update" -l method -d 'How capital follows the account (pysystemtrade\'s production_capital_method): full (every gain and loss), half (losses reduce it, gains above the high-water mark do not) or fixed (unchanged; the account value is only recorded)' -r -f -a "full\t''
 half\t''
 fixed\t''"
@@ -151,6 +153,8 @@ zsh\t'Zsh completion script'
 fish\t'Fish completion script'"
 complete -c run-step -n "__fish_run_step_using_subcommand capital; and __fish_seen_subcommand_from update" -l log-format -d 'Log format on stderr: human-readable text, or one JSON object per line (for cron and log shippers)' -r -f -a "text\t''
 json\t''"
+complete -c run-step -n "__fish_run_step_using_subcommand capital; and __fish_seen_subcommand_from update" -l from-broker -d 'Read the account value (net liquidation) from the IB gateway at --ibkr-url'
+complete -c run-step -n "__fish_run_step_using_subcommand capital; and __fish_seen_subcommand_from update" -l ibkr-insecure -d 'Accept the IB gateway\'s self-signed or expired TLS certificate (with --from-broker)'
 complete -c run-step -n "__fish_run_step_using_subcommand capital; and __fish_seen_subcommand_from update" -s v -l verbose -d 'More log output on stderr (-v debug, -vv trace)'
 complete -c run-step -n "__fish_run_step_using_subcommand capital; and __fish_seen_subcommand_from update" -s q -l quiet -d 'Less log output on stderr (-q warnings and errors only, -qq errors only)'
 complete -c run-step -n "__fish_run_step_using_subcommand capital; and __fish_seen_subcommand_from update" -l no-progress -d 'Never draw progress bars (they are drawn only when stderr is a terminal anyway)'

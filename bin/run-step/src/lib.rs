@@ -148,10 +148,35 @@ pub enum CapitalCmd {
     },
     /// Apply the broker account value (base currency): full/half/fixed compounding; a move of more
     /// than 10% waits for `confirm` (exit 4).
+    ///
+    /// With --from-broker the account value is the net liquidation value (`netliquidation` of
+    /// `/portfolio/{account}/summary`) the IB Client Portal gateway reports, with the same guard.
     Update {
-        /// The broker account value (net liquidation) in the base currency.
-        #[arg(long, value_name = "AMOUNT")]
-        account_value: f64,
+        /// The account value, in the base currency.
+        #[arg(
+            long,
+            value_name = "AMOUNT",
+            required_unless_present = "from_broker",
+            conflicts_with = "from_broker"
+        )]
+        account_value: Option<f64>,
+        /// Read the account value (net liquidation) from the IB gateway at --ibkr-url.
+        #[arg(long)]
+        from_broker: bool,
+        /// IB Client Portal gateway base URL (with --from-broker).
+        #[arg(
+            long,
+            env = "SYSTRADE_IBKR_URL",
+            value_name = "URL",
+            default_value = "https://localhost:5000/v1/api"
+        )]
+        ibkr_url: String,
+        /// IB account id (with --from-broker); default: the gateway's selected account.
+        #[arg(long, env = "SYSTRADE_IBKR_ACCOUNT", value_name = "ID")]
+        ibkr_account: Option<String>,
+        /// Accept the IB gateway's self-signed or expired TLS certificate (with --from-broker).
+        #[arg(long, requires = "from_broker")]
+        ibkr_insecure: bool,
         /// How capital follows the account (pysystemtrade's production_capital_method): full
         /// (every gain and loss), half (losses reduce it, gains above the high-water mark do not)
         /// or fixed (unchanged; the account value is only recorded).

@@ -89,6 +89,15 @@ impl Estimates {
 /// Handcrafted weights for one fit period (`optimiser_for_method("handcraft", …)`): the valid
 /// assets' weights then NaN for the others; empty when no asset is valid.
 pub fn handcraft(estimates: &Estimates, equalise_sr: bool) -> Result<Weights, EstimateError> {
+    for_valid_assets(estimates, |sub| risk_weights(sub, equalise_sr))
+}
+
+/// `optimiser_for_method`'s frame around any optimiser: the assets with data, sorted by name
+/// (numpy `setdiff1d`), get `optimiser`'s weights; the others NaN; empty when none has data.
+pub(crate) fn for_valid_assets(
+    estimates: &Estimates,
+    optimiser: impl Fn(&Estimates) -> Result<Vec<f64>, EstimateError>,
+) -> Result<Weights, EstimateError> {
     estimates.check()?;
     let missing = estimates.assets_with_missing_data();
     let names = estimates.correlation.names();
@@ -100,14 +109,14 @@ pub fn handcraft(estimates: &Estimates, equalise_sr: bool) -> Result<Weights, Es
     }
     valid.sort_by(|&a, &b| names[a].cmp(&names[b]));
     let sub = estimates.subset(&valid);
-    let w = risk_weights(&sub, equalise_sr)?;
+    let w = optimiser(&sub)?;
     let mut entries: Vec<(String, f64)> = sub.correlation.names().iter().cloned().zip(w).collect();
     entries.extend(missing.iter().map(|&i| (names[i].clone(), f64::NAN)));
     Ok(Weights::new(entries))
 }
 
 /// `handcraftPortfolio.risk_weights`, aligned with the estimates' order.
-fn risk_weights(est: &Estimates, equalise_sr: bool) -> Result<Vec<f64>, EstimateError> {
+pub(crate) fn risk_weights(est: &Estimates, equalise_sr: bool) -> Result<Vec<f64>, EstimateError> {
     let n = est.size();
     let raw = if n <= 2 {
         vec![1.0 / n as f64; n]
@@ -316,31 +325,8 @@ pub fn two_asset_max_sharpe(m1: f64, m2: f64, rho: f64) -> f64 {
     if m1.is_nan() || m2.is_nan() || rho.is_nan() {
         return f64::NAN;
     }
-    // sigma = diag(std) · C · diag(std)
-    let s_diag = (STD * 1.0) * STD;
-    let s_off = (STD * rho) * STD;
-    // numpy's two-element dot products (OpenBLAS) fuse the second product into the first:
-    // `a0 b0 + a1 b1` is `fma(a1, b1, a0 b0)`; the steps SLSQP takes depend on those last bits.
-    let neg_sr = |w: &[f64]| {
-        let ret = w[1].mul_add(m2, w[0] * m1);
-        let v0 = w[1].mul_add(s_off, w[0] * s_diag);
-        let v1 = w[1].mul_add(s_diag, w[0] * s_off);
-        let var = v1.mul_add(w[1], v0 * w[0]);
-        -ret / var.sqrt()
-    };
-    let fully_invested = |w: &[f64]| 1.0 - (w[0] + w[1]);
-    match crate::slsqp::minimize(
-        &neg_sr,
-        &[&fully_invested],
-        &[0.5, 0.5],
-        &[0.0, 0.0],
-        &[1.0, 1.0],
-        0.000_01,
-        100,
-    ) {
-        Ok(solution) => solution.x[0],
-        Err(_) => f64::NAN,
-    }
+    crate::optimisers::max_sharpe(&[m1, m2], &[STD, STD], &[1.0, rho, rho, 1.0])
+        .map_or(f64::NAN, |w| w[0])
 }
 
 #[cfg(test)]

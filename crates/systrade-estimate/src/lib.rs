@@ -5,22 +5,25 @@
 //! |---|---|---|
 //! | fit periods (`expanding`, `rolling`, `in_sample`; the first "no data" period) | [`fit_dates`] | `sysquant/fitting_dates.py` |
 //! | correlation matrix: cleaning, floor, clip, shrinkage, missing assets | [`correlation`] | `sysquant/estimators/correlations.py` |
-//! | pooling instruments' weekly data (ffill, `resample("W").last()`, µs offsets) | [`pooling`] | `sysquant/estimators/pooled_correlation.py`, `syscore/pandas/list_of_df.py` |
+//! | pooling instruments' weekly data (ffill, `resample("W").last()`, µs offsets); weekly returns from daily ones for the IDM | [`pooling`] | `sysquant/estimators/pooled_correlation.py`, `syscore/pandas/list_of_df.py`, `sysquant/estimators/correlation_over_time.py` |
+//! | annualised EW mean and standard deviation per fit period | [`moments`] | `sysquant/estimators/mean_estimator.py`, `stdev_estimator.py` |
 //! | exponentially weighted correlation per fit period | [`correlation`] | `sysquant/estimators/exponential_correlation.py`, `generic_estimator.py` |
 //! | handcrafted weights (clustering, sub-portfolios, SR adjustment) | [`handcraft`], [`slsqp`] | `sysquant/optimisation/optimisers/handcraft.py`, `sysquant/estimators/clustering_correlations.py`, `sysquant/optimisation/SR_adjustment.py`, `sysquant/optimisation/shared.py`, scipy's SLSQP |
+//! | `equal_weights`, `one_period`, `shrinkage` | [`optimisers`] | `sysquant/optimisation/optimisers/{equal_weights,one_period,shrinkage}.py`, `sysquant/optimisation/shared.py` |
 //! | equal weights, valid-asset subset, weight cleaning | [`weights`] | `sysquant/optimisation/optimisers/call_optimiser.py`, `sysquant/optimisation/cleaning.py`, `sysquant/optimisation/weights.py` |
 //! | estimated weights on the forecast/position index: forward fill, zero where no forecast, business days, ewm, sum to one | [`smoothing`] | `syscore/pandas/strategy_functions.py` (`fix_weights_vs_position_or_forecast`), `systems/forecast_combine.py`, `systems/portfolio.py` |
 //! | diversification multiplier (single period, over time, smoothing, `dm_max`) | [`diversification`] | `sysquant/estimators/diversification_multipliers.py` |
 //!
 //! Not here yet (issue 17): the returns the estimates are fitted on (pooled gross returns, costs,
-//! `equalise_gross`, `ceiling_cost_SR`), the `shrinkage` and
-//! `one_period` optimisers, and the wiring into `backtest`.
+//! `equalise_gross`, `ceiling_cost_SR`) and the wiring into `backtest`.
 
 pub mod correlation;
 pub mod diversification;
 pub mod fit_dates;
 pub mod handcraft;
+pub mod moments;
 pub mod normal;
+pub mod optimisers;
 pub mod pooling;
 pub mod slsqp;
 pub mod smoothing;

@@ -110,6 +110,51 @@ pub fn pooled_weekly(
     Ok((DataFrame::new(index, names, columns)?, frames.len()))
 }
 
+/// The data `correlation_over_time_for_returns` correlates (pysystemtrade
+/// `sysquant/estimators/correlation_over_time.py`, used for the IDM's instrument correlations):
+/// each column's returns summed into a price index (`cumsum`, NaN kept), forward-filled if asked
+/// (`forward_fill_price_index`), the last value of each `W` week, differenced.
+pub fn weekly_returns_from_daily(
+    frame: &DataFrame,
+    forward_fill_price_index: bool,
+) -> Result<DataFrame, EstimateError> {
+    let index_frame = DataFrame::new(
+        frame.index.clone(),
+        frame.names.clone(),
+        frame
+            .columns
+            .iter()
+            .map(|col| {
+                let mut acc = 0.0;
+                col.iter()
+                    .map(|v| {
+                        if v.is_nan() {
+                            f64::NAN
+                        } else {
+                            acc += v;
+                            acc
+                        }
+                    })
+                    .collect()
+            })
+            .collect(),
+    )?;
+    let (labels, levels) = weekly_last(&index_frame, forward_fill_price_index);
+    let columns = levels
+        .iter()
+        .map(|l| {
+            (0..l.len())
+                .map(|k| if k == 0 { f64::NAN } else { l[k] - l[k - 1] })
+                .collect()
+        })
+        .collect();
+    DataFrame::new(
+        labels.into_iter().map(Timestamp::from_date).collect(),
+        frame.names.clone(),
+        columns,
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -165,5 +210,31 @@ mod tests {
         let (q, _) = pooled_weekly(&[a], false).unwrap();
         assert_eq!(q.columns[0], vec![1.0, 3.0]);
         assert!(pooled_weekly(&[], true).is_err());
+    }
+
+    #[test]
+    fn weekly_returns_sum_each_week_and_keep_gaps() {
+        let ts = |d: NaiveDate| Timestamp::from_date(d);
+        // Mon 1st .. Fri 12th: week 1 returns 1, 2, NaN; week 2 returns 4; a NaN week 3 day
+        let f = DataFrame::new(
+            vec![
+                ts(day(2024, 1, 1)),
+                ts(day(2024, 1, 2)),
+                ts(day(2024, 1, 3)),
+                ts(day(2024, 1, 8)),
+                ts(day(2024, 1, 15)),
+            ],
+            vec!["x".into()],
+            vec![vec![1.0, 2.0, f64::NAN, 4.0, f64::NAN]],
+        )
+        .unwrap();
+        let w = weekly_returns_from_daily(&f, true).unwrap();
+        assert_eq!(w.index.len(), 3);
+        assert!(w.columns[0][0].is_nan());
+        assert_eq!(w.columns[0][1], 4.0);
+        // the index is forward-filled over the NaN: no change in week 3
+        assert_eq!(w.columns[0][2], 0.0);
+        let w = weekly_returns_from_daily(&f, false).unwrap();
+        assert!(w.columns[0][2].is_nan());
     }
 }
