@@ -92,8 +92,10 @@ pub struct Args {
 
 /// The clap command, for man pages and completions.
 pub fn command() -> clap::Command {
-    Args::command()
+    Args::command().after_help(EXAMPLES)
 }
+/// Examples shown after `--help` and in the man page's EXAMPLES section.
+const EXAMPLES: &str = "Examples:\n  backtest\n  backtest --config my-system.yaml --format json | jq .portfolio.net.sharpe\n  backtest --output results/";
 
 /// Per instrument: what the outputs need.
 struct InstrumentOut {

@@ -99,8 +99,10 @@ pub struct Args {
 
 /// The clap command, for man pages and completions.
 pub fn command() -> clap::Command {
-    Args::command()
+    Args::command().after_help(EXAMPLES)
 }
+/// Examples shown after `--help` and in the man page's EXAMPLES section.
+const EXAMPLES: &str = "Examples:\n  size-positions --capital 500000\n  size-positions --strategy default --capital \"$(run-step capital get)\"\n  size-positions --output - --instruments US10";
 
 /// The latest optimal position of one instrument.
 #[derive(Debug, Clone, PartialEq)]

@@ -6,6 +6,7 @@
 //! | fit periods (`expanding`, `rolling`, `in_sample`; the first "no data" period) | [`fit_dates`] | `sysquant/fitting_dates.py` |
 //! | correlation matrix: cleaning, floor, clip, shrinkage, missing assets | [`correlation`] | `sysquant/estimators/correlations.py` |
 //! | pooling instruments' weekly data (ffill, `resample("W").last()`, µs offsets); weekly returns from daily ones for the IDM | [`pooling`] | `sysquant/estimators/pooled_correlation.py`, `syscore/pandas/list_of_df.py`, `sysquant/estimators/correlation_over_time.py` |
+//! | annualised EW mean and standard deviation per fit period | [`moments`] | `sysquant/estimators/mean_estimator.py`, `stdev_estimator.py` |
 //! | exponentially weighted correlation per fit period | [`correlation`] | `sysquant/estimators/exponential_correlation.py`, `generic_estimator.py` |
 //! | handcrafted weights (clustering, sub-portfolios, SR adjustment) | [`handcraft`], [`slsqp`] | `sysquant/optimisation/optimisers/handcraft.py`, `sysquant/estimators/clustering_correlations.py`, `sysquant/optimisation/SR_adjustment.py`, `sysquant/optimisation/shared.py`, scipy's SLSQP |
 //! | `equal_weights`, `one_period`, `shrinkage` | [`optimisers`] | `sysquant/optimisation/optimisers/{equal_weights,one_period,shrinkage}.py`, `sysquant/optimisation/shared.py` |
@@ -20,6 +21,7 @@ pub mod correlation;
 pub mod diversification;
 pub mod fit_dates;
 pub mod handcraft;
+pub mod moments;
 pub mod normal;
 pub mod optimisers;
 pub mod pooling;
