@@ -59,7 +59,7 @@ _backup() {
 
     case "${cmd}" in
         backup)
-            opts="-v -q -h -V --repo --format --data-dir --instruments --verbose --quiet --log-format --no-progress --help --version create list verify restore prune help"
+            opts="-v -q -h -V --repo --format --data-dir --instruments --verbose --generate --quiet --log-format --no-progress --help --version create list verify restore prune help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -81,6 +81,10 @@ _backup() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --generate)
+                    COMPREPLY=($(compgen -W "man bash zsh fish" -- "${cur}"))
+                    return 0
+                    ;;
                 --log-format)
                     COMPREPLY=($(compgen -W "text json" -- "${cur}"))
                     return 0
@@ -93,7 +97,7 @@ _backup() {
             return 0
             ;;
         backup__subcmd__create)
-            opts="-v -q -h --lock-wait --repo --format --data-dir --instruments --verbose --quiet --log-format --no-progress --help"
+            opts="-v -q -h --lock-wait --repo --format --data-dir --instruments --verbose --generate --quiet --log-format --no-progress --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -117,6 +121,10 @@ _backup() {
                     ;;
                 --instruments)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --generate)
+                    COMPREPLY=($(compgen -W "man bash zsh fish" -- "${cur}"))
                     return 0
                     ;;
                 --log-format)
@@ -229,7 +237,7 @@ _backup() {
             return 0
             ;;
         backup__subcmd__list)
-            opts="-v -q -h --repo --format --data-dir --instruments --verbose --quiet --log-format --no-progress --help"
+            opts="-v -q -h --repo --format --data-dir --instruments --verbose --generate --quiet --log-format --no-progress --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -251,6 +259,10 @@ _backup() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --generate)
+                    COMPREPLY=($(compgen -W "man bash zsh fish" -- "${cur}"))
+                    return 0
+                    ;;
                 --log-format)
                     COMPREPLY=($(compgen -W "text json" -- "${cur}"))
                     return 0
@@ -263,7 +275,7 @@ _backup() {
             return 0
             ;;
         backup__subcmd__prune)
-            opts="-v -q -h --keep-daily --keep-weekly --keep-last --dry-run --repo --format --data-dir --instruments --verbose --quiet --log-format --no-progress --help"
+            opts="-v -q -h --keep-daily --keep-weekly --keep-last --dry-run --repo --format --data-dir --instruments --verbose --generate --quiet --log-format --no-progress --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -297,6 +309,10 @@ _backup() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --generate)
+                    COMPREPLY=($(compgen -W "man bash zsh fish" -- "${cur}"))
+                    return 0
+                    ;;
                 --log-format)
                     COMPREPLY=($(compgen -W "text json" -- "${cur}"))
                     return 0
@@ -309,7 +325,7 @@ _backup() {
             return 0
             ;;
         backup__subcmd__restore)
-            opts="-v -q -h --to --force --repo --format --data-dir --instruments --verbose --quiet --log-format --no-progress --help"
+            opts="-v -q -h --to --force --repo --format --data-dir --instruments --verbose --generate --quiet --log-format --no-progress --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -335,6 +351,10 @@ _backup() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --generate)
+                    COMPREPLY=($(compgen -W "man bash zsh fish" -- "${cur}"))
+                    return 0
+                    ;;
                 --log-format)
                     COMPREPLY=($(compgen -W "text json" -- "${cur}"))
                     return 0
@@ -347,7 +367,7 @@ _backup() {
             return 0
             ;;
         backup__subcmd__verify)
-            opts="-v -q -h --repo --format --data-dir --instruments --verbose --quiet --log-format --no-progress --help"
+            opts="-v -q -h --repo --format --data-dir --instruments --verbose --generate --quiet --log-format --no-progress --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -367,6 +387,10 @@ _backup() {
                     ;;
                 --instruments)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --generate)
+                    COMPREPLY=($(compgen -W "man bash zsh fish" -- "${cur}"))
                     return 0
                     ;;
                 --log-format)

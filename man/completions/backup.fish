@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_backup_global_optspecs
-    string join \n repo= format= data-dir= instruments= v/verbose q/quiet log-format= no-progress h/help V/version
+    string join \n repo= format= data-dir= instruments= v/verbose generate= q/quiet log-format= no-progress h/help V/version
 end
 
 function __fish_backup_needs_command
@@ -30,6 +30,10 @@ csv\t'A header line, then one line per row'
 json\t'JSON Lines: one object per row (a summary is one object)'"
 complete -c backup -n "__fish_backup_needs_command" -l data-dir -d 'The data directory all tools share (config/, prices/, rolls/, state.sqlite, ...)' -r -F
 complete -c backup -n "__fish_backup_needs_command" -l instruments -d 'Work only on these instruments (comma separated, e.g. SP500,US10); default: all configured' -r
+complete -c backup -n "__fish_backup_needs_command" -l generate -d 'Print the man page or a shell completion script (man, bash, zsh, fish) on stdout and exit, e.g. `--generate bash > /etc/bash_completion.d/TOOL`' -r -f -a "man\t'The man page (roff) of the tool'
+bash\t'Bash completion script'
+zsh\t'Zsh completion script'
+fish\t'Fish completion script'"
 complete -c backup -n "__fish_backup_needs_command" -l log-format -d 'Log format on stderr: human-readable text, or one JSON object per line (for cron and log shippers)' -r -f -a "text\t''
 json\t''"
 complete -c backup -n "__fish_backup_needs_command" -s v -l verbose -d 'More log output on stderr (-v debug, -vv trace)'
@@ -50,6 +54,10 @@ csv\t'A header line, then one line per row'
 json\t'JSON Lines: one object per row (a summary is one object)'"
 complete -c backup -n "__fish_backup_using_subcommand create" -l data-dir -d 'The data directory all tools share (config/, prices/, rolls/, state.sqlite, ...)' -r -F
 complete -c backup -n "__fish_backup_using_subcommand create" -l instruments -d 'Work only on these instruments (comma separated, e.g. SP500,US10); default: all configured' -r
+complete -c backup -n "__fish_backup_using_subcommand create" -l generate -d 'Print the man page or a shell completion script (man, bash, zsh, fish) on stdout and exit, e.g. `--generate bash > /etc/bash_completion.d/TOOL`' -r -f -a "man\t'The man page (roff) of the tool'
+bash\t'Bash completion script'
+zsh\t'Zsh completion script'
+fish\t'Fish completion script'"
 complete -c backup -n "__fish_backup_using_subcommand create" -l log-format -d 'Log format on stderr: human-readable text, or one JSON object per line (for cron and log shippers)' -r -f -a "text\t''
 json\t''"
 complete -c backup -n "__fish_backup_using_subcommand create" -s v -l verbose -d 'More log output on stderr (-v debug, -vv trace)'
@@ -62,6 +70,10 @@ csv\t'A header line, then one line per row'
 json\t'JSON Lines: one object per row (a summary is one object)'"
 complete -c backup -n "__fish_backup_using_subcommand list" -l data-dir -d 'The data directory all tools share (config/, prices/, rolls/, state.sqlite, ...)' -r -F
 complete -c backup -n "__fish_backup_using_subcommand list" -l instruments -d 'Work only on these instruments (comma separated, e.g. SP500,US10); default: all configured' -r
+complete -c backup -n "__fish_backup_using_subcommand list" -l generate -d 'Print the man page or a shell completion script (man, bash, zsh, fish) on stdout and exit, e.g. `--generate bash > /etc/bash_completion.d/TOOL`' -r -f -a "man\t'The man page (roff) of the tool'
+bash\t'Bash completion script'
+zsh\t'Zsh completion script'
+fish\t'Fish completion script'"
 complete -c backup -n "__fish_backup_using_subcommand list" -l log-format -d 'Log format on stderr: human-readable text, or one JSON object per line (for cron and log shippers)' -r -f -a "text\t''
 json\t''"
 complete -c backup -n "__fish_backup_using_subcommand list" -s v -l verbose -d 'More log output on stderr (-v debug, -vv trace)'
@@ -74,6 +86,10 @@ csv\t'A header line, then one line per row'
 json\t'JSON Lines: one object per row (a summary is one object)'"
 complete -c backup -n "__fish_backup_using_subcommand verify" -l data-dir -d 'The data directory all tools share (config/, prices/, rolls/, state.sqlite, ...)' -r -F
 complete -c backup -n "__fish_backup_using_subcommand verify" -l instruments -d 'Work only on these instruments (comma separated, e.g. SP500,US10); default: all configured' -r
+complete -c backup -n "__fish_backup_using_subcommand verify" -l generate -d 'Print the man page or a shell completion script (man, bash, zsh, fish) on stdout and exit, e.g. `--generate bash > /etc/bash_completion.d/TOOL`' -r -f -a "man\t'The man page (roff) of the tool'
+bash\t'Bash completion script'
+zsh\t'Zsh completion script'
+fish\t'Fish completion script'"
 complete -c backup -n "__fish_backup_using_subcommand verify" -l log-format -d 'Log format on stderr: human-readable text, or one JSON object per line (for cron and log shippers)' -r -f -a "text\t''
 json\t''"
 complete -c backup -n "__fish_backup_using_subcommand verify" -s v -l verbose -d 'More log output on stderr (-v debug, -vv trace)'
@@ -87,6 +103,10 @@ csv\t'A header line, then one line per row'
 json\t'JSON Lines: one object per row (a summary is one object)'"
 complete -c backup -n "__fish_backup_using_subcommand restore" -l data-dir -d 'The data directory all tools share (config/, prices/, rolls/, state.sqlite, ...)' -r -F
 complete -c backup -n "__fish_backup_using_subcommand restore" -l instruments -d 'Work only on these instruments (comma separated, e.g. SP500,US10); default: all configured' -r
+complete -c backup -n "__fish_backup_using_subcommand restore" -l generate -d 'Print the man page or a shell completion script (man, bash, zsh, fish) on stdout and exit, e.g. `--generate bash > /etc/bash_completion.d/TOOL`' -r -f -a "man\t'The man page (roff) of the tool'
+bash\t'Bash completion script'
+zsh\t'Zsh completion script'
+fish\t'Fish completion script'"
 complete -c backup -n "__fish_backup_using_subcommand restore" -l log-format -d 'Log format on stderr: human-readable text, or one JSON object per line (for cron and log shippers)' -r -f -a "text\t''
 json\t''"
 complete -c backup -n "__fish_backup_using_subcommand restore" -l force -d 'Restore into a non-empty directory, replacing files of the same name'
@@ -103,6 +123,10 @@ csv\t'A header line, then one line per row'
 json\t'JSON Lines: one object per row (a summary is one object)'"
 complete -c backup -n "__fish_backup_using_subcommand prune" -l data-dir -d 'The data directory all tools share (config/, prices/, rolls/, state.sqlite, ...)' -r -F
 complete -c backup -n "__fish_backup_using_subcommand prune" -l instruments -d 'Work only on these instruments (comma separated, e.g. SP500,US10); default: all configured' -r
+complete -c backup -n "__fish_backup_using_subcommand prune" -l generate -d 'Print the man page or a shell completion script (man, bash, zsh, fish) on stdout and exit, e.g. `--generate bash > /etc/bash_completion.d/TOOL`' -r -f -a "man\t'The man page (roff) of the tool'
+bash\t'Bash completion script'
+zsh\t'Zsh completion script'
+fish\t'Fish completion script'"
 complete -c backup -n "__fish_backup_using_subcommand prune" -l log-format -d 'Log format on stderr: human-readable text, or one JSON object per line (for cron and log shippers)' -r -f -a "text\t''
 json\t''"
 complete -c backup -n "__fish_backup_using_subcommand prune" -l dry-run -d 'Show what would be deleted, delete nothing'

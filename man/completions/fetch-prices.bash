@@ -23,7 +23,7 @@ _fetch__prices() {
 
     case "${cmd}" in
         fetch__prices)
-            opts="-v -q -h -V --source --fx --contracts --csv-format --format --revise-days --accept-spikes --max-spike --drop-zero-volume --daily-time --lookback-days --jobs --timeout --retries --retry-backoff-ms --min-interval-ms --ibkr-url --max-concurrent-history --insecure-accept-invalid-certs --ibkr-insecure --token-file --lock-timeout --today --data-dir --instruments --verbose --quiet --log-format --no-progress --help --version"
+            opts="-v -q -h -V --source --fx --contracts --csv-format --format --revise-days --accept-spikes --max-spike --drop-zero-volume --daily-time --lookback-days --jobs --timeout --retries --retry-backoff-ms --min-interval-ms --ibkr-url --max-concurrent-history --insecure-accept-invalid-certs --ibkr-insecure --token-file --lock-timeout --today --data-dir --instruments --verbose --generate --quiet --log-format --no-progress --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -107,6 +107,10 @@ _fetch__prices() {
                     ;;
                 --instruments)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --generate)
+                    COMPREPLY=($(compgen -W "man bash zsh fish" -- "${cur}"))
                     return 0
                     ;;
                 --log-format)

@@ -23,6 +23,10 @@ complete -c fetch-prices -l lock-timeout -d 'Seconds to wait for another writer\
 complete -c fetch-prices -l today -d 'Today\'s date (default: the system clock); for reproducible runs and tests' -r
 complete -c fetch-prices -l data-dir -d 'The data directory all tools share (config/, prices/, rolls/, state.sqlite, ...)' -r -F
 complete -c fetch-prices -l instruments -d 'Work only on these instruments (comma separated, e.g. SP500,US10); default: all configured' -r
+complete -c fetch-prices -l generate -d 'Print the man page or a shell completion script (man, bash, zsh, fish) on stdout and exit, e.g. `--generate bash > /etc/bash_completion.d/TOOL`' -r -f -a "man\t'The man page (roff) of the tool'
+bash\t'Bash completion script'
+zsh\t'Zsh completion script'
+fish\t'Fish completion script'"
 complete -c fetch-prices -l log-format -d 'Log format on stderr: human-readable text, or one JSON object per line (for cron and log shippers)' -r -f -a "text\t''
 json\t''"
 complete -c fetch-prices -l fx -d 'Fetch FX rates (prices/fx/<CCY>USD.parquet) instead of contract prices'

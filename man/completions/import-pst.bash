@@ -23,7 +23,7 @@ _import__pst() {
 
     case "${cmd}" in
         import__pst)
-            opts="-v -q -h -V --ib-config --lock-timeout --format --data-dir --instruments --verbose --quiet --log-format --no-progress --help --version"
+            opts="-v -q -h -V --ib-config --lock-timeout --format --data-dir --instruments --verbose --generate --quiet --log-format --no-progress --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -47,6 +47,10 @@ _import__pst() {
                     ;;
                 --instruments)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --generate)
+                    COMPREPLY=($(compgen -W "man bash zsh fish" -- "${cur}"))
                     return 0
                     ;;
                 --log-format)

@@ -5,6 +5,10 @@ csv\t'A header line, then one line per row'
 json\t'JSON Lines: one object per row (a summary is one object)'"
 complete -c import-pst -l data-dir -d 'The data directory all tools share (config/, prices/, rolls/, state.sqlite, ...)' -r -F
 complete -c import-pst -l instruments -d 'Work only on these instruments (comma separated, e.g. SP500,US10); default: all configured' -r
+complete -c import-pst -l generate -d 'Print the man page or a shell completion script (man, bash, zsh, fish) on stdout and exit, e.g. `--generate bash > /etc/bash_completion.d/TOOL`' -r -f -a "man\t'The man page (roff) of the tool'
+bash\t'Bash completion script'
+zsh\t'Zsh completion script'
+fish\t'Fish completion script'"
 complete -c import-pst -l log-format -d 'Log format on stderr: human-readable text, or one JSON object per line (for cron and log shippers)' -r -f -a "text\t''
 json\t''"
 complete -c import-pst -s v -l verbose -d 'More log output on stderr (-v debug, -vv trace)'

@@ -209,7 +209,7 @@ _place__orders() {
 
     case "${cmd}" in
         place__orders)
-            opts="-v -q -h -V --broker --strategies --dry-run --date --sim-slippage --ibkr-url --ibkr-account --ibkr-insecure --wait --poll-interval --max-contracts --lock-timeout --format --data-dir --instruments --verbose --quiet --log-format --no-progress --help --version positions trades orders overrides limits locks audit help"
+            opts="-v -q -h -V --broker --strategies --dry-run --date --sim-slippage --ibkr-url --ibkr-account --ibkr-insecure --wait --poll-interval --max-contracts --lock-timeout --format --data-dir --instruments --verbose --generate --quiet --log-format --no-progress --help --version positions trades orders overrides limits locks audit help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -267,6 +267,10 @@ _place__orders() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --generate)
+                    COMPREPLY=($(compgen -W "man bash zsh fish" -- "${cur}"))
+                    return 0
+                    ;;
                 --log-format)
                     COMPREPLY=($(compgen -W "text json" -- "${cur}"))
                     return 0
@@ -278,8 +282,8 @@ _place__orders() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        place__subcmd__orders__subcmd__audit)
-            opts="-v -q -h --date --format --data-dir --instruments --verbose --quiet --log-format --no-progress --help"
+        place__orders__subcmd__audit)
+            opts="-v -q -h --date --format --data-dir --instruments --verbose --generate --quiet --log-format --no-progress --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -301,6 +305,10 @@ _place__orders() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --generate)
+                    COMPREPLY=($(compgen -W "man bash zsh fish" -- "${cur}"))
+                    return 0
+                    ;;
                 --log-format)
                     COMPREPLY=($(compgen -W "text json" -- "${cur}"))
                     return 0
@@ -312,7 +320,7 @@ _place__orders() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        place__subcmd__orders__subcmd__help)
+        place__orders__subcmd__help)
             opts="positions trades orders overrides limits locks audit help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -326,7 +334,7 @@ _place__orders() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        place__subcmd__orders__subcmd__help__subcmd__audit)
+        place__orders__subcmd__help__subcmd__audit)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -340,7 +348,7 @@ _place__orders() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        place__subcmd__orders__subcmd__help__subcmd__help)
+        place__orders__subcmd__help__subcmd__help)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -354,7 +362,7 @@ _place__orders() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        place__subcmd__orders__subcmd__help__subcmd__limits)
+        place__orders__subcmd__help__subcmd__limits)
             opts="position trade clear list"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -368,7 +376,7 @@ _place__orders() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        place__subcmd__orders__subcmd__help__subcmd__limits__subcmd__clear)
+        place__orders__subcmd__help__subcmd__limits__subcmd__clear)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -382,7 +390,7 @@ _place__orders() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        place__subcmd__orders__subcmd__help__subcmd__limits__subcmd__list)
+        place__orders__subcmd__help__subcmd__limits__subcmd__list)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -396,7 +404,7 @@ _place__orders() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        place__subcmd__orders__subcmd__help__subcmd__limits__subcmd__position)
+        place__orders__subcmd__help__subcmd__limits__subcmd__position)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -410,7 +418,7 @@ _place__orders() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        place__subcmd__orders__subcmd__help__subcmd__limits__subcmd__trade)
+        place__orders__subcmd__help__subcmd__limits__subcmd__trade)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -424,7 +432,7 @@ _place__orders() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        place__subcmd__orders__subcmd__help__subcmd__locks)
+        place__orders__subcmd__help__subcmd__locks)
             opts="list add clear"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -438,7 +446,7 @@ _place__orders() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        place__subcmd__orders__subcmd__help__subcmd__locks__subcmd__add)
+        place__orders__subcmd__help__subcmd__locks__subcmd__add)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -452,7 +460,7 @@ _place__orders() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        place__subcmd__orders__subcmd__help__subcmd__locks__subcmd__clear)
+        place__orders__subcmd__help__subcmd__locks__subcmd__clear)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -466,7 +474,7 @@ _place__orders() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        place__subcmd__orders__subcmd__help__subcmd__locks__subcmd__list)
+        place__orders__subcmd__help__subcmd__locks__subcmd__list)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -480,7 +488,7 @@ _place__orders() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        place__subcmd__orders__subcmd__help__subcmd__orders)
+        place__orders__subcmd__help__subcmd__orders)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -494,7 +502,7 @@ _place__orders() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        place__subcmd__orders__subcmd__help__subcmd__overrides)
+        place__orders__subcmd__help__subcmd__overrides)
             opts="set clear list"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -508,7 +516,7 @@ _place__orders() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        place__subcmd__orders__subcmd__help__subcmd__overrides__subcmd__clear)
+        place__orders__subcmd__help__subcmd__overrides__subcmd__clear)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -522,7 +530,7 @@ _place__orders() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        place__subcmd__orders__subcmd__help__subcmd__overrides__subcmd__list)
+        place__orders__subcmd__help__subcmd__overrides__subcmd__list)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -536,7 +544,7 @@ _place__orders() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        place__subcmd__orders__subcmd__help__subcmd__overrides__subcmd__set)
+        place__orders__subcmd__help__subcmd__overrides__subcmd__set)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -550,7 +558,7 @@ _place__orders() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        place__subcmd__orders__subcmd__help__subcmd__positions)
+        place__orders__subcmd__help__subcmd__positions)
             opts="adopt"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -564,7 +572,7 @@ _place__orders() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        place__subcmd__orders__subcmd__help__subcmd__positions__subcmd__adopt)
+        place__orders__subcmd__help__subcmd__positions__subcmd__adopt)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -578,7 +586,7 @@ _place__orders() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        place__subcmd__orders__subcmd__help__subcmd__trades)
+        place__orders__subcmd__help__subcmd__trades)
             opts="add"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -592,7 +600,7 @@ _place__orders() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        place__subcmd__orders__subcmd__help__subcmd__trades__subcmd__add)
+        place__orders__subcmd__help__subcmd__trades__subcmd__add)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -606,8 +614,8 @@ _place__orders() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        place__subcmd__orders__subcmd__limits)
-            opts="-v -q -h --date --format --data-dir --instruments --verbose --quiet --log-format --no-progress --help position trade clear list help"
+        place__orders__subcmd__limits)
+            opts="-v -q -h --date --format --data-dir --instruments --verbose --generate --quiet --log-format --no-progress --help position trade clear list help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -629,6 +637,10 @@ _place__orders() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --generate)
+                    COMPREPLY=($(compgen -W "man bash zsh fish" -- "${cur}"))
+                    return 0
+                    ;;
                 --log-format)
                     COMPREPLY=($(compgen -W "text json" -- "${cur}"))
                     return 0
@@ -640,8 +652,8 @@ _place__orders() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        place__subcmd__orders__subcmd__limits__subcmd__clear)
-            opts="-v -q -h --strategy --instrument --kind --date --format --data-dir --instruments --verbose --quiet --log-format --no-progress --help"
+        place__orders__subcmd__limits__subcmd__clear)
+            opts="-v -q -h --strategy --instrument --kind --date --format --data-dir --instruments --verbose --generate --quiet --log-format --no-progress --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -675,6 +687,10 @@ _place__orders() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --generate)
+                    COMPREPLY=($(compgen -W "man bash zsh fish" -- "${cur}"))
+                    return 0
+                    ;;
                 --log-format)
                     COMPREPLY=($(compgen -W "text json" -- "${cur}"))
                     return 0
@@ -686,7 +702,7 @@ _place__orders() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        place__subcmd__orders__subcmd__limits__subcmd__help)
+        place__orders__subcmd__limits__subcmd__help)
             opts="position trade clear list help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -700,7 +716,7 @@ _place__orders() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        place__subcmd__orders__subcmd__limits__subcmd__help__subcmd__clear)
+        place__orders__subcmd__limits__subcmd__help__subcmd__clear)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -714,7 +730,7 @@ _place__orders() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        place__subcmd__orders__subcmd__limits__subcmd__help__subcmd__help)
+        place__orders__subcmd__limits__subcmd__help__subcmd__help)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -728,7 +744,7 @@ _place__orders() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        place__subcmd__orders__subcmd__limits__subcmd__help__subcmd__list)
+        place__orders__subcmd__limits__subcmd__help__subcmd__list)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -742,7 +758,7 @@ _place__orders() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        place__subcmd__orders__subcmd__limits__subcmd__help__subcmd__position)
+        place__orders__subcmd__limits__subcmd__help__subcmd__position)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -756,7 +772,7 @@ _place__orders() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        place__subcmd__orders__subcmd__limits__subcmd__help__subcmd__trade)
+        place__orders__subcmd__limits__subcmd__help__subcmd__trade)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -770,8 +786,8 @@ _place__orders() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        place__subcmd__orders__subcmd__limits__subcmd__list)
-            opts="-v -q -h --date --format --data-dir --instruments --verbose --quiet --log-format --no-progress --help"
+        place__orders__subcmd__limits__subcmd__list)
+            opts="-v -q -h --date --format --data-dir --instruments --verbose --generate --quiet --log-format --no-progress --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -793,6 +809,10 @@ _place__orders() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --generate)
+                    COMPREPLY=($(compgen -W "man bash zsh fish" -- "${cur}"))
+                    return 0
+                    ;;
                 --log-format)
                     COMPREPLY=($(compgen -W "text json" -- "${cur}"))
                     return 0
@@ -804,8 +824,8 @@ _place__orders() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        place__subcmd__orders__subcmd__limits__subcmd__position)
-            opts="-v -q -h --strategy --instrument --date --format --data-dir --instruments --verbose --quiet --log-format --no-progress --help"
+        place__orders__subcmd__limits__subcmd__position)
+            opts="-v -q -h --strategy --instrument --date --format --data-dir --instruments --verbose --generate --quiet --log-format --no-progress --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -835,6 +855,10 @@ _place__orders() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --generate)
+                    COMPREPLY=($(compgen -W "man bash zsh fish" -- "${cur}"))
+                    return 0
+                    ;;
                 --log-format)
                     COMPREPLY=($(compgen -W "text json" -- "${cur}"))
                     return 0
@@ -846,8 +870,8 @@ _place__orders() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        place__subcmd__orders__subcmd__limits__subcmd__trade)
-            opts="-v -q -h --strategy --instrument --period-days --date --format --data-dir --instruments --verbose --quiet --log-format --no-progress --help"
+        place__orders__subcmd__limits__subcmd__trade)
+            opts="-v -q -h --strategy --instrument --period-days --date --format --data-dir --instruments --verbose --generate --quiet --log-format --no-progress --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -881,6 +905,10 @@ _place__orders() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --generate)
+                    COMPREPLY=($(compgen -W "man bash zsh fish" -- "${cur}"))
+                    return 0
+                    ;;
                 --log-format)
                     COMPREPLY=($(compgen -W "text json" -- "${cur}"))
                     return 0
@@ -892,8 +920,8 @@ _place__orders() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        place__subcmd__orders__subcmd__locks)
-            opts="-v -q -h --date --format --data-dir --instruments --verbose --quiet --log-format --no-progress --help list add clear help"
+        place__orders__subcmd__locks)
+            opts="-v -q -h --date --format --data-dir --instruments --verbose --generate --quiet --log-format --no-progress --help list add clear help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -915,6 +943,10 @@ _place__orders() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --generate)
+                    COMPREPLY=($(compgen -W "man bash zsh fish" -- "${cur}"))
+                    return 0
+                    ;;
                 --log-format)
                     COMPREPLY=($(compgen -W "text json" -- "${cur}"))
                     return 0
@@ -926,8 +958,8 @@ _place__orders() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        place__subcmd__orders__subcmd__locks__subcmd__add)
-            opts="-v -q -h --reason --date --format --data-dir --instruments --verbose --quiet --log-format --no-progress --help"
+        place__orders__subcmd__locks__subcmd__add)
+            opts="-v -q -h --reason --date --format --data-dir --instruments --verbose --generate --quiet --log-format --no-progress --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -953,6 +985,10 @@ _place__orders() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --generate)
+                    COMPREPLY=($(compgen -W "man bash zsh fish" -- "${cur}"))
+                    return 0
+                    ;;
                 --log-format)
                     COMPREPLY=($(compgen -W "text json" -- "${cur}"))
                     return 0
@@ -964,8 +1000,8 @@ _place__orders() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        place__subcmd__orders__subcmd__locks__subcmd__clear)
-            opts="-v -q -h --date --format --data-dir --instruments --verbose --quiet --log-format --no-progress --help"
+        place__orders__subcmd__locks__subcmd__clear)
+            opts="-v -q -h --date --format --data-dir --instruments --verbose --generate --quiet --log-format --no-progress --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -987,6 +1023,10 @@ _place__orders() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --generate)
+                    COMPREPLY=($(compgen -W "man bash zsh fish" -- "${cur}"))
+                    return 0
+                    ;;
                 --log-format)
                     COMPREPLY=($(compgen -W "text json" -- "${cur}"))
                     return 0
@@ -998,7 +1038,7 @@ _place__orders() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        place__subcmd__orders__subcmd__locks__subcmd__help)
+        place__orders__subcmd__locks__subcmd__help)
             opts="list add clear help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1012,7 +1052,7 @@ _place__orders() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        place__subcmd__orders__subcmd__locks__subcmd__help__subcmd__add)
+        place__orders__subcmd__locks__subcmd__help__subcmd__add)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1026,7 +1066,7 @@ _place__orders() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        place__subcmd__orders__subcmd__locks__subcmd__help__subcmd__clear)
+        place__orders__subcmd__locks__subcmd__help__subcmd__clear)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1040,7 +1080,7 @@ _place__orders() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        place__subcmd__orders__subcmd__locks__subcmd__help__subcmd__help)
+        place__orders__subcmd__locks__subcmd__help__subcmd__help)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1054,7 +1094,7 @@ _place__orders() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        place__subcmd__orders__subcmd__locks__subcmd__help__subcmd__list)
+        place__orders__subcmd__locks__subcmd__help__subcmd__list)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1068,8 +1108,8 @@ _place__orders() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        place__subcmd__orders__subcmd__locks__subcmd__list)
-            opts="-v -q -h --date --format --data-dir --instruments --verbose --quiet --log-format --no-progress --help"
+        place__orders__subcmd__locks__subcmd__list)
+            opts="-v -q -h --date --format --data-dir --instruments --verbose --generate --quiet --log-format --no-progress --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1091,6 +1131,10 @@ _place__orders() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --generate)
+                    COMPREPLY=($(compgen -W "man bash zsh fish" -- "${cur}"))
+                    return 0
+                    ;;
                 --log-format)
                     COMPREPLY=($(compgen -W "text json" -- "${cur}"))
                     return 0
@@ -1102,8 +1146,8 @@ _place__orders() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        place__subcmd__orders__subcmd__orders)
-            opts="-v -q -h --history --date --format --data-dir --instruments --verbose --quiet --log-format --no-progress --help"
+        place__orders__subcmd__orders)
+            opts="-v -q -h --history --date --format --data-dir --instruments --verbose --generate --quiet --log-format --no-progress --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1125,6 +1169,10 @@ _place__orders() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --generate)
+                    COMPREPLY=($(compgen -W "man bash zsh fish" -- "${cur}"))
+                    return 0
+                    ;;
                 --log-format)
                     COMPREPLY=($(compgen -W "text json" -- "${cur}"))
                     return 0
@@ -1136,8 +1184,8 @@ _place__orders() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        place__subcmd__orders__subcmd__overrides)
-            opts="-v -q -h --date --format --data-dir --instruments --verbose --quiet --log-format --no-progress --help set clear list help"
+        place__orders__subcmd__overrides)
+            opts="-v -q -h --date --format --data-dir --instruments --verbose --generate --quiet --log-format --no-progress --help set clear list help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1159,6 +1207,10 @@ _place__orders() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --generate)
+                    COMPREPLY=($(compgen -W "man bash zsh fish" -- "${cur}"))
+                    return 0
+                    ;;
                 --log-format)
                     COMPREPLY=($(compgen -W "text json" -- "${cur}"))
                     return 0
@@ -1170,8 +1222,8 @@ _place__orders() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        place__subcmd__orders__subcmd__overrides__subcmd__clear)
-            opts="-v -q -h --strategy --instrument --date --format --data-dir --instruments --verbose --quiet --log-format --no-progress --help"
+        place__orders__subcmd__overrides__subcmd__clear)
+            opts="-v -q -h --strategy --instrument --date --format --data-dir --instruments --verbose --generate --quiet --log-format --no-progress --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1201,6 +1253,10 @@ _place__orders() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --generate)
+                    COMPREPLY=($(compgen -W "man bash zsh fish" -- "${cur}"))
+                    return 0
+                    ;;
                 --log-format)
                     COMPREPLY=($(compgen -W "text json" -- "${cur}"))
                     return 0
@@ -1212,7 +1268,7 @@ _place__orders() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        place__subcmd__orders__subcmd__overrides__subcmd__help)
+        place__orders__subcmd__overrides__subcmd__help)
             opts="set clear list help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1226,7 +1282,7 @@ _place__orders() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        place__subcmd__orders__subcmd__overrides__subcmd__help__subcmd__clear)
+        place__orders__subcmd__overrides__subcmd__help__subcmd__clear)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1240,7 +1296,7 @@ _place__orders() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        place__subcmd__orders__subcmd__overrides__subcmd__help__subcmd__help)
+        place__orders__subcmd__overrides__subcmd__help__subcmd__help)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1254,7 +1310,7 @@ _place__orders() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        place__subcmd__orders__subcmd__overrides__subcmd__help__subcmd__list)
+        place__orders__subcmd__overrides__subcmd__help__subcmd__list)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1268,7 +1324,7 @@ _place__orders() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        place__subcmd__orders__subcmd__overrides__subcmd__help__subcmd__set)
+        place__orders__subcmd__overrides__subcmd__help__subcmd__set)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1282,8 +1338,8 @@ _place__orders() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        place__subcmd__orders__subcmd__overrides__subcmd__list)
-            opts="-v -q -h --date --format --data-dir --instruments --verbose --quiet --log-format --no-progress --help"
+        place__orders__subcmd__overrides__subcmd__list)
+            opts="-v -q -h --date --format --data-dir --instruments --verbose --generate --quiet --log-format --no-progress --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1305,6 +1361,10 @@ _place__orders() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --generate)
+                    COMPREPLY=($(compgen -W "man bash zsh fish" -- "${cur}"))
+                    return 0
+                    ;;
                 --log-format)
                     COMPREPLY=($(compgen -W "text json" -- "${cur}"))
                     return 0
@@ -1316,8 +1376,8 @@ _place__orders() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        place__subcmd__orders__subcmd__overrides__subcmd__set)
-            opts="-v -q -h --strategy --instrument --date --format --data-dir --instruments --verbose --quiet --log-format --no-progress --help"
+        place__orders__subcmd__overrides__subcmd__set)
+            opts="-v -q -h --strategy --instrument --date --format --data-dir --instruments --verbose --generate --quiet --log-format --no-progress --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1347,6 +1407,10 @@ _place__orders() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --generate)
+                    COMPREPLY=($(compgen -W "man bash zsh fish" -- "${cur}"))
+                    return 0
+                    ;;
                 --log-format)
                     COMPREPLY=($(compgen -W "text json" -- "${cur}"))
                     return 0
@@ -1358,8 +1422,8 @@ _place__orders() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        place__subcmd__orders__subcmd__positions)
-            opts="-v -q -h --date --format --data-dir --instruments --verbose --quiet --log-format --no-progress --help adopt help"
+        place__orders__subcmd__positions)
+            opts="-v -q -h --date --format --data-dir --instruments --verbose --generate --quiet --log-format --no-progress --help adopt help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1381,6 +1445,10 @@ _place__orders() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --generate)
+                    COMPREPLY=($(compgen -W "man bash zsh fish" -- "${cur}"))
+                    return 0
+                    ;;
                 --log-format)
                     COMPREPLY=($(compgen -W "text json" -- "${cur}"))
                     return 0
@@ -1392,8 +1460,8 @@ _place__orders() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        place__subcmd__orders__subcmd__positions__subcmd__adopt)
-            opts="-v -q -h --strategy --csv --yes --ibkr-url --ibkr-account --ibkr-insecure --lock-timeout --date --format --data-dir --instruments --verbose --quiet --log-format --no-progress --help"
+        place__orders__subcmd__positions__subcmd__adopt)
+            opts="-v -q -h --strategy --csv --yes --ibkr-url --ibkr-account --ibkr-insecure --lock-timeout --date --format --data-dir --instruments --verbose --generate --quiet --log-format --no-progress --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1435,6 +1503,10 @@ _place__orders() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --generate)
+                    COMPREPLY=($(compgen -W "man bash zsh fish" -- "${cur}"))
+                    return 0
+                    ;;
                 --log-format)
                     COMPREPLY=($(compgen -W "text json" -- "${cur}"))
                     return 0
@@ -1446,7 +1518,7 @@ _place__orders() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        place__subcmd__orders__subcmd__positions__subcmd__help)
+        place__orders__subcmd__positions__subcmd__help)
             opts="adopt help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1460,7 +1532,7 @@ _place__orders() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        place__subcmd__orders__subcmd__positions__subcmd__help__subcmd__adopt)
+        place__orders__subcmd__positions__subcmd__help__subcmd__adopt)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1474,7 +1546,7 @@ _place__orders() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        place__subcmd__orders__subcmd__positions__subcmd__help__subcmd__help)
+        place__orders__subcmd__positions__subcmd__help__subcmd__help)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1488,8 +1560,8 @@ _place__orders() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        place__subcmd__orders__subcmd__trades)
-            opts="-v -q -h --date --format --data-dir --instruments --verbose --quiet --log-format --no-progress --help add help"
+        place__orders__subcmd__trades)
+            opts="-v -q -h --date --format --data-dir --instruments --verbose --generate --quiet --log-format --no-progress --help add help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1511,6 +1583,10 @@ _place__orders() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --generate)
+                    COMPREPLY=($(compgen -W "man bash zsh fish" -- "${cur}"))
+                    return 0
+                    ;;
                 --log-format)
                     COMPREPLY=($(compgen -W "text json" -- "${cur}"))
                     return 0
@@ -1522,8 +1598,8 @@ _place__orders() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        place__subcmd__orders__subcmd__trades__subcmd__add)
-            opts="-v -q -h --price --strategy --reason --fill-time --max-contracts --lock-timeout --date --format --data-dir --instruments --verbose --quiet --log-format --no-progress --help"
+        place__orders__subcmd__trades__subcmd__add)
+            opts="-v -q -h --price --strategy --reason --fill-time --max-contracts --lock-timeout --date --format --data-dir --instruments --verbose --generate --quiet --log-format --no-progress --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1569,6 +1645,10 @@ _place__orders() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --generate)
+                    COMPREPLY=($(compgen -W "man bash zsh fish" -- "${cur}"))
+                    return 0
+                    ;;
                 --log-format)
                     COMPREPLY=($(compgen -W "text json" -- "${cur}"))
                     return 0
@@ -1580,7 +1660,7 @@ _place__orders() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        place__subcmd__orders__subcmd__trades__subcmd__help)
+        place__orders__subcmd__trades__subcmd__help)
             opts="add help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1594,7 +1674,7 @@ _place__orders() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        place__subcmd__orders__subcmd__trades__subcmd__help__subcmd__add)
+        place__orders__subcmd__trades__subcmd__help__subcmd__add)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1608,7 +1688,7 @@ _place__orders() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        place__subcmd__orders__subcmd__trades__subcmd__help__subcmd__help)
+        place__orders__subcmd__trades__subcmd__help__subcmd__help)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )

@@ -71,7 +71,7 @@ _roll__contracts() {
 
     case "${cmd}" in
         roll__contracts)
-            opts="-v -q -h -V --lock-timeout --format --data-dir --instruments --verbose --quiet --log-format --no-progress --help --version calendar multiple adjust update state roll report help"
+            opts="-v -q -h -V --lock-timeout --format --data-dir --instruments --verbose --generate --quiet --log-format --no-progress --help --version calendar multiple adjust update state roll report help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -93,6 +93,10 @@ _roll__contracts() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --generate)
+                    COMPREPLY=($(compgen -W "man bash zsh fish" -- "${cur}"))
+                    return 0
+                    ;;
                 --log-format)
                     COMPREPLY=($(compgen -W "text json" -- "${cur}"))
                     return 0
@@ -104,8 +108,8 @@ _roll__contracts() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        roll__subcmd__contracts__subcmd__adjust)
-            opts="-v -q -h --method --forward-fill --lock-timeout --format --data-dir --instruments --verbose --quiet --log-format --no-progress --help"
+        roll__contracts__subcmd__adjust)
+            opts="-v -q -h --method --forward-fill --lock-timeout --format --data-dir --instruments --verbose --generate --quiet --log-format --no-progress --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -131,6 +135,10 @@ _roll__contracts() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --generate)
+                    COMPREPLY=($(compgen -W "man bash zsh fish" -- "${cur}"))
+                    return 0
+                    ;;
                 --log-format)
                     COMPREPLY=($(compgen -W "text json" -- "${cur}"))
                     return 0
@@ -142,8 +150,8 @@ _roll__contracts() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        roll__subcmd__contracts__subcmd__calendar)
-            opts="-v -q -h --from-multiple --lock-timeout --format --data-dir --instruments --verbose --quiet --log-format --no-progress --help"
+        roll__contracts__subcmd__calendar)
+            opts="-v -q -h --from-multiple --lock-timeout --format --data-dir --instruments --verbose --generate --quiet --log-format --no-progress --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -165,6 +173,10 @@ _roll__contracts() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --generate)
+                    COMPREPLY=($(compgen -W "man bash zsh fish" -- "${cur}"))
+                    return 0
+                    ;;
                 --log-format)
                     COMPREPLY=($(compgen -W "text json" -- "${cur}"))
                     return 0
@@ -176,7 +188,7 @@ _roll__contracts() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        roll__subcmd__contracts__subcmd__help)
+        roll__contracts__subcmd__help)
             opts="calendar multiple adjust update state roll report help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -190,7 +202,7 @@ _roll__contracts() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        roll__subcmd__contracts__subcmd__help__subcmd__adjust)
+        roll__contracts__subcmd__help__subcmd__adjust)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -204,7 +216,7 @@ _roll__contracts() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        roll__subcmd__contracts__subcmd__help__subcmd__calendar)
+        roll__contracts__subcmd__help__subcmd__calendar)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -218,7 +230,7 @@ _roll__contracts() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        roll__subcmd__contracts__subcmd__help__subcmd__help)
+        roll__contracts__subcmd__help__subcmd__help)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -232,7 +244,7 @@ _roll__contracts() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        roll__subcmd__contracts__subcmd__help__subcmd__multiple)
+        roll__contracts__subcmd__help__subcmd__multiple)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -246,7 +258,7 @@ _roll__contracts() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        roll__subcmd__contracts__subcmd__help__subcmd__report)
+        roll__contracts__subcmd__help__subcmd__report)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -260,7 +272,7 @@ _roll__contracts() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        roll__subcmd__contracts__subcmd__help__subcmd__roll)
+        roll__contracts__subcmd__help__subcmd__roll)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -274,7 +286,7 @@ _roll__contracts() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        roll__subcmd__contracts__subcmd__help__subcmd__state)
+        roll__contracts__subcmd__help__subcmd__state)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -288,7 +300,7 @@ _roll__contracts() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        roll__subcmd__contracts__subcmd__help__subcmd__update)
+        roll__contracts__subcmd__help__subcmd__update)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -302,8 +314,8 @@ _roll__contracts() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        roll__subcmd__contracts__subcmd__multiple)
-            opts="-v -q -h --lock-timeout --format --data-dir --instruments --verbose --quiet --log-format --no-progress --help"
+        roll__contracts__subcmd__multiple)
+            opts="-v -q -h --lock-timeout --format --data-dir --instruments --verbose --generate --quiet --log-format --no-progress --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -325,42 +337,8 @@ _roll__contracts() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --log-format)
-                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
-                    return 0
-                    ;;
-                *)
-                    COMPREPLY=()
-                    ;;
-            esac
-            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-            return 0
-            ;;
-        roll__subcmd__contracts__subcmd__report)
-            opts="-v -q -h --as-of --lock-timeout --format --data-dir --instruments --verbose --quiet --log-format --no-progress --help"
-            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
-                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-                return 0
-            fi
-            case "${prev}" in
-                --as-of)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --lock-timeout)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --format)
-                    COMPREPLY=($(compgen -W "table csv json" -- "${cur}"))
-                    return 0
-                    ;;
-                --data-dir)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --instruments)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                --generate)
+                    COMPREPLY=($(compgen -W "man bash zsh fish" -- "${cur}"))
                     return 0
                     ;;
                 --log-format)
@@ -374,8 +352,8 @@ _roll__contracts() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        roll__subcmd__contracts__subcmd__roll)
-            opts="-v -q -h --auto --forward-fill --as-of --lock-timeout --format --data-dir --instruments --verbose --quiet --log-format --no-progress --help"
+        roll__contracts__subcmd__report)
+            opts="-v -q -h --as-of --lock-timeout --format --data-dir --instruments --verbose --generate --quiet --log-format --no-progress --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -401,6 +379,10 @@ _roll__contracts() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --generate)
+                    COMPREPLY=($(compgen -W "man bash zsh fish" -- "${cur}"))
+                    return 0
+                    ;;
                 --log-format)
                     COMPREPLY=($(compgen -W "text json" -- "${cur}"))
                     return 0
@@ -412,8 +394,50 @@ _roll__contracts() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        roll__subcmd__contracts__subcmd__state)
-            opts="-v -q -h --set --lock-timeout --format --data-dir --instruments --verbose --quiet --log-format --no-progress --help"
+        roll__contracts__subcmd__roll)
+            opts="-v -q -h --auto --forward-fill --as-of --lock-timeout --format --data-dir --instruments --verbose --generate --quiet --log-format --no-progress --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --as-of)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --lock-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table csv json" -- "${cur}"))
+                    return 0
+                    ;;
+                --data-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --instruments)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --generate)
+                    COMPREPLY=($(compgen -W "man bash zsh fish" -- "${cur}"))
+                    return 0
+                    ;;
+                --log-format)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        roll__contracts__subcmd__state)
+            opts="-v -q -h --set --lock-timeout --format --data-dir --instruments --verbose --generate --quiet --log-format --no-progress --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -439,6 +463,10 @@ _roll__contracts() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --generate)
+                    COMPREPLY=($(compgen -W "man bash zsh fish" -- "${cur}"))
+                    return 0
+                    ;;
                 --log-format)
                     COMPREPLY=($(compgen -W "text json" -- "${cur}"))
                     return 0
@@ -450,8 +478,8 @@ _roll__contracts() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        roll__subcmd__contracts__subcmd__update)
-            opts="-v -q -h --lock-timeout --format --data-dir --instruments --verbose --quiet --log-format --no-progress --help"
+        roll__contracts__subcmd__update)
+            opts="-v -q -h --lock-timeout --format --data-dir --instruments --verbose --generate --quiet --log-format --no-progress --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -471,6 +499,10 @@ _roll__contracts() {
                     ;;
                 --instruments)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --generate)
+                    COMPREPLY=($(compgen -W "man bash zsh fish" -- "${cur}"))
                     return 0
                     ;;
                 --log-format)

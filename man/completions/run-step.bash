@@ -25,6 +25,9 @@ _run__step() {
             run__step,help)
                 cmd="run__step__subcmd__help"
                 ;;
+            run__step,instruments)
+                cmd="run__step__subcmd__instruments"
+                ;;
             run__step,metrics)
                 cmd="run__step__subcmd__metrics"
                 ;;
@@ -97,6 +100,9 @@ _run__step() {
             run__step__subcmd__help,help)
                 cmd="run__step__subcmd__help__subcmd__help"
                 ;;
+            run__step__subcmd__help,instruments)
+                cmd="run__step__subcmd__help__subcmd__instruments"
+                ;;
             run__step__subcmd__help,metrics)
                 cmd="run__step__subcmd__help__subcmd__metrics"
                 ;;
@@ -131,7 +137,7 @@ _run__step() {
 
     case "${cmd}" in
         run__step)
-            opts="-v -q -h -V --date --time --once --metrics-file --alert-cmd --data-dir --instruments --verbose --quiet --log-format --no-progress --help --version control capital metrics help"
+            opts="-v -q -h -V --date --time --once --metrics-file --alert-cmd --data-dir --instruments --verbose --generate --quiet --log-format --no-progress --help --version control capital metrics instruments help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -161,6 +167,10 @@ _run__step() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --generate)
+                    COMPREPLY=($(compgen -W "man bash zsh fish" -- "${cur}"))
+                    return 0
+                    ;;
                 --log-format)
                     COMPREPLY=($(compgen -W "text json" -- "${cur}"))
                     return 0
@@ -172,8 +182,8 @@ _run__step() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        run__subcmd__step__subcmd__capital)
-            opts="-v -q -h --date --metrics-file --data-dir --instruments --verbose --quiet --log-format --no-progress --help show set update confirm reject weight get help"
+        run__step__subcmd__capital)
+            opts="-v -q -h --date --metrics-file --data-dir --instruments --verbose --generate --quiet --log-format --no-progress --help show set update confirm reject weight get help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -195,6 +205,10 @@ _run__step() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --generate)
+                    COMPREPLY=($(compgen -W "man bash zsh fish" -- "${cur}"))
+                    return 0
+                    ;;
                 --log-format)
                     COMPREPLY=($(compgen -W "text json" -- "${cur}"))
                     return 0
@@ -206,8 +220,8 @@ _run__step() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        run__subcmd__step__subcmd__capital__subcmd__confirm)
-            opts="-v -q -h --date --metrics-file --data-dir --instruments --verbose --quiet --log-format --no-progress --help"
+        run__step__subcmd__capital__subcmd__confirm)
+            opts="-v -q -h --date --metrics-file --data-dir --instruments --verbose --generate --quiet --log-format --no-progress --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -229,6 +243,10 @@ _run__step() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --generate)
+                    COMPREPLY=($(compgen -W "man bash zsh fish" -- "${cur}"))
+                    return 0
+                    ;;
                 --log-format)
                     COMPREPLY=($(compgen -W "text json" -- "${cur}"))
                     return 0
@@ -240,8 +258,8 @@ _run__step() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        run__subcmd__step__subcmd__capital__subcmd__get)
-            opts="-v -q -h --strategy --date --metrics-file --data-dir --instruments --verbose --quiet --log-format --no-progress --help"
+        run__step__subcmd__capital__subcmd__get)
+            opts="-v -q -h --strategy --date --metrics-file --data-dir --instruments --verbose --generate --quiet --log-format --no-progress --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -267,6 +285,10 @@ _run__step() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --generate)
+                    COMPREPLY=($(compgen -W "man bash zsh fish" -- "${cur}"))
+                    return 0
+                    ;;
                 --log-format)
                     COMPREPLY=($(compgen -W "text json" -- "${cur}"))
                     return 0
@@ -278,7 +300,7 @@ _run__step() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        run__subcmd__step__subcmd__capital__subcmd__help)
+        run__step__subcmd__capital__subcmd__help)
             opts="show set update confirm reject weight get help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -292,7 +314,7 @@ _run__step() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        run__subcmd__step__subcmd__capital__subcmd__help__subcmd__confirm)
+        run__step__subcmd__capital__subcmd__help__subcmd__confirm)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -306,7 +328,7 @@ _run__step() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        run__subcmd__step__subcmd__capital__subcmd__help__subcmd__get)
+        run__step__subcmd__capital__subcmd__help__subcmd__get)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -320,7 +342,7 @@ _run__step() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        run__subcmd__step__subcmd__capital__subcmd__help__subcmd__help)
+        run__step__subcmd__capital__subcmd__help__subcmd__help)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -334,7 +356,7 @@ _run__step() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        run__subcmd__step__subcmd__capital__subcmd__help__subcmd__reject)
+        run__step__subcmd__capital__subcmd__help__subcmd__reject)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -348,7 +370,7 @@ _run__step() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        run__subcmd__step__subcmd__capital__subcmd__help__subcmd__set)
+        run__step__subcmd__capital__subcmd__help__subcmd__set)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -362,7 +384,7 @@ _run__step() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        run__subcmd__step__subcmd__capital__subcmd__help__subcmd__show)
+        run__step__subcmd__capital__subcmd__help__subcmd__show)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -376,7 +398,7 @@ _run__step() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        run__subcmd__step__subcmd__capital__subcmd__help__subcmd__update)
+        run__step__subcmd__capital__subcmd__help__subcmd__update)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -390,7 +412,7 @@ _run__step() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        run__subcmd__step__subcmd__capital__subcmd__help__subcmd__weight)
+        run__step__subcmd__capital__subcmd__help__subcmd__weight)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -404,8 +426,8 @@ _run__step() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        run__subcmd__step__subcmd__capital__subcmd__reject)
-            opts="-v -q -h --date --metrics-file --data-dir --instruments --verbose --quiet --log-format --no-progress --help"
+        run__step__subcmd__capital__subcmd__reject)
+            opts="-v -q -h --date --metrics-file --data-dir --instruments --verbose --generate --quiet --log-format --no-progress --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -427,6 +449,10 @@ _run__step() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --generate)
+                    COMPREPLY=($(compgen -W "man bash zsh fish" -- "${cur}"))
+                    return 0
+                    ;;
                 --log-format)
                     COMPREPLY=($(compgen -W "text json" -- "${cur}"))
                     return 0
@@ -438,8 +464,8 @@ _run__step() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        run__subcmd__step__subcmd__capital__subcmd__set)
-            opts="-v -q -h --note --date --metrics-file --data-dir --instruments --verbose --quiet --log-format --no-progress --help"
+        run__step__subcmd__capital__subcmd__set)
+            opts="-v -q -h --note --date --metrics-file --data-dir --instruments --verbose --generate --quiet --log-format --no-progress --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -465,6 +491,10 @@ _run__step() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --generate)
+                    COMPREPLY=($(compgen -W "man bash zsh fish" -- "${cur}"))
+                    return 0
+                    ;;
                 --log-format)
                     COMPREPLY=($(compgen -W "text json" -- "${cur}"))
                     return 0
@@ -476,8 +506,8 @@ _run__step() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        run__subcmd__step__subcmd__capital__subcmd__show)
-            opts="-v -q -h --format --date --metrics-file --data-dir --instruments --verbose --quiet --log-format --no-progress --help"
+        run__step__subcmd__capital__subcmd__show)
+            opts="-v -q -h --format --date --metrics-file --data-dir --instruments --verbose --generate --quiet --log-format --no-progress --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -503,6 +533,10 @@ _run__step() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --generate)
+                    COMPREPLY=($(compgen -W "man bash zsh fish" -- "${cur}"))
+                    return 0
+                    ;;
                 --log-format)
                     COMPREPLY=($(compgen -W "text json" -- "${cur}"))
                     return 0
@@ -514,14 +548,22 @@ _run__step() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        run__subcmd__step__subcmd__capital__subcmd__update)
-            opts="-v -q -h --account-value --method --date --metrics-file --data-dir --instruments --verbose --quiet --log-format --no-progress --help"
+        run__step__subcmd__capital__subcmd__update)
+            opts="-v -q -h --account-value --from-broker --ibkr-url --ibkr-account --ibkr-insecure --method --date --metrics-file --data-dir --instruments --verbose --generate --quiet --log-format --no-progress --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --account-value)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ibkr-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ibkr-account)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -545,6 +587,10 @@ _run__step() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --generate)
+                    COMPREPLY=($(compgen -W "man bash zsh fish" -- "${cur}"))
+                    return 0
+                    ;;
                 --log-format)
                     COMPREPLY=($(compgen -W "text json" -- "${cur}"))
                     return 0
@@ -556,8 +602,8 @@ _run__step() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        run__subcmd__step__subcmd__capital__subcmd__weight)
-            opts="-v -q -h --date --metrics-file --data-dir --instruments --verbose --quiet --log-format --no-progress --help"
+        run__step__subcmd__capital__subcmd__weight)
+            opts="-v -q -h --date --metrics-file --data-dir --instruments --verbose --generate --quiet --log-format --no-progress --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -579,6 +625,10 @@ _run__step() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --generate)
+                    COMPREPLY=($(compgen -W "man bash zsh fish" -- "${cur}"))
+                    return 0
+                    ;;
                 --log-format)
                     COMPREPLY=($(compgen -W "text json" -- "${cur}"))
                     return 0
@@ -590,8 +640,8 @@ _run__step() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        run__subcmd__step__subcmd__control)
-            opts="-v -q -h --format --date --metrics-file --data-dir --instruments --verbose --quiet --log-format --no-progress --help set help"
+        run__step__subcmd__control)
+            opts="-v -q -h --format --date --metrics-file --data-dir --instruments --verbose --generate --quiet --log-format --no-progress --help set help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -617,6 +667,10 @@ _run__step() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --generate)
+                    COMPREPLY=($(compgen -W "man bash zsh fish" -- "${cur}"))
+                    return 0
+                    ;;
                 --log-format)
                     COMPREPLY=($(compgen -W "text json" -- "${cur}"))
                     return 0
@@ -628,7 +682,7 @@ _run__step() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        run__subcmd__step__subcmd__control__subcmd__help)
+        run__step__subcmd__control__subcmd__help)
             opts="set help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -642,7 +696,7 @@ _run__step() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        run__subcmd__step__subcmd__control__subcmd__help__subcmd__help)
+        run__step__subcmd__control__subcmd__help__subcmd__help)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -656,7 +710,7 @@ _run__step() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        run__subcmd__step__subcmd__control__subcmd__help__subcmd__set)
+        run__step__subcmd__control__subcmd__help__subcmd__set)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -670,8 +724,8 @@ _run__step() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        run__subcmd__step__subcmd__control__subcmd__set)
-            opts="-v -q -h --reason --date --metrics-file --data-dir --instruments --verbose --quiet --log-format --no-progress --help"
+        run__step__subcmd__control__subcmd__set)
+            opts="-v -q -h --reason --date --metrics-file --data-dir --instruments --verbose --generate --quiet --log-format --no-progress --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -697,6 +751,10 @@ _run__step() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --generate)
+                    COMPREPLY=($(compgen -W "man bash zsh fish" -- "${cur}"))
+                    return 0
+                    ;;
                 --log-format)
                     COMPREPLY=($(compgen -W "text json" -- "${cur}"))
                     return 0
@@ -708,8 +766,8 @@ _run__step() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        run__subcmd__step__subcmd__help)
-            opts="control capital metrics help"
+        run__step__subcmd__help)
+            opts="control capital metrics instruments help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -722,7 +780,7 @@ _run__step() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        run__subcmd__step__subcmd__help__subcmd__capital)
+        run__step__subcmd__help__subcmd__capital)
             opts="show set update confirm reject weight get"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -736,7 +794,7 @@ _run__step() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        run__subcmd__step__subcmd__help__subcmd__capital__subcmd__confirm)
+        run__step__subcmd__help__subcmd__capital__subcmd__confirm)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -750,7 +808,7 @@ _run__step() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        run__subcmd__step__subcmd__help__subcmd__capital__subcmd__get)
+        run__step__subcmd__help__subcmd__capital__subcmd__get)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -764,7 +822,7 @@ _run__step() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        run__subcmd__step__subcmd__help__subcmd__capital__subcmd__reject)
+        run__step__subcmd__help__subcmd__capital__subcmd__reject)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -778,7 +836,7 @@ _run__step() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        run__subcmd__step__subcmd__help__subcmd__capital__subcmd__set)
+        run__step__subcmd__help__subcmd__capital__subcmd__set)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -792,7 +850,7 @@ _run__step() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        run__subcmd__step__subcmd__help__subcmd__capital__subcmd__show)
+        run__step__subcmd__help__subcmd__capital__subcmd__show)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -806,7 +864,7 @@ _run__step() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        run__subcmd__step__subcmd__help__subcmd__capital__subcmd__update)
+        run__step__subcmd__help__subcmd__capital__subcmd__update)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -820,7 +878,7 @@ _run__step() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        run__subcmd__step__subcmd__help__subcmd__capital__subcmd__weight)
+        run__step__subcmd__help__subcmd__capital__subcmd__weight)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -834,7 +892,7 @@ _run__step() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        run__subcmd__step__subcmd__help__subcmd__control)
+        run__step__subcmd__help__subcmd__control)
             opts="set"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -848,7 +906,7 @@ _run__step() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        run__subcmd__step__subcmd__help__subcmd__control__subcmd__set)
+        run__step__subcmd__help__subcmd__control__subcmd__set)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -862,7 +920,7 @@ _run__step() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        run__subcmd__step__subcmd__help__subcmd__help)
+        run__step__subcmd__help__subcmd__help)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -876,7 +934,7 @@ _run__step() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        run__subcmd__step__subcmd__help__subcmd__metrics)
+        run__step__subcmd__help__subcmd__instruments)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -890,8 +948,64 @@ _run__step() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        run__subcmd__step__subcmd__metrics)
-            opts="-v -q -h --date --metrics-file --data-dir --instruments --verbose --quiet --log-format --no-progress --help"
+        run__step__subcmd__help__subcmd__metrics)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        run__step__subcmd__instruments)
+            opts="-v -q -h --config --date --metrics-file --data-dir --instruments --verbose --generate --quiet --log-format --no-progress --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --date)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --metrics-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --data-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --instruments)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --generate)
+                    COMPREPLY=($(compgen -W "man bash zsh fish" -- "${cur}"))
+                    return 0
+                    ;;
+                --log-format)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        run__step__subcmd__metrics)
+            opts="-v -q -h --date --metrics-file --data-dir --instruments --verbose --generate --quiet --log-format --no-progress --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -911,6 +1025,10 @@ _run__step() {
                     ;;
                 --instruments)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --generate)
+                    COMPREPLY=($(compgen -W "man bash zsh fish" -- "${cur}"))
                     return 0
                     ;;
                 --log-format)

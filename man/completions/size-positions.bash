@@ -23,7 +23,7 @@ _size__positions() {
 
     case "${cmd}" in
         size__positions)
-            opts="-v -q -h -V --config --forecasts --output --capital --strategy --lock-timeout --allow-floored-vol --data-dir --instruments --verbose --quiet --log-format --no-progress --help --version"
+            opts="-v -q -h -V --config --forecasts --output --capital --strategy --lock-timeout --allow-floored-vol --data-dir --instruments --verbose --generate --quiet --log-format --no-progress --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -59,6 +59,10 @@ _size__positions() {
                     ;;
                 --instruments)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --generate)
+                    COMPREPLY=($(compgen -W "man bash zsh fish" -- "${cur}"))
                     return 0
                     ;;
                 --log-format)

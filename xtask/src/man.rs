@@ -21,66 +21,22 @@ pub(crate) fn tools() -> Vec<Command> {
     ]
 }
 
-/// Renders every file that belongs in `man/`: (relative path, content).
+/// Renders every file that belongs in `man/`: (relative path, content). The rendering is the
+/// tools' own (`systrade_cli::docs`, also behind each tool's `--generate`).
 pub(crate) fn render_all() -> Result<Vec<(String, Vec<u8>)>> {
     let mut files = Vec::new();
     for cmd in tools() {
         let name = cmd.get_name().to_string();
-        let has_format = |c: &Command| c.get_arguments().any(|a| a.get_id() == "format");
-        let output = has_format(&cmd);
-        files.push((format!("{name}.1"), render_man(cmd.clone(), output)?));
-        // One page per subcommand (`roll-contracts-calendar.1`), so every flag is documented.
-        for sub in cmd.get_subcommands().filter(|s| s.get_name() != "help") {
-            let sub_name = format!("{name}-{}", sub.get_name());
-            let mut page = sub.clone().name(sub_name.clone());
-            if let Some(version) = cmd.get_version() {
-                page = page.version(version.to_string());
-            }
-            let output = output || has_format(&page);
-            files.push((format!("{sub_name}.1"), render_man(page, output)?));
-        }
+        files.extend(systrade_cli::docs::man_pages(&cmd));
         for (shell, file) in [
             (Shell::Bash, format!("completions/{name}.bash")),
             (Shell::Zsh, format!("completions/_{name}")),
             (Shell::Fish, format!("completions/{name}.fish")),
         ] {
-            let mut buf = Vec::new();
-            let mut c = cmd.clone();
-            clap_complete::generate(shell, &mut c, name.clone(), &mut buf);
-            files.push((file, buf));
+            files.push((file, systrade_cli::docs::completion(shell, cmd.clone())));
         }
     }
     Ok(files)
-}
-
-/// One page; `output`: with the OUTPUT section (the tool prints on stdout with `--format`).
-fn render_man(cmd: Command, output: bool) -> Result<Vec<u8>> {
-    let man = clap_mangen::Man::new(cmd);
-    let mut buf = Vec::new();
-    man.render_title(&mut buf)?;
-    man.render_name_section(&mut buf)?;
-    man.render_synopsis_section(&mut buf)?;
-    man.render_description_section(&mut buf)?;
-    man.render_options_section(&mut buf)?;
-    man.render_subcommands_section(&mut buf)?;
-    if output {
-        buf.extend_from_slice(b".SH OUTPUT\n");
-        buf.extend_from_slice(
-            systrade_cli::OUTPUT_MAN_SECTION
-                .replace('-', "\\-")
-                .as_bytes(),
-        );
-        buf.push(b'\n');
-    }
-    buf.extend_from_slice(b".SH \"EXIT STATUS\"\n");
-    for (code, text) in systrade_cli::EXIT_STATUS_MAN_SECTION {
-        buf.extend_from_slice(format!(".TP\n\\fB{code}\\fR\n{text}\n").as_bytes());
-    }
-    buf.extend_from_slice(
-        b".SH ENVIRONMENT\n.TP\n\\fBSYSTRADE_DATA\\fR\nDefault for \\fB--data-dir\\fR.\n.TP\n\\fBSYSTRADE_LOG\\fR\nLog filter directive (overrides -v/-q), e.g. debug.\n",
-    );
-    man.render_version_section(&mut buf)?;
-    Ok(buf)
 }
 
 /// Writes (or with `check`, compares) every generated file; returns the stale ones.
@@ -123,5 +79,101 @@ mod tests {
         for cmd in super::tools() {
             cmd.debug_assert();
         }
+    }
+
+    /// Every argument of every tool and subcommand has a help line, and no help text points at
+    /// internal documents (`spec §...`).
+    #[test]
+    fn every_argument_is_documented() {
+        fn walk(
+            path: &str,
+            c: &clap::Command,
+            missing: &mut Vec<String>,
+            internal: &mut Vec<String>,
+        ) {
+            let about = c.get_about().map(ToString::to_string).unwrap_or_default()
+                + &c.get_long_about()
+                    .map(ToString::to_string)
+                    .unwrap_or_default();
+            if about.contains('§') {
+                internal.push(path.to_string());
+            }
+            for a in c.get_arguments() {
+                let id = a.get_id().as_str();
+                if id == "help" || id == "version" {
+                    continue;
+                }
+                let help = a.get_help().or(a.get_long_help()).map(ToString::to_string);
+                match help {
+                    None => missing.push(format!("{path} {id}")),
+                    Some(h) if h.trim().is_empty() => missing.push(format!("{path} {id}")),
+                    Some(h) if h.contains('§') => internal.push(format!("{path} {id}")),
+                    Some(_) => {}
+                }
+            }
+            for s in c.get_subcommands().filter(|s| s.get_name() != "help") {
+                walk(&format!("{path} {}", s.get_name()), s, missing, internal);
+            }
+        }
+        let (mut missing, mut internal) = (Vec::new(), Vec::new());
+        for cmd in super::tools() {
+            let mut cmd = cmd;
+            cmd.build();
+            walk(cmd.get_name(), &cmd, &mut missing, &mut internal);
+        }
+        assert!(
+            missing.is_empty(),
+            "arguments without a help line: {missing:#?}"
+        );
+        assert!(
+            internal.is_empty(),
+            "help text citing internal documents: {internal:#?}"
+        );
+    }
+
+    /// Bash completes nested subcommands and their flags (clap_complete's labels are fixed up).
+    #[test]
+    fn bash_completes_nested_subcommands() {
+        let root = super::super::workspace_root();
+        let complete = |tool: &str, words: &[&str]| -> Vec<String> {
+            let script = root.join(format!("man/completions/{tool}.bash"));
+            let words: Vec<String> = std::iter::once(tool.to_string())
+                .chain(words.iter().map(|w| w.to_string()))
+                .collect();
+            let quoted: Vec<String> = words.iter().map(|w| format!("'{w}'")).collect();
+            let program = format!(
+                "source '{}'\nCOMP_WORDS=({})\nCOMP_CWORD=$(( ${{#COMP_WORDS[@]}} - 1 ))\n\
+                 COMP_LINE=\"${{COMP_WORDS[*]}}\"\nCOMP_POINT=${{#COMP_LINE}}\n\
+                 fn=$(complete -p {tool} | sed -E 's/.*-F ([^ ]+).*/\\1/')\n\
+                 \"$fn\" {tool} \"${{COMP_WORDS[$COMP_CWORD]}}\" \"${{COMP_WORDS[$((COMP_CWORD-1))]}}\"\n\
+                 printf '%s\\n' \"${{COMPREPLY[@]}}\"\n",
+                script.display(),
+                quoted.join(" ")
+            );
+            let out = std::process::Command::new("bash")
+                .arg("-c")
+                .arg(program)
+                .output()
+                .expect("bash");
+            String::from_utf8_lossy(&out.stdout)
+                .lines()
+                .map(str::to_string)
+                .collect()
+        };
+        let got = complete("place-orders", &["overrides", "s"]);
+        assert!(
+            got.contains(&"set".to_string()),
+            "place-orders overrides s<TAB>: {got:?}"
+        );
+        let got = complete("roll-contracts", &["adjust", "--me"]);
+        assert!(
+            got.contains(&"--method".to_string()),
+            "roll-contracts adjust --me<TAB>: {got:?}"
+        );
+        let got = complete("run-step", &["capital", "up"]);
+        assert!(
+            got.contains(&"update".to_string()),
+            "run-step capital up<TAB>: {got:?}"
+        );
     }
 }

@@ -11,6 +11,11 @@
 //!   line ([`output`] documents it; `--format csv`: its flattened key paths and values).
 //! - `--output DIR`: `portfolio.csv`, `instruments.csv` ([`output`]) and `report.html`
 //!   ([`report`]); each written atomically.
+//! - Optimised system (`--optimised`, or a config whose `strategy_list` names pysystemtrade's
+//!   dynamic optimised strategy; docs/adr/0007-optimised-strategy.md): also the dynamically
+//!   optimised positions ([`systrade_optimise::system`]), their P&L and statistics next to the
+//!   buffered system's (`optimised` in the JSON, `optimised.parquet` with `--output`).
+//! - With a risk overlay, `--output` also writes `risk_overlay.csv` (the daily multiplier).
 //! - Instruments that cannot be loaded or forecast are left out with an error (exit 3).
 //! - Nothing is written to the data directory.
 
@@ -21,11 +26,16 @@ use anyhow::Context;
 use clap::{CommandFactory, Parser, ValueEnum};
 use output::{CurveStats, Summary};
 use std::path::PathBuf;
-use systrade_accounts::system::{CostMethod, compound, run_system, run_system_lean};
+use systrade_accounts::system::{
+    CostMethod, compound, compute_positions, run_system_lean, run_system_with_positions,
+};
 use systrade_accounts::{DailySeries, curves::Curves};
 use systrade_cli::{CommonArgs, ExitCode, FormatArg, Outcomes, Printer, Progress};
+use systrade_config::Strategy;
+use systrade_optimise::system::{OptimisedSystem, optimised_system};
 use systrade_portfolio::portfolio::CapitalMultiplier;
 use systrade_store::Store;
+use systrade_store::optimised_positions::OptimisedPositions;
 use systrade_system::{ForecastSetup, Load, Overrides, StaticData, forecasts};
 
 /// How trading costs are charged.
@@ -56,9 +66,17 @@ pub struct Args {
     #[arg(long, value_name = "AMOUNT")]
     pub capital: Option<f64>,
 
-    /// Write portfolio.csv, instruments.csv and report.html into this directory (created if needed).
+    /// Write portfolio.csv, instruments.csv and report.html into this directory (created if
+    /// needed); with the optimised system also optimised.parquet, with a risk overlay also
+    /// risk_overlay.csv.
     #[arg(long, value_name = "DIR")]
     pub output: Option<PathBuf>,
+
+    /// Also run the dynamically optimised system (pysystemtrade's optimisedPositions stage with
+    /// the config's small_system settings) and report it next to the buffered system; implied
+    /// when the config's strategy_list names the dynamic optimised strategy.
+    #[arg(long)]
+    pub optimised: bool,
 
     /// Size an instrument whose volatility sits at the floor vol_abs_min on some day (flat
     /// prices) anyway; by default it is left out with a message (its positions would be absurd).
@@ -74,8 +92,10 @@ pub struct Args {
 
 /// The clap command, for man pages and completions.
 pub fn command() -> clap::Command {
-    Args::command()
+    Args::command().after_help(EXAMPLES)
 }
+/// Examples shown after `--help` and in the man page's EXAMPLES section.
+const EXAMPLES: &str = "Examples:\n  backtest\n  backtest --config my-system.yaml --format json | jq .portfolio.net.sharpe\n  backtest --output results/";
 
 /// Per instrument: what the outputs need.
 struct InstrumentOut {
@@ -189,8 +209,20 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     let sys_cfg = systrade_system::accounts_config(&cfg, &codes, overrides);
     tracing::debug!("inputs: {:?}, peak RSS {}", t0.elapsed(), peak_rss());
     let multiplier = systrade_system::capital_multiplier(&cfg);
+    let want_optimised = args.optimised || cfg.strategy == Strategy::DynamicOptimised;
+    if want_optimised && !cfg.instrument_returns_correlation_changes.is_empty() {
+        return Err(systrade_cli::usage(format!(
+            "{}: instrument_returns_correlation: the dynamic optimiser's correlations use pysystemtrade's default settings only; remove {}",
+            config_path.display(),
+            cfg.instrument_returns_correlation_changes.join(", ")
+        )));
+    }
+    let mut optimised: Option<OptimisedSystem> = None;
+    let mut risk_multiplier = None;
     let (portfolio, instruments): (Curves, Vec<InstrumentOut>) = if multiplier
         == CapitalMultiplier::Fixed
+        && !want_optimised
+        && !(args.output.is_some() && sys_cfg.risk_overlay.is_some())
     {
         // only the curves, positions and turnover are needed: drop intermediates as they go
         let result = run_system_lean(loaded.inputs, &sys_cfg);
@@ -210,7 +242,30 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
                 .collect(),
         )
     } else {
-        let result = run_system(&loaded.inputs, &sys_cfg);
+        let positions = compute_positions(&loaded.inputs, &sys_cfg);
+        if want_optimised {
+            let prices = systrade_system::optimiser_prices(&store, &codes, None)
+                .into_iter()
+                .zip(&codes)
+                .map(|(p, code)| p.map_err(|e| anyhow::anyhow!("{code}: adjusted prices: {e}")))
+                .collect::<anyhow::Result<Vec<_>>>()?;
+            let o = optimised_system(
+                &loaded.inputs,
+                &prices,
+                &positions,
+                &sys_cfg,
+                systrade_system::optimised_config(&cfg),
+            )
+            .context("optimised system")?;
+            tracing::debug!(
+                "optimised system: {:?}, peak RSS {}",
+                t0.elapsed(),
+                peak_rss()
+            );
+            optimised = Some(o);
+        }
+        let result = run_system_with_positions(&loaded.inputs, positions, &sys_cfg);
+        risk_multiplier = result.risk_multiplier.clone();
         tracing::debug!("system: {:?}, peak RSS {}", t0.elapsed(), peak_rss());
         if sys_cfg.costs == CostMethod::Sr {
             tracing::warn!(
@@ -218,25 +273,82 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
                 cfg.capital_multiplier.name()
             );
         }
-        let c = compound(&loaded.inputs, &sys_cfg, &result, multiplier);
-        (
-            c.portfolio.percent.clone(),
-            result
-                .instruments
-                .iter()
-                .zip(c.buffered_positions)
-                .zip(c.accounts)
-                .map(|((r, position), a)| InstrumentOut {
-                    code: r.code.clone(),
-                    position,
-                    base: a.base,
-                    percent: a.percent,
-                    turnover: r.turnover,
-                })
-                .collect(),
-        )
+        if multiplier == CapitalMultiplier::Fixed {
+            (
+                result.portfolio.percent,
+                result
+                    .instruments
+                    .into_iter()
+                    .map(|r| InstrumentOut {
+                        code: r.code,
+                        position: r.buffered_position,
+                        base: r.account.base,
+                        percent: r.account.percent,
+                        turnover: r.turnover,
+                    })
+                    .collect(),
+            )
+        } else {
+            if optimised.is_some() {
+                tracing::warn!(
+                    "capital_multiplier {}: the optimised system is accounted at fixed capital (as pysystemtrade's optimised_portfolio)",
+                    cfg.capital_multiplier.name()
+                );
+            }
+            let c = compound(&loaded.inputs, &sys_cfg, &result, multiplier);
+            (
+                c.portfolio.percent.clone(),
+                result
+                    .instruments
+                    .iter()
+                    .zip(c.buffered_positions)
+                    .zip(c.accounts)
+                    .map(|((r, position), a)| InstrumentOut {
+                        code: r.code.clone(),
+                        position,
+                        base: a.base,
+                        percent: a.percent,
+                        turnover: r.turnover,
+                    })
+                    .collect(),
+            )
+        }
     };
 
+    let optimised_stats = optimised.as_ref().map(|o| {
+        let mut te: Vec<f64> = o
+            .tracking_error_prior_vs_optimal()
+            .into_iter()
+            .filter(|x| x.is_finite())
+            .collect();
+        te.sort_by(f64::total_cmp);
+        let median = match te.len() {
+            0 => f64::NAN,
+            n if n % 2 == 1 => te[n / 2],
+            n => 0.5 * (te[n / 2 - 1] + te[n / 2]),
+        };
+        output::OptimisedStats {
+            portfolio: CurveStats::of(&o.portfolio.percent),
+            instruments: o
+                .instruments
+                .iter()
+                .map(|i| {
+                    (
+                        i.code.clone(),
+                        CurveStats::of(&i.account.percent),
+                        i.turnover,
+                    )
+                })
+                .collect(),
+            turnover: o
+                .instruments
+                .iter()
+                .map(|i| i.turnover)
+                .filter(|t| !t.is_nan())
+                .sum(),
+            tracking_error_median: median,
+        }
+    });
     let summary = Summary {
         config: config_path.display().to_string(),
         costs_method: match sys_cfg.costs {
@@ -254,6 +366,7 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
             .map(|i| (i.code.clone(), CurveStats::of(&i.percent), i.turnover))
             .collect(),
         failed,
+        optimised: optimised_stats,
     };
 
     tracing::debug!("statistics: {:?}, peak RSS {}", t0.elapsed(), peak_rss());
@@ -263,6 +376,33 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
             "wrote portfolio.csv, instruments.csv and report.html in {}",
             dir.display()
         );
+        if let Some(o) = &optimised {
+            let positions: Vec<Vec<i64>> = (0..o.instruments.len())
+                .map(|k| o.history.instrument_positions(k))
+                .collect();
+            let refs: Vec<OptimisedPositions<'_>> = o
+                .instruments
+                .iter()
+                .zip(&positions)
+                .map(|(i, p)| OptimisedPositions {
+                    instrument: &i.code,
+                    positions: p,
+                    optimal: &i.optimal_position.values,
+                })
+                .collect();
+            let path = dir.join("optimised.parquet");
+            systrade_store::optimised_positions::write_optimised_positions(
+                &path,
+                &o.history.dates,
+                &refs,
+            )?;
+            tracing::info!("wrote {}", path.display());
+        }
+        if let Some(m) = &risk_multiplier {
+            let mut buf = Vec::new();
+            output::write_risk_overlay_csv(&mut buf, m)?;
+            systrade_store::atomic::write_atomic(&dir.join("risk_overlay.csv"), &buf)?;
+        }
     }
     let mut out = Printer::stdout(args.stdout.format);
     out.document(&summary.json(), &summary.text())?;

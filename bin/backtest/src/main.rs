@@ -1,8 +1,7 @@
-use clap::Parser;
-
 fn main() -> std::process::ExitCode {
-    let args = backtest::Args::parse();
-    systrade_cli::finish(
-        systrade_cli::init_logging(&args.common).and_then(|()| backtest::run(&args)),
+    systrade_cli::docs::main(
+        backtest::command(),
+        |a: &backtest::Args| &a.common,
+        backtest::run,
     )
 }

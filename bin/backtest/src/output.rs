@@ -8,7 +8,18 @@
 //! - JSON (`--format json`): `{"portfolio": {"gross": S, "net": S, "costs": S}, "instruments":
 //!   {"<CODE>": {"gross": S, "net": S, "costs": S, "turnover": x}}, ...}` where `S` holds every
 //!   statistic of [`systrade_accounts::stats::Stats`] (`sharpe`, `ann_mean`, `ann_std`, `sortino`,
-//!   `worst_drawdown`, `calmar`, `skew`, `hitrate`, ...); NaN is `null`.
+//!   `worst_drawdown`, `calmar`, `skew`, `hitrate`, ...); NaN is `null`. With the optimised system
+//!   also `"optimised": {"gross": S, "net": S, "costs": S, "turnover": x,
+//!   "tracking_error_median": x, "instruments": {"<CODE>": {"gross": S, "net": S, "costs": S,
+//!   "turnover": x}}}` (turnover summed at portfolio level; the median over dates of the
+//!   annualised tracking error of the positions held against the optimal ones).
+//! - `optimised.parquet` (optimised system): `date,instrument,position,optimal`, the optimised
+//!   whole contracts and the unrounded optimal position (the optimiser's input, before the risk
+//!   overlay) per instrument and optimiser date (`date` a timestamp at midnight, `position` an
+//!   integer), grouped by instrument, dates ascending
+//!   ([`systrade_store::optimised_positions`]).
+//! - `risk_overlay.csv` (when a risk overlay is configured): `date,multiplier`, the overlay's
+//!   multiplier on each date (pysystemtrade `get_risk_scalar`).
 
 use serde_json::{Map, Value, json};
 use std::fmt::Write as _;
@@ -98,17 +109,48 @@ pub struct Summary {
     /// Per instrument: code, statistics, annualised turnover.
     pub instruments: Vec<(String, CurveStats, f64)>,
     pub failed: Vec<String>,
+    /// The optimised system, when run.
+    pub optimised: Option<OptimisedStats>,
+}
+
+/// Statistics of the optimised system.
+#[derive(Debug, Clone)]
+pub struct OptimisedStats {
+    pub portfolio: CurveStats,
+    /// Per instrument: code, statistics, turnover at portfolio level.
+    pub instruments: Vec<(String, CurveStats, f64)>,
+    /// Sum of the instruments' turnovers (`total_optimised_portfolio_level_turnover`).
+    pub turnover: f64,
+    /// Median over dates of the annualised tracking error of the held positions vs optimal.
+    pub tracking_error_median: f64,
+}
+
+impl OptimisedStats {
+    fn json(&self) -> Value {
+        let mut m = self.portfolio.json();
+        m.insert("turnover".into(), num(self.turnover));
+        m.insert(
+            "tracking_error_median".into(),
+            num(self.tracking_error_median),
+        );
+        m.insert("instruments".into(), instruments_json(&self.instruments));
+        Value::Object(m)
+    }
+}
+
+fn instruments_json(instruments: &[(String, CurveStats, f64)]) -> Value {
+    let mut out = Map::new();
+    for (code, s, turnover) in instruments {
+        let mut m = s.json();
+        m.insert("turnover".into(), num(*turnover));
+        out.insert(code.clone(), Value::Object(m));
+    }
+    Value::Object(out)
 }
 
 impl Summary {
     pub fn json(&self) -> Value {
-        let mut instruments = Map::new();
-        for (code, s, turnover) in &self.instruments {
-            let mut m = s.json();
-            m.insert("turnover".into(), num(*turnover));
-            instruments.insert(code.clone(), Value::Object(m));
-        }
-        json!({
+        let mut v = json!({
             "config": self.config,
             "costs": self.costs_method,
             "capital": self.capital,
@@ -117,9 +159,13 @@ impl Summary {
             "end": self.end.map(|d| d.to_string()),
             "days": self.days,
             "portfolio": Value::Object(self.portfolio.json()),
-            "instruments": Value::Object(instruments),
+            "instruments": instruments_json(&self.instruments),
             "failed": self.failed,
-        })
+        });
+        if let (Some(o), Value::Object(m)) = (&self.optimised, &mut v) {
+            m.insert("optimised".into(), o.json());
+        }
+        v
     }
 
     /// The readable summary printed on stdout.
@@ -164,6 +210,42 @@ impl Summary {
                 st.calmar,
                 st.skew,
                 100.0 * st.hitrate
+            );
+        }
+        if let Some(o) = &self.optimised {
+            let _ = writeln!(
+                s,
+                "\n{:<10} {:>9} {:>9} {:>8} {:>8} {:>9} {:>8} {:>7} {:>7}",
+                "optimised",
+                "ann_mean%",
+                "ann_std%",
+                "sharpe",
+                "sortino",
+                "worst_dd%",
+                "calmar",
+                "skew",
+                "hit%"
+            );
+            let p = &o.portfolio;
+            for (name, st) in [("gross", &p.gross), ("net", &p.net), ("costs", &p.costs)] {
+                let _ = writeln!(
+                    s,
+                    "{:<10} {:>9.2} {:>9.2} {:>8.3} {:>8.3} {:>9.2} {:>8.3} {:>7.3} {:>7.1}",
+                    name,
+                    st.ann_mean,
+                    st.ann_std,
+                    st.sharpe,
+                    st.sortino,
+                    st.worst_drawdown,
+                    st.calmar,
+                    st.skew,
+                    100.0 * st.hitrate
+                );
+            }
+            let _ = writeln!(
+                s,
+                "optimised turnover {:.2}, median tracking error vs optimal {:.4}",
+                o.turnover, o.tracking_error_median
             );
         }
         let _ = writeln!(
@@ -218,6 +300,27 @@ impl Summary {
                 st.skew,
                 100.0 * st.hitrate
             );
+        }
+        if let Some(o) = &self.optimised {
+            let p = &o.portfolio;
+            for (name, st) in [
+                ("optimised gross", &p.gross),
+                ("optimised net", &p.net),
+                ("optimised costs", &p.costs),
+            ] {
+                let _ = write!(
+                    s,
+                    "<tr><td>{name}</td><td>{:.2}</td><td>{:.2}</td><td>{:.3}</td><td>{:.3}</td><td>{:.2}</td><td>{:.3}</td><td>{:.3}</td><td>{:.1}</td></tr>",
+                    st.ann_mean,
+                    st.ann_std,
+                    st.sharpe,
+                    st.sortino,
+                    st.worst_drawdown,
+                    st.calmar,
+                    st.skew,
+                    100.0 * st.hitrate
+                );
+            }
         }
         s.push_str("</table>\n<details><summary>Per instrument</summary><table><tr><th>instrument</th><th>net ann. mean %</th><th>net ann. std %</th><th>net Sharpe</th><th>gross Sharpe</th><th>costs % p.a.</th><th>turnover</th></tr>");
         for (code, st, turnover) in &self.instruments {
@@ -294,6 +397,22 @@ pub fn write_instrument_rows(
             field(gross.values[i]),
             field(base.net.values[i])
         )?;
+    }
+    Ok(())
+}
+
+/// `risk_overlay.csv`: `date,multiplier`.
+pub fn write_risk_overlay_csv(
+    out: &mut impl Write,
+    multiplier: &DailySeries,
+) -> std::io::Result<()> {
+    writeln!(out, "date,multiplier")?;
+    for (d, v) in multiplier.dates.iter().zip(&multiplier.values) {
+        if v.is_nan() {
+            writeln!(out, "{d},")?;
+        } else {
+            writeln!(out, "{d},{v}")?;
+        }
     }
     Ok(())
 }

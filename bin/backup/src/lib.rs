@@ -84,8 +84,10 @@ pub enum Command {
 
 /// The clap command, for man pages and completions.
 pub fn command() -> clap::Command {
-    Args::command()
+    Args::command().after_help(EXAMPLES)
 }
+/// Examples shown after `--help` and in the man page's EXAMPLES section.
+const EXAMPLES: &str = "Examples:\n  backup create --repo /mnt/backup/systrade\n  backup list --repo s3://bucket/systrade\n  backup restore latest --to /srv/systrade/data-restored --repo /mnt/backup/systrade";
 
 /// Progress bar adapter: the bar is made when the total is known.
 struct Bar {
@@ -166,6 +168,18 @@ fn run_command(args: &Args, repo: &Repo, bar: &Bar, out: &mut Printer) -> anyhow
             for w in &r.warnings {
                 tracing::warn!("{w}");
             }
+            let line = format!(
+                "backup {}: {} files, {}; read {} files ({}), stored {} new blobs ({}) in {:.2} s",
+                r.id,
+                r.files,
+                mb(r.bytes),
+                r.hashed_files,
+                mb(r.hashed_bytes),
+                r.new_blobs,
+                mb(r.new_bytes),
+                r.elapsed.as_secs_f64()
+            );
+            systrade_cli::record_summary(&line);
             out.document(
                 &json!({
                     "id": r.id,
@@ -177,17 +191,7 @@ fn run_command(args: &Args, repo: &Repo, bar: &Bar, out: &mut Printer) -> anyhow
                     "new_bytes": r.new_bytes,
                     "seconds": seconds(r.elapsed),
                 }),
-                &format!(
-                    "backup {}: {} files, {}; read {} files ({}), stored {} new blobs ({}) in {:.2} s",
-                    r.id,
-                    r.files,
-                    mb(r.bytes),
-                    r.hashed_files,
-                    mb(r.hashed_bytes),
-                    r.new_blobs,
-                    mb(r.new_bytes),
-                    r.elapsed.as_secs_f64()
-                ),
+                &line,
             )?;
             Ok(ExitCode::Success)
         }

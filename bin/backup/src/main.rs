@@ -1,6 +1,3 @@
-use clap::Parser;
-
 fn main() -> std::process::ExitCode {
-    let args = backup::Args::parse();
-    systrade_cli::finish(systrade_cli::init_logging(&args.common).and_then(|()| backup::run(&args)))
+    systrade_cli::docs::main(backup::command(), |a: &backup::Args| &a.common, backup::run)
 }

@@ -66,8 +66,10 @@ pub struct Args {
 
 /// The clap command, for man pages and completions.
 pub fn command() -> clap::Command {
-    Args::command()
+    Args::command().after_help(EXAMPLES)
 }
+/// Examples shown after `--help` and in the man page's EXAMPLES section.
+const EXAMPLES: &str = "Examples:\n  compute-forecasts\n  compute-forecasts --config my-system.yaml --instruments SP500,US10\n  compute-forecasts --as-of 2023-08-31 --output - | head";
 
 /// Threads writing (staging) forecast files while the compute threads encode the next ones.
 const IO_THREADS: usize = 2;

@@ -1,8 +1,7 @@
-use clap::Parser;
-
 fn main() -> std::process::ExitCode {
-    let args = compute_forecasts::Args::parse();
-    systrade_cli::finish(
-        systrade_cli::init_logging(&args.common).and_then(|()| compute_forecasts::run(&args)),
+    systrade_cli::docs::main(
+        compute_forecasts::command(),
+        |a: &compute_forecasts::Args| &a.common,
+        compute_forecasts::run,
     )
 }

@@ -210,8 +210,10 @@ fn parse_time(s: &str) -> Result<NaiveTime, String> {
 
 /// The clap command, for man pages and completions.
 pub fn command() -> clap::Command {
-    Args::command()
+    Args::command().after_help(EXAMPLES)
 }
+/// Examples shown after `--help` and in the man page's EXAMPLES section.
+const EXAMPLES: &str = "Examples:\n  fetch-prices --source ibkr --format csv\n  fetch-prices --source csv:/srv/prices --instruments SP500,US10\n  fetch-prices --fx --source ibkr";
 
 /// What to do about a gateway that cannot be used, when the tool can say: the option accepting the
 /// gateway's self-signed certificate, the option naming its address.
@@ -232,9 +234,10 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
             "--ibkr-insecure accepts the IB gateway's certificate; it is only for --source ibkr",
         ));
     }
-    let today = args
-        .today
-        .unwrap_or_else(|| chrono::Local::now().date_naive());
+    let today = match args.today {
+        Some(d) => d,
+        None => systrade_cli::today()?,
+    };
     let store = systrade_store::Store::open(&args.common.data_dir);
     let plan = plan::Plan::build(args, &store, today).context("preparing the fetch")?;
     let outcomes = Outcomes::new(if args.fx {

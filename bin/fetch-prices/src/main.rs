@@ -1,8 +1,7 @@
-use clap::Parser;
-
 fn main() -> std::process::ExitCode {
-    let args = fetch_prices::Args::parse();
-    systrade_cli::finish(
-        systrade_cli::init_logging(&args.common).and_then(|()| fetch_prices::run(&args)),
+    systrade_cli::docs::main(
+        fetch_prices::command(),
+        |a: &fetch_prices::Args| &a.common,
+        fetch_prices::run,
     )
 }

@@ -77,8 +77,10 @@ pub struct Args {
 
 /// The clap command, for man pages and completions.
 pub fn command() -> clap::Command {
-    Args::command()
+    Args::command().after_help(EXAMPLES)
 }
+/// Examples shown after `--help` and in the man page's EXAMPLES section.
+const EXAMPLES: &str = "Examples:\n  import-pst ~/pysystemtrade/data/futures --data-dir /srv/systrade/data\n  import-pst ~/pysystemtrade/data/futures --format json | jq .";
 
 /// Validates the whole source, then writes it (nothing when anything is wrong), then prints the
 /// summary.

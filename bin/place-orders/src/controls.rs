@@ -78,12 +78,12 @@ pub(crate) fn limits(
     args: &Args,
 ) -> anyhow::Result<ExitCode> {
     let at = now_text();
-    let today = args
-        .run
-        .date
-        .unwrap_or_else(|| chrono::Utc::now().date_naive())
-        .format("%Y-%m-%d")
-        .to_string();
+    let today = match args.run.date {
+        Some(d) => d,
+        None => systrade_cli::today()?,
+    }
+    .format("%Y-%m-%d")
+    .to_string();
     match action {
         LimitsAction::Position { scope, max } => {
             let (s, i) = scope_strings(scope, true)?;

@@ -71,7 +71,7 @@ pub struct RunArgs {
     #[arg(long)]
     pub dry_run: bool,
 
-    /// Trading date (YYYY-MM-DD) for client order ids and trade-limit periods; default today (UTC).
+    /// Trading date (YYYY-MM-DD) for client order ids and trade-limit periods; default today in SYSTRADE_TZ (UTC unless set).
     #[arg(long, value_name = "DATE", global = true)]
     pub date: Option<chrono::NaiveDate>,
 
@@ -119,15 +119,16 @@ pub enum Command {
     },
     /// Active orders (instrument and broker level), or completed ones with --history.
     Orders {
+        /// Completed orders (moved to history) instead of the active ones.
         #[arg(long)]
         history: bool,
     },
-    /// Position multipliers, reduce-only and no-trading overrides (spec §4.6).
+    /// Position multipliers, reduce-only and no-trading overrides.
     Overrides {
         #[command(subcommand)]
         action: OverridesAction,
     },
-    /// Position limits and trade limits (spec §4.7).
+    /// Position limits and trade limits.
     Limits {
         #[command(subcommand)]
         action: LimitsAction,
@@ -246,6 +247,7 @@ pub enum OverridesAction {
     Set {
         #[command(flatten)]
         scope: Scope,
+        /// A multiplier in [0, 1], `close` (= 0), `reduce-only` or `no-trading`.
         #[arg(value_name = "VALUE")]
         value: Override,
     },
@@ -263,6 +265,7 @@ pub enum LimitsAction {
     Position {
         #[command(flatten)]
         scope: Scope,
+        /// The largest absolute position allowed, in contracts.
         #[arg(value_name = "MAX")]
         max: u32,
     },
@@ -270,8 +273,10 @@ pub enum LimitsAction {
     Trade {
         #[command(flatten)]
         scope: Scope,
+        /// The period the limit counts trades over, in days.
         #[arg(long, value_name = "DAYS", default_value_t = 1)]
         period_days: u32,
+        /// The most contracts traded (bought plus sold) in the period.
         #[arg(value_name = "MAX")]
         max: u32,
     },
@@ -279,6 +284,7 @@ pub enum LimitsAction {
     Clear {
         #[command(flatten)]
         scope: Scope,
+        /// Which limits to remove.
         #[arg(long, value_enum)]
         kind: LimitKind,
     },
@@ -296,20 +302,25 @@ pub enum LocksAction {
     List,
     /// Lock an instrument: no new orders until cleared.
     Add {
+        /// The instrument to lock.
         instrument: String,
+        /// Why (shown with the lock and in the audit trail).
         #[arg(long, default_value = "manual lock")]
         reason: String,
     },
     /// Remove a lock (a break that persists locks the instrument again on the next run).
     Clear {
+        /// The instrument to unlock.
         instrument: String,
     },
 }
 
 /// The clap command, for man pages and completions.
 pub fn command() -> clap::Command {
-    Args::command()
+    Args::command().after_help(EXAMPLES)
 }
+/// Examples shown after `--help` and in the man page's EXAMPLES section.
+const EXAMPLES: &str = "Examples:\n  place-orders --broker sim --dry-run\n  place-orders --broker ibkr --ibkr-url https://localhost:5000 --ibkr-insecure\n  place-orders positions\n  place-orders overrides set 0 --instrument US10 --strategy default";
 
 /// Runs the tool.
 pub fn run(args: &Args) -> anyhow::Result<ExitCode> {

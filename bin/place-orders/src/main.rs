@@ -1,8 +1,7 @@
-use clap::Parser;
-
 fn main() -> std::process::ExitCode {
-    let args = place_orders::Args::parse();
-    systrade_cli::finish(
-        systrade_cli::init_logging(&args.common).and_then(|()| place_orders::run(&args)),
+    systrade_cli::docs::main(
+        place_orders::command(),
+        |a: &place_orders::Args| &a.common,
+        place_orders::run,
     )
 }

@@ -133,7 +133,10 @@ pub(crate) fn run_orders(
     run_id: String,
 ) -> anyhow::Result<ExitCode> {
     let r = &args.run;
-    let date = r.date.unwrap_or_else(|| chrono::Utc::now().date_naive());
+    let date = match r.date {
+        Some(d) => d,
+        None => systrade_cli::today()?,
+    };
     let mut broker: Box<dyn Broker> = match r.broker {
         BrokerKind::Sim => Box::new(SimBroker::new(
             store.open_state_for_writing()?,
@@ -214,6 +217,18 @@ pub(crate) fn run_orders(
         .iter()
         .filter(|o| o.status == "filled")
         .count();
+    let held = report.held.len();
+    let mut summary = format!(
+        "place-orders: {} instruments, {generated} orders generated, {} sent, {filled} filled, {held} held, {refused} refused, {} resumed, {} position breaks",
+        report.lines.len(),
+        report.submitted,
+        report.resumed,
+        report.breaks.len()
+    );
+    if r.dry_run {
+        summary.push_str(" (dry run)");
+    }
+    systrade_cli::record_summary(&summary);
     tracing::info!(
         instruments = report.lines.len(),
         generated,

@@ -23,12 +23,14 @@ use systrade_store::Store;
 
 pub use render::{Cell, Table};
 
-/// Operational reports (spec §6): status, roll, positions and reconciliation, P&L, trades and
+/// Operational reports: status, roll, positions and reconciliation, P&L, trades and
 /// slippage, risk, costs, liquidity, minimum capital, markets to remove.
 #[derive(Debug, Parser)]
 #[command(name = "report", version)]
 pub struct Args {
-    /// Sections to include, in this order; default all.
+    /// Sections to include, in this order; default all. When `status` is named, the report is
+    /// also a health check: exit 4 when an instrument's prices are stale or a step's latest run
+    /// failed (both named on stderr); a report of all sections exits 0 whatever it shows.
     #[arg(value_enum, value_name = "SECTION")]
     pub sections: Vec<Section>,
 
@@ -40,7 +42,7 @@ pub struct Args {
     #[arg(long, short, value_name = "FILE")]
     pub output: Option<PathBuf>,
 
-    /// The report date (staleness, windows); default today (UTC).
+    /// The report date (staleness, windows); default today in SYSTRADE_TZ (UTC unless set).
     #[arg(long, env = "SYSTRADE_RUN_DATE", value_name = "DATE")]
     pub date: Option<NaiveDate>,
 
@@ -97,13 +99,18 @@ pub enum Format {
 
 /// The clap command, for man pages and completions.
 pub fn command() -> clap::Command {
-    Args::command()
+    Args::command().after_help(EXAMPLES)
 }
+/// Examples shown after `--help` and in the man page's EXAMPLES section.
+const EXAMPLES: &str = "Examples:\n  report status\n  report --format html --output report.html\n  report pnl trades --format csv";
 
 pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     let store = Store::open(&args.common.data_dir);
     let db = store.open_state()?;
-    let date = args.date.unwrap_or_else(|| chrono::Utc::now().date_naive());
+    let date = match args.date {
+        Some(d) => d,
+        None => systrade_cli::today()?,
+    };
     let data = data::Data::load(&store, &db, &args.common, args.vol_window)?;
     let sections: Vec<Section> = if args.sections.is_empty() {
         Section::ALL.to_vec()
@@ -116,6 +123,9 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         date,
         stale_days: args.stale_days,
         dir: store.dir().clone(),
+        own_run: std::env::var("SYSTRADE_RUN_ID")
+            .ok()
+            .and_then(|v| v.parse().ok()),
     };
     let mut tables = Vec::new();
     for s in &sections {
@@ -129,20 +139,47 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         Format::Json => render::json(&tables, &generated),
         Format::Html => render::html(&tables, &title, &generated),
     };
+    let health = sections::health(&ctx)?;
+    let summary = format!(
+        "report {date}: {} tables, {} instruments, {} stale, {} failed step(s){}",
+        tables.len(),
+        data.instruments.len(),
+        health.stale.len(),
+        health.failed_steps.len(),
+        if health.failed_steps.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", health.failed_steps.join(", "))
+        }
+    );
+    systrade_cli::record_summary(&summary);
     match &args.output {
         Some(path) => {
             systrade_store::atomic::write_atomic(path, body.as_bytes())
                 .with_context(|| format!("writing {}", path.display()))?;
-            let stale = sections::stale_count(&ctx);
             writeln!(
                 std::io::stdout(),
-                "report {date}: {} tables, {} instruments, {stale} stale, written to {}",
-                tables.len(),
-                data.instruments.len(),
+                "{summary}, written to {}",
                 path.display()
             )?;
         }
         None => std::io::stdout().lock().write_all(body.as_bytes())?,
+    }
+    // `report status` is a health check: it exits 4 when something needs a person. A report of
+    // every section (the daily report) is written and exits 0 whatever it shows.
+    if args.sections.contains(&Section::Status) && !health.is_healthy() {
+        if !health.stale.is_empty() {
+            tracing::warn!(
+                stale = health.stale.len(),
+                "stale prices (last bar more than {} business days before {date}): {}",
+                args.stale_days,
+                health.stale.join(", ")
+            );
+        }
+        if !health.failed_steps.is_empty() {
+            tracing::warn!("latest run failed: {}", health.failed_steps.join(", "));
+        }
+        return Ok(ExitCode::DataProblem);
     }
     Ok(ExitCode::Success)
 }

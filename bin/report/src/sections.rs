@@ -7,7 +7,7 @@ use chrono::{Datelike, NaiveDate, Weekday};
 use std::collections::BTreeMap;
 use systrade_ops::{formulas, process};
 use systrade_store::state::positions::ContractPosition;
-use systrade_store::state::process::RunStatus;
+use systrade_store::state::process::{ProcessRun, RunStatus};
 use systrade_store::{DataDir, StateReader};
 
 pub(crate) struct Ctx<'a> {
@@ -17,6 +17,58 @@ pub(crate) struct Ctx<'a> {
     pub(crate) stale_days: i64,
     /// The data directory (for the step locks of run-step).
     pub(crate) dir: DataDir,
+    /// The run-step run this report is part of (`SYSTRADE_RUN_ID`), left out of the status so a
+    /// report never lists itself as a running, locked step.
+    pub(crate) own_run: Option<i64>,
+}
+
+/// run-step's runs, newest first, without the run of this report itself.
+fn step_runs(ctx: &Ctx<'_>) -> anyhow::Result<Vec<ProcessRun>> {
+    let mut runs = ctx.db.process_runs(0)?;
+    if let Some(id) = ctx.own_run {
+        runs.retain(|r| r.id != id);
+    }
+    Ok(runs)
+}
+
+/// What `report status` checks for its exit code: instruments whose prices are stale and steps
+/// whose latest run failed (a refused or skipped step is not a failure).
+#[derive(Debug, Default)]
+pub(crate) struct Health {
+    pub(crate) stale: Vec<String>,
+    pub(crate) failed_steps: Vec<String>,
+}
+
+impl Health {
+    pub(crate) fn is_healthy(&self) -> bool {
+        self.stale.is_empty() && self.failed_steps.is_empty()
+    }
+}
+
+pub(crate) fn health(ctx: &Ctx<'_>) -> anyhow::Result<Health> {
+    let stale = ctx
+        .data
+        .instruments
+        .iter()
+        .filter(|i| is_stale(ctx, i))
+        .map(|i| i.cfg.code.to_string())
+        .collect();
+    let mut seen: Vec<&str> = Vec::new();
+    let mut failed_steps = Vec::new();
+    let runs = step_runs(ctx)?;
+    for r in &runs {
+        if seen.contains(&r.step.as_str()) {
+            continue;
+        }
+        seen.push(&r.step);
+        if r.status == RunStatus::Failed {
+            failed_steps.push(r.step.clone());
+        }
+    }
+    Ok(Health {
+        stale,
+        failed_steps,
+    })
 }
 
 /// Whether run-step's lock of `step` is held by a live process.
@@ -66,21 +118,13 @@ fn is_stale(ctx: &Ctx<'_>, i: &InstrumentData) -> bool {
         .is_none_or(|d| business_days_between(d, ctx.date) > ctx.stale_days)
 }
 
-pub(crate) fn stale_count(ctx: &Ctx<'_>) -> usize {
-    ctx.data
-        .instruments
-        .iter()
-        .filter(|i| is_stale(ctx, i))
-        .count()
-}
-
 fn total_capital(db: &StateReader) -> anyhow::Result<Option<f64>> {
     Ok(db.current_capital()?.map(|s| s.total_capital))
 }
 
 fn status(ctx: &Ctx<'_>) -> anyhow::Result<Vec<Table>> {
     let db = ctx.db;
-    let runs = db.process_runs(0)?;
+    let runs = step_runs(ctx)?;
     let mut steps: Vec<String> = process::default_steps()
         .into_iter()
         .map(|s| s.name)

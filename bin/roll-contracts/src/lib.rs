@@ -55,17 +55,17 @@ pub enum Command {
     /// Build roll calendars (rolls/<I>.parquet) from contract prices and config/rolls.csv.
     ///
     /// Approximate roll dates from expiry and roll offsets, moved to the nearest date where the
-    /// needed prices exist, carry contract per CarryOffset (spec §2.3); one final row for the
+    /// needed prices exist, carry contract per CarryOffset; one final row for the
     /// contract currently held. With --from-multiple the calendar is backed out of the stored
-    /// multiple prices instead (§2.3 item 5).
+    /// multiple prices instead.
     Calendar {
         /// Back the calendar out of prices/multiple/ instead of building it from contract prices.
         #[arg(long)]
         from_multiple: bool,
     },
-    /// Build multiple prices (PRICE/FORWARD/CARRY) from roll calendars and contract prices (§2.4).
+    /// Build multiple prices (PRICE/FORWARD/CARRY) from roll calendars and contract prices.
     Multiple,
-    /// Back-adjusted prices (prices/adjusted/) from multiple prices (§2.5).
+    /// Back-adjusted prices (prices/adjusted/) from multiple prices.
     ///
     /// Panama (the default) reproduces pysystemtrade bit for bit; trailing rows without a price are
     /// not written.
@@ -94,13 +94,13 @@ pub enum Command {
         #[arg(long, value_name = "STATE", requires = "instrument", value_parser = parse_state)]
         set: Option<RollState>,
     },
-    /// The production roll to the next contract (§2.6) of the named instrument, or of every
+    /// The production roll to the next contract of the named instrument, or of every
     /// instrument (or those of --instruments) in roll state Roll_Adjusted: new multiple-prices row,
     /// adjusted prices re-stitched, roll state back to No_Roll. Refused while the priced contract
     /// has a position; an instrument in another state is left alone (a warning).
     ///
     /// With --auto the auto-roll rule decides per instrument (forward volume relative to priced,
-    /// days to the roll date and to expiry, §4.8): roll, set another state, or leave it to a person;
+    /// days to the roll date and to expiry): roll, set another state, or leave it to a person;
     /// an instrument a person put in Roll_Adjusted (`state --set Roll_Adjusted`) is rolled.
     ///
     /// Crash-safe: each roll is recorded in state.sqlite before a file changes; a roll interrupted
@@ -143,8 +143,10 @@ fn parse_state(s: &str) -> Result<RollState, String> {
 
 /// The clap command, for man pages and completions.
 pub fn command() -> clap::Command {
-    Args::command()
+    Args::command().after_help(EXAMPLES)
 }
+/// Examples shown after `--help` and in the man page's EXAMPLES section.
+const EXAMPLES: &str = "Examples:\n  roll-contracts calendar && roll-contracts multiple && roll-contracts adjust\n  roll-contracts update\n  roll-contracts state US10 --set Roll_Adjusted && roll-contracts roll US10\n  roll-contracts report";
 
 pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     let store = Store::open(&args.common.data_dir);

@@ -1,8 +1,7 @@
-use clap::Parser;
-
 fn main() -> std::process::ExitCode {
-    let args = roll_contracts::Args::parse();
-    systrade_cli::finish(
-        systrade_cli::init_logging(&args.common).and_then(|()| roll_contracts::run(&args)),
+    systrade_cli::docs::main(
+        roll_contracts::command(),
+        |a: &roll_contracts::Args| &a.common,
+        roll_contracts::run,
     )
 }

@@ -134,7 +134,10 @@ pub(crate) fn report(
     let list = instruments(args, store, SeriesKind::Multiple)?;
     let params = roll_parameters(store)?;
     let book = RollBook::load(&store.open_state()?)?;
-    let as_of = as_of.unwrap_or_else(|| chrono::Utc::now().date_naive());
+    let as_of = match as_of {
+        Some(d) => d,
+        None => systrade_cli::today()?,
+    };
     let config = AutoRollConfig::default();
     let outcomes = Outcomes::new("report");
     let rows = for_each_instrument(args, &outcomes, &list, |i| {

@@ -88,7 +88,10 @@ pub(crate) fn roll(args: &Args, store: &Store, req: &RollRequest<'_>) -> anyhow:
         None => instruments(args, store, SeriesKind::Multiple)?,
     };
     let params = roll_parameters(store)?;
-    let as_of = req.as_of.unwrap_or_else(|| chrono::Utc::now().date_naive());
+    let as_of = match req.as_of {
+        Some(d) => d,
+        None => systrade_cli::today()?,
+    };
     let writer = lock(args, store)?;
     let mut db = store.open_state_for_writing()?;
     let outcomes = Outcomes::new("roll");

@@ -66,7 +66,18 @@ pub(crate) fn run(db: &mut StateWriter, action: &CapitalCmd) -> anyhow::Result<E
         CapitalCmd::Update {
             account_value,
             method,
-        } => match capital::update(db, *account_value, CapitalMethod::parse(method)?)? {
+            from_broker,
+            ibkr_url,
+            ibkr_account,
+            ibkr_insecure,
+        } => match capital::update(
+            db,
+            match account_value {
+                Some(v) if !*from_broker => *v,
+                _ => broker_account_value(ibkr_url, ibkr_account.as_deref(), *ibkr_insecure)?,
+            },
+            CapitalMethod::parse(method)?,
+        )? {
             Update::Accepted(s) => {
                 tracing::info!(
                     total_capital = s.total_capital,
@@ -107,4 +118,45 @@ pub(crate) fn run(db: &mut StateWriter, action: &CapitalCmd) -> anyhow::Result<E
             Ok(ExitCode::Success)
         }
     }
+}
+
+/// The account's net liquidation value from the IB gateway (session initialised, account chosen
+/// as place-orders chooses it). A gateway that cannot be used is exit 5, saying what to do.
+fn broker_account_value(url: &str, account: Option<&str>, insecure: bool) -> anyhow::Result<f64> {
+    use systrade_ibkr::{Gateway, GatewayOptions, IbkrError};
+    let unavailable = |e: IbkrError| {
+        let hint = match &e {
+            IbkrError::CertificateRefused { .. } => {
+                "; if this is the Client Portal gateway's own self-signed certificate, run again with --ibkr-insecure"
+            }
+            IbkrError::ConnectionRefused { .. } => " (--ibkr-url or SYSTRADE_IBKR_URL)",
+            _ => "",
+        };
+        anyhow::Error::new(ExitCodeError(ExitCode::BrokerUnavailable)).context(format!("{e}{hint}"))
+    };
+    let mut opts = GatewayOptions::new(url);
+    opts.transport.accept_invalid_certs = insecure;
+    let gateway = Gateway::new(opts).map_err(unavailable)?;
+    gateway.ensure_session().map_err(unavailable)?;
+    let account = gateway
+        .accounts()
+        .map_err(unavailable)?
+        .choose(account)
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    gateway.portfolio_accounts().map_err(unavailable)?;
+    let value = gateway.net_liquidation(&account).map_err(|e| {
+        if e.is_unavailable() {
+            unavailable(e)
+        } else {
+            anyhow::Error::new(ExitCodeError(ExitCode::BrokerUnavailable))
+                .context(format!("reading the account value: {e}"))
+        }
+    })?;
+    tracing::info!(
+        account = %account,
+        net_liquidation = value.amount,
+        currency = value.currency.as_deref().unwrap_or("?"),
+        "account value from the IB gateway"
+    );
+    Ok(value.amount)
 }

@@ -1,17 +1,35 @@
-//! The step's command as a child process: stdout and stderr pass through, their last lines and
-//! the `rows_added` column of CSV output are kept for the run's record.
+//! The step's command as a child process: stdout and stderr pass through; the run's record gets
+//! the summary the command writes to `SYSTRADE_SUMMARY_FILE` (every systrade tool does: counts of
+//! what it did), else its last line of output, the last error line of a failure, and the sum of
+//! the `rows_added` column of CSV output.
 
 use anyhow::Context;
 use chrono::NaiveDate;
 use std::io::{BufRead, BufReader, Write};
+use std::path::Path;
 use std::process::{Command, Stdio};
 use systrade_ops::process::RunOutcome;
 
-/// Runs the command, passing stdout and stderr through while keeping their last lines.
-pub(crate) fn execute(command: &[String], date: NaiveDate) -> anyhow::Result<RunOutcome> {
+/// The step run a command belongs to; passed to it in the environment.
+pub(crate) struct StepRun<'a> {
+    pub(crate) step: &'a str,
+    pub(crate) id: i64,
+    pub(crate) date: NaiveDate,
+    /// Where the command writes its summary (`SYSTRADE_SUMMARY_FILE`).
+    pub(crate) summary_file: &'a Path,
+}
+
+/// Runs the command, passing stdout and stderr through while keeping their last lines. The
+/// command sees `SYSTRADE_RUN_DATE`, `SYSTRADE_STEP`, `SYSTRADE_RUN_ID` and
+/// `SYSTRADE_SUMMARY_FILE`.
+pub(crate) fn execute(command: &[String], run: &StepRun<'_>) -> anyhow::Result<RunOutcome> {
+    let _ = std::fs::remove_file(run.summary_file);
     let mut child = Command::new(&command[0])
         .args(&command[1..])
-        .env("SYSTRADE_RUN_DATE", date.to_string())
+        .env("SYSTRADE_RUN_DATE", run.date.to_string())
+        .env("SYSTRADE_STEP", run.step)
+        .env("SYSTRADE_RUN_ID", run.id.to_string())
+        .env(systrade_cli::SUMMARY_FILE_ENV, run.summary_file)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -57,7 +75,16 @@ pub(crate) fn execute(command: &[String], date: NaiveDate) -> anyhow::Result<Run
         use std::os::unix::process::ExitStatusExt;
         128 + status.signal().unwrap_or(0)
     });
-    let summary = if exit_code != 0 && !last_err.is_empty() {
+    let recorded = std::fs::read_to_string(run.summary_file)
+        .ok()
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty());
+    let _ = std::fs::remove_file(run.summary_file);
+    // A partial run (exit 3) is best described by its counts, which name the failed items; any
+    // other failure by its error.
+    let summary = if let Some(s) = recorded.filter(|_| exit_code == 0 || exit_code == 3) {
+        s
+    } else if exit_code != 0 && !last_err.is_empty() {
         last_err
     } else if exit_code != 0 && last.is_empty() {
         format!("exit code {exit_code}")

@@ -2,7 +2,7 @@
 //! metrics and the alert.
 
 use crate::Args;
-use crate::execute::execute;
+use crate::execute::{StepRun, execute};
 use anyhow::bail;
 use chrono::NaiveDate;
 use std::path::Path;
@@ -12,8 +12,11 @@ use systrade_cli::{ExitCode, ExitCodeError};
 use systrade_ops::process::{self, Decision, RunOutcome, RunStatus};
 use systrade_store::{StateReader, StateWriter, Store, StoreError, WriteLock};
 
-fn run_date(args: &Args) -> NaiveDate {
-    args.date.unwrap_or_else(|| chrono::Utc::now().date_naive())
+fn run_date(args: &Args) -> anyhow::Result<NaiveDate> {
+    match args.date {
+        Some(d) => Ok(d),
+        None => systrade_cli::today(),
+    }
 }
 
 pub(crate) fn run_step(
@@ -23,10 +26,13 @@ pub(crate) fn run_step(
     step: &str,
     metrics_path: &Path,
 ) -> anyhow::Result<ExitCode> {
-    if step.is_empty() || step.contains('/') || ["control", "capital", "metrics"].contains(&step) {
+    if step.is_empty()
+        || step.contains('/')
+        || ["control", "capital", "metrics", "instruments"].contains(&step)
+    {
         bail!("invalid step name {step:?}");
     }
-    let date = run_date(args);
+    let date = run_date(args)?;
     let steps = process::load_steps(&store.dir().processes_csv())?;
     let cfg = process::step_config(&steps, step);
 
@@ -62,7 +68,10 @@ pub(crate) fn run_step(
     }
 
     let status = db.control_status(step)?;
-    let now = args.time.unwrap_or_else(|| chrono::Local::now().time());
+    let now = match args.time {
+        Some(t) => t,
+        None => systrade_cli::clock::time_of_day()?,
+    };
     let pred = match &cfg.predecessor {
         Some(p) => db.latest_run_status(p, date)?,
         None => None,
@@ -96,7 +105,14 @@ pub(crate) fn run_step(
     let id = db.transaction(|tx| tx.record_run_start(step, date, &command_text))?;
     tracing::info!(step, %date, command = %command_text, "step started");
     let orders_before = db.broker_orders_created().ok();
-    let outcome = match execute(&args.command, date) {
+    let summary_file = store.dir().step_summary_file(step);
+    let run = StepRun {
+        step,
+        id,
+        date,
+        summary_file: &summary_file,
+    };
+    let outcome = match execute(&args.command, &run) {
         Ok(o) => o,
         Err(e) => RunOutcome {
             exit_code: 127,

@@ -386,3 +386,101 @@ fn cron_field_validator() {
     assert!(!valid_field("*/0", 0, 59));
     assert!(!valid_field("x", 0, 23));
 }
+
+/// "Today" is the configured time zone's (SYSTRADE_TZ): two zones 25 hours apart always have
+/// different dates, each the one `date` gives for that zone; a bad name is a usage error.
+#[test]
+fn run_date_is_today_in_the_configured_time_zone() {
+    let shell_date = |tz: &str| {
+        let out = std::process::Command::new("date")
+            .arg("+%F")
+            .env("TZ", tz)
+            .output()
+            .unwrap();
+        String::from_utf8(out.stdout).unwrap().trim().to_string()
+    };
+    let mut dates = Vec::new();
+    for tz in ["Pacific/Kiritimati", "Pacific/Pago_Pago"] {
+        let dir = tempfile::tempdir().unwrap();
+        let before = shell_date(tz);
+        run_step(dir.path())
+            .env_remove("SYSTRADE_RUN_DATE")
+            .env("SYSTRADE_TZ", tz)
+            .args(["probe", "--", "true"])
+            .assert()
+            .success();
+        let after = shell_date(tz);
+        let conn = Connection::open(dir.path().join("state.sqlite")).unwrap();
+        let run_date: String = conn
+            .query_row("SELECT run_date FROM process_runs", [], |r| r.get(0))
+            .unwrap();
+        assert!(
+            run_date == before || run_date == after,
+            "{tz}: {run_date} vs {before}"
+        );
+        dates.push(run_date);
+    }
+    assert_ne!(dates[0], dates[1], "UTC+14 and UTC-11 never share a date");
+
+    let dir = tempfile::tempdir().unwrap();
+    let out = run_step(dir.path())
+        .env_remove("SYSTRADE_RUN_DATE")
+        .env("SYSTRADE_TZ", "Mars/Olympus")
+        .args(["probe", "--", "true"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("SYSTRADE_TZ"));
+}
+
+/// Issue 14: `capital update --from-broker` takes the account value from the IB gateway's net
+/// liquidation value, with the same 10 % guard; a gateway that is not there is exit 5 naming
+/// --ibkr-url; the flag and --account-value exclude each other.
+#[test]
+fn capital_update_from_the_broker() {
+    use systrade_ibkr::fakes::{FakeGateway, FakeGatewayConfig};
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let fake = FakeGateway::start(FakeGatewayConfig {
+        net_liquidation: 1_000_000.0,
+        ..FakeGatewayConfig::default()
+    });
+    let update = |url: &str| {
+        let mut c = run_step(d);
+        c.args(["capital", "update", "--from-broker", "--ibkr-url", url])
+            .env_remove("SYSTRADE_IBKR_ACCOUNT");
+        c
+    };
+    update(&fake.base_url()).assert().success();
+    run_step(d)
+        .args(["capital", "get"])
+        .assert()
+        .stdout("1000000\n");
+    assert!(fake.stats().ssodh_inits >= 1, "the session is initialised");
+    fake.configure(|c| c.net_liquidation = 1_050_000.0);
+    update(&fake.base_url()).assert().success();
+    run_step(d)
+        .args(["capital", "get"])
+        .assert()
+        .stdout("1050000\n");
+    // +20 %: waits for confirmation, unchanged.
+    fake.configure(|c| c.net_liquidation = 1_260_000.0);
+    update(&fake.base_url()).assert().code(4);
+    run_step(d)
+        .args(["capital", "get"])
+        .assert()
+        .stdout("1050000\n");
+    // No gateway: exit 5, saying where it looked.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = closed.local_addr().unwrap().port();
+    drop(closed);
+    let out = update(&format!("http://127.0.0.1:{port}/v1/api"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(5));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--ibkr-url"));
+    run_step(d)
+        .args(["capital", "update", "--from-broker", "--account-value", "5"])
+        .assert()
+        .code(2);
+}

@@ -6,6 +6,8 @@
 //! staging directory read by `fetch-prices --source csv:DIR`. Expected values are computed here from
 //! the testdata files and the database, never from the tools' own summaries.
 
+#![allow(clippy::print_stderr)] // tests say what they could not check
+
 use rusqlite::Connection;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -40,6 +42,7 @@ fn bin_dir() -> PathBuf {
     let mut cmd = Command::new(env!("CARGO"));
     cmd.current_dir(repo()).args(["build", "-q", "--bins"]);
     for p in [
+        "backtest",
         "import-pst",
         "fetch-prices",
         "roll-contracts",
@@ -182,18 +185,30 @@ impl World {
             .collect()
     }
 
-    fn status_json(&self, date: &str) -> serde_json::Value {
+    /// `report status` as JSON, after checking its exit code: 0 healthy, 4 something stale or
+    /// failed.
+    fn status_json(&self, date: &str, code: i32) -> serde_json::Value {
         let out = self
             .cmd("report")
             .args(["status", "--format", "json", "--date", date])
             .output()
             .unwrap();
-        assert!(
-            out.status.success(),
+        assert_eq!(
+            out.status.code(),
+            Some(code),
             "{}",
             String::from_utf8_lossy(&out.stderr)
         );
         serde_json::from_slice(&out.stdout).unwrap()
+    }
+
+    fn summary(&self, conn: &Connection, step: &str, date: &str) -> String {
+        conn.query_row(
+            "SELECT summary FROM process_runs WHERE step = ?1 AND run_date = ?2 ORDER BY id DESC LIMIT 1",
+            [step, date],
+            |r| r.get(0),
+        )
+        .unwrap()
     }
 }
 
@@ -369,7 +384,7 @@ fn five_trading_days_then_a_failing_step() {
         for i in ["COPPER", "CORN", "EUROSTX", "GOLD", "US10", "VIX"] {
             assert!(html.contains(i), "{i}");
         }
-        let status = w.status_json(day);
+        let status = w.status_json(day, 0);
         let stale = table(&status, "status-prices");
         assert!(
             stale.iter().all(|r| r["stale"] == ""),
@@ -403,6 +418,19 @@ fn five_trading_days_then_a_failing_step() {
             m["systrade_step_orders_placed{step=\"place-orders\"}"],
             todays_orders as f64
         );
+        // each step's recorded summary is what the tool says it did, with counts
+        for (s, want) in [
+            ("fetch-prices", "6 ok"),
+            ("update-rolls", "6 ok"),
+            ("compute-forecasts", "6 ok"),
+            ("size-positions", "6 ok"),
+            ("place-orders", "place-orders: 6 instruments"),
+            ("backup", "files"),
+            ("report", "0 stale, 0 failed step(s)"),
+        ] {
+            let got = w.summary(&conn, s, day);
+            assert!(got.contains(want), "day {day} {s}: summary {got:?}");
+        }
         prev = day;
     }
     assert!(
@@ -411,7 +439,8 @@ fn five_trading_days_then_a_failing_step() {
     );
 
     // Day 6 (no new bars are revealed: testdata's GOLD has no bar on 2023-08-31): the system config
-    // is broken, so compute-forecasts fails and its successors are refused.
+    // is broken, so compute-forecasts fails and its successors are refused; backup and report
+    // still run (they are most needed on such a day) and the report says what failed.
     let day = "2023-08-31";
     let cfg = w.data.join("config/system.yaml");
     let good = std::fs::read(&cfg).unwrap();
@@ -422,12 +451,22 @@ fn five_trading_days_then_a_failing_step() {
     assert_eq!(outcomes["fetch-prices"], "ok");
     assert_eq!(outcomes["update-rolls"], "ok");
     assert_eq!(outcomes["compute-forecasts"], "failed");
-    for s in ["size-positions", "place-orders", "backup", "report"] {
+    for s in ["size-positions", "place-orders"] {
         assert_eq!(outcomes[s], "refused", "{s}");
+    }
+    for s in ["backup", "report"] {
+        assert_eq!(outcomes[s], "ok", "{s} runs after a failed step");
     }
     let alerts = std::fs::read_to_string(w.root.join("alerts.txt")).unwrap();
     assert_eq!(alerts.trim(), "compute-forecasts 1");
-    assert!(!w.root.join(format!("reports/report-{day}.html")).exists());
+    let html = std::fs::read_to_string(w.root.join(format!("reports/report-{day}.html"))).unwrap();
+    assert!(html.contains("compute-forecasts") && html.contains("failed"));
+    assert!(
+        w.summary(&conn, "report", day)
+            .contains("1 failed step(s) (compute-forecasts)"),
+        "{}",
+        w.summary(&conn, "report", day)
+    );
     let m = w.metrics();
     assert_eq!(m["systrade_step_last_ok{step=\"compute-forecasts\"}"], 0.0);
     assert_eq!(
@@ -438,7 +477,14 @@ fn five_trading_days_then_a_failing_step() {
         m["systrade_step_last_exit_code{step=\"compute-forecasts\"}"],
         1.0
     );
-    for s in ["size-positions", "place-orders", "backup", "report"] {
+    for s in ["backup", "report"] {
+        assert_eq!(
+            m[&format!("systrade_step_last_ok{{step=\"{s}\"}}")],
+            1.0,
+            "{s}"
+        );
+    }
+    for s in ["size-positions", "place-orders"] {
         assert_eq!(
             m[&format!("systrade_step_last_ok{{step=\"{s}\"}}")],
             0.0,
@@ -449,9 +495,14 @@ fn five_trading_days_then_a_failing_step() {
             1.0,
             "{s}"
         );
+        assert_eq!(
+            m[&format!("systrade_step_failures_total{{step=\"{s}\"}}")],
+            0.0,
+            "{s}: a refusal is not a failure"
+        );
     }
     assert_eq!(m["systrade_step_last_ok{step=\"fetch-prices\"}"], 1.0);
-    let status = w.status_json(day);
+    let status = w.status_json(day, 4);
     let procs = table(&status, "status-processes");
     let row = |s: &str| procs.iter().find(|r| r["step"] == s).unwrap().clone();
     assert_eq!(row("compute-forecasts")["outcome"], "failed");
@@ -498,4 +549,192 @@ fn five_trading_days_then_a_failing_step() {
         .query_row("SELECT COUNT(*) FROM fills", [], |r| r.get(0))
         .unwrap();
     assert!(fills_after >= orders_before);
+}
+
+/// The command of the first line of an installed cron.d file that runs `what` (after the five time
+/// fields and the user).
+fn cron_command(cron_d: &str, what: &str) -> String {
+    let line = cron_d
+        .lines()
+        .find(|l| !l.starts_with('#') && l.contains(what))
+        .unwrap_or_else(|| panic!("no cron line runs {what}:\n{cron_d}"));
+    let mut rest = line.trim_start();
+    for _ in 0..6 {
+        let end = rest.find(char::is_whitespace).unwrap();
+        rest = rest[end..].trim_start();
+    }
+    rest.to_string()
+}
+
+/// The shell command of an installed systemd unit's `ExecStart=/bin/sh -c '...'`.
+fn unit_command(unit: &str) -> String {
+    let line = unit
+        .lines()
+        .find_map(|l| l.strip_prefix("ExecStart=/bin/sh -c '"))
+        .unwrap_or_else(|| panic!("no ExecStart=/bin/sh -c in:\n{unit}"));
+    // systemd turns `$$` into `$` before running the command
+    line.strip_suffix('\'').unwrap().replace("$$", "$")
+}
+
+/// Runs a scheduled command line as cron or systemd would: `sh -c`, a minimal environment.
+fn run_scheduled(command: &str) -> std::process::Output {
+    Command::new("/bin/sh")
+        .arg("-c")
+        .arg(command)
+        .env_clear()
+        .env("PATH", "/usr/bin:/bin")
+        .env(
+            "HOME",
+            std::env::var("HOME").unwrap_or_else(|_| "/tmp".into()),
+        )
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn installed_schedule_runs_two_days_and_a_failing_day_still_backs_up_and_reports() {
+    let w = setup();
+    let files = contract_files();
+    let prefix = w.root.join("srv/systrade");
+    let etc = w.root.join("etc");
+    let user = String::from_utf8(Command::new("id").arg("-un").output().unwrap().stdout).unwrap();
+    let out = Command::new("bash")
+        .arg(repo().join("scripts/install"))
+        .arg("--prefix")
+        .arg(&prefix)
+        .arg("--etc")
+        .arg(&etc)
+        .arg("--bin-dir")
+        .arg(&w.bin)
+        .args(["--scheduler", "both", "--user", user.trim()])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    // What the install path creates: every directory the schedule uses, stripped binaries, the
+    // schedule in both forms and a logrotate config.
+    use std::os::unix::fs::PermissionsExt;
+    for d in [
+        "bin", "scripts", "cron", "data", "logs", "reports", "metrics",
+    ] {
+        assert!(prefix.join(d).is_dir(), "{d}");
+    }
+    for d in ["data", "logs", "reports"] {
+        let mode = std::fs::metadata(prefix.join(d))
+            .unwrap()
+            .permissions()
+            .mode()
+            & 0o777;
+        assert_eq!(mode, 0o700, "{d} is private");
+    }
+    let built = std::fs::metadata(w.bin.join("run-step")).unwrap().len();
+    let installed = std::fs::metadata(prefix.join("bin/run-step"))
+        .unwrap()
+        .len();
+    assert!(
+        installed < built,
+        "installed binary is stripped: {installed} vs {built} bytes"
+    );
+    for f in [
+        "cron.d/systrade",
+        "systemd/system/systrade-daily.service",
+        "systemd/system/systrade-daily.timer",
+        "systemd/system/systrade-backup.service",
+        "systemd/system/systrade-backup.timer",
+        "systemd/system/systrade-failure@.service",
+        "logrotate.d/systrade",
+    ] {
+        assert!(etc.join(f).is_file(), "{f}");
+    }
+    let daily_unit =
+        std::fs::read_to_string(etc.join("systemd/system/systrade-daily.service")).unwrap();
+    assert!(daily_unit.contains("OnFailure=systrade-failure@"));
+
+    // The imported data directory becomes the installed one; the operator edits the environment
+    // file (price source, backup repository, alert command; here also the simulated run date).
+    std::fs::remove_dir(prefix.join("data")).unwrap();
+    std::fs::rename(&w.data, prefix.join("data")).unwrap();
+    let env_file = prefix.join("cron/systrade.env");
+    let installed_env = std::fs::read_to_string(&env_file).unwrap();
+    let stage = w.root.join("stage");
+    let set_day = |day: &str| {
+        let text = format!(
+            "{installed_env}export SYSTRADE_PRICE_SOURCE=csv:{}\nexport SYSTRADE_BACKUP_REPO={}\n\
+             export SYSTRADE_ALERT_CMD='echo \"$1 $2\" >> {}'\nexport SYSTRADE_RUN_DATE={day}\n",
+            stage.display(),
+            w.root.join("backups").display(),
+            w.root.join("alerts.txt").display()
+        );
+        std::fs::write(&env_file, text).unwrap();
+        let _ = std::fs::remove_dir_all(&stage);
+        write_rows(&files, &stage, CUTOFF, day);
+    };
+    let db = || Connection::open(prefix.join("data/state.sqlite")).unwrap();
+
+    // Day 1 through the installed cron line.
+    let day1 = DAYS[0];
+    set_day(day1);
+    let cron_d = std::fs::read_to_string(etc.join("cron.d/systrade")).unwrap();
+    let out = run_scheduled(&cron_command(&cron_d, "scripts/daily"));
+    let log = std::fs::read_to_string(prefix.join("logs/daily.log")).unwrap_or_default();
+    assert!(out.status.success(), "day {day1}: {log}");
+    let outcomes = latest_outcomes(&db(), day1);
+    for s in STEPS {
+        assert_eq!(
+            outcomes.get(s).map(String::as_str),
+            Some("ok"),
+            "{s}: {log}"
+        );
+    }
+    assert!(prefix.join(format!("reports/report-{day1}.html")).is_file());
+    assert!(prefix.join("metrics/systrade.prom").is_file());
+    // the 15-minute backup line works too
+    let out = run_scheduled(&cron_command(&cron_d, "backup create"));
+    assert!(out.status.success());
+    assert!(
+        std::fs::read_to_string(prefix.join("logs/backup.log"))
+            .unwrap()
+            .contains("\"id\"")
+    );
+
+    // Day 2 through the installed systemd service, with a broken system config: compute-forecasts
+    // fails, its successors are refused, and backup and report still run.
+    let day2 = DAYS[1];
+    set_day(day2);
+    let cfg = prefix.join("data/config/system.yaml");
+    std::fs::write(&cfg, "trading_rules: [this is: not a rule set\n").unwrap();
+    let out = run_scheduled(&unit_command(&daily_unit));
+    assert!(
+        !out.status.success(),
+        "the day's exit status says a step failed"
+    );
+    let outcomes = latest_outcomes(&db(), day2);
+    assert_eq!(outcomes["fetch-prices"], "ok");
+    assert_eq!(outcomes["compute-forecasts"], "failed");
+    assert_eq!(outcomes["size-positions"], "refused");
+    assert_eq!(outcomes["backup"], "ok");
+    assert_eq!(outcomes["report"], "ok");
+    let html = std::fs::read_to_string(prefix.join(format!("reports/report-{day2}.html"))).unwrap();
+    assert!(html.contains("compute-forecasts") && html.contains("failed"));
+    let alerts = std::fs::read_to_string(w.root.join("alerts.txt")).unwrap();
+    assert_eq!(alerts.trim(), "compute-forecasts 1");
+
+    // The unit files are valid for systemd where it can check them offline.
+    match Command::new("systemd-analyze")
+        .arg("verify")
+        .arg(etc.join("systemd/system/systrade-daily.timer"))
+        .arg(etc.join("systemd/system/systrade-backup.timer"))
+        .output()
+    {
+        Ok(o) if o.status.success() => {}
+        Ok(o) => eprintln!(
+            "systemd-analyze verify did not pass here (no systemd running?); not checked: {}",
+            String::from_utf8_lossy(&o.stderr)
+        ),
+        Err(_) => eprintln!("systemd-analyze not installed; unit files not verified"),
+    }
 }

@@ -18,6 +18,13 @@
 //!   multiple-prices row, its timestamp), all under the data directory's write lock, files
 //!   atomically; or with `--output -` the CSV `date,instrument,subsystem_position,
 //!   notional_position,lower,upper` on stdout ([`csv_output`]) and nothing written.
+//! - Dynamically optimised strategy (the config's `strategy_list` names pysystemtrade's dynamic
+//!   optimised strategy, docs/adr/0007-optimised-strategy.md): the optimiser decides the latest
+//!   date from the positions the strategy holds in `state.sqlite` (position limits as
+//!   constraints; [`systrade_optimise::system::optimise_latest`]) and each instrument's
+//!   `optimal_positions` row has `lower = upper =` the optimised target in whole contracts, so
+//!   place-orders trades to it with no buffer on top. stdout shows optimal vs optimised positions
+//!   and the tracking errors of the held and target positions against the optimal ones.
 //! - An instrument that cannot be sized (no forecast, prices, FX, static data) is reported and the
 //!   others go on (exit 3).
 
@@ -30,9 +37,15 @@ use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::PathBuf;
 use std::time::Duration;
-use systrade_accounts::system::{CostMethod, InstrumentResult, run_system};
+use systrade_accounts::system::{
+    AccountsConfig, CostMethod, InstrumentInputs, InstrumentResult, PositionsResult,
+    compute_positions, run_system_with_positions,
+};
 use systrade_cli::{CommonArgs, ExitCode, ExitCodeError, Outcomes, Progress};
+use systrade_config::{Strategy, SystemConfig};
 use systrade_model::{InstrumentCode, PositionHistory};
+use systrade_optimise::Constraints;
+use systrade_optimise::system::{LatestDecision, optimise_latest};
 use systrade_series::DailySeries;
 use systrade_store::state::optimal::OptimalPosition;
 use systrade_store::{PreparedFile, Store};
@@ -42,7 +55,10 @@ use systrade_system::{ForecastSetup, InstrumentPrices, Load, Overrides, StaticDa
 /// positions per instrument. Writes positions/<INSTRUMENT>.parquet (full history) and the latest
 /// optimal position per instrument in state.sqlite, or CSV
 /// date,instrument,subsystem_position,notional_position,lower,upper on stdout with --output -.
-/// With risk_overlay in the config, notional positions are scaled by the risk multiplier.
+/// With risk_overlay in the config, notional positions are scaled by the risk multiplier. When the
+/// config's strategy_list names pysystemtrade's dynamic optimised strategy, the optimal positions
+/// in state.sqlite are the optimised whole-contract targets (lower = upper), decided from the
+/// positions the strategy holds.
 #[derive(Debug, Parser)]
 #[command(name = "size-positions", version)]
 pub struct Args {
@@ -83,8 +99,10 @@ pub struct Args {
 
 /// The clap command, for man pages and completions.
 pub fn command() -> clap::Command {
-    Args::command()
+    Args::command().after_help(EXAMPLES)
 }
+/// Examples shown after `--help` and in the man page's EXAMPLES section.
+const EXAMPLES: &str = "Examples:\n  size-positions --capital 500000\n  size-positions --strategy default --capital \"$(run-step capital get)\"\n  size-positions --output - --instruments US10";
 
 /// The latest optimal position of one instrument.
 #[derive(Debug, Clone, PartialEq)]
@@ -96,6 +114,62 @@ pub struct Optimal {
     pub notional: f64,
     pub reference_price: f64,
     pub reference_contract: String,
+    /// Dynamically optimised strategy: (optimal before the risk overlay, held, optimised target).
+    pub optimised: Option<(f64, i64, i64)>,
+}
+
+/// The dynamic optimiser's decision on the latest date, from the positions `strategy` holds.
+#[allow(clippy::too_many_arguments)]
+fn optimised_targets(
+    store: &Store,
+    strategy: &str,
+    kept: &[InstrumentCode],
+    inputs: &[InstrumentInputs],
+    positions: &PositionsResult,
+    sys_cfg: &AccountsConfig,
+    cfg: &SystemConfig,
+    limits: &BTreeMap<InstrumentCode, i64>,
+) -> anyhow::Result<LatestDecision> {
+    let prices = systrade_system::optimiser_prices(store, kept, None)
+        .into_iter()
+        .zip(kept)
+        .map(|(p, code)| p.map_err(|e| anyhow::anyhow!("{code}: adjusted prices: {e}")))
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let held: BTreeMap<InstrumentCode, i64> = store
+        .open_state()?
+        .strategy_positions()?
+        .into_iter()
+        .filter(|p| p.strategy == strategy)
+        .map(|p| (p.instrument, p.position))
+        .collect();
+    let previous: Vec<i64> = kept
+        .iter()
+        .map(|c| held.get(c).copied().unwrap_or(0))
+        .collect();
+    let constraints: Vec<Constraints> = kept
+        .iter()
+        .map(|c| Constraints {
+            position_limit: limits.get(c).map(|l| *l as f64),
+            ..Constraints::default()
+        })
+        .collect();
+    let d = optimise_latest(
+        inputs,
+        &prices,
+        positions,
+        sys_cfg,
+        systrade_system::optimised_config(cfg),
+        &previous,
+        &constraints,
+    )
+    .context("dynamic optimisation")?;
+    if let Some(f) = &d.failure {
+        tracing::warn!(
+            "dynamic optimisation on {}: {f:?}; the held positions are kept",
+            d.date
+        );
+    }
+    Ok(d)
 }
 
 /// `state.sqlite` position limits for `strategy` (its own and the instrument-wide ones; the
@@ -258,6 +332,7 @@ fn latest(
         notional: notional[i],
         reference_price,
         reference_contract,
+        optimised: None,
     })
 }
 
@@ -371,7 +446,22 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         sys_cfg.vol_target.percentage_vol_target,
         config_path.display()
     );
-    let result = run_system(&loaded.inputs, &sys_cfg);
+    let positions = compute_positions(&loaded.inputs, &sys_cfg);
+    let optimised = if cfg.strategy == Strategy::DynamicOptimised && !to_stdout {
+        Some(optimised_targets(
+            &store,
+            &args.strategy,
+            &kept,
+            &loaded.inputs,
+            &positions,
+            &sys_cfg,
+            &cfg,
+            &limits,
+        )?)
+    } else {
+        None
+    };
+    let result = run_system_with_positions(&loaded.inputs, positions, &sys_cfg);
 
     let mut done: Vec<(InstrumentCode, PositionHistory, Optimal)> = Vec::new();
     for ((r, inp), p) in result
@@ -406,7 +496,14 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
             capital: sys_cfg.vol_target.notional_trading_capital,
         };
         match latest(&code, &h, p, &inputs) {
-            Ok(o) => done.push((code, h, o)),
+            Ok(mut o) => {
+                if let Some((d, k)) = optimised.as_ref().zip(kept.iter().position(|c| *c == code)) {
+                    let target = d.positions[k] as f64;
+                    (o.lower, o.upper) = (target, target);
+                    o.optimised = Some((d.optimal[k], d.previous[k], d.positions[k]));
+                }
+                done.push((code, h, o))
+            }
             Err(e) => failures.push((code, e)),
         }
     }
@@ -446,7 +543,27 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
             store.dir().state_sqlite().display()
         );
         let mut out = std::io::stdout().lock();
-        for (code, _, o) in &done {
+        if let Some(d) = &optimised {
+            writeln!(
+                out,
+                "dynamic optimisation on {}: tracking error vs optimal {:.4} held, {:.4} target",
+                d.date, d.tracking_error_previous, d.tracking_error
+            )?;
+            for (code, _, o) in &done {
+                if let Some((optimal, held, target)) = o.optimised {
+                    writeln!(
+                        out,
+                        "{:<12} {}  optimal {:>10.3}  held {:>6}  optimised {:>6}",
+                        code.as_str(),
+                        o.timestamp,
+                        optimal,
+                        held,
+                        target
+                    )?;
+                }
+            }
+        }
+        for (code, _, o) in done.iter().filter(|_| optimised.is_none()) {
             writeln!(
                 out,
                 "{:<12} {}  notional {:>10.3}  lower {:>10.3}  upper {:>10.3}  ref {} @ {}",

@@ -402,7 +402,8 @@ pub fn account_instrument(
     (account, instrument_turnover)
 }
 
-fn cash_params(inp: &InstrumentInputs, config: &AccountsConfig) -> CashCostParams {
+/// The cash-cost parameters of one instrument under `config`.
+pub fn cash_params(inp: &InstrumentInputs, config: &AccountsConfig) -> CashCostParams {
     CashCostParams {
         costs: inp.costs,
         rolls_per_year: inp.rolls_per_year,
@@ -416,7 +417,16 @@ fn cash_params(inp: &InstrumentInputs, config: &AccountsConfig) -> CashCostParam
 /// [`account_instrument`] per instrument (in parallel) and the portfolio curves. Panics when SR
 /// costs are asked for and an instrument lacks `daily_returns_volatility`.
 pub fn run_system(instruments: &[InstrumentInputs], config: &AccountsConfig) -> SystemResult {
-    let positions = compute_positions(instruments, config);
+    run_system_with_positions(instruments, compute_positions(instruments, config), config)
+}
+
+/// [`run_system`] from positions already computed with [`compute_positions`] (for a caller that
+/// needs them for another stage too, e.g. the dynamic optimiser).
+pub fn run_system_with_positions(
+    instruments: &[InstrumentInputs],
+    positions: PositionsResult,
+    config: &AccountsConfig,
+) -> SystemResult {
     let results: Vec<InstrumentResult> = instruments
         .par_iter()
         .zip(positions.instruments)

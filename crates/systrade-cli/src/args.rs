@@ -25,6 +25,11 @@ pub struct CommonArgs {
     #[arg(short, long, action = clap::ArgAction::Count, global = true)]
     pub verbose: u8,
 
+    /// Print the man page or a shell completion script (man, bash, zsh, fish) on stdout and exit,
+    /// e.g. `--generate bash > /etc/bash_completion.d/TOOL`.
+    #[arg(long, value_enum, value_name = "KIND", global = true)]
+    pub generate: Option<crate::docs::Generate>,
+
     /// Less log output on stderr (-q warnings and errors only, -qq errors only).
     #[arg(short, long, action = clap::ArgAction::Count, global = true, conflicts_with = "verbose")]
     pub quiet: u8,

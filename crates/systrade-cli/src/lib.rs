@@ -10,16 +10,20 @@
 //! [`ResultExt::exit_code`].
 
 mod args;
+pub mod clock;
+pub mod docs;
 mod error;
 mod exit;
 mod logging;
 pub mod outcome;
 pub mod output;
 mod progress;
+pub mod summary;
 
 pub use args::{
     CommonArgs, FormatArg, LogFormat, OutputFormat, parse_instrument, parse_instrument_list,
 };
+pub use clock::today;
 pub use error::{
     ExitCodeError, ExitError, ResultExt, data_problem, exit_code_of, failure, locked, message_of,
     unavailable, usage, with_exit_code,
@@ -29,3 +33,4 @@ pub use logging::init_logging;
 pub use outcome::{Outcome, Outcomes};
 pub use output::{Column, Printer, Value};
 pub use progress::Progress;
+pub use summary::{SUMMARY_FILE_ENV, record_summary};

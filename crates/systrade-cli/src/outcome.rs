@@ -145,6 +145,7 @@ impl Outcomes {
             ));
         }
         let code = exit_code(ok, &codes);
+        crate::summary::record_summary(&line);
         let (n_failed, n_skipped, exit) = (failed.len(), skipped.len(), code.code());
         match (failed.is_empty(), ok) {
             (true, _) => tracing::info!(

@@ -322,7 +322,7 @@ pub const CONFIG_KEYS: &[ConfigKey] = &[
     k(
         "instrument_returns_correlation",
         RefusedUnlessDefault(Positions),
-        "systems/portfolio.py: correlations of the risk overlay (defaults built in; other values refused when risk_overlay is set)",
+        "systems/portfolio.py: correlations of the risk overlay and the dynamic optimiser (defaults built in; other values refused when risk_overlay is set or the strategy is optimised)",
     ),
     k(
         "capital_multiplier",
@@ -366,7 +366,11 @@ pub const CONFIG_KEYS: &[ConfigKey] = &[
         PRODUCTION,
         "sysproduction capital allocation",
     ),
-    k("strategy_list", PRODUCTION, "sysproduction strategies"),
+    k(
+        "strategy_list",
+        Implemented(Positions),
+        "sysproduction strategies: naming the dynamic optimised system or order generator makes the strategy optimised (docs/adr/0007-optimised-strategy.md)",
+    ),
     k("strategy_weights", PRODUCTION, "sysproduction strategies"),
     k(
         "backtest_store_directory",
@@ -440,10 +444,8 @@ pub const CONFIG_KEYS: &[ConfigKey] = &[
     ),
     k(
         "small_system",
-        ProductionOnly {
-            what: "dynamic optimisation (systems/provided/dynamic_small_system_optimise, sysexecution), a stage the tools do not run",
-        },
-        "shadow cost, tracking error buffer of the optimiser",
+        Implemented(Positions),
+        "systems/provided/dynamic_small_system_optimise: shadow cost, cost multiplier, tracking error buffer, correlation shrinkage of the optimiser (backtest --optimised, optimised strategy)",
     ),
     k(
         "rule_groups",

@@ -35,8 +35,8 @@ pub use types::DEFAULT_FORECAST_POST_CEILING_COST_SR;
 pub use types::{
     ArgValue, BufferMethod, CapitalMultiplier, DataSource, DivMultiplier, DuplicateInstruments,
     ExcludeInstrumentLists, ForecastMapping, ForecastScalarEstimate, ForecastWeights, Refusal,
-    RiskOverlay, RuleFunction, RuleVariations, RuleWeights, SystemConfig, TradingRule, VolFunction,
-    VolatilityCalculation,
+    RiskOverlay, RuleFunction, RuleVariations, RuleWeights, SmallSystem, Strategy, SystemConfig,
+    TradingRule, VolFunction, VolatilityCalculation,
 };
 
 use std::path::Path;

@@ -267,6 +267,8 @@ impl<'a> Reader<'a> {
             duplicate_instruments: DuplicateInstruments::default(),
             exclude_instrument_lists: ExcludeInstrumentLists::default(),
             risk_overlay: None,
+            small_system: SmallSystem::default(),
+            strategy: Strategy::Classic,
             capital_multiplier: CapitalMultiplier::FixedCapital,
             buffer_method: BufferMethod::Forecast,
             buffer_size: 0.1,
@@ -412,6 +414,12 @@ impl<'a> Reader<'a> {
         }
         if let Some(n) = get(top, "risk_overlay") {
             c.risk_overlay = self.risk_overlay(n)?;
+        }
+        if let Some(n) = get(top, "small_system") {
+            c.small_system = self.small_system(n)?;
+        }
+        if let Some(n) = get(top, "strategy_list") {
+            c.strategy = strategy_of(n);
         }
         if let Some(n) = get(top, "capital_multiplier") {
             c.capital_multiplier = self.capital_multiplier(n)?;
@@ -1015,6 +1023,32 @@ impl<'a> Reader<'a> {
         }))
     }
 
+    fn small_system(&mut self, node: &Node) -> Result<SmallSystem, ConfigError> {
+        const P: &str = "small_system";
+        let m = self.map(P, node)?;
+        const KEYS: [&str; 4] = [
+            "shadow_cost",
+            "cost_multiplier",
+            "tracking_error_buffer",
+            "shrink_instrument_returns_correlation",
+        ];
+        self.check_keys(P, m, &KEYS);
+        let mut s = SmallSystem::default();
+        if let Some(n) = get(m, KEYS[0]) {
+            s.shadow_cost = self.non_negative(&join(P, KEYS[0]), n)?;
+        }
+        if let Some(n) = get(m, KEYS[1]) {
+            s.cost_multiplier = self.non_negative(&join(P, KEYS[1]), n)?;
+        }
+        if let Some(n) = get(m, KEYS[2]) {
+            s.tracking_error_buffer = self.non_negative(&join(P, KEYS[2]), n)?;
+        }
+        if let Some(n) = get(m, KEYS[3]) {
+            s.shrink_instrument_returns_correlation = self.fraction(&join(P, KEYS[3]), n)?;
+        }
+        Ok(s)
+    }
+
     fn capital_multiplier(&mut self, node: &Node) -> Result<CapitalMultiplier, ConfigError> {
         const P: &str = "capital_multiplier";
         let m = self.map(P, node)?;
@@ -1133,6 +1167,28 @@ fn near_rule(rule: &str, rules: &[String]) -> String {
     closest(rule, rules.iter().map(String::as_str))
         .map(|k| format!(" (did you mean '{k}'?)"))
         .unwrap_or_default()
+}
+
+/// `strategy_list` (pysystemtrade's production config: strategy → process → `object`/`function`):
+/// dynamically optimised when any text in it names pysystemtrade's dynamic optimised system
+/// (`run_dynamic_optimised_system`) or order generator (`dynamic_optimised_positions`).
+fn strategy_of(node: &Node) -> Strategy {
+    fn names_dynamic(node: &Node) -> bool {
+        match &node.value {
+            Value::Str(s) => {
+                s.contains("run_dynamic_optimised_system")
+                    || s.contains("dynamic_optimised_positions")
+            }
+            Value::Seq(items) => items.iter().any(names_dynamic),
+            Value::Map(entries) => entries.iter().any(|(_, v)| names_dynamic(v)),
+            _ => false,
+        }
+    }
+    if names_dynamic(node) {
+        Strategy::DynamicOptimised
+    } else {
+        Strategy::Classic
+    }
 }
 
 #[cfg(test)]

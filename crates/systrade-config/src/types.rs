@@ -88,6 +88,11 @@ pub struct SystemConfig {
     pub exclude_instrument_lists: ExcludeInstrumentLists,
     /// `risk_overlay`; `None` when absent or empty (`risk_overlay: {}` turns it off).
     pub risk_overlay: Option<RiskOverlay>,
+    /// `small_system`: the dynamic optimiser's settings (pysystemtrade's defaults when absent).
+    pub small_system: SmallSystem,
+    /// Which positions the strategy trades: classic buffered or dynamically optimised, from
+    /// `strategy_list` (pysystemtrade's production switch; docs/adr/0007-optimised-strategy.md).
+    pub strategy: Strategy,
     /// `capital_multiplier.func`, default `syscore.capital.fixed_capital`.
     pub capital_multiplier: CapitalMultiplier,
     /// `buffer_method`, default `forecast`.
@@ -532,6 +537,42 @@ impl CapitalMultiplier {
     }
 }
 
+/// `small_system` (pysystemtrade `defaults.yaml`): settings of the dynamic optimiser.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SmallSystem {
+    /// `shadow_cost` (default 50): weight of trading costs against tracking error.
+    pub shadow_cost: f64,
+    /// `cost_multiplier` (default 1.0): multiplies the optimiser's cost per contract.
+    pub cost_multiplier: f64,
+    /// `tracking_error_buffer` (default 0.0125): no trade while the tracking error is below it.
+    pub tracking_error_buffer: f64,
+    /// `shrink_instrument_returns_correlation` (default 0.5): shrinkage toward the identity.
+    pub shrink_instrument_returns_correlation: f64,
+}
+
+impl Default for SmallSystem {
+    fn default() -> Self {
+        Self {
+            shadow_cost: 50.0,
+            cost_multiplier: 1.0,
+            tracking_error_buffer: 0.0125,
+            shrink_instrument_returns_correlation: 0.5,
+        }
+    }
+}
+
+/// The positions a strategy trades.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Strategy {
+    /// Buffered positions of the classic system (pysystemtrade `runSystemClassic`,
+    /// `orderGeneratorForBufferedPositions`).
+    #[default]
+    Classic,
+    /// Dynamically optimised whole-contract positions (`run_dynamic_optimised_system`,
+    /// `orderGeneratorForDynamicPositions`).
+    DynamicOptimised,
+}
+
 /// `risk_overlay` (spec §3.7): each limit is a multiple of the vol target (leverage: absolute).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct RiskOverlay {
@@ -772,9 +813,10 @@ impl SystemConfig {
             r(
                 "instrument_returns_correlation",
                 Positions,
-                self.risk_overlay.is_some() && !self.instrument_returns_correlation_changes.is_empty(),
+                (self.risk_overlay.is_some() || self.strategy == Strategy::DynamicOptimised)
+                    && !self.instrument_returns_correlation_changes.is_empty(),
                 format!(
-                    "the risk overlay's correlations use pysystemtrade's default settings only; remove {}",
+                    "the risk overlay's and the dynamic optimiser's correlations use pysystemtrade's default settings only; remove {}",
                     self.instrument_returns_correlation_changes.join(", ")
                 ),
             ),

@@ -1251,3 +1251,61 @@ fn empty_or_ruleless_configs_are_not_usable() {
         "no weights at all means equal weights"
     );
 }
+
+#[test]
+fn small_system_instrument_returns_correlation_and_strategy_list() {
+    let (c, w) = read("{}");
+    assert!(w.is_empty());
+    assert_eq!(c.small_system, SmallSystem::default());
+    assert_eq!(c.small_system.shadow_cost, 50.0);
+    assert_eq!(c.small_system.tracking_error_buffer, 0.0125);
+    assert_eq!(c.strategy, Strategy::Classic);
+
+    let (c, w) = read(
+        "small_system:\n  shadow_cost: 10\n  cost_multiplier: 2.0\n  tracking_error_buffer: 0.02\n  shrink_instrument_returns_correlation: 0.25\n  new_knob: 1\ninstrument_returns_correlation:\n  func: sysquant.estimators.correlation_over_time.correlation_over_time_for_returns\n  frequency: \"7D\"\n  ew_lookback: 75\n  clip: 0.99\n  floor_at_zero: False\n",
+    );
+    let s = c.small_system;
+    assert_eq!(
+        (s.shadow_cost, s.cost_multiplier, s.tracking_error_buffer),
+        (10.0, 2.0, 0.02)
+    );
+    assert_eq!(s.shrink_instrument_returns_correlation, 0.25);
+    assert_eq!(w.len(), 1, "{w:?}");
+    assert!(
+        w[0].to_string().contains("small_system.new_knob"),
+        "{}",
+        w[0]
+    );
+
+    // another estimator setting than pysystemtrade's default is refused for an optimised
+    // strategy, naming the key
+    let (c, _) = read(
+        "instrument_returns_correlation:\n  ew_lookback: 50\nstrategy_list:\n  s:\n    run_strategy_order_generator:\n      object: sysexecution.strategies.dynamic_optimised_positions.orderGeneratorForDynamicPositions\n",
+    );
+    let e = c.check_supported().unwrap_err();
+    assert!(
+        e.to_string().contains("instrument_returns_correlation"),
+        "{e}"
+    );
+    assert!(e.to_string().contains("ew_lookback"), "{e}");
+    let e = read_err("small_system:\n  shrink_instrument_returns_correlation: 1.5\n");
+    assert!(
+        e.to_string()
+            .contains("shrink_instrument_returns_correlation"),
+        "{e}"
+    );
+
+    // pysystemtrade's production switch: the strategy's system or order generator
+    let (c, _) = read(
+        "strategy_list:\n  dynamic:\n    load_backtests:\n      object: sysproduction.strategy_code.run_dynamic_optimised_system.runSystemCarryTrendDynamic\n      function: system_method\n",
+    );
+    assert_eq!(c.strategy, Strategy::DynamicOptimised);
+    let (c, _) = read(
+        "strategy_list:\n  s:\n    run_strategy_order_generator:\n      object: sysexecution.strategies.dynamic_optimised_positions.orderGeneratorForDynamicPositions\n",
+    );
+    assert_eq!(c.strategy, Strategy::DynamicOptimised);
+    let (c, _) = read(
+        "strategy_list:\n  classic:\n    load_backtests:\n      object: sysproduction.strategy_code.run_system_classic.runSystemClassic\n",
+    );
+    assert_eq!(c.strategy, Strategy::Classic);
+}

@@ -45,9 +45,10 @@ pub fn collect(runs: &[ProcessRun]) -> BTreeMap<String, StepMetrics> {
         let m = out.entry(r.step.clone()).or_default();
         let end = r.finished_at.as_deref().and_then(epoch);
         match r.status {
+            // A refusal (process control, window, predecessor) is counted apart from failures:
+            // the step did not run, so nothing of it failed.
             RunStatus::Refused => {
                 m.refusals += 1;
-                m.failures += 1;
                 m.last_ok = 0;
             }
             RunStatus::Skipped => m.last_ok = 1,
@@ -93,7 +94,7 @@ pub fn render(steps: &BTreeMap<String, StepMetrics>, now: f64) -> String {
         (
             "systrade_step_failures_total",
             "counter",
-            "Runs that failed (non-zero exit) or were refused.",
+            "Runs whose command failed (non-zero exit); refusals are counted apart.",
             |m| Some(m.failures as f64),
         ),
         (
@@ -231,6 +232,8 @@ mod tests {
         assert_eq!(m["fetch-prices"].rows_fetched, Some(12));
         assert_eq!(m["place-orders"].failures, 1);
         assert_eq!(m["report"].refusals, 1);
+        assert_eq!(m["report"].failures, 0, "a refusal is not a failure");
+        assert_eq!(m["report"].runs, 0);
         let text = render(&m, 1.0);
         assert!(text.contains("systrade_step_rows_fetched{step=\"fetch-prices\"} 12\n"));
         assert!(text.contains("systrade_step_last_exit_code{step=\"place-orders\"} 5\n"));

@@ -44,9 +44,9 @@ impl StepConfig {
 }
 
 /// The default chain of `scripts/daily`: fetch-prices → update-rolls → compute-forecasts →
-/// size-positions → place-orders → backup, and report after place-orders (the reports follow the
-/// order generator as in pysystemtrade's recommended setup, so a broken backup does not stop them).
-/// Every window is the whole day; set times in `config/processes.csv`.
+/// size-positions → place-orders; backup and report have no predecessor, so they run every day
+/// even when an earlier step failed (they are most needed then; the report says what failed).
+/// Every window is the whole day; set times and predecessors in `config/processes.csv`.
 pub fn default_steps() -> Vec<StepConfig> {
     vec![
         StepConfig::new("fetch-prices", None),
@@ -54,8 +54,8 @@ pub fn default_steps() -> Vec<StepConfig> {
         StepConfig::new("compute-forecasts", Some("update-rolls")),
         StepConfig::new("size-positions", Some("compute-forecasts")),
         StepConfig::new("place-orders", Some("size-positions")),
-        StepConfig::new("backup", Some("place-orders")),
-        StepConfig::new("report", Some("place-orders")),
+        StepConfig::new("backup", None),
+        StepConfig::new("report", None),
     ]
 }
 

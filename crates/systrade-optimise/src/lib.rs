@@ -44,14 +44,15 @@ pub mod greedy;
 pub mod optimiser;
 pub mod over_time;
 pub mod problem;
+pub mod system;
 
 pub use buffer::SpeedControl;
 pub use constraints::{Constraints, Trading};
 pub use covariance::{CorrelationMatrix, Covariance, covariance_from_stdev_and_correlation};
 pub use optimiser::{Decision, GreedyReport, OptimiserInputs, optimise};
 pub use over_time::{
-    AlignedInputs, CorrelationHistory, InstrumentHistory, KeyOrders, OptimisedHistory,
-    OptimiserOverTime, SmallSystem, common_index,
+    AlignedInputs, CorrelationHistory, CorrelationSource, HistorySource, InstrumentHistory,
+    KeyOrders, OptimisedHistory, OptimiserOverTime, SmallSystem, common_index,
 };
 pub use problem::{Failure, Problem};
 

@@ -339,9 +339,44 @@ impl<'a> OptimiserOverTime<'a> {
         previous_positions: &[i64],
         key_order: &KeyOrder,
     ) -> Result<Decision, InputError> {
-        let inputs = self.inputs;
-        let date = inputs.dates[t];
+        let date = self.inputs.dates[t];
         let correlation = self.correlations.on(date).unwrap_or(&self.identity);
+        self.decide_with(t, previous_positions, key_order, correlation)
+    }
+
+    /// [`Self::decide`] in universe order with the date's raw (unshrunk) correlation matrix
+    /// given (`None`: the identity, before the first correlation period).
+    pub fn decide_with_raw_correlation(
+        &self,
+        t: usize,
+        previous_positions: &[i64],
+        raw: Option<&CorrelationMatrix>,
+    ) -> Result<Decision, InputError> {
+        let shrunk = match raw {
+            Some(m) if m.len() == self.inputs.n => {
+                m.shrink_to_identity(self.config.shrink_instrument_returns_correlation)
+            }
+            Some(m) => {
+                return Err(InputError::Length {
+                    what: "correlation matrix instruments",
+                    expected: self.inputs.n,
+                    got: m.len(),
+                });
+            }
+            None => self.identity.clone(),
+        };
+        self.decide_with(t, previous_positions, &self.universe, &shrunk)
+    }
+
+    /// [`Self::decide`] with the (shrunk) correlation matrix given.
+    fn decide_with(
+        &self,
+        t: usize,
+        previous_positions: &[i64],
+        key_order: &KeyOrder,
+        correlation: &CorrelationMatrix,
+    ) -> Result<Decision, InputError> {
+        let inputs = self.inputs;
         let covariance = covariance_from_stdev_and_correlation(inputs.stdev(t), correlation)?;
         optimise(&OptimiserInputs {
             optimal_contracts: inputs.optimal_contracts(t),
@@ -352,6 +387,53 @@ impl<'a> OptimiserOverTime<'a> {
             constraints: &inputs.constraints,
             speed: self.config.speed,
             key_order,
+        })
+    }
+
+    /// [`Self::run`] in universe order taking each date's raw correlation matrix from `source`
+    /// instead of a stored [`CorrelationHistory`] (whose matrices are ignored): only the matrix
+    /// in force is held, shrunk once per period. For large universes, where every period's
+    /// matrix would not fit in memory.
+    pub fn run_with_source(
+        &self,
+        source: &mut dyn CorrelationSource,
+    ) -> Result<OptimisedHistory, InputError> {
+        let (n, dates) = (self.inputs.n, &self.inputs.dates);
+        let mut positions = Vec::with_capacity(dates.len() * n);
+        let mut diagnostics = Vec::with_capacity(dates.len());
+        let mut previous = vec![0_i64; n];
+        let mut current: Option<(usize, CorrelationMatrix)> = None;
+        for (t, &date) in dates.iter().enumerate() {
+            let period = source.period_on(date);
+            if period != current.as_ref().map(|c| c.0) {
+                current = match period {
+                    Some(k) => {
+                        let raw = source.matrix();
+                        if raw.len() != n {
+                            return Err(InputError::Length {
+                                what: "correlation matrix instruments",
+                                expected: n,
+                                got: raw.len(),
+                            });
+                        }
+                        let shrunk = raw
+                            .shrink_to_identity(self.config.shrink_instrument_returns_correlation);
+                        Some((k, shrunk))
+                    }
+                    None => None,
+                };
+            }
+            let correlation = current.as_ref().map_or(&self.identity, |c| &c.1);
+            let decision = self.decide_with(t, &previous, &self.universe, correlation)?;
+            diagnostics.push(date_diagnostics(&decision));
+            positions.extend_from_slice(&decision.positions);
+            previous = decision.positions;
+        }
+        Ok(OptimisedHistory {
+            dates: dates.clone(),
+            n,
+            positions,
+            diagnostics,
         })
     }
 
@@ -376,18 +458,7 @@ impl<'a> OptimiserOverTime<'a> {
                 KeyOrders::PerDate(orders) => &orders[t],
             };
             let decision = self.decide(t, &previous, order)?;
-            let greedy = decision.greedy.as_ref();
-            let pick = |f: fn(&crate::optimiser::GreedyReport) -> f64| greedy.map_or(f64::NAN, f);
-            diagnostics.push(DateDiagnostics {
-                n_valid_keys: decision.problem.len(),
-                tracking_error_prior_vs_optimal: decision.tracking_error_prior_vs_optimal,
-                prior_within_buffer: decision.prior_within_buffer,
-                tracking_error_greedy_vs_optimal: pick(|g| g.tracking_error_vs_optimal),
-                costs_term_greedy: pick(|g| g.costs_term),
-                tracking_error_prior_vs_greedy: pick(|g| g.tracking_error_prior_vs_greedy),
-                adj_factor: pick(|g| g.adj_factor),
-                failure: decision.failure,
-            });
+            diagnostics.push(date_diagnostics(&decision));
             positions.extend_from_slice(&decision.positions);
             previous = decision.positions;
         }
@@ -397,5 +468,63 @@ impl<'a> OptimiserOverTime<'a> {
             positions,
             diagnostics,
         })
+    }
+}
+
+fn date_diagnostics(decision: &Decision) -> DateDiagnostics {
+    let greedy = decision.greedy.as_ref();
+    let pick = |f: fn(&crate::optimiser::GreedyReport) -> f64| greedy.map_or(f64::NAN, f);
+    DateDiagnostics {
+        n_valid_keys: decision.problem.len(),
+        tracking_error_prior_vs_optimal: decision.tracking_error_prior_vs_optimal,
+        prior_within_buffer: decision.prior_within_buffer,
+        tracking_error_greedy_vs_optimal: pick(|g| g.tracking_error_vs_optimal),
+        costs_term_greedy: pick(|g| g.costs_term),
+        tracking_error_prior_vs_greedy: pick(|g| g.tracking_error_prior_vs_greedy),
+        adj_factor: pick(|g| g.adj_factor),
+        failure: decision.failure,
+    }
+}
+
+/// Each date's raw (unshrunk) correlation matrix, for [`OptimiserOverTime::run_with_source`]:
+/// dates are asked for in ascending order.
+pub trait CorrelationSource {
+    /// The index of the fitting period in force on `date` (latest start `≤ date`); `None`
+    /// before the first period (the identity is used).
+    fn period_on(&mut self, date: NaiveDate) -> Option<usize>;
+    /// The raw matrix of the period last returned by [`Self::period_on`].
+    fn matrix(&mut self) -> CorrelationMatrix;
+}
+
+/// A stored history as a source.
+pub struct HistorySource<'a> {
+    history: &'a CorrelationHistory,
+    period: Option<usize>,
+}
+
+impl<'a> HistorySource<'a> {
+    pub fn new(history: &'a CorrelationHistory) -> Self {
+        Self {
+            history,
+            period: None,
+        }
+    }
+}
+
+impl CorrelationSource for HistorySource<'_> {
+    fn period_on(&mut self, date: NaiveDate) -> Option<usize> {
+        self.period = self
+            .history
+            .starts
+            .partition_point(|s| *s <= date)
+            .checked_sub(1);
+        self.period
+    }
+
+    fn matrix(&mut self) -> CorrelationMatrix {
+        self.period.map_or_else(
+            || CorrelationMatrix::identity(self.history.n),
+            |k| self.history.matrices[k].clone(),
+        )
     }
 }

@@ -8,12 +8,15 @@
 /// move to `(old_wt·mean + x) / (old_wt + 1)` and
 /// `cov ← [old_wt·(cov + Δmean_x·Δmean_y) + (x − mean_x)(y − mean_y)] / (old_wt + 1)`, then
 /// `old_wt ← old_wt + 1`; the first joint observation only sets the means. Valid from
-/// `min_periods` joint observations.
+/// `min_periods` joint observations. The variances of `x` and `y` over the same joint
+/// observations (`ewmcov(X, X)` of the masked series) are kept alongside.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct EwmCov {
     mean_x: f64,
     mean_y: f64,
     cov: f64,
+    var_x: f64,
+    var_y: f64,
     old_wt: f64,
     nobs: usize,
 }
@@ -24,6 +27,8 @@ impl EwmCov {
         mean_x: f64::NAN,
         mean_y: f64::NAN,
         cov: 0.0,
+        var_x: 0.0,
+        var_y: 0.0,
         old_wt: 1.0,
         nobs: 0,
     };
@@ -45,10 +50,22 @@ impl EwmCov {
         if self.mean_y != y {
             self.mean_y = (w * old_y + y) / (w + 1.0);
         }
-        self.cov = (w * (self.cov + (old_x - self.mean_x) * (old_y - self.mean_y))
-            + (x - self.mean_x) * (y - self.mean_y))
-            / (w + 1.0);
+        let (dx, dy) = (old_x - self.mean_x, old_y - self.mean_y);
+        let (ex, ey) = (x - self.mean_x, y - self.mean_y);
+        self.cov = (w * (self.cov + dx * dy) + ex * ey) / (w + 1.0);
+        self.var_x = (w * (self.var_x + dx * dx) + ex * ex) / (w + 1.0);
+        self.var_y = (w * (self.var_y + dy * dy) + ey * ey) / (w + 1.0);
         self.old_wt += 1.0;
+    }
+
+    /// `cov / sqrt(var_x × var_y)` over the joint observations (pandas' pairwise `corr`), NaN
+    /// before `min_periods` (at least 1) joint observations.
+    pub fn correlation(&self, min_periods: usize) -> f64 {
+        if self.nobs < min_periods.max(1) {
+            return f64::NAN;
+        }
+        let p = self.var_x * self.var_y;
+        self.cov / if p > 0.0 { p.sqrt() } else { 0.0 }
     }
 
     /// The covariance (the variance for a series paired with itself), NaN before `min_periods`
@@ -64,9 +81,11 @@ impl EwmCov {
 
 /// Exponentially weighted pairwise correlation of `n` series updated one row at a time, pandas
 /// `df.ewm(span, min_periods, ignore_na=True).corr(pairwise=True)`:
-/// `ρ_ij = cov_ij / sqrt(var_i × var_j)`, where `cov_ij` is over the joint observations and each
-/// `var_i` over the series' own observations (biased EW moments, α = 2 / (span + 1)). O(k²) per
-/// row with `k` observed values, O(n²) memory. The decay is computed as `1 − 2 / (span + 1)`.
+/// `ρ_ij = cov_ij / sqrt(var_i × var_j)`, all three over the **joint** observations of `i` and
+/// `j` (pandas masks each pair to their common rows, `prep_binary`, before `ewmcov`; biased EW
+/// moments, α = 2 / (span + 1)); the diagonal is `var_i / var_i` over the series' own
+/// observations. O(k²) per row with `k` observed values, O(n²) memory. The decay is computed as
+/// `1 − 2 / (span + 1)`.
 #[derive(Debug, Clone)]
 pub struct EwmCorrelation {
     n: usize,
@@ -137,13 +156,15 @@ impl EwmCorrelation {
         out
     }
 
-    /// The correlation of series `i` and `j`, `cov_ij / sqrt(var_i × var_j)`, given the
-    /// [`Self::variances`] (computed once per matrix by the caller); NaN before `min_periods`
-    /// joint observations.
+    /// The correlation of series `i` and `j` over their joint observations; on the diagonal
+    /// `var_i / var_i` from the [`Self::variances`] (computed once per matrix by the caller).
+    /// NaN before `min_periods` joint observations.
     pub fn rho(&self, i: usize, j: usize, var: &[f64]) -> f64 {
-        let cov = self.pairs[self.at(i, j)].value(self.min_periods);
-        let p = var[i] * var[j];
-        cov / if p > 0.0 { p.sqrt() } else { 0.0 }
+        if i == j {
+            let v = var[i];
+            return v / if v * v > 0.0 { (v * v).sqrt() } else { 0.0 };
+        }
+        self.pairs[self.at(i, j)].correlation(self.min_periods)
     }
 }
 
@@ -185,8 +206,19 @@ mod tests {
         }
         let c = e.correlation();
         let alpha = 0.5;
-        let rho_xy = direct_cov(&x, &y, alpha)
+        // pandas masks the pair to the joint rows: x's variance without x[1]
+        let joint = |v: &[f64]| -> Vec<f64> {
+            v.iter()
+                .zip(&y)
+                .map(|(a, b)| if b.is_nan() { f64::NAN } else { *a })
+                .collect()
+        };
+        let xj = joint(&x);
+        let rho_xy = direct_cov(&xj, &y, alpha)
+            / (direct_cov(&xj, &xj, alpha) * direct_cov(&y, &y, alpha)).sqrt();
+        let own = direct_cov(&x, &y, alpha)
             / (direct_cov(&x, &x, alpha) * direct_cov(&y, &y, alpha)).sqrt();
+        assert!((own - rho_xy).abs() > 1e-6, "the test tells the two apart");
         assert!((c[1] - rho_xy).abs() < 1e-12, "{} vs {rho_xy}", c[1]);
         assert!((c[3] - rho_xy).abs() < 1e-12);
         assert!((c[2] - 1.0).abs() < 1e-12);

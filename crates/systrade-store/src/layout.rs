@@ -138,6 +138,12 @@ impl DataDir {
         self.locks_dir().join(format!("step-{step}.lock"))
     }
 
+    /// `locks/step-<step>.summary`: the run summary the command of a running step writes for
+    /// `run-step` (`SYSTRADE_SUMMARY_FILE`); removed when the step's run is recorded.
+    pub fn step_summary_file(&self, step: &str) -> PathBuf {
+        self.locks_dir().join(format!("step-{step}.summary"))
+    }
+
     /// `forecasts/`: one forecast file per instrument (compute-forecasts).
     pub fn forecasts_dir(&self) -> PathBuf {
         self.root.join("forecasts")

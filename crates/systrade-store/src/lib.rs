@@ -37,6 +37,7 @@ mod kinds;
 pub mod layout;
 pub mod lock;
 pub mod merge;
+pub mod optimised_positions;
 pub mod position_history;
 pub mod pst;
 pub mod state;

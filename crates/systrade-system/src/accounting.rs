@@ -257,6 +257,56 @@ pub fn assemble(
     }
 }
 
+/// What the dynamic optimiser needs of each instrument's raw (timestamped) adjusted prices: the
+/// cost deflator and the final price ([`systrade_optimise::system::PriceInputs`]). The prices are
+/// read again (in parallel) because loading keeps only the daily closes; `as_of` drops later rows.
+///
+/// # Errors
+/// Per instrument: unreadable adjusted prices, as a message for its [`crate::Failure`].
+pub fn optimiser_prices(
+    store: &Store,
+    codes: &[InstrumentCode],
+    as_of: Option<NaiveDate>,
+) -> Vec<Result<systrade_optimise::system::PriceInputs, String>> {
+    use rayon::prelude::*;
+    codes
+        .par_iter()
+        .map(|code| {
+            let mut adjusted = store
+                .read_adjusted_prices(code)
+                .map_err(|e| e.to_string())?;
+            if let Some(d) = as_of {
+                let n = adjusted
+                    .timestamps
+                    .iter()
+                    .take_while(|t| t.date() <= d)
+                    .count();
+                adjusted.timestamps.truncate(n);
+                adjusted.values.truncate(n);
+            }
+            Ok(systrade_optimise::system::PriceInputs::from_raw_price(
+                &adjusted.timestamps,
+                &adjusted.values,
+            ))
+        })
+        .collect()
+}
+
+/// The config's `small_system` settings for the optimiser.
+pub fn optimised_config(cfg: &SystemConfig) -> systrade_optimise::system::OptimisedConfig {
+    let s = cfg.small_system;
+    systrade_optimise::system::OptimisedConfig {
+        small_system: systrade_optimise::SmallSystem {
+            speed: systrade_optimise::SpeedControl {
+                trade_shadow_cost: s.shadow_cost,
+                tracking_error_buffer: s.tracking_error_buffer,
+            },
+            shrink_instrument_returns_correlation: s.shrink_instrument_returns_correlation,
+        },
+        cost_multiplier: s.cost_multiplier,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1723,3 +1723,168 @@ fn manual_trades_move_positions_show_in_history_and_are_audited() {
     assert_eq!(strategy_pos(p, "s1", "CORN"), 3);
     assert_eq!(count(p, "SELECT COUNT(*) FROM fills"), 2);
 }
+
+/// The fetch-prices binary next to place-orders: `cargo test --workspace` builds it with every
+/// other binary; a run of this package alone builds it when it is missing (with the features the
+/// test build compiled systrade-ibkr with, so nothing else is rebuilt).
+fn fetch_prices_bin() -> std::path::PathBuf {
+    let place_orders = assert_cmd::cargo::cargo_bin("place-orders");
+    let dir = place_orders.parent().unwrap().to_path_buf();
+    let bin = dir.join(format!("fetch-prices{}", std::env::consts::EXE_SUFFIX));
+    if bin.exists() {
+        return bin;
+    }
+    let mut cmd = std::process::Command::new(env!("CARGO"));
+    cmd.current_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("../.."))
+        .args(["build", "-q", "--bin", "fetch-prices", "-p", "fetch-prices"])
+        .args(["--features", "systrade-ibkr/fakes"]);
+    if dir.ends_with("release") {
+        cmd.arg("--release");
+    }
+    assert!(cmd.status().unwrap().success(), "building fetch-prices");
+    bin
+}
+
+/// Issue 14 acceptance: the whole IB flow as processes against the project's gateway fake on
+/// 127.0.0.1 (its standard market: crude-style monthly CL, whose December contract expires in
+/// November, next to quarterly ES, and ZC quoted in dollars for a priceMagnifier of 100), with a
+/// roll configuration whose ExpiryOffset is wrong for crude (the old expiry-based mapping took
+/// IB's January future for December). A pysystemtrade account already holds 2 CL DEC24.
+///
+/// fetch-prices (session initialised; prices in our units; contracts recorded with their exact
+/// expiries) → place-orders (the held crude is a reconciliation break that locks CRUDE_W; the corn
+/// order goes through the reply loop to IB's DEC24 corn, fills in cents) → positions adopt (no
+/// terminal: refused; --yes: the broker's crude is ours) → place-orders again (the lock clears,
+/// nothing more to trade, no order sent twice).
+#[test]
+fn full_ib_flow_prices_orders_fills_reconciliation_and_adopt() {
+    let d = data_dir();
+    let p = d.path();
+    let config = p.join("config");
+    std::fs::create_dir_all(&config).unwrap();
+    std::fs::write(
+        config.join("instruments.csv"),
+        "Instrument,Description,Pointsize,Currency,AssetClass,PerBlock,Percentage,PerTrade,Region\n\
+         CRUDE_W,WTI crude,1000,USD,OilGas,2,0,0,US\nCORN,Corn,50,USD,Ags,2,0,0,US\n",
+    )
+    .unwrap();
+    std::fs::write(
+        config.join("rolls.csv"),
+        "Instrument,HoldRollCycle,RollOffsetDays,CarryOffset,PricedRollCycle,ExpiryOffset\n\
+         CRUDE_W,Z,-20,1,FGHJKMNQUVXZ,14\nCORN,Z,-20,1,HKNUZ,14\n",
+    )
+    .unwrap();
+    write_ibkr_csv(
+        p,
+        "CRUDE_W,CL,NYMEX,USD,1000,1,FALSE\nCORN,ZC,CBOT,USD,5000,100,FALSE\n",
+    );
+    let mut cfg = FakeGatewayConfig::standard();
+    cfg.shapes = [SubmitShape::ReplyNeeded(2)].into();
+    cfg.extra_positions = vec![(1_600_202_412, 2)];
+    let fake = FakeGateway::start(cfg);
+    let url = fake.base_url();
+
+    // Prices: IB's units × priceMagnifier, contracts by IB's contract month.
+    let out = std::process::Command::new(fetch_prices_bin())
+        .arg("--data-dir")
+        .arg(p)
+        .args(["--today", DATE, "--no-progress", "--source", "ibkr"])
+        .args([
+            "--ibkr-url",
+            &url,
+            "--retry-backoff-ms",
+            "5",
+            "--format",
+            "csv",
+        ])
+        .args(["--contracts", "202412", "--lookback-days", "30"])
+        .env_remove("SYSTRADE_IBKR_URL")
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(fake.stats().ssodh_inits >= 1);
+    let corn_bars = Store::open(p).read_contract_prices(&code("CORN")).unwrap();
+    assert_eq!(corn_bars[0].contract.id(), 20241200);
+    assert!((corn_bars[0].close - 480.25).abs() < 1e-9);
+    let expiry = |i: &str| {
+        state(p)
+            .contract_expiry(&code(i), "20241200".parse().unwrap())
+            .unwrap()
+            .map(|d| d.to_string())
+    };
+    assert_eq!(expiry("CRUDE_W").as_deref(), Some("2024-11-20"));
+    assert_eq!(expiry("CORN").as_deref(), Some("2024-12-14"));
+
+    // Orders: the crude held outside the system is a break; corn goes through the reply loop.
+    seed(p, "s1", "CRUDE_W", 2.0, 2.0, 70.0, "20241200");
+    seed(p, "s1", "CORN", -3.0, -3.0, 480.25, "20241200");
+    let out = ibkr(p, &fake).output().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(4),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        state(p)
+            .locks()
+            .unwrap()
+            .iter()
+            .any(|l| l.instrument == code("CRUDE_W"))
+    );
+    assert_eq!(
+        fake.order_conids(),
+        vec![1_800_202_412],
+        "IB's DEC24 corn only"
+    );
+    assert_eq!(fake.replies_answered(), 2);
+    assert_eq!(contract_pos(p, "CORN", "20241200"), -3);
+    assert_eq!(fake.limit_prices(), vec![None]);
+    let fills = state(p).fills().unwrap();
+    assert_eq!(fills.len(), 1);
+    assert_eq!((fills[0].quantity, fills[0].price), (-3, Some(480.25)));
+
+    // Adopt: refused without a terminal or --yes, then the broker's crude becomes ours.
+    let adopt = |yes: bool| {
+        let mut c = po(p);
+        c.args(["positions", "adopt", "--strategy", "s1", "--ibkr-url", &url]);
+        if yes {
+            c.arg("--yes");
+        }
+        c.output().unwrap()
+    };
+    let out = adopt(false);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("CRUDE_W"));
+    assert_eq!(contract_pos(p, "CRUDE_W", "20241200"), 0);
+    let out = adopt(true);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(contract_pos(p, "CRUDE_W", "20241200"), 2);
+    assert_eq!(strategy_pos(p, "s1", "CRUDE_W"), 2);
+    assert!(audit_events(p, "CRUDE_W").contains(&"adopt".to_string()));
+
+    // Next run: positions reconcile, the lock clears, nothing is left to trade.
+    let out = ibkr(p, &fake).output().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(state(p).locks().unwrap().is_empty());
+    let coids: Vec<String> = fake.orders().into_iter().map(|o| o.0).collect();
+    let unique: std::collections::BTreeSet<&String> = coids.iter().collect();
+    assert_eq!(coids.len(), 1, "{coids:?}");
+    assert_eq!(unique.len(), coids.len(), "an order sent twice");
+    assert_eq!(fake.submissions(), 1);
+}

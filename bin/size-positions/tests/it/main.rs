@@ -4,6 +4,7 @@
 
 #![allow(clippy::print_stderr)] // tests report what they measured and why they skip
 
+mod optimised;
 mod risk_overlay;
 
 use assert_cmd::Command;

@@ -94,15 +94,26 @@ pub fn shocked_vol(dates: &[NaiveDate], stdev: &[f64], until: NaiveDate) -> Dail
 
 /// Portfolio risk (annualised standard deviation as a fraction of capital) on one date:
 /// `sqrt(Σ_ij w_i w_j σ_i σ_j ρ_ij)` over the instruments with a non-NaN weight, a non-NaN `σ`
-/// and correlation data (`with_data`). `corr` is symmetric; only its diagonal and upper
+/// and correlation data (`with_data`); 0 when fewer than two instruments have a `σ` and
+/// correlation data. `corr` is symmetric; only its diagonal and upper
 /// triangle are read.
 pub fn portfolio_risk(weights: &[f64], stdev: &[f64], corr: &[f64], with_data: &[bool]) -> f64 {
     let valid = risk_terms(weights, stdev, with_data);
     risk_of(&valid, corr, weights.len())
 }
 
-/// `(i, w_i σ_i)` for the instruments that count in [`portfolio_risk`].
+/// `(i, w_i σ_i)` for the instruments that count in [`portfolio_risk`]: none when fewer than two
+/// instruments have both correlation data and a `σ` (pysystemtrade's covariance then has a
+/// single entry per column, so no asset "has data" and the risk is that of an empty portfolio,
+/// 0: one instrument alone is never scaled down; the reference shows multiplier 1 from
+/// 1972-10-18 to 1975-03-31, when only CORN had data).
 fn risk_terms(weights: &[f64], stdev: &[f64], with_data: &[bool]) -> Vec<(usize, f64)> {
+    let in_covariance = (0..weights.len())
+        .filter(|&i| with_data[i] && !stdev[i].is_nan())
+        .count();
+    if in_covariance < 2 {
+        return Vec::new();
+    }
     (0..weights.len())
         .filter(|&i| with_data[i] && !weights[i].is_nan() && !stdev[i].is_nan())
         .map(|i| (i, weights[i] * stdev[i]))

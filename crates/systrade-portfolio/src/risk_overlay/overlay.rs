@@ -100,6 +100,17 @@ impl<'a> AsOf<'a> {
         }
     }
 
+    /// Before the first date, the first non-NaN value (pandas `bfill` on the joint frame).
+    fn backfilled(dates: &'a [NaiveDate], values: &'a [f64]) -> Self {
+        let mut s = Self::new(dates, values);
+        s.current = values
+            .iter()
+            .copied()
+            .find(|v| !v.is_nan())
+            .unwrap_or(f64::NAN);
+        s
+    }
+
     fn at(&mut self, date: NaiveDate) -> f64 {
         while self.next < self.dates.len() && self.dates[self.next] <= date {
             let v = self.values[self.next];
@@ -134,7 +145,10 @@ pub fn risk_overlay(
         .collect();
     let mut shocked: Vec<AsOf> = instruments
         .iter()
-        .map(|i| AsOf::new(&i.shocked_stdev.dates, &i.shocked_stdev.values))
+        // the shocked frame is back-filled on the union of dates: an instrument's shocked vol
+        // is defined before it starts, so it counts in the covariance there (pysystemtrade
+        // `seriesOfStdevEstimates.shocked`)
+        .map(|i| AsOf::backfilled(&i.shocked_stdev.dates, &i.shocked_stdev.values))
         .collect();
     let mut walk = CorrelationWalk::new(
         weekly_labels,
