@@ -67,9 +67,10 @@ impl Outcomes {
         self.push(item, Outcome::Skipped { reason });
     }
 
-    /// `item` failed with `error`; its exit code is the error's ([`exit_code_of`]).
+    /// `item` failed with `error`; its exit code is the error's ([`exit_code_of`]), its reason the
+    /// error chain with each cause once ([`crate::message_of`]).
     pub fn failed(&self, item: impl Display, error: &anyhow::Error) {
-        self.failed_with(item, exit_code_of(error), format!("{error:#}"));
+        self.failed_with(item, exit_code_of(error), crate::error::message_of(error));
     }
 
     /// `item` failed for `reason`, meaning exit code `code` (e.g. 4 for a quarantined spike).
@@ -213,6 +214,22 @@ mod tests {
         assert_eq!(exit_code(0, &[DataProblem]), DataProblem);
         assert_eq!(exit_code(0, &[DataProblem, BrokerUnavailable]), Failure);
         assert_eq!(exit_code(0, &[Partial]), Failure);
+    }
+
+    #[test]
+    fn a_failure_names_each_cause_once() {
+        let io = std::io::Error::new(
+            std::io::ErrorKind::NotFound,
+            "No such file or directory (os error 2)",
+        );
+        let e = anyhow::Error::new(io)
+            .context("reading prices/adjusted/VIX.parquet: No such file or directory (os error 2)");
+        let o = Outcomes::new("test");
+        o.failed("VIX", &e);
+        let Outcome::Failed { reason, .. } = &o.items()[0].1 else {
+            panic!("failed")
+        };
+        assert_eq!(reason.matches("os error 2").count(), 1, "{reason}");
     }
 
     #[test]
