@@ -310,7 +310,7 @@ impl State {
         g: &[f64],
         a: &mut [f64],
     ) {
-        #[derive(Clone, Copy)]
+        #[derive(Clone, Copy, PartialEq, Eq)]
         enum At {
             Start,
             Reset,
@@ -524,28 +524,14 @@ impl State {
                     self.alpha = (self.h3 / (2.0 * (self.h3 - self.h1))).max(0.1);
                     at = At::LineSearch;
                 }
-                At::Converge => {
-                    // 240
-                    let mut h3 = 0.0;
-                    for j in 1..=m {
-                        let h1 = if j <= meq { cc(j) } else { 0.0 };
-                        h3 += (-cc(j)).max(h1);
-                    }
-                    self.h3 = h3;
-                    let snorm = dnrm2(n, &self.s[1..]);
-                    self.mode = if ((f - self.f0).abs() < self.acc || snorm < self.acc)
-                        && h3 < self.acc
-                        && !self.badlin
-                        && !f.is_nan()
-                    {
-                        0
+                // 240 (tolerance acc, else iterate: -1) and 255 (the relaxed tolerance tol, else
+                // give up: 8) are the same convergence test
+                At::Converge | At::Relaxed => {
+                    let (limit, not_yet) = if at == At::Converge {
+                        (self.acc, -1)
                     } else {
-                        -1
+                        (self.tol, 8)
                     };
-                    return;
-                }
-                At::Relaxed => {
-                    // 255
                     let mut h3 = 0.0;
                     for j in 1..=m {
                         let h1 = if j <= meq { cc(j) } else { 0.0 };
@@ -553,14 +539,14 @@ impl State {
                     }
                     self.h3 = h3;
                     let snorm = dnrm2(n, &self.s[1..]);
-                    self.mode = if ((f - self.f0).abs() < self.tol || snorm < self.tol)
-                        && h3 < self.tol
+                    self.mode = if ((f - self.f0).abs() < limit || snorm < limit)
+                        && h3 < limit
                         && !self.badlin
                         && !f.is_nan()
                     {
                         0
                     } else {
-                        8
+                        not_yet
                     };
                     return;
                 }
