@@ -16,6 +16,10 @@
 //!   optimised positions ([`systrade_optimise::system`]), their P&L and statistics next to the
 //!   buffered system's (`optimised` in the JSON, `optimised.parquet` with `--output`).
 //! - With a risk overlay, `--output` also writes `risk_overlay.csv` (the daily multiplier).
+//! - Estimated forecast weights, FDM, instrument weights and IDM (`use_*_estimates`;
+//!   [`systrade_system::estimation`], [`systrade_accounts::system::estimate_weights_and_idm`]):
+//!   the combination waits for every rule's capped forecast; `--output` also writes
+//!   `estimates.parquet` ([`systrade_store::estimates`]).
 //! - Instruments that cannot be loaded or forecast are left out with an error (exit 3).
 //! - Nothing is written to the data directory.
 
@@ -27,7 +31,8 @@ use clap::{CommandFactory, Parser, ValueEnum};
 use output::{CurveStats, Summary};
 use std::path::PathBuf;
 use systrade_accounts::system::{
-    CostMethod, compound, compute_positions, run_system_lean, run_system_with_positions,
+    CostMethod, compound, compute_positions, compute_positions_given, estimate_weights_and_idm,
+    run_system_lean, run_system_with_positions, size_all,
 };
 use systrade_accounts::{DailySeries, curves::Curves};
 use systrade_cli::{CommonArgs, ExitCode, FormatArg, Outcomes, Printer, Progress};
@@ -68,7 +73,8 @@ pub struct Args {
 
     /// Write portfolio.csv, instruments.csv and report.html into this directory (created if
     /// needed); with the optimised system also optimised.parquet, with a risk overlay also
-    /// risk_overlay.csv.
+    /// risk_overlay.csv, with estimated weights or diversification multipliers also
+    /// estimates.parquet.
     #[arg(long, value_name = "DIR")]
     pub output: Option<PathBuf>,
 
@@ -115,7 +121,7 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     }
     let store = Store::open(&args.common.data_dir);
     let (cfg, config_path) =
-        systrade_system::load_config(&store, args.config.as_deref()).map_err(|e| {
+        systrade_system::load_config_for_backtest(&store, args.config.as_deref()).map_err(|e| {
             if e.is_data_problem() {
                 systrade_cli::data_problem(e)
             } else {
@@ -162,11 +168,34 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     for (code, e) in &peer_failures {
         tracing::warn!("{code}: left out of its asset class's factor average: {e}");
     }
-    let combined = forecasts::compute(&jobs, inputs, &peers, setup.scalars, &|| {
-        progress.inc(1);
-    });
+    let capital = args.capital.unwrap_or(cfg.notional_trading_capital);
+    let forecast_estimation = systrade_system::estimation::forecast_estimation(&cfg, capital)?;
+    let instrument_estimation = systrade_system::estimation::instrument_estimation(&cfg)?;
+    let mut rule_forecasts = forecasts::RuleForecasts::new();
+    let combined = match &forecast_estimation {
+        None => forecasts::compute(&jobs, inputs, &peers, setup.scalars, &|| {
+            progress.inc(1);
+        }),
+        Some(_) => {
+            // the combination waits for the estimates: every rule's capped forecast first
+            rule_forecasts =
+                forecasts::compute_rules(&jobs, inputs, &peers, setup.scalars, &|| {
+                    progress.inc(1);
+                });
+            rule_forecasts
+                .iter()
+                .map(|(code, r)| {
+                    (
+                        code.clone(),
+                        r.as_ref()
+                            .map(|_| systrade_series::DailySeries::new(Vec::new(), Vec::new()))
+                            .map_err(Clone::clone),
+                    )
+                })
+                .collect()
+        }
+    };
     drop(peers);
-    drop(jobs);
     tracing::debug!(
         "prices and forecasts: {:?}, peak RSS {}",
         t0.elapsed(),
@@ -183,7 +212,72 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
             systrade_system::FlooredVolCheck::AnyDay
         },
     ));
-    let loaded = systrade_system::assemble(&store, &cfg, &statics, prices, combined, failures);
+    let mut loaded = systrade_system::assemble(&store, &cfg, &statics, prices, combined, failures);
+    let mut forecast_estimates = None;
+    if let Some(est) = &forecast_estimation {
+        let capped: Vec<systrade_system::estimation::CappedForecasts> = loaded
+            .inputs
+            .iter()
+            .map(|inp| {
+                let code = systrade_model::InstrumentCode::new(&inp.code)?;
+                let job = jobs
+                    .iter()
+                    .find(|j| j.code == code)
+                    .ok_or_else(|| anyhow::anyhow!("{code}: no forecast job"))?;
+                let series = match rule_forecasts.remove(&code) {
+                    Some(Ok(s)) => s,
+                    _ => anyhow::bail!("{code}: no rule forecasts"),
+                };
+                let rules: Vec<String> = job
+                    .config
+                    .forecast_weights
+                    .iter()
+                    .map(|(r, _)| r.clone())
+                    .collect();
+                let capped = rules
+                    .iter()
+                    .map(|r| {
+                        series
+                            .iter()
+                            .find(|s| &s.rule == r)
+                            .map(|s| {
+                                systrade_series::DailySeries::new(s.dates.clone(), s.capped.clone())
+                            })
+                            .ok_or_else(|| anyhow::anyhow!("{code}: no forecast for rule {r}"))
+                    })
+                    .collect::<anyhow::Result<Vec<_>>>()?;
+                Ok(systrade_system::estimation::CappedForecasts {
+                    rules,
+                    capped,
+                    fixed_weights: job
+                        .config
+                        .forecast_weights
+                        .iter()
+                        .map(|(_, w)| *w)
+                        .collect(),
+                    fixed_fdm: job.config.fdm,
+                    limit: job.config.combined_limit(),
+                })
+            })
+            .collect::<anyhow::Result<Vec<_>>>()?;
+        let t = std::time::Instant::now();
+        let combinations =
+            systrade_system::estimation::estimate_and_combine(&loaded.inputs, &capped, est)
+                .map_err(|e| anyhow::anyhow!(e))?;
+        tracing::debug!("forecast weights and FDM estimated: {:?}", t.elapsed());
+        for (inp, c) in loaded.inputs.iter_mut().zip(&combinations) {
+            inp.combined_forecast = c.combined.clone();
+        }
+        forecast_estimates = Some(
+            loaded
+                .inputs
+                .iter()
+                .map(|i| i.code.clone())
+                .zip(combinations)
+                .collect::<Vec<_>>(),
+        );
+    }
+    drop(jobs);
     let codes: Vec<_> = loaded.prices.iter().map(|p| p.code.clone()).collect();
     // the inputs hold copies of the daily series; the prices are not needed any more
     let loaded = systrade_system::Loaded {
@@ -219,9 +313,11 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     }
     let mut optimised: Option<OptimisedSystem> = None;
     let mut risk_multiplier = None;
+    let mut instrument_estimates = None;
     let (portfolio, instruments): (Curves, Vec<InstrumentOut>) = if multiplier
         == CapitalMultiplier::Fixed
         && !want_optimised
+        && instrument_estimation.is_none()
         && !(args.output.is_some() && sys_cfg.risk_overlay.is_some())
     {
         // only the curves, positions and turnover are needed: drop intermediates as they go
@@ -242,7 +338,19 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
                 .collect(),
         )
     } else {
-        let positions = compute_positions(&loaded.inputs, &sys_cfg);
+        let positions = match &instrument_estimation {
+            None => compute_positions(&loaded.inputs, &sys_cfg),
+            Some(est) => {
+                let t = std::time::Instant::now();
+                let sized = size_all(&loaded.inputs, &sys_cfg);
+                let (weights, idm, estimates) =
+                    estimate_weights_and_idm(&loaded.inputs, &sized, &sys_cfg, est)
+                        .context("instrument weights and IDM")?;
+                tracing::debug!("instrument weights and IDM estimated: {:?}", t.elapsed());
+                instrument_estimates = Some(estimates);
+                compute_positions_given(&loaded.inputs, sized, weights, idm, &sys_cfg)
+            }
+        };
         if want_optimised {
             let prices = systrade_system::optimiser_prices(&store, &codes, None)
                 .into_iter()
@@ -398,6 +506,12 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
             )?;
             tracing::info!("wrote {}", path.display());
         }
+        if forecast_estimates.is_some() || instrument_estimates.is_some() {
+            let rows = estimate_rows(forecast_estimates.as_deref(), instrument_estimates.as_ref());
+            let path = dir.join("estimates.parquet");
+            systrade_store::estimates::write_estimates(&path, &rows)?;
+            tracing::info!("wrote {} ({} rows)", path.display(), rows.len());
+        }
         if let Some(m) = &risk_multiplier {
             let mut buf = Vec::new();
             output::write_risk_overlay_csv(&mut buf, m)?;
@@ -411,6 +525,75 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         outcomes.ok(&i.code);
     }
     Ok(outcomes.finish())
+}
+
+/// The rows of `estimates.parquet` ([`systrade_store::estimates`]): raw forecast weights per
+/// instrument and fit period, the FDM per instrument and day, raw instrument weights per fit
+/// period, the IDM per day.
+fn estimate_rows(
+    forecasts: Option<&[(String, systrade_system::estimation::EstimatedCombination)]>,
+    instruments: Option<&systrade_accounts::estimation::InstrumentEstimates>,
+) -> Vec<systrade_store::estimates::EstimateRow> {
+    use systrade_model::Timestamp;
+    use systrade_store::estimates::EstimateRow;
+    let mut rows = Vec::new();
+    let periods = |rows: &mut Vec<EstimateRow>,
+                   estimate: &str,
+                   instrument: Option<&str>,
+                   periods: &[systrade_accounts::estimation::PeriodWeights]| {
+        for p in periods {
+            for (name, w) in p.weights.entries() {
+                let (instrument, rule) = match instrument {
+                    Some(code) => (Some(code.to_string()), Some(name.clone())),
+                    None => (Some(name.clone()), None),
+                };
+                rows.push(EstimateRow {
+                    estimate: estimate.to_string(),
+                    instrument,
+                    rule,
+                    date: p.period.period_start,
+                    period_end: Some(p.period.period_end),
+                    fit_start: (!p.period.no_data).then_some(p.period.fit_start),
+                    fit_end: (!p.period.no_data).then_some(p.period.fit_end),
+                    value: *w,
+                });
+            }
+        }
+    };
+    let daily = |rows: &mut Vec<EstimateRow>,
+                 estimate: &str,
+                 instrument: Option<&str>,
+                 s: &systrade_series::DailySeries| {
+        for (d, v) in s.dates.iter().zip(&s.values) {
+            rows.push(EstimateRow {
+                estimate: estimate.to_string(),
+                instrument: instrument.map(str::to_string),
+                rule: None,
+                date: Timestamp::from_date(*d),
+                period_end: None,
+                fit_start: None,
+                fit_end: None,
+                value: *v,
+            });
+        }
+    };
+    for (code, c) in forecasts.unwrap_or_default() {
+        if let Some(p) = &c.weight_periods {
+            periods(&mut rows, "forecast_weight", Some(code), p);
+        }
+        if c.fdm_correlations.is_some() {
+            daily(&mut rows, "fdm", Some(code), &c.fdm);
+        }
+    }
+    if let Some(i) = instruments {
+        if let Some(p) = &i.weight_periods {
+            periods(&mut rows, "instrument_weight", None, p);
+        }
+        if let Some(idm) = &i.idm {
+            daily(&mut rows, "idm", None, idm);
+        }
+    }
+    rows
 }
 
 /// The process's peak resident set size (`VmHWM` of `/proc/self/status`), for debug logs.

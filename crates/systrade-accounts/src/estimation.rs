@@ -11,7 +11,17 @@ use crate::curves::{
 };
 use crate::pandl::PandlInputs;
 use crate::stats::{BUSINESS_DAYS_IN_YEAR, turnover};
+use chrono::NaiveDate;
+use systrade_estimate::diversification::WeightHistory;
+pub use systrade_estimate::over_time::PeriodWeights;
+use systrade_estimate::over_time::{
+    CorrelationOverTime, CorrelationsOverTime, OptimiserSettings, optimise_over_time,
+};
+use systrade_estimate::returns::{PreProcessing, ReturnsWithCosts, pre_process};
+use systrade_estimate::smoothing::{DailyWeights, smoothed_weights, unsmoothed_weights};
+use systrade_estimate::{DataFrame, EstimateError, dm_over_time};
 use systrade_model::FxRates;
+use systrade_model::Timestamp;
 use systrade_portfolio::portfolio::{BufferMethod, apply_buffers_to_position, buffer};
 use systrade_series::DailySeries;
 
@@ -206,11 +216,140 @@ pub fn subsystem_turnover(
     turnover(subsystem_position, volatility_scalar)
 }
 
+/// How instrument weights are estimated (`use_instrument_weight_estimates`,
+/// `instrument_weight_estimate`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct WeightEstimation {
+    pub optimiser: OptimiserSettings,
+    pub pre_processing: PreProcessing,
+}
+
+/// How a diversification multiplier is estimated (`use_*_div_mult_estimates`, the correlation
+/// and div-mult estimate blocks).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct DmEstimation {
+    pub correlations: CorrelationOverTime,
+    pub ewma_span: f64,
+    pub dm_max: f64,
+}
+
+/// Estimation at portfolio level: instrument weights and/or the IDM (`None`: fixed).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct InstrumentEstimation {
+    pub weights: Option<WeightEstimation>,
+    pub idm: Option<DmEstimation>,
+}
+
+/// What the portfolio-level estimation found, for reports and `backtest --output`.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct InstrumentEstimates {
+    /// Raw instrument weights per fit period (with the estimates behind them).
+    pub weight_periods: Option<Vec<PeriodWeights>>,
+    /// The instrument correlations per fit period behind the IDM.
+    pub idm_correlations: Option<CorrelationsOverTime>,
+    /// The estimated IDM (smoothed, per business day).
+    pub idm: Option<DailySeries>,
+}
+
+/// Per fit period the weights as one row per period start (names in `names` order; NaN where a
+/// period has no weight for a name), as [`systrade_estimate::smoothing::unsmoothed_weights`]
+/// reads them.
+pub fn weight_history(periods: &[PeriodWeights], names: &[String]) -> WeightHistory {
+    WeightHistory {
+        index: periods.iter().map(|p| p.period.period_start).collect(),
+        names: names.to_vec(),
+        rows: periods
+            .iter()
+            .map(|p| {
+                names
+                    .iter()
+                    .map(|n| p.weights.get(n).unwrap_or(f64::NAN))
+                    .collect()
+            })
+            .collect(),
+    }
+}
+
+/// Estimated instrument weights (`get_instrument_weights` with `use_instrument_weight_estimates`):
+/// the subsystems' curves as one unpooled set of returns, the optimiser per fit period, the
+/// per-period weights fitted to the subsystem positions (`positions`: the forward-filled
+/// positions on `dates`, one column per instrument in `names` order) and smoothed with
+/// `ewma_span`. Returns the daily weights and the per-period results.
+///
+/// # Errors
+/// An estimation failure (no data, bad settings), as text.
+pub fn estimated_instrument_weights(
+    names: &[String],
+    curves: &[&Curves],
+    dates: &[NaiveDate],
+    positions: &[Vec<f64>],
+    estimation: &WeightEstimation,
+    ewma_span: f64,
+) -> Result<(DailyWeights, Vec<PeriodWeights>), EstimateError> {
+    let gross: Vec<&DailySeries> = curves.iter().map(|c| &c.gross).collect();
+    let costs: Vec<&DailySeries> = curves.iter().map(|c| &c.costs).collect();
+    let assets = vec![(
+        "asset".to_string(),
+        ReturnsWithCosts::new(names.to_vec(), &gross, &costs),
+    )];
+    let returns = pre_process(&assets, &[], "asset", &estimation.pre_processing)?;
+    let periods = optimise_over_time(&returns, &estimation.optimiser)?;
+    let raw = weight_history(&periods, names);
+    let index: Vec<Timestamp> = dates.iter().map(|d| Timestamp::from_date(*d)).collect();
+    let unsmoothed = unsmoothed_weights(&raw, &index, positions)?;
+    let smoothed = smoothed_weights(&unsmoothed, ewma_span)?;
+    Ok((smoothed, periods))
+}
+
+/// The estimated IDM (`get_estimated_instrument_diversification_multiplier`): correlations over
+/// time of the subsystems' daily net curves (`correlation_over_time_for_returns`), then the DM of
+/// each period's correlations and the weights at its start, forward-filled onto the weights'
+/// dates, ewm-smoothed and capped at `dm_max`.
+///
+/// # Errors
+/// An estimation failure, as text.
+pub fn estimated_idm(
+    names: &[String],
+    curves: &[&Curves],
+    weights: &DailyWeights,
+    estimation: &DmEstimation,
+) -> Result<(DailySeries, CorrelationsOverTime), EstimateError> {
+    let dates = systrade_series::index::union_all(curves.iter().map(|c| c.net.dates.as_slice()));
+    let columns = curves
+        .iter()
+        .map(|c| systrade_series::reindex(&c.net.dates, &c.net.values, &dates))
+        .collect();
+    let frame = DataFrame::new(
+        dates.iter().map(|d| Timestamp::from_date(*d)).collect(),
+        names.to_vec(),
+        columns,
+    )?;
+    let correlations = estimation.correlations.for_returns(&frame)?;
+    let history = WeightHistory {
+        index: weights
+            .dates
+            .iter()
+            .map(|d| Timestamp::from_date(*d))
+            .collect(),
+        names: weights.names.clone(),
+        rows: (0..weights.dates.len())
+            .map(|t| weights.columns.iter().map(|c| c[t]).collect())
+            .collect(),
+    };
+    let dm = dm_over_time(
+        &correlations.periods,
+        &correlations.matrices,
+        &history,
+        estimation.ewma_span,
+        estimation.dm_max,
+    )?;
+    let idm = DailySeries::new(dm.index.iter().map(|t| t.date()).collect(), dm.values);
+    Ok((idm, correlations))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use chrono::NaiveDate;
-    use systrade_model::Timestamp;
 
     fn s(values: Vec<f64>) -> DailySeries {
         // 2024-01-01 is a Monday

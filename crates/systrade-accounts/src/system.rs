@@ -178,6 +178,19 @@ pub fn compute_positions(
     let sized = size_all(instruments, config);
     let codes: Vec<String> = instruments.iter().map(|i| i.code.clone()).collect();
     let (weights, idm) = weights_and_idm(&codes, &sized, config);
+    compute_positions_given(instruments, sized, weights, idm, config)
+}
+
+/// [`compute_positions`] from the sizing ([`size_all`]) and the instrument weights and IDM
+/// already decided (e.g. estimated by [`estimate_weights_and_idm`]).
+pub fn compute_positions_given(
+    instruments: &[InstrumentInputs],
+    sized: Vec<SizedInstrument>,
+    weights: InstrumentFrame,
+    idm: DailySeries,
+    config: &AccountsConfig,
+) -> PositionsResult {
+    let codes: Vec<String> = instruments.iter().map(|i| i.code.clone()).collect();
     let risk_multiplier = config
         .risk_overlay
         .map(|limits| risk_multiplier(instruments, &sized, &weights, &idm, config, limits));
@@ -260,7 +273,7 @@ fn risk_multiplier(
 }
 
 /// Position sizing of every instrument (§3.6), in parallel.
-fn size_all(instruments: &[InstrumentInputs], config: &AccountsConfig) -> Vec<SizedInstrument> {
+pub fn size_all(instruments: &[InstrumentInputs], config: &AccountsConfig) -> Vec<SizedInstrument> {
     instruments
         .par_iter()
         .map(|i| {
@@ -297,6 +310,96 @@ fn weights_and_idm(
     let weights = fixed_instrument_weights(&fixed, &subsystem, config.instrument_weight_ewma_span);
     let idm = fixed_idm(config.idm, &weights.dates);
     (weights, idm)
+}
+
+/// Estimated instrument weights and/or IDM (issue 17; pysystemtrade `systems/portfolio.py`):
+/// each subsystem's P&L ([`crate::estimation::subsystem_account`]: buffered subsystem position,
+/// rounded, cash costs), then the weights fitted per period and smoothed over the subsystem
+/// positions ([`crate::estimation::estimated_instrument_weights`]) or the fixed ones, and the IDM
+/// from the subsystems' correlations and those weights ([`crate::estimation::estimated_idm`]) or
+/// the fixed one. Instrument order is `instruments` order.
+///
+/// # Errors
+/// An estimation failure (no data to estimate from, bad settings).
+pub fn estimate_weights_and_idm(
+    instruments: &[InstrumentInputs],
+    sized: &[SizedInstrument],
+    config: &AccountsConfig,
+    estimation: &crate::estimation::InstrumentEstimation,
+) -> Result<
+    (
+        InstrumentFrame,
+        DailySeries,
+        crate::estimation::InstrumentEstimates,
+    ),
+    systrade_estimate::EstimateError,
+> {
+    use crate::estimation::{
+        InstrumentEstimates, SubsystemInputs, estimated_idm, estimated_instrument_weights,
+        subsystem_account,
+    };
+    let codes: Vec<String> = instruments.iter().map(|i| i.code.clone()).collect();
+    let capital = config.vol_target.notional_trading_capital;
+    let curves: Vec<Curves> = instruments
+        .par_iter()
+        .zip(sized)
+        .map(|(inp, s)| {
+            subsystem_account(SubsystemInputs {
+                price: &inp.daily_price,
+                subsystem_position: &s.subsystem_position,
+                volatility_scalar: &s.volatility_scalar,
+                fx: &inp.fx,
+                value_per_point: inp.value_of_block_price_move,
+                capital,
+                costs: cash_params(inp, config),
+                buffer_method: config.buffer_method,
+                buffer_size: config.buffer_size,
+                buffer_trade_to_edge: config.buffer_trade_to_edge,
+            })
+        })
+        .collect();
+    let curve_refs: Vec<&Curves> = curves.iter().collect();
+    let mut estimates = InstrumentEstimates::default();
+    let weights = match &estimation.weights {
+        Some(w) => {
+            let subsystem: Vec<(String, DailySeries)> = codes
+                .iter()
+                .cloned()
+                .zip(sized.iter().map(|s| s.subsystem_position.clone()))
+                .collect();
+            let positions = systrade_portfolio::weights::subsystem_positions_frame(&subsystem);
+            let (daily, periods) = estimated_instrument_weights(
+                &codes,
+                &curve_refs,
+                &positions.dates,
+                &positions.columns,
+                w,
+                config.instrument_weight_ewma_span,
+            )?;
+            estimates.weight_periods = Some(periods);
+            InstrumentFrame {
+                dates: daily.dates,
+                instruments: daily.names,
+                columns: daily.columns,
+            }
+        }
+        None => weights_and_idm(&codes, sized, config).0,
+    };
+    let idm = match &estimation.idm {
+        Some(d) => {
+            let daily = systrade_estimate::smoothing::DailyWeights {
+                dates: weights.dates.clone(),
+                names: weights.instruments.clone(),
+                columns: weights.columns.clone(),
+            };
+            let (idm, correlations) = estimated_idm(&codes, &curve_refs, &daily, d)?;
+            estimates.idm_correlations = Some(correlations);
+            estimates.idm = Some(idm.clone());
+            idm
+        }
+        None => fixed_idm(config.idm, &weights.dates),
+    };
+    Ok((weights, idm, estimates))
 }
 
 /// One instrument's notional position, buffers, buffered position and average position.

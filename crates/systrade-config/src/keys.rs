@@ -13,8 +13,10 @@
 //! key of a stage a tool does not run never stops it; a refused key stops the tools that run its
 //! stage with an error naming the key and the file.
 //!
-//! Estimation keys (`use_*_estimates` and the estimator settings) are owned by the estimation work
-//! (issue 17): update their rows here when an estimator lands.
+//! Estimation keys (`use_*_estimates` and the estimator settings, issue 17): `backtest`
+//! estimates; the production tools refuse `use_*_estimates: true` until they read estimates
+//! ([`KeyStatus::RefusedUntilEstimation`]). The estimation blocks are read when their feature is on;
+//! values systrade does not implement are refused ([`crate::estimation`]).
 
 /// The part of a system a key configures (pysystemtrade's stages, grouped by the tools that run them).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -57,7 +59,8 @@ pub enum KeyStatus {
     /// Parsed; a value that would change results is refused by the tools that run the stage (a
     /// clear error naming the key and the file); pysystemtrade's default is accepted.
     RefusedUnlessDefault(Stage),
-    /// `true` is refused until estimation lands (issue 17) by the tools that run the stage.
+    /// `true` is implemented by `backtest` (issue 17) and refused by the production tools that run
+    /// the stage (`compute-forecasts`, `size-positions`) until estimation lands there.
     RefusedUntilEstimation(Stage),
     /// In pysystemtrade 1.80's defaults but read by no code of it: accepted, changes nothing
     /// there either.
@@ -204,7 +207,7 @@ pub const CONFIG_KEYS: &[ConfigKey] = &[
         },
         "systems/accounts/account_costs.py: pooled costs / turnover of a rule's SR cost",
     ),
-    // ---- estimation (owned by issue 17: update these rows when an estimator lands)
+    // ---- estimation (issue 17): backtest estimates; production tools refuse use_*_estimates
     k(
         "use_forecast_weight_estimates",
         RefusedUntilEstimation(Forecasts),
@@ -227,51 +230,33 @@ pub const CONFIG_KEYS: &[ConfigKey] = &[
     ),
     k(
         "forecast_weight_estimate",
-        OnlyWith {
-            stage: Forecasts,
-            feature: "use_forecast_weight_estimates",
-        },
-        "systems/forecast_combine.py",
+        Implemented(Forecasts),
+        "systems/forecast_combine.py, sysquant/optimisation/: read with use_forecast_weight_estimates; refused: another func, method bootstrap, using_exponent false, frequency other than W, ceiling_cost_SR below 9999",
     ),
     k(
         "forecast_correlation_estimate",
-        OnlyWith {
-            stage: Forecasts,
-            feature: "use_forecast_div_mult_estimates",
-        },
-        "systems/forecast_combine.py",
+        Implemented(Forecasts),
+        "systems/forecast_combine.py, sysquant/estimators/pooled_correlation.py: read with use_forecast_div_mult_estimates; refused: another func, using_exponent false, frequency other than W",
     ),
     k(
         "forecast_div_mult_estimate",
-        OnlyWith {
-            stage: Forecasts,
-            feature: "use_forecast_div_mult_estimates",
-        },
-        "systems/forecast_combine.py",
+        Implemented(Forecasts),
+        "sysquant/estimators/diversification_multipliers.py: read with use_forecast_div_mult_estimates; refused: another func",
     ),
     k(
         "instrument_weight_estimate",
-        OnlyWith {
-            stage: Positions,
-            feature: "use_instrument_weight_estimates",
-        },
-        "systems/portfolio.py",
+        Implemented(Positions),
+        "systems/portfolio.py, sysquant/optimisation/: read with use_instrument_weight_estimates; refused as forecast_weight_estimate",
     ),
     k(
         "instrument_correlation_estimate",
-        OnlyWith {
-            stage: Positions,
-            feature: "use_instrument_div_mult_estimates",
-        },
-        "systems/portfolio.py",
+        Implemented(Positions),
+        "systems/portfolio.py, sysquant/estimators/correlation_over_time.py: read with use_instrument_div_mult_estimates; refused: another func, using_exponent false, frequency other than W",
     ),
     k(
         "instrument_div_mult_estimate",
-        OnlyWith {
-            stage: Positions,
-            feature: "use_instrument_div_mult_estimates",
-        },
-        "systems/portfolio.py",
+        Implemented(Positions),
+        "sysquant/estimators/diversification_multipliers.py: read with use_instrument_div_mult_estimates; refused: another func",
     ),
     // ---- positions and portfolio
     k(

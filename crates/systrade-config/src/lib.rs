@@ -22,6 +22,7 @@
 //! [`EXAMPLE_SYSTEM_YAML`] is a ready-made config for the demo (`DATA/config/system.yaml`).
 
 mod error;
+pub mod estimation;
 mod instruments;
 pub mod keys;
 mod parse;

@@ -4,6 +4,9 @@
 //! Like pysystemtrade's `fill_config_dict_with_defaults`, a key whose value is null counts as absent.
 
 use crate::error::{ConfigError, ConfigErrorKind, Warning};
+use crate::estimation::{
+    CorrelationEstimate, DivMultEstimate, Estimation, EstimatorConfig, WeightEstimate,
+};
 use crate::keys::{CONFIG_KEYS, classify};
 use crate::types::*;
 use crate::yaml::{Node, Value};
@@ -280,6 +283,7 @@ impl<'a> Reader<'a> {
             start_date: None,
             forecast_post_ceiling_cost_sr: DEFAULT_FORECAST_POST_CEILING_COST_SR,
             instrument_returns_correlation_changes: Vec::new(),
+            estimation: Estimation::default(),
         };
 
         // Scalars first, in the order of the spec's sections.
@@ -468,7 +472,256 @@ impl<'a> Reader<'a> {
         if let Some(n) = get(top, "instrument_returns_correlation") {
             c.instrument_returns_correlation_changes = self.instrument_returns_correlation(n)?;
         }
+        self.estimation(top, &mut c.estimation)?;
         Ok(c)
+    }
+
+    // ---- estimation blocks (issue 17) --------------------------------------------------------
+
+    /// Every estimation block present in `top`, merged over its defaults.
+    fn estimation(&mut self, top: &Entries, e: &mut Estimation) -> Result<(), ConfigError> {
+        if let Some(n) = get(top, "forecast_weight_estimate") {
+            e.forecast_weight_estimate = self.weight_estimate(
+                "forecast_weight_estimate",
+                n,
+                WeightEstimate::forecast_default(),
+            )?;
+        }
+        if let Some(n) = get(top, "instrument_weight_estimate") {
+            e.instrument_weight_estimate = self.weight_estimate(
+                "instrument_weight_estimate",
+                n,
+                WeightEstimate::instrument_default(),
+            )?;
+        }
+        if let Some(n) = get(top, "forecast_correlation_estimate") {
+            e.forecast_correlation_estimate = self.correlation_estimate(
+                "forecast_correlation_estimate",
+                n,
+                CorrelationEstimate::forecast_default(),
+            )?;
+        }
+        if let Some(n) = get(top, "instrument_correlation_estimate") {
+            e.instrument_correlation_estimate = self.correlation_estimate(
+                "instrument_correlation_estimate",
+                n,
+                CorrelationEstimate::instrument_default(),
+            )?;
+        }
+        if let Some(n) = get(top, "forecast_div_mult_estimate") {
+            e.forecast_div_mult_estimate =
+                self.div_mult_estimate("forecast_div_mult_estimate", n)?;
+        }
+        if let Some(n) = get(top, "instrument_div_mult_estimate") {
+            e.instrument_div_mult_estimate =
+                self.div_mult_estimate("instrument_div_mult_estimate", n)?;
+        }
+        if let Some(n) = get(top, "forecast_cost_estimates") {
+            const P: &str = "forecast_cost_estimates";
+            let m = self.map(P, n)?;
+            self.check_keys(P, m, &["use_pooled_costs", "use_pooled_turnover"]);
+            if let Some(v) = get(m, "use_pooled_costs") {
+                e.forecast_cost_estimates.use_pooled_costs =
+                    self.boolean(&join(P, "use_pooled_costs"), v)?;
+            }
+            if let Some(v) = get(m, "use_pooled_turnover") {
+                e.forecast_cost_estimates.use_pooled_turnover =
+                    self.boolean(&join(P, "use_pooled_turnover"), v)?;
+            }
+        }
+        Ok(())
+    }
+
+    fn weight_estimate(
+        &mut self,
+        path: &str,
+        node: &Node,
+        mut e: WeightEstimate,
+    ) -> Result<WeightEstimate, ConfigError> {
+        let m = self.map(path, node)?;
+        self.check_keys(
+            path,
+            m,
+            &[
+                "func",
+                "method",
+                "date_method",
+                "rollyears",
+                "frequency",
+                "interval_frequency",
+                "pool_gross_returns",
+                "equalise_gross",
+                "cost_multiplier",
+                "apply_cost_weight",
+                "ceiling_cost_SR",
+                "cleaning",
+                "equalise_SR",
+                "equalise_vols",
+                "ann_target_SR",
+                "shrinkage_SR",
+                "shrinkage_corr",
+                "correlation_estimate",
+                "mean_estimate",
+                "vol_estimate",
+                // read only by method bootstrap, which is refused
+                "monte_runs",
+                "bootstrap_length",
+                "shrinkage_mean",
+            ],
+        );
+        let key = |k: &str| join(path, k);
+        for (k, v) in m {
+            match k.as_str() {
+                "func" => e.func = self.text(&key(k), v)?,
+                "method" => e.method = self.text(&key(k), v)?,
+                "date_method" => e.date_method = self.text(&key(k), v)?,
+                "rollyears" => e.rollyears = self.count(&key(k), v, 1)?,
+                "frequency" => e.frequency = self.text(&key(k), v)?,
+                "interval_frequency" => e.interval_frequency = self.text(&key(k), v)?,
+                "pool_gross_returns" => e.pool_gross_returns = self.boolean(&key(k), v)?,
+                "equalise_gross" => e.equalise_gross = self.boolean(&key(k), v)?,
+                "cost_multiplier" => e.cost_multiplier = self.non_negative(&key(k), v)?,
+                "apply_cost_weight" => e.apply_cost_weight = self.boolean(&key(k), v)?,
+                "ceiling_cost_SR" => e.ceiling_cost_sr = self.number(&key(k), v)?,
+                "cleaning" => e.cleaning = self.boolean(&key(k), v)?,
+                "equalise_SR" => e.equalise_sr = self.boolean(&key(k), v)?,
+                "equalise_vols" => e.equalise_vols = self.boolean(&key(k), v)?,
+                "ann_target_SR" => e.ann_target_sr = self.number(&key(k), v)?,
+                "shrinkage_SR" => e.shrinkage_sr = self.fraction(&key(k), v)?,
+                "shrinkage_corr" => e.shrinkage_corr = self.fraction(&key(k), v)?,
+                "correlation_estimate" => {
+                    e.correlation_estimate =
+                        self.estimator(&key(k), v, e.correlation_estimate.clone())?;
+                }
+                "mean_estimate" => {
+                    e.mean_estimate = self.estimator(&key(k), v, e.mean_estimate.clone())?;
+                }
+                "vol_estimate" => {
+                    e.vol_estimate = self.estimator(&key(k), v, e.vol_estimate.clone())?;
+                }
+                _ => {}
+            }
+        }
+        Ok(e)
+    }
+
+    /// An estimator's settings; `func` and the exponential/correlation keys.
+    fn estimator(
+        &mut self,
+        path: &str,
+        node: &Node,
+        mut e: EstimatorConfig,
+    ) -> Result<EstimatorConfig, ConfigError> {
+        let m = self.map(path, node)?;
+        self.check_keys(
+            path,
+            m,
+            &[
+                "func",
+                "using_exponent",
+                "ew_lookback",
+                "min_periods",
+                "cleaning",
+                "floor_at_zero",
+                "offdiag",
+                "clip",
+            ],
+        );
+        self.estimator_entries(path, m, &mut e)?;
+        Ok(e)
+    }
+
+    fn estimator_entries(
+        &mut self,
+        path: &str,
+        m: &Entries,
+        e: &mut EstimatorConfig,
+    ) -> Result<(), ConfigError> {
+        let key = |k: &str| join(path, k);
+        for (k, v) in m {
+            match k.as_str() {
+                "func" => e.func = self.text(&key(k), v)?,
+                "using_exponent" => e.using_exponent = self.boolean(&key(k), v)?,
+                "ew_lookback" => e.ew_lookback = self.positive(&key(k), v)?,
+                "min_periods" => e.min_periods = self.count(&key(k), v, 0)?,
+                "cleaning" => e.cleaning = self.boolean(&key(k), v)?,
+                "floor_at_zero" => e.floor_at_zero = self.boolean(&key(k), v)?,
+                "offdiag" => e.offdiag = self.number(&key(k), v)?,
+                "clip" => e.clip = Some(self.positive(&key(k), v)?),
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+
+    fn correlation_estimate(
+        &mut self,
+        path: &str,
+        node: &Node,
+        mut e: CorrelationEstimate,
+    ) -> Result<CorrelationEstimate, ConfigError> {
+        let m = self.map(path, node)?;
+        self.check_keys(
+            path,
+            m,
+            &[
+                "func",
+                "pool_instruments",
+                "frequency",
+                "forward_fill_data",
+                "forward_fill_price_index",
+                "date_method",
+                "rollyears",
+                "interval_frequency",
+                "using_exponent",
+                "ew_lookback",
+                "min_periods",
+                "cleaning",
+                "floor_at_zero",
+                "offdiag",
+                "clip",
+            ],
+        );
+        let key = |k: &str| join(path, k);
+        for (k, v) in m {
+            match k.as_str() {
+                "func" => e.func = self.text(&key(k), v)?,
+                "pool_instruments" => e.pool_instruments = self.boolean(&key(k), v)?,
+                "frequency" => e.frequency = self.text(&key(k), v)?,
+                "forward_fill_data" | "forward_fill_price_index" => {
+                    e.forward_fill = self.boolean(&key(k), v)?;
+                }
+                "date_method" => e.date_method = self.text(&key(k), v)?,
+                "rollyears" => e.rollyears = self.count(&key(k), v, 1)?,
+                "interval_frequency" => e.interval_frequency = self.text(&key(k), v)?,
+                _ => {}
+            }
+        }
+        let mut est = e.estimator.clone();
+        self.estimator_entries(path, m, &mut est)?;
+        est.func = e.func.clone();
+        e.estimator = est;
+        Ok(e)
+    }
+
+    fn div_mult_estimate(
+        &mut self,
+        path: &str,
+        node: &Node,
+    ) -> Result<DivMultEstimate, ConfigError> {
+        let m = self.map(path, node)?;
+        self.check_keys(path, m, &["func", "ewma_span", "dm_max"]);
+        let mut e = DivMultEstimate::default();
+        if let Some(v) = get(m, "func") {
+            e.func = self.text(&join(path, "func"), v)?;
+        }
+        if let Some(v) = get(m, "ewma_span") {
+            e.ewma_span = self.count(&join(path, "ewma_span"), v, 1)? as f64;
+        }
+        if let Some(v) = get(m, "dm_max") {
+            e.dm_max = self.positive(&join(path, "dm_max"), v)?;
+        }
+        Ok(e)
     }
 
     // ---- sections ---------------------------------------------------------------------------

@@ -42,11 +42,12 @@ pub struct SystemConfig {
     pub forecast_weights: Option<ForecastWeights>,
     /// `forecast_weight_ewma_span`, default 125 business days.
     pub forecast_weight_ewma_span: usize,
-    /// `use_forecast_weight_estimates`, default false (true is not supported yet: [`SystemConfig::check_supported`]).
+    /// `use_forecast_weight_estimates`, default false (true: `backtest` estimates the weights; the
+    /// production tools refuse it, see [`SystemConfig::check_supported_in_backtest`]).
     pub use_forecast_weight_estimates: bool,
     /// `forecast_div_multiplier`, default 1.0; a scalar or one value per instrument.
     pub forecast_div_multiplier: DivMultiplier,
-    /// `use_forecast_div_mult_estimates`, default false (true is not supported yet).
+    /// `use_forecast_div_mult_estimates`, default false (true: estimated by `backtest` only).
     pub use_forecast_div_mult_estimates: bool,
     /// `forecast_mapping`: instrument → non-linear mapping of the combined forecast. Empty when absent.
     pub forecast_mapping: BTreeMap<InstrumentCode, ForecastMapping>,
@@ -74,11 +75,11 @@ pub struct SystemConfig {
     pub instrument_weights: Option<BTreeMap<InstrumentCode, f64>>,
     /// `instrument_weight_ewma_span`, default 125 business days.
     pub instrument_weight_ewma_span: usize,
-    /// `use_instrument_weight_estimates`, default false (true is not supported yet).
+    /// `use_instrument_weight_estimates`, default false (true: estimated by `backtest` only).
     pub use_instrument_weight_estimates: bool,
     /// `instrument_div_multiplier` (IDM), default 1.0.
     pub instrument_div_multiplier: f64,
-    /// `use_instrument_div_mult_estimates`, default false (true is not supported yet).
+    /// `use_instrument_div_mult_estimates`, default false (true: estimated by `backtest` only).
     pub use_instrument_div_mult_estimates: bool,
     /// `allocate_zero_instrument_weights_to_these_instruments`, default empty.
     pub allocate_zero_instrument_weights_to_these_instruments: Vec<InstrumentCode>,
@@ -124,6 +125,9 @@ pub struct SystemConfig {
     /// `instrument_returns_correlation` entries that differ from pysystemtrade's defaults (which the
     /// risk overlay has built in), as `key: value`; refused when `risk_overlay` is set.
     pub instrument_returns_correlation_changes: Vec<String>,
+    /// The estimation blocks (`forecast_weight_estimate`, …), defaults filled in; read when the
+    /// matching `use_*_estimates` is true.
+    pub estimation: crate::estimation::Estimation,
 }
 
 /// pysystemtrade's default `forecast_post_ceiling_cost_SR` (defaults.yaml): no rule is dropped.
@@ -735,11 +739,22 @@ impl SystemConfig {
     /// # Errors
     /// [`ConfigErrorKind::Unsupported`] naming the first offending key.
     pub fn check_supported_for(&self, stages: &[crate::Stage]) -> Result<(), ConfigError> {
-        match self
-            .refusals()
-            .into_iter()
-            .find(|r| r.active && stages.contains(&r.stage))
-        {
+        self.first_refusal(stages, false)
+    }
+
+    /// [`Self::check_supported`] for `backtest`, which also implements estimation (issue 17):
+    /// `use_*_estimates` do not stop it, values of the estimation blocks it does not implement do.
+    ///
+    /// # Errors
+    /// [`ConfigErrorKind::Unsupported`] naming the first offending key.
+    pub fn check_supported_in_backtest(&self) -> Result<(), ConfigError> {
+        self.first_refusal(crate::BACKTEST_STAGES, true)
+    }
+
+    fn first_refusal(&self, stages: &[crate::Stage], backtest: bool) -> Result<(), ConfigError> {
+        match self.refusals().into_iter().find(|r| {
+            r.active && stages.contains(&r.stage) && !(backtest && r.implemented_in_backtest)
+        }) {
             Some(r) => Err(ConfigError::new(
                 &self.source_name,
                 ConfigErrorKind::Unsupported,
@@ -760,8 +775,68 @@ impl SystemConfig {
             stage,
             active,
             message,
+            implemented_in_backtest: false,
+        };
+        let estimated = |key: &str, stage, active, what: &str, fixed: &str| Refusal {
+            key: key.to_string(),
+            stage,
+            active,
+            message: format!(
+                "{what} are estimated by backtest only; compute-forecasts and size-positions cannot use them yet: set it to false and give {fixed}"
+            ),
+            implemented_in_backtest: true,
+        };
+        let e = &self.estimation;
+        let block = |key: &str, stage, on: bool, unsupported: Vec<String>| Refusal {
+            key: key.to_string(),
+            stage,
+            active: on && !unsupported.is_empty(),
+            message: format!("not implemented: {}", unsupported.join("; ")),
+            implemented_in_backtest: false,
         };
         vec![
+            block(
+                "forecast_weight_estimate",
+                Forecasts,
+                self.use_forecast_weight_estimates,
+                e.forecast_weight_estimate
+                    .unsupported("forecast_weight_estimate", true),
+            ),
+            block(
+                "forecast_correlation_estimate",
+                Forecasts,
+                self.use_forecast_div_mult_estimates,
+                e.forecast_correlation_estimate
+                    .unsupported("forecast_correlation_estimate", true),
+            ),
+            block(
+                "forecast_div_mult_estimate",
+                Forecasts,
+                self.use_forecast_div_mult_estimates,
+                e.forecast_div_mult_estimate
+                    .unsupported("forecast_div_mult_estimate"),
+            ),
+            block(
+                "instrument_weight_estimate",
+                Positions,
+                self.use_instrument_weight_estimates,
+                e.instrument_weight_estimate
+                    .unsupported("instrument_weight_estimate", false),
+            ),
+            block(
+                "instrument_correlation_estimate",
+                Positions,
+                self.use_instrument_div_mult_estimates,
+                e.instrument_correlation_estimate
+                    .unsupported("instrument_correlation_estimate", false),
+            ),
+            block(
+                "instrument_div_mult_estimate",
+                Positions,
+                self.use_instrument_div_mult_estimates,
+                e.instrument_div_mult_estimate
+                    .unsupported("instrument_div_mult_estimate"),
+            ),
             r(
                 "base_config",
                 Data,
@@ -771,17 +846,19 @@ impl SystemConfig {
                     self.base_config.as_deref().unwrap_or_default()
                 ),
             ),
-            r(
+            estimated(
                 "use_forecast_weight_estimates",
                 Forecasts,
                 self.use_forecast_weight_estimates,
-                "estimated forecast weights are not supported yet; set it to false and give fixed forecast_weights".to_string(),
+                "forecast weights",
+                "fixed forecast_weights",
             ),
-            r(
+            estimated(
                 "use_forecast_div_mult_estimates",
                 Forecasts,
                 self.use_forecast_div_mult_estimates,
-                "an estimated forecast diversification multiplier is not supported yet; set it to false and give a fixed forecast_div_multiplier".to_string(),
+                "forecast diversification multipliers",
+                "a fixed forecast_div_multiplier",
             ),
             r(
                 "forecast_weights.auto_weight_from_grouping",
@@ -798,17 +875,19 @@ impl SystemConfig {
                     self.forecast_post_ceiling_cost_sr
                 ),
             ),
-            r(
+            estimated(
                 "use_instrument_weight_estimates",
                 Positions,
                 self.use_instrument_weight_estimates,
-                "estimated instrument weights are not supported yet; set it to false and give fixed instrument_weights (or none for equal weights)".to_string(),
+                "instrument weights",
+                "fixed instrument_weights (or none for equal weights)",
             ),
-            r(
+            estimated(
                 "use_instrument_div_mult_estimates",
                 Positions,
                 self.use_instrument_div_mult_estimates,
-                "an estimated instrument diversification multiplier is not supported yet; set it to false and give a fixed instrument_div_multiplier".to_string(),
+                "instrument diversification multipliers",
+                "a fixed instrument_div_multiplier",
             ),
             r(
                 "instrument_returns_correlation",
@@ -906,6 +985,8 @@ pub struct Refusal {
     /// Whether this config sets it.
     pub active: bool,
     pub message: String,
+    /// `backtest` implements it (estimation); only the production tools refuse it.
+    pub implemented_in_backtest: bool,
 }
 
 /// True when none of the weights is positive (also for no weights at all).

@@ -1050,7 +1050,7 @@ volatility_calculation:
 }
 
 #[test]
-fn estimated_weights_parse_but_are_not_supported() {
+fn estimated_weights_run_in_backtest_only() {
     for key in [
         "use_forecast_weight_estimates",
         "use_forecast_div_mult_estimates",
@@ -1064,7 +1064,8 @@ fn estimated_weights_parse_but_are_not_supported() {
         let e = c.check_supported().unwrap_err();
         assert_eq!(e.kind, ConfigErrorKind::Unsupported);
         assert_eq!(e.key.as_deref(), Some(key));
-        assert!(e.to_string().contains("not supported yet"), "{e}");
+        assert!(e.to_string().contains("estimated by backtest only"), "{e}");
+        c.check_supported_in_backtest().unwrap();
         let (c, _) = read(&format!(
             "{key}: false\nuse_forecast_scale_estimates: true\n"
         ));
@@ -1083,6 +1084,83 @@ fn estimated_weights_parse_but_are_not_supported() {
         c.check_supported().unwrap_err().key.as_deref(),
         Some("base_config")
     );
+}
+
+/// The estimation blocks merge over pysystemtrade's defaults key by key; values systrade does not
+/// implement are refused (also by backtest) only while the estimate is used.
+#[test]
+fn estimation_blocks_merge_over_defaults_and_refuse_what_is_not_implemented() {
+    let (c, warnings) = read(
+        "use_forecast_weight_estimates: true\nforecast_weight_estimate:\n  method: shrinkage\n  correlation_estimate:\n    ew_lookback: 100\nforecast_correlation_estimate:\n  pool_instruments: false\ninstrument_div_mult_estimate:\n  dm_max: 3\nforecast_cost_estimates:\n  use_pooled_costs: true\n",
+    );
+    assert!(warnings.is_empty(), "{warnings:?}");
+    let e = &c.estimation;
+    assert_eq!(e.forecast_weight_estimate.method, "shrinkage");
+    assert_eq!(
+        e.forecast_weight_estimate.correlation_estimate.ew_lookback,
+        100.0
+    );
+    // the rest of the nested block keeps its defaults
+    assert_eq!(
+        e.forecast_weight_estimate.correlation_estimate.min_periods,
+        10
+    );
+    assert_eq!(e.forecast_weight_estimate.cost_multiplier, 2.0);
+    assert!(!e.forecast_correlation_estimate.pool_instruments);
+    assert_eq!(e.forecast_correlation_estimate.estimator.ew_lookback, 250.0);
+    assert_eq!(e.instrument_div_mult_estimate.dm_max, 3.0);
+    assert_eq!(e.instrument_div_mult_estimate.ewma_span, 125.0);
+    assert!(e.forecast_cost_estimates.use_pooled_costs);
+    assert_eq!(
+        e.instrument_weight_estimate
+            .correlation_estimate
+            .ew_lookback,
+        500_000.0
+    );
+    assert!(e.instrument_weight_estimate.equalise_sr);
+    c.check_supported_in_backtest().unwrap();
+
+    for (yaml, key, what) in [
+        (
+            "use_forecast_weight_estimates: true\nforecast_weight_estimate:\n  method: bootstrap\n",
+            "forecast_weight_estimate",
+            "method: bootstrap",
+        ),
+        (
+            "use_forecast_weight_estimates: true\nforecast_weight_estimate:\n  vol_estimate:\n    using_exponent: false\n",
+            "forecast_weight_estimate",
+            "vol_estimate.using_exponent",
+        ),
+        (
+            "use_forecast_weight_estimates: true\nforecast_weight_estimate:\n  ceiling_cost_SR: 0.13\n",
+            "forecast_weight_estimate",
+            "ceiling_cost_SR",
+        ),
+        (
+            "use_instrument_weight_estimates: true\ninstrument_weight_estimate:\n  frequency: M\n",
+            "instrument_weight_estimate",
+            "frequency: M",
+        ),
+        (
+            "use_forecast_div_mult_estimates: true\nforecast_correlation_estimate:\n  func: my.own.estimator\n",
+            "forecast_correlation_estimate",
+            "my.own.estimator",
+        ),
+        (
+            "use_instrument_div_mult_estimates: true\ninstrument_div_mult_estimate:\n  func: my.dm\n",
+            "instrument_div_mult_estimate",
+            "my.dm",
+        ),
+    ] {
+        let (c, _) = read(yaml);
+        let e = c.check_supported_in_backtest().unwrap_err();
+        assert_eq!(e.key.as_deref(), Some(key), "{yaml}");
+        assert!(e.to_string().contains(what), "{e}");
+        // the same values with the estimate not used change nothing
+        let off = yaml.replacen(": true", ": false", 1);
+        let (c, _) = read(&off);
+        c.check_supported().unwrap_or_else(|e| panic!("{off}: {e}"));
+    }
 }
 
 #[test]

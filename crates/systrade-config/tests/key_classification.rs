@@ -229,6 +229,11 @@ fn shipped_configs_stop_only_the_stages_they_refuse() {
         .check_supported_for(FORECAST_STAGES)
         .unwrap_err();
     assert_eq!(e.key.as_deref(), Some("use_forecast_weight_estimates"));
+    // backtest estimates: both run there unchanged.
+    read("futuresestimateconfig.yaml")
+        .check_supported_in_backtest()
+        .unwrap();
+    rob.check_supported_in_backtest().unwrap();
 }
 
 #[test]

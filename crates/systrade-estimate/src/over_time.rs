@@ -170,3 +170,72 @@ fn cost_weighted(weights: &Weights, names: &[String], cost_sr: &[f64]) -> Weight
             .collect(),
     )
 }
+
+/// Settings of correlations over time for a diversification multiplier
+/// (`forecast_correlation_estimate` / `instrument_correlation_estimate`).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct CorrelationOverTime {
+    /// `forward_fill_data` (pooled forecasts) / `forward_fill_price_index` (returns).
+    pub forward_fill: bool,
+    pub date_method: DateMethod,
+    pub rollyears: usize,
+    pub interval: Interval,
+    pub correlation: CorrelationSettings,
+}
+
+/// One correlation matrix per fit period.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CorrelationsOverTime {
+    pub periods: Vec<FitPeriod>,
+    pub matrices: Vec<crate::Correlation>,
+}
+
+impl CorrelationOverTime {
+    fn over(
+        &self,
+        data: &crate::DataFrame,
+        length_adjustment: usize,
+    ) -> Result<CorrelationsOverTime, EstimateError> {
+        let (Some(&start), Some(&end)) = (data.index.first(), data.index.last()) else {
+            return Err(EstimateError::NoData);
+        };
+        let periods = fit_periods(start, end, self.date_method, self.rollyears, self.interval)?;
+        let matrices = CorrelationEstimator {
+            ew_lookback: self.correlation.ew.ew_lookback,
+            min_periods: self.correlation.ew.min_periods,
+            cleaning: self.correlation.cleaning,
+            floor_at_zero: self.correlation.floor_at_zero,
+            offdiag: self.correlation.offdiag,
+            clip: self.correlation.clip,
+            length_adjustment,
+        }
+        .estimate(data, &periods)?;
+        Ok(CorrelationsOverTime {
+            periods: periods.periods().to_vec(),
+            matrices,
+        })
+    }
+
+    /// `correlation_over_time_for_returns` (the IDM's instrument correlations): daily returns
+    /// summed into weekly returns ([`crate::pooling::weekly_returns_from_daily`]), then the
+    /// correlations per fit period of the weekly data.
+    pub fn for_returns(
+        &self,
+        daily: &crate::DataFrame,
+    ) -> Result<CorrelationsOverTime, EstimateError> {
+        let weekly = crate::pooling::weekly_returns_from_daily(daily, self.forward_fill)?;
+        self.over(&weekly, 1)
+    }
+
+    /// `pooled_correlation_estimator` (the FDM's forecast correlations): each instrument's
+    /// forecasts weekly and stacked ([`crate::pooling::pooled_weekly`]; one frame when not
+    /// pooled), then the correlations per fit period with the pooled length as
+    /// `length_adjustment`.
+    pub fn pooled(
+        &self,
+        frames: &[crate::DataFrame],
+    ) -> Result<CorrelationsOverTime, EstimateError> {
+        let (pooled, n) = crate::pooling::pooled_weekly(frames, self.forward_fill)?;
+        self.over(&pooled, n)
+    }
+}

@@ -32,6 +32,7 @@ pub mod atomic;
 mod columns;
 pub mod config;
 pub mod error;
+pub mod estimates;
 pub mod forecasts;
 mod kinds;
 pub mod layout;

@@ -76,6 +76,7 @@ pub fn accounts_config(
                     .collect(),
             )
         }
+        None if cfg.use_instrument_weight_estimates => None,
         None => {
             tracing::warn!(
                 "{}: no instrument_weights; using equal weights over {} instruments",

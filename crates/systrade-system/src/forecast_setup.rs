@@ -306,8 +306,12 @@ impl ForecastSetup {
         let mut unconfigured = BTreeMap::new();
         for code in codes {
             let missing = [
-                cfg.forecast_weights_for(code).err(),
-                cfg.forecast_div_multiplier_for(code).err(),
+                (!cfg.use_forecast_weight_estimates)
+                    .then(|| cfg.forecast_weights_for(code).err())
+                    .flatten(),
+                (!cfg.use_forecast_div_mult_estimates)
+                    .then(|| cfg.forecast_div_multiplier_for(code).err())
+                    .flatten(),
             ]
             .into_iter()
             .flatten()
@@ -321,6 +325,52 @@ impl ForecastSetup {
                 );
                 continue;
             }
+            if cfg.use_forecast_weight_estimates {
+                // pysystemtrade's get_trading_rule_list_for_estimated_weights: rule_variations
+                // (the instrument's list, else the flat list) or every rule, sorted; the weights
+                // here only choose the rules (they are estimated)
+                let mut names: Vec<String> = match &cfg.rule_variations {
+                    Some(systrade_config::RuleVariations::Shared(v)) => v.clone(),
+                    Some(systrade_config::RuleVariations::PerInstrument(m)) => match m.get(code) {
+                        Some(v) => v.clone(),
+                        None => {
+                            return Err(problem(
+                                cfg,
+                                "rule_variations",
+                                format!(
+                                    "no rule list for {code} (rule_variations is given per instrument)"
+                                ),
+                            ));
+                        }
+                    },
+                    None => rules.keys().cloned().collect(),
+                };
+                names.sort();
+                names.dedup();
+                let n = names.len().max(1) as f64;
+                let weights = names.into_iter().map(|r| (r, 1.0 / n)).collect();
+                let fdm = if cfg.use_forecast_div_mult_estimates {
+                    1.0
+                } else {
+                    cfg.forecast_div_multiplier_for(code)
+                        .map_err(|e| ConfigProblem {
+                            source_name: e.source_name.clone(),
+                            key: e.key.clone().unwrap_or_default(),
+                            message: e.message,
+                        })?
+                };
+                let mut config = rules_config(cfg, &rules, vol, weights, fdm);
+                config.forecast_mapping =
+                    cfg.forecast_mapping
+                        .get(code)
+                        .map(|m| systrade_forecast::ForecastMapping {
+                            threshold: m.threshold,
+                            a_param: m.a_param,
+                            b_param: m.b_param,
+                        });
+                configs.insert(code.clone(), config);
+                continue;
+            }
             configs.insert(code.clone(), forecast_config(cfg, &rules, vol, code)?);
         }
         if !unconfigured.is_empty() {
@@ -331,7 +381,7 @@ impl ForecastSetup {
                 names.join(", ")
             );
         }
-        if cfg.forecast_weights.is_none() {
+        if cfg.forecast_weights.is_none() && !cfg.use_forecast_weight_estimates {
             tracing::warn!(
                 "{}: no forecast_weights; using equal weights over all {} trading rules",
                 cfg.source_name,

@@ -56,6 +56,37 @@ pub fn compute(
     out
 }
 
+/// Per instrument: every rule's forecast series (raw, scalar, capped; no combined one), or why
+/// there are none.
+pub type RuleForecasts = BTreeMap<InstrumentCode, Result<Vec<ForecastSeries>, String>>;
+
+/// [`compute`] stopping before the combination: every rule's capped forecast per instrument, for a
+/// combination with estimated weights or FDM ([`crate::estimation::estimate_and_combine`]).
+pub fn compute_rules(
+    jobs: &[ForecastJob],
+    inputs: Vec<ForecastInputs>,
+    peers: &[ClassPeer],
+    scalars: ScalarMethod,
+    on_done: &(dyn Fn() + Sync),
+) -> RuleForecasts {
+    let mut out = RuleForecasts::new();
+    let times = compute_forecasts(
+        jobs,
+        inputs.into_iter().map(Ok).collect(),
+        peers,
+        scalars,
+        on_done,
+        &|_job, series| Ok(series.into_iter().filter(|s| !s.is_combined()).collect()),
+        &mut |job, r| {
+            out.insert(job.code.clone(), r);
+            Ok::<(), std::convert::Infallible>(())
+        },
+    );
+    let Ok(times) = times;
+    tracing::debug!("forecast phases: {times:?}");
+    out
+}
+
 /// Reads the combined forecast of each instrument from `forecasts/<INSTRUMENT>.parquet`.
 pub fn read_files(store: &Store, codes: &[InstrumentCode]) -> Combined {
     codes

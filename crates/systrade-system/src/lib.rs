@@ -11,6 +11,7 @@
 //! - [`forecasts`]: combined forecasts computed in process or read back.
 //! - [`accounting`]: the accounting config and per-instrument inputs.
 //! - [`floored_vol`]: instruments whose volatility sits at the floor, left out of sizing.
+//! - [`estimation`]: estimated forecast weights, FDM, instrument weights and IDM (`backtest`).
 //!
 //! Per-instrument problems (missing prices, no FX for its currency, no forecast) are returned as
 //! [`Failure`]s so the binaries can carry on with the others; problems of the whole run (bad
@@ -19,6 +20,7 @@
 
 pub mod accounting;
 mod error;
+pub mod estimation;
 pub mod floored_vol;
 pub mod forecast_setup;
 pub mod forecasts;
@@ -68,6 +70,21 @@ pub fn load_config_for_forecasts(
 ) -> Result<(SystemConfig, PathBuf), SystemError> {
     let (cfg, path) = read_config(store, path)?;
     cfg.check_supported_for_forecasts()?;
+    cfg.check_usable().map_err(SystemError::Unusable)?;
+    Ok((cfg, path))
+}
+
+/// [`load_config`] for `backtest`, which also estimates forecast weights, FDM, instrument weights
+/// and IDM ([`SystemConfig::check_supported_in_backtest`]).
+///
+/// # Errors
+/// Unreadable or invalid config, unsupported features.
+pub fn load_config_for_backtest(
+    store: &Store,
+    path: Option<&Path>,
+) -> Result<(SystemConfig, PathBuf), SystemError> {
+    let (cfg, path) = read_config(store, path)?;
+    cfg.check_supported_in_backtest()?;
     cfg.check_usable().map_err(SystemError::Unusable)?;
     Ok((cfg, path))
 }

@@ -4,6 +4,8 @@
 
 #![allow(clippy::print_stderr)] // tests report what they measured and why they skip
 
+mod estimated;
+
 use assert_cmd::Command;
 use std::path::{Path, PathBuf};
 
