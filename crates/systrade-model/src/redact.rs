@@ -1,8 +1,10 @@
 //! Secrets left out of every message that echoes a URL or a vendor's body: the values of
 //! query-string, form or JSON parameters whose name says key, token, secret, password, signature
 //! or session (`?apikey=S3CRET` → `?apikey=[redacted]`), `Authorization:`/`Bearer`/`Basic`
-//! credentials, and the password of `user:password@host`. Used by this crate's transport and by
-//! systrade-sources' `http:` client.
+//! credentials, and the password of `user:password@host`. Applied where a message leaves a process:
+//! systrade-ibkr's transport and systrade-sources' `http:` client (URLs and vendor bodies), and
+//! systrade-cli's log writer, error and per-item messages, run summaries and stdout rows; the
+//! store's `process_runs` records (issue 15 item 7).
 
 /// The replacement of every secret.
 pub const REDACTED: &str = "[redacted]";
@@ -10,7 +12,7 @@ pub const REDACTED: &str = "[redacted]";
 /// Parameter names whose values are secrets: matched case-insensitively without `-`/`_`/`.`
 /// (`api_key`, `X-Api-Key`, `accessToken`), or whose last `-`/`_`/`.` part is one of the words
 /// (`my_token`, `vendor.secret`). `monkey` and `keyboard` are not secrets.
-fn is_secret_name(name: &str) -> bool {
+pub fn is_secret_name(name: &str) -> bool {
     const NAMES: &[&str] = &[
         "key",
         "apikey",
@@ -62,8 +64,22 @@ fn ends_value(c: char) -> bool {
         )
 }
 
+/// Whether `text` can hold a secret at all: a `name=value` / `name: value` pair, a `Bearer` or
+/// `Basic` credential, or `user:password@host` all need an `=` or a `:` or one of those words.
+/// Most messages and table cells have none, and are returned as they are without a scan.
+fn may_hold_secret(text: &str) -> bool {
+    if text.contains(['=', ':']) {
+        return true;
+    }
+    let lower = text.to_ascii_lowercase();
+    lower.contains("bearer ") || lower.contains("basic ")
+}
+
 /// `text` with every secret replaced by [`REDACTED`] (see the module documentation).
 pub fn redact(text: &str) -> String {
+    if !may_hold_secret(text) {
+        return text.to_string();
+    }
     let chars: Vec<char> = text.chars().collect();
     let mut out = String::with_capacity(text.len());
     let mut i = 0;
