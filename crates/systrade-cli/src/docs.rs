@@ -10,7 +10,7 @@
 use clap::{Command, FromArgMatches, ValueEnum};
 use clap_complete::Shell;
 use std::ffi::OsString;
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 
 /// What `--generate` prints.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -138,14 +138,22 @@ pub fn parse_from<A: FromArgMatches, I: IntoIterator<Item = OsString>>(
         .and_then(|m| A::from_arg_matches(&m));
     match parsed {
         Ok(a) => Parsed::Run(a),
-        Err(e) => {
-            let _ = e.print();
-            // clap's own convention: help and version are success, anything else a usage error
-            Parsed::Done(if e.use_stderr() {
-                crate::ExitCode::Usage.into()
+        Err(e) if e.use_stderr() => {
+            // A usage error echoes the offending value (a `--source` URL with `?apikey=...`):
+            // printed with its secrets redacted, like every other message.
+            let text = if std::io::stderr().is_terminal() {
+                e.render().ansi().to_string()
             } else {
-                crate::ExitCode::Success.into()
-            })
+                e.render().to_string()
+            };
+            let mut err = std::io::stderr().lock();
+            let _ = err.write_all(systrade_model::redact(&text).as_bytes());
+            Parsed::Done(crate::ExitCode::Usage.into())
+        }
+        Err(e) => {
+            // clap's own convention: help and version (on stdout) are success
+            let _ = e.print();
+            Parsed::Done(crate::ExitCode::Success.into())
         }
     }
 }

@@ -100,7 +100,8 @@ ISO-8601 strings (2024-03-14T23:00:00). A summary that is not a list is one JSON
 \"table\". Logs, each failed instrument and a summary line go to stderr (JSON lines with \
 --log-format json).";
 
-/// Ends a tool: reports an error (its whole chain, `error: outer: inner: cause`) on stderr —
+/// Ends a tool: reports an error (its whole chain, `error: outer: inner: cause`, secrets redacted)
+/// on stderr —
 /// through the log when `--log-format json` is on, so stderr stays JSON lines — treats a broken
 /// pipe on stdout as a clean exit (so `tool | head` is quiet) and converts to a process exit code
 /// ([`crate::exit_code_of`]).
@@ -117,7 +118,7 @@ pub fn finish(result: anyhow::Result<ExitCode>) -> std::process::ExitCode {
                 return ExitCode::Success.into();
             }
             let code = crate::error::exit_code_of(&err);
-            let message = crate::error::message_of(&err);
+            let message = systrade_model::redact(&crate::error::message_of(&err));
             if crate::logging::json_logs() {
                 tracing::error!(exit_code = code.code(), "{message}");
             } else {

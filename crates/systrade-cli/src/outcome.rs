@@ -2,6 +2,9 @@
 //! summary line, and the exit code they make — the one place tools report per-instrument results
 //! (as ripgrep's `messages` module is for its per-file messages).
 //!
+//! Reasons are kept and logged with their secrets redacted ([`systrade_model::redact`]): a tool
+//! that prints them on stdout (fetch-prices' `note` column) prints them redacted too.
+//!
 //! Every message goes through `tracing`, so `--log-format json` makes stderr JSON lines only:
 //! a failure is an `ERROR` event `"<item>: <reason>"` with fields `item`, `outcome` and
 //! `exit_code`; a skip a `WARN` event; the summary line (`"<what>: 9 ok, 1 failed (US10)"`) an
@@ -55,6 +58,7 @@ impl Outcomes {
     /// `item` was done; `note` is logged at info level as `"<item>: <note>"`.
     pub fn ok_with(&self, item: impl Display, note: impl Display) {
         let item = item.to_string();
+        let note = systrade_model::redact(&note.to_string());
         tracing::info!(item = %item, outcome = "ok", "{item}: {note}");
         self.push(item, Outcome::Ok);
     }
@@ -62,7 +66,7 @@ impl Outcomes {
     /// `item` was deliberately not done (logged as a warning).
     pub fn skipped(&self, item: impl Display, reason: impl Display) {
         let item = item.to_string();
-        let reason = reason.to_string();
+        let reason = systrade_model::redact(&reason.to_string());
         tracing::warn!(item = %item, outcome = "skipped", "{item}: {reason}");
         self.push(item, Outcome::Skipped { reason });
     }
@@ -76,7 +80,7 @@ impl Outcomes {
     /// `item` failed for `reason`, meaning exit code `code` (e.g. 4 for a quarantined spike).
     pub fn failed_with(&self, item: impl Display, code: ExitCode, reason: impl Display) {
         let item = item.to_string();
-        let reason = reason.to_string();
+        let reason = systrade_model::redact(&reason.to_string());
         tracing::error!(
             item = %item,
             outcome = "failed",

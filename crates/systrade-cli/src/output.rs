@@ -341,6 +341,7 @@ impl<W: Write> Printer<W> {
     /// A remark for people under the current table's heading (`table`) or as a `# ` line (`csv`);
     /// not part of `json`, so anything a program needs belongs in the rows.
     pub fn note(&mut self, text: &str) -> io::Result<()> {
+        let text = &systrade_model::redact(text);
         match (self.format, self.open.as_mut()) {
             (OutputFormat::Table, Some(open)) => open.notes.push(text.to_string()),
             (OutputFormat::Csv, Some(_)) => writeln!(self.out, "# {text}")?,
@@ -349,7 +350,8 @@ impl<W: Write> Printer<W> {
         Ok(())
     }
 
-    /// One row of the current table; `values` in column order.
+    /// One row of the current table; `values` in column order. Text cells are printed with their
+    /// secrets redacted ([`systrade_model::redact`]).
     pub fn row(&mut self, values: Vec<Value>) -> io::Result<()> {
         let Some(open) = self.open.as_mut() else {
             return Err(io::Error::other("a row before its table"));
@@ -362,6 +364,14 @@ impl<W: Write> Printer<W> {
                 open.columns.len()
             )));
         }
+        // A text cell may carry a message (fetch-prices' `note`): never a secret on stdout.
+        let values: Vec<Value> = values
+            .into_iter()
+            .map(|v| match v {
+                Value::Text(s) => Value::Text(systrade_model::redact(&s)),
+                v => v,
+            })
+            .collect();
         match self.format {
             OutputFormat::Table => {
                 let cells = values

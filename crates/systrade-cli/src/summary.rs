@@ -9,7 +9,8 @@ use std::path::PathBuf;
 /// The environment variable naming the file a tool writes its run summary to.
 pub const SUMMARY_FILE_ENV: &str = "SYSTRADE_SUMMARY_FILE";
 
-/// Writes `line` (its first line, at most 500 characters) to `$SYSTRADE_SUMMARY_FILE` when set.
+/// Writes `line` (its first line, secrets redacted, at most 500 characters) to
+/// `$SYSTRADE_SUMMARY_FILE` when set.
 /// A failure to write is logged at debug level and otherwise ignored: the summary is a courtesy to
 /// the supervisor and never changes a run's result.
 pub fn record_summary(line: &str) {
@@ -19,10 +20,7 @@ pub fn record_summary(line: &str) {
     if path.as_os_str().is_empty() {
         return;
     }
-    let first: String = line
-        .lines()
-        .next()
-        .unwrap_or("")
+    let first: String = systrade_model::redact(line.lines().next().unwrap_or(""))
         .chars()
         .take(500)
         .collect();

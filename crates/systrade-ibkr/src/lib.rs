@@ -32,7 +32,11 @@ mod json;
 pub mod market;
 pub mod orders;
 pub mod portfolio;
-pub mod redact;
+/// Secrets left out of messages: the one implementation is systrade-model's (every binary
+/// depends on it); re-exported here for this crate's transport and retry messages.
+pub mod redact {
+    pub use systrade_model::redact::{REDACTED, redact};
+}
 pub mod resolve;
 pub mod retry;
 pub mod transport;

@@ -13,6 +13,7 @@ pub mod overrides;
 pub mod pending_roll;
 pub mod position_history;
 pub mod prices;
+pub mod redact;
 pub mod roll_cycle;
 pub mod roll_state;
 pub mod time;
@@ -33,6 +34,7 @@ pub use prices::{
     AdjustedPrices, CarryPrices, ContractBar, ContractPrices, FxRates, MultiplePrices,
     MultiplePricesRow, PriceSeries, RollCalendar, RollCalendarRow,
 };
+pub use redact::redact;
 pub use roll_cycle::{RollCycle, RollCycleError};
 pub use roll_state::{RollState, RollStateError};
 pub use time::{Timestamp, TimestampError};

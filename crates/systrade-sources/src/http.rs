@@ -1,7 +1,7 @@
 //! The `http:` source's blocking HTTP client: a timeout, a minimum interval between requests (rate
 //! limit), and retries with exponential backoff on 429 (too many requests), 503 (unavailable) and
 //! connection failures (the one retry policy, `systrade_ibkr::retry`). URLs and response bodies
-//! appear in logs and errors only with their secrets redacted (`systrade_ibkr::redact`). TLS
+//! appear in logs and errors only with their secrets redacted (`systrade_model::redact`). TLS
 //! certificates are always verified (only the IB gateway's client may accept a self-signed one, explicitly).
 
 use std::time::Duration;
@@ -121,7 +121,7 @@ impl HttpClient {
         shown: &str,
         json_body: Option<&serde_json::Value>,
     ) -> Result<HttpResponse, HttpError> {
-        let shown = systrade_ibkr::redact::redact(shown);
+        let shown = systrade_model::redact::redact(shown);
         let shown = shown.as_str();
         retry::with_retries(self.opts.max_retries, self.opts.backoff, |attempt, last| {
             self.pacer.wait();

@@ -260,8 +260,11 @@ impl StateTx<'_> {
         Ok(())
     }
 
-    /// Records the start of a run of `step` by this process; returns its id.
+    /// Records the start of a run of `step` by this process; returns its id. The command is stored
+    /// with its secrets redacted (a `--source` URL with `?apikey=...`), as every text of
+    /// `process_runs` is ([`systrade_model::redact`]).
     pub fn record_run_start(&self, step: &str, run_date: NaiveDate, command: &str) -> Result<i64> {
+        let command = systrade_model::redact(command);
         self.insert(
             "INSERT INTO process_runs (step, run_date, started_at, status, pid, command)
              VALUES (?1, ?2, ?3, 'running', ?4, ?5)",
@@ -287,8 +290,10 @@ impl StateTx<'_> {
         )
     }
 
-    /// Records the end of run `id`: `ok` when the exit code is 0, else `failed`.
+    /// Records the end of run `id`: `ok` when the exit code is 0, else `failed`. The summary (often
+    /// a tool's last error line) is stored with its secrets redacted.
     pub fn record_run_end(&self, id: i64, outcome: &RunOutcome) -> Result<()> {
+        let summary = systrade_model::redact(&outcome.summary);
         let status = if outcome.exit_code == 0 {
             RunStatus::Ok
         } else {
@@ -302,7 +307,7 @@ impl StateTx<'_> {
                 now_text(),
                 status.as_str(),
                 outcome.exit_code,
-                outcome.summary,
+                summary,
                 outcome.rows_fetched,
                 outcome.orders_placed
             ],
@@ -320,6 +325,7 @@ impl StateTx<'_> {
         reason: &str,
     ) -> Result<()> {
         let now = now_text();
+        let reason = systrade_model::redact(reason);
         self.exec(
             "INSERT INTO process_runs (step, run_date, started_at, finished_at, status, summary)
              VALUES (?1, ?2, ?3, ?3, ?4, ?5)",

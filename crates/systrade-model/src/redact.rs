@@ -1,8 +1,10 @@
 //! Secrets left out of every message that echoes a URL or a vendor's body: the values of
 //! query-string, form or JSON parameters whose name says key, token, secret, password, signature
 //! or session (`?apikey=S3CRET` → `?apikey=[redacted]`), `Authorization:`/`Bearer`/`Basic`
-//! credentials, and the password of `user:password@host`. Used by this crate's transport and by
-//! systrade-sources' `http:` client.
+//! credentials, and the password of `user:password@host`. Applied where a message leaves a process:
+//! systrade-ibkr's transport and systrade-sources' `http:` client (URLs and vendor bodies), and
+//! systrade-cli's log writer, error and per-item messages, run summaries and stdout rows; the
+//! store's `process_runs` records (issue 15 item 7).
 
 /// The replacement of every secret.
 pub const REDACTED: &str = "[redacted]";
@@ -10,7 +12,7 @@ pub const REDACTED: &str = "[redacted]";
 /// Parameter names whose values are secrets: matched case-insensitively without `-`/`_`/`.`
 /// (`api_key`, `X-Api-Key`, `accessToken`), or whose last `-`/`_`/`.` part is one of the words
 /// (`my_token`, `vendor.secret`). `monkey` and `keyboard` are not secrets.
-fn is_secret_name(name: &str) -> bool {
+pub fn is_secret_name(name: &str) -> bool {
     const NAMES: &[&str] = &[
         "key",
         "apikey",
@@ -49,6 +51,25 @@ fn is_secret_name(name: &str) -> bool {
     NAMES.contains(&joined.as_str()) || LAST_PARTS.contains(&last)
 }
 
+/// A secret name that is not also an everyday word: `name: value` after it is a secret even
+/// unquoted (`Authorization: X`, `X-Api-Key: X`, `password: X`, `access_token: X`), where after
+/// `key:`, `token:` or `session:` it may be prose.
+fn is_specific_secret_name(name: &str) -> bool {
+    const GENERIC: &[&str] = &[
+        "key",
+        "token",
+        "secret",
+        "session",
+        "auth",
+        "sig",
+        "pass",
+        "signature",
+        "credential",
+        "credentials",
+    ];
+    is_secret_name(name) && !GENERIC.contains(&name.to_ascii_lowercase().as_str())
+}
+
 fn is_name_char(c: char) -> bool {
     c.is_ascii_alphanumeric() || c == '_' || c == '-' || c == '.'
 }
@@ -62,8 +83,22 @@ fn ends_value(c: char) -> bool {
         )
 }
 
+/// Whether `text` can hold a secret at all: a `name=value` / `name: value` pair, a `Bearer` or
+/// `Basic` credential, or `user:password@host` all need an `=` or a `:` or one of those words.
+/// Most messages and table cells have none, and are returned as they are without a scan.
+fn may_hold_secret(text: &str) -> bool {
+    if text.contains(['=', ':']) {
+        return true;
+    }
+    let lower = text.to_ascii_lowercase();
+    lower.contains("bearer ") || lower.contains("basic ")
+}
+
 /// `text` with every secret replaced by [`REDACTED`] (see the module documentation).
 pub fn redact(text: &str) -> String {
+    if !may_hold_secret(text) {
+        return text.to_string();
+    }
     let chars: Vec<char> = text.chars().collect();
     let mut out = String::with_capacity(text.len());
     let mut i = 0;
@@ -82,13 +117,15 @@ pub fn redact(text: &str) -> String {
             if is_secret_name(&name) {
                 // Separator: optional closing quote, spaces, '=' or ':', spaces, opening quote.
                 let mut k = i;
-                if k < chars.len() && (chars[k] == '"' || chars[k] == '\'') {
+                let name_quoted = k < chars.len() && (chars[k] == '"' || chars[k] == '\'');
+                if name_quoted {
                     k += 1;
                 }
                 while k < chars.len() && chars[k] == ' ' {
                     k += 1;
                 }
                 if k < chars.len() && (chars[k] == '=' || chars[k] == ':') {
+                    let colon = chars[k] == ':';
                     k += 1;
                     while k < chars.len() && chars[k] == ' ' {
                         k += 1;
@@ -114,8 +151,13 @@ pub fn redact(text: &str) -> String {
                     while end < chars.len() && !ends_value(chars[end]) {
                         end += 1;
                     }
+                    // `name: value` in prose (`.../src/token: mode 0644 ...`, `no authenticated
+                    // session: log in ...`) is not a secret unless it reads as a quoted key, a
+                    // quoted value, a credential scheme or a header / compound secret name.
+                    let colon_secret =
+                        !colon || name_quoted || quoted || v > k || is_specific_secret_name(&name);
                     // A template placeholder (`key={token}`) is not a secret.
-                    if end > v && chars[v] != '{' {
+                    if colon_secret && end > v && chars[v] != '{' {
                         out.extend(&chars[i..v]);
                         out.push_str(REDACTED);
                         i = end;
@@ -211,6 +253,19 @@ mod tests {
                 "http://me:[redacted]@host:5000/v1",
             ),
             ("password=hunter2", "password=[redacted]"),
+            ("password: hunter2", "password: [redacted]"),
+            ("X-Api-Key: S3CRET", "X-Api-Key: [redacted]"),
+            ("token: \"S3CRET\"", "token: \"[redacted]\""),
+            ("{'token': 'S3CRET'}", "{'token': '[redacted]'}"),
+            (
+                "/tmp/x/src/token: mode 0644 lets others read the secret",
+                "/tmp/x/src/token: mode 0644 lets others read the secret",
+            ),
+            (
+                "has no authenticated session: log in through the web page",
+                "has no authenticated session: log in through the web page",
+            ),
+            ("unknown key: forecast_cap", "unknown key: forecast_cap"),
             ("q.csv?key={token}", "q.csv?key={token}"),
             (
                 "symbol=ES&monkey=1&keyboard=2",
