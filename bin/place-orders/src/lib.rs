@@ -372,7 +372,12 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         Some(Command::Orders { history }) => listings::orders(&db, fmt, *history),
         Some(Command::Audit) => listings::audit(&db, fmt),
         Some(Command::Overrides { action }) => {
-            let configured = config_overrides::load(args, &store)?;
+            // A config that cannot be read must not stop anyone setting or clearing an override
+            // by hand: the listing then leaves the config's out, saying why.
+            let configured = config_overrides::load(args, &store).unwrap_or_else(|e| {
+                tracing::warn!("{e:#}; the config's overrides are not listed");
+                Vec::new()
+            });
             controls::overrides(&mut db, action, fmt, &run_id, &configured)
         }
         Some(Command::Limits { action }) => controls::limits(&mut db, action, fmt, &run_id, args),

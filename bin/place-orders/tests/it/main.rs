@@ -2063,9 +2063,15 @@ fn config_trading_restrictions_bad_markets_and_duplicates_are_overrides() {
         1,
         "manual override kept"
     );
-    // A config that cannot be read stops the run before anything is sent.
+    // A config that cannot be read stops the run before anything is sent, but not a manual
+    // override.
     write_system_yaml(p, "exclude_instrument_lists: [oops\n");
     seed(p, "s1", "OKK", 12.0, 12.0, 10.0, "20240300");
     po(p).assert().failure();
     assert_eq!(strategy_pos(p, "s1", "OKK"), 4);
+    po(p)
+        .args(["overrides", "set", "--instrument", "OKK", "close"])
+        .assert()
+        .success();
+    assert_eq!(state(p).overrides().unwrap()[0].value, "close");
 }
