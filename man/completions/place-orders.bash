@@ -209,7 +209,7 @@ _place__orders() {
 
     case "${cmd}" in
         place__orders)
-            opts="-v -q -h -V --broker --strategies --dry-run --date --sim-slippage --ibkr-url --ibkr-account --ibkr-insecure --wait --poll-interval --max-contracts --lock-timeout --format --data-dir --instruments --verbose --generate --quiet --log-format --no-progress --help --version positions trades orders overrides limits locks audit help"
+            opts="-v -q -h -V --broker --strategies --dry-run --date --sim-slippage --ibkr-url --ibkr-account --ibkr-insecure --wait --poll-interval --max-contracts --lock-timeout --format --config --data-dir --instruments --verbose --generate --quiet --log-format --no-progress --help --version positions trades orders overrides limits locks audit help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -259,6 +259,10 @@ _place__orders() {
                     COMPREPLY=($(compgen -W "table csv json" -- "${cur}"))
                     return 0
                     ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --data-dir)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -283,7 +287,7 @@ _place__orders() {
             return 0
             ;;
         place__orders__subcmd__audit)
-            opts="-v -q -h --date --format --data-dir --instruments --verbose --generate --quiet --log-format --no-progress --help"
+            opts="-v -q -h --date --format --config --data-dir --instruments --verbose --generate --quiet --log-format --no-progress --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -295,6 +299,10 @@ _place__orders() {
                     ;;
                 --format)
                     COMPREPLY=($(compgen -W "table csv json" -- "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --data-dir)
@@ -615,7 +623,7 @@ _place__orders() {
             return 0
             ;;
         place__orders__subcmd__limits)
-            opts="-v -q -h --date --format --data-dir --instruments --verbose --generate --quiet --log-format --no-progress --help position trade clear list help"
+            opts="-v -q -h --date --format --config --data-dir --instruments --verbose --generate --quiet --log-format --no-progress --help position trade clear list help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -627,6 +635,10 @@ _place__orders() {
                     ;;
                 --format)
                     COMPREPLY=($(compgen -W "table csv json" -- "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --data-dir)
@@ -653,7 +665,7 @@ _place__orders() {
             return 0
             ;;
         place__orders__subcmd__limits__subcmd__clear)
-            opts="-v -q -h --strategy --instrument --kind --date --format --data-dir --instruments --verbose --generate --quiet --log-format --no-progress --help"
+            opts="-v -q -h --strategy --instrument --kind --date --format --config --data-dir --instruments --verbose --generate --quiet --log-format --no-progress --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -677,6 +689,10 @@ _place__orders() {
                     ;;
                 --format)
                     COMPREPLY=($(compgen -W "table csv json" -- "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --data-dir)
@@ -787,7 +803,7 @@ _place__orders() {
             return 0
             ;;
         place__orders__subcmd__limits__subcmd__list)
-            opts="-v -q -h --date --format --data-dir --instruments --verbose --generate --quiet --log-format --no-progress --help"
+            opts="-v -q -h --date --format --config --data-dir --instruments --verbose --generate --quiet --log-format --no-progress --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -799,6 +815,10 @@ _place__orders() {
                     ;;
                 --format)
                     COMPREPLY=($(compgen -W "table csv json" -- "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --data-dir)
@@ -825,7 +845,7 @@ _place__orders() {
             return 0
             ;;
         place__orders__subcmd__limits__subcmd__position)
-            opts="-v -q -h --strategy --instrument --date --format --data-dir --instruments --verbose --generate --quiet --log-format --no-progress --help"
+            opts="-v -q -h --strategy --instrument --date --format --config --data-dir --instruments --verbose --generate --quiet --log-format --no-progress --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -845,6 +865,10 @@ _place__orders() {
                     ;;
                 --format)
                     COMPREPLY=($(compgen -W "table csv json" -- "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --data-dir)
@@ -871,7 +895,7 @@ _place__orders() {
             return 0
             ;;
         place__orders__subcmd__limits__subcmd__trade)
-            opts="-v -q -h --strategy --instrument --period-days --date --format --data-dir --instruments --verbose --generate --quiet --log-format --no-progress --help"
+            opts="-v -q -h --strategy --instrument --period-days --date --format --config --data-dir --instruments --verbose --generate --quiet --log-format --no-progress --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -895,6 +919,10 @@ _place__orders() {
                     ;;
                 --format)
                     COMPREPLY=($(compgen -W "table csv json" -- "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --data-dir)
@@ -921,7 +949,7 @@ _place__orders() {
             return 0
             ;;
         place__orders__subcmd__locks)
-            opts="-v -q -h --date --format --data-dir --instruments --verbose --generate --quiet --log-format --no-progress --help list add clear help"
+            opts="-v -q -h --date --format --config --data-dir --instruments --verbose --generate --quiet --log-format --no-progress --help list add clear help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -933,6 +961,10 @@ _place__orders() {
                     ;;
                 --format)
                     COMPREPLY=($(compgen -W "table csv json" -- "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --data-dir)
@@ -959,7 +991,7 @@ _place__orders() {
             return 0
             ;;
         place__orders__subcmd__locks__subcmd__add)
-            opts="-v -q -h --reason --date --format --data-dir --instruments --verbose --generate --quiet --log-format --no-progress --help"
+            opts="-v -q -h --reason --date --format --config --data-dir --instruments --verbose --generate --quiet --log-format --no-progress --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -975,6 +1007,10 @@ _place__orders() {
                     ;;
                 --format)
                     COMPREPLY=($(compgen -W "table csv json" -- "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --data-dir)
@@ -1001,7 +1037,7 @@ _place__orders() {
             return 0
             ;;
         place__orders__subcmd__locks__subcmd__clear)
-            opts="-v -q -h --date --format --data-dir --instruments --verbose --generate --quiet --log-format --no-progress --help"
+            opts="-v -q -h --date --format --config --data-dir --instruments --verbose --generate --quiet --log-format --no-progress --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1013,6 +1049,10 @@ _place__orders() {
                     ;;
                 --format)
                     COMPREPLY=($(compgen -W "table csv json" -- "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --data-dir)
@@ -1109,7 +1149,7 @@ _place__orders() {
             return 0
             ;;
         place__orders__subcmd__locks__subcmd__list)
-            opts="-v -q -h --date --format --data-dir --instruments --verbose --generate --quiet --log-format --no-progress --help"
+            opts="-v -q -h --date --format --config --data-dir --instruments --verbose --generate --quiet --log-format --no-progress --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1121,6 +1161,10 @@ _place__orders() {
                     ;;
                 --format)
                     COMPREPLY=($(compgen -W "table csv json" -- "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --data-dir)
@@ -1147,7 +1191,7 @@ _place__orders() {
             return 0
             ;;
         place__orders__subcmd__orders)
-            opts="-v -q -h --history --date --format --data-dir --instruments --verbose --generate --quiet --log-format --no-progress --help"
+            opts="-v -q -h --history --date --format --config --data-dir --instruments --verbose --generate --quiet --log-format --no-progress --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1159,6 +1203,10 @@ _place__orders() {
                     ;;
                 --format)
                     COMPREPLY=($(compgen -W "table csv json" -- "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --data-dir)
@@ -1185,7 +1233,7 @@ _place__orders() {
             return 0
             ;;
         place__orders__subcmd__overrides)
-            opts="-v -q -h --date --format --data-dir --instruments --verbose --generate --quiet --log-format --no-progress --help set clear list help"
+            opts="-v -q -h --date --format --config --data-dir --instruments --verbose --generate --quiet --log-format --no-progress --help set clear list help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1197,6 +1245,10 @@ _place__orders() {
                     ;;
                 --format)
                     COMPREPLY=($(compgen -W "table csv json" -- "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --data-dir)
@@ -1223,7 +1275,7 @@ _place__orders() {
             return 0
             ;;
         place__orders__subcmd__overrides__subcmd__clear)
-            opts="-v -q -h --strategy --instrument --date --format --data-dir --instruments --verbose --generate --quiet --log-format --no-progress --help"
+            opts="-v -q -h --strategy --instrument --date --format --config --data-dir --instruments --verbose --generate --quiet --log-format --no-progress --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1243,6 +1295,10 @@ _place__orders() {
                     ;;
                 --format)
                     COMPREPLY=($(compgen -W "table csv json" -- "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --data-dir)
@@ -1339,7 +1395,7 @@ _place__orders() {
             return 0
             ;;
         place__orders__subcmd__overrides__subcmd__list)
-            opts="-v -q -h --date --format --data-dir --instruments --verbose --generate --quiet --log-format --no-progress --help"
+            opts="-v -q -h --date --format --config --data-dir --instruments --verbose --generate --quiet --log-format --no-progress --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1351,6 +1407,10 @@ _place__orders() {
                     ;;
                 --format)
                     COMPREPLY=($(compgen -W "table csv json" -- "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --data-dir)
@@ -1377,7 +1437,7 @@ _place__orders() {
             return 0
             ;;
         place__orders__subcmd__overrides__subcmd__set)
-            opts="-v -q -h --strategy --instrument --date --format --data-dir --instruments --verbose --generate --quiet --log-format --no-progress --help"
+            opts="-v -q -h --strategy --instrument --date --format --config --data-dir --instruments --verbose --generate --quiet --log-format --no-progress --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1397,6 +1457,10 @@ _place__orders() {
                     ;;
                 --format)
                     COMPREPLY=($(compgen -W "table csv json" -- "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --data-dir)
@@ -1423,7 +1487,7 @@ _place__orders() {
             return 0
             ;;
         place__orders__subcmd__positions)
-            opts="-v -q -h --date --format --data-dir --instruments --verbose --generate --quiet --log-format --no-progress --help adopt help"
+            opts="-v -q -h --date --format --config --data-dir --instruments --verbose --generate --quiet --log-format --no-progress --help adopt help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1435,6 +1499,10 @@ _place__orders() {
                     ;;
                 --format)
                     COMPREPLY=($(compgen -W "table csv json" -- "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --data-dir)
@@ -1461,7 +1529,7 @@ _place__orders() {
             return 0
             ;;
         place__orders__subcmd__positions__subcmd__adopt)
-            opts="-v -q -h --strategy --csv --yes --ibkr-url --ibkr-account --ibkr-insecure --lock-timeout --date --format --data-dir --instruments --verbose --generate --quiet --log-format --no-progress --help"
+            opts="-v -q -h --strategy --csv --yes --ibkr-url --ibkr-account --ibkr-insecure --lock-timeout --date --format --config --data-dir --instruments --verbose --generate --quiet --log-format --no-progress --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1493,6 +1561,10 @@ _place__orders() {
                     ;;
                 --format)
                     COMPREPLY=($(compgen -W "table csv json" -- "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --data-dir)
@@ -1561,7 +1633,7 @@ _place__orders() {
             return 0
             ;;
         place__orders__subcmd__trades)
-            opts="-v -q -h --date --format --data-dir --instruments --verbose --generate --quiet --log-format --no-progress --help add help"
+            opts="-v -q -h --date --format --config --data-dir --instruments --verbose --generate --quiet --log-format --no-progress --help add help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1573,6 +1645,10 @@ _place__orders() {
                     ;;
                 --format)
                     COMPREPLY=($(compgen -W "table csv json" -- "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --data-dir)
@@ -1599,7 +1675,7 @@ _place__orders() {
             return 0
             ;;
         place__orders__subcmd__trades__subcmd__add)
-            opts="-v -q -h --price --strategy --reason --fill-time --max-contracts --lock-timeout --date --format --data-dir --instruments --verbose --generate --quiet --log-format --no-progress --help"
+            opts="-v -q -h --price --strategy --reason --fill-time --max-contracts --lock-timeout --date --format --config --data-dir --instruments --verbose --generate --quiet --log-format --no-progress --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1635,6 +1711,10 @@ _place__orders() {
                     ;;
                 --format)
                     COMPREPLY=($(compgen -W "table csv json" -- "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --data-dir)

@@ -363,6 +363,7 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
                 &positions,
                 &sys_cfg,
                 systrade_system::optimised_config(&cfg),
+                &systrade_system::optimised_backtest_constraints(&cfg, &codes),
             )
             .context("optimised system")?;
             tracing::debug!(

@@ -4,7 +4,7 @@ use crate::output::scope;
 use crate::{Args, LimitKind, LimitsAction, LocksAction, OverridesAction, Scope, usage};
 use systrade_cli::output::columns;
 use systrade_cli::{ExitCode, OutputFormat, Printer, Value};
-use systrade_model::InstrumentCode;
+use systrade_model::{ConfiguredOverride, InstrumentCode};
 use systrade_store::state::controls::LockSource;
 use systrade_store::{StateWriter, now_text};
 
@@ -26,11 +26,14 @@ pub(crate) fn scope_strings(
     Ok((s, i))
 }
 
+/// The `overrides` subcommands; the listing shows the manual overrides (source `manual`) and
+/// those `configured` implies now (source: the config list), which the next order run applies.
 pub(crate) fn overrides(
     db: &mut StateWriter,
     action: &OverridesAction,
     fmt: OutputFormat,
     run_id: &str,
+    configured: &[ConfiguredOverride],
 ) -> anyhow::Result<ExitCode> {
     let at = now_text();
     match action {
@@ -57,13 +60,22 @@ pub(crate) fn overrides(
     out.table(
         "overrides",
         "Overrides",
-        columns(&["strategy", "instrument", "override"]),
+        columns(&["strategy", "instrument", "override", "source"]),
     )?;
     for o in &list {
         out.row(vec![
             scope(&o.strategy),
             scope(&o.instrument),
             Value::text(&o.value),
+            Value::text("manual"),
+        ])?;
+    }
+    for c in configured {
+        out.row(vec![
+            Value::Null,
+            Value::text(&c.instrument),
+            Value::text(c.value.to_string()),
+            Value::text(&c.reason),
         ])?;
     }
     out.finish()?;

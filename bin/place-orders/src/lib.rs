@@ -4,7 +4,9 @@
 //! Without a subcommand it runs the order flow of [`systrade_orders::engine`] against the `sim`
 //! paper broker (default) or the IB Client Portal gateway (`--broker ibkr`). Subcommands manage the
 //! risk controls (`overrides`, `limits`, `locks`) and show state (`positions`, `orders`, `audit`).
-//! All state lives in `state.sqlite` of the data directory (migrations 3, 4 and 6).
+//! All state lives in `state.sqlite` of the data directory (migrations 3, 4, 6 and 9). The system
+//! config's instrument lists become overrides as in pysystemtrade's production
+//! ([`config_overrides`]).
 //!
 //! Exit codes: 0 done; 3 some instruments could not be processed or orders were refused by the
 //! broker; 4 a position break was found (the instrument is locked until it is resolved) or an order
@@ -12,6 +14,7 @@
 //! 5 broker unavailable; 6 another process held the data directory's write lock past
 //! `--lock-timeout`.
 
+mod config_overrides;
 mod controls;
 mod going_live;
 mod listings;
@@ -39,9 +42,17 @@ pub struct Args {
     pub run: RunArgs,
 
     /// Output format of summaries and listings on stdout: table, csv or json (JSON Lines; the
-    /// order run's rows carry "table": "instruments" | "orders" | "breaks").
+    /// order run's rows carry "table": "instruments" | "orders" | "config_overrides" | "breaks").
     #[arg(long, value_enum, default_value_t = OutputFormat::Table, global = true)]
     pub format: OutputFormat,
+
+    /// The system config whose instrument lists are overrides, as in pysystemtrade's production:
+    /// exclude_instrument_lists.trading_restrictions -> no-trading; bad_markets, ignore_instruments
+    /// and duplicate_instruments.exclude -> reduce-only (combined with the overrides set here,
+    /// the most conservative wins). Read on every order run and `overrides list`; default
+    /// DATA/config/system.yaml (none apply when it does not exist).
+    #[arg(long, value_name = "FILE", global = true)]
+    pub config: Option<std::path::PathBuf>,
 
     #[command(flatten)]
     pub common: CommonArgs,
@@ -123,7 +134,8 @@ pub enum Command {
         #[arg(long)]
         history: bool,
     },
-    /// Position multipliers, reduce-only and no-trading overrides.
+    /// Position multipliers, reduce-only and no-trading overrides: those set here and those the
+    /// system config implies (listed with their source).
     Overrides {
         #[command(subcommand)]
         action: OverridesAction,
@@ -359,7 +371,15 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         }
         Some(Command::Orders { history }) => listings::orders(&db, fmt, *history),
         Some(Command::Audit) => listings::audit(&db, fmt),
-        Some(Command::Overrides { action }) => controls::overrides(&mut db, action, fmt, &run_id),
+        Some(Command::Overrides { action }) => {
+            // A config that cannot be read must not stop anyone setting or clearing an override
+            // by hand: the listing then leaves the config's out, saying why.
+            let configured = config_overrides::load(args, &store).unwrap_or_else(|e| {
+                tracing::warn!("{e:#}; the config's overrides are not listed");
+                Vec::new()
+            });
+            controls::overrides(&mut db, action, fmt, &run_id, &configured)
+        }
         Some(Command::Limits { action }) => controls::limits(&mut db, action, fmt, &run_id, args),
         Some(Command::Locks { action }) => controls::locks(&mut db, action, fmt, &run_id),
     }

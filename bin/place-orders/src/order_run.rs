@@ -167,6 +167,7 @@ pub(crate) fn run_orders(
         poll_interval: Duration::from_millis(r.poll_interval),
         run_id,
         bounds: sanity_bounds(r.max_contracts, store, db)?,
+        config_overrides: crate::config_overrides::load(args, store)?,
     };
     let report = match engine::run(db, broker.as_mut(), &forward, &opts) {
         Ok(rep) => rep,
@@ -225,6 +226,14 @@ pub(crate) fn run_orders(
         report.resumed,
         report.breaks.len()
     );
+    let configured = report
+        .config_overrides
+        .iter()
+        .filter(|c| c.change != "cleared")
+        .count();
+    if configured > 0 {
+        summary.push_str(&format!(", {configured} config overrides"));
+    }
     if r.dry_run {
         summary.push_str(" (dry run)");
     }

@@ -1,6 +1,7 @@
 //! The order run's summary on stdout, through the one printer of systrade-cli
 //! (docs/ARCHITECTURE.md, "Output on stdout"): the instrument lines, the broker orders and the
-//! position breaks as three tables (`"table": "instruments" | "orders" | "breaks"` in json).
+//! position breaks as three tables (`"table": "instruments" | "orders" | "breaks"` in json), and
+//! the config overrides of the run when there are any (`"config_overrides"`).
 
 use systrade_cli::output::Column;
 use systrade_cli::{OutputFormat, Printer, Value};
@@ -93,6 +94,21 @@ pub(crate) fn print_report(fmt: OutputFormat, report: &RunReport) -> std::io::Re
                 o.broker_order_id.clone().into(),
                 o.ack_ms.into(),
                 o.message.clone().into(),
+            ])?;
+        }
+    }
+    if !report.config_overrides.is_empty() {
+        out.table(
+            "config_overrides",
+            "Config overrides",
+            report_columns(&["instrument", "override", "reason", "change"]),
+        )?;
+        for c in &report.config_overrides {
+            out.row(vec![
+                Value::text(&c.instrument),
+                Value::text(&c.value),
+                Value::text(&c.reason),
+                Value::text(&c.change),
             ])?;
         }
     }

@@ -20,8 +20,10 @@
 //!   notional_position,lower,upper` on stdout ([`csv_output`]) and nothing written.
 //! - Dynamically optimised strategy (the config's `strategy_list` names pysystemtrade's dynamic
 //!   optimised strategy, docs/adr/0007-optimised-strategy.md): the optimiser decides the latest
-//!   date from the positions the strategy holds in `state.sqlite` (position limits as
-//!   constraints; [`systrade_optimise::system::optimise_latest`]) and each instrument's
+//!   date from the positions the strategy holds in `state.sqlite` (constraints as pysystemtrade's
+//!   production strategy sets them: position limits, and the no-trading / reduce-only / close
+//!   overrides of `state.sqlite` and of the config's instrument lists, [`optimiser_constraints`];
+//!   [`systrade_optimise::system::optimise_latest`]) and each instrument's
 //!   `optimal_positions` row has `lower = upper =` the optimised target in whole contracts, so
 //!   place-orders trades to it with no buffer on top. stdout shows optimal vs optimised positions
 //!   and the tracking errors of the held and target positions against the optimal ones.
@@ -43,7 +45,7 @@ use systrade_accounts::system::{
 };
 use systrade_cli::{CommonArgs, ExitCode, ExitCodeError, Outcomes, Progress};
 use systrade_config::{Strategy, SystemConfig};
-use systrade_model::{InstrumentCode, PositionHistory};
+use systrade_model::{InstrumentCode, Override, PositionHistory};
 use systrade_optimise::Constraints;
 use systrade_optimise::system::{LatestDecision, optimise_latest};
 use systrade_series::DailySeries;
@@ -135,8 +137,8 @@ fn optimised_targets(
         .zip(kept)
         .map(|(p, code)| p.map_err(|e| anyhow::anyhow!("{code}: adjusted prices: {e}")))
         .collect::<anyhow::Result<Vec<_>>>()?;
-    let held: BTreeMap<InstrumentCode, i64> = store
-        .open_state()?
+    let state = store.open_state()?;
+    let held: BTreeMap<InstrumentCode, i64> = state
         .strategy_positions()?
         .into_iter()
         .filter(|p| p.strategy == strategy)
@@ -146,13 +148,7 @@ fn optimised_targets(
         .iter()
         .map(|c| held.get(c).copied().unwrap_or(0))
         .collect();
-    let constraints: Vec<Constraints> = kept
-        .iter()
-        .map(|c| Constraints {
-            position_limit: limits.get(c).map(|l| *l as f64),
-            ..Constraints::default()
-        })
-        .collect();
+    let constraints = optimiser_constraints(&state, strategy, kept, cfg, limits)?;
     let d = optimise_latest(
         inputs,
         &prices,
@@ -170,6 +166,48 @@ fn optimised_targets(
         );
     }
     Ok(d)
+}
+
+/// The optimiser's constraints per instrument of `kept`, as pysystemtrade's production strategy
+/// sets them (`dynamic_optimised_positions.py` `get_constraints`,
+/// [`Constraints::from_override`]): the cumulative override — the manual ones of `state.sqlite`
+/// for `strategy` and the instrument, and the one the config's instrument lists imply
+/// ([`SystemConfig::configured_overrides`]: `trading_restrictions` no trading, `bad_markets`,
+/// `ignore_instruments` and duplicate excludes reduce-only) — and the position limit. So an
+/// instrument under no trading keeps its held position and one under reduce-only only moves
+/// towards zero. Each constrained instrument is logged with why.
+fn optimiser_constraints(
+    state: &systrade_store::StateReader,
+    strategy: &str,
+    kept: &[InstrumentCode],
+    cfg: &SystemConfig,
+    limits: &BTreeMap<InstrumentCode, i64>,
+) -> anyhow::Result<Vec<Constraints>> {
+    let configured: BTreeMap<InstrumentCode, systrade_model::ConfiguredOverride> = cfg
+        .configured_overrides()
+        .into_iter()
+        .map(|o| (o.instrument.clone(), o))
+        .collect();
+    let mut out = Vec::with_capacity(kept.len());
+    for code in kept {
+        let mut list = state.overrides_for(strategy, code)?;
+        let manual = Override::combine(&list);
+        let from_config = configured.get(code);
+        if let Some(c) = from_config {
+            list.push(c.value);
+        }
+        let value = Override::combine(&list);
+        if value != Override::NONE {
+            let why = match from_config {
+                Some(c) if manual == Override::NONE => c.reason.clone(),
+                Some(c) => format!("{} and state.sqlite overrides ({manual})", c.reason),
+                None => "state.sqlite overrides".to_string(),
+            };
+            tracing::info!("{code}: override {value} ({why}) constrains the optimiser");
+        }
+        out.push(Constraints::from_override(value, limits.get(code).copied()));
+    }
+    Ok(out)
 }
 
 /// `state.sqlite` position limits for `strategy` (its own and the instrument-wide ones; the

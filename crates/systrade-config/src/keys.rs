@@ -103,12 +103,12 @@ pub const CONFIG_KEYS: &[ConfigKey] = &[
     k(
         "duplicate_instruments",
         Implemented(Data),
-        "systems/basesystem.py: exclude groups leave the list",
+        "systems/basesystem.py: exclude groups leave the list; sysproduction/data/controls.py: reduce-only override (place-orders, optimised size-positions)",
     ),
     k(
         "exclude_instrument_lists",
         Implemented(Data),
-        "systems/basesystem.py: ignore_instruments leave the list",
+        "systems/basesystem.py: ignore_instruments leave the list; sysproduction/data/controls.py: overrides (trading_restrictions no-trading, bad_markets and ignore_instruments reduce-only) in place-orders and the optimised size-positions; optimised_positions_stage.py: trading_restrictions and bad_markets reduce-only in the optimised backtest",
     ),
     k(
         "base_config",

@@ -586,7 +586,8 @@ pub struct RiskOverlay {
     pub max_risk_leverage: f64,
 }
 
-/// `duplicate_instruments`: group name → instruments. `exclude` entries leave the instrument list.
+/// `duplicate_instruments`: group name → instruments. `exclude` entries leave the instrument list
+/// and get a reduce-only override in production ([`SystemConfig::configured_overrides`]).
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DuplicateInstruments {
     pub include: BTreeMap<String, Vec<InstrumentCode>>,
@@ -600,14 +601,19 @@ impl DuplicateInstruments {
     }
 }
 
-/// `exclude_instrument_lists` (pysystemtrade's defaults list placeholder names only; defaults here are empty).
+/// `exclude_instrument_lists` (pysystemtrade's defaults list placeholder names only; defaults here are
+/// empty). What each list does, as in pysystemtrade: [`SystemConfig::configured_overrides`] (the
+/// production overrides place-orders and the optimised size-positions apply) and
+/// [`SystemConfig::markets_not_trading_but_with_data`] (reduce-only in the optimised backtest).
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ExcludeInstrumentLists {
-    /// Removed from the instrument list.
+    /// Removed from the instrument list; a reduce-only override in production.
     pub ignore_instruments: Vec<InstrumentCode>,
-    /// Flag only (production reduce-only, dynamic optimisation "don't trade").
+    /// Kept in the instrument list (static weights unchanged, with a warning); a no-trading
+    /// override in production; reduce-only in the optimised backtest.
     pub trading_restrictions: Vec<InstrumentCode>,
-    /// Flag only (too expensive or illiquid).
+    /// Too expensive or illiquid: kept in the instrument list (with a warning); a reduce-only
+    /// override in production; reduce-only in the optimised backtest.
     pub bad_markets: Vec<InstrumentCode>,
 }
 

@@ -27,7 +27,7 @@ pub use instrument::{
     RollParametersError,
 };
 pub use month::{FuturesMonth, MonthLetterError};
-pub use overrides::Override;
+pub use overrides::{ConfiguredOverride, Override};
 pub use pending_roll::{MultipleEnd, PendingRoll, RollProgress};
 pub use position_history::PositionHistory;
 pub use prices::{

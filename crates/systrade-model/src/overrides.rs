@@ -2,8 +2,26 @@
 //! multiplier in [0, 1], reduce-only, or no trading, set per strategy, instrument or both and
 //! combined by precedence. `state.sqlite` stores them (`systrade-store`); `systrade-orders` applies
 //! them to trades.
+//!
+//! [`ConfiguredOverride`]s come from the system config's instrument lists instead of a person
+//! (pysystemtrade `sysproduction/data/controls.py`, `diagOverrides`): they are combined with the
+//! stored ones by the same [`Override::combine`] rule.
 
+use crate::InstrumentCode;
 use std::fmt;
+
+/// An override the system config implies for an instrument (pysystemtrade
+/// `diagOverrides.get_cumulative_override_from_configuration`): `trading_restrictions` → no
+/// trading; `bad_markets`, `duplicate_instruments.exclude` and `ignore_instruments` → reduce-only.
+/// An instrument in several lists gets the combination and every reason.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ConfiguredOverride {
+    pub instrument: InstrumentCode,
+    pub value: Override,
+    /// Why, as pysystemtrade words it: `trading_restrictions in config`, `bad_markets in config`,
+    /// `duplicate_instruments exclude in config`, `ignore_instruments in config` (joined by `, `).
+    pub reason: String,
+}
 
 /// An override (§4.6): a position multiplier in [0, 1] (0 = close), reduce-only, or no trading.
 #[derive(Debug, Clone, Copy, PartialEq)]

@@ -17,16 +17,20 @@
 //! - Start: `maximum` when `maximum = minimum`, `minimum` when `minimum > 0`, `maximum` when
 //!   `maximum < 0`, otherwise 0.
 //!
-//! pysystemtrade's backtest marks the instruments it keeps for data but does not trade (duplicates,
-//! ignored, bad markets, trading restrictions) reduce-only, and `long_only_instruments_DO_ONLY`
-//! long-only; production (`sysexecution/strategies/dynamic_optimised_positions.py`) uses the
-//! no-trade and reduce-only overrides, the position limits, and a limit of 0 for a close override.
+//! pysystemtrade's backtest marks the instruments it keeps for data but does not trade (bad
+//! markets and trading restrictions: `get_list_of_markets_not_trading_but_with_data`; duplicates
+//! and ignored instruments are not in its instrument list at all) reduce-only, and
+//! `long_only_instruments_DO_ONLY` long-only; production
+//! (`sysexecution/strategies/dynamic_optimised_positions.py`) uses the no-trade and reduce-only
+//! overrides (database and config), the position limits, and a limit of 0 for a close override
+//! ([`Constraints::from_override`]).
 //!
 //! Note on negative per-contract values (a negative futures price): the search steps by
 //! `per-contract value × direction` and checks only the bound on the side of `direction`, as
 //! pysystemtrade does, so bounds are not enforced on the other side.
 
 use crate::InputError;
+use systrade_model::Override;
 
 /// `A_VERY_LARGE_NUMBER`: the default bound in weight space.
 pub const A_VERY_LARGE_NUMBER: f64 = 999.0;
@@ -55,6 +59,31 @@ pub struct Constraints {
 }
 
 impl Constraints {
+    /// The constraints pysystemtrade's production gives the optimiser for one instrument
+    /// (`sysexecution/strategies/dynamic_optimised_positions.py`, `get_constraints` and
+    /// `get_maximum_position_contracts_for_instrument_strategy`), from its cumulative override
+    /// (the manual and the config ones, [`Override::combine`]d) and its position limit in
+    /// contracts: no trading → `no_trade_keys`; reduce-only → `reduce_only_keys`; close (a
+    /// multiplier of 0) → a maximum position of 0; another multiplier is no constraint there (the
+    /// order stage applies it). Long-only is a backtest setting and stays off.
+    pub fn from_override(value: Override, position_limit: Option<i64>) -> Self {
+        let trading = match value {
+            Override::NoTrading => Trading::NoTrade,
+            Override::ReduceOnly => Trading::ReduceOnly,
+            Override::Multiplier(_) => Trading::Normal,
+        };
+        let close = matches!(value, Override::Multiplier(f) if f == 0.0);
+        Self {
+            trading,
+            long_only: false,
+            position_limit: if close {
+                Some(0.0)
+            } else {
+                position_limit.map(|l| l as f64)
+            },
+        }
+    }
+
     pub(crate) fn validate(&self, instrument: usize) -> Result<(), InputError> {
         match self.position_limit {
             Some(limit) if !limit.is_finite() => {
@@ -227,6 +256,42 @@ mod tests {
             (b.minimum, b.maximum, b.direction, b.start),
             (-0.3, -0.3, -1.0, -0.3)
         );
+    }
+
+    #[test]
+    fn production_constraints_from_overrides() {
+        assert_eq!(
+            Constraints::from_override(Override::NoTrading, Some(3)),
+            c(Trading::NoTrade, false, Some(3.0))
+        );
+        assert_eq!(
+            Constraints::from_override(Override::ReduceOnly, None),
+            c(Trading::ReduceOnly, false, None)
+        );
+        assert_eq!(
+            Constraints::from_override(Override::Multiplier(0.0), Some(5)),
+            c(Trading::Normal, false, Some(0.0)),
+            "close: a maximum of 0"
+        );
+        assert_eq!(
+            Constraints::from_override(Override::Multiplier(0.5), None),
+            Constraints::default()
+        );
+        // reduce-only from a short prior moves only up to 0, no trading pins the prior
+        let b = bounds(
+            &Constraints::from_override(Override::ReduceOnly, None),
+            -0.4,
+            0.9,
+            0.1,
+        );
+        assert_eq!((b.minimum, b.maximum), (-0.4, 0.0));
+        let b = bounds(
+            &Constraints::from_override(Override::NoTrading, None),
+            -0.4,
+            0.9,
+            0.1,
+        );
+        assert_eq!((b.minimum, b.maximum, b.start), (-0.4, -0.4, -0.4));
     }
 
     #[test]

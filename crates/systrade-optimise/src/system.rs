@@ -23,8 +23,10 @@
 //! at subsystem level (the volatility scalar, `optimised_turnover_at_portfolio_level`); the
 //! portfolio is the sum of the instruments at fixed capital.
 //!
-//! Constraints: none in the backtest (pysystemtrade marks instruments kept for data but not
-//! traded reduce-only; systrade's instrument list has none of those).
+//! Constraints: the caller's, one per instrument. pysystemtrade's backtest makes the instruments
+//! it keeps for data but does not trade reduce-only (`optimisedPositions.get_constraints`:
+//! `get_list_of_markets_not_trading_but_with_data`, i.e. `trading_restrictions` and
+//! `bad_markets`; the backtest starts flat, so they are never traded).
 
 use crate::over_time::{AlignedInputs, CorrelationSource, InstrumentHistory, OptimisedHistory};
 use crate::{
@@ -163,8 +165,8 @@ impl CorrelationSource for WalkSource<'_> {
 }
 
 /// Runs the optimiser over the history of `instruments` (with their `positions` from
-/// [`systrade_accounts::system::compute_positions`] and raw-price inputs, same order) and
-/// accounts for its positions.
+/// [`systrade_accounts::system::compute_positions`], raw-price inputs and `constraints`, same
+/// order) and accounts for its positions.
 ///
 /// # Errors
 /// Inputs that do not fit together (lengths, a non-finite setting).
@@ -174,11 +176,13 @@ pub fn optimised_system(
     positions: &PositionsResult,
     config: &AccountsConfig,
     optimised: OptimisedConfig,
+    constraints: &[Constraints],
 ) -> Result<OptimisedSystem, InputError> {
     let n = instruments.len();
     for (what, got) in [
         ("raw-price inputs", prices.len()),
         ("positions", positions.instruments.len()),
+        ("constraints", constraints.len()),
     ] {
         if got != n {
             return Err(InputError::Length {
@@ -189,14 +193,13 @@ pub fn optimised_system(
         }
     }
     let capital = config.vol_target.notional_trading_capital;
-    let constraints = vec![Constraints::default(); n];
     let prepared = Prepared::new(
         instruments,
         prices,
         positions,
         config,
         optimised,
-        &constraints,
+        constraints,
     )?;
     let dates = prepared.aligned.dates().to_vec();
     let optimal_on_dates: Vec<Vec<f64>> = (0..n)

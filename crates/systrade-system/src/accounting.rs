@@ -37,6 +37,21 @@ pub fn accounts_config(
     // 0 (configured or equal weights; the equal weights are over the others). Instruments without
     // any non-zero subsystem position get 0 too, in systrade_portfolio::weights.
     let zero = &cfg.allocate_zero_instrument_weights_to_these_instruments;
+    // pysystemtrade's Portfolios.config_allocates_zero_instrument_weights_to_these_instruments:
+    // trading_restrictions / bad_markets keep their weight, with a warning.
+    let flagged: Vec<String> = cfg
+        .markets_not_trading_but_with_data(codes)
+        .into_iter()
+        .filter(|c| !zero.contains(c))
+        .map(|c| c.as_str().to_string())
+        .collect();
+    if !flagged.is_empty() {
+        tracing::warn!(
+            "{}: {} are listed as trading_restrictions and/or bad_markets but keep their instrument weight: fine for the optimised strategy (they are not traded there), possibly not for a static one; consider allocate_zero_instrument_weights_to_these_instruments",
+            cfg.source_name,
+            flagged.join(", ")
+        );
+    }
     let zeroed: Vec<&str> = codes
         .iter()
         .filter(|c| zero.contains(c))
@@ -289,6 +304,39 @@ pub fn optimiser_prices(
                 &adjusted.timestamps,
                 &adjusted.values,
             ))
+        })
+        .collect()
+}
+
+/// The optimised backtest's constraints, one per instrument of `codes`: reduce-only for those the
+/// config marks `trading_restrictions` or `bad_markets` (pysystemtrade
+/// `optimisedPositions.get_reduce_only_instruments`, "reduce only is as good as do not trade in
+/// backtesting"), none for the others. Logs the reduce-only ones.
+pub fn optimised_backtest_constraints(
+    cfg: &SystemConfig,
+    codes: &[InstrumentCode],
+) -> Vec<systrade_optimise::Constraints> {
+    let reduce_only = cfg.markets_not_trading_but_with_data(codes);
+    if !reduce_only.is_empty() {
+        tracing::info!(
+            "{}: trading_restrictions / bad_markets {} are reduce-only in the optimised system (never traded)",
+            cfg.source_name,
+            reduce_only
+                .iter()
+                .map(InstrumentCode::as_str)
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
+    codes
+        .iter()
+        .map(|c| systrade_optimise::Constraints {
+            trading: if reduce_only.contains(c) {
+                systrade_optimise::Trading::ReduceOnly
+            } else {
+                systrade_optimise::Trading::Normal
+            },
+            ..Default::default()
         })
         .collect()
 }

@@ -28,7 +28,7 @@ pub mod load;
 
 pub use accounting::{
     Loaded, Overrides, accounts_config, assemble, capital_multiplier, instrument_inputs,
-    last_price_date, optimised_config, optimiser_prices,
+    last_price_date, optimised_backtest_constraints, optimised_config, optimiser_prices,
 };
 pub use error::SystemError;
 pub use floored_vol::{FlooredVol, FlooredVolCheck, exclude_floored_vol, floored_vol};

@@ -530,3 +530,63 @@ fn optimised_system_matches_pysystemtrade() {
         r.rows.len()
     );
 }
+
+/// pysystemtrade's optimised backtest makes `trading_restrictions` and `bad_markets` reduce-only
+/// (`optimisedPositions.get_reduce_only_instruments`): starting flat, they are never traded; the
+/// others are (issue 14).
+#[test]
+fn optimised_backtest_never_trades_restricted_or_bad_markets() {
+    let testdata = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata");
+    if !testdata.join("contract_prices_csv").is_dir() {
+        eprintln!(
+            "SKIPPED optimised_backtest_never_trades_restricted_or_bad_markets: no testdata/"
+        );
+        return;
+    }
+    let tools = systrade_test::tools::Tools::build(&["import-pst", "roll-contracts"]);
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    tools.testdata_data_dir(&data);
+    let base = "trading_rules:\n  ewmac16_64:\n    function: systems.provided.rules.ewmac.ewmac\n    data: [rawdata.get_daily_prices, rawdata.daily_returns_volatility]\n    other_args: {Lfast: 16, Lslow: 64}\n    forecast_scalar: 3.75\npercentage_vol_target: 20.0\nnotional_trading_capital: 2000000\ninstrument_div_multiplier: 2.0\n";
+    let traded = |extra: &str, name: &str| {
+        let config = tmp.path().join(format!("{name}.yaml"));
+        std::fs::write(&config, format!("{base}{extra}")).unwrap();
+        let out_dir = tmp.path().join(name);
+        let out = backtest(&data)
+            .arg("--config")
+            .arg(&config)
+            .args(["--optimised", "--format", "json", "--output"])
+            .arg(&out_dir)
+            .assert()
+            .success()
+            .get_output()
+            .stderr
+            .clone();
+        let rows = systrade_store::optimised_positions::read_optimised_positions(
+            &out_dir.join("optimised.parquet"),
+        )
+        .unwrap();
+        let mut days: std::collections::BTreeMap<String, usize> = Default::default();
+        for r in rows.iter().filter(|r| r.position != 0) {
+            *days.entry(r.instrument.clone()).or_default() += 1;
+        }
+        (days, String::from_utf8_lossy(&out).into_owned())
+    };
+    let (free, _) = traded("", "free");
+    assert!(free.len() >= 3, "instruments traded: {free:?}");
+    let mut held = free.keys();
+    let (restricted, bad) = (held.next().unwrap().clone(), held.next().unwrap().clone());
+    let (days, log) = traded(
+        &format!(
+            "exclude_instrument_lists:\n  trading_restrictions: [{restricted}]\n  bad_markets: [{bad}]\n"
+        ),
+        "restricted",
+    );
+    assert!(!days.contains_key(&restricted), "{restricted}: {days:?}");
+    assert!(!days.contains_key(&bad), "{bad}: {days:?}");
+    assert!(
+        days.len() >= free.len() - 2,
+        "the others still trade: {days:?}"
+    );
+    assert!(log.contains("keep their instrument weight"), "{log}");
+}

@@ -1888,3 +1888,190 @@ fn full_ib_flow_prices_orders_fills_reconciliation_and_adopt() {
     assert_eq!(unique.len(), coids.len(), "an order sent twice");
     assert_eq!(fake.submissions(), 1);
 }
+
+fn write_system_yaml(dir: &Path, text: &str) {
+    std::fs::create_dir_all(dir.join("config")).unwrap();
+    std::fs::write(dir.join("config/system.yaml"), text).unwrap();
+}
+
+fn instrument_line(j: &[Value], i: &str) -> (String, i64, String) {
+    j.iter()
+        .find(|v| v["table"] == "instruments" && v["instrument"] == i)
+        .map(|v| {
+            (
+                v["status"].as_str().unwrap().to_string(),
+                v["trade"].as_i64().unwrap(),
+                v["detail"].as_str().unwrap().to_string(),
+            )
+        })
+        .unwrap_or_else(|| panic!("no line for {i}: {j:?}"))
+}
+
+/// Issue 14: the config's trading_restrictions (no trading), bad_markets and duplicate excludes
+/// (reduce-only) are overrides of the order run, reported, audited, combined with the manual ones,
+/// and following the config when it changes.
+#[test]
+fn config_trading_restrictions_bad_markets_and_duplicates_are_overrides() {
+    let d = data_dir();
+    let p = d.path();
+    for i in ["RST", "BAD", "DUP", "OKK"] {
+        seed(p, "s1", i, 3.0, 3.0, 10.0, "20240300");
+    }
+    // No restrictions yet: every position is opened.
+    write_system_yaml(p, "instruments: [RST, BAD, DUP, OKK]\n");
+    po(p).assert().success();
+    for i in ["RST", "BAD", "DUP", "OKK"] {
+        assert_eq!(strategy_pos(p, "s1", i), 3, "{i}");
+    }
+    po(p)
+        .args(["overrides", "set", "--instrument", "OKK", "0.5"])
+        .assert()
+        .success();
+    write_system_yaml(
+        p,
+        "instruments: [RST, BAD, OKK]\nexclude_instrument_lists:\n  trading_restrictions: [RST]\n  bad_markets: [BAD]\nduplicate_instruments:\n  include:\n    dd: OKK\n  exclude:\n    dd: DUP\n",
+    );
+    seed(p, "s1", "RST", 1.0, 1.0, 10.0, "20240300");
+    seed(p, "s1", "BAD", 5.0, 5.0, 10.0, "20240300");
+    seed(p, "s1", "DUP", 1.0, 1.0, 10.0, "20240300");
+    seed(p, "s1", "OKK", 8.0, 8.0, 10.0, "20240300");
+    let out = po(p)
+        .args(["--format", "json"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let j = json_lines(&out);
+    let (status, trade, detail) = instrument_line(&j, "RST");
+    assert_eq!(
+        (status.as_str(), trade),
+        ("blocked", 0),
+        "no trading, not even a reduction"
+    );
+    assert!(
+        detail.contains("no-trading") && detail.contains("trading_restrictions in config"),
+        "{detail}"
+    );
+    let (status, trade, detail) = instrument_line(&j, "BAD");
+    assert_eq!(
+        (status.as_str(), trade),
+        ("blocked", 0),
+        "reduce-only refuses 3 -> 5"
+    );
+    assert!(detail.contains("bad_markets in config"), "{detail}");
+    let (status, trade, detail) = instrument_line(&j, "DUP");
+    assert_eq!(
+        (status.as_str(), trade),
+        ("placed", -2),
+        "reduce-only lets 3 -> 1 through"
+    );
+    assert!(
+        detail.contains("duplicate_instruments exclude in config"),
+        "{detail}"
+    );
+    assert_eq!(
+        instrument_line(&j, "OKK").1,
+        1,
+        "manual 0.5: floor(8 × 0.5) − 3"
+    );
+    let configured: Vec<(String, String, String)> = j
+        .iter()
+        .filter(|v| v["table"] == "config_overrides")
+        .map(|v| {
+            (
+                v["instrument"].as_str().unwrap().to_string(),
+                v["override"].as_str().unwrap().to_string(),
+                v["change"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        configured,
+        vec![
+            ("BAD".into(), "reduce-only".into(), "new".into()),
+            ("DUP".into(), "reduce-only".into(), "new".into()),
+            ("RST".into(), "no-trading".into(), "new".into()),
+        ]
+    );
+    assert_eq!(strategy_pos(p, "s1", "RST"), 3);
+    assert_eq!(strategy_pos(p, "s1", "BAD"), 3);
+    assert_eq!(strategy_pos(p, "s1", "DUP"), 1);
+    for i in ["RST", "BAD", "DUP"] {
+        let ev = audit_events(p, i);
+        assert!(ev.contains(&"override_set".to_string()), "{i}: {ev:?}");
+    }
+    assert!(audit_events(p, "RST").contains(&"override".to_string()));
+    let out = po(p)
+        .args(["overrides", "list", "--format", "csv"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let t = String::from_utf8(out).unwrap();
+    assert!(
+        t.starts_with("strategy,instrument,override,source\n"),
+        "{t}"
+    );
+    assert!(t.contains(",OKK,0.5,manual\n"), "{t}");
+    assert!(
+        t.contains(",RST,no-trading,trading_restrictions in config\n"),
+        "{t}"
+    );
+    assert!(
+        t.contains(",BAD,reduce-only,bad_markets in config\n"),
+        "{t}"
+    );
+
+    // BAD leaves bad_markets: its override goes (audited), it trades again; the manual override
+    // of OKK stays.
+    write_system_yaml(
+        p,
+        "instruments: [RST, BAD, OKK]\nexclude_instrument_lists:\n  trading_restrictions: [RST]\nduplicate_instruments:\n  include:\n    dd: OKK\n  exclude:\n    dd: DUP\n",
+    );
+    let out = po(p)
+        .args(["--format", "json"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let j = json_lines(&out);
+    assert_eq!(instrument_line(&j, "BAD").0, "placed");
+    assert_eq!(strategy_pos(p, "s1", "BAD"), 5);
+    assert_eq!(strategy_pos(p, "s1", "RST"), 3);
+    let cleared = state(p)
+        .audit_rows()
+        .unwrap()
+        .into_iter()
+        .find(|a| a.instrument == "BAD" && a.event == "override_cleared")
+        .expect("the cleared config override is audited");
+    assert!(
+        cleared.detail.contains("bad_markets in config"),
+        "{cleared:?}"
+    );
+    let rows = state(p).config_overrides().unwrap();
+    assert_eq!(
+        rows.iter()
+            .map(|o| o.instrument.as_str())
+            .collect::<Vec<_>>(),
+        ["DUP", "RST"]
+    );
+    assert_eq!(
+        state(p).overrides().unwrap().len(),
+        1,
+        "manual override kept"
+    );
+    // A config that cannot be read stops the run before anything is sent, but not a manual
+    // override.
+    write_system_yaml(p, "exclude_instrument_lists: [oops\n");
+    seed(p, "s1", "OKK", 12.0, 12.0, 10.0, "20240300");
+    po(p).assert().failure();
+    assert_eq!(strategy_pos(p, "s1", "OKK"), 4);
+    po(p)
+        .args(["overrides", "set", "--instrument", "OKK", "close"])
+        .assert()
+        .success();
+    assert_eq!(state(p).overrides().unwrap()[0].value, "close");
+}

@@ -124,6 +124,7 @@ pub(super) fn generate(
     opts: &RunOptions,
     report: &mut RunReport,
 ) -> Result<()> {
+    super::config_overrides::sync(tx, opts, report)?;
     let ops: Vec<OptimalPosition> = tx
         .latest_optimal_positions()?
         .into_iter()
@@ -257,18 +258,29 @@ fn strategy_order(
     if remainder != 0 {
         notes.push(format!("{remainder} still working"));
     }
-    // Overrides (§4.6); No_Open adds a temporary reduce-only override (§4.8).
+    // Overrides (§4.6): the manual ones and the config's (pysystemtrade multiplies the database
+    // and config overrides); No_Open adds a temporary reduce-only override (§4.8).
     let mut ovs = tx.overrides_for(s, i)?;
+    let configured = tx.config_override_for(i)?;
+    if let Some(c) = &configured {
+        ovs.push(c.value);
+    }
     if state == RollState::NoOpen {
         ovs.push(Override::ReduceOnly);
     }
     let ov = Override::combine(&ovs);
     let t = ov.apply(eff, trade);
+    let from_config = configured
+        .as_ref()
+        .map(|c| format!(" (config: {} {})", c.value, c.reason))
+        .unwrap_or_default();
     if t != trade {
-        let d = format!("override {ov}: trade {trade} -> {t}");
+        let d = format!("override {ov}{from_config}: trade {trade} -> {t}");
         tx.audit(run_id, s, i.as_str(), "override", &d)?;
         notes.push(d);
         trade = t;
+    } else if let Some(c) = &configured {
+        notes.push(format!("config override {}: {}", c.value, c.reason));
     }
     // Position limits (§4.7): strategy limit on the strategy position, instrument limit on the
     // instrument position; the most conservative result.

@@ -5,8 +5,10 @@
 //!    resent if the broker has never seen it; fills found are recorded;
 //! 2. **reconcile** broker against our contract positions: a break locks the instrument, a lock
 //!    from an earlier break clears when the break is gone;
-//! 3. **generate** instrument orders from the latest optimal positions (buffer rule, minus the
-//!    unfilled remainder of working orders), apply overrides, position limits and trade limits,
+//! 3. **generate**: the config overrides are brought in line with the system config
+//!    ([`config_overrides`]); then instrument orders from the latest optimal positions (buffer
+//!    rule, minus the unfilled remainder of working orders), apply overrides (manual and config),
+//!    position limits and trade limits,
 //!    skip locked instruments, split into contract orders by roll state and add force-roll orders;
 //!    each broker order gets its deterministic client order id and is stored *before* it is sent;
 //! 4. **submit** (each attempt is committed before the request leaves), then **poll** until every
@@ -17,6 +19,7 @@
 //!
 //! Every decision that changes or blocks an order is appended to the audit table.
 
+pub mod config_overrides;
 mod fills;
 mod generate;
 mod lines;
@@ -33,7 +36,7 @@ use chrono::NaiveDate;
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
-use systrade_model::ContractDate;
+use systrade_model::{ConfiguredOverride, ContractDate};
 use systrade_store::state::orders::BrokerOrderRow;
 use systrade_store::{StateReader, StateWriter, StoreError, now_text};
 
@@ -55,6 +58,10 @@ pub struct RunOptions {
     pub run_id: String,
     /// The sanity bound: the most contracts any position or order of an instrument may reach.
     pub bounds: SanityBounds,
+    /// The overrides the system config implies now
+    /// (`systrade_config::SystemConfig::configured_overrides`; empty without a config): the run
+    /// stores them in place of the previous ones (audited) and applies them with the manual ones.
+    pub config_overrides: Vec<ConfiguredOverride>,
 }
 
 /// Sanity bounds per instrument (issue 15): an optimal position, order or resulting position
@@ -143,6 +150,8 @@ pub struct RunReport {
     pub submitted: usize,
     /// Pending orders not sent because their instrument is locked: client order id → why.
     pub held: BTreeMap<String, String>,
+    /// The config overrides of the run (and those it cleared), by instrument.
+    pub config_overrides: Vec<config_overrides::ConfigOverrideLine>,
 }
 
 /// Run failures (per-instrument problems are reported in [`InstrumentLine`]s instead).

@@ -3,7 +3,7 @@
 
 use super::*;
 use crate::broker::SimBroker;
-use systrade_model::{InstrumentCode, RollState};
+use systrade_model::{InstrumentCode, Override, RollState};
 use systrade_store::Store;
 use systrade_store::state::controls::LockSource;
 use systrade_store::state::optimal::OptimalPosition;
@@ -51,6 +51,7 @@ fn opts() -> RunOptions {
         poll_interval: Duration::from_millis(1),
         run_id: "test-run".into(),
         bounds: SanityBounds::uniform(100),
+        config_overrides: Vec::new(),
     }
 }
 
@@ -410,5 +411,119 @@ fn dry_run_writes_nothing() {
     assert_eq!(report.orders.len(), 1);
     assert_eq!(report.orders[0].status, "dry-run");
     assert!(f.db.open_broker_orders().unwrap().is_empty());
+    assert!(f.db.audit_rows().unwrap().is_empty());
+}
+
+// ---- config overrides --------------------------------------------------------------------------
+
+fn configured(i: &str, value: Override, reason: &str) -> ConfiguredOverride {
+    ConfiguredOverride {
+        instrument: code(i),
+        value,
+        reason: reason.into(),
+    }
+}
+
+#[test]
+fn config_overrides_apply_follow_the_config_and_leave_manual_ones() {
+    let mut f = fixture();
+    optimal(&mut f.db, "CORN", 3.0, 3.0);
+    optimal(&mut f.db, "US10", 2.0, 2.0);
+    f.db.transaction(|tx| tx.set_override("", "US10", Override::Multiplier(0.5), "t"))
+        .unwrap();
+    let o = RunOptions {
+        config_overrides: vec![
+            configured(
+                "CORN",
+                Override::NoTrading,
+                "trading_restrictions in config",
+            ),
+            configured("US10", Override::ReduceOnly, "bad_markets in config"),
+        ],
+        ..opts()
+    };
+    let r = generate_now(&mut f, &o, &no_forward);
+    let line =
+        |r: &RunReport, i: &str| r.lines.iter().find(|l| l.instrument == i).cloned().unwrap();
+    assert_eq!(line(&r, "CORN").status, "blocked");
+    assert!(
+        line(&r, "CORN")
+            .detail
+            .contains("config: no-trading trading_restrictions in config"),
+        "{:?}",
+        line(&r, "CORN")
+    );
+    assert_eq!(line(&r, "US10").trade, 0, "reduce-only wins over 0.5");
+    assert_eq!(
+        r.config_overrides
+            .iter()
+            .map(|c| (c.instrument.as_str(), c.change.as_str()))
+            .collect::<Vec<_>>(),
+        vec![("CORN", "new"), ("US10", "new")]
+    );
+    let events = |db: &StateWriter| {
+        db.audit_rows()
+            .unwrap()
+            .into_iter()
+            .filter(|a| a.event.starts_with("override_"))
+            .map(|a| (a.instrument, a.event, a.detail))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(events(&f.db).len(), 2);
+    // The config drops CORN and moves US10: the stored rows follow, each change audited; the
+    // manual override stays.
+    let o = RunOptions {
+        config_overrides: vec![configured(
+            "US10",
+            Override::NoTrading,
+            "trading_restrictions in config",
+        )],
+        ..opts()
+    };
+    let r = generate_now(&mut f, &o, &no_forward);
+    assert_eq!(line(&r, "CORN").status, "placed");
+    assert_eq!(line(&r, "CORN").trade, 3);
+    let ev = events(&f.db);
+    assert_eq!(ev.len(), 4, "{ev:?}");
+    assert!(ev.contains(&(
+        "CORN".into(),
+        "override_cleared".into(),
+        "no longer in config (was no-trading: trading_restrictions in config)".into()
+    )));
+    assert!(
+        ev.contains(&(
+            "US10".into(),
+            "override_set".into(),
+            "no-trading: trading_restrictions in config (was reduce-only: bad_markets in config)"
+                .into()
+        ))
+    );
+    assert_eq!(f.db.config_overrides().unwrap().len(), 1);
+    assert_eq!(
+        f.db.overrides_for("S", &code("US10")).unwrap(),
+        vec![Override::Multiplier(0.5)]
+    );
+    // Unchanged config: nothing more audited.
+    generate_now(&mut f, &o, &no_forward);
+    assert_eq!(events(&f.db).len(), 4);
+}
+
+#[test]
+fn config_override_sync_in_a_dry_run_writes_nothing() {
+    let mut f = fixture();
+    optimal(&mut f.db, "CORN", 3.0, 3.0);
+    let o = RunOptions {
+        dry_run: true,
+        config_overrides: vec![configured(
+            "CORN",
+            Override::ReduceOnly,
+            "bad_markets in config",
+        )],
+        ..opts()
+    };
+    let report = run(&mut f.db, &mut f.broker, &no_forward, &o).unwrap();
+    assert_eq!(report.lines[0].status, "blocked");
+    assert_eq!(report.config_overrides[0].change, "new");
+    assert!(f.db.config_overrides().unwrap().is_empty());
     assert!(f.db.audit_rows().unwrap().is_empty());
 }

@@ -1,14 +1,15 @@
 //! The risk controls of place-orders (migration 4; spec §4.6–4.7): tables `overrides`,
 //! `position_limits`, `trade_limits` and `locks`. In the control tables an empty `strategy` means
 //! every strategy (an instrument-wide control) and, for overrides, an empty `instrument` every
-//! instrument (a strategy-wide override).
+//! instrument (a strategy-wide override). Table `config_overrides` (migration 9) holds the
+//! instrument-wide overrides the system config implies, as place-orders last applied them.
 
 use super::{StateReader, StateTx, display};
 use crate::error::Result;
 use rusqlite::params;
 use serde::Serialize;
 use std::collections::BTreeMap;
-use systrade_model::{InstrumentCode, Override};
+use systrade_model::{ConfiguredOverride, InstrumentCode, Override};
 
 /// An override row; `''` strategy or instrument = every strategy / every instrument.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -145,6 +146,49 @@ impl StateReader {
             |r| {
                 let kind: String = r.get(0)?;
                 Ok(override_from(&kind, r.get(1)?))
+            },
+        )
+    }
+
+    /// The overrides from the system config as place-orders last applied them, by instrument.
+    pub fn config_overrides(&self) -> Result<Vec<ConfiguredOverride>> {
+        let raw = self.rows(
+            "SELECT instrument, kind, reason FROM config_overrides ORDER BY 1",
+            [],
+            |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?,
+                ))
+            },
+        )?;
+        raw.into_iter()
+            .map(|(i, kind, reason)| {
+                Ok(ConfiguredOverride {
+                    instrument: self.instrument("config_overrides", &i)?,
+                    value: override_from(&kind, None),
+                    reason,
+                })
+            })
+            .collect()
+    }
+
+    /// The config override of one instrument, if the config implies one.
+    pub fn config_override_for(
+        &self,
+        instrument: &InstrumentCode,
+    ) -> Result<Option<ConfiguredOverride>> {
+        self.row(
+            "SELECT kind, reason FROM config_overrides WHERE instrument = ?1",
+            [instrument.as_str()],
+            |r| {
+                let kind: String = r.get(0)?;
+                Ok(ConfiguredOverride {
+                    instrument: instrument.clone(),
+                    value: override_from(&kind, None),
+                    reason: r.get(1)?,
+                })
             },
         )
     }
@@ -313,6 +357,39 @@ impl StateTx<'_> {
             "DELETE FROM overrides WHERE strategy = ?1 AND instrument = ?2",
             [strategy, instrument],
         )
+    }
+
+    /// Records the override the system config implies for an instrument (reduce-only or no
+    /// trading; a multiplier is not one the config can imply and is refused).
+    pub fn set_config_override(&self, o: &ConfiguredOverride, at: &str) -> Result<()> {
+        let kind = match o.value {
+            Override::ReduceOnly => "reduce_only",
+            Override::NoTrading => "no_trading",
+            Override::Multiplier(_) => {
+                return Err(crate::StoreError::Column {
+                    path: self.path().to_path_buf(),
+                    table: "config_overrides",
+                    column: "kind",
+                    problem: format!("{}: {} is not a config override", o.instrument, o.value),
+                });
+            }
+        };
+        self.exec(
+            "INSERT INTO config_overrides (instrument, kind, reason, updated_at)
+             VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT (instrument) DO UPDATE
+             SET kind = excluded.kind, reason = excluded.reason, updated_at = excluded.updated_at",
+            params![o.instrument.as_str(), kind, o.reason, at],
+        )?;
+        Ok(())
+    }
+
+    /// Removes the config override of an instrument; returns whether there was one.
+    pub fn clear_config_override(&self, instrument: &InstrumentCode) -> Result<bool> {
+        Ok(self.exec(
+            "DELETE FROM config_overrides WHERE instrument = ?1",
+            [instrument.as_str()],
+        )? > 0)
     }
 
     /// Sets the position limit of `strategy` (`''`: instrument-wide) in `instrument`.

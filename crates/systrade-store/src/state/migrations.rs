@@ -126,6 +126,21 @@ pub const MIGRATIONS: &[Migration] = &[
               PRIMARY KEY (instrument, contract, broker)
           );",
     },
+    // Version 9: the overrides the system config implies (issue 14: `trading_restrictions` →
+    // no trading; `bad_markets`, `duplicate_instruments.exclude`, `ignore_instruments` →
+    // reduce-only; pysystemtrade `sysproduction/data/controls.py`), kept apart from the overrides
+    // a person sets so that the config's rows follow the config (place-orders replaces them on
+    // every order run, auditing each change) and the manual ones are never touched by it.
+    Migration {
+        version: 9,
+        name: "config_overrides",
+        sql: "CREATE TABLE config_overrides (
+              instrument TEXT PRIMARY KEY,
+              kind       TEXT NOT NULL CHECK (kind IN ('reduce_only', 'no_trading')),
+              reason     TEXT NOT NULL,
+              updated_at TEXT NOT NULL
+          );",
+    },
 ];
 
 /// Migration 6: see its entry in [`MIGRATIONS`]. A history row keeps its id when no active row and

@@ -563,6 +563,47 @@ fn overrides_apply_by_scope_and_refuse_bad_multipliers() {
 }
 
 #[test]
+fn config_overrides_round_trip_apart_from_manual_ones() {
+    let (_d, mut w) = writer();
+    let o = |i: &str, value, reason: &str| systrade_model::ConfiguredOverride {
+        instrument: code(i),
+        value,
+        reason: reason.into(),
+    };
+    write(&mut w, |tx| {
+        tx.set_override("", "AAA", Override::Multiplier(0.5), "t")?;
+        tx.set_config_override(
+            &o("AAA", Override::ReduceOnly, "bad_markets in config"),
+            "t",
+        )?;
+        tx.set_config_override(&o("BBB", Override::ReduceOnly, "x"), "t")?;
+        tx.set_config_override(
+            &o("BBB", Override::NoTrading, "trading_restrictions in config"),
+            "t2",
+        )
+    });
+    assert_eq!(
+        w.config_overrides().unwrap(),
+        vec![
+            o("AAA", Override::ReduceOnly, "bad_markets in config"),
+            o("BBB", Override::NoTrading, "trading_restrictions in config"),
+        ]
+    );
+    assert!(write(&mut w, |tx| tx.clear_config_override(&code("AAA"))));
+    assert!(!write(&mut w, |tx| tx.clear_config_override(&code("AAA"))));
+    assert_eq!(w.config_overrides().unwrap().len(), 1);
+    assert_eq!(
+        w.overrides_for("s", &code("AAA")).unwrap(),
+        vec![Override::Multiplier(0.5)],
+        "the manual override is untouched"
+    );
+    assert!(
+        w.transaction(|tx| tx.set_config_override(&o("CCC", Override::Multiplier(0.5), "x"), "t"))
+            .is_err()
+    );
+}
+
+#[test]
 fn position_and_trade_limits_round_trip() {
     let (_d, mut w) = writer();
     let (a, b) = (code("AAA"), code("BBB"));
