@@ -19,5 +19,6 @@ pub mod estimation;
 pub mod pandl;
 pub mod stats;
 pub mod system;
+pub mod tearsheet;
 
 pub use systrade_series::DailySeries;
