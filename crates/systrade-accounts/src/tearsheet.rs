@@ -181,7 +181,12 @@ mod tests {
     fn months_and_years_sum_their_days() {
         // 2020-12-30, 2020-12-31, 2021-01-04, 2021-03-01 (February empty), one NaN
         let s = DailySeries::new(
-            vec![d(2020, 12, 30), d(2020, 12, 31), d(2021, 1, 4), d(2021, 3, 1)],
+            vec![
+                d(2020, 12, 30),
+                d(2020, 12, 31),
+                d(2021, 1, 4),
+                d(2021, 3, 1),
+            ],
             vec![1.5, -0.5, f64::NAN, 2.0],
         );
         let m = monthly_returns(&s);
@@ -191,7 +196,12 @@ mod tests {
             .collect();
         assert_eq!(
             got,
-            [(2020, 12, 1.0), (2021, 1, 0.0), (2021, 2, 0.0), (2021, 3, 2.0)]
+            [
+                (2020, 12, 1.0),
+                (2021, 1, 0.0),
+                (2021, 2, 0.0),
+                (2021, 3, 2.0)
+            ]
         );
         let y = annual_returns(&s);
         let got: Vec<(i32, f64)> = y.iter().map(|p| (p.year, p.value)).collect();

@@ -9,7 +9,7 @@
 //! | `forecast` | `Float64`, nullable | combined forecast (capped, −20…20 by default) |
 //! | `pnl_gross` | `Float64`, nullable | gross P&L in base currency |
 //! | `pnl_costs` | `Float64`, nullable | trading and holding costs in base currency (≤ 0) |
-//! | `pnl_net` | `Float64`, nullable | net P&L in base currency (gross + costs) |
+//! | `pnl_net` | `Float64`, nullable | net P&L in base currency (gross + costs, a null cost as 0) |
 //!
 //! Null = no value that day (before the first price, forecast or position). Rows grouped by
 //! instrument (in the order given, one record batch each), dates ascending. zstd level 3, an
@@ -118,7 +118,10 @@ fn encode(instruments: &[InstrumentColumns<'_>]) -> std::result::Result<Vec<u8>,
 ///
 /// # Errors
 /// A column whose length is not its instrument's number of dates; encoding or I/O failures.
-pub fn write_backtest_instruments(path: &Path, instruments: &[InstrumentColumns<'_>]) -> Result<()> {
+pub fn write_backtest_instruments(
+    path: &Path,
+    instruments: &[InstrumentColumns<'_>],
+) -> Result<()> {
     for i in instruments {
         if let Some((k, v)) = VALUE_COLUMNS
             .iter()
@@ -273,7 +276,11 @@ mod tests {
             pnl_net: &[1.0, 2.0],
         };
         let e = write_backtest_instruments(&path, &[short]).unwrap_err();
-        assert!(e.to_string().contains("C: 1 values of position for 2 dates"), "{e}");
+        assert!(
+            e.to_string()
+                .contains("C: 1 values of position for 2 dates"),
+            "{e}"
+        );
         std::fs::write(&path, b"not parquet").unwrap();
         assert!(read_backtest_instruments(&path).is_err());
     }
