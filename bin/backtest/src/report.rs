@@ -7,7 +7,7 @@
 //! The numbers come from the library ([`systrade_accounts::stats`],
 //! [`systrade_accounts::tearsheet`]); this module only draws them. Charts are drawn with plotters'
 //! SVG backend and the page is a minijinja template with HTML auto-escaping
-//! (docs/adr/0008-report-charts.md): no hand-written escaping. Legends are HTML above each chart
+//! (docs/adr/0009-report-charts.md): no hand-written escaping. Legends are HTML above each chart
 //! (they never cover data); the date axis has ticks on 1 January (or the first of a month for
 //! short histories), the value axis at round values.
 

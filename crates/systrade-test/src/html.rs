@@ -108,6 +108,45 @@ pub fn check_charts_and_tables(html: &str) -> Result<PageCheck, String> {
     Ok(PageCheck { charts, tables })
 }
 
+/// Renders `page` in headless Chromium (`/usr/bin/chromium`) to a PNG screenshot of the given
+/// window size, checks that it is a PNG and returns its size in bytes; `None` with a printed
+/// reason when Chromium is not installed (`apt-get install -y chromium`; `.ci/run` installs it).
+///
+/// # Panics
+/// Chromium failing or not writing a PNG.
+pub fn screenshot_in_chromium(
+    test: &str,
+    page: &std::path::Path,
+    png: &std::path::Path,
+    window: (u32, u32),
+) -> Option<usize> {
+    let chromium = std::path::Path::new("/usr/bin/chromium");
+    if !chromium.exists() {
+        eprintln!(
+            "SKIPPED {test} (rendering part): /usr/bin/chromium not found (apt-get install -y chromium)"
+        );
+        return None;
+    }
+    let status = std::process::Command::new(chromium)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+        ])
+        .arg(format!("--window-size={},{}", window.0, window.1))
+        .arg(format!("--screenshot={}", png.display()))
+        .arg(format!("file://{}", page.display()))
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .expect("run chromium");
+    assert!(status.success(), "chromium exit status {status}");
+    let bytes = std::fs::read(png).expect("screenshot written");
+    assert_eq!(&bytes[..8], b"\x89PNG\r\n\x1a\n", "a PNG");
+    Some(bytes.len())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

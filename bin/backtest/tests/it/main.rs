@@ -283,34 +283,17 @@ fn report_renders_in_headless_chromium() {
         check.charts,
         check.tables
     );
-    let chromium = Path::new("/usr/bin/chromium");
-    if !chromium.exists() {
-        eprintln!(
-            "SKIPPED report_renders_in_headless_chromium (rendering part): /usr/bin/chromium not found (apt-get install -y chromium)"
-        );
+    let Some(bytes) = systrade_test::html::screenshot_in_chromium(
+        "report_renders_in_headless_chromium",
+        &out_dir.join("report.html"),
+        &tmp.path().join("report.png"),
+        (1000, 4000),
+    ) else {
         return;
-    }
-    let png = tmp.path().join("report.png");
-    let status = std::process::Command::new(chromium)
-        .args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-background-networking",
-            "--window-size=1000,4000",
-        ])
-        .arg(format!("--screenshot={}", png.display()))
-        .arg(format!("file://{}", out_dir.join("report.html").display()))
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .status()
-        .unwrap();
-    assert!(status.success(), "chromium exit status {status}");
-    let bytes = std::fs::read(&png).unwrap();
-    assert_eq!(&bytes[..8], b"\x89PNG\r\n\x1a\n", "a PNG");
+    };
     // an empty white page of this size compresses to a few kB; charts make it far larger
-    assert!(bytes.len() > 50_000, "screenshot of {} bytes", bytes.len());
-    eprintln!("report.png: {} bytes", bytes.len());
+    assert!(bytes > 50_000, "screenshot of {bytes} bytes");
+    eprintln!("report.png: {bytes} bytes");
 }
 
 #[test]
