@@ -9,8 +9,8 @@
 //! - `--costs cash|sr`: default from `use_SR_costs` (pysystemtrade default false: cash costs).
 //! - stdout: a readable summary, or with `--format json` the statistics as one JSON object on one
 //!   line ([`output`] documents it; `--format csv`: its flattened key paths and values).
-//! - `--output DIR`: `portfolio.csv`, `instruments.csv` ([`output`]) and `report.html`
-//!   ([`report`]); each written atomically.
+//! - `--output DIR`: `portfolio.csv`, `instruments.parquet` ([`output`]) and `report.html`
+//!   ([`report`], a tear sheet); each written atomically.
 //! - Optimised system (`--optimised`, or a config whose `strategy_list` names pysystemtrade's
 //!   dynamic optimised strategy; docs/adr/0007-optimised-strategy.md): also the dynamically
 //!   optimised positions ([`systrade_optimise::system`]), their P&L and statistics next to the
@@ -55,7 +55,7 @@ pub enum Costs {
 /// Backtest the whole system over history: forecasts, positions, buffered positions, P&L with
 /// costs and statistics for the portfolio and each instrument. Prints a summary (or with --format
 /// json one JSON object, e.g. `| jq .portfolio.net.sharpe`); with --output DIR writes
-/// portfolio.csv, instruments.csv and a self-contained report.html.
+/// portfolio.csv, instruments.parquet and a self-contained report.html.
 #[derive(Debug, Parser)]
 #[command(name = "backtest", version)]
 pub struct Args {
@@ -71,8 +71,9 @@ pub struct Args {
     #[arg(long, value_name = "AMOUNT")]
     pub capital: Option<f64>,
 
-    /// Write portfolio.csv, instruments.csv and report.html into this directory (created if
-    /// needed); with the optimised system also optimised.parquet, with a risk overlay also
+    /// Write portfolio.csv (daily portfolio returns), instruments.parquet (daily position,
+    /// forecast and P&L per instrument) and report.html into this directory (created if needed);
+    /// with the optimised system also optimised.parquet, with a risk overlay also
     /// risk_overlay.csv, with estimated weights or diversification multipliers also
     /// estimates.parquet.
     #[arg(long, value_name = "DIR")]
@@ -301,6 +302,16 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         }),
     };
     let sys_cfg = systrade_system::accounts_config(&cfg, &codes, overrides);
+    // the combined forecasts for instruments.parquet and the report (the inputs are consumed)
+    let forecasts: std::collections::HashMap<String, DailySeries> = if args.output.is_some() {
+        loaded
+            .inputs
+            .iter()
+            .map(|i| (i.code.clone(), i.combined_forecast.clone()))
+            .collect()
+    } else {
+        std::collections::HashMap::new()
+    };
     tracing::debug!("inputs: {:?}, peak RSS {}", t0.elapsed(), peak_rss());
     let multiplier = systrade_system::capital_multiplier(&cfg);
     let want_optimised = args.optimised || cfg.strategy == Strategy::DynamicOptimised;
@@ -480,9 +491,9 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
 
     tracing::debug!("statistics: {:?}, peak RSS {}", t0.elapsed(), peak_rss());
     if let Some(dir) = &args.output {
-        write_outputs(dir, &summary, &portfolio, &instruments)?;
+        write_outputs(dir, &summary, &portfolio, &instruments, &forecasts)?;
         tracing::info!(
-            "wrote portfolio.csv, instruments.csv and report.html in {}",
+            "wrote portfolio.csv, instruments.parquet and report.html in {}",
             dir.display()
         );
         if let Some(o) = &optimised {
@@ -614,33 +625,47 @@ fn write_outputs(
     summary: &Summary,
     portfolio: &Curves,
     instruments: &[InstrumentOut],
+    forecasts: &std::collections::HashMap<String, DailySeries>,
 ) -> anyhow::Result<()> {
     std::fs::create_dir_all(dir).with_context(|| dir.display().to_string())?;
     let mut buf = Vec::new();
     output::write_portfolio_csv(&mut buf, portfolio)?;
     systrade_store::atomic::write_atomic(&dir.join("portfolio.csv"), &buf)?;
 
-    let mut buf = Vec::with_capacity(1 << 20);
-    output::write_instruments_header(&mut buf)?;
-    for i in instruments {
-        output::write_instrument_rows(&mut buf, &i.code, &i.position, &i.base)?;
-    }
-    systrade_store::atomic::write_atomic(&dir.join("instruments.csv"), &buf)?;
-
-    let contributions = instruments
+    let columns: Vec<output::InstrumentDays> = instruments
         .iter()
-        .map(|i| {
-            let total: f64 = i.percent.net.values.iter().filter(|v| !v.is_nan()).sum();
-            (i.code.clone(), total)
-        })
+        .map(|i| output::InstrumentDays::of(&i.code, &i.position, forecasts.get(&i.code), &i.base))
+        .collect();
+    systrade_store::backtest_instruments::write_backtest_instruments(
+        &dir.join("instruments.parquet"),
+        &columns
+            .iter()
+            .map(output::InstrumentDays::columns)
+            .collect::<Vec<_>>(),
+    )?;
+
+    let net_percent: Vec<DailySeries> = instruments
+        .iter()
+        .zip(&columns)
+        .map(|(i, c)| i.percent.net.reindex(&c.dates))
         .collect();
     let html = report::render(&report::ReportData {
         title: format!("systrade backtest — {}", summary.config),
         summary,
         gross: &portfolio.gross,
         net: &portfolio.net,
-        contributions,
-    });
+        instruments: instruments
+            .iter()
+            .zip(&columns)
+            .zip(&net_percent)
+            .map(|((i, c), net)| report::InstrumentView {
+                code: &i.code,
+                net_percent: net,
+                position: &c.position,
+                forecast: &c.forecast,
+            })
+            .collect(),
+    })?;
     systrade_store::atomic::write_atomic(&dir.join("report.html"), html.as_bytes())?;
     Ok(())
 }

@@ -1,10 +1,13 @@
-//! Backtest outputs: statistics (JSON and text), `portfolio.csv` and `instruments.csv`.
+//! Backtest outputs: statistics (JSON and text), `portfolio.csv` and `instruments.parquet`.
 //!
 //! - `portfolio.csv`: `date,gross,net,costs`, the portfolio's daily returns in percent of capital
 //!   (business days; costs are negative or zero; empty = NaN).
-//! - `instruments.csv`: `date,instrument,position,pnl_gross,pnl_net`, per instrument and business
-//!   day the buffered position (contracts, as held for that day's P&L) and the gross and net P&L
-//!   in base currency; grouped by instrument (instrument-list order), dates ascending.
+//! - `instruments.parquet` ([`systrade_store::backtest_instruments`] documents the columns):
+//!   `date,instrument,position,forecast,pnl_gross,pnl_costs,pnl_net`, per instrument and business
+//!   day the buffered position (contracts, as held for that day's P&L), the combined forecast and
+//!   the gross P&L, costs and net P&L in base currency ([`InstrumentDays`]); grouped by instrument
+//!   (instrument-list order), dates ascending. Parquet rather than CSV: 226 instruments over 40
+//!   years are 2.3 million rows (a 29 MB CSV), read with `pandas.read_parquet`, polars or duckdb.
 //! - JSON (`--format json`): `{"portfolio": {"gross": S, "net": S, "costs": S}, "instruments":
 //!   {"<CODE>": {"gross": S, "net": S, "costs": S, "turnover": x}}, ...}` where `S` holds every
 //!   statistic of [`systrade_accounts::stats::Stats`] (`sharpe`, `ann_mean`, `ann_std`, `sortino`,
@@ -21,11 +24,13 @@
 //! - `risk_overlay.csv` (when a risk overlay is configured): `date,multiplier`, the overlay's
 //!   multiplier on each date (pysystemtrade `get_risk_scalar`).
 
+use chrono::NaiveDate;
 use serde_json::{Map, Value, json};
 use std::fmt::Write as _;
 use std::io::Write;
 use systrade_accounts::stats::{Stats, stats};
 use systrade_accounts::{DailySeries, curves::Curves};
+use systrade_store::backtest_instruments::InstrumentColumns;
 
 /// Business days per year for annualising daily statistics (spec §8 item 1).
 pub const PERIODS_PER_YEAR: f64 = 256.0;
@@ -271,73 +276,6 @@ impl Summary {
         }
         s
     }
-
-    /// The statistics as HTML tables (for the report).
-    pub fn html_table(&self) -> String {
-        let mut s = String::new();
-        let _ = write!(
-            s,
-            "<p>{} instruments, {} to {} ({} business days), capital {} {}, {} costs.</p>\n<table><tr><th>portfolio</th><th>ann. mean %</th><th>ann. std %</th><th>Sharpe</th><th>Sortino</th><th>worst drawdown %</th><th>Calmar</th><th>skew</th><th>hit rate %</th></tr>",
-            self.instruments.len(),
-            self.start.map_or_else(|| "-".into(), |d| d.to_string()),
-            self.end.map_or_else(|| "-".into(), |d| d.to_string()),
-            self.days,
-            self.capital,
-            self.base_currency,
-            self.costs_method
-        );
-        let p = &self.portfolio;
-        for (name, st) in [("gross", &p.gross), ("net", &p.net), ("costs", &p.costs)] {
-            let _ = write!(
-                s,
-                "<tr><td>{name}</td><td>{:.2}</td><td>{:.2}</td><td>{:.3}</td><td>{:.3}</td><td>{:.2}</td><td>{:.3}</td><td>{:.3}</td><td>{:.1}</td></tr>",
-                st.ann_mean,
-                st.ann_std,
-                st.sharpe,
-                st.sortino,
-                st.worst_drawdown,
-                st.calmar,
-                st.skew,
-                100.0 * st.hitrate
-            );
-        }
-        if let Some(o) = &self.optimised {
-            let p = &o.portfolio;
-            for (name, st) in [
-                ("optimised gross", &p.gross),
-                ("optimised net", &p.net),
-                ("optimised costs", &p.costs),
-            ] {
-                let _ = write!(
-                    s,
-                    "<tr><td>{name}</td><td>{:.2}</td><td>{:.2}</td><td>{:.3}</td><td>{:.3}</td><td>{:.2}</td><td>{:.3}</td><td>{:.3}</td><td>{:.1}</td></tr>",
-                    st.ann_mean,
-                    st.ann_std,
-                    st.sharpe,
-                    st.sortino,
-                    st.worst_drawdown,
-                    st.calmar,
-                    st.skew,
-                    100.0 * st.hitrate
-                );
-            }
-        }
-        s.push_str("</table>\n<details><summary>Per instrument</summary><table><tr><th>instrument</th><th>net ann. mean %</th><th>net ann. std %</th><th>net Sharpe</th><th>gross Sharpe</th><th>costs % p.a.</th><th>turnover</th></tr>");
-        for (code, st, turnover) in &self.instruments {
-            let _ = write!(
-                s,
-                "<tr><td>{code}</td><td>{:.2}</td><td>{:.2}</td><td>{:.3}</td><td>{:.3}</td><td>{:.3}</td><td>{:.1}</td></tr>",
-                st.net.ann_mean,
-                st.net.ann_std,
-                st.net.sharpe,
-                st.gross.sharpe,
-                st.costs.ann_mean,
-                turnover
-            );
-        }
-        s.push_str("</table></details>\n");
-        s
-    }
 }
 
 fn field(v: f64) -> String {
@@ -368,37 +306,55 @@ pub fn write_portfolio_csv(out: &mut impl Write, p: &Curves) -> std::io::Result<
     Ok(())
 }
 
-/// Writes the header of `instruments.csv`.
-///
-/// # Errors
-/// Write errors.
-pub fn write_instruments_header(out: &mut impl Write) -> std::io::Result<()> {
-    writeln!(out, "date,instrument,position,pnl_gross,pnl_net")
+/// One instrument's daily columns of `instruments.parquet`
+/// ([`systrade_store::backtest_instruments`]), on the dates of its base-currency net curve: the
+/// buffered position and combined forecast forward-filled onto them (as held or in force that
+/// day), the gross P&L and costs reindexed.
+#[derive(Debug, Clone)]
+pub struct InstrumentDays {
+    pub code: String,
+    pub dates: Vec<NaiveDate>,
+    pub position: Vec<f64>,
+    pub forecast: Vec<f64>,
+    pub pnl_gross: Vec<f64>,
+    pub pnl_costs: Vec<f64>,
+    pub pnl_net: Vec<f64>,
 }
 
-/// Writes one instrument's rows of `instruments.csv`: on the dates of its base-currency net curve.
-///
-/// # Errors
-/// Write errors.
-pub fn write_instrument_rows(
-    out: &mut impl Write,
-    code: &str,
-    position: &DailySeries,
-    base: &Curves,
-) -> std::io::Result<()> {
-    let dates = &base.net.dates;
-    let pos = position.reindex_ffill(dates);
-    let gross = base.gross.reindex(dates);
-    for (i, d) in dates.iter().enumerate() {
-        writeln!(
-            out,
-            "{d},{code},{},{},{}",
-            field(pos.values[i]),
-            field(gross.values[i]),
-            field(base.net.values[i])
-        )?;
+impl InstrumentDays {
+    /// `forecast` none: an all-NaN column.
+    pub fn of(
+        code: &str,
+        position: &DailySeries,
+        forecast: Option<&DailySeries>,
+        base: &Curves,
+    ) -> Self {
+        let dates = &base.net.dates;
+        Self {
+            code: code.to_string(),
+            dates: dates.clone(),
+            position: position.reindex_ffill(dates).values,
+            forecast: forecast.map_or_else(
+                || vec![f64::NAN; dates.len()],
+                |f| f.reindex_ffill(dates).values,
+            ),
+            pnl_gross: base.gross.reindex(dates).values,
+            pnl_costs: base.costs.reindex(dates).values,
+            pnl_net: base.net.values.clone(),
+        }
     }
-    Ok(())
+
+    pub fn columns(&self) -> InstrumentColumns<'_> {
+        InstrumentColumns {
+            instrument: &self.code,
+            dates: &self.dates,
+            position: &self.position,
+            forecast: &self.forecast,
+            pnl_gross: &self.pnl_gross,
+            pnl_costs: &self.pnl_costs,
+            pnl_net: &self.pnl_net,
+        }
+    }
 }
 
 /// `risk_overlay.csv`: `date,multiplier`.

@@ -195,6 +195,12 @@ fn esc(s: &str) -> String {
         .replace('"', "&quot;")
 }
 
+/// Whether a chart of these values would show anything: at least one finite non-zero value. An
+/// empty or all-zero chart is left out of the page (its table still says what there is).
+pub fn has_data(points: &[(String, f64)]) -> bool {
+    points.iter().any(|(_, v)| v.is_finite() && *v != 0.0)
+}
+
 /// A horizontal bar chart (inline SVG) of (label, value) pairs; negative bars go left of zero.
 pub fn svg_bars(points: &[(String, f64)]) -> String {
     let row_h = 18.0;
@@ -214,7 +220,7 @@ pub fn svg_bars(points: &[(String, f64)]) -> String {
     };
     let scale = if has_neg { plot_w / 2.0 } else { plot_w } / max;
     let mut s = format!(
-        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{w}\" height=\"{h}\" role=\"img\">"
+        "<svg class=\"chart\" xmlns=\"http://www.w3.org/2000/svg\" width=\"{w}\" height=\"{h}\" role=\"img\">"
     );
     for (i, (label, v)) in points.iter().enumerate() {
         let y = 5.0 + row_h * i as f64;
@@ -278,7 +284,7 @@ pub fn html(tables: &[Table], title: &str, generated_at: &str) -> String {
                     _ => None,
                 })
                 .collect();
-            if !points.is_empty() {
+            if has_data(&points) {
                 s.push_str(&svg_bars(&points));
                 s.push('\n');
             }
@@ -340,5 +346,20 @@ mod tests {
             "only the SVG xmlns"
         );
         assert_eq!(h.matches("<rect").count(), 2);
+    }
+
+    #[test]
+    fn empty_and_all_zero_charts_are_left_out() {
+        let mut zero = Table::new("costs", "Costs", &["instrument", "cost"]).with_chart(0, 1);
+        zero.push(vec![Cell::text("A"), Cell::num(0.0, 2)]);
+        zero.push(vec![Cell::text("B"), Cell::num(-0.0, 2)]);
+        zero.push(vec![Cell::text("C"), Cell::Empty]);
+        let empty = Table::new("risk", "Risk", &["instrument", "risk"]).with_chart(0, 1);
+        let h = html(&[zero, empty], "r", "now");
+        assert!(!h.contains("<svg"), "no chart without data: {h}");
+        // the table is still there
+        assert!(h.contains("<td>A</td>") && h.contains("<p>(none)</p>"));
+        let h = html(&sample(), "r", "now");
+        assert_eq!(h.matches("<svg class=\"chart\"").count(), 1);
     }
 }

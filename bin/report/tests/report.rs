@@ -1,6 +1,8 @@
 //! report as a process on testdata/: every section in every format; P&L, positions and the
 //! minimum-capital formula checked against values computed here from the testdata CSV files.
 
+#![allow(clippy::print_stderr)] // tests report what they measured and why they skip
+
 use assert_cmd::Command;
 use rusqlite::Connection;
 use std::path::{Path, PathBuf};
@@ -196,6 +198,23 @@ fn all_sections_all_formats() {
         .stdout(predicates::str::contains("written to"));
     let html = std::fs::read_to_string(&html_path).unwrap();
     assert!(html.contains("<svg") && html.ends_with("</html>\n"));
+    // every chart shown has data (empty and all-zero charts are left out), every table has rows
+    let check = systrade_test::html::check_charts_and_tables(&html).unwrap();
+    assert!(check.charts >= 3 && check.tables >= 5, "{check:?}");
+    eprintln!(
+        "report html: {} charts with data, {} tables",
+        check.charts, check.tables
+    );
+    if let Some(bytes) = systrade_test::html::screenshot_in_chromium(
+        "all_sections_all_formats",
+        &html_path,
+        &dir.path().join("r.png"),
+        (1000, 3000),
+    ) {
+        // an empty white page of this size compresses to a few kB
+        assert!(bytes > 50_000, "screenshot of {bytes} bytes");
+        eprintln!("report screenshot: {bytes} bytes");
+    }
     report(&data).args(["bogus-section"]).assert().code(2);
 }
 

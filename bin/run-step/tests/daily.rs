@@ -381,6 +381,11 @@ fn five_trading_days_then_a_failing_step() {
             std::fs::read_to_string(w.root.join(format!("reports/report-{day}.html"))).unwrap();
         assert!(html.starts_with("<!DOCTYPE html>") && html.contains("<svg"));
         assert!(!html.contains("<script") && !html.contains("src="));
+        // the report runs as a run-step step: it does not list itself as running or crashed
+        assert!(
+            !html.contains("step running") && !html.contains("without a live process"),
+            "the report lists a running step on {day}"
+        );
         for i in ["COPPER", "CORN", "EUROSTX", "GOLD", "US10", "VIX"] {
             assert!(html.contains(i), "{i}");
         }

@@ -9,8 +9,10 @@
 //! [`system`] wires all of it for the binaries: [`system::compute_positions`] (everything
 //! `size-positions` writes: sizing, weights, IDM, notional positions, buffers, buffered positions),
 //! [`system::account_instrument`] and [`system::run_system`] (the backtest, cash or SR costs), and
-//! [`system::compound`] (capital multiplier: full or half compounding). Parity with pysystemtrade's
-//! simple system is checked stage by stage in `tests/parity_simple_system.rs`.
+//! [`system::compound`] (capital multiplier: full or half compounding); [`tearsheet`] the
+//! tear-sheet numbers of the backtest report (monthly and annual returns, drawdown periods, rolling
+//! Sharpe). Parity with pysystemtrade's simple system is checked stage by stage in
+//! `tests/parity_simple_system.rs`.
 
 pub mod buffering;
 pub mod costs;
@@ -19,5 +21,6 @@ pub mod estimation;
 pub mod pandl;
 pub mod stats;
 pub mod system;
+pub mod tearsheet;
 
 pub use systrade_series::DailySeries;

@@ -19,6 +19,9 @@
 //! | position histories | `positions/<I>.parquet` | `PositionHistory` ([`position_history`]) |
 //! | operational state | `state.sqlite` | [`StateReader`], [`StateWriter`] (one module per table group, [`state`]) |
 //!
+//! Outside the data directory it owns the Parquet files `backtest --output DIR` writes:
+//! `instruments.parquet` ([`backtest_instruments`]) and `optimised.parquet` ([`optimised_positions`]).
+//!
 //! Reading needs only a [`Store`]. Writing needs a [`Writer`], obtained with
 //! [`Store::lock_for_writing`], which holds the data directory's advisory write lock ([`lock`]); every
 //! write replaces its file atomically ([`atomic`]). `state.sqlite` follows the same split:
@@ -29,6 +32,7 @@
 //! `write_*` methods replace a file explicitly.
 
 pub mod atomic;
+pub mod backtest_instruments;
 mod columns;
 pub mod config;
 pub mod error;

@@ -7,6 +7,7 @@
 
 pub mod campaign;
 pub mod fuzz;
+pub mod html;
 pub mod tools;
 
 use std::io::Read;

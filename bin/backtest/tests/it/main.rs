@@ -143,31 +143,80 @@ fn simple_system_matches_pysystemtrade() {
         a_len(&o)
     );
 
-    // instruments.csv: per instrument rows, net P&L in base currency sums to the portfolio's
-    let ins = systrade_test::read_csv(&out_dir.join("instruments.csv"));
-    assert_eq!(
-        ins.header,
-        ["date", "instrument", "position", "pnl_gross", "pnl_net"]
-    );
-    let codes = ins.str_column("instrument");
-    for code in SIMPLE {
-        assert!(codes.contains(&code), "{code} in instruments.csv");
-    }
-    let positions = ins.f64_column("position");
+    // instruments.parquet: per instrument rows, read back with the store's reader; net P&L in
+    // base currency sums to the reference portfolio's, gross + costs = net, and the forecast is
+    // the reference's combined forecast on every date both have
+    let rows = systrade_store::backtest_instruments::read_backtest_instruments(
+        &out_dir.join("instruments.parquet"),
+    )
+    .unwrap();
     assert!(
-        positions.iter().all(|p| p.is_nan() || p.fract() == 0.0),
+        !out_dir.join("instruments.csv").exists(),
+        "Parquet instead of CSV"
+    );
+    for code in SIMPLE {
+        assert!(
+            rows.iter().any(|r| r.instrument == code),
+            "{code} in instruments.parquet"
+        );
+    }
+    assert!(
+        rows.iter()
+            .all(|r| r.position.is_nan() || r.position.fract() == 0.0),
         "rounded positions"
     );
+    for r in &rows {
+        if !r.pnl_net.is_nan() {
+            // net = gross.add(costs, fill_value=0), as pysystemtrade
+            let sum = r.pnl_gross
+                + if r.pnl_costs.is_nan() {
+                    0.0
+                } else {
+                    r.pnl_costs
+                };
+            assert!(
+                systrade_test::close_f64(sum, r.pnl_net, 1e-9, 1e-9),
+                "{} {}: gross {} + costs {} vs net {}",
+                r.instrument,
+                r.date,
+                r.pnl_gross,
+                r.pnl_costs,
+                r.pnl_net
+            );
+        }
+    }
     let base_net = r.f64_column("net_base");
-    let total_ours: f64 = ins
-        .f64_column("pnl_net")
-        .iter()
-        .filter(|v| !v.is_nan())
-        .sum();
+    let total_ours: f64 = rows.iter().map(|r| r.pnl_net).filter(|v| !v.is_nan()).sum();
     let total_ref: f64 = base_net.iter().filter(|v| !v.is_nan()).sum();
     assert!(
         systrade_test::close_f64(total_ours, total_ref, 1e-9, 1e-6),
         "total net P&L {total_ours} vs {total_ref}"
+    );
+    let mut compared = 0;
+    for code in SIMPLE {
+        let daily =
+            systrade_test::read_csv(&reference.join(format!("instruments/{code}/daily.csv.gz")));
+        let forecast: std::collections::HashMap<&str, f64> = daily
+            .str_column("index")
+            .into_iter()
+            .zip(daily.f64_column("combined_forecast"))
+            .collect();
+        for row in rows.iter().filter(|r| r.instrument == code) {
+            let date = row.date.to_string();
+            if let Some(want) = forecast.get(date.as_str()).filter(|v| !v.is_nan()) {
+                assert!(
+                    systrade_test::close_f64(row.forecast, *want, 1e-9, 1e-12),
+                    "{code} {date}: forecast {} vs {want}",
+                    row.forecast
+                );
+                compared += 1;
+            }
+        }
+    }
+    assert!(compared > 40_000, "{compared} forecasts compared");
+    eprintln!(
+        "instruments.parquet: {} rows, {compared} forecasts equal to the reference's",
+        rows.len()
     );
 }
 
@@ -200,58 +249,53 @@ fn report_renders_in_headless_chromium() {
                 == html.matches("xmlns=\"http://www.w3.org/2000/svg\"").count()
     );
     assert!(!html.contains("https://"));
-    for id in ["equity", "drawdown", "contribution", "volatility"] {
-        let start = html
-            .find(&format!("<svg id=\"{id}\""))
-            .unwrap_or_else(|| panic!("chart {id}"));
-        let end = start + html[start..].find("</svg>").unwrap();
-        let svg = &html[start..end];
-        if id == "contribution" {
-            assert_eq!(
-                svg.matches("<rect class=\"data\"").count(),
-                4,
-                "{id}: one bar per instrument"
-            );
-        } else {
-            let points = svg
-                .split("points=\"")
-                .nth(1)
-                .unwrap_or_else(|| panic!("{id}: a data line"))
-                .split('"')
-                .next()
-                .unwrap();
-            let n = points.split(' ').count();
-            assert!(n > 100, "{id}: {n} points");
-        }
-    }
-    let chromium = Path::new("/usr/bin/chromium");
-    if !chromium.exists() {
-        eprintln!(
-            "SKIPPED report_renders_in_headless_chromium (rendering part): /usr/bin/chromium not found (apt-get install -y chromium)"
+    for id in [
+        "equity",
+        "drawdown",
+        "rolling-sharpe",
+        "volatility",
+        "contribution",
+        "CORN-pnl",
+        "US10-position",
+        "SP500-forecast",
+    ] {
+        assert!(
+            html.contains(&format!("<svg class=\"chart\" id=\"{id}\"")),
+            "chart {id}"
         );
-        return;
     }
-    let png = tmp.path().join("report.png");
-    let status = std::process::Command::new(chromium)
-        .args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-background-networking",
-            "--window-size=1000,2200",
-        ])
-        .arg(format!("--screenshot={}", png.display()))
-        .arg(format!("file://{}", out_dir.join("report.html").display()))
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .status()
-        .unwrap();
-    assert!(status.success(), "chromium exit status {status}");
-    let bytes = std::fs::read(&png).unwrap();
-    assert_eq!(&bytes[..8], b"\x89PNG\r\n\x1a\n", "a PNG");
+    // every chart has data (a line of 3+ points, an area or a bar; finite coordinates), every
+    // table has rows: 5 portfolio charts and 3 per instrument; statistics, drawdowns, monthly
+    // returns and per-instrument statistics
+    let check = systrade_test::html::check_charts_and_tables(&html).unwrap();
+    assert_eq!(check.charts, 5 + 3 * SIMPLE.len(), "{check:?}");
+    assert_eq!(check.tables, 4, "{check:?}");
+    for year in 1973..=2023 {
+        assert!(
+            html.contains(&format!("<tr><td>{year}</td>")),
+            "returns of {year}"
+        );
+    }
+    let drawdowns = html.split("<table class=\"drawdowns\">").nth(1).unwrap();
+    let drawdowns = drawdowns.split("</table>").next().unwrap();
+    assert_eq!(drawdowns.matches("<tr><td>").count(), 5, "top 5 drawdowns");
+    eprintln!(
+        "report.html: {} bytes, {} charts with data, {} tables",
+        html.len(),
+        check.charts,
+        check.tables
+    );
+    let Some(bytes) = systrade_test::html::screenshot_in_chromium(
+        "report_renders_in_headless_chromium",
+        &out_dir.join("report.html"),
+        &tmp.path().join("report.png"),
+        (1000, 4000),
+    ) else {
+        return;
+    };
     // an empty white page of this size compresses to a few kB; charts make it far larger
-    assert!(bytes.len() > 50_000, "screenshot of {} bytes", bytes.len());
-    eprintln!("report.png: {} bytes", bytes.len());
+    assert!(bytes > 50_000, "screenshot of {bytes} bytes");
+    eprintln!("report.png: {bytes} bytes");
 }
 
 #[test]
