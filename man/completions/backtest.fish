@@ -2,7 +2,7 @@ complete -c backtest -l config -d 'The system config (pysystemtrade backtest YAM
 complete -c backtest -l costs -d 'Trading costs: cash or sr; default from the config\'s use_SR_costs (false: cash)' -r -f -a "cash\t'Cash costs: spread and commission on every trade, roll costs as holding pseudo-trades'
 sr\t'Sharpe-ratio costs: a daily drag from turnover and rolls'"
 complete -c backtest -l capital -d 'Capital in base currency instead of the config\'s notional_trading_capital' -r
-complete -c backtest -l output -d 'Write portfolio.csv, instruments.csv and report.html into this directory (created if needed); with the optimised system also optimised.parquet, with a risk overlay also risk_overlay.csv, with estimated weights or diversification multipliers also estimates.parquet' -r -F
+complete -c backtest -l output -d 'Write portfolio.csv (daily portfolio returns), instruments.parquet (daily position, forecast and P&L per instrument) and report.html into this directory (created if needed); with the optimised system also optimised.parquet, with a risk overlay also risk_overlay.csv, with estimated weights or diversification multipliers also estimates.parquet' -r -F
 complete -c backtest -l format -d 'Output on stdout: table (aligned columns for people), csv (a header line, then one line per row) or json (one JSON object per line; a summary is one object)' -r -f -a "table\t'Aligned columns (or readable text) for people'
 csv\t'A header line, then one line per row'
 json\t'JSON Lines: one object per row (a summary is one object)'"

@@ -23,7 +23,7 @@ _report() {
 
     case "${cmd}" in
         report)
-            opts="-o -v -q -h -V --format --output --date --stale-days --vol-window --data-dir --instruments --verbose --generate --quiet --log-format --no-progress --help --version status roll positions pnl trades risk costs liquidity min-capital remove-markets"
+            opts="-o -v -q -h -V --format --output --date --stale-days --vol-window --data-dir --instruments --verbose --generate --quiet --log-format --no-progress --help --version status roll positions pnl trades risk costs liquidity min-capital remove-markets estimates"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -31,8 +31,8 @@ use clap::{CommandFactory, Parser, ValueEnum};
 use output::{CurveStats, Summary};
 use std::path::PathBuf;
 use systrade_accounts::system::{
-    CostMethod, compound, compute_positions, compute_positions_given, estimate_weights_and_idm,
-    run_system_lean, run_system_with_positions, size_all,
+    CostMethod, compound, compute_positions, compute_positions_estimated, run_system_lean,
+    run_system_with_positions,
 };
 use systrade_accounts::{DailySeries, curves::Curves};
 use systrade_cli::{CommonArgs, ExitCode, FormatArg, Outcomes, Printer, Progress};
@@ -122,7 +122,7 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     }
     let store = Store::open(&args.common.data_dir);
     let (cfg, config_path) =
-        systrade_system::load_config_for_backtest(&store, args.config.as_deref()).map_err(|e| {
+        systrade_system::load_config(&store, args.config.as_deref()).map_err(|e| {
             if e.is_data_problem() {
                 systrade_cli::data_problem(e)
             } else {
@@ -183,17 +183,7 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
                 forecasts::compute_rules(&jobs, inputs, &peers, setup.scalars, &|| {
                     progress.inc(1);
                 });
-            rule_forecasts
-                .iter()
-                .map(|(code, r)| {
-                    (
-                        code.clone(),
-                        r.as_ref()
-                            .map(|_| systrade_series::DailySeries::new(Vec::new(), Vec::new()))
-                            .map_err(Clone::clone),
-                    )
-                })
-                .collect()
+            systrade_system::estimation::pending_combined(&jobs, &rule_forecasts)
         }
     };
     drop(peers);
@@ -216,67 +206,17 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     let mut loaded = systrade_system::assemble(&store, &cfg, &statics, prices, combined, failures);
     let mut forecast_estimates = None;
     if let Some(est) = &forecast_estimation {
-        let capped: Vec<systrade_system::estimation::CappedForecasts> = loaded
-            .inputs
-            .iter()
-            .map(|inp| {
-                let code = systrade_model::InstrumentCode::new(&inp.code)?;
-                let job = jobs
-                    .iter()
-                    .find(|j| j.code == code)
-                    .ok_or_else(|| anyhow::anyhow!("{code}: no forecast job"))?;
-                let series = match rule_forecasts.remove(&code) {
-                    Some(Ok(s)) => s,
-                    _ => anyhow::bail!("{code}: no rule forecasts"),
-                };
-                let rules: Vec<String> = job
-                    .config
-                    .forecast_weights
-                    .iter()
-                    .map(|(r, _)| r.clone())
-                    .collect();
-                let capped = rules
-                    .iter()
-                    .map(|r| {
-                        series
-                            .iter()
-                            .find(|s| &s.rule == r)
-                            .map(|s| {
-                                systrade_series::DailySeries::new(s.dates.clone(), s.capped.clone())
-                            })
-                            .ok_or_else(|| anyhow::anyhow!("{code}: no forecast for rule {r}"))
-                    })
-                    .collect::<anyhow::Result<Vec<_>>>()?;
-                Ok(systrade_system::estimation::CappedForecasts {
-                    rules,
-                    capped,
-                    fixed_weights: job
-                        .config
-                        .forecast_weights
-                        .iter()
-                        .map(|(_, w)| *w)
-                        .collect(),
-                    fixed_fdm: job.config.fdm,
-                    limit: job.config.combined_limit(),
-                })
-            })
-            .collect::<anyhow::Result<Vec<_>>>()?;
         let t = std::time::Instant::now();
-        let combinations =
-            systrade_system::estimation::estimate_and_combine(&loaded.inputs, &capped, est)
-                .map_err(|e| anyhow::anyhow!(e))?;
+        let combinations = systrade_system::estimation::combine_estimated(
+            &mut loaded.inputs,
+            &jobs,
+            &rule_forecasts,
+            est,
+        )
+        .map_err(|e| anyhow::anyhow!(e))?;
+        drop(rule_forecasts);
         tracing::debug!("forecast weights and FDM estimated: {:?}", t.elapsed());
-        for (inp, c) in loaded.inputs.iter_mut().zip(&combinations) {
-            inp.combined_forecast = c.combined.clone();
-        }
-        forecast_estimates = Some(
-            loaded
-                .inputs
-                .iter()
-                .map(|i| i.code.clone())
-                .zip(combinations)
-                .collect::<Vec<_>>(),
-        );
+        forecast_estimates = Some(combinations);
     }
     drop(jobs);
     let codes: Vec<_> = loaded.prices.iter().map(|p| p.code.clone()).collect();
@@ -353,13 +293,12 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
             None => compute_positions(&loaded.inputs, &sys_cfg),
             Some(est) => {
                 let t = std::time::Instant::now();
-                let sized = size_all(&loaded.inputs, &sys_cfg);
-                let (weights, idm, estimates) =
-                    estimate_weights_and_idm(&loaded.inputs, &sized, &sys_cfg, est)
+                let (positions, estimates) =
+                    compute_positions_estimated(&loaded.inputs, &sys_cfg, est)
                         .context("instrument weights and IDM")?;
                 tracing::debug!("instrument weights and IDM estimated: {:?}", t.elapsed());
                 instrument_estimates = Some(estimates);
-                compute_positions_given(&loaded.inputs, sized, weights, idm, &sys_cfg)
+                positions
             }
         };
         if want_optimised {
@@ -519,7 +458,10 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
             tracing::info!("wrote {}", path.display());
         }
         if forecast_estimates.is_some() || instrument_estimates.is_some() {
-            let rows = estimate_rows(forecast_estimates.as_deref(), instrument_estimates.as_ref());
+            let rows = systrade_system::estimation::history_rows(
+                forecast_estimates.as_deref(),
+                instrument_estimates.as_ref(),
+            );
             let path = dir.join("estimates.parquet");
             systrade_store::estimates::write_estimates(&path, &rows)?;
             tracing::info!("wrote {} ({} rows)", path.display(), rows.len());
@@ -537,75 +479,6 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         outcomes.ok(&i.code);
     }
     Ok(outcomes.finish())
-}
-
-/// The rows of `estimates.parquet` ([`systrade_store::estimates`]): raw forecast weights per
-/// instrument and fit period, the FDM per instrument and day, raw instrument weights per fit
-/// period, the IDM per day.
-fn estimate_rows(
-    forecasts: Option<&[(String, systrade_system::estimation::EstimatedCombination)]>,
-    instruments: Option<&systrade_accounts::estimation::InstrumentEstimates>,
-) -> Vec<systrade_store::estimates::EstimateRow> {
-    use systrade_model::Timestamp;
-    use systrade_store::estimates::EstimateRow;
-    let mut rows = Vec::new();
-    let periods = |rows: &mut Vec<EstimateRow>,
-                   estimate: &str,
-                   instrument: Option<&str>,
-                   periods: &[systrade_accounts::estimation::PeriodWeights]| {
-        for p in periods {
-            for (name, w) in p.weights.entries() {
-                let (instrument, rule) = match instrument {
-                    Some(code) => (Some(code.to_string()), Some(name.clone())),
-                    None => (Some(name.clone()), None),
-                };
-                rows.push(EstimateRow {
-                    estimate: estimate.to_string(),
-                    instrument,
-                    rule,
-                    date: p.period.period_start,
-                    period_end: Some(p.period.period_end),
-                    fit_start: (!p.period.no_data).then_some(p.period.fit_start),
-                    fit_end: (!p.period.no_data).then_some(p.period.fit_end),
-                    value: *w,
-                });
-            }
-        }
-    };
-    let daily = |rows: &mut Vec<EstimateRow>,
-                 estimate: &str,
-                 instrument: Option<&str>,
-                 s: &systrade_series::DailySeries| {
-        for (d, v) in s.dates.iter().zip(&s.values) {
-            rows.push(EstimateRow {
-                estimate: estimate.to_string(),
-                instrument: instrument.map(str::to_string),
-                rule: None,
-                date: Timestamp::from_date(*d),
-                period_end: None,
-                fit_start: None,
-                fit_end: None,
-                value: *v,
-            });
-        }
-    };
-    for (code, c) in forecasts.unwrap_or_default() {
-        if let Some(p) = &c.weight_periods {
-            periods(&mut rows, "forecast_weight", Some(code), p);
-        }
-        if c.fdm_correlations.is_some() {
-            daily(&mut rows, "fdm", Some(code), &c.fdm);
-        }
-    }
-    if let Some(i) = instruments {
-        if let Some(p) = &i.weight_periods {
-            periods(&mut rows, "instrument_weight", None, p);
-        }
-        if let Some(idm) = &i.idm {
-            daily(&mut rows, "idm", None, idm);
-        }
-    }
-    rows
 }
 
 /// The process's peak resident set size (`VmHWM` of `/proc/self/status`), for debug logs.

@@ -19,6 +19,7 @@
 //!   stop the others (exit 3 with a summary).
 
 pub mod csv_output;
+mod estimated;
 
 use anyhow::Context;
 use chrono::NaiveDate;
@@ -142,6 +143,10 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
             }
         })?;
     let mut setup = ForecastSetup::new(&cfg, &list.codes).map_err(fail)?;
+    // estimated forecast weights / FDM: from the history in the run, on the config's capital
+    let forecast_estimation =
+        systrade_system::estimation::forecast_estimation(&cfg, cfg.notional_trading_capital)
+            .map_err(fail)?;
     let from = list.source_name();
     tracing::info!(
         "{} instruments (from {from}{}), {} trading rules, config {}",
@@ -300,10 +305,41 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
             forecast_inputs: true,
         },
     );
-    drop(prices);
     failures.extend(no_prices);
-    let inputs: Vec<Result<_, String>> = inputs.into_iter().map(Ok).collect();
     tracing::debug!("prices read, raw data stage: {:?}", started.elapsed());
+    if let Some(est) = &forecast_estimation {
+        let done = estimated::run(
+            &estimated::Run {
+                store: &store,
+                cfg: &cfg,
+                setup: &setup,
+                est,
+                writer: writer.as_ref(),
+                codes: &list.codes,
+                no_progress: args.common.no_progress,
+            },
+            prices,
+            &jobs,
+            inputs,
+            &peers,
+            &mut failures,
+        )?;
+        drop(writer);
+        return finish(&store, to_stdout, done, failures, &setup);
+    }
+    drop(prices);
+    if let Some(w) = &writer
+        && w.remove_current_estimates(systrade_store::estimates::Current::Forecasts)?
+    {
+        tracing::info!(
+            "removed {}: the config estimates no forecast weights or FDM",
+            store
+                .dir()
+                .current_estimates_file(systrade_store::estimates::Current::Forecasts)
+                .display()
+        );
+    }
+    let inputs: Vec<Result<_, String>> = inputs.into_iter().map(Ok).collect();
 
     // ---- compute and output -------------------------------------------------------------------
     // Every instrument's file is encoded and staged as soon as it is computed, and all are replaced
@@ -429,6 +465,17 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     drop(writer);
     tracing::debug!("forecast phases: {times:?}");
     tracing::debug!("computed and written: {:?}", started.elapsed());
+    finish(&store, to_stdout, done, failures, &setup)
+}
+
+/// The stdout summary of the files written and the run's outcome.
+fn finish(
+    store: &Store,
+    to_stdout: bool,
+    done: Vec<(InstrumentCode, Summary)>,
+    mut failures: Vec<(InstrumentCode, String)>,
+    setup: &ForecastSetup,
+) -> anyhow::Result<ExitCode> {
     failures.sort();
     if !to_stdout && !done.is_empty() {
         let n_written = done.iter().filter(|(_, s)| s.written).count();

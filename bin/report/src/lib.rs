@@ -5,7 +5,9 @@
 //! positions, strategy vs contract positions), `pnl` (by instrument and asset class, from fills
 //! marked to the latest contract close), `trades` (fills and slippage against the reference
 //! price), `risk` (per-instrument risk, correlations, expected portfolio std), `costs`,
-//! `liquidity`, `min-capital` and `remove-markets` (spec §6 thresholds). Text by default; `--format
+//! `liquidity`, `min-capital` and `remove-markets` (spec §6 thresholds), `estimates` (the estimated
+//! forecast weights, FDM, instrument weights and IDM the latest `compute-forecasts` and
+//! `size-positions` runs applied, from `estimates/*.parquet`). Text by default; `--format
 //! csv|json|html` (html is one self-contained page with inline SVG charts); `--output FILE` writes
 //! atomically instead of stdout and prints a one-line summary.
 
@@ -24,7 +26,7 @@ use systrade_store::Store;
 pub use render::{Cell, Table};
 
 /// Operational reports: status, roll, positions and reconciliation, P&L, trades and
-/// slippage, risk, costs, liquidity, minimum capital, markets to remove.
+/// slippage, risk, costs, liquidity, minimum capital, markets to remove, current estimates.
 #[derive(Debug, Parser)]
 #[command(name = "report", version)]
 pub struct Args {
@@ -71,10 +73,13 @@ pub enum Section {
     Liquidity,
     MinCapital,
     RemoveMarkets,
+    /// The estimated forecast weights, FDM, instrument weights and IDM the latest compute-forecasts
+    /// and size-positions runs applied (`estimates/*.parquet`).
+    Estimates,
 }
 
 impl Section {
-    pub const ALL: [Section; 10] = [
+    pub const ALL: [Section; 11] = [
         Self::Status,
         Self::Roll,
         Self::Positions,
@@ -85,6 +90,7 @@ impl Section {
         Self::Liquidity,
         Self::MinCapital,
         Self::RemoveMarkets,
+        Self::Estimates,
     ];
 }
 

@@ -93,6 +93,7 @@ pub(crate) fn build(ctx: &Ctx<'_>, s: Section) -> anyhow::Result<Vec<Table>> {
         Section::Liquidity => Ok(vec![liquidity(ctx)]),
         Section::MinCapital => Ok(vec![min_capital(ctx)]),
         Section::RemoveMarkets => Ok(vec![remove_markets(ctx)]),
+        Section::Estimates => Ok(vec![estimates(ctx)?]),
     }
 }
 
@@ -786,6 +787,62 @@ fn costs(ctx: &Ctx<'_>) -> Table {
         ]);
     }
     tb
+}
+
+/// The current estimates (`systrade_store::estimates::Current`): what the latest
+/// compute-forecasts (forecast weights, FDM) and size-positions (instrument weights, IDM) runs
+/// applied on their last date, and the latest fit period's raw weights.
+fn estimates(ctx: &Ctx<'_>) -> anyhow::Result<Table> {
+    use systrade_store::estimates::Current;
+    let mut tb = Table::new(
+        "estimates",
+        "Current estimates (latest compute-forecasts and size-positions runs)",
+        &[
+            "estimate",
+            "instrument",
+            "rule",
+            "date",
+            "fit_start",
+            "fit_end",
+            "value",
+        ],
+    );
+    let store = systrade_store::Store::open(ctx.dir.root());
+    let day = |t: Option<systrade_model::Timestamp>| {
+        t.map_or(Cell::Empty, |t| Cell::text(t.date().to_string()))
+    };
+    let mut none = Vec::new();
+    for which in [Current::Forecasts, Current::Instruments] {
+        let Some(rows) = store.read_current_estimates(which)? else {
+            none.push(which.file_name());
+            continue;
+        };
+        for r in rows {
+            tb.push(vec![
+                t(r.estimate),
+                r.instrument.map_or(Cell::Empty, Cell::text),
+                r.rule.map_or(Cell::Empty, Cell::text),
+                day(Some(r.date)),
+                day(r.fit_start),
+                day(r.fit_end),
+                Cell::num(r.value, 4),
+            ]);
+        }
+    }
+    if !none.is_empty() {
+        tb.note = Some(format!(
+            "no estimates/{}: the config estimates no {}, or the tool has not run",
+            none.join(" or estimates/"),
+            if none.len() == 2 {
+                "parameters"
+            } else if none[0] == Current::Forecasts.file_name() {
+                "forecast weights or FDM (compute-forecasts)"
+            } else {
+                "instrument weights or IDM (size-positions)"
+            }
+        ));
+    }
+    Ok(tb)
 }
 
 /// Average daily volume of the priced contract over its last 10 bars (two weeks).

@@ -123,9 +123,12 @@ fn all_sections_all_formats() {
         "liquidity",
         "min-capital",
         "remove-markets",
+        "estimates",
     ] {
         rows(&j, name);
     }
+    // nothing estimated in this data directory: no rows, a note that says so
+    assert!(rows(&j, "estimates").is_empty());
     // P&L of the fill: 2 × (last close − 800) × pointsize 100 (testdata GOLD, USD)
     let expected = 2.0 * (last_close("GOLD_20231000.csv") - 800.0) * 100.0;
     let pnl = rows(&j, "pnl-instrument");

@@ -27,6 +27,12 @@
 //!   `optimal_positions` row has `lower = upper =` the optimised target in whole contracts, so
 //!   place-orders trades to it with no buffer on top. stdout shows optimal vs optimised positions
 //!   and the tracking errors of the held and target positions against the optimal ones.
+//! - Estimated instrument weights and/or IDM (`use_instrument_weight_estimates`,
+//!   `use_instrument_div_mult_estimates`; issue 17): estimated from the history in the run, as
+//!   pysystemtrade's production runs its backtest system, through the path `backtest` uses
+//!   ([`systrade_accounts::system::compute_positions_estimated`]), so the latest date applies the
+//!   latest estimates; the current estimates go to `estimates/instruments.parquet`
+//!   ([`systrade_store::estimates`]), which a run without estimation removes.
 //! - An instrument that cannot be sized (no forecast, prices, FX, static data) is reported and the
 //!   others go on (exit 3).
 
@@ -41,7 +47,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 use systrade_accounts::system::{
     AccountsConfig, CostMethod, InstrumentInputs, InstrumentResult, PositionsResult,
-    compute_positions, run_system_with_positions,
+    compute_positions, compute_positions_estimated, run_system_with_positions,
 };
 use systrade_cli::{CommonArgs, ExitCode, ExitCodeError, Outcomes, Progress};
 use systrade_config::{Strategy, SystemConfig};
@@ -417,6 +423,8 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         }
     })?;
     let codes = &list.codes;
+    // estimated instrument weights / IDM: from the history in the run, as backtest
+    let instrument_estimation = systrade_system::estimation::instrument_estimation(&cfg)?;
     // The config and the instrument list are checked: take the data directory's write lock before
     // reading the inputs a concurrent writer could change (static data, forecasts, prices, limits),
     // so that a compute-forecasts running at the same time is either finished or not started when
@@ -484,7 +492,20 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         sys_cfg.vol_target.percentage_vol_target,
         config_path.display()
     );
-    let positions = compute_positions(&loaded.inputs, &sys_cfg);
+    let (positions, current_estimates) = match &instrument_estimation {
+        None => (compute_positions(&loaded.inputs, &sys_cfg), None),
+        Some(est) => {
+            let t = std::time::Instant::now();
+            let (positions, estimates) = compute_positions_estimated(&loaded.inputs, &sys_cfg, est)
+                .context("estimating instrument weights and IDM")?;
+            tracing::debug!("instrument weights and IDM estimated: {:?}", t.elapsed());
+            let rows = systrade_system::estimation::current_instrument_rows(&positions, &estimates);
+            if let Some(idm) = rows.iter().find(|r| r.estimate == "idm") {
+                tracing::info!("estimated IDM {:.4} on {}", idm.value, idm.date.date());
+            }
+            (positions, Some(rows))
+        }
+    };
     let optimised = if cfg.strategy == Strategy::DynamicOptimised && !to_stdout {
         Some(optimised_targets(
             &store,
@@ -570,6 +591,18 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         let staged = writer.staged();
         for file in &encoded {
             staged.stage(file)?;
+        }
+        let current = systrade_store::estimates::Current::Instruments;
+        match &current_estimates {
+            Some(rows) => staged.stage(&store.prepare_current_estimates(current, rows)?)?,
+            None => {
+                if writer.remove_current_estimates(current)? {
+                    tracing::info!(
+                        "removed {}: the config estimates no instrument weights or IDM",
+                        store.dir().current_estimates_file(current).display()
+                    );
+                }
+            }
         }
         staged.commit()?;
         write_optimal_positions(&store, &args.strategy, &done)?;

@@ -402,6 +402,29 @@ pub fn estimate_weights_and_idm(
     Ok((weights, idm, estimates))
 }
 
+/// [`compute_positions`] with estimated instrument weights and/or IDM: sizing, then
+/// [`estimate_weights_and_idm`], then the positions with them. The one path `backtest` and
+/// `size-positions` share.
+///
+/// # Errors
+/// An estimation failure (no data to estimate from, bad settings).
+pub fn compute_positions_estimated(
+    instruments: &[InstrumentInputs],
+    config: &AccountsConfig,
+    estimation: &crate::estimation::InstrumentEstimation,
+) -> Result<
+    (PositionsResult, crate::estimation::InstrumentEstimates),
+    systrade_estimate::EstimateError,
+> {
+    let sized = size_all(instruments, config);
+    let (weights, idm, estimates) =
+        estimate_weights_and_idm(instruments, &sized, config, estimation)?;
+    Ok((
+        compute_positions_given(instruments, sized, weights, idm, config),
+        estimates,
+    ))
+}
+
 /// One instrument's notional position, buffers, buffered position and average position.
 fn positions_of(
     config: &AccountsConfig,

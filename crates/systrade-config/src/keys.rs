@@ -13,10 +13,11 @@
 //! key of a stage a tool does not run never stops it; a refused key stops the tools that run its
 //! stage with an error naming the key and the file.
 //!
-//! Estimation keys (`use_*_estimates` and the estimator settings, issue 17): `backtest`
-//! estimates; the production tools refuse `use_*_estimates: true` until they read estimates
-//! ([`KeyStatus::RefusedUntilEstimation`]). The estimation blocks are read when their feature is on;
-//! values systrade does not implement are refused ([`crate::estimation`]).
+//! Estimation keys (`use_*_estimates` and the estimator settings, issue 17): estimated from the
+//! history in the run, as pysystemtrade's production runs its backtest system, by `backtest` and
+//! by the production tool of the stage (`compute-forecasts`: forecast weights and FDM;
+//! `size-positions`: instrument weights and IDM). The estimation blocks are read when their
+//! feature is on; values systrade does not implement are refused ([`crate::estimation`]).
 
 /// The part of a system a key configures (pysystemtrade's stages, grouped by the tools that run them).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -59,9 +60,6 @@ pub enum KeyStatus {
     /// Parsed; a value that would change results is refused by the tools that run the stage (a
     /// clear error naming the key and the file); pysystemtrade's default is accepted.
     RefusedUnlessDefault(Stage),
-    /// `true` is implemented by `backtest` (issue 17) and refused by the production tools that run
-    /// the stage (`compute-forecasts`, `size-positions`) until estimation lands there.
-    RefusedUntilEstimation(Stage),
     /// In pysystemtrade 1.80's defaults but read by no code of it: accepted, changes nothing
     /// there either.
     UnusedByPysystemtrade,
@@ -207,25 +205,25 @@ pub const CONFIG_KEYS: &[ConfigKey] = &[
         },
         "systems/accounts/account_costs.py: pooled costs / turnover of a rule's SR cost",
     ),
-    // ---- estimation (issue 17): backtest estimates; production tools refuse use_*_estimates
+    // ---- estimation (issue 17): backtest, compute-forecasts and size-positions estimate
     k(
         "use_forecast_weight_estimates",
-        RefusedUntilEstimation(Forecasts),
+        Implemented(Forecasts),
         "systems/forecast_combine.py",
     ),
     k(
         "use_forecast_div_mult_estimates",
-        RefusedUntilEstimation(Forecasts),
+        Implemented(Forecasts),
         "systems/forecast_combine.py",
     ),
     k(
         "use_instrument_weight_estimates",
-        RefusedUntilEstimation(Positions),
+        Implemented(Positions),
         "systems/portfolio.py",
     ),
     k(
         "use_instrument_div_mult_estimates",
-        RefusedUntilEstimation(Positions),
+        Implemented(Positions),
         "systems/portfolio.py",
     ),
     k(

@@ -42,12 +42,13 @@ pub struct SystemConfig {
     pub forecast_weights: Option<ForecastWeights>,
     /// `forecast_weight_ewma_span`, default 125 business days.
     pub forecast_weight_ewma_span: usize,
-    /// `use_forecast_weight_estimates`, default false (true: `backtest` estimates the weights; the
-    /// production tools refuse it, see [`SystemConfig::check_supported_in_backtest`]).
+    /// `use_forecast_weight_estimates`, default false (true: estimated from the history in the run,
+    /// by `backtest` and `compute-forecasts`).
     pub use_forecast_weight_estimates: bool,
     /// `forecast_div_multiplier`, default 1.0; a scalar or one value per instrument.
     pub forecast_div_multiplier: DivMultiplier,
-    /// `use_forecast_div_mult_estimates`, default false (true: estimated by `backtest` only).
+    /// `use_forecast_div_mult_estimates`, default false (true: estimated by `backtest` and
+    /// `compute-forecasts`).
     pub use_forecast_div_mult_estimates: bool,
     /// `forecast_mapping`: instrument → non-linear mapping of the combined forecast. Empty when absent.
     pub forecast_mapping: BTreeMap<InstrumentCode, ForecastMapping>,
@@ -75,11 +76,13 @@ pub struct SystemConfig {
     pub instrument_weights: Option<BTreeMap<InstrumentCode, f64>>,
     /// `instrument_weight_ewma_span`, default 125 business days.
     pub instrument_weight_ewma_span: usize,
-    /// `use_instrument_weight_estimates`, default false (true: estimated by `backtest` only).
+    /// `use_instrument_weight_estimates`, default false (true: estimated by `backtest` and
+    /// `size-positions`).
     pub use_instrument_weight_estimates: bool,
     /// `instrument_div_multiplier` (IDM), default 1.0.
     pub instrument_div_multiplier: f64,
-    /// `use_instrument_div_mult_estimates`, default false (true: estimated by `backtest` only).
+    /// `use_instrument_div_mult_estimates`, default false (true: estimated by `backtest` and
+    /// `size-positions`).
     pub use_instrument_div_mult_estimates: bool,
     /// `allocate_zero_instrument_weights_to_these_instruments`, default empty.
     pub allocate_zero_instrument_weights_to_these_instruments: Vec<InstrumentCode>,
@@ -738,29 +741,18 @@ impl SystemConfig {
 
     /// Fails with a clear message naming the key and the file when the config asks, in one of
     /// `stages`, for something systrade does not do (the refused rows of
-    /// [`crate::keys::CONFIG_KEYS`]: estimated forecast weights, FDM, instrument weights or IDM,
+    /// [`crate::keys::CONFIG_KEYS`]: estimation settings systrade does not implement,
     /// auto-grouped forecast weights, `base_config`, a cost ceiling below 999, non-default
     /// risk-overlay correlations). A refused key of a stage not in `stages` does not stop it.
     ///
     /// # Errors
     /// [`ConfigErrorKind::Unsupported`] naming the first offending key.
     pub fn check_supported_for(&self, stages: &[crate::Stage]) -> Result<(), ConfigError> {
-        self.first_refusal(stages, false)
-    }
-
-    /// [`Self::check_supported`] for `backtest`, which also implements estimation (issue 17):
-    /// `use_*_estimates` do not stop it, values of the estimation blocks it does not implement do.
-    ///
-    /// # Errors
-    /// [`ConfigErrorKind::Unsupported`] naming the first offending key.
-    pub fn check_supported_in_backtest(&self) -> Result<(), ConfigError> {
-        self.first_refusal(crate::BACKTEST_STAGES, true)
-    }
-
-    fn first_refusal(&self, stages: &[crate::Stage], backtest: bool) -> Result<(), ConfigError> {
-        match self.refusals().into_iter().find(|r| {
-            r.active && stages.contains(&r.stage) && !(backtest && r.implemented_in_backtest)
-        }) {
+        match self
+            .refusals()
+            .into_iter()
+            .find(|r| r.active && stages.contains(&r.stage))
+        {
             Some(r) => Err(ConfigError::new(
                 &self.source_name,
                 ConfigErrorKind::Unsupported,
@@ -781,16 +773,6 @@ impl SystemConfig {
             stage,
             active,
             message,
-            implemented_in_backtest: false,
-        };
-        let estimated = |key: &str, stage, active, what: &str, fixed: &str| Refusal {
-            key: key.to_string(),
-            stage,
-            active,
-            message: format!(
-                "{what} are estimated by backtest only; compute-forecasts and size-positions cannot use them yet: set it to false and give {fixed}"
-            ),
-            implemented_in_backtest: true,
         };
         let e = &self.estimation;
         let block = |key: &str, stage, on: bool, unsupported: Vec<String>| Refusal {
@@ -798,7 +780,6 @@ impl SystemConfig {
             stage,
             active: on && !unsupported.is_empty(),
             message: format!("not implemented: {}", unsupported.join("; ")),
-            implemented_in_backtest: false,
         };
         vec![
             block(
@@ -852,20 +833,6 @@ impl SystemConfig {
                     self.base_config.as_deref().unwrap_or_default()
                 ),
             ),
-            estimated(
-                "use_forecast_weight_estimates",
-                Forecasts,
-                self.use_forecast_weight_estimates,
-                "forecast weights",
-                "fixed forecast_weights",
-            ),
-            estimated(
-                "use_forecast_div_mult_estimates",
-                Forecasts,
-                self.use_forecast_div_mult_estimates,
-                "forecast diversification multipliers",
-                "a fixed forecast_div_multiplier",
-            ),
             r(
                 "forecast_weights.auto_weight_from_grouping",
                 Forecasts,
@@ -880,20 +847,6 @@ impl SystemConfig {
                     "dropping trading rules whose SR cost exceeds {} is not supported yet; remove the key (pysystemtrade's default 999 drops none)",
                     self.forecast_post_ceiling_cost_sr
                 ),
-            ),
-            estimated(
-                "use_instrument_weight_estimates",
-                Positions,
-                self.use_instrument_weight_estimates,
-                "instrument weights",
-                "fixed instrument_weights (or none for equal weights)",
-            ),
-            estimated(
-                "use_instrument_div_mult_estimates",
-                Positions,
-                self.use_instrument_div_mult_estimates,
-                "instrument diversification multipliers",
-                "a fixed instrument_div_multiplier",
             ),
             r(
                 "instrument_returns_correlation",
@@ -991,8 +944,6 @@ pub struct Refusal {
     /// Whether this config sets it.
     pub active: bool,
     pub message: String,
-    /// `backtest` implements it (estimation); only the production tools refuse it.
-    pub implemented_in_backtest: bool,
 }
 
 /// True when none of the weights is positive (also for no weights at all).

@@ -1050,26 +1050,20 @@ volatility_calculation:
 }
 
 #[test]
-fn estimated_weights_run_in_backtest_only() {
+fn estimated_weights_run_in_every_tool() {
     for key in [
         "use_forecast_weight_estimates",
         "use_forecast_div_mult_estimates",
         "use_instrument_weight_estimates",
         "use_instrument_div_mult_estimates",
     ] {
-        let (c, warnings) = read(&format!(
-            "{key}: True\nuse_forecast_scale_estimates: True\n"
-        ));
-        assert!(warnings.is_empty());
-        let e = c.check_supported().unwrap_err();
-        assert_eq!(e.kind, ConfigErrorKind::Unsupported);
-        assert_eq!(e.key.as_deref(), Some(key));
-        assert!(e.to_string().contains("estimated by backtest only"), "{e}");
-        c.check_supported_in_backtest().unwrap();
-        let (c, _) = read(&format!(
-            "{key}: false\nuse_forecast_scale_estimates: true\n"
-        ));
-        c.check_supported().unwrap();
+        for value in ["True", "false"] {
+            let (c, warnings) = read(&format!(
+                "{key}: {value}\nuse_forecast_scale_estimates: True\n"
+            ));
+            assert!(warnings.is_empty());
+            c.check_supported().unwrap();
+        }
     }
     let (c, _) = read(
         "forecast_weights:\n  auto_weight_from_grouping:\n    parameters: {}\n    groups: {}\n",
@@ -1118,7 +1112,7 @@ fn estimation_blocks_merge_over_defaults_and_refuse_what_is_not_implemented() {
         500_000.0
     );
     assert!(e.instrument_weight_estimate.equalise_sr);
-    c.check_supported_in_backtest().unwrap();
+    c.check_supported().unwrap();
 
     for (yaml, key, what) in [
         (
@@ -1153,7 +1147,7 @@ fn estimation_blocks_merge_over_defaults_and_refuse_what_is_not_implemented() {
         ),
     ] {
         let (c, _) = read(yaml);
-        let e = c.check_supported_in_backtest().unwrap_err();
+        let e = c.check_supported().unwrap_err();
         assert_eq!(e.key.as_deref(), Some(key), "{yaml}");
         assert!(e.to_string().contains(what), "{e}");
         // the same values with the estimate not used change nothing

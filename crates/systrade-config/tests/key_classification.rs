@@ -39,7 +39,7 @@ fn top_level_keys(text: &str) -> Vec<String> {
 
 fn refused(status: KeyStatus) -> Option<Stage> {
     match status {
-        KeyStatus::RefusedUnlessDefault(s) | KeyStatus::RefusedUntilEstimation(s) => Some(s),
+        KeyStatus::RefusedUnlessDefault(s) => Some(s),
         _ => None,
     }
 }
@@ -152,13 +152,13 @@ fn refused_keys_stop_only_the_tools_running_their_stage() {
             Stage::Data,
         ),
         (
-            "use_forecast_weight_estimates: True\n".into(),
-            "use_forecast_weight_estimates",
+            "use_forecast_weight_estimates: True\nforecast_weight_estimate:\n  method: bootstrap\n".into(),
+            "forecast_weight_estimate",
             Stage::Forecasts,
         ),
         (
-            "use_forecast_div_mult_estimates: True\n".into(),
-            "use_forecast_div_mult_estimates",
+            "use_forecast_div_mult_estimates: True\nforecast_div_mult_estimate:\n  func: my.dm\n".into(),
+            "forecast_div_mult_estimate",
             Stage::Forecasts,
         ),
         (
@@ -172,13 +172,13 @@ fn refused_keys_stop_only_the_tools_running_their_stage() {
             Stage::Forecasts,
         ),
         (
-            "use_instrument_weight_estimates: True\n".into(),
-            "use_instrument_weight_estimates",
+            "use_instrument_weight_estimates: True\ninstrument_weight_estimate:\n  frequency: M\n".into(),
+            "instrument_weight_estimate",
             Stage::Positions,
         ),
         (
-            "use_instrument_div_mult_estimates: True\n".into(),
-            "use_instrument_div_mult_estimates",
+            "use_instrument_div_mult_estimates: True\ninstrument_correlation_estimate:\n  func: my.corr\n".into(),
+            "instrument_correlation_estimate",
             Stage::Positions,
         ),
         (
@@ -198,6 +198,8 @@ fn refused_keys_stop_only_the_tools_running_their_stage() {
             "{overlay}instrument_returns_correlation:\n  ew_lookback: 75\n  using_exponent: yes\n  func: sysquant.estimators.correlation_over_time.correlation_over_time_for_returns\n"
         ),
         "use_forecast_weight_estimates: false\nuse_instrument_div_mult_estimates: no\n".to_string(),
+        // estimation itself runs in every tool (issue 17)
+        "use_forecast_weight_estimates: true\nuse_forecast_div_mult_estimates: true\nuse_instrument_weight_estimates: true\nuse_instrument_div_mult_estimates: yes\n".to_string(),
     ] {
         let (cfg, _) = SystemConfig::from_yaml_str(&yaml, "my_system.yaml").unwrap();
         cfg.check_supported_for(BACKTEST_STAGES)
@@ -218,22 +220,16 @@ fn shipped_configs_stop_only_the_stages_they_refuse() {
     ] {
         read(name).check_supported_for(BACKTEST_STAGES).unwrap();
     }
-    // rob_system: the forecasts run; its estimated IDM stops the stages that size positions.
-    let rob = read("rob_system_config.yaml");
-    rob.check_supported_for(FORECAST_STAGES).unwrap();
-    let e = rob.check_supported_for(SIZING_STAGES).unwrap_err();
-    assert_eq!(e.key.as_deref(), Some("use_instrument_div_mult_estimates"));
-    assert!(e.to_string().starts_with("rob_system_config.yaml: "), "{e}");
-    // futuresestimateconfig: estimated forecast weights stop even compute-forecasts.
-    let e = read("futuresestimateconfig.yaml")
-        .check_supported_for(FORECAST_STAGES)
-        .unwrap_err();
-    assert_eq!(e.key.as_deref(), Some("use_forecast_weight_estimates"));
-    // backtest estimates: both run there unchanged.
-    read("futuresestimateconfig.yaml")
-        .check_supported_in_backtest()
-        .unwrap();
-    rob.check_supported_in_backtest().unwrap();
+    // rob_system (estimated IDM) and futuresestimateconfig (everything estimated): estimation
+    // runs in backtest, compute-forecasts and size-positions (issue 17), so every stage accepts
+    // them unchanged.
+    for name in ["rob_system_config.yaml", "futuresestimateconfig.yaml"] {
+        let c = read(name);
+        for stages in [FORECAST_STAGES, SIZING_STAGES, BACKTEST_STAGES] {
+            c.check_supported_for(stages)
+                .unwrap_or_else(|e| panic!("{name}: {e}"));
+        }
+    }
 }
 
 #[test]

@@ -1,5 +1,20 @@
-//! `estimates.parquet` (`backtest --output DIR` with estimated forecast weights, FDM, instrument
-//! weights or IDM; issue 17): the estimates in long format, one row per value.
+//! Estimated forecast weights, FDM, instrument weights and IDM (issue 17) in long format, one row
+//! per value: `estimates.parquet` of `backtest --output DIR` (every fit period and day), and the
+//! data directory's current estimates ([`Current`]: what `compute-forecasts` and `size-positions`
+//! applied on their latest run's last date, read by `report estimates`). This module owns both
+//! files; nothing else writes them.
+//!
+//! The current estimates are `estimates/forecasts.parquet` (written by `compute-forecasts`) and
+//! `estimates/instruments.parquet` (written by `size-positions`), with the rows:
+//!
+//! | `estimate` | `instrument`, `rule` | `date` | `value` |
+//! |---|---|---|---|
+//! | `forecast_weight`, `instrument_weight` | as below | the latest fit period's start (`period_end`, `fit_start`, `fit_end` as below) | the raw weight fitted for that period |
+//! | `forecast_weight_applied`, `instrument_weight_applied` | as below | the run's last date | the smoothed weight the run applied on it |
+//! | `fdm`, `idm` | as below | the run's last date | the multiplier the run applied on it |
+//!
+//! A run whose config does not estimate a stage's parameters removes that stage's file (stale
+//! estimates are never shown as current).
 //!
 //! | column | Arrow type | meaning |
 //! |---|---|---|
@@ -99,6 +114,73 @@ fn encode(rows: &[EstimateRow]) -> std::result::Result<Vec<u8>, ParquetError> {
     writer.write(&batch)?;
     writer.close()?;
     Ok(bytes)
+}
+
+/// The current estimates of one production stage (module docs).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Current {
+    /// Forecast weights and FDM per instrument (`compute-forecasts`).
+    Forecasts,
+    /// Instrument weights and IDM (`size-positions`).
+    Instruments,
+}
+
+impl Current {
+    /// The file's name in `estimates/`.
+    pub fn file_name(self) -> &'static str {
+        match self {
+            Self::Forecasts => "forecasts.parquet",
+            Self::Instruments => "instruments.parquet",
+        }
+    }
+}
+
+impl crate::Store {
+    /// Encodes the current estimates of `which` (module docs) for a [`crate::Writer`] to commit.
+    ///
+    /// # Errors
+    /// Encoding failures.
+    pub fn prepare_current_estimates(
+        &self,
+        which: Current,
+        rows: &[EstimateRow],
+    ) -> Result<crate::PreparedFile> {
+        let path = self.dir().current_estimates_file(which);
+        let bytes = encode(rows).map_err(|e| StoreError::format(&path, e))?;
+        Ok(crate::PreparedFile {
+            path,
+            rows: rows.len(),
+            bytes,
+        })
+    }
+
+    /// The current estimates of `which`; `None` when there are none (the file does not exist).
+    ///
+    /// # Errors
+    /// An unreadable file or another schema.
+    pub fn read_current_estimates(&self, which: Current) -> Result<Option<Vec<EstimateRow>>> {
+        let path = self.dir().current_estimates_file(which);
+        if !path.exists() {
+            return Ok(None);
+        }
+        read_estimates(&path).map(Some)
+    }
+}
+
+impl crate::Writer<'_> {
+    /// Removes the current estimates of `which` (a run whose config does not estimate them);
+    /// `Ok(true)` when there was a file.
+    ///
+    /// # Errors
+    /// The file exists and cannot be removed.
+    pub fn remove_current_estimates(&self, which: Current) -> Result<bool> {
+        let path = self.store().dir().current_estimates_file(which);
+        match std::fs::remove_file(&path) {
+            Ok(()) => Ok(true),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(false),
+            Err(e) => Err(StoreError::io(&path, e)),
+        }
+    }
 }
 
 /// Writes `path` atomically.
@@ -213,5 +295,45 @@ mod tests {
         assert!(back[1].value.is_nan() && back[1].instrument.is_none());
         std::fs::write(&path, b"not parquet").unwrap();
         assert!(read_estimates(&path).is_err());
+    }
+
+    #[test]
+    fn current_estimates_are_written_read_and_removed() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = crate::Store::open(dir.path());
+        assert_eq!(
+            store.read_current_estimates(Current::Forecasts).unwrap(),
+            None
+        );
+        let rows = vec![EstimateRow {
+            estimate: "fdm".into(),
+            instrument: Some("A".into()),
+            rule: None,
+            date: Timestamp::from_date(chrono::NaiveDate::from_ymd_opt(2024, 1, 2).unwrap()),
+            period_end: None,
+            fit_start: None,
+            fit_end: None,
+            value: 1.25,
+        }];
+        let file = store
+            .prepare_current_estimates(Current::Forecasts, &rows)
+            .unwrap();
+        assert_eq!(file.path(), dir.path().join("estimates/forecasts.parquet"));
+        let w = store.lock_for_writing(std::time::Duration::ZERO).unwrap();
+        w.commit(&file).unwrap();
+        assert_eq!(
+            store.read_current_estimates(Current::Forecasts).unwrap(),
+            Some(rows)
+        );
+        assert_eq!(
+            store.read_current_estimates(Current::Instruments).unwrap(),
+            None
+        );
+        assert!(w.remove_current_estimates(Current::Forecasts).unwrap());
+        assert!(!w.remove_current_estimates(Current::Forecasts).unwrap());
+        assert_eq!(
+            store.read_current_estimates(Current::Forecasts).unwrap(),
+            None
+        );
     }
 }

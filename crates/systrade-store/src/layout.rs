@@ -154,6 +154,17 @@ impl DataDir {
         self.root.join("positions")
     }
 
+    /// `estimates/`: the estimates the production tools applied on their latest run
+    /// ([`crate::estimates::Current`]).
+    pub fn estimates_dir(&self) -> PathBuf {
+        self.root.join("estimates")
+    }
+
+    /// `estimates/<forecasts|instruments>.parquet` ([`crate::estimates::Current`]).
+    pub fn current_estimates_file(&self, which: crate::estimates::Current) -> PathBuf {
+        self.estimates_dir().join(which.file_name())
+    }
+
     /// `metrics/systrade.prom`: the Prometheus textfile `run-step` rewrites after every step.
     pub fn metrics_file(&self) -> PathBuf {
         self.root.join("metrics").join("systrade.prom")

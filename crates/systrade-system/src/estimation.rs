@@ -268,6 +268,10 @@ pub struct CappedForecasts {
 #[derive(Debug, Clone, PartialEq)]
 pub struct EstimatedCombination {
     pub combined: DailySeries,
+    /// Σ weight × forecast before the FDM, on `combined`'s dates.
+    pub combined_without_fdm: Vec<f64>,
+    /// The FDM applied, on `combined`'s dates (forward-filled).
+    pub fdm_applied: Vec<f64>,
     /// Smoothed daily weights (`get_forecast_weights`).
     pub weights: DailyWeights,
     pub fdm: DailySeries,
@@ -537,22 +541,291 @@ fn combine_one(
         .map(|c| reindex_ffill(&weights.dates, c, &dates))
         .collect();
     let fdm_on = ffill(&reindex_ffill(&weights.dates, &fdm_on_weights, &dates));
-    let combined: Vec<f64> = (0..dates.len())
+    let without_fdm: Vec<f64> = (0..dates.len())
         .map(|t| {
-            let raw = w_on
-                .iter()
+            w_on.iter()
                 .zip(&cols)
                 .map(|(w, x)| w[t] * x[t])
                 .filter(|v| !v.is_nan())
-                .fold(0.0, |a, v| a + v);
-            f.limit.apply(raw * fdm_on[t])
+                .fold(0.0, |a, v| a + v)
         })
+        .collect();
+    let combined: Vec<f64> = without_fdm
+        .iter()
+        .zip(&fdm_on)
+        .map(|(raw, fdm)| f.limit.apply(raw * fdm))
         .collect();
     Ok(EstimatedCombination {
         combined: DailySeries::new(dates.clone(), combined),
+        combined_without_fdm: without_fdm,
+        fdm_applied: fdm_on,
         fdm: DailySeries::new(weights.dates.clone(), fdm_on_weights),
         weights,
         weight_periods: periods,
         fdm_correlations: correlations,
     })
+}
+
+/// Every loaded instrument's capped forecasts (`rules`: the pipeline's rule forecasts,
+/// [`crate::forecasts::compute_rules`]) combined with estimated weights and/or FDM
+/// ([`estimate_and_combine`]); each input's combined forecast is replaced by the estimated
+/// combination. The one path `backtest` and `compute-forecasts` share. Returns the combinations
+/// in `inputs` order, with each instrument's code. The inputs come from [`crate::assemble`] with
+/// [`pending_combined`] as their forecasts.
+///
+/// # Errors
+/// An instrument without its forecast job or a rule's forecast, or an estimation failure, as text
+/// naming the instrument.
+pub fn combine_estimated(
+    inputs: &mut [InstrumentInputs],
+    jobs: &[systrade_forecast::ForecastJob],
+    rules: &crate::forecasts::RuleForecasts,
+    est: &ForecastEstimation,
+) -> Result<Vec<(String, EstimatedCombination)>, String> {
+    let capped: Vec<CappedForecasts> = inputs
+        .iter()
+        .map(|inp| {
+            let job = jobs
+                .iter()
+                .find(|j| j.code.as_str() == inp.code)
+                .ok_or_else(|| format!("{}: no forecast job", inp.code))?;
+            let series = match rules.get(&job.code) {
+                Some(Ok(s)) => s,
+                _ => return Err(format!("{}: no rule forecasts", inp.code)),
+            };
+            let names: Vec<String> = job
+                .config
+                .forecast_weights
+                .iter()
+                .map(|(r, _)| r.clone())
+                .collect();
+            let capped = names
+                .iter()
+                .map(|r| {
+                    series
+                        .iter()
+                        .find(|s| &s.rule == r)
+                        .map(|s| DailySeries::new(s.dates.clone(), s.capped.clone()))
+                        .ok_or_else(|| format!("{}: no forecast for rule {r}", inp.code))
+                })
+                .collect::<Result<Vec<_>, String>>()?;
+            Ok(CappedForecasts {
+                rules: names,
+                capped,
+                fixed_weights: job
+                    .config
+                    .forecast_weights
+                    .iter()
+                    .map(|(_, w)| *w)
+                    .collect(),
+                fixed_fdm: job.config.fdm,
+                limit: job.config.combined_limit(),
+            })
+        })
+        .collect::<Result<Vec<_>, String>>()?;
+    let combinations = estimate_and_combine(inputs, &capped, est)?;
+    Ok(inputs
+        .iter_mut()
+        .zip(combinations)
+        .map(|(inp, c)| {
+            inp.combined_forecast = c.combined.clone();
+            (inp.code.clone(), c)
+        })
+        .collect())
+}
+
+/// The forecasts [`crate::assemble`] pairs with the prices before an estimated combination: an
+/// empty series for each instrument whose rule forecasts were computed (replaced by
+/// [`combine_estimated`]), the failure otherwise, and for an instrument the config gives no
+/// combination (`ForecastJob::no_combined`) why it has none.
+pub fn pending_combined(
+    jobs: &[systrade_forecast::ForecastJob],
+    rules: &crate::forecasts::RuleForecasts,
+) -> crate::forecasts::Combined {
+    rules
+        .iter()
+        .map(|(code, r)| {
+            let why_not = jobs
+                .iter()
+                .find(|j| &j.code == code)
+                .and_then(|j| j.no_combined.as_ref());
+            let r = match (r, why_not) {
+                (Err(e), _) => Err(e.clone()),
+                (Ok(_), Some(why)) => Err(format!("no combined forecast: {why}")),
+                (Ok(_), None) => Ok(DailySeries::new(Vec::new(), Vec::new())),
+            };
+            (code.clone(), r)
+        })
+        .collect()
+}
+
+impl EstimatedCombination {
+    /// The combined forecast as the forecasts file holds it (raw: Σ weight × forecast before the
+    /// FDM; scalar: the FDM; capped: the combined forecast), as
+    /// [`systrade_forecast::instrument::forecast_series`] writes a fixed combination.
+    pub fn combined_series(&self) -> systrade_model::ForecastSeries {
+        systrade_model::ForecastSeries {
+            rule: systrade_model::COMBINED_RULE.to_string(),
+            dates: self.combined.dates.clone(),
+            raw: self.combined_without_fdm.clone(),
+            scalar: self.fdm_applied.clone(),
+            capped: self.combined.values.clone(),
+        }
+    }
+}
+
+// ---- rows of the estimates files (systrade_store::estimates) -----------------------------------
+
+use systrade_store::estimates::EstimateRow;
+
+fn period_rows(
+    rows: &mut Vec<EstimateRow>,
+    estimate: &str,
+    instrument: Option<&str>,
+    periods: &[PeriodWeights],
+) {
+    for p in periods {
+        for (name, w) in p.weights.entries() {
+            let (instrument, rule) = match instrument {
+                Some(code) => (Some(code.to_string()), Some(name.clone())),
+                None => (Some(name.clone()), None),
+            };
+            rows.push(EstimateRow {
+                estimate: estimate.to_string(),
+                instrument,
+                rule,
+                date: p.period.period_start,
+                period_end: Some(p.period.period_end),
+                fit_start: (!p.period.no_data).then_some(p.period.fit_start),
+                fit_end: (!p.period.no_data).then_some(p.period.fit_end),
+                value: *w,
+            });
+        }
+    }
+}
+
+fn value_row(
+    estimate: &str,
+    instrument: Option<&str>,
+    rule: Option<&str>,
+    date: chrono::NaiveDate,
+    value: f64,
+) -> EstimateRow {
+    EstimateRow {
+        estimate: estimate.to_string(),
+        instrument: instrument.map(str::to_string),
+        rule: rule.map(str::to_string),
+        date: Timestamp::from_date(date),
+        period_end: None,
+        fit_start: None,
+        fit_end: None,
+        value,
+    }
+}
+
+/// The rows of `backtest --output`'s `estimates.parquet`: raw forecast weights per instrument and
+/// fit period, the FDM per instrument and day, raw instrument weights per fit period, the IDM per
+/// day (`forecasts` in instrument order with their codes).
+pub fn history_rows(
+    forecasts: Option<&[(String, EstimatedCombination)]>,
+    instruments: Option<&systrade_accounts::estimation::InstrumentEstimates>,
+) -> Vec<EstimateRow> {
+    let mut rows = Vec::new();
+    let daily =
+        |rows: &mut Vec<EstimateRow>, estimate: &str, code: Option<&str>, s: &DailySeries| {
+            for (d, v) in s.dates.iter().zip(&s.values) {
+                rows.push(value_row(estimate, code, None, *d, *v));
+            }
+        };
+    for (code, c) in forecasts.unwrap_or_default() {
+        if let Some(p) = &c.weight_periods {
+            period_rows(&mut rows, "forecast_weight", Some(code), p);
+        }
+        if c.fdm_correlations.is_some() {
+            daily(&mut rows, "fdm", Some(code), &c.fdm);
+        }
+    }
+    if let Some(i) = instruments {
+        if let Some(p) = &i.weight_periods {
+            period_rows(&mut rows, "instrument_weight", None, p);
+        }
+        if let Some(idm) = &i.idm {
+            daily(&mut rows, "idm", None, idm);
+        }
+    }
+    rows
+}
+
+/// The current forecast-stage estimates (`estimates/forecasts.parquet`, written by
+/// `compute-forecasts`; [`systrade_store::estimates`]): per instrument the latest fit period's raw
+/// weights, the smoothed weights and the FDM applied on its combined forecast's last date.
+pub fn current_forecast_rows(forecasts: &[(String, EstimatedCombination)]) -> Vec<EstimateRow> {
+    let mut rows = Vec::new();
+    for (code, c) in forecasts {
+        let Some(&last) = c.combined.dates.last() else {
+            continue;
+        };
+        if let Some(p) = &c.weight_periods {
+            period_rows(
+                &mut rows,
+                "forecast_weight",
+                Some(code),
+                &p[p.len().saturating_sub(1)..],
+            );
+            // the smoothed row in force on `last` (forward-filled onto the forecast's dates)
+            let k = c.weights.dates.partition_point(|d| *d <= last);
+            if k > 0 {
+                for (name, col) in c.weights.names.iter().zip(&c.weights.columns) {
+                    rows.push(value_row(
+                        "forecast_weight_applied",
+                        Some(code),
+                        Some(name),
+                        last,
+                        col[k - 1],
+                    ));
+                }
+            }
+        }
+        if c.fdm_correlations.is_some() {
+            let fdm = c.fdm_applied.last().copied().unwrap_or(f64::NAN);
+            rows.push(value_row("fdm", Some(code), None, last, fdm));
+        }
+    }
+    rows
+}
+
+/// The current portfolio-stage estimates (`estimates/instruments.parquet`, written by
+/// `size-positions`): the latest fit period's raw instrument weights, the smoothed weights and
+/// the IDM applied on the positions' last date.
+pub fn current_instrument_rows(
+    positions: &systrade_accounts::system::PositionsResult,
+    estimates: &systrade_accounts::estimation::InstrumentEstimates,
+) -> Vec<EstimateRow> {
+    let mut rows = Vec::new();
+    let weights = &positions.instrument_weights;
+    if let Some(p) = &estimates.weight_periods {
+        period_rows(
+            &mut rows,
+            "instrument_weight",
+            None,
+            &p[p.len().saturating_sub(1)..],
+        );
+        if let Some(&last) = weights.dates.last() {
+            for (name, col) in weights.instruments.iter().zip(&weights.columns) {
+                rows.push(value_row(
+                    "instrument_weight_applied",
+                    Some(name),
+                    None,
+                    last,
+                    col[col.len() - 1],
+                ));
+            }
+        }
+    }
+    if let Some(idm) = &estimates.idm
+        && let (Some(&d), Some(&v)) = (idm.dates.last(), idm.values.last())
+    {
+        rows.push(value_row("idm", None, None, d, v));
+    }
+    rows
 }

@@ -11,7 +11,8 @@
 //! - [`forecasts`]: combined forecasts computed in process or read back.
 //! - [`accounting`]: the accounting config and per-instrument inputs.
 //! - [`floored_vol`]: instruments whose volatility sits at the floor, left out of sizing.
-//! - [`estimation`]: estimated forecast weights, FDM, instrument weights and IDM (`backtest`).
+//! - [`estimation`]: estimated forecast weights, FDM, instrument weights and IDM (`backtest`,
+//!   `compute-forecasts`, `size-positions`) and the rows of the estimates files.
 //!
 //! Per-instrument problems (missing prices, no FX for its currency, no forecast) are returned as
 //! [`Failure`]s so the binaries can carry on with the others; problems of the whole run (bad
@@ -70,21 +71,6 @@ pub fn load_config_for_forecasts(
 ) -> Result<(SystemConfig, PathBuf), SystemError> {
     let (cfg, path) = read_config(store, path)?;
     cfg.check_supported_for_forecasts()?;
-    cfg.check_usable().map_err(SystemError::Unusable)?;
-    Ok((cfg, path))
-}
-
-/// [`load_config`] for `backtest`, which also estimates forecast weights, FDM, instrument weights
-/// and IDM ([`SystemConfig::check_supported_in_backtest`]).
-///
-/// # Errors
-/// Unreadable or invalid config, unsupported features.
-pub fn load_config_for_backtest(
-    store: &Store,
-    path: Option<&Path>,
-) -> Result<(SystemConfig, PathBuf), SystemError> {
-    let (cfg, path) = read_config(store, path)?;
-    cfg.check_supported_in_backtest()?;
     cfg.check_usable().map_err(SystemError::Unusable)?;
     Ok((cfg, path))
 }

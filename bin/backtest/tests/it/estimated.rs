@@ -1,7 +1,10 @@
 //! `backtest` with pysystemtrade's `futuresestimateconfig.yaml` (every parameter estimated) against
 //! pysystemtrade's own run on eight instruments (`../shared/pst-reference/futures_estimated_shared`):
 //! forecast and instrument weights per fit period, FDM and IDM per day (from `estimates.parquet`),
-//! positions, daily portfolio returns and the Sharpe ratio.
+//! positions, daily portfolio returns and the Sharpe ratio. Then the production tools on the same
+//! data directory and config: `compute-forecasts` and `size-positions` estimate from the history
+//! in the run, and the estimates they apply on the last date (`estimates/*.parquet`), the combined
+//! forecasts and the positions equal the backtest's on that date and pysystemtrade's last values.
 //!
 //! One input value is read as pysystemtrade reads it, not as the file says: pysystemtrade loads
 //! the multiple prices with pandas' default C float parser, which is not round-trip exact and
@@ -15,7 +18,7 @@
 //! instruments' data with that one value written as pandas read it; everything else is the
 //! shipped data, and with it every figure below matches.
 
-use super::{backtest, import, num};
+use super::{backtest, import, num, other_bin};
 use std::collections::HashMap;
 use std::io::{Read, Write};
 use std::path::Path;
@@ -279,4 +282,245 @@ fn estimated_system_matches_pysystemtrade() {
     let expected = num(&summary["sharpe_net"]);
     eprintln!("Sharpe net: {sharpe} vs {expected}");
     assert!((sharpe - expected).abs() < 1e-4);
+
+    production_applies_the_latest_estimates(&data, &reference, &out_dir);
+}
+
+fn run_tool(name: &str, data: &Path, config: &Path) -> String {
+    let out = std::process::Command::new(other_bin(name))
+        .arg("--data-dir")
+        .arg(data)
+        .arg("--config")
+        .arg(config)
+        .args(["--no-progress", "-q"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{name}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// The reference's value of `column` on its last row.
+fn last_of(path: &Path, column: &str) -> (String, f64) {
+    let t = systrade_test::read_csv(path);
+    let dates = t.str_column("index");
+    let values = t.f64_column(column);
+    (dates.last().unwrap().to_string(), *values.last().unwrap())
+}
+
+fn close(got: f64, expected: f64, rel: f64, what: &str) {
+    assert!(
+        systrade_test::close_f64(got, expected, 1e-12, rel),
+        "{what}: got {got}, expected {expected}"
+    );
+}
+
+/// `compute-forecasts` and `size-positions` with the reference's config on the data the backtest
+/// ran on (issue 17: production estimates from the history in the run, through the backtest's
+/// path): their current estimates, combined forecasts and positions on the last date against the
+/// backtest's `--output` (`out`) and pysystemtrade's last values.
+fn production_applies_the_latest_estimates(data: &Path, reference: &Path, out: &Path) {
+    let config = reference.join("config.yaml");
+    let started = std::time::Instant::now();
+    run_tool("compute-forecasts", data, &config);
+    let sized = run_tool("size-positions", data, &config);
+    eprintln!(
+        "compute-forecasts + size-positions (estimated): {:.2} s",
+        started.elapsed().as_secs_f64()
+    );
+    assert!(sized.contains("AUD"), "{sized}");
+    let store = systrade_store::Store::open(data);
+    use systrade_store::estimates::Current;
+    let forecasts = store
+        .read_current_estimates(Current::Forecasts)
+        .unwrap()
+        .expect("estimates/forecasts.parquet");
+    let instruments = store
+        .read_current_estimates(Current::Instruments)
+        .unwrap()
+        .expect("estimates/instruments.parquet");
+    let backtest_rows = read_estimates(&out.join("estimates.parquet")).unwrap();
+    let backtest_instruments = systrade_store::backtest_instruments::read_backtest_instruments(
+        &out.join("instruments.parquet"),
+    )
+    .unwrap();
+    let one =
+        |rows: &[EstimateRow], estimate: &str, instrument: Option<&str>, rule: Option<&str>| {
+            let found: Vec<&EstimateRow> = rows
+                .iter()
+                .filter(|r| {
+                    r.estimate == estimate
+                        && r.instrument.as_deref() == instrument
+                        && r.rule.as_deref() == rule
+                })
+                .collect();
+            assert_eq!(
+                found.len(),
+                1,
+                "{estimate} {instrument:?} {rule:?}: {found:?}"
+            );
+            found[0].clone()
+        };
+    let fw = json(&reference.join("estimation/forecast_weights_periods.json"));
+    let (mut worst_weight, mut worst_fdm, mut worst_forecast, mut worst_position) =
+        (0.0f64, 0.0f64, 0.0f64, 0.0f64);
+    for code in INSTRUMENTS {
+        let daily = reference.join(format!("instruments/{code}/daily_price.csv.gz"));
+        // the latest fit period's raw weights: the reference's last period
+        let periods = fw[code].as_array().unwrap();
+        compare_weights(
+            &ours_per_period(&forecasts, "forecast_weight"),
+            code,
+            &periods[periods.len() - 1..],
+            code,
+        );
+        // the smoothed weights applied on the last date
+        for rule in ["carry", "ewmac16_64", "ewmac32_128", "ewmac64_256"] {
+            let (day, expected) = last_of(&daily, &format!("forecast_weights__{rule}"));
+            let r = one(
+                &forecasts,
+                "forecast_weight_applied",
+                Some(code),
+                Some(rule),
+            );
+            assert_eq!(r.date.date().to_string(), day[..10]);
+            assert!(
+                (r.value - expected).abs() <= 1e-6,
+                "{code} {rule}: applied weight {} vs {expected}",
+                r.value
+            );
+            worst_weight = worst_weight.max((r.value - expected).abs());
+        }
+        // the FDM: pysystemtrade's, and the backtest's of the same date exactly
+        let fdm = one(&forecasts, "fdm", Some(code), None);
+        let (_, expected) = last_of(&daily, "fdm");
+        close(fdm.value, expected, 1e-6, &format!("{code} FDM"));
+        worst_fdm = worst_fdm.max(((fdm.value - expected) / expected).abs());
+        let bt = daily_of(&backtest_rows, "fdm", Some(code));
+        let k = bt.partition_point(|(t, _)| *t <= fdm.date.micros());
+        assert_eq!(
+            fdm.value,
+            bt[k - 1].1,
+            "{code}: FDM of the backtest's same date"
+        );
+        // the combined forecast of the last date
+        let series = store
+            .read_forecasts(&systrade_model::InstrumentCode::new(code).unwrap())
+            .unwrap();
+        let combined = series.iter().find(|s| s.is_combined()).unwrap();
+        let last = *combined.capped.last().unwrap();
+        let (_, expected) = last_of(&daily, "combined_forecast");
+        close(last, expected, 1e-6, &format!("{code} combined forecast"));
+        worst_forecast = worst_forecast.max(((last - expected) / expected).abs());
+        let bt = backtest_instruments
+            .iter()
+            .rfind(|r| r.instrument == code)
+            .unwrap();
+        assert_eq!(bt.date, *combined.dates.last().unwrap());
+        assert_eq!(
+            last, bt.forecast,
+            "{code}: the backtest's combined forecast"
+        );
+        // positions: notional and buffers of the last date
+        let h = store
+            .read_position_history(&systrade_model::InstrumentCode::new(code).unwrap())
+            .unwrap();
+        let n = h.dates.len() - 1;
+        for (got, column) in [
+            (h.notional_position[n], "notional_position"),
+            (h.upper[n], "buffers__top_pos"),
+            (h.lower[n], "buffers__bot_pos"),
+        ] {
+            let (day, expected) = last_of(&daily, column);
+            assert_eq!(h.dates[n].to_string(), day[..10]);
+            close(got, expected, 1e-6, &format!("{code} {column}"));
+            worst_position = worst_position.max(((got - expected) / expected).abs());
+        }
+    }
+    eprintln!(
+        "production, last date vs pysystemtrade: applied forecast weights {worst_weight:e} abs, FDM {worst_fdm:e} rel, combined forecasts {worst_forecast:e} rel, notional positions and buffers {worst_position:e} rel"
+    );
+    // instrument weights: the latest period's raw ones, the applied ones, the IDM
+    let iw = json(&reference.join("estimation/instrument_weights_periods.json"));
+    let periods = iw.as_array().unwrap();
+    compare_weights(
+        &ours_per_period(&instruments, "instrument_weight"),
+        "",
+        &periods[periods.len() - 1..],
+        "instrument weights",
+    );
+    let weights = systrade_test::read_csv(&reference.join("portfolio/instrument_weights.csv.gz"));
+    let mut worst = 0.0f64;
+    for code in INSTRUMENTS {
+        let expected = *weights.f64_column(code).last().unwrap();
+        let r = one(&instruments, "instrument_weight_applied", Some(code), None);
+        assert!(
+            (r.value - expected).abs() <= 1e-6,
+            "{code}: {} vs {expected}",
+            r.value
+        );
+        worst = worst.max((r.value - expected).abs());
+    }
+    let idm = one(&instruments, "idm", None, None);
+    let (day, expected) = last_of(&reference.join("portfolio/idm.csv.gz"), "idm");
+    assert_eq!(idm.date.date().to_string(), day[..10]);
+    close(idm.value, expected, 1e-6, "IDM");
+    let bt = daily_of(&backtest_rows, "idm", None);
+    assert_eq!(
+        (idm.date.micros(), idm.value),
+        *bt.last().unwrap(),
+        "the backtest's IDM of the same date"
+    );
+    eprintln!(
+        "production, last date vs pysystemtrade: applied instrument weights {worst:e} abs, IDM {} vs {expected}",
+        idm.value
+    );
+
+    // report estimates shows them
+    let out = std::process::Command::new(other_bin("report"))
+        .arg("--data-dir")
+        .arg(data)
+        .args(["estimates", "--format", "json", "-q"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let j: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let table = j["tables"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["name"] == "estimates")
+        .unwrap();
+    let rows = table["rows"].as_array().unwrap();
+    assert_eq!(rows.len(), forecasts.len() + instruments.len());
+    let shown_idm = rows.iter().find(|r| r["estimate"] == "idm").unwrap();
+    assert_eq!(shown_idm["date"], day[..10]);
+    assert!((shown_idm["value"].as_f64().unwrap() - idm.value).abs() < 1e-12);
+
+    // a config without estimation removes the current estimates (never shown stale)
+    let fixed = data.join("fixed.yaml");
+    let text = std::fs::read_to_string(&config).unwrap();
+    let text = text
+        .lines()
+        .filter(|l| !l.starts_with("use_") || l.starts_with("use_forecast_scale_estimates"))
+        .collect::<Vec<_>>()
+        .join("\n");
+    std::fs::write(&fixed, text).unwrap();
+    run_tool("compute-forecasts", data, &fixed);
+    run_tool("size-positions", data, &fixed);
+    assert_eq!(
+        store.read_current_estimates(Current::Forecasts).unwrap(),
+        None
+    );
+    assert_eq!(
+        store.read_current_estimates(Current::Instruments).unwrap(),
+        None
+    );
 }

@@ -5,6 +5,7 @@
 #![allow(clippy::print_stderr)] // tests report what they measured and why they skip
 
 mod estimated;
+mod rob_system;
 
 use assert_cmd::Command;
 use std::path::{Path, PathBuf};
