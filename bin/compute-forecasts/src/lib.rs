@@ -282,6 +282,16 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         peers = p;
     }
 
+    if setup.needs_trading_costs() {
+        // forecast_post_ceiling_cost_SR: the rules' SR costs need each instrument's costs
+        let statics = systrade_system::StaticData::read(&store).map_err(|e| {
+            fail(format!(
+                "forecast_post_ceiling_cost_SR needs the instruments' trading costs: {e}"
+            ))
+        })?;
+        setup.set_trading_costs(&statics);
+    }
+
     // ---- read prices and compute the raw-data stage (parallel) --------------------------------
     // Each instrument's price rows are reduced to daily series as soon as they are read and then
     // dropped, so only a few instruments' raw rows are in memory at a time.
@@ -427,7 +437,8 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     };
     progress.finish();
     drop(writer);
-    tracing::debug!("forecast phases: {times:?}");
+    tracing::debug!("forecast phases: {:?}", times.times);
+    systrade_system::forecasts::warn_expensive_rules(&times.rule_costs);
     tracing::debug!("computed and written: {:?}", started.elapsed());
     failures.sort();
     if !to_stdout && !done.is_empty() {

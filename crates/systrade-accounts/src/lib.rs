@@ -6,6 +6,10 @@
 //! pseudo-fills; vol-normalised cash costs; business-day gross/costs/net curves). At portfolio level
 //! [`curves::portfolio_account`] sums the instruments and [`stats::stats`] summarises any curve.
 //!
+//! [`forecast_costs::sr_cost_of_forecast`] is the annual SR cost of trading one rule's forecast
+//! (turnover × cost per trade + holding, pooled as `forecast_cost_estimates` says), behind the
+//! `forecast_post_ceiling_cost_SR` rule filter of the forecast pipeline.
+//!
 //! [`system`] wires all of it for the binaries: [`system::compute_positions`] (everything
 //! `size-positions` writes: sizing, weights, IDM, notional positions, buffers, buffered positions),
 //! [`system::account_instrument`] and [`system::run_system`] (the backtest, cash or SR costs), and
@@ -15,6 +19,7 @@
 pub mod buffering;
 pub mod costs;
 pub mod curves;
+pub mod forecast_costs;
 pub mod pandl;
 pub mod stats;
 pub mod system;

@@ -7,7 +7,7 @@ use rayon::prelude::*;
 use std::collections::BTreeMap;
 use std::io::Read;
 use systrade_forecast::pipeline::{ScalarMethod, compute_forecasts};
-use systrade_forecast::{ClassPeer, ForecastInputs, ForecastJob};
+use systrade_forecast::{ClassPeer, ForecastInputs, ForecastJob, RuleCosts};
 use systrade_model::{COMBINED_RULE, ForecastSeries, InstrumentCode};
 use systrade_series::DailySeries;
 use systrade_store::Store;
@@ -51,9 +51,47 @@ pub fn compute(
             Ok::<(), std::convert::Infallible>(())
         },
     );
-    let Ok(times) = times;
-    tracing::debug!("forecast phases: {times:?}");
+    let Ok(report) = times;
+    tracing::debug!("forecast phases: {:?}", report.times);
+    warn_expensive_rules(&report.rule_costs);
     out
+}
+
+/// Logs a warning per instrument naming the rules `forecast_post_ceiling_cost_SR` dropped from its
+/// combination, with their SR costs, and every rule's SR cost at debug level.
+pub fn warn_expensive_rules(rule_costs: &[RuleCosts]) {
+    let list = |rules: &mut dyn Iterator<Item = &(String, f64)>| {
+        rules
+            .map(|(r, c)| format!("{r} {c:.4}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    for e in rule_costs {
+        tracing::debug!(
+            "{}: SR costs of the rules: {}",
+            e.code,
+            list(&mut e.costs.iter())
+        );
+        let dropped = e.dropped().count();
+        if dropped == 0 {
+            continue;
+        }
+        if e.none_cheap() {
+            tracing::warn!(
+                "{}: no rule is cheap enough with forecast_post_ceiling_cost_SR {} (SR costs: {}): every forecast weight is 0 and the combined forecast is 0; raise the ceiling, add rules or drop the instrument",
+                e.code,
+                e.ceiling,
+                list(&mut e.dropped())
+            );
+        } else {
+            tracing::warn!(
+                "{}: {dropped} rule(s) left out of the combined forecast, SR cost above forecast_post_ceiling_cost_SR {}: {}",
+                e.code,
+                e.ceiling,
+                list(&mut e.dropped())
+            );
+        }
+    }
 }
 
 /// Reads the combined forecast of each instrument from `forecasts/<INSTRUMENT>.parquet`.
