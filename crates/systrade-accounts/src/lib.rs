@@ -19,6 +19,7 @@
 pub mod buffering;
 pub mod costs;
 pub mod curves;
+pub mod estimation;
 pub mod forecast_costs;
 pub mod pandl;
 pub mod stats;
