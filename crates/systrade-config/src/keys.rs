@@ -194,7 +194,7 @@ pub const CONFIG_KEYS: &[ConfigKey] = &[
     k(
         "forecast_post_ceiling_cost_SR",
         Implemented(Forecasts),
-        "systems/forecast_combine.py _remove_expensive_rules_from_weights: rules whose SR cost (systrade_accounts::forecast_costs) exceeds it leave the weights, fixed ones too; the default 999 drops none",
+        "systems/forecast_combine.py _remove_expensive_rules_from_weights: rules whose SR cost (systrade_accounts::estimation::sr_cost_of_forecast) exceeds it leave the weights, fixed ones too; the default 999 drops none",
     ),
     k(
         "forecast_cost_estimates",
@@ -202,7 +202,7 @@ pub const CONFIG_KEYS: &[ConfigKey] = &[
             stage: Forecasts,
             feature: "forecast_post_ceiling_cost_SR below 999 (implemented), or use_forecast_weight_estimates",
         },
-        "systems/accounts/account_costs.py: use_pooled_costs / use_pooled_turnover of a rule's SR cost (systrade_accounts::forecast_costs::sr_cost_of_forecast)",
+        "systems/accounts/account_costs.py: use_pooled_costs / use_pooled_turnover of a rule's SR cost (systrade_accounts::estimation::sr_cost_of_forecast)",
     ),
     // ---- estimation (owned by issue 17: update these rows when an estimator lands)
     k(

@@ -331,10 +331,10 @@ pub struct ForecastConfig {
 
 /// `forecast_post_ceiling_cost_SR` and what the rules' SR costs need (pysystemtrade's
 /// `ForecastCombine.cheap_trading_rules_post_processing`): a rule whose
-/// [`systrade_accounts::forecast_costs::sr_cost_of_forecast`] is above `ceiling` (or NaN) is
+/// [`systrade_accounts::estimation::sr_cost_of_forecast`] is above `ceiling` (or NaN) is
 /// removed from the instrument's forecast weights before they are fitted, smoothed and
 /// renormalised — with fixed weights too; its capped forecast is still computed. When no rule is
-/// cheap enough every weight is 0 and the combined forecast is 0.
+/// cheap enough the instrument fails, as in pysystemtrade.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct CostCeiling {
     /// `forecast_post_ceiling_cost_SR`, annual SR units.
@@ -342,7 +342,7 @@ pub struct CostCeiling {
     /// `average_absolute_forecast`: the divisor of a forecast's turnover.
     pub average_absolute_forecast: f64,
     /// `forecast_cost_estimates`.
-    pub estimates: systrade_accounts::forecast_costs::ForecastCostEstimates,
+    pub estimates: systrade_accounts::estimation::ForecastCostEstimates,
 }
 
 /// `forecast_mapping` of one instrument (`threshold`, `a_param`, `b_param`).
@@ -496,11 +496,12 @@ pub fn scale_cap_combine(
 /// [`scale_cap_combine`] combining only the rules `cheap` marks (one flag per weighted rule, in
 /// `forecast_weights` order; `None`: all) — pysystemtrade's `_remove_expensive_rules_from_weights`:
 /// the others leave the forecast weights (and so the index the weights are fitted on) before
-/// fitting, smoothing and renormalisation; when no rule is cheap, every rule stays with weight 0
-/// (a combined forecast of 0). Every rule is still scaled and capped.
+/// fitting, smoothing and renormalisation. Every rule is still scaled and capped.
 ///
 /// # Panics
-/// When there is not one raw forecast, one scalar and (when given) one flag per weighted rule.
+/// When there is not one raw forecast, one scalar and (when given) one flag per weighted rule, or
+/// when no flag is set (pysystemtrade fails such an instrument, and so does
+/// [`crate::pipeline::compute_forecasts`] before combining).
 pub fn scale_cap_combine_cheap(
     config: &ForecastConfig,
     raw_forecasts: Vec<DailySeries>,
@@ -512,14 +513,11 @@ pub fn scale_cap_combine_cheap(
     let mut weights: Vec<f64> = config.forecast_weights.iter().map(|(_, w)| *w).collect();
     if let Some(cheap) = cheap {
         assert_eq!(cheap.len(), rules.len(), "one flag per weighted rule");
-        if cheap.iter().any(|c| *c) {
-            let mut keep = cheap.iter();
-            capped.retain(|_| keep.next().copied().unwrap_or(false));
-            let mut keep = cheap.iter();
-            weights.retain(|_| keep.next().copied().unwrap_or(false));
-        } else {
-            weights.iter_mut().for_each(|w| *w = 0.0);
-        }
+        assert!(cheap.iter().any(|c| *c), "at least one cheap rule");
+        let mut keep = cheap.iter();
+        capped.retain(|_| *keep.next().unwrap_or(&false));
+        let mut keep = cheap.iter();
+        weights.retain(|_| *keep.next().unwrap_or(&false));
     }
     let combination = combine_forecasts(
         &capped,

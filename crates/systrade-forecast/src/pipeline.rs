@@ -23,7 +23,7 @@ use rayon::prelude::*;
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 use systrade_accounts::costs::{InstrumentCosts, sr_cost_per_trade};
-use systrade_accounts::forecast_costs::{
+use systrade_accounts::estimation::{
     ForecastCostInput, forecast_turnover, is_cheap_enough, sr_cost_of_forecast,
 };
 use systrade_model::{ForecastSeries, InstrumentCode};
@@ -76,10 +76,46 @@ impl RuleCosts {
             .filter(|(_, c)| !is_cheap_enough(*c, self.ceiling))
     }
 
-    /// No rule is cheap enough: every weight is 0 and the combined forecast is 0.
+    /// No rule is cheap enough: the instrument fails ([`Self::no_cheap_rule_error`]).
     pub fn none_cheap(&self) -> bool {
         self.dropped().count() == self.costs.len()
     }
+
+    /// The failure of an instrument none of whose rules is cheap enough (pysystemtrade raises:
+    /// "No rules are cheap enough ... Raise threshold, add rules, or drop instrument").
+    pub fn no_cheap_rule_error(&self) -> String {
+        format!(
+            "no rule is cheap enough with forecast_post_ceiling_cost_SR {} (SR costs: {}): raise the ceiling, add rules or drop the instrument",
+            self.ceiling,
+            list_costs(self.costs.iter())
+        )
+    }
+
+    /// The warning naming the rules left out of the combination, with their SR costs; `None` when
+    /// none is (or when none is cheap enough: then the instrument fails).
+    pub fn dropped_warning(&self) -> Option<String> {
+        let dropped = self.dropped().count();
+        (dropped > 0 && !self.none_cheap()).then(|| {
+            format!(
+                "{dropped} rule(s) left out of the combined forecast, SR cost above forecast_post_ceiling_cost_SR {}: {}",
+                self.ceiling,
+                list_costs(self.dropped())
+            )
+        })
+    }
+
+    /// Every rule with its SR cost, `rule cost, ...`.
+    pub fn all_costs(&self) -> String {
+        list_costs(self.costs.iter())
+    }
+}
+
+/// `rule 0.123456, rule 0.056789`.
+fn list_costs<'a>(costs: impl Iterator<Item = &'a (String, f64)>) -> String {
+    costs
+        .map(|(r, c)| format!("{r} {c:.6}"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// What [`compute_forecasts`] reports besides the per-instrument results.
@@ -208,6 +244,15 @@ pub fn compute_forecasts<T: Send, E>(
 
     let t = Instant::now();
     let (cheap, rule_costs) = cost_ceiling_filter(jobs, &raw, &scalar_sets, &per_trade);
+    for (i, job) in jobs.iter().enumerate() {
+        // pysystemtrade raises when no rule is cheap enough (`_cheap_trading_rules_generic`)
+        if errors[i].is_none()
+            && let Some(costs) = rule_costs.iter().find(|c| c.code == job.code)
+            && costs.none_cheap()
+        {
+            errors[i] = Some(costs.no_cheap_rule_error());
+        }
+    }
     times.cost_ceiling = t.elapsed();
 
     let t = Instant::now();

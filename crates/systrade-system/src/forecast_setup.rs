@@ -10,7 +10,7 @@
 //! whole run with a message the user can act on.
 
 use std::collections::BTreeMap;
-use systrade_accounts::forecast_costs::ForecastCostEstimates;
+use systrade_accounts::estimation::ForecastCostEstimates;
 use systrade_config::{SystemConfig, VolFunction, VolatilityCalculation};
 use systrade_forecast::rawdata::VolReturns;
 use systrade_forecast::scaling::ScalarEstimate;

@@ -58,38 +58,13 @@ pub fn compute(
 }
 
 /// Logs a warning per instrument naming the rules `forecast_post_ceiling_cost_SR` dropped from its
-/// combination, with their SR costs, and every rule's SR cost at debug level.
+/// combination, with their SR costs, and every rule's SR cost at debug level. (An instrument with
+/// no rule cheap enough fails instead, named by the pipeline.)
 pub fn warn_expensive_rules(rule_costs: &[RuleCosts]) {
-    let list = |rules: &mut dyn Iterator<Item = &(String, f64)>| {
-        rules
-            .map(|(r, c)| format!("{r} {c:.4}"))
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
     for e in rule_costs {
-        tracing::debug!(
-            "{}: SR costs of the rules: {}",
-            e.code,
-            list(&mut e.costs.iter())
-        );
-        let dropped = e.dropped().count();
-        if dropped == 0 {
-            continue;
-        }
-        if e.none_cheap() {
-            tracing::warn!(
-                "{}: no rule is cheap enough with forecast_post_ceiling_cost_SR {} (SR costs: {}): every forecast weight is 0 and the combined forecast is 0; raise the ceiling, add rules or drop the instrument",
-                e.code,
-                e.ceiling,
-                list(&mut e.dropped())
-            );
-        } else {
-            tracing::warn!(
-                "{}: {dropped} rule(s) left out of the combined forecast, SR cost above forecast_post_ceiling_cost_SR {}: {}",
-                e.code,
-                e.ceiling,
-                list(&mut e.dropped())
-            );
+        tracing::debug!("{}: SR costs of the rules: {}", e.code, e.all_costs());
+        if let Some(w) = e.dropped_warning() {
+            tracing::warn!("{}: {w}", e.code);
         }
     }
 }

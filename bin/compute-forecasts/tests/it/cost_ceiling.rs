@@ -3,7 +3,7 @@
 //! over the instruments with the same rules) exceeds the ceiling leaves the instrument's forecast
 //! weights, which are then fitted, smoothed and renormalised as usual; its capped forecast is
 //! still written; a warning names it. The combined forecast must equal that of the same config
-//! with the rule removed from `forecast_weights`; with no rule cheap enough it is 0.
+//! with the rule removed from `forecast_weights`; with no rule cheap enough the instrument fails.
 
 use crate::common::{SYNTHETIC, SYNTHETIC_CONFIG, cmd, code, synthetic_data_dir, write_config};
 use systrade_model::ForecastSeries;
@@ -105,14 +105,30 @@ fn expensive_rules_leave_the_combination_with_a_warning() {
         );
     }
 
-    // No rule cheap enough: every weight 0, a combined forecast of 0, and a warning.
-    let (stderr, none) = run(
+    // No rule cheap enough: pysystemtrade raises for the instrument; here each instrument fails,
+    // named with the rules' SR costs, and no forecasts file is written for it.
+    let config = write_config(
         data.path(),
         "tiny.yaml",
         &format!("{SYNTHETIC_CONFIG}forecast_post_ceiling_cost_SR: 0.0000001\n"),
     );
-    assert!(stderr.contains("no rule is cheap enough"), "{stderr}");
-    for f in &none {
-        assert!(rule(f, "combined").capped.iter().all(|v| *v == 0.0));
+    std::fs::remove_dir_all(data.path().join("forecasts")).unwrap();
+    let out = cmd(data.path())
+        .arg("--config")
+        .arg(&config)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    for (c, _, _) in SYNTHETIC {
+        assert!(
+            stderr.lines().any(|l| l.contains(c)
+                && l.contains(
+                    "no rule is cheap enough with forecast_post_ceiling_cost_SR 0.0000001"
+                )
+                && l.contains("ewmac8")),
+            "{c}: {stderr}"
+        );
+        assert!(!data.path().join(format!("forecasts/{c}.parquet")).exists());
     }
 }
