@@ -42,7 +42,9 @@ use systrade_system::{
 /// combined forecast, from adjusted and multiple prices and the system config. Writes
 /// forecasts/<INSTRUMENT>.parquet in the data directory (columns rule, date, raw, scalar, capped;
 /// rule "combined" for the combined forecast), or CSV date,instrument,rule,forecast on stdout with
-/// --output -. With forecast_post_ceiling_cost_SR below 999 in the config, a rule whose SR cost
+/// --output -.
+///
+/// With forecast_post_ceiling_cost_SR below 999 in the config, a rule whose SR cost
 /// (turnover of its capped forecast, pooled as forecast_cost_estimates says, times the
 /// instrument's SR cost per trade, plus holding costs; from config/instruments.csv, spreads.csv and
 /// rolls.csv) exceeds it is left out of the combined forecast, with a warning naming it; an
