@@ -127,6 +127,10 @@ pub struct PipelineReport {
     pub rule_costs: Vec<RuleCosts>,
 }
 
+/// An instrument's raw forecasts (one per weighted rule) and, under a cost ceiling, its SR cost
+/// per trade.
+type RawAndCost = (Vec<DailySeries>, Option<f64>);
+
 /// How forecast scalars are obtained (spec §3.4).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum ScalarMethod {
@@ -200,7 +204,7 @@ pub fn compute_forecasts<T: Send, E>(
     times.cross_sectional_inputs = t.elapsed();
 
     let t = Instant::now();
-    let raw: Vec<Result<(Vec<DailySeries>, Option<f64>), String>> = jobs
+    let raw: Vec<Result<RawAndCost, String>> = jobs
         .par_iter()
         .zip(&data)
         .zip(&cross)
