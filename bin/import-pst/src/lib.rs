@@ -4,6 +4,9 @@
 //! `adjusted_prices_csv/`, `multiple_prices_csv/`, `fx_prices_csv/`, `roll_calendars_csv/` and,
 //! optionally, `contract_prices_csv/` with one file per contract, `<INSTRUMENT>_<YYYYMMDD>.csv`
 //! (columns `DATETIME,OPEN,HIGH,LOW,FINAL,VOLUME`, spec §1.10). Price files may be `.csv` or `.csv.gz`.
+//! The CSV dump of a running pysystemtrade (`sysproduction/backup_db_to_csv.py`) names the same
+//! directories `adjusted_prices/`, `multiple_prices/`, `fx_prices/` and `contract_prices/`; those
+//! names are read too (both names of one kind present is an error).
 //!
 //! The import runs in two phases. **Validate**: every file is read, parsed and encoded in memory (in
 //! parallel); any problem (missing column, non-numeric price, bad timestamp, duplicate or unsorted
@@ -48,7 +51,8 @@ use systrade_store::Store;
 
 /// Import a pysystemtrade data directory (csvconfig/, adjusted_prices_csv/, multiple_prices_csv/,
 /// fx_prices_csv/, roll_calendars_csv/ and optionally contract_prices_csv/; files .csv or .csv.gz)
-/// into the data directory. Validates everything first and writes nothing if any file is malformed;
+/// into the data directory. The directories of pysystemtrade's `backup_db_to_csv` dump
+/// (adjusted_prices/, multiple_prices/, fx_prices/, contract_prices/) are read as well. Validates everything first and writes nothing if any file is malformed;
 /// re-running is idempotent. Prints one row per kind of file (files, rows, written, unchanged).
 #[derive(Debug, Parser)]
 #[command(name = "import-pst", version)]

@@ -7,14 +7,55 @@ use std::path::{Path, PathBuf};
 use systrade_model::{ContractDate, InstrumentCode};
 use systrade_store::{SeriesKind, pst};
 
-/// Source subdirectory of each kind, in summary order.
-pub(crate) const SOURCES: [(SeriesKind, &str); 5] = [
-    (SeriesKind::Adjusted, "adjusted_prices_csv"),
-    (SeriesKind::Multiple, "multiple_prices_csv"),
-    (SeriesKind::Fx, "fx_prices_csv"),
-    (SeriesKind::Rolls, "roll_calendars_csv"),
-    (SeriesKind::Contracts, "contract_prices_csv"),
+/// Source subdirectory of each kind, in summary order: the name in pysystemtrade's shipped
+/// `data/futures/`, then the name its production CSV dump uses (`sysproduction/backup_db_to_csv.py`
+/// writes `adjusted_prices/`, `multiple_prices/`, `fx_prices/`, `contract_prices/` in the same
+/// file formats; it has no roll calendars).
+pub(crate) const SOURCES: [(SeriesKind, &str, Option<&str>); 5] = [
+    (
+        SeriesKind::Adjusted,
+        "adjusted_prices_csv",
+        Some("adjusted_prices"),
+    ),
+    (
+        SeriesKind::Multiple,
+        "multiple_prices_csv",
+        Some("multiple_prices"),
+    ),
+    (SeriesKind::Fx, "fx_prices_csv", Some("fx_prices")),
+    (SeriesKind::Rolls, "roll_calendars_csv", None),
+    (
+        SeriesKind::Contracts,
+        "contract_prices_csv",
+        Some("contract_prices"),
+    ),
 ];
+
+/// The subdirectory of `source` holding one kind: the shipped name, else the dump's name when only
+/// that exists; both present is a problem (which one is meant?) and the kind is not read.
+pub(crate) fn kind_dir(
+    source: &Path,
+    shipped: &str,
+    dumped: Option<&str>,
+    problems: &mut Vec<String>,
+) -> Option<PathBuf> {
+    let primary = source.join(shipped);
+    let Some(dumped) = dumped.map(|d| source.join(d)) else {
+        return Some(primary);
+    };
+    match (primary.exists(), dumped.exists()) {
+        (true, true) => {
+            problems.push(format!(
+                "{} and {} both hold the same kind of data; keep one of them",
+                primary.display(),
+                dumped.display()
+            ));
+            None
+        }
+        (false, true) => Some(dumped),
+        _ => Some(primary),
+    }
+}
 
 /// What one source file becomes.
 #[derive(Debug, Clone)]
@@ -140,8 +181,11 @@ pub(crate) fn scan(
     let mut present: BTreeSet<SeriesKind> = BTreeSet::new();
     let mut jobs: Vec<Job> = Vec::new();
     let mut variants: Vec<String> = Vec::new();
-    for (kind, sub) in SOURCES {
-        let Some(files) = list_csv(root, &source.join(sub), problems)? else {
+    for (kind, shipped, dumped) in SOURCES {
+        let Some(dir) = kind_dir(source, shipped, dumped, problems) else {
+            continue;
+        };
+        let Some(files) = list_csv(root, &dir, problems)? else {
             continue;
         };
         present.insert(kind);

@@ -38,7 +38,7 @@ pub(crate) fn print(
             Value::text(file.path().display()),
         ])?;
     }
-    for (kind, sub) in SOURCES {
+    for (kind, sub, _) in SOURCES {
         let t = scan.tallies.get(&kind).cloned().unwrap_or_default();
         let note = if !scan.present.contains(&kind) {
             format!("no {sub}/ in source")

@@ -112,13 +112,18 @@ pub(crate) fn run_step(
         date,
         summary_file: &summary_file,
     };
-    let outcome = match execute(&args.command, &run) {
-        Ok(o) => o,
-        Err(e) => RunOutcome {
-            exit_code: 127,
-            summary: format!("could not start {}: {e:#}", args.command[0]),
-            ..Default::default()
-        },
+    // Whether the command ran: then its output (its error, its summary line) has already passed
+    // through to our stderr, and the failure line below does not repeat it.
+    let (outcome, ran) = match execute(&args.command, &run) {
+        Ok(o) => (o, true),
+        Err(e) => (
+            RunOutcome {
+                exit_code: 127,
+                summary: format!("could not start {}: {e:#}", args.command[0]),
+                ..Default::default()
+            },
+            false,
+        ),
     };
     let orders_placed = match (orders_before, db.broker_orders_created().ok()) {
         (Some(b), Some(a)) if a >= b => Some(a - b),
@@ -134,20 +139,32 @@ pub(crate) fn run_step(
         tracing::info!(step, summary = %outcome.summary, "step succeeded");
         return Ok(ExitCode::Success);
     }
-    tracing::error!(step, exit_code = outcome.exit_code, summary = %outcome.summary, "step failed");
+    // One line for the failure (issue 19): the command's own error is already on stderr, so it is
+    // not repeated here; it is recorded as the run's summary and passed to the alert.
+    if ran {
+        tracing::error!(
+            step,
+            exit_code = outcome.exit_code,
+            "step {step} failed with exit code {}",
+            outcome.exit_code
+        );
+    } else {
+        tracing::error!(
+            step,
+            exit_code = outcome.exit_code,
+            "step {step} failed: {}",
+            outcome.summary
+        );
+    }
     alert(args, step, date, outcome.exit_code, &outcome.summary);
-    let code = match outcome.exit_code {
+    Ok(match outcome.exit_code {
         3 => ExitCode::Partial,
         4 => ExitCode::DataProblem,
         5 => ExitCode::BrokerUnavailable,
         6 => ExitCode::Locked,
         2 => ExitCode::Usage,
         _ => ExitCode::Failure,
-    };
-    Err(anyhow::Error::new(ExitCodeError(code)).context(format!(
-        "step {step} failed with exit code {}",
-        outcome.exit_code
-    )))
+    })
 }
 
 fn write_metrics(db: &StateReader, path: &Path) {

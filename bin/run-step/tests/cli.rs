@@ -484,3 +484,64 @@ fn capital_update_from_the_broker() {
         .assert()
         .code(2);
 }
+
+/// A failing step is reported once (issue 19): the command's own error passes through, then one
+/// line of run-step saying which step failed with which code; neither repeats the other, in text
+/// and in JSON logs. The cause is recorded as the run's summary.
+#[test]
+fn a_failed_step_is_one_error_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    for json in [false, true] {
+        let mut c = Command::cargo_bin("run-step").unwrap();
+        c.env("SYSTRADE_DATA", d)
+            .env("SYSTRADE_RUN_DATE", "2023-08-28")
+            .env_remove("SYSTRADE_ALERT_CMD")
+            .env_remove("SYSTRADE_METRICS_FILE");
+        if json {
+            c.args(["--log-format", "json"]);
+        }
+        let step = if json { "json-step" } else { "text-step" };
+        // the words of the cause are not on the command line (which the start line shows)
+        let out = c
+            .args([
+                step,
+                "--",
+                "sh",
+                "-c",
+                "echo \"error: disk on $0\" >&2; exit 4",
+                "fire",
+            ])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(4), "{out:?}");
+        let stderr = String::from_utf8(out.stderr).unwrap();
+        assert_eq!(
+            stderr.matches("disk on fire").count(),
+            1,
+            "the cause once:\n{stderr}"
+        );
+        let failure_lines: Vec<&str> = stderr
+            .lines()
+            .filter(|l| l.contains("ERROR") || l.starts_with("error"))
+            .filter(|l| !l.contains("disk on fire"))
+            .collect();
+        assert_eq!(failure_lines.len(), 1, "one failure line:\n{stderr}");
+        assert!(
+            failure_lines[0].contains(step) && failure_lines[0].contains("exit code 4"),
+            "{stderr}"
+        );
+        if json {
+            for line in stderr.lines().filter(|l| !l.contains("disk on fire")) {
+                serde_json::from_str::<serde_json::Value>(line)
+                    .unwrap_or_else(|e| panic!("not JSON ({e}): {line}"));
+            }
+        }
+    }
+    let o = outcomes(d);
+    assert_eq!(o.len(), 2);
+    for (_, status, summary) in o {
+        assert_eq!(status, "failed");
+        assert_eq!(summary, "error: disk on fire", "the cause is the summary");
+    }
+}

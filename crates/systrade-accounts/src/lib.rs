@@ -15,6 +15,7 @@
 pub mod buffering;
 pub mod costs;
 pub mod curves;
+pub mod estimation;
 pub mod pandl;
 pub mod stats;
 pub mod system;

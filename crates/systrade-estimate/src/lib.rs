@@ -13,9 +13,11 @@
 //! | equal weights, valid-asset subset, weight cleaning | [`weights`] | `sysquant/optimisation/optimisers/call_optimiser.py`, `sysquant/optimisation/cleaning.py`, `sysquant/optimisation/weights.py` |
 //! | estimated weights on the forecast/position index: forward fill, zero where no forecast, business days, ewm, sum to one | [`smoothing`] | `syscore/pandas/strategy_functions.py` (`fix_weights_vs_position_or_forecast`), `systems/forecast_combine.py`, `systems/portfolio.py` |
 //! | diversification multiplier (single period, over time, smoothing, `dm_max`) | [`diversification`] | `sysquant/estimators/diversification_multipliers.py` |
+//! | returns to fit on: daily gross and cost returns, pooled gross returns, SR costs (own, pooled, per unit of turnover), `equalise_gross`, `cost_multiplier`, weekly stack | [`returns`] | `sysquant/returns.py`, `sysquant/optimisation/pre_processing.py` |
+//! | the generic optimiser over time (fit periods, estimates, method, cleaning, `apply_cost_weight`) | [`over_time`] | `sysquant/optimisation/generic_optimiser.py`, `optimise_over_time.py`, `portfolio_optimiser.py` |
 //!
-//! Not here yet (issue 17): the returns the estimates are fitted on (pooled gross returns, costs,
-//! `equalise_gross`, `ceiling_cost_SR`) and the wiring into `backtest`.
+//! The P&L those returns come from (each rule's forecast traded alone, each subsystem) is
+//! `systrade_accounts::estimation`.
 
 pub mod correlation;
 pub mod diversification;
@@ -24,7 +26,9 @@ pub mod handcraft;
 pub mod moments;
 pub mod normal;
 pub mod optimisers;
+pub mod over_time;
 pub mod pooling;
+pub mod returns;
 pub mod slsqp;
 pub mod smoothing;
 pub mod weights;

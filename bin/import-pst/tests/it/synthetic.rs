@@ -183,3 +183,68 @@ fn instruments_flag_limits_the_price_files() {
         .assert()
         .failure();
 }
+
+/// pysystemtrade's production CSV dump (`backup_db_to_csv`) names the price directories without the
+/// `_csv` suffix: such a source imports exactly as the shipped layout does; both names of one kind
+/// side by side is an error naming both, and nothing is written.
+#[test]
+fn backup_db_to_csv_directory_names_import_like_the_shipped_ones() {
+    let shipped = tempfile::tempdir().unwrap();
+    write_source(shipped.path(), &Spec::small());
+    let data_shipped = tempfile::tempdir().unwrap();
+    import_pst()
+        .arg(shipped.path())
+        .arg("--data-dir")
+        .arg(data_shipped.path())
+        .assert()
+        .success();
+
+    let dumped = tempfile::tempdir().unwrap();
+    write_source(dumped.path(), &Spec::small());
+    for kind in ["adjusted_prices", "multiple_prices", "contract_prices"] {
+        std::fs::rename(
+            dumped.path().join(format!("{kind}_csv")),
+            dumped.path().join(kind),
+        )
+        .unwrap();
+    }
+    let data_dumped = tempfile::tempdir().unwrap();
+    import_pst()
+        .arg(dumped.path())
+        .arg("--data-dir")
+        .arg(data_dumped.path())
+        .assert()
+        .success();
+    let files = |d: &Path| {
+        snapshot(d)
+            .into_iter()
+            .filter(|(k, _)| k.starts_with("prices/") || k.starts_with("config/"))
+            .collect::<std::collections::BTreeMap<_, _>>()
+    };
+    let (a, b) = (files(data_shipped.path()), files(data_dumped.path()));
+    assert!(a.keys().any(|k| k.starts_with("prices/contracts/")));
+    assert_eq!(a.keys().collect::<Vec<_>>(), b.keys().collect::<Vec<_>>());
+    assert!(a == b, "the dump layout imports the same bytes");
+
+    // both names for adjusted prices: which one is meant? refused, nothing written
+    write_source(dumped.path(), &Spec::small());
+    let data_both = tempfile::tempdir().unwrap();
+    let out = import_pst()
+        .arg(dumped.path())
+        .arg("--data-dir")
+        .arg(data_both.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(4), "{out:?}");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("adjusted_prices_csv and ") && err.contains("both hold the same kind of data"),
+        "{err}"
+    );
+    assert!(
+        snapshot(data_both.path())
+            .keys()
+            .all(|k| !k.starts_with("prices/")),
+        "nothing written"
+    );
+}
