@@ -27,12 +27,17 @@
 //!   `optimal_positions` row has `lower = upper =` the optimised target in whole contracts, so
 //!   place-orders trades to it with no buffer on top. stdout shows optimal vs optimised positions
 //!   and the tracking errors of the held and target positions against the optimal ones.
+//! - Every run that writes `state.sqlite` records itself in `sizing_runs`
+//!   ([`systrade_store::state::sizing`]): the date decided and, when optimised, the optimiser's
+//!   diagnostics (tracking errors, buffer decision, adjustment factor) and per instrument the
+//!   unrounded optimal, held, greedy and optimised positions — what `report positions` shows.
 //! - An instrument that cannot be sized (no forecast, prices, FX, static data) is reported and the
 //!   others go on (exit 3).
 
 pub mod csv_output;
 
 use anyhow::Context;
+use chrono::NaiveDate;
 use clap::{CommandFactory, Parser};
 use rayon::prelude::*;
 use std::collections::BTreeMap;
@@ -46,10 +51,11 @@ use systrade_accounts::system::{
 use systrade_cli::{CommonArgs, ExitCode, ExitCodeError, Outcomes, Progress};
 use systrade_config::{Strategy, SystemConfig};
 use systrade_model::{InstrumentCode, Override, PositionHistory};
-use systrade_optimise::Constraints;
-use systrade_optimise::system::{LatestDecision, optimise_latest};
+use systrade_optimise::system::{self as optimise, LatestDecision, optimise_latest};
+use systrade_optimise::{Constraints, Trading};
 use systrade_series::DailySeries;
 use systrade_store::state::optimal::OptimalPosition;
+use systrade_store::state::sizing::{BufferDecision, Optimisation, OptimisedInstrument, SizingRun};
 use systrade_store::{PreparedFile, Store};
 use systrade_system::{ForecastSetup, InstrumentPrices, Load, Overrides, StaticData, forecasts};
 
@@ -110,6 +116,8 @@ const EXAMPLES: &str = "Examples:\n  size-positions --capital 500000\n  size-pos
 #[derive(Debug, Clone, PartialEq)]
 pub struct Optimal {
     pub instrument: InstrumentCode,
+    /// The date of the latest buffers.
+    pub date: NaiveDate,
     pub timestamp: String,
     pub lower: f64,
     pub upper: f64,
@@ -364,6 +372,7 @@ fn latest(
     );
     Ok(Optimal {
         instrument: code.clone(),
+        date: h.dates[i],
         timestamp,
         lower: lower[i].min(upper[i]),
         upper: upper[i].max(lower[i]),
@@ -572,7 +581,8 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
             staged.stage(file)?;
         }
         staged.commit()?;
-        write_optimal_positions(&store, &args.strategy, &done)?;
+        let run = sizing_run(&args.strategy, &kept, optimised.as_ref(), &done);
+        write_optimal_positions(&store, &args.strategy, &done, &run)?;
         tracing::info!(
             "{} positions files in {}, optimal positions for strategy '{}' in {}",
             encoded.len(),
@@ -626,12 +636,69 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     ))
 }
 
+/// The `sizing_runs` record of this run: the date decided and, for the dynamically optimised
+/// strategy, the optimiser's diagnostics and every instrument of its universe (`kept`, the
+/// decision's order).
+fn sizing_run(
+    strategy: &str,
+    kept: &[InstrumentCode],
+    decision: Option<&LatestDecision>,
+    done: &[(InstrumentCode, PositionHistory, Optimal)],
+) -> SizingRun {
+    let latest = done.iter().map(|d| d.2.date).max();
+    let optimisation = decision.map(|d| {
+        let g = &d.diagnostics;
+        Optimisation {
+            n_valid_keys: g.n_valid_keys,
+            te_prior_vs_optimal: d.tracking_error_previous,
+            prior_within_buffer: g.prior_within_buffer,
+            te_greedy_vs_optimal: g.tracking_error_greedy_vs_optimal,
+            costs_term_greedy: g.costs_term_greedy,
+            te_prior_vs_greedy: g.tracking_error_prior_vs_greedy,
+            adj_factor: g.adj_factor,
+            te_optimised_vs_optimal: d.tracking_error,
+            buffer_decision: match d.buffer_decision() {
+                optimise::BufferDecision::PriorWithinBuffer => BufferDecision::PriorWithinBuffer,
+                optimise::BufferDecision::GreedyWithinBuffer => BufferDecision::GreedyWithinBuffer,
+                optimise::BufferDecision::Adjusted => BufferDecision::Adjusted,
+                optimise::BufferDecision::Failed => BufferDecision::Failed,
+            },
+            traded: d.traded(),
+            failure: d.failure.map(|f| f.to_string()),
+            instruments: kept
+                .iter()
+                .enumerate()
+                .map(|(k, code)| OptimisedInstrument {
+                    instrument: code.clone(),
+                    optimal_position: d.optimal[k],
+                    previous_position: d.previous[k],
+                    optimised_position: d.positions[k],
+                    greedy_position: d.greedy_positions[k],
+                    weight_per_contract: d.per_contract_value[k],
+                    reduce_only: d.constraints[k].trading == Trading::ReduceOnly,
+                    dont_trade: d.constraints[k].trading == Trading::NoTrade,
+                    position_limit_contracts: d.constraints[k].position_limit,
+                })
+                .collect(),
+        }
+    });
+    SizingRun {
+        id: 0,
+        strategy: strategy.to_string(),
+        date: decision.map(|d| d.date).or(latest).unwrap_or_default(),
+        optimisation,
+        created_at: String::new(),
+    }
+}
+
 fn write_optimal_positions(
     store: &Store,
     strategy: &str,
     done: &[(InstrumentCode, PositionHistory, Optimal)],
+    run: &SizingRun,
 ) -> anyhow::Result<()> {
     store.open_state_for_writing()?.transaction(|tx| {
+        tx.insert_sizing_run(run)?;
         for (_, _, o) in done {
             tx.insert_optimal_position(&OptimalPosition {
                 strategy: strategy.to_string(),
