@@ -105,8 +105,10 @@ pub fn read_files(store: &Store, codes: &[InstrumentCode]) -> Combined {
     codes
         .par_iter()
         .map(|c| {
-            let r = match store.read_forecasts(c) {
-                Ok(s) => combined_of(&s),
+            // only the combined forecast's rows are decoded
+            let r = match store.read_forecast(c, COMBINED_RULE) {
+                Ok(Some(s)) => Ok(DailySeries::new(s.dates, s.capped)),
+                Ok(None) => Err(format!("no '{COMBINED_RULE}' forecast")),
                 Err(e) if e.is_not_found() => Err(format!(
                     "no forecasts file {} (run compute-forecasts first)",
                     store.dir().forecasts_file(c).display()
