@@ -539,8 +539,7 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         }
     };
     let (positions, optimised) = if cfg.strategy == Strategy::DynamicOptimised && !to_stdout {
-        let positions =
-            estimated.unwrap_or_else(|| compute_positions(&loaded.inputs, &sys_cfg));
+        let positions = estimated.unwrap_or_else(|| compute_positions(&loaded.inputs, &sys_cfg));
         let decision = optimised_targets(
             &store,
             &args.strategy,
