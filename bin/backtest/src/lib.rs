@@ -140,7 +140,7 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     let codes = &list.codes;
     let statics = StaticData::read(&store)?;
     let mut setup = ForecastSetup::new(&cfg, codes)?;
-    setup.set_asset_classes(statics.instruments.values());
+    setup.set_static_data(&statics);
 
     let t0 = std::time::Instant::now();
     let systrade_system::PricesAndData {

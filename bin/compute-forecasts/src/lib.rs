@@ -11,7 +11,9 @@
 //!   ([`systrade_system::instrument_list`]).
 //! - Computation: the forecast pipeline of [`systrade_forecast::pipeline`] (parallel over
 //!   instruments; cross-sectional steps pooled), from prices read and reduced per instrument by
-//!   [`systrade_system::load_instruments`].
+//!   [`systrade_system::load_instruments`]. With `forecast_post_ceiling_cost_SR` below 999, the
+//!   instruments' costs are read too (`StaticData`) and rules above the ceiling leave the
+//!   combination (`systrade_forecast::pipeline::cost_ceiling_filter`).
 //! - Output: `forecasts/<INSTRUMENT>.parquet` (layout: [`systrade_store::forecasts`]), written
 //!   under the data directory's write lock as each instrument is computed and replaced together
 //!   at the end; or, with `--output -`, CSV `date,instrument,rule,forecast` on stdout
@@ -41,6 +43,12 @@ use systrade_system::{
 /// forecasts/<INSTRUMENT>.parquet in the data directory (columns rule, date, raw, scalar, capped;
 /// rule "combined" for the combined forecast), or CSV date,instrument,rule,forecast on stdout with
 /// --output -.
+///
+/// With forecast_post_ceiling_cost_SR below 999 in the config, a rule whose SR cost
+/// (turnover of its capped forecast, pooled as forecast_cost_estimates says, times the
+/// instrument's SR cost per trade, plus holding costs; from config/instruments.csv, spreads.csv and
+/// rolls.csv) exceeds it is left out of the combined forecast, with a warning naming it; an
+/// instrument with no rule cheap enough fails.
 #[derive(Debug, Parser)]
 #[command(name = "compute-forecasts", version)]
 pub struct Args {
@@ -282,6 +290,16 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         peers = p;
     }
 
+    if setup.needs_trading_costs() {
+        // forecast_post_ceiling_cost_SR: the rules' SR costs need each instrument's costs
+        let statics = systrade_system::StaticData::read(&store).map_err(|e| {
+            fail(format!(
+                "forecast_post_ceiling_cost_SR needs the instruments' trading costs: {e}"
+            ))
+        })?;
+        setup.set_trading_costs(&statics);
+    }
+
     // ---- read prices and compute the raw-data stage (parallel) --------------------------------
     // Each instrument's price rows are reduced to daily series as soon as they are read and then
     // dropped, so only a few instruments' raw rows are in memory at a time.
@@ -427,7 +445,8 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     };
     progress.finish();
     drop(writer);
-    tracing::debug!("forecast phases: {times:?}");
+    tracing::debug!("forecast phases: {:?}", times.times);
+    systrade_system::forecasts::warn_expensive_rules(&times.rule_costs);
     tracing::debug!("computed and written: {:?}", started.elapsed());
     failures.sort();
     if !to_stdout && !done.is_empty() {

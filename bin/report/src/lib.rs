@@ -2,7 +2,9 @@
 //!
 //! Sections: `status` (process control and runs, capital, last price update per instrument, stale
 //! data, locks, trade and position limit usage), `roll`, `positions` (optimal buffers vs strategy
-//! positions, strategy vs contract positions), `pnl` (by instrument and asset class, from fills
+//! positions, strategy vs contract positions; for a strategy whose latest size-positions run was
+//! dynamically optimised, the optimiser's tracking errors and buffer decision and the optimal vs
+//! held vs optimised positions of that run, left out otherwise), `pnl` (by instrument and asset class, from fills
 //! marked to the latest contract close), `trades` (fills and slippage against the reference
 //! price), `risk` (per-instrument risk, correlations, expected portfolio std), `costs`,
 //! `liquidity`, `min-capital` and `remove-markets` (spec §6 thresholds). Text by default; `--format

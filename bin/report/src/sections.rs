@@ -486,7 +486,99 @@ fn positions(ctx: &Ctx<'_>) -> anyhow::Result<Vec<Table>> {
             t(if s != c { "BREAK" } else { "" }),
         ]);
     }
-    Ok(vec![opt, rec])
+    let mut tables = vec![opt, rec];
+    tables.extend(optimiser(db)?);
+    Ok(tables)
+}
+
+/// The dynamic optimiser's decision of each strategy whose latest size-positions run was
+/// optimised (`sizing_runs`): its tracking errors and buffer decision, and per instrument the
+/// unrounded optimal, held, greedy and optimised positions. No tables when no strategy is
+/// optimised (a classic run after an optimised one hides it too).
+fn optimiser(db: &StateReader) -> anyhow::Result<Vec<Table>> {
+    let runs: Vec<_> = db
+        .latest_sizing_runs()?
+        .into_iter()
+        .filter_map(|r| r.optimisation.map(|o| (r.strategy, r.date, o)))
+        .collect();
+    if runs.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut decision = Table::new(
+        "positions-optimiser",
+        "Dynamic optimisation: tracking error vs the unrounded optimal positions (latest run)",
+        &[
+            "strategy",
+            "date",
+            "te_prior_vs_optimal",
+            "te_optimised_vs_optimal",
+            "buffer_decision",
+            "adj_factor",
+            "traded",
+            "te_greedy_vs_optimal",
+            "te_prior_vs_greedy",
+            "n_valid_keys",
+            "failure",
+        ],
+    );
+    decision.note = Some(
+        "Annualised tracking errors as fractions of capital: of the held positions (prior) and \
+         of the optimised targets against the optimal ones; adj_factor is the part of the move \
+         to the greedy result that was traded."
+            .to_string(),
+    );
+    let mut positions = Table::new(
+        "positions-optimised",
+        "Dynamic optimisation: optimal vs optimised positions (latest run)",
+        &[
+            "strategy",
+            "instrument",
+            "optimal",
+            "held",
+            "greedy",
+            "optimised",
+            "trade",
+            "constraint",
+        ],
+    );
+    for (strategy, date, o) in &runs {
+        decision.push(vec![
+            t(strategy.as_str()),
+            t(date.to_string()),
+            Cell::num(o.te_prior_vs_optimal, 4),
+            Cell::num(o.te_optimised_vs_optimal, 4),
+            t(o.buffer_decision.as_str()),
+            Cell::num(o.adj_factor, 3),
+            t(if o.traded { "yes" } else { "no" }),
+            Cell::num(o.te_greedy_vs_optimal, 4),
+            Cell::num(o.te_prior_vs_greedy, 4),
+            Cell::num(o.n_valid_keys as f64, 0),
+            t(o.failure.clone().unwrap_or_default()),
+        ]);
+        for p in &o.instruments {
+            let mut constraint = Vec::new();
+            if p.dont_trade {
+                constraint.push("no trade".to_string());
+            }
+            if p.reduce_only {
+                constraint.push("reduce only".to_string());
+            }
+            if let Some(l) = p.position_limit_contracts {
+                constraint.push(format!("limit {l}"));
+            }
+            positions.push(vec![
+                t(strategy.as_str()),
+                t(p.instrument.to_string()),
+                Cell::num(p.optimal_position, 3),
+                Cell::num(p.previous_position as f64, 0),
+                Cell::num(p.greedy_position, 3),
+                Cell::num(p.optimised_position as f64, 0),
+                Cell::num((p.optimised_position - p.previous_position) as f64, 0),
+                t(constraint.join(", ")),
+            ]);
+        }
+    }
+    Ok(vec![decision, positions])
 }
 
 /// P&L of each fill marked to the latest close of its contract:

@@ -27,12 +27,17 @@
 //!   `optimal_positions` row has `lower = upper =` the optimised target in whole contracts, so
 //!   place-orders trades to it with no buffer on top. stdout shows optimal vs optimised positions
 //!   and the tracking errors of the held and target positions against the optimal ones.
+//! - Every run that writes `state.sqlite` records itself in `sizing_runs`
+//!   ([`systrade_store::state::sizing`]): the date decided and, when optimised, the optimiser's
+//!   diagnostics (tracking errors, buffer decision, adjustment factor) and per instrument the
+//!   unrounded optimal, held, greedy and optimised positions — what `report positions` shows.
 //! - An instrument that cannot be sized (no forecast, prices, FX, static data) is reported and the
 //!   others go on (exit 3).
 
 pub mod csv_output;
 
 use anyhow::Context;
+use chrono::NaiveDate;
 use clap::{CommandFactory, Parser};
 use rayon::prelude::*;
 use std::collections::BTreeMap;
@@ -40,17 +45,18 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::time::Duration;
 use systrade_accounts::system::{
-    AccountsConfig, CostMethod, InstrumentInputs, InstrumentResult, PositionsResult,
-    compute_positions, run_system_with_positions,
+    AccountsConfig, CostMethod, InstrumentInputs, InstrumentPositions, PositionsResult,
+    compute_positions, for_each_instrument_positions,
 };
 use systrade_cli::{CommonArgs, ExitCode, ExitCodeError, Outcomes, Progress};
 use systrade_config::{Strategy, SystemConfig};
 use systrade_model::{InstrumentCode, Override, PositionHistory};
-use systrade_optimise::Constraints;
-use systrade_optimise::system::{LatestDecision, optimise_latest};
+use systrade_optimise::system::{self as optimise, LatestDecision, optimise_latest};
+use systrade_optimise::{Constraints, Trading};
 use systrade_series::DailySeries;
+use systrade_store::Store;
 use systrade_store::state::optimal::OptimalPosition;
-use systrade_store::{PreparedFile, Store};
+use systrade_store::state::sizing::{BufferDecision, Optimisation, OptimisedInstrument, SizingRun};
 use systrade_system::{ForecastSetup, InstrumentPrices, Load, Overrides, StaticData, forecasts};
 
 /// Size positions from combined forecasts: subsystem, notional and buffered (lower/upper)
@@ -110,6 +116,8 @@ const EXAMPLES: &str = "Examples:\n  size-positions --capital 500000\n  size-pos
 #[derive(Debug, Clone, PartialEq)]
 pub struct Optimal {
     pub instrument: InstrumentCode,
+    /// The date of the latest buffers.
+    pub date: NaiveDate,
     pub timestamp: String,
     pub lower: f64,
     pub upper: f64,
@@ -118,6 +126,20 @@ pub struct Optimal {
     pub reference_contract: String,
     /// Dynamically optimised strategy: (optimal before the risk overlay, held, optimised target).
     pub optimised: Option<(f64, i64, i64)>,
+}
+
+/// One instrument sized: its latest optimal position and its output.
+struct Done {
+    code: InstrumentCode,
+    output: Output,
+    optimal: Optimal,
+}
+
+enum Output {
+    /// The positions file is staged.
+    Staged,
+    /// `--output -`: the history, for the CSV.
+    Csv(Box<PositionHistory>),
 }
 
 /// The dynamic optimiser's decision on the latest date, from the positions `strategy` holds.
@@ -228,19 +250,14 @@ fn cap(values: &mut [f64], limit: f64) -> usize {
     n
 }
 
-fn history(
-    r: &InstrumentResult,
-    forecast: &DailySeries,
-    weight: &DailySeries,
-    idm: &DailySeries,
-) -> PositionHistory {
+fn history(r: &InstrumentPositions, forecast: &DailySeries, idm: &DailySeries) -> PositionHistory {
     let dates = r.notional_position.dates.clone();
     let on = |s: &DailySeries| s.reindex(&dates).values;
     PositionHistory {
         combined_forecast: on(forecast),
         volatility_scalar: r.sizing.volatility_scalar.reindex_ffill(&dates).values,
         subsystem_position: on(&r.sizing.subsystem_position),
-        instrument_weight: weight.reindex_ffill(&dates).values,
+        instrument_weight: r.instrument_weight.reindex_ffill(&dates).values,
         idm: idm.reindex_ffill(&dates).values,
         notional_position: r.notional_position.values.clone(),
         lower: on(&r.buffers.bottom),
@@ -364,6 +381,7 @@ fn latest(
     );
     Ok(Optimal {
         instrument: code.clone(),
+        date: h.dates[i],
         timestamp,
         lower: lower[i].min(upper[i]),
         upper: upper[i].max(lower[i]),
@@ -484,9 +502,20 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         sys_cfg.vol_target.percentage_vol_target,
         config_path.display()
     );
-    let positions = compute_positions(&loaded.inputs, &sys_cfg);
-    let optimised = if cfg.strategy == Strategy::DynamicOptimised && !to_stdout {
-        Some(optimised_targets(
+    // temporary files of a killed earlier run (only ours can exist: we hold the lock); each
+    // positions file is then staged as soon as it is encoded
+    if let Some(writer) = writer.as_ref() {
+        let stale = writer.remove_stale_temp_files_in(&store.dir().positions_dir())?;
+        if stale > 0 {
+            tracing::info!("removed {stale} temporary file(s) left by an interrupted run");
+        }
+    }
+    let staged = writer.as_ref().map(|w| w.staged());
+    // The optimiser needs every instrument's positions at once; otherwise each instrument's
+    // positions are computed, written out and released one at a time.
+    let (positions, optimised) = if cfg.strategy == Strategy::DynamicOptimised && !to_stdout {
+        let positions = compute_positions(&loaded.inputs, &sys_cfg);
+        let decision = optimised_targets(
             &store,
             &args.strategy,
             &kept,
@@ -495,25 +524,25 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
             &sys_cfg,
             &cfg,
             &limits,
-        )?)
+        )?;
+        (Some(positions), Some(decision))
     } else {
-        None
+        (None, None)
     };
-    let result = run_system_with_positions(&loaded.inputs, positions, &sys_cfg);
-
-    let mut done: Vec<(InstrumentCode, PositionHistory, Optimal)> = Vec::new();
-    for ((r, inp), p) in result
-        .instruments
-        .iter()
-        .zip(&loaded.inputs)
-        .zip(&loaded.prices)
-    {
+    let prices = &loaded.prices;
+    // One instrument: its position history from its positions (no P&L: sizing does not need the
+    // accounts), its latest optimal position, and its file encoded and staged at once, so that
+    // nothing of it outlives this call but the optimal position (and the history for `--output
+    // -`).
+    let size_one = |i: usize,
+                    inp: InstrumentInputs,
+                    pos: InstrumentPositions,
+                    idm: &DailySeries|
+     -> anyhow::Result<Result<Done, (InstrumentCode, String)>> {
+        let p = &prices[i];
         let code = p.code.clone();
-        let weight = result
-            .instrument_weights
-            .series(&r.code)
-            .expect("weight column for every instrument");
-        let mut h = history(r, &inp.combined_forecast, &weight, &result.idm);
+        let mut h = history(&pos, &inp.combined_forecast, idm);
+        drop(pos);
         if let Some(limit) = limits.get(&code) {
             let l = *limit as f64;
             let n = cap(&mut h.notional_position, l) + cap(&mut h.lower, l) + cap(&mut h.upper, l);
@@ -531,18 +560,46 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
                 .get(&code)
                 .map_or("?", |i| i.currency.as_str()),
             base: &cfg.base_currency,
-            capital: sys_cfg.vol_target.notional_trading_capital,
+            capital,
         };
-        match latest(&code, &h, p, &inputs) {
-            Ok(mut o) => {
-                if let Some((d, k)) = optimised.as_ref().zip(kept.iter().position(|c| *c == code)) {
-                    let target = d.positions[k] as f64;
-                    (o.lower, o.upper) = (target, target);
-                    o.optimised = Some((d.optimal[k], d.previous[k], d.positions[k]));
-                }
-                done.push((code, h, o))
+        let mut o = match latest(&code, &h, p, &inputs) {
+            Ok(o) => o,
+            Err(e) => return Ok(Err((code, e))),
+        };
+        if let Some((d, k)) = optimised.as_ref().zip(kept.iter().position(|c| *c == code)) {
+            let target = d.positions[k] as f64;
+            (o.lower, o.upper) = (target, target);
+            o.optimised = Some((d.optimal[k], d.previous[k], d.positions[k]));
+        }
+        let output = match &staged {
+            Some(staged) => {
+                staged.stage(&store.prepare_position_history(&code, &h)?)?;
+                Output::Staged
             }
-            Err(e) => failures.push((code, e)),
+            None => Output::Csv(Box::new(h)),
+        };
+        Ok(Ok(Done {
+            code,
+            output,
+            optimal: o,
+        }))
+    };
+    let sized: Vec<anyhow::Result<Result<Done, (InstrumentCode, String)>>> = match positions {
+        Some(PositionsResult {
+            idm, instruments, ..
+        }) => instruments
+            .into_par_iter()
+            .zip(loaded.inputs.into_par_iter())
+            .enumerate()
+            .map(|(i, (pos, inp))| size_one(i, inp, pos, &idm))
+            .collect(),
+        None => for_each_instrument_positions(loaded.inputs, &sys_cfg, size_one),
+    };
+    let mut done: Vec<Done> = Vec::with_capacity(sized.len());
+    for r in sized {
+        match r? {
+            Ok(d) => done.push(d),
+            Err(f) => failures.push(f),
         }
     }
     progress.finish();
@@ -552,30 +609,20 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         let stdout = std::io::stdout();
         let mut out = std::io::BufWriter::with_capacity(1 << 20, stdout.lock());
         csv_output::write_csv_header(&mut out)?;
-        for (code, h, _) in &done {
-            csv_output::write_csv_rows(&mut out, code, h)?;
+        for d in &done {
+            if let Output::Csv(h) = &d.output {
+                csv_output::write_csv_rows(&mut out, &d.code, h)?;
+            }
         }
         out.flush()?;
-    } else if let Some(writer) = writer.as_ref().filter(|_| !done.is_empty()) {
-        let encoded: Vec<PreparedFile> = done
-            .par_iter()
-            .map(|(code, h, _)| store.prepare_position_history(code, h))
-            .collect::<Result<_, _>>()?;
-        // temporary files of a killed earlier run (only ours can exist: we hold the lock)
-        let stale = writer.remove_stale_temp_files_in(&store.dir().positions_dir())?;
-        if stale > 0 {
-            tracing::info!("removed {stale} temporary file(s) left by an interrupted run");
-        }
+    } else if let Some(staged) = staged.filter(|_| !done.is_empty()) {
         // every file replaced atomically, all made durable with one filesystem flush
-        let staged = writer.staged();
-        for file in &encoded {
-            staged.stage(file)?;
-        }
-        staged.commit()?;
-        write_optimal_positions(&store, &args.strategy, &done)?;
+        let files = staged.commit()?;
+        let run = sizing_run(&args.strategy, &kept, optimised.as_ref(), &done);
+        write_optimal_positions(&store, &args.strategy, &done, &run)?;
         tracing::info!(
             "{} positions files in {}, optimal positions for strategy '{}' in {}",
-            encoded.len(),
+            files,
             store.dir().positions_dir().display(),
             args.strategy,
             store.dir().state_sqlite().display()
@@ -587,7 +634,10 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
                 "dynamic optimisation on {}: tracking error vs optimal {:.4} held, {:.4} target",
                 d.date, d.tracking_error_previous, d.tracking_error
             )?;
-            for (code, _, o) in &done {
+            for Done {
+                code, optimal: o, ..
+            } in &done
+            {
                 if let Some((optimal, held, target)) = o.optimised {
                     writeln!(
                         out,
@@ -601,7 +651,10 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
                 }
             }
         }
-        for (code, _, o) in done.iter().filter(|_| optimised.is_none()) {
+        for Done {
+            code, optimal: o, ..
+        } in done.iter().filter(|_| optimised.is_none())
+        {
             writeln!(
                 out,
                 "{:<12} {}  notional {:>10.3}  lower {:>10.3}  upper {:>10.3}  ref {} @ {}",
@@ -622,17 +675,74 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     Ok(outcome(
         "size-positions",
         &failures,
-        done.iter().map(|d| &d.0),
+        done.iter().map(|d| &d.code),
     ))
+}
+
+/// The `sizing_runs` record of this run: the date decided and, for the dynamically optimised
+/// strategy, the optimiser's diagnostics and every instrument of its universe (`kept`, the
+/// decision's order).
+fn sizing_run(
+    strategy: &str,
+    kept: &[InstrumentCode],
+    decision: Option<&LatestDecision>,
+    done: &[Done],
+) -> SizingRun {
+    let latest = done.iter().map(|d| d.optimal.date).max();
+    let optimisation = decision.map(|d| {
+        let g = &d.diagnostics;
+        Optimisation {
+            n_valid_keys: g.n_valid_keys,
+            te_prior_vs_optimal: d.tracking_error_previous,
+            prior_within_buffer: g.prior_within_buffer,
+            te_greedy_vs_optimal: g.tracking_error_greedy_vs_optimal,
+            costs_term_greedy: g.costs_term_greedy,
+            te_prior_vs_greedy: g.tracking_error_prior_vs_greedy,
+            adj_factor: g.adj_factor,
+            te_optimised_vs_optimal: d.tracking_error,
+            buffer_decision: match d.buffer_decision() {
+                optimise::BufferDecision::PriorWithinBuffer => BufferDecision::PriorWithinBuffer,
+                optimise::BufferDecision::GreedyWithinBuffer => BufferDecision::GreedyWithinBuffer,
+                optimise::BufferDecision::Adjusted => BufferDecision::Adjusted,
+                optimise::BufferDecision::Failed => BufferDecision::Failed,
+            },
+            traded: d.traded(),
+            failure: d.failure.map(|f| f.to_string()),
+            instruments: kept
+                .iter()
+                .enumerate()
+                .map(|(k, code)| OptimisedInstrument {
+                    instrument: code.clone(),
+                    optimal_position: d.optimal[k],
+                    previous_position: d.previous[k],
+                    optimised_position: d.positions[k],
+                    greedy_position: d.greedy_positions[k],
+                    weight_per_contract: d.per_contract_value[k],
+                    reduce_only: d.constraints[k].trading == Trading::ReduceOnly,
+                    dont_trade: d.constraints[k].trading == Trading::NoTrade,
+                    position_limit_contracts: d.constraints[k].position_limit,
+                })
+                .collect(),
+        }
+    });
+    SizingRun {
+        id: 0,
+        strategy: strategy.to_string(),
+        date: decision.map(|d| d.date).or(latest).unwrap_or_default(),
+        optimisation,
+        created_at: String::new(),
+    }
 }
 
 fn write_optimal_positions(
     store: &Store,
     strategy: &str,
-    done: &[(InstrumentCode, PositionHistory, Optimal)],
+    done: &[Done],
+    run: &SizingRun,
 ) -> anyhow::Result<()> {
     store.open_state_for_writing()?.transaction(|tx| {
-        for (_, _, o) in done {
+        tx.insert_sizing_run(run)?;
+        for Done { optimal: o, .. } in done {
             tx.insert_optimal_position(&OptimalPosition {
                 strategy: strategy.to_string(),
                 instrument: o.instrument.clone(),

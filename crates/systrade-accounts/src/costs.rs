@@ -116,11 +116,16 @@ pub fn sr_cost_per_trade(
 pub const SECONDS_IN_YEAR: f64 = 365.25 * 24.0 * 60.0 * 60.0;
 
 /// Annual SR cost of an instrument (`get_SR_cost_given_turnover`):
-/// `SR_cost_per_trade × turnover + SR_cost_per_trade × rolls_per_year × 2` (holding assumes two
-/// separate trades per roll).
+/// `SR_cost_per_trade × turnover +` [`holding_sr_cost`]. Also the SR cost of one rule's forecast
+/// (`get_SR_cost_for_instrument_forecast`, costs not pooled), with the forecast's turnover.
 pub fn annual_sr_cost(sr_cost_per_trade: f64, turnover: f64, rolls_per_year: usize) -> f64 {
-    let holding = sr_cost_per_trade * (rolls_per_year as f64 * 2.0);
-    holding + turnover * sr_cost_per_trade
+    holding_sr_cost(sr_cost_per_trade, rolls_per_year) + turnover * sr_cost_per_trade
+}
+
+/// Annual SR cost of holding an instrument (`get_SR_holding_cost_only`):
+/// `SR_cost_per_trade × rolls_per_year × 2` (two separate trades per roll).
+pub fn holding_sr_cost(sr_cost_per_trade: f64, rolls_per_year: usize) -> f64 {
+    sr_cost_per_trade * (rolls_per_year as f64 * 2.0)
 }
 
 /// SR costs in price points (`ProfitAndLossWithSharpeRatioCosts.costs_pandl_in_points`):

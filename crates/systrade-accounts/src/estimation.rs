@@ -3,14 +3,32 @@
 //! with its Sharpe-ratio cost (`systems/accounts/account_costs.py`), and each instrument's
 //! subsystem P&L (`systems/accounts/account_subsystem.py`, `pandl_for_subsystem`). Pure
 //! functions over series the caller supplies.
+//!
+//! The SR cost of trading a rule lives here once, for estimation and for the cost ceiling
+//! (`forecast_post_ceiling_cost_SR`, `systems/forecast_combine.py`
+//! `cheap_trading_rules_post_processing`) alike, in annual Sharpe-ratio units for instrument `i`:
+//!
+//! ```text
+//! SR cost      = transaction + holding                                  (sr_cost_of_forecast)
+//! holding      = SR_cost_per_trade_i × rolls_per_year_i × 2             (costs::holding_sr_cost)
+//! transaction  = turnover_i × SR_cost_per_trade_i                       (use_pooled_costs: false)
+//!              = Σ_j (len_j / Σ len) × turnover_j × SR_cost_per_trade_j (use_pooled_costs: true)
+//! turnover_j   = 256 × mean |Δ(capped forecast / average_absolute_forecast)|  (forecast_turnover)
+//!                or, with use_pooled_turnover, its length-weighted mean over the pool
+//!                (pooled_turnover)
+//! ```
+//!
+//! The pool (`has_same_rules_as_code`) is the system's instruments with the same rule list as `i`;
+//! `SR_cost_per_trade` is [`crate::costs::sr_cost_per_trade`].
 
 use crate::buffering::{BufferWalk, buffered_position, unbuffered_position};
+use crate::costs::holding_sr_cost;
 use crate::curves::{
     CashCostParams, Curves, SrCostParams, instrument_account_cash_costs,
     instrument_account_sr_costs,
 };
 use crate::pandl::PandlInputs;
-use crate::stats::{BUSINESS_DAYS_IN_YEAR, turnover};
+use crate::stats::{BUSINESS_DAYS_IN_YEAR, pandas_mean, turnover};
 use chrono::NaiveDate;
 use systrade_estimate::diversification::WeightHistory;
 pub use systrade_estimate::over_time::PeriodWeights;
@@ -20,10 +38,9 @@ use systrade_estimate::over_time::{
 use systrade_estimate::returns::{PreProcessing, ReturnsWithCosts, pre_process};
 use systrade_estimate::smoothing::{DailyWeights, smoothed_weights, unsmoothed_weights};
 use systrade_estimate::{DataFrame, EstimateError, dm_over_time};
-use systrade_model::FxRates;
-use systrade_model::Timestamp;
+use systrade_model::{FxRates, Timestamp};
 use systrade_portfolio::portfolio::{BufferMethod, apply_buffers_to_position, buffer};
-use systrade_series::DailySeries;
+use systrade_series::{DailySeries, business_days, resample_business_day_last};
 
 /// What valuing one instrument's forecasts needs.
 #[derive(Debug, Clone, Copy)]
@@ -93,30 +110,45 @@ pub fn forecast_account(
 }
 
 /// Annualised turnover of one forecast (`_forecast_turnover_for_individual_instrument`:
-/// `turnover(forecast, average_absolute_forecast)`): `256 × mean |Δ(forecast / average)|` over the
-/// business days, NaN changes skipped.
+/// `turnover(forecast, average_absolute_forecast)`, `syscore/pandas/strategy_functions.py`): the
+/// forecast resampled to business days (`resample("1B").last()`, NaN on days without a value),
+/// divided by `average_absolute_forecast`, `256 × mean |day-to-day change|` (pandas `mean`: changes
+/// touching a NaN left out). NaN when no two consecutive business days both have a value.
 pub fn forecast_turnover(forecast: &DailySeries, average_absolute_forecast: f64) -> f64 {
-    let mut sum = 0.0;
-    let mut n = 0usize;
-    for w in forecast.values.windows(2) {
-        let d = (w[1] / average_absolute_forecast - w[0] / average_absolute_forecast).abs();
-        if !d.is_nan() {
-            sum += d;
-            n += 1;
-        }
-    }
-    if n == 0 {
+    let (Some(&first), Some(&last)) = (forecast.dates.first(), forecast.dates.last()) else {
         return f64::NAN;
-    }
-    sum / n as f64 * BUSINESS_DAYS_IN_YEAR
+    };
+    let resampled;
+    let daily = if business_days(first, last) == forecast.dates {
+        &forecast.values
+    } else {
+        let stamps: Vec<Timestamp> = forecast
+            .dates
+            .iter()
+            .map(|d| Timestamp::from_date(*d))
+            .collect();
+        resampled = resample_business_day_last(&stamps, &forecast.values);
+        &resampled.values
+    };
+    let changes: Vec<f64> = daily
+        .windows(2)
+        .map(|w| (w[1] / average_absolute_forecast - w[0] / average_absolute_forecast).abs())
+        .collect();
+    pandas_mean(&changes) * BUSINESS_DAYS_IN_YEAR
+}
+
+/// Each instrument's weight in a pool, in proportion to the length of its forecast of the rule
+/// (`_get_forecast_length_weighting_for_list_of_instruments`; pandas `len`, NaN rows included).
+pub fn length_weights(forecast_lengths: &[usize]) -> Vec<f64> {
+    let total: f64 = forecast_lengths.iter().map(|&l| l as f64).sum();
+    forecast_lengths.iter().map(|&l| l as f64 / total).collect()
 }
 
 /// The turnover of a rule averaged over instruments, weighted by the length of each one's
 /// forecast (`_forecast_turnover_for_list`, `calculate_weighted_average_with_nans`): pairs with a
 /// NaN turnover or weight are left out and the other weights re-normalised; 0.0 when none is left.
 pub fn pooled_turnover(turnovers: &[f64], forecast_lengths: &[usize]) -> f64 {
-    let total: f64 = forecast_lengths.iter().map(|&l| l as f64).sum();
-    let weights: Vec<f64> = forecast_lengths.iter().map(|&l| l as f64 / total).collect();
+    let weights = length_weights(forecast_lengths);
     let usable: Vec<(f64, f64)> = weights
         .iter()
         .zip(turnovers)
@@ -133,11 +165,83 @@ pub fn pooled_turnover(turnovers: &[f64], forecast_lengths: &[usize]) -> f64 {
 
 /// The annual SR cost of trading one rule's forecast on one instrument
 /// (`get_SR_cost_for_instrument_forecast` without pooled costs): `turnover × SR_cost_per_trade`
-/// plus the holding cost `rolls_per_year × 2 × SR_cost_per_trade`.
-pub fn forecast_sr_cost(sr_cost_per_trade: f64, turnover: f64, rolls_per_year: usize) -> f64 {
-    let transaction = turnover * sr_cost_per_trade;
-    let holding = (rolls_per_year as f64 * 2.0) * sr_cost_per_trade;
-    transaction + holding
+/// plus the holding cost `rolls_per_year × 2 × SR_cost_per_trade` — the same formula as an
+/// instrument's [`crate::costs::annual_sr_cost`], which it is. Arguments: `(sr_cost_per_trade,
+/// turnover, rolls_per_year)`.
+pub use crate::costs::annual_sr_cost as forecast_sr_cost;
+
+/// `forecast_cost_estimates` (`systems/accounts/account_costs.py`; pysystemtrade's defaults: costs
+/// not pooled, turnover pooled).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ForecastCostEstimates {
+    /// `use_pooled_costs`: the transaction cost is the length-weighted mean of the pool's
+    /// transaction costs ([`sr_cost_of_forecast`]).
+    pub use_pooled_costs: bool,
+    /// `use_pooled_turnover`: each instrument's turnover is the pool's [`pooled_turnover`].
+    pub use_pooled_turnover: bool,
+}
+
+impl Default for ForecastCostEstimates {
+    fn default() -> Self {
+        Self {
+            use_pooled_costs: false,
+            use_pooled_turnover: true,
+        }
+    }
+}
+
+/// What the SR cost of a rule needs of one instrument's forecast of it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ForecastCostInput {
+    /// [`forecast_turnover`] of the capped forecast.
+    pub turnover: f64,
+    /// Rows of the capped forecast (pandas `len`, NaN rows included).
+    pub length: usize,
+    /// The instrument's [`crate::costs::sr_cost_per_trade`].
+    pub sr_cost_per_trade: f64,
+}
+
+/// The annual SR cost of trading a rule on instrument `pool[own]`
+/// (`get_SR_cost_for_instrument_forecast`) with the pooling `estimates` asks for. `pool` holds,
+/// for every instrument with the same rule list as this one (`has_same_rules_as_code`, this one
+/// included at index `own`), its [`ForecastCostInput`] for the rule; `rolls_per_year` is this
+/// instrument's. Each instrument's turnover is its own or, with `use_pooled_turnover`, the
+/// [`pooled_turnover`]; the cost is [`forecast_sr_cost`] of this instrument's, or with
+/// `use_pooled_costs` `Σ_j length_weight_j × turnover_j × SR_cost_per_trade_j` (Python's `sum`,
+/// in pool order) plus this instrument's [`holding_sr_cost`].
+///
+/// NaN when a number it needs is NaN; pysystemtrade then treats the rule as too expensive
+/// ([`is_cheap_enough`]).
+///
+/// # Panics
+/// When `own` is not an index of `pool`.
+pub fn sr_cost_of_forecast(
+    pool: &[ForecastCostInput],
+    own: usize,
+    rolls_per_year: usize,
+    estimates: ForecastCostEstimates,
+) -> f64 {
+    let me = pool[own];
+    let lengths: Vec<usize> = pool.iter().map(|p| p.length).collect();
+    let pooled = estimates.use_pooled_turnover.then(|| {
+        let turnovers: Vec<f64> = pool.iter().map(|p| p.turnover).collect();
+        pooled_turnover(&turnovers, &lengths)
+    });
+    let turnover_of = |p: &ForecastCostInput| pooled.unwrap_or(p.turnover);
+    if !estimates.use_pooled_costs {
+        return forecast_sr_cost(me.sr_cost_per_trade, turnover_of(&me), rolls_per_year);
+    }
+    let transaction = length_weights(&lengths)
+        .iter()
+        .zip(pool)
+        .map(|(w, p)| turnover_of(p) * p.sr_cost_per_trade * w)
+        .fold(0.0, |a, x| a + x);
+    transaction + holding_sr_cost(me.sr_cost_per_trade, rolls_per_year)
+}
+
+/// `rule_cost <= ceiling_cost_SR` (`_cheap_trading_rules_generic`): a NaN cost is not cheap enough.
+pub fn is_cheap_enough(sr_cost: f64, ceiling: f64) -> bool {
+    sr_cost <= ceiling
 }
 
 /// What valuing one instrument's subsystem needs (`pandl_for_subsystem` with cash costs).
@@ -396,5 +500,96 @@ mod tests {
         assert_eq!(pooled_turnover(&[f64::NAN, 3.0], &[1, 3]), 3.0);
         assert_eq!(pooled_turnover(&[f64::NAN], &[1]), 0.0);
         assert_eq!(forecast_sr_cost(0.01, 5.0, 4), 0.05 + 0.08);
+    }
+
+    fn d(s: &str) -> NaiveDate {
+        NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+    }
+
+    #[test]
+    fn turnover_on_business_days_by_hand() {
+        // Mon..Fri: 10, 20, 20, NaN, 0 → /10: 1, 2, 2, NaN, 0; |Δ|: 1, 0, NaN, NaN → mean 0.5
+        let days = [
+            "2024-01-01",
+            "2024-01-02",
+            "2024-01-03",
+            "2024-01-04",
+            "2024-01-05",
+        ];
+        let f = DailySeries::new(days.map(d).to_vec(), vec![10.0, 20.0, 20.0, f64::NAN, 0.0]);
+        assert_eq!(forecast_turnover(&f, 10.0), 0.5 * 256.0);
+        // A missing business day (Thursday absent) is a NaN day: the same result.
+        let g = DailySeries::new(
+            ["2024-01-01", "2024-01-02", "2024-01-03", "2024-01-05"]
+                .map(d)
+                .to_vec(),
+            vec![10.0, 20.0, 20.0, 0.0],
+        );
+        assert_eq!(forecast_turnover(&g, 10.0), 0.5 * 256.0);
+        // Friday to Monday is one business day apart; a Saturday value is Friday's last.
+        let h = DailySeries::new(
+            ["2024-01-05", "2024-01-08"].map(d).to_vec(),
+            vec![5.0, -5.0],
+        );
+        assert_eq!(forecast_turnover(&h, 10.0), 256.0);
+        let sat = DailySeries::new(
+            ["2024-01-05", "2024-01-06", "2024-01-08"].map(d).to_vec(),
+            vec![0.0, 5.0, -5.0],
+        );
+        assert_eq!(forecast_turnover(&sat, 10.0), 256.0);
+        let one = DailySeries::new(vec![d("2024-01-05")], vec![5.0]);
+        assert!(forecast_turnover(&one, 10.0).is_nan());
+    }
+
+    fn input(turnover: f64, length: usize, sr_cost_per_trade: f64) -> ForecastCostInput {
+        ForecastCostInput {
+            turnover,
+            length,
+            sr_cost_per_trade,
+        }
+    }
+
+    #[test]
+    fn sr_cost_of_a_rule_by_hand() {
+        let pool = [
+            input(10.0, 100, 0.002),
+            input(30.0, 300, 0.004),
+            input(f64::NAN, 400, 0.001),
+        ];
+        let own = |estimates| sr_cost_of_forecast(&pool, 0, 4, estimates);
+        let holding = 4.0 * 2.0 * 0.002;
+        // nothing pooled: 10 × 0.002 + 4 rolls × 2 × 0.002
+        let alone = ForecastCostEstimates {
+            use_pooled_costs: false,
+            use_pooled_turnover: false,
+        };
+        assert!((own(alone) - (0.02 + 0.016)).abs() < 1e-15);
+        // pooled turnover: weights 1/8, 3/8, (NaN turnover left out), renormalised to 1/4, 3/4:
+        // 2.5 + 22.5 = 25
+        assert!((pooled_turnover(&[10.0, 30.0, f64::NAN], &[100, 300, 400]) - 25.0).abs() < 1e-12);
+        assert!((own(ForecastCostEstimates::default()) - (25.0 * 0.002 + holding)).abs() < 1e-15);
+        // pooled costs with pooled turnover: Σ w_j × 25 × cost_j, w = 1/8, 3/8, 1/2
+        let both = ForecastCostEstimates {
+            use_pooled_costs: true,
+            use_pooled_turnover: true,
+        };
+        let want = 25.0 * (0.002 / 8.0 + 0.004 * 3.0 / 8.0 + 0.001 / 2.0) + holding;
+        assert!((own(both) - want).abs() < 1e-15);
+        // pooled costs with each instrument's own turnover: the NaN one makes the cost NaN,
+        // which is never cheap enough
+        let costs_only = ForecastCostEstimates {
+            use_pooled_costs: true,
+            use_pooled_turnover: false,
+        };
+        assert!(own(costs_only).is_nan());
+        assert!(!is_cheap_enough(own(costs_only), 999.0));
+        assert!(is_cheap_enough(0.13, 0.13));
+        assert!(!is_cheap_enough(0.1300001, 0.13));
+        // every turnover NaN: pooled turnover 0, only the holding cost is left
+        let nan_pool = [input(f64::NAN, 10, 0.01)];
+        assert_eq!(
+            sr_cost_of_forecast(&nan_pool, 0, 1, ForecastCostEstimates::default()),
+            0.02
+        );
     }
 }

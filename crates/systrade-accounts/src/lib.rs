@@ -6,6 +6,10 @@
 //! pseudo-fills; vol-normalised cash costs; business-day gross/costs/net curves). At portfolio level
 //! [`curves::portfolio_account`] sums the instruments and [`stats::stats`] summarises any curve.
 //!
+//! [`estimation::sr_cost_of_forecast`] is the annual SR cost of trading one rule's forecast
+//! (turnover × cost per trade + holding, pooled as `forecast_cost_estimates` says), used by
+//! estimation and by the `forecast_post_ceiling_cost_SR` rule filter of the forecast pipeline.
+//!
 //! [`system`] wires all of it for the binaries: [`system::compute_positions`] (everything
 //! `size-positions` writes: sizing, weights, IDM, notional positions, buffers, buffered positions),
 //! [`system::account_instrument`] and [`system::run_system`] (the backtest, cash or SR costs), and

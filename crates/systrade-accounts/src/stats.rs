@@ -102,11 +102,18 @@ fn nansum(v: &[f64]) -> f64 {
     pairwise_sum(&filled)
 }
 
+/// pandas `Series.mean()`: the pairwise sum of the NaN-as-0 array over the number of non-NaN
+/// values (NaN when there are none).
+pub fn pandas_mean(v: &[f64]) -> f64 {
+    let count = v.iter().filter(|x| !x.is_nan()).count();
+    nansum(v) / count as f64
+}
+
 /// pandas `Series.mean()` / `.std()` (ddof 1): over the NaN-as-0 array with the NaN rows left out
 /// of the count and of the squared deviations.
 fn pandas_mean_std(v: &[f64]) -> (f64, f64) {
     let count = v.iter().filter(|x| !x.is_nan()).count();
-    let avg = nansum(v) / count as f64;
+    let avg = pandas_mean(v);
     let sq: Vec<f64> = v
         .iter()
         .map(|x| {
@@ -379,21 +386,6 @@ pub fn turnover(positions: &DailySeries, average_position: &DailySeries) -> f64 
         .iter()
         .zip(&y)
         .map(|(x, y)| x / y)
-        .collect();
-    let changes: Vec<f64> = systrade_series::diff(&norm, 1)
-        .into_iter()
-        .filter(|x| !x.is_nan())
-        .map(f64::abs)
-        .collect();
-    mean(&changes) * BUSINESS_DAYS_IN_YEAR
-}
-
-/// Turnover against a constant average position (no smoothing).
-pub fn turnover_constant(positions: &DailySeries, average_position: f64) -> f64 {
-    let norm: Vec<f64> = positions
-        .values
-        .iter()
-        .map(|x| x / average_position)
         .collect();
     let changes: Vec<f64> = systrade_series::diff(&norm, 1)
         .into_iter()

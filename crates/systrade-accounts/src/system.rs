@@ -212,6 +212,59 @@ pub fn compute_positions_given(
     }
 }
 
+/// [`compute_positions`] without holding every instrument's positions at once (for a caller
+/// that writes them out, e.g. size-positions): the sizing of all instruments, their weights, IDM
+/// and risk multiplier as there, then, in one parallel pass, each instrument's positions are
+/// computed and handed to `f` with its index and its inputs, and released with them. Same
+/// numbers as [`compute_positions`]. Of the sizing, only the subsystem position and the
+/// volatility scalar are kept (the block value and the vols are empty), as in
+/// [`run_system_lean`]. Returns what `f` returned, in instrument order.
+pub fn for_each_instrument_positions<T: Send>(
+    instruments: Vec<InstrumentInputs>,
+    config: &AccountsConfig,
+    f: impl Fn(usize, InstrumentInputs, InstrumentPositions, &DailySeries) -> T + Sync,
+) -> Vec<T> {
+    // each instrument's sizing reduced as soon as it is computed
+    let sized: Vec<SizedInstrument> = instruments
+        .par_iter()
+        .map(|i| {
+            let empty = DailySeries::new(Vec::new(), Vec::new());
+            SizedInstrument {
+                block_value: empty.clone(),
+                instrument_currency_vol: empty.clone(),
+                instrument_value_vol: empty,
+                ..size_one(i, config)
+            }
+        })
+        .collect();
+    let codes: Vec<String> = instruments.iter().map(|i| i.code.clone()).collect();
+    let (weights, idm) = weights_and_idm(&codes, &sized, config);
+    let risk_multiplier = config
+        .risk_overlay
+        .map(|limits| risk_multiplier(&instruments, &sized, &weights, &idm, config, limits));
+    assert_eq!(
+        weights.instruments, codes,
+        "weight columns in instrument order"
+    );
+    let InstrumentFrame {
+        dates: weight_dates,
+        columns: weight_columns,
+        ..
+    } = weights;
+    instruments
+        .into_par_iter()
+        .zip(codes)
+        .zip(sized)
+        .zip(weight_columns)
+        .enumerate()
+        .map(|(i, (((inp, code), sizing), weight))| {
+            let w = DailySeries::new(weight_dates.clone(), weight);
+            let pos = positions_of(config, code, sizing, w, &idm, risk_multiplier.as_ref());
+            f(i, inp, pos, &idm)
+        })
+        .collect()
+}
+
 /// The risk overlay's multiplier (§3.7, [`systrade_portfolio::risk_overlay`]) from the notional
 /// positions before the overlay: per instrument (in parallel) its portfolio weights (position ×
 /// denominator price × value of a block price move × FX / notional capital), annualised and
@@ -276,20 +329,22 @@ fn risk_multiplier(
 pub fn size_all(instruments: &[InstrumentInputs], config: &AccountsConfig) -> Vec<SizedInstrument> {
     instruments
         .par_iter()
-        .map(|i| {
-            size_instrument(
-                SizingInputs {
-                    daily_price: &i.denominator_price,
-                    daily_percentage_volatility: &i.daily_percentage_volatility,
-                    fx_rate: &i.fx,
-                    combined_forecast: &i.combined_forecast,
-                    value_of_block_price_move: i.value_of_block_price_move,
-                    long_only: i.long_only,
-                },
-                config.vol_target,
-            )
-        })
+        .map(|i| size_one(i, config))
         .collect()
+}
+
+fn size_one(i: &InstrumentInputs, config: &AccountsConfig) -> SizedInstrument {
+    size_instrument(
+        SizingInputs {
+            daily_price: &i.denominator_price,
+            daily_percentage_volatility: &i.daily_percentage_volatility,
+            fx_rate: &i.fx,
+            combined_forecast: &i.combined_forecast,
+            value_of_block_price_move: i.value_of_block_price_move,
+            long_only: i.long_only,
+        },
+        config.vol_target,
+    )
 }
 
 /// Instrument weights (fixed, smoothed over the subsystem positions' dates) and the IDM.
@@ -920,5 +975,41 @@ mod tests {
             assert_eq!(f.buffered_position, l.buffered_position);
         }
         assert_eq!(full.risk_multiplier.as_ref(), Some(m));
+        // one instrument at a time: the same positions, in order, with the same IDM
+        let all = compute_positions(&inputs, &config);
+        let one_by_one =
+            for_each_instrument_positions(inputs.to_vec(), &config, |i, inp, p, idm| {
+                assert_eq!(inp.code, inputs[i].code);
+                assert_eq!(idm, &all.idm);
+                p
+            });
+        assert_eq!(one_by_one.len(), all.instruments.len());
+        // bit for bit (NaN equal to NaN)
+        let same = |x: &DailySeries, y: &DailySeries| {
+            let bits = |s: &DailySeries| s.values.iter().map(|v| v.to_bits()).collect::<Vec<_>>();
+            x.dates == y.dates && bits(x) == bits(y)
+        };
+        for (a, b) in all.instruments.iter().zip(&one_by_one) {
+            assert_eq!(a.code, b.code);
+            for (what, x, y) in [
+                ("weight", &a.instrument_weight, &b.instrument_weight),
+                ("notional", &a.notional_position, &b.notional_position),
+                ("top", &a.buffers.top, &b.buffers.top),
+                ("bottom", &a.buffers.bottom, &b.buffers.bottom),
+                ("buffered", &a.buffered_position, &b.buffered_position),
+                (
+                    "vol scalar",
+                    &a.sizing.volatility_scalar,
+                    &b.sizing.volatility_scalar,
+                ),
+                (
+                    "subsystem",
+                    &a.sizing.subsystem_position,
+                    &b.sizing.subsystem_position,
+                ),
+            ] {
+                assert!(same(x, y), "{}: {what}", a.code);
+            }
+        }
     }
 }

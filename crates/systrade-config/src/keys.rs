@@ -196,16 +196,16 @@ pub const CONFIG_KEYS: &[ConfigKey] = &[
     ),
     k(
         "forecast_post_ceiling_cost_SR",
-        RefusedUnlessDefault(Forecasts),
-        "systems/forecast_combine.py drops rules whose SR cost exceeds it, also from fixed weights; the default 999 drops none",
+        Implemented(Forecasts),
+        "systems/forecast_combine.py _remove_expensive_rules_from_weights: rules whose SR cost (systrade_accounts::estimation::sr_cost_of_forecast) exceeds it leave the weights, fixed ones too; the default 999 drops none",
     ),
     k(
         "forecast_cost_estimates",
         OnlyWith {
             stage: Forecasts,
-            feature: "forecast_post_ceiling_cost_SR below 999, or use_forecast_weight_estimates",
+            feature: "forecast_post_ceiling_cost_SR below 999 (implemented), or use_forecast_weight_estimates",
         },
-        "systems/accounts/account_costs.py: pooled costs / turnover of a rule's SR cost",
+        "systems/accounts/account_costs.py: use_pooled_costs / use_pooled_turnover of a rule's SR cost (systrade_accounts::estimation::sr_cost_of_forecast)",
     ),
     // ---- estimation (issue 17): backtest estimates; production tools refuse use_*_estimates
     k(

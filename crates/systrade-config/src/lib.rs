@@ -11,8 +11,8 @@
 //! - every key pysystemtrade knows is classified in one table, [`keys::CONFIG_KEYS`]: implemented,
 //!   used only with a feature another key turns on, production-only (a stage no tool runs from this
 //!   config), or refused; unknown keys are a [`Warning`];
-//! - features not implemented yet (estimated forecast weights, FDM, instrument weights, IDM, the
-//!   cost ceiling, ...) are parsed; [`SystemConfig::check_supported_for`] rejects them with a message
+//! - features not implemented yet (estimated forecast weights, FDM, instrument weights, IDM, ...)
+//!   are parsed; [`SystemConfig::check_supported_for`] rejects them with a message
 //!   naming the key, for the tools that run their stage ([`keys::Stage`]).
 //!
 //! YAML is read with serde-saphyr (YAML 1.2 core schema). For compatibility with PyYAML (YAML 1.1),
@@ -35,9 +35,9 @@ pub use keys::{BACKTEST_STAGES, FORECAST_STAGES, SIZING_STAGES, Stage};
 pub use types::DEFAULT_FORECAST_POST_CEILING_COST_SR;
 pub use types::{
     ArgValue, BufferMethod, CapitalMultiplier, DataSource, DivMultiplier, DuplicateInstruments,
-    ExcludeInstrumentLists, ForecastMapping, ForecastScalarEstimate, ForecastWeights, Refusal,
-    RiskOverlay, RuleFunction, RuleVariations, RuleWeights, SmallSystem, Strategy, SystemConfig,
-    TradingRule, VolFunction, VolatilityCalculation,
+    ExcludeInstrumentLists, ForecastCostEstimates, ForecastMapping, ForecastScalarEstimate,
+    ForecastWeights, Refusal, RiskOverlay, RuleFunction, RuleVariations, RuleWeights, SmallSystem,
+    Strategy, SystemConfig, TradingRule, VolFunction, VolatilityCalculation,
 };
 
 use std::path::Path;

@@ -282,6 +282,7 @@ impl<'a> Reader<'a> {
             base_config: None,
             start_date: None,
             forecast_post_ceiling_cost_sr: DEFAULT_FORECAST_POST_CEILING_COST_SR,
+            forecast_cost_estimates: ForecastCostEstimates::default(),
             instrument_returns_correlation_changes: Vec::new(),
             estimation: Estimation::default(),
         };
@@ -468,6 +469,9 @@ impl<'a> Reader<'a> {
         }
         if let Some(n) = get(top, "forecast_post_ceiling_cost_SR") {
             c.forecast_post_ceiling_cost_sr = self.positive("forecast_post_ceiling_cost_SR", n)?;
+        }
+        if let Some(n) = get(top, "forecast_cost_estimates") {
+            c.forecast_cost_estimates = self.forecast_cost_estimates(n)?;
         }
         if let Some(n) = get(top, "instrument_returns_correlation") {
             c.instrument_returns_correlation_changes = self.instrument_returns_correlation(n)?;
@@ -1013,6 +1017,24 @@ impl<'a> Reader<'a> {
         }
         if let Some(n) = get(m, "backfill") {
             e.backfill = self.boolean(&join(P, "backfill"), n)?;
+        }
+        Ok(e)
+    }
+
+    /// `forecast_cost_estimates`: `use_pooled_costs`, `use_pooled_turnover` (booleans).
+    fn forecast_cost_estimates(
+        &mut self,
+        node: &Node,
+    ) -> Result<ForecastCostEstimates, ConfigError> {
+        const P: &str = "forecast_cost_estimates";
+        let m = self.map(P, node)?;
+        self.check_keys(P, m, &["use_pooled_costs", "use_pooled_turnover"]);
+        let mut e = ForecastCostEstimates::default();
+        if let Some(n) = get(m, "use_pooled_costs") {
+            e.use_pooled_costs = self.boolean(&join(P, "use_pooled_costs"), n)?;
+        }
+        if let Some(n) = get(m, "use_pooled_turnover") {
+            e.use_pooled_turnover = self.boolean(&join(P, "use_pooled_turnover"), n)?;
         }
         Ok(e)
     }

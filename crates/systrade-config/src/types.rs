@@ -118,10 +118,14 @@ pub struct SystemConfig {
     /// `start_date`: prices (adjusted, multiple) and FX rates before this date are not used
     /// (pysystemtrade's `simData.start_date_for_data`, default 1900-01-01: everything).
     pub start_date: Option<chrono::NaiveDate>,
-    /// `forecast_post_ceiling_cost_SR`, default 999 (no rule is too expensive). A lower value would
-    /// drop rules whose SR cost exceeds it, also from fixed weights
-    /// (`ForecastCombine._remove_expensive_rules_from_weights`): refused for now.
+    /// `forecast_post_ceiling_cost_SR`, default 999 (no rule is too expensive). Below 999, rules
+    /// whose SR cost exceeds it leave an instrument's forecast weights, fixed or estimated
+    /// (`ForecastCombine._remove_expensive_rules_from_weights`); the forecast pipeline's
+    /// `CostCeiling`.
     pub forecast_post_ceiling_cost_sr: f64,
+    /// `forecast_cost_estimates`: how a rule's SR cost is pooled across instruments with the same
+    /// rules (read with the ceiling).
+    pub forecast_cost_estimates: ForecastCostEstimates,
     /// `instrument_returns_correlation` entries that differ from pysystemtrade's defaults (which the
     /// risk overlay has built in), as `key: value`; refused when `risk_overlay` is set.
     pub instrument_returns_correlation_changes: Vec<String>,
@@ -132,6 +136,34 @@ pub struct SystemConfig {
 
 /// pysystemtrade's default `forecast_post_ceiling_cost_SR` (defaults.yaml): no rule is dropped.
 pub const DEFAULT_FORECAST_POST_CEILING_COST_SR: f64 = 999.0;
+
+/// `forecast_cost_estimates` (pysystemtrade's `systems/accounts/account_costs.py`; defaults.yaml:
+/// costs not pooled, turnover pooled).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ForecastCostEstimates {
+    /// `use_pooled_costs`, default false.
+    pub use_pooled_costs: bool,
+    /// `use_pooled_turnover`, default true.
+    pub use_pooled_turnover: bool,
+}
+
+impl Default for ForecastCostEstimates {
+    fn default() -> Self {
+        Self {
+            use_pooled_costs: false,
+            use_pooled_turnover: true,
+        }
+    }
+}
+
+impl SystemConfig {
+    /// The cost ceiling when it can drop a rule (`forecast_post_ceiling_cost_SR` below 999,
+    /// pysystemtrade's default, which drops none), else `None`.
+    pub fn cost_ceiling(&self) -> Option<f64> {
+        (self.forecast_post_ceiling_cost_sr < DEFAULT_FORECAST_POST_CEILING_COST_SR)
+            .then_some(self.forecast_post_ceiling_cost_sr)
+    }
+}
 
 /// Volatility estimator of the raw data stage (spec §3.2, `sysquant/estimators/vol.py`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -739,7 +771,7 @@ impl SystemConfig {
     /// Fails with a clear message naming the key and the file when the config asks, in one of
     /// `stages`, for something systrade does not do (the refused rows of
     /// [`crate::keys::CONFIG_KEYS`]: estimated forecast weights, FDM, instrument weights or IDM,
-    /// auto-grouped forecast weights, `base_config`, a cost ceiling below 999, non-default
+    /// auto-grouped forecast weights, `base_config`, non-default
     /// risk-overlay correlations). A refused key of a stage not in `stages` does not stop it.
     ///
     /// # Errors
@@ -867,19 +899,20 @@ impl SystemConfig {
                 "a fixed forecast_div_multiplier",
             ),
             r(
+                "forecast_post_ceiling_cost_SR",
+                Forecasts,
+                self.use_forecast_weight_estimates
+                    && self.forecast_post_ceiling_cost_sr < DEFAULT_FORECAST_POST_CEILING_COST_SR,
+                format!(
+                    "dropping rules whose SR cost exceeds {} is implemented for fixed forecast weights only, not yet before estimating them (use_forecast_weight_estimates: true); remove one of the two",
+                    self.forecast_post_ceiling_cost_sr
+                ),
+            ),
+            r(
                 "forecast_weights.auto_weight_from_grouping",
                 Forecasts,
                 self.forecast_weights == Some(ForecastWeights::AutoGroup),
                 "auto-grouped forecast weights are not supported yet; give a flat or per-instrument map of weights".to_string(),
-            ),
-            r(
-                "forecast_post_ceiling_cost_SR",
-                Forecasts,
-                self.forecast_post_ceiling_cost_sr < DEFAULT_FORECAST_POST_CEILING_COST_SR,
-                format!(
-                    "dropping trading rules whose SR cost exceeds {} is not supported yet; remove the key (pysystemtrade's default 999 drops none)",
-                    self.forecast_post_ceiling_cost_sr
-                ),
             ),
             estimated(
                 "use_instrument_weight_estimates",

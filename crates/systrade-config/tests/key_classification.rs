@@ -167,11 +167,6 @@ fn refused_keys_stop_only_the_tools_running_their_stage() {
             Stage::Forecasts,
         ),
         (
-            "forecast_post_ceiling_cost_SR: 0.13\n".into(),
-            "forecast_post_ceiling_cost_SR",
-            Stage::Forecasts,
-        ),
-        (
             "use_instrument_weight_estimates: True\n".into(),
             "use_instrument_weight_estimates",
             Stage::Positions,
@@ -190,9 +185,11 @@ fn refused_keys_stop_only_the_tools_running_their_stage() {
     for (yaml, key, stage) in &cases {
         refused_only_in_its_stage(yaml, key, *stage);
     }
-    // Their defaults (or no risk overlay to use the correlations) stop nothing.
+    // Their defaults (or no risk overlay to use the correlations) stop nothing; nor does the
+    // cost ceiling, implemented since issue 16.
     for yaml in [
         "forecast_post_ceiling_cost_SR: 999\n".to_string(),
+        "forecast_post_ceiling_cost_SR: 0.13\nforecast_cost_estimates:\n  use_pooled_costs: True\n  use_pooled_turnover: False\n".to_string(),
         "instrument_returns_correlation:\n  ew_lookback: 50\n".to_string(),
         format!(
             "{overlay}instrument_returns_correlation:\n  ew_lookback: 75\n  using_exponent: yes\n  func: sysquant.estimators.correlation_over_time.correlation_over_time_for_returns\n"
@@ -268,4 +265,37 @@ fn start_date_is_a_date() {
     assert!(e.to_string().contains("2000-01-19"), "{e}");
     let (cfg, _) = SystemConfig::from_yaml_str("forecast_cap: 20\n", "s.yaml").unwrap();
     assert_eq!(cfg.start_date, None);
+}
+
+#[test]
+fn cost_ceiling_and_cost_estimates_are_read() {
+    let (cfg, warnings) = SystemConfig::from_yaml_str(
+        "forecast_post_ceiling_cost_SR: 0.13\nforecast_cost_estimates:\n  use_pooled_costs: yes\n  use_pooled_turnover: no\n",
+        "my_system.yaml",
+    )
+    .unwrap();
+    assert!(warnings.is_empty(), "{warnings:?}");
+    assert_eq!(cfg.cost_ceiling(), Some(0.13));
+    assert!(cfg.forecast_cost_estimates.use_pooled_costs);
+    assert!(!cfg.forecast_cost_estimates.use_pooled_turnover);
+    assert!(matches!(
+        classify("forecast_post_ceiling_cost_SR").unwrap().status,
+        KeyStatus::Implemented(Stage::Forecasts)
+    ));
+    // pysystemtrade's defaults: no ceiling, costs not pooled, turnover pooled
+    let (cfg, _) =
+        SystemConfig::from_yaml_str("forecast_post_ceiling_cost_SR: 999\n", "d.yaml").unwrap();
+    assert_eq!(cfg.cost_ceiling(), None);
+    assert!(!cfg.forecast_cost_estimates.use_pooled_costs);
+    assert!(cfg.forecast_cost_estimates.use_pooled_turnover);
+    let e = SystemConfig::from_yaml_str(
+        "forecast_cost_estimates:\n  use_pooled_costs: 3\n",
+        "d.yaml",
+    )
+    .unwrap_err();
+    assert_eq!(
+        e.key.as_deref(),
+        Some("forecast_cost_estimates.use_pooled_costs"),
+        "{e}"
+    );
 }

@@ -324,6 +324,25 @@ pub struct ForecastConfig {
     /// [`crate::attenuation::vol_attenuation`] before scaling (pysystemtrade's
     /// `volAttenForecastScaleCap`).
     pub attenuated_rules: BTreeSet<String>,
+    /// `forecast_post_ceiling_cost_SR` below pysystemtrade's 999: rules whose SR cost exceeds it
+    /// leave the combination ([`crate::pipeline`]); `None`: every weighted rule is combined.
+    pub cost_ceiling: Option<CostCeiling>,
+}
+
+/// `forecast_post_ceiling_cost_SR` and what the rules' SR costs need (pysystemtrade's
+/// `ForecastCombine.cheap_trading_rules_post_processing`): a rule whose
+/// [`systrade_accounts::estimation::sr_cost_of_forecast`] is above `ceiling` (or NaN) is
+/// removed from the instrument's forecast weights before they are fitted, smoothed and
+/// renormalised — with fixed weights too; its capped forecast is still computed. When no rule is
+/// cheap enough the instrument fails, as in pysystemtrade.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct CostCeiling {
+    /// `forecast_post_ceiling_cost_SR`, annual SR units.
+    pub ceiling: f64,
+    /// `average_absolute_forecast`: the divisor of a forecast's turnover.
+    pub average_absolute_forecast: f64,
+    /// `forecast_cost_estimates`.
+    pub estimates: systrade_accounts::estimation::ForecastCostEstimates,
 }
 
 /// `forecast_mapping` of one instrument (`threshold`, `a_param`, `b_param`).
@@ -374,6 +393,7 @@ impl Default for ForecastConfig {
             weight_ewma_span: DEFAULT_WEIGHT_EWMA_SPAN,
             vol: VolConfig::default(),
             attenuated_rules: BTreeSet::new(),
+            cost_ceiling: None,
         }
     }
 }
@@ -470,9 +490,35 @@ pub fn scale_cap_combine(
     raw_forecasts: Vec<DailySeries>,
     scalars: &[ForecastScalar],
 ) -> (Vec<RuleForecast>, Combination) {
+    scale_cap_combine_cheap(config, raw_forecasts, scalars, None)
+}
+
+/// [`scale_cap_combine`] combining only the rules `cheap` marks (one flag per weighted rule, in
+/// `forecast_weights` order; `None`: all) — pysystemtrade's `_remove_expensive_rules_from_weights`:
+/// the others leave the forecast weights (and so the index the weights are fitted on) before
+/// fitting, smoothing and renormalisation. Every rule is still scaled and capped.
+///
+/// # Panics
+/// When there is not one raw forecast, one scalar and (when given) one flag per weighted rule, or
+/// when no flag is set (pysystemtrade fails such an instrument, and so does
+/// [`crate::pipeline::compute_forecasts`] before combining).
+pub fn scale_cap_combine_cheap(
+    config: &ForecastConfig,
+    raw_forecasts: Vec<DailySeries>,
+    scalars: &[ForecastScalar],
+    cheap: Option<&[bool]>,
+) -> (Vec<RuleForecast>, Combination) {
     let rules = scale_cap(config, raw_forecasts, scalars);
-    let capped: Vec<&DailySeries> = rules.iter().map(|r| &r.capped).collect();
-    let weights: Vec<f64> = config.forecast_weights.iter().map(|(_, w)| *w).collect();
+    let mut capped: Vec<&DailySeries> = rules.iter().map(|r| &r.capped).collect();
+    let mut weights: Vec<f64> = config.forecast_weights.iter().map(|(_, w)| *w).collect();
+    if let Some(cheap) = cheap {
+        assert_eq!(cheap.len(), rules.len(), "one flag per weighted rule");
+        assert!(cheap.iter().any(|c| *c), "at least one cheap rule");
+        let mut keep = cheap.iter();
+        capped.retain(|_| *keep.next().unwrap_or(&false));
+        let mut keep = cheap.iter();
+        weights.retain(|_| *keep.next().unwrap_or(&false));
+    }
     let combination = combine_forecasts(
         &capped,
         &weights,

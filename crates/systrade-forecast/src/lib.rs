@@ -37,10 +37,10 @@ pub mod spec;
 pub use combine::CombinedLimit;
 pub use cross_section::{ClassPeer, CrossSectionalInputs, CrossSectionalNeeds};
 pub use instrument::{
-    ForecastConfig, ForecastInputs, ForecastMapping, ForecastScalar, InstrumentForecasts,
-    PriceInputs, RuleForecast,
+    CostCeiling, ForecastConfig, ForecastInputs, ForecastMapping, ForecastScalar,
+    InstrumentForecasts, PriceInputs, RuleForecast,
 };
-pub use pipeline::{ForecastJob, ScalarMethod};
+pub use pipeline::{ForecastJob, PipelineReport, RuleCosts, ScalarMethod, TradingCosts};
 pub use rawdata::{RawData, VolConfig, VolEstimator};
 pub use spec::{DataInput, FactorSpec, RuleError, RuleFunction, TradingRule};
 pub use systrade_series::DailySeries;

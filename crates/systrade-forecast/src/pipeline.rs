@@ -15,13 +15,17 @@
 
 use crate::cross_section::{ClassPeer, CrossSectionalNeeds, cross_sectional_inputs};
 use crate::instrument::{
-    ForecastConfig, ForecastInputs, ForecastScalar, forecast_series, rule_series, scale_cap,
-    scale_cap_combine,
+    ForecastConfig, ForecastInputs, ForecastScalar, RuleForecast, forecast_series, rule_series,
+    scale_cap, scale_cap_combine_cheap,
 };
 use crate::scaling::{ScalarEstimate, estimated_forecast_scalar};
 use rayon::prelude::*;
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
+use systrade_accounts::costs::{InstrumentCosts, sr_cost_per_trade};
+use systrade_accounts::estimation::{
+    ForecastCostInput, forecast_turnover, is_cheap_enough, sr_cost_of_forecast,
+};
 use systrade_model::{ForecastSeries, InstrumentCode};
 use systrade_series::DailySeries;
 
@@ -39,7 +43,93 @@ pub struct ForecastJob {
     /// its raw data takes part in the cross-sectional inputs of the others. `None` for a normal
     /// job.
     pub no_combined: Option<String>,
+    /// The instrument's trading costs, needed when its [`ForecastConfig::cost_ceiling`] is set
+    /// (an instrument without them then fails, named); `None` otherwise.
+    pub costs: Option<TradingCosts>,
 }
+
+/// What the SR cost per trade and the holding cost of an instrument need besides its prices
+/// (pysystemtrade's `get_raw_cost_data`, `get_value_of_block_price_move`, `rolls_per_year`).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct TradingCosts {
+    pub costs: InstrumentCosts,
+    /// `Pointsize`: value of a one-point price move of one contract.
+    pub value_of_block_price_move: f64,
+    /// Rolls a year of the hold cycle.
+    pub rolls_per_year: usize,
+}
+
+/// The SR costs of one instrument's rules under `forecast_post_ceiling_cost_SR`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RuleCosts {
+    pub code: InstrumentCode,
+    pub ceiling: f64,
+    /// Each weighted rule with its SR cost (NaN: a cost could not be computed).
+    pub costs: Vec<(String, f64)>,
+}
+
+impl RuleCosts {
+    /// The rules left out of the combination (SR cost above the ceiling, or NaN).
+    pub fn dropped(&self) -> impl Iterator<Item = &(String, f64)> {
+        self.costs
+            .iter()
+            .filter(|(_, c)| !is_cheap_enough(*c, self.ceiling))
+    }
+
+    /// No rule is cheap enough: the instrument fails ([`Self::no_cheap_rule_error`]).
+    pub fn none_cheap(&self) -> bool {
+        self.dropped().count() == self.costs.len()
+    }
+
+    /// The failure of an instrument none of whose rules is cheap enough (pysystemtrade raises:
+    /// "No rules are cheap enough ... Raise threshold, add rules, or drop instrument").
+    pub fn no_cheap_rule_error(&self) -> String {
+        format!(
+            "no rule is cheap enough with forecast_post_ceiling_cost_SR {} (SR costs: {}): raise the ceiling, add rules or drop the instrument",
+            self.ceiling,
+            list_costs(self.costs.iter())
+        )
+    }
+
+    /// The warning naming the rules left out of the combination, with their SR costs; `None` when
+    /// none is (or when none is cheap enough: then the instrument fails).
+    pub fn dropped_warning(&self) -> Option<String> {
+        let dropped = self.dropped().count();
+        (dropped > 0 && !self.none_cheap()).then(|| {
+            format!(
+                "{dropped} rule(s) left out of the combined forecast, SR cost above forecast_post_ceiling_cost_SR {}: {}",
+                self.ceiling,
+                list_costs(self.dropped())
+            )
+        })
+    }
+
+    /// Every rule with its SR cost, `rule cost, ...`.
+    pub fn all_costs(&self) -> String {
+        list_costs(self.costs.iter())
+    }
+}
+
+/// `rule 0.123456, rule 0.056789`.
+fn list_costs<'a>(costs: impl Iterator<Item = &'a (String, f64)>) -> String {
+    costs
+        .map(|(r, c)| format!("{r} {c:.6}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// What [`compute_forecasts`] reports besides the per-instrument results.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct PipelineReport {
+    pub times: PhaseTimes,
+    /// The rules' SR costs of every instrument with a cost ceiling (for a warning naming the
+    /// rules dropped), in instrument order.
+    pub rule_costs: Vec<RuleCosts>,
+}
+
+/// An instrument's raw forecasts (one per weighted rule) and, under a cost ceiling, its SR cost
+/// per trade.
+type RawAndCost = (Vec<DailySeries>, Option<f64>);
 
 /// How forecast scalars are obtained (spec §3.4).
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -60,6 +150,8 @@ pub struct PhaseTimes {
     pub cross_sectional_inputs: Duration,
     pub raw_forecasts: Duration,
     pub scalars: Duration,
+    /// SR costs of the rules for `forecast_post_ceiling_cost_SR` (zero without a ceiling).
+    pub cost_ceiling: Duration,
     /// Scaling, capping, combination and the callers' per-instrument work and sink.
     pub combined_and_handed_over: Duration,
 }
@@ -82,6 +174,9 @@ const BATCH: usize = 16;
 /// write). `on_done` is called once per instrument as it finishes. The inputs are released as
 /// soon as the raw forecasts are computed.
 ///
+/// With a [`ForecastConfig::cost_ceiling`], the rules of an instrument whose SR cost exceeds it
+/// are left out of its combination ([`cost_ceiling_filter`]) and listed in the report.
+///
 /// # Errors
 /// The first error of `sink` (the instruments after it are not handed over).
 ///
@@ -95,7 +190,7 @@ pub fn compute_forecasts<T: Send, E>(
     on_done: &(dyn Fn() + Sync),
     per_instrument: &PerInstrument<'_, T>,
     sink: &mut Sink<'_, T, E>,
-) -> Result<PhaseTimes, E> {
+) -> Result<PipelineReport, E> {
     assert_eq!(jobs.len(), inputs.len(), "one input per job");
     let mut times = PhaseTimes::default();
     let t = Instant::now();
@@ -109,14 +204,17 @@ pub fn compute_forecasts<T: Send, E>(
     times.cross_sectional_inputs = t.elapsed();
 
     let t = Instant::now();
-    let raw: Vec<Result<Vec<DailySeries>, String>> = jobs
+    let raw: Vec<Result<RawAndCost, String>> = jobs
         .par_iter()
         .zip(&data)
         .zip(&cross)
         .map(|((job, d), cross)| match d {
-            Some(d) => d
-                .raw_forecasts(&job.config, cross)
-                .map_err(|e| e.to_string()),
+            Some(d) => {
+                let per_trade = cost_per_trade(job, d)?;
+                d.raw_forecasts(&job.config, cross)
+                    .map(|r| (r, per_trade))
+                    .map_err(|e| e.to_string())
+            }
             None => Err(String::new()),
         })
         .collect();
@@ -127,7 +225,13 @@ pub fn compute_forecasts<T: Send, E>(
             *e = Some(msg.clone());
         }
     }
-    let raw: Vec<Option<Vec<DailySeries>>> = raw.into_iter().map(Result::ok).collect();
+    let (raw, per_trade): (Vec<Option<Vec<DailySeries>>>, Vec<Option<f64>>) = raw
+        .into_iter()
+        .map(|r| match r {
+            Ok((r, c)) => (Some(r), c),
+            Err(_) => (None, None),
+        })
+        .unzip();
     times.raw_forecasts = t.elapsed();
 
     let t = Instant::now();
@@ -143,12 +247,26 @@ pub fn compute_forecasts<T: Send, E>(
     times.scalars = t.elapsed();
 
     let t = Instant::now();
+    let (cheap, rule_costs) = cost_ceiling_filter(jobs, &raw, &scalar_sets, &per_trade);
+    for (i, job) in jobs.iter().enumerate() {
+        // pysystemtrade raises when no rule is cheap enough (`_cheap_trading_rules_generic`)
+        if errors[i].is_none()
+            && let Some(costs) = rule_costs.iter().find(|c| c.code == job.code)
+            && costs.none_cheap()
+        {
+            errors[i] = Some(costs.no_cheap_rule_error());
+        }
+    }
+    times.cost_ceiling = t.elapsed();
+
+    let t = Instant::now();
     let mut work: Vec<_> = jobs
         .iter()
         .zip(raw)
         .zip(scalar_sets)
         .zip(errors)
-        .map(|(((job, raw), scalars), error)| (job, raw, scalars, error))
+        .zip(cheap)
+        .map(|((((job, raw), scalars), error), cheap)| (job, raw, scalars, error, cheap))
         .collect();
     let mut rest = work.drain(..);
     loop {
@@ -158,13 +276,14 @@ pub fn compute_forecasts<T: Send, E>(
         }
         let done: Vec<(&ForecastJob, Result<T, String>)> = batch
             .into_par_iter()
-            .map(|(job, raw, scalars, error)| {
+            .map(|(job, raw, scalars, error, cheap)| {
                 let r = match (error, raw, scalars) {
                     (None, Some(raw), Some(scalars)) if job.no_combined.is_some() => {
                         per_instrument(job, rule_series(scale_cap(&job.config, raw, &scalars)))
                     }
                     (None, Some(raw), Some(scalars)) => {
-                        let (rules, combination) = scale_cap_combine(&job.config, raw, &scalars);
+                        let (rules, combination) =
+                            scale_cap_combine_cheap(&job.config, raw, &scalars, cheap.as_deref());
                         per_instrument(job, forecast_series(rules, combination))
                     }
                     (Some(e), _, _) => Err(e),
@@ -179,7 +298,134 @@ pub fn compute_forecasts<T: Send, E>(
         }
     }
     times.combined_and_handed_over = t.elapsed();
-    Ok(times)
+    Ok(PipelineReport { times, rule_costs })
+}
+
+/// The instrument's SR cost per trade when its config has a cost ceiling
+/// ([`sr_cost_per_trade`] from its daily prices and volatility); an error when its trading costs
+/// are missing.
+fn cost_per_trade(job: &ForecastJob, d: &ForecastInputs) -> Result<Option<f64>, String> {
+    let Some(ceiling) = &job.config.cost_ceiling else {
+        return Ok(None);
+    };
+    if job.no_combined.is_some() {
+        return Ok(None);
+    }
+    let c = job.costs.as_ref().ok_or_else(|| {
+        format!(
+            "forecast_post_ceiling_cost_SR {} needs the instrument's trading costs (config/instruments.csv, config/spreads.csv, config/rolls.csv)",
+            ceiling.ceiling
+        )
+    })?;
+    Ok(Some(sr_cost_per_trade(
+        &c.costs,
+        &d.raw.daily_prices,
+        &d.raw.daily_returns_volatility,
+        c.value_of_block_price_move,
+    )))
+}
+
+/// pysystemtrade's `cheap_trading_rules_post_processing` for every job with a
+/// [`ForecastConfig::cost_ceiling`]: per weighted rule whether its
+/// [`sr_cost_of_forecast`] is within the ceiling (`None` for a job without a ceiling, or that
+/// failed or gets no combined forecast), and every costed job's rule costs. The pool of an instrument (for
+/// pooled turnover or costs) is every successful job with the same (sorted) rule list — pysystemtrade's
+/// `has_same_rules_as_code` over the system's instruments; a job without a combined forecast
+/// has no rule list of its own there and joins no pool.
+pub fn cost_ceiling_filter(
+    jobs: &[ForecastJob],
+    raw: &[Option<Vec<DailySeries>>],
+    scalars: &[Option<Vec<ForecastScalar>>],
+    per_trade: &[Option<f64>],
+) -> (Vec<Option<Vec<bool>>>, Vec<RuleCosts>) {
+    let n = jobs.len();
+    if jobs.iter().all(|j| j.config.cost_ceiling.is_none()) {
+        return (vec![None; n], Vec::new());
+    }
+    // turnover and length of every rule's capped forecast, per costed job
+    let inputs: Vec<Option<Vec<ForecastCostInput>>> = (0..n)
+        .into_par_iter()
+        .map(|i| {
+            let job = &jobs[i];
+            let ceiling = job.config.cost_ceiling.as_ref()?;
+            let (raw, scalars, per_trade) = (raw[i].as_ref()?, scalars[i].as_ref()?, per_trade[i]?);
+            Some(
+                job.config
+                    .forecast_weights
+                    .iter()
+                    .zip(raw)
+                    .zip(scalars)
+                    .map(|(((name, _), r), s)| {
+                        let capped = RuleForecast::new(
+                            name,
+                            r.clone(),
+                            s,
+                            job.config.forecast_cap,
+                            job.config.forecast_floor,
+                        )
+                        .capped;
+                        ForecastCostInput {
+                            turnover: forecast_turnover(&capped, ceiling.average_absolute_forecast),
+                            length: capped.len(),
+                            sr_cost_per_trade: per_trade,
+                        }
+                    })
+                    .collect(),
+            )
+        })
+        .collect();
+    let rule_list = |i: usize| {
+        let mut names: Vec<&str> = jobs[i]
+            .config
+            .forecast_weights
+            .iter()
+            .map(|(n, _)| n.as_str())
+            .collect();
+        names.sort_unstable();
+        names
+    };
+    let mut pools: BTreeMap<Vec<&str>, Vec<usize>> = BTreeMap::new();
+    for i in (0..n).filter(|&i| inputs[i].is_some()) {
+        pools.entry(rule_list(i)).or_default().push(i);
+    }
+    let mut cheap = vec![None; n];
+    let mut expensive = Vec::new();
+    for members in pools.values() {
+        for (own, &i) in members.iter().enumerate() {
+            let job = &jobs[i];
+            let (Some(ceiling), Some(mine)) = (&job.config.cost_ceiling, &inputs[i]) else {
+                continue;
+            };
+            let rolls = job.costs.map_or(0, |c| c.rolls_per_year);
+            let mut flags = Vec::with_capacity(mine.len());
+            let mut costs = Vec::with_capacity(mine.len());
+            for (name, _) in &job.config.forecast_weights {
+                // the same rule of every pool member (same rule list, so it has it)
+                let pool: Vec<ForecastCostInput> = members
+                    .iter()
+                    .filter_map(|&j| {
+                        let pos = jobs[j]
+                            .config
+                            .forecast_weights
+                            .iter()
+                            .position(|(m, _)| m == name)?;
+                        Some(inputs[j].as_ref()?[pos])
+                    })
+                    .collect();
+                let cost = sr_cost_of_forecast(&pool, own, rolls, ceiling.estimates);
+                flags.push(is_cheap_enough(cost, ceiling.ceiling));
+                costs.push((name.clone(), cost));
+            }
+            expensive.push(RuleCosts {
+                code: job.code.clone(),
+                ceiling: ceiling.ceiling,
+                costs,
+            });
+            cheap[i] = Some(flags);
+        }
+    }
+    expensive.sort_by(|a, b| a.code.cmp(&b.code));
+    (cheap, expensive)
 }
 
 /// Estimated scalars per instrument and weighted rule (in `forecast_weights` order); `None` for

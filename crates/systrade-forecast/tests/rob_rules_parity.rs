@@ -348,6 +348,7 @@ fn rob_rules_capped_forecasts_match_pysystemtrade() {
             asset_class: Some(class_of(code)),
             config: config.clone(),
             no_combined: None,
+            costs: None,
         })
         .collect();
     let results: Mutex<BTreeMap<String, Vec<ForecastSeries>>> = Mutex::new(BTreeMap::new());

@@ -471,7 +471,7 @@ impl<'a> OptimiserOverTime<'a> {
     }
 }
 
-fn date_diagnostics(decision: &Decision) -> DateDiagnostics {
+pub(crate) fn date_diagnostics(decision: &Decision) -> DateDiagnostics {
     let greedy = decision.greedy.as_ref();
     let pick = |f: fn(&crate::optimiser::GreedyReport) -> f64| greedy.map_or(f64::NAN, f);
     DateDiagnostics {

@@ -28,7 +28,10 @@
 //! `get_list_of_markets_not_trading_but_with_data`, i.e. `trading_restrictions` and
 //! `bad_markets`; the backtest starts flat, so they are never traded).
 
-use crate::over_time::{AlignedInputs, CorrelationSource, InstrumentHistory, OptimisedHistory};
+use crate::over_time::{
+    AlignedInputs, CorrelationSource, DateDiagnostics, InstrumentHistory, OptimisedHistory,
+    date_diagnostics,
+};
 use crate::{
     Constraints, CorrelationHistory, CorrelationMatrix, InputError, OptimiserOverTime, SmallSystem,
     common_index,
@@ -432,6 +435,53 @@ pub struct LatestDecision {
     pub tracking_error: f64,
     /// Set when the optimiser kept the held positions because an input was unusable.
     pub failure: Option<crate::Failure>,
+    /// The decision's intermediates as pysystemtrade's diagnostics name them
+    /// (`te_prior_vs_optimal`, `prior_within_buffer`, `te_greedy_vs_optimal`,
+    /// `costs_term_greedy`, `te_prior_vs_greedy`, `adj_factor`, `n_valid_keys`).
+    pub diagnostics: DateDiagnostics,
+    /// The greedy result in unrounded contracts before the buffer's adjustment
+    /// (`greedy_position__<CODE>`); NaN for an instrument that is not a valid key or when the
+    /// search did not run.
+    pub greedy_positions: Vec<f64>,
+    /// Value of one contract as a fraction of capital on that date (`weight_per_contract`).
+    pub per_contract_value: Vec<f64>,
+    /// The constraints the decision was taken under (as given).
+    pub constraints: Vec<Constraints>,
+}
+
+/// How the tracking-error buffer decided (`buffering.py`, `optimisation.py`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BufferDecision {
+    /// `TE(prior, optimal) < buffer`: the held positions were kept without a search.
+    PriorWithinBuffer,
+    /// The greedy result was within the buffer of the prior (`adj_factor ≤ 0`): no trade.
+    GreedyWithinBuffer,
+    /// A partial move (`adj_factor`) towards the greedy result (rounding may still leave every
+    /// position unchanged).
+    Adjusted,
+    /// An input was unusable: the held positions were kept ([`LatestDecision::failure`]).
+    Failed,
+}
+
+impl LatestDecision {
+    /// The buffer's decision of this date.
+    pub fn buffer_decision(&self) -> BufferDecision {
+        let d = &self.diagnostics;
+        if self.failure.is_some() {
+            BufferDecision::Failed
+        } else if d.prior_within_buffer {
+            BufferDecision::PriorWithinBuffer
+        } else if d.adj_factor > 0.0 {
+            BufferDecision::Adjusted
+        } else {
+            BufferDecision::GreedyWithinBuffer
+        }
+    }
+
+    /// Whether any target differs from the held position.
+    pub fn traded(&self) -> bool {
+        self.positions != self.previous
+    }
 }
 
 /// pysystemtrade's production step (`sysexecution/strategies/dynamic_optimised_positions.py`):
@@ -492,6 +542,12 @@ pub fn optimise_latest(
             .tracking_error(&decision.final_weights, &problem.weights_optimal)
             .unwrap_or(f64::NAN)
     };
+    let mut greedy_positions = vec![f64::NAN; n];
+    if let Some(g) = &decision.greedy {
+        for (&i, p) in problem.keys.iter().zip(g.positions(problem)) {
+            greedy_positions[i] = p;
+        }
+    }
     Ok(LatestDecision {
         date,
         optimal: aligned.optimal_contracts(t).to_vec(),
@@ -500,5 +556,9 @@ pub fn optimise_latest(
         tracking_error_previous: decision.tracking_error_prior_vs_optimal,
         tracking_error,
         failure: decision.failure,
+        diagnostics: date_diagnostics(&decision),
+        greedy_positions,
+        per_contract_value: aligned.per_contract_value(t).to_vec(),
+        constraints: constraints.to_vec(),
     })
 }

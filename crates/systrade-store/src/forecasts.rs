@@ -178,6 +178,131 @@ fn next_column<'a, W: std::io::Write + Send>(
         .ok_or_else(|| ParquetError::General("fewer columns than the forecasts schema".into()))
 }
 
+/// Checks that a forecasts file has every column of [`schema`] with its type.
+fn check_schema(path: &Path, got: &Schema) -> Result<()> {
+    for f in schema().fields() {
+        let (_, column) = got
+            .column_with_name(f.name())
+            .ok_or_else(|| StoreError::schema(path, f.name(), "missing column"))?;
+        if column.data_type() != f.data_type() {
+            return Err(StoreError::schema(
+                path,
+                f.name(),
+                format!(
+                    "has type {}, expected {}",
+                    column.data_type(),
+                    f.data_type()
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Reads only the rows of rule `wanted` of a forecasts file (the first block of them, as
+/// [`decode_forecasts`] would return it): the `rule` column is decoded to find them, then only
+/// their rows of `date`, `raw`, `scalar` and `capped` — the other rules' values are never
+/// decoded. `None` when the file has no such rule.
+///
+/// # Errors
+/// As [`decode_forecasts`] (for the rows read).
+pub(crate) fn decode_forecast_rule(path: &Path, wanted: &str) -> Result<Option<ForecastSeries>> {
+    use parquet::arrow::ProjectionMask;
+    use parquet::arrow::arrow_reader::{RowSelection, RowSelector};
+    let format = |e: ParquetError| StoreError::format(path, e);
+    // read once: both passes decode from memory (no re-opened or duplicated file handles)
+    let bytes = bytes::Bytes::from(std::fs::read(path).map_err(|e| StoreError::io(path, e))?);
+    let open = || -> Result<ParquetRecordBatchReaderBuilder<bytes::Bytes>> {
+        ParquetRecordBatchReaderBuilder::try_new(bytes.clone()).map_err(format)
+    };
+    let builder = open()?;
+    check_schema(path, builder.schema())?;
+    let roots = |names: &[&str]| {
+        let fields = builder.parquet_schema().root_schema().get_fields();
+        names
+            .iter()
+            .filter_map(|n| fields.iter().position(|f| f.name() == *n))
+            .collect::<Vec<usize>>()
+    };
+    let (rule_only, values) = (
+        ProjectionMask::roots(builder.parquet_schema(), roots(&["rule"])),
+        ProjectionMask::roots(
+            builder.parquet_schema(),
+            roots(&["date", "raw", "scalar", "capped"]),
+        ),
+    );
+    // the first block of rows of `wanted`
+    let (mut first, mut end, mut row) = (None, 0_usize, 0_usize);
+    'batches: for batch in builder.with_projection(rule_only).build().map_err(format)? {
+        let batch = batch.map_err(|e| StoreError::format(path, e))?;
+        let rule = batch
+            .column_by_name("rule")
+            .and_then(|c| c.as_any().downcast_ref::<StringArray>())
+            .ok_or_else(|| StoreError::schema(path, "rule", "is not Utf8"))?;
+        for i in 0..batch.num_rows() {
+            row += 1;
+            if !rule.is_valid(i) {
+                return Err(StoreError::value(path, row, "rule", "null"));
+            }
+            if rule.value(i) == wanted {
+                first.get_or_insert(row - 1);
+                end = row;
+            } else if first.is_some() {
+                break 'batches;
+            }
+        }
+    }
+    let Some(first) = first else {
+        return Ok(None);
+    };
+    let selection = RowSelection::from(vec![
+        RowSelector::skip(first),
+        RowSelector::select(end - first),
+    ]);
+    let reader = open()?
+        .with_projection(values)
+        .with_row_selection(selection)
+        .build()
+        .map_err(format)?;
+    let mut out = ForecastSeries {
+        rule: wanted.to_string(),
+        dates: Vec::with_capacity(end - first),
+        raw: Vec::with_capacity(end - first),
+        scalar: Vec::with_capacity(end - first),
+        capped: Vec::with_capacity(end - first),
+    };
+    for batch in reader {
+        let batch = batch.map_err(|e| StoreError::format(path, e))?;
+        let date = batch
+            .column_by_name("date")
+            .and_then(|c| c.as_any().downcast_ref::<TimestampMicrosecondArray>())
+            .ok_or_else(|| StoreError::schema(path, "date", "is not a timestamp"))?;
+        let floats = |name: &str| -> Result<&Float64Array> {
+            batch
+                .column_by_name(name)
+                .and_then(|c| c.as_any().downcast_ref::<Float64Array>())
+                .ok_or_else(|| StoreError::schema(path, name, "is not Float64"))
+        };
+        let (raw, scalar, capped) = (floats("raw")?, floats("scalar")?, floats("capped")?);
+        for i in 0..batch.num_rows() {
+            if !date.is_valid(i) {
+                return Err(StoreError::value(
+                    path,
+                    first + out.dates.len() + 1,
+                    "date",
+                    "null",
+                ));
+            }
+            out.dates.push(Timestamp::from_micros(date.value(i)).date());
+            let value = |a: &Float64Array| if a.is_valid(i) { a.value(i) } else { f64::NAN };
+            out.raw.push(value(raw));
+            out.scalar.push(value(scalar));
+            out.capped.push(value(capped));
+        }
+    }
+    Ok(Some(out))
+}
+
 /// Reads a forecasts file back into one [`ForecastSeries`] per rule, in file order.
 ///
 /// # Errors
@@ -186,20 +311,7 @@ pub(crate) fn decode_forecasts(path: &Path) -> Result<Vec<ForecastSeries>> {
     let format = |e: ParquetError| StoreError::format(path, e);
     let file = std::fs::File::open(path).map_err(|e| StoreError::io(path, e))?;
     let builder = ParquetRecordBatchReaderBuilder::try_new(file).map_err(format)?;
-    let want = schema();
-    for f in want.fields() {
-        let (_, got) = builder
-            .schema()
-            .column_with_name(f.name())
-            .ok_or_else(|| StoreError::schema(path, f.name(), "missing column"))?;
-        if got.data_type() != f.data_type() {
-            return Err(StoreError::schema(
-                path,
-                f.name(),
-                format!("has type {}, expected {}", got.data_type(), f.data_type()),
-            ));
-        }
-    }
+    check_schema(path, builder.schema())?;
     let file_schema = builder.schema().clone();
     let reader = builder.build().map_err(format)?;
     let mut out: Vec<ForecastSeries> = Vec::new();
@@ -258,6 +370,16 @@ impl Store {
     /// `forecasts/<I>.parquet`: one series per rule and the combined forecast, in file order.
     pub fn read_forecasts(&self, instrument: &InstrumentCode) -> Result<Vec<ForecastSeries>> {
         decode_forecasts(&self.dir().forecasts_file(instrument))
+    }
+
+    /// `forecasts/<I>.parquet`: the series of one rule (e.g. [`systrade_model::COMBINED_RULE`])
+    /// without decoding the other rules' values; `None` when the file has no such rule.
+    pub fn read_forecast(
+        &self,
+        instrument: &InstrumentCode,
+        rule: &str,
+    ) -> Result<Option<ForecastSeries>> {
+        decode_forecast_rule(&self.dir().forecasts_file(instrument), rule)
     }
 
     /// Encodes one instrument's forecasts for `forecasts/<I>.parquet` (no I/O, no lock).
@@ -395,6 +517,15 @@ mod tests {
             assert_eq!(bits(&a.scalar), bits(&b.scalar));
             assert_eq!(bits(&a.capped), bits(&b.capped));
         }
+        // one rule alone (first, middle, last block; rows across reader batches) is the same
+        for a in &series {
+            let b = decode_forecast_rule(&p, &a.rule).unwrap().unwrap();
+            assert_eq!((&a.rule, &a.dates), (&b.rule, &b.dates));
+            assert_eq!(bits(&a.raw), bits(&b.raw), "{}", a.rule);
+            assert_eq!(bits(&a.scalar), bits(&b.scalar), "{}", a.rule);
+            assert_eq!(bits(&a.capped), bits(&b.capped), "{}", a.rule);
+        }
+        assert_eq!(decode_forecast_rule(&p, "combined").unwrap(), None);
     }
 
     #[test]
@@ -451,6 +582,12 @@ mod tests {
         let w = store.lock_for_writing(std::time::Duration::ZERO).unwrap();
         w.commit(&file).unwrap();
         assert_eq!(store.read_forecasts(&code).unwrap(), series);
+        assert_eq!(
+            store
+                .read_forecast(&code, systrade_model::COMBINED_RULE)
+                .unwrap(),
+            Some(series[0].clone())
+        );
         // another Parquet file under the name: the missing column is named
         w.write_adjusted_prices(&code, &systrade_model::AdjustedPrices::default())
             .unwrap();
@@ -460,6 +597,14 @@ mod tests {
         )
         .unwrap();
         let e = store.read_forecasts(&code).unwrap_err().to_string();
+        assert!(
+            e.contains("X.parquet") && e.contains("column 'rule'"),
+            "{e}"
+        );
+        let e = store
+            .read_forecast(&code, systrade_model::COMBINED_RULE)
+            .unwrap_err()
+            .to_string();
         assert!(
             e.contains("X.parquet") && e.contains("column 'rule'"),
             "{e}"

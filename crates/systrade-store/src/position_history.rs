@@ -16,7 +16,9 @@
 //! | `upper` | `Float64`, nullable | top of the buffer (`buffers__top_pos`), capped likewise |
 //! | `buffered_position` | `Float64`, nullable | the backtest's rounded buffered position walk |
 //!
-//! Null = NaN. zstd level 3, one row group, an embedded Arrow schema (Arrow's writer).
+//! Null = NaN. zstd level 1, no dictionaries (the float columns have few repeats worth a
+//! dictionary, and building them cost more than the rest of the encoding), one row group, an
+//! embedded Arrow schema (Arrow's writer).
 
 use crate::columns::{ColumnType, decode};
 use crate::error::{Result, StoreError};
@@ -32,7 +34,7 @@ use std::sync::Arc;
 use systrade_model::{InstrumentCode, PositionHistory, Timestamp};
 
 /// zstd level of the position files.
-const ZSTD_LEVEL: i32 = 3;
+const ZSTD_LEVEL: i32 = 1;
 
 /// Encodes a position history as Parquet bytes (layout in the module docs).
 fn encode_position_history(h: &PositionHistory) -> Result<Vec<u8>, ParquetError> {
@@ -64,6 +66,7 @@ fn encode_position_history(h: &PositionHistory) -> Result<Vec<u8>, ParquetError>
     let batch = RecordBatch::try_new(schema.clone(), arrays)?;
     let props = WriterProperties::builder()
         .set_compression(Compression::ZSTD(ZstdLevel::try_new(ZSTD_LEVEL)?))
+        .set_dictionary_enabled(false)
         .set_created_by(crate::columns::CREATED_BY.to_string())
         .build();
     let mut bytes = Vec::new();

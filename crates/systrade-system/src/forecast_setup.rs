@@ -10,13 +10,14 @@
 //! whole run with a message the user can act on.
 
 use std::collections::BTreeMap;
+use systrade_accounts::estimation::ForecastCostEstimates;
 use systrade_config::{SystemConfig, VolFunction, VolatilityCalculation};
 use systrade_forecast::rawdata::VolReturns;
 use systrade_forecast::scaling::ScalarEstimate;
 use systrade_forecast::spec::{ArgValue, DataInput, RuleError};
 use systrade_forecast::{
-    CrossSectionalNeeds, ForecastConfig, ForecastJob, ScalarMethod, TradingRule, VolConfig,
-    VolEstimator,
+    CostCeiling, CrossSectionalNeeds, ForecastConfig, ForecastJob, ScalarMethod, TradingCosts,
+    TradingRule, VolConfig, VolEstimator,
 };
 use systrade_model::{Instrument, InstrumentCode};
 
@@ -229,6 +230,14 @@ fn rules_config(
         weight_ewma_span: cfg.forecast_weight_ewma_span as f64,
         vol,
         attenuated_rules,
+        cost_ceiling: cfg.cost_ceiling().map(|ceiling| CostCeiling {
+            ceiling,
+            average_absolute_forecast: cfg.average_absolute_forecast,
+            estimates: ForecastCostEstimates {
+                use_pooled_costs: cfg.forecast_cost_estimates.use_pooled_costs,
+                use_pooled_turnover: cfg.forecast_cost_estimates.use_pooled_turnover,
+            },
+        }),
     }
 }
 
@@ -286,6 +295,9 @@ pub struct ForecastSetup {
     /// `start_date`: prices before it are not read ([`crate::load_instruments`],
     /// [`crate::class_peers`]; pysystemtrade's `simData.start_date_for_data`).
     pub start_date: Option<chrono::NaiveDate>,
+    /// Trading costs per instrument, when `forecast_post_ceiling_cost_SR` needs them
+    /// ([`Self::set_trading_costs`]).
+    pub trading_costs: BTreeMap<InstrumentCode, TradingCosts>,
 }
 
 impl ForecastSetup {
@@ -412,6 +424,7 @@ impl ForecastSetup {
             asset_classes: BTreeMap::new(),
             unconfigured,
             start_date: cfg.start_date,
+            trading_costs: BTreeMap::new(),
         })
     }
 
@@ -424,6 +437,41 @@ impl ForecastSetup {
                 .map(|i| (i.code.clone(), i.asset_class.clone()))
                 .collect();
         }
+    }
+
+    /// Whether a cost ceiling (`forecast_post_ceiling_cost_SR` below 999) needs the instruments'
+    /// trading costs ([`Self::set_trading_costs`]).
+    pub fn needs_trading_costs(&self) -> bool {
+        self.configs.values().any(|c| c.cost_ceiling.is_some())
+    }
+
+    /// The trading costs of the instruments of `statics` (cash costs, point size, rolls a year),
+    /// for the rules' SR costs; ignored when no cost ceiling needs them. An instrument missing
+    /// from `config/instruments.csv` gets none (it then fails by name in the pipeline).
+    pub fn set_trading_costs(&mut self, statics: &crate::StaticData) {
+        if !self.needs_trading_costs() {
+            return;
+        }
+        self.trading_costs = statics
+            .instruments
+            .iter()
+            .filter_map(|(code, i)| {
+                Some((
+                    code.clone(),
+                    TradingCosts {
+                        costs: statics.costs(code)?,
+                        value_of_block_price_move: i.pointsize,
+                        rolls_per_year: statics.rolls.get(code).map_or(0, |r| r.rolls_per_year()),
+                    },
+                ))
+            })
+            .collect();
+    }
+
+    /// [`Self::set_asset_classes`] and [`Self::set_trading_costs`] from the static data.
+    pub fn set_static_data(&mut self, statics: &crate::StaticData) {
+        self.set_asset_classes(statics.instruments.values());
+        self.set_trading_costs(statics);
     }
 
     /// Whether an instrument's rules need multiple prices (carry).
@@ -451,6 +499,7 @@ impl ForecastSetup {
             asset_class: self.asset_classes.get(code).cloned(),
             config: config.clone(),
             no_combined: self.unconfigured.get(code).cloned(),
+            costs: self.trading_costs.get(code).copied(),
         })
     }
 }

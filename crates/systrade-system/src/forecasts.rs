@@ -7,7 +7,7 @@ use rayon::prelude::*;
 use std::collections::BTreeMap;
 use std::io::Read;
 use systrade_forecast::pipeline::{ScalarMethod, compute_forecasts};
-use systrade_forecast::{ClassPeer, ForecastInputs, ForecastJob};
+use systrade_forecast::{ClassPeer, ForecastInputs, ForecastJob, RuleCosts};
 use systrade_model::{COMBINED_RULE, ForecastSeries, InstrumentCode};
 use systrade_series::DailySeries;
 use systrade_store::Store;
@@ -51,8 +51,9 @@ pub fn compute(
             Ok::<(), std::convert::Infallible>(())
         },
     );
-    let Ok(times) = times;
-    tracing::debug!("forecast phases: {times:?}");
+    let Ok(report) = times;
+    tracing::debug!("forecast phases: {:?}", report.times);
+    warn_expensive_rules(&report.rule_costs);
     out
 }
 
@@ -82,9 +83,21 @@ pub fn compute_rules(
             Ok::<(), std::convert::Infallible>(())
         },
     );
-    let Ok(times) = times;
-    tracing::debug!("forecast phases: {times:?}");
+    let Ok(report) = times;
+    tracing::debug!("forecast phases: {:?}", report.times);
     out
+}
+
+/// Logs a warning per instrument naming the rules `forecast_post_ceiling_cost_SR` dropped from its
+/// combination, with their SR costs, and every rule's SR cost at debug level. (An instrument with
+/// no rule cheap enough fails instead, named by the pipeline.)
+pub fn warn_expensive_rules(rule_costs: &[RuleCosts]) {
+    for e in rule_costs {
+        tracing::debug!("{}: SR costs of the rules: {}", e.code, e.all_costs());
+        if let Some(w) = e.dropped_warning() {
+            tracing::warn!("{}: {w}", e.code);
+        }
+    }
 }
 
 /// Reads the combined forecast of each instrument from `forecasts/<INSTRUMENT>.parquet`.
@@ -92,8 +105,10 @@ pub fn read_files(store: &Store, codes: &[InstrumentCode]) -> Combined {
     codes
         .par_iter()
         .map(|c| {
-            let r = match store.read_forecasts(c) {
-                Ok(s) => combined_of(&s),
+            // only the combined forecast's rows are decoded
+            let r = match store.read_forecast(c, COMBINED_RULE) {
+                Ok(Some(s)) => Ok(DailySeries::new(s.dates, s.capped)),
+                Ok(None) => Err(format!("no '{COMBINED_RULE}' forecast")),
                 Err(e) if e.is_not_found() => Err(format!(
                     "no forecasts file {} (run compute-forecasts first)",
                     store.dir().forecasts_file(c).display()

@@ -634,3 +634,112 @@ fn optimised_backtest_never_trades_restricted_or_bad_markets() {
     );
     assert!(log.contains("keep their instrument weight"), "{log}");
 }
+
+/// The SR cost the debug log gives for `rule` of `instrument` (`CODE: SR costs of the rules: ...`).
+fn logged_cost(stderr: &str, instrument: &str, rule: &str) -> f64 {
+    let line = stderr
+        .lines()
+        .find(|l| l.contains(&format!("{instrument}: SR costs of the rules:")))
+        .unwrap_or_else(|| panic!("no SR costs logged for {instrument}: {stderr}"));
+    let list = line.split("SR costs of the rules: ").nth(1).unwrap();
+    list.split(", ")
+        .find_map(|p| p.strip_prefix(&format!("{rule} ")))
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap()
+}
+
+/// `forecast_post_ceiling_cost_SR` in the backtest (issue 16): on the simple system's four
+/// instruments with their real costs, a ceiling just above every instrument's ewmac32 SR cost
+/// drops ewmac8 where it costs more (SOFR and CORN trade it at several times SP500's cost per
+/// trade), with a warning naming the instrument and rule; the backtest then equals that of a config
+/// giving those instruments no ewmac8 weight (pysystemtrade's `_remove_expensive_rules_from_weights`,
+/// fixed weights renormalised by the usual smoothing).
+#[test]
+fn cost_ceiling_drops_expensive_rules_in_the_backtest() {
+    let Some((pst, reference)) =
+        reference_root("cost_ceiling_drops_expensive_rules_in_the_backtest")
+    else {
+        return;
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    import(&pst, &data, &SIMPLE);
+    let base = std::fs::read_to_string(reference.join("config.yaml")).unwrap();
+    assert!(base.contains("forecast_post_ceiling_cost_SR: 999\n"));
+    let run = |name: &str, text: &str| -> (serde_json::Value, String) {
+        let path = tmp.path().join(name);
+        std::fs::write(&path, text).unwrap();
+        let out = backtest(&data)
+            .arg("--config")
+            .arg(&path)
+            .args(["--format", "json", "-v"])
+            .assert()
+            .success()
+            .get_output()
+            .clone();
+        (
+            serde_json::from_slice(&out.stdout).unwrap(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let with_ceiling = |c: f64| {
+        base.replace(
+            "forecast_post_ceiling_cost_SR: 999\n",
+            &format!("forecast_post_ceiling_cost_SR: {c}\n"),
+        )
+    };
+    // 998 turns the filter on without dropping anything: every rule's cost is logged
+    let (all, stderr) = run("all.yaml", &with_ceiling(998.0));
+    assert!(
+        !stderr.contains("left out of the combined forecast"),
+        "{stderr}"
+    );
+    let cost = |code: &str, rule: &str| logged_cost(&stderr, code, rule);
+    let ceiling = SIMPLE
+        .iter()
+        .map(|c| cost(c, "ewmac32"))
+        .fold(0.0, f64::max)
+        * 1.01;
+    let dropped: Vec<&str> = SIMPLE
+        .iter()
+        .copied()
+        .filter(|c| cost(c, "ewmac8") > ceiling)
+        .collect();
+    assert!(
+        !dropped.is_empty() && dropped.len() < SIMPLE.len(),
+        "ceiling {ceiling}: {stderr}"
+    );
+
+    let (cut, stderr) = run("ceiling.yaml", &with_ceiling(ceiling));
+    for code in SIMPLE {
+        let warned = stderr.lines().any(|l| {
+            l.contains("WARN")
+                && l.contains(&format!(
+                    "{code}: 1 rule(s) left out of the combined forecast"
+                ))
+                && l.contains("ewmac8")
+        });
+        assert_eq!(warned, dropped.contains(&code), "{code}: {stderr}");
+    }
+    // the same backtest as giving the dropped instruments no ewmac8 weight
+    let nested: String = SIMPLE
+        .iter()
+        .map(|c| {
+            if dropped.contains(c) {
+                format!("  {c}: {{ewmac32: 0.5}}\n")
+            } else {
+                format!("  {c}: {{ewmac32: 0.5, ewmac8: 0.5}}\n")
+            }
+        })
+        .collect();
+    let without_text = base.replace(
+        "forecast_weights:\n  ewmac32: 0.5\n  ewmac8: 0.5\n",
+        &format!("forecast_weights:\n{nested}"),
+    );
+    assert_ne!(without_text, base);
+    let (without, _) = run("without.yaml", &without_text);
+    assert_eq!(cut["portfolio"], without["portfolio"]);
+    assert_ne!(cut["portfolio"], all["portfolio"]);
+}

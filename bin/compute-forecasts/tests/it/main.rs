@@ -6,6 +6,7 @@ mod as_of;
 mod bad_configs;
 mod bad_inputs;
 mod common;
+mod cost_ceiling;
 mod csv_output;
 mod parity;
 mod partial;

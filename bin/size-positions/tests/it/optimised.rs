@@ -4,8 +4,11 @@
 
 use super::{other_bin, run_ok};
 use assert_cmd::Command;
+use std::collections::BTreeMap;
 use std::path::Path;
+use systrade_model::InstrumentCode;
 use systrade_store::Store;
+use systrade_store::state::sizing::{BufferDecision, Optimisation};
 
 const CONFIG: &str = "\
 trading_rules:
@@ -87,7 +90,7 @@ fn optimised_targets_are_whole_contracts_and_place_orders_trades_to_them() {
         .latest_optimal_positions()
         .unwrap();
     assert!(optimal.len() >= 5, "{} instruments", optimal.len());
-    let mut targets = std::collections::BTreeMap::new();
+    let mut targets = BTreeMap::new();
     for o in &optimal {
         assert_eq!(o.strategy, "dynamic");
         assert_eq!(o.lower, o.upper, "{}: no buffer", o.instrument);
@@ -109,8 +112,21 @@ fn optimised_targets_are_whole_contracts_and_place_orders_trades_to_them() {
             "{code}"
         );
     }
+    // the first run's decision, as stored in sizing_runs (issue 18: report of the optimiser)
+    let first = optimiser_run(&store);
+    check_decision(&first, &text, &targets, &store);
+    let held: Vec<i64> = first
+        .instruments
+        .iter()
+        .map(|p| p.previous_position)
+        .collect();
+    assert!(
+        held.iter().all(|p| *p == 0),
+        "nothing held before: {held:?}"
+    );
+
     // a second run decides from the positions now held (the prior): still whole contracts
-    size();
+    let text = size();
     let again = store
         .open_state()
         .unwrap()
@@ -121,6 +137,205 @@ fn optimised_targets_are_whole_contracts_and_place_orders_trades_to_them() {
             .iter()
             .all(|o| o.lower == o.upper && o.lower.fract() == 0.0)
     );
+    let second = optimiser_run(&store);
+    let targets: BTreeMap<_, _> = again
+        .iter()
+        .map(|o| (o.instrument.clone(), o.lower as i64))
+        .collect();
+    check_decision(&second, &text, &targets, &store);
+    // the prior of the second run is the first run's targets, on the same inputs: its tracking
+    // error against the optimal positions is the one the first run computed for its targets
+    for (a, b) in first.instruments.iter().zip(&second.instruments) {
+        assert_eq!(a.instrument, b.instrument);
+        assert_eq!(
+            b.previous_position, a.optimised_position,
+            "{}",
+            a.instrument
+        );
+        assert_eq!(a.optimal_position.to_bits(), b.optimal_position.to_bits());
+    }
+    let (te_then, te_now) = (first.te_optimised_vs_optimal, second.te_prior_vs_optimal);
+    assert!(
+        (te_then - te_now).abs() <= 1e-12 * te_then.abs().max(1.0),
+        "TE of the first targets {te_then} vs TE of the same positions held {te_now}"
+    );
+
+    // report shows the latest run: the stored values, in full precision in JSON (serde_json
+    // without `float_roundtrip` may parse the last bit differently: within 2 ulp)
+    let close = |got: Option<f64>, want: f64| {
+        got.is_some_and(|g| (g - want).abs() <= 4.0 * f64::EPSILON * want.abs())
+    };
+    let json = run_ok(
+        tool("report", &data)
+            .env("SYSTRADE_RUN_DATE", "2023-08-31")
+            .args(["positions", "--format", "json", "-q"]),
+    );
+    let j: serde_json::Value = serde_json::from_slice(&json).unwrap();
+    let decision = &table(&j, "positions-optimiser")[0];
+    assert_eq!(decision["strategy"], "dynamic");
+    assert_eq!(decision["buffer_decision"], second.buffer_decision.as_str());
+    for (column, stored) in [
+        ("te_prior_vs_optimal", second.te_prior_vs_optimal),
+        ("te_optimised_vs_optimal", second.te_optimised_vs_optimal),
+    ] {
+        assert!(
+            close(decision[column].as_f64(), stored),
+            "{column}: {} vs {stored}",
+            decision[column]
+        );
+    }
+    let rows = table(&j, "positions-optimised");
+    assert_eq!(rows.len(), second.instruments.len());
+    for (r, p) in rows.iter().zip(&second.instruments) {
+        assert_eq!(r["instrument"], p.instrument.as_str());
+        if p.optimal_position.is_finite() {
+            assert!(
+                close(r["optimal"].as_f64(), p.optimal_position),
+                "{}: {} vs {}",
+                p.instrument,
+                r["optimal"],
+                p.optimal_position
+            );
+        } else {
+            assert!(r["optimal"].is_null(), "{}: {}", p.instrument, r["optimal"]);
+        }
+        assert_eq!(r["held"].as_f64(), Some(p.previous_position as f64));
+        assert_eq!(r["optimised"].as_f64(), Some(p.optimised_position as f64));
+    }
+    let html = run_ok(
+        tool("report", &data)
+            .env("SYSTRADE_RUN_DATE", "2023-08-31")
+            .args(["--format", "html", "-q"]),
+    );
+    assert!(
+        String::from_utf8(html)
+            .unwrap()
+            .contains("optimal vs optimised positions")
+    );
+
+    // a classic run of the same strategy hides the optimiser's tables
+    let classic = tmp.path().join("classic.yaml");
+    std::fs::write(&classic, CONFIG.split("strategy_list:").next().unwrap()).unwrap();
+    run_ok(
+        tool("size-positions", &data)
+            .arg("--config")
+            .arg(&classic)
+            .args(["--no-progress", "-q", "--strategy", "dynamic"]),
+    );
+    let json = run_ok(
+        tool("report", &data)
+            .env("SYSTRADE_RUN_DATE", "2023-08-31")
+            .args(["positions", "--format", "json", "-q"]),
+    );
+    let j: serde_json::Value = serde_json::from_slice(&json).unwrap();
+    let names: Vec<&str> = j["tables"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["positions-optimal", "positions-reconcile"]);
+}
+
+fn table<'a>(j: &'a serde_json::Value, name: &str) -> &'a Vec<serde_json::Value> {
+    j["tables"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["name"] == name)
+        .unwrap_or_else(|| panic!("no table {name} in {j}"))["rows"]
+        .as_array()
+        .unwrap()
+}
+
+/// The latest `sizing_runs` record of strategy `dynamic`: an optimised run.
+fn optimiser_run(store: &Store) -> Optimisation {
+    let runs = store.open_state().unwrap().latest_sizing_runs().unwrap();
+    assert_eq!(runs.len(), 1, "{runs:?}");
+    assert_eq!(runs[0].strategy, "dynamic");
+    runs[0].optimisation.clone().expect("an optimised run")
+}
+
+/// The stored decision is the optimiser's: the targets written to `optimal_positions`, the
+/// unrounded optimal positions of the positions files (no risk overlay: the notional position is
+/// the optimiser's input), the values size-positions printed, and pysystemtrade's buffer rule
+/// (`buffering.py`) between the held, greedy and optimised positions.
+fn check_decision(
+    o: &Optimisation,
+    stdout: &str,
+    targets: &BTreeMap<InstrumentCode, i64>,
+    store: &Store,
+) {
+    const BUFFER: f64 = 0.0125;
+    assert!(o.failure.is_none(), "{:?}", o.failure);
+    assert_eq!(o.instruments.len(), targets.len());
+    assert!(o.te_prior_vs_optimal.is_finite() && o.te_optimised_vs_optimal.is_finite());
+    let header = stdout.lines().next().unwrap();
+    assert!(
+        header.contains(&format!(
+            "{:.4} held, {:.4} target",
+            o.te_prior_vs_optimal, o.te_optimised_vs_optimal
+        )),
+        "{header} vs {o:?}"
+    );
+    for p in &o.instruments {
+        assert_eq!(
+            targets[&p.instrument], p.optimised_position,
+            "{}",
+            p.instrument
+        );
+        let h = store.read_position_history(&p.instrument).unwrap();
+        let notional = *h.notional_position.iter().rfind(|v| v.is_finite()).unwrap();
+        assert!(
+            (p.optimal_position - notional).abs() <= 1e-9 * notional.abs().max(1.0),
+            "{}: optimal {} vs notional {notional}",
+            p.instrument,
+            p.optimal_position
+        );
+        let line = stdout
+            .lines()
+            .find(|l| l.starts_with(&format!("{} ", p.instrument)))
+            .unwrap_or_else(|| panic!("{} not printed: {stdout}", p.instrument));
+        let expect = format!(
+            "optimal {:>10.3}  held {:>6}  optimised {:>6}",
+            p.optimal_position, p.previous_position, p.optimised_position
+        );
+        assert!(line.ends_with(&expect), "{line} vs {expect}");
+    }
+    let moved = o
+        .instruments
+        .iter()
+        .any(|p| p.optimised_position != p.previous_position);
+    assert_eq!(o.traded, moved);
+    match o.buffer_decision {
+        BufferDecision::PriorWithinBuffer => {
+            assert!(o.prior_within_buffer && o.te_prior_vs_optimal < BUFFER);
+            assert!(!moved);
+        }
+        BufferDecision::GreedyWithinBuffer => {
+            assert!(o.te_prior_vs_greedy <= BUFFER && !moved, "{o:?}");
+        }
+        BufferDecision::Adjusted => {
+            assert!(!o.prior_within_buffer && o.te_prior_vs_optimal >= BUFFER);
+            let te = o.te_prior_vs_greedy;
+            assert_eq!(o.adj_factor, (te - BUFFER) / te);
+            // new = prior + round_half_even(adj × (greedy − prior)) in contracts, valid keys
+            for p in o
+                .instruments
+                .iter()
+                .filter(|p| p.greedy_position.is_finite())
+            {
+                let trade = o.adj_factor * (p.greedy_position - p.previous_position as f64);
+                assert_eq!(
+                    p.optimised_position - p.previous_position,
+                    trade.round_ties_even() as i64,
+                    "{}: {p:?}",
+                    p.instrument
+                );
+            }
+        }
+        BufferDecision::Failed => panic!("failed: {o:?}"),
+    }
 }
 
 /// Issue 18 / 14: the overrides are constraints of the optimiser. Positions are opened at 2M; at

@@ -141,7 +141,65 @@ pub const MIGRATIONS: &[Migration] = &[
               updated_at TEXT NOT NULL
           );",
     },
+    // Version 10: what each size-positions run decided (issue 18, report of the dynamically
+    // optimised strategy). One `sizing_runs` row per run that writes `optimal_positions`, classic
+    // (`optimised = 0`, no diagnostics) or dynamically optimised; for an optimised run, the
+    // optimiser's diagnostics and one `sizing_run_positions` row per instrument of its universe.
+    // Read by report. See [`super::sizing`].
+    Migration {
+        version: 10,
+        name: "sizing_runs",
+        sql: SIZING_RUNS_SQL,
+    },
 ];
+
+/// Migration 10 (size-positions, [`super::sizing`]). `date` is the date decided (`YYYY-MM-DD`, the
+/// last date of the inputs); column names follow pysystemtrade's dynamic optimisation
+/// (`optimisation.py`, `buffering.py`; the diagnostics of
+/// `pst-reference/dynamic_optimisation`): `te_*` are annualised tracking errors as fractions of
+/// capital (NULL where undefined), `adj_factor` the fraction of the move towards the greedy
+/// result that was traded. Per instrument, pysystemtrade's `optimalPositionWithDynamicCalculations`
+/// fields: `optimal_position` (unrounded, NULL when none), `previous_position` (held),
+/// `optimised_position` (the target), `greedy_position` (before the buffer's adjustment, NULL
+/// when the search did not run or the instrument was not a valid key), `weight_per_contract`,
+/// `reduce_only`, `dont_trade`, `position_limit_contracts` (NULL: no limit).
+const SIZING_RUNS_SQL: &str = "
+CREATE TABLE sizing_runs (
+    id                      INTEGER PRIMARY KEY AUTOINCREMENT,
+    strategy                TEXT NOT NULL,
+    date                    TEXT NOT NULL,
+    optimised               INTEGER NOT NULL CHECK (optimised IN (0, 1)),
+    n_valid_keys            INTEGER,
+    te_prior_vs_optimal     REAL,
+    prior_within_buffer     INTEGER CHECK (prior_within_buffer IN (0, 1)),
+    te_greedy_vs_optimal    REAL,
+    costs_term_greedy       REAL,
+    te_prior_vs_greedy      REAL,
+    adj_factor              REAL,
+    te_optimised_vs_optimal REAL,
+    buffer_decision         TEXT CHECK (buffer_decision IN ('prior_within_buffer',
+                                'greedy_within_buffer', 'adjusted', 'failed')),
+    traded                  INTEGER CHECK (traded IN (0, 1)),
+    failure                 TEXT,
+    created_at              TEXT NOT NULL,
+    CHECK ((optimised = 1) = (buffer_decision IS NOT NULL AND traded IS NOT NULL
+                              AND prior_within_buffer IS NOT NULL))
+);
+CREATE INDEX sizing_runs_latest ON sizing_runs (strategy, id);
+CREATE TABLE sizing_run_positions (
+    run_id                   INTEGER NOT NULL REFERENCES sizing_runs (id),
+    instrument               TEXT NOT NULL,
+    optimal_position         REAL,
+    previous_position        INTEGER NOT NULL,
+    optimised_position       INTEGER NOT NULL,
+    greedy_position          REAL,
+    weight_per_contract      REAL,
+    reduce_only              INTEGER NOT NULL CHECK (reduce_only IN (0, 1)),
+    dont_trade               INTEGER NOT NULL CHECK (dont_trade IN (0, 1)),
+    position_limit_contracts REAL,
+    PRIMARY KEY (run_id, instrument)
+);
+";
 
 /// Migration 6: see its entry in [`MIGRATIONS`]. A history row keeps its id when no active row and
 /// no earlier history row (by rowid) has it; otherwise it gets a new id above every id in use.

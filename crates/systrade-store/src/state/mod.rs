@@ -27,7 +27,8 @@
 //! [`orders`] (instrument, contract and broker orders, their histories, fills, client order
 //! sequences), [`controls`] (overrides, position and trade limits, instrument locks), [`audit`],
 //! [`sim`] (the sim broker's executions), [`process`] (step runs and process control), [`capital`]
-//! (capital history and strategy capital), [`imports`] (import runs). Reads are methods of
+//! (capital history and strategy capital), [`imports`] (import runs), [`sizing`] (size-positions
+//! runs and the dynamic optimiser's decisions). Reads are methods of
 //! [`StateReader`], writes methods of [`StateTx`]. Times are ISO 8601 UTC text ([`now_text`]);
 //! contracts are stored as `YYYYMMDD` text and read back as [`systrade_model::ContractDate`].
 
@@ -43,6 +44,7 @@ pub mod positions;
 pub mod process;
 pub mod roll;
 pub mod sim;
+pub mod sizing;
 
 pub use migrations::{MIGRATIONS, Migration};
 

@@ -1243,3 +1243,141 @@ fn resolved_contracts_round_trip() {
     });
     assert_eq!(w.resolved_contracts().unwrap(), vec![moved]);
 }
+
+// ---- sizing runs (migration 10) -------------------------------------------------------------------
+
+fn optimised_run(strategy: &str, date: &str, target: i64) -> super::sizing::SizingRun {
+    use super::sizing::{BufferDecision, Optimisation, OptimisedInstrument, SizingRun};
+    SizingRun {
+        id: 0,
+        strategy: strategy.into(),
+        date: day(date),
+        optimisation: Some(Optimisation {
+            n_valid_keys: 1,
+            te_prior_vs_optimal: 0.031,
+            prior_within_buffer: false,
+            te_greedy_vs_optimal: 0.011,
+            costs_term_greedy: 0.0004,
+            te_prior_vs_greedy: 0.027,
+            adj_factor: 0.537,
+            te_optimised_vs_optimal: 0.015,
+            buffer_decision: BufferDecision::Adjusted,
+            traded: true,
+            failure: None,
+            instruments: vec![
+                OptimisedInstrument {
+                    instrument: code("US10"),
+                    optimal_position: 2.7,
+                    previous_position: 1,
+                    optimised_position: target,
+                    greedy_position: 3.0,
+                    weight_per_contract: 0.22,
+                    reduce_only: false,
+                    dont_trade: false,
+                    position_limit_contracts: Some(5.0),
+                },
+                // not a valid key: no optimal position, no greedy result
+                OptimisedInstrument {
+                    instrument: code("CORN"),
+                    optimal_position: f64::NAN,
+                    previous_position: 0,
+                    optimised_position: 0,
+                    greedy_position: f64::NAN,
+                    weight_per_contract: 0.05,
+                    reduce_only: true,
+                    dont_trade: false,
+                    position_limit_contracts: None,
+                },
+            ],
+        }),
+        created_at: String::new(),
+    }
+}
+
+/// Exact equality with NaN equal to NaN.
+fn same(a: f64, b: f64) -> bool {
+    a == b || (a.is_nan() && b.is_nan())
+}
+
+#[test]
+fn sizing_runs_round_trip_with_nan_as_null_and_latest_per_strategy() {
+    use super::sizing::SizingRun;
+    let (_d, mut w) = writer();
+    assert!(w.latest_sizing_runs().unwrap().is_empty());
+    let first = optimised_run("dyn", "2023-08-30", 2);
+    let second = optimised_run("dyn", "2023-08-31", 3);
+    let classic = SizingRun {
+        id: 0,
+        strategy: "classic".into(),
+        date: day("2023-08-31"),
+        optimisation: None,
+        created_at: String::new(),
+    };
+    write(&mut w, |tx| {
+        tx.insert_sizing_run(&first)?;
+        tx.insert_sizing_run(&second)?;
+        tx.insert_sizing_run(&classic)
+    });
+    let runs = w.latest_sizing_runs().unwrap();
+    assert_eq!(runs.len(), 2);
+    assert_eq!(runs[0].strategy, "classic");
+    assert!(runs[0].optimisation.is_none());
+    assert_eq!(runs[1].strategy, "dyn");
+    assert_eq!(runs[1].date, day("2023-08-31"));
+    let (got, want) = (
+        runs[1].optimisation.as_ref().unwrap(),
+        second.optimisation.as_ref().unwrap(),
+    );
+    assert_eq!(got.te_prior_vs_optimal, want.te_prior_vs_optimal);
+    assert_eq!(got.te_optimised_vs_optimal, want.te_optimised_vs_optimal);
+    assert_eq!(got.adj_factor, want.adj_factor);
+    assert_eq!(got.buffer_decision, want.buffer_decision);
+    assert!(got.traded);
+    // sorted by instrument: CORN, US10
+    assert_eq!(got.instruments.len(), 2);
+    for (g, e) in got.instruments.iter().zip(want.instruments.iter().rev()) {
+        assert_eq!(g.instrument, e.instrument);
+        assert!(same(g.optimal_position, e.optimal_position));
+        assert!(same(g.greedy_position, e.greedy_position));
+        assert_eq!(
+            (g.previous_position, g.optimised_position),
+            (e.previous_position, e.optimised_position)
+        );
+        assert_eq!(g.position_limit_contracts, e.position_limit_contracts);
+        assert_eq!((g.reduce_only, g.dont_trade), (e.reduce_only, e.dont_trade));
+    }
+    assert_eq!(got.instruments[1].optimised_position, 3, "the latest run");
+    // NaN is stored as NULL
+    let nulls: i64 = w
+        .value(
+            "SELECT COUNT(*) FROM sizing_run_positions WHERE optimal_position IS NULL",
+            [],
+        )
+        .unwrap();
+    assert_eq!(nulls, 2);
+}
+
+#[test]
+fn sizing_runs_refuse_a_classic_run_with_diagnostics() {
+    let (_d, mut w) = writer();
+    let err = w
+        .transaction(|tx| {
+            tx.batch(
+                "INSERT INTO sizing_runs (strategy, date, optimised, buffer_decision, traded,
+                                          prior_within_buffer, created_at)
+                 VALUES ('x', '2023-08-31', 0, 'adjusted', 1, 0, 't')",
+            )
+        })
+        .unwrap_err();
+    assert!(err.to_string().contains("CHECK"), "{err}");
+    let err = w
+        .transaction(|tx| {
+            tx.batch(
+                "INSERT INTO sizing_runs (strategy, date, optimised, buffer_decision, traded,
+                                          prior_within_buffer, created_at)
+                 VALUES ('x', '2023-08-31', 1, 'bought', 1, 0, 't')",
+            )
+        })
+        .unwrap_err();
+    assert!(err.to_string().contains("CHECK"), "{err}");
+}
