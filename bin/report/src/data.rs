@@ -59,6 +59,21 @@ impl InstrumentData {
     }
 }
 
+/// A file that is not there yet is empty; one that cannot be read (corrupt, a timestamp outside
+/// 1900..2200, unreadable) is also left out of the report but never silently: a warning names the
+/// file and the problem (issue 15 item 6).
+fn or_missing<T: Default>(read: Result<T, systrade_store::StoreError>) -> T {
+    match read {
+        Ok(v) => v,
+        Err(e) => {
+            if !e.is_not_found() {
+                tracing::warn!("{e}; left out of the report");
+            }
+            T::default()
+        }
+    }
+}
+
 pub(crate) struct Data {
     pub(crate) instruments: Vec<InstrumentData>,
 }
@@ -73,22 +88,20 @@ impl Data {
         let all = store.read_instruments()?;
         let codes: Vec<InstrumentCode> = all.iter().map(|i| i.code.clone()).collect();
         let wanted = common.select_instruments(&codes)?;
-        let rolls = store.read_roll_parameters().unwrap_or_default();
-        let spreads = store.read_spread_costs().unwrap_or_default();
+        let rolls = or_missing(store.read_roll_parameters());
+        let spreads = or_missing(store.read_spread_costs());
         let mut fx_cache: BTreeMap<String, Option<f64>> = BTreeMap::new();
         let mut instruments = Vec::new();
         for cfg in all.into_iter().filter(|i| wanted.contains(&i.code)) {
             let code = cfg.code.clone();
-            let multiple = store.read_multiple_prices(&code).unwrap_or_default();
-            let adjusted = store.read_adjusted_prices(&code).unwrap_or_default();
-            let contracts = store.read_contract_prices(&code).unwrap_or_default();
+            let multiple = or_missing(store.read_multiple_prices(&code));
+            let adjusted = or_missing(store.read_adjusted_prices(&code));
+            let contracts = or_missing(store.read_contract_prices(&code));
             let fx = *fx_cache.entry(cfg.currency.clone()).or_insert_with(|| {
                 if cfg.currency == "USD" {
                     Some(1.0)
                 } else {
-                    store
-                        .read_fx_rates(&cfg.currency)
-                        .ok()
+                    or_missing(store.read_fx_rates(&cfg.currency).map(Some))
                         .and_then(|s| s.values.last().copied())
                 }
             });

@@ -268,3 +268,40 @@ fn roll_days_to_expiry_use_the_resolved_contract() {
     );
     assert_eq!(after["days_to_roll"], before["days_to_roll"]);
 }
+
+/// Issue 15 item 6: a stored adjusted-prices file whose last timestamp is i64::MAX (report
+/// panicked in `time.rs`) is named (file and problem), never a panic, in every section.
+#[test]
+fn a_stored_timestamp_of_i64_max_is_named_not_a_panic() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    setup(&data);
+    let store = systrade_store::Store::open(&data);
+    let gold = systrade_model::InstrumentCode::new("GOLD").unwrap();
+    let mut prices = store.read_adjusted_prices(&gold).unwrap();
+    prices
+        .timestamps
+        .push(systrade_model::Timestamp::from_micros(i64::MAX));
+    prices.values.push(100.0);
+    let writer = store
+        .lock_for_writing(std::time::Duration::from_secs(5))
+        .unwrap();
+    writer.write_adjusted_prices(&gold, &prices).unwrap();
+    drop(writer);
+    for section in [&[][..], &["roll"][..], &["risk"][..], &["pnl"][..]] {
+        let out = report(&data).args(section).output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!stderr.contains("panicked"), "{section:?}: {stderr}");
+        assert!(
+            out.status.code().is_some(),
+            "{section:?}: killed by a signal: {stderr}"
+        );
+        // Named, whatever the section makes of it (before the fix every read error was
+        // dropped silently).
+        assert!(
+            stderr.contains("GOLD.parquet") && stderr.contains("outside 1900-01-01..2200-01-01"),
+            "{section:?}: exit {:?}: {stderr}",
+            out.status.code()
+        );
+    }
+}

@@ -110,6 +110,21 @@ impl Invalid {
     }
 }
 
+/// A number cell of a price file, as every reader of one parses it: empty, `NaN` or `null` (any
+/// case, also `-nan`, as pandas reads them) is missing (`NaN`); otherwise a finite number (`inf`,
+/// `0x10`, `1 .5` are not).
+pub fn parse_number(text: &str) -> Result<f64, String> {
+    let t = text.trim();
+    if t.is_empty() || t.eq_ignore_ascii_case("nan") || t.eq_ignore_ascii_case("null") {
+        return Ok(f64::NAN);
+    }
+    match t.parse::<f64>() {
+        Ok(v) if v.is_finite() => Ok(v),
+        Ok(v) if v.is_nan() => Ok(f64::NAN),
+        _ => Err(format!("'{t}' is not a number")),
+    }
+}
+
 /// A timestamp of a price, an FX rate or a roll: from 1900-01-01 to `today` + [`MAX_DAYS_AHEAD`].
 pub fn check_price_timestamp(t: Timestamp, today: NaiveDate) -> Result<(), BadValue> {
     let latest = today + chrono::Days::new(MAX_DAYS_AHEAD);

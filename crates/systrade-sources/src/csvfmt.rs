@@ -14,7 +14,8 @@
 //! `YYYYMM`, and `.csv.gz`), or the instrument from `<INSTRUMENT>.csv` and the contract from a column.
 //! Dates without a time of day get the configured daily time (default 23:00:00, the stamp
 //! pysystemtrade gives daily closes, spec §1.6). Empty cells and `NaN` are missing values.
-//! Every error names the file, the line and the field. Every row passes the validation rules of
+//! Every error names the file, the line and the field. A timestamp (of one contract) repeated with
+//! other values is refused, an identical repeat dropped. Every row passes the validation rules of
 //! [`systrade_model::validation`] (finite prices, HIGH ≥ LOW, volume ≥ 0, FX rates > 0, timestamps
 //! from 1900-01-01 to a year after today), the same rules `import-pst` applies.
 
@@ -239,6 +240,8 @@ pub fn parse_contract_csv(
         .collect::<Result<_, _>>()
         .map_err(|e| CsvError::file(file, format!("not valid CSV: {e}")))?;
     let mut by_contract: BTreeMap<ContractDate, Vec<Bar>> = BTreeMap::new();
+    // The line of each (contract, timestamp) seen: a repeat with other values is refused.
+    let mut seen: BTreeMap<(ContractDate, Timestamp), (u64, Bar)> = BTreeMap::new();
     let n = records.len();
     for (i, rec) in records.iter().enumerate() {
         let line = rec.position().map_or(i as u64 + 2, |p| p.line());
@@ -314,12 +317,24 @@ pub fn parse_contract_csv(
             (None, Some(c)) => c,
             (None, None) => unreachable!("checked above"),
         };
+        if let Some((first, earlier)) = seen.insert((c, bar.timestamp), (line, bar))
+            && !same_bar(&earlier, &bar)
+        {
+            return Err(conflict(
+                file,
+                line,
+                &header[layout.date],
+                bar.timestamp,
+                first,
+            ));
+        }
         by_contract.entry(c).or_default().push(bar);
     }
     Ok(by_contract
         .into_iter()
         .map(|(contract, mut bars)| {
-            report_conflicts(file, &sort_dedup_bars(&mut bars));
+            // sorted; the repeats left are identical
+            sort_dedup_bars(&mut bars);
             ContractSeries {
                 instrument: instrument.clone(),
                 contract,
@@ -365,6 +380,7 @@ pub fn parse_fx_csv(
     let value = find(&lower, &["price", "rate", "close", "last", "value"])
         .ok_or_else(|| CsvError::file(file, format!("no rate column in header {header:?}")))?;
     let mut points = Vec::new();
+    let mut seen: BTreeMap<Timestamp, (u64, f64)> = BTreeMap::new();
     for (i, rec) in reader.records().enumerate() {
         let rec = rec.map_err(|e| CsvError::file(file, format!("not valid CSV: {e}")))?;
         let line = rec.position().map_or(i as u64 + 2, |p| p.line());
@@ -377,9 +393,15 @@ pub fn parse_fx_csv(
             let col = if is_rate { value } else { date };
             CsvError::field(file, line, &header[col], m)
         })?;
+        if let Some((first, earlier)) = seen.insert(point.timestamp, (line, point.rate))
+            && !(earlier == point.rate || (earlier.is_nan() && point.rate.is_nan()))
+        {
+            return Err(conflict(file, line, &header[date], point.timestamp, first));
+        }
         points.push(point);
     }
-    report_conflicts(file, &sort_dedup_fx(&mut points));
+    // sorted; the repeats left are identical
+    sort_dedup_fx(&mut points);
     Ok(FxSeries {
         code: code.to_string(),
         points,
@@ -480,17 +502,24 @@ fn find(lower: &[String], names: &[&str]) -> Option<usize> {
     names.iter().find_map(|n| lower.iter().position(|h| h == n))
 }
 
-/// Warns about rows of `file` with the same timestamp and different values (the later line is
-/// kept, as pysystemtrade does, but not silently).
-fn report_conflicts(file: &str, conflicts: &[systrade_model::Timestamp]) {
-    if let Some(first) = conflicts.first() {
-        tracing::warn!(
-            file,
-            conflicts = conflicts.len(),
-            first = %first,
-            "conflicting duplicate rows (same timestamp, different values); the later line of each is kept"
-        );
-    }
+/// Two rows of one file with the same timestamp (and contract) and different values: which one is
+/// right is unknown, so the file is refused (issue 15 item 8), as `import-pst` refuses any repeated
+/// timestamp. An identical repeat (a vendor export listing a day twice) is harmless and dropped.
+fn conflict(file: &str, line: u64, field: &str, t: Timestamp, first: u64) -> CsvError {
+    CsvError::field(
+        file,
+        line,
+        field,
+        format!("timestamp {t} repeats line {first} with other values"),
+    )
+}
+
+/// Equal bars, a missing value equal to a missing value.
+fn same_bar(a: &Bar, b: &Bar) -> bool {
+    [a.open, a.high, a.low, a.close, a.volume]
+        .iter()
+        .zip([b.open, b.high, b.low, b.close, b.volume])
+        .all(|(x, y)| *x == y || (x.is_nan() && y.is_nan()))
 }
 
 /// Barchart's last line is a one-field note such as "Downloaded from Barchart.com as of …".
@@ -525,14 +554,7 @@ fn parse_time(text: &str, kind: CsvFormat, opts: &CsvOptions) -> Result<Timestam
 }
 
 fn parse_number(text: &str) -> Result<f64, String> {
-    let t = text.trim();
-    if t.is_empty() || t.eq_ignore_ascii_case("nan") || t.eq_ignore_ascii_case("null") {
-        return Ok(f64::NAN);
-    }
-    match t.parse::<f64>() {
-        Ok(v) if v.is_finite() => Ok(v),
-        _ => Err(format!("'{t}' is not a number")),
-    }
+    systrade_model::validation::parse_number(text)
 }
 
 #[cfg(test)]

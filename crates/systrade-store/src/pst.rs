@@ -110,17 +110,10 @@ impl Cells<'_> {
         Ok(t)
     }
 
-    /// Empty (or `nan`) → NaN; otherwise a finite number.
+    /// Empty, `nan` or `null` → NaN; otherwise a finite number ([`validation::parse_number`], the
+    /// rule `fetch-prices`' CSV sources apply too).
     fn number(&self, row: usize, col: usize, s: &str) -> Result<f64> {
-        let t = s.trim();
-        if t.is_empty() {
-            return Ok(f64::NAN);
-        }
-        match t.parse::<f64>() {
-            Ok(v) if v.is_finite() => Ok(v),
-            Ok(v) if v.is_nan() => Ok(f64::NAN),
-            _ => Err(self.err(row, col, format!("'{s}' is not a number"))),
-        }
+        validation::parse_number(s).map_err(|m| self.err(row, col, m))
     }
 
     /// A price: [`Self::number`] passing [`validation::check_price`].

@@ -1,17 +1,21 @@
 //! The kill -9 campaign over the daily writers (issue 15), bounded and seeded so that every CI run
-//! repeats it in about a minute: `fetch-prices` (a `csv:` source into a directory without contract
-//! prices), `roll-contracts calendar`, `multiple` and `adjust`, `compute-forecasts`,
-//! `size-positions` and `place-orders` (sim broker), each started on the data directory the steps
-//! before it leave, and killed with SIGKILL at a seeded random moment of its run. (`import-pst`,
-//! `roll-contracts roll`, `backup` and place-orders against the IB gateway have their own campaigns
-//! in their crates' tests.)
+//! repeats it in about a minute: `fetch-prices` (a `csv:` source, the testdata without its last
+//! days, into a directory without contract prices), `roll-contracts calendar`, `multiple` and
+//! `adjust`, then — after an uninterrupted `fetch-prices` of the full testdata has added the last
+//! days' bars — `roll-contracts update`, `compute-forecasts`, `size-positions` and `place-orders`
+//! (sim broker), each started on the data directory the steps before it leave, and killed with
+//! SIGKILL at a seeded random moment of its run. (`import-pst`, `roll-contracts roll`, `backup` and
+//! place-orders against the IB gateway have their own campaigns in their crates' tests.)
 //!
 //! After each kill:
 //! - every data file is either as it was before the run or exactly as a complete run writes it
 //!   (byte for byte), and no other data file appears;
-//! - re-running the step succeeds and leaves the data directory byte-identical to an uninterrupted
+//! - re-running the step succeeds, removes the temporary files the killed run left, and leaves the
+//!   data directory byte-identical to an uninterrupted
 //!   run (Parquet and CSV files), and for `place-orders` the same positions and the same orders and
 //!   fills (no order sent twice, none lost).
+
+#![allow(clippy::print_stderr)] // the campaign reports its trials and time
 
 use std::path::Path;
 use std::process::{Command, Stdio};
@@ -20,71 +24,131 @@ use systrade_test::campaign::{SplitMix64, copy_dir, data_files};
 use systrade_test::tools::{Tools, assert_ok};
 
 const SEED: u64 = 15;
-const TRIALS_PER_STEP: usize = 10;
+/// Kill -9 trials of each writer: few, so that the whole campaign stays within CI's time budget
+/// (each trial is a killed run and a full re-run).
+const TRIALS_PER_STEP: usize = 8;
 const DATE: &str = "2026-12-04";
+/// The first fetch reads the testdata without its bars from this day on, so that the later full
+/// fetch gives `roll-contracts update` new days to add (seven business days before the end of the
+/// testdata, 2023-08-31).
+const FIRST_FETCH_ENDS_BEFORE: &str = "2023-08-23";
 
-/// One daily step: its tool and arguments.
+/// One daily step: its tool and arguments, and how many killed trials it gets (0: it only
+/// prepares the data directory for the next step).
 struct Step {
     name: &'static str,
     tool: &'static str,
     args: &'static [&'static str],
+    trials: usize,
 }
 
 /// Replaced by the workspace's `testdata/contract_prices_csv` in a step's arguments.
 const TESTDATA_PRICES: &str = "{testdata-prices}";
+/// Replaced by the copy of it without the bars from [`FIRST_FETCH_ENDS_BEFORE`] on.
+const EARLIER_PRICES: &str = "{earlier-prices}";
 
 const STEPS: &[Step] = &[
     Step {
         name: "fetch-prices",
         tool: "fetch-prices",
-        args: &["--source", TESTDATA_PRICES],
+        args: &["--source", EARLIER_PRICES],
+        trials: TRIALS_PER_STEP,
     },
     Step {
         name: "roll-contracts calendar",
         tool: "roll-contracts",
         args: &["calendar"],
+        trials: TRIALS_PER_STEP,
     },
     Step {
         name: "roll-contracts multiple",
         tool: "roll-contracts",
         args: &["multiple"],
+        trials: TRIALS_PER_STEP,
     },
     Step {
         name: "roll-contracts adjust",
         tool: "roll-contracts",
         args: &["adjust"],
+        trials: TRIALS_PER_STEP,
+    },
+    Step {
+        name: "fetch-prices (the last days)",
+        tool: "fetch-prices",
+        args: &["--source", TESTDATA_PRICES],
+        trials: 0,
+    },
+    Step {
+        name: "roll-contracts update",
+        tool: "roll-contracts",
+        args: &["update"],
+        trials: TRIALS_PER_STEP,
     },
     Step {
         name: "compute-forecasts",
         tool: "compute-forecasts",
         args: &[],
+        trials: TRIALS_PER_STEP,
     },
     Step {
         name: "size-positions",
         tool: "size-positions",
         args: &[],
+        trials: TRIALS_PER_STEP,
     },
     Step {
         name: "place-orders",
         tool: "place-orders",
         args: &["--broker", "sim", "--date", DATE],
+        trials: TRIALS_PER_STEP,
     },
 ];
 
-fn step_cmd(tools: &Tools, step: &Step, data: &Path) -> Command {
-    let mut c = tools.cmd(step.tool);
-    let prices = format!(
-        "csv:{}",
-        systrade_test::workspace_root()
-            .join("testdata/contract_prices_csv")
-            .display()
-    );
-    c.args(step.args.iter().map(|a| {
-        if *a == TESTDATA_PRICES {
-            prices.as_str()
-        } else {
-            a
+/// `csv:` sources of the steps: the testdata's contract prices, and a copy without the last days.
+struct Sources {
+    testdata: String,
+    earlier: String,
+}
+
+impl Sources {
+    /// Writes the shortened copy under `scratch`. Contract files with no bar before the cut are
+    /// left out.
+    fn new(scratch: &Path) -> Self {
+        let full = systrade_test::workspace_root().join("testdata/contract_prices_csv");
+        let earlier = scratch.join("earlier_contract_prices_csv");
+        std::fs::create_dir_all(&earlier).expect("mkdir");
+        let mut cut = 0;
+        for e in std::fs::read_dir(&full).expect("testdata").flatten() {
+            let text = std::fs::read_to_string(e.path()).expect("a testdata file");
+            let mut lines = text.lines();
+            let header = lines.next().expect("a header");
+            let kept: Vec<&str> = lines
+                .filter(|l| l[..10] < *FIRST_FETCH_ENDS_BEFORE)
+                .collect();
+            cut += text.lines().count() - 1 - kept.len();
+            if !kept.is_empty() {
+                let mut out = format!("{header}\n");
+                for l in kept {
+                    out.push_str(l);
+                    out.push('\n');
+                }
+                std::fs::write(earlier.join(e.file_name()), out).expect("writing a copy");
+            }
         }
+        assert!(cut > 0, "the cut removed no bar");
+        Self {
+            testdata: format!("csv:{}", full.display()),
+            earlier: format!("csv:{}", earlier.display()),
+        }
+    }
+}
+
+fn step_cmd(tools: &Tools, step: &Step, data: &Path, sources: &Sources) -> Command {
+    let mut c = tools.cmd(step.tool);
+    c.args(step.args.iter().map(|a| match *a {
+        TESTDATA_PRICES => sources.testdata.as_str(),
+        EARLIER_PRICES => sources.earlier.as_str(),
+        a => a,
     }))
     .args(["--no-progress", "-q"])
     .env("SYSTRADE_DATA", data)
@@ -93,9 +157,9 @@ fn step_cmd(tools: &Tools, step: &Step, data: &Path) -> Command {
     c
 }
 
-fn run_step(tools: &Tools, step: &Step, data: &Path) -> Duration {
+fn run_step(tools: &Tools, step: &Step, data: &Path, sources: &Sources) -> Duration {
     let start = Instant::now();
-    let out = step_cmd(tools, step, data)
+    let out = step_cmd(tools, step, data, sources)
         .output()
         .expect("running a step");
     let took = start.elapsed();
@@ -108,6 +172,21 @@ fn run_step(tools: &Tools, step: &Step, data: &Path) -> Duration {
         String::from_utf8_lossy(&out.stderr)
     );
     took
+}
+
+/// Temporary files of the store's atomic writes (`.<name>.tmp-<pid>-<n>`) under `dir`: a run
+/// removes those a killed run left (issue 15 item 8).
+fn temp_files(dir: &Path) -> Vec<String> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).expect("read_dir").flatten() {
+        let name = e.file_name().to_string_lossy().into_owned();
+        if e.file_type().is_ok_and(|t| t.is_dir()) {
+            out.extend(temp_files(&e.path()));
+        } else if name.starts_with('.') && name.contains(".tmp-") {
+            out.push(e.path().display().to_string());
+        }
+    }
+    out
 }
 
 /// What `place-orders` reports of the state database: positions, and completed orders and fills
@@ -168,6 +247,8 @@ fn killed_daily_steps_leave_old_or_new_files_and_rerun_to_the_same_result() {
         std::fs::remove_dir_all(base.join(dir)).expect("rm a series directory");
     }
 
+    let sources = Sources::new(scratch.path());
+    let started = Instant::now();
     let mut rng = SplitMix64::new(SEED);
     let mut before = base;
     let mut kills = 0;
@@ -175,7 +256,7 @@ fn killed_daily_steps_leave_old_or_new_files_and_rerun_to_the_same_result() {
         // An uninterrupted run: the result every trial must reach.
         let reference = scratch.path().join(format!("ref-{n}"));
         copy_dir(&before, &reference);
-        let took = run_step(&tools, step, &reference);
+        let took = run_step(&tools, step, &reference, &sources);
         let old = data_files(&before);
         let new = data_files(&reference);
         let new_orders = (step.tool == "place-orders").then(|| orders_view(&tools, &reference));
@@ -189,11 +270,15 @@ fn killed_daily_steps_leave_old_or_new_files_and_rerun_to_the_same_result() {
             None => assert!(old != new, "{} wrote no file on the test data", step.name),
         }
 
-        for trial in 0..TRIALS_PER_STEP {
+        let step_started = Instant::now();
+        let kills_before = kills;
+        for trial in 0..step.trials {
             let dir = scratch.path().join(format!("trial-{n}-{trial}"));
             copy_dir(&before, &dir);
             let delay = rng.upto(took + took / 5);
-            let mut child = step_cmd(&tools, step, &dir).spawn().expect("spawn");
+            let mut child = step_cmd(&tools, step, &dir, &sources)
+                .spawn()
+                .expect("spawn");
             std::thread::sleep(delay);
             let killed = child.try_wait().expect("try_wait").is_none();
             child.kill().expect("SIGKILL");
@@ -211,7 +296,12 @@ fn killed_daily_steps_leave_old_or_new_files_and_rerun_to_the_same_result() {
                 );
             }
 
-            run_step(&tools, step, &dir);
+            run_step(&tools, step, &dir, &sources);
+            let left = temp_files(&dir);
+            assert!(
+                left.is_empty(),
+                "{what}: the re-run left the killed run's temporary files: {left:?}"
+            );
             let after = data_files(&dir);
             let differ: Vec<&String> = new
                 .keys()
@@ -231,10 +321,21 @@ fn killed_daily_steps_leave_old_or_new_files_and_rerun_to_the_same_result() {
             }
             std::fs::remove_dir_all(&dir).ok();
         }
+        eprintln!(
+            "{}: uninterrupted run {took:?}; {} trials, {} killed mid-run, {:.1} s",
+            step.name,
+            step.trials,
+            kills - kills_before,
+            step_started.elapsed().as_secs_f64()
+        );
         before = reference;
     }
+    eprintln!(
+        "kill -9 campaign (seed {SEED}): {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
     // Most trials must have killed a running process, or the campaign proves little.
-    let trials = STEPS.len() * TRIALS_PER_STEP;
+    let trials: usize = STEPS.iter().map(|s| s.trials).sum();
     assert!(
         kills * 2 >= trials,
         "only {kills} of {trials} runs were killed mid-way"

@@ -425,10 +425,11 @@ fn a_symlink_out_of_the_source_directory_is_not_followed() {
     assert!(stderr.contains("not followed"), "{stderr}");
 }
 
-/// Issue 15 item 8: two rows with the same timestamp and different values are reported (file and
-/// date) instead of the last one being kept silently.
+/// Issue 15 item 8: two rows with the same timestamp and different values are refused (which one is
+/// right is unknown), naming the file, the later line and the date field, as import-pst refuses a
+/// repeated timestamp; nothing is written. An identical repeat is dropped.
 #[test]
-fn conflicting_duplicate_bars_are_reported() {
+fn conflicting_duplicate_bars_are_refused() {
     let env = Env::new(&["CORN"]);
     env.write_src(
         "CORN_20240500.csv",
@@ -440,11 +441,24 @@ fn conflicting_duplicate_bars_are_reported() {
     let source = format!("csv:{}", env.src().display());
     let out = env.cmd(&["--source", &source]).output().unwrap();
     let stderr = stderr_of(&out);
-    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert_eq!(out.status.code(), Some(4), "{stderr}");
     assert!(
-        stderr.contains("conflicting duplicate rows")
-            && stderr.contains("CORN_20240500.csv")
-            && stderr.contains("2024-03-13"),
+        stderr.contains("CORN_20240500.csv")
+            && stderr.contains("line 3, field Date")
+            && stderr.contains("2024-03-13")
+            && stderr.contains("repeats line 2 with other values"),
         "{stderr}"
     );
+    assert!(env.stored("CORN").is_none(), "nothing is written");
+
+    env.write_src(
+        "CORN_20240500.csv",
+        "Date,Open,High,Low,Close,Volume\n\
+         2024-03-13,101.5,102,101,101.75,900\n\
+         2024-03-13,101.5,102,101,101.75,900\n\
+         2024-03-14,101.75,102.5,101.5,102.25,950\n",
+    );
+    let out = env.cmd(&["--source", &source]).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+    assert_eq!(env.stored("CORN").unwrap().len(), 2);
 }
