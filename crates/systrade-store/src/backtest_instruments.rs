@@ -21,11 +21,7 @@ use arrow_array::{
 };
 use arrow_schema::{DataType, Field, Schema, TimeUnit};
 use chrono::NaiveDate;
-use parquet::arrow::ArrowWriter;
-use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
-use parquet::basic::{Compression, ZstdLevel};
 use parquet::errors::ParquetError;
-use parquet::file::properties::WriterProperties;
 use std::path::Path;
 use std::sync::Arc;
 use systrade_model::Timestamp;
@@ -88,13 +84,7 @@ fn schema() -> Arc<Schema> {
 }
 
 fn encode(instruments: &[InstrumentColumns<'_>]) -> std::result::Result<Vec<u8>, ParquetError> {
-    let props = WriterProperties::builder()
-        .set_compression(Compression::ZSTD(ZstdLevel::try_new(3)?))
-        .set_created_by(crate::columns::CREATED_BY.to_string())
-        .build();
-    let mut bytes = Vec::new();
-    let mut writer = ArrowWriter::try_new(&mut bytes, schema(), Some(props))?;
-    for i in instruments {
+    let batches = instruments.iter().map(|i| {
         let d: Vec<i64> = i
             .dates
             .iter()
@@ -108,10 +98,9 @@ fn encode(instruments: &[InstrumentColumns<'_>]) -> std::result::Result<Vec<u8>,
             let col: Float64Array = v.iter().map(|x| (!x.is_nan()).then_some(*x)).collect();
             arrays.push(Arc::new(col));
         }
-        writer.write(&RecordBatch::try_new(schema(), arrays)?)?;
-    }
-    writer.close()?;
-    Ok(bytes)
+        RecordBatch::try_new(schema(), arrays)
+    });
+    crate::columns::encode_table(schema(), batches)
 }
 
 /// Writes `path` atomically, one instrument after the other.
@@ -148,22 +137,12 @@ pub fn write_backtest_instruments(
 /// # Errors
 /// Unreadable file, another schema, a null date or instrument.
 pub fn read_backtest_instruments(path: &Path) -> Result<Vec<InstrumentRow>> {
-    let file = std::fs::File::open(path).map_err(|e| StoreError::io(path, e))?;
-    let reader = ParquetRecordBatchReaderBuilder::try_new(file)
-        .and_then(|b| b.build())
-        .map_err(|e| StoreError::format(path, e))?;
+    let expected = format!(
+        "date (timestamp), instrument (text), {} (float)",
+        VALUE_COLUMNS.join(", ")
+    );
     let mut rows = Vec::new();
-    for batch in reader {
-        let batch = batch.map_err(|e| StoreError::format(path, e))?;
-        if batch.schema().fields() != schema().fields() {
-            return Err(StoreError::format(
-                path,
-                format!(
-                    "expected the columns date (timestamp), instrument (text), {} (float)",
-                    VALUE_COLUMNS.join(", ")
-                ),
-            ));
-        }
+    for batch in crate::columns::read_table(path, &schema(), &expected)? {
         let column = |k: usize| batch.column(k).as_any();
         let (Some(d), Some(c)) = (
             column(0).downcast_ref::<TimestampMicrosecondArray>(),

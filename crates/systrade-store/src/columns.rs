@@ -14,6 +14,7 @@ use parquet::arrow::{ArrowWriter, ProjectionMask, parquet_to_arrow_schema};
 use parquet::basic::{Compression, ZstdLevel};
 use parquet::column::reader::{ColumnReader, ColumnReaderImpl};
 use parquet::column::writer::ColumnCloseResult;
+use parquet::errors::ParquetError;
 use parquet::file::metadata::{KeyValue, ParquetMetaData, ParquetMetaDataReader};
 use parquet::file::properties::{EnabledStatistics, WriterProperties};
 use parquet::file::reader::{FileReader, SerializedFileReader};
@@ -393,6 +394,50 @@ pub(crate) fn append_row_group(
         }
     }
     Ok(Some(writer.into_inner().map_err(fmt)?))
+}
+
+/// zstd level of the long-format tables (backtest outputs, estimates): written once per run and
+/// read by people's tools, so the smaller files of level 3 are worth the encoding time.
+const TABLE_ZSTD_LEVEL: i32 = 3;
+
+/// Encodes a long-format table (backtest outputs, estimates) as one whole Parquet file: `batches`
+/// in order, all of `schema`, zstd level 3, created by systrade.
+pub(crate) fn encode_table(
+    schema: Arc<Schema>,
+    batches: impl IntoIterator<Item = std::result::Result<RecordBatch, arrow_schema::ArrowError>>,
+) -> std::result::Result<Vec<u8>, ParquetError> {
+    let props = WriterProperties::builder()
+        .set_compression(Compression::ZSTD(ZstdLevel::try_new(TABLE_ZSTD_LEVEL)?))
+        .set_created_by(CREATED_BY.to_string())
+        .build();
+    let mut bytes = Vec::new();
+    let mut writer = ArrowWriter::try_new(&mut bytes, schema, Some(props))?;
+    for batch in batches {
+        writer.write(&batch?)?;
+    }
+    writer.close()?;
+    Ok(bytes)
+}
+
+/// Reads every record batch of the long-format table at `path`, refusing a file whose fields are
+/// not `schema`'s with "expected the columns {expected}".
+pub(crate) fn read_table(path: &Path, schema: &Schema, expected: &str) -> Result<Vec<RecordBatch>> {
+    let file = std::fs::File::open(path).map_err(|e| StoreError::io(path, e))?;
+    let reader = ParquetRecordBatchReaderBuilder::try_new(file)
+        .and_then(|b| b.build())
+        .map_err(|e| StoreError::format(path, e))?;
+    let mut batches = Vec::new();
+    for batch in reader {
+        let batch = batch.map_err(|e| StoreError::format(path, e))?;
+        if batch.schema().fields() != schema.fields() {
+            return Err(StoreError::format(
+                path,
+                format!("expected the columns {expected}"),
+            ));
+        }
+        batches.push(batch);
+    }
+    Ok(batches)
 }
 
 /// Reads the named columns of a Parquet file, checking that each exists with the expected type.

@@ -33,11 +33,7 @@ use arrow_array::{
     Array, ArrayRef, Float64Array, RecordBatch, StringArray, TimestampMicrosecondArray,
 };
 use arrow_schema::{DataType, Field, Schema, TimeUnit};
-use parquet::arrow::ArrowWriter;
-use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
-use parquet::basic::{Compression, ZstdLevel};
 use parquet::errors::ParquetError;
-use parquet::file::properties::WriterProperties;
 use std::path::Path;
 use std::sync::Arc;
 use systrade_model::Timestamp;
@@ -104,16 +100,7 @@ fn encode(rows: &[EstimateRow]) -> std::result::Result<Vec<u8>, ParquetError> {
                 .collect::<Vec<_>>(),
         )),
     ];
-    let batch = RecordBatch::try_new(schema(), arrays)?;
-    let props = WriterProperties::builder()
-        .set_compression(Compression::ZSTD(ZstdLevel::try_new(3)?))
-        .set_created_by(crate::columns::CREATED_BY.to_string())
-        .build();
-    let mut bytes = Vec::new();
-    let mut writer = ArrowWriter::try_new(&mut bytes, schema(), Some(props))?;
-    writer.write(&batch)?;
-    writer.close()?;
-    Ok(bytes)
+    crate::columns::encode_table(schema(), [RecordBatch::try_new(schema(), arrays)])
 }
 
 /// The current estimates of one production stage (module docs).
@@ -197,19 +184,9 @@ pub fn write_estimates(path: &Path, rows: &[EstimateRow]) -> Result<()> {
 /// # Errors
 /// Unreadable file, another schema, a null in a non-null column.
 pub fn read_estimates(path: &Path) -> Result<Vec<EstimateRow>> {
-    let file = std::fs::File::open(path).map_err(|e| StoreError::io(path, e))?;
-    let reader = ParquetRecordBatchReaderBuilder::try_new(file)
-        .and_then(|b| b.build())
-        .map_err(|e| StoreError::format(path, e))?;
+    let expected = "estimate, instrument, rule (text), date, period_end, fit_start, fit_end (timestamps), value (float)";
     let mut rows = Vec::new();
-    for batch in reader {
-        let batch = batch.map_err(|e| StoreError::format(path, e))?;
-        if batch.schema().fields() != schema().fields() {
-            return Err(StoreError::format(
-                path,
-                "expected the columns estimate, instrument, rule (text), date, period_end, fit_start, fit_end (timestamps), value (float)",
-            ));
-        }
+    for batch in crate::columns::read_table(path, &schema(), expected)? {
         let text = |k: usize| batch.column(k).as_any().downcast_ref::<StringArray>();
         let time = |k: usize| {
             batch

@@ -17,11 +17,7 @@ use arrow_array::{
 };
 use arrow_schema::{DataType, Field, Schema, TimeUnit};
 use chrono::NaiveDate;
-use parquet::arrow::ArrowWriter;
-use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
-use parquet::basic::{Compression, ZstdLevel};
 use parquet::errors::ParquetError;
-use parquet::file::properties::WriterProperties;
 use std::path::Path;
 use std::sync::Arc;
 use systrade_model::Timestamp;
@@ -84,16 +80,7 @@ fn encode(
         Arc::new(Int64Array::from(position)),
         Arc::new(Float64Array::from(optimal)),
     ];
-    let batch = RecordBatch::try_new(schema(), arrays)?;
-    let props = WriterProperties::builder()
-        .set_compression(Compression::ZSTD(ZstdLevel::try_new(3)?))
-        .set_created_by(crate::columns::CREATED_BY.to_string())
-        .build();
-    let mut bytes = Vec::new();
-    let mut writer = ArrowWriter::try_new(&mut bytes, schema(), Some(props))?;
-    writer.write(&batch)?;
-    writer.close()?;
-    Ok(bytes)
+    crate::columns::encode_table(schema(), [RecordBatch::try_new(schema(), arrays)])
 }
 
 /// Writes `path` atomically, one instrument after the other.
@@ -129,19 +116,9 @@ pub fn write_optimised_positions(
 /// # Errors
 /// Unreadable file, another schema.
 pub fn read_optimised_positions(path: &Path) -> Result<Vec<OptimisedPositionRow>> {
-    let file = std::fs::File::open(path).map_err(|e| StoreError::io(path, e))?;
-    let reader = ParquetRecordBatchReaderBuilder::try_new(file)
-        .and_then(|b| b.build())
-        .map_err(|e| StoreError::format(path, e))?;
+    let expected = "date (timestamp), instrument (text), position (integer), optimal (float)";
     let mut rows = Vec::new();
-    for batch in reader {
-        let batch = batch.map_err(|e| StoreError::format(path, e))?;
-        if batch.schema().fields() != schema().fields() {
-            return Err(StoreError::format(
-                path,
-                "expected the columns date (timestamp), instrument (text), position (integer), optimal (float)",
-            ));
-        }
+    for batch in crate::columns::read_table(path, &schema(), expected)? {
         let column = |k: usize| batch.column(k).as_any();
         let (Some(d), Some(c), Some(p), Some(o)) = (
             column(0).downcast_ref::<TimestampMicrosecondArray>(),
