@@ -4,6 +4,7 @@
 
 use crate::EstimateError;
 use crate::fit_dates::{FitPeriod, FitPeriods};
+use rayon::prelude::*;
 use systrade_model::Timestamp;
 use systrade_series::EwmCov;
 
@@ -329,49 +330,54 @@ impl CorrelationEstimator {
         let min_periods = self.min_periods * self.length_adjustment.max(1);
         let decay = 1.0 - 2.0 / (span + 1.0);
         let n = data.names.len();
-        // Per pair (i ≤ j): (cov_ij, var_i, var_j) over the joint observations.
-        let mut pairs = vec![[EwmCov::EMPTY; 3]; n * n];
         let mut order: Vec<usize> = (0..periods.len()).collect();
         order.sort_by_key(|&k| periods.0[k].fit_end);
+        // Per first column i (in parallel), per period: the correlations of the pairs (i, j ≥ i),
+        // each pair keeping (cov_ij, var_i, var_j) over its joint observations ([`EwmCov`]).
+        let by_first: Vec<Vec<Vec<f64>>> = (0..n)
+            .into_par_iter()
+            .map(|i| {
+                let mut pairs = vec![EwmCov::EMPTY; n - i];
+                let mut at = vec![Vec::new(); periods.len()];
+                let mut row = 0usize;
+                for &k in &order {
+                    let period = &periods.0[k];
+                    if period.no_data {
+                        continue;
+                    }
+                    while row < data.index.len() && data.index[row] < period.fit_end {
+                        let x = data.columns[i][row];
+                        if !x.is_nan() {
+                            for (j, p) in (i..n).zip(pairs.iter_mut()) {
+                                let y = data.columns[j][row];
+                                if y.is_nan() {
+                                    continue;
+                                }
+                                p.update(x, y, decay);
+                            }
+                        }
+                        row += 1;
+                    }
+                    at[k] = pairs.iter().map(|p| p.correlation(min_periods)).collect();
+                }
+                at
+            })
+            .collect();
+        let first = data.index.first().copied();
         let mut out: Vec<Option<Correlation>> = vec![None; periods.len()];
-        let mut row = 0usize;
-        let mut any_row = false;
         for k in order {
             let period: &FitPeriod = &periods.0[k];
             if period.no_data {
                 out[k] = Some(Correlation::boring(data.names.clone(), BORING_OFFDIAG));
                 continue;
             }
-            while row < data.index.len() && data.index[row] < period.fit_end {
-                for i in 0..n {
-                    let x = data.columns[i][row];
-                    if x.is_nan() {
-                        continue;
-                    }
-                    for j in i..n {
-                        let y = data.columns[j][row];
-                        if y.is_nan() {
-                            continue;
-                        }
-                        let p = &mut pairs[i * n + j];
-                        p[0].update(x, y, decay);
-                        p[1].update(x, x, decay);
-                        p[2].update(y, y, decay);
-                    }
-                }
-                row += 1;
-                any_row = true;
-            }
             let mut values = vec![f64::NAN; n * n];
-            if any_row {
-                for i in 0..n {
-                    for j in i..n {
-                        let p = &pairs[i * n + j];
-                        let cov = p[0].value(min_periods);
-                        let vv = p[1].value(min_periods) * p[2].value(min_periods);
-                        let r = cov / if vv > 0.0 { vv.sqrt() } else { 0.0 };
-                        values[i * n + j] = r;
-                        values[j * n + i] = r;
+            // no row before the period's end: no pair has a value
+            if first.is_some_and(|t| t < period.fit_end) {
+                for (i, at) in by_first.iter().enumerate() {
+                    for (j, r) in (i..n).zip(&at[k]) {
+                        values[i * n + j] = *r;
+                        values[j * n + i] = *r;
                     }
                 }
             }

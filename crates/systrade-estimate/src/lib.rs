@@ -15,6 +15,7 @@
 //! | diversification multiplier (single period, over time, smoothing, `dm_max`) | [`diversification`] | `sysquant/estimators/diversification_multipliers.py` |
 //! | returns to fit on: daily gross and cost returns, pooled gross returns, SR costs (own, pooled, per unit of turnover), `equalise_gross`, `cost_multiplier`, weekly stack | [`returns`] | `sysquant/returns.py`, `sysquant/optimisation/pre_processing.py` |
 //! | the generic optimiser over time (fit periods, estimates, method, cleaning, `apply_cost_weight`) | [`over_time`] | `sysquant/optimisation/generic_optimiser.py`, `optimise_over_time.py`, `portfolio_optimiser.py` |
+//! | the same estimates for every instrument of a pool at once (pooled gross returns: shared moments plus each instrument's costs) | [`pooled_returns`] | as [`returns`] and [`over_time`] |
 //!
 //! The P&L those returns come from (each rule's forecast traded alone, each subsystem) is
 //! `systrade_accounts::estimation`.
@@ -27,6 +28,7 @@ pub mod moments;
 pub mod normal;
 pub mod optimisers;
 pub mod over_time;
+pub mod pooled_returns;
 pub mod pooling;
 pub mod returns;
 pub mod slsqp;

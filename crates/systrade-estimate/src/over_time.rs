@@ -14,6 +14,7 @@ use crate::moments::ExponentialMoments;
 use crate::optimisers::{Method, WeightingArgs, optimise};
 use crate::returns::PreProcessed;
 use crate::weights::{Weights, clean_weights};
+use rayon::prelude::*;
 
 /// An exponentially weighted estimator's settings (`ew_lookback`, `min_periods`).
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -97,50 +98,108 @@ pub fn optimise_over_time(
     };
     let means = moments(s.mean).estimate(data, &periods)?;
     let stdevs = moments(s.vol).estimate(data, &periods)?;
-    let mut out = Vec::with_capacity(periods.len());
-    for (k, p) in periods.periods().iter().enumerate() {
-        if p.no_data {
-            let w = Weights::equal(&data.names);
-            out.push(PeriodWeights {
-                period: *p,
-                estimates: None,
-                before_cleaning: w.clone(),
-                weights: w,
-            });
-            continue;
-        }
-        let estimates = Estimates {
-            correlation: correlations[k].clone(),
-            mean: means.mean[k].clone(),
-            stdev: stdevs.stdev[k].clone(),
-            data_length: data.rows_between(p.fit_start, p.fit_end),
+    optimise_periods(
+        PeriodEstimates {
+            periods: periods.periods(),
+            names: &data.names,
             periods_per_year: per_year,
-        };
-        let raw = optimise(s.method, &estimates, &s.args)?;
-        let mut weights = if s.cleaning {
-            let has = data.has_data_between(p.fit_start, p.fit_end);
-            clean_weights(
-                &raw,
-                |name| data.names.iter().position(|n| n == name).map(|i| has[i]),
-                0.5,
-            )?
-        } else {
-            raw.clone()
-        };
-        if s.apply_cost_weight && !weights.is_empty() {
-            weights = cost_weighted(&weights, &data.names, &returns.unadjusted_cost_sr);
-        }
-        out.push(PeriodWeights {
-            period: *p,
-            estimates: Some(estimates),
-            before_cleaning: raw,
-            weights,
-        });
-    }
+            correlations,
+            means: means.mean,
+            stdevs: stdevs.stdev,
+            data_length: &|p| data.rows_between(p.fit_start, p.fit_end),
+            has_data: &|p| data.has_data_between(p.fit_start, p.fit_end),
+        },
+        s,
+        &returns.unadjusted_cost_sr,
+    )
+}
+
+/// What the optimiser reads per fit period, however it was estimated ([`optimise_over_time`] from
+/// one asset's returns, [`crate::pooled_returns`] for many assets pooled at once).
+pub(crate) struct PeriodEstimates<'a> {
+    pub periods: &'a [FitPeriod],
+    /// The columns (assets) weighted.
+    pub names: &'a [String],
+    pub periods_per_year: f64,
+    /// One per period, in period order.
+    pub correlations: Vec<crate::Correlation>,
+    /// Annualised, one row per period.
+    pub means: Vec<Vec<f64>>,
+    pub stdevs: Vec<Vec<f64>>,
+    /// The number of rows in a period's fit window.
+    pub data_length: &'a (dyn Fn(&FitPeriod) -> usize + Sync),
+    /// Whether each column has a value in a period's fit window.
+    pub has_data: &'a (dyn Fn(&FitPeriod) -> Vec<bool> + Sync),
+}
+
+/// The optimiser `method` per period, then cleaning and `apply_cost_weight` (module docs); 1/N
+/// in the period without data.
+pub(crate) fn optimise_periods(
+    e: PeriodEstimates<'_>,
+    s: &OptimiserSettings,
+    unadjusted_cost_sr: &[f64],
+) -> Result<Vec<PeriodWeights>, EstimateError> {
+    let PeriodEstimates {
+        periods,
+        names,
+        periods_per_year,
+        correlations,
+        means,
+        stdevs,
+        data_length,
+        has_data,
+    } = e;
+    // each period on its own (in parallel), collected in period order
+    let mut out = periods
+        .par_iter()
+        .zip(
+            correlations
+                .into_par_iter()
+                .zip(means.into_par_iter().zip(stdevs)),
+        )
+        .map(|(p, (correlation, (mean, stdev)))| {
+            if p.no_data {
+                let w = Weights::equal(names);
+                return Ok(PeriodWeights {
+                    period: *p,
+                    estimates: None,
+                    before_cleaning: w.clone(),
+                    weights: w,
+                });
+            }
+            let estimates = Estimates {
+                correlation,
+                mean,
+                stdev,
+                data_length: data_length(p),
+                periods_per_year,
+            };
+            let raw = optimise(s.method, &estimates, &s.args)?;
+            let mut weights = if s.cleaning {
+                let has = has_data(p);
+                clean_weights(
+                    &raw,
+                    |name| names.iter().position(|n| n == name).map(|i| has[i]),
+                    0.5,
+                )?
+            } else {
+                raw.clone()
+            };
+            if s.apply_cost_weight && !weights.is_empty() {
+                weights = cost_weighted(&weights, names, unadjusted_cost_sr);
+            }
+            Ok(PeriodWeights {
+                period: *p,
+                estimates: Some(estimates),
+                before_cleaning: raw,
+                weights,
+            })
+        })
+        .collect::<Result<Vec<_>, EstimateError>>()?;
     if s.apply_cost_weight {
         // the period without data is adjusted too (pysystemtrade adjusts every row)
         for pw in out.iter_mut().filter(|pw| pw.period.no_data) {
-            pw.weights = cost_weighted(&pw.weights, &data.names, &returns.unadjusted_cost_sr);
+            pw.weights = cost_weighted(&pw.weights, names, unadjusted_cost_sr);
         }
     }
     Ok(out)

@@ -16,7 +16,7 @@ use systrade_model::Timestamp;
 use systrade_series::{DailySeries, business_day_floor, business_days};
 
 /// Days a year in pysystemtrade's annualisation (`ROOT_BDAYS_INYEAR` = 16).
-const ROOT_BDAYS_INYEAR: f64 = 16.0;
+pub(crate) const ROOT_BDAYS_INYEAR: f64 = 16.0;
 
 /// Columns on one business-day index.
 #[derive(Debug, Clone, PartialEq)]
@@ -105,7 +105,7 @@ fn nan_mean(v: &[f64]) -> f64 {
 }
 
 /// pandas `Series.std()` (NaN-skipping, `ddof = 1`).
-fn nan_std(v: &[f64]) -> f64 {
+pub(crate) fn nan_std(v: &[f64]) -> f64 {
     let vals: Vec<f64> = v.iter().copied().filter(|x| !x.is_nan()).collect();
     if vals.len() < 2 {
         return f64::NAN;
@@ -246,7 +246,7 @@ pub fn pre_process(
 
 /// `dictOfReturnsForOptimisation.equalise_returns`: the average over columns of each column's
 /// mean over every asset's values; each column then shifted so that its mean is that average.
-fn equalise(frames: &mut [DailyFrame], columns: usize) {
+pub(crate) fn equalise(frames: &mut [DailyFrame], columns: usize) {
     let per_column: Vec<f64> = (0..columns)
         .map(|c| {
             let all: Vec<f64> = frames
@@ -266,7 +266,7 @@ fn equalise(frames: &mut [DailyFrame], columns: usize) {
 }
 
 /// The annual SR cost per column for asset `me` (`get_dict_of_unadjusted_cost_SR_for_asset_name`).
-fn cost_sr(
+pub(crate) fn cost_sr(
     assets: &[(String, ReturnsWithCosts)],
     turnovers: &[Vec<f64>],
     me: usize,
@@ -307,55 +307,79 @@ fn cost_sr(
 /// (NaN where a frame has no such week), stacked with `i` µs added to frame `i`'s labels
 /// (`single_resampled_set_of_returns`, `stacked_df_with_added_time_from_list`).
 fn stack_weekly_sums(frames: &[DailyFrame], names: &[String]) -> Result<DataFrame, EstimateError> {
-    let weekly: Vec<(Vec<NaiveDate>, Vec<Vec<f64>>)> = frames
+    let frames: Vec<&DailyFrame> = frames.iter().collect();
+    Ok(stack_weekly(&frames, names, false)?.0)
+}
+
+/// [`stack_weekly_sums`], and with `counts` also, per stacked row and column, the number of
+/// days the week's sum has a value from (0 for an empty week, NaN where the frame has no such
+/// week).
+pub(crate) fn stack_weekly(
+    frames: &[&DailyFrame],
+    names: &[String],
+    counts: bool,
+) -> Result<(DataFrame, Vec<Vec<f64>>), EstimateError> {
+    type Weekly = (Vec<NaiveDate>, Vec<Vec<f64>>, Vec<Vec<f64>>);
+    let weekly: Vec<Weekly> = frames
         .iter()
         .map(|f| {
             let (Some(first), Some(last)) = (f.dates.first(), f.dates.last()) else {
-                return (Vec::new(), vec![Vec::new(); f.columns.len()]);
+                let none = vec![Vec::new(); f.columns.len()];
+                return (Vec::new(), none.clone(), none);
             };
             let first = week_ending(*first);
             let n = ((week_ending(*last) - first).num_days() / 7) as usize + 1;
             let labels: Vec<NaiveDate> = (0..n)
                 .map(|k| first + chrono::Duration::days(7 * k as i64))
                 .collect();
-            let cols = f
-                .columns
+            let week: Vec<usize> = f
+                .dates
                 .iter()
-                .map(|c| {
-                    let mut out = vec![0.0; n];
-                    for (d, v) in f.dates.iter().zip(c) {
-                        if !v.is_nan() {
-                            let k = ((week_ending(*d) - first).num_days() / 7) as usize;
-                            out[k] += v;
+                .map(|d| ((week_ending(*d) - first).num_days() / 7) as usize)
+                .collect();
+            let (mut sums, mut days) = (Vec::new(), Vec::new());
+            for c in &f.columns {
+                let mut out = vec![0.0; n];
+                let mut count = vec![0.0; if counts { n } else { 0 }];
+                for (&k, v) in week.iter().zip(c) {
+                    if !v.is_nan() {
+                        out[k] += v;
+                        if counts {
+                            count[k] += 1.0;
                         }
                     }
-                    out
-                })
-                .collect();
-            (labels, cols)
+                }
+                sums.push(out);
+                days.push(count);
+            }
+            (labels, sums, days)
         })
         .collect();
     let common: Vec<NaiveDate> = weekly
         .iter()
-        .flat_map(|(l, _)| l.iter().copied())
+        .flat_map(|(l, _, _)| l.iter().copied())
         .collect::<BTreeSet<_>>()
         .into_iter()
         .collect();
     let rows = common.len() * frames.len();
     let mut index = Vec::with_capacity(rows);
     let mut columns = vec![Vec::with_capacity(rows); names.len()];
+    let mut day_counts = vec![Vec::with_capacity(if counts { rows } else { 0 }); names.len()];
     for day in &common {
         let midnight = Timestamp::from_date(*day).micros();
-        for (i, (labels, cols)) in weekly.iter().enumerate() {
+        for (i, (labels, sums, days)) in weekly.iter().enumerate() {
             let at = labels.binary_search(day).ok();
             // a frame without any row for this week contributes a NaN row (reindex)
             index.push(Timestamp::from_micros(midnight + i as i64));
             for (c, col) in columns.iter_mut().enumerate() {
-                col.push(at.map_or(f64::NAN, |k| cols[c][k]));
+                col.push(at.map_or(f64::NAN, |k| sums[c][k]));
+                if counts {
+                    day_counts[c].push(at.map_or(f64::NAN, |k| days[c][k]));
+                }
             }
         }
     }
-    DataFrame::new(index, names.to_vec(), columns)
+    Ok((DataFrame::new(index, names.to_vec(), columns)?, day_counts))
 }
 
 #[cfg(test)]

@@ -257,10 +257,11 @@ struct VolCache(Vec<(VolKey, DailySeries, Vec<f64>)>);
 type VolKey = (DataInput, usize, VolOf);
 
 /// A forecast scalar: fixed, or an estimated series (reindexed with forward fill to the forecast).
+/// A pooled estimate is one series shared by every instrument using the rule (no copy each).
 #[derive(Debug, Clone, PartialEq)]
 pub enum ForecastScalar {
     Fixed(f64),
-    Estimated(DailySeries),
+    Estimated(std::sync::Arc<DailySeries>),
 }
 
 /// One rule's forecasts for one instrument.
@@ -673,7 +674,7 @@ mod tests {
             },
         );
         let scalars = [
-            ForecastScalar::Estimated(est.clone()),
+            ForecastScalar::Estimated(std::sync::Arc::new(est.clone())),
             ForecastScalar::Fixed(1.0),
         ];
         let f = InstrumentForecasts::from_raw_forecasts(data, raws, &c, &scalars);

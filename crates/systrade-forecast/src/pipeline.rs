@@ -21,6 +21,7 @@ use crate::instrument::{
 use crate::scaling::{ScalarEstimate, estimated_forecast_scalar};
 use rayon::prelude::*;
 use std::collections::BTreeMap;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 use systrade_accounts::costs::{InstrumentCosts, sr_cost_per_trade};
 use systrade_accounts::estimation::{
@@ -443,7 +444,10 @@ fn estimated_scalars(
                 r.as_ref().map(|fs| {
                     fs.iter()
                         .map(|f| {
-                            ForecastScalar::Estimated(estimated_forecast_scalar(&[f], estimate))
+                            ForecastScalar::Estimated(Arc::new(estimated_forecast_scalar(
+                                &[f],
+                                estimate,
+                            )))
                         })
                         .collect()
                 })
@@ -458,9 +462,9 @@ fn estimated_scalars(
             users.entry(name.as_str()).or_default().push(f);
         }
     }
-    let pooled: BTreeMap<&str, DailySeries> = users
+    let pooled: BTreeMap<&str, Arc<DailySeries>> = users
         .into_par_iter()
-        .map(|(name, fs)| (name, estimated_forecast_scalar(&fs, estimate)))
+        .map(|(name, fs)| (name, Arc::new(estimated_forecast_scalar(&fs, estimate))))
         .collect();
     jobs.iter()
         .zip(raw)
@@ -470,7 +474,7 @@ fn estimated_scalars(
                 job.config
                     .forecast_weights
                     .iter()
-                    .map(|(name, _)| ForecastScalar::Estimated(pooled[name.as_str()].clone()))
+                    .map(|(name, _)| ForecastScalar::Estimated(Arc::clone(&pooled[name.as_str()])))
                     .collect(),
             )
         })

@@ -22,6 +22,7 @@ use systrade_estimate::over_time::{
     CorrelationOverTime, CorrelationSettings, CorrelationsOverTime, EwSettings, OptimiserSettings,
     PeriodWeights, optimise_over_time,
 };
+use systrade_estimate::pooled_returns::PooledForecastReturns;
 use systrade_estimate::returns::{PreProcessing, ReturnsWithCosts, pre_process};
 use systrade_estimate::smoothing::{DailyWeights, smoothed_weights, unsmoothed_weights};
 use systrade_estimate::{DataFrame, DateMethod, Interval, dm_over_time};
@@ -485,10 +486,26 @@ fn estimated_weights(
                 ))
             })
             .collect::<Result<Vec<_>, String>>()?;
+        // pooled gross returns: the moments of the pool once, then each member's costs
+        // (systrade_estimate::pooled_returns); otherwise each member's own returns
+        let pooled = PooledForecastReturns::new(&assets, &turnovers, &w.pre_processing)
+            .map_err(|e| format!("{}: forecast returns: {e}", inputs[members[0]].code))?;
+        let pooled_estimates = match &pooled {
+            Some(p) => Some(
+                p.estimate(&w.optimiser)
+                    .map_err(|e| format!("{}: forecast weights: {e}", inputs[members[0]].code))?,
+            ),
+            None => None,
+        };
         let fitted: Vec<Vec<PeriodWeights>> = members
             .par_iter()
             .map(|&i| {
                 let code = &inputs[i].code;
+                if let Some(p) = &pooled_estimates {
+                    return p
+                        .weights_for(code, &w.optimiser)
+                        .map_err(|e| format!("{code}: forecast weights: {e}"));
+                }
                 let returns = pre_process(&assets, &turnovers, code, &w.pre_processing)
                     .map_err(|e| format!("{code}: forecast returns: {e}"))?;
                 optimise_over_time(&returns, &w.optimiser)
