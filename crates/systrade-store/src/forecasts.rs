@@ -32,6 +32,7 @@ use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use parquet::basic::{Compression, Encoding, ZstdLevel};
 use parquet::data_type::{ByteArray, ByteArrayType, DoubleType, Int64Type};
 use parquet::errors::ParquetError;
+use parquet::file::metadata::KeyValue;
 use parquet::file::properties::{EnabledStatistics, WriterProperties};
 use parquet::file::writer::{
     SerializedColumnWriter, SerializedFileWriter, SerializedRowGroupWriter,
@@ -107,6 +108,10 @@ pub(crate) fn encode_forecasts(series: &[ForecastSeries]) -> Result<Vec<u8>, Par
         .set_column_statistics_enabled(column("date"), EnabledStatistics::Chunk)
         .set_column_encoding(column("date"), Encoding::DELTA_BINARY_PACKED)
         .set_created_by(CREATED_BY.to_string())
+        .set_key_value_metadata(Some(vec![KeyValue::new(
+            RULE_ROWS_KEY.to_string(),
+            rule_rows(series),
+        )]))
         .build();
     let mut bytes = Vec::with_capacity(rows * BYTES_PER_ROW + (1 << 16));
     let schema = Arc::new(parse_message_type(PARQUET_SCHEMA)?);
@@ -167,6 +172,50 @@ pub(crate) fn encode_forecasts(series: &[ForecastSeries]) -> Result<Vec<u8>, Par
     file.close()?;
     bytes.shrink_to_fit();
     Ok(bytes)
+}
+
+/// Key-value metadata entry of a forecasts file: its blocks of rows, in file order, as a JSON
+/// array of `[rule, rows]`. Lets a reader of one rule go straight to its rows instead of decoding
+/// the `rule` column (trusted only in files whose `created_by` is systrade's).
+const RULE_ROWS_KEY: &str = "systrade.rule_rows";
+
+fn rule_rows(series: &[ForecastSeries]) -> String {
+    let blocks: Vec<(&str, usize)> = series
+        .iter()
+        .map(|s| (s.rule.as_str(), s.dates.len()))
+        .collect();
+    serde_json::to_string(&blocks).unwrap_or_default()
+}
+
+/// The rows `[first, end)` of the first block of `wanted` according to [`RULE_ROWS_KEY`]:
+/// `Some(None)` when the file has no such rule, `None` when the entry is absent, not ours or does
+/// not add up to the file's rows.
+fn rows_from_metadata(
+    meta: &parquet::file::metadata::FileMetaData,
+    wanted: &str,
+) -> Option<Option<(usize, usize)>> {
+    if meta.created_by() != Some(CREATED_BY) {
+        return None;
+    }
+    let entry = meta
+        .key_value_metadata()?
+        .iter()
+        .find(|kv| kv.key == RULE_ROWS_KEY)?;
+    let blocks: Vec<(String, usize)> = serde_json::from_str(entry.value.as_deref()?).ok()?;
+    let total = blocks
+        .iter()
+        .try_fold(0usize, |a, (_, n)| a.checked_add(*n))?;
+    if i64::try_from(total).ok()? != meta.num_rows() {
+        return None;
+    }
+    let mut first = 0;
+    for (rule, n) in blocks {
+        if rule == wanted {
+            return Some(Some((first, first + n)));
+        }
+        first += n;
+    }
+    Some(None)
 }
 
 /// The next column writer of a row group of the forecasts schema.
@@ -231,9 +280,21 @@ pub(crate) fn decode_forecast_rule(path: &Path, wanted: &str) -> Result<Option<F
             roots(&["date", "raw", "scalar", "capped"]),
         ),
     );
-    // the first block of rows of `wanted`
+    // the first block of rows of `wanted`: from the file's own index of its blocks, or by
+    // decoding the rule column
     let (mut first, mut end, mut row) = (None, 0_usize, 0_usize);
-    'batches: for batch in builder.with_projection(rule_only).build().map_err(format)? {
+    let indexed = rows_from_metadata(builder.metadata().file_metadata(), wanted);
+    if let Some(block) = indexed {
+        let Some((from, to)) = block else {
+            return Ok(None);
+        };
+        (first, end) = (Some(from), to);
+    }
+    let scan = match indexed {
+        Some(_) => None,
+        None => Some(builder.with_projection(rule_only).build().map_err(format)?),
+    };
+    'batches: for batch in scan.into_iter().flatten() {
         let batch = batch.map_err(|e| StoreError::format(path, e))?;
         let rule = batch
             .column_by_name("rule")
@@ -458,7 +519,16 @@ mod tests {
         // NaN is a null in the file, and the columns read as the documented Arrow types
         let file = std::fs::File::open(&p).unwrap();
         let reader = ParquetRecordBatchReaderBuilder::try_new(file).unwrap();
-        assert_eq!(reader.schema().as_ref(), schema().as_ref());
+        assert_eq!(reader.schema().fields(), schema().fields());
+        // the index of the rule blocks, in the file's metadata
+        assert_eq!(
+            reader
+                .schema()
+                .metadata()
+                .get(RULE_ROWS_KEY)
+                .map(String::as_str),
+            Some(r#"[["carry",3],["ewmac2_8",2],["combined",1]]"#)
+        );
         let batches: Vec<RecordBatch> = reader.build().unwrap().map(Result::unwrap).collect();
         let nulls = |name: &str| -> usize {
             batches
@@ -517,15 +587,32 @@ mod tests {
             assert_eq!(bits(&a.scalar), bits(&b.scalar));
             assert_eq!(bits(&a.capped), bits(&b.capped));
         }
-        // one rule alone (first, middle, last block; rows across reader batches) is the same
-        for a in &series {
-            let b = decode_forecast_rule(&p, &a.rule).unwrap().unwrap();
-            assert_eq!((&a.rule, &a.dates), (&b.rule, &b.dates));
-            assert_eq!(bits(&a.raw), bits(&b.raw), "{}", a.rule);
-            assert_eq!(bits(&a.scalar), bits(&b.scalar), "{}", a.rule);
-            assert_eq!(bits(&a.capped), bits(&b.capped), "{}", a.rule);
+        // one rule alone (first, middle, last block; rows across reader batches) is the same,
+        // found through the file's index of its blocks, and by decoding the rule column in the
+        // same file rewritten by another writer (which keeps the index but not systrade's
+        // created_by)
+        let other = dir.path().join("other.parquet");
+        let source = std::fs::File::open(&p).unwrap();
+        let reader = ParquetRecordBatchReaderBuilder::try_new(source).unwrap();
+        let mut rewritten = Vec::new();
+        let mut writer =
+            parquet::arrow::ArrowWriter::try_new(&mut rewritten, reader.schema().clone(), None)
+                .unwrap();
+        for batch in reader.build().unwrap() {
+            writer.write(&batch.unwrap()).unwrap();
         }
-        assert_eq!(decode_forecast_rule(&p, "combined").unwrap(), None);
+        writer.close().unwrap();
+        std::fs::write(&other, rewritten).unwrap();
+        for file in [&p, &other] {
+            for a in &series {
+                let b = decode_forecast_rule(file, &a.rule).unwrap().unwrap();
+                assert_eq!((&a.rule, &a.dates), (&b.rule, &b.dates));
+                assert_eq!(bits(&a.raw), bits(&b.raw), "{}", a.rule);
+                assert_eq!(bits(&a.scalar), bits(&b.scalar), "{}", a.rule);
+                assert_eq!(bits(&a.capped), bits(&b.capped), "{}", a.rule);
+            }
+            assert_eq!(decode_forecast_rule(file, "combined").unwrap(), None);
+        }
     }
 
     #[test]

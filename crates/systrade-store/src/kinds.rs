@@ -342,21 +342,35 @@ pub(crate) fn decode_multiple_prices(path: &Path) -> Result<MultiplePrices> {
 
 /// The carry columns of a multiple-prices file (the forward columns are checked for presence and type
 /// but never decompressed).
-pub(crate) fn decode_carry_prices(path: &Path) -> Result<CarryPrices> {
-    let wanted = [
-        "timestamp",
-        "price",
-        "price_contract",
-        "carry",
-        "carry_contract",
-    ];
-    let mut cols = decode_projected(path, MULTIPLE_COLUMNS, &wanted)?.into_iter();
+/// The price and carry columns of a multiple-prices file; without `with_carry` the carry columns
+/// are not decoded (`carry` is then NaN and `carry_contract` repeats `price_contract`: for
+/// readers that use only the price, [`crate::Store::read_current_contract_prices`]).
+pub(crate) fn decode_carry_prices(path: &Path, with_carry: bool) -> Result<CarryPrices> {
+    let wanted: &[&str] = if with_carry {
+        &[
+            "timestamp",
+            "price",
+            "price_contract",
+            "carry",
+            "carry_contract",
+        ]
+    } else {
+        &["timestamp", "price", "price_contract"]
+    };
+    let mut cols = decode_projected(path, MULTIPLE_COLUMNS, wanted)?.into_iter();
     let mut next = || cols.next().expect("one column per wanted column");
     let timestamps = timestamps(path, "timestamp", next().into_int())?;
     let price = next().into_float();
     let price_contract = contract_dates(path, "price_contract", next().into_int())?;
-    let carry = next().into_float();
-    let carry_contract = contract_dates(path, "carry_contract", next().into_int())?;
+    let (carry, carry_contract) = if with_carry {
+        let carry = next().into_float();
+        (
+            carry,
+            contract_dates(path, "carry_contract", next().into_int())?,
+        )
+    } else {
+        (vec![f64::NAN; price.len()], price_contract.clone())
+    };
     check_order(path, timestamps.iter().map(|t| (*t, 0)), None)?;
     Ok(CarryPrices {
         timestamps,

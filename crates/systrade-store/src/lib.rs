@@ -180,7 +180,15 @@ impl Store {
     /// the forecast stage needs, read without decompressing the forward columns. Same checks and
     /// errors as [`Store::read_multiple_prices`].
     pub fn read_carry_prices(&self, instrument: &InstrumentCode) -> Result<CarryPrices> {
-        kinds::decode_carry_prices(&self.dir.multiple_prices_file(instrument))
+        kinds::decode_carry_prices(&self.dir.multiple_prices_file(instrument), true)
+    }
+
+    /// The price column of `prices/multiple/<I>.parquet` and its contract, what sizing needs
+    /// (pysystemtrade's daily denominator price), as [`CarryPrices`] without decoding the carry
+    /// columns: `carry` is NaN and `carry_contract` repeats `price_contract`. Same checks and
+    /// errors as [`Store::read_multiple_prices`].
+    pub fn read_current_contract_prices(&self, instrument: &InstrumentCode) -> Result<CarryPrices> {
+        kinds::decode_carry_prices(&self.dir.multiple_prices_file(instrument), false)
     }
 
     /// `prices/adjusted/<I>.parquet`.

@@ -88,6 +88,13 @@ fn every_kind_round_trips_with_nulls_and_exact_values() {
     assert_eq!(carry.price_contract, vec![c(19821200)]);
     assert!(carry.carry[0].is_nan());
     assert_eq!(carry.carry_contract, vec![c(19830300)]);
+    // the price alone (sizing): the carry columns are not read
+    let current = store.read_current_contract_prices(&sp).unwrap();
+    assert_eq!(
+        (&current.timestamps, &current.price, &current.price_contract),
+        (&carry.timestamps, &carry.price, &carry.price_contract)
+    );
+    assert_eq!(current.carry_contract, current.price_contract);
 
     let bars = vec![
         ContractBar {

@@ -512,7 +512,13 @@ fn load_one(
         });
     }
     let multiple = if store.dir().multiple_prices_file(code).exists() {
-        let mut m = store.read_carry_prices(code).map_err(|e| e.to_string())?;
+        // sizing alone uses only the price column (the denominator price and the reference)
+        let mut m = if load.forecast_inputs {
+            store.read_carry_prices(code)
+        } else {
+            store.read_current_contract_prices(code)
+        }
+        .map_err(|e| e.to_string())?;
         m.truncate(m.timestamps.iter().take_while(|t| keep(t)).count());
         if let Some(start) = setup.start_date {
             drop_carry_before(&mut m, start);
