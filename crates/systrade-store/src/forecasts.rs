@@ -19,7 +19,10 @@
 //! PLAIN and `date` DELTA_BINARY_PACKED (min/max statistics), both zstd level 1; `scalar` PLAIN
 //! zstd level 1 (constant within a rule for fixed scalars, so it compresses to almost nothing);
 //! `raw` and `capped` PLAIN **uncompressed** (zstd saves only 10–15 % on these dense floats and
-//! nearly doubled the encoding time). No dictionaries; one row group.
+//! nearly doubled the encoding time). No dictionaries; one row group. The key-value metadata
+//! `systrade.rule_rows` lists the blocks of rows as a JSON array of `[rule, rows]`, so a reader
+//! of one rule (size-positions reads `combined`) goes straight to its rows; files from other
+//! writers are read by decoding the `rule` column instead.
 
 use crate::columns::{CREATED_BY, ZSTD_LEVEL};
 use crate::error::{Result, StoreError};
