@@ -1031,7 +1031,7 @@ fn order_ids_are_unique_across_runs_and_history() {
             let pos = capital * (k as f64 + 1.0);
             seed(p, "s1", i, pos, pos, *price, "20240300");
         }
-        po(p).assert().success();
+        po(p).args(["--sim-slippage", "0.25"]).assert().success();
     }
     let out = po(p)
         .args(["orders", "--history", "--format", "json"])
@@ -1071,6 +1071,63 @@ fn order_ids_are_unique_across_runs_and_history() {
             .find(|(i, _)| *i == f.instrument.as_str())
             .unwrap();
         assert_eq!(f.reference_price, Some(*price), "{f:?}");
+    }
+    // report trades, through the report binary: each of the 12 fills (4 instruments, buys and
+    // sells) costs exactly the simulated slippage against its own order's reference price.
+    let report = assert_cmd::cargo::cargo_bin("report");
+    if !report.exists() {
+        let mut build = std::process::Command::new(env!("CARGO"));
+        build.args(["build", "-q", "-p", "report"]);
+        if report.components().any(|c| c.as_os_str() == "release") {
+            build.arg("--release");
+        }
+        assert!(build.status().unwrap().success(), "cargo build -p report");
+    }
+    {
+        // the instruments' config the report reads (cash slippage needs pointsizes)
+        std::fs::create_dir_all(p.join("config")).unwrap();
+        std::fs::write(
+            p.join("config/instruments.csv"),
+            "Instrument,Description,Pointsize,Currency,AssetClass,PerBlock,Percentage,PerTrade,Region\n\
+             CORN,corn,50,USD,Ags,0,0,0,US\nMES,micro s&p,5,USD,Equity,0,0,0,US\n\
+             GOLD,gold,100,USD,Metals,0,0,0,US\nBUND,bund,1000,EUR,Bond,0,0,0,EMEA\n",
+        )
+        .unwrap();
+        let out = std::process::Command::new(report)
+            .env("SYSTRADE_DATA", p)
+            .env("SYSTRADE_RUN_DATE", DATE)
+            .args(["trades", "--format", "json", "-q"])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let j: Value = serde_json::from_slice(&out.stdout).unwrap();
+        let rows = j["tables"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|t| t["name"] == "trades")
+            .unwrap()["rows"]
+            .as_array()
+            .unwrap()
+            .clone();
+        // the fills, without the total row
+        let fills: Vec<&Value> = rows
+            .iter()
+            .filter(|r| r["quantity"].as_f64().is_some())
+            .collect();
+        assert_eq!(fills.len(), 12, "{rows:?}");
+        for r in fills {
+            let (_, price) = instruments
+                .iter()
+                .find(|(i, _)| r["instrument"] == *i)
+                .unwrap_or_else(|| panic!("{r}"));
+            assert_eq!(r["reference_price"].as_f64(), Some(*price), "{r}");
+            assert_eq!(r["slippage"].as_f64(), Some(0.25), "{r}");
+        }
     }
     // The ids of a later order stay above every id in history.
     seed(p, "s1", "CORN", 9.0, 9.0, 450.0, "20240300");
@@ -1619,6 +1676,78 @@ fn adopt_positions_from_a_csv_needs_confirmation_and_is_audited() {
     assert_eq!(contract_pos(p, "CORN", "20241200"), 3);
 }
 
+/// Issue 14, going live: on a terminal `positions adopt` shows the difference and asks; "n"
+/// records nothing (exit 1), "y" records the broker's positions. The terminal is a real
+/// pseudo-terminal from util-linux `script`, answered on its input.
+#[test]
+fn adopt_asks_on_a_terminal_and_records_only_when_confirmed() {
+    if std::process::Command::new("script")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
+        eprintln!("skipped: util-linux `script` (a pseudo-terminal) is not installed");
+        return;
+    }
+    let d = data_dir();
+    let p = d.path();
+    let csv = p.join("broker.csv");
+    std::fs::write(
+        &csv,
+        "instrument,contract,position
+CORN,202412,3
+",
+    )
+    .unwrap();
+    let quote = |s: &str| format!("'{}'", s.replace('\'', r"'\''"));
+    let command = [
+        assert_cmd::cargo::cargo_bin("place-orders")
+            .display()
+            .to_string(),
+        "--data-dir".into(),
+        p.display().to_string(),
+        "--no-progress".into(),
+        "--date".into(),
+        DATE.into(),
+        "positions".into(),
+        "adopt".into(),
+        "--strategy".into(),
+        "s1".into(),
+        "--csv".into(),
+        csv.display().to_string(),
+    ]
+    .iter()
+    .map(|a| quote(a))
+    .collect::<Vec<_>>()
+    .join(" ");
+    let at_terminal = |answer: &str| {
+        Command::new("script")
+            .args(["-qec", &command, "/dev/null"])
+            .env("USER", "alice")
+            .write_stdin(answer)
+            .timeout(Duration::from_secs(60))
+            .output()
+            .unwrap()
+    };
+    let out = at_terminal("n\n");
+    let shown = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{shown}");
+    assert!(shown.contains("[y/N]"), "the question is asked: {shown}");
+    assert!(shown.contains("CORN"), "the difference is shown: {shown}");
+    assert_eq!(contract_pos(p, "CORN", "20241200"), 0);
+    assert!(audit_events(p, "CORN").is_empty());
+
+    let out = at_terminal("y\n");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    assert_eq!(contract_pos(p, "CORN", "20241200"), 3);
+    assert_eq!(strategy_pos(p, "s1", "CORN"), 3);
+    assert!(audit_events(p, "CORN").contains(&"adopt".to_string()));
+}
+
 /// Issue 14, going live: `trades add` records a fill done outside the system as a complete,
 /// filled order family (orders --history, the fills report trades reads), moves strategy and
 /// contract positions, is audited, and is refused when it is no trade (exit 2) or beyond the
@@ -1907,20 +2036,20 @@ fn instrument_line(j: &[Value], i: &str) -> (String, i64, String) {
         .unwrap_or_else(|| panic!("no line for {i}: {j:?}"))
 }
 
-/// Issue 14: the config's trading_restrictions (no trading), bad_markets and duplicate excludes
-/// (reduce-only) are overrides of the order run, reported, audited, combined with the manual ones,
+/// Issue 14: the config's trading_restrictions (no trading), bad_markets, ignore_instruments and
+/// duplicate excludes (reduce-only) are overrides of the order run, reported, audited, combined with the manual ones,
 /// and following the config when it changes.
 #[test]
 fn config_trading_restrictions_bad_markets_and_duplicates_are_overrides() {
     let d = data_dir();
     let p = d.path();
-    for i in ["RST", "BAD", "DUP", "OKK"] {
+    for i in ["RST", "BAD", "DUP", "OKK", "IGN"] {
         seed(p, "s1", i, 3.0, 3.0, 10.0, "20240300");
     }
     // No restrictions yet: every position is opened.
-    write_system_yaml(p, "instruments: [RST, BAD, DUP, OKK]\n");
+    write_system_yaml(p, "instruments: [RST, BAD, DUP, OKK, IGN]\n");
     po(p).assert().success();
-    for i in ["RST", "BAD", "DUP", "OKK"] {
+    for i in ["RST", "BAD", "DUP", "OKK", "IGN"] {
         assert_eq!(strategy_pos(p, "s1", i), 3, "{i}");
     }
     po(p)
@@ -1929,12 +2058,13 @@ fn config_trading_restrictions_bad_markets_and_duplicates_are_overrides() {
         .success();
     write_system_yaml(
         p,
-        "instruments: [RST, BAD, OKK]\nexclude_instrument_lists:\n  trading_restrictions: [RST]\n  bad_markets: [BAD]\nduplicate_instruments:\n  include:\n    dd: OKK\n  exclude:\n    dd: DUP\n",
+        "instruments: [RST, BAD, OKK]\nexclude_instrument_lists:\n  trading_restrictions: [RST]\n  bad_markets: [BAD]\n  ignore_instruments: [IGN]\nduplicate_instruments:\n  include:\n    dd: OKK\n  exclude:\n    dd: DUP\n",
     );
     seed(p, "s1", "RST", 1.0, 1.0, 10.0, "20240300");
     seed(p, "s1", "BAD", 5.0, 5.0, 10.0, "20240300");
     seed(p, "s1", "DUP", 1.0, 1.0, 10.0, "20240300");
     seed(p, "s1", "OKK", 8.0, 8.0, 10.0, "20240300");
+    seed(p, "s1", "IGN", 1.0, 1.0, 10.0, "20240300");
     let out = po(p)
         .args(["--format", "json"])
         .assert()
@@ -1970,6 +2100,13 @@ fn config_trading_restrictions_bad_markets_and_duplicates_are_overrides() {
         detail.contains("duplicate_instruments exclude in config"),
         "{detail}"
     );
+    let (status, trade, detail) = instrument_line(&j, "IGN");
+    assert_eq!(
+        (status.as_str(), trade),
+        ("placed", -2),
+        "ignored: reduce-only lets 3 -> 1 through"
+    );
+    assert!(detail.contains("ignore_instruments in config"), "{detail}");
     assert_eq!(
         instrument_line(&j, "OKK").1,
         1,
@@ -1991,13 +2128,15 @@ fn config_trading_restrictions_bad_markets_and_duplicates_are_overrides() {
         vec![
             ("BAD".into(), "reduce-only".into(), "new".into()),
             ("DUP".into(), "reduce-only".into(), "new".into()),
+            ("IGN".into(), "reduce-only".into(), "new".into()),
             ("RST".into(), "no-trading".into(), "new".into()),
         ]
     );
     assert_eq!(strategy_pos(p, "s1", "RST"), 3);
     assert_eq!(strategy_pos(p, "s1", "BAD"), 3);
     assert_eq!(strategy_pos(p, "s1", "DUP"), 1);
-    for i in ["RST", "BAD", "DUP"] {
+    assert_eq!(strategy_pos(p, "s1", "IGN"), 1);
+    for i in ["RST", "BAD", "DUP", "IGN"] {
         let ev = audit_events(p, i);
         assert!(ev.contains(&"override_set".to_string()), "{i}: {ev:?}");
     }
@@ -2023,12 +2162,16 @@ fn config_trading_restrictions_bad_markets_and_duplicates_are_overrides() {
         t.contains(",BAD,reduce-only,bad_markets in config\n"),
         "{t}"
     );
+    assert!(
+        t.contains(",IGN,reduce-only,ignore_instruments in config\n"),
+        "{t}"
+    );
 
     // BAD leaves bad_markets: its override goes (audited), it trades again; the manual override
     // of OKK stays.
     write_system_yaml(
         p,
-        "instruments: [RST, BAD, OKK]\nexclude_instrument_lists:\n  trading_restrictions: [RST]\nduplicate_instruments:\n  include:\n    dd: OKK\n  exclude:\n    dd: DUP\n",
+        "instruments: [RST, BAD, OKK]\nexclude_instrument_lists:\n  trading_restrictions: [RST]\n  ignore_instruments: [IGN]\nduplicate_instruments:\n  include:\n    dd: OKK\n  exclude:\n    dd: DUP\n",
     );
     let out = po(p)
         .args(["--format", "json"])
@@ -2056,7 +2199,7 @@ fn config_trading_restrictions_bad_markets_and_duplicates_are_overrides() {
         rows.iter()
             .map(|o| o.instrument.as_str())
             .collect::<Vec<_>>(),
-        ["DUP", "RST"]
+        ["DUP", "IGN", "RST"]
     );
     assert_eq!(
         state(p).overrides().unwrap().len(),
