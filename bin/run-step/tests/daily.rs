@@ -743,3 +743,56 @@ fn installed_schedule_runs_two_days_and_a_failing_day_still_backs_up_and_reports
         Err(_) => eprintln!("systemd-analyze not installed; unit files not verified"),
     }
 }
+
+/// Issue 14, the daily run through IB (`SYSTRADE_BROKER=ibkr`): the capital step takes the
+/// account's net liquidation value from the gateway before sizing, and place-orders sends the
+/// day's orders to the gateway (the project's fake of the IB Client Portal Web API on 127.0.0.1,
+/// every testdata instrument mapped to a symbol it synthesises).
+#[test]
+fn a_day_trading_through_ib_takes_capital_from_the_gateway() {
+    use systrade_ibkr::fakes::{FakeGateway, FakeGatewayConfig};
+    let w = setup();
+    let instruments = ["COPPER", "CORN", "EUROSTX", "GOLD", "US10", "VIX"];
+    let mut ibkr = String::from(
+        "Instrument,IBSymbol,IBExchange,IBCurrency,IBMultiplier,priceMagnifier,IgnoreWeekly\n",
+    );
+    for i in instruments {
+        ibkr.push_str(&format!("{i},{i},CME,USD,,1,FALSE\n"));
+    }
+    std::fs::write(w.data.join("config/ibkr.csv"), ibkr).unwrap();
+    // +4 % on the 500,000 set by hand: inside the 10 % guard, applied at once
+    let fake = FakeGateway::start(FakeGatewayConfig {
+        net_liquidation: 520_000.0,
+        ..FakeGatewayConfig::standard()
+    });
+    let day = DAYS[0];
+    let files = contract_files();
+    let stage = w.root.join("stage");
+    write_rows(&files, &stage, CUTOFF, day);
+
+    let mut c = Command::new("bash");
+    c.arg(repo().join("scripts/daily"));
+    w.env(&mut c);
+    c.env("SYSTRADE_RUN_DATE", day)
+        .env("SYSTRADE_BROKER", "ibkr")
+        .env("SYSTRADE_IBKR_URL", fake.base_url())
+        .env_remove("SYSTRADE_IBKR_ACCOUNT");
+    let out = c.output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    let outcomes = latest_outcomes(&w.db(), day);
+    for s in ["capital-from-broker", "size-positions", "place-orders"] {
+        assert_eq!(
+            outcomes.get(s).map(String::as_str),
+            Some("ok"),
+            "step {s}: {stderr}"
+        );
+    }
+    let capital = w.cmd("run-step").args(["capital", "get", "-q"]).output().unwrap();
+    assert_eq!(String::from_utf8_lossy(&capital.stdout), "520000\n");
+    assert!(fake.stats().ssodh_inits >= 1, "the session is initialised");
+    assert!(
+        fake.stats().submissions > 0,
+        "the day's orders went to the gateway: {stderr}"
+    );
+}
