@@ -1680,6 +1680,7 @@ fn adopt_positions_from_a_csv_needs_confirmation_and_is_audited() {
 /// records nothing (exit 1), "y" records the broker's positions. The terminal is a real
 /// pseudo-terminal from util-linux `script`, answered on its input.
 #[test]
+#[allow(clippy::print_stderr)] // says why it is skipped
 fn adopt_asks_on_a_terminal_and_records_only_when_confirmed() {
     if std::process::Command::new("script")
         .arg("--version")
