@@ -504,6 +504,38 @@ fn production_applies_the_latest_estimates(data: &Path, reference: &Path, out: &
     assert_eq!(shown_idm["date"], day[..10]);
     assert!((shown_idm["value"].as_f64().unwrap() - idm.value).abs() < 1e-12);
 
+    // --as-of: compute-forecasts estimates from the history up to that date only (its current
+    // estimates are dated then, and fitted on no later data)
+    let as_of = "2015-06-30";
+    systrade_test::tools::assert_ok(
+        &std::process::Command::new(other_bin("compute-forecasts"))
+            .arg("--data-dir")
+            .arg(data)
+            .arg("--config")
+            .arg(&config)
+            .args(["--as-of", as_of, "--no-progress", "-q"])
+            .output()
+            .unwrap(),
+    );
+    let limit = chrono::NaiveDate::parse_from_str(as_of, "%Y-%m-%d").unwrap();
+    let earlier = store
+        .read_current_estimates(Current::Forecasts)
+        .unwrap()
+        .expect("estimates/forecasts.parquet");
+    assert!(!earlier.is_empty());
+    for r in &earlier {
+        assert!(r.date.date() <= limit, "{r:?}");
+        // (the period the latest weights apply to may end after it; their fit does not)
+        for t in [r.fit_start, r.fit_end].into_iter().flatten() {
+            assert!(t.date() <= limit, "{r:?}");
+        }
+    }
+    assert_ne!(
+        earlier.iter().find(|r| r.estimate == "fdm").map(|r| r.value),
+        forecasts.iter().find(|r| r.estimate == "fdm").map(|r| r.value),
+        "the FDM of 2015 is not today's"
+    );
+
     // a config without estimation removes the current estimates (never shown stale)
     let fixed = data.join("fixed.yaml");
     let text = std::fs::read_to_string(&config).unwrap();

@@ -1093,18 +1093,16 @@ fn order_ids_are_unique_across_runs_and_history() {
              GOLD,gold,100,USD,Metals,0,0,0,US\nBUND,bund,1000,EUR,Bond,0,0,0,EMEA\n",
         )
         .unwrap();
-        let out = std::process::Command::new(report)
+        let out = Command::new(report)
             .env("SYSTRADE_DATA", p)
             .env("SYSTRADE_RUN_DATE", DATE)
             .args(["trades", "--format", "json", "-q"])
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let j: Value = serde_json::from_slice(&out.stdout).unwrap();
+            .assert()
+            .success()
+            .get_output()
+            .stdout
+            .clone();
+        let j: Value = serde_json::from_slice(&out).unwrap();
         let rows = j["tables"]
             .as_array()
             .unwrap()
