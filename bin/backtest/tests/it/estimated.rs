@@ -531,8 +531,14 @@ fn production_applies_the_latest_estimates(data: &Path, reference: &Path, out: &
         }
     }
     assert_ne!(
-        earlier.iter().find(|r| r.estimate == "fdm").map(|r| r.value),
-        forecasts.iter().find(|r| r.estimate == "fdm").map(|r| r.value),
+        earlier
+            .iter()
+            .find(|r| r.estimate == "fdm")
+            .map(|r| r.value),
+        forecasts
+            .iter()
+            .find(|r| r.estimate == "fdm")
+            .map(|r| r.value),
         "the FDM of 2015 is not today's"
     );
 
