@@ -4,7 +4,8 @@
 //! `adjust`, then — after an uninterrupted `fetch-prices` of the full testdata has added the last
 //! days' bars — `roll-contracts update`, `compute-forecasts`, `size-positions` and `place-orders`
 //! (sim broker), then the state.sqlite writers a trader runs by hand (`roll-contracts state --set`,
-//! `place-orders overrides set`, `run-step capital set`, `place-orders positions adopt --yes`),
+//! `place-orders overrides set`, `run-step capital set`, `place-orders positions adopt --yes`,
+//! and `place-orders trades add`, which is not re-run: its trade is recorded whole or not at all),
 //! each started on the data directory the steps before it leave, and killed with
 //! SIGKILL at a seeded random moment of its run. (`import-pst`, `roll-contracts roll`, `backup` and
 //! place-orders against the IB gateway have their own campaigns in their crates' tests.)
@@ -55,6 +56,9 @@ enum View {
     Orders,
     /// The stdout of a tool listing the state.sqlite rows the step writes.
     Listing(&'static str, &'static [&'static str]),
+    /// As [`View::Orders`], for a step that must not be re-run: after a kill the orders and
+    /// positions are those before the run or those of a complete run, nothing in between.
+    AllOrNothing,
 }
 
 /// Replaced by the workspace's `testdata/contract_prices_csv` in a step's arguments.
@@ -130,9 +134,7 @@ const STEPS: &[Step] = &[
         trials: TRIALS_PER_STEP,
         view: View::Orders,
     },
-    // The state.sqlite writers a trader runs by hand (issue 15: every writer). `place-orders
-    // trades add` is not here: it records one more trade each time it runs, so a re-run after a
-    // kill is not the same as one run (its transaction is all or nothing, tested in place-orders).
+    // The state.sqlite writers a trader runs by hand (issue 15: every writer).
     Step {
         name: "roll-contracts state --set",
         tool: "roll-contracts",
@@ -178,6 +180,29 @@ const STEPS: &[Step] = &[
         ],
         trials: STATE_TRIALS,
         view: View::Orders,
+    },
+    // Records one more trade each time it runs, so it is not re-run after a kill: its trials
+    // check that the trade is recorded whole (order family, fill, both positions) or not at all.
+    Step {
+        name: "place-orders trades add",
+        tool: "place-orders",
+        args: &[
+            "trades",
+            "add",
+            "CORN",
+            "20241200",
+            "1",
+            "--price",
+            "480.25",
+            "--strategy",
+            "default",
+            "--fill-time",
+            "2026-12-04 15:00:00",
+            "--date",
+            DATE,
+        ],
+        trials: STATE_TRIALS,
+        view: View::AllOrNothing,
     },
 ];
 
@@ -310,7 +335,7 @@ fn orders_view(tools: &Tools, data: &Path) -> String {
 fn state_view(tools: &Tools, view: &View, data: &Path) -> Option<String> {
     match view {
         View::Files => None,
-        View::Orders => Some(orders_view(tools, data)),
+        View::Orders | View::AllOrNothing => Some(orders_view(tools, data)),
         // with the exit code: `run-step capital get` is exit 1 before any capital is set
         View::Listing(tool, args) => {
             let out = tools
@@ -373,10 +398,11 @@ fn killed_daily_steps_leave_old_or_new_files_and_rerun_to_the_same_result() {
         let old = data_files(&before);
         let new = data_files(&reference);
         let new_view = state_view(&tools, &step.view, &reference);
+        let old_view = state_view(&tools, &step.view, &before);
         // Each step must write something, or its trials test nothing.
         match &new_view {
             Some(view) => assert!(
-                Some(view) != state_view(&tools, &step.view, &before).as_ref(),
+                Some(view) != old_view.as_ref(),
                 "{} changed nothing on the test data",
                 step.name
             ),
@@ -409,6 +435,16 @@ fn killed_daily_steps_leave_old_or_new_files_and_rerun_to_the_same_result() {
                 );
             }
 
+            if matches!(step.view, View::AllOrNothing) {
+                let now = state_view(&tools, &step.view, &dir);
+                assert!(
+                    now == old_view || now == new_view,
+                    "{what}: partly recorded:\n{}",
+                    now.unwrap_or_default()
+                );
+                std::fs::remove_dir_all(&dir).ok();
+                continue;
+            }
             run_step(&tools, step, &dir, &sources);
             let left = temp_files(&dir);
             assert!(
