@@ -234,11 +234,6 @@ impl PooledForecastReturns {
             vars,
         })
     }
-
-    /// The members of the pool, in order.
-    pub fn members(&self) -> &[String] {
-        &self.members
-    }
 }
 
 /// The moments of a pool at each fit period ([`PooledForecastReturns::estimate`]).
