@@ -127,6 +127,44 @@ fn writer_properties(
     Ok(b.build())
 }
 
+/// Reusable buffers for writing nullable `double` columns, NaN as null (definition level 0, no
+/// value); see [`NullableF64::write`].
+#[derive(Default)]
+pub(crate) struct NullableF64 {
+    /// Definition levels of all-present slices: only ever ones, grown as needed.
+    ones: Vec<i16>,
+    /// Definition levels of a slice with NaN.
+    levels: Vec<i16>,
+    /// The non-NaN values of a slice with NaN.
+    present: Vec<f64>,
+}
+
+impl NullableF64 {
+    /// Writes `values` to a nullable `double` column: a slice without NaN is passed as is,
+    /// otherwise its non-NaN values with their definition levels.
+    pub(crate) fn write(
+        &mut self,
+        col: &mut parquet::file::writer::SerializedColumnWriter<'_>,
+        values: &[f64],
+    ) -> Result<usize, ParquetError> {
+        let writer = col.typed::<parquet::data_type::DoubleType>();
+        if values.iter().any(|x| x.is_nan()) {
+            self.levels.clear();
+            self.levels
+                .extend(values.iter().map(|x| i16::from(!x.is_nan())));
+            self.present.clear();
+            self.present
+                .extend(values.iter().copied().filter(|x| !x.is_nan()));
+            writer.write_batch(&self.present, Some(&self.levels), None)
+        } else {
+            if self.ones.len() < values.len() {
+                self.ones.resize(values.len(), 1);
+            }
+            writer.write_batch(values, Some(&self.ones[..values.len()]), None)
+        }
+    }
+}
+
 /// Number of rows of `data` (all columns have the same length).
 fn row_count(data: &[ColumnData]) -> usize {
     match data.first() {

@@ -33,7 +33,7 @@ use chrono::Datelike;
 use chrono::NaiveDate;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use parquet::basic::{Compression, Encoding, ZstdLevel};
-use parquet::data_type::{ByteArray, ByteArrayType, DoubleType, Int64Type};
+use parquet::data_type::{ByteArray, ByteArrayType, Int64Type};
 use parquet::errors::ParquetError;
 use parquet::file::metadata::KeyValue;
 use parquet::file::properties::{EnabledStatistics, WriterProperties};
@@ -146,25 +146,12 @@ pub(crate) fn encode_forecasts(series: &[ForecastSeries]) -> Result<Vec<u8>, Par
     col.close()?;
 
     // NaN = null: definition level 0 and no value
-    let ones = vec![1i16; longest];
-    let mut levels: Vec<i16> = Vec::with_capacity(longest);
-    let mut present: Vec<f64> = Vec::with_capacity(longest);
+    let mut nullable = crate::columns::NullableF64::default();
     let floats: [fn(&ForecastSeries) -> &[f64]; 3] = [|s| &s.raw, |s| &s.scalar, |s| &s.capped];
     for values in floats {
         let mut col = next_column(&mut group)?;
         for s in series {
-            let v = values(s);
-            if v.iter().any(|x| x.is_nan()) {
-                levels.clear();
-                levels.extend(v.iter().map(|x| i16::from(!x.is_nan())));
-                present.clear();
-                present.extend(v.iter().copied().filter(|x| !x.is_nan()));
-                col.typed::<DoubleType>()
-                    .write_batch(&present, Some(&levels), None)?;
-            } else {
-                col.typed::<DoubleType>()
-                    .write_batch(v, Some(&ones[..v.len()]), None)?;
-            }
+            nullable.write(&mut col, values(s))?;
         }
         col.close()?;
     }

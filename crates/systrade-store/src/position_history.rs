@@ -16,64 +16,101 @@
 //! | `upper` | `Float64`, nullable | top of the buffer (`buffers__top_pos`), capped likewise |
 //! | `buffered_position` | `Float64`, nullable | the backtest's rounded buffered position walk |
 //!
-//! Null = NaN. zstd level 1, no dictionaries (the float columns have few repeats worth a
-//! dictionary, and building them cost more than the rest of the encoding), one row group, an
-//! embedded Arrow schema (Arrow's writer).
+//! Null = NaN. One row group, no dictionaries (the float columns have few repeats worth a
+//! dictionary, and building them cost more than the rest of the encoding), no embedded Arrow
+//! schema (the Parquet types map to the Arrow types above). `date` is DELTA_BINARY_PACKED with
+//! Snappy and min/max statistics; `instrument_weight`, `idm` and `buffered_position` (long runs of
+//! one value) are Snappy; the other float columns, which change every day, are PLAIN uncompressed
+//! (zstd saved 5 % on them and was most of the encoding time).
 
 use crate::columns::{ColumnType, decode};
 use crate::error::{Result, StoreError};
 use crate::{PreparedFile, Store};
-use arrow_array::{ArrayRef, Float64Array, RecordBatch, TimestampMicrosecondArray};
-use arrow_schema::{DataType, Field, Schema, TimeUnit};
-use parquet::arrow::ArrowWriter;
-use parquet::basic::{Compression, ZstdLevel};
+use parquet::basic::{Compression, Encoding};
+use parquet::data_type::Int64Type;
 use parquet::errors::ParquetError;
-use parquet::file::properties::WriterProperties;
+use parquet::file::properties::{EnabledStatistics, WriterProperties};
+use parquet::file::writer::{
+    SerializedColumnWriter, SerializedFileWriter, SerializedRowGroupWriter,
+};
+use parquet::schema::parser::parse_message_type;
+use parquet::schema::types::ColumnPath;
 use std::path::Path;
 use std::sync::Arc;
 use systrade_model::{InstrumentCode, PositionHistory, Timestamp};
 
-/// zstd level of the position files.
-const ZSTD_LEVEL: i32 = 1;
+/// Columns whose values change rarely (a rounded position, a multiplier, a smoothed weight):
+/// Snappy shrinks their runs to almost nothing. The other float columns change every day and
+/// are stored uncompressed (zstd saved 5 % on them and was most of the encoding time).
+const RUN_COLUMNS: [&str; 3] = ["instrument_weight", "idm", "buffered_position"];
+
+/// The Parquet schema of a positions file; read with the Arrow reader these are exactly the
+/// Arrow types of the module docs (no Arrow schema is embedded).
+fn parquet_schema() -> String {
+    let mut s =
+        String::from("message positions {\n  required int64 date (TIMESTAMP(MICROS, false));\n");
+    for c in PositionHistory::COLUMNS {
+        s.push_str(&format!("  optional double {c};\n"));
+    }
+    s.push('}');
+    s
+}
 
 /// Encodes a position history as Parquet bytes (layout in the module docs).
+///
+/// Written for speed (a daily `size-positions` writes every instrument's whole history): the
+/// column writers are fed the history's slices directly (no Arrow arrays), no statistics but the
+/// date range, and no zstd: a zstd codec per column chunk costs two contexts, each probing the
+/// CPU, which is slow on virtual machines; `date` is DELTA_BINARY_PACKED + Snappy.
 fn encode_position_history(h: &PositionHistory) -> Result<Vec<u8>, ParquetError> {
-    let mut fields = vec![Field::new(
-        "date",
-        DataType::Timestamp(TimeUnit::Microsecond, None),
-        false,
-    )];
-    fields.extend(
-        PositionHistory::COLUMNS
-            .iter()
-            .map(|c| Field::new(*c, DataType::Float64, true)),
-    );
-    let schema = Arc::new(Schema::new(fields));
-    let dates: TimestampMicrosecondArray = h
+    let column = |name: &str| ColumnPath::from(name);
+    let mut props = WriterProperties::builder()
+        .set_compression(Compression::UNCOMPRESSED)
+        .set_dictionary_enabled(false)
+        .set_statistics_enabled(EnabledStatistics::None)
+        .set_column_statistics_enabled(column("date"), EnabledStatistics::Chunk)
+        .set_column_encoding(column("date"), Encoding::DELTA_BINARY_PACKED)
+        .set_column_compression(column("date"), Compression::SNAPPY)
+        .set_offset_index_disabled(true)
+        .set_created_by(crate::columns::CREATED_BY.to_string());
+    for c in RUN_COLUMNS {
+        props = props.set_column_compression(column(c), Compression::SNAPPY);
+    }
+    let n = h.len();
+    let mut bytes = Vec::with_capacity(n * 8 * (PositionHistory::COLUMNS.len() + 1) + (1 << 12));
+    let schema = Arc::new(parse_message_type(&parquet_schema())?);
+    let mut file = SerializedFileWriter::new(&mut bytes, schema, Arc::new(props.build()))?;
+    let mut group = file.next_row_group()?;
+    let micros: Vec<i64> = h
         .dates
         .iter()
         .map(|d| Timestamp::from_date(*d).micros())
-        .collect::<Vec<i64>>()
-        .into();
-    let mut arrays: Vec<ArrayRef> = vec![Arc::new(dates)];
-    for v in h.columns() {
-        arrays.push(Arc::new(
-            v.iter()
-                .map(|x| (!x.is_nan()).then_some(*x))
-                .collect::<Float64Array>(),
-        ));
+        .collect();
+    let mut col = next_column(&mut group)?;
+    col.typed::<Int64Type>().write_batch(&micros, None, None)?;
+    col.close()?;
+    drop(micros);
+    let mut nullable = crate::columns::NullableF64::default();
+    for values in h.columns() {
+        let mut col = next_column(&mut group)?;
+        nullable.write(&mut col, values)?;
+        col.close()?;
     }
-    let batch = RecordBatch::try_new(schema.clone(), arrays)?;
-    let props = WriterProperties::builder()
-        .set_compression(Compression::ZSTD(ZstdLevel::try_new(ZSTD_LEVEL)?))
-        .set_dictionary_enabled(false)
-        .set_created_by(crate::columns::CREATED_BY.to_string())
-        .build();
-    let mut bytes = Vec::new();
-    let mut writer = ArrowWriter::try_new(&mut bytes, schema, Some(props))?;
-    writer.write(&batch)?;
-    writer.close()?;
+    if group.next_column()?.is_some() {
+        return Err(ParquetError::General("unwritten columns".into()));
+    }
+    group.close()?;
+    file.close()?;
     Ok(bytes)
+}
+
+/// The next column writer of a row group of the positions schema.
+fn next_column<'a, W: std::io::Write + Send>(
+    group: &'a mut SerializedRowGroupWriter<'_, W>,
+) -> Result<SerializedColumnWriter<'a>, ParquetError> {
+    group
+        .next_column()?
+        .ok_or_else(|| ParquetError::General("fewer columns than the positions schema".into()))
 }
 
 /// Reads a position file (schema checked; NaN for nulls).
