@@ -127,6 +127,16 @@ fn writer_properties(
     Ok(b.build())
 }
 
+/// The next column writer of a row group written column by column (an error when the schema
+/// has fewer columns than the writer was given).
+pub(crate) fn next_column<'a, W: std::io::Write + Send>(
+    group: &'a mut parquet::file::writer::SerializedRowGroupWriter<'_, W>,
+) -> Result<parquet::file::writer::SerializedColumnWriter<'a>, ParquetError> {
+    group
+        .next_column()?
+        .ok_or_else(|| ParquetError::General("more columns written than the schema has".into()))
+}
+
 /// Reusable buffers for writing nullable `double` columns, NaN as null (definition level 0, no
 /// value); see [`NullableF64::write`].
 #[derive(Default)]

@@ -37,9 +37,7 @@ use parquet::data_type::{ByteArray, ByteArrayType, Int64Type};
 use parquet::errors::ParquetError;
 use parquet::file::metadata::KeyValue;
 use parquet::file::properties::{EnabledStatistics, WriterProperties};
-use parquet::file::writer::{
-    SerializedColumnWriter, SerializedFileWriter, SerializedRowGroupWriter,
-};
+use parquet::file::writer::SerializedFileWriter;
 use parquet::schema::parser::parse_message_type;
 use parquet::schema::types::ColumnPath;
 use std::path::Path;
@@ -122,7 +120,7 @@ pub(crate) fn encode_forecasts(series: &[ForecastSeries]) -> Result<Vec<u8>, Par
     let mut group = file.next_row_group()?;
 
     // the rule name repeated, written in chunks (each copy of a ByteArray is a reference count)
-    let mut col = next_column(&mut group)?;
+    let mut col = crate::columns::next_column(&mut group)?;
     for s in series {
         let names = vec![ByteArray::from(s.rule.as_str()); s.dates.len().min(RULE_CHUNK)];
         let mut left = s.dates.len();
@@ -135,7 +133,7 @@ pub(crate) fn encode_forecasts(series: &[ForecastSeries]) -> Result<Vec<u8>, Par
     }
     col.close()?;
 
-    let mut col = next_column(&mut group)?;
+    let mut col = crate::columns::next_column(&mut group)?;
     let mut micros: Vec<i64> = Vec::with_capacity(longest);
     for s in series {
         micros.clear();
@@ -149,7 +147,7 @@ pub(crate) fn encode_forecasts(series: &[ForecastSeries]) -> Result<Vec<u8>, Par
     let mut nullable = crate::columns::NullableF64::default();
     let floats: [fn(&ForecastSeries) -> &[f64]; 3] = [|s| &s.raw, |s| &s.scalar, |s| &s.capped];
     for values in floats {
-        let mut col = next_column(&mut group)?;
+        let mut col = crate::columns::next_column(&mut group)?;
         for s in series {
             nullable.write(&mut col, values(s))?;
         }
@@ -206,15 +204,6 @@ fn rows_from_metadata(
         first += n;
     }
     Some(None)
-}
-
-/// The next column writer of a row group of the forecasts schema.
-fn next_column<'a, W: std::io::Write + Send>(
-    group: &'a mut SerializedRowGroupWriter<'_, W>,
-) -> Result<SerializedColumnWriter<'a>, ParquetError> {
-    group
-        .next_column()?
-        .ok_or_else(|| ParquetError::General("fewer columns than the forecasts schema".into()))
 }
 
 /// Checks that a forecasts file has every column of [`schema`] with its type.

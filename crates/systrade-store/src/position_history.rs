@@ -30,9 +30,7 @@ use parquet::basic::{Compression, Encoding};
 use parquet::data_type::Int64Type;
 use parquet::errors::ParquetError;
 use parquet::file::properties::{EnabledStatistics, WriterProperties};
-use parquet::file::writer::{
-    SerializedColumnWriter, SerializedFileWriter, SerializedRowGroupWriter,
-};
+use parquet::file::writer::SerializedFileWriter;
 use parquet::schema::parser::parse_message_type;
 use parquet::schema::types::ColumnPath;
 use std::path::Path;
@@ -86,13 +84,13 @@ fn encode_position_history(h: &PositionHistory) -> Result<Vec<u8>, ParquetError>
         .iter()
         .map(|d| Timestamp::from_date(*d).micros())
         .collect();
-    let mut col = next_column(&mut group)?;
+    let mut col = crate::columns::next_column(&mut group)?;
     col.typed::<Int64Type>().write_batch(&micros, None, None)?;
     col.close()?;
     drop(micros);
     let mut nullable = crate::columns::NullableF64::default();
     for values in h.columns() {
-        let mut col = next_column(&mut group)?;
+        let mut col = crate::columns::next_column(&mut group)?;
         nullable.write(&mut col, values)?;
         col.close()?;
     }
@@ -102,15 +100,6 @@ fn encode_position_history(h: &PositionHistory) -> Result<Vec<u8>, ParquetError>
     group.close()?;
     file.close()?;
     Ok(bytes)
-}
-
-/// The next column writer of a row group of the positions schema.
-fn next_column<'a, W: std::io::Write + Send>(
-    group: &'a mut SerializedRowGroupWriter<'_, W>,
-) -> Result<SerializedColumnWriter<'a>, ParquetError> {
-    group
-        .next_column()?
-        .ok_or_else(|| ParquetError::General("fewer columns than the positions schema".into()))
 }
 
 /// Reads a position file (schema checked; NaN for nulls).
@@ -196,5 +185,40 @@ mod tests {
         assert_eq!(back.dates, h.dates);
         assert_eq!(back.lower[0], 6.0);
         assert!(back.lower[1].is_nan());
+    }
+
+    #[test]
+    fn columns_are_stored_as_documented() {
+        use parquet::file::reader::{FileReader, SerializedFileReader};
+        let days: Vec<NaiveDate> = (0..300)
+            .map(|k| NaiveDate::from_ymd_opt(2024, 1, 1).unwrap() + chrono::Days::new(k))
+            .collect();
+        let values: [Vec<f64>; 9] =
+            std::array::from_fn(|c| (0..300).map(|k| (k * (c + 1)) as f64 / 7.0).collect());
+        let h = PositionHistory::from_columns(days, values);
+        let bytes = encode_position_history(&h).unwrap();
+        let reader = SerializedFileReader::new(bytes::Bytes::from(bytes)).unwrap();
+        let meta = reader.metadata();
+        assert_eq!(
+            meta.file_metadata().created_by(),
+            Some(crate::columns::CREATED_BY)
+        );
+        let group = meta.row_group(0);
+        for c in group.columns() {
+            let name = c.column_path().string();
+            let expected = if name == "date" || RUN_COLUMNS.contains(&name.as_str()) {
+                Compression::SNAPPY
+            } else {
+                Compression::UNCOMPRESSED
+            };
+            assert_eq!(c.compression(), expected, "{name}");
+            assert_eq!(c.statistics().is_some(), name == "date", "{name}");
+        }
+        assert!(
+            group
+                .column(0)
+                .encodings()
+                .any(|e| e == Encoding::DELTA_BINARY_PACKED)
+        );
     }
 }
