@@ -116,16 +116,7 @@ impl StagedFiles {
         let dir = parent_dir(target);
         ensure_dir(&dir)?;
         let tmp = temp_path(target);
-        let written = OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&tmp)
-            .map_err(|e| StoreError::io(target, e))
-            .and_then(|mut f| {
-                write_bytes(&mut f, target, bytes)?;
-                start_writeback(&f);
-                Ok(())
-            });
+        let written = write_staged(&tmp, target, bytes);
         if let Err(e) = written {
             let _ = std::fs::remove_file(&tmp);
             return Err(e);
@@ -208,6 +199,77 @@ fn commit_staged(staged: &[(PathBuf, PathBuf)]) -> Result<usize> {
     Ok(staged.len())
 }
 
+/// Files at least this large are staged with direct I/O (Linux).
+#[cfg(target_os = "linux")]
+const DIRECT_MIN_BYTES: usize = 1 << 20;
+
+/// Block alignment and size unit of direct writes (the page size, a multiple of every disk's
+/// logical block size).
+#[cfg(target_os = "linux")]
+const DIRECT_ALIGN: usize = 4096;
+
+/// Writes a staged file's temporary file (created new). On Linux a file of
+/// [`DIRECT_MIN_BYTES`] or more is written with `O_DIRECT`: from an aligned copy of `bytes`
+/// padded to whole blocks, then truncated to its length. The data goes to the disk without being
+/// copied into the page cache — a run writes hundreds of MB it will not read back, which would
+/// otherwise evict what is worth caching, and on virtual machines whose balloon driver returns
+/// free memory to the host every fresh page-cache page costs a host fault (1.7 s of kernel CPU
+/// for 700 MB measured here, 0.1 s with direct I/O). Durability is unchanged: the flush in
+/// [`StagedFiles::commit`] still syncs the file system. A file system without direct I/O
+/// (tmpfs, some network ones: `EINVAL`) gets an ordinary buffered write.
+fn write_staged(tmp: &Path, target: &Path, bytes: &[u8]) -> Result<()> {
+    #[cfg(target_os = "linux")]
+    if bytes.len() >= DIRECT_MIN_BYTES {
+        use std::os::unix::fs::OpenOptionsExt;
+        let direct = OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .custom_flags(rustix::fs::OFlags::DIRECT.bits() as i32)
+            .open(tmp);
+        match direct {
+            Ok(mut f) => match write_direct(&mut f, bytes) {
+                Ok(()) => return Ok(()),
+                Err(e) if e.raw_os_error() == Some(rustix::io::Errno::INVAL.raw_os_error()) => {
+                    drop(f);
+                    std::fs::remove_file(tmp).map_err(|e| StoreError::io(target, e))?;
+                }
+                Err(e) => return Err(StoreError::io(target, e)),
+            },
+            Err(e) if e.raw_os_error() == Some(rustix::io::Errno::INVAL.raw_os_error()) => {}
+            Err(e) => return Err(StoreError::io(target, e)),
+        }
+    }
+    let mut f = OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(tmp)
+        .map_err(|e| StoreError::io(target, e))?;
+    write_bytes(&mut f, target, bytes)?;
+    start_writeback(&f);
+    Ok(())
+}
+
+/// Writes `bytes` to a file opened with `O_DIRECT`: the whole blocks from an aligned, padded
+/// copy (one reusable buffer per thread), then the file is cut to `bytes.len()`.
+#[cfg(target_os = "linux")]
+fn write_direct(f: &mut File, bytes: &[u8]) -> std::io::Result<()> {
+    thread_local! {
+        static BUFFER: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+    }
+    let padded = bytes.len().div_ceil(DIRECT_ALIGN) * DIRECT_ALIGN;
+    BUFFER.with_borrow_mut(|buf| {
+        if buf.len() < padded + DIRECT_ALIGN {
+            buf.resize(padded + DIRECT_ALIGN, 0);
+        }
+        let start = buf.as_ptr().align_offset(DIRECT_ALIGN);
+        let block = &mut buf[start..start + padded];
+        block[..bytes.len()].copy_from_slice(bytes);
+        block[bytes.len()..].fill(0);
+        f.write_all(block)?;
+        f.set_len(bytes.len() as u64)
+    })
+}
+
 /// Starts writing a staged file's pages to disk in the background, so that the flush in
 /// [`StagedFiles::commit`] finds most of them written instead of waiting for all of them at the
 /// end (on Linux `posix_fadvise(DONTNEED)` starts asynchronous writeback of the dirty range; it
@@ -276,6 +338,50 @@ pub fn remove_stale_temp_files(dir: &Path) -> Result<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Large files (direct I/O on Linux) of lengths that are and are not whole blocks, and a
+    /// small one (buffered), read back byte for byte after commit; also on tmpfs where available
+    /// (direct I/O may be refused there, and the buffered write takes over).
+    #[test]
+    fn staged_files_of_every_size_read_back_exactly() {
+        let mut dirs = vec![tempfile::tempdir().unwrap()];
+        if Path::new("/dev/shm").is_dir()
+            && let Ok(d) = tempfile::tempdir_in("/dev/shm")
+        {
+            dirs.push(d);
+        }
+        for dir in &dirs {
+            let staged = StagedFiles::new();
+            let sizes = [
+                10,
+                (1 << 20) - 1,
+                1 << 20,
+                (1 << 20) + 4096,
+                3 * (1 << 20) + 123,
+            ];
+            let contents: Vec<Vec<u8>> = sizes
+                .iter()
+                .map(|&n| (0..n).map(|k| (k * 7 + n) as u8).collect())
+                .collect();
+            for (k, c) in contents.iter().enumerate() {
+                staged
+                    .stage(&dir.path().join(format!("f{k}.bin")), c)
+                    .unwrap();
+            }
+            assert_eq!(staged.commit().unwrap(), sizes.len());
+            for (k, c) in contents.iter().enumerate() {
+                let back = std::fs::read(dir.path().join(format!("f{k}.bin"))).unwrap();
+                assert_eq!(back.len(), c.len(), "size {}", sizes[k]);
+                assert!(back == *c, "content of size {}", sizes[k]);
+            }
+            let left: Vec<_> = std::fs::read_dir(dir.path())
+                .unwrap()
+                .map(|e| e.unwrap().file_name())
+                .filter(|n| is_temp_name(&n.to_string_lossy()))
+                .collect();
+            assert!(left.is_empty(), "temporary files left: {left:?}");
+        }
+    }
 
     #[test]
     fn replaces_content_and_leaves_no_temp_file() {
