@@ -6,7 +6,8 @@
 //! [`StagedFiles`] replaces many files with the same guarantee per file at a fraction of the
 //! cost: every temporary file is written first, then one `syncfs` flushes them all (instead of one
 //! fsync and one journal commit per file), then each is renamed over its target and each directory is
-//! fsynced once.
+//! fsynced once. Large staged files bypass the page cache (`O_DIRECT` on Linux, see
+//! `write_staged`); the others start their writeback as soon as they are written.
 
 use crate::error::{Result, StoreError};
 use std::fs::{File, OpenOptions};
