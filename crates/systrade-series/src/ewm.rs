@@ -72,21 +72,41 @@ pub fn ewm_mean(values: &[f64], ewm: Ewm, min_periods: usize) -> Vec<f64> {
     let mut nobs = usize::from(!first.is_nan());
     let mut old_wt = 1.0_f64;
     out.push(if nobs >= minp { weighted } else { f64::NAN });
-    for &cur in &values[1..] {
+    let mut t = 1;
+    while t < values.len() {
+        let cur = values[t];
         let is_obs = !cur.is_nan();
         nobs += usize::from(is_obs);
         if !weighted.is_nan() {
+            let before = old_wt;
             old_wt *= factor;
             if is_obs {
                 if weighted != cur {
                     weighted = (old_wt * weighted + cur) / (old_wt + 1.0);
                 }
                 old_wt += 1.0;
+                if old_wt == before && weighted == cur {
+                    // `W` has reached its fixed point `W·(1 − α) + 1 = W` and the mean equals
+                    // the input: each following observation equal to the mean leaves both as
+                    // they are (a smoothed weight that no longer changes), so the run is copied.
+                    let run = values[t + 1..]
+                        .iter()
+                        .take_while(|&&x| x == weighted)
+                        .count();
+                    out.push(if nobs >= minp { weighted } else { f64::NAN });
+                    for _ in 0..run {
+                        nobs += 1;
+                        out.push(if nobs >= minp { weighted } else { f64::NAN });
+                    }
+                    t += 1 + run;
+                    continue;
+                }
             }
         } else if is_obs {
             weighted = cur;
         }
         out.push(if nobs >= minp { weighted } else { f64::NAN });
+        t += 1;
     }
     out
 }
@@ -175,6 +195,78 @@ pub fn ewm_std(values: &[f64], ewm: Ewm, min_periods: usize) -> Vec<f64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The recursion of [`ewm_mean`] without its shortcut for runs at the fixed point.
+    fn ewm_mean_stepwise(values: &[f64], ewm: Ewm, min_periods: usize) -> Vec<f64> {
+        let minp = min_obs(min_periods);
+        let factor = 1.0 - ewm.smoothing();
+        let (mut weighted, mut nobs, mut old_wt) = (f64::NAN, 0usize, 1.0_f64);
+        let mut out = Vec::new();
+        for (t, &cur) in values.iter().enumerate() {
+            let is_obs = !cur.is_nan();
+            nobs += usize::from(is_obs);
+            if t == 0 {
+                weighted = cur;
+            } else if !weighted.is_nan() {
+                old_wt *= factor;
+                if is_obs {
+                    if weighted != cur {
+                        weighted = (old_wt * weighted + cur) / (old_wt + 1.0);
+                    }
+                    old_wt += 1.0;
+                }
+            } else if is_obs {
+                weighted = cur;
+            }
+            out.push(if nobs >= minp { weighted } else { f64::NAN });
+        }
+        out
+    }
+
+    #[test]
+    fn runs_at_the_fixed_point_match_the_stepwise_recursion_bit_for_bit() {
+        let nan = f64::NAN;
+        let mut cases: Vec<Vec<f64>> = Vec::new();
+        // a weight that changes, then stays for thousands of rows, with NaN gaps and signed zeros
+        let mut x: Vec<f64> = vec![nan; 5];
+        x.extend(std::iter::repeat_n(0.25, 40));
+        x.extend(std::iter::repeat_n(0.2, 6000));
+        x.extend([nan, nan]);
+        x.extend(std::iter::repeat_n(0.2, 3000));
+        x.push(0.3);
+        x.extend(std::iter::repeat_n(0.3, 4000));
+        x.extend(std::iter::repeat_n(0.0, 3000));
+        x.extend(std::iter::repeat_n(-0.0, 10));
+        x.extend(std::iter::repeat_n(0.0, 10));
+        cases.push(x);
+        // constant from the start, and a price-like series that never settles
+        cases.push(vec![1.0 / 3.0; 8000]);
+        cases.push(
+            (0..8000)
+                .map(|k| 100.0 + ((k * 37) % 101) as f64 / 7.0)
+                .collect(),
+        );
+        for values in &cases {
+            for ewm in [
+                Ewm::span(125.0),
+                Ewm::span(10.0),
+                Ewm::com(2.0),
+                Ewm::span(1.5),
+            ] {
+                for minp in [1, 50, 7000] {
+                    let fast = ewm_mean(values, ewm, minp);
+                    let slow = ewm_mean_stepwise(values, ewm, minp);
+                    assert_eq!(fast.len(), slow.len());
+                    for (t, (a, b)) in fast.iter().zip(&slow).enumerate() {
+                        assert!(
+                            a.to_bits() == b.to_bits() || (a.is_nan() && b.is_nan()),
+                            "row {t}: {a} != {b} ({ewm:?}, min_periods {minp})"
+                        );
+                    }
+                }
+            }
+        }
+    }
     use crate::test_support::assert_close;
 
     const NAN: f64 = f64::NAN;
