@@ -186,6 +186,28 @@ impl Correlation {
         }
     }
 
+    /// The steps of `correlation_over_time` after each period's estimate, in its order:
+    /// [`Self::cleaned`] when `cleaning` gives the period's must-haves and `offdiag`, then the
+    /// floor at zero, then the clip.
+    pub(crate) fn finished(
+        self,
+        cleaning: Option<(&[bool], f64)>,
+        floor_at_zero: bool,
+        clip: Option<f64>,
+    ) -> Result<Self, EstimateError> {
+        let mut c = match cleaning {
+            Some((must_haves, offdiag)) => self.cleaned(must_haves, offdiag)?,
+            None => self,
+        };
+        if floor_at_zero {
+            c = c.floored(0.0);
+        }
+        if let Some(clip) = clip {
+            c = c.clipped(clip);
+        }
+        Ok(c)
+    }
+
     /// Fills missing values so that there is always some matrix (`clean_correlation`): unchanged
     /// when nothing is missing; the boring matrix (`offdiag`) when everything is; otherwise a
     /// missing value between two `must_haves` (assets with data in the fit period) becomes the
@@ -381,20 +403,14 @@ impl CorrelationEstimator {
                     }
                 }
             }
-            let raw = Correlation::new(data.names.clone(), values)?;
-            let mut c = if self.cleaning {
-                let must = data.has_data_between(period.fit_start, period.fit_end);
-                raw.cleaned(&must, self.offdiag)?
-            } else {
-                raw
-            };
-            if self.floor_at_zero {
-                c = c.floored(0.0);
-            }
-            if let Some(clip) = self.clip {
-                c = c.clipped(clip);
-            }
-            out[k] = Some(c);
+            let must = self
+                .cleaning
+                .then(|| data.has_data_between(period.fit_start, period.fit_end));
+            out[k] = Some(Correlation::new(data.names.clone(), values)?.finished(
+                must.as_deref().map(|m| (m, self.offdiag)),
+                self.floor_at_zero,
+                self.clip,
+            )?);
         }
         Ok(out
             .into_iter()

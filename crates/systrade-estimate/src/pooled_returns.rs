@@ -289,20 +289,14 @@ impl PooledEstimates<'_> {
                     values[j * n + i] = r;
                 }
             }
-            let raw = Correlation::new(data.names.clone(), values)?;
-            let mut c = if corr.cleaning {
-                let must = data.has_data_between(period.fit_start, period.fit_end);
-                raw.cleaned(&must, corr.offdiag)?
-            } else {
-                raw
-            };
-            if corr.floor_at_zero {
-                c = c.floored(0.0);
-            }
-            if let Some(clip) = corr.clip {
-                c = c.clipped(clip);
-            }
-            correlations.push(c);
+            let must = corr
+                .cleaning
+                .then(|| data.has_data_between(period.fit_start, period.fit_end));
+            correlations.push(Correlation::new(data.names.clone(), values)?.finished(
+                must.as_deref().map(|m| (m, corr.offdiag)),
+                corr.floor_at_zero,
+                corr.clip,
+            )?);
         }
         let root = self.per_year.sqrt();
         let per_period = |f: &dyn Fn(&[f64; 5], f64) -> f64, of: &Vec<Vec<[f64; 5]>>| {
