@@ -165,8 +165,9 @@ pub type PerInstrument<'a, T> =
 pub type Sink<'a, T, E> = dyn FnMut(&ForecastJob, Result<T, String>) -> Result<(), E> + 'a;
 
 /// Instruments finished per parallel batch of the last phase: bounds the memory of finished
-/// series (and of what `per_instrument` makes of them) while keeping every core busy.
-const BATCH: usize = 16;
+/// series (and of what `per_instrument` makes of them) while keeping every core busy. `sink`
+/// receives a batch's results one after the other once the whole batch is done.
+pub const BATCH: usize = 16;
 
 /// Computes every instrument's forecasts. `inputs[i]` is the raw-data stage of `jobs[i]`, or why
 /// it has none; `peers` are the instruments of the data outside the system that asset-class

@@ -137,6 +137,16 @@ pub(crate) fn next_column<'a, W: std::io::Write + Send>(
         .ok_or_else(|| ParquetError::General("more columns written than the schema has".into()))
 }
 
+/// Closes a row group written column by column, refusing one with columns left unwritten.
+pub(crate) fn close_row_group<W: std::io::Write + Send>(
+    mut group: parquet::file::writer::SerializedRowGroupWriter<'_, W>,
+) -> Result<(), ParquetError> {
+    if group.next_column()?.is_some() {
+        return Err(ParquetError::General("unwritten columns".into()));
+    }
+    group.close().map(|_| ())
+}
+
 /// Reusable buffers for writing nullable `double` columns, NaN as null (definition level 0, no
 /// value); see [`NullableF64::write`].
 #[derive(Default)]

@@ -153,10 +153,7 @@ pub(crate) fn encode_forecasts(series: &[ForecastSeries]) -> Result<Vec<u8>, Par
         }
         col.close()?;
     }
-    if group.next_column()?.is_some() {
-        return Err(ParquetError::General("unwritten columns".into()));
-    }
-    group.close()?;
+    crate::columns::close_row_group(group)?;
     file.close()?;
     bytes.shrink_to_fit();
     Ok(bytes)

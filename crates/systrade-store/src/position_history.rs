@@ -57,9 +57,8 @@ fn parquet_schema() -> String {
 /// Encodes a position history as Parquet bytes (layout in the module docs).
 ///
 /// Written for speed (a daily `size-positions` writes every instrument's whole history): the
-/// column writers are fed the history's slices directly (no Arrow arrays), no statistics but the
-/// date range, and no zstd: a zstd codec per column chunk costs two contexts, each probing the
-/// CPU, which is slow on virtual machines; `date` is DELTA_BINARY_PACKED + Snappy.
+/// column writers are fed the history's slices directly (no Arrow arrays). No zstd: parquet makes
+/// two zstd contexts per column chunk, and each probes the CPU, which is slow on virtual machines.
 fn encode_position_history(h: &PositionHistory) -> Result<Vec<u8>, ParquetError> {
     let column = |name: &str| ColumnPath::from(name);
     let mut props = WriterProperties::builder()
@@ -94,10 +93,7 @@ fn encode_position_history(h: &PositionHistory) -> Result<Vec<u8>, ParquetError>
         nullable.write(&mut col, values)?;
         col.close()?;
     }
-    if group.next_column()?.is_some() {
-        return Err(ParquetError::General("unwritten columns".into()));
-    }
-    group.close()?;
+    crate::columns::close_row_group(group)?;
     file.close()?;
     Ok(bytes)
 }
@@ -196,6 +192,9 @@ mod tests {
         let values: [Vec<f64>; 9] =
             std::array::from_fn(|c| (0..300).map(|k| (k * (c + 1)) as f64 / 7.0).collect());
         let h = PositionHistory::from_columns(days, values);
+        for c in RUN_COLUMNS {
+            assert!(PositionHistory::COLUMNS.contains(&c), "{c} is not a column");
+        }
         let bytes = encode_position_history(&h).unwrap();
         let reader = SerializedFileReader::new(bytes::Bytes::from(bytes)).unwrap();
         let meta = reader.metadata();
