@@ -370,9 +370,9 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         // made durable together and renamed into place (one filesystem flush instead of an fsync
         // per file). A failed or killed run leaves every forecast file as it was.
         let staged = writer.staged();
-        // Room for a whole batch of encoded files (3 MB each on pysystemtrade's data), so the
-        // compute threads hand a batch over without waiting for the disk (rob_system-like on
-        // all pst-data: 4.26 s -> 3.90 s against a queue of 4).
+        // Room for the pipeline's window of encoded files (3 MB each on pysystemtrade's data),
+        // so the compute threads never wait for the disk (rob_system-like on all pst-data:
+        // 4.26 s -> 3.90 s against a queue of 4).
         let (tx, rx) = std::sync::mpsc::sync_channel::<(usize, PreparedFile)>(
             systrade_forecast::pipeline::BATCH,
         );

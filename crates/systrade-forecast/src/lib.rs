@@ -15,6 +15,7 @@
 //!   [`instrument::scale_cap_combine`]).
 //! - [`cross_section`]: inputs computed from several instruments (asset-class normalised price
 //!   and median carry, demeaned factors).
+//! - [`in_order`]: parallel work whose results are consumed in order as they are ready.
 //! - [`pipeline`]: the whole forecast stage over all instruments of a system
 //!   ([`pipeline::compute_forecasts`]), used by `compute-forecasts`, `size-positions` and
 //!   `backtest`.
@@ -27,6 +28,7 @@ pub mod carry;
 pub mod combine;
 pub mod cross_section;
 pub mod factors;
+pub mod in_order;
 pub mod instrument;
 pub mod pipeline;
 pub mod rawdata;

@@ -3,17 +3,23 @@
 //! [`ForecastInputs`] (its raw-data stage, computed by the caller while reading prices):
 //!
 //! 1. cross-sectional inputs: asset-class normalised prices, asset-class median carry, demeaned
-//!    factors (per asset class / factor, parallel; [`crate::cross_section`]), then every rule's
-//!    raw forecast per instrument (parallel), then the forecast scalars, estimated ones pooled
-//!    across the instruments using a rule (parallel over rules);
-//! 2. per instrument (parallel, in batches): scaling, capping and combination
+//!    factors (per asset class / factor, parallel; [`crate::cross_section`]);
+//! 2. with fixed forecast scalars and no cost ceiling, each instrument in one pass (parallel,
+//!    instruments taken in order, results handed over in order as they are ready;
+//!    [`crate::in_order`]): every rule's raw forecast, scaling, capping and combination
 //!    ([`crate::instrument::scale_cap_combine`]; no combination for a job with
-//!    [`ForecastJob::no_combined`]), handed to the caller as [`ForecastSeries`].
+//!    [`ForecastJob::no_combined`]), handed to the caller as [`ForecastSeries`]. Only the
+//!    instruments in flight are in memory;
+//! 3. otherwise (estimated scalars, pooled across the instruments using a rule, or a cost
+//!    ceiling, whose SR costs are pooled too) every instrument's raw forecasts first (parallel),
+//!    then the scalars (parallel over rules) and the rules' costs, then the last step of 2 per
+//!    instrument.
 //!
 //! A failure of one instrument (no prices, a rule input it lacks) is isolated: the instrument is
 //! reported and left out of every pool; the others go on.
 
 use crate::cross_section::{ClassPeer, CrossSectionalNeeds, cross_sectional_inputs};
+use crate::in_order::for_each_in_order;
 use crate::instrument::{
     ForecastConfig, ForecastInputs, ForecastScalar, RuleForecast, forecast_series, rule_series,
     scale_cap, scale_cap_combine_cheap,
@@ -149,11 +155,14 @@ pub enum ScalarMethod {
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct PhaseTimes {
     pub cross_sectional_inputs: Duration,
+    /// Zero when the raw forecasts are computed in the last phase (fixed scalars, no cost
+    /// ceiling).
     pub raw_forecasts: Duration,
     pub scalars: Duration,
     /// SR costs of the rules for `forecast_post_ceiling_cost_SR` (zero without a ceiling).
     pub cost_ceiling: Duration,
-    /// Scaling, capping, combination and the callers' per-instrument work and sink.
+    /// Scaling, capping, combination and the callers' per-instrument work and sink (and the raw
+    /// forecasts when [`Self::raw_forecasts`] is zero).
     pub combined_and_handed_over: Duration,
 }
 
@@ -164,9 +173,9 @@ pub type PerInstrument<'a, T> =
 /// Receives each instrument's result in `jobs` order (sequentially).
 pub type Sink<'a, T, E> = dyn FnMut(&ForecastJob, Result<T, String>) -> Result<(), E> + 'a;
 
-/// Instruments finished per parallel batch of the last phase: bounds the memory of finished
-/// series (and of what `per_instrument` makes of them) while keeping every core busy. `sink`
-/// receives a batch's results one after the other once the whole batch is done.
+/// Instruments taken in the last phase beyond the last one handed to `sink`
+/// ([`for_each_in_order`]'s window): bounds the memory of finished series (and of what
+/// `per_instrument` makes of them) while keeping every core busy.
 pub const BATCH: usize = 16;
 
 /// Computes every instrument's forecasts. `inputs[i]` is the raw-data stage of `jobs[i]`, or why
@@ -204,6 +213,46 @@ pub fn compute_forecasts<T: Send, E>(
     let classes: Vec<Option<&str>> = jobs.iter().map(|j| j.asset_class.as_deref()).collect();
     let cross = cross_sectional_inputs(&data, &classes, &needs, peers);
     times.cross_sectional_inputs = t.elapsed();
+
+    if matches!(scalars, ScalarMethod::Fixed)
+        && jobs.iter().all(|j| j.config.cost_ceiling.is_none())
+    {
+        // nothing needs every instrument's raw forecasts at once: each instrument goes from
+        // its inputs to the sink in one pass (its series stay in cache, its memory is reused)
+        let t = Instant::now();
+        let work: Vec<_> = jobs
+            .iter()
+            .zip(data)
+            .zip(cross)
+            .zip(errors)
+            .map(|(((job, data), cross), error)| (job, data, cross, error))
+            .collect();
+        for_each_in_order(
+            work,
+            BATCH,
+            &|(job, data, cross, error)| {
+                let r = match (error, data) {
+                    (Some(e), _) => Err(e),
+                    (None, None) => Err("internal: missing forecast inputs".to_string()),
+                    (None, Some(data)) => data
+                        .raw_forecasts(&job.config, &cross)
+                        .map_err(|e| e.to_string())
+                        .and_then(|raw| {
+                            drop((data, cross));
+                            finish(job, raw, &job.config.fixed_scalars(), None, per_instrument)
+                        }),
+                };
+                on_done();
+                (job, r)
+            },
+            &mut |(job, r)| sink(job, r),
+        )?;
+        times.combined_and_handed_over = t.elapsed();
+        return Ok(PipelineReport {
+            times,
+            rule_costs: Vec::new(),
+        });
+    }
 
     let t = Instant::now();
     let raw: Vec<Result<RawAndCost, String>> = jobs
@@ -262,7 +311,7 @@ pub fn compute_forecasts<T: Send, E>(
     times.cost_ceiling = t.elapsed();
 
     let t = Instant::now();
-    let mut work: Vec<_> = jobs
+    let work: Vec<_> = jobs
         .iter()
         .zip(raw)
         .zip(scalar_sets)
@@ -270,37 +319,41 @@ pub fn compute_forecasts<T: Send, E>(
         .zip(cheap)
         .map(|((((job, raw), scalars), error), cheap)| (job, raw, scalars, error, cheap))
         .collect();
-    let mut rest = work.drain(..);
-    loop {
-        let batch: Vec<_> = rest.by_ref().take(BATCH).collect();
-        if batch.is_empty() {
-            break;
-        }
-        let done: Vec<(&ForecastJob, Result<T, String>)> = batch
-            .into_par_iter()
-            .map(|(job, raw, scalars, error, cheap)| {
-                let r = match (error, raw, scalars) {
-                    (None, Some(raw), Some(scalars)) if job.no_combined.is_some() => {
-                        per_instrument(job, rule_series(scale_cap(&job.config, raw, &scalars)))
-                    }
-                    (None, Some(raw), Some(scalars)) => {
-                        let (rules, combination) =
-                            scale_cap_combine_cheap(&job.config, raw, &scalars, cheap.as_deref());
-                        per_instrument(job, forecast_series(rules, combination))
-                    }
-                    (Some(e), _, _) => Err(e),
-                    _ => Err("internal: missing raw forecasts".to_string()),
-                };
-                on_done();
-                (job, r)
-            })
-            .collect();
-        for (job, r) in done {
-            sink(job, r)?;
-        }
-    }
+    for_each_in_order(
+        work,
+        BATCH,
+        &|(job, raw, scalars, error, cheap)| {
+            let r = match (error, raw, scalars) {
+                (Some(e), _, _) => Err(e),
+                (None, Some(raw), Some(scalars)) => {
+                    finish(job, raw, &scalars, cheap.as_deref(), per_instrument)
+                }
+                _ => Err("internal: missing raw forecasts".to_string()),
+            };
+            on_done();
+            (job, r)
+        },
+        &mut |(job, r)| sink(job, r),
+    )?;
     times.combined_and_handed_over = t.elapsed();
     Ok(PipelineReport { times, rule_costs })
+}
+
+/// The last step of one instrument: its raw forecasts scaled and capped, and (unless the job
+/// has [`ForecastJob::no_combined`]) combined with the rules `cheap` keeps, handed to
+/// `per_instrument`.
+fn finish<T>(
+    job: &ForecastJob,
+    raw: Vec<DailySeries>,
+    scalars: &[ForecastScalar],
+    cheap: Option<&[bool]>,
+    per_instrument: &PerInstrument<'_, T>,
+) -> Result<T, String> {
+    if job.no_combined.is_some() {
+        return per_instrument(job, rule_series(scale_cap(&job.config, raw, scalars)));
+    }
+    let (rules, combination) = scale_cap_combine_cheap(&job.config, raw, scalars, cheap);
+    per_instrument(job, forecast_series(rules, combination))
 }
 
 /// The instrument's SR cost per trade when its config has a cost ceiling
