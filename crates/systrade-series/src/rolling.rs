@@ -207,22 +207,93 @@ pub fn rolling_min(values: &[f64], window: usize, min_periods: usize) -> Vec<f64
 /// with the window's `k` non-NaN values sorted as `v_0 <= … <= v_{k−1}`, `h = q·(k − 1)`,
 /// `j = floor(h)`: `v_j` if `h == j`, else `v_j + (v_{j+1} − v_j)·(h − j)`. NaN when
 /// `k < max(m, 1)`.
-/// The window is held as counts over the ranks of the distinct values (a Fenwick tree), so a step
-/// costs O(log n) rather than O(window).
+///
+/// Values are ordered by [`f64::total_cmp`] (−0 before +0). A window of up to
+/// [`SORTED_WINDOW_MAX`] values is kept sorted (a step moves the values between the one leaving
+/// and the one entering: O(window) bytes, but contiguous and in cache); a longer one is held as
+/// counts over the ranks of the distinct values (a Fenwick tree), O(log n) per step. Both give
+/// the same order statistics, so the same results bit for bit.
 pub fn rolling_quantile(values: &[f64], window: usize, min_periods: usize, q: f64) -> Vec<f64> {
     assert!(window >= 1, "rolling window must be >= 1");
     assert!(
         (0.0..=1.0).contains(&q),
         "quantile must be in [0, 1], got {q}"
     );
-    let minp = min_periods.max(1);
+    if window <= SORTED_WINDOW_MAX {
+        rolling_quantile_sorted(values, window, min_periods, q)
+    } else {
+        rolling_quantile_ranked(values, window, min_periods, q)
+    }
+}
+
+/// The longest window [`rolling_quantile`] keeps as a sorted array (robust_vol_calc's vol floor
+/// uses 500 days); measured on pysystemtrade's data, the sorted window is about twice as fast as
+/// the Fenwick tree at 500 values.
+pub const SORTED_WINDOW_MAX: usize = 2048;
+
+/// The quantile of a window of `count` values whose `i`-th smallest is `kth(i)` (NaN below
+/// `min_periods`).
+fn window_quantile(count: usize, min_periods: usize, q: f64, kth: impl Fn(usize) -> f64) -> f64 {
+    if count < min_periods.max(1) {
+        return f64::NAN;
+    }
+    if count == 1 {
+        return kth(0);
+    }
+    let h = q * (count - 1) as f64;
+    let j = h as usize;
+    if h == j as f64 {
+        kth(j)
+    } else {
+        let (lo, hi) = (kth(j), kth(j + 1));
+        lo + (hi - lo) * (h - j as f64)
+    }
+}
+
+/// [`rolling_quantile`] over a sorted copy of the window.
+fn rolling_quantile_sorted(values: &[f64], window: usize, min_periods: usize, q: f64) -> Vec<f64> {
+    let below = |sorted: &[f64], v: f64| sorted.partition_point(|x| x.total_cmp(&v).is_lt());
+    let mut sorted: Vec<f64> = Vec::with_capacity(window.min(values.len()));
+    let mut out = Vec::with_capacity(values.len());
+    for (t, &v) in values.iter().enumerate() {
+        let leaving = (t >= window).then(|| values[t - window]);
+        match (leaving.filter(|x| !x.is_nan()), !v.is_nan()) {
+            (Some(old), true) => {
+                // one move of the values between the leaving one and the entering one's place
+                let i = below(&sorted, old);
+                let j = below(&sorted, v);
+                if j > i {
+                    sorted.copy_within(i + 1..j, i);
+                    sorted[j - 1] = v;
+                } else {
+                    sorted.copy_within(j..i, j + 1);
+                    sorted[j] = v;
+                }
+            }
+            (Some(old), false) => {
+                let i = below(&sorted, old);
+                sorted.remove(i);
+            }
+            (None, true) => {
+                let j = below(&sorted, v);
+                sorted.insert(j, v);
+            }
+            (None, false) => {}
+        }
+        out.push(window_quantile(sorted.len(), min_periods, q, |i| sorted[i]));
+    }
+    out
+}
+
+/// [`rolling_quantile`] over counts of the ranks of the distinct values (a Fenwick tree).
+fn rolling_quantile_ranked(values: &[f64], window: usize, min_periods: usize, q: f64) -> Vec<f64> {
     // ranks of the distinct non-NaN values, computed once
     let mut order: Vec<usize> = (0..values.len()).filter(|&t| !values[t].is_nan()).collect();
     order.sort_by(|&a, &b| values[a].total_cmp(&values[b]));
     let mut distinct: Vec<f64> = Vec::new();
     let mut ranks = vec![0usize; values.len()];
     for &t in &order {
-        if distinct.last() != Some(&values[t]) {
+        if distinct.last().map(|d| d.to_bits()) != Some(values[t].to_bits()) {
             distinct.push(values[t]);
         }
         ranks[t] = distinct.len() - 1;
@@ -264,22 +335,7 @@ pub fn rolling_quantile(values: &[f64], window: usize, min_periods: usize, q: f6
                 count -= 1;
             }
         }
-        out.push(if count >= minp {
-            if count == 1 {
-                kth(&tree, 0)
-            } else {
-                let h = q * (count - 1) as f64;
-                let j = h as usize;
-                if h == j as f64 {
-                    kth(&tree, j)
-                } else {
-                    let (lo, hi) = (kth(&tree, j), kth(&tree, j + 1));
-                    lo + (hi - lo) * (h - j as f64)
-                }
-            }
-        } else {
-            f64::NAN
-        });
+        out.push(window_quantile(count, min_periods, q, |k| kth(&tree, k)));
     }
     out
 }
@@ -632,13 +688,13 @@ mod tests {
         let mut out = Vec::with_capacity(values.len());
         for (t, &v) in values.iter().enumerate() {
             if !v.is_nan() {
-                let at = sorted.partition_point(|&x| x < v);
+                let at = sorted.partition_point(|x| x.total_cmp(&v).is_lt());
                 sorted.insert(at, v);
             }
             if t >= window {
                 let old = values[t - window];
                 if !old.is_nan() {
-                    let at = sorted.partition_point(|&x| x < old);
+                    let at = sorted.partition_point(|x| x.total_cmp(&old).is_lt());
                     sorted.remove(at);
                 }
             }
@@ -674,22 +730,48 @@ mod tests {
                 let u = (x >> 11) as f64 / (1u64 << 53) as f64;
                 if t % 97 < 3 {
                     NAN
+                } else if t % 89 < 2 {
+                    // both zeros: ordered −0 before +0, each returned as itself
+                    if t % 2 == 0 { -0.0 } else { 0.0 }
                 } else {
                     // repeated values as well as distinct ones
                     (u * 50.0).round() / 10.0 + if t % 5 == 0 { 0.0 } else { u }
                 }
             })
             .collect();
-        for (window, minp, q) in [(250, 3, 0.99), (40, 1, 0.5), (7, 7, 0.0), (100, 10, 1.0)] {
-            let a = rolling_quantile(&values, window, minp, q);
-            let b = sorted_window_quantile(&values, window, minp, q);
+        let same = |a: &[f64], b: &[f64], what: &str| {
             assert_eq!(a.len(), b.len());
-            for (x, y) in a.iter().zip(&b) {
+            for (t, (x, y)) in a.iter().zip(b).enumerate() {
                 assert!(
                     x.to_bits() == y.to_bits() || (x.is_nan() && y.is_nan()),
-                    "{x} {y}"
+                    "{what} at {t}: {x} {y}"
                 );
             }
+        };
+        for (window, minp, q) in [
+            (250, 3, 0.99),
+            (40, 1, 0.5),
+            (7, 7, 0.0),
+            (100, 10, 1.0),
+            (500, 100, 0.05),
+            (SORTED_WINDOW_MAX, 3, 0.3),
+            (SORTED_WINDOW_MAX + 1, 3, 0.3),
+            (2900, 1, 0.05),
+        ] {
+            let what = format!("window {window}, q {q}");
+            let a = rolling_quantile(&values, window, minp, q);
+            same(&a, &sorted_window_quantile(&values, window, minp, q), &what);
+            // both ways of holding the window, whichever rolling_quantile picks
+            same(
+                &a,
+                &rolling_quantile_sorted(&values, window, minp, q),
+                &what,
+            );
+            same(
+                &a,
+                &rolling_quantile_ranked(&values, window, minp, q),
+                &what,
+            );
         }
     }
 
