@@ -70,19 +70,35 @@ pub fn smooth_and_normalise_weights(
         return (Vec::new(), fitted.iter().map(|_| Vec::new()).collect());
     };
     let bdays = business_days(first, last);
-    let mut cols: Vec<Vec<f64>> = fitted
-        .iter()
-        .map(|c| {
-            // The input dates are business days, so each bin holds at most one value and the
-            // mean is that value.
-            let c = if bdays.as_slice() == dates {
-                c.clone()
-            } else {
-                reindex(dates, c, &bdays)
-            };
-            ewma_span(&c, ewma_span_days, 1)
-        })
-        .collect();
+    let on_bdays = bdays.as_slice() == dates;
+    // Rules with the same weight and the same days without a forecast have the same fitted
+    // column, so the same smoothed one: each distinct column is smoothed once.
+    let key = |c: &[f64]| {
+        let zeros = c.iter().filter(|&&w| w == 0.0).count();
+        (
+            c.first().map(|w| w.to_bits()),
+            zeros,
+            c.iter().position(|&w| w == 0.0),
+        )
+    };
+    let keys: Vec<_> = fitted.iter().map(|c| key(c)).collect();
+    let mut cols: Vec<Vec<f64>> = Vec::with_capacity(fitted.len());
+    for (r, c) in fitted.iter().enumerate() {
+        let same = (0..r).find(|&p| keys[p] == keys[r] && same_bits(&fitted[p], c));
+        if let Some(p) = same {
+            let smoothed = cols[p].clone();
+            cols.push(smoothed);
+            continue;
+        }
+        // The input dates are business days, so each bin holds at most one value and the
+        // mean is that value.
+        let smoothed = if on_bdays {
+            ewma_span(c, ewma_span_days, 1)
+        } else {
+            ewma_span(&reindex(dates, c, &bdays), ewma_span_days, 1)
+        };
+        cols.push(smoothed);
+    }
     for t in 0..bdays.len() {
         let sum: f64 = cols
             .iter()
@@ -96,6 +112,11 @@ pub fn smooth_and_normalise_weights(
         }
     }
     (bdays, cols)
+}
+
+/// Whether two columns hold the same values bit for bit.
+fn same_bits(a: &[f64], b: &[f64]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x.to_bits() == y.to_bits())
 }
 
 /// `combined_raw_t = Σ_rule w_rule,t × capped_rule,t` over the rules, forecasts forward-filled,
