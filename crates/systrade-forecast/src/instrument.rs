@@ -7,15 +7,15 @@ use crate::attenuation::{attenuate, vol_attenuation};
 use crate::carry::{carry_inputs, raw_carry, smoothed_carry};
 use crate::combine::{Combination, CombinedLimit, DEFAULT_WEIGHT_EWMA_SPAN, combine_forecasts};
 use crate::cross_section::CrossSectionalInputs;
-use crate::rawdata::{RawData, RobustVol, VolConfig, robust_vol_calc};
+use crate::rawdata::{RawData, VolConfig};
 use crate::rules::{self, VolOf};
 use crate::scaling::{DEFAULT_FORECAST_CAP, cap_forecast, scalar_for_forecast, scale};
 use crate::spec::{DataInput, RuleFunction, TradingRule};
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 use systrade_model::{AdjustedPrices, COMBINED_RULE, CarryPrices, ForecastSeries};
+use systrade_series::DailySeries;
 use systrade_series::align::align_union;
-use systrade_series::{DailySeries, diff};
 
 /// One instrument's prices, what the raw-data stage reads.
 #[derive(Debug, Clone, Copy)]
@@ -113,41 +113,67 @@ impl ForecastInputs {
         rule: &TradingRule,
         cross: &CrossSectionalInputs,
     ) -> Result<DailySeries, ForecastError> {
-        let inputs = rule
-            .data
-            .iter()
-            .map(|d| self.input(d, cross, name))
-            .collect::<Result<Vec<_>, _>>()?;
-        let refs: Vec<&DailySeries> = inputs.iter().collect();
-        let (dates, cols) = align_union(&refs);
-        let x = &cols[0];
-        let y = || &cols[1];
+        self.raw_forecast_shared(name, rule, cross, &mut SharedInputs::default())
+    }
+
+    /// [`Self::raw_forecast`] with what earlier rules of the instrument computed: each distinct
+    /// list of data inputs is aligned once, and the `ewmac` family (`ewmac`, `accel`,
+    /// `mr_wings`, `ewmac_calc_vol`) shares EWMAs of one input by span, forward-filled
+    /// volatilities, and `ewmac_calc_vol`'s `robust_vol_calc` by input, `vol_days` and vol
+    /// basis. The same operations on the same values as each rule alone, so the same results bit
+    /// for bit.
+    fn raw_forecast_shared(
+        &self,
+        name: &str,
+        rule: &TradingRule,
+        cross: &CrossSectionalInputs,
+        shared: &mut SharedInputs,
+    ) -> Result<DailySeries, ForecastError> {
+        let a = shared.aligned(&rule.data, |d| self.input(d, cross, name))?;
         let values = match rule.function {
-            RuleFunction::Ewmac { lfast, lslow } => rules::ewmac(x, y(), lfast, lslow),
+            RuleFunction::Ewmac { lfast, lslow } => shared.ewmac(a, lfast, lslow),
+            RuleFunction::Accel { lfast } => {
+                rules::accel_of(&shared.ewmac(a, lfast, 4 * lfast), lfast)
+            }
+            RuleFunction::MrWings { lfast } => {
+                rules::mr_wings_of(shared.ewmac(a, lfast, 4 * lfast))
+            }
             RuleFunction::EwmacCalcVol {
                 lfast,
                 lslow,
                 vol_days,
                 vol_of,
-            } => rules::ewmac_calc_vol(x, lfast, lslow, vol_days, vol_of),
-            RuleFunction::Carry { smooth_days } => rules::carry(x, smooth_days),
-            RuleFunction::RelativeCarry => rules::relative_carry(x, y()),
-            RuleFunction::Breakout { lookback, smooth } => {
-                rules::breakout(x, lookback, Some(smooth))
-            }
-            RuleFunction::Accel { lfast } => rules::accel(x, y(), lfast),
-            RuleFunction::MrWings { lfast } => rules::mr_wings(x, y(), lfast),
-            RuleFunction::RelativeMomentum { horizon, ewma_span } => {
-                rules::relative_momentum(x, y(), horizon, ewma_span)
-            }
-            RuleFunction::CrossSectionalMeanReversion { horizon, ewma_span } => {
-                rules::cross_sectional_mean_reversion(x, y(), horizon, ewma_span)
-            }
-            RuleFunction::FactorTradingRule { smooth } => rules::factor_trading_rule(x, smooth),
-            RuleFunction::ConditionedFactorTradingRule { smooth } => {
-                rules::conditioned_factor_trading_rule(x, y(), smooth)
+            } => shared.ewmac_calc_vol(a, lfast, lslow, vol_days, vol_of),
+            _ => {
+                let cols = &shared.inputs[a].columns;
+                let x = &cols[0];
+                let y = || &cols[1];
+                match rule.function {
+                    RuleFunction::Carry { smooth_days } => rules::carry(x, smooth_days),
+                    RuleFunction::RelativeCarry => rules::relative_carry(x, y()),
+                    RuleFunction::Breakout { lookback, smooth } => {
+                        rules::breakout(x, lookback, Some(smooth))
+                    }
+                    RuleFunction::RelativeMomentum { horizon, ewma_span } => {
+                        rules::relative_momentum(x, y(), horizon, ewma_span)
+                    }
+                    RuleFunction::CrossSectionalMeanReversion { horizon, ewma_span } => {
+                        rules::cross_sectional_mean_reversion(x, y(), horizon, ewma_span)
+                    }
+                    RuleFunction::FactorTradingRule { smooth } => {
+                        rules::factor_trading_rule(x, smooth)
+                    }
+                    RuleFunction::ConditionedFactorTradingRule { smooth } => {
+                        rules::conditioned_factor_trading_rule(x, y(), smooth)
+                    }
+                    RuleFunction::Ewmac { .. }
+                    | RuleFunction::Accel { .. }
+                    | RuleFunction::MrWings { .. }
+                    | RuleFunction::EwmacCalcVol { .. } => unreachable!("handled above"),
+                }
             }
         };
+        let dates = shared.inputs[a].dates.clone();
         Ok(zeros_to_nan(DailySeries::new(dates, values)))
     }
 
@@ -155,15 +181,13 @@ impl ForecastInputs {
     /// scaling stage sees it: rules in [`ForecastConfig::attenuated_rules`] multiplied by the
     /// instrument's vol attenuation ([`crate::attenuation`]; pysystemtrade's
     /// `volAttenForecastScaleCap.get_raw_forecast`), the others as the rule returns them. Rules
-    /// `ewmac_calc_vol` on the same input with the same `vol_days` and vol basis (e.g.
-    /// assettrend2…64 on the asset-class normalised price) share one volatility
-    /// ([`Self::raw_forecast_sharing_vol`]).
+    /// share their aligned inputs, EWMAs and volatilities ([`Self::raw_forecast_shared`]).
     pub fn raw_forecasts(
         &self,
         config: &ForecastConfig,
         cross: &CrossSectionalInputs,
     ) -> Result<Vec<DailySeries>, ForecastError> {
-        let mut vols = VolCache::default();
+        let mut shared = SharedInputs::default();
         let mut attenuation: Option<DailySeries> = None;
         config
             .forecast_weights
@@ -173,8 +197,7 @@ impl ForecastInputs {
                     .rules
                     .get(name)
                     .ok_or_else(|| ForecastError::UnknownRule(name.clone()))?;
-                let raw =
-                    zeros_to_nan(self.raw_forecast_sharing_vol(name, rule, cross, &mut vols)?);
+                let raw = self.raw_forecast_shared(name, rule, cross, &mut shared)?;
                 if !config.attenuated_rules.contains(name) {
                     return Ok(raw);
                 }
@@ -188,49 +211,6 @@ impl ForecastInputs {
     /// volatility).
     pub fn vol_attenuation(&self) -> DailySeries {
         vol_attenuation(&self.raw.daily_percentage_volatility())
-    }
-
-    /// [`Self::raw_forecast`], except that a [`RuleFunction::EwmacCalcVol`] rule reuses the
-    /// `robust_vol_calc` of an earlier rule with the same input, `vol_days` and vol basis:
-    /// `ewmac(x, robust_vol_calc(x or diff(x), vol_days), Lfast, Lslow)`, exactly the calls
-    /// [`rules::ewmac_calc_vol`] makes.
-    fn raw_forecast_sharing_vol(
-        &self,
-        name: &str,
-        rule: &TradingRule,
-        cross: &CrossSectionalInputs,
-        vols: &mut VolCache,
-    ) -> Result<DailySeries, ForecastError> {
-        let RuleFunction::EwmacCalcVol {
-            lfast,
-            lslow,
-            vol_days,
-            vol_of,
-        } = rule.function
-        else {
-            return self.raw_forecast(name, rule, cross);
-        };
-        let [input] = rule.data.as_slice() else {
-            return self.raw_forecast(name, rule, cross);
-        };
-        let key = (input.clone(), vol_days, vol_of);
-        let i = match vols.0.iter().position(|(k, ..)| *k == key) {
-            Some(i) => i,
-            None => {
-                let x = self.input(input, cross, name)?;
-                let vol_input = match vol_of {
-                    VolOf::PriceLevel => x.values.clone(),
-                    VolOf::PriceDifferences => diff(&x.values, 1),
-                };
-                let vol = robust_vol_calc(&vol_input, &RobustVol::with_days(vol_days));
-                vols.0.push((key, x, vol));
-                vols.0.len() - 1
-            }
-        };
-        let (_, x, vol) = &vols.0[i];
-        Ok(zeros_to_nan(
-            x.with_values(rules::ewmac(&x.values, vol, lfast, lslow)),
-        ))
     }
 }
 
@@ -248,13 +228,108 @@ pub fn zeros_to_nan(forecast: DailySeries) -> DailySeries {
     f
 }
 
-/// Volatilities of `ewmac_calc_vol` rules of one instrument, by [`VolKey`], with the input they
-/// were computed on.
+/// What the rules of one instrument share ([`ForecastInputs::raw_forecast_shared`]).
 #[derive(Default)]
-struct VolCache(Vec<(VolKey, DailySeries, Vec<f64>)>);
+struct SharedInputs {
+    /// Each distinct list of data inputs, aligned on the union of its dates.
+    inputs: Vec<AlignedInputs>,
+    /// `ewma_span(column 0, span)` by (input list, span).
+    ewmas: Vec<((usize, usize), Vec<f64>)>,
+    /// The forward-filled volatility `ewmac` divides by: column 1 of an input list, or an
+    /// `ewmac_calc_vol` volatility.
+    vols: Vec<(VolKey, Vec<f64>)>,
+}
 
-/// Input, `vol_days` and vol basis of an `ewmac_calc_vol` volatility.
-type VolKey = (DataInput, usize, VolOf);
+/// A rule's data inputs aligned on the union of their dates.
+struct AlignedInputs {
+    data: Vec<DataInput>,
+    dates: Vec<chrono::NaiveDate>,
+    columns: Vec<Vec<f64>>,
+}
+
+/// Which forward-filled volatility: column 1 of an input list, or `robust_vol_calc` of its
+/// column 0 (level or differences) over `vol_days`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum VolKey {
+    Column(usize),
+    Robust(usize, usize, VolOf),
+}
+
+impl SharedInputs {
+    /// The index of `data` aligned ([`align_union`] of the series `input` gives for each).
+    fn aligned(
+        &mut self,
+        data: &[DataInput],
+        input: impl Fn(&DataInput) -> Result<DailySeries, ForecastError>,
+    ) -> Result<usize, ForecastError> {
+        if let Some(i) = self.inputs.iter().position(|a| a.data == data) {
+            return Ok(i);
+        }
+        let series = data.iter().map(input).collect::<Result<Vec<_>, _>>()?;
+        let refs: Vec<&DailySeries> = series.iter().collect();
+        let (dates, columns) = align_union(&refs);
+        self.inputs.push(AlignedInputs {
+            data: data.to_vec(),
+            dates,
+            columns,
+        });
+        Ok(self.inputs.len() - 1)
+    }
+
+    /// `ewma_span(column 0 of input list a, span, 1)`, computed once.
+    fn ewma(&mut self, a: usize, span: usize) -> usize {
+        if let Some(i) = self.ewmas.iter().position(|(k, _)| *k == (a, span)) {
+            return i;
+        }
+        let e = rules::ewmac_average(&self.inputs[a].columns[0], span);
+        self.ewmas.push(((a, span), e));
+        self.ewmas.len() - 1
+    }
+
+    /// The forward-filled volatility `key` of input list `a`, computed once.
+    fn vol(&mut self, a: usize, key: VolKey) -> usize {
+        if let Some(i) = self.vols.iter().position(|(k, _)| *k == key) {
+            return i;
+        }
+        let cols = &self.inputs[a].columns;
+        // (an ewmac rule has two inputs, as for every rule reading `y`: TradingRule checks it)
+        let vol = match key {
+            VolKey::Column(_) => systrade_series::ffill(&cols[1]),
+            VolKey::Robust(_, vol_days, vol_of) => {
+                systrade_series::ffill(&rules::ewmac_own_vol(&cols[0], vol_days, vol_of))
+            }
+        };
+        self.vols.push((key, vol));
+        self.vols.len() - 1
+    }
+
+    /// [`rules::ewmac`] on input list `a` (price, volatility).
+    fn ewmac(&mut self, a: usize, lfast: usize, lslow: usize) -> Vec<f64> {
+        let (f, s, v) = (
+            self.ewma(a, lfast),
+            self.ewma(a, lslow),
+            self.vol(a, VolKey::Column(a)),
+        );
+        rules::ewmac_of(&self.ewmas[f].1, &self.ewmas[s].1, &self.vols[v].1)
+    }
+
+    /// [`rules::ewmac_calc_vol`] on input list `a` (one price).
+    fn ewmac_calc_vol(
+        &mut self,
+        a: usize,
+        lfast: usize,
+        lslow: usize,
+        vol_days: usize,
+        vol_of: VolOf,
+    ) -> Vec<f64> {
+        let (f, s, v) = (
+            self.ewma(a, lfast),
+            self.ewma(a, lslow),
+            self.vol(a, VolKey::Robust(a, vol_days, vol_of)),
+        );
+        rules::ewmac_of(&self.ewmas[f].1, &self.ewmas[s].1, &self.vols[v].1)
+    }
+}
 
 /// A forecast scalar: fixed, or an estimated series (reindexed with forward fill to the forecast).
 /// A pooled estimate is one series shared by every instrument using the rule (no copy each).
@@ -684,7 +759,7 @@ mod tests {
     }
 
     #[test]
-    fn shared_ewmac_calc_vol_equals_the_rule_computed_alone() {
+    fn rules_sharing_inputs_equal_each_rule_computed_alone() {
         let adjusted = prices(420);
         let d = ForecastInputs::compute(
             PriceInputs {
@@ -694,36 +769,95 @@ mod tests {
             &VolConfig::default(),
         );
         let cross = CrossSectionalInputs::default();
-        let mut cache = VolCache::default();
-        for (lfast, vol_of) in [
-            (2, VolOf::PriceLevel),
-            (8, VolOf::PriceLevel),
-            (4, VolOf::PriceDifferences),
-        ] {
-            let rule = TradingRule {
-                function: RuleFunction::EwmacCalcVol {
-                    lfast,
-                    lslow: 4 * lfast,
-                    vol_days: 35,
-                    vol_of,
+        let price_vol = vec![DataInput::DailyPrices, DataInput::DailyReturnsVolatility];
+        let calc_vol = |lfast, vol_of| RuleFunction::EwmacCalcVol {
+            lfast,
+            lslow: 4 * lfast,
+            vol_days: 35,
+            vol_of,
+        };
+        // overlapping spans (8 is ewmac2_8's slow and ewmac8_32's fast average), one input
+        // list shared by ewmac, accel and mr_wings, two vol bases of ewmac_calc_vol
+        let rules = [
+            (
+                RuleFunction::Ewmac { lfast: 2, lslow: 8 },
+                price_vol.clone(),
+            ),
+            (
+                RuleFunction::Ewmac {
+                    lfast: 8,
+                    lslow: 32,
                 },
-                data: vec![DataInput::NormalisedPrice],
+                price_vol.clone(),
+            ),
+            (RuleFunction::Accel { lfast: 8 }, price_vol.clone()),
+            (RuleFunction::MrWings { lfast: 2 }, price_vol.clone()),
+            (
+                calc_vol(2, VolOf::PriceLevel),
+                vec![DataInput::NormalisedPrice],
+            ),
+            (
+                calc_vol(8, VolOf::PriceLevel),
+                vec![DataInput::NormalisedPrice],
+            ),
+            (
+                calc_vol(4, VolOf::PriceDifferences),
+                vec![DataInput::NormalisedPrice],
+            ),
+            (calc_vol(2, VolOf::PriceLevel), vec![DataInput::DailyPrices]),
+        ];
+        let mut shared = SharedInputs::default();
+        for (function, data) in rules {
+            let rule = TradingRule {
+                function: function.clone(),
+                data: data.clone(),
             };
-            let shared = d
-                .raw_forecast_sharing_vol("r", &rule, &cross, &mut cache)
+            let got = d
+                .raw_forecast_shared("r", &rule, &cross, &mut shared)
                 .unwrap();
-            let alone = d.raw_forecast("r", &rule, &cross).unwrap();
-            assert_eq!(shared.dates, alone.dates);
+            // the rule function alone on its own inputs
+            let inputs: Vec<DailySeries> = data
+                .iter()
+                .map(|i| d.input(i, &cross, "r").unwrap())
+                .collect();
+            let (x, y) = (&inputs[0].values, inputs.get(1).map(|s| &s.values));
+            assert!(inputs.iter().all(|s| s.dates == inputs[0].dates));
+            let alone = match function {
+                RuleFunction::Ewmac { lfast, lslow } => rules::ewmac(x, y.unwrap(), lfast, lslow),
+                RuleFunction::Accel { lfast } => rules::accel(x, y.unwrap(), lfast),
+                RuleFunction::MrWings { lfast } => rules::mr_wings(x, y.unwrap(), lfast),
+                RuleFunction::EwmacCalcVol {
+                    lfast,
+                    lslow,
+                    vol_days,
+                    vol_of,
+                } => rules::ewmac_calc_vol(x, lfast, lslow, vol_days, vol_of),
+                _ => unreachable!(),
+            };
+            let alone = zeros_to_nan(DailySeries::new(inputs[0].dates.clone(), alone));
+            assert_eq!(got.dates, alone.dates, "{function:?}");
             assert!(
-                shared
-                    .values
+                got.values
                     .iter()
                     .zip(&alone.values)
-                    .all(|(a, b)| a.to_bits() == b.to_bits())
+                    .all(|(a, b)| a.to_bits() == b.to_bits()),
+                "{function:?}"
             );
-            assert!(shared.values.iter().any(|v| !v.is_nan()));
+            assert!(got.values.iter().any(|v| !v.is_nan()), "{function:?}");
         }
-        assert_eq!(cache.0.len(), 2, "one volatility per input and basis");
+        assert_eq!(shared.inputs.len(), 3, "one alignment per input list");
+        // price and vol: 2, 8, 32 (accel8 and mr_wings2 reuse ewmac8_32's and ewmac2_8's);
+        // normalised price: 2, 8, 32, 4, 16; daily prices alone: 2, 8
+        assert_eq!(
+            shared.ewmas.len(),
+            3 + 5 + 2,
+            "one EWMA per input list and span"
+        );
+        assert_eq!(
+            shared.vols.len(),
+            1 + 2 + 1,
+            "one volatility per input list and basis"
+        );
     }
 
     #[test]

@@ -15,12 +15,26 @@ fn assert_same_len(a: &[f64], b: &[f64]) {
 /// `min_periods = 1`; `σ` is the daily returns volatility in price units.
 pub fn ewmac(price: &[f64], vol: &[f64], lfast: usize, lslow: usize) -> Vec<f64> {
     assert_same_len(price, vol);
-    let fast = ewma_span(price, lfast as f64, 1);
-    let slow = ewma_span(price, lslow as f64, 1);
-    let vol = ffill(vol);
+    ewmac_of(
+        &ewmac_average(price, lfast),
+        &ewmac_average(price, lslow),
+        &ffill(vol),
+    )
+}
+
+/// One of [`ewmac`]'s averages: `EWMA_span=L(P)` with `min_periods = 1`.
+pub fn ewmac_average(price: &[f64], span: usize) -> Vec<f64> {
+    ewma_span(price, span as f64, 1)
+}
+
+/// [`ewmac`] from its averages and the forward-filled volatility: `(fast − slow) / vol`
+/// (for rules sharing averages; the same arithmetic, so the same values).
+pub fn ewmac_of(fast: &[f64], slow: &[f64], filled_vol: &[f64]) -> Vec<f64> {
+    assert_same_len(fast, slow);
+    assert_same_len(fast, filled_vol);
     fast.iter()
-        .zip(&slow)
-        .zip(&vol)
+        .zip(slow)
+        .zip(filled_vol)
         .map(|((f, s), v)| (f - s) / v)
         .collect()
 }
@@ -46,12 +60,17 @@ pub fn ewmac_calc_vol(
     vol_days: usize,
     vol_of: VolOf,
 ) -> Vec<f64> {
+    ewmac(price, &ewmac_own_vol(price, vol_days, vol_of), lfast, lslow)
+}
+
+/// [`ewmac_calc_vol`]'s volatility: `robust_vol_calc` over `vol_days` of the price level or its
+/// differences.
+pub fn ewmac_own_vol(price: &[f64], vol_days: usize, vol_of: VolOf) -> Vec<f64> {
     let vol_input = match vol_of {
         VolOf::PriceLevel => price.to_vec(),
         VolOf::PriceDifferences => diff(price, 1),
     };
-    let vol = robust_vol_calc(&vol_input, &RobustVol::with_days(vol_days));
-    ewmac(price, &vol, lfast, lslow)
+    robust_vol_calc(&vol_input, &RobustVol::with_days(vol_days))
 }
 
 /// `carry` (carry.py): `raw_carry.ewm(com = smooth_days).mean()` — pandas' positional `ewm(90)`
@@ -95,15 +114,23 @@ pub fn breakout(price: &[f64], lookback: usize, smooth: Option<usize>) -> Vec<f6
 
 /// `accel` (accel.py): `e = ewmac(P, σ, L, 4L)`; `accel = e − e.shift(L)`.
 pub fn accel(price: &[f64], vol: &[f64], lfast: usize) -> Vec<f64> {
-    let e = ewmac(price, vol, lfast, 4 * lfast);
-    let lagged = shift(&e, lfast as isize);
+    accel_of(&ewmac(price, vol, lfast, 4 * lfast), lfast)
+}
+
+/// [`accel`] from its `ewmac(P, σ, L, 4L)`: `e − e.shift(L)`.
+pub fn accel_of(e: &[f64], lfast: usize) -> Vec<f64> {
+    let lagged = shift(e, lfast as isize);
     e.iter().zip(&lagged).map(|(a, b)| a - b).collect()
 }
 
 /// `mr_wings` (mr_wings.py): `e = ewmac(P, σ, L, 4L)`; `s = e.rolling(5000, min_periods=3).std()`;
 /// `e = 0` where `|e| < 3s`; forecast `−e`.
 pub fn mr_wings(price: &[f64], vol: &[f64], lfast: usize) -> Vec<f64> {
-    let e = ewmac(price, vol, lfast, 4 * lfast);
+    mr_wings_of(ewmac(price, vol, lfast, 4 * lfast))
+}
+
+/// [`mr_wings`] from its `ewmac(P, σ, L, 4L)`.
+pub fn mr_wings_of(e: Vec<f64>) -> Vec<f64> {
     let s = rolling_std(&e, 5000, 3);
     e.iter()
         .zip(&s)
