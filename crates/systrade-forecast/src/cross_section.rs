@@ -165,19 +165,24 @@ pub fn cross_sectional_inputs(
         }
     }
 
+    // Factor values by (factor, lookback): specs that differ only in how they demean share them.
+    let mut factor_values: Vec<(&FactorSpec, FactorValues)> = Vec::new();
     for spec in &needs.factors {
         // FactorSpec::check rejected unknown methods before; an instrument without the input
         // reports it as missing.
         let Ok(method) = spec.method() else { continue };
-        let factors: Vec<Option<DailySeries>> = data
-            .par_iter()
-            .map(|d| {
-                Some(factor_value(
-                    spec,
-                    &d.as_ref()?.raw.daily_percentage_returns(),
-                ))
-            })
-            .collect();
+        let same_factor = |s: &FactorSpec| {
+            s.factor_name == spec.factor_name && s.lookback_days == spec.lookback_days
+        };
+        let at = match factor_values.iter().position(|(s, _)| same_factor(s)) {
+            Some(at) => at,
+            None => {
+                factor_values.push((spec, FactorValues::new(spec, data)));
+                factor_values.len() - 1
+            }
+        };
+        let values = &factor_values[at].1;
+        let factors = &values.instruments;
         let averages: Vec<Option<DailySeries>> = match method {
             DemeanMethod::CurrentAllAssets | DemeanMethod::HistoricAllAssets => {
                 let all: Vec<&DailySeries> = factors.iter().flatten().collect();
@@ -192,15 +197,17 @@ pub fn cross_sectional_inputs(
                 .map(|f| f.as_ref().map(historic_average))
                 .collect(),
             DemeanMethod::AssetClass => {
-                let peer_factors: Vec<(&str, DailySeries)> = peers
-                    .par_iter()
-                    .map(|p| {
-                        (
-                            p.asset_class.as_str(),
-                            factor_value(spec, &p.daily_percentage_returns),
-                        )
-                    })
-                    .collect();
+                let peer_factors = values.peers.get_or_init(|| {
+                    peers
+                        .par_iter()
+                        .map(|p| {
+                            (
+                                p.asset_class.clone(),
+                                factor_value(spec, &p.daily_percentage_returns),
+                            )
+                        })
+                        .collect()
+                });
                 let class_avg: BTreeMap<&String, DailySeries> = classes
                     .par_iter()
                     .map(|(class, members)| {
@@ -234,6 +241,33 @@ pub fn cross_sectional_inputs(
         }
     }
     cross
+}
+
+/// One factor's values (by factor and lookback), computed once for every demean method using it.
+struct FactorValues {
+    /// Per instrument of the system (None without data).
+    instruments: Vec<Option<DailySeries>>,
+    /// Per instrument outside the system, with its asset class; only computed for an
+    /// asset-class demean.
+    peers: std::sync::OnceLock<Vec<(String, DailySeries)>>,
+}
+
+impl FactorValues {
+    fn new(spec: &FactorSpec, data: &[Option<ForecastInputs>]) -> Self {
+        let instruments = data
+            .par_iter()
+            .map(|d| {
+                Some(factor_value(
+                    spec,
+                    &d.as_ref()?.raw.daily_percentage_returns(),
+                ))
+            })
+            .collect();
+        FactorValues {
+            instruments,
+            peers: std::sync::OnceLock::new(),
+        }
+    }
 }
 
 #[cfg(test)]

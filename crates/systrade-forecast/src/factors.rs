@@ -12,8 +12,8 @@
 //! - `get_demeanded_factor_value = factor − demean.reindex(factor.index).ffill()`.
 
 use crate::spec::FactorSpec;
-use systrade_series::align::{align_union, asof};
-use systrade_series::{DailySeries, ewma_com, ffill, rolling_kurt_days, rolling_skew_days};
+use systrade_series::align::{asof, union_dates};
+use systrade_series::{DailySeries, ewma_com, rolling_kurt_days, rolling_skew_days};
 
 /// The factors [`factor_value`] computes (`_factor_name`: the `myFuturesRawData` methods).
 pub const FACTOR_NAMES: [&str; 3] = ["skew", "neg_skew", "kurtosis"];
@@ -105,17 +105,31 @@ pub fn factor_value(spec: &FactorSpec, daily_percentage_returns: &DailySeries) -
 /// `pd.concat(factors, axis=1).ffill().mean(axis=1)`: on the union of the dates, each factor
 /// forward-filled, then the mean of the non-NaN values per date (NaN where there are none).
 pub fn cross_sectional_mean(factors: &[&DailySeries]) -> DailySeries {
-    let (dates, cols) = align_union(factors);
-    let cols: Vec<Vec<f64>> = cols.iter().map(|c| ffill(c)).collect();
-    let mean: Vec<f64> = (0..dates.len())
-        .map(|t| {
-            let (s, n) = cols
-                .iter()
-                .map(|c| c[t])
-                .filter(|v| !v.is_nan())
-                .fold((0.0, 0usize), |(s, n), v| (s + v, n + 1));
-            if n == 0 { f64::NAN } else { s / n as f64 }
-        })
+    // One pass per factor, in order, adding its forward-filled value to each date's sum: the
+    // same additions in the same order as summing each date's row (so the same values), without
+    // a reindexed copy of every factor.
+    let dates = union_dates(factors);
+    let mut sum = vec![0.0; dates.len()];
+    let mut count = vec![0usize; dates.len()];
+    for f in factors {
+        let mut own = f.dates.iter().zip(&f.values).peekable();
+        let mut last = f64::NAN;
+        for (t, d) in dates.iter().enumerate() {
+            if let Some((_, &v)) = own.next_if(|(od, _)| *od == d)
+                && !v.is_nan()
+            {
+                last = v;
+            }
+            if !last.is_nan() {
+                sum[t] += last;
+                count[t] += 1;
+            }
+        }
+    }
+    let mean = sum
+        .iter()
+        .zip(&count)
+        .map(|(&s, &n)| if n == 0 { f64::NAN } else { s / n as f64 })
         .collect();
     DailySeries::new(dates, mean)
 }
