@@ -134,10 +134,15 @@ pub(crate) fn encode_forecasts(series: &[ForecastSeries]) -> Result<Vec<u8>, Par
     col.close()?;
 
     let mut col = crate::columns::next_column(&mut group)?;
+    // most rules of an instrument have the same dates: converted once
     let mut micros: Vec<i64> = Vec::with_capacity(longest);
+    let mut micros_of: Option<&[NaiveDate]> = None;
     for s in series {
-        micros.clear();
-        micros.extend(s.dates.iter().map(|d| midnight_micros(*d)));
+        if micros_of != Some(s.dates.as_slice()) {
+            micros.clear();
+            micros.extend(s.dates.iter().map(|d| midnight_micros(*d)));
+            micros_of = Some(&s.dates);
+        }
         col.typed::<Int64Type>().write_batch(&micros, None, None)?;
     }
     drop(micros);
