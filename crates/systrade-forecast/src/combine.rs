@@ -99,15 +99,20 @@ pub fn smooth_and_normalise_weights(
         };
         cols.push(smoothed);
     }
-    for t in 0..bdays.len() {
-        let sum: f64 = cols
-            .iter()
-            .map(|c| c[t])
-            .filter(|v| !v.is_nan())
-            .fold(0.0, |a, v| a + v);
-        if sum != 0.0 {
-            for c in cols.iter_mut() {
-                c[t] /= sum;
+    // Each row's sum of its non-NaN weights, from +0 in rule order, accumulated column by column
+    // (the same additions as row by row, in cache order).
+    let mut sums = vec![0.0; bdays.len()];
+    for c in &cols {
+        for (sum, &w) in sums.iter_mut().zip(c) {
+            if !w.is_nan() {
+                *sum += w;
+            }
+        }
+    }
+    for c in cols.iter_mut() {
+        for (w, &sum) in c.iter_mut().zip(&sums) {
+            if sum != 0.0 {
+                *w /= sum;
             }
         }
     }
@@ -122,17 +127,19 @@ fn same_bits(a: &[f64], b: &[f64]) -> bool {
 /// `combined_raw_t = Σ_rule w_rule,t × capped_rule,t` over the rules, forecasts forward-filled,
 /// NaN products skipped (pandas `sum(axis=1)`, so a row with no forecasts gives +0).
 pub fn weighted_sum(weights: &[Vec<f64>], forecasts: &AlignedForecasts) -> Vec<f64> {
-    (0..forecasts.dates.len())
-        .map(|t| {
-            weights
-                .iter()
-                .zip(&forecasts.columns)
-                .map(|(w, f)| w[t] * f[t])
-                .filter(|x| !x.is_nan())
-                // From +0.0 like pandas (`Iterator::sum` for f64 starts at −0.0).
-                .fold(0.0, |acc, x| acc + x)
-        })
-        .collect()
+    // From +0.0 like pandas (`Iterator::sum` for f64 starts at −0.0), rule by rule in order:
+    // the same additions per row as summing each row, in cache order.
+    let n = forecasts.dates.len();
+    let mut sum = vec![0.0; n];
+    for (w, f) in weights.iter().zip(&forecasts.columns) {
+        for ((acc, &w), &f) in sum.iter_mut().zip(&w[..n]).zip(&f[..n]) {
+            let x = w * f;
+            if !x.is_nan() {
+                *acc += x;
+            }
+        }
+    }
+    sum
 }
 
 /// Result of combining one instrument's capped forecasts.
@@ -194,37 +201,45 @@ pub fn combine_forecasts(
     let aligned = AlignedForecasts::new(capped);
     let fitted = weights_fitted_to_forecasts(weights, &aligned);
     let (bdays, smoothed) = smooth_and_normalise_weights(&aligned.dates, &fitted, ewma_span_days);
+    let on_bdays = bdays == aligned.dates;
     let on_index: Vec<Vec<f64>> = smoothed
-        .iter()
+        .into_iter()
         .map(|c| {
-            if bdays == aligned.dates {
-                c.clone()
+            if on_bdays {
+                c
             } else {
-                reindex_ffill(&bdays, c, &aligned.dates)
+                reindex_ffill(&bdays, &c, &aligned.dates)
             }
         })
         .collect();
     let raw = weighted_sum(&on_index, &aligned);
     let combined = raw.iter().map(|x| limit.apply(x * fdm)).collect();
-    let series = |v: Vec<f64>| DailySeries::new(aligned.dates.clone(), v);
+    // one check of the forecast index; the other series on it share it (`with_values`)
+    let combined = DailySeries::new(aligned.dates, combined);
+    let series = |v: Vec<f64>| combined.with_values(v);
+    // business days, ascending by construction (DailySeries::new's check, once per rule, was
+    // 1 % of compute-forecasts)
+    debug_assert!(bdays.windows(2).all(|w| w[0] < w[1]));
+    let unsmoothed_weights = fitted
+        .into_iter()
+        .map(|c| {
+            let c = if on_bdays {
+                c
+            } else {
+                reindex(&combined.dates, &c, &bdays)
+            };
+            DailySeries {
+                dates: bdays.clone(),
+                values: c,
+            }
+        })
+        .collect();
     Combination {
-        unsmoothed_weights: fitted
-            .iter()
-            .map(|c| {
-                DailySeries::new(
-                    bdays.clone(),
-                    if bdays == aligned.dates {
-                        c.clone()
-                    } else {
-                        reindex(&aligned.dates, c, &bdays)
-                    },
-                )
-            })
-            .collect(),
+        unsmoothed_weights,
         weights: on_index.into_iter().map(series).collect(),
-        fdm: series(vec![fdm; aligned.dates.len()]),
+        fdm: series(vec![fdm; combined.len()]),
         combined_without_fdm: series(raw),
-        combined: series(combined),
+        combined,
     }
 }
 
