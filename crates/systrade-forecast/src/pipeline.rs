@@ -220,32 +220,23 @@ pub fn compute_forecasts<T: Send, E>(
         // nothing needs every instrument's raw forecasts at once: each instrument goes from
         // its inputs to the sink in one pass (its series stay in cache, its memory is reused)
         let t = Instant::now();
-        let work: Vec<_> = jobs
-            .iter()
-            .zip(data)
-            .zip(cross)
-            .zip(errors)
-            .map(|(((job, data), cross), error)| (job, data, cross, error))
-            .collect();
-        for_each_in_order(
+        let work: Vec<_> = data.into_iter().zip(cross).zip(errors).collect();
+        hand_over(
+            jobs,
             work,
-            BATCH,
-            &|(job, data, cross, error)| {
-                let r = match (error, data) {
-                    (Some(e), _) => Err(e),
-                    (None, None) => Err("internal: missing forecast inputs".to_string()),
-                    (None, Some(data)) => data
-                        .raw_forecasts(&job.config, &cross)
-                        .map_err(|e| e.to_string())
-                        .and_then(|raw| {
-                            drop((data, cross));
-                            finish(job, raw, &job.config.fixed_scalars(), None, per_instrument)
-                        }),
-                };
-                on_done();
-                (job, r)
+            &|job, ((data, cross), error)| match (error, data) {
+                (Some(e), _) => Err(e),
+                (None, None) => Err("internal: missing forecast inputs".to_string()),
+                (None, Some(data)) => data
+                    .raw_forecasts(&job.config, &cross)
+                    .map_err(|e| e.to_string())
+                    .and_then(|raw| {
+                        drop((data, cross));
+                        finish(job, raw, &job.config.fixed_scalars(), None, per_instrument)
+                    }),
             },
-            &mut |(job, r)| sink(job, r),
+            on_done,
+            sink,
         )?;
         times.combined_and_handed_over = t.elapsed();
         return Ok(PipelineReport {
@@ -311,32 +302,48 @@ pub fn compute_forecasts<T: Send, E>(
     times.cost_ceiling = t.elapsed();
 
     let t = Instant::now();
-    let work: Vec<_> = jobs
-        .iter()
-        .zip(raw)
+    let work: Vec<_> = raw
+        .into_iter()
         .zip(scalar_sets)
         .zip(errors)
         .zip(cheap)
-        .map(|((((job, raw), scalars), error), cheap)| (job, raw, scalars, error, cheap))
         .collect();
-    for_each_in_order(
+    hand_over(
+        jobs,
         work,
+        &|job, (((raw, scalars), error), cheap)| match (error, raw, scalars) {
+            (Some(e), _, _) => Err(e),
+            (None, Some(raw), Some(scalars)) => {
+                finish(job, raw, &scalars, cheap.as_deref(), per_instrument)
+            }
+            _ => Err("internal: missing raw forecasts".to_string()),
+        },
+        on_done,
+        sink,
+    )?;
+    times.combined_and_handed_over = t.elapsed();
+    Ok(PipelineReport { times, rule_costs })
+}
+
+/// The last phase: `work[i]` of `jobs[i]` made into its result by `finish_one` (in parallel,
+/// `on_done` after each), the results handed to `sink` in `jobs` order.
+fn hand_over<W: Send, T: Send, E>(
+    jobs: &[ForecastJob],
+    work: Vec<W>,
+    finish_one: &(dyn Fn(&ForecastJob, W) -> Result<T, String> + Sync),
+    on_done: &(dyn Fn() + Sync),
+    sink: &mut Sink<'_, T, E>,
+) -> Result<(), E> {
+    for_each_in_order(
+        jobs.iter().zip(work).collect(),
         BATCH,
-        &|(job, raw, scalars, error, cheap)| {
-            let r = match (error, raw, scalars) {
-                (Some(e), _, _) => Err(e),
-                (None, Some(raw), Some(scalars)) => {
-                    finish(job, raw, &scalars, cheap.as_deref(), per_instrument)
-                }
-                _ => Err("internal: missing raw forecasts".to_string()),
-            };
+        &|(job, w)| {
+            let r = finish_one(job, w);
             on_done();
             (job, r)
         },
         &mut |(job, r)| sink(job, r),
-    )?;
-    times.combined_and_handed_over = t.elapsed();
-    Ok(PipelineReport { times, rule_costs })
+    )
 }
 
 /// The last step of one instrument: its raw forecasts scaled and capped, and (unless the job
