@@ -323,6 +323,33 @@ mod tests {
     }
 
     #[test]
+    fn identical_fitted_columns_are_smoothed_as_each_alone() {
+        // rules 0 and 2 share weight and gaps (smoothed once); rule 1 has the same weight, as
+        // many gaps and the same first one, but not the same; rule 3 the gaps of 0, another weight
+        let fitted = vec![
+            vec![0.3, 0.0, 0.3, 0.0, 0.3],
+            vec![0.3, 0.0, 0.3, 0.3, 0.0],
+            vec![0.3, 0.0, 0.3, 0.0, 0.3],
+            vec![0.1, 0.0, 0.1, 0.0, 0.1],
+        ];
+        let d = dates(5);
+        let (_, got) = smooth_and_normalise_weights(&d, &fitted, 4.0);
+        let alone: Vec<Vec<f64>> = fitted.iter().map(|c| ewma_span(c, 4.0, 1)).collect();
+        for t in 0..d.len() {
+            let sum = alone.iter().fold(0.0, |a, c| a + c[t]);
+            for (r, c) in alone.iter().enumerate() {
+                assert_eq!(
+                    got[r][t].to_bits(),
+                    (c[t] / sum).to_bits(),
+                    "rule {r}, row {t}"
+                );
+            }
+        }
+        assert_eq!(got[0], got[2]);
+        assert_ne!(got[0], got[1]);
+    }
+
+    #[test]
     fn combination_by_hand() {
         let a = DailySeries::new(dates(5), vec![NAN, 1.0, 2.0, NAN, 30.0]);
         let b = DailySeries::new(dates(5), vec![NAN, NAN, NAN, 4.0, 5.0]);
