@@ -70,11 +70,13 @@ pub fn for_each_in_order<I: Send, R: Send, E>(
             if stop.load(Ordering::Relaxed) {
                 return;
             }
+            // each index is handed out once (`fetch_add`), so its slot is full; skipping it
+            // instead would leave the caller waiting for a result that never comes
             let item = slots[i]
                 .lock()
                 .unwrap_or_else(PoisonError::into_inner)
-                .take();
-            let Some(item) = item else { continue };
+                .take()
+                .expect("each item is taken once");
             if tx.send((i, work(item))).is_err() {
                 return;
             }
