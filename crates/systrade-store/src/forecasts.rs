@@ -15,11 +15,12 @@
 //! ascending within a rule. Null = NaN (no forecast that day).
 //!
 //! Storage (details of the Parquet encoding, chosen for encoding speed; readers need not care):
-//! no embedded Arrow schema (the Parquet types map to the Arrow types above); `rule`
-//! PLAIN and `date` DELTA_BINARY_PACKED (min/max statistics), both zstd level 1; `scalar` PLAIN
-//! zstd level 1 (constant within a rule for fixed scalars, so it compresses to almost nothing);
-//! `raw` and `capped` PLAIN **uncompressed** (zstd saves only 10–15 % on these dense floats and
-//! nearly doubled the encoding time). No dictionaries; one row group. The key-value metadata
+//! standard Parquet 1.0 data pages, no embedded Arrow schema (the Parquet types map to the Arrow
+//! types above), one row group, pages of at most 20,000 rows. `rule` is dictionary-encoded (one
+//! RLE run per rule); `date` DELTA_BINARY_PACKED and zstd level 1, with min/max statistics;
+//! `scalar` dictionary-encoded runs when that is smaller than PLAIN (a fixed scalar is constant
+//! within a rule), otherwise PLAIN; `raw` and `capped` PLAIN **uncompressed** (zstd saves only
+//! 10–15 % on these dense floats and nearly doubled the encoding time). The key-value metadata
 //! `systrade.rule_rows` lists the blocks of rows as a JSON array of `[rule, rows]`, so a reader
 //! of one rule (size-positions reads `combined`) goes straight to its rows; files from other
 //! writers are read by decoding the `rule` column instead.
@@ -33,13 +34,15 @@ use chrono::Datelike;
 use chrono::NaiveDate;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use parquet::basic::{Compression, Encoding, ZstdLevel};
-use parquet::data_type::{ByteArray, ByteArrayType, Int64Type};
+use parquet::column::page::{CompressedPage, Page};
+use parquet::column::writer::{get_column_writer, get_typed_column_writer};
+use parquet::data_type::Int64Type;
 use parquet::errors::ParquetError;
 use parquet::file::metadata::KeyValue;
 use parquet::file::properties::{EnabledStatistics, WriterProperties};
-use parquet::file::writer::SerializedFileWriter;
+use parquet::file::statistics::{Statistics, ValueStatistics};
 use parquet::schema::parser::parse_message_type;
-use parquet::schema::types::ColumnPath;
+use parquet::schema::types::SchemaDescriptor;
 use std::path::Path;
 use std::sync::Arc;
 use systrade_model::{ForecastSeries, InstrumentCode, Timestamp};
@@ -79,87 +82,99 @@ fn midnight_micros(date: NaiveDate) -> i64 {
 }
 
 /// Bytes per row the encoded file takes at most in practice: `raw` and `capped` are stored
-/// uncompressed (8 bytes each when not null), the other columns compress to well under a byte
-/// per row.
+/// uncompressed (8 bytes each when not null), the other columns take well under a byte per row.
 const BYTES_PER_ROW: usize = 17;
 
-/// Rows of `rule` handed to the column writer at a time.
-const RULE_CHUNK: usize = 256;
+/// Writer properties of the `date` pages, which parquet-rs' column writer encodes
+/// (DELTA_BINARY_PACKED, zstd, no statistics in the pages: the chunk's are computed here).
+fn date_page_properties() -> Result<WriterProperties, ParquetError> {
+    Ok(WriterProperties::builder()
+        .set_compression(Compression::ZSTD(ZstdLevel::try_new(ZSTD_LEVEL)?))
+        .set_dictionary_enabled(false)
+        .set_statistics_enabled(EnabledStatistics::None)
+        .set_offset_index_disabled(true)
+        .set_encoding(Encoding::DELTA_BINARY_PACKED)
+        .build())
+}
 
 /// Encodes one instrument's forecast series as Parquet bytes (layout in the module docs).
 ///
 /// Written for speed (this was most of `compute-forecasts`' CPU on large rule sets; measured on
-/// the rob_system_like config with `examples/encode_forecasts.rs`): Parquet's column writers are fed
-/// each rule's slices directly (no Arrow arrays, no concatenated copies; a float column with no
-/// NaN in a rule is passed as is, otherwise its non-NaN values with definition levels),
-/// `raw` and `capped` are stored uncompressed (zstd saved only 10–15 % on these dense floats and
-/// nearly doubled the encoding time), and the output buffer is allocated once at its expected
-/// size. Parquet dictionary encoding of `rule` (it hashes every row) and DELTA_BYTE_ARRAY were
-/// slower than PLAIN + zstd.
+/// rob_system over all pst-data instruments and with `examples/encode_forecasts.rs`): the pages
+/// are encoded here ([`crate::pages`]) with no per-value work beyond copying —
+/// - `rule`: a dictionary of the rule names and one RLE run per rule;
+/// - `date`: each distinct date index is encoded once (DELTA_BINARY_PACKED + zstd, by
+///   parquet-rs' column writer) and its pages repeated for every rule with those dates;
+/// - `scalar`: dictionary-encoded runs when smaller than PLAIN (fixed scalars are constant
+///   within a rule), otherwise PLAIN;
+/// - `raw` and `capped`: PLAIN uncompressed (zstd saved only 10–15 % on these dense floats
+///   and nearly doubled the encoding time), each run of present values copied as it is;
+///
+/// and the output buffer is allocated once at its expected size.
 pub(crate) fn encode_forecasts(series: &[ForecastSeries]) -> Result<Vec<u8>, ParquetError> {
+    use crate::pages::{ChunkTotals, FileAssembly, KeptPages};
     let rows: usize = series.iter().map(|s| s.dates.len()).sum();
-    let longest = series.iter().map(|s| s.dates.len()).max().unwrap_or(0);
-    let column = |name: &str| ColumnPath::from(name);
-    let props = WriterProperties::builder()
-        .set_compression(Compression::ZSTD(ZstdLevel::try_new(ZSTD_LEVEL)?))
-        .set_column_compression(column("raw"), Compression::UNCOMPRESSED)
-        .set_column_compression(column("capped"), Compression::UNCOMPRESSED)
-        .set_dictionary_enabled(false)
-        .set_statistics_enabled(EnabledStatistics::None)
-        .set_column_statistics_enabled(column("date"), EnabledStatistics::Chunk)
-        .set_column_encoding(column("date"), Encoding::DELTA_BINARY_PACKED)
-        .set_created_by(CREATED_BY.to_string())
-        .set_key_value_metadata(Some(vec![KeyValue::new(
-            RULE_ROWS_KEY.to_string(),
-            rule_rows(series),
-        )]))
-        .build();
+    let schema = Arc::new(SchemaDescriptor::new(Arc::new(parse_message_type(
+        PARQUET_SCHEMA,
+    )?)));
     let mut bytes = Vec::with_capacity(rows * BYTES_PER_ROW + (1 << 16));
-    let schema = Arc::new(parse_message_type(PARQUET_SCHEMA)?);
-    let mut file = SerializedFileWriter::new(&mut bytes, schema, Arc::new(props))?;
-    let mut group = file.next_row_group()?;
+    let mut file = FileAssembly::new(&mut bytes, schema.clone())?;
 
-    // the rule name repeated, written in chunks (each copy of a ByteArray is a reference count)
-    let mut col = crate::columns::next_column(&mut group)?;
+    crate::pages::write_repeated_strings(
+        &mut file,
+        series.iter().map(|s| (s.rule.as_str(), s.dates.len())),
+    )?;
+
+    // most rules of an instrument have the same dates: encoded once, their pages repeated
+    let props = Arc::new(date_page_properties()?);
+    let mut totals = ChunkTotals::default();
+    let mut pages: Vec<(Page, usize)> = Vec::new();
+    let mut pages_of: Option<&[NaiveDate]> = None;
+    let (mut min, mut max) = (i64::MAX, i64::MIN);
     for s in series {
-        let names = vec![ByteArray::from(s.rule.as_str()); s.dates.len().min(RULE_CHUNK)];
-        let mut left = s.dates.len();
-        while left > 0 {
-            let n = left.min(RULE_CHUNK);
-            col.typed::<ByteArrayType>()
-                .write_batch(&names[..n], None, None)?;
-            left -= n;
+        if pages_of != Some(s.dates.as_slice()) {
+            pages.clear();
+            let micros: Vec<i64> = s.dates.iter().map(|d| midnight_micros(*d)).collect();
+            for m in &micros {
+                (min, max) = (min.min(*m), max.max(*m));
+            }
+            let mut writer = get_typed_column_writer::<Int64Type>(get_column_writer(
+                schema.column(1),
+                props.clone(),
+                Box::new(KeptPages(&mut pages)),
+            ));
+            writer.write_batch(&micros, None, None)?;
+            writer.close()?;
+            pages_of = Some(&s.dates);
+        }
+        for (page, size) in &pages {
+            file.write_page(&mut totals, CompressedPage::new(page.clone(), *size))?;
         }
     }
-    col.close()?;
-
-    let mut col = crate::columns::next_column(&mut group)?;
-    // most rules of an instrument have the same dates: converted once
-    let mut micros: Vec<i64> = Vec::with_capacity(longest);
-    let mut micros_of: Option<&[NaiveDate]> = None;
-    for s in series {
-        if micros_of != Some(s.dates.as_slice()) {
-            micros.clear();
-            micros.extend(s.dates.iter().map(|d| midnight_micros(*d)));
-            micros_of = Some(&s.dates);
-        }
-        col.typed::<Int64Type>().write_batch(&micros, None, None)?;
-    }
-    drop(micros);
-    col.close()?;
+    let statistics = (rows > 0).then(|| {
+        Statistics::from(
+            ValueStatistics::<i64>::new(Some(min), Some(max), None, Some(0), false)
+                .with_backwards_compatible_min_max(true),
+        )
+    });
+    file.finish_column(
+        totals,
+        Compression::ZSTD(ZstdLevel::try_new(ZSTD_LEVEL)?),
+        statistics,
+    )?;
 
     // NaN = null: definition level 0 and no value
-    let mut nullable = crate::columns::NullableF64::default();
-    let floats: [fn(&ForecastSeries) -> &[f64]; 3] = [|s| &s.raw, |s| &s.scalar, |s| &s.capped];
-    for values in floats {
-        let mut col = crate::columns::next_column(&mut group)?;
-        for s in series {
-            nullable.write(&mut col, values(s))?;
-        }
-        col.close()?;
+    crate::pages::write_plain_f64(&mut file, series.iter().map(|s| s.raw.as_slice()))?;
+    let scalars = series.iter().map(|s| s.scalar.as_slice());
+    if !crate::pages::write_dictionary_f64(&mut file, scalars.clone())? {
+        crate::pages::write_plain_f64(&mut file, scalars)?;
     }
-    crate::columns::close_row_group(group)?;
-    file.close()?;
+    crate::pages::write_plain_f64(&mut file, series.iter().map(|s| s.capped.as_slice()))?;
+    file.finish(
+        rows,
+        CREATED_BY,
+        vec![KeyValue::new(RULE_ROWS_KEY.to_string(), rule_rows(series))],
+    )?;
     bytes.shrink_to_fit();
     Ok(bytes)
 }
@@ -536,9 +551,9 @@ mod tests {
         std::fs::write(&p, encode_forecasts(&[]).unwrap()).unwrap();
         assert!(decode_forecasts(&p).unwrap().is_empty());
 
-        // more rows than a rule chunk and a write batch (1024), NaN runs across their boundaries
+        // more rows than two pages, NaN runs across their boundaries
         let start = NaiveDate::from_ymd_opt(1980, 1, 1).unwrap();
-        let n = 4 * RULE_CHUNK + 7;
+        let n = 2 * crate::pages::PAGE_ROWS + 7;
         let series: Vec<ForecastSeries> = (0..3)
             .map(|r| ForecastSeries {
                 rule: format!("rule{r}"),
@@ -593,6 +608,78 @@ mod tests {
                 assert_eq!(bits(&a.capped), bits(&b.capped), "{}", a.rule);
             }
             assert_eq!(decode_forecast_rule(file, "combined").unwrap(), None);
+        }
+    }
+
+    /// The encodings of each column chunk of a forecasts file.
+    fn encodings(bytes: Vec<u8>) -> Vec<Vec<Encoding>> {
+        use parquet::file::reader::{FileReader, SerializedFileReader};
+        let reader = SerializedFileReader::new(bytes::Bytes::from(bytes)).unwrap();
+        let group = reader.metadata().row_group(0);
+        group
+            .columns()
+            .iter()
+            .map(|c| c.encodings().collect())
+            .collect()
+    }
+
+    #[test]
+    fn scalar_column_is_dictionary_encoded_only_when_smaller() {
+        let start = NaiveDate::from_ymd_opt(1990, 6, 1).unwrap();
+        let n = crate::pages::PAGE_ROWS + 100;
+        let series = |scalar: &dyn Fn(usize, usize) -> f64| -> Vec<ForecastSeries> {
+            (0..3)
+                .map(|r| ForecastSeries {
+                    rule: format!("r{r}"),
+                    // the last rule has other dates (its date pages are encoded apart)
+                    dates: (0..n - r / 2)
+                        .map(|i| start + chrono::TimeDelta::days((i + r / 2) as i64))
+                        .collect(),
+                    raw: (0..n - r / 2).map(|i| i as f64).collect(),
+                    scalar: (0..n - r / 2).map(|i| scalar(r, i)).collect(),
+                    capped: vec![-0.0; n - r / 2],
+                })
+                .collect()
+        };
+        let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("X.parquet");
+        // constant for long runs (−0 and +0 kept apart, NaN at the start): a dictionary
+        let runs = |r: usize, i: usize| match (r, i / 5000) {
+            (_, 0) if i < 30 => f64::NAN,
+            (1, k) if k % 2 == 1 => -0.0,
+            (1, _) => 0.0,
+            (r, _) => 10.0 + r as f64,
+        };
+        // a different value every day: PLAIN
+        let daily = |r: usize, i: usize| (r * n + i) as f64 / 3.0;
+        for (scalar, encoding) in [
+            (
+                &runs as &dyn Fn(usize, usize) -> f64,
+                Encoding::RLE_DICTIONARY,
+            ),
+            (&daily, Encoding::PLAIN),
+        ] {
+            let series = series(scalar);
+            let bytes = encode_forecasts(&series).unwrap();
+            let used = encodings(bytes.clone());
+            assert!(used[0].contains(&Encoding::RLE_DICTIONARY), "{used:?}");
+            assert!(used[1].contains(&Encoding::DELTA_BINARY_PACKED), "{used:?}");
+            assert!(used[3].contains(&encoding), "{used:?}");
+            std::fs::write(&p, bytes).unwrap();
+            let back = decode_forecasts(&p).unwrap();
+            assert_eq!(back.len(), series.len());
+            for (a, b) in series.iter().zip(&back) {
+                assert_eq!((&a.rule, &a.dates), (&b.rule, &b.dates));
+                assert_eq!(bits(&a.raw), bits(&b.raw), "{}", a.rule);
+                assert_eq!(bits(&a.capped), bits(&b.capped), "{}", a.rule);
+                let canonical = |v: &[f64]| {
+                    v.iter()
+                        .map(|x| if x.is_nan() { f64::NAN } else { *x })
+                        .collect::<Vec<_>>()
+                };
+                assert_eq!(bits(&canonical(&a.scalar)), bits(&b.scalar), "{}", a.rule);
+            }
         }
     }
 

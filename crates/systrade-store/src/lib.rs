@@ -43,6 +43,7 @@ pub mod layout;
 pub mod lock;
 pub mod merge;
 pub mod optimised_positions;
+mod pages;
 pub mod position_history;
 pub mod pst;
 pub mod state;
