@@ -107,133 +107,32 @@ pub fn cross_sectional_inputs(
         "one asset class per instrument"
     );
     let n = data.len();
-    let mut cross = vec![CrossSectionalInputs::default(); n];
     let classes = by_class(asset_classes);
-    let class_of = |i: usize| asset_classes[i].map(str::to_string);
-
-    if needs.normalised_price_for_asset_class {
-        // aligned to each instrument's own normalised price
-        let returns: Vec<Option<DailySeries>> = data
-            .par_iter()
-            .map(|d| d.as_ref().map(|d| d.raw.daily_vol_normalised_returns()))
-            .collect();
-        let class_price: BTreeMap<&String, DailySeries> = classes
-            .par_iter()
-            .map(|(class, members)| {
-                let series: Vec<&DailySeries> = members
-                    .iter()
-                    .filter_map(|&i| returns[i].as_ref())
-                    .collect();
-                (class, asset_class_normalised_price(&series))
-            })
-            .collect();
-        let own: Vec<Option<DailySeries>> = data
-            .par_iter()
-            .enumerate()
-            .map(|(i, d)| {
-                let d = d.as_ref()?;
-                let class = class_price.get(&class_of(i)?)?;
-                Some(normalised_price_for_asset_class(
-                    class,
-                    &d.raw.cumulative_daily_vol_normalised_returns(),
-                ))
-            })
-            .collect();
-        for (c, p) in cross.iter_mut().zip(own) {
-            c.normalised_price_for_asset_class = p;
-        }
+    // the three kinds of input are independent: computed side by side, so the cores stay busy
+    // through each one's serial parts (a class's average, the all-asset mean)
+    let ((normalised, median), factors) = rayon::join(
+        || {
+            rayon::join(
+                || {
+                    needs
+                        .normalised_price_for_asset_class
+                        .then(|| normalised_prices(data, asset_classes, &classes))
+                },
+                || {
+                    needs
+                        .median_carry_for_asset_class
+                        .then(|| median_carries(data, asset_classes, &classes))
+                },
+            )
+        },
+        || demeaned_factors(data, asset_classes, &classes, &needs.factors, peers),
+    );
+    let mut cross = vec![CrossSectionalInputs::default(); n];
+    for (i, c) in cross.iter_mut().enumerate() {
+        c.normalised_price_for_asset_class = normalised.as_ref().and_then(|v| v[i].clone());
+        c.median_carry_for_asset_class = median.as_ref().and_then(|v| v[i].clone());
     }
-
-    if needs.median_carry_for_asset_class {
-        // aligned to each instrument's raw carry
-        let class_median: BTreeMap<&String, DailySeries> = classes
-            .par_iter()
-            .map(|(class, members)| {
-                let series: Vec<&DailySeries> = members
-                    .iter()
-                    .filter_map(|&i| data[i].as_ref().and_then(|d| d.raw_carry.as_ref()))
-                    .collect();
-                (class, asset_class_median_carry(&series))
-            })
-            .collect();
-        for (i, c) in cross.iter_mut().enumerate() {
-            let raw_carry = data[i].as_ref().and_then(|d| d.raw_carry.as_ref());
-            let class = class_of(i).and_then(|a| class_median.get(&a));
-            if let (Some(rc), Some(m)) = (raw_carry, class) {
-                c.median_carry_for_asset_class = Some(median_carry_for_asset_class(m, rc));
-            }
-        }
-    }
-
-    // Factor values by (factor, lookback): specs that differ only in how they demean share them.
-    let mut factor_values: Vec<(&FactorSpec, FactorValues)> = Vec::new();
-    for spec in &needs.factors {
-        // FactorSpec::check rejected unknown methods before; an instrument without the input
-        // reports it as missing.
-        let Ok(method) = spec.method() else { continue };
-        let same_factor = |s: &FactorSpec| {
-            s.factor_name == spec.factor_name && s.lookback_days == spec.lookback_days
-        };
-        let at = match factor_values.iter().position(|(s, _)| same_factor(s)) {
-            Some(at) => at,
-            None => {
-                factor_values.push((spec, FactorValues::new(spec, data)));
-                factor_values.len() - 1
-            }
-        };
-        let values = &factor_values[at].1;
-        let factors = &values.instruments;
-        let averages: Vec<Option<DailySeries>> = match method {
-            DemeanMethod::CurrentAllAssets | DemeanMethod::HistoricAllAssets => {
-                let all: Vec<&DailySeries> = factors.iter().flatten().collect();
-                let mut avg = cross_sectional_mean(&all);
-                if method == DemeanMethod::HistoricAllAssets {
-                    avg = historic_average(&avg);
-                }
-                (0..n).map(|_| Some(avg.clone())).collect()
-            }
-            DemeanMethod::OwnHistoric => factors
-                .par_iter()
-                .map(|f| f.as_ref().map(historic_average))
-                .collect(),
-            DemeanMethod::AssetClass => {
-                let peer_factors = values.peers.get_or_init(|| {
-                    peers
-                        .par_iter()
-                        .map(|p| {
-                            (
-                                p.asset_class.clone(),
-                                factor_value(spec, &p.daily_percentage_returns),
-                            )
-                        })
-                        .collect()
-                });
-                let class_avg: BTreeMap<&String, DailySeries> = classes
-                    .par_iter()
-                    .map(|(class, members)| {
-                        let series: Vec<&DailySeries> = members
-                            .iter()
-                            .filter_map(|&i| factors[i].as_ref())
-                            .chain(
-                                peer_factors
-                                    .iter()
-                                    .filter(|(c, _)| c == class)
-                                    .map(|(_, f)| f),
-                            )
-                            .collect();
-                        (class, cross_sectional_mean(&series))
-                    })
-                    .collect();
-                (0..n)
-                    .map(|i| class_of(i).and_then(|a| class_avg.get(&a)).cloned())
-                    .collect()
-            }
-        };
-        let demeaned: Vec<Option<DailySeries>> = factors
-            .par_iter()
-            .zip(&averages)
-            .map(|(f, a)| Some(demeaned_factor_value(f.as_ref()?, a.as_ref()?)))
-            .collect();
+    for (spec, demeaned) in factors {
         for (c, d) in cross.iter_mut().zip(demeaned) {
             if let Some(d) = d {
                 c.demeaned_factors.push((spec.clone(), d));
@@ -243,30 +142,196 @@ pub fn cross_sectional_inputs(
     cross
 }
 
+/// `normalised_price_for_asset_class` per instrument, aligned to its own normalised price.
+fn normalised_prices(
+    data: &[Option<ForecastInputs>],
+    asset_classes: &[Option<&str>],
+    classes: &BTreeMap<String, Vec<usize>>,
+) -> Vec<Option<DailySeries>> {
+    let returns: Vec<Option<DailySeries>> = data
+        .par_iter()
+        .map(|d| d.as_ref().map(|d| d.raw.daily_vol_normalised_returns()))
+        .collect();
+    let class_price: BTreeMap<&str, DailySeries> = classes
+        .par_iter()
+        .map(|(class, members)| {
+            let series: Vec<&DailySeries> = members
+                .iter()
+                .filter_map(|&i| returns[i].as_ref())
+                .collect();
+            (class.as_str(), asset_class_normalised_price(&series))
+        })
+        .collect();
+    data.par_iter()
+        .zip(asset_classes)
+        .map(|(d, class)| {
+            let d = d.as_ref()?;
+            let class = class_price.get((*class)?)?;
+            Some(normalised_price_for_asset_class(
+                class,
+                &d.raw.cumulative_daily_vol_normalised_returns(),
+            ))
+        })
+        .collect()
+}
+
+/// `median_carry_for_asset_class` per instrument, aligned to its raw carry.
+fn median_carries(
+    data: &[Option<ForecastInputs>],
+    asset_classes: &[Option<&str>],
+    classes: &BTreeMap<String, Vec<usize>>,
+) -> Vec<Option<DailySeries>> {
+    let class_median: BTreeMap<&str, DailySeries> = classes
+        .par_iter()
+        .map(|(class, members)| {
+            let series: Vec<&DailySeries> = members
+                .iter()
+                .filter_map(|&i| data[i].as_ref().and_then(|d| d.raw_carry.as_ref()))
+                .collect();
+            (class.as_str(), asset_class_median_carry(&series))
+        })
+        .collect();
+    data.iter()
+        .zip(asset_classes)
+        .map(|(d, class)| {
+            let raw_carry = d.as_ref()?.raw_carry.as_ref()?;
+            let m = class_median.get((*class)?)?;
+            Some(median_carry_for_asset_class(m, raw_carry))
+        })
+        .collect()
+}
+
+/// `get_demeanded_factor_value` per factor specification (in `specs` order, leaving out those
+/// with an unknown demean method) and instrument.
+fn demeaned_factors<'s>(
+    data: &[Option<ForecastInputs>],
+    asset_classes: &[Option<&str>],
+    classes: &BTreeMap<String, Vec<usize>>,
+    specs: &'s [FactorSpec],
+    peers: &[ClassPeer],
+) -> Vec<(&'s FactorSpec, Vec<Option<DailySeries>>)> {
+    // FactorSpec::check rejected unknown methods before; an instrument without the input
+    // reports it as missing.
+    let specs: Vec<(&FactorSpec, DemeanMethod)> = specs
+        .iter()
+        .filter_map(|s| Some((s, s.method().ok()?)))
+        .collect();
+    // factor values by (factor, lookback): specs that differ only in how they demean share them;
+    // the peers' only when a spec demeans by asset class
+    let same_factor = |a: &FactorSpec, b: &FactorSpec| {
+        a.factor_name == b.factor_name && a.lookback_days == b.lookback_days
+    };
+    let mut distinct: Vec<&FactorSpec> = Vec::new();
+    for (spec, _) in &specs {
+        if !distinct.iter().any(|d| same_factor(d, spec)) {
+            distinct.push(spec);
+        }
+    }
+    let values: Vec<FactorValues> = distinct
+        .par_iter()
+        .map(|spec| {
+            let by_class = specs
+                .iter()
+                .any(|(s, m)| same_factor(s, spec) && *m == DemeanMethod::AssetClass);
+            FactorValues::new(spec, data, by_class.then_some(peers))
+        })
+        .collect();
+    specs
+        .par_iter()
+        .map(|(spec, method)| {
+            let at = distinct
+                .iter()
+                .position(|d| same_factor(d, spec))
+                .expect("every spec's factor is among the distinct ones");
+            let values = &values[at];
+            let factors = &values.instruments;
+            let averages: Vec<Option<DailySeries>> = match method {
+                DemeanMethod::CurrentAllAssets | DemeanMethod::HistoricAllAssets => {
+                    let all: Vec<&DailySeries> = factors.iter().flatten().collect();
+                    let mut avg = cross_sectional_mean(&all);
+                    if *method == DemeanMethod::HistoricAllAssets {
+                        avg = historic_average(&avg);
+                    }
+                    vec![Some(avg); factors.len()]
+                }
+                DemeanMethod::OwnHistoric => factors
+                    .par_iter()
+                    .map(|f| f.as_ref().map(historic_average))
+                    .collect(),
+                DemeanMethod::AssetClass => {
+                    let class_avg: BTreeMap<&str, DailySeries> = classes
+                        .par_iter()
+                        .map(|(class, members)| {
+                            let series: Vec<&DailySeries> = members
+                                .iter()
+                                .filter_map(|&i| factors[i].as_ref())
+                                .chain(
+                                    values
+                                        .peers
+                                        .iter()
+                                        .filter(|(c, _)| c == class)
+                                        .map(|(_, f)| f),
+                                )
+                                .collect();
+                            (class.as_str(), cross_sectional_mean(&series))
+                        })
+                        .collect();
+                    asset_classes
+                        .iter()
+                        .map(|class| class_avg.get((*class)?).cloned())
+                        .collect()
+                }
+            };
+            let demeaned = factors
+                .par_iter()
+                .zip(&averages)
+                .map(|(f, a)| Some(demeaned_factor_value(f.as_ref()?, a.as_ref()?)))
+                .collect();
+            (*spec, demeaned)
+        })
+        .collect()
+}
+
 /// One factor's values (by factor and lookback), computed once for every demean method using it.
 struct FactorValues {
     /// Per instrument of the system (None without data).
     instruments: Vec<Option<DailySeries>>,
-    /// Per instrument outside the system, with its asset class; only computed for an
-    /// asset-class demean.
-    peers: std::sync::OnceLock<Vec<(String, DailySeries)>>,
+    /// Per instrument outside the system, with its asset class (empty unless a spec demeans
+    /// this factor by asset class).
+    peers: Vec<(String, DailySeries)>,
 }
 
 impl FactorValues {
-    fn new(spec: &FactorSpec, data: &[Option<ForecastInputs>]) -> Self {
-        let instruments = data
-            .par_iter()
-            .map(|d| {
-                Some(factor_value(
-                    spec,
-                    &d.as_ref()?.raw.daily_percentage_returns(),
-                ))
-            })
-            .collect();
-        FactorValues {
-            instruments,
-            peers: std::sync::OnceLock::new(),
-        }
+    fn new(
+        spec: &FactorSpec,
+        data: &[Option<ForecastInputs>],
+        peers: Option<&[ClassPeer]>,
+    ) -> Self {
+        let (instruments, peers) = rayon::join(
+            || {
+                data.par_iter()
+                    .map(|d| {
+                        Some(factor_value(
+                            spec,
+                            &d.as_ref()?.raw.daily_percentage_returns(),
+                        ))
+                    })
+                    .collect()
+            },
+            || {
+                peers
+                    .unwrap_or_default()
+                    .par_iter()
+                    .map(|p| {
+                        (
+                            p.asset_class.clone(),
+                            factor_value(spec, &p.daily_percentage_returns),
+                        )
+                    })
+                    .collect()
+            },
+        );
+        FactorValues { instruments, peers }
     }
 }
 
