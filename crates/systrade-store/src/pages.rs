@@ -251,28 +251,59 @@ fn data_page(body: Bytes, rows: usize, encoding: Encoding) -> Result<CompressedP
     ))
 }
 
-/// Writes the definition levels of `values` (1 = present, 0 = NaN) as the 4-byte length and RLE
-/// runs, returning how many values are present.
-fn put_definition_levels(buf: &mut BytesMut, values: &[f64]) -> usize {
+/// Values checked at a time when looking for the end of a run (a whole group is compared
+/// without branching, which the compiler turns into vector compares).
+const GROUP: usize = 16;
+
+/// The length of the run at the start of `values` of values `same` holds for.
+fn run_length(values: &[f64], same: impl Fn(f64) -> bool) -> usize {
+    let mut i = 0;
+    for group in values.chunks_exact(GROUP) {
+        if !group.iter().fold(true, |all, x| all & same(*x)) {
+            break;
+        }
+        i += GROUP;
+    }
+    i + values[i..]
+        .iter()
+        .position(|x| !same(*x))
+        .unwrap_or(values.len() - i)
+}
+
+/// A run of equal values of a page: `len` values with bits `bits` (NaN: missing).
+#[derive(Debug, Clone, Copy)]
+struct Run {
+    bits: u64,
+    len: usize,
+}
+
+impl Run {
+    fn present(self) -> bool {
+        !f64::from_bits(self.bits).is_nan()
+    }
+}
+
+/// Writes the definition levels of a page (1 = present, 0 = missing) from its runs (`present`
+/// says which are present; neighbours alike are merged): the 4-byte length, then RLE runs.
+fn put_definition_levels(buf: &mut BytesMut, runs: impl Iterator<Item = (bool, usize)>) {
     let at = buf.len();
     buf.put_u32_le(0);
-    let mut present = 0;
-    let mut i = 0;
-    while i < values.len() {
-        let nan = values[i].is_nan();
-        let run = values[i..]
-            .iter()
-            .position(|x| x.is_nan() != nan)
-            .unwrap_or(values.len() - i);
-        put_rle_run(buf, run, u64::from(!nan), 1);
-        if !nan {
-            present += run;
-        }
-        i += run;
+    let mut current: Option<(bool, usize)> = None;
+    for (present, len) in runs {
+        current = match current {
+            Some((p, n)) if p == present => Some((p, n + len)),
+            Some((p, n)) => {
+                put_rle_run(buf, n, u64::from(p), 1);
+                Some((present, len))
+            }
+            None => Some((present, len)),
+        };
+    }
+    if let Some((p, n)) = current {
+        put_rle_run(buf, n, u64::from(p), 1);
     }
     let len = (buf.len() - at - 4) as u32;
     buf[at..at + 4].copy_from_slice(&len.to_le_bytes());
-    present
 }
 
 /// Writes an optional `double` column chunk PLAIN and uncompressed: per block of values (rows in
@@ -283,17 +314,24 @@ pub(crate) fn write_plain_f64<'v>(
 ) -> Result<()> {
     let mut totals = ChunkTotals::default();
     let mut buf = BytesMut::new();
+    // the page's alternating runs of missing and present values, as (present, start, length)
+    let mut runs: Vec<(bool, usize, usize)> = Vec::new();
     for block in blocks {
         for values in block.chunks(PAGE_ROWS) {
+            runs.clear();
+            let mut i = 0;
+            while i < values.len() {
+                let nan = values[i].is_nan();
+                let len = run_length(&values[i..], |x| x.is_nan() == nan);
+                runs.push((!nan, i, len));
+                i += len;
+            }
             buf.reserve(4 + values.len() * 8 + 16);
-            put_definition_levels(&mut buf, values);
-            let mut rest = values;
-            while !rest.is_empty() {
-                let skip = rest.iter().position(|x| !x.is_nan()).unwrap_or(rest.len());
-                rest = &rest[skip..];
-                let run = rest.iter().position(|x| x.is_nan()).unwrap_or(rest.len());
-                put_f64s(&mut buf, &rest[..run]);
-                rest = &rest[run..];
+            put_definition_levels(&mut buf, runs.iter().map(|r| (r.0, r.2)));
+            for &(present, start, len) in &runs {
+                if present {
+                    put_f64s(&mut buf, &values[start..start + len]);
+                }
             }
             let page = data_page(buf.split().freeze(), values.len(), Encoding::PLAIN)?;
             file.write_page(&mut totals, page)?;
@@ -307,35 +345,38 @@ pub(crate) fn write_plain_f64<'v>(
 /// scalar). Returns `false`, having written nothing, when it would not be smaller.
 pub(crate) fn write_dictionary_f64<'v>(
     file: &mut FileAssembly<'_>,
-    blocks: impl IntoIterator<Item = &'v [f64]> + Clone,
+    blocks: impl IntoIterator<Item = &'v [f64]>,
 ) -> Result<bool> {
-    // the distinct values (by bits, so −0 and +0 stay apart) and the number of runs
+    // per page its runs of equal bits (so −0 and +0 stay apart; NaN runs are missing values),
+    // and the distinct present values
+    let mut pages: Vec<Vec<Run>> = Vec::new();
     let mut index: HashMap<u64, u64> = HashMap::new();
     let mut dictionary: Vec<f64> = Vec::new();
     let (mut runs, mut present) = (0usize, 0usize);
-    for block in blocks.clone() {
+    for block in blocks {
         for values in block.chunks(PAGE_ROWS) {
+            let mut page = Vec::new();
             let mut i = 0;
             while i < values.len() {
                 let bits = values[i].to_bits();
-                let run = values[i..]
-                    .iter()
-                    .position(|x| x.to_bits() != bits)
-                    .unwrap_or(values.len() - i);
-                if !values[i].is_nan() {
-                    present += run;
+                let len = run_length(&values[i..], |x| x.to_bits() == bits);
+                let run = Run { bits, len };
+                if run.present() {
+                    present += len;
                     runs += 1;
                     index.entry(bits).or_insert_with(|| {
                         dictionary.push(values[i]);
                         dictionary.len() as u64 - 1
                     });
                 }
-                i += run;
+                page.push(run);
+                i += len;
                 // a run of 1 takes at least 2 bytes: PLAIN (8) is not beaten by much
                 if runs * 4 > present.max(16) * 3 {
                     return Ok(false);
                 }
             }
+            pages.push(page);
         }
     }
     if dictionary.is_empty() {
@@ -359,25 +400,15 @@ pub(crate) fn write_dictionary_f64<'v>(
     };
     let size = dictionary.len() * 8;
     file.write_page(&mut totals, CompressedPage::new(page, size))?;
-    for block in blocks {
-        for values in block.chunks(PAGE_ROWS) {
-            put_definition_levels(&mut buf, values);
-            buf.put_u8(width);
-            let mut i = 0;
-            while i < values.len() {
-                let bits = values[i].to_bits();
-                let run = values[i..]
-                    .iter()
-                    .position(|x| x.to_bits() != bits)
-                    .unwrap_or(values.len() - i);
-                if !values[i].is_nan() {
-                    put_rle_run(&mut buf, run, index[&bits], value_bytes);
-                }
-                i += run;
-            }
-            let page = data_page(buf.split().freeze(), values.len(), Encoding::RLE_DICTIONARY)?;
-            file.write_page(&mut totals, page)?;
+    for runs in pages {
+        put_definition_levels(&mut buf, runs.iter().map(|r| (r.present(), r.len)));
+        buf.put_u8(width);
+        for run in runs.iter().filter(|r| r.present()) {
+            put_rle_run(&mut buf, run.len, index[&run.bits], value_bytes);
         }
+        let rows = runs.iter().map(|r| r.len).sum();
+        let page = data_page(buf.split().freeze(), rows, Encoding::RLE_DICTIONARY)?;
+        file.write_page(&mut totals, page)?;
     }
     file.finish_column(totals, Compression::UNCOMPRESSED, None)?;
     Ok(true)
