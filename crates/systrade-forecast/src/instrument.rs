@@ -188,6 +188,32 @@ impl ForecastInputs {
         cross: &CrossSectionalInputs,
     ) -> Result<Vec<DailySeries>, ForecastError> {
         let mut shared = SharedInputs::default();
+        // the EWMAs of the ewmac family, computed side by side per input list before the rules
+        // ask for them one by one (an input that fails is reported by the rule below)
+        let mut spans: Vec<(usize, Vec<usize>)> = Vec::new();
+        for (name, _) in &config.forecast_weights {
+            let Some(rule) = config.rules.get(name) else {
+                continue;
+            };
+            let (fast, slow) = match rule.function {
+                RuleFunction::Ewmac { lfast, lslow }
+                | RuleFunction::EwmacCalcVol { lfast, lslow, .. } => (lfast, lslow),
+                RuleFunction::Accel { lfast } | RuleFunction::MrWings { lfast } => {
+                    (lfast, 4 * lfast)
+                }
+                _ => continue,
+            };
+            let Ok(a) = shared.aligned(&rule.data, |d| self.input(d, cross, name)) else {
+                continue;
+            };
+            match spans.iter_mut().find(|(i, _)| *i == a) {
+                Some((_, list)) => list.extend([fast, slow]),
+                None => spans.push((a, vec![fast, slow])),
+            }
+        }
+        for (a, list) in spans {
+            shared.prepare_ewmas(a, &list);
+        }
         let mut attenuation: Option<DailySeries> = None;
         config
             .forecast_weights
@@ -284,6 +310,24 @@ impl SharedInputs {
         let e = rules::ewmac_average(&self.inputs[a].columns[0], span);
         self.ewmas.push(((a, span), e));
         self.ewmas.len() - 1
+    }
+
+    /// Computes the EWMAs of `spans` on input list `a` that are not there yet, side by side
+    /// ([`systrade_series::ewm_means`]: the same values as [`rules::ewmac_average`] one by one).
+    fn prepare_ewmas(&mut self, a: usize, spans: &[usize]) {
+        let mut missing: Vec<usize> = Vec::new();
+        for &span in spans {
+            if !missing.contains(&span) && !self.ewmas.iter().any(|(k, _)| *k == (a, span)) {
+                missing.push(span);
+            }
+        }
+        let params: Vec<(systrade_series::Ewm, usize)> = missing
+            .iter()
+            .map(|&span| (systrade_series::Ewm::span(span as f64), 1))
+            .collect();
+        let values = systrade_series::ewm_means(&self.inputs[a].columns[0], &params);
+        self.ewmas
+            .extend(missing.into_iter().map(|span| (a, span)).zip(values));
     }
 
     /// The forward-filled volatility `key` of input list `a`, computed once.

@@ -111,6 +111,71 @@ pub fn ewm_mean(values: &[f64], ewm: Ewm, min_periods: usize) -> Vec<f64> {
     out
 }
 
+/// [`ewm_mean`] of one series for several `(ewm, min_periods)` at once, each result bit for bit
+/// what [`ewm_mean`] gives alone. Each step of the recursion divides by a value that depends on
+/// the previous step, so one EWMA waits on its divisions; computed side by side (four at a time),
+/// the processor overlaps the independent ones'.
+pub fn ewm_means(values: &[f64], params: &[(Ewm, usize)]) -> Vec<Vec<f64>> {
+    let mut out = Vec::with_capacity(params.len());
+    for group in params.chunks(4) {
+        match group {
+            [a, b, c, d] => out.extend(ewm_means_side_by_side(values, [*a, *b, *c, *d])),
+            [a, b, c] => out.extend(ewm_means_side_by_side(values, [*a, *b, *c])),
+            [a, b] => out.extend(ewm_means_side_by_side(values, [*a, *b])),
+            [a] => out.push(ewm_mean(values, a.0, a.1)),
+            _ => {}
+        }
+    }
+    out
+}
+
+/// [`ewm_means`] for `K` EWMAs in one loop: [`ewm_mean`]'s recursion for each, without its
+/// shortcut over runs at the fixed point (which leaves the results unchanged).
+fn ewm_means_side_by_side<const K: usize>(
+    values: &[f64],
+    params: [(Ewm, usize); K],
+) -> [Vec<f64>; K] {
+    let factor: [f64; K] = params.map(|(ewm, _)| 1.0 - ewm.smoothing());
+    let minp: [usize; K] = params.map(|(_, m)| min_obs(m));
+    let mut out: [Vec<f64>; K] = std::array::from_fn(|_| Vec::with_capacity(values.len()));
+    let Some(&first) = values.first() else {
+        return out;
+    };
+    let mut weighted = [first; K];
+    let mut old_wt = [1.0_f64; K];
+    let mut nobs = usize::from(!first.is_nan());
+    for k in 0..K {
+        out[k].push(if nobs >= minp[k] {
+            weighted[k]
+        } else {
+            f64::NAN
+        });
+    }
+    for &cur in &values[1..] {
+        let is_obs = !cur.is_nan();
+        nobs += usize::from(is_obs);
+        for k in 0..K {
+            if !weighted[k].is_nan() {
+                old_wt[k] *= factor[k];
+                if is_obs {
+                    if weighted[k] != cur {
+                        weighted[k] = (old_wt[k] * weighted[k] + cur) / (old_wt[k] + 1.0);
+                    }
+                    old_wt[k] += 1.0;
+                }
+            } else if is_obs {
+                weighted[k] = cur;
+            }
+            out[k].push(if nobs >= minp[k] {
+                weighted[k]
+            } else {
+                f64::NAN
+            });
+        }
+    }
+    out
+}
+
 /// `x.ewm(span=span, min_periods=m).mean()`; see [`ewm_mean`].
 pub fn ewma_span(values: &[f64], span: f64, min_periods: usize) -> Vec<f64> {
     ewm_mean(values, Ewm::span(span), min_periods)
@@ -224,7 +289,7 @@ mod tests {
     }
 
     #[test]
-    fn runs_at_the_fixed_point_match_the_stepwise_recursion_bit_for_bit() {
+    fn runs_at_the_fixed_point_and_side_by_side_match_the_stepwise_recursion_bit_for_bit() {
         let nan = f64::NAN;
         let mut cases: Vec<Vec<f64>> = Vec::new();
         // a weight that changes, then stays for thousands of rows, with NaN gaps and signed zeros
@@ -241,6 +306,18 @@ mod tests {
         cases.push(x);
         // constant from the start, and a price-like series that never settles
         cases.push(vec![1.0 / 3.0; 8000]);
+        // infinities (a NaN mean that restarts), NaN first, and nothing at all
+        cases.push(vec![
+            nan,
+            1.0,
+            f64::INFINITY,
+            2.0,
+            f64::NEG_INFINITY,
+            3.0,
+            nan,
+            4.0,
+        ]);
+        cases.push(Vec::new());
         cases.push(
             (0..8000)
                 .map(|k| 100.0 + ((k * 37) % 101) as f64 / 7.0)
@@ -261,6 +338,26 @@ mod tests {
                         assert!(
                             a.to_bits() == b.to_bits() || (a.is_nan() && b.is_nan()),
                             "row {t}: {a} != {b} ({ewm:?}, min_periods {minp})"
+                        );
+                    }
+                }
+            }
+            // side by side (groups of four, three, two and one), each as it is alone
+            let params: Vec<(Ewm, usize)> = [Ewm::span(125.0), Ewm::span(10.0), Ewm::com(2.0)]
+                .into_iter()
+                .flat_map(|e| [(e, 1), (e, 50), (e, 7000)])
+                .chain([(Ewm::span(1.5), 3), (Ewm::span(64.0), 1)])
+                .collect();
+            for n in [params.len(), 7, 6, 5, 1] {
+                let together = ewm_means(values, &params[..n]);
+                assert_eq!(together.len(), n);
+                for ((ewm, minp), got) in params.iter().zip(&together) {
+                    let alone = ewm_mean(values, *ewm, *minp);
+                    assert_eq!(got.len(), alone.len());
+                    for (t, (a, b)) in got.iter().zip(&alone).enumerate() {
+                        assert!(
+                            a.to_bits() == b.to_bits() || (a.is_nan() && b.is_nan()),
+                            "row {t}: {a} != {b} ({ewm:?}, min_periods {minp}, {n} together)"
                         );
                     }
                 }

@@ -28,7 +28,7 @@ pub mod weekly;
 
 pub use calendar::{business_day_floor, business_days, is_business_day, next_business_day};
 pub use covariance::{EwmCorrelation, EwmCov};
-pub use ewm::{Ewm, ewm_mean, ewm_std, ewm_var, ewma_com, ewma_span};
+pub use ewm::{Ewm, ewm_mean, ewm_means, ewm_std, ewm_var, ewma_com, ewma_span};
 pub use index::{reindex, reindex_ffill};
 pub use ops::{bfill, clip, cumsum, diff, ffill, shift};
 pub use resample::{
