@@ -4,8 +4,6 @@
 //! Sums use pandas' Kahan-compensated add/remove updates, so results match to the last bit in
 //! ordinary cases.
 
-use std::collections::VecDeque;
-
 /// Window `t` is `[start(t), t]`.
 fn window_start(t: usize, window: usize) -> usize {
     (t + 1).saturating_sub(window)
@@ -159,7 +157,12 @@ pub fn rolling_std(values: &[f64], window: usize, min_periods: usize) -> Vec<f64
         .collect()
 }
 
-/// Monotonic-deque rolling extreme; `better(a, b)` says `a` displaces `b` from the back.
+/// Rolling extreme of the non-NaN values of windows of `window` rows (van Herk / Gil-Werman):
+/// the rows are cut into blocks of `window`; each window is the end of one block and the start
+/// of the next, so its extreme is the better of a suffix extreme and a prefix extreme, each
+/// computed in one pass. `better(a, b)` says `a` wins over `b`; on a tie the later row's value is
+/// taken (what a monotonic deque that lets a new value displace equal older ones returns, which
+/// tells −0 and +0 apart). NaN below `max(min_periods, 1)` non-NaN values in the window.
 fn rolling_extreme(
     values: &[f64],
     window: usize,
@@ -167,40 +170,63 @@ fn rolling_extreme(
     better: impl Fn(f64, f64) -> bool,
 ) -> Vec<f64> {
     assert!(window >= 1, "rolling window must be >= 1");
-    let mut q: VecDeque<usize> = VecDeque::new();
-    let mut nobs = 0usize;
-    let mut out = Vec::with_capacity(values.len());
-    for (t, &v) in values.iter().enumerate() {
-        if !v.is_nan() {
-            nobs += 1;
-            while q.back().is_some_and(|&b| better(v, values[b])) {
-                q.pop_back();
-            }
-            q.push_back(t);
+    let n = values.len();
+    // NaN = no value yet: any value wins over it, it wins over nothing
+    let later_wins = |later: f64, earlier: f64| {
+        if earlier.is_nan() || later.is_nan() {
+            if later.is_nan() { earlier } else { later }
+        } else if better(earlier, later) {
+            earlier
+        } else {
+            later
         }
-        let start = window_start(t, window);
+    };
+    // prefix[i]: the extreme of its block up to row i; suffix[i]: from row i to its block's end
+    let mut prefix = Vec::with_capacity(n);
+    for (i, &x) in values.iter().enumerate() {
+        prefix.push(if i.is_multiple_of(window) {
+            x
+        } else {
+            later_wins(x, prefix[i - 1])
+        });
+    }
+    let mut suffix = vec![f64::NAN; n];
+    for i in (0..n).rev() {
+        suffix[i] = if i + 1 == n || (i + 1).is_multiple_of(window) {
+            values[i]
+        } else {
+            later_wins(suffix[i + 1], values[i])
+        };
+    }
+    let minp = min_periods.max(1);
+    let mut nobs = 0usize;
+    let mut out = Vec::with_capacity(n);
+    for t in 0..n {
+        nobs += usize::from(!values[t].is_nan());
         if t >= window && !values[t - window].is_nan() {
             nobs -= 1;
         }
-        while q.front().is_some_and(|&f| f < start) {
-            q.pop_front();
-        }
-        out.push(match q.front() {
-            Some(&f) if nobs >= min_periods.max(1) => values[f],
-            _ => f64::NAN,
-        });
+        let start = window_start(t, window);
+        // the window is rows start..=t: one block's suffix from `start`, the next one's prefix
+        // up to `t` (or one prefix when it starts a block)
+        let extreme = if start.is_multiple_of(window) {
+            prefix[t]
+        } else {
+            later_wins(prefix[t], suffix[start])
+        };
+        out.push(if nobs >= minp { extreme } else { f64::NAN });
     }
     out
 }
 
 /// Rolling maximum of non-NaN values, pandas `x.rolling(n, min_periods=m).max()`.
 pub fn rolling_max(values: &[f64], window: usize, min_periods: usize) -> Vec<f64> {
-    rolling_extreme(values, window, min_periods, |a, b| a >= b)
+    rolling_extreme(values, window, min_periods, |a, b| a > b)
 }
 
 /// Rolling minimum of non-NaN values, pandas `x.rolling(n, min_periods=m).min()`.
 pub fn rolling_min(values: &[f64], window: usize, min_periods: usize) -> Vec<f64> {
-    rolling_extreme(values, window, min_periods, |a, b| a <= b)
+    rolling_extreme(values, window, min_periods, |a, b| a < b)
 }
 
 /// Rolling quantile with linear interpolation, pandas `x.rolling(n, min_periods=m).quantile(q)`:
@@ -771,6 +797,88 @@ mod tests {
             &rolling_min(&x, 3, 2),
             &[NAN, NAN, 1.0, 1.0, 1.0, 2.0, NAN, NAN],
         );
+    }
+
+    /// The monotonic-deque rolling extreme (pandas' algorithm): a new value displaces equal or
+    /// worse older ones from the back, the front is the window's extreme.
+    fn deque_extreme(
+        values: &[f64],
+        window: usize,
+        min_periods: usize,
+        displaces: impl Fn(f64, f64) -> bool,
+    ) -> Vec<f64> {
+        let mut q: std::collections::VecDeque<usize> = std::collections::VecDeque::new();
+        let mut nobs = 0usize;
+        let mut out = Vec::new();
+        for (t, &v) in values.iter().enumerate() {
+            if !v.is_nan() {
+                nobs += 1;
+                while q.back().is_some_and(|&b| displaces(v, values[b])) {
+                    q.pop_back();
+                }
+                q.push_back(t);
+            }
+            if t >= window && !values[t - window].is_nan() {
+                nobs -= 1;
+            }
+            while q.front().is_some_and(|&f| f < window_start(t, window)) {
+                q.pop_front();
+            }
+            out.push(match q.front() {
+                Some(&f) if nobs >= min_periods.max(1) => values[f],
+                _ => NAN,
+            });
+        }
+        out
+    }
+
+    #[test]
+    fn rolling_extremes_equal_the_monotonic_deque() {
+        let mut x: u64 = 11;
+        let values: Vec<f64> = (0..2000)
+            .map(|t| {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                match t % 53 {
+                    0..3 => NAN,
+                    // both zeros among equal values: the later one is returned
+                    3 | 4 => {
+                        if x.is_multiple_of(2) {
+                            -0.0
+                        } else {
+                            0.0
+                        }
+                    }
+                    _ => ((x >> 40) % 9) as f64 - 4.0,
+                }
+            })
+            .chain(std::iter::repeat_n(NAN, 30))
+            .chain((0..40).map(|t| t as f64))
+            .collect();
+        for window in [1usize, 2, 3, 7, 10, 64, 320, 1999, 5000] {
+            for minp in [0, 1, window.div_ceil(2), window] {
+                for (got, want, what) in [
+                    (
+                        rolling_max(&values, window, minp),
+                        deque_extreme(&values, window, minp, |a, b| a >= b),
+                        "max",
+                    ),
+                    (
+                        rolling_min(&values, window, minp),
+                        deque_extreme(&values, window, minp, |a, b| a <= b),
+                        "min",
+                    ),
+                ] {
+                    for (t, (a, b)) in got.iter().zip(&want).enumerate() {
+                        assert!(
+                            a.to_bits() == b.to_bits() || (a.is_nan() && b.is_nan()),
+                            "{what} window {window} min_periods {minp} at {t}: {a} {b}"
+                        );
+                    }
+                }
+            }
+        }
     }
 
     /// The obvious O(window) version: the window's values kept sorted.
