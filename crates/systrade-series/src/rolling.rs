@@ -168,51 +168,64 @@ fn rolling_extreme(
     window: usize,
     min_periods: usize,
     better: impl Fn(f64, f64) -> bool,
+    absent: f64,
 ) -> Vec<f64> {
     assert!(window >= 1, "rolling window must be >= 1");
     let n = values.len();
-    // NaN = no value yet: any value wins over it, it wins over nothing
+    // a NaN row takes part as `absent` (−∞ for a maximum, +∞ for a minimum), which every value
+    // wins over or ties with (a tie with a real ±∞ gives the same bits); so no branch on NaN
     let later_wins = |later: f64, earlier: f64| {
-        if earlier.is_nan() || later.is_nan() {
-            if later.is_nan() { earlier } else { later }
-        } else if better(earlier, later) {
+        if better(earlier, later) {
             earlier
         } else {
             later
         }
     };
+    let value = |x: f64| if x.is_nan() { absent } else { x };
     // prefix[i]: the extreme of its block up to row i; suffix[i]: from row i to its block's end
     let mut prefix = Vec::with_capacity(n);
-    for (i, &x) in values.iter().enumerate() {
-        prefix.push(if i.is_multiple_of(window) {
-            x
-        } else {
-            later_wins(x, prefix[i - 1])
-        });
+    for block in values.chunks(window) {
+        let mut acc = value(block[0]);
+        prefix.push(acc);
+        for &x in &block[1..] {
+            acc = later_wins(value(x), acc);
+            prefix.push(acc);
+        }
     }
     let mut suffix = vec![f64::NAN; n];
-    for i in (0..n).rev() {
-        suffix[i] = if i + 1 == n || (i + 1).is_multiple_of(window) {
-            values[i]
-        } else {
-            later_wins(suffix[i + 1], values[i])
-        };
+    for (block, out) in values.chunks(window).zip(suffix.chunks_mut(window)) {
+        let last = block.len() - 1;
+        let mut acc = value(block[last]);
+        out[last] = acc;
+        for i in (0..last).rev() {
+            acc = later_wins(acc, value(block[i]));
+            out[i] = acc;
+        }
     }
     let minp = min_periods.max(1);
     let mut nobs = 0usize;
     let mut out = Vec::with_capacity(n);
+    // (t + 1) mod window, counted rather than divided for
+    let mut phase = 0usize;
     for t in 0..n {
         nobs += usize::from(!values[t].is_nan());
-        if t >= window && !values[t - window].is_nan() {
-            nobs -= 1;
+        phase += 1;
+        if phase == window {
+            phase = 0;
         }
-        let start = window_start(t, window);
-        // the window is rows start..=t: one block's suffix from `start`, the next one's prefix
-        // up to `t` (or one prefix when it starts a block)
-        let extreme = if start.is_multiple_of(window) {
+        // the window is rows start..=t: one prefix when it starts a block (and up to the first
+        // full window), else one block's suffix from `start` and the next one's prefix up to `t`
+        let extreme = if t < window {
             prefix[t]
         } else {
-            later_wins(prefix[t], suffix[start])
+            if !values[t - window].is_nan() {
+                nobs -= 1;
+            }
+            if phase == 0 {
+                prefix[t]
+            } else {
+                later_wins(prefix[t], suffix[t + 1 - window])
+            }
         };
         out.push(if nobs >= minp { extreme } else { f64::NAN });
     }
@@ -221,12 +234,12 @@ fn rolling_extreme(
 
 /// Rolling maximum of non-NaN values, pandas `x.rolling(n, min_periods=m).max()`.
 pub fn rolling_max(values: &[f64], window: usize, min_periods: usize) -> Vec<f64> {
-    rolling_extreme(values, window, min_periods, |a, b| a > b)
+    rolling_extreme(values, window, min_periods, |a, b| a > b, f64::NEG_INFINITY)
 }
 
 /// Rolling minimum of non-NaN values, pandas `x.rolling(n, min_periods=m).min()`.
 pub fn rolling_min(values: &[f64], window: usize, min_periods: usize) -> Vec<f64> {
-    rolling_extreme(values, window, min_periods, |a, b| a < b)
+    rolling_extreme(values, window, min_periods, |a, b| a < b, f64::INFINITY)
 }
 
 /// Rolling quantile with linear interpolation, pandas `x.rolling(n, min_periods=m).quantile(q)`:
@@ -855,6 +868,16 @@ mod tests {
             })
             .chain(std::iter::repeat_n(NAN, 30))
             .chain((0..40).map(|t| t as f64))
+            // infinities, as real values among the NaN rows they stand in for
+            .chain([
+                f64::NEG_INFINITY,
+                NAN,
+                f64::INFINITY,
+                NAN,
+                1.0,
+                f64::NEG_INFINITY,
+            ])
+            .chain([NAN, f64::INFINITY, NAN, NAN, -2.0, NAN, NAN])
             .collect();
         for window in [1usize, 2, 3, 7, 10, 64, 320, 1999, 5000] {
             for minp in [0, 1, window.div_ceil(2), window] {
