@@ -300,6 +300,10 @@ fn rolling_quantile_low(values: &[f64], window: usize, min_periods: usize, q: f6
     // selection, and a bound past which the threshold is lowered
     let keep = |n: usize| (needed(n) * 2 + 16).min(n);
     let most = |n: usize| keep(n) * 2 + 32;
+    // the sizes and the position of the quantile for the last count of values (it changes at
+    // most by one a step, and not at all once the window is full)
+    let mut sizes_of = usize::MAX;
+    let (mut sizes, mut position) = ((0, 0, 0), QuantilePosition::new(0, min_periods, q));
     // the window's non-NaN values below `threshold` (all of them when `None`), sorted
     let mut low: Vec<f64> = Vec::new();
     let mut threshold: Option<f64> = None;
@@ -327,7 +331,13 @@ fn rolling_quantile_low(values: &[f64], window: usize, min_periods: usize, q: f6
             }
         }
         let n = low.len() + rest;
-        if low.len() < needed(n) {
+        if n != sizes_of {
+            sizes_of = n;
+            sizes = (needed(n), keep(n), most(n));
+            position = QuantilePosition::new(n, min_periods, q);
+        }
+        let (needed_n, keep_n, most_n) = sizes;
+        if low.len() < needed_n {
             // too few below the threshold: the `keep(n)` smallest of the window (and any equal
             // to the largest of them) become the new low values
             scratch.clear();
@@ -337,7 +347,7 @@ fn rolling_quantile_low(values: &[f64], window: usize, min_periods: usize, q: f6
                     .copied()
                     .filter(|x| !x.is_nan()),
             );
-            let m = keep(n);
+            let m = keep_n;
             threshold = None;
             if m < n {
                 let (_, pivot, above) = scratch.select_nth_unstable_by(m, f64::total_cmp);
@@ -357,39 +367,68 @@ fn rolling_quantile_low(values: &[f64], window: usize, min_periods: usize, q: f6
             }
             low.sort_unstable_by(f64::total_cmp);
             rest = n - low.len();
-        } else if low.len() > most(n) {
+        } else if low.len() > most_n {
             // too many below the threshold: lowered to the `keep(n)`-th smallest, unless ties
             // there would leave too few below it
-            let th = low[keep(n)];
+            let th = low[keep_n];
             let at = below(&low, th);
-            if at >= needed(n) {
+            if at >= needed_n {
                 rest += low.len() - at;
                 low.truncate(at);
                 threshold = Some(th);
             }
         }
-        out.push(window_quantile(n, min_periods, q, |i| low[i]));
+        out.push(position.of(|i| low[i]));
     }
     out
+}
+
+/// Where the quantile `q` of `count` values lies (computed once for a count by
+/// [`rolling_quantile_low`]).
+#[derive(Debug, Clone, Copy)]
+enum QuantilePosition {
+    /// Fewer than `min_periods` values: NaN.
+    TooFew,
+    /// The `j`-th smallest value exactly.
+    At(usize),
+    /// Between the `j`-th and `j + 1`-th smallest, at `h − j`.
+    Between(usize, f64),
+}
+
+impl QuantilePosition {
+    fn new(count: usize, min_periods: usize, q: f64) -> Self {
+        if count < min_periods.max(1) {
+            return Self::TooFew;
+        }
+        if count == 1 {
+            return Self::At(0);
+        }
+        let h = q * (count - 1) as f64;
+        let j = h as usize;
+        if h == j as f64 {
+            Self::At(j)
+        } else {
+            Self::Between(j, h - j as f64)
+        }
+    }
+
+    /// The quantile, with `kth(i)` the `i`-th smallest value.
+    fn of(self, kth: impl Fn(usize) -> f64) -> f64 {
+        match self {
+            Self::TooFew => f64::NAN,
+            Self::At(j) => kth(j),
+            Self::Between(j, fraction) => {
+                let (lo, hi) = (kth(j), kth(j + 1));
+                lo + (hi - lo) * fraction
+            }
+        }
+    }
 }
 
 /// The quantile of a window of `count` values whose `i`-th smallest is `kth(i)` (NaN below
 /// `min_periods`).
 fn window_quantile(count: usize, min_periods: usize, q: f64, kth: impl Fn(usize) -> f64) -> f64 {
-    if count < min_periods.max(1) {
-        return f64::NAN;
-    }
-    if count == 1 {
-        return kth(0);
-    }
-    let h = q * (count - 1) as f64;
-    let j = h as usize;
-    if h == j as f64 {
-        kth(j)
-    } else {
-        let (lo, hi) = (kth(j), kth(j + 1));
-        lo + (hi - lo) * (h - j as f64)
-    }
+    QuantilePosition::new(count, min_periods, q).of(kth)
 }
 
 /// [`rolling_quantile`] over a sorted copy of the window.
