@@ -128,9 +128,11 @@ pub fn cross_sectional_inputs(
         || demeaned_factors(data, asset_classes, &classes, &needs.factors, peers),
     );
     let mut cross = vec![CrossSectionalInputs::default(); n];
-    for (i, c) in cross.iter_mut().enumerate() {
-        c.normalised_price_for_asset_class = normalised.as_ref().and_then(|v| v[i].clone());
-        c.median_carry_for_asset_class = median.as_ref().and_then(|v| v[i].clone());
+    for (c, p) in cross.iter_mut().zip(normalised.into_iter().flatten()) {
+        c.normalised_price_for_asset_class = p;
+    }
+    for (c, m) in cross.iter_mut().zip(median.into_iter().flatten()) {
+        c.median_carry_for_asset_class = m;
     }
     for (spec, demeaned) in factors {
         for (c, d) in cross.iter_mut().zip(demeaned) {
@@ -245,21 +247,27 @@ fn demeaned_factors<'s>(
                 .expect("every spec's factor is among the distinct ones");
             let values = &values[at];
             let factors = &values.instruments;
-            let averages: Vec<Option<DailySeries>> = match method {
+            // the average each instrument's factor is demeaned by (shared, not copied)
+            let mut all_assets: Option<DailySeries> = None;
+            let mut by_class: BTreeMap<&str, DailySeries> = BTreeMap::new();
+            let mut own: Vec<Option<DailySeries>> = Vec::new();
+            match method {
                 DemeanMethod::CurrentAllAssets | DemeanMethod::HistoricAllAssets => {
                     let all: Vec<&DailySeries> = factors.iter().flatten().collect();
                     let mut avg = cross_sectional_mean(&all);
                     if *method == DemeanMethod::HistoricAllAssets {
                         avg = historic_average(&avg);
                     }
-                    vec![Some(avg); factors.len()]
+                    all_assets = Some(avg);
                 }
-                DemeanMethod::OwnHistoric => factors
-                    .par_iter()
-                    .map(|f| f.as_ref().map(historic_average))
-                    .collect(),
+                DemeanMethod::OwnHistoric => {
+                    own = factors
+                        .par_iter()
+                        .map(|f| f.as_ref().map(historic_average))
+                        .collect();
+                }
                 DemeanMethod::AssetClass => {
-                    let class_avg: BTreeMap<&str, DailySeries> = classes
+                    by_class = classes
                         .par_iter()
                         .map(|(class, members)| {
                             let series: Vec<&DailySeries> = members
@@ -276,16 +284,21 @@ fn demeaned_factors<'s>(
                             (class.as_str(), cross_sectional_mean(&series))
                         })
                         .collect();
-                    asset_classes
-                        .iter()
-                        .map(|class| class_avg.get((*class)?).cloned())
-                        .collect()
                 }
-            };
+            }
+            let averages: Vec<Option<&DailySeries>> = (0..factors.len())
+                .map(|i| match method {
+                    DemeanMethod::CurrentAllAssets | DemeanMethod::HistoricAllAssets => {
+                        all_assets.as_ref()
+                    }
+                    DemeanMethod::OwnHistoric => own[i].as_ref(),
+                    DemeanMethod::AssetClass => by_class.get(asset_classes[i]?),
+                })
+                .collect();
             let demeaned = factors
                 .par_iter()
                 .zip(&averages)
-                .map(|(f, a)| Some(demeaned_factor_value(f.as_ref()?, a.as_ref()?)))
+                .map(|(f, a)| Some(demeaned_factor_value(f.as_ref()?, (*a)?)))
                 .collect();
             (*spec, demeaned)
         })
