@@ -683,6 +683,123 @@ mod tests {
         }
     }
 
+    /// The pages this crate encodes itself ([`crate::pages`]) read the same in pyarrow (what
+    /// pandas and most Python tools use) as the values written: dictionary-encoded `rule` and
+    /// `scalar`, repeated delta-encoded date pages, PLAIN floats with NaN runs across page
+    /// boundaries, −0, an empty rule. Skipped, saying so, without python3 and pyarrow
+    /// (`.ci/run` installs pyarrow).
+    #[test]
+    #[allow(clippy::print_stderr)] // says when pyarrow is missing
+    fn pyarrow_reads_what_was_written() {
+        let python = "import pyarrow";
+        let has_pyarrow = std::process::Command::new("python3")
+            .args(["-c", python])
+            .output()
+            .is_ok_and(|o| o.status.success());
+        if !has_pyarrow {
+            eprintln!("skipped: python3 with pyarrow is not installed (pip install pyarrow)");
+            return;
+        }
+        let start = NaiveDate::from_ymd_opt(2001, 3, 1).unwrap();
+        let n = crate::pages::PAGE_ROWS + 1500;
+        let day = |i: usize| start + chrono::TimeDelta::days(i as i64);
+        let mut series: Vec<ForecastSeries> = (0..3)
+            .map(|r| ForecastSeries {
+                rule: format!("rule_{r}"),
+                dates: (r..n).map(day).collect(),
+                raw: (r..n)
+                    .map(|i| match i % 9000 {
+                        0..700 => f64::NAN,
+                        700..710 => -0.0,
+                        _ => (i as f64 * 0.37).sin() * 1e3,
+                    })
+                    .collect(),
+                scalar: (r..n)
+                    .map(|i| if i < 300 { f64::NAN } else { 10.0 + r as f64 })
+                    .collect(),
+                capped: (r..n)
+                    .map(|i| ((i as f64 * 0.37).sin() * 40.0).clamp(-20.0, 20.0))
+                    .collect(),
+            })
+            .collect();
+        series.push(ForecastSeries {
+            rule: "empty".into(),
+            dates: Vec::new(),
+            raw: Vec::new(),
+            scalar: Vec::new(),
+            capped: Vec::new(),
+        });
+        let dir = tempfile::tempdir().unwrap();
+        // scalars constant per rule (a dictionary), then varying daily (PLAIN)
+        for daily in [false, true] {
+            if daily {
+                for s in &mut series {
+                    for (i, x) in s.scalar.iter_mut().enumerate() {
+                        *x = 1.0 + i as f64 / 7.0;
+                    }
+                }
+            }
+            let file = dir.path().join(format!("X{daily}.parquet"));
+            std::fs::write(&file, encode_forecasts(&series).unwrap()).unwrap();
+            // the expected rows, one per line: rule, date (µs), then raw, scalar and capped as
+            // the bits of the double or `null`
+            let bits = |x: f64| {
+                if x.is_nan() {
+                    "null".to_string()
+                } else {
+                    x.to_bits().to_string()
+                }
+            };
+            let mut expected = String::new();
+            for s in &series {
+                for i in 0..s.dates.len() {
+                    expected.push_str(&format!(
+                        "{} {} {} {} {}\n",
+                        s.rule,
+                        midnight_micros(s.dates[i]),
+                        bits(s.raw[i]),
+                        bits(s.scalar[i]),
+                        bits(s.capped[i])
+                    ));
+                }
+            }
+            let want = dir.path().join("expected.txt");
+            std::fs::write(&want, expected).unwrap();
+            let script = r#"
+import struct, sys
+import pyarrow.parquet as pq
+t = pq.read_table(sys.argv[1])
+cols = {c: t.column(c).to_pylist() for c in ["rule", "date", "raw", "scalar", "capped"]}
+def bits(x):
+    return "null" if x is None else str(struct.unpack("<Q", struct.pack("<d", x))[0])
+def micros(d):
+    return str((d - d.__class__(1970, 1, 1)) // d.resolution) if d is not None else "null"
+got = ["%s %s %s %s %s" % (cols["rule"][i], micros(cols["date"][i]), bits(cols["raw"][i]),
+       bits(cols["scalar"][i]), bits(cols["capped"][i])) for i in range(t.num_rows)]
+want = open(sys.argv[2]).read().splitlines()
+if str(t.schema.field("date").type) != "timestamp[us]" or t.schema.field("rule").type not in ("string", "large_string"):
+    sys.exit("schema: %s" % t.schema)
+if got != want:
+    bad = next(i for i in range(min(len(got), len(want))) if got[i] != want[i]) if len(got) == len(want) else None
+    sys.exit("rows %d vs %d; first difference at %s: %s / %s" % (len(got), len(want), bad,
+             got[bad] if bad is not None else "", want[bad] if bad is not None else ""))
+"#;
+            let out = std::process::Command::new("python3")
+                .arg("-c")
+                .arg(script)
+                .arg(&file)
+                .arg(&want)
+                .output()
+                .unwrap();
+            assert!(
+                out.status.success(),
+                "pyarrow read {} differently: {}",
+                file.display(),
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+    }
+
     #[test]
     fn parquet_round_trip_keeps_nan_and_order() {
         let d = |day| NaiveDate::from_ymd_opt(2024, 1, day).unwrap();
