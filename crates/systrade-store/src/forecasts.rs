@@ -730,16 +730,20 @@ mod tests {
             capped: Vec::new(),
         });
         let dir = tempfile::tempdir().unwrap();
-        // scalars constant per rule (a dictionary), then varying daily (PLAIN)
-        for daily in [false, true] {
-            if daily {
+        // scalars constant per rule (a dictionary), then varying daily (PLAIN), then no rows at
+        // all (column chunks without pages)
+        for case in ["constant", "daily", "empty"] {
+            if case == "empty" {
+                series.clear();
+            }
+            if case == "daily" {
                 for s in &mut series {
                     for (i, x) in s.scalar.iter_mut().enumerate() {
                         *x = 1.0 + i as f64 / 7.0;
                     }
                 }
             }
-            let file = dir.path().join(format!("X{daily}.parquet"));
+            let file = dir.path().join(format!("X_{case}.parquet"));
             std::fs::write(&file, encode_forecasts(&series).unwrap()).unwrap();
             // the expected rows, one per line: rule, date (µs), then raw, scalar and capped as
             // the bits of the double or `null`

@@ -54,7 +54,8 @@ impl ChunkTotals {
     fn add(&mut self, spec: &PageWriteSpec, encodings: &[Encoding]) -> Result<()> {
         let size =
             |n: usize| i64::try_from(n).map_err(|_| ParquetError::General("page too large".into()));
-        let offset = size(usize::try_from(spec.offset).unwrap_or(usize::MAX))?;
+        let offset = i64::try_from(spec.offset)
+            .map_err(|_| ParquetError::General("file too large".into()))?;
         match spec.page_type {
             PageType::DICTIONARY_PAGE => self.dictionary_offset = Some(offset),
             _ => {
