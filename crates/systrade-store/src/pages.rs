@@ -284,6 +284,22 @@ impl Run {
     }
 }
 
+/// A dictionary page of `entries` values, PLAIN-encoded in `body`, uncompressed.
+fn dictionary_page(body: Bytes, entries: usize) -> Result<CompressedPage> {
+    let size = body.len();
+    let num_values =
+        u32::try_from(entries).map_err(|_| ParquetError::General("dictionary too large".into()))?;
+    Ok(CompressedPage::new(
+        Page::DictionaryPage {
+            buf: body,
+            num_values,
+            encoding: Encoding::PLAIN,
+            is_sorted: false,
+        },
+        size,
+    ))
+}
+
 /// Writes the definition levels of a page (1 = present, 0 = missing) from its runs (`present`
 /// says which are present; neighbours alike are merged): the 4-byte length, then RLE runs.
 fn put_definition_levels(buf: &mut BytesMut, runs: impl Iterator<Item = (bool, usize)>) {
@@ -392,15 +408,8 @@ pub(crate) fn write_dictionary_f64<'v>(
     let mut totals = ChunkTotals::default();
     let mut buf = BytesMut::with_capacity(dictionary.len() * 8);
     put_f64s(&mut buf, &dictionary);
-    let page = Page::DictionaryPage {
-        buf: buf.split().freeze(),
-        num_values: u32::try_from(dictionary.len())
-            .map_err(|_| ParquetError::General("dictionary too large".into()))?,
-        encoding: Encoding::PLAIN,
-        is_sorted: false,
-    };
-    let size = dictionary.len() * 8;
-    file.write_page(&mut totals, CompressedPage::new(page, size))?;
+    let page = dictionary_page(buf.split().freeze(), dictionary.len())?;
+    file.write_page(&mut totals, page)?;
     for runs in pages {
         put_definition_levels(&mut buf, runs.iter().map(|r| (r.present(), r.len)));
         buf.put_u8(width);
@@ -439,15 +448,8 @@ pub(crate) fn write_repeated_strings<'v>(
         buf.put_u32_le(len);
         buf.put_slice(value.as_bytes());
     }
-    let size = buf.len();
-    let page = Page::DictionaryPage {
-        buf: buf.split().freeze(),
-        num_values: u32::try_from(dictionary.len())
-            .map_err(|_| ParquetError::General("dictionary too large".into()))?,
-        encoding: Encoding::PLAIN,
-        is_sorted: false,
-    };
-    file.write_page(&mut totals, CompressedPage::new(page, size))?;
+    let page = dictionary_page(buf.split().freeze(), dictionary.len())?;
+    file.write_page(&mut totals, page)?;
     let width = bit_width(dictionary.len() as u64 - 1);
     let value_bytes = usize::from(width).div_ceil(8);
     for (value, rows) in blocks {
