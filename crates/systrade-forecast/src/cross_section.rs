@@ -247,27 +247,23 @@ fn demeaned_factors<'s>(
                 .expect("every spec's factor is among the distinct ones");
             let values = &values[at];
             let factors = &values.instruments;
-            // the average each instrument's factor is demeaned by (shared, not copied)
-            let mut all_assets: Option<DailySeries> = None;
-            let mut by_class: BTreeMap<&str, DailySeries> = BTreeMap::new();
-            let mut own: Vec<Option<DailySeries>> = Vec::new();
-            match method {
+            let averages = match method {
                 DemeanMethod::CurrentAllAssets | DemeanMethod::HistoricAllAssets => {
                     let all: Vec<&DailySeries> = factors.iter().flatten().collect();
                     let mut avg = cross_sectional_mean(&all);
                     if *method == DemeanMethod::HistoricAllAssets {
                         avg = historic_average(&avg);
                     }
-                    all_assets = Some(avg);
+                    Averages::AllAssets(avg)
                 }
-                DemeanMethod::OwnHistoric => {
-                    own = factors
+                DemeanMethod::OwnHistoric => Averages::Own(
+                    factors
                         .par_iter()
                         .map(|f| f.as_ref().map(historic_average))
-                        .collect();
-                }
-                DemeanMethod::AssetClass => {
-                    by_class = classes
+                        .collect(),
+                ),
+                DemeanMethod::AssetClass => Averages::ByClass(
+                    classes
                         .par_iter()
                         .map(|(class, members)| {
                             let series: Vec<&DailySeries> = members
@@ -283,17 +279,11 @@ fn demeaned_factors<'s>(
                                 .collect();
                             (class.as_str(), cross_sectional_mean(&series))
                         })
-                        .collect();
-                }
-            }
+                        .collect(),
+                ),
+            };
             let averages: Vec<Option<&DailySeries>> = (0..factors.len())
-                .map(|i| match method {
-                    DemeanMethod::CurrentAllAssets | DemeanMethod::HistoricAllAssets => {
-                        all_assets.as_ref()
-                    }
-                    DemeanMethod::OwnHistoric => own[i].as_ref(),
-                    DemeanMethod::AssetClass => by_class.get(asset_classes[i]?),
-                })
+                .map(|i| averages.of(i, asset_classes))
                 .collect();
             let demeaned = factors
                 .par_iter()
@@ -303,6 +293,25 @@ fn demeaned_factors<'s>(
             (*spec, demeaned)
         })
         .collect()
+}
+
+/// The averages one demean method subtracts from a factor: one for all instruments, one per
+/// asset class, or each instrument's own (computed once, lent to each instrument).
+enum Averages<'c> {
+    AllAssets(DailySeries),
+    ByClass(BTreeMap<&'c str, DailySeries>),
+    Own(Vec<Option<DailySeries>>),
+}
+
+impl Averages<'_> {
+    /// The average instrument `i` (of asset class `asset_classes[i]`) is demeaned by.
+    fn of(&self, i: usize, asset_classes: &[Option<&str>]) -> Option<&DailySeries> {
+        match self {
+            Self::AllAssets(avg) => Some(avg),
+            Self::ByClass(by_class) => by_class.get(asset_classes[i]?),
+            Self::Own(own) => own[i].as_ref(),
+        }
+    }
 }
 
 /// One factor's values (by factor and lookback), computed once for every demean method using it.
