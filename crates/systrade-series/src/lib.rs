@@ -44,6 +44,14 @@ pub use weekly::WeeklyBins;
 /// What the modules' tests share.
 #[cfg(test)]
 mod test_support {
+    /// The next number of a xorshift64 sequence (seeded test data, no dependency).
+    pub(crate) fn xorshift(state: &mut u64) -> u64 {
+        *state ^= *state << 13;
+        *state ^= *state >> 7;
+        *state ^= *state << 17;
+        *state
+    }
+
     /// Equal within 1e-12 relative (absolute below 1), NaN where NaN is wanted.
     pub(crate) fn assert_close(got: &[f64], want: &[f64]) {
         assert_eq!(got.len(), want.len(), "{got:?} vs {want:?}");

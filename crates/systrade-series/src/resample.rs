@@ -224,9 +224,7 @@ mod tests {
         let mut t = Timestamp::parse("1966-03-05 17:00:00").unwrap().micros();
         let mut stamps = Vec::new();
         for _ in 0..5_000 {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
+            crate::test_support::xorshift(&mut x);
             t += (x % (3 * 86_400)) as i64 * 1_000_000 / 2;
             stamps.push(Timestamp::from_micros(t));
         }

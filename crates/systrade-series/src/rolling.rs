@@ -889,9 +889,7 @@ mod tests {
         let mut x: u64 = 11;
         let values: Vec<f64> = (0..2000)
             .map(|t| {
-                x ^= x << 13;
-                x ^= x >> 7;
-                x ^= x << 17;
+                crate::test_support::xorshift(&mut x);
                 match t % 53 {
                     0..3 => NAN,
                     // both zeros among equal values: the later one is returned
@@ -997,9 +995,7 @@ mod tests {
         let mut x: u64 = 7;
         let values: Vec<f64> = (0..3000)
             .map(|t| {
-                x ^= x << 13;
-                x ^= x >> 7;
-                x ^= x << 17;
+                crate::test_support::xorshift(&mut x);
                 let u = (x >> 11) as f64 / (1u64 << 53) as f64;
                 if t % 97 < 3 {
                     NAN
